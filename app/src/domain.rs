@@ -1,0 +1,11 @@
+//! Pure business rules: money, products, prices, order lifecycle. No IO, no clock, no UI,
+//! no Automerge: everything here compiles for the browser and the server alike, so an
+//! offline total equals the server's total.
+
+pub mod money;
+pub mod order;
+pub mod order_state;
+pub mod price_book;
+pub mod pricing;
+pub mod product;
+pub mod sku;

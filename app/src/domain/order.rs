@@ -1,0 +1,220 @@
+//! An order as a shop requests it (possibly offline, with a device-minted id) and as the
+//! server confirms it: the records both sides exchange, and the confirmation rule.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::money::{Currency, Money};
+use super::order_state::{OrderEvent, OrderState};
+use super::price_book::PriceBook;
+use super::pricing::{
+    LineChange, PriceOrderResult, PricedOrder, ProductLookup, RequestedLine, changes_between,
+    price_order,
+};
+use super::sku::ShopId;
+
+/// A device-minted order id: 32 lowercase hex digits (128 random bits).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct RequestId(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("an order request id is 32 lowercase hex digits, got {0:?}")]
+pub struct RequestIdError(String);
+
+impl RequestId {
+    pub fn parse(value: &str) -> Result<RequestId, RequestIdError> {
+        if value.len() == 32
+            && value
+                .chars()
+                .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+        {
+            Ok(RequestId(value.to_owned()))
+        } else {
+            Err(RequestIdError(value.chars().take(64).collect()))
+        }
+    }
+
+    /// Builds an id from 16 random bytes supplied by the caller.
+    pub fn from_random_bytes(bytes: [u8; 16]) -> RequestId {
+        RequestId(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for RequestId {
+    type Error = RequestIdError;
+    fn try_from(value: String) -> Result<RequestId, RequestIdError> {
+        RequestId::parse(&value)
+    }
+}
+
+impl From<RequestId> for String {
+    fn from(value: RequestId) -> String {
+        value.0
+    }
+}
+
+impl fmt::Display for RequestId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What a device writes when the shop places an order. Immutable once written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderRequest {
+    pub id: RequestId,
+    pub shop: ShopId,
+    /// The device's clock when the order was placed, in milliseconds since 1970 (advisory).
+    pub placed_at_ms: i64,
+    pub placed_by: String,
+    pub lines: Vec<RequestedLine>,
+    /// The order as the device priced it, so the shop can see what the server changed.
+    pub expected: PricedOrder,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// One recorded change of state: who, when, why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusEvent {
+    pub state: OrderState,
+    pub at_ms: i64,
+    pub actor: String,
+    pub reason: String,
+}
+
+/// The server's answer to an order request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderConfirmation {
+    pub request_id: RequestId,
+    /// The order number shown to people, such as `DH-000042`.
+    pub number: String,
+    pub state: OrderState,
+    pub priced: PricedOrder,
+    pub changes: Vec<LineChange>,
+    pub placed_at_ms: i64,
+    pub history: Vec<StatusEvent>,
+}
+
+/// Why the server rejects a whole order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum OrderRejection {
+    #[error("no line of the order can be supplied")]
+    NothingOrderable,
+    #[error("the order is for another shop")]
+    WrongShop,
+    #[error("the order could not be read: {detail}")]
+    Unreadable { detail: String },
+    #[error("the order could not be priced: {detail}")]
+    Unpriceable { detail: String },
+}
+
+/// Confirms (or rejects) `request` against the server's own catalog and prices. The number
+/// and time come from the caller; nothing here reads a clock.
+pub fn confirm_order(
+    request: &OrderRequest,
+    shop: &ShopId,
+    catalog: &impl ProductLookup,
+    book: &PriceBook,
+    number: String,
+    now_ms: i64,
+) -> OrderConfirmation {
+    let event = |state, reason: String| StatusEvent {
+        state,
+        at_ms: now_ms,
+        actor: "server".into(),
+        reason,
+    };
+    let reject = |rejection: OrderRejection| OrderConfirmation {
+        request_id: request.id.clone(),
+        number: number.clone(),
+        state: OrderState::Rejected,
+        priced: PricedOrder {
+            lines: vec![],
+            refused: vec![],
+            total: Money::zero(Currency::Cny),
+        },
+        changes: vec![],
+        placed_at_ms: request.placed_at_ms,
+        history: vec![event(OrderState::Rejected, rejection.to_string())],
+    };
+    if &request.shop != shop {
+        return reject(OrderRejection::WrongShop);
+    }
+    let priced: PriceOrderResult = price_order(&request.lines, catalog, book, Currency::Cny);
+    let priced = match priced {
+        Ok(priced) => priced,
+        Err(error) => {
+            return reject(OrderRejection::Unpriceable {
+                detail: error.to_string(),
+            });
+        }
+    };
+    if priced.lines.is_empty() {
+        let mut rejected = reject(OrderRejection::NothingOrderable);
+        rejected.changes = changes_between(&request.expected, &priced);
+        rejected.priced = priced;
+        return rejected;
+    }
+    let changes = changes_between(&request.expected, &priced);
+    let state = OrderState::Submitted
+        .apply(OrderEvent::Confirm)
+        .unwrap_or(OrderState::Submitted);
+    OrderConfirmation {
+        request_id: request.id.clone(),
+        number,
+        state,
+        priced,
+        changes,
+        placed_at_ms: request.placed_at_ms,
+        history: vec![event(state, String::new())],
+    }
+}
+
+/// The confirmation recorded for a request that could not even be read.
+pub fn reject_unreadable(
+    request_id: &RequestId,
+    detail: String,
+    number: String,
+    now_ms: i64,
+) -> OrderConfirmation {
+    let rejection = OrderRejection::Unreadable { detail };
+    OrderConfirmation {
+        request_id: request_id.clone(),
+        number,
+        state: OrderState::Rejected,
+        priced: PricedOrder {
+            lines: vec![],
+            refused: vec![],
+            total: Money::zero(Currency::Cny),
+        },
+        changes: vec![],
+        placed_at_ms: now_ms,
+        history: vec![StatusEvent {
+            state: OrderState::Rejected,
+            at_ms: now_ms,
+            actor: "server".into(),
+            reason: rejection.to_string(),
+        }],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_ids_are_128_bit_hex() {
+        let id = RequestId::from_random_bytes([0xab; 16]);
+        assert_eq!(id.as_str(), "ab".repeat(16));
+        assert!(RequestId::parse(&"AB".repeat(16)).is_err());
+        assert!(RequestId::parse("abc").is_err());
+    }
+}

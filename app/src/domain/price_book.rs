@@ -1,0 +1,38 @@
+//! The prices one shop may see: its tier's price list and its own per-customer prices
+//! (一客一价), which override the tier. Never another shop's or another tier's.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::money::Money;
+use super::sku::{Sku, TierId};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct PriceBook {
+    pub tier: Option<TierId>,
+    pub tier_prices: BTreeMap<Sku, Money>,
+    pub customer_prices: BTreeMap<Sku, Money>,
+}
+
+/// Which rule gave a line its unit price.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "source", rename_all = "snake_case")]
+pub enum PriceSource {
+    List,
+    Tier { tier: TierId },
+    Customer,
+}
+
+impl PriceBook {
+    /// The unit price for `sku`: per-customer price, else tier price, else `list_price`.
+    pub fn unit_price(&self, sku: &Sku, list_price: Money) -> (Money, PriceSource) {
+        if let Some(price) = self.customer_prices.get(sku) {
+            return (*price, PriceSource::Customer);
+        }
+        if let (Some(tier), Some(price)) = (&self.tier, self.tier_prices.get(sku)) {
+            return (*price, PriceSource::Tier { tier: tier.clone() });
+        }
+        (list_price, PriceSource::List)
+    }
+}

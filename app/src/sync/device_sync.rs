@@ -1,0 +1,172 @@
+//! The device side of sync: holds the device's replicas and their sync states, makes
+//! request batches and takes in replies. It never touches the network or storage; the
+//! caller sends the bytes and persists what [`DeviceSync::encoded_state`] returns.
+//!
+//! Every session starts from the persisted state with nothing in flight (a state kept with
+//! its in-flight part never converged after a lost message in our fault probe; a reset one
+//! always did). A reply whose `seq` is not the outstanding request's is ignored.
+
+use std::collections::BTreeMap;
+
+use automerge::Automerge;
+use automerge::sync::{Message, State, SyncDoc};
+
+use super::wire::{DocMessage, SyncRequest, SyncResponse};
+use crate::schema::doc_id::DocId;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeviceSyncError {
+    #[error("the server's message for {doc} could not be read: {detail}")]
+    BadMessage { doc: String, detail: String },
+}
+
+struct Replica {
+    doc: Automerge,
+    state: State,
+    /// True until the first message of the current session has been made.
+    fresh_session: bool,
+}
+
+/// What one reply did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Received {
+    /// Documents whose content changed (save them, refresh the views that show them).
+    pub changed: Vec<DocId>,
+    /// Documents the server refused, with its status and reason.
+    pub refused: Vec<(DocId, u16, String)>,
+    /// False when the reply was stale (not for the outstanding request) and was ignored.
+    pub accepted: bool,
+}
+
+#[derive(Default)]
+pub struct DeviceSync {
+    replicas: BTreeMap<DocId, Replica>,
+    next_seq: u64,
+    outstanding: Option<u64>,
+}
+
+impl DeviceSync {
+    pub fn new() -> DeviceSync {
+        DeviceSync::default()
+    }
+
+    /// Adds a replica: the saved document (or an empty one) and its persisted sync state.
+    pub fn insert(&mut self, id: DocId, doc: Automerge, persisted_state: Option<&[u8]>) {
+        let state = persisted_state
+            .and_then(|bytes| State::decode(bytes).ok())
+            .unwrap_or_default();
+        self.replicas.insert(
+            id,
+            Replica {
+                doc,
+                state,
+                fresh_session: true,
+            },
+        );
+    }
+
+    pub fn doc(&self, id: &DocId) -> Option<&Automerge> {
+        self.replicas.get(id).map(|r| &r.doc)
+    }
+
+    pub fn doc_mut(&mut self, id: &DocId) -> Option<&mut Automerge> {
+        self.replicas.get_mut(id).map(|r| &mut r.doc)
+    }
+
+    pub fn doc_ids(&self) -> impl Iterator<Item = &DocId> {
+        self.replicas.keys()
+    }
+
+    /// The sync state to persist for `id`: shared heads only, never in-flight data.
+    pub fn encoded_state(&self, id: &DocId) -> Option<Vec<u8>> {
+        self.replicas.get(id).map(|r| r.state.encode())
+    }
+
+    /// Starts a session (on reconnect, on "sync now", after any failure): every state is
+    /// reset to its persisted form and any outstanding request is forgotten.
+    pub fn start_session(&mut self) {
+        for replica in self.replicas.values_mut() {
+            replica.state = State::decode(&replica.state.encode()).unwrap_or_default();
+            replica.fresh_session = true;
+        }
+        self.outstanding = None;
+    }
+
+    /// The next request of the session, or `None` when every document is in sync.
+    pub fn make_request(&mut self) -> Option<SyncRequest> {
+        let mut docs = Vec::new();
+        for (id, replica) in &mut self.replicas {
+            let message = replica.doc.generate_sync_message(&mut replica.state);
+            let changes = if replica.fresh_session && id.is_shop_writable() {
+                replica.doc.save_after(&replica.state.shared_heads)
+            } else {
+                Vec::new()
+            };
+            replica.fresh_session = false;
+            if message.is_none() && changes.is_empty() {
+                continue;
+            }
+            docs.push(DocMessage {
+                doc: id.to_string(),
+                message: message.map(Message::encode).unwrap_or_default(),
+                changes,
+            });
+        }
+        if docs.is_empty() {
+            self.outstanding = None;
+            return None;
+        }
+        self.next_seq += 1;
+        self.outstanding = Some(self.next_seq);
+        Some(SyncRequest {
+            seq: self.next_seq,
+            docs,
+        })
+    }
+
+    /// Takes in the server's reply to the outstanding request.
+    pub fn receive(&mut self, response: SyncResponse) -> Result<Received, DeviceSyncError> {
+        let mut received = Received::default();
+        if self.outstanding != Some(response.seq) {
+            return Ok(received);
+        }
+        self.outstanding = None;
+        received.accepted = true;
+        for reply in response.docs {
+            let Ok(id) = DocId::parse(&reply.doc) else {
+                continue;
+            };
+            let Some(replica) = self.replicas.get_mut(&id) else {
+                continue;
+            };
+            if reply.status != 200 {
+                received
+                    .refused
+                    .push((id, reply.status, reply.error.unwrap_or_default()));
+                continue;
+            }
+            if reply.message.is_empty() {
+                continue;
+            }
+            let bad = |detail: String| DeviceSyncError::BadMessage {
+                doc: reply.doc.clone(),
+                detail,
+            };
+            let message = Message::decode(&reply.message).map_err(|e| bad(e.to_string()))?;
+            let before = replica.doc.get_heads();
+            replica
+                .doc
+                .receive_sync_message(&mut replica.state, message)
+                .map_err(|e| bad(e.to_string()))?;
+            if replica.doc.get_heads() != before {
+                received.changed.push(id);
+            }
+        }
+        Ok(received)
+    }
+
+    /// True while a request is waiting for its reply.
+    pub fn is_waiting(&self) -> bool {
+        self.outstanding.is_some()
+    }
+}

@@ -1,0 +1,109 @@
+//! The server side of sync for one document: applies what a device sent (if the device
+//! may write this document), and answers with what the device lacks. Pure: the caller
+//! loads the document and the (device, document) sync state and stores the results.
+
+use automerge::Automerge;
+use automerge::sync::{Message, State, SyncDoc};
+
+use super::wire::DocMessage;
+
+/// Why one document of a batch was refused; nothing of it was applied.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DocRefusal {
+    #[error("read_only_document")]
+    ReadOnly,
+    #[error("bad_sync_message: {0}")]
+    BadMessage(String),
+}
+
+impl DocRefusal {
+    pub fn status(&self) -> u16 {
+        match self {
+            DocRefusal::ReadOnly => 403,
+            DocRefusal::BadMessage(_) => 400,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            DocRefusal::ReadOnly => "read_only_document",
+            DocRefusal::BadMessage(_) => "bad_sync_message",
+        }
+    }
+}
+
+/// The result of serving one document.
+#[derive(Debug)]
+pub struct Served {
+    /// The reply message, empty when there is nothing to say.
+    pub reply: Vec<u8>,
+    /// The sync state to keep for this (device, document).
+    pub state: Vec<u8>,
+    /// True when the document took new changes (store it).
+    pub changed: bool,
+}
+
+fn load_changes(
+    doc: &mut Automerge,
+    incoming: &DocMessage,
+    message: Option<&Message>,
+) -> Result<(), DocRefusal> {
+    let bad = |e: automerge::AutomergeError| DocRefusal::BadMessage(e.to_string());
+    if !incoming.changes.is_empty() {
+        doc.load_incremental(&incoming.changes).map_err(bad)?;
+    }
+    if let Some(message) = message {
+        for chunk in message.changes.iter() {
+            doc.load_incremental(chunk).map_err(bad)?;
+        }
+    }
+    Ok(())
+}
+
+/// Serves one document of a batch. Incoming changes are tried on a fork first: a document
+/// the device may not write is refused if they would change it; a bad message changes
+/// nothing. Only then does `doc` move.
+pub fn serve_doc(
+    doc: &mut Automerge,
+    persisted_state: Option<&[u8]>,
+    incoming: &DocMessage,
+    may_write: bool,
+) -> Result<Served, DocRefusal> {
+    let message = if incoming.message.is_empty() {
+        None
+    } else {
+        Some(
+            Message::decode(&incoming.message)
+                .map_err(|e| DocRefusal::BadMessage(e.to_string()))?,
+        )
+    };
+    let carries_changes =
+        !incoming.changes.is_empty() || message.as_ref().is_some_and(|m| !m.changes.is_empty());
+    let before = doc.get_heads();
+    if carries_changes {
+        let mut probe = doc.fork();
+        load_changes(&mut probe, incoming, message.as_ref())?;
+        if probe.get_heads() != before {
+            if !may_write {
+                return Err(DocRefusal::ReadOnly);
+            }
+            *doc = probe;
+        }
+    }
+    let mut state = persisted_state
+        .and_then(|bytes| State::decode(bytes).ok())
+        .unwrap_or_default();
+    if let Some(message) = message {
+        doc.receive_sync_message(&mut state, message)
+            .map_err(|e| DocRefusal::BadMessage(e.to_string()))?;
+    }
+    let reply = doc
+        .generate_sync_message(&mut state)
+        .map(Message::encode)
+        .unwrap_or_default();
+    Ok(Served {
+        reply,
+        state: state.encode(),
+        changed: doc.get_heads() != before,
+    })
+}
