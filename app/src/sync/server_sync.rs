@@ -32,13 +32,11 @@ impl DocRefusal {
     }
 }
 
-/// The result of serving one document.
+/// A document whose incoming message has been taken in; [`reply_doc`] answers it once
+/// everything the batch caused (such as order confirmations) has been written.
 #[derive(Debug)]
-pub struct Served {
-    /// The reply message, empty when there is nothing to say.
-    pub reply: Vec<u8>,
-    /// The sync state to keep for this (device, document).
-    pub state: Vec<u8>,
+pub struct Received {
+    state: State,
     /// True when the document took new changes (store it).
     pub changed: bool,
 }
@@ -60,15 +58,15 @@ fn load_changes(
     Ok(())
 }
 
-/// Serves one document of a batch. Incoming changes are tried on a fork first: a document
-/// the device may not write is refused if they would change it; a bad message changes
-/// nothing. Only then does `doc` move.
-pub fn serve_doc(
+/// Takes in one document of a batch. Incoming changes are tried on a fork first: a
+/// document the device may not write is refused if they would change it, and a bad
+/// message changes nothing. Only then does `doc` move.
+pub fn receive_doc(
     doc: &mut Automerge,
     persisted_state: Option<&[u8]>,
     incoming: &DocMessage,
     may_write: bool,
-) -> Result<Served, DocRefusal> {
+) -> Result<Received, DocRefusal> {
     let message = if incoming.message.is_empty() {
         None
     } else {
@@ -97,13 +95,19 @@ pub fn serve_doc(
         doc.receive_sync_message(&mut state, message)
             .map_err(|e| DocRefusal::BadMessage(e.to_string()))?;
     }
+    Ok(Received {
+        state,
+        changed: doc.get_heads() != before,
+    })
+}
+
+/// Answers a received document: the reply message (empty when there is nothing to say)
+/// and the sync state to keep for this (device, document).
+pub fn reply_doc(doc: &Automerge, received: Received) -> (Vec<u8>, Vec<u8>) {
+    let mut state = received.state;
     let reply = doc
         .generate_sync_message(&mut state)
         .map(Message::encode)
         .unwrap_or_default();
-    Ok(Served {
-        reply,
-        state: state.encode(),
-        changed: doc.get_heads() != before,
-    })
+    (reply, state.encode())
 }

@@ -1,0 +1,459 @@
+//! A seeded simulation of several devices of one shop and the server over a network that
+//! drops, duplicates, delays and reorders messages. After a quiet period every replica
+//! must hold the same documents, and every order placed on any device must have been
+//! applied by the server exactly once and be seen confirmed everywhere.
+//!
+//! `SIM_SEEDS=n` runs n seeds (default 150); `SIM_SEED=k` replays seed k alone.
+
+use std::collections::{BTreeMap, HashMap};
+
+use app::domain::money::{Currency, Money};
+use app::domain::order::{OrderRequest, RequestId};
+use app::domain::price_book::PriceBook;
+use app::domain::pricing::price_order;
+use app::domain::product::{LocalizedText, Product};
+use app::domain::sku::{CategoryId, ShopId, Sku};
+use app::intake::answer_new_requests;
+use app::schema::cart_doc::{CartLine, read_cart, set_quantity, take_ordered};
+use app::schema::create_document;
+use app::schema::doc_id::DocId;
+use app::schema::order_requests_doc::add_request;
+use app::schema::order_status_doc::{put_confirmations, read_confirmations};
+use app::sync::device_sync::DeviceSync;
+use app::sync::server_sync::{receive_doc, reply_doc};
+use app::sync::wire::{DocReply, SyncRequest, SyncResponse};
+use automerge::Automerge;
+use rust_decimal::Decimal;
+
+/// splitmix64: small, deterministic, good enough to drive a simulation.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+    fn bytes16(&mut self) -> [u8; 16] {
+        let mut out = [0u8; 16];
+        out[..8].copy_from_slice(&self.next().to_le_bytes());
+        out[8..].copy_from_slice(&self.next().to_le_bytes());
+        out
+    }
+}
+
+fn catalog() -> BTreeMap<Sku, Product> {
+    (1..=6)
+        .map(|n| {
+            let product = Product {
+                sku: Sku::parse(&format!("S-{n}")).unwrap(),
+                name: LocalizedText::same("p"),
+                description: LocalizedText::default(),
+                category: CategoryId::parse("c").unwrap(),
+                unit: LocalizedText::same("u"),
+                pack_size: 1,
+                min_quantity: 1,
+                max_quantity: None,
+                list_price: Money::cny(Decimal::new(100 + n, 2)),
+                active: true,
+            };
+            (product.sku.clone(), product)
+        })
+        .collect()
+}
+
+struct Server {
+    shop: ShopId,
+    docs: BTreeMap<DocId, Automerge>,
+    states: HashMap<(usize, DocId), Vec<u8>>,
+    applied: BTreeMap<RequestId, u32>,
+    catalog: BTreeMap<Sku, Product>,
+}
+
+impl Server {
+    fn handle(&mut self, device: usize, body: &[u8]) -> Vec<u8> {
+        let request = SyncRequest::decode(body).unwrap();
+        let mut received = Vec::new();
+        for message in &request.docs {
+            let id = DocId::parse(&message.doc).unwrap();
+            let doc = self.docs.get_mut(&id).unwrap();
+            let state = self.states.get(&(device, id.clone())).cloned();
+            let outcome =
+                receive_doc(doc, state.as_deref(), message, id.is_shop_writable()).unwrap();
+            received.push((id, outcome));
+        }
+        if received
+            .iter()
+            .any(|(id, r)| matches!(id, DocId::OrderRequests(_)) && r.changed)
+        {
+            let orders = &self.docs[&DocId::OrderRequests(self.shop.clone())];
+            let mut number = self.applied.len();
+            let answers = answer_new_requests(
+                orders,
+                &self.shop,
+                &self.catalog,
+                &PriceBook::default(),
+                |id| self.applied.contains_key(id),
+                || {
+                    number += 1;
+                    format!("DH-{number:06}")
+                },
+                0,
+            );
+            for answer in &answers {
+                *self.applied.entry(answer.request_id.clone()).or_default() += 1;
+            }
+            put_confirmations(
+                self.docs
+                    .get_mut(&DocId::OrderStatus(self.shop.clone()))
+                    .unwrap(),
+                &answers,
+            )
+            .unwrap();
+        }
+        let docs = received
+            .into_iter()
+            .map(|(id, outcome)| {
+                let (message, state) = reply_doc(&self.docs[&id], outcome);
+                self.states.insert((device, id.clone()), state);
+                DocReply {
+                    doc: id.to_string(),
+                    status: 200,
+                    message,
+                    error: None,
+                }
+            })
+            .collect();
+        SyncResponse {
+            seq: request.seq,
+            docs,
+        }
+        .encode()
+    }
+}
+
+struct Device {
+    sync: DeviceSync,
+    waiting_since: Option<u64>,
+    placed: Vec<RequestId>,
+}
+
+enum Packet {
+    ToServer { device: usize, body: Vec<u8> },
+    ToDevice { device: usize, body: Vec<u8> },
+}
+
+struct Network {
+    in_flight: Vec<(u64, Packet)>,
+    faults: bool,
+}
+
+impl Network {
+    fn send(&mut self, rng: &mut Rng, now: u64, packet: Packet) {
+        if self.faults && rng.chance(15) {
+            return; // dropped
+        }
+        let delay = if self.faults { rng.below(6) } else { 0 };
+        if self.faults && rng.chance(10) {
+            let copy = match &packet {
+                Packet::ToServer { device, body } => Packet::ToServer {
+                    device: *device,
+                    body: body.clone(),
+                },
+                Packet::ToDevice { device, body } => Packet::ToDevice {
+                    device: *device,
+                    body: body.clone(),
+                },
+            };
+            self.in_flight.push((now + delay + rng.below(10), copy));
+        }
+        self.in_flight.push((now + delay, packet));
+    }
+
+    fn due(&mut self, now: u64) -> Vec<Packet> {
+        let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.in_flight)
+            .into_iter()
+            .partition(|(t, _)| *t <= now);
+        self.in_flight = later;
+        due.into_iter().map(|(_, p)| p).collect()
+    }
+}
+
+fn shop_docs(shop: &ShopId) -> [DocId; 3] {
+    [
+        DocId::Cart(shop.clone()),
+        DocId::OrderRequests(shop.clone()),
+        DocId::OrderStatus(shop.clone()),
+    ]
+}
+
+fn start_sync(device: &mut Device, index: usize, net: &mut Network, rng: &mut Rng, now: u64) {
+    device.sync.start_session();
+    match device.sync.make_request() {
+        Some(request) => {
+            device.waiting_since = Some(now);
+            net.send(
+                rng,
+                now,
+                Packet::ToServer {
+                    device: index,
+                    body: request.encode(),
+                },
+            );
+        }
+        None => device.waiting_since = None,
+    }
+}
+
+fn deliver(
+    now: u64,
+    net: &mut Network,
+    server: &mut Server,
+    devices: &mut [Device],
+    rng: &mut Rng,
+) {
+    for packet in net.due(now) {
+        match packet {
+            Packet::ToServer { device, body } => {
+                let reply = server.handle(device, &body);
+                net.send(
+                    rng,
+                    now,
+                    Packet::ToDevice {
+                        device,
+                        body: reply,
+                    },
+                );
+            }
+            Packet::ToDevice {
+                device: index,
+                body,
+            } => {
+                let device = &mut devices[index];
+                let received = device
+                    .sync
+                    .receive(SyncResponse::decode(&body).unwrap())
+                    .unwrap();
+                if !received.accepted {
+                    continue;
+                }
+                match device.sync.make_request() {
+                    Some(request) => {
+                        device.waiting_since = Some(now);
+                        net.send(
+                            rng,
+                            now,
+                            Packet::ToServer {
+                                device: index,
+                                body: request.encode(),
+                            },
+                        );
+                    }
+                    None => device.waiting_since = None,
+                }
+            }
+        }
+    }
+}
+
+fn run(seed: u64) {
+    let mut rng = Rng(seed);
+    let shop = ShopId::parse("shop-a").unwrap();
+    let mut server = Server {
+        shop: shop.clone(),
+        docs: shop_docs(&shop)
+            .into_iter()
+            .map(|id| {
+                (
+                    id.clone(),
+                    create_document(&id, automerge::ActorId::random()).unwrap(),
+                )
+            })
+            .collect(),
+        states: HashMap::new(),
+        applied: BTreeMap::new(),
+        catalog: catalog(),
+    };
+    let device_count = 2 + rng.below(4) as usize;
+    let mut devices: Vec<Device> = (0..device_count)
+        .map(|_| {
+            let mut sync = DeviceSync::new();
+            for id in shop_docs(&shop) {
+                sync.insert(id, Automerge::new(), None);
+            }
+            Device {
+                sync,
+                waiting_since: None,
+                placed: Vec::new(),
+            }
+        })
+        .collect();
+    let mut net = Network {
+        in_flight: Vec::new(),
+        faults: true,
+    };
+    let skus: Vec<Sku> = server.catalog.keys().cloned().collect();
+    let fault_steps = 300;
+    let mut now = 0;
+    while now < fault_steps + 400 {
+        now += 1;
+        if now == fault_steps {
+            net.faults = false;
+        }
+        if now < fault_steps {
+            let index = rng.below(device_count as u64) as usize;
+            let device = &mut devices[index];
+            let has_docs = device
+                .sync
+                .doc(&DocId::OrderRequests(shop.clone()))
+                .is_some_and(|d| !d.get_heads().is_empty());
+            match rng.below(10) {
+                0..=3 if has_docs => {
+                    let sku = &skus[rng.below(skus.len() as u64) as usize];
+                    let line_id = RequestId::from_random_bytes(rng.bytes16()).to_string();
+                    let cart = device.sync.doc_mut(&DocId::Cart(shop.clone())).unwrap();
+                    set_quantity(cart, sku, rng.below(5) as u32, &line_id).unwrap();
+                }
+                4 if has_docs => {
+                    let cart_doc = device.sync.doc(&DocId::Cart(shop.clone())).unwrap();
+                    let mut lines = read_cart(cart_doc);
+                    if lines.is_empty() {
+                        lines.push(CartLine {
+                            sku: skus[0].clone(),
+                            quantity: 1,
+                        });
+                    }
+                    let requested: Vec<_> = lines
+                        .iter()
+                        .map(|l| app::domain::pricing::RequestedLine {
+                            sku: l.sku.clone(),
+                            quantity: l.quantity,
+                        })
+                        .collect();
+                    let expected = price_order(
+                        &requested,
+                        &server.catalog,
+                        &PriceBook::default(),
+                        Currency::Cny,
+                    )
+                    .unwrap();
+                    let request = OrderRequest {
+                        id: RequestId::from_random_bytes(rng.bytes16()),
+                        shop: shop.clone(),
+                        placed_at_ms: now as i64,
+                        placed_by: format!("device {index}"),
+                        lines: requested,
+                        expected,
+                        note: String::new(),
+                    };
+                    add_request(
+                        device
+                            .sync
+                            .doc_mut(&DocId::OrderRequests(shop.clone()))
+                            .unwrap(),
+                        &request,
+                    )
+                    .unwrap();
+                    take_ordered(
+                        device.sync.doc_mut(&DocId::Cart(shop.clone())).unwrap(),
+                        &lines,
+                    )
+                    .unwrap();
+                    device.placed.push(request.id);
+                }
+                _ => {
+                    if device.waiting_since.is_none() {
+                        start_sync(device, index, &mut net, &mut rng, now);
+                    }
+                }
+            }
+        } else {
+            for (index, device) in devices.iter_mut().enumerate() {
+                if device.waiting_since.is_none() && now % 20 == (index as u64) {
+                    start_sync(device, index, &mut net, &mut rng, now);
+                }
+            }
+        }
+        // Give up on a request that has waited too long: start a new session.
+        for (index, device) in devices.iter_mut().enumerate() {
+            if device.waiting_since.is_some_and(|since| now - since > 12) {
+                start_sync(device, index, &mut net, &mut rng, now);
+            }
+        }
+        deliver(now, &mut net, &mut server, &mut devices, &mut rng);
+    }
+    // Let everything in flight land, starting nothing new.
+    let limit = now + 200;
+    while (!net.in_flight.is_empty() || devices.iter().any(|d| d.waiting_since.is_some()))
+        && now < limit
+    {
+        now += 1;
+        deliver(now, &mut net, &mut server, &mut devices, &mut rng);
+    }
+
+    // Quiescence: nothing in flight, nobody waiting.
+    assert!(
+        net.in_flight.is_empty(),
+        "seed {seed}: packets still in flight"
+    );
+    for (index, device) in devices.iter().enumerate() {
+        assert!(
+            device.waiting_since.is_none(),
+            "seed {seed}: device {index} still waiting"
+        );
+        for id in shop_docs(&shop) {
+            assert_eq!(
+                device.sync.doc(&id).unwrap().get_heads(),
+                server.docs[&id].get_heads(),
+                "seed {seed}: device {index} differs from the server on {id}"
+            );
+        }
+    }
+    let placed: Vec<&RequestId> = devices.iter().flat_map(|d| &d.placed).collect();
+    for id in &placed {
+        assert_eq!(
+            server.applied.get(*id),
+            Some(&1),
+            "seed {seed}: order {id} applied {:?} times",
+            server.applied.get(*id)
+        );
+    }
+    assert_eq!(
+        server.applied.len(),
+        placed.len(),
+        "seed {seed}: the server applied orders nobody placed"
+    );
+    let confirmations = read_confirmations(&server.docs[&DocId::OrderStatus(shop.clone())]);
+    assert_eq!(confirmations.len(), placed.len(), "seed {seed}");
+    let cart = read_cart(&server.docs[&DocId::Cart(shop.clone())]);
+    for device in &devices {
+        assert_eq!(
+            read_cart(device.sync.doc(&DocId::Cart(shop.clone())).unwrap()),
+            cart,
+            "seed {seed}"
+        );
+    }
+}
+
+#[test]
+fn devices_and_server_converge_and_every_order_is_applied_exactly_once() {
+    if let Ok(seed) = std::env::var("SIM_SEED") {
+        run(seed.parse().expect("SIM_SEED is a number"));
+        return;
+    }
+    let seeds: u64 = std::env::var("SIM_SEEDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(150);
+    for seed in 0..seeds {
+        run(seed);
+    }
+}
