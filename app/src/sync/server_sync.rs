@@ -48,7 +48,13 @@ fn load_changes(
 ) -> Result<(), DocRefusal> {
     let bad = |e: automerge::AutomergeError| DocRefusal::BadMessage(e.to_string());
     if !incoming.changes.is_empty() {
-        doc.load_incremental(&incoming.changes).map_err(bad)?;
+        let changes = incoming
+            .changes
+            .iter()
+            .map(|bytes| automerge::Change::from_bytes(bytes.to_vec()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| DocRefusal::BadMessage(e.to_string()))?;
+        doc.apply_changes(changes).map_err(bad)?;
     }
     if let Some(message) = message {
         for chunk in message.changes.iter() {

@@ -22,11 +22,10 @@ pub struct DocMessage {
     /// An encoded `automerge::sync::Message`, or empty.
     #[serde(with = "serde_bytes")]
     pub message: Vec<u8>,
-    /// The device's changes since the heads it last shared with the server
-    /// (`save_after`), sent with the first message of a session so a new order reaches
-    /// the server in one round trip. Empty when there are none.
-    #[serde(with = "serde_bytes")]
-    pub changes: Vec<u8>,
+    /// The device's changes since the heads it last shared with the server, one encoded
+    /// `automerge::Change` each, sent with the first message of a session so a new order
+    /// reaches the server in one round trip. Empty when there are none.
+    pub changes: Vec<serde_bytes::ByteBuf>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,0 +1,362 @@
+//! The demo data a first run starts with: 200 products in 8 categories, 3 tiers with tier
+//! prices, 3 shops (one with per-customer prices), an account manager of two shops and an
+//! admin. Written to the tables and projected into the documents devices sync.
+
+use app::domain::money::{Currency, Money};
+use app::domain::product::{Category, LocalizedText, Product};
+use app::domain::sku::{CategoryId, ShopId, Sku, TierId};
+use app::schema::catalog_doc::{PRODUCTS_PER_CHANGE, write_categories, write_products};
+use app::schema::create_document;
+use app::schema::doc_id::DocId;
+use app::schema::price_doc::write_prices;
+use rusqlite::{Connection, params};
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use crate::auth::hash_password;
+use crate::doc_store::DocCache;
+
+fn text(en: &str, zh_hans: &str, zh_hant: &str) -> LocalizedText {
+    LocalizedText {
+        en: en.into(),
+        zh_hans: zh_hans.into(),
+        zh_hant: zh_hant.into(),
+    }
+}
+
+struct CategorySeed {
+    id: &'static str,
+    code: &'static str,
+    name: [&'static str; 3],
+    unit: [&'static str; 3],
+    pack_size: u32,
+    base_cents: i64,
+    items: [[&'static str; 3]; 5],
+    sizes: [&'static str; 5],
+}
+
+const CATEGORIES: [CategorySeed; 8] = [
+    CategorySeed {
+        id: "beverages",
+        code: "BEV",
+        name: ["Beverages", "饮料", "飲料"],
+        unit: ["bottle", "瓶", "瓶"],
+        pack_size: 12,
+        base_cents: 250,
+        items: [
+            ["Green Tea", "绿茶", "綠茶"],
+            ["Cola", "可乐", "可樂"],
+            ["Orange Juice", "橙汁", "橙汁"],
+            ["Mineral Water", "矿泉水", "礦泉水"],
+            ["Iced Lemon Tea", "冰红茶", "冰紅茶"],
+        ],
+        sizes: ["330ml", "500ml", "1L", "1.5L", "2L"],
+    },
+    CategorySeed {
+        id: "snacks",
+        code: "SNK",
+        name: ["Snacks", "零食", "零食"],
+        unit: ["bag", "袋", "袋"],
+        pack_size: 10,
+        base_cents: 380,
+        items: [
+            ["Potato Chips", "薯片", "薯片"],
+            ["Seaweed", "海苔", "海苔"],
+            ["Sunflower Seeds", "瓜子", "瓜子"],
+            ["Rice Crackers", "米饼", "米餅"],
+            ["Beef Jerky", "牛肉干", "牛肉乾"],
+        ],
+        sizes: ["30g", "60g", "100g", "150g", "250g"],
+    },
+    CategorySeed {
+        id: "grain-oil",
+        code: "GRN",
+        name: ["Grain & Oil", "粮油", "糧油"],
+        unit: ["pack", "包", "包"],
+        pack_size: 1,
+        base_cents: 1590,
+        items: [
+            ["Jasmine Rice", "香米", "香米"],
+            ["Peanut Oil", "花生油", "花生油"],
+            ["Wheat Flour", "面粉", "麵粉"],
+            ["Dried Noodles", "挂面", "掛麵"],
+            ["Millet", "小米", "小米"],
+        ],
+        sizes: ["500g", "1kg", "2.5kg", "5kg", "10kg"],
+    },
+    CategorySeed {
+        id: "condiments",
+        code: "CND",
+        name: ["Condiments", "调味品", "調味品"],
+        unit: ["bottle", "瓶", "瓶"],
+        pack_size: 6,
+        base_cents: 520,
+        items: [
+            ["Soy Sauce", "酱油", "醬油"],
+            ["Rice Vinegar", "米醋", "米醋"],
+            ["Chili Sauce", "辣椒酱", "辣椒醬"],
+            ["Oyster Sauce", "蚝油", "蠔油"],
+            ["Sesame Oil", "香油", "香油"],
+        ],
+        sizes: ["150ml", "250ml", "500ml", "800ml", "1.6L"],
+    },
+    CategorySeed {
+        id: "dairy",
+        code: "DRY",
+        name: ["Dairy", "乳制品", "乳製品"],
+        unit: ["carton", "盒", "盒"],
+        pack_size: 6,
+        base_cents: 350,
+        items: [
+            ["Whole Milk", "纯牛奶", "純牛奶"],
+            ["Yogurt", "酸奶", "優酪乳"],
+            ["Soy Milk", "豆奶", "豆奶"],
+            ["Milk Tea", "奶茶", "奶茶"],
+            ["Walnut Milk", "核桃奶", "核桃奶"],
+        ],
+        sizes: ["200ml", "250ml", "500ml", "1L", "1.5L"],
+    },
+    CategorySeed {
+        id: "household",
+        code: "HSE",
+        name: ["Household", "日化", "日化"],
+        unit: ["piece", "件", "件"],
+        pack_size: 1,
+        base_cents: 890,
+        items: [
+            ["Dish Soap", "洗洁精", "洗潔精"],
+            ["Laundry Powder", "洗衣粉", "洗衣粉"],
+            ["Tissue", "纸巾", "紙巾"],
+            ["Hand Soap", "洗手液", "洗手液"],
+            ["Toothpaste", "牙膏", "牙膏"],
+        ],
+        sizes: ["small", "medium", "large", "family", "value"],
+    },
+    CategorySeed {
+        id: "liquor",
+        code: "LIQ",
+        name: ["Liquor", "酒类", "酒類"],
+        unit: ["bottle", "瓶", "瓶"],
+        pack_size: 6,
+        base_cents: 1280,
+        items: [
+            ["Lager Beer", "啤酒", "啤酒"],
+            ["Baijiu", "白酒", "白酒"],
+            ["Rice Wine", "黄酒", "黃酒"],
+            ["Red Wine", "红酒", "紅酒"],
+            ["Plum Wine", "梅酒", "梅酒"],
+        ],
+        sizes: ["330ml", "500ml", "640ml", "750ml", "1L"],
+    },
+    CategorySeed {
+        id: "frozen",
+        code: "FRZ",
+        name: ["Frozen Food", "冷冻食品", "冷凍食品"],
+        unit: ["bag", "袋", "袋"],
+        pack_size: 4,
+        base_cents: 1450,
+        items: [
+            ["Pork Dumplings", "猪肉水饺", "豬肉水餃"],
+            ["Sweet Rice Balls", "汤圆", "湯圓"],
+            ["Steamed Buns", "包子", "包子"],
+            ["Spring Rolls", "春卷", "春捲"],
+            ["Fish Balls", "鱼丸", "魚丸"],
+        ],
+        sizes: ["300g", "450g", "600g", "1kg", "1.5kg"],
+    },
+];
+
+fn cents(amount: i64) -> Money {
+    Money::cny(Decimal::new(amount, 2))
+}
+
+pub fn demo_catalog() -> (Vec<Category>, Vec<Product>) {
+    let mut categories = Vec::new();
+    let mut products = Vec::new();
+    for (position, seed) in CATEGORIES.iter().enumerate() {
+        let id = CategoryId::parse(seed.id).unwrap_or_else(|_| unreachable!("demo ids are valid"));
+        categories.push(Category {
+            id: id.clone(),
+            name: text(seed.name[0], seed.name[1], seed.name[2]),
+            position: u32::try_from(position).unwrap_or_default(),
+        });
+        for (item_index, item) in seed.items.iter().enumerate() {
+            for (size_index, size) in seed.sizes.iter().enumerate() {
+                let n = item_index * 5 + size_index + 1;
+                let sku = Sku::parse(&format!("{}-{n:04}", seed.code))
+                    .unwrap_or_else(|_| unreachable!("demo skus are valid"));
+                let steps = i64::try_from(size_index * 7 + item_index * 3).unwrap_or_default();
+                products.push(Product {
+                    sku,
+                    name: text(
+                        &format!("{} {size}", item[0]),
+                        &format!("{}{size}", item[1]),
+                        &format!("{}{size}", item[2]),
+                    ),
+                    description: text(
+                        &format!(
+                            "{} in {} packs of {}.",
+                            item[0], seed.unit[0], seed.pack_size
+                        ),
+                        &format!("{}，每箱{}{}。", item[1], seed.pack_size, seed.unit[1]),
+                        &format!("{}，每箱{}{}。", item[2], seed.pack_size, seed.unit[2]),
+                    ),
+                    category: id.clone(),
+                    unit: text(seed.unit[0], seed.unit[1], seed.unit[2]),
+                    pack_size: seed.pack_size,
+                    min_quantity: seed.pack_size,
+                    max_quantity: Some(seed.pack_size * 50),
+                    list_price: cents(
+                        seed.base_cents + steps * 45 + i64::try_from(n % 3).unwrap_or_default() * 9,
+                    ),
+                    // Every 25th product is discontinued, to show how the app handles it.
+                    active: n != 25,
+                });
+            }
+        }
+    }
+    (categories, products)
+}
+
+fn discounted(price: Money, percent: i64) -> Money {
+    let amount = (price.amount() * Decimal::new(percent, 2))
+        .round_dp_with_strategy(2, RoundingStrategy::MidpointNearestEven);
+    Money::new(amount, Currency::Cny)
+}
+
+/// Seeds the database and documents when it has no users yet. Returns true if it did.
+pub fn seed_if_empty(
+    conn: &mut Connection,
+    docs: &mut DocCache,
+    actor: &automerge::ActorId,
+) -> anyhow::Result<bool> {
+    let users: i64 = conn.query_row("SELECT COUNT(*) FROM users", [], |row| row.get(0))?;
+    if users > 0 {
+        return Ok(false);
+    }
+    let tx = conn.transaction()?;
+    let (categories, products) = demo_catalog();
+    for category in &categories {
+        tx.execute(
+            "INSERT INTO categories (id, json) VALUES (?1, ?2)",
+            params![category.id.as_str(), serde_json::to_string(category)?],
+        )?;
+    }
+    for product in &products {
+        tx.execute(
+            "INSERT INTO products (sku, json) VALUES (?1, ?2)",
+            params![product.sku.as_str(), serde_json::to_string(product)?],
+        )?;
+    }
+    let mut catalog = create_document(&DocId::Catalog, actor.clone())?;
+    write_categories(&mut catalog, &categories)?;
+    write_products(&mut catalog, &products)?;
+    docs.create(&tx, &DocId::Catalog, &catalog)?;
+
+    let tiers = [
+        ("bronze", "Bronze 普通", 100),
+        ("silver", "Silver 银牌", 95),
+        ("gold", "Gold 金牌", 90),
+    ];
+    for (tier, name, percent) in tiers {
+        tx.execute(
+            "INSERT INTO tiers (id, name) VALUES (?1, ?2)",
+            params![tier, name],
+        )?;
+        let tier_id = TierId::parse(tier)?;
+        let mut doc = create_document(&DocId::TierPrices(tier_id.clone()), actor.clone())?;
+        if percent < 100 {
+            let prices: Vec<(Sku, Option<Money>)> = products
+                .iter()
+                .map(|p| (p.sku.clone(), Some(discounted(p.list_price, percent))))
+                .collect();
+            for (sku, price) in &prices {
+                let price = price.map(|p| p.amount().to_string()).unwrap_or_default();
+                tx.execute(
+                    "INSERT INTO tier_prices (tier, sku, price) VALUES (?1, ?2, ?3)",
+                    params![tier, sku.as_str(), price],
+                )?;
+            }
+            for chunk in prices.chunks(PRODUCTS_PER_CHANGE) {
+                write_prices(&mut doc, chunk)?;
+            }
+        }
+        docs.create(&tx, &DocId::TierPrices(tier_id), &doc)?;
+    }
+
+    let shops = [
+        ("shop-lotus", "莲花便利店 Lotus Mart", "gold"),
+        ("shop-bamboo", "竹林超市 Bamboo Grocery", "silver"),
+        ("shop-peach", "桃源小卖部 Peach Corner", "bronze"),
+    ];
+    for (shop, name, tier) in shops {
+        tx.execute(
+            "INSERT INTO shops (id, name, tier) VALUES (?1, ?2, ?3)",
+            params![shop, name, tier],
+        )?;
+        let shop_id = ShopId::parse(shop)?;
+        let mut prices_doc = create_document(&DocId::ShopPrices(shop_id.clone()), actor.clone())?;
+        if shop == "shop-lotus" {
+            // 一客一价: Lotus Mart has its own negotiated price on every beverage of the first item.
+            let own: Vec<(Sku, Option<Money>)> = products
+                .iter()
+                .take(5)
+                .map(|p| (p.sku.clone(), Some(discounted(p.list_price, 80))))
+                .collect();
+            for (sku, price) in &own {
+                let price = price.map(|p| p.amount().to_string()).unwrap_or_default();
+                tx.execute(
+                    "INSERT INTO customer_prices (shop, sku, price) VALUES (?1, ?2, ?3)",
+                    params![shop, sku.as_str(), price],
+                )?;
+            }
+            write_prices(&mut prices_doc, &own)?;
+        }
+        docs.create(&tx, &DocId::ShopPrices(shop_id.clone()), &prices_doc)?;
+        for id in [
+            DocId::Cart(shop_id.clone()),
+            DocId::OrderRequests(shop_id.clone()),
+            DocId::OrderStatus(shop_id.clone()),
+        ] {
+            docs.create(&tx, &id, &create_document(&id, actor.clone())?)?;
+        }
+    }
+
+    let users = [
+        (
+            "lotus",
+            "李莲 Li Lian",
+            "lotus123",
+            "shop",
+            Some("shop-lotus"),
+        ),
+        (
+            "bamboo",
+            "竹青 Zhu Qing",
+            "bamboo123",
+            "shop",
+            Some("shop-bamboo"),
+        ),
+        (
+            "peach",
+            "陶园 Tao Yuan",
+            "peach123",
+            "shop",
+            Some("shop-peach"),
+        ),
+        ("wang", "王经理 Manager Wang", "wang123", "manager", None),
+        ("admin", "管理员 Admin", "admin123", "admin", None),
+    ];
+    for (username, display_name, password, role, shop) in users {
+        tx.execute(
+            "INSERT INTO users (username, display_name, password_hash, role, shop) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![username, display_name, hash_password(password)?, role, shop],
+        )?;
+    }
+    tx.execute(
+        "INSERT INTO manager_shops (manager, shop) SELECT id, 'shop-lotus' FROM users WHERE username = 'wang'
+         UNION ALL SELECT id, 'shop-bamboo' FROM users WHERE username = 'wang'",
+        [],
+    )?;
+    tx.commit()?;
+    Ok(true)
+}

@@ -1,0 +1,129 @@
+//! Dinghuo's server: serves the built storefront, signs devices in, syncs documents, and
+//! is the authority that confirms orders. Only this crate knows HTTP and SQL.
+
+pub mod access;
+pub mod app_error;
+pub mod auth;
+pub mod db;
+pub mod demo_data;
+pub mod doc_store;
+pub mod order_intake;
+pub mod orders_api;
+pub mod session;
+pub mod state;
+pub mod sync_endpoint;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::routing::{get, post};
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::app_error::AppError;
+use crate::db::SharedDb;
+use crate::state::AppState;
+
+/// Where the server listens and keeps its data.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub addr: SocketAddr,
+    /// The data directory; the SQLite file is `dinghuo.sqlite3` inside it.
+    pub data_dir: PathBuf,
+    /// The built storefront.
+    pub site_dir: PathBuf,
+}
+
+impl Config {
+    /// Reads `DINGHUO_ADDR` (default 127.0.0.1:3000), `DINGHUO_DATA` (default ./data) and
+    /// `DINGHUO_SITE` (default ./target/site).
+    pub fn from_env() -> anyhow::Result<Config> {
+        let addr = std::env::var("DINGHUO_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".into());
+        Ok(Config {
+            addr: addr
+                .parse()
+                .with_context(|| format!("DINGHUO_ADDR={addr} is not host:port"))?,
+            data_dir: std::env::var_os("DINGHUO_DATA")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| "data".into()),
+            site_dir: std::env::var_os("DINGHUO_SITE")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| "target/site".into()),
+        })
+    }
+}
+
+/// Opens (creating and seeding on first run) the database and builds the app state.
+pub async fn open_state(config: &Config) -> anyhow::Result<AppState> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
+    let db = SharedDb::open(&config.data_dir.join("dinghuo.sqlite3"))?;
+    let actor = automerge::ActorId::random();
+    let seed_actor = actor.clone();
+    let seeded = db
+        .run(move |db| demo_data::seed_if_empty(&mut db.conn, &mut db.docs, &seed_actor))
+        .await??;
+    if seeded {
+        tracing::info!("seeded the demo data");
+    }
+    Ok(AppState {
+        db,
+        actor,
+        site_dir: config.site_dir.clone(),
+    })
+}
+
+async fn api_not_found() -> AppError {
+    AppError::client(StatusCode::NOT_FOUND, "not_found", "no such API endpoint")
+}
+
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/login", post(session::login))
+        .route("/logout", post(session::logout))
+        .route("/session", get(session::session))
+        .route("/sync", post(sync_endpoint::sync))
+        .route("/orders", get(orders_api::list_orders))
+        .route("/health", get(|| async { "ok" }))
+        .fallback(api_not_found)
+        .layer(DefaultBodyLimit::max(app::sync::wire::MAX_BODY_BYTES))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ));
+    let index = state.site_dir.join("index.html");
+    let site = ServeDir::new(&state.site_dir)
+        .precompressed_br()
+        .precompressed_gzip()
+        .fallback(
+            ServeFile::new(index)
+                .precompressed_br()
+                .precompressed_gzip(),
+        );
+    Router::new()
+        .nest("/api", api)
+        .fallback_service(site)
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves until the process is stopped. `on_bound` gets the bound address (port 0 in tests).
+pub async fn serve(config: Config, on_bound: impl FnOnce(SocketAddr)) -> anyhow::Result<()> {
+    let state = open_state(&config).await?;
+    let listener = tokio::net::TcpListener::bind(config.addr)
+        .await
+        .with_context(|| format!("binding {}", config.addr))?;
+    let addr = listener.local_addr()?;
+    on_bound(addr);
+    axum::serve(listener, router(state))
+        .await
+        .context("serving")
+}

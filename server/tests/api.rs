@@ -1,0 +1,609 @@
+//! Integration tests: a real server on port 0 with a fresh SQLite file, driven over HTTP
+//! by devices that run the app's own sync engine.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use app::domain::money::Currency;
+use app::domain::order::{OrderRequest, RequestId};
+use app::domain::price_book::PriceBook;
+use app::domain::pricing::{RequestedLine, price_order};
+use app::domain::sku::{ShopId, Sku};
+use app::schema::cart_doc::{read_cart, set_quantity};
+use app::schema::catalog_doc::read_catalog;
+use app::schema::doc_id::DocId;
+use app::schema::order_requests_doc::add_request;
+use app::schema::order_status_doc::read_confirmations;
+use app::schema::price_doc::read_prices;
+use app::sync::device_sync::DeviceSync;
+use app::sync::wire::{DocMessage, SyncRequest, SyncResponse};
+use automerge::Automerge;
+use serde_json::{Value, json};
+
+struct TestServer {
+    base: String,
+    data_dir: PathBuf,
+    _temp: Option<tempfile::TempDir>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+async fn spawn_server_in(data_dir: PathBuf, temp: Option<tempfile::TempDir>) -> TestServer {
+    let config = server::Config {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        data_dir: data_dir.clone(),
+        site_dir: data_dir.join("no-site"),
+    };
+    let (tx, rx) = tokio::sync::oneshot::channel::<SocketAddr>();
+    let task = tokio::spawn(async move {
+        server::serve(config, |addr| {
+            let _ = tx.send(addr);
+        })
+        .await
+        .unwrap();
+    });
+    let addr = rx.await.unwrap();
+    TestServer {
+        base: format!("http://{addr}"),
+        data_dir,
+        _temp: temp,
+        task,
+    }
+}
+
+async fn spawn_server() -> TestServer {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path().to_owned();
+    spawn_server_in(dir, Some(temp)).await
+}
+
+struct Device {
+    http: reqwest::Client,
+    base: String,
+    token: String,
+    shop: ShopId,
+    sync: DeviceSync,
+    round_trips: usize,
+    bytes_up: usize,
+    bytes_down: usize,
+}
+
+async fn sign_in(server: &TestServer, username: &str, password: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("{}/api/login", server.base))
+        .json(&json!({ "username": username, "password": password, "device_name": "test" }))
+        .send()
+        .await
+        .unwrap()
+}
+
+impl Device {
+    async fn new(server: &TestServer, username: &str, password: &str) -> Device {
+        let response = sign_in(server, username, password).await;
+        assert_eq!(response.status(), 200);
+        let session: Value = response.json().await.unwrap();
+        let mut sync = DeviceSync::new();
+        for doc in session["docs"].as_array().unwrap() {
+            sync.insert(
+                DocId::parse(doc.as_str().unwrap()).unwrap(),
+                Automerge::new(),
+                None,
+            );
+        }
+        Device {
+            http: reqwest::Client::new(),
+            base: server.base.clone(),
+            token: session["token"].as_str().unwrap().to_owned(),
+            shop: ShopId::parse(session["shops"][0]["id"].as_str().unwrap()).unwrap(),
+            sync,
+            round_trips: 0,
+            bytes_up: 0,
+            bytes_down: 0,
+        }
+    }
+
+    async fn post(&self, body: Vec<u8>) -> reqwest::Response {
+        self.http
+            .post(format!("{}/api/sync", self.base))
+            .bearer_auth(&self.token)
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn post_sync(&mut self, request: &SyncRequest) -> SyncResponse {
+        let body = request.encode();
+        self.bytes_up += body.len();
+        let response = self.post(body).await;
+        assert_eq!(response.status(), 200);
+        let bytes = response.bytes().await.unwrap();
+        self.bytes_down += bytes.len();
+        self.round_trips += 1;
+        SyncResponse::decode(&bytes).unwrap()
+    }
+
+    /// One sync session: requests until every document is in step.
+    async fn sync_now(&mut self) -> Vec<(DocId, u16, String)> {
+        self.sync.start_session();
+        let mut refused = Vec::new();
+        for _ in 0..10 {
+            let Some(request) = self.sync.make_request() else {
+                return refused;
+            };
+            let response = self.post_sync(&request).await;
+            refused.extend(self.sync.receive(response).unwrap().refused);
+        }
+        panic!("sync did not settle in 10 round trips");
+    }
+
+    fn doc_mut(&mut self, id: DocId) -> &mut Automerge {
+        self.sync.doc_mut(&id).unwrap()
+    }
+
+    fn place_order(&mut self, lines: &[(&str, u32)], id_byte: u8) -> RequestId {
+        let catalog = read_catalog(self.sync.doc(&DocId::Catalog).unwrap()).products;
+        let requested: Vec<RequestedLine> = lines
+            .iter()
+            .map(|(sku, quantity)| RequestedLine {
+                sku: Sku::parse(sku).unwrap(),
+                quantity: *quantity,
+            })
+            .collect();
+        let expected =
+            price_order(&requested, &catalog, &PriceBook::default(), Currency::Cny).unwrap();
+        let request = OrderRequest {
+            id: RequestId::from_random_bytes([id_byte; 16]),
+            shop: self.shop.clone(),
+            placed_at_ms: 1,
+            placed_by: "test".into(),
+            lines: requested,
+            expected,
+            note: String::new(),
+        };
+        let shop = self.shop.clone();
+        add_request(self.doc_mut(DocId::OrderRequests(shop)), &request).unwrap();
+        request.id
+    }
+
+    fn confirmations(&self) -> Vec<(String, String, String)> {
+        read_confirmations(
+            self.sync
+                .doc(&DocId::OrderStatus(self.shop.clone()))
+                .unwrap(),
+        )
+        .values()
+        .map(|c| {
+            (
+                c.number.clone(),
+                format!("{:?}", c.state),
+                c.priced.total.amount().to_string(),
+            )
+        })
+        .collect()
+    }
+}
+
+async fn orders_on_server(server: &TestServer, token: &str) -> Vec<Value> {
+    let response = reqwest::Client::new()
+        .get(format!("{}/api/orders", server.base))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    response.json::<Vec<Value>>().await.unwrap()
+}
+
+async fn admin_orders(server: &TestServer) -> Vec<Value> {
+    let admin: Value = sign_in(server, "admin", "admin123")
+        .await
+        .json()
+        .await
+        .unwrap();
+    orders_on_server(server, admin["token"].as_str().unwrap()).await
+}
+
+#[tokio::test]
+async fn sign_in_gives_a_token_and_wrong_passwords_get_a_json_401() {
+    let server = spawn_server().await;
+    let ok: Value = sign_in(&server, "lotus", "lotus123")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ok["role"], "shop");
+    assert_eq!(ok["token"].as_str().unwrap().len(), 64);
+    assert_eq!(ok["docs"].as_array().unwrap().len(), 6);
+    for (user, password) in [("lotus", "wrong"), ("nobody", "lotus123"), ("", "")] {
+        let response = sign_in(&server, user, password).await;
+        assert_eq!(response.status(), 401);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["error"], "unauthorized");
+    }
+}
+
+#[tokio::test]
+async fn a_shop_sees_its_own_prices_and_an_order_is_confirmed_in_one_round_trip() {
+    let server = spawn_server().await;
+    let mut phone = Device::new(&server, "lotus", "lotus123").await;
+    assert!(phone.sync_now().await.is_empty());
+    let catalog = read_catalog(phone.sync.doc(&DocId::Catalog).unwrap());
+    assert_eq!(catalog.products.len(), 200);
+    assert_eq!(catalog.categories.len(), 8);
+    let own = read_prices(
+        phone
+            .sync
+            .doc(&DocId::ShopPrices(phone.shop.clone()))
+            .unwrap(),
+    );
+    assert_eq!(own.len(), 5, "Lotus Mart has 5 negotiated prices");
+    let gold = read_prices(
+        phone
+            .sync
+            .doc(&DocId::TierPrices(
+                app::domain::sku::TierId::parse("gold").unwrap(),
+            ))
+            .unwrap(),
+    );
+    assert_eq!(gold.len(), 200);
+
+    let before = (phone.round_trips, phone.bytes_up, phone.bytes_down);
+    phone.place_order(&[("BEV-0001", 12), ("SNK-0002", 10)], 1);
+    let refused = phone.sync_now().await;
+    assert!(refused.is_empty(), "{refused:?}");
+    let round_trips = phone.round_trips - before.0;
+    println!(
+        "one new order: {round_trips} round trip(s), {} B up, {} B down",
+        phone.bytes_up - before.1,
+        phone.bytes_down - before.2
+    );
+    assert_eq!(
+        round_trips, 1,
+        "a new order and its confirmation take one round trip"
+    );
+    let confirmations = phone.confirmations();
+    assert_eq!(confirmations.len(), 1);
+    let (number, state, total) = &confirmations[0];
+    assert_eq!(number, "DH-000001");
+    assert_eq!(state, "Confirmed");
+    // BEV-0001: list 2.59, Lotus's own price 2.07 × 12 = 24.84;
+    // SNK-0002: list 7.13, gold tier 6.42 × 10 = 64.20.
+    assert_eq!(total, "89.04");
+    let orders = admin_orders(&server).await;
+    assert_eq!(orders.len(), 1);
+    assert_eq!(orders[0]["total"], "89.04");
+}
+
+#[tokio::test]
+async fn duplicated_reordered_and_dropped_batches_never_create_a_second_order() {
+    let server = spawn_server().await;
+    let mut phone = Device::new(&server, "lotus", "lotus123").await;
+    phone.sync_now().await;
+    phone.place_order(&[("BEV-0002", 12)], 2);
+
+    // Dropped: the request is made but never sent; the next session sends it again.
+    phone.sync.start_session();
+    let dropped = phone.sync.make_request().unwrap();
+    // Duplicated and reordered: the same batch sent three times, then an older one.
+    phone.sync.start_session();
+    let first = phone.sync.make_request().unwrap();
+    for _ in 0..3 {
+        phone.post_sync(&first).await;
+    }
+    phone.post_sync(&dropped).await;
+    phone.sync_now().await;
+    phone.post_sync(&first).await;
+    phone.sync_now().await;
+
+    // A second device of the same shop syncs everything too.
+    let mut tablet = Device::new(&server, "lotus", "lotus123").await;
+    tablet.sync_now().await;
+    assert_eq!(admin_orders(&server).await.len(), 1);
+    assert_eq!(phone.confirmations(), tablet.confirmations());
+    assert_eq!(phone.confirmations().len(), 1);
+}
+
+#[tokio::test]
+async fn two_offline_devices_edit_one_cart_and_both_edits_survive() {
+    let server = spawn_server().await;
+    let mut phone = Device::new(&server, "lotus", "lotus123").await;
+    let mut manager = Device::new(&server, "wang", "wang123").await;
+    phone.sync_now().await;
+    manager.sync_now().await;
+    let cart = DocId::Cart(phone.shop.clone());
+    let sku = |s: &str| Sku::parse(s).unwrap();
+    set_quantity(
+        phone.doc_mut(cart.clone()),
+        &sku("BEV-0001"),
+        12,
+        "line-phone-1",
+    )
+    .unwrap();
+    phone.sync_now().await;
+    manager.sync_now().await;
+    // Both offline now.
+    set_quantity(
+        phone.doc_mut(cart.clone()),
+        &sku("SNK-0001"),
+        10,
+        "line-phone-2",
+    )
+    .unwrap();
+    set_quantity(
+        phone.doc_mut(cart.clone()),
+        &sku("BEV-0001"),
+        24,
+        "line-phone-3",
+    )
+    .unwrap();
+    set_quantity(
+        manager.doc_mut(cart.clone()),
+        &sku("DRY-0003"),
+        6,
+        "line-manager-1",
+    )
+    .unwrap();
+    set_quantity(
+        manager.doc_mut(cart.clone()),
+        &sku("BEV-0001"),
+        36,
+        "line-manager-2",
+    )
+    .unwrap();
+    phone.sync_now().await;
+    manager.sync_now().await;
+    phone.sync_now().await;
+    let seen = |device: &Device| {
+        read_cart(device.sync.doc(&cart).unwrap())
+            .into_iter()
+            .map(|l| (l.sku.to_string(), l.quantity))
+            .collect::<Vec<_>>()
+    };
+    let expected = vec![
+        ("BEV-0001".to_string(), 48),
+        ("DRY-0003".to_string(), 6),
+        ("SNK-0001".to_string(), 10),
+    ];
+    assert_eq!(seen(&phone), expected);
+    assert_eq!(seen(&manager), expected);
+}
+
+#[tokio::test]
+async fn a_shop_can_neither_read_nor_write_another_shops_documents_nor_the_catalog() {
+    let server = spawn_server().await;
+    let mut lotus = Device::new(&server, "lotus", "lotus123").await;
+    lotus.sync_now().await;
+
+    // Reading Bamboo's documents and the silver tier's prices: 403 for each, nothing else.
+    let mut probe = DeviceSync::new();
+    let bamboo = ShopId::parse("shop-bamboo").unwrap();
+    for id in [
+        DocId::Cart(bamboo.clone()),
+        DocId::OrderRequests(bamboo.clone()),
+        DocId::OrderStatus(bamboo.clone()),
+        DocId::ShopPrices(bamboo.clone()),
+        DocId::TierPrices(app::domain::sku::TierId::parse("silver").unwrap()),
+    ] {
+        probe.insert(id, Automerge::new(), None);
+    }
+    let request = probe.make_request().unwrap();
+    let response = lotus.post_sync(&request).await;
+    assert_eq!(response.docs.len(), 5);
+    for reply in &response.docs {
+        assert_eq!(
+            (reply.status, reply.error.as_deref()),
+            (403, Some("forbidden")),
+            "{}",
+            reply.doc
+        );
+        assert!(reply.message.is_empty());
+    }
+
+    // Writing the catalog: refused whole, the server's catalog unchanged.
+    let price_before = read_catalog(lotus.sync.doc(&DocId::Catalog).unwrap()).products
+        [&Sku::parse("BEV-0001").unwrap()]
+        .list_price;
+    {
+        use automerge::ReadDoc;
+        use automerge::transaction::Transactable;
+        let doc = lotus.doc_mut(DocId::Catalog);
+        let (_, products) = doc.get(automerge::ROOT, "products").unwrap().unwrap();
+        let (_, product) = doc.get(&products, "BEV-0001").unwrap().unwrap();
+        let mut tx = doc.transaction();
+        tx.put(&product, "price", "0.01").unwrap();
+        tx.commit();
+    }
+    let refused = lotus.sync_now().await;
+    assert!(
+        refused
+            .iter()
+            .any(|(id, status, code)| *id == DocId::Catalog
+                && *status == 403
+                && code == "read_only_document"),
+        "{refused:?}"
+    );
+    let mut fresh = Device::new(&server, "bamboo", "bamboo123").await;
+    fresh.sync_now().await;
+    assert_eq!(
+        read_catalog(fresh.sync.doc(&DocId::Catalog).unwrap()).products
+            [&Sku::parse("BEV-0001").unwrap()]
+            .list_price,
+        price_before
+    );
+
+    // An order request planted for another shop inside one's own document is rejected.
+    lotus.shop = bamboo;
+    let planted = lotus.place_order_into(
+        &ShopId::parse("shop-lotus").unwrap(),
+        &[("BEV-0001", 12)],
+        9,
+    );
+    lotus.sync_now().await;
+    let status = read_confirmations(
+        lotus
+            .sync
+            .doc(&DocId::OrderStatus(ShopId::parse("shop-lotus").unwrap()))
+            .unwrap(),
+    );
+    assert_eq!(format!("{:?}", status[&planted].state), "Rejected");
+}
+
+impl Device {
+    /// Writes an order naming `self.shop` into `into`'s requests document.
+    fn place_order_into(&mut self, into: &ShopId, lines: &[(&str, u32)], id_byte: u8) -> RequestId {
+        let named = self.shop.clone();
+        self.shop = into.clone();
+        let catalog = read_catalog(self.sync.doc(&DocId::Catalog).unwrap()).products;
+        let requested: Vec<RequestedLine> = lines
+            .iter()
+            .map(|(sku, quantity)| RequestedLine {
+                sku: Sku::parse(sku).unwrap(),
+                quantity: *quantity,
+            })
+            .collect();
+        let expected =
+            price_order(&requested, &catalog, &PriceBook::default(), Currency::Cny).unwrap();
+        let request = OrderRequest {
+            id: RequestId::from_random_bytes([id_byte; 16]),
+            shop: named,
+            placed_at_ms: 1,
+            placed_by: "test".into(),
+            lines: requested,
+            expected,
+            note: String::new(),
+        };
+        add_request(self.doc_mut(DocId::OrderRequests(into.clone())), &request).unwrap();
+        request.id
+    }
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_4xx_with_a_json_body_and_nothing_is_lost() {
+    let server = spawn_server().await;
+    let mut phone = Device::new(&server, "lotus", "lotus123").await;
+    phone.sync_now().await;
+    phone.place_order(&[("BEV-0001", 12)], 3);
+    phone.sync_now().await;
+
+    let client = reqwest::Client::new();
+    let url = format!("{}/api/sync", server.base);
+    let cases: Vec<(reqwest::RequestBuilder, u16, &str)> = vec![
+        (client.post(&url).body(vec![1, 2, 3]), 401, "unauthorized"),
+        (
+            client.post(&url).bearer_auth("not-a-token").body(vec![1]),
+            401,
+            "unauthorized",
+        ),
+        (
+            client.post(&url).bearer_auth("ab".repeat(32)).body(vec![1]),
+            401,
+            "unauthorized",
+        ),
+        (
+            client
+                .post(&url)
+                .bearer_auth(&phone.token)
+                .body(b"hello, world".to_vec()),
+            400,
+            "malformed_sync_body",
+        ),
+        (
+            client
+                .post(&url)
+                .bearer_auth(&phone.token)
+                .body(vec![0xff; 64]),
+            400,
+            "malformed_sync_body",
+        ),
+        (
+            client
+                .post(&url)
+                .bearer_auth(&phone.token)
+                .body(vec![0u8; 9 * 1024 * 1024]),
+            413,
+            "",
+        ),
+        (
+            client.get(format!("{}/api/nope", server.base)),
+            404,
+            "not_found",
+        ),
+        (
+            client
+                .post(format!("{}/api/login", server.base))
+                .body("{not json"),
+            400,
+            "malformed_login",
+        ),
+    ];
+    for (request, status, code) in cases {
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status().as_u16(), status);
+        let body = response.text().await.unwrap();
+        if !code.is_empty() {
+            let json: Value =
+                serde_json::from_str(&body).unwrap_or_else(|_| panic!("not JSON: {body}"));
+            assert_eq!(json["error"], code, "{body}");
+        }
+    }
+
+    // Unknown documents and garbage messages are refused per document; the rest still syncs.
+    let request = SyncRequest {
+        seq: 1,
+        docs: vec![
+            DocMessage {
+                doc: "shop/shop-lotus/secrets".into(),
+                message: vec![],
+                changes: Vec::new(),
+            },
+            DocMessage {
+                doc: "shop/shop-lotus/cart".into(),
+                message: vec![0x42, 0xff, 0xff],
+                changes: Vec::new(),
+            },
+            DocMessage {
+                doc: "shop/shop-lotus/orders".into(),
+                message: vec![],
+                changes: vec![serde_bytes::ByteBuf::from(vec![1, 2, 3, 4])],
+            },
+        ],
+    };
+    let response = phone.post_sync(&request).await;
+    let statuses: Vec<_> = response.docs.iter().map(|d| d.status).collect();
+    assert_eq!(statuses, vec![404, 400, 400]);
+
+    let mut tablet = Device::new(&server, "lotus", "lotus123").await;
+    tablet.sync_now().await;
+    assert_eq!(tablet.confirmations().len(), 1);
+    assert_eq!(admin_orders(&server).await.len(), 1);
+}
+
+#[tokio::test]
+async fn data_survives_a_restart_and_is_not_seeded_twice() {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path().to_owned();
+    let server = spawn_server_in(dir.clone(), None).await;
+    let mut phone = Device::new(&server, "lotus", "lotus123").await;
+    phone.sync_now().await;
+    phone.place_order(&[("BEV-0001", 12)], 4);
+    phone.sync_now().await;
+    server.task.abort();
+    let _ = server.task.await;
+    let again = spawn_server_in(server.data_dir.clone(), Some(temp)).await;
+    phone.base = again.base.clone();
+    phone.place_order(&[("BEV-0003", 12)], 5);
+    assert!(
+        phone.sync_now().await.is_empty(),
+        "the device token still works after a restart"
+    );
+    let orders = admin_orders(&again).await;
+    assert_eq!(orders.len(), 2);
+    let mut tablet = Device::new(&again, "lotus", "lotus123").await;
+    tablet.sync_now().await;
+    assert_eq!(
+        read_catalog(tablet.sync.doc(&DocId::Catalog).unwrap())
+            .products
+            .len(),
+        200
+    );
+}
