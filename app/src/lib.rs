@@ -6,3 +6,6 @@ pub mod domain;
 pub mod intake;
 pub mod schema;
 pub mod sync;
+
+#[cfg(feature = "ui")]
+pub mod ui;

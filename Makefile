@@ -1,0 +1,59 @@
+# Dinghuo's commands. `make run` builds everything and serves http://127.0.0.1:3000;
+# `make test` runs every check CI runs. Both install what they need, skipping what is there.
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.ONESHELL:
+.PHONY: run test bench site tools browser-tools e2e
+
+SITE := target/site
+WASM_BINDGEN_VERSION := 0.2.130
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+tools:
+	rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	rustup component list --installed | grep -q '^clippy' || rustup component add clippy rustfmt
+	if [ "$$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $(WASM_BINDGEN_VERSION)" ]; then
+	  # Exactly the crate's version, and without --locked (see ../shared/research/toolchain.md).
+	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
+	fi
+
+# The storefront: wasm32 app (size profile) + wasm-bindgen glue + static files, precompressed.
+site: tools
+	cargo build -p app --lib --features ui --target wasm32-unknown-unknown --profile wasm-release
+	rm -rf $(SITE) && mkdir -p $(SITE)/pkg
+	wasm-bindgen --target web --no-typescript --remove-name-section --out-name app --out-dir $(SITE)/pkg \
+	  target/wasm32-unknown-unknown/wasm-release/app.wasm
+	cp public/index.html public/manifest.webmanifest public/icon.svg $(SITE)/
+	cp style/main.css $(SITE)/style.css
+	build=$$(cat $(SITE)/pkg/app_bg.wasm $(SITE)/pkg/app.js $(SITE)/style.css $(SITE)/index.html | sha256sum | cut -c1-16)
+	sed "s/__BUILD__/$$build/" public/sw.js > $(SITE)/sw.js
+	for file in $(SITE)/pkg/app_bg.wasm $(SITE)/pkg/app.js $(SITE)/style.css $(SITE)/index.html; do
+	  gzip -9 -k -f "$$file"
+	  if command -v brotli >/dev/null; then brotli -q 11 -k -f "$$file"; fi
+	done
+	ls -l $(SITE)/pkg
+
+run: site
+	cargo run --release -p server --bin dinghuo
+
+browser-tools:
+	if ! command -v chromium >/dev/null || ! command -v brotli >/dev/null; then
+	  $(SUDO) apt-get update -q
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium brotli
+	fi
+	cd end2end && npm ci --no-audit --no-fund --loglevel=error
+
+e2e: site browser-tools
+	cargo build -p server --bin dinghuo
+	cd end2end && npx playwright test
+
+test: tools
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy -p app --lib --features ui --target wasm32-unknown-unknown -- -D warnings
+	cargo test --workspace
+	$(MAKE) e2e
+
+bench: site
+	cargo run --release -p server --example bench

@@ -1,0 +1,76 @@
+//! The Leptos storefront, rendered in the browser (client-side) from wasm32.
+
+pub mod api;
+pub mod components;
+pub mod i18n;
+pub mod idb;
+pub mod routes;
+pub mod store;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+use wasm_bindgen::prelude::wasm_bindgen;
+
+use self::components::header::Header;
+use self::routes::cart::CartPage;
+use self::routes::catalog::CatalogPage;
+use self::routes::login::LoginPage;
+use self::routes::order_detail::OrderDetailPage;
+use self::routes::orders::OrdersPage;
+use self::routes::product::ProductPage;
+use self::store::Store;
+
+#[wasm_bindgen(start)]
+pub fn start() {
+    console_error_panic_hook_lite();
+    leptos::mount::mount_to_body(App);
+}
+
+/// Logs panics to the console (instead of an opaque "unreachable").
+fn console_error_panic_hook_lite() {
+    std::panic::set_hook(Box::new(|info| leptos::logging::error!("{info}")));
+}
+
+#[component]
+fn App() -> impl IntoView {
+    let store = Store::new();
+    provide_context(store);
+    if store.session.get_untracked().is_some() {
+        spawn_local(store.open());
+    }
+    // Sync by itself: when the network returns and every 20 seconds.
+    let online = window_event_listener(leptos::ev::online, move |_| spawn_local(store.sync_now()));
+    let interval = set_interval_with_handle(move || spawn_local(store.sync_now()), std::time::Duration::from_secs(20));
+    on_cleanup(move || {
+        online.remove();
+        if let Ok(handle) = interval {
+            handle.clear();
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(document) = web_sys::window().and_then(|w| w.document()) {
+            if let Some(root) = document.document_element() {
+                let _ = root.set_attribute("lang", store.lang.get().code());
+            }
+        }
+    });
+
+    view! {
+        <Router>
+            <Show when=move || store.session.get().is_some() fallback=|| view! { <LoginPage/> }>
+                <Header/>
+                <main>
+                    <Routes fallback=|| view! { <CatalogPage/> }>
+                        <Route path=path!("/") view=CatalogPage/>
+                        <Route path=path!("/product/:sku") view=ProductPage/>
+                        <Route path=path!("/cart") view=CartPage/>
+                        <Route path=path!("/orders") view=OrdersPage/>
+                        <Route path=path!("/orders/:id") view=OrderDetailPage/>
+                    </Routes>
+                </main>
+            </Show>
+        </Router>
+    }
+}

@@ -1,0 +1,156 @@
+//! The interface in Simplified Chinese, Traditional Chinese and English.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::product::LocalizedText;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum Lang {
+    #[default]
+    ZhHans,
+    ZhHant,
+    En,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 3] = [Lang::ZhHans, Lang::ZhHant, Lang::En];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::ZhHans => "zh-Hans",
+            Lang::ZhHant => "zh-Hant",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Lang::ZhHans => "简体",
+            Lang::ZhHant => "繁體",
+            Lang::En => "EN",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Lang {
+        Lang::ALL.into_iter().find(|l| l.code() == code).unwrap_or_default()
+    }
+
+    pub fn pick(self, text: &LocalizedText) -> String {
+        let chosen = match self {
+            Lang::ZhHans => &text.zh_hans,
+            Lang::ZhHant => &text.zh_hant,
+            Lang::En => &text.en,
+        };
+        if chosen.is_empty() { text.en.clone() } else { chosen.clone() }
+    }
+}
+
+/// Every phrase the interface shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phrase {
+    AppName,
+    SignIn,
+    SignOut,
+    Username,
+    Password,
+    WrongPassword,
+    NeedNetworkToSignIn,
+    Catalog,
+    Cart,
+    Orders,
+    Search,
+    AllCategories,
+    Add,
+    Remove,
+    YourPrice,
+    TierPrice,
+    ListPrice,
+    PerUnit,
+    PackOf,
+    MinimumOrder,
+    Discontinued,
+    EmptyCart,
+    Total,
+    PlaceOrder,
+    OrderPlaced,
+    WaitingToSync,
+    Confirmed,
+    Rejected,
+    Synced,
+    Syncing,
+    Offline,
+    SyncNow,
+    Pending,
+    NoOrders,
+    ServerChanged,
+    PriceChangedFrom,
+    RemovedFromOrder,
+    UnknownProduct,
+    QuantityRule,
+    Shop,
+    Loading,
+    Back,
+    SyncFailed,
+    Refused,
+    NotFound,
+    PlacedAt,
+    Lines,
+}
+
+pub fn tr(lang: Lang, phrase: Phrase) -> &'static str {
+    use Phrase::*;
+    let [hans, hant, en] = match phrase {
+        AppName => ["订货", "訂貨", "Dinghuo"],
+        SignIn => ["登录", "登入", "Sign in"],
+        SignOut => ["退出", "登出", "Sign out"],
+        Username => ["用户名", "用戶名", "Username"],
+        Password => ["密码", "密碼", "Password"],
+        WrongPassword => ["用户名或密码不对", "用戶名或密碼不對", "Wrong username or password"],
+        NeedNetworkToSignIn => ["首次登录需要网络", "首次登入需要網路", "Signing in needs a network connection"],
+        Catalog => ["商品", "商品", "Products"],
+        Cart => ["购物车", "購物車", "Cart"],
+        Orders => ["订单", "訂單", "Orders"],
+        Search => ["搜索商品", "搜尋商品", "Search products"],
+        AllCategories => ["全部", "全部", "All"],
+        Add => ["加入购物车", "加入購物車", "Add to cart"],
+        Remove => ["删除", "刪除", "Remove"],
+        YourPrice => ["专属价", "專屬價", "Your price"],
+        TierPrice => ["等级价", "等級價", "Tier price"],
+        ListPrice => ["标准价", "標準價", "List price"],
+        PerUnit => ["每", "每", "per"],
+        PackOf => ["每箱", "每箱", "pack of"],
+        MinimumOrder => ["起订量", "起訂量", "minimum"],
+        Discontinued => ["已停售", "已停售", "Discontinued"],
+        EmptyCart => ["购物车是空的", "購物車是空的", "Your cart is empty"],
+        Total => ["合计", "合計", "Total"],
+        PlaceOrder => ["提交订单", "提交訂單", "Place order"],
+        OrderPlaced => ["订单已提交", "訂單已提交", "Order placed"],
+        WaitingToSync => ["等待同步", "等待同步", "Waiting to sync"],
+        Confirmed => ["已确认", "已確認", "Confirmed"],
+        Rejected => ["已拒绝", "已拒絕", "Rejected"],
+        Synced => ["已同步", "已同步", "Synced"],
+        Syncing => ["同步中", "同步中", "Syncing"],
+        Offline => ["离线", "離線", "Offline"],
+        SyncNow => ["立即同步", "立即同步", "Sync now"],
+        Pending => ["待同步", "待同步", "pending"],
+        NoOrders => ["还没有订单", "還沒有訂單", "No orders yet"],
+        ServerChanged => ["服务器调整了订单", "伺服器調整了訂單", "The server changed your order"],
+        PriceChangedFrom => ["价格已变更，原价", "價格已變更，原價", "price changed, was"],
+        RemovedFromOrder => ["已从订单移除", "已從訂單移除", "removed from the order"],
+        UnknownProduct => ["商品不存在", "商品不存在", "unknown product"],
+        QuantityRule => ["数量不符合规则", "數量不符合規則", "quantity not allowed"],
+        Shop => ["门店", "門店", "Shop"],
+        Loading => ["加载中…", "載入中…", "Loading…"],
+        Back => ["返回", "返回", "Back"],
+        SyncFailed => ["同步失败，稍后自动重试", "同步失敗，稍後自動重試", "Sync failed; will retry"],
+        Refused => ["服务器拒绝了更改", "伺服器拒絕了更改", "The server refused a change"],
+        NotFound => ["找不到", "找不到", "Not found"],
+        PlacedAt => ["下单时间", "下單時間", "Placed"],
+        Lines => ["商品行", "商品行", "lines"],
+    };
+    match lang {
+        Lang::ZhHans => hans,
+        Lang::ZhHant => hant,
+        Lang::En => en,
+    }
+}

@@ -1,0 +1,99 @@
+//! IndexedDB for documents, their sync states and cached views (localStorage is too small
+//! and synchronous): a key-value store written in atomic batches.
+
+use js_sys::{Array, Uint8Array};
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(inline_js = r#"
+const DB = 'dinghuo', STORE = 'kv';
+let opened = null;
+function db() {
+  if (!opened) {
+    opened = new Promise((resolve, reject) => {
+      const request = indexedDB.open(DB, 1);
+      request.onupgradeneeded = () => request.result.createObjectStore(STORE);
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+  }
+  return opened;
+}
+export async function idb_get(key) {
+  const d = await db();
+  return new Promise((resolve, reject) => {
+    const request = d.transaction(STORE, 'readonly').objectStore(STORE).get(key);
+    request.onsuccess = () => resolve(request.result === undefined ? null : request.result);
+    request.onerror = () => reject(request.error);
+  });
+}
+export async function idb_put_all(keys, values) {
+  const d = await db();
+  return new Promise((resolve, reject) => {
+    const tx = d.transaction(STORE, 'readwrite');
+    const store = tx.objectStore(STORE);
+    for (let i = 0; i < keys.length; i++) store.put(values[i], keys[i]);
+    tx.oncomplete = () => resolve();
+    tx.onerror = () => reject(tx.error);
+    tx.onabort = () => reject(tx.error);
+  });
+}
+export async function idb_clear() {
+  const d = await db();
+  return new Promise((resolve, reject) => {
+    const tx = d.transaction(STORE, 'readwrite');
+    tx.objectStore(STORE).clear();
+    tx.oncomplete = () => resolve();
+    tx.onerror = () => reject(tx.error);
+  });
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(catch)]
+    async fn idb_get(key: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch)]
+    async fn idb_put_all(keys: Array, values: Array) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch)]
+    async fn idb_clear() -> Result<JsValue, JsValue>;
+}
+
+fn describe(error: JsValue) -> String {
+    error.as_string().unwrap_or_else(|| format!("{error:?}"))
+}
+
+pub async fn get_bytes(key: &str) -> Result<Option<Vec<u8>>, String> {
+    let value = idb_get(key).await.map_err(describe)?;
+    if value.is_null() || value.is_undefined() {
+        return Ok(None);
+    }
+    Ok(Some(Uint8Array::new(&value).to_vec()))
+}
+
+pub async fn get_text(key: &str) -> Result<Option<String>, String> {
+    Ok(idb_get(key).await.map_err(describe)?.as_string())
+}
+
+/// A value to write: bytes or text.
+pub enum Value {
+    Bytes(Vec<u8>),
+    Text(String),
+}
+
+/// Writes all entries in one IndexedDB transaction: all land or none do.
+pub async fn put_all(entries: Vec<(String, Value)>) -> Result<(), String> {
+    let keys = Array::new();
+    let values = Array::new();
+    for (key, value) in entries {
+        keys.push(&JsValue::from_str(&key));
+        match value {
+            Value::Bytes(bytes) => values.push(&Uint8Array::from(bytes.as_slice()).into()),
+            Value::Text(text) => values.push(&JsValue::from_str(&text)),
+        };
+    }
+    idb_put_all(keys, values).await.map_err(describe)?;
+    Ok(())
+}
+
+pub async fn clear() -> Result<(), String> {
+    idb_clear().await.map_err(describe)?;
+    Ok(())
+}

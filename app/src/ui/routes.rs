@@ -1,0 +1,8 @@
+//! One module per page.
+
+pub mod cart;
+pub mod catalog;
+pub mod login;
+pub mod order_detail;
+pub mod orders;
+pub mod product;

@@ -1,0 +1,371 @@
+//! The storefront's state: the device's replicas (in IndexedDB), the views the pages show,
+//! local edits, and the sync loop that runs whenever there is a network.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use automerge::Automerge;
+use gloo_storage::{LocalStorage, Storage};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use serde::{Deserialize, Serialize};
+
+use super::api::{self, CallError, Session, ShopSummary};
+use super::i18n::{Lang, Phrase, tr};
+use super::idb;
+use crate::domain::money::Currency;
+use crate::domain::order::{OrderConfirmation, OrderRequest, RequestId};
+use crate::domain::price_book::PriceBook;
+use crate::domain::pricing::{PricedOrder, RequestedLine, price_order};
+use crate::domain::sku::Sku;
+use crate::schema::cart_doc::{CartLine, read_cart, set_quantity, take_ordered};
+use crate::schema::catalog_doc::{CatalogView, read_catalog};
+use crate::schema::doc_id::DocId;
+use crate::schema::order_requests_doc::{add_request, read_requests};
+use crate::schema::order_status_doc::read_confirmations;
+use crate::schema::price_doc::read_prices;
+use crate::sync::device_sync::DeviceSync;
+use crate::sync::wire::SyncResponse;
+
+const SESSION_KEY: &str = "dinghuo.session";
+const LANG_KEY: &str = "dinghuo.lang";
+const SHOP_KEY: &str = "dinghuo.shop";
+const CATALOG_VIEW_KEY: &str = "view:catalog";
+
+thread_local! {
+    static REPLICAS: RefCell<DeviceSync> = RefCell::new(DeviceSync::new());
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SyncPhase {
+    Idle,
+    Syncing,
+    Offline,
+    Failed,
+}
+
+/// The hydrated catalog cached beside the document, keyed by the heads it was read at,
+/// so the app opens without reading the whole Automerge document.
+#[derive(Serialize, Deserialize)]
+struct CachedCatalog {
+    heads: Vec<String>,
+    view: CatalogView,
+}
+
+fn heads_of(doc: &Automerge) -> Vec<String> {
+    doc.get_heads().iter().map(|h| h.to_string()).collect()
+}
+
+fn random_id() -> RequestId {
+    let mut bytes = [0u8; 16];
+    // The browser's crypto.getRandomValues; if it ever failed, fall back to the clock.
+    if getrandom::fill(&mut bytes).is_err() {
+        let now = js_sys::Date::now().to_bits().to_le_bytes();
+        bytes[..8].copy_from_slice(&now);
+    }
+    RequestId::from_random_bytes(bytes)
+}
+
+#[derive(Clone, Copy)]
+pub struct Store {
+    pub session: RwSignal<Option<Session>>,
+    pub lang: RwSignal<Lang>,
+    pub shop: RwSignal<Option<ShopSummary>>,
+    pub catalog: RwSignal<Arc<CatalogView>>,
+    pub book: RwSignal<Arc<PriceBook>>,
+    pub cart: RwSignal<Vec<CartLine>>,
+    pub requests: RwSignal<Vec<OrderRequest>>,
+    pub confirmations: RwSignal<BTreeMap<RequestId, OrderConfirmation>>,
+    pub phase: RwSignal<SyncPhase>,
+    pub notice: RwSignal<Option<String>>,
+    pub ready: RwSignal<bool>,
+}
+
+impl Store {
+    pub fn new() -> Store {
+        let session: Option<Session> = LocalStorage::get(SESSION_KEY).ok();
+        let lang = LocalStorage::get::<String>(LANG_KEY).map(|code| Lang::from_code(&code)).unwrap_or_default();
+        let shop_id: Option<String> = LocalStorage::get(SHOP_KEY).ok();
+        let shop = session.as_ref().and_then(|s| {
+            s.shops.iter().find(|shop| Some(shop.id.as_str()) == shop_id.as_deref()).or(s.shops.first()).cloned()
+        });
+        Store {
+            session: RwSignal::new(session),
+            lang: RwSignal::new(lang),
+            shop: RwSignal::new(shop),
+            catalog: RwSignal::new(Arc::new(CatalogView::default())),
+            book: RwSignal::new(Arc::new(PriceBook::default())),
+            cart: RwSignal::new(Vec::new()),
+            requests: RwSignal::new(Vec::new()),
+            confirmations: RwSignal::new(BTreeMap::new()),
+            phase: RwSignal::new(SyncPhase::Idle),
+            notice: RwSignal::new(None),
+            ready: RwSignal::new(false),
+        }
+    }
+
+    pub fn t(&self, phrase: Phrase) -> &'static str {
+        tr(self.lang.get(), phrase)
+    }
+
+    pub fn set_lang(&self, lang: Lang) {
+        let _ = LocalStorage::set(LANG_KEY, lang.code());
+        self.lang.set(lang);
+    }
+
+    pub fn select_shop(&self, shop: ShopSummary) {
+        let _ = LocalStorage::set(SHOP_KEY, shop.id.as_str());
+        self.shop.set(Some(shop));
+        self.refresh_all();
+    }
+
+    /// Orders placed on this device or another that the server has not answered yet.
+    pub fn pending_count(&self) -> usize {
+        let confirmations = self.confirmations.get();
+        self.requests.get().iter().filter(|r| !confirmations.contains_key(&r.id)).count()
+    }
+
+    fn active_docs(&self) -> Option<(DocId, DocId, DocId, DocId, DocId)> {
+        let shop = self.shop.get_untracked()?;
+        Some((
+            DocId::Cart(shop.id.clone()),
+            DocId::OrderRequests(shop.id.clone()),
+            DocId::OrderStatus(shop.id.clone()),
+            DocId::ShopPrices(shop.id.clone()),
+            DocId::TierPrices(shop.tier.clone()),
+        ))
+    }
+
+    /// Reads what the pages show from the replicas (the catalog only when it changed).
+    fn refresh(&self, changed: &[DocId]) {
+        let Some((cart, orders, status, own_prices, tier_prices)) = self.active_docs() else { return };
+        let tier = self.shop.get_untracked().map(|s| s.tier);
+        REPLICAS.with_borrow(|replicas| {
+            if changed.contains(&DocId::Catalog) {
+                if let Some(doc) = replicas.doc(&DocId::Catalog) {
+                    let view = read_catalog(doc);
+                    let cached = CachedCatalog { heads: heads_of(doc), view: view.clone() };
+                    self.catalog.set(Arc::new(view));
+                    if let Ok(json) = serde_json::to_string(&cached) {
+                        spawn_local(async move {
+                            let _ = idb::put_all(vec![(CATALOG_VIEW_KEY.into(), idb::Value::Text(json))]).await;
+                        });
+                    }
+                }
+            }
+            let book = PriceBook {
+                tier: tier.clone(),
+                tier_prices: replicas.doc(&tier_prices).map(read_prices).unwrap_or_default(),
+                customer_prices: replicas.doc(&own_prices).map(read_prices).unwrap_or_default(),
+            };
+            self.book.set(Arc::new(book));
+            self.cart.set(replicas.doc(&cart).map(read_cart).unwrap_or_default());
+            let mut requests: Vec<OrderRequest> = replicas
+                .doc(&orders)
+                .map(|doc| read_requests(doc).into_iter().filter_map(|s| s.request.ok()).collect())
+                .unwrap_or_default();
+            requests.sort_by(|a, b| b.placed_at_ms.cmp(&a.placed_at_ms));
+            self.requests.set(requests);
+            self.confirmations.set(replicas.doc(&status).map(read_confirmations).unwrap_or_default());
+        });
+    }
+
+    fn refresh_all(&self) {
+        let ids: Vec<DocId> = REPLICAS.with_borrow(|r| r.doc_ids().cloned().collect());
+        self.refresh(&ids);
+    }
+
+    /// Opens the device's copy: the cached catalog view first (fast), then the documents,
+    /// then a sync.
+    pub async fn open(self) {
+        let Some(session) = self.session.get_untracked() else { return };
+        let cached: Option<CachedCatalog> = idb::get_text(CATALOG_VIEW_KEY)
+            .await
+            .ok()
+            .flatten()
+            .and_then(|json| serde_json::from_str(&json).ok());
+        let cached_heads = cached.as_ref().map(|c| c.heads.clone());
+        if let Some(cached) = cached {
+            self.catalog.set(Arc::new(cached.view));
+        }
+        let mut replicas = DeviceSync::new();
+        for id in session.docs.iter().filter_map(|id| DocId::parse(id).ok()) {
+            let bytes = idb::get_bytes(&format!("doc:{id}")).await.ok().flatten();
+            let state = idb::get_bytes(&format!("state:{id}")).await.ok().flatten();
+            let doc = bytes.and_then(|b| Automerge::load(&b).ok()).unwrap_or_default();
+            replicas.insert(id, doc, state.as_deref());
+        }
+        let catalog_stale = replicas.doc(&DocId::Catalog).map(heads_of) != cached_heads;
+        REPLICAS.with_borrow_mut(|r| *r = replicas);
+        let mut changed: Vec<DocId> = Vec::new();
+        if catalog_stale {
+            changed.push(DocId::Catalog);
+        }
+        self.refresh(&changed);
+        self.ready.set(true);
+        self.sync_now().await;
+    }
+
+    /// Saves documents and every sync state in one IndexedDB transaction.
+    async fn persist(&self, ids: &[DocId]) {
+        let entries = REPLICAS.with_borrow(|replicas| {
+            let mut entries = Vec::new();
+            for id in ids {
+                if let Some(doc) = replicas.doc(id) {
+                    entries.push((format!("doc:{id}"), idb::Value::Bytes(doc.save())));
+                }
+            }
+            for id in replicas.doc_ids() {
+                if let Some(state) = replicas.encoded_state(id) {
+                    entries.push((format!("state:{id}"), idb::Value::Bytes(state)));
+                }
+            }
+            entries
+        });
+        if let Err(error) = idb::put_all(entries).await {
+            leptos::logging::error!("saving to IndexedDB failed: {error}");
+        }
+    }
+
+    /// Sets a cart quantity (0 removes the line), saves it and syncs.
+    pub fn set_cart_quantity(&self, sku: &Sku, quantity: u32) {
+        let Some((cart, ..)) = self.active_docs() else { return };
+        let line_id = random_id().to_string();
+        let done = REPLICAS.with_borrow_mut(|replicas| {
+            replicas.doc_mut(&cart).map(|doc| set_quantity(doc, sku, quantity, &line_id).is_ok()).unwrap_or(false)
+        });
+        if done {
+            self.refresh(&[]);
+            let store = *self;
+            spawn_local(async move {
+                store.persist(&[cart]).await;
+                store.sync_now().await;
+            });
+        }
+    }
+
+    pub fn cart_quantity(&self, sku: &Sku) -> u32 {
+        self.cart.get().iter().find(|l| &l.sku == sku).map(|l| l.quantity).unwrap_or(0)
+    }
+
+    /// The cart priced by the shared engine, as the server will price it.
+    pub fn priced_cart(&self) -> Option<PricedOrder> {
+        let lines: Vec<RequestedLine> =
+            self.cart.get().into_iter().map(|l| RequestedLine { sku: l.sku, quantity: l.quantity }).collect();
+        price_order(&lines, &self.catalog.get().products, &self.book.get(), Currency::Cny).ok()
+    }
+
+    /// Places the cart as an order request (works offline); it syncs when it can.
+    pub fn place_order(&self) -> Option<RequestId> {
+        let (cart, orders, ..) = self.active_docs()?;
+        let shop = self.shop.get_untracked()?;
+        let session = self.session.get_untracked()?;
+        let expected = self.priced_cart()?;
+        if expected.lines.is_empty() {
+            return None;
+        }
+        let request = OrderRequest {
+            id: random_id(),
+            shop: shop.id,
+            placed_at_ms: js_sys::Date::now() as i64,
+            placed_by: session.display_name,
+            lines: expected.lines.iter().map(|l| RequestedLine { sku: l.sku.clone(), quantity: l.quantity }).collect(),
+            expected: expected.clone(),
+            note: String::new(),
+        };
+        let ordered: Vec<CartLine> =
+            expected.lines.iter().map(|l| CartLine { sku: l.sku.clone(), quantity: l.quantity }).collect();
+        let placed = REPLICAS.with_borrow_mut(|replicas| {
+            let added = replicas.doc_mut(&orders).map(|doc| add_request(doc, &request).is_ok()).unwrap_or(false);
+            if added {
+                if let Some(doc) = replicas.doc_mut(&cart) {
+                    let _ = take_ordered(doc, &ordered);
+                }
+            }
+            added
+        });
+        if !placed {
+            return None;
+        }
+        self.refresh(&[]);
+        let store = *self;
+        spawn_local(async move {
+            store.persist(&[orders, cart]).await;
+            store.sync_now().await;
+        });
+        Some(request.id)
+    }
+
+    /// One sync session with the server; safe to call at any time.
+    pub async fn sync_now(self) {
+        if self.phase.get_untracked() == SyncPhase::Syncing || !self.ready.get_untracked() {
+            return;
+        }
+        let Some(session) = self.session.get_untracked() else { return };
+        self.phase.set(SyncPhase::Syncing);
+        REPLICAS.with_borrow_mut(|r| r.start_session());
+        let mut changed: Vec<DocId> = Vec::new();
+        let mut outcome = SyncPhase::Idle;
+        for _ in 0..12 {
+            let Some(request) = REPLICAS.with_borrow_mut(|r| r.make_request()) else { break };
+            match api::post_sync(&session.token, request.encode()).await {
+                Ok(bytes) => {
+                    let Ok(response) = SyncResponse::decode(&bytes) else {
+                        outcome = SyncPhase::Failed;
+                        break;
+                    };
+                    let received = REPLICAS.with_borrow_mut(|r| r.receive(response));
+                    match received {
+                        Ok(received) => {
+                            if !received.refused.is_empty() {
+                                leptos::logging::warn!("refused: {:?}", received.refused);
+                                self.notice.set(Some(tr(self.lang.get_untracked(), Phrase::Refused).to_owned()));
+                            }
+                            self.persist(&received.changed).await;
+                            changed.extend(received.changed);
+                        }
+                        Err(error) => {
+                            leptos::logging::error!("{error}");
+                            outcome = SyncPhase::Failed;
+                            break;
+                        }
+                    }
+                }
+                Err(CallError::Offline) => {
+                    outcome = SyncPhase::Offline;
+                    break;
+                }
+                Err(CallError::Refused { status: 401, .. }) => {
+                    self.notice.set(Some(tr(self.lang.get_untracked(), Phrase::SignIn).to_owned()));
+                    outcome = SyncPhase::Failed;
+                    break;
+                }
+                Err(CallError::Refused { .. }) => {
+                    outcome = SyncPhase::Failed;
+                    break;
+                }
+            }
+        }
+        self.refresh(&changed);
+        self.phase.set(outcome);
+    }
+
+    pub async fn sign_in(self, username: String, password: String) -> Result<(), CallError> {
+        let session = api::sign_in(&username, &password).await?;
+        let _ = idb::clear().await;
+        let _ = LocalStorage::set(SESSION_KEY, &session);
+        self.shop.set(session.shops.first().cloned());
+        self.session.set(Some(session));
+        self.open().await;
+        Ok(())
+    }
+
+    pub async fn sign_out(self) {
+        LocalStorage::delete(SESSION_KEY);
+        let _ = idb::clear().await;
+        REPLICAS.with_borrow_mut(|r| *r = DeviceSync::new());
+        self.ready.set(false);
+        self.session.set(None);
+    }
+}

@@ -1,0 +1,32 @@
+// Playwright against the real server (debug build, fresh data directory) and Debian's Chromium.
+const { defineConfig } = require('@playwright/test');
+
+const PORT = 3100;
+
+module.exports = defineConfig({
+  testDir: './tests',
+  timeout: 90_000,
+  expect: { timeout: 20_000 },
+  workers: 1,
+  reporter: [['list']],
+  use: {
+    baseURL: `http://127.0.0.1:${PORT}`,
+    viewport: { width: 390, height: 844 },
+    launchOptions: {
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    },
+  },
+  webServer: {
+    command: 'rm -rf ../target/e2e-data && exec ../target/debug/dinghuo',
+    url: `http://127.0.0.1:${PORT}/api/health`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    env: {
+      DINGHUO_ADDR: `127.0.0.1:${PORT}`,
+      DINGHUO_DATA: '../target/e2e-data',
+      DINGHUO_SITE: '../target/site',
+    },
+  },
+});

@@ -1,0 +1,113 @@
+// A shop owner orders with no network at all; the order reaches the server exactly once
+// and comes back confirmed. Then two devices edit one cart offline and both edits survive.
+const { test, expect } = require('@playwright/test');
+
+async function signIn(page, username, password) {
+  await page.goto('/');
+  await page.fill('input[name=username]', username);
+  await page.fill('input[name=password]', password);
+  await page.click('[data-testid=sign-in]');
+  await expect(page.locator('[data-testid=product]').first()).toBeVisible();
+  await expect(page.locator('[data-testid=sync-state]')).toHaveText('已同步');
+  await page.evaluate(() => navigator.serviceWorker.ready);
+}
+
+async function goOffline(context) {
+  await context.setOffline(true);
+  await context.route('**/api/**', (route) => route.abort('internetdisconnected'));
+}
+
+async function goOnline(context) {
+  await context.unroute('**/api/**');
+  await context.setOffline(false);
+}
+
+function product(page, sku) {
+  return page.locator(`[data-testid=product][data-sku="${sku}"]`);
+}
+
+async function serverOrders(request) {
+  const login = await request.post('/api/login', { data: { username: 'admin', password: 'admin123' } });
+  const { token } = await login.json();
+  const orders = await request.get('/api/orders', { headers: { Authorization: `Bearer ${token}` } });
+  expect(orders.status()).toBe(200);
+  return orders.json();
+}
+
+test('an order placed offline after a reload is confirmed once when the network returns', async ({ browser, request }) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, 'lotus', 'lotus123');
+  await product(page, 'BEV-0001').locator('[data-testid=add]').click();
+  await expect(page.locator('[data-testid=cart-count]')).toHaveText('1');
+
+  await goOffline(context);
+  const reloaded = await page.reload();
+  expect(reloaded.fromServiceWorker()).toBe(true);
+  await expect(page.locator('[data-testid=product]').first()).toBeVisible();
+  await expect(page.locator('[data-testid=cart-count]')).toHaveText('1');
+
+  await page.click('a[href="/cart"]');
+  await expect(page.locator('[data-testid=cart-total]')).toHaveText('¥24.84');
+  await page.click('[data-testid=place-order]');
+  await expect(page.locator('[data-testid=order-state]')).toHaveText('等待同步');
+  await expect(page.locator('[data-testid=pending-count]')).toHaveAttribute('data-count', '1');
+  await page.click('[data-testid=sync-now]');
+  await expect(page.locator('[data-testid=sync-state]')).toHaveText('离线');
+  const requestId = page.url().split('/orders/')[1];
+
+  await goOnline(context);
+  await page.click('[data-testid=sync-now]');
+  await expect(page.locator('[data-testid=order-state]')).toHaveText('已确认');
+  await expect(page.locator('[data-testid=pending-count]')).toHaveAttribute('data-count', '0');
+  await expect(page.locator('[data-testid=order-total]')).toHaveText('¥24.84');
+
+  // Syncing again (and again) never makes a second order.
+  await page.click('[data-testid=sync-now]');
+  await page.reload();
+  await expect(page.locator('[data-testid=sync-state]')).toHaveText('已同步');
+  const orders = await serverOrders(request);
+  expect(orders.filter((o) => o.request_id === requestId)).toHaveLength(1);
+  expect(orders.filter((o) => o.shop === 'shop-lotus')).toHaveLength(1);
+
+  await page.click('a[href="/orders"]');
+  await expect(page.locator('[data-testid=order]')).toHaveCount(1);
+  await context.close();
+});
+
+test('two devices edit one cart offline and both edits survive the merge', async ({ browser }) => {
+  const phoneContext = await browser.newContext();
+  const tabletContext = await browser.newContext();
+  const phone = await phoneContext.newPage();
+  const tablet = await tabletContext.newPage();
+  await signIn(phone, 'bamboo', 'bamboo123');
+  await product(phone, 'BEV-0002').locator('[data-testid=add]').click();
+  await expect(phone.locator('[data-testid=sync-state]')).toHaveText('已同步');
+  await signIn(tablet, 'bamboo', 'bamboo123');
+  await expect(product(tablet, 'BEV-0002').locator('[data-testid=qty]')).toHaveText('12');
+
+  await goOffline(phoneContext);
+  await goOffline(tabletContext);
+  await product(phone, 'SNK-0001').locator('[data-testid=add]').click();
+  await product(phone, 'BEV-0002').locator('[data-testid=more]').click();
+  await product(tablet, 'DRY-0003').locator('[data-testid=add]').click();
+  await product(tablet, 'BEV-0002').locator('[data-testid=more]').click();
+  await expect(product(phone, 'BEV-0002').locator('[data-testid=qty]')).toHaveText('24');
+  await expect(product(tablet, 'BEV-0002').locator('[data-testid=qty]')).toHaveText('24');
+
+  await goOnline(phoneContext);
+  await goOnline(tabletContext);
+  for (const page of [phone, tablet, phone]) {
+    await page.click('[data-testid=sync-now]');
+    await expect(page.locator('[data-testid=sync-state]')).toHaveText('已同步');
+  }
+  for (const page of [phone, tablet]) {
+    // Both increases of the same line count: 12 + 12 + 12.
+    await expect(product(page, 'BEV-0002').locator('[data-testid=qty]')).toHaveText('36');
+    await expect(product(page, 'SNK-0001').locator('[data-testid=qty]')).toHaveText('10');
+    await expect(product(page, 'DRY-0003').locator('[data-testid=qty]')).toHaveText('6');
+    await expect(page.locator('[data-testid=cart-count]')).toHaveText('3');
+  }
+  await phoneContext.close();
+  await tabletContext.close();
+});

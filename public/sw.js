@@ -1,0 +1,30 @@
+// The service worker: keeps the app shell so Dinghuo opens and reloads with no network.
+// Documents live in IndexedDB; /api/ requests always go to the network.
+const BUILD = '__BUILD__';
+const CACHE = 'dinghuo-' + BUILD;
+const SHELL = ['/', '/index.html', '/pkg/app.js', '/pkg/app_bg.wasm', '/style.css', '/manifest.webmanifest', '/icon.svg'];
+
+self.addEventListener('install', (event) => {
+  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil(
+    caches.keys()
+      .then((keys) => Promise.all(keys.filter((key) => key !== CACHE).map((key) => caches.delete(key))))
+      .then(() => self.clients.claim())
+  );
+});
+
+self.addEventListener('fetch', (event) => {
+  const url = new URL(event.request.url);
+  if (event.request.method !== 'GET' || url.origin !== self.location.origin || url.pathname.startsWith('/api/')) {
+    return;
+  }
+  if (event.request.mode === 'navigate') {
+    // Every page is the same app shell; the router draws the page.
+    event.respondWith(caches.match('/index.html').then((cached) => cached || fetch(event.request)));
+    return;
+  }
+  event.respondWith(caches.match(event.request).then((cached) => cached || fetch(event.request)));
+});
