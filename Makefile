@@ -4,7 +4,7 @@
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 .ONESHELL:
-.PHONY: run test bench site tools browser-tools e2e
+.PHONY: run test site tools browser-tools e2e
 
 SITE := target/site
 WASM_BINDGEN_VERSION := 0.2.130
@@ -54,6 +54,3 @@ test: tools
 	cargo clippy -p app --lib --features ui --target wasm32-unknown-unknown -- -D warnings
 	cargo test --workspace
 	$(MAKE) e2e
-
-bench: site
-	cargo run --release -p server --example bench

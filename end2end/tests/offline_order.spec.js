@@ -88,7 +88,9 @@ test('two devices edit one cart offline and both edits survive the merge', async
 
   await goOffline(phoneContext);
   await goOffline(tabletContext);
+  await phone.fill('[data-testid=search]', 'SNK-0001');
   await product(phone, 'SNK-0001').locator('[data-testid=add]').click();
+  await phone.fill('[data-testid=search]', '');
   await product(phone, 'BEV-0002').locator('[data-testid=more]').click();
   await product(tablet, 'DRY-0003').locator('[data-testid=add]').click();
   await product(tablet, 'BEV-0002').locator('[data-testid=more]').click();
@@ -97,17 +99,23 @@ test('two devices edit one cart offline and both edits survive the merge', async
 
   await goOnline(phoneContext);
   await goOnline(tabletContext);
-  for (const page of [phone, tablet, phone]) {
-    await page.click('[data-testid=sync-now]');
-    await expect(page.locator('[data-testid=sync-state]')).toHaveText('已同步');
-  }
+  const line = (page, sku) => page.locator(`[data-testid=cart-line][data-sku="${sku}"] [data-testid=qty]`);
   for (const page of [phone, tablet]) {
-    // Both increases of the same line count: 12 + 12 + 12.
-    await expect(product(page, 'BEV-0002').locator('[data-testid=qty]')).toHaveText('36');
-    await expect(product(page, 'SNK-0001').locator('[data-testid=qty]')).toHaveText('10');
-    await expect(product(page, 'DRY-0003').locator('[data-testid=qty]')).toHaveText('6');
-    await expect(page.locator('[data-testid=cart-count]')).toHaveText('3');
+    await page.click('a[href="/cart"]');
   }
+  await expect(async () => {
+    for (const page of [phone, tablet]) {
+      await page.click('[data-testid=sync-now]');
+      await expect(page.locator('[data-testid=sync-state]')).toHaveText('已同步', { timeout: 5_000 });
+    }
+    for (const page of [phone, tablet]) {
+      // Both increases of the same line count: 12 + 12 + 12.
+      await expect(line(page, 'BEV-0002')).toHaveText('36', { timeout: 1_000 });
+      await expect(line(page, 'SNK-0001')).toHaveText('10', { timeout: 1_000 });
+      await expect(line(page, 'DRY-0003')).toHaveText('6', { timeout: 1_000 });
+      await expect(page.locator('[data-testid=cart-count]')).toHaveText('3', { timeout: 1_000 });
+    }
+  }).toPass({ timeout: 30_000 });
   await phoneContext.close();
   await tabletContext.close();
 });

@@ -39,6 +39,8 @@ thread_local! {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SyncPhase {
+    /// Not synced since the app opened.
+    Starting,
     Idle,
     Syncing,
     Offline,
@@ -82,6 +84,12 @@ pub struct Store {
     pub ready: RwSignal<bool>,
 }
 
+impl Default for Store {
+    fn default() -> Store {
+        Store::new()
+    }
+}
+
 impl Store {
     pub fn new() -> Store {
         let session: Option<Session> = LocalStorage::get(SESSION_KEY).ok();
@@ -99,7 +107,7 @@ impl Store {
             cart: RwSignal::new(Vec::new()),
             requests: RwSignal::new(Vec::new()),
             confirmations: RwSignal::new(BTreeMap::new()),
-            phase: RwSignal::new(SyncPhase::Idle),
+            phase: RwSignal::new(SyncPhase::Starting),
             notice: RwSignal::new(None),
             ready: RwSignal::new(false),
         }
@@ -366,6 +374,7 @@ impl Store {
         let _ = idb::clear().await;
         REPLICAS.with_borrow_mut(|r| *r = DeviceSync::new());
         self.ready.set(false);
+        self.phase.set(SyncPhase::Starting);
         self.session.set(None);
     }
 }

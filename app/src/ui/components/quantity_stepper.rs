@@ -9,56 +9,38 @@ use crate::ui::store::Store;
 #[component]
 pub fn QuantityStepper(product: Product) -> impl IntoView {
     let store = expect_context::<Store>();
-    let sku = product.sku.clone();
-    let quantity = {
-        let sku = sku.clone();
-        move || store.cart_quantity(&sku)
-    };
+    let sku = StoredValue::new(product.sku.clone());
+    let quantity = Memo::new(move |_| store.cart_quantity(&sku.get_value()));
     let step = product.quantity_step();
     let first = product.first_quantity();
     let minimum = product.min_quantity;
     let maximum = product.max_quantity;
     let active = product.active;
-    let set = move |q: u32| store.set_cart_quantity(&sku, q);
-    let set_down = set.clone();
-    let set_add = set.clone();
+    let set = move |q: u32| store.set_cart_quantity(&sku.get_value(), q);
+    let less = move |_| {
+        let q = quantity.get_untracked();
+        set(if q.saturating_sub(step) < minimum { 0 } else { q - step });
+    };
+    let more = move |_| {
+        let next = quantity.get_untracked() + step;
+        if maximum.is_none_or(|max| next <= max) {
+            set(next);
+        }
+    };
     view! {
         <Show
             when=move || active
             fallback=move || view! { <span class="discontinued">{move || store.t(Phrase::Discontinued)}</span> }
         >
             <Show
-                when=move || { quantity() > 0 }
-                fallback={
-                    let set_add = set_add.clone();
-                    move || {
-                        let set_add = set_add.clone();
-                        view! { <button class="add" data-testid="add" on:click=move |_| set_add(first)>{move || store.t(Phrase::Add)}</button> }
-                    }
-                }
+                when=move || { quantity.get() > 0 }
+                fallback=move || view! { <button class="add" data-testid="add" on:click=move |_| set(first)>{move || store.t(Phrase::Add)}</button> }
             >
-                {
-                    let set_down = set_down.clone();
-                    let set_up = set.clone();
-                    let quantity = quantity.clone();
-                    let quantity_up = quantity.clone();
-                    let quantity_label = quantity.clone();
-                    view! {
-                        <span class="stepper">
-                            <button data-testid="less" on:click=move |_| {
-                                let q = quantity();
-                                set_down(if q.saturating_sub(step) < minimum { 0 } else { q - step });
-                            }>"−"</button>
-                            <span class="qty" data-testid="qty">{move || quantity_label()}</span>
-                            <button data-testid="more" on:click=move |_| {
-                                let next = quantity_up() + step;
-                                if maximum.is_none_or(|max| next <= max) {
-                                    set_up(next);
-                                }
-                            }>"+"</button>
-                        </span>
-                    }
-                }
+                <span class="stepper">
+                    <button data-testid="less" on:click=less>"−"</button>
+                    <span class="qty" data-testid="qty">{move || quantity.get()}</span>
+                    <button data-testid="more" on:click=more>"+"</button>
+                </span>
             </Show>
         </Show>
     }

@@ -12,13 +12,13 @@ pub fn SyncIndicator() -> impl IntoView {
     let store = expect_context::<Store>();
     let label = move || match store.phase.get() {
         SyncPhase::Idle => store.t(Phrase::Synced),
-        SyncPhase::Syncing => store.t(Phrase::Syncing),
+        SyncPhase::Syncing | SyncPhase::Starting => store.t(Phrase::Syncing),
         SyncPhase::Offline => store.t(Phrase::Offline),
         SyncPhase::Failed => store.t(Phrase::SyncFailed),
     };
     let class = move || match store.phase.get() {
         SyncPhase::Idle => "sync sync-ok",
-        SyncPhase::Syncing => "sync sync-busy",
+        SyncPhase::Syncing | SyncPhase::Starting => "sync sync-busy",
         SyncPhase::Offline | SyncPhase::Failed => "sync sync-offline",
     };
     view! {

@@ -51,23 +51,24 @@ pub fn CatalogPage() -> impl IntoView {
             </div>
             <Show when=move || !store.catalog.get().products.is_empty() fallback=move || view! { <p>{move || store.t(Phrase::Loading)}</p> }>
                 <ul class="products">
-                    <For each=move || products.get() key=|p| p.sku.clone() let:product>
-                        <li class="product" data-testid="product" data-sku=product.sku.to_string()>
-                            <A href=format!("/product/{}", product.sku)>
-                                <span class="name">{
-                                    let name = product.name.clone();
-                                    move || store.lang.get().pick(&name)
+                    <For each=move || products.get() key=|p| p.sku.clone() children=move |product| {
+                        let name = product.name.clone();
+                        let unit = product.unit.clone();
+                        let pack = product.pack_size;
+                        let sku = product.sku.to_string();
+                        view! {
+                            <li class="product" data-testid="product" data-sku=sku.clone()>
+                                <A href=format!("/product/{sku}")>
+                                    <span class="name">{move || store.lang.get().pick(&name)}</span>
+                                </A>
+                                <span class="meta">{sku.clone()} " · " {
+                                    move || format!("{} {} {}", store.t(Phrase::PackOf), pack, store.lang.get().pick(&unit))
                                 }</span>
-                            </A>
-                            <span class="meta">{product.sku.to_string()} " · " {
-                                let unit = product.unit.clone();
-                                let pack = product.pack_size;
-                                move || format!("{} {} {}", store.t(Phrase::PackOf), pack, store.lang.get().pick(&unit))
-                            }</span>
-                            <PriceTag product=product.clone()/>
-                            <QuantityStepper product=product.clone()/>
-                        </li>
-                    </For>
+                                <PriceTag product=product.clone()/>
+                                <QuantityStepper product=product/>
+                            </li>
+                        }
+                    }/>
                 </ul>
             </Show>
         </section>
