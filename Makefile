@@ -27,7 +27,8 @@ site: tools
 	cp public/index.html public/manifest.webmanifest public/icon.svg $(SITE)/
 	cp style/main.css $(SITE)/style.css
 	build=$$(cat $(SITE)/pkg/app_bg.wasm $(SITE)/pkg/app.js $(SITE)/style.css $(SITE)/index.html | sha256sum | cut -c1-16)
-	sed "s/__BUILD__/$$build/" public/sw.js > $(SITE)/sw.js
+	shell=$$(cd $(SITE) && find . -type f ! -name '*.gz' ! -name '*.br' | sed 's|^\.||' | sort | sed 's|.*|"&"|' | paste -sd, -)
+	sed -e "s/__BUILD__/$$build/" -e "s|__SHELL__|[$$shell]|" public/sw.js > $(SITE)/sw.js
 	for file in $(SITE)/pkg/app_bg.wasm $(SITE)/pkg/app.js $(SITE)/style.css $(SITE)/index.html; do
 	  gzip -9 -k -f "$$file"
 	  if command -v brotli >/dev/null; then brotli -q 11 -k -f "$$file"; fi

@@ -2,7 +2,8 @@
 // Documents live in IndexedDB; /api/ requests always go to the network.
 const BUILD = '__BUILD__';
 const CACHE = 'dinghuo-' + BUILD;
-const SHELL = ['/', '/index.html', '/pkg/app.js', '/pkg/app_bg.wasm', '/style.css', '/manifest.webmanifest', '/icon.svg'];
+// Every file of the build (written in by `make site`), and the root.
+const SHELL = ['/', ...__SHELL__];
 
 self.addEventListener('install', (event) => {
   event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));

@@ -42,7 +42,10 @@ fn App() -> impl IntoView {
     }
     // Sync by itself: when the network returns and every 20 seconds.
     let online = window_event_listener(leptos::ev::online, move |_| spawn_local(store.sync_now()));
-    let interval = set_interval_with_handle(move || spawn_local(store.sync_now()), std::time::Duration::from_secs(20));
+    let interval = set_interval_with_handle(
+        move || spawn_local(store.sync_now()),
+        std::time::Duration::from_secs(20),
+    );
     on_cleanup(move || {
         online.remove();
         if let Ok(handle) = interval {

@@ -39,11 +39,20 @@ fn js_error(_: JsValue) -> CallError {
     CallError::Offline
 }
 
-async fn send(url: &str, body: JsValue, content_type: &str, token: Option<&str>) -> Result<Response, CallError> {
+async fn send(
+    url: &str,
+    body: JsValue,
+    content_type: &str,
+    token: Option<&str>,
+) -> Result<Response, CallError> {
     let headers = Headers::new().map_err(js_error)?;
-    headers.set("Content-Type", content_type).map_err(js_error)?;
+    headers
+        .set("Content-Type", content_type)
+        .map_err(js_error)?;
     if let Some(token) = token {
-        headers.set("Authorization", &format!("Bearer {token}")).map_err(js_error)?;
+        headers
+            .set("Authorization", &format!("Bearer {token}"))
+            .map_err(js_error)?;
     }
     let init = RequestInit::new();
     init.set_method("POST");
@@ -73,17 +82,31 @@ async fn send(url: &str, body: JsValue, content_type: &str, token: Option<&str>)
 }
 
 pub async fn sign_in(username: &str, password: &str) -> Result<Session, CallError> {
-    let device_name = web_sys::window().and_then(|w| w.navigator().user_agent().ok()).unwrap_or_default();
+    let device_name = web_sys::window()
+        .and_then(|w| w.navigator().user_agent().ok())
+        .unwrap_or_default();
     let body = serde_json::json!({ "username": username, "password": password, "device_name": device_name });
-    let response = send("/api/login", JsValue::from_str(&body.to_string()), "application/json", None).await?;
-    let text = JsFuture::from(response.text().map_err(js_error)?).await.map_err(js_error)?;
-    serde_json::from_str(&text.as_string().unwrap_or_default())
-        .map_err(|_| CallError::Refused { status: 200, code: "unreadable_session".into() })
+    let response = send(
+        "/api/login",
+        JsValue::from_str(&body.to_string()),
+        "application/json",
+        None,
+    )
+    .await?;
+    let text = JsFuture::from(response.text().map_err(js_error)?)
+        .await
+        .map_err(js_error)?;
+    serde_json::from_str(&text.as_string().unwrap_or_default()).map_err(|_| CallError::Refused {
+        status: 200,
+        code: "unreadable_session".into(),
+    })
 }
 
 pub async fn post_sync(token: &str, body: Vec<u8>) -> Result<Vec<u8>, CallError> {
     let bytes: JsValue = Uint8Array::from(body.as_slice()).into();
     let response = send("/api/sync", bytes, "application/octet-stream", Some(token)).await?;
-    let buffer = JsFuture::from(response.array_buffer().map_err(js_error)?).await.map_err(js_error)?;
+    let buffer = JsFuture::from(response.array_buffer().map_err(js_error)?)
+        .await
+        .map_err(js_error)?;
     Ok(Uint8Array::new(&buffer).to_vec())
 }

@@ -32,7 +32,10 @@ impl Lang {
     }
 
     pub fn from_code(code: &str) -> Lang {
-        Lang::ALL.into_iter().find(|l| l.code() == code).unwrap_or_default()
+        Lang::ALL
+            .into_iter()
+            .find(|l| l.code() == code)
+            .unwrap_or_default()
     }
 
     pub fn pick(self, text: &LocalizedText) -> String {
@@ -41,7 +44,11 @@ impl Lang {
             Lang::ZhHant => &text.zh_hant,
             Lang::En => &text.en,
         };
-        if chosen.is_empty() { text.en.clone() } else { chosen.clone() }
+        if chosen.is_empty() {
+            text.en.clone()
+        } else {
+            chosen.clone()
+        }
     }
 }
 
@@ -105,8 +112,16 @@ pub fn tr(lang: Lang, phrase: Phrase) -> &'static str {
         SignOut => ["退出", "登出", "Sign out"],
         Username => ["用户名", "用戶名", "Username"],
         Password => ["密码", "密碼", "Password"],
-        WrongPassword => ["用户名或密码不对", "用戶名或密碼不對", "Wrong username or password"],
-        NeedNetworkToSignIn => ["首次登录需要网络", "首次登入需要網路", "Signing in needs a network connection"],
+        WrongPassword => [
+            "用户名或密码不对",
+            "用戶名或密碼不對",
+            "Wrong username or password",
+        ],
+        NeedNetworkToSignIn => [
+            "首次登录需要网络",
+            "首次登入需要網路",
+            "Signing in needs a network connection",
+        ],
         Catalog => ["商品", "商品", "Products"],
         Cart => ["购物车", "購物車", "Cart"],
         Orders => ["订单", "訂單", "Orders"],
@@ -134,7 +149,11 @@ pub fn tr(lang: Lang, phrase: Phrase) -> &'static str {
         SyncNow => ["立即同步", "立即同步", "Sync now"],
         Pending => ["待同步", "待同步", "pending"],
         NoOrders => ["还没有订单", "還沒有訂單", "No orders yet"],
-        ServerChanged => ["服务器调整了订单", "伺服器調整了訂單", "The server changed your order"],
+        ServerChanged => [
+            "服务器调整了订单",
+            "伺服器調整了訂單",
+            "The server changed your order",
+        ],
         PriceChangedFrom => ["价格已变更，原价", "價格已變更，原價", "price changed, was"],
         RemovedFromOrder => ["已从订单移除", "已從訂單移除", "removed from the order"],
         UnknownProduct => ["商品不存在", "商品不存在", "unknown product"],
@@ -142,8 +161,16 @@ pub fn tr(lang: Lang, phrase: Phrase) -> &'static str {
         Shop => ["门店", "門店", "Shop"],
         Loading => ["加载中…", "載入中…", "Loading…"],
         Back => ["返回", "返回", "Back"],
-        SyncFailed => ["同步失败，稍后自动重试", "同步失敗，稍後自動重試", "Sync failed; will retry"],
-        Refused => ["服务器拒绝了更改", "伺服器拒絕了更改", "The server refused a change"],
+        SyncFailed => [
+            "同步失败，稍后自动重试",
+            "同步失敗，稍後自動重試",
+            "Sync failed; will retry",
+        ],
+        Refused => [
+            "服务器拒绝了更改",
+            "伺服器拒絕了更改",
+            "The server refused a change",
+        ],
         NotFound => ["找不到", "找不到", "Not found"],
         PlacedAt => ["下单时间", "下單時間", "Placed"],
         Lines => ["商品行", "商品行", "lines"],

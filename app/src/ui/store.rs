@@ -93,10 +93,16 @@ impl Default for Store {
 impl Store {
     pub fn new() -> Store {
         let session: Option<Session> = LocalStorage::get(SESSION_KEY).ok();
-        let lang = LocalStorage::get::<String>(LANG_KEY).map(|code| Lang::from_code(&code)).unwrap_or_default();
+        let lang = LocalStorage::get::<String>(LANG_KEY)
+            .map(|code| Lang::from_code(&code))
+            .unwrap_or_default();
         let shop_id: Option<String> = LocalStorage::get(SHOP_KEY).ok();
         let shop = session.as_ref().and_then(|s| {
-            s.shops.iter().find(|shop| Some(shop.id.as_str()) == shop_id.as_deref()).or(s.shops.first()).cloned()
+            s.shops
+                .iter()
+                .find(|shop| Some(shop.id.as_str()) == shop_id.as_deref())
+                .or(s.shops.first())
+                .cloned()
         });
         Store {
             session: RwSignal::new(session),
@@ -131,7 +137,11 @@ impl Store {
     /// Orders placed on this device or another that the server has not answered yet.
     pub fn pending_count(&self) -> usize {
         let confirmations = self.confirmations.get();
-        self.requests.get().iter().filter(|r| !confirmations.contains_key(&r.id)).count()
+        self.requests
+            .get()
+            .iter()
+            .filter(|r| !confirmations.contains_key(&r.id))
+            .count()
     }
 
     fn active_docs(&self) -> Option<(DocId, DocId, DocId, DocId, DocId)> {
@@ -147,35 +157,61 @@ impl Store {
 
     /// Reads what the pages show from the replicas (the catalog only when it changed).
     fn refresh(&self, changed: &[DocId]) {
-        let Some((cart, orders, status, own_prices, tier_prices)) = self.active_docs() else { return };
+        let Some((cart, orders, status, own_prices, tier_prices)) = self.active_docs() else {
+            return;
+        };
         let tier = self.shop.get_untracked().map(|s| s.tier);
         REPLICAS.with_borrow(|replicas| {
             if changed.contains(&DocId::Catalog) {
                 if let Some(doc) = replicas.doc(&DocId::Catalog) {
                     let view = read_catalog(doc);
-                    let cached = CachedCatalog { heads: heads_of(doc), view: view.clone() };
+                    let cached = CachedCatalog {
+                        heads: heads_of(doc),
+                        view: view.clone(),
+                    };
                     self.catalog.set(Arc::new(view));
                     if let Ok(json) = serde_json::to_string(&cached) {
                         spawn_local(async move {
-                            let _ = idb::put_all(vec![(CATALOG_VIEW_KEY.into(), idb::Value::Text(json))]).await;
+                            let _ = idb::put_all(vec![(
+                                CATALOG_VIEW_KEY.into(),
+                                idb::Value::Text(json),
+                            )])
+                            .await;
                         });
                     }
                 }
             }
             let book = PriceBook {
                 tier: tier.clone(),
-                tier_prices: replicas.doc(&tier_prices).map(read_prices).unwrap_or_default(),
-                customer_prices: replicas.doc(&own_prices).map(read_prices).unwrap_or_default(),
+                tier_prices: replicas
+                    .doc(&tier_prices)
+                    .map(read_prices)
+                    .unwrap_or_default(),
+                customer_prices: replicas
+                    .doc(&own_prices)
+                    .map(read_prices)
+                    .unwrap_or_default(),
             };
             self.book.set(Arc::new(book));
-            self.cart.set(replicas.doc(&cart).map(read_cart).unwrap_or_default());
+            self.cart
+                .set(replicas.doc(&cart).map(read_cart).unwrap_or_default());
             let mut requests: Vec<OrderRequest> = replicas
                 .doc(&orders)
-                .map(|doc| read_requests(doc).into_iter().filter_map(|s| s.request.ok()).collect())
+                .map(|doc| {
+                    read_requests(doc)
+                        .into_iter()
+                        .filter_map(|s| s.request.ok())
+                        .collect()
+                })
                 .unwrap_or_default();
             requests.sort_by(|a, b| b.placed_at_ms.cmp(&a.placed_at_ms));
             self.requests.set(requests);
-            self.confirmations.set(replicas.doc(&status).map(read_confirmations).unwrap_or_default());
+            self.confirmations.set(
+                replicas
+                    .doc(&status)
+                    .map(read_confirmations)
+                    .unwrap_or_default(),
+            );
         });
     }
 
@@ -187,7 +223,9 @@ impl Store {
     /// Opens the device's copy: the cached catalog view first (fast), then the documents,
     /// then a sync.
     pub async fn open(self) {
-        let Some(session) = self.session.get_untracked() else { return };
+        let Some(session) = self.session.get_untracked() else {
+            return;
+        };
         let cached: Option<CachedCatalog> = idb::get_text(CATALOG_VIEW_KEY)
             .await
             .ok()
@@ -201,7 +239,9 @@ impl Store {
         for id in session.docs.iter().filter_map(|id| DocId::parse(id).ok()) {
             let bytes = idb::get_bytes(&format!("doc:{id}")).await.ok().flatten();
             let state = idb::get_bytes(&format!("state:{id}")).await.ok().flatten();
-            let doc = bytes.and_then(|b| Automerge::load(&b).ok()).unwrap_or_default();
+            let doc = bytes
+                .and_then(|b| Automerge::load(&b).ok())
+                .unwrap_or_default();
             replicas.insert(id, doc, state.as_deref());
         }
         let catalog_stale = replicas.doc(&DocId::Catalog).map(heads_of) != cached_heads;
@@ -238,10 +278,15 @@ impl Store {
 
     /// Sets a cart quantity (0 removes the line), saves it and syncs.
     pub fn set_cart_quantity(&self, sku: &Sku, quantity: u32) {
-        let Some((cart, ..)) = self.active_docs() else { return };
+        let Some((cart, ..)) = self.active_docs() else {
+            return;
+        };
         let line_id = random_id().to_string();
         let done = REPLICAS.with_borrow_mut(|replicas| {
-            replicas.doc_mut(&cart).map(|doc| set_quantity(doc, sku, quantity, &line_id).is_ok()).unwrap_or(false)
+            replicas
+                .doc_mut(&cart)
+                .map(|doc| set_quantity(doc, sku, quantity, &line_id).is_ok())
+                .unwrap_or(false)
         });
         if done {
             self.refresh(&[]);
@@ -254,14 +299,32 @@ impl Store {
     }
 
     pub fn cart_quantity(&self, sku: &Sku) -> u32 {
-        self.cart.get().iter().find(|l| &l.sku == sku).map(|l| l.quantity).unwrap_or(0)
+        self.cart
+            .get()
+            .iter()
+            .find(|l| &l.sku == sku)
+            .map(|l| l.quantity)
+            .unwrap_or(0)
     }
 
     /// The cart priced by the shared engine, as the server will price it.
     pub fn priced_cart(&self) -> Option<PricedOrder> {
-        let lines: Vec<RequestedLine> =
-            self.cart.get().into_iter().map(|l| RequestedLine { sku: l.sku, quantity: l.quantity }).collect();
-        price_order(&lines, &self.catalog.get().products, &self.book.get(), Currency::Cny).ok()
+        let lines: Vec<RequestedLine> = self
+            .cart
+            .get()
+            .into_iter()
+            .map(|l| RequestedLine {
+                sku: l.sku,
+                quantity: l.quantity,
+            })
+            .collect();
+        price_order(
+            &lines,
+            &self.catalog.get().products,
+            &self.book.get(),
+            Currency::Cny,
+        )
+        .ok()
     }
 
     /// Places the cart as an order request (works offline); it syncs when it can.
@@ -278,14 +341,30 @@ impl Store {
             shop: shop.id,
             placed_at_ms: js_sys::Date::now() as i64,
             placed_by: session.display_name,
-            lines: expected.lines.iter().map(|l| RequestedLine { sku: l.sku.clone(), quantity: l.quantity }).collect(),
+            lines: expected
+                .lines
+                .iter()
+                .map(|l| RequestedLine {
+                    sku: l.sku.clone(),
+                    quantity: l.quantity,
+                })
+                .collect(),
             expected: expected.clone(),
             note: String::new(),
         };
-        let ordered: Vec<CartLine> =
-            expected.lines.iter().map(|l| CartLine { sku: l.sku.clone(), quantity: l.quantity }).collect();
+        let ordered: Vec<CartLine> = expected
+            .lines
+            .iter()
+            .map(|l| CartLine {
+                sku: l.sku.clone(),
+                quantity: l.quantity,
+            })
+            .collect();
         let placed = REPLICAS.with_borrow_mut(|replicas| {
-            let added = replicas.doc_mut(&orders).map(|doc| add_request(doc, &request).is_ok()).unwrap_or(false);
+            let added = replicas
+                .doc_mut(&orders)
+                .map(|doc| add_request(doc, &request).is_ok())
+                .unwrap_or(false);
             if added {
                 if let Some(doc) = replicas.doc_mut(&cart) {
                     let _ = take_ordered(doc, &ordered);
@@ -310,13 +389,17 @@ impl Store {
         if self.phase.get_untracked() == SyncPhase::Syncing || !self.ready.get_untracked() {
             return;
         }
-        let Some(session) = self.session.get_untracked() else { return };
+        let Some(session) = self.session.get_untracked() else {
+            return;
+        };
         self.phase.set(SyncPhase::Syncing);
         REPLICAS.with_borrow_mut(|r| r.start_session());
         let mut changed: Vec<DocId> = Vec::new();
         let mut outcome = SyncPhase::Idle;
         for _ in 0..12 {
-            let Some(request) = REPLICAS.with_borrow_mut(|r| r.make_request()) else { break };
+            let Some(request) = REPLICAS.with_borrow_mut(|r| r.make_request()) else {
+                break;
+            };
             match api::post_sync(&session.token, request.encode()).await {
                 Ok(bytes) => {
                     let Ok(response) = SyncResponse::decode(&bytes) else {
@@ -328,7 +411,9 @@ impl Store {
                         Ok(received) => {
                             if !received.refused.is_empty() {
                                 leptos::logging::warn!("refused: {:?}", received.refused);
-                                self.notice.set(Some(tr(self.lang.get_untracked(), Phrase::Refused).to_owned()));
+                                self.notice.set(Some(
+                                    tr(self.lang.get_untracked(), Phrase::Refused).to_owned(),
+                                ));
                             }
                             self.persist(&received.changed).await;
                             changed.extend(received.changed);
@@ -345,7 +430,9 @@ impl Store {
                     break;
                 }
                 Err(CallError::Refused { status: 401, .. }) => {
-                    self.notice.set(Some(tr(self.lang.get_untracked(), Phrase::SignIn).to_owned()));
+                    self.notice.set(Some(
+                        tr(self.lang.get_untracked(), Phrase::SignIn).to_owned(),
+                    ));
                     outcome = SyncPhase::Failed;
                     break;
                 }

@@ -19,7 +19,11 @@ pub fn QuantityStepper(product: Product) -> impl IntoView {
     let set = move |q: u32| store.set_cart_quantity(&sku.get_value(), q);
     let less = move |_| {
         let q = quantity.get_untracked();
-        set(if q.saturating_sub(step) < minimum { 0 } else { q - step });
+        set(if q.saturating_sub(step) < minimum {
+            0
+        } else {
+            q - step
+        });
     };
     let more = move |_| {
         let next = quantity.get_untracked() + step;

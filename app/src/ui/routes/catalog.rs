@@ -25,7 +25,11 @@ pub fn CatalogPage() -> impl IntoView {
             .products
             .values()
             .filter(|p| chosen.as_ref().is_none_or(|c| &p.category == c))
-            .filter(|p| needle.is_empty() || p.sku.as_str().to_lowercase().contains(&needle) || p.name.contains_lowercase(&needle))
+            .filter(|p| {
+                needle.is_empty()
+                    || p.sku.as_str().to_lowercase().contains(&needle)
+                    || p.name.contains_lowercase(&needle)
+            })
             .take(PAGE)
             .cloned()
             .collect::<Vec<_>>()

@@ -19,7 +19,9 @@ pub fn LoginPage() -> impl IntoView {
         busy.set(true);
         error.set(None);
         spawn_local(async move {
-            let result = store.sign_in(username.get_untracked(), password.get_untracked()).await;
+            let result = store
+                .sign_in(username.get_untracked(), password.get_untracked())
+                .await;
             busy.set(false);
             match result {
                 Ok(()) => {}
