@@ -53,10 +53,11 @@ fn App() -> impl IntoView {
         }
     });
     Effect::new(move |_| {
-        if let Some(document) = web_sys::window().and_then(|w| w.document()) {
-            if let Some(root) = document.document_element() {
-                let _ = root.set_attribute("lang", store.lang.get().code());
-            }
+        if let Some(root) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element())
+        {
+            let _ = root.set_attribute("lang", store.lang.get().code());
         }
     });
 

@@ -51,10 +51,10 @@ impl DocCache {
         else {
             return Ok(None);
         };
-        if let Some((cached_version, doc)) = self.entries.remove(id) {
-            if cached_version == version {
-                return Ok(Some(LoadedDoc::new(doc, version)));
-            }
+        if let Some((cached_version, doc)) = self.entries.remove(id)
+            && cached_version == version
+        {
+            return Ok(Some(LoadedDoc::new(doc, version)));
         }
         let bytes: Vec<u8> =
             conn.query_row("SELECT bytes FROM docs WHERE id = ?1", [&key], |row| {
@@ -92,10 +92,10 @@ impl DocCache {
 
     /// Puts a document back after its transaction committed.
     pub fn keep(&mut self, id: DocId, version: i64, doc: Automerge) {
-        if self.entries.len() >= CACHE_CAPACITY {
-            if let Some(evict) = self.entries.keys().next().cloned() {
-                self.entries.remove(&evict);
-            }
+        if self.entries.len() >= CACHE_CAPACITY
+            && let Some(evict) = self.entries.keys().next().cloned()
+        {
+            self.entries.remove(&evict);
         }
         self.entries.insert(id, (version, doc));
     }

@@ -48,7 +48,7 @@ enum Slot {
     Refused(DocReply),
     Taken {
         id: DocId,
-        loaded: LoadedDoc,
+        loaded: Box<LoadedDoc>,
         received: Received,
     },
 }
@@ -110,7 +110,7 @@ fn process_batch(
         ) {
             Ok(received) => slots.push(Slot::Taken {
                 id,
-                loaded,
+                loaded: Box::new(loaded),
                 received,
             }),
             Err(refusal) => {

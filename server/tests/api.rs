@@ -252,7 +252,7 @@ async fn a_shop_sees_its_own_prices_and_an_order_is_confirmed_in_one_round_trip(
     let refused = phone.sync_now().await;
     assert!(refused.is_empty(), "{refused:?}");
     let round_trips = phone.round_trips - before.0;
-    println!(
+    eprintln!(
         "one new order: {round_trips} round trip(s), {} B up, {} B down",
         phone.bytes_up - before.1,
         phone.bytes_down - before.2

@@ -81,7 +81,7 @@ impl Product {
             });
         }
         let pack_size = self.pack_size.max(1);
-        if quantity % pack_size != 0 {
+        if !quantity.is_multiple_of(pack_size) {
             return Err(QuantityError::NotPackMultiple { pack_size });
         }
         match self.max_quantity {

@@ -173,9 +173,9 @@ mod tests {
             unit: LocalizedText::same("box"),
             pack_size: 6,
             min_quantity: 6,
-            max_quantity: if n % 2 == 0 { Some(120) } else { None },
+            max_quantity: if n.is_multiple_of(2) { Some(120) } else { None },
             list_price: Money::cny(Decimal::new(1250 + i64::from(n), 2)),
-            active: n % 7 != 0,
+            active: !n.is_multiple_of(7),
         }
     }
 

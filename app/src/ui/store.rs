@@ -162,23 +162,21 @@ impl Store {
         };
         let tier = self.shop.get_untracked().map(|s| s.tier);
         REPLICAS.with_borrow(|replicas| {
-            if changed.contains(&DocId::Catalog) {
-                if let Some(doc) = replicas.doc(&DocId::Catalog) {
-                    let view = read_catalog(doc);
-                    let cached = CachedCatalog {
-                        heads: heads_of(doc),
-                        view: view.clone(),
-                    };
-                    self.catalog.set(Arc::new(view));
-                    if let Ok(json) = serde_json::to_string(&cached) {
-                        spawn_local(async move {
-                            let _ = idb::put_all(vec![(
-                                CATALOG_VIEW_KEY.into(),
-                                idb::Value::Text(json),
-                            )])
-                            .await;
-                        });
-                    }
+            if changed.contains(&DocId::Catalog)
+                && let Some(doc) = replicas.doc(&DocId::Catalog)
+            {
+                let view = read_catalog(doc);
+                let cached = CachedCatalog {
+                    heads: heads_of(doc),
+                    view: view.clone(),
+                };
+                self.catalog.set(Arc::new(view));
+                if let Ok(json) = serde_json::to_string(&cached) {
+                    spawn_local(async move {
+                        let _ =
+                            idb::put_all(vec![(CATALOG_VIEW_KEY.into(), idb::Value::Text(json))])
+                                .await;
+                    });
                 }
             }
             let book = PriceBook {
@@ -204,7 +202,7 @@ impl Store {
                         .collect()
                 })
                 .unwrap_or_default();
-            requests.sort_by(|a, b| b.placed_at_ms.cmp(&a.placed_at_ms));
+            requests.sort_by_key(|r| std::cmp::Reverse(r.placed_at_ms));
             self.requests.set(requests);
             self.confirmations.set(
                 replicas
@@ -365,10 +363,13 @@ impl Store {
                 .doc_mut(&orders)
                 .map(|doc| add_request(doc, &request).is_ok())
                 .unwrap_or(false);
-            if added {
-                if let Some(doc) = replicas.doc_mut(&cart) {
-                    let _ = take_ordered(doc, &ordered);
-                }
+            if added
+                && let Some(doc) = replicas.doc_mut(&cart)
+                && let Err(error) = take_ordered(doc, &ordered)
+            {
+                leptos::logging::error!(
+                    "could not take the ordered lines out of the cart: {error}"
+                );
             }
             added
         });
