@@ -4,7 +4,7 @@
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 .ONESHELL:
-.PHONY: run test site tools browser-tools e2e
+.PHONY: run test bench site tools browser-tools e2e
 
 SITE := target/site
 WASM_BINDGEN_VERSION := 0.2.130
@@ -55,3 +55,8 @@ test: tools
 	cargo clippy -p app --lib --features ui --target wasm32-unknown-unknown -- -D warnings
 	cargo test --workspace
 	$(MAKE) e2e
+
+# The figures reported in issue notes (wasm size, sync bytes and round trips, intake rate,
+# opening a 10k-SKU catalog).
+bench: site
+	cargo run --release -p server --example bench

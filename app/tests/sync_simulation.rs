@@ -409,6 +409,11 @@ fn run(seed: u64) {
             device.waiting_since.is_none(),
             "seed {seed}: device {index} still waiting"
         );
+        assert_eq!(
+            device.sync.unsynced_docs(),
+            Vec::<DocId>::new(),
+            "seed {seed}: device {index} thinks it has unsent work"
+        );
         for id in shop_docs(&shop) {
             assert_eq!(
                 device.sync.doc(&id).unwrap().get_heads(),

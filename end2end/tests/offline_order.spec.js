@@ -119,3 +119,38 @@ test('two devices edit one cart offline and both edits survive the merge', async
   await phoneContext.close();
   await tabletContext.close();
 });
+
+test('when prices change while a shop is offline, the confirmed order shows what changed', async ({ browser, request }) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, 'peach', 'peach123');
+  await product(page, 'BEV-0003').locator('[data-testid=add]').click();
+  await product(page, 'BEV-0004').locator('[data-testid=add]').click();
+  await expect(page.locator('[data-testid=cart-count]')).toHaveText('2');
+
+  await goOffline(context);
+  await page.click('a[href="/cart"]');
+  await page.click('[data-testid=place-order]');
+  await expect(page.locator('[data-testid=order-state]')).toHaveText('等待同步');
+
+  // Meanwhile, in the back office: a new list price and a discontinued product.
+  const login = await request.post('/api/login', { data: { username: 'admin', password: 'admin123' } });
+  const { token } = await login.json();
+  const headers = { Authorization: `Bearer ${token}` };
+  expect((await request.put('/api/admin/products/BEV-0003', { headers, data: { list_price: '9.99' } })).status()).toBe(200);
+  expect((await request.put('/api/admin/products/BEV-0004', { headers, data: { active: false } })).status()).toBe(200);
+
+  await goOnline(context);
+  await page.click('[data-testid=sync-now]');
+  await expect(page.locator('[data-testid=order-state]')).toHaveText('已确认');
+  await expect(page.locator('[data-testid=order-total]')).toHaveText('¥119.88');
+  await expect(page.locator('[data-testid=change]')).toHaveCount(2);
+  await expect(page.locator('[data-testid=change]').nth(0)).toContainText('BEV-0003: ¥9.99');
+  await expect(page.locator('[data-testid=change]').nth(1)).toContainText('已停售');
+
+  // In English too.
+  await page.selectOption('[data-testid=lang]', 'en');
+  await expect(page.locator('[data-testid=order-state]')).toHaveText('Confirmed');
+  await expect(page.locator('[data-testid=change]').nth(1)).toContainText('Discontinued');
+  await context.close();
+});

@@ -2,6 +2,7 @@
 //! is the authority that confirms orders. Only this crate knows HTTP and SQL.
 
 pub mod access;
+pub mod admin_api;
 pub mod app_error;
 pub mod auth;
 pub mod db;
@@ -20,7 +21,7 @@ use anyhow::Context;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -88,6 +89,15 @@ pub fn router(state: AppState) -> Router {
         .route("/session", get(session::session))
         .route("/sync", post(sync_endpoint::sync))
         .route("/orders", get(orders_api::list_orders))
+        .route("/admin/products/{sku}", put(admin_api::change_product))
+        .route(
+            "/admin/tiers/{tier}/prices/{sku}",
+            put(admin_api::change_tier_price),
+        )
+        .route(
+            "/admin/shops/{shop}/prices/{sku}",
+            put(admin_api::change_shop_price),
+        )
         .route("/health", get(|| async { "ok" }))
         .fallback(api_not_found)
         .layer(DefaultBodyLimit::max(app::sync::wire::MAX_BODY_BYTES))

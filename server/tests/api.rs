@@ -1,207 +1,20 @@
 //! Integration tests: a real server on port 0 with a fresh SQLite file, driven over HTTP
 //! by devices that run the app's own sync engine.
 
-use std::net::SocketAddr;
-use std::path::PathBuf;
+#[path = "support/http_device.rs"]
+mod http_device;
 
-use app::domain::money::Currency;
-use app::domain::order::{OrderRequest, RequestId};
-use app::domain::price_book::PriceBook;
-use app::domain::pricing::{RequestedLine, price_order};
 use app::domain::sku::{ShopId, Sku};
 use app::schema::cart_doc::{read_cart, set_quantity};
 use app::schema::catalog_doc::read_catalog;
 use app::schema::doc_id::DocId;
-use app::schema::order_requests_doc::add_request;
 use app::schema::order_status_doc::read_confirmations;
 use app::schema::price_doc::read_prices;
 use app::sync::device_sync::DeviceSync;
-use app::sync::wire::{DocMessage, SyncRequest, SyncResponse};
+use app::sync::wire::{DocMessage, SyncRequest};
 use automerge::Automerge;
-use serde_json::{Value, json};
-
-struct TestServer {
-    base: String,
-    data_dir: PathBuf,
-    _temp: Option<tempfile::TempDir>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-async fn spawn_server_in(data_dir: PathBuf, temp: Option<tempfile::TempDir>) -> TestServer {
-    let config = server::Config {
-        addr: "127.0.0.1:0".parse().unwrap(),
-        data_dir: data_dir.clone(),
-        site_dir: data_dir.join("no-site"),
-    };
-    let (tx, rx) = tokio::sync::oneshot::channel::<SocketAddr>();
-    let task = tokio::spawn(async move {
-        server::serve(config, |addr| {
-            let _ = tx.send(addr);
-        })
-        .await
-        .unwrap();
-    });
-    let addr = rx.await.unwrap();
-    TestServer {
-        base: format!("http://{addr}"),
-        data_dir,
-        _temp: temp,
-        task,
-    }
-}
-
-async fn spawn_server() -> TestServer {
-    let temp = tempfile::tempdir().unwrap();
-    let dir = temp.path().to_owned();
-    spawn_server_in(dir, Some(temp)).await
-}
-
-struct Device {
-    http: reqwest::Client,
-    base: String,
-    token: String,
-    shop: ShopId,
-    sync: DeviceSync,
-    round_trips: usize,
-    bytes_up: usize,
-    bytes_down: usize,
-}
-
-async fn sign_in(server: &TestServer, username: &str, password: &str) -> reqwest::Response {
-    reqwest::Client::new()
-        .post(format!("{}/api/login", server.base))
-        .json(&json!({ "username": username, "password": password, "device_name": "test" }))
-        .send()
-        .await
-        .unwrap()
-}
-
-impl Device {
-    async fn new(server: &TestServer, username: &str, password: &str) -> Device {
-        let response = sign_in(server, username, password).await;
-        assert_eq!(response.status(), 200);
-        let session: Value = response.json().await.unwrap();
-        let mut sync = DeviceSync::new();
-        for doc in session["docs"].as_array().unwrap() {
-            sync.insert(
-                DocId::parse(doc.as_str().unwrap()).unwrap(),
-                Automerge::new(),
-                None,
-            );
-        }
-        Device {
-            http: reqwest::Client::new(),
-            base: server.base.clone(),
-            token: session["token"].as_str().unwrap().to_owned(),
-            shop: ShopId::parse(session["shops"][0]["id"].as_str().unwrap()).unwrap(),
-            sync,
-            round_trips: 0,
-            bytes_up: 0,
-            bytes_down: 0,
-        }
-    }
-
-    async fn post(&self, body: Vec<u8>) -> reqwest::Response {
-        self.http
-            .post(format!("{}/api/sync", self.base))
-            .bearer_auth(&self.token)
-            .body(body)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    async fn post_sync(&mut self, request: &SyncRequest) -> SyncResponse {
-        let body = request.encode();
-        self.bytes_up += body.len();
-        let response = self.post(body).await;
-        assert_eq!(response.status(), 200);
-        let bytes = response.bytes().await.unwrap();
-        self.bytes_down += bytes.len();
-        self.round_trips += 1;
-        SyncResponse::decode(&bytes).unwrap()
-    }
-
-    /// One sync session: requests until every document is in step.
-    async fn sync_now(&mut self) -> Vec<(DocId, u16, String)> {
-        self.sync.start_session();
-        let mut refused = Vec::new();
-        for _ in 0..10 {
-            let Some(request) = self.sync.make_request() else {
-                return refused;
-            };
-            let response = self.post_sync(&request).await;
-            refused.extend(self.sync.receive(response).unwrap().refused);
-        }
-        panic!("sync did not settle in 10 round trips");
-    }
-
-    fn doc_mut(&mut self, id: DocId) -> &mut Automerge {
-        self.sync.doc_mut(&id).unwrap()
-    }
-
-    fn place_order(&mut self, lines: &[(&str, u32)], id_byte: u8) -> RequestId {
-        let catalog = read_catalog(self.sync.doc(&DocId::Catalog).unwrap()).products;
-        let requested: Vec<RequestedLine> = lines
-            .iter()
-            .map(|(sku, quantity)| RequestedLine {
-                sku: Sku::parse(sku).unwrap(),
-                quantity: *quantity,
-            })
-            .collect();
-        let expected =
-            price_order(&requested, &catalog, &PriceBook::default(), Currency::Cny).unwrap();
-        let request = OrderRequest {
-            id: RequestId::from_random_bytes([id_byte; 16]),
-            shop: self.shop.clone(),
-            placed_at_ms: 1,
-            placed_by: "test".into(),
-            lines: requested,
-            expected,
-            note: String::new(),
-        };
-        let shop = self.shop.clone();
-        add_request(self.doc_mut(DocId::OrderRequests(shop)), &request).unwrap();
-        request.id
-    }
-
-    fn confirmations(&self) -> Vec<(String, String, String)> {
-        read_confirmations(
-            self.sync
-                .doc(&DocId::OrderStatus(self.shop.clone()))
-                .unwrap(),
-        )
-        .values()
-        .map(|c| {
-            (
-                c.number.clone(),
-                format!("{:?}", c.state),
-                c.priced.total.amount().to_string(),
-            )
-        })
-        .collect()
-    }
-}
-
-async fn orders_on_server(server: &TestServer, token: &str) -> Vec<Value> {
-    let response = reqwest::Client::new()
-        .get(format!("{}/api/orders", server.base))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    response.json::<Vec<Value>>().await.unwrap()
-}
-
-async fn admin_orders(server: &TestServer) -> Vec<Value> {
-    let admin: Value = sign_in(server, "admin", "admin123")
-        .await
-        .json()
-        .await
-        .unwrap();
-    orders_on_server(server, admin["token"].as_str().unwrap()).await
-}
+use http_device::{Device, admin_orders, sign_in, spawn_server, spawn_server_in};
+use serde_json::Value;
 
 #[tokio::test]
 async fn sign_in_gives_a_token_and_wrong_passwords_get_a_json_401() {
@@ -448,35 +261,6 @@ async fn a_shop_can_neither_read_nor_write_another_shops_documents_nor_the_catal
     assert_eq!(format!("{:?}", status[&planted].state), "Rejected");
 }
 
-impl Device {
-    /// Writes an order naming `self.shop` into `into`'s requests document.
-    fn place_order_into(&mut self, into: &ShopId, lines: &[(&str, u32)], id_byte: u8) -> RequestId {
-        let named = self.shop.clone();
-        self.shop = into.clone();
-        let catalog = read_catalog(self.sync.doc(&DocId::Catalog).unwrap()).products;
-        let requested: Vec<RequestedLine> = lines
-            .iter()
-            .map(|(sku, quantity)| RequestedLine {
-                sku: Sku::parse(sku).unwrap(),
-                quantity: *quantity,
-            })
-            .collect();
-        let expected =
-            price_order(&requested, &catalog, &PriceBook::default(), Currency::Cny).unwrap();
-        let request = OrderRequest {
-            id: RequestId::from_random_bytes([id_byte; 16]),
-            shop: named,
-            placed_at_ms: 1,
-            placed_by: "test".into(),
-            lines: requested,
-            expected,
-            note: String::new(),
-        };
-        add_request(self.doc_mut(DocId::OrderRequests(into.clone())), &request).unwrap();
-        request.id
-    }
-}
-
 #[tokio::test]
 async fn bad_input_gets_a_4xx_with_a_json_body_and_nothing_is_lost() {
     let server = spawn_server().await;
@@ -605,5 +389,151 @@ async fn data_survives_a_restart_and_is_not_seeded_twice() {
             .products
             .len(),
         200
+    );
+}
+
+#[tokio::test]
+async fn an_admin_price_change_reaches_shops_and_the_server_reports_what_changed() {
+    let server = spawn_server().await;
+    let mut phone = Device::new(&server, "peach", "peach123").await;
+    phone.sync_now().await;
+    // Offline: the phone orders at the prices it knows.
+    phone.place_order(&[("BEV-0003", 12), ("BEV-0004", 12)], 7);
+
+    let client = reqwest::Client::new();
+    let admin: Value = sign_in(&server, "admin", "admin123")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let admin_token = admin["token"].as_str().unwrap();
+    let put = |path: &str, body: Value, token: &str| {
+        client
+            .put(format!("{}/api/admin/{path}", server.base))
+            .bearer_auth(token.to_owned())
+            .json(&body)
+            .send()
+    };
+    // Only admins, known SKUs and decimal prices.
+    let cases = [
+        (
+            "products/BEV-0003",
+            serde_json::json!({ "list_price": "1.00" }),
+            phone.token.clone(),
+            403,
+            "forbidden",
+        ),
+        (
+            "products/NOPE-1",
+            serde_json::json!({ "active": false }),
+            admin_token.to_owned(),
+            404,
+            "unknown_product",
+        ),
+        (
+            "products/BEV-0003",
+            serde_json::json!({ "list_price": "1e3" }),
+            admin_token.to_owned(),
+            400,
+            "invalid_price",
+        ),
+        (
+            "products/BEV-0003",
+            serde_json::json!({ "list_price": 9.99 }),
+            admin_token.to_owned(),
+            400,
+            "malformed_change",
+        ),
+        (
+            "tiers/platinum/prices/BEV-0003",
+            serde_json::json!({ "price": "1.00" }),
+            admin_token.to_owned(),
+            404,
+            "unknown_price_list",
+        ),
+    ];
+    for (path, body, token, status, code) in cases {
+        let response = put(path, body, &token).await.unwrap();
+        assert_eq!(response.status().as_u16(), status, "{path}");
+        assert_eq!(
+            response.json::<Value>().await.unwrap()["error"],
+            code,
+            "{path}"
+        );
+    }
+    assert_eq!(
+        put(
+            "products/BEV-0003",
+            serde_json::json!({ "list_price": "9.99" }),
+            admin_token
+        )
+        .await
+        .unwrap()
+        .status(),
+        200
+    );
+    assert_eq!(
+        put(
+            "products/BEV-0004",
+            serde_json::json!({ "active": false }),
+            admin_token
+        )
+        .await
+        .unwrap()
+        .status(),
+        200
+    );
+    assert_eq!(
+        put(
+            "tiers/gold/prices/BEV-0003",
+            serde_json::json!({ "price": "8.88" }),
+            admin_token
+        )
+        .await
+        .unwrap()
+        .status(),
+        200
+    );
+
+    // Back online: the order is priced by the server's current catalog.
+    phone.sync_now().await;
+    let status = read_confirmations(
+        phone
+            .sync
+            .doc(&DocId::OrderStatus(phone.shop.clone()))
+            .unwrap(),
+    );
+    let confirmation = status.values().next().unwrap();
+    assert_eq!(format!("{:?}", confirmation.state), "Confirmed");
+    assert_eq!(confirmation.priced.total.amount().to_string(), "119.88");
+    let changes = serde_json::to_value(&confirmation.changes).unwrap();
+    assert_eq!(changes[0]["change"], "price_changed");
+    assert_eq!(changes[0]["now"]["amount"], "9.99");
+    assert_eq!(changes[1]["change"], "removed");
+    assert_eq!(changes[1]["reason"]["reason"], "discontinued");
+    // The device's catalog now shows the new list price and the discontinued product.
+    let catalog = read_catalog(phone.sync.doc(&DocId::Catalog).unwrap());
+    assert_eq!(
+        catalog.products[&Sku::parse("BEV-0003").unwrap()]
+            .list_price
+            .amount()
+            .to_string(),
+        "9.99"
+    );
+    assert!(!catalog.products[&Sku::parse("BEV-0004").unwrap()].active);
+    // The gold tier's price reached gold shops only.
+    let mut lotus = Device::new(&server, "lotus", "lotus123").await;
+    lotus.sync_now().await;
+    let gold = read_prices(
+        lotus
+            .sync
+            .doc(&DocId::TierPrices(
+                app::domain::sku::TierId::parse("gold").unwrap(),
+            ))
+            .unwrap(),
+    );
+    assert_eq!(
+        gold[&Sku::parse("BEV-0003").unwrap()].amount().to_string(),
+        "8.88"
     );
 }

@@ -180,6 +180,21 @@ impl DeviceSync {
         Ok(received)
     }
 
+    /// Documents holding local changes the server has not acknowledged yet.
+    pub fn unsynced_docs(&self) -> Vec<DocId> {
+        self.replicas
+            .iter()
+            .filter(|(id, replica)| {
+                id.is_shop_writable()
+                    && !replica
+                        .doc
+                        .get_changes(&replica.state.shared_heads)
+                        .is_empty()
+            })
+            .map(|(id, _)| id.clone())
+            .collect()
+    }
+
     /// True while a request is waiting for its reply.
     pub fn is_waiting(&self) -> bool {
         self.outstanding.is_some()

@@ -102,6 +102,7 @@ pub enum Phrase {
     NotFound,
     PlacedAt,
     Lines,
+    UnsyncedSignOut,
 }
 
 pub fn tr(lang: Lang, phrase: Phrase) -> &'static str {
@@ -174,6 +175,11 @@ pub fn tr(lang: Lang, phrase: Phrase) -> &'static str {
         NotFound => ["找不到", "找不到", "Not found"],
         PlacedAt => ["下单时间", "下單時間", "Placed"],
         Lines => ["商品行", "商品行", "lines"],
+        UnsyncedSignOut => [
+            "还有未同步的订单或购物车修改，请联网同步后再退出",
+            "還有未同步的訂單或購物車修改，請連網同步後再登出",
+            "Orders or cart changes have not reached the server yet; sync before signing out",
+        ],
     };
     match lang {
         Lang::ZhHans => hans,

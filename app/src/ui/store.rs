@@ -457,7 +457,15 @@ impl Store {
         Ok(())
     }
 
+    /// Signs out and forgets this device's data, unless some of it has not reached the
+    /// server yet (that would lose an order): then it says so and stays signed in.
     pub async fn sign_out(self) {
+        if !REPLICAS.with_borrow(|r| r.unsynced_docs()).is_empty() {
+            self.notice.set(Some(
+                tr(self.lang.get_untracked(), Phrase::UnsyncedSignOut).to_owned(),
+            ));
+            return;
+        }
         LocalStorage::delete(SESSION_KEY);
         let _ = idb::clear().await;
         REPLICAS.with_borrow_mut(|r| *r = DeviceSync::new());

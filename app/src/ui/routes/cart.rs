@@ -24,12 +24,16 @@ pub fn CartPage() -> impl IntoView {
                 <ul class="lines">
                     {move || priced.get().map(|order| order.lines.into_iter().map(|line| {
                         let product = store.catalog.get().products.get(&line.sku).cloned();
+                        let sku = line.sku.clone();
                         view! {
                             <li class="line" data-testid="cart-line" data-sku=line.sku.to_string()>
                                 <span class="name">{store.lang.get().pick(&line.name)}</span>
                                 <span class="meta">{format!("{} × {}", line.unit_price, line.quantity)}</span>
                                 <span class="line-total" data-testid="line-total">{line.line_total.to_string()}</span>
                                 {product.map(|product| view! { <QuantityStepper product=product/> })}
+                                <button class="link remove" data-testid="remove" on:click=move |_| store.set_cart_quantity(&sku, 0)>
+                                    {store.t(Phrase::Remove)}
+                                </button>
                             </li>
                         }
                     }).collect_view())}

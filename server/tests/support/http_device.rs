@@ -1,0 +1,238 @@
+//! A test server on port 0 with a fresh data directory, and a device that signs in and
+//! syncs over HTTP with the app's own sync engine. Shared by the integration tests and the
+//! bench (`#[path]`-included, so not every user needs every item).
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use app::domain::money::Currency;
+use app::domain::order::{OrderRequest, RequestId};
+use app::domain::price_book::PriceBook;
+use app::domain::pricing::{RequestedLine, price_order};
+use app::domain::sku::{ShopId, Sku};
+use app::schema::catalog_doc::read_catalog;
+use app::schema::doc_id::DocId;
+use app::schema::order_requests_doc::add_request;
+use app::schema::order_status_doc::read_confirmations;
+use app::sync::device_sync::DeviceSync;
+use app::sync::wire::{SyncRequest, SyncResponse};
+use automerge::Automerge;
+use serde_json::{Value, json};
+
+pub(crate) struct TestServer {
+    pub(crate) base: String,
+    pub(crate) data_dir: PathBuf,
+    pub(crate) _temp: Option<tempfile::TempDir>,
+    pub(crate) task: tokio::task::JoinHandle<()>,
+}
+
+pub(crate) async fn spawn_server_in(
+    data_dir: PathBuf,
+    temp: Option<tempfile::TempDir>,
+) -> TestServer {
+    let config = server::Config {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        data_dir: data_dir.clone(),
+        site_dir: data_dir.join("no-site"),
+    };
+    let (tx, rx) = tokio::sync::oneshot::channel::<SocketAddr>();
+    let task = tokio::spawn(async move {
+        server::serve(config, |addr| {
+            let _ = tx.send(addr);
+        })
+        .await
+        .unwrap();
+    });
+    let addr = rx.await.unwrap();
+    TestServer {
+        base: format!("http://{addr}"),
+        data_dir,
+        _temp: temp,
+        task,
+    }
+}
+
+pub(crate) async fn spawn_server() -> TestServer {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path().to_owned();
+    spawn_server_in(dir, Some(temp)).await
+}
+
+pub(crate) struct Device {
+    pub(crate) http: reqwest::Client,
+    pub(crate) base: String,
+    pub(crate) token: String,
+    pub(crate) shop: ShopId,
+    pub(crate) sync: DeviceSync,
+    pub(crate) round_trips: usize,
+    pub(crate) bytes_up: usize,
+    pub(crate) bytes_down: usize,
+}
+
+pub(crate) async fn sign_in(
+    server: &TestServer,
+    username: &str,
+    password: &str,
+) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("{}/api/login", server.base))
+        .json(&json!({ "username": username, "password": password, "device_name": "test" }))
+        .send()
+        .await
+        .unwrap()
+}
+
+impl Device {
+    pub(crate) async fn new(server: &TestServer, username: &str, password: &str) -> Device {
+        let response = sign_in(server, username, password).await;
+        assert_eq!(response.status(), 200);
+        let session: Value = response.json().await.unwrap();
+        let mut sync = DeviceSync::new();
+        for doc in session["docs"].as_array().unwrap() {
+            sync.insert(
+                DocId::parse(doc.as_str().unwrap()).unwrap(),
+                Automerge::new(),
+                None,
+            );
+        }
+        Device {
+            http: reqwest::Client::new(),
+            base: server.base.clone(),
+            token: session["token"].as_str().unwrap().to_owned(),
+            shop: ShopId::parse(session["shops"][0]["id"].as_str().unwrap()).unwrap(),
+            sync,
+            round_trips: 0,
+            bytes_up: 0,
+            bytes_down: 0,
+        }
+    }
+
+    pub(crate) async fn post(&self, body: Vec<u8>) -> reqwest::Response {
+        self.http
+            .post(format!("{}/api/sync", self.base))
+            .bearer_auth(&self.token)
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub(crate) async fn post_sync(&mut self, request: &SyncRequest) -> SyncResponse {
+        let body = request.encode();
+        self.bytes_up += body.len();
+        let response = self.post(body).await;
+        assert_eq!(response.status(), 200);
+        let bytes = response.bytes().await.unwrap();
+        self.bytes_down += bytes.len();
+        self.round_trips += 1;
+        SyncResponse::decode(&bytes).unwrap()
+    }
+
+    /// One sync session: requests until every document is in step.
+    pub(crate) async fn sync_now(&mut self) -> Vec<(DocId, u16, String)> {
+        self.sync.start_session();
+        let mut refused = Vec::new();
+        for _ in 0..10 {
+            let Some(request) = self.sync.make_request() else {
+                return refused;
+            };
+            let response = self.post_sync(&request).await;
+            refused.extend(self.sync.receive(response).unwrap().refused);
+        }
+        panic!("sync did not settle in 10 round trips");
+    }
+
+    pub(crate) fn doc_mut(&mut self, id: DocId) -> &mut Automerge {
+        self.sync.doc_mut(&id).unwrap()
+    }
+
+    /// An order request from `self.shop` for `lines`, priced as the device sees it.
+    pub(crate) fn build_request(&self, lines: &[(&str, u32)], id: RequestId) -> OrderRequest {
+        let catalog = read_catalog(self.sync.doc(&DocId::Catalog).unwrap()).products;
+        let requested: Vec<RequestedLine> = lines
+            .iter()
+            .map(|(sku, quantity)| RequestedLine {
+                sku: Sku::parse(sku).unwrap(),
+                quantity: *quantity,
+            })
+            .collect();
+        let expected =
+            price_order(&requested, &catalog, &PriceBook::default(), Currency::Cny).unwrap();
+        OrderRequest {
+            id,
+            shop: self.shop.clone(),
+            placed_at_ms: 1,
+            placed_by: "test".into(),
+            lines: requested,
+            expected,
+            note: String::new(),
+        }
+    }
+
+    pub(crate) fn place_order_with_id(
+        &mut self,
+        lines: &[(&str, u32)],
+        id: RequestId,
+    ) -> RequestId {
+        let request = self.build_request(lines, id);
+        let shop = self.shop.clone();
+        add_request(self.doc_mut(DocId::OrderRequests(shop)), &request).unwrap();
+        request.id
+    }
+
+    pub(crate) fn place_order(&mut self, lines: &[(&str, u32)], id_byte: u8) -> RequestId {
+        self.place_order_with_id(lines, RequestId::from_random_bytes([id_byte; 16]))
+    }
+
+    pub(crate) fn confirmations(&self) -> Vec<(String, String, String)> {
+        read_confirmations(
+            self.sync
+                .doc(&DocId::OrderStatus(self.shop.clone()))
+                .unwrap(),
+        )
+        .values()
+        .map(|c| {
+            (
+                c.number.clone(),
+                format!("{:?}", c.state),
+                c.priced.total.amount().to_string(),
+            )
+        })
+        .collect()
+    }
+}
+
+pub(crate) async fn orders_on_server(server: &TestServer, token: &str) -> Vec<Value> {
+    let response = reqwest::Client::new()
+        .get(format!("{}/api/orders", server.base))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    response.json::<Vec<Value>>().await.unwrap()
+}
+
+pub(crate) async fn admin_orders(server: &TestServer) -> Vec<Value> {
+    let admin: Value = sign_in(server, "admin", "admin123")
+        .await
+        .json()
+        .await
+        .unwrap();
+    orders_on_server(server, admin["token"].as_str().unwrap()).await
+}
+
+impl Device {
+    /// Writes an order naming `self.shop` into `into`'s requests document.
+    pub(crate) fn place_order_into(
+        &mut self,
+        into: &ShopId,
+        lines: &[(&str, u32)],
+        id_byte: u8,
+    ) -> RequestId {
+        let request = self.build_request(lines, RequestId::from_random_bytes([id_byte; 16]));
+        add_request(self.doc_mut(DocId::OrderRequests(into.clone())), &request).unwrap();
+        request.id
+    }
+}
