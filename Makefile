@@ -56,7 +56,14 @@ test: tools
 	cargo test --workspace
 	$(MAKE) e2e
 
-# The figures reported in issue notes (wasm size, sync bytes and round trips, intake rate,
-# opening a 10k-SKU catalog).
-bench: site
-	cargo run --release -p server --example bench
+# The figures reported in issue notes: wasm size, sync bytes and round trips, intake rate,
+# a 10k-SKU catalog natively and in Chromium (offline open).
+bench: site browser-tools
+	cargo build --release -p server --bin dinghuo --example bench
+	target/release/examples/bench
+	rm -rf target/bench-data
+	DINGHUO_ADDR=127.0.0.1:3300 DINGHUO_DATA=target/bench-data DINGHUO_DEMO_SKUS=10000 target/release/dinghuo &
+	server=$$!
+	trap 'kill $$server' EXIT
+	until curl -sf http://127.0.0.1:3300/api/health >/dev/null; do sleep 0.5; done
+	cd end2end && node bench/open_catalog.js

@@ -56,8 +56,14 @@ test('an order placed offline after a reload is confirmed once when the network 
   await expect(page.locator('[data-testid=sync-state]')).toHaveText('离线');
   const requestId = page.url().split('/orders/')[1];
 
+  // The order history works offline too.
+  await page.click('a[href="/orders"]');
+  await expect(page.locator('[data-testid=order]')).toHaveCount(1);
+  await expect(page.locator('[data-testid=order] [data-testid=order-state]')).toHaveText('等待同步');
+  await page.click('[data-testid=order] a');
+
+  // The network returns: the app syncs by itself, no button pressed.
   await goOnline(context);
-  await page.click('[data-testid=sync-now]');
   await expect(page.locator('[data-testid=order-state]')).toHaveText('已确认');
   await expect(page.locator('[data-testid=pending-count]')).toHaveAttribute('data-count', '0');
   await expect(page.locator('[data-testid=order-total]')).toHaveText('¥24.84');

@@ -169,7 +169,11 @@ fn cents(amount: i64) -> Money {
     Money::cny(Decimal::new(amount, 2))
 }
 
-pub fn demo_catalog() -> (Vec<Category>, Vec<Product>) {
+/// The demo catalog: `total` products (at least 200) spread over the 8 categories. The
+/// first 25 of each category are the named demo products; more (for load tests such as
+/// `DINGHUO_DEMO_SKUS=10000`) repeat them as numbered batches.
+pub fn demo_catalog(total: usize) -> (Vec<Category>, Vec<Product>) {
+    let per_category = total.max(200).div_ceil(CATEGORIES.len());
     let mut categories = Vec::new();
     let mut products = Vec::new();
     for (position, seed) in CATEGORIES.iter().enumerate() {
@@ -179,39 +183,45 @@ pub fn demo_catalog() -> (Vec<Category>, Vec<Product>) {
             name: text(seed.name[0], seed.name[1], seed.name[2]),
             position: u32::try_from(position).unwrap_or_default(),
         });
-        for (item_index, item) in seed.items.iter().enumerate() {
-            for (size_index, size) in seed.sizes.iter().enumerate() {
-                let n = item_index * 5 + size_index + 1;
-                let sku = Sku::parse(&format!("{}-{n:04}", seed.code))
-                    .unwrap_or_else(|_| unreachable!("demo skus are valid"));
-                let steps = i64::try_from(size_index * 7 + item_index * 3).unwrap_or_default();
-                products.push(Product {
-                    sku,
-                    name: text(
-                        &format!("{} {size}", item[0]),
-                        &format!("{}{size}", item[1]),
-                        &format!("{}{size}", item[2]),
+        for n in 1..=per_category {
+            let item_index = (n - 1) / 5 % 5;
+            let size_index = (n - 1) % 5;
+            let batch = (n - 1) / 25;
+            let (item, size) = (seed.items[item_index], seed.sizes[size_index]);
+            let suffix = if batch == 0 {
+                String::new()
+            } else {
+                format!(" #{}", batch + 1)
+            };
+            let sku = Sku::parse(&format!("{}-{n:04}", seed.code))
+                .unwrap_or_else(|_| unreachable!("demo skus are valid"));
+            let steps = i64::try_from(size_index * 7 + item_index * 3).unwrap_or_default();
+            products.push(Product {
+                sku,
+                name: text(
+                    &format!("{} {size}{suffix}", item[0]),
+                    &format!("{}{size}{suffix}", item[1]),
+                    &format!("{}{size}{suffix}", item[2]),
+                ),
+                description: text(
+                    &format!(
+                        "{} in {} packs of {}.",
+                        item[0], seed.unit[0], seed.pack_size
                     ),
-                    description: text(
-                        &format!(
-                            "{} in {} packs of {}.",
-                            item[0], seed.unit[0], seed.pack_size
-                        ),
-                        &format!("{}，每箱{}{}。", item[1], seed.pack_size, seed.unit[1]),
-                        &format!("{}，每箱{}{}。", item[2], seed.pack_size, seed.unit[2]),
-                    ),
-                    category: id.clone(),
-                    unit: text(seed.unit[0], seed.unit[1], seed.unit[2]),
-                    pack_size: seed.pack_size,
-                    min_quantity: seed.pack_size,
-                    max_quantity: Some(seed.pack_size * 50),
-                    list_price: cents(
-                        seed.base_cents + steps * 45 + i64::try_from(n % 3).unwrap_or_default() * 9,
-                    ),
-                    // Every 25th product is discontinued, to show how the app handles it.
-                    active: n != 25,
-                });
-            }
+                    &format!("{}，每箱{}{}。", item[1], seed.pack_size, seed.unit[1]),
+                    &format!("{}，每箱{}{}。", item[2], seed.pack_size, seed.unit[2]),
+                ),
+                category: id.clone(),
+                unit: text(seed.unit[0], seed.unit[1], seed.unit[2]),
+                pack_size: seed.pack_size,
+                min_quantity: seed.pack_size,
+                max_quantity: Some(seed.pack_size * 50),
+                list_price: cents(
+                    seed.base_cents + steps * 45 + i64::try_from(n % 3).unwrap_or_default() * 9,
+                ),
+                // Every 25th product is discontinued, to show how the app handles it.
+                active: n % 25 != 0,
+            });
         }
     }
     (categories, products)
@@ -223,18 +233,20 @@ fn discounted(price: Money, percent: i64) -> Money {
     Money::new(amount, Currency::Cny)
 }
 
-/// Seeds the database and documents when it has no users yet. Returns true if it did.
+/// Seeds the database and documents when it has no users yet, with `total_products`
+/// products (at least 200). Returns true if it did.
 pub fn seed_if_empty(
     conn: &mut Connection,
     docs: &mut DocCache,
     actor: &automerge::ActorId,
+    total_products: usize,
 ) -> anyhow::Result<bool> {
     let users: i64 = conn.query_row("SELECT COUNT(*) FROM users", [], |row| row.get(0))?;
     if users > 0 {
         return Ok(false);
     }
     let tx = conn.transaction()?;
-    let (categories, products) = demo_catalog();
+    let (categories, products) = demo_catalog(total_products);
     for category in &categories {
         tx.execute(
             "INSERT INTO categories (id, json) VALUES (?1, ?2)",

@@ -37,11 +37,13 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// The built storefront.
     pub site_dir: PathBuf,
+    /// How many products the first run's demo catalog has (at least 200).
+    pub demo_skus: usize,
 }
 
 impl Config {
-    /// Reads `DINGHUO_ADDR` (default 127.0.0.1:3000), `DINGHUO_DATA` (default ./data) and
-    /// `DINGHUO_SITE` (default ./target/site).
+    /// Reads `DINGHUO_ADDR` (default 127.0.0.1:3000), `DINGHUO_DATA` (default ./data),
+    /// `DINGHUO_SITE` (default ./target/site) and `DINGHUO_DEMO_SKUS` (default 200).
     pub fn from_env() -> anyhow::Result<Config> {
         let addr = std::env::var("DINGHUO_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".into());
         Ok(Config {
@@ -54,6 +56,12 @@ impl Config {
             site_dir: std::env::var_os("DINGHUO_SITE")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| "target/site".into()),
+            demo_skus: match std::env::var("DINGHUO_DEMO_SKUS") {
+                Ok(text) => text
+                    .parse()
+                    .with_context(|| format!("DINGHUO_DEMO_SKUS={text} is not a number"))?,
+                Err(_) => 200,
+            },
         })
     }
 }
@@ -65,8 +73,9 @@ pub async fn open_state(config: &Config) -> anyhow::Result<AppState> {
     let db = SharedDb::open(&config.data_dir.join("dinghuo.sqlite3"))?;
     let actor = automerge::ActorId::random();
     let seed_actor = actor.clone();
+    let demo_skus = config.demo_skus;
     let seeded = db
-        .run(move |db| demo_data::seed_if_empty(&mut db.conn, &mut db.docs, &seed_actor))
+        .run(move |db| demo_data::seed_if_empty(&mut db.conn, &mut db.docs, &seed_actor, demo_skus))
         .await??;
     if seeded {
         tracing::info!("seeded the demo data");

@@ -35,6 +35,7 @@ pub(crate) async fn spawn_server_in(
         addr: "127.0.0.1:0".parse().unwrap(),
         data_dir: data_dir.clone(),
         site_dir: data_dir.join("no-site"),
+        demo_skus: 200,
     };
     let (tx, rx) = tokio::sync::oneshot::channel::<SocketAddr>();
     let task = tokio::spawn(async move {

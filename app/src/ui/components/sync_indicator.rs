@@ -22,7 +22,7 @@ pub fn SyncIndicator() -> impl IntoView {
         SyncPhase::Offline | SyncPhase::Failed => "sync sync-offline",
     };
     view! {
-        <div class=class data-testid="sync-indicator">
+        <div class=class data-testid="sync-indicator" data-ready=move || store.ready.get().to_string()>
             <span class="sync-label" data-testid="sync-state">{label}</span>
             <span class="sync-pending" data-testid="pending-count" data-count=move || store.pending_count().to_string()>
                 {move || store.pending_count()} " " {move || store.t(Phrase::Pending)}
