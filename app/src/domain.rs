@@ -8,4 +8,6 @@ pub mod order_state;
 pub mod price_book;
 pub mod pricing;
 pub mod product;
+pub mod promotion;
+pub mod quote;
 pub mod sku;

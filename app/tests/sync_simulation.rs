@@ -64,6 +64,7 @@ fn catalog() -> BTreeMap<Sku, Product> {
                 max_quantity: None,
                 list_price: Money::cny(Decimal::new(100 + n, 2)),
                 active: true,
+                weight_grams: 500,
             };
             (product.sku.clone(), product)
         })

@@ -145,6 +145,7 @@ fn product(n: u32) -> Product {
         max_quantity: Some(600),
         list_price: Money::cny(Decimal::new(100 + i64::from(n % 5000), 2)),
         active: true,
+        weight_grams: 550,
     }
 }
 

@@ -32,6 +32,8 @@ struct CategorySeed {
     base_cents: i64,
     items: [[&'static str; 3]; 5],
     sizes: [&'static str; 5],
+    /// Shipping weight of one unit of each size, in grams.
+    weight_grams: [u32; 5],
 }
 
 const CATEGORIES: [CategorySeed; 8] = [
@@ -50,6 +52,7 @@ const CATEGORIES: [CategorySeed; 8] = [
             ["Iced Lemon Tea", "冰红茶", "冰紅茶"],
         ],
         sizes: ["330ml", "500ml", "1L", "1.5L", "2L"],
+        weight_grams: [360, 540, 1060, 1580, 2100],
     },
     CategorySeed {
         id: "snacks",
@@ -66,6 +69,7 @@ const CATEGORIES: [CategorySeed; 8] = [
             ["Beef Jerky", "牛肉干", "牛肉乾"],
         ],
         sizes: ["30g", "60g", "100g", "150g", "250g"],
+        weight_grams: [40, 75, 120, 175, 280],
     },
     CategorySeed {
         id: "grain-oil",
@@ -82,6 +86,7 @@ const CATEGORIES: [CategorySeed; 8] = [
             ["Millet", "小米", "小米"],
         ],
         sizes: ["500g", "1kg", "2.5kg", "5kg", "10kg"],
+        weight_grams: [520, 1030, 2560, 5080, 10120],
     },
     CategorySeed {
         id: "condiments",
@@ -98,6 +103,7 @@ const CATEGORIES: [CategorySeed; 8] = [
             ["Sesame Oil", "香油", "香油"],
         ],
         sizes: ["150ml", "250ml", "500ml", "800ml", "1.6L"],
+        weight_grams: [220, 340, 620, 960, 1850],
     },
     CategorySeed {
         id: "dairy",
@@ -114,6 +120,7 @@ const CATEGORIES: [CategorySeed; 8] = [
             ["Walnut Milk", "核桃奶", "核桃奶"],
         ],
         sizes: ["200ml", "250ml", "500ml", "1L", "1.5L"],
+        weight_grams: [215, 265, 530, 1050, 1570],
     },
     CategorySeed {
         id: "household",
@@ -130,6 +137,7 @@ const CATEGORIES: [CategorySeed; 8] = [
             ["Toothpaste", "牙膏", "牙膏"],
         ],
         sizes: ["small", "medium", "large", "family", "value"],
+        weight_grams: [300, 550, 900, 1600, 2400],
     },
     CategorySeed {
         id: "liquor",
@@ -146,6 +154,7 @@ const CATEGORIES: [CategorySeed; 8] = [
             ["Plum Wine", "梅酒", "梅酒"],
         ],
         sizes: ["330ml", "500ml", "640ml", "750ml", "1L"],
+        weight_grams: [380, 560, 900, 1250, 1500],
     },
     CategorySeed {
         id: "frozen",
@@ -162,6 +171,7 @@ const CATEGORIES: [CategorySeed; 8] = [
             ["Fish Balls", "鱼丸", "魚丸"],
         ],
         sizes: ["300g", "450g", "600g", "1kg", "1.5kg"],
+        weight_grams: [320, 480, 640, 1060, 1580],
     },
 ];
 
@@ -221,6 +231,7 @@ pub fn demo_catalog(total: usize) -> (Vec<Category>, Vec<Product>) {
                 ),
                 // Every 25th product is discontinued, to show how the app handles it.
                 active: n % 25 != 0,
+                weight_grams: seed.weight_grams[size_index],
             });
         }
     }

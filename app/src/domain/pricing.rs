@@ -211,6 +211,7 @@ mod tests {
             max_quantity: Some(1000),
             list_price: money(list),
             active: true,
+            weight_grams: 500,
         }
     }
 

@@ -53,6 +53,9 @@ pub struct Product {
     pub max_quantity: Option<u32>,
     pub list_price: Money,
     pub active: bool,
+    /// Shipping weight of one unit, in grams.
+    #[serde(default)]
+    pub weight_grams: u32,
 }
 
 /// Why a quantity cannot be ordered.
@@ -120,6 +123,7 @@ mod tests {
             max_quantity,
             list_price: Money::cny(Decimal::ONE),
             active: true,
+            weight_grams: 500,
         }
     }
 

@@ -94,6 +94,7 @@ pub fn write_products(doc: &mut Automerge, products: &[Product]) -> Result<(), S
                 }
                 tx.put(&obj, "price", product.list_price.amount().to_string())?;
                 tx.put(&obj, "active", product.active)?;
+                tx.put(&obj, "weight", i64::from(product.weight_grams))?;
             }
             Ok(())
         })
@@ -115,6 +116,7 @@ fn read_product(sku: &str, map: &automerge::hydrate::Map) -> Option<Product> {
         max_quantity: quantity("max"),
         list_price: Money::parse_price(get_str(map, "price")?, Currency::Cny).ok()?,
         active: get_bool(map, "active").unwrap_or(false),
+        weight_grams: quantity("weight").unwrap_or(0),
     })
 }
 
@@ -176,6 +178,7 @@ mod tests {
             max_quantity: if n.is_multiple_of(2) { Some(120) } else { None },
             list_price: Money::cny(Decimal::new(1250 + i64::from(n), 2)),
             active: !n.is_multiple_of(7),
+            weight_grams: 350 + n,
         }
     }
 

@@ -1,0 +1,457 @@
+//! Promotions: what they give, to whom, when, and which ones an order gets.
+//!
+//! Rules (the same in the browser and on the server):
+//! - A promotion applies at most once per order (a stepped 满减 is one application with
+//!   several steps) and only while valid at the pricing time, to an eligible customer,
+//!   within its usage limits, and, for a coupon, when its code was entered.
+//! - Amounts are computed on the *scope subtotal*: the sum of the rounded line totals of
+//!   the lines in its scope (all, some SKUs or some categories), before any promotion.
+//! - Combinable promotions all apply; exclusive ones apply alone. The order gets whichever
+//!   is worth more to the customer: the best single exclusive promotion, or all the
+//!   combinable ones together (gifts valued at their list price). Ties go to the
+//!   combinable set, then to the lower promotion id.
+//! - The discount never exceeds the merchandise total: a total is never negative.
+//! - Everything is computed from lines sorted by SKU, so the result does not depend on the
+//!   order in which lines were added.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::{Deserialize, Serialize};
+
+use super::money::{Money, MoneyError};
+use super::product::LocalizedText;
+use super::sku::{CategoryId, ShopId, Sku, TierId};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum PromotionKind {
+    /// A fixed amount off (a typical coupon).
+    AmountOff { amount: Money },
+    /// A percentage off, optionally capped.
+    PercentOff {
+        percent: Decimal,
+        max_off: Option<Money>,
+    },
+    /// 满减: `off` for every full `every` spent (¥50 off every ¥500), at most `max_steps`.
+    SpendStep {
+        every: Money,
+        off: Money,
+        max_steps: Option<u32>,
+    },
+    /// 满折: `percent` off once the scope subtotal reaches `threshold`.
+    SpendPercent { threshold: Money, percent: Decimal },
+    /// Buy `buy_quantity` of `buy`, get `get_quantity` of `get` free, per full multiple.
+    BuyXGetY {
+        buy: Sku,
+        buy_quantity: u32,
+        get: Sku,
+        get_quantity: u32,
+    },
+    /// A free gift once the scope subtotal reaches `threshold`.
+    GiftWithSpend {
+        threshold: Money,
+        gift: Sku,
+        quantity: u32,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Scope {
+    #[default]
+    All,
+    Skus {
+        skus: Vec<Sku>,
+    },
+    Categories {
+        categories: Vec<CategoryId>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Stacking {
+    #[default]
+    Combinable,
+    Exclusive,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Promotion {
+    pub id: String,
+    pub name: LocalizedText,
+    pub kind: PromotionKind,
+    #[serde(default)]
+    pub scope: Scope,
+    #[serde(default)]
+    pub stacking: Stacking,
+    /// The scope subtotal must reach this for the promotion to apply at all.
+    #[serde(default)]
+    pub min_spend: Option<Money>,
+    /// Milliseconds since 1970; the promotion is valid in `[valid_from_ms, valid_until_ms)`.
+    #[serde(default)]
+    pub valid_from_ms: Option<i64>,
+    #[serde(default)]
+    pub valid_until_ms: Option<i64>,
+    /// Only these tiers (empty: every tier).
+    #[serde(default)]
+    pub tiers: Vec<TierId>,
+    /// Only these shops (empty: every shop).
+    #[serde(default)]
+    pub shops: Vec<ShopId>,
+    /// A coupon: applies only when this code was entered.
+    #[serde(default)]
+    pub coupon_code: Option<String>,
+    #[serde(default)]
+    pub limit_per_customer: Option<u32>,
+    #[serde(default)]
+    pub limit_total: Option<u32>,
+}
+
+/// How often each promotion has been used already (by this customer, and by everyone).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct PromotionUsage {
+    #[serde(default)]
+    pub by_customer: BTreeMap<String, u32>,
+    #[serde(default)]
+    pub total: BTreeMap<String, u32>,
+}
+
+/// Who is ordering and when, as far as promotions care.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Customer<'a> {
+    pub shop: &'a ShopId,
+    pub tier: Option<&'a TierId>,
+}
+
+/// A line as promotions see it: already priced and rounded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PromotableLine {
+    pub sku: Sku,
+    pub category: CategoryId,
+    pub quantity: u32,
+    pub line_total: Money,
+}
+
+/// A free line a promotion adds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Gift {
+    pub sku: Sku,
+    pub quantity: u32,
+}
+
+/// One promotion as applied to an order: listed on the order with its amount.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppliedPromotion {
+    pub id: String,
+    pub name: LocalizedText,
+    pub discount: Money,
+    pub gifts: Vec<Gift>,
+}
+
+/// Why an eligible-looking promotion was not applied (shown when a coupon does not work).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum PromotionSkipped {
+    NotYetValid,
+    Expired,
+    NotForThisCustomer,
+    CouponNotEntered,
+    UsedUp,
+    BelowMinimumSpend {
+        minimum: Money,
+    },
+    NothingInScope,
+    /// Its only benefit is a gift that cannot be supplied (unknown or discontinued).
+    GiftUnavailable,
+    /// Another choice was better for the customer.
+    NotTheBest,
+}
+
+impl Scope {
+    /// True when a line of `sku` in `category` is in this scope.
+    pub fn covers(&self, sku: &Sku, category: &CategoryId) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Skus { skus } => skus.contains(sku),
+            Scope::Categories { categories } => categories.contains(category),
+        }
+    }
+}
+
+fn percent_of(amount: Money, percent: Decimal) -> Money {
+    let value = (amount.amount() * percent / Decimal::ONE_HUNDRED)
+        .round_dp_with_strategy(2, RoundingStrategy::MidpointNearestEven);
+    Money::new(value, amount.currency())
+}
+
+/// Whole multiples of `every` in `amount` (0 when `every` is not positive).
+fn steps(amount: Money, every: Money) -> u32 {
+    if every.amount() <= Decimal::ZERO {
+        return 0;
+    }
+    let whole = (amount.amount() / every.amount()).floor();
+    u32::try_from(whole.mantissa())
+        .ok()
+        .filter(|_| whole.scale() == 0)
+        .unwrap_or(u32::MAX)
+}
+
+impl Promotion {
+    /// Why this promotion cannot apply to this customer now, if it cannot.
+    fn ineligible(
+        &self,
+        customer: &Customer<'_>,
+        now_ms: i64,
+        coupon_codes: &[String],
+        usage: &PromotionUsage,
+    ) -> Option<PromotionSkipped> {
+        if self.valid_from_ms.is_some_and(|from| now_ms < from) {
+            return Some(PromotionSkipped::NotYetValid);
+        }
+        if self.valid_until_ms.is_some_and(|until| now_ms >= until) {
+            return Some(PromotionSkipped::Expired);
+        }
+        let tier_ok =
+            self.tiers.is_empty() || customer.tier.is_some_and(|t| self.tiers.contains(t));
+        let shop_ok = self.shops.is_empty() || self.shops.contains(customer.shop);
+        if !tier_ok || !shop_ok {
+            return Some(PromotionSkipped::NotForThisCustomer);
+        }
+        if let Some(code) = &self.coupon_code
+            && !coupon_codes
+                .iter()
+                .any(|entered| entered.trim().eq_ignore_ascii_case(code))
+        {
+            return Some(PromotionSkipped::CouponNotEntered);
+        }
+        let used_by_customer = usage.by_customer.get(&self.id).copied().unwrap_or(0);
+        let used_total = usage.total.get(&self.id).copied().unwrap_or(0);
+        if self
+            .limit_per_customer
+            .is_some_and(|limit| used_by_customer >= limit)
+            || self.limit_total.is_some_and(|limit| used_total >= limit)
+        {
+            return Some(PromotionSkipped::UsedUp);
+        }
+        None
+    }
+
+    /// The discount and gifts this promotion gives on `lines`, or why it gives nothing.
+    fn evaluate(&self, lines: &[PromotableLine]) -> Result<(Money, Vec<Gift>), PromotionSkipped> {
+        let in_scope: Vec<&PromotableLine> = lines
+            .iter()
+            .filter(|l| self.scope.covers(&l.sku, &l.category))
+            .collect();
+        let Some(first) = in_scope.first() else {
+            return Err(PromotionSkipped::NothingInScope);
+        };
+        let currency = first.line_total.currency();
+        let subtotal = Money::sum(in_scope.iter().map(|l| l.line_total), currency)
+            .map_err(|_| PromotionSkipped::NothingInScope)?;
+        if let Some(minimum) = self.min_spend
+            && subtotal.amount() < minimum.amount()
+        {
+            return Err(PromotionSkipped::BelowMinimumSpend { minimum });
+        }
+        let zero = Money::zero(currency);
+        let below = |minimum: Money| PromotionSkipped::BelowMinimumSpend { minimum };
+        let (discount, gifts) = match &self.kind {
+            PromotionKind::AmountOff { amount } => (*amount, vec![]),
+            PromotionKind::PercentOff { percent, max_off } => {
+                let off = percent_of(subtotal, *percent);
+                (
+                    max_off
+                        .filter(|cap| cap.amount() < off.amount())
+                        .unwrap_or(off),
+                    vec![],
+                )
+            }
+            PromotionKind::SpendStep {
+                every,
+                off,
+                max_steps,
+            } => {
+                let count = steps(subtotal, *every).min(max_steps.unwrap_or(u32::MAX));
+                if count == 0 {
+                    return Err(below(*every));
+                }
+                (off.times(count).map_err(|_| below(*every))?, vec![])
+            }
+            PromotionKind::SpendPercent { threshold, percent } => {
+                if subtotal.amount() < threshold.amount() {
+                    return Err(below(*threshold));
+                }
+                (percent_of(subtotal, *percent), vec![])
+            }
+            PromotionKind::BuyXGetY {
+                buy,
+                buy_quantity,
+                get,
+                get_quantity,
+            } => {
+                let bought: u32 = in_scope
+                    .iter()
+                    .filter(|l| &l.sku == buy)
+                    .map(|l| l.quantity)
+                    .sum();
+                let multiples = if *buy_quantity == 0 {
+                    0
+                } else {
+                    bought / buy_quantity
+                };
+                if multiples == 0 {
+                    return Err(PromotionSkipped::NothingInScope);
+                }
+                (
+                    zero,
+                    vec![Gift {
+                        sku: get.clone(),
+                        quantity: get_quantity.saturating_mul(multiples),
+                    }],
+                )
+            }
+            PromotionKind::GiftWithSpend {
+                threshold,
+                gift,
+                quantity,
+            } => {
+                if subtotal.amount() < threshold.amount() {
+                    return Err(below(*threshold));
+                }
+                (
+                    zero,
+                    vec![Gift {
+                        sku: gift.clone(),
+                        quantity: *quantity,
+                    }],
+                )
+            }
+        };
+        // Never more than the lines it applies to.
+        let discount = if discount.amount() > subtotal.amount() {
+            subtotal
+        } else {
+            discount
+        };
+        Ok((discount, gifts))
+    }
+}
+
+/// The promotions an order gets.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PromotionOutcome {
+    pub applied: Vec<AppliedPromotion>,
+    pub skipped: Vec<(String, PromotionSkipped)>,
+}
+
+/// Chooses and applies promotions to priced `lines` (see the module rules). `gift_value`
+/// values a gift line for the best-for-the-customer comparison (its list price × quantity),
+/// or is `None` for a gift that cannot be supplied.
+pub fn apply_promotions(
+    lines: &[PromotableLine],
+    promotions: &[Promotion],
+    customer: &Customer<'_>,
+    now_ms: i64,
+    coupon_codes: &[String],
+    usage: &PromotionUsage,
+    gift_value: impl Fn(&Gift) -> Option<Money>,
+) -> Result<PromotionOutcome, MoneyError> {
+    let mut sorted: Vec<PromotableLine> = lines.to_vec();
+    sorted.sort_by(|a, b| a.sku.cmp(&b.sku));
+    let mut ordered: Vec<&Promotion> = promotions.iter().collect();
+    ordered.sort_by(|a, b| a.id.cmp(&b.id));
+    ordered.dedup_by(|a, b| a.id == b.id);
+
+    let mut outcome = PromotionOutcome::default();
+    let mut candidates: Vec<(&Promotion, Money, Vec<Gift>)> = Vec::new();
+    for promotion in ordered {
+        let result = match promotion.ineligible(customer, now_ms, coupon_codes, usage) {
+            Some(reason) => Err(reason),
+            None => promotion.evaluate(&sorted),
+        };
+        let result = result.and_then(|(discount, gifts)| {
+            let supplied: Vec<Gift> = gifts
+                .iter()
+                .filter(|g| gift_value(g).is_some())
+                .cloned()
+                .collect();
+            if discount.is_zero() && supplied.is_empty() && !gifts.is_empty() {
+                Err(PromotionSkipped::GiftUnavailable)
+            } else {
+                Ok((discount, supplied))
+            }
+        });
+        match result {
+            Ok((discount, gifts)) => candidates.push((promotion, discount, gifts)),
+            Err(reason) => outcome.skipped.push((promotion.id.clone(), reason)),
+        }
+    }
+    let Some(currency) = sorted.first().map(|l| l.line_total.currency()) else {
+        outcome.skipped.extend(
+            candidates
+                .into_iter()
+                .map(|(p, ..)| (p.id.clone(), PromotionSkipped::NothingInScope)),
+        );
+        return Ok(outcome);
+    };
+    let merchandise = Money::sum(sorted.iter().map(|l| l.line_total), currency)?;
+    let worth = |set: &[&(&Promotion, Money, Vec<Gift>)]| -> Result<Money, MoneyError> {
+        let mut total = Money::zero(currency);
+        let mut discount = Money::zero(currency);
+        for (_, off, gifts) in set {
+            discount = discount.checked_add(*off)?;
+            for gift in gifts {
+                total = total.checked_add(gift_value(gift).unwrap_or(Money::zero(currency)))?;
+            }
+        }
+        let discount = if discount.amount() > merchandise.amount() {
+            merchandise
+        } else {
+            discount
+        };
+        total.checked_add(discount)
+    };
+    let combinable: Vec<&(&Promotion, Money, Vec<Gift>)> = candidates
+        .iter()
+        .filter(|c| c.0.stacking == Stacking::Combinable)
+        .collect();
+    let mut best: Vec<&(&Promotion, Money, Vec<Gift>)> = combinable.clone();
+    let mut best_worth = worth(&combinable)?;
+    for exclusive in candidates
+        .iter()
+        .filter(|c| c.0.stacking == Stacking::Exclusive)
+    {
+        let value = worth(&[exclusive])?;
+        if value.amount() > best_worth.amount() {
+            best = vec![exclusive];
+            best_worth = value;
+        }
+    }
+    let chosen: Vec<&str> = best.iter().map(|c| c.0.id.as_str()).collect();
+    // Cap the discounts at the merchandise total, taking from the last ones first.
+    let mut remaining = merchandise;
+    for (promotion, discount, gifts) in &candidates {
+        if !chosen.contains(&promotion.id.as_str()) {
+            outcome
+                .skipped
+                .push((promotion.id.clone(), PromotionSkipped::NotTheBest));
+            continue;
+        }
+        let granted = if discount.amount() > remaining.amount() {
+            remaining
+        } else {
+            *discount
+        };
+        remaining = remaining.checked_sub(granted)?;
+        outcome.applied.push(AppliedPromotion {
+            id: promotion.id.clone(),
+            name: promotion.name.clone(),
+            discount: granted,
+            gifts: gifts.clone(),
+        });
+    }
+    outcome.skipped.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(outcome)
+}
