@@ -9,7 +9,7 @@ use std::path::Path;
 use app::domain::money::{Currency, Money};
 use app::domain::price_book::{PriceBook, PriceSource};
 use app::domain::pricing::{LineRefusal, RequestedLine};
-use app::domain::product::{LocalizedText, Product};
+use app::domain::product::{DatedPrice, LocalizedText, Product, VolumePrice};
 use app::domain::promotion::{Customer, Promotion, PromotionKind, PromotionUsage, Scope, Stacking};
 use app::domain::quote::{
     Delivery, Payment, PointsRules, Quote, QuoteInput, RegionRate, ShippingRules, TaxMode,
@@ -25,6 +25,12 @@ type ProductRow = (String, String, u32, u32, u32, u32, bool);
 struct World {
     now: String,
     products: BTreeMap<String, ProductRow>,
+    /// SKU → [[minimum quantity, unit price], ...]
+    #[serde(default)]
+    volume: BTreeMap<String, Vec<(u32, String)>>,
+    /// SKU → [price, from date, until date]
+    #[serde(default)]
+    promo_prices: BTreeMap<String, (String, String, String)>,
     tiers: BTreeMap<String, BTreeMap<String, String>>,
     shops: BTreeMap<String, ShopSpec>,
     promotions: BTreeMap<String, PromotionSpec>,
@@ -299,6 +305,8 @@ fn render_lines(quote: &Quote) -> Vec<String> {
                 PriceSource::List => "list".to_owned(),
                 PriceSource::Tier { tier } => format!("tier {tier}"),
                 PriceSource::Customer => "customer".to_owned(),
+                PriceSource::Volume { min_quantity } => format!("volume {min_quantity}+"),
+                PriceSource::Promotional => "promotional".to_owned(),
             };
             format!(
                 "{} {} × {} = {} {source}",
@@ -336,6 +344,27 @@ fn run_case(world: &World, case: &Case) -> Vec<String> {
                 list_price: money(list),
                 active: *active,
                 weight_grams: *grams,
+                volume_prices: world
+                    .volume
+                    .get(code.as_str())
+                    .map(|breaks| {
+                        breaks
+                            .iter()
+                            .map(|(min, price)| VolumePrice {
+                                min_quantity: *min,
+                                price: money(price),
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                promo_price: world
+                    .promo_prices
+                    .get(code.as_str())
+                    .map(|(price, from, until)| DatedPrice {
+                        price: money(price),
+                        from_ms: date_ms(from),
+                        until_ms: date_ms(until),
+                    }),
             };
             (product.sku.clone(), product)
         })

@@ -65,6 +65,8 @@ fn catalog() -> BTreeMap<Sku, Product> {
                 list_price: Money::cny(Decimal::new(100 + n, 2)),
                 active: true,
                 weight_grams: 500,
+                volume_prices: vec![],
+                promo_price: None,
             };
             (product.sku.clone(), product)
         })
@@ -344,6 +346,7 @@ fn run(seed: u64) {
                         &server.catalog,
                         &PriceBook::default(),
                         Currency::Cny,
+                        now as i64,
                     )
                     .unwrap();
                     let request = OrderRequest {

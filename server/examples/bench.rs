@@ -146,6 +146,8 @@ fn product(n: u32) -> Product {
         list_price: Money::cny(Decimal::new(100 + i64::from(n % 5000), 2)),
         active: true,
         weight_grams: 550,
+        volume_prices: vec![],
+        promo_price: None,
     }
 }
 

@@ -232,6 +232,8 @@ pub fn demo_catalog(total: usize) -> (Vec<Category>, Vec<Product>) {
                 // Every 25th product is discontinued, to show how the app handles it.
                 active: n % 25 != 0,
                 weight_grams: seed.weight_grams[size_index],
+                volume_prices: vec![],
+                promo_price: None,
             });
         }
     }

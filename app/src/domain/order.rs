@@ -116,6 +116,19 @@ pub enum OrderRejection {
     Unpriceable { detail: String },
 }
 
+/// How long after it was placed an order is still priced at its placement time.
+pub const PLACEMENT_PRICE_GRACE_MS: i64 = 7 * 24 * 60 * 60 * 1000;
+
+/// The time an order is priced at: when it was placed (offline, perhaps days ago) so dated
+/// prices and promotions the shop saw still hold, but never later than its arrival and
+/// never more than [`PLACEMENT_PRICE_GRACE_MS`] before it (a device clock is only advisory).
+pub fn pricing_time(placed_at_ms: i64, received_ms: i64) -> i64 {
+    placed_at_ms.clamp(
+        received_ms.saturating_sub(PLACEMENT_PRICE_GRACE_MS),
+        received_ms,
+    )
+}
+
 /// Confirms (or rejects) `request` against the server's own catalog and prices. The number
 /// and time come from the caller; nothing here reads a clock.
 pub fn confirm_order(
@@ -148,7 +161,8 @@ pub fn confirm_order(
     if &request.shop != shop {
         return reject(OrderRejection::WrongShop);
     }
-    let priced: PriceOrderResult = price_order(&request.lines, catalog, book, Currency::Cny);
+    let at = pricing_time(request.placed_at_ms, now_ms);
+    let priced: PriceOrderResult = price_order(&request.lines, catalog, book, Currency::Cny, at);
     let priced = match priced {
         Ok(priced) => priced,
         Err(error) => {
@@ -209,6 +223,17 @@ pub fn reject_unreadable(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_order_is_priced_when_placed_within_a_week_of_arriving() {
+        let day = 24 * 60 * 60 * 1000;
+        let check = |placed: i64, received: i64, expect: i64| {
+            assert_eq!(pricing_time(placed, received), expect)
+        };
+        check(10 * day, 12 * day, 10 * day);
+        check(day, 12 * day, 5 * day);
+        check(20 * day, 12 * day, 12 * day);
+    }
 
     #[test]
     fn request_ids_are_128_bit_hex() {

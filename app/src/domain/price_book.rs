@@ -20,8 +20,16 @@ pub struct PriceBook {
 #[serde(tag = "source", rename_all = "snake_case")]
 pub enum PriceSource {
     List,
-    Tier { tier: TierId },
+    Tier {
+        tier: TierId,
+    },
     Customer,
+    /// A volume break of the product, from this quantity on.
+    Volume {
+        min_quantity: u32,
+    },
+    /// The product's dated promotional price.
+    Promotional,
 }
 
 impl PriceBook {

@@ -1,6 +1,11 @@
 //! Prices a list of requested lines for one shop: the single engine behind the
 //! storefront's offline totals and the server's order confirmation.
 //!
+//! Unit price rule: the shop's base price is its per-customer price, else its tier's
+//! price, else the list price; a volume break the quantity reaches and a promotional price
+//! valid at the pricing time are candidates too, and the lowest candidate wins (ties go to
+//! the base price). The line says which rule won.
+//!
 //! Rounding rule: each line total is unit price × quantity rounded half-even to 0.01;
 //! the order total is the exact sum of the rounded line totals.
 
@@ -80,13 +85,50 @@ pub enum PricingError {
     QuantityOverflow(Sku),
 }
 
-/// Prices `requested` for the shop whose prices are `book`. Lines of one SKU are combined
-/// and the result is sorted by SKU, so it does not depend on the order lines were added.
+/// The unit price of `quantity` of `product` for the shop whose prices are `book`, at
+/// `now_ms`, and the rule that gave it.
+pub fn unit_price(
+    product: &Product,
+    book: &PriceBook,
+    quantity: u32,
+    now_ms: i64,
+) -> (Money, PriceSource) {
+    let mut best = book.unit_price(&product.sku, product.list_price);
+    let volume = product
+        .volume_prices
+        .iter()
+        .filter(|v| quantity >= v.min_quantity)
+        .max_by_key(|v| v.min_quantity)
+        .map(|v| {
+            (
+                v.price,
+                PriceSource::Volume {
+                    min_quantity: v.min_quantity,
+                },
+            )
+        });
+    let promotional = product
+        .promo_price
+        .as_ref()
+        .filter(|p| p.from_ms <= now_ms && now_ms < p.until_ms)
+        .map(|p| (p.price, PriceSource::Promotional));
+    for candidate in [volume, promotional].into_iter().flatten() {
+        if candidate.0.amount() < best.0.amount() {
+            best = candidate;
+        }
+    }
+    best
+}
+
+/// Prices `requested` for the shop whose prices are `book`, at `now_ms`. Lines of one SKU
+/// are combined and the result is sorted by SKU, so it does not depend on the order lines
+/// were added.
 pub fn price_order(
     requested: &[RequestedLine],
     catalog: &impl ProductLookup,
     book: &PriceBook,
     currency: Currency,
+    now_ms: i64,
 ) -> PriceOrderResult {
     let mut combined: BTreeMap<&Sku, u32> = BTreeMap::new();
     for line in requested {
@@ -116,7 +158,7 @@ pub fn price_order(
             refused.push(refuse(LineRefusal::Quantity { rule }));
             continue;
         }
-        let (unit_price, price_source) = book.unit_price(sku, product.list_price);
+        let (unit_price, price_source) = unit_price(product, book, quantity, now_ms);
         let line_total = unit_price.times(quantity)?.round_to_cents();
         lines.push(PricedLine {
             sku: sku.clone(),
@@ -212,6 +254,8 @@ mod tests {
             list_price: money(list),
             active: true,
             weight_grams: 500,
+            volume_prices: vec![],
+            promo_price: None,
         }
     }
 
@@ -251,6 +295,7 @@ mod tests {
             &catalog(),
             &book(),
             Currency::Cny,
+            0,
         )
         .unwrap();
         let got: Vec<_> = order
@@ -282,6 +327,7 @@ mod tests {
             &catalog(),
             &PriceBook::default(),
             Currency::Cny,
+            0,
         )
         .unwrap();
         // 3.335 × 3 = 10.005 → 10.00 (half-even)
@@ -301,6 +347,7 @@ mod tests {
             &catalog(),
             &PriceBook::default(),
             Currency::Cny,
+            0,
         )
         .unwrap();
         let reasons: Vec<_> = order
@@ -331,6 +378,7 @@ mod tests {
             &catalog(),
             &PriceBook::default(),
             Currency::Cny,
+            0,
         );
         let mut expected = before.unwrap();
         // The device still had OLD-1 active at 5.00.
@@ -347,6 +395,7 @@ mod tests {
             &catalog(),
             &book(),
             Currency::Cny,
+            0,
         )
         .unwrap();
         assert_eq!(
@@ -379,8 +428,8 @@ mod tests {
                 shuffled.rotate_left(by);
                 shuffled.reverse();
             }
-            let a = price_order(&lines, &catalog(), &book(), Currency::Cny).unwrap();
-            let b = price_order(&shuffled, &catalog(), &book(), Currency::Cny).unwrap();
+            let a = price_order(&lines, &catalog(), &book(), Currency::Cny, 0).unwrap();
+            let b = price_order(&shuffled, &catalog(), &book(), Currency::Cny, 0).unwrap();
             prop_assert_eq!(&a, &b);
             let sum: Decimal = a.lines.iter().map(|l| l.line_total.amount()).sum();
             prop_assert_eq!(sum, a.total.amount());

@@ -56,6 +56,27 @@ pub struct Product {
     /// Shipping weight of one unit, in grams.
     #[serde(default)]
     pub weight_grams: u32,
+    /// Volume breaks: a lower unit price from a minimum quantity on.
+    #[serde(default)]
+    pub volume_prices: Vec<VolumePrice>,
+    /// A promotional unit price for a period.
+    #[serde(default)]
+    pub promo_price: Option<DatedPrice>,
+}
+
+/// A unit price that applies from `min_quantity` on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VolumePrice {
+    pub min_quantity: u32,
+    pub price: Money,
+}
+
+/// A unit price valid in `[from_ms, until_ms)` (milliseconds since 1970).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DatedPrice {
+    pub price: Money,
+    pub from_ms: i64,
+    pub until_ms: i64,
 }
 
 /// Why a quantity cannot be ordered.
@@ -124,6 +145,8 @@ mod tests {
             list_price: Money::cny(Decimal::ONE),
             active: true,
             weight_grams: 500,
+            volume_prices: vec![],
+            promo_price: None,
         }
     }
 

@@ -242,7 +242,13 @@ fn shipping_fee(
 /// Prices an order completely (see the module documentation for the rules).
 pub fn quote<C: ProductLookup>(input: &QuoteInput<'_, C>) -> Result<Quote, QuoteError> {
     let currency = input.currency;
-    let priced = price_order(input.requested, input.catalog, input.book, currency)?;
+    let priced = price_order(
+        input.requested,
+        input.catalog,
+        input.book,
+        currency,
+        input.now_ms,
+    )?;
     let promotable: Vec<PromotableLine> = priced
         .lines
         .iter()
@@ -467,6 +473,8 @@ mod tests {
                     list_price: cny(price),
                     active: true,
                     weight_grams: grams,
+                    volume_prices: vec![],
+                    promo_price: None,
                 };
                 (product.sku.clone(), product)
             })

@@ -95,6 +95,11 @@ pub fn write_products(doc: &mut Automerge, products: &[Product]) -> Result<(), S
                 tx.put(&obj, "price", product.list_price.amount().to_string())?;
                 tx.put(&obj, "active", product.active)?;
                 tx.put(&obj, "weight", i64::from(product.weight_grams))?;
+                // Written whole by the server alone, so a JSON string is enough.
+                let volume = serde_json::to_string(&product.volume_prices).unwrap_or_default();
+                tx.put(&obj, "volume", volume)?;
+                let promo = serde_json::to_string(&product.promo_price).unwrap_or_default();
+                tx.put(&obj, "promo", promo)?;
             }
             Ok(())
         })
@@ -117,6 +122,12 @@ fn read_product(sku: &str, map: &automerge::hydrate::Map) -> Option<Product> {
         list_price: Money::parse_price(get_str(map, "price")?, Currency::Cny).ok()?,
         active: get_bool(map, "active").unwrap_or(false),
         weight_grams: quantity("weight").unwrap_or(0),
+        volume_prices: get_str(map, "volume")
+            .and_then(|json| serde_json::from_str(json).ok())
+            .unwrap_or_default(),
+        promo_price: get_str(map, "promo")
+            .and_then(|json| serde_json::from_str(json).ok())
+            .flatten(),
     })
 }
 
@@ -158,6 +169,8 @@ pub fn read_catalog(doc: &Automerge) -> CatalogView {
 mod tests {
     use rust_decimal::Decimal;
 
+    use crate::domain::product::{DatedPrice, VolumePrice};
+
     use super::*;
     use crate::schema::create_document;
     use crate::schema::doc_id::DocId;
@@ -179,6 +192,19 @@ mod tests {
             list_price: Money::cny(Decimal::new(1250 + i64::from(n), 2)),
             active: !n.is_multiple_of(7),
             weight_grams: 350 + n,
+            volume_prices: if n == 3 {
+                vec![VolumePrice {
+                    min_quantity: 24,
+                    price: Money::cny(Decimal::new(1100, 2)),
+                }]
+            } else {
+                vec![]
+            },
+            promo_price: (n == 4).then(|| DatedPrice {
+                price: Money::cny(Decimal::new(999, 2)),
+                from_ms: 10,
+                until_ms: 20,
+            }),
         }
     }
 

@@ -103,6 +103,8 @@ pub enum Phrase {
     PlacedAt,
     Lines,
     UnsyncedSignOut,
+    VolumePrice,
+    PromotionalPrice,
 }
 
 pub fn tr(lang: Lang, phrase: Phrase) -> &'static str {
@@ -175,6 +177,8 @@ pub fn tr(lang: Lang, phrase: Phrase) -> &'static str {
         NotFound => ["找不到", "找不到", "Not found"],
         PlacedAt => ["下单时间", "下單時間", "Placed"],
         Lines => ["商品行", "商品行", "lines"],
+        VolumePrice => ["批量价", "批量價", "Volume price"],
+        PromotionalPrice => ["促销价", "促銷價", "Promotional price"],
         UnsyncedSignOut => [
             "还有未同步的订单或购物车修改，请联网同步后再退出",
             "還有未同步的訂單或購物車修改，請連網同步後再登出",

@@ -321,6 +321,7 @@ impl Store {
             &self.catalog.get().products,
             &self.book.get(),
             Currency::Cny,
+            js_sys::Date::now() as i64,
         )
         .ok()
     }

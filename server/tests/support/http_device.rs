@@ -158,8 +158,14 @@ impl Device {
                 quantity: *quantity,
             })
             .collect();
-        let expected =
-            price_order(&requested, &catalog, &PriceBook::default(), Currency::Cny).unwrap();
+        let expected = price_order(
+            &requested,
+            &catalog,
+            &PriceBook::default(),
+            Currency::Cny,
+            0,
+        )
+        .unwrap();
         OrderRequest {
             id,
             shop: self.shop.clone(),
