@@ -2,6 +2,7 @@
 //! no Automerge: everything here compiles for the browser and the server alike, so an
 //! offline total equals the server's total.
 
+pub mod credit;
 pub mod money;
 pub mod order;
 pub mod order_state;
@@ -9,5 +10,6 @@ pub mod price_book;
 pub mod pricing;
 pub mod product;
 pub mod promotion;
+pub mod quota;
 pub mod quote;
 pub mod sku;
