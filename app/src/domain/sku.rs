@@ -73,6 +73,10 @@ identifier!(
     TierId, "a tier id", 40, "a-z, 0-9 and -", |c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'
 );
 identifier!(
+    /// A warehouse such as `wh-east`.
+    WarehouseId, "a warehouse id", 40, "a-z, 0-9 and -", |c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'
+);
+identifier!(
     /// A product category such as `beverages`.
     CategoryId, "a category id", 40, "a-z, 0-9 and -", |c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'
 );
