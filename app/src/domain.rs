@@ -3,6 +3,7 @@
 //! offline total equals the server's total.
 
 pub mod credit;
+pub mod forecast;
 pub mod inventory;
 pub mod money;
 pub mod order;
