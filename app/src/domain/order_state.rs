@@ -1,5 +1,6 @@
-//! The order lifecycle: states, the events that move an order, and the one function that
-//! decides whether a move is allowed.
+//! The order lifecycle and the return (after-sales) lifecycle: states, the events that
+//! move them, and for each the one function that decides whether a move is allowed.
+//! [`record`] applies an event and returns the audit entry: who, when, why.
 
 use serde::{Deserialize, Serialize};
 
@@ -84,8 +85,94 @@ impl OrderState {
     }
 }
 
+/// A return or exchange request for (part of) a delivered order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReturnState {
+    Requested,
+    Approved,
+    Declined,
+    /// The goods came back to the warehouse.
+    Received,
+    /// Money paid back.
+    Refunded,
+    /// Credited to the customer's account balance.
+    Credited,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReturnEvent {
+    Approve,
+    Decline,
+    Receive,
+    Refund,
+    Credit,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a return that is {from:?} cannot {event:?}")]
+pub struct ReturnTransitionError {
+    pub from: ReturnState,
+    pub event: ReturnEvent,
+}
+
+impl ReturnState {
+    pub fn apply(self, event: ReturnEvent) -> Result<ReturnState, ReturnTransitionError> {
+        use ReturnEvent as E;
+        use ReturnState as S;
+        match (self, event) {
+            (S::Requested, E::Approve) => Ok(S::Approved),
+            (S::Requested, E::Decline) => Ok(S::Declined),
+            (S::Approved, E::Receive) => Ok(S::Received),
+            (S::Received, E::Refund) => Ok(S::Refunded),
+            (S::Received, E::Credit) => Ok(S::Credited),
+            (from, event) => Err(ReturnTransitionError { from, event }),
+        }
+    }
+
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            ReturnState::Declined | ReturnState::Refunded | ReturnState::Credited
+        )
+    }
+}
+
+/// A recorded change of state: the audit trail entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transition<S, E> {
+    pub from: S,
+    pub event: E,
+    pub to: S,
+    pub actor: String,
+    pub at_ms: i64,
+    pub reason: String,
+}
+
+/// Applies `event` to an order in `state`, returning the new state's audit entry.
+pub fn record(
+    state: OrderState,
+    event: OrderEvent,
+    actor: &str,
+    at_ms: i64,
+    reason: &str,
+) -> Result<Transition<OrderState, OrderEvent>, TransitionError> {
+    let to = state.apply(event)?;
+    Ok(Transition {
+        from: state,
+        event,
+        to,
+        actor: actor.to_owned(),
+        at_ms,
+        reason: reason.to_owned(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     const EVENTS: [OrderEvent; 13] = [
@@ -139,5 +226,79 @@ mod tests {
                 event: OrderEvent::Cancel
             })
         );
+    }
+
+    #[test]
+    fn returns_are_approved_received_then_refunded_or_credited() {
+        let received = ReturnState::Requested
+            .apply(ReturnEvent::Approve)
+            .and_then(|s| s.apply(ReturnEvent::Receive))
+            .unwrap();
+        assert_eq!(
+            received.apply(ReturnEvent::Refund),
+            Ok(ReturnState::Refunded)
+        );
+        assert_eq!(
+            received.apply(ReturnEvent::Credit),
+            Ok(ReturnState::Credited)
+        );
+        assert!(ReturnState::Requested.apply(ReturnEvent::Refund).is_err());
+        assert!(ReturnState::Declined.apply(ReturnEvent::Approve).is_err());
+    }
+
+    #[test]
+    fn a_transition_is_recorded_with_who_when_and_why() {
+        let entry = record(
+            OrderState::Confirmed,
+            OrderEvent::Hold,
+            "admin",
+            42,
+            "credit check",
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                entry.from,
+                entry.to,
+                entry.actor.as_str(),
+                entry.at_ms,
+                entry.reason.as_str()
+            ),
+            (
+                OrderState::Confirmed,
+                OrderState::OnHold,
+                "admin",
+                42,
+                "credit check"
+            )
+        );
+        assert!(record(OrderState::Completed, OrderEvent::Cancel, "admin", 43, "").is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn every_reachable_state_obeys_the_transition_table(events in proptest::collection::vec(0usize..13, 0..40)) {
+            let mut state = OrderState::Submitted;
+            let mut trail = Vec::new();
+            for index in events {
+                let event = EVENTS[index];
+                match record(state, event, "t", 0, "") {
+                    Ok(entry) => {
+                        prop_assert_eq!(entry.from, state);
+                        prop_assert!(!state.is_final(), "a final state moved");
+                        state = entry.to;
+                        trail.push(entry);
+                    }
+                    Err(error) => prop_assert_eq!(error, TransitionError { from: state, event }),
+                }
+            }
+            // The trail replays: each entry starts where the previous one ended.
+            let mut replay = OrderState::Submitted;
+            for entry in &trail {
+                prop_assert_eq!(entry.from, replay);
+                replay = replay.apply(entry.event).unwrap();
+            }
+            prop_assert_eq!(replay, state);
+        }
     }
 }
