@@ -24,12 +24,12 @@ site: tools
 	rm -rf $(SITE) && mkdir -p $(SITE)/pkg
 	wasm-bindgen --target web --no-typescript --remove-name-section --out-name app --out-dir $(SITE)/pkg \
 	  target/wasm32-unknown-unknown/wasm-release/app.wasm
-	cp public/index.html public/manifest.webmanifest public/icon.svg $(SITE)/
+	cp public/index.html public/boot.js public/manifest.webmanifest public/icon.svg $(SITE)/
 	cp style/main.css $(SITE)/style.css
-	build=$$(cat $(SITE)/pkg/app_bg.wasm $(SITE)/pkg/app.js $(SITE)/style.css $(SITE)/index.html | sha256sum | cut -c1-16)
+	build=$$(cat $(SITE)/pkg/app_bg.wasm $(SITE)/pkg/app.js $(SITE)/style.css $(SITE)/index.html $(SITE)/boot.js | sha256sum | cut -c1-16)
 	shell=$$(cd $(SITE) && find . -type f ! -name '*.gz' ! -name '*.br' | sed 's|^\.||' | sort | sed 's|.*|"&"|' | paste -sd, -)
 	sed -e "s/__BUILD__/$$build/" -e "s|__SHELL__|[$$shell]|" public/sw.js > $(SITE)/sw.js
-	for file in $(SITE)/pkg/app_bg.wasm $(SITE)/pkg/app.js $(SITE)/style.css $(SITE)/index.html; do
+	for file in $(SITE)/pkg/app_bg.wasm $(SITE)/pkg/app.js $(SITE)/style.css $(SITE)/index.html $(SITE)/boot.js; do
 	  gzip -9 -k -f "$$file"
 	  if command -v brotli >/dev/null; then brotli -q 11 -k -f "$$file"; fi
 	done

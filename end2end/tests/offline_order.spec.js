@@ -2,6 +2,24 @@
 // and comes back confirmed. Then two devices edit one cart offline and both edits survive.
 const { test, expect } = require('@playwright/test');
 
+// Every page the tests open reports Content-Security-Policy violations here; a test fails
+// if the app needed anything the server's policy forbids.
+const cspViolations = [];
+
+async function newPage(context) {
+  const page = await context.newPage();
+  page.on('console', (message) => {
+    if (message.type() === 'error' && message.text().includes('Content Security Policy')) {
+      cspViolations.push(message.text());
+    }
+  });
+  return page;
+}
+
+test.afterEach(() => {
+  expect(cspViolations.splice(0)).toEqual([]);
+});
+
 async function signIn(page, username, password) {
   await page.goto('/');
   await page.fill('input[name=username]', username);
@@ -36,7 +54,7 @@ async function serverOrders(request) {
 
 test('an order placed offline after a reload is confirmed once when the network returns', async ({ browser, request }) => {
   const context = await browser.newContext();
-  const page = await context.newPage();
+  const page = await newPage(context);
   await signIn(page, 'lotus', 'lotus123');
   await product(page, 'BEV-0001').locator('[data-testid=add]').click();
   await expect(page.locator('[data-testid=cart-count]')).toHaveText('1');
@@ -84,8 +102,8 @@ test('an order placed offline after a reload is confirmed once when the network 
 test('two devices edit one cart offline and both edits survive the merge', async ({ browser }) => {
   const phoneContext = await browser.newContext();
   const tabletContext = await browser.newContext();
-  const phone = await phoneContext.newPage();
-  const tablet = await tabletContext.newPage();
+  const phone = await newPage(phoneContext);
+  const tablet = await newPage(tabletContext);
   await signIn(phone, 'bamboo', 'bamboo123');
   await product(phone, 'BEV-0002').locator('[data-testid=add]').click();
   await expect(phone.locator('[data-testid=sync-state]')).toHaveText('已同步');
@@ -128,7 +146,7 @@ test('two devices edit one cart offline and both edits survive the merge', async
 
 test('when prices change while a shop is offline, the confirmed order shows what changed', async ({ browser, request }) => {
   const context = await browser.newContext();
-  const page = await context.newPage();
+  const page = await newPage(context);
   await signIn(page, 'peach', 'peach123');
   await product(page, 'BEV-0003').locator('[data-testid=add]').click();
   await product(page, 'BEV-0004').locator('[data-testid=add]').click();

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod db;
 pub mod demo_data;
 pub mod doc_store;
+pub mod login_limiter;
 pub mod order_intake;
 pub mod orders_api;
 pub mod session;
@@ -84,8 +85,15 @@ pub async fn open_state(config: &Config) -> anyhow::Result<AppState> {
         db,
         actor,
         site_dir: config.site_dir.clone(),
+        login_limiter: Default::default(),
     })
 }
+
+/// Only this origin's scripts, styles, workers and connections; WebAssembly allowed; never
+/// framed. No CORS headers are ever sent, so other origins cannot read the API.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+     style-src 'self'; img-src 'self' data:; connect-src 'self'; manifest-src 'self'; worker-src 'self'; \
+     object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
 async fn api_not_found() -> AppError {
     AppError::client(StatusCode::NOT_FOUND, "not_found", "no such API endpoint")
@@ -123,13 +131,28 @@ pub fn router(state: AppState) -> Router {
                 .precompressed_br()
                 .precompressed_gzip(),
         );
-    Router::new()
-        .nest("/api", api)
-        .fallback_service(site)
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
+    let headers = [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+        (
+            header::HeaderName::from_static("cross-origin-opener-policy"),
+            "same-origin",
+        ),
+        (
+            header::HeaderName::from_static("permissions-policy"),
+            "camera=(), microphone=(), geolocation=()",
+        ),
+    ];
+    let mut router = Router::new().nest("/api", api).fallback_service(site);
+    for (name, value) in headers {
+        router = router.layer(SetResponseHeaderLayer::if_not_present(
+            name,
+            HeaderValue::from_static(value),
+        ));
+    }
+    router
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -142,7 +165,6 @@ pub async fn serve(config: Config, on_bound: impl FnOnce(SocketAddr)) -> anyhow:
         .with_context(|| format!("binding {}", config.addr))?;
     let addr = listener.local_addr()?;
     on_bound(addr);
-    axum::serve(listener, router(state))
-        .await
-        .context("serving")
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app).await.context("serving")
 }

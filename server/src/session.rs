@@ -2,9 +2,14 @@
 
 use app::domain::sku::{ShopId, TierId};
 use app::schema::doc_id::DocId;
+use std::net::SocketAddr;
+use std::time::Instant;
+
 use axum::Json;
-use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 
@@ -79,10 +84,23 @@ fn session_info(conn: &Connection, principal: &Principal) -> anyhow::Result<Sess
 
 pub async fn login(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     body: Result<Json<LoginRequest>, JsonRejection>,
-) -> Result<Json<SessionInfo>, AppError> {
+) -> Result<Response, AppError> {
     let Json(login) =
         body.map_err(|rejection| AppError::bad_request("malformed_login", rejection.body_text()))?;
+    if let Err(wait) = state
+        .login_limiter
+        .attempt(&login.username, peer.ip(), Instant::now())
+    {
+        let seconds = wait.as_secs().max(1);
+        let error = AppError::client(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            format!("too many sign-in attempts; try again in {seconds} s"),
+        );
+        return Ok(([(header::RETRY_AFTER, seconds.to_string())], error).into_response());
+    }
     if login.username.is_empty() || login.username.len() > 64 || login.password.len() > 256 {
         return Err(AppError::unauthorized("wrong username or password"));
     }
@@ -107,7 +125,7 @@ pub async fn login(
             Ok(Some(info))
         })
         .await??;
-    info.map(Json)
+    info.map(|info| Json(info).into_response())
         .ok_or_else(|| AppError::unauthorized("wrong username or password"))
 }
 

@@ -1,8 +1,10 @@
 //! What every handler shares.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use crate::db::SharedDb;
+use crate::login_limiter::LoginLimiter;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -11,4 +13,5 @@ pub struct AppState {
     pub actor: automerge::ActorId,
     /// The built storefront (index.html, pkg/, sw.js).
     pub site_dir: PathBuf,
+    pub login_limiter: Arc<LoginLimiter>,
 }

@@ -537,3 +537,69 @@ async fn an_admin_price_change_reaches_shops_and_the_server_reports_what_changed
         "8.88"
     );
 }
+
+#[tokio::test]
+async fn sign_in_is_rate_limited_per_account_and_address() {
+    let server = spawn_server().await;
+    for _ in 0..5 {
+        assert_eq!(sign_in(&server, "peach", "guess").await.status(), 401);
+    }
+    // The sixth attempt in the minute is refused, even with the right password.
+    let refused = sign_in(&server, "peach", "peach123").await;
+    assert_eq!(refused.status(), 429);
+    let wait: u64 = refused.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&wait));
+    assert_eq!(
+        refused.json::<Value>().await.unwrap()["error"],
+        "too_many_attempts"
+    );
+    // Another account from the same address is not affected.
+    assert_eq!(sign_in(&server, "bamboo", "bamboo123").await.status(), 200);
+}
+
+#[tokio::test]
+async fn responses_carry_security_headers_and_never_allow_other_origins() {
+    let server = spawn_server().await;
+    let client = reqwest::Client::new();
+    for path in ["/", "/api/health", "/api/nope"] {
+        let response = client
+            .get(format!("{}{path}", server.base))
+            .header("Origin", "https://evil.example")
+            .send()
+            .await
+            .unwrap();
+        let headers = response.headers();
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(headers["x-frame-options"], "DENY", "{path}");
+        assert_eq!(headers["referrer-policy"], "no-referrer", "{path}");
+        let csp = headers["content-security-policy"].to_str().unwrap();
+        assert!(
+            csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"),
+            "{csp}"
+        );
+        assert!(
+            headers.get("access-control-allow-origin").is_none(),
+            "{path}"
+        );
+    }
+    let preflight = client
+        .request(
+            reqwest::Method::OPTIONS,
+            format!("{}/api/sync", server.base),
+        )
+        .header("Origin", "https://evil.example")
+        .header("Access-Control-Request-Method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        preflight
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+}
