@@ -9,6 +9,7 @@ pub mod doc_read;
 pub mod order_requests_doc;
 pub mod order_status_doc;
 pub mod price_doc;
+pub mod validate;
 
 use automerge::{Automerge, ROOT, transaction::Transactable};
 

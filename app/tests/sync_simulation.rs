@@ -90,7 +90,7 @@ impl Server {
             let doc = self.docs.get_mut(&id).unwrap();
             let state = self.states.get(&(device, id.clone())).cloned();
             let outcome =
-                receive_doc(doc, state.as_deref(), message, id.is_shop_writable()).unwrap();
+                receive_doc(&id, doc, state.as_deref(), message, id.is_shop_writable()).unwrap();
             received.push((id, outcome));
         }
         if received

@@ -191,7 +191,14 @@ fn big_catalog() {
     while let Some(request) = device.make_request() {
         let body = request.encode();
         up += body.len();
-        let received = receive_doc(&mut doc, state.as_deref(), &request.docs[0], false).unwrap();
+        let received = receive_doc(
+            &DocId::Catalog,
+            &mut doc,
+            state.as_deref(),
+            &request.docs[0],
+            false,
+        )
+        .unwrap();
         let (message, next_state) = reply_doc(&doc, received);
         state = Some(next_state);
         let response = SyncResponse {

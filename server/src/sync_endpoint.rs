@@ -103,6 +103,7 @@ fn process_batch(
             )
             .optional()?;
         match receive_doc(
+            &id,
             &mut loaded.doc,
             state.as_deref(),
             message,
@@ -114,7 +115,7 @@ fn process_batch(
                 received,
             }),
             Err(refusal) => {
-                tracing::warn!(doc = %id, device = principal.device_id, reason = %refusal, "refused a document");
+                tracing::warn!(doc = %id, device = principal.device_id, user = %principal.username, reason = %refusal, "refused a document");
                 let version = loaded.version;
                 docs.keep(id, version, loaded.doc);
                 slots.push(refused(

@@ -34,6 +34,9 @@ pub struct Received {
     pub changed: Vec<DocId>,
     /// Documents the server refused, with its status and reason.
     pub refused: Vec<(DocId, u16, String)>,
+    /// Documents whose local changes the server refused as changes this device may not
+    /// make: they were rolled back to what the server holds (also listed in `changed`).
+    pub rolled_back: Vec<DocId>,
     /// False when the reply was stale (not for the outstanding request) and was ignored.
     pub accepted: bool,
 }
@@ -155,9 +158,20 @@ impl DeviceSync {
                 continue;
             };
             if reply.status != 200 {
-                received
-                    .refused
-                    .push((id, reply.status, reply.error.unwrap_or_default()));
+                let code = reply.error.unwrap_or_default();
+                if reply.status == 403 && code != "forbidden" && id.is_shop_writable() {
+                    // The server refused what this device wrote and will keep refusing it:
+                    // drop the local changes it does not hold, or the document stays stuck.
+                    let shared = replica.state.shared_heads.clone();
+                    if let Ok(doc) = replica.doc.fork_at(&shared) {
+                        replica.doc = doc;
+                        replica.state = State::decode(&replica.state.encode()).unwrap_or_default();
+                        replica.fresh_session = true;
+                        received.rolled_back.push(id.clone());
+                        received.changed.push(id.clone());
+                    }
+                }
+                received.refused.push((id, reply.status, code));
                 continue;
             }
             if reply.message.is_empty() {
@@ -198,5 +212,101 @@ impl DeviceSync {
     /// True while a request is waiting for its reply.
     pub fn is_waiting(&self) -> bool {
         self.outstanding.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::sku::{ShopId, Sku};
+    use crate::schema::cart_doc::{read_cart, set_quantity};
+    use crate::schema::create_document;
+    use crate::sync::server_sync::{receive_doc, reply_doc};
+    use crate::sync::wire::DocReply;
+    use automerge::ReadDoc;
+    use automerge::transaction::Transactable;
+
+    /// Runs one request of `device` against `server` the way the sync endpoint does.
+    fn round_trip(device: &mut DeviceSync, server: &mut Automerge, id: &DocId) -> Received {
+        let request = device.make_request().expect("something to send");
+        let mut replies = Vec::new();
+        for message in &request.docs {
+            let reply = match receive_doc(id, server, None, message, true) {
+                Ok(received) => DocReply {
+                    doc: message.doc.clone(),
+                    status: 200,
+                    message: reply_doc(server, received).0,
+                    error: None,
+                },
+                Err(refusal) => DocReply {
+                    doc: message.doc.clone(),
+                    status: refusal.status(),
+                    message: Vec::new(),
+                    error: Some(refusal.code().to_owned()),
+                },
+            };
+            replies.push(reply);
+        }
+        device
+            .receive(SyncResponse {
+                seq: request.seq,
+                docs: replies,
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn a_refused_change_is_rolled_back_and_the_document_syncs_again() {
+        let id = DocId::Cart(ShopId::parse("s").unwrap());
+        let mut server = create_document(&id, automerge::ActorId::random()).unwrap();
+        set_quantity(&mut server, &Sku::parse("A").unwrap(), 2, "a").unwrap();
+        let mut device = DeviceSync::new();
+        device.insert(id.clone(), Automerge::new(), None);
+        device.start_session();
+        while device.make_request().is_some() {
+            device.start_session();
+            round_trip(&mut device, &mut server, &id);
+            if device.unsynced_docs().is_empty()
+                && device.doc(&id).unwrap().get_heads() == server.get_heads()
+            {
+                break;
+            }
+        }
+        assert_eq!(read_cart(device.doc(&id).unwrap()).len(), 1);
+
+        // A bad edit (a line with a fractional quantity) beside a good one.
+        let doc = device.doc_mut(&id).unwrap();
+        set_quantity(doc, &Sku::parse("B").unwrap(), 1, "b").unwrap();
+        let (_, lines) = doc.get(automerge::ROOT, "lines").unwrap().unwrap();
+        let mut tx = doc.transaction();
+        let line = tx
+            .put_object(&lines, "bad", automerge::ObjType::Map)
+            .unwrap();
+        tx.put(&line, "sku", "C").unwrap();
+        tx.put(&line, "qty", 1.5).unwrap();
+        tx.commit();
+        device.start_session();
+        let received = round_trip(&mut device, &mut server, &id);
+        assert_eq!(
+            received.refused,
+            vec![(id.clone(), 403, "fractional_quantity".to_owned())]
+        );
+        assert_eq!(received.rolled_back, vec![id.clone()]);
+        assert_eq!(device.doc(&id).unwrap().get_heads(), server.get_heads());
+        assert!(device.unsynced_docs().is_empty());
+        assert_eq!(read_cart(device.doc(&id).unwrap()), read_cart(&server));
+
+        // The document is not stuck: the next edit goes through.
+        set_quantity(
+            device.doc_mut(&id).unwrap(),
+            &Sku::parse("D").unwrap(),
+            4,
+            "d",
+        )
+        .unwrap();
+        device.start_session();
+        let received = round_trip(&mut device, &mut server, &id);
+        assert!(received.refused.is_empty());
+        assert_eq!(read_cart(&server).len(), 2);
     }
 }

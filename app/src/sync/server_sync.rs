@@ -6,6 +6,8 @@ use automerge::Automerge;
 use automerge::sync::{Message, State, SyncDoc};
 
 use super::wire::DocMessage;
+use crate::schema::doc_id::DocId;
+use crate::schema::validate::{Violation, validate_device_changes};
 
 /// Why one document of a batch was refused; nothing of it was applied.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -14,12 +16,15 @@ pub enum DocRefusal {
     ReadOnly,
     #[error("bad_sync_message: {0}")]
     BadMessage(String),
+    /// A change the device may not make, such as a negative quantity or another shop's order.
+    #[error(transparent)]
+    Invalid(#[from] Violation),
 }
 
 impl DocRefusal {
     pub fn status(&self) -> u16 {
         match self {
-            DocRefusal::ReadOnly => 403,
+            DocRefusal::ReadOnly | DocRefusal::Invalid(_) => 403,
             DocRefusal::BadMessage(_) => 400,
         }
     }
@@ -28,6 +33,7 @@ impl DocRefusal {
         match self {
             DocRefusal::ReadOnly => "read_only_document",
             DocRefusal::BadMessage(_) => "bad_sync_message",
+            DocRefusal::Invalid(violation) => violation.code,
         }
     }
 }
@@ -65,9 +71,12 @@ fn load_changes(
 }
 
 /// Takes in one document of a batch. Incoming changes are tried on a fork first: a
-/// document the device may not write is refused if they would change it, and a bad
-/// message changes nothing. Only then does `doc` move.
+/// document the device may not write is refused if they would change it, every new
+/// operation is checked against what a device may do in document `id`
+/// ([`validate_device_changes`]), and a bad message changes nothing. Only then does `doc`
+/// move.
 pub fn receive_doc(
+    id: &DocId,
     doc: &mut Automerge,
     persisted_state: Option<&[u8]>,
     incoming: &DocMessage,
@@ -91,6 +100,7 @@ pub fn receive_doc(
             if !may_write {
                 return Err(DocRefusal::ReadOnly);
             }
+            validate_device_changes(id, doc, &probe)?;
             *doc = probe;
         }
     }

@@ -413,9 +413,17 @@ impl Store {
                         Ok(received) => {
                             if !received.refused.is_empty() {
                                 leptos::logging::warn!("refused: {:?}", received.refused);
-                                self.notice.set(Some(
-                                    tr(self.lang.get_untracked(), Phrase::Refused).to_owned(),
-                                ));
+                                let lang = self.lang.get_untracked();
+                                let rolled_back = received
+                                    .refused
+                                    .iter()
+                                    .find(|(id, ..)| received.rolled_back.contains(id));
+                                self.notice.set(Some(match rolled_back {
+                                    Some((_, _, code)) => {
+                                        format!("{}: {code}", tr(lang, Phrase::RolledBack))
+                                    }
+                                    None => tr(lang, Phrase::Refused).to_owned(),
+                                }));
                             }
                             self.persist(&received.changed).await;
                             changed.extend(received.changed);
