@@ -27,6 +27,8 @@ module.exports = defineConfig({
       DINGHUO_ADDR: `127.0.0.1:${PORT}`,
       DINGHUO_DATA: '../target/e2e-data',
       DINGHUO_SITE: '../target/site',
+      // Access tokens expire within a test, so every test also exercises refreshing.
+      DINGHUO_ACCESS_TTL_SECS: '3',
     },
   },
 });

@@ -178,3 +178,46 @@ test('when prices change while a shop is offline, the confirmed order shows what
   await expect(page.locator('[data-testid=change]').nth(1)).toContainText('Discontinued');
   await context.close();
 });
+
+test('an order placed offline survives an expired token and a revoked device', async ({ browser, request }) => {
+  const context = await browser.newContext();
+  const page = await newPage(context);
+  await signIn(page, 'peach', 'peach123');
+  await goOffline(context);
+  // Offline for longer than an access token lives (3 s in these tests).
+  await page.waitForTimeout(3500);
+  await product(page, 'BEV-0002').locator('[data-testid=add]').click();
+  await page.click('a[href="/cart"]');
+  await page.click('[data-testid=place-order]');
+  await expect(page.locator('[data-testid=order-state]')).toHaveText('等待同步');
+  await goOnline(context);
+  // The device refreshes its token by itself and the order goes through.
+  await expect(page.locator('[data-testid=order-state]')).toHaveText('已确认');
+
+  // The owner revokes this device from another one, while it holds an unsent order.
+  await goOffline(context);
+  await page.click('a[href="/"]');
+  await product(page, 'BEV-0003').locator('[data-testid=add]').click();
+  await page.click('a[href="/cart"]');
+  await page.click('[data-testid=place-order]');
+  await expect(page.locator('[data-testid=order-state]')).toHaveText('等待同步');
+  const pendingId = page.url().split('/orders/')[1];
+  const other = await (await request.post('/api/login', { data: { username: 'peach', password: 'peach123' } })).json();
+  const auth = { headers: { Authorization: `Bearer ${other.token}` } };
+  const devices = await (await request.get('/api/devices', auth)).json();
+  const revoked = devices.find((d) => !d.current && !d.revoked);
+  expect((await request.post(`/api/devices/${revoked.id}/revoke`, auth)).status()).toBe(200);
+
+  // Back online the revoked device is sent to sign in; signing in again keeps the order.
+  await goOnline(context);
+  await expect(page.locator('input[name=username]')).toBeVisible();
+  await page.fill('input[name=username]', 'peach');
+  await page.fill('input[name=password]', 'peach123');
+  await page.click('[data-testid=sign-in]');
+  await expect(page.locator('[data-testid=sync-state]')).toHaveText('已同步');
+  await expect(page.locator('[data-testid=pending-count]')).toHaveAttribute('data-count', '0');
+  const orders = await serverOrders(request);
+  expect(orders.filter((o) => o.request_id === pendingId)).toHaveLength(1);
+  expect(orders.filter((o) => o.shop === 'shop-peach')).toHaveLength(2);
+  await context.close();
+});

@@ -1,5 +1,13 @@
-//! Who is calling: argon2id passwords, long-lived device tokens (only their SHA-256 is
-//! stored), sign-in, and the [`Principal`] every authenticated handler receives.
+//! Who is calling: argon2id passwords, device tokens, sign-in, and the [`Principal`] every
+//! authenticated handler receives.
+//!
+//! A signed-in device holds a short-lived access token (15 minutes) and a single-use
+//! refresh token (90 days); only their SHA-256 is stored. Refreshing spends the refresh
+//! token and issues a new pair. Presenting a spent refresh token again is a replay: the
+//! device's whole token family is revoked. One exception keeps weak networks from signing
+//! shops out: if the reply to a refresh was lost, the same spent token may be presented
+//! again within [`REUSE_GRACE_MS`] as long as its successor was never used; the unused
+//! successor pair is then superseded (presenting it later counts as a replay).
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -79,6 +87,51 @@ fn verify_password(password: &str, stored: Option<&str>) -> bool {
         && stored.is_some()
 }
 
+/// How long an access token lasts. A device that is offline longer keeps working locally
+/// and refreshes when it reconnects.
+pub const ACCESS_TTL_MS: i64 = 15 * 60 * 1000;
+/// How long an unused refresh token lasts: a device idle this long signs in again.
+pub const REFRESH_TTL_MS: i64 = 90 * 24 * 60 * 60 * 1000;
+/// How long after a refresh the spent token may be presented again (a lost reply).
+pub const REUSE_GRACE_MS: i64 = 60 * 1000;
+
+/// A new pair of tokens for one device.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TokenPair {
+    /// The access token, sent as `Authorization: Bearer`.
+    pub token: String,
+    pub refresh_token: String,
+    pub access_expires_ms: i64,
+}
+
+/// Why a token was not accepted; each is a 401 with its own code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenRefusal {
+    Unknown,
+    Expired,
+    Revoked,
+    /// A spent refresh token was presented again: the device has been revoked.
+    Replayed,
+}
+
+impl TokenRefusal {
+    pub fn into_error(self) -> AppError {
+        let (code, message) = match self {
+            TokenRefusal::Unknown => ("unauthorized", "the token is unknown; sign in again"),
+            TokenRefusal::Expired => ("token_expired", "the token has expired; refresh it"),
+            TokenRefusal::Revoked => (
+                "device_revoked",
+                "this device was signed out; sign in again",
+            ),
+            TokenRefusal::Replayed => (
+                "refresh_reused",
+                "this refresh token was already used; the device was signed out for safety",
+            ),
+        };
+        AppError::client(axum::http::StatusCode::UNAUTHORIZED, code, message)
+    }
+}
+
 fn token_hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
@@ -89,14 +142,132 @@ fn new_token() -> anyhow::Result<String> {
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
-/// Signs a user in on a new device: the new device token, or `None` for wrong credentials.
+/// When tokens are issued and how long the access token lasts.
+#[derive(Debug, Clone, Copy)]
+pub struct Issue {
+    pub now_ms: i64,
+    pub access_ttl_ms: i64,
+}
+
+fn issue_tokens(
+    conn: &Connection,
+    device_id: i64,
+    issued_by: Option<&[u8]>,
+    at: Issue,
+) -> anyhow::Result<TokenPair> {
+    let now_ms = at.now_ms;
+    let pair = TokenPair {
+        token: new_token()?,
+        refresh_token: new_token()?,
+        access_expires_ms: now_ms + at.access_ttl_ms,
+    };
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO tokens (hash, device, kind, expires_ms, issued_by) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    insert.execute(params![
+        token_hash(&pair.token),
+        device_id,
+        "access",
+        pair.access_expires_ms,
+        issued_by
+    ])?;
+    insert.execute(params![
+        token_hash(&pair.refresh_token),
+        device_id,
+        "refresh",
+        now_ms + REFRESH_TTL_MS,
+        issued_by
+    ])?;
+    Ok(pair)
+}
+
+/// Revokes a device: every token it holds stops working at once (they are kept, so a
+/// later attempt is told the device was revoked rather than that the token is unknown).
+pub fn revoke_device(conn: &Connection, device_id: i64) -> anyhow::Result<()> {
+    conn.execute("UPDATE devices SET revoked = 1 WHERE id = ?1", [device_id])?;
+    Ok(())
+}
+
+/// Spends a refresh token for a new pair (see the module notes for replays).
+pub fn refresh(
+    conn: &Connection,
+    refresh_token: &str,
+    at: Issue,
+) -> anyhow::Result<Result<TokenPair, TokenRefusal>> {
+    let now_ms = at.now_ms;
+    let hash = token_hash(refresh_token);
+    let row: Option<(i64, i64, Option<i64>, bool, bool)> = conn
+        .query_row(
+            "SELECT t.device, t.expires_ms, t.used_ms, t.superseded, d.revoked
+             FROM tokens t JOIN devices d ON d.id = t.device
+             WHERE t.hash = ?1 AND t.kind = 'refresh'",
+            [&hash],
+            |row| {
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                    row.get(4)?,
+                ))
+            },
+        )
+        .optional()?;
+    let Some((device_id, expires_ms, used_ms, superseded, revoked)) = row else {
+        return Ok(Err(TokenRefusal::Unknown));
+    };
+    if revoked {
+        return Ok(Err(TokenRefusal::Revoked));
+    }
+    if let Some(used_ms) = used_ms {
+        let successor_used: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM tokens WHERE issued_by = ?1 AND kind = 'refresh' AND used_ms IS NOT NULL)",
+            [&hash],
+            |row| row.get(0),
+        )?;
+        if superseded || now_ms - used_ms > REUSE_GRACE_MS || successor_used {
+            tracing::warn!(
+                device = device_id,
+                "a spent refresh token was replayed; revoking the device"
+            );
+            revoke_device(conn, device_id)?;
+            return Ok(Err(TokenRefusal::Replayed));
+        }
+        // The reply to the first refresh was lost: supersede the unused successor pair.
+        conn.execute(
+            "DELETE FROM tokens WHERE issued_by = ?1 AND kind = 'access'",
+            [&hash],
+        )?;
+        conn.execute(
+            "UPDATE tokens SET used_ms = ?2, superseded = 1 WHERE issued_by = ?1 AND kind = 'refresh'",
+            params![&hash, now_ms],
+        )?;
+    } else {
+        if expires_ms < now_ms {
+            return Ok(Err(TokenRefusal::Expired));
+        }
+        conn.execute(
+            "UPDATE tokens SET used_ms = ?2 WHERE hash = ?1",
+            params![&hash, now_ms],
+        )?;
+    }
+    conn.execute(
+        "DELETE FROM tokens WHERE device = ?1 AND kind = 'access' AND expires_ms < ?2",
+        params![device_id, now_ms],
+    )?;
+    Ok(Ok(issue_tokens(conn, device_id, Some(&hash), at)?))
+}
+
+/// Signs a user in on a new device: its id and first token pair, or `None` for wrong
+/// credentials.
 pub fn sign_in(
     conn: &Connection,
     username: &str,
     password: &str,
     device_name: &str,
-    now_ms: i64,
-) -> anyhow::Result<Option<(String, i64)>> {
+    at: Issue,
+) -> anyhow::Result<Option<(TokenPair, i64)>> {
+    let now_ms = at.now_ms;
     let user: Option<(i64, String)> = conn
         .query_row(
             "SELECT id, password_hash FROM users WHERE username = ?1",
@@ -110,27 +281,48 @@ pub fn sign_in(
     let Some((user_id, _)) = user else {
         return Ok(None);
     };
-    let token = new_token()?;
     conn.execute(
-        "INSERT INTO devices (user_id, token_hash, name, created_ms, last_seen_ms) VALUES (?1, ?2, ?3, ?4, ?4)",
-        params![user_id, token_hash(&token), device_name, now_ms],
+        "INSERT INTO devices (user_id, name, created_ms, last_seen_ms) VALUES (?1, ?2, ?3, ?3)",
+        params![user_id, device_name, now_ms],
     )?;
-    Ok(Some((token, user_id)))
+    let device_id = conn.last_insert_rowid();
+    Ok(Some((issue_tokens(conn, device_id, None, at)?, device_id)))
 }
 
-/// The principal a device token stands for, if the token is known and not revoked.
-pub fn principal_for_token(conn: &Connection, token: &str) -> anyhow::Result<Option<Principal>> {
-    let row: Option<(i64, i64, String, String, Option<String>)> = conn
+/// The principal an access token stands for, or why it is refused.
+pub fn principal_for_token(
+    conn: &Connection,
+    token: &str,
+    now_ms: i64,
+) -> anyhow::Result<Result<Principal, TokenRefusal>> {
+    let row: Option<(i64, i64, String, String, Option<String>, i64, bool)> = conn
         .query_row(
-            "SELECT d.id, u.id, u.username, u.role, u.shop FROM devices d JOIN users u ON u.id = d.user_id
-             WHERE d.token_hash = ?1 AND d.revoked = 0",
+            "SELECT d.id, u.id, u.username, u.role, u.shop, t.expires_ms, d.revoked
+             FROM tokens t JOIN devices d ON d.id = t.device JOIN users u ON u.id = d.user_id
+             WHERE t.hash = ?1 AND t.kind = 'access'",
             [token_hash(token)],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?)),
+            |row| {
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                    row.get(4)?,
+                    row.get(5)?,
+                    row.get(6)?,
+                ))
+            },
         )
         .optional()?;
-    let Some((device_id, user_id, username, role, shop)) = row else {
-        return Ok(None);
+    let Some((device_id, user_id, username, role, shop, expires_ms, revoked)) = row else {
+        return Ok(Err(TokenRefusal::Unknown));
     };
+    if revoked {
+        return Ok(Err(TokenRefusal::Revoked));
+    }
+    if expires_ms < now_ms {
+        return Ok(Err(TokenRefusal::Expired));
+    }
     let role = Role::parse(&role).ok_or_else(|| anyhow::anyhow!("unknown role {role}"))?;
     let shops = match role {
         Role::Shop => shop.iter().filter_map(|s| ShopId::parse(s).ok()).collect(),
@@ -144,7 +336,7 @@ pub fn principal_for_token(conn: &Connection, token: &str) -> anyhow::Result<Opt
         }
         Role::Admin => Vec::new(),
     };
-    Ok(Some(Principal {
+    Ok(Ok(Principal {
         device_id,
         user_id,
         username,
@@ -172,9 +364,9 @@ impl FromRequestParts<AppState> for Principal {
             .to_owned();
         state
             .db
-            .run(move |db| principal_for_token(&db.conn, &token))
+            .run(move |db| principal_for_token(&db.conn, &token, crate::db::now_ms()))
             .await??
-            .ok_or_else(|| AppError::unauthorized("the device token is unknown or revoked"))
+            .map_err(TokenRefusal::into_error)
     }
 }
 

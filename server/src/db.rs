@@ -56,12 +56,26 @@ CREATE TABLE IF NOT EXISTS manager_shops (
 CREATE TABLE IF NOT EXISTS devices (
     id INTEGER PRIMARY KEY,
     user_id INTEGER NOT NULL REFERENCES users(id),
-    token_hash BLOB NOT NULL UNIQUE,
     name TEXT NOT NULL,
     created_ms INTEGER NOT NULL,
     last_seen_ms INTEGER NOT NULL,
     revoked INTEGER NOT NULL DEFAULT 0
 );
+-- Access and refresh tokens by SHA-256; a device's tokens are its token family.
+CREATE TABLE IF NOT EXISTS tokens (
+    hash BLOB PRIMARY KEY,
+    device INTEGER NOT NULL REFERENCES devices(id),
+    kind TEXT NOT NULL CHECK (kind IN ('access', 'refresh')),
+    expires_ms INTEGER NOT NULL,
+    -- The refresh token spent to issue this one (NULL at sign-in).
+    issued_by BLOB,
+    -- When a refresh token was spent.
+    used_ms INTEGER,
+    -- A refresh token replaced after a lost reply (see auth.rs); presenting it is a replay.
+    superseded INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS tokens_by_issuer ON tokens (issued_by);
+CREATE INDEX IF NOT EXISTS tokens_by_device ON tokens (device);
 CREATE TABLE IF NOT EXISTS docs (
     id TEXT PRIMARY KEY,
     bytes BLOB NOT NULL,
@@ -96,6 +110,37 @@ CREATE TABLE IF NOT EXISTS order_events (
 );
 "#;
 
+/// Brings a database written by an earlier version up to [`SCHEMA`]. Devices of the
+/// first version held one long-lived token in `devices.token_hash`; they are kept (with
+/// their sync states) but revoked, so they sign in once more and get a token pair.
+fn migrate(conn: &Connection) -> anyhow::Result<()> {
+    let legacy_devices = conn
+        .prepare("SELECT token_hash FROM devices LIMIT 0")
+        .is_ok();
+    if legacy_devices {
+        conn.pragma_update(None, "foreign_keys", "OFF")?;
+        conn.execute_batch(
+            "BEGIN IMMEDIATE;
+             CREATE TABLE devices_v2 (
+                 id INTEGER PRIMARY KEY,
+                 user_id INTEGER NOT NULL REFERENCES users(id),
+                 name TEXT NOT NULL,
+                 created_ms INTEGER NOT NULL,
+                 last_seen_ms INTEGER NOT NULL,
+                 revoked INTEGER NOT NULL DEFAULT 0
+             );
+             INSERT INTO devices_v2 SELECT id, user_id, name, created_ms, last_seen_ms, 1 FROM devices;
+             DROP TABLE devices;
+             ALTER TABLE devices_v2 RENAME TO devices;
+             COMMIT;",
+        )
+        .context("migrating devices to token pairs")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        tracing::info!("migrated devices to access and refresh tokens; old devices sign in again");
+    }
+    Ok(())
+}
+
 /// The connection and the document cache, used by one request at a time.
 pub struct Db {
     pub conn: Connection,
@@ -113,6 +158,7 @@ impl SharedDb {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        migrate(&conn)?;
         conn.execute_batch(SCHEMA).context("creating the schema")?;
         Ok(SharedDb(Arc::new(Mutex::new(Db {
             conn,

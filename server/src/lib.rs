@@ -40,11 +40,14 @@ pub struct Config {
     pub site_dir: PathBuf,
     /// How many products the first run's demo catalog has (at least 200).
     pub demo_skus: usize,
+    /// How long an access token lasts, in milliseconds.
+    pub access_ttl_ms: i64,
 }
 
 impl Config {
     /// Reads `DINGHUO_ADDR` (default 127.0.0.1:3000), `DINGHUO_DATA` (default ./data),
-    /// `DINGHUO_SITE` (default ./target/site) and `DINGHUO_DEMO_SKUS` (default 200).
+    /// `DINGHUO_SITE` (default ./target/site), `DINGHUO_DEMO_SKUS` (default 200) and
+    /// `DINGHUO_ACCESS_TTL_SECS` (default 900).
     pub fn from_env() -> anyhow::Result<Config> {
         let addr = std::env::var("DINGHUO_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".into());
         Ok(Config {
@@ -62,6 +65,17 @@ impl Config {
                     .parse()
                     .with_context(|| format!("DINGHUO_DEMO_SKUS={text} is not a number"))?,
                 Err(_) => 200,
+            },
+            access_ttl_ms: match std::env::var("DINGHUO_ACCESS_TTL_SECS") {
+                Ok(text) => text
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|secs| *secs > 0)
+                    .with_context(|| {
+                        format!("DINGHUO_ACCESS_TTL_SECS={text} is not a positive number")
+                    })?
+                    .saturating_mul(1000),
+                Err(_) => auth::ACCESS_TTL_MS,
             },
         })
     }
@@ -86,6 +100,7 @@ pub async fn open_state(config: &Config) -> anyhow::Result<AppState> {
         actor,
         site_dir: config.site_dir.clone(),
         login_limiter: Default::default(),
+        access_ttl_ms: config.access_ttl_ms,
     })
 }
 
@@ -103,6 +118,9 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/login", post(session::login))
         .route("/logout", post(session::logout))
+        .route("/refresh", post(session::refresh))
+        .route("/devices", get(session::devices))
+        .route("/devices/{id}/revoke", post(session::revoke))
         .route("/session", get(session::session))
         .route("/sync", post(sync_endpoint::sync))
         .route("/orders", get(orders_api::list_orders))

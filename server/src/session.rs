@@ -1,4 +1,6 @@
-//! Signing in and asking who one is: `POST /api/login`, `GET /api/session`.
+//! Signing in and out, refreshing tokens, asking who one is, and a user's devices:
+//! `POST /api/login`, `POST /api/refresh`, `POST /api/logout`, `GET /api/session`,
+//! `GET /api/devices`, `POST /api/devices/{id}/revoke`.
 
 use app::domain::sku::{ShopId, TierId};
 use app::schema::doc_id::DocId;
@@ -10,11 +12,14 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use crate::app_error::AppError;
-use crate::auth::{Principal, Role, principal_for_token, sign_in};
+use crate::auth::{
+    Issue, Principal, Role, TokenPair, principal_for_token, refresh as refresh_tokens,
+    revoke_device, sign_in,
+};
 use crate::db::now_ms;
 use crate::state::AppState;
 
@@ -35,8 +40,10 @@ pub struct ShopSummary {
 
 #[derive(Debug, Serialize)]
 pub struct SessionInfo {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub token: Option<String>,
+    /// The new device's tokens, at sign-in only.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub tokens: Option<TokenPair>,
+    pub device_id: i64,
     pub username: String,
     pub display_name: String,
     pub role: Role,
@@ -73,7 +80,8 @@ fn session_info(conn: &Connection, principal: &Principal) -> anyhow::Result<Sess
         }
     }
     Ok(SessionInfo {
-        token: None,
+        tokens: None,
+        device_id: principal.device_id,
         username: principal.username.clone(),
         display_name,
         role: principal.role,
@@ -105,23 +113,24 @@ pub async fn login(
         return Err(AppError::unauthorized("wrong username or password"));
     }
     let device_name: String = login.device_name.chars().take(80).collect();
+    let access_ttl_ms = state.access_ttl_ms;
     let info = state
         .db
         .run(move |db| -> anyhow::Result<Option<SessionInfo>> {
-            let Some((token, _)) = sign_in(
-                &db.conn,
-                &login.username,
-                &login.password,
-                &device_name,
-                now_ms(),
-            )?
+            let now = now_ms();
+            let at = Issue {
+                now_ms: now,
+                access_ttl_ms,
+            };
+            let Some((tokens, _)) =
+                sign_in(&db.conn, &login.username, &login.password, &device_name, at)?
             else {
                 return Ok(None);
             };
-            let principal = principal_for_token(&db.conn, &token)?
-                .ok_or_else(|| anyhow::anyhow!("new device vanished"))?;
+            let principal = principal_for_token(&db.conn, &tokens.token, now)?
+                .map_err(|refusal| anyhow::anyhow!("a new token was refused: {refusal:?}"))?;
             let mut info = session_info(&db.conn, &principal)?;
-            info.token = Some(token);
+            info.tokens = Some(tokens);
             Ok(Some(info))
         })
         .await??;
@@ -141,19 +150,121 @@ pub async fn session(
     ))
 }
 
-/// `POST /api/logout`: revokes this device's token.
+/// `POST /api/logout`: revokes this device.
 pub async fn logout(
     State(state): State<AppState>,
     principal: Principal,
 ) -> Result<Json<serde_json::Value>, AppError> {
     state
         .db
-        .run(move |db| {
-            db.conn.execute(
-                "UPDATE devices SET revoked = 1 WHERE id = ?1",
-                params![principal.device_id],
-            )
-        })
+        .run(move |db| revoke_device(&db.conn, principal.device_id))
         .await??;
     Ok(Json(serde_json::json!({ "signed_out": true })))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+/// `POST /api/refresh`: spends a refresh token for a new pair.
+pub async fn refresh(
+    State(state): State<AppState>,
+    body: Result<Json<RefreshRequest>, JsonRejection>,
+) -> Result<Json<TokenPair>, AppError> {
+    let Json(request) = body
+        .map_err(|rejection| AppError::bad_request("malformed_refresh", rejection.body_text()))?;
+    if request.refresh_token.len() != 64 {
+        return Err(AppError::unauthorized("the refresh token is malformed"));
+    }
+    let at = Issue {
+        now_ms: now_ms(),
+        access_ttl_ms: state.access_ttl_ms,
+    };
+    let outcome = state
+        .db
+        .run(move |db| -> anyhow::Result<_> {
+            let tx = db.conn.transaction()?;
+            let outcome = refresh_tokens(&tx, &request.refresh_token, at)?;
+            tx.commit()?;
+            Ok(outcome)
+        })
+        .await??;
+    outcome.map(Json).map_err(|refusal| refusal.into_error())
+}
+
+#[derive(Debug, Serialize)]
+pub struct DeviceInfo {
+    pub id: i64,
+    pub name: String,
+    pub created_ms: i64,
+    pub last_seen_ms: i64,
+    pub revoked: bool,
+    /// True for the device asking.
+    pub current: bool,
+}
+
+/// `GET /api/devices`: the devices the user has signed in on, newest first.
+pub async fn devices(
+    State(state): State<AppState>,
+    principal: Principal,
+) -> Result<Json<Vec<DeviceInfo>>, AppError> {
+    let devices = state
+        .db
+        .run(move |db| -> anyhow::Result<Vec<DeviceInfo>> {
+            let mut statement = db.conn.prepare_cached(
+                "SELECT id, name, created_ms, last_seen_ms, revoked FROM devices
+                 WHERE user_id = ?1 ORDER BY id DESC",
+            )?;
+            let rows = statement.query_map([principal.user_id], |row| {
+                let id: i64 = row.get(0)?;
+                Ok(DeviceInfo {
+                    id,
+                    name: row.get(1)?,
+                    created_ms: row.get(2)?,
+                    last_seen_ms: row.get(3)?,
+                    revoked: row.get(4)?,
+                    current: id == principal.device_id,
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await??;
+    Ok(Json(devices))
+}
+
+/// `POST /api/devices/{id}/revoke`: signs one of the user's devices out for good.
+pub async fn revoke(
+    State(state): State<AppState>,
+    principal: Principal,
+    device: Result<axum::extract::Path<i64>, axum::extract::rejection::PathRejection>,
+) -> Result<Json<serde_json::Value>, AppError> {
+    let axum::extract::Path(device) = device
+        .map_err(|rejection| AppError::bad_request("bad_device_id", rejection.body_text()))?;
+    let revoked = state
+        .db
+        .run(move |db| -> anyhow::Result<bool> {
+            let owner: Option<i64> = db
+                .conn
+                .query_row(
+                    "SELECT user_id FROM devices WHERE id = ?1",
+                    [device],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            if owner != Some(principal.user_id) {
+                return Ok(false);
+            }
+            revoke_device(&db.conn, device)?;
+            Ok(true)
+        })
+        .await??;
+    if !revoked {
+        return Err(AppError::client(
+            StatusCode::NOT_FOUND,
+            "unknown_device",
+            "no such device of yours",
+        ));
+    }
+    Ok(Json(serde_json::json!({ "revoked": device })))
 }

@@ -14,4 +14,6 @@ pub struct AppState {
     /// The built storefront (index.html, pkg/, sw.js).
     pub site_dir: PathBuf,
     pub login_limiter: Arc<LoginLimiter>,
+    /// How long an access token lasts ([`crate::auth::ACCESS_TTL_MS`] unless configured).
+    pub access_ttl_ms: i64,
 }

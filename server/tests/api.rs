@@ -244,21 +244,32 @@ async fn a_shop_can_neither_read_nor_write_another_shops_documents_nor_the_catal
         price_before
     );
 
-    // An order request planted for another shop inside one's own document is rejected.
+    // An order request planted for another shop inside one's own document is refused as
+    // a change; the device drops it and is back in step with the server.
     lotus.shop = bamboo;
+    let lotus_orders = DocId::OrderRequests(ShopId::parse("shop-lotus").unwrap());
     let planted = lotus.place_order_into(
         &ShopId::parse("shop-lotus").unwrap(),
         &[("BEV-0001", 12)],
         9,
     );
-    lotus.sync_now().await;
-    let status = read_confirmations(
-        lotus
-            .sync
-            .doc(&DocId::OrderStatus(ShopId::parse("shop-lotus").unwrap()))
-            .unwrap(),
+    let refused = lotus.sync_now().await;
+    assert_eq!(
+        refused,
+        vec![(lotus_orders.clone(), 403, "wrong_shop".to_owned())]
     );
-    assert_eq!(format!("{:?}", status[&planted].state), "Rejected");
+    assert!(lotus.sync.unsynced_docs().is_empty());
+    assert!(
+        !app::schema::order_requests_doc::request_ids(lotus.sync.doc(&lotus_orders).unwrap())
+            .contains(&planted)
+    );
+    assert!(lotus.sync_now().await.is_empty());
+    assert!(
+        admin_orders(&server)
+            .await
+            .iter()
+            .all(|o| o["request_id"] != planted.as_str())
+    );
 }
 
 #[tokio::test]
@@ -602,4 +613,164 @@ async fn responses_carry_security_headers_and_never_allow_other_origins() {
             .get("access-control-allow-origin")
             .is_none()
     );
+}
+
+async fn post_refresh(server: &http_device::TestServer, refresh_token: &str) -> (u16, Value) {
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/refresh", server.base))
+        .json(&serde_json::json!({ "refresh_token": refresh_token }))
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+async fn sync_status(device: &Device) -> (u16, String) {
+    let body = SyncRequest {
+        seq: 1,
+        docs: Vec::new(),
+    }
+    .encode();
+    let response = device.post(body).await;
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    let code = serde_json::from_str::<Value>(&text)
+        .ok()
+        .and_then(|v| v["error"].as_str().map(str::to_owned))
+        .unwrap_or_default();
+    (status, code)
+}
+
+#[tokio::test]
+async fn an_expired_access_token_is_refreshed_and_refresh_tokens_are_single_use() {
+    let server = http_device::spawn_server_with_ttl(1_000).await;
+    let mut phone = Device::new(&server, "lotus", "lotus123").await;
+    assert!(phone.sync_now().await.is_empty());
+    // Offline past the access token's life: the device edits locally, then reconnects.
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    let shop = phone.shop.clone();
+    let sku = Sku::parse(&first_sku(&phone)).unwrap();
+    set_quantity(phone.doc_mut(DocId::Cart(shop.clone())), &sku, 3, "offline").unwrap();
+    assert_eq!(sync_status(&phone).await, (401, "token_expired".into()));
+    let (status, pair) = post_refresh(&server, &phone.refresh_token).await;
+    assert_eq!(status, 200);
+    let first_refresh = std::mem::replace(
+        &mut phone.refresh_token,
+        pair["refresh_token"].as_str().unwrap().to_owned(),
+    );
+    phone.token = pair["token"].as_str().unwrap().to_owned();
+    assert!(phone.sync_now().await.is_empty());
+    assert!(
+        phone.sync.unsynced_docs().is_empty(),
+        "the offline edit reached the server"
+    );
+
+    // The new refresh token is spent normally; presenting the first one again after its
+    // successor was used is a replay: the whole device is signed out.
+    let (status, pair) = post_refresh(&server, &phone.refresh_token).await;
+    assert_eq!(status, 200);
+    phone.token = pair["token"].as_str().unwrap().to_owned();
+    assert_eq!(sync_status(&phone).await.0, 200);
+    let (status, body) = post_refresh(&server, &first_refresh).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("refresh_reused"))
+    );
+    assert_eq!(sync_status(&phone).await, (401, "device_revoked".into()));
+    let (status, body) = post_refresh(&server, pair["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("device_revoked"))
+    );
+}
+
+#[tokio::test]
+async fn a_lost_refresh_reply_may_be_retried_once_and_its_unused_pair_is_superseded() {
+    let server = spawn_server().await;
+    let phone = Device::new(&server, "lotus", "lotus123").await;
+    let (status, lost) = post_refresh(&server, &phone.refresh_token).await;
+    assert_eq!(status, 200);
+    // The reply never arrived; the device retries with the token it still holds.
+    let (status, retried) = post_refresh(&server, &phone.refresh_token).await;
+    assert_eq!(status, 200);
+    assert_ne!(lost["refresh_token"], retried["refresh_token"]);
+    let mut retry_device = Device::new(&server, "lotus", "lotus123").await;
+    retry_device.token = lost["token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        sync_status(&retry_device).await.0,
+        401,
+        "the lost access token was superseded"
+    );
+    retry_device.token = retried["token"].as_str().unwrap().to_owned();
+    assert_eq!(sync_status(&retry_device).await.0, 200);
+    // Whoever holds the lost pair and presents it is replaying: the device is revoked.
+    let (status, body) = post_refresh(&server, lost["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("refresh_reused"))
+    );
+    assert_eq!(
+        sync_status(&retry_device).await,
+        (401, "device_revoked".into())
+    );
+}
+
+#[tokio::test]
+async fn a_user_lists_their_devices_and_a_revoked_device_gets_401_and_nothing_more() {
+    let server = spawn_server().await;
+    let phone = Device::new(&server, "lotus", "lotus123").await;
+    let mut lost_tablet = Device::new(&server, "lotus", "lotus123").await;
+    let manager = Device::new(&server, "wang", "wang123").await;
+    assert!(lost_tablet.sync_now().await.is_empty());
+    let http = reqwest::Client::new();
+    let devices: Vec<Value> = http
+        .get(format!("{}/api/devices", server.base))
+        .bearer_auth(&phone.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(devices.len(), 2, "only lotus's own devices: {devices:?}");
+    assert!(
+        devices
+            .iter()
+            .any(|d| d["id"] == phone.device_id && d["current"] == true)
+    );
+    let revoke = |token: String, device: String| {
+        let http = http.clone();
+        let url = format!("{}/api/devices/{device}/revoke", server.base);
+        async move { http.post(url).bearer_auth(token).send().await.unwrap() }
+    };
+    // Someone else's device, and nonsense ids, are not found.
+    let response = revoke(phone.token.clone(), manager.device_id.to_string()).await;
+    assert_eq!(response.status(), 404);
+    assert_eq!(revoke(phone.token.clone(), "x".into()).await.status(), 400);
+    let response = revoke(phone.token.clone(), lost_tablet.device_id.to_string()).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        sync_status(&lost_tablet).await,
+        (401, "device_revoked".into())
+    );
+    let (status, body) = post_refresh(&server, &lost_tablet.refresh_token).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("device_revoked"))
+    );
+    assert_eq!(
+        sync_status(&phone).await.0,
+        200,
+        "the other device is untouched"
+    );
+    assert_eq!(sync_status(&manager).await.0, 200);
+}
+
+fn first_sku(device: &Device) -> String {
+    read_catalog(device.sync.doc(&DocId::Catalog).unwrap())
+        .products
+        .keys()
+        .next()
+        .unwrap()
+        .to_string()
 }

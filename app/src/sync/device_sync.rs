@@ -159,7 +159,7 @@ impl DeviceSync {
             };
             if reply.status != 200 {
                 let code = reply.error.unwrap_or_default();
-                if reply.status == 403 && code != "forbidden" && id.is_shop_writable() {
+                if reply.status == 403 && code != "forbidden" {
                     // The server refused what this device wrote and will keep refusing it:
                     // drop the local changes it does not hold, or the document stays stuck.
                     let shared = replica.state.shared_heads.clone();

@@ -1,4 +1,4 @@
-//! The two HTTP calls the storefront makes: sign in (JSON) and sync (binary batches).
+//! The HTTP calls the storefront makes: sign in and refresh (JSON), sync (binary batches).
 
 use js_sys::Uint8Array;
 use serde::{Deserialize, Serialize};
@@ -18,7 +18,11 @@ pub struct ShopSummary {
 /// A signed-in device, kept in localStorage.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Session {
+    /// The short-lived access token.
     pub token: String,
+    /// The single-use token that buys the next pair.
+    #[serde(default)]
+    pub refresh_token: String,
     pub username: String,
     pub display_name: String,
     pub role: String,
@@ -99,6 +103,31 @@ pub async fn sign_in(username: &str, password: &str) -> Result<Session, CallErro
     serde_json::from_str(&text.as_string().unwrap_or_default()).map_err(|_| CallError::Refused {
         status: 200,
         code: "unreadable_session".into(),
+    })
+}
+
+/// A new token pair, bought with the session's refresh token.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TokenPair {
+    pub token: String,
+    pub refresh_token: String,
+}
+
+pub async fn refresh(refresh_token: &str) -> Result<TokenPair, CallError> {
+    let body = serde_json::json!({ "refresh_token": refresh_token });
+    let response = send(
+        "/api/refresh",
+        JsValue::from_str(&body.to_string()),
+        "application/json",
+        None,
+    )
+    .await?;
+    let text = JsFuture::from(response.text().map_err(js_error)?)
+        .await
+        .map_err(js_error)?;
+    serde_json::from_str(&text.as_string().unwrap_or_default()).map_err(|_| CallError::Refused {
+        status: 200,
+        code: "unreadable_tokens".into(),
     })
 }
 

@@ -29,6 +29,9 @@ use crate::sync::device_sync::DeviceSync;
 use crate::sync::wire::SyncResponse;
 
 const SESSION_KEY: &str = "dinghuo.session";
+/// Who last signed in on this device: signing in again as them keeps the local data
+/// (orders not yet sent survive a revoked or expired session).
+const LAST_USER_KEY: &str = "dinghuo.last_user";
 const LANG_KEY: &str = "dinghuo.lang";
 const SHOP_KEY: &str = "dinghuo.shop";
 const CATALOG_VIEW_KEY: &str = "view:catalog";
@@ -391,13 +394,14 @@ impl Store {
         if self.phase.get_untracked() == SyncPhase::Syncing || !self.ready.get_untracked() {
             return;
         }
-        let Some(session) = self.session.get_untracked() else {
+        let Some(mut session) = self.session.get_untracked() else {
             return;
         };
         self.phase.set(SyncPhase::Syncing);
         REPLICAS.with_borrow_mut(|r| r.start_session());
         let mut changed: Vec<DocId> = Vec::new();
         let mut outcome = SyncPhase::Idle;
+        let mut refreshed = false;
         for _ in 0..12 {
             let Some(request) = REPLICAS.with_borrow_mut(|r| r.make_request()) else {
                 break;
@@ -439,10 +443,32 @@ impl Store {
                     outcome = SyncPhase::Offline;
                     break;
                 }
+                Err(CallError::Refused { status: 401, code })
+                    if code == "token_expired" && !refreshed =>
+                {
+                    // The access token ran out while offline: buy a new pair and go on.
+                    refreshed = true;
+                    match api::refresh(&session.refresh_token).await {
+                        Ok(pair) => {
+                            session.token = pair.token;
+                            session.refresh_token = pair.refresh_token;
+                            let _ = LocalStorage::set(SESSION_KEY, &session);
+                            self.session.set(Some(session.clone()));
+                            REPLICAS.with_borrow_mut(|r| r.start_session());
+                        }
+                        Err(CallError::Offline) => {
+                            outcome = SyncPhase::Offline;
+                            break;
+                        }
+                        Err(CallError::Refused { .. }) => {
+                            self.require_sign_in();
+                            outcome = SyncPhase::Failed;
+                            break;
+                        }
+                    }
+                }
                 Err(CallError::Refused { status: 401, .. }) => {
-                    self.notice.set(Some(
-                        tr(self.lang.get_untracked(), Phrase::SignIn).to_owned(),
-                    ));
+                    self.require_sign_in();
                     outcome = SyncPhase::Failed;
                     break;
                 }
@@ -456,9 +482,24 @@ impl Store {
         self.phase.set(outcome);
     }
 
+    /// The device was signed out by the server (revoked, or its tokens expired): show the
+    /// sign-in page but keep the local data for when the same user signs in again.
+    fn require_sign_in(&self) {
+        self.notice.set(Some(
+            tr(self.lang.get_untracked(), Phrase::SignIn).to_owned(),
+        ));
+        LocalStorage::delete(SESSION_KEY);
+        self.ready.set(false);
+        self.session.set(None);
+    }
+
     pub async fn sign_in(self, username: String, password: String) -> Result<(), CallError> {
         let session = api::sign_in(&username, &password).await?;
-        let _ = idb::clear().await;
+        let last_user: Option<String> = LocalStorage::get(LAST_USER_KEY).ok();
+        if last_user.as_deref() != Some(session.username.as_str()) {
+            let _ = idb::clear().await;
+        }
+        let _ = LocalStorage::set(LAST_USER_KEY, &session.username);
         let _ = LocalStorage::set(SESSION_KEY, &session);
         self.shop.set(session.shops.first().cloned());
         self.session.set(Some(session));
@@ -476,6 +517,7 @@ impl Store {
             return;
         }
         LocalStorage::delete(SESSION_KEY);
+        LocalStorage::delete(LAST_USER_KEY);
         let _ = idb::clear().await;
         REPLICAS.with_borrow_mut(|r| *r = DeviceSync::new());
         self.ready.set(false);

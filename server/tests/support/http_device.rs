@@ -31,11 +31,27 @@ pub(crate) async fn spawn_server_in(
     data_dir: PathBuf,
     temp: Option<tempfile::TempDir>,
 ) -> TestServer {
+    spawn_configured(data_dir, temp, server::auth::ACCESS_TTL_MS).await
+}
+
+/// A server whose access tokens last `access_ttl_ms`.
+pub(crate) async fn spawn_server_with_ttl(access_ttl_ms: i64) -> TestServer {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path().to_owned();
+    spawn_configured(dir, Some(temp), access_ttl_ms).await
+}
+
+async fn spawn_configured(
+    data_dir: PathBuf,
+    temp: Option<tempfile::TempDir>,
+    access_ttl_ms: i64,
+) -> TestServer {
     let config = server::Config {
         addr: "127.0.0.1:0".parse().unwrap(),
         data_dir: data_dir.clone(),
         site_dir: data_dir.join("no-site"),
         demo_skus: 200,
+        access_ttl_ms,
     };
     let (tx, rx) = tokio::sync::oneshot::channel::<SocketAddr>();
     let task = tokio::spawn(async move {
@@ -64,6 +80,8 @@ pub(crate) struct Device {
     pub(crate) http: reqwest::Client,
     pub(crate) base: String,
     pub(crate) token: String,
+    pub(crate) refresh_token: String,
+    pub(crate) device_id: i64,
     pub(crate) shop: ShopId,
     pub(crate) sync: DeviceSync,
     pub(crate) round_trips: usize,
@@ -101,6 +119,8 @@ impl Device {
             http: reqwest::Client::new(),
             base: server.base.clone(),
             token: session["token"].as_str().unwrap().to_owned(),
+            refresh_token: session["refresh_token"].as_str().unwrap().to_owned(),
+            device_id: session["device_id"].as_i64().unwrap(),
             shop: ShopId::parse(session["shops"][0]["id"].as_str().unwrap()).unwrap(),
             sync,
             round_trips: 0,
