@@ -295,26 +295,44 @@ pub fn principal_for_token(
     token: &str,
     now_ms: i64,
 ) -> anyhow::Result<Result<Principal, TokenRefusal>> {
-    let row: Option<(i64, i64, String, String, Option<String>, i64, bool)> = conn
+    struct Row {
+        device_id: i64,
+        user_id: i64,
+        username: String,
+        role: String,
+        shop: Option<String>,
+        expires_ms: i64,
+        revoked: bool,
+    }
+    let row = conn
         .query_row(
             "SELECT d.id, u.id, u.username, u.role, u.shop, t.expires_ms, d.revoked
              FROM tokens t JOIN devices d ON d.id = t.device JOIN users u ON u.id = d.user_id
              WHERE t.hash = ?1 AND t.kind = 'access'",
             [token_hash(token)],
             |row| {
-                Ok((
-                    row.get(0)?,
-                    row.get(1)?,
-                    row.get(2)?,
-                    row.get(3)?,
-                    row.get(4)?,
-                    row.get(5)?,
-                    row.get(6)?,
-                ))
+                Ok(Row {
+                    device_id: row.get(0)?,
+                    user_id: row.get(1)?,
+                    username: row.get(2)?,
+                    role: row.get(3)?,
+                    shop: row.get(4)?,
+                    expires_ms: row.get(5)?,
+                    revoked: row.get(6)?,
+                })
             },
         )
         .optional()?;
-    let Some((device_id, user_id, username, role, shop, expires_ms, revoked)) = row else {
+    let Some(Row {
+        device_id,
+        user_id,
+        username,
+        role,
+        shop,
+        expires_ms,
+        revoked,
+    }) = row
+    else {
         return Ok(Err(TokenRefusal::Unknown));
     };
     if revoked {
