@@ -100,6 +100,13 @@ CREATE TABLE IF NOT EXISTS orders (
     confirmation TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS orders_by_shop ON orders (shop, seq);
+-- Rejected orders an admin has handled (the rest are the admin inbox).
+CREATE TABLE IF NOT EXISTS inbox_resolutions (
+    request_id TEXT PRIMARY KEY REFERENCES orders(request_id),
+    at_ms INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    note TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS order_events (
     id INTEGER PRIMARY KEY,
     request_id TEXT NOT NULL REFERENCES orders(request_id),

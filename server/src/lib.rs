@@ -8,6 +8,7 @@ pub mod auth;
 pub mod db;
 pub mod demo_data;
 pub mod doc_store;
+pub mod inbox;
 pub mod login_limiter;
 pub mod order_intake;
 pub mod orders_api;
@@ -124,6 +125,8 @@ pub fn router(state: AppState) -> Router {
         .route("/session", get(session::session))
         .route("/sync", post(sync_endpoint::sync))
         .route("/orders", get(orders_api::list_orders))
+        .route("/admin/inbox", get(inbox::list))
+        .route("/admin/inbox/{request_id}/resolve", post(inbox::resolve))
         .route("/admin/products/{sku}", put(admin_api::change_product))
         .route(
             "/admin/tiers/{tier}/prices/{sku}",

@@ -774,3 +774,81 @@ fn first_sku(device: &Device) -> String {
         .unwrap()
         .to_string()
 }
+
+#[tokio::test]
+async fn a_rejected_order_goes_to_the_admin_inbox_and_never_blocks_the_others() {
+    let server = spawn_server().await;
+    let mut phone = Device::new(&server, "lotus", "lotus123").await;
+    assert!(phone.sync_now().await.is_empty());
+    // Three orders in one batch; the middle one has nothing the server can sell.
+    let good_before = phone.place_order(&[("BEV-0001", 12)], 1);
+    let bad = phone.place_order(&[("GONE-0001", 3)], 2);
+    let good_after = phone.place_order(&[("BEV-0002", 12)], 3);
+    assert!(phone.sync_now().await.is_empty());
+    let status = read_confirmations(
+        phone
+            .sync
+            .doc(&DocId::OrderStatus(phone.shop.clone()))
+            .unwrap(),
+    );
+    assert_eq!(format!("{:?}", status[&good_before].state), "Confirmed");
+    assert_eq!(format!("{:?}", status[&good_after].state), "Confirmed");
+    assert_eq!(format!("{:?}", status[&bad].state), "Rejected");
+    let shop_sees = &status[&bad].history.last().unwrap().reason;
+    assert!(!shop_sees.is_empty(), "the shop sees why");
+
+    let admin: Value = sign_in(&server, "admin", "admin123")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let admin_token = admin["token"].as_str().unwrap().to_owned();
+    let http = reqwest::Client::new();
+    let inbox = |token: String, query: &'static str| {
+        let http = http.clone();
+        let url = format!("{}/api/admin/inbox{query}", server.base);
+        async move { http.get(url).bearer_auth(token).send().await.unwrap() }
+    };
+    let items: Vec<Value> = inbox(admin_token.clone(), "").await.json().await.unwrap();
+    assert_eq!(items.len(), 1, "{items:?}");
+    assert_eq!(items[0]["request_id"], bad.as_str());
+    assert_eq!(items[0]["shop"], "shop-lotus");
+    assert_eq!(items[0]["reason"].as_str().unwrap(), shop_sees);
+    assert_eq!(inbox(phone.token.clone(), "").await.status(), 403);
+
+    let resolve = |id: String, token: String| {
+        let http = http.clone();
+        let url = format!("{}/api/admin/inbox/{id}/resolve", server.base);
+        async move {
+            http.post(url)
+                .bearer_auth(token)
+                .json(&serde_json::json!({ "note": "called the shop; SKU replaced" }))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        resolve(good_before.to_string(), admin_token.clone())
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        resolve(bad.to_string(), phone.token.clone()).await.status(),
+        403
+    );
+    assert_eq!(
+        resolve(bad.to_string(), admin_token.clone()).await.status(),
+        200
+    );
+    let open: Vec<Value> = inbox(admin_token.clone(), "").await.json().await.unwrap();
+    assert!(open.is_empty());
+    let all: Vec<Value> = inbox(admin_token.clone(), "?all=true")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(all[0]["resolved"]["by"], "admin");
+    assert_eq!(all[0]["resolved"]["note"], "called the shop; SKU replaced");
+}
