@@ -4,7 +4,7 @@
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 .ONESHELL:
-.PHONY: run test bench site tools browser-tools e2e
+.PHONY: run test bench site tools browser-tools e2e sim crash hostile
 
 SITE := target/site
 WASM_BINDGEN_VERSION := 0.2.130
@@ -55,6 +55,18 @@ test: tools
 	cargo clippy -p app --lib --features ui --target wasm32-unknown-unknown -- -D warnings
 	cargo test --workspace
 	$(MAKE) e2e
+
+# The long runs of the fault tests (CI runs 1 000 seeds, 100 kills, 1 000 hostile changes).
+# SIM_SEEDS, CRASH_KILLS and HOSTILE_CASES override the counts; a failing seed replays
+# with SIM_SEED=<n> (or CRASH_SEED, HOSTILE_SEED).
+sim:
+	SIM_SEEDS=$${SIM_SEEDS:-20000} cargo test --release -p app --test sync_simulation -- --nocapture
+
+crash:
+	CRASH_KILLS=$${CRASH_KILLS:-500} cargo test --release -p server --test crash -- --nocapture
+
+hostile:
+	HOSTILE_CASES=$${HOSTILE_CASES:-10000} cargo test --release -p server --test hostile_changes -- --nocapture
 
 # The figures reported in issue notes: wasm size, sync bytes and round trips, intake rate,
 # a 10k-SKU catalog natively and in Chromium (offline open).

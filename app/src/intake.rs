@@ -5,19 +5,32 @@
 
 use automerge::Automerge;
 
-use crate::domain::order::{OrderConfirmation, RequestId, confirm_order, reject_unreadable};
+use crate::domain::inventory::Inventory;
+use crate::domain::order::{
+    OrderConfirmation, RequestId, confirm_order, reject_unreadable, reserve_stock,
+};
 use crate::domain::price_book::PriceBook;
 use crate::domain::pricing::ProductLookup;
-use crate::domain::sku::ShopId;
+use crate::domain::sku::{ShopId, WarehouseId};
 use crate::schema::order_requests_doc::read_requests;
 
-/// The requests in `orders` not yet applied, each answered with a confirmation or a
-/// rejection. Keys that are not request ids are ignored (they cannot be answered).
+/// Where confirmed orders take their stock from.
+pub struct StockSource<'a> {
+    pub inventory: &'a mut Inventory,
+    /// The shop's warehouses, nearest first.
+    pub nearest_first: &'a [WarehouseId],
+}
+
+/// The requests in `orders` not yet applied, each answered with a confirmation (stock
+/// reserved, or backordered) or a rejection, in request-id order. Keys that are not
+/// request ids are ignored (they cannot be answered).
+#[allow(clippy::too_many_arguments)]
 pub fn answer_new_requests(
     orders: &Automerge,
     shop: &ShopId,
     catalog: &impl ProductLookup,
     book: &PriceBook,
+    stock: StockSource<'_>,
     is_applied: impl Fn(&RequestId) -> bool,
     mut next_number: impl FnMut() -> String,
     now_ms: i64,
@@ -30,7 +43,12 @@ pub fn answer_new_requests(
                 return None;
             }
             Some(match stored.request {
-                Ok(request) => confirm_order(&request, shop, catalog, book, next_number(), now_ms),
+                Ok(request) => {
+                    let mut answer =
+                        confirm_order(&request, shop, catalog, book, next_number(), now_ms);
+                    reserve_stock(&mut answer, stock.inventory, stock.nearest_first, now_ms);
+                    answer
+                }
                 Err(detail) => reject_unreadable(&id, detail, next_number(), now_ms),
             })
         })

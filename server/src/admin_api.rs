@@ -251,3 +251,86 @@ pub async fn change_shop_price(
     let shop = ShopId::parse(&shop).map_err(|e| not_found("unknown_price_list", e))?;
     change_price(state, principal, PriceList::Shop(shop), sku, body).await
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StockChange {
+    pub on_hand: u32,
+    #[serde(default)]
+    pub safety: Option<u32>,
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct StockRow {
+    pub warehouse: String,
+    pub on_hand: u32,
+    pub reserved: u32,
+    pub safety: u32,
+    pub available_to_promise: u32,
+}
+
+fn stock_rows(conn: &rusqlite::Connection, sku: &Sku) -> anyhow::Result<Vec<StockRow>> {
+    let inventory = crate::order_intake::load_inventory(conn, [sku])?;
+    Ok(inventory
+        .levels
+        .iter()
+        .map(|((warehouse, _), level)| StockRow {
+            warehouse: warehouse.to_string(),
+            on_hand: level.on_hand,
+            reserved: level.reserved,
+            safety: level.safety,
+            available_to_promise: level.available_to_promise(),
+        })
+        .collect())
+}
+
+/// `GET /api/admin/stock/{sku}`: the SKU's stock in every warehouse.
+pub async fn stock(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(sku): Path<String>,
+) -> Result<Json<Vec<StockRow>>, AppError> {
+    require_admin(&principal)?;
+    let sku = Sku::parse(&sku).map_err(|e| not_found("unknown_product", e))?;
+    Ok(Json(
+        state.db.run(move |db| stock_rows(&db.conn, &sku)).await??,
+    ))
+}
+
+/// `PUT /api/admin/stock/{warehouse}/{sku}` with `{"on_hand": 120, "safety": 6}`: a stock
+/// count. Reservations are kept; available-to-promise follows.
+pub async fn change_stock(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((warehouse, sku)): Path<(String, String)>,
+    body: Result<Json<StockChange>, JsonRejection>,
+) -> Result<Json<Vec<StockRow>>, AppError> {
+    require_admin(&principal)?;
+    let Json(change) =
+        body.map_err(|r| AppError::bad_request("malformed_change", r.body_text()))?;
+    let warehouse = app::domain::sku::WarehouseId::parse(&warehouse)
+        .map_err(|e| AppError::bad_request("invalid_warehouse", e.to_string()))?;
+    let sku = Sku::parse(&sku).map_err(|e| not_found("unknown_product", e))?;
+    let rows = state
+        .db
+        .run(move |db| -> Result<Vec<StockRow>, AppError> {
+            let known: Option<i64> = db
+                .conn
+                .query_row("SELECT 1 FROM products WHERE sku = ?1", [sku.as_str()], |row| {
+                    row.get(0)
+                })
+                .optional()?;
+            if known.is_none() {
+                return Err(not_found("unknown_product", &sku));
+            }
+            db.conn.execute(
+                "INSERT INTO stock (warehouse, sku, on_hand, reserved, safety) VALUES (?1, ?2, ?3, 0, COALESCE(?4, 0))
+                 ON CONFLICT(warehouse, sku) DO UPDATE SET on_hand = excluded.on_hand,
+                     safety = COALESCE(?4, stock.safety)",
+                params![warehouse.as_str(), sku.as_str(), change.on_hand, change.safety],
+            )?;
+            Ok(stock_rows(&db.conn, &sku)?)
+        })
+        .await??;
+    Ok(Json(rows))
+}

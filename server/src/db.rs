@@ -100,6 +100,22 @@ CREATE TABLE IF NOT EXISTS orders (
     confirmation TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS orders_by_shop ON orders (shop, seq);
+-- Stock per warehouse and SKU. A SKU with no row anywhere is not stock-tracked.
+CREATE TABLE IF NOT EXISTS stock (
+    warehouse TEXT NOT NULL,
+    sku TEXT NOT NULL REFERENCES products(sku),
+    on_hand INTEGER NOT NULL CHECK (on_hand >= 0),
+    reserved INTEGER NOT NULL CHECK (reserved >= 0),
+    safety INTEGER NOT NULL DEFAULT 0 CHECK (safety >= 0),
+    PRIMARY KEY (warehouse, sku)
+);
+-- The warehouses a shop is supplied from, nearest first.
+CREATE TABLE IF NOT EXISTS shop_warehouses (
+    shop TEXT NOT NULL REFERENCES shops(id),
+    warehouse TEXT NOT NULL,
+    rank INTEGER NOT NULL,
+    PRIMARY KEY (shop, warehouse)
+);
 -- Rejected orders an admin has handled (the rest are the admin inbox).
 CREATE TABLE IF NOT EXISTS inbox_resolutions (
     request_id TEXT PRIMARY KEY REFERENCES orders(request_id),

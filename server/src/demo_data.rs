@@ -308,16 +308,49 @@ pub fn seed_if_empty(
         docs.create(&tx, &DocId::TierPrices(tier_id), &doc)?;
     }
 
+    // Two warehouses; every product is stocked, some only in one of them.
+    for (n, product) in products.iter().enumerate() {
+        let east = 120 + (n * 37) % 400;
+        let north = if n % 3 == 0 { 0 } else { 60 + (n * 53) % 300 };
+        for (warehouse, on_hand) in [("wh-east", east), ("wh-north", north)] {
+            tx.execute(
+                "INSERT INTO stock (warehouse, sku, on_hand, reserved, safety) VALUES (?1, ?2, ?3, 0, 6)",
+                params![warehouse, product.sku.as_str(), on_hand],
+            )?;
+        }
+    }
+
     let shops = [
-        ("shop-lotus", "莲花便利店 Lotus Mart", "gold"),
-        ("shop-bamboo", "竹林超市 Bamboo Grocery", "silver"),
-        ("shop-peach", "桃源小卖部 Peach Corner", "bronze"),
+        (
+            "shop-lotus",
+            "莲花便利店 Lotus Mart",
+            "gold",
+            ["wh-east", "wh-north"],
+        ),
+        (
+            "shop-bamboo",
+            "竹林超市 Bamboo Grocery",
+            "silver",
+            ["wh-north", "wh-east"],
+        ),
+        (
+            "shop-peach",
+            "桃源小卖部 Peach Corner",
+            "bronze",
+            ["wh-east", "wh-north"],
+        ),
     ];
-    for (shop, name, tier) in shops {
+    for (shop, name, tier, warehouses) in shops {
         tx.execute(
             "INSERT INTO shops (id, name, tier) VALUES (?1, ?2, ?3)",
             params![shop, name, tier],
         )?;
+        for (rank, warehouse) in warehouses.iter().enumerate() {
+            tx.execute(
+                "INSERT INTO shop_warehouses (shop, warehouse, rank) VALUES (?1, ?2, ?3)",
+                params![shop, warehouse, i64::try_from(rank)?],
+            )?;
+        }
         let shop_id = ShopId::parse(shop)?;
         let mut prices_doc = create_document(&DocId::ShopPrices(shop_id.clone()), actor.clone())?;
         if shop == "shop-lotus" {

@@ -128,6 +128,11 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/inbox", get(inbox::list))
         .route("/admin/inbox/{request_id}/resolve", post(inbox::resolve))
         .route("/admin/products/{sku}", put(admin_api::change_product))
+        .route("/admin/stock/{sku}", get(admin_api::stock))
+        .route(
+            "/admin/stock/{warehouse}/{sku}",
+            put(admin_api::change_stock),
+        )
         .route(
             "/admin/tiers/{tier}/prices/{sku}",
             put(admin_api::change_tier_price),

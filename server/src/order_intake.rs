@@ -6,11 +6,13 @@
 use std::collections::BTreeMap;
 
 use anyhow::Context;
+use app::domain::inventory::{Inventory, StockLevel};
 use app::domain::money::{Currency, Money};
 use app::domain::price_book::PriceBook;
 use app::domain::product::Product;
+use app::domain::sku::WarehouseId;
 use app::domain::sku::{ShopId, Sku, TierId};
-use app::intake::answer_new_requests;
+use app::intake::{StockSource, answer_new_requests};
 use app::schema::order_requests_doc::read_requests;
 use app::schema::order_status_doc::put_confirmations;
 use automerge::Automerge;
@@ -77,6 +79,71 @@ pub fn load_price_book(conn: &Connection, shop: &ShopId) -> anyhow::Result<Price
     })
 }
 
+/// The stock levels of the SKUs `lines` name (others are not needed to allocate them).
+pub fn load_inventory<'a>(
+    conn: &Connection,
+    skus: impl IntoIterator<Item = &'a Sku>,
+) -> anyhow::Result<Inventory> {
+    let mut inventory = Inventory::default();
+    let mut statement = conn
+        .prepare_cached("SELECT warehouse, on_hand, reserved, safety FROM stock WHERE sku = ?1")?;
+    for sku in skus {
+        let rows = statement.query_map([sku.as_str()], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, u32>(1)?,
+                row.get::<_, u32>(2)?,
+                row.get::<_, u32>(3)?,
+            ))
+        })?;
+        for row in rows {
+            let (warehouse, on_hand, reserved, safety) = row?;
+            inventory.levels.insert(
+                (WarehouseId::parse(&warehouse)?, sku.clone()),
+                StockLevel {
+                    on_hand,
+                    reserved,
+                    safety,
+                },
+            );
+        }
+    }
+    Ok(inventory)
+}
+
+/// Writes back the levels that changed.
+pub fn save_inventory(
+    conn: &Connection,
+    before: &Inventory,
+    after: &Inventory,
+) -> anyhow::Result<()> {
+    for ((warehouse, sku), level) in &after.levels {
+        if before.levels.get(&(warehouse.clone(), sku.clone())) != Some(level) {
+            conn.execute(
+                "UPDATE stock SET on_hand = ?3, reserved = ?4 WHERE warehouse = ?1 AND sku = ?2",
+                params![
+                    warehouse.as_str(),
+                    sku.as_str(),
+                    level.on_hand,
+                    level.reserved
+                ],
+            )?;
+        }
+    }
+    Ok(())
+}
+
+pub fn nearest_warehouses(conn: &Connection, shop: &ShopId) -> anyhow::Result<Vec<WarehouseId>> {
+    let mut statement =
+        conn.prepare_cached("SELECT warehouse FROM shop_warehouses WHERE shop = ?1 ORDER BY rank")?;
+    let rows = statement.query_map([shop.as_str()], |row| row.get::<_, String>(0))?;
+    let mut warehouses = Vec::new();
+    for row in rows {
+        warehouses.push(WarehouseId::parse(&row?)?);
+    }
+    Ok(warehouses)
+}
+
 /// Answers the new requests of `shop`; returns how many were applied.
 pub fn take_in_orders(
     conn: &Connection,
@@ -106,6 +173,15 @@ pub fn take_in_orders(
     }
     let catalog = load_catalog(conn)?;
     let book = load_price_book(conn, shop)?;
+    let requested: std::collections::BTreeSet<Sku> = read_requests(orders_doc)
+        .into_iter()
+        .filter_map(|stored| stored.request.ok())
+        .filter(|request| !already(&request.id))
+        .flat_map(|request| request.lines.into_iter().map(|line| line.sku))
+        .collect();
+    let before = load_inventory(conn, &requested)?;
+    let mut inventory = before.clone();
+    let nearest_first = nearest_warehouses(conn, shop)?;
     let mut seq: i64 = conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM orders", [], |row| {
         row.get(0)
     })?;
@@ -115,6 +191,10 @@ pub fn take_in_orders(
         shop,
         &catalog,
         &book,
+        StockSource {
+            inventory: &mut inventory,
+            nearest_first: &nearest_first,
+        },
         already,
         || {
             seq += 1;
@@ -160,6 +240,7 @@ pub fn take_in_orders(
             )?;
         }
     }
+    save_inventory(conn, &before, &inventory)?;
     put_confirmations(status_doc, &answers)?;
     Ok(answers.len())
 }

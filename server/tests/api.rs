@@ -852,3 +852,99 @@ async fn a_rejected_order_goes_to_the_admin_inbox_and_never_blocks_the_others() 
     assert_eq!(all[0]["resolved"]["by"], "admin");
     assert_eq!(all[0]["resolved"]["note"], "called the shop; SKU replaced");
 }
+
+#[tokio::test]
+async fn confirmed_orders_reserve_stock_nearest_warehouse_first_and_the_rest_is_backordered() {
+    let server = spawn_server().await;
+    let admin: Value = sign_in(&server, "admin", "admin123")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let admin_token = admin["token"].as_str().unwrap().to_owned();
+    let http = reqwest::Client::new();
+    for (warehouse, on_hand) in [("wh-east", 30), ("wh-north", 0)] {
+        let response = http
+            .put(format!(
+                "{}/api/admin/stock/{warehouse}/BEV-0001",
+                server.base
+            ))
+            .bearer_auth(&admin_token)
+            .json(&serde_json::json!({ "on_hand": on_hand, "safety": 0 }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+    }
+    let response = http
+        .put(format!("{}/api/admin/stock/wh-east/BEV-0001", server.base))
+        .bearer_auth(&admin_token)
+        .json(&serde_json::json!({ "on_hand": -1 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400, "a negative count is refused");
+
+    let order = async |user: &str, password: &str, quantity: u32, byte: u8| {
+        let mut device = Device::new(&server, user, password).await;
+        assert!(device.sync_now().await.is_empty());
+        let id = device.place_order(&[("BEV-0001", quantity)], byte);
+        assert!(device.sync_now().await.is_empty());
+        read_confirmations(
+            device
+                .sync
+                .doc(&DocId::OrderStatus(device.shop.clone()))
+                .unwrap(),
+        )
+        .remove(&id)
+        .unwrap()
+    };
+    // Lotus is supplied from the east first: all 24 reserved there.
+    let lotus = order("lotus", "lotus123", 24, 1).await;
+    assert_eq!(format!("{:?}", lotus.state), "Confirmed");
+    assert_eq!(lotus.allocations.len(), 1);
+    assert_eq!(
+        (
+            lotus.allocations[0].warehouse.as_str(),
+            lotus.allocations[0].quantity
+        ),
+        ("wh-east", 24)
+    );
+    assert!(lotus.backordered.is_empty());
+    // Bamboo (north first, which is empty) gets the 6 left in the east; 18 wait.
+    let bamboo = order("bamboo", "bamboo123", 24, 2).await;
+    assert_eq!(format!("{:?}", bamboo.state), "Confirmed");
+    assert_eq!(
+        bamboo.allocations.iter().map(|a| a.quantity).sum::<u32>(),
+        6
+    );
+    assert_eq!(bamboo.backordered[&Sku::parse("BEV-0001").unwrap()], 18);
+    assert!(
+        bamboo
+            .history
+            .last()
+            .unwrap()
+            .reason
+            .contains("backordered")
+    );
+    // Nothing left for Peach: the whole order is backordered, never below zero.
+    let peach = order("peach", "peach123", 12, 3).await;
+    assert_eq!(format!("{:?}", peach.state), "Backordered");
+    assert!(peach.allocations.is_empty());
+
+    let levels: Vec<Value> = http
+        .get(format!("{}/api/admin/stock/BEV-0001", server.base))
+        .bearer_auth(&admin_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let east = levels.iter().find(|l| l["warehouse"] == "wh-east").unwrap();
+    assert_eq!(
+        (east["on_hand"].as_u64(), east["reserved"].as_u64()),
+        (Some(30), Some(30))
+    );
+    assert_eq!(east["available_to_promise"], 0);
+}

@@ -1,10 +1,12 @@
 //! An order as a shop requests it (possibly offline, with a device-minted id) and as the
 //! server confirms it: the records both sides exchange, and the confirmation rule.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use super::inventory::{Allocation, Inventory};
 use super::money::{Currency, Money};
 use super::order_state::{OrderEvent, OrderState};
 use super::price_book::PriceBook;
@@ -12,7 +14,7 @@ use super::pricing::{
     LineChange, PriceOrderResult, PricedOrder, ProductLookup, RequestedLine, changes_between,
     price_order,
 };
-use super::sku::ShopId;
+use super::sku::{ShopId, Sku, WarehouseId};
 
 /// A device-minted order id: 32 lowercase hex digits (128 random bits).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -100,6 +102,12 @@ pub struct OrderConfirmation {
     pub changes: Vec<LineChange>,
     pub placed_at_ms: i64,
     pub history: Vec<StatusEvent>,
+    /// Stock reserved for the order, per warehouse.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allocations: Vec<Allocation>,
+    /// SKU → quantity confirmed but not in stock now: delivered when it arrives.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub backordered: BTreeMap<Sku, u32>,
 }
 
 /// Why the server rejects a whole order.
@@ -157,6 +165,8 @@ pub fn confirm_order(
         changes: vec![],
         placed_at_ms: request.placed_at_ms,
         history: vec![event(OrderState::Rejected, rejection.to_string())],
+        allocations: vec![],
+        backordered: BTreeMap::new(),
     };
     if &request.shop != shop {
         return reject(OrderRejection::WrongShop);
@@ -189,7 +199,61 @@ pub fn confirm_order(
         changes,
         placed_at_ms: request.placed_at_ms,
         history: vec![event(state, String::new())],
+        allocations: vec![],
+        backordered: BTreeMap::new(),
     }
+}
+
+/// Reserves stock for a confirmed order, from the shop's warehouses nearest first, each
+/// line split across warehouses as needed. What is not in stock is backordered: the order
+/// stays confirmed with the shortfall listed, or becomes backordered when nothing could be
+/// reserved. SKUs whose stock is not tracked (no warehouse holds a level for them) are
+/// confirmed without a reservation. Stock never goes below zero.
+pub fn reserve_stock(
+    confirmation: &mut OrderConfirmation,
+    inventory: &mut Inventory,
+    nearest_first: &[WarehouseId],
+    now_ms: i64,
+) {
+    if confirmation.state != OrderState::Confirmed {
+        return;
+    }
+    let tracked: Vec<RequestedLine> = confirmation
+        .priced
+        .lines
+        .iter()
+        .filter(|line| inventory.levels.keys().any(|(_, sku)| *sku == line.sku))
+        .map(|line| RequestedLine {
+            sku: line.sku.clone(),
+            quantity: line.quantity,
+        })
+        .collect();
+    if tracked.is_empty() {
+        return;
+    }
+    let result = inventory.allocate(&tracked, nearest_first);
+    if result.backordered.is_empty() {
+        confirmation.allocations = result.allocations;
+        return;
+    }
+    let shortfall = result
+        .backordered
+        .iter()
+        .map(|(sku, quantity)| format!("{sku} × {quantity}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let nothing_reserved = result.allocations.is_empty();
+    confirmation.allocations = result.allocations;
+    confirmation.backordered = result.backordered;
+    if nothing_reserved && let Ok(state) = confirmation.state.apply(OrderEvent::Backorder) {
+        confirmation.state = state;
+    }
+    confirmation.history.push(StatusEvent {
+        state: confirmation.state,
+        at_ms: now_ms,
+        actor: "server".into(),
+        reason: format!("not in stock now, backordered: {shortfall}"),
+    });
 }
 
 /// The confirmation recorded for a request that could not even be read.
@@ -217,6 +281,8 @@ pub fn reject_unreadable(
             actor: "server".into(),
             reason: rejection.to_string(),
         }],
+        allocations: vec![],
+        backordered: BTreeMap::new(),
     }
 }
 

@@ -25,6 +25,7 @@ pub fn OrderDetailPage() -> impl IntoView {
                 let state = confirmation.as_ref().map(|c| c.state);
                 let order = confirmation.as_ref().map(|c| c.priced.clone()).unwrap_or(request.expected.clone());
                 let changes = confirmation.as_ref().map(|c| c.changes.clone()).unwrap_or_default();
+                let backordered = confirmation.as_ref().map(|c| c.backordered.clone()).unwrap_or_default();
                 let lang = store.lang.get();
                 let reason = |reason: &LineRefusal| match reason {
                     LineRefusal::UnknownSku => store.t(Phrase::UnknownProduct),
@@ -48,6 +49,16 @@ pub fn OrderDetailPage() -> impl IntoView {
                         }).collect_view()}
                     </ul>
                     <p class="total">{store.t(Phrase::Total)} " " <strong data-testid="order-total">{order.total.to_string()}</strong></p>
+                    {(!backordered.is_empty()).then(|| view! {
+                        <div class="changes" data-testid="backordered">
+                            <h3>{store.t(Phrase::AwaitingStock)}</h3>
+                            <ul>
+                                {backordered.iter().map(|(sku, quantity)| view! {
+                                    <li>{format!("{sku} × {quantity}")}</li>
+                                }).collect_view()}
+                            </ul>
+                        </div>
+                    })}
                     {(!changes.is_empty()).then(|| view! {
                         <div class="changes" data-testid="changes">
                             <h3>{store.t(Phrase::ServerChanged)}</h3>

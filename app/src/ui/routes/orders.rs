@@ -12,6 +12,7 @@ pub(crate) fn state_label(store: &Store, state: Option<OrderState>) -> &'static 
         None => store.t(Phrase::WaitingToSync),
         Some(OrderState::Confirmed) => store.t(Phrase::Confirmed),
         Some(OrderState::Rejected) => store.t(Phrase::Rejected),
+        Some(OrderState::Backordered) => store.t(Phrase::Backordered),
         Some(_) => store.t(Phrase::Confirmed),
     }
 }
