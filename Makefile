@@ -4,7 +4,7 @@
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 .ONESHELL:
-.PHONY: run test bench site tools browser-tools e2e sim crash hostile
+.PHONY: run test bench site tools browser-tools e2e sim crash hostile fuzz
 
 SITE := target/site
 WASM_BINDGEN_VERSION := 0.2.130
@@ -67,6 +67,20 @@ crash:
 
 hostile:
 	HOSTILE_CASES=$${HOSTILE_CASES:-10000} cargo test --release -p server --test hostile_changes -- --nocapture
+
+# Each fuzz target for FUZZ_SECONDS (default 60) on nightly with libFuzzer; an input that
+# takes over 1 s counts as a failure. Crashes land in server/fuzz/artifacts/<target>/:
+# copy them to server/fuzz/regressions/<target>/ so `make test` replays them.
+FUZZ_TARGETS := sync_request doc_load order_request_json login_json
+fuzz:
+	rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+	command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz
+	cd server
+	for target in $(FUZZ_TARGETS); do
+	  mkdir -p fuzz/corpus/$$target
+	  cargo +nightly fuzz run $$target fuzz/corpus/$$target fuzz/regressions/$$target -- \
+	    -max_total_time=$${FUZZ_SECONDS:-60} -timeout=1 -rss_limit_mb=4096 -print_final_stats=1
+	done
 
 # The figures reported in issue notes: wasm size, sync bytes and round trips, intake rate,
 # a 10k-SKU catalog natively and in Chromium (offline open).

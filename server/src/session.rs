@@ -90,6 +90,15 @@ fn session_info(conn: &Connection, principal: &Principal) -> anyhow::Result<Sess
     })
 }
 
+/// What is checked before any password is hashed: sizes within bounds (a wrong answer
+/// looks the same as a wrong password).
+pub fn check_login(login: &LoginRequest) -> Result<(), AppError> {
+    if login.username.is_empty() || login.username.len() > 64 || login.password.len() > 256 {
+        return Err(AppError::unauthorized("wrong username or password"));
+    }
+    Ok(())
+}
+
 pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -109,9 +118,7 @@ pub async fn login(
         );
         return Ok(([(header::RETRY_AFTER, seconds.to_string())], error).into_response());
     }
-    if login.username.is_empty() || login.username.len() > 64 || login.password.len() > 256 {
-        return Err(AppError::unauthorized("wrong username or password"));
-    }
+    check_login(&login)?;
     let device_name: String = login.device_name.chars().take(80).collect();
     let access_ttl_ms = state.access_ttl_ms;
     let info = state
