@@ -45,7 +45,7 @@ fn parse_price(text: &str) -> Result<Money, AppError> {
 }
 
 /// Applies `edit` to the stored document `id`, written by the server's actor.
-fn edit_doc(
+pub(crate) fn edit_doc(
     docs: &mut DocCache,
     tx: &Transaction<'_>,
     id: &DocId,
@@ -290,7 +290,7 @@ pub async fn stock(
     principal: Principal,
     Path(sku): Path<String>,
 ) -> Result<Json<Vec<StockRow>>, AppError> {
-    require_admin(&principal)?;
+    principal.require(crate::auth::Permission::StockWrite)?;
     let sku = Sku::parse(&sku).map_err(|e| not_found("unknown_product", e))?;
     Ok(Json(
         state.db.run(move |db| stock_rows(&db.conn, &sku)).await??,
@@ -305,7 +305,7 @@ pub async fn change_stock(
     Path((warehouse, sku)): Path<(String, String)>,
     body: Result<Json<StockChange>, JsonRejection>,
 ) -> Result<Json<Vec<StockRow>>, AppError> {
-    require_admin(&principal)?;
+    principal.require(crate::auth::Permission::StockWrite)?;
     let Json(change) =
         body.map_err(|r| AppError::bad_request("malformed_change", r.body_text()))?;
     let warehouse = app::domain::sku::WarehouseId::parse(&warehouse)

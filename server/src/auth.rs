@@ -27,6 +27,8 @@ pub enum Role {
     Shop,
     Manager,
     Admin,
+    /// Warehouse or finance staff: what they may do is the permissions an admin gave them.
+    Staff,
 }
 
 impl Role {
@@ -35,8 +37,55 @@ impl Role {
             "shop" => Some(Role::Shop),
             "manager" => Some(Role::Manager),
             "admin" => Some(Role::Admin),
+            "staff" => Some(Role::Staff),
             _ => None,
         }
+    }
+}
+
+/// What an admin can allow a staff member. Admins hold every permission.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+pub enum Permission {
+    /// See every shop's orders.
+    #[serde(rename = "orders.read")]
+    OrdersRead,
+    /// Move orders through the warehouse: allocate, pick, pack, ship, deliver, complete.
+    #[serde(rename = "orders.fulfil")]
+    OrdersFulfil,
+    /// Put orders on hold and release them (credit), cancel them.
+    #[serde(rename = "orders.hold")]
+    OrdersHold,
+    /// Count stock and read it.
+    #[serde(rename = "stock.write")]
+    StockWrite,
+    /// See the inbox of rejected orders and mark them handled.
+    #[serde(rename = "inbox.resolve")]
+    InboxResolve,
+}
+
+impl Permission {
+    pub const ALL: [Permission; 5] = [
+        Permission::OrdersRead,
+        Permission::OrdersFulfil,
+        Permission::OrdersHold,
+        Permission::StockWrite,
+        Permission::InboxResolve,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Permission::OrdersRead => "orders.read",
+            Permission::OrdersFulfil => "orders.fulfil",
+            Permission::OrdersHold => "orders.hold",
+            Permission::StockWrite => "stock.write",
+            Permission::InboxResolve => "inbox.resolve",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Permission> {
+        Permission::ALL.into_iter().find(|p| p.as_str() == text)
     }
 }
 
@@ -49,12 +98,43 @@ pub struct Principal {
     pub role: Role,
     /// The shops this principal acts for: its own (shop users) or its assigned ones (managers).
     pub shops: Vec<ShopId>,
+    /// What a staff member may do (empty for everyone else; admins may do everything).
+    pub permissions: Vec<Permission>,
 }
 
 impl Principal {
     pub fn acts_for(&self, shop: &ShopId) -> bool {
         self.shops.contains(shop)
     }
+
+    pub fn may(&self, permission: Permission) -> bool {
+        self.role == Role::Admin || self.permissions.contains(&permission)
+    }
+
+    /// 403 unless the principal holds `permission`.
+    pub fn require(&self, permission: Permission) -> Result<(), AppError> {
+        if self.may(permission) {
+            return Ok(());
+        }
+        Err(AppError::client(
+            axum::http::StatusCode::FORBIDDEN,
+            "forbidden",
+            format!("this needs the {} permission", permission.as_str()),
+        ))
+    }
+}
+
+/// A user's permissions as stored.
+pub fn permissions_of(conn: &Connection, user_id: i64) -> anyhow::Result<Vec<Permission>> {
+    let mut statement =
+        conn.prepare_cached("SELECT permission FROM user_permissions WHERE user_id = ?1")?;
+    let rows = statement.query_map([user_id], |row| row.get::<_, String>(0))?;
+    let mut permissions = Vec::new();
+    for row in rows {
+        permissions.extend(Permission::parse(&row?));
+    }
+    permissions.sort();
+    Ok(permissions)
 }
 
 fn argon2() -> Argon2<'static> {
@@ -352,7 +432,11 @@ pub fn principal_for_token(
             rows.filter_map(|s| s.ok().and_then(|s| ShopId::parse(&s).ok()))
                 .collect()
         }
-        Role::Admin => Vec::new(),
+        Role::Admin | Role::Staff => Vec::new(),
+    };
+    let permissions = match role {
+        Role::Staff => permissions_of(conn, user_id)?,
+        _ => Vec::new(),
     };
     Ok(Ok(Principal {
         device_id,
@@ -360,6 +444,7 @@ pub fn principal_for_token(
         username,
         role,
         shops,
+        permissions,
     }))
 }
 

@@ -45,8 +45,14 @@ CREATE TABLE IF NOT EXISTS users (
     username TEXT NOT NULL UNIQUE,
     display_name TEXT NOT NULL,
     password_hash TEXT NOT NULL,
-    role TEXT NOT NULL CHECK (role IN ('shop', 'manager', 'admin')),
+    role TEXT NOT NULL CHECK (role IN ('shop', 'manager', 'admin', 'staff')),
     shop TEXT REFERENCES shops(id)
+);
+-- What an admin allowed a staff member (see auth::Permission).
+CREATE TABLE IF NOT EXISTS user_permissions (
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    permission TEXT NOT NULL,
+    PRIMARY KEY (user_id, permission)
 );
 CREATE TABLE IF NOT EXISTS manager_shops (
     manager INTEGER NOT NULL REFERENCES users(id),
@@ -160,6 +166,33 @@ fn migrate(conn: &Connection) -> anyhow::Result<()> {
         .context("migrating devices to token pairs")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         tracing::info!("migrated devices to access and refresh tokens; old devices sign in again");
+    }
+    let users_sql: Option<String> = conn
+        .query_row(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'users'",
+            [],
+            |row| row.get(0),
+        )
+        .ok();
+    if users_sql.is_some_and(|sql| !sql.contains("'staff'")) {
+        conn.pragma_update(None, "foreign_keys", "OFF")?;
+        conn.execute_batch(
+            "BEGIN IMMEDIATE;
+             CREATE TABLE users_v2 (
+                 id INTEGER PRIMARY KEY,
+                 username TEXT NOT NULL UNIQUE,
+                 display_name TEXT NOT NULL,
+                 password_hash TEXT NOT NULL,
+                 role TEXT NOT NULL CHECK (role IN ('shop', 'manager', 'admin', 'staff')),
+                 shop TEXT REFERENCES shops(id)
+             );
+             INSERT INTO users_v2 SELECT id, username, display_name, password_hash, role, shop FROM users;
+             DROP TABLE users;
+             ALTER TABLE users_v2 RENAME TO users;
+             COMMIT;",
+        )
+        .context("migrating users to allow staff")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
     }
     Ok(())
 }

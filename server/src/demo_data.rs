@@ -403,6 +403,8 @@ pub fn seed_if_empty(
         ),
         ("wang", "王经理 Manager Wang", "wang123", "manager", None),
         ("admin", "管理员 Admin", "admin123", "admin", None),
+        ("cang", "仓管 Warehouse Cang", "cang123", "staff", None),
+        ("cai", "财务 Finance Cai", "cai123", "staff", None),
     ];
     for (username, display_name, password, role, shop) in users {
         tx.execute(
@@ -415,6 +417,18 @@ pub fn seed_if_empty(
          UNION ALL SELECT id, 'shop-bamboo' FROM users WHERE username = 'wang'",
         [],
     )?;
+    // Staff permissions, as an admin would give them (see auth::Permission).
+    for (username, permissions) in [
+        ("cang", &["orders.read", "orders.fulfil", "stock.write"][..]),
+        ("cai", &["orders.read", "orders.hold", "inbox.resolve"][..]),
+    ] {
+        for permission in permissions {
+            tx.execute(
+                "INSERT INTO user_permissions (user_id, permission) SELECT id, ?2 FROM users WHERE username = ?1",
+                params![username, permission],
+            )?;
+        }
+    }
     tx.commit()?;
     Ok(true)
 }

@@ -14,7 +14,7 @@ use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use crate::app_error::AppError;
-use crate::auth::{Principal, Role};
+use crate::auth::{Permission, Principal};
 use crate::db::now_ms;
 use crate::state::AppState;
 
@@ -43,23 +43,12 @@ pub struct InboxQuery {
     pub all: bool,
 }
 
-fn require_admin(principal: &Principal) -> Result<(), AppError> {
-    if principal.role == Role::Admin {
-        return Ok(());
-    }
-    Err(AppError::client(
-        StatusCode::FORBIDDEN,
-        "forbidden",
-        "only an admin sees the inbox",
-    ))
-}
-
 pub async fn list(
     State(state): State<AppState>,
     principal: Principal,
     query: Result<Query<InboxQuery>, QueryRejection>,
 ) -> Result<Json<Vec<InboxItem>>, AppError> {
-    require_admin(&principal)?;
+    principal.require(Permission::InboxResolve)?;
     let Query(InboxQuery { all }) =
         query.map_err(|rejection| AppError::bad_request("bad_query", rejection.body_text()))?;
     let items = state
@@ -112,7 +101,7 @@ pub async fn resolve(
     request_id: Result<Path<String>, PathRejection>,
     body: Result<Json<ResolveBody>, JsonRejection>,
 ) -> Result<Json<serde_json::Value>, AppError> {
-    require_admin(&principal)?;
+    principal.require(Permission::InboxResolve)?;
     let Path(request_id) = request_id
         .map_err(|rejection| AppError::bad_request("bad_request_id", rejection.body_text()))?;
     let Json(body) =

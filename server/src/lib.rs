@@ -13,6 +13,7 @@ pub mod login_limiter;
 pub mod order_intake;
 pub mod orders_api;
 pub mod session;
+pub mod staff_api;
 pub mod state;
 pub mod sync_endpoint;
 
@@ -125,6 +126,15 @@ pub fn router(state: AppState) -> Router {
         .route("/session", get(session::session))
         .route("/sync", post(sync_endpoint::sync))
         .route("/orders", get(orders_api::list_orders))
+        .route(
+            "/orders/{request_id}/events",
+            post(orders_api::record_event),
+        )
+        .route("/admin/staff", get(staff_api::list).post(staff_api::create))
+        .route(
+            "/admin/staff/{username}/permissions",
+            put(staff_api::change_permissions),
+        )
         .route("/admin/inbox", get(inbox::list))
         .route("/admin/inbox/{request_id}/resolve", post(inbox::resolve))
         .route("/admin/products/{sku}", put(admin_api::change_product))

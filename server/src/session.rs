@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::app_error::AppError;
 use crate::auth::{
-    Issue, Principal, Role, TokenPair, principal_for_token, refresh as refresh_tokens,
+    Issue, Permission, Principal, Role, TokenPair, principal_for_token, refresh as refresh_tokens,
     revoke_device, sign_in,
 };
 use crate::db::now_ms;
@@ -48,6 +48,8 @@ pub struct SessionInfo {
     pub display_name: String,
     pub role: Role,
     pub shops: Vec<ShopSummary>,
+    /// A staff member's permissions.
+    pub permissions: Vec<Permission>,
     /// The documents this device keeps and syncs.
     pub docs: Vec<DocId>,
 }
@@ -86,6 +88,7 @@ fn session_info(conn: &Connection, principal: &Principal) -> anyhow::Result<Sess
         display_name,
         role: principal.role,
         shops,
+        permissions: principal.permissions.clone(),
         docs,
     })
 }

@@ -948,3 +948,167 @@ async fn confirmed_orders_reserve_stock_nearest_warehouse_first_and_the_rest_is_
     );
     assert_eq!(east["available_to_promise"], 0);
 }
+
+#[tokio::test]
+async fn staff_do_what_an_admin_allowed_and_shops_see_their_orders_move() {
+    let server = spawn_server().await;
+    let http = reqwest::Client::new();
+    let token_for = async |user: &str, password: &str| -> String {
+        let session: Value = sign_in(&server, user, password).await.json().await.unwrap();
+        session["token"].as_str().unwrap().to_owned()
+    };
+    let admin = token_for("admin", "admin123").await;
+    let warehouse = token_for("cang", "cang123").await;
+    let finance = token_for("cai", "cai123").await;
+
+    // An admin creates a staff member who may only read orders.
+    let create = |token: String, body: Value| {
+        let request = http
+            .post(format!("{}/api/admin/staff", server.base))
+            .bearer_auth(token)
+            .json(&body);
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    let ops = serde_json::json!({ "username": "ops", "display_name": "Ops", "password": "ops-pass-1", "permissions": ["orders.read"] });
+    assert_eq!(create(admin.clone(), ops.clone()).await, 201);
+    assert_eq!(
+        create(admin.clone(), ops.clone()).await,
+        409,
+        "the username is taken"
+    );
+    assert_eq!(
+        create(warehouse.clone(), ops.clone()).await,
+        403,
+        "only an admin manages staff"
+    );
+    let bad = serde_json::json!({ "username": "x", "display_name": "X", "password": "long-enough", "permissions": ["everything"] });
+    assert_eq!(create(admin.clone(), bad).await, 400);
+    let ops_token = token_for("ops", "ops-pass-1").await;
+
+    let mut phone = Device::new(&server, "lotus", "lotus123").await;
+    assert!(phone.sync_now().await.is_empty());
+    let shipped = phone.place_order(&[("BEV-0001", 24)], 1);
+    let cancelled = phone.place_order(&[("BEV-0001", 12)], 2);
+    assert!(phone.sync_now().await.is_empty());
+    let stock = async |token: &str| -> (u16, Vec<Value>) {
+        let response = http
+            .get(format!("{}/api/admin/stock/BEV-0001", server.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or_default())
+    };
+    let east = |levels: &[Value]| {
+        let east = levels.iter().find(|l| l["warehouse"] == "wh-east").unwrap();
+        (
+            east["on_hand"].as_u64().unwrap(),
+            east["reserved"].as_u64().unwrap(),
+        )
+    };
+    let (status, levels) = stock(&warehouse).await;
+    assert_eq!(status, 200);
+    let (on_hand, reserved) = east(&levels);
+    assert_eq!(reserved, 36);
+
+    let event = |token: String, id: String, event: &'static str| {
+        let request = http
+            .post(format!("{}/api/orders/{id}/events", server.base))
+            .bearer_auth(token)
+            .json(&serde_json::json!({ "event": event, "reason": "test" }));
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    for step in ["allocate", "start_picking", "pack", "ship"] {
+        assert_eq!(
+            event(warehouse.clone(), shipped.to_string(), step).await,
+            200,
+            "{step}"
+        );
+    }
+    assert_eq!(
+        event(warehouse.clone(), cancelled.to_string(), "hold").await,
+        403,
+        "warehouse staff cannot hold"
+    );
+    assert_eq!(
+        event(finance.clone(), cancelled.to_string(), "ship").await,
+        403,
+        "finance cannot ship"
+    );
+    assert_eq!(
+        event(finance.clone(), cancelled.to_string(), "hold").await,
+        200
+    );
+    assert_eq!(
+        event(finance.clone(), cancelled.to_string(), "cancel").await,
+        200
+    );
+    assert_eq!(
+        event(warehouse.clone(), cancelled.to_string(), "allocate").await,
+        409,
+        "a cancelled order stays cancelled"
+    );
+    assert_eq!(
+        event(finance.clone(), cancelled.to_string(), "confirm").await,
+        400,
+        "the intake confirms"
+    );
+    assert_eq!(
+        event(ops_token.clone(), shipped.to_string(), "deliver").await,
+        403
+    );
+    assert_eq!(
+        event(phone.token.clone(), shipped.to_string(), "deliver").await,
+        403
+    );
+    assert_eq!(event(warehouse.clone(), "0".repeat(32), "ship").await, 404);
+
+    // Shipping took 24 out of the warehouse; cancelling gave 12 back.
+    let (_, levels) = stock(&warehouse).await;
+    assert_eq!(east(&levels), (on_hand - 24, 0));
+
+    // The shop sees both orders move, with who did it.
+    assert!(phone.sync_now().await.is_empty());
+    let status = read_confirmations(
+        phone
+            .sync
+            .doc(&DocId::OrderStatus(phone.shop.clone()))
+            .unwrap(),
+    );
+    assert_eq!(format!("{:?}", status[&shipped].state), "Shipped");
+    assert_eq!(status[&shipped].history.last().unwrap().actor, "cang");
+    assert_eq!(format!("{:?}", status[&cancelled].state), "Cancelled");
+
+    // Reading all orders is a permission; stock needs another one, given later.
+    let orders: Vec<Value> = http
+        .get(format!("{}/api/orders", server.base))
+        .bearer_auth(&ops_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(orders.len(), 2);
+    assert_eq!(stock(&ops_token).await.0, 403);
+    let response = http
+        .put(format!("{}/api/admin/staff/ops/permissions", server.base))
+        .bearer_auth(&admin)
+        .json(&serde_json::json!({ "permissions": ["stock.write"] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(stock(&ops_token).await.0, 200);
+    let orders = http
+        .get(format!("{}/api/orders", server.base))
+        .bearer_auth(&ops_token)
+        .send()
+        .await
+        .unwrap()
+        .json::<Vec<Value>>()
+        .await
+        .unwrap();
+    assert!(orders.is_empty(), "orders.read was taken away");
+}

@@ -13,7 +13,16 @@ pub(crate) fn state_label(store: &Store, state: Option<OrderState>) -> &'static 
         Some(OrderState::Confirmed) => store.t(Phrase::Confirmed),
         Some(OrderState::Rejected) => store.t(Phrase::Rejected),
         Some(OrderState::Backordered) => store.t(Phrase::Backordered),
-        Some(_) => store.t(Phrase::Confirmed),
+        Some(OrderState::OnHold) => store.t(Phrase::OnHold),
+        Some(OrderState::Allocated) => store.t(Phrase::Allocated),
+        Some(OrderState::Picking) => store.t(Phrase::Picking),
+        Some(OrderState::Packed) => store.t(Phrase::Packed),
+        Some(OrderState::PartiallyShipped) => store.t(Phrase::PartiallyShipped),
+        Some(OrderState::Shipped) => store.t(Phrase::Shipped),
+        Some(OrderState::Delivered) => store.t(Phrase::Delivered),
+        Some(OrderState::Completed) => store.t(Phrase::Completed),
+        Some(OrderState::Cancelled) => store.t(Phrase::Cancelled),
+        Some(OrderState::Submitted) => store.t(Phrase::WaitingToSync),
     }
 }
 

@@ -1,0 +1,218 @@
+//! Staff accounts (warehouse, finance) and the permissions an admin gives them:
+//! `GET /api/admin/staff`, `POST /api/admin/staff`, `PUT /api/admin/staff/{username}/permissions`.
+
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, PathRejection};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+use crate::app_error::AppError;
+use crate::auth::{Permission, Principal, Role, hash_password, permissions_of};
+use crate::state::AppState;
+
+fn require_admin(principal: &Principal) -> Result<(), AppError> {
+    if principal.role == Role::Admin {
+        return Ok(());
+    }
+    Err(AppError::client(
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        "only an admin manages staff",
+    ))
+}
+
+#[derive(Debug, Serialize)]
+pub struct StaffMember {
+    pub username: String,
+    pub display_name: String,
+    pub permissions: Vec<Permission>,
+}
+
+fn parse_permissions(names: &[String]) -> Result<Vec<Permission>, AppError> {
+    let mut permissions = names
+        .iter()
+        .map(|name| {
+            Permission::parse(name).ok_or_else(|| {
+                AppError::bad_request(
+                    "unknown_permission",
+                    format!(
+                        "{name:?} is not one of {}",
+                        Permission::ALL.map(Permission::as_str).join(", ")
+                    ),
+                )
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    permissions.sort();
+    permissions.dedup();
+    Ok(permissions)
+}
+
+fn set_permissions(
+    conn: &Connection,
+    user_id: i64,
+    permissions: &[Permission],
+) -> anyhow::Result<()> {
+    conn.execute("DELETE FROM user_permissions WHERE user_id = ?1", [user_id])?;
+    for permission in permissions {
+        conn.execute(
+            "INSERT INTO user_permissions (user_id, permission) VALUES (?1, ?2)",
+            params![user_id, permission.as_str()],
+        )?;
+    }
+    Ok(())
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    principal: Principal,
+) -> Result<Json<Vec<StaffMember>>, AppError> {
+    require_admin(&principal)?;
+    let staff = state
+        .db
+        .run(|db| -> anyhow::Result<Vec<StaffMember>> {
+            let mut statement = db.conn.prepare_cached(
+                "SELECT id, username, display_name FROM users WHERE role = 'staff' ORDER BY username",
+            )?;
+            let rows = statement
+                .query_map([], |row| {
+                    Ok((row.get::<_, i64>(0)?, row.get(1)?, row.get(2)?))
+                })?
+                .collect::<Result<Vec<(i64, String, String)>, _>>()?;
+            rows.into_iter()
+                .map(|(id, username, display_name)| {
+                    Ok(StaffMember {
+                        username,
+                        display_name,
+                        permissions: permissions_of(&db.conn, id)?,
+                    })
+                })
+                .collect()
+        })
+        .await??;
+    Ok(Json(staff))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewStaff {
+    pub username: String,
+    pub display_name: String,
+    pub password: String,
+    #[serde(default)]
+    pub permissions: Vec<String>,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    principal: Principal,
+    body: Result<Json<NewStaff>, JsonRejection>,
+) -> Result<(StatusCode, Json<StaffMember>), AppError> {
+    require_admin(&principal)?;
+    let Json(new) = body.map_err(|r| AppError::bad_request("malformed_staff", r.body_text()))?;
+    let valid_name = !new.username.is_empty()
+        && new.username.len() <= 64
+        && new
+            .username
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.');
+    if !valid_name {
+        return Err(AppError::bad_request(
+            "invalid_username",
+            "a username is 1–64 letters, digits, '.', '_' or '-'",
+        ));
+    }
+    if new.password.chars().count() < 8 || new.password.len() > 256 {
+        return Err(AppError::bad_request(
+            "weak_password",
+            "a password has 8 to 256 characters",
+        ));
+    }
+    let permissions = parse_permissions(&new.permissions)?;
+    let hash = tokio::task::spawn_blocking(move || hash_password(&new.password))
+        .await
+        .map_err(anyhow::Error::from)??;
+    let display_name: String = new.display_name.chars().take(80).collect();
+    let username = new.username.clone();
+    let member = StaffMember {
+        username: username.clone(),
+        display_name: display_name.clone(),
+        permissions: permissions.clone(),
+    };
+    state
+        .db
+        .run(move |db| -> Result<(), AppError> {
+            let tx = db.conn.transaction()?;
+            let taken: Option<i64> = tx
+                .query_row("SELECT id FROM users WHERE username = ?1", [&username], |row| {
+                    row.get(0)
+                })
+                .optional()?;
+            if taken.is_some() {
+                return Err(AppError::client(
+                    StatusCode::CONFLICT,
+                    "username_taken",
+                    format!("{username} already exists"),
+                ));
+            }
+            tx.execute(
+                "INSERT INTO users (username, display_name, password_hash, role, shop) VALUES (?1, ?2, ?3, 'staff', NULL)",
+                params![username, display_name, hash],
+            )?;
+            set_permissions(&tx, tx.last_insert_rowid(), &permissions)?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await??;
+    Ok((StatusCode::CREATED, Json(member)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PermissionChange {
+    pub permissions: Vec<String>,
+}
+
+/// Replaces a staff member's permissions; their devices see the change on their next request.
+pub async fn change_permissions(
+    State(state): State<AppState>,
+    principal: Principal,
+    username: Result<Path<String>, PathRejection>,
+    body: Result<Json<PermissionChange>, JsonRejection>,
+) -> Result<Json<StaffMember>, AppError> {
+    require_admin(&principal)?;
+    let Path(username) =
+        username.map_err(|r| AppError::bad_request("bad_username", r.body_text()))?;
+    let Json(change) =
+        body.map_err(|r| AppError::bad_request("malformed_change", r.body_text()))?;
+    let permissions = parse_permissions(&change.permissions)?;
+    state
+        .db
+        .run(move |db| -> Result<Json<StaffMember>, AppError> {
+            let tx = db.conn.transaction()?;
+            let user: Option<(i64, String)> = tx
+                .query_row(
+                    "SELECT id, display_name FROM users WHERE username = ?1 AND role = 'staff'",
+                    [&username],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )
+                .optional()?;
+            let Some((user_id, display_name)) = user else {
+                return Err(AppError::client(
+                    StatusCode::NOT_FOUND,
+                    "unknown_staff",
+                    format!("no staff member {username}"),
+                ));
+            };
+            set_permissions(&tx, user_id, &permissions)?;
+            tx.commit()?;
+            Ok(Json(StaffMember {
+                username,
+                display_name,
+                permissions,
+            }))
+        })
+        .await?
+}
