@@ -251,3 +251,79 @@ pub fn now_ms() -> i64 {
         .unwrap_or_default();
     i64::try_from(now.as_millis()).unwrap_or(i64::MAX)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database written by the first version: one token per device, three roles.
+    const FIRST_VERSION: &str = "
+        CREATE TABLE shops (id TEXT PRIMARY KEY, name TEXT NOT NULL, tier TEXT NOT NULL, active INTEGER NOT NULL DEFAULT 1);
+        CREATE TABLE users (id INTEGER PRIMARY KEY, username TEXT NOT NULL UNIQUE, display_name TEXT NOT NULL,
+            password_hash TEXT NOT NULL, role TEXT NOT NULL CHECK (role IN ('shop', 'manager', 'admin')),
+            shop TEXT REFERENCES shops(id));
+        CREATE TABLE devices (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id),
+            token_hash BLOB NOT NULL UNIQUE, name TEXT NOT NULL, created_ms INTEGER NOT NULL,
+            last_seen_ms INTEGER NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);
+        CREATE TABLE sync_states (device INTEGER NOT NULL REFERENCES devices(id), doc TEXT NOT NULL,
+            state BLOB NOT NULL, PRIMARY KEY (device, doc));
+        INSERT INTO shops VALUES ('shop-a', 'A', 'gold', 1);
+        INSERT INTO users VALUES (1, 'a', 'A', 'x', 'shop', 'shop-a');
+        INSERT INTO devices VALUES (7, 1, x'00', 'phone', 1, 2, 0);
+        INSERT INTO sync_states VALUES (7, 'catalog', x'01');
+    ";
+
+    #[test]
+    fn a_first_version_database_is_migrated_without_losing_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.sqlite3");
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch(FIRST_VERSION)
+            .unwrap();
+        let db = SharedDb::open(&path).unwrap();
+        let db = lock(&db.0);
+        let conn = &db.conn;
+        let users_sql: String = conn
+            .query_row(
+                "SELECT sql FROM sqlite_master WHERE name = 'users'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(users_sql.contains("'staff'"));
+        let device: (String, bool) = conn
+            .query_row("SELECT name, revoked FROM devices WHERE id = 7", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!(
+            device,
+            ("phone".to_owned(), true),
+            "kept, and signed out once"
+        );
+        let states: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM sync_states WHERE device = 7",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(states, 1);
+        let username: String = conn
+            .query_row("SELECT username FROM users WHERE id = 1", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(username, "a");
+        let broken: i64 = conn
+            .query_row("SELECT COUNT(*) FROM pragma_foreign_key_check", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(broken, 0);
+        conn.execute(
+            "INSERT INTO users (username, display_name, password_hash, role) VALUES ('s', 'S', 'x', 'staff')",
+            [],
+        )
+        .unwrap();
+    }
+}
