@@ -16,6 +16,7 @@ use wasm_bindgen::prelude::wasm_bindgen;
 use self::components::header::Header;
 use self::routes::cart::CartPage;
 use self::routes::catalog::CatalogPage;
+use self::routes::devices::DevicesPage;
 use self::routes::login::LoginPage;
 use self::routes::order_detail::OrderDetailPage;
 use self::routes::orders::OrdersPage;
@@ -72,6 +73,7 @@ fn App() -> impl IntoView {
                         <Route path=path!("/cart") view=CartPage/>
                         <Route path=path!("/orders") view=OrdersPage/>
                         <Route path=path!("/orders/:id") view=OrderDetailPage/>
+                        <Route path=path!("/devices") view=DevicesPage/>
                     </Routes>
                 </main>
             </Show>

@@ -203,11 +203,18 @@ test('an order placed offline survives an expired token and a revoked device', a
   await page.click('[data-testid=place-order]');
   await expect(page.locator('[data-testid=order-state]')).toHaveText('等待同步');
   const pendingId = page.url().split('/orders/')[1];
-  const other = await (await request.post('/api/login', { data: { username: 'peach', password: 'peach123' } })).json();
-  const auth = { headers: { Authorization: `Bearer ${other.token}` } };
-  const devices = await (await request.get('/api/devices', auth)).json();
-  const revoked = devices.find((d) => !d.current && !d.revoked);
-  expect((await request.post(`/api/devices/${revoked.id}/revoke`, auth)).status()).toBe(200);
+  // On the owner's other phone: the devices page lists this one, and signs it out.
+  const deviceId = await page.evaluate(() => JSON.parse(localStorage.getItem('dinghuo.session')).device_id);
+  const otherContext = await browser.newContext();
+  const other = await newPage(otherContext);
+  await signIn(other, 'peach', 'peach123');
+  await other.click('a[href="/devices"]');
+  await expect(other.locator('[data-testid=device][data-current=true]')).toHaveCount(1);
+  const lost = other.locator(`[data-testid=device][data-id="${deviceId}"]`);
+  await expect(lost).toHaveAttribute('data-revoked', 'false');
+  await lost.locator('[data-testid=revoke]').click();
+  await expect(lost).toHaveAttribute('data-revoked', 'true');
+  await otherContext.close();
 
   // Back online the revoked device is sent to sign in; signing in again keeps the order.
   await goOnline(context);

@@ -23,6 +23,9 @@ pub struct Session {
     /// The single-use token that buys the next pair.
     #[serde(default)]
     pub refresh_token: String,
+    /// This device's id on the server.
+    #[serde(default)]
+    pub device_id: i64,
     pub username: String,
     pub display_name: String,
     pub role: String,
@@ -49,19 +52,32 @@ async fn send(
     content_type: &str,
     token: Option<&str>,
 ) -> Result<Response, CallError> {
+    fetch("POST", url, Some((body, content_type)), token).await
+}
+
+async fn fetch(
+    method: &str,
+    url: &str,
+    body: Option<(JsValue, &str)>,
+    token: Option<&str>,
+) -> Result<Response, CallError> {
     let headers = Headers::new().map_err(js_error)?;
-    headers
-        .set("Content-Type", content_type)
-        .map_err(js_error)?;
+    if let Some((_, content_type)) = &body {
+        headers
+            .set("Content-Type", content_type)
+            .map_err(js_error)?;
+    }
     if let Some(token) = token {
         headers
             .set("Authorization", &format!("Bearer {token}"))
             .map_err(js_error)?;
     }
     let init = RequestInit::new();
-    init.set_method("POST");
+    init.set_method(method);
     init.set_headers(&headers);
-    init.set_body(&body);
+    if let Some((body, _)) = &body {
+        init.set_body(body);
+    }
     let request = Request::new_with_str_and_init(url, &init).map_err(js_error)?;
     let window = web_sys::window().ok_or(CallError::Offline)?;
     let response: Response = JsFuture::from(window.fetch_with_request(&request))
@@ -129,6 +145,33 @@ pub async fn refresh(refresh_token: &str) -> Result<TokenPair, CallError> {
         status: 200,
         code: "unreadable_tokens".into(),
     })
+}
+
+/// An authenticated JSON call without a body (`GET`, or a `POST` that needs none).
+pub async fn call_json<T: serde::de::DeserializeOwned>(
+    method: &str,
+    url: &str,
+    token: &str,
+) -> Result<T, CallError> {
+    let response = fetch(method, url, None, Some(token)).await?;
+    let text = JsFuture::from(response.text().map_err(js_error)?)
+        .await
+        .map_err(js_error)?;
+    serde_json::from_str(&text.as_string().unwrap_or_default()).map_err(|_| CallError::Refused {
+        status: 200,
+        code: "unreadable_reply".into(),
+    })
+}
+
+/// One of the user's devices, as `GET /api/devices` lists them.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct DeviceInfo {
+    pub id: i64,
+    pub name: String,
+    pub created_ms: i64,
+    pub last_seen_ms: i64,
+    pub revoked: bool,
+    pub current: bool,
 }
 
 pub async fn post_sync(token: &str, body: Vec<u8>) -> Result<Vec<u8>, CallError> {

@@ -2,6 +2,7 @@
 
 pub mod cart;
 pub mod catalog;
+pub mod devices;
 pub mod login;
 pub mod order_detail;
 pub mod orders;

@@ -448,12 +448,9 @@ impl Store {
                 {
                     // The access token ran out while offline: buy a new pair and go on.
                     refreshed = true;
-                    match api::refresh(&session.refresh_token).await {
-                        Ok(pair) => {
-                            session.token = pair.token;
-                            session.refresh_token = pair.refresh_token;
-                            let _ = LocalStorage::set(SESSION_KEY, &session);
-                            self.session.set(Some(session.clone()));
+                    match self.refresh_session(&session).await {
+                        Ok(renewed) => {
+                            session = renewed;
                             REPLICAS.with_borrow_mut(|r| r.start_session());
                         }
                         Err(CallError::Offline) => {
@@ -461,7 +458,6 @@ impl Store {
                             break;
                         }
                         Err(CallError::Refused { .. }) => {
-                            self.require_sign_in();
                             outcome = SyncPhase::Failed;
                             break;
                         }
@@ -480,6 +476,51 @@ impl Store {
         }
         self.refresh(&changed);
         self.phase.set(outcome);
+    }
+
+    /// Spends the refresh token for a new pair and keeps it; sends the user to sign in when
+    /// the server refuses (the device was revoked, or the token was replayed or is too old).
+    async fn refresh_session(&self, session: &Session) -> Result<Session, CallError> {
+        match api::refresh(&session.refresh_token).await {
+            Ok(pair) => {
+                let mut renewed = session.clone();
+                renewed.token = pair.token;
+                renewed.refresh_token = pair.refresh_token;
+                let _ = LocalStorage::set(SESSION_KEY, &renewed);
+                self.session.set(Some(renewed.clone()));
+                Ok(renewed)
+            }
+            Err(CallError::Refused { status, code }) => {
+                self.require_sign_in();
+                Err(CallError::Refused { status, code })
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    /// An authenticated JSON call that refreshes an expired access token once.
+    pub async fn call<T: serde::de::DeserializeOwned>(
+        self,
+        method: &str,
+        url: &str,
+    ) -> Result<T, CallError> {
+        let Some(session) = self.session.get_untracked() else {
+            return Err(CallError::Refused {
+                status: 401,
+                code: "signed_out".into(),
+            });
+        };
+        match api::call_json(method, url, &session.token).await {
+            Err(CallError::Refused { status: 401, code }) if code == "token_expired" => {
+                let renewed = self.refresh_session(&session).await?;
+                api::call_json(method, url, &renewed.token).await
+            }
+            Err(CallError::Refused { status: 401, code }) => {
+                self.require_sign_in();
+                Err(CallError::Refused { status: 401, code })
+            }
+            other => other,
+        }
     }
 
     /// The device was signed out by the server (revoked, or its tokens expired): show the

@@ -49,6 +49,7 @@ pub fn Header() -> impl IntoView {
                 <A href="/">{move || store.t(Phrase::Catalog)}</A>
                 <A href="/cart">{move || store.t(Phrase::Cart)} " (" <span data-testid="cart-count">{cart_count}</span> ")"</A>
                 <A href="/orders">{move || store.t(Phrase::Orders)}</A>
+                <A href="/devices">{move || store.t(Phrase::Devices)}</A>
             </nav>
             {move || store.notice.get().map(|notice| view! {
                 <p class="notice" on:click=move |_| store.notice.set(None)>{notice}</p>
