@@ -3,15 +3,21 @@
 //! supplies what has already been applied (the server: its orders table), order numbers
 //! and the time, and records the answers in the same transaction as the documents.
 
+use std::collections::BTreeMap;
+
 use automerge::Automerge;
 
+use crate::domain::checkout::Checkout;
 use crate::domain::inventory::Inventory;
 use crate::domain::order::{
     OrderConfirmation, RequestId, confirm_order, reject_unreadable, reserve_stock,
 };
+use crate::domain::order_state::OrderState;
 use crate::domain::price_book::PriceBook;
 use crate::domain::pricing::ProductLookup;
-use crate::domain::sku::{ShopId, WarehouseId};
+use crate::domain::promotion::PromotionUsage;
+use crate::domain::quota::Period;
+use crate::domain::sku::{Sku, WarehouseId};
 use crate::schema::order_requests_doc::read_requests;
 
 /// Where confirmed orders take their stock from.
@@ -27,30 +33,62 @@ pub struct StockSource<'a> {
 #[allow(clippy::too_many_arguments)]
 pub fn answer_new_requests(
     orders: &Automerge,
-    shop: &ShopId,
     catalog: &impl ProductLookup,
     book: &PriceBook,
+    checkout: &Checkout<'_>,
     stock: StockSource<'_>,
     is_applied: impl Fn(&RequestId) -> bool,
     mut next_number: impl FnMut() -> String,
     now_ms: i64,
 ) -> Vec<OrderConfirmation> {
-    read_requests(orders)
-        .into_iter()
-        .filter_map(|stored| {
-            let id = RequestId::parse(&stored.key).ok()?;
-            if is_applied(&id) {
-                return None;
-            }
-            Some(match stored.request {
-                Ok(request) => {
-                    let mut answer =
-                        confirm_order(&request, shop, catalog, book, next_number(), now_ms);
-                    reserve_stock(&mut answer, stock.inventory, stock.nearest_first, now_ms);
-                    answer
+    // Orders answered earlier in this batch count toward promotion limits and quotas.
+    let mut usage = checkout.usage.clone();
+    let mut ordered = checkout.ordered.clone();
+    let mut answers = Vec::new();
+    for stored in read_requests(orders) {
+        let Ok(id) = RequestId::parse(&stored.key) else {
+            continue;
+        };
+        if is_applied(&id) {
+            continue;
+        }
+        let answer = match stored.request {
+            Ok(request) => {
+                let current = Checkout {
+                    usage: &usage,
+                    ordered: &ordered,
+                    ..*checkout
+                };
+                let mut answer =
+                    confirm_order(&request, catalog, book, &current, next_number(), now_ms);
+                reserve_stock(&mut answer, stock.inventory, stock.nearest_first, now_ms);
+                if answer.state != OrderState::Rejected {
+                    count_use(&answer, checkout, &mut usage, &mut ordered);
                 }
-                Err(detail) => reject_unreadable(&id, detail, next_number(), now_ms),
-            })
-        })
-        .collect()
+                answer
+            }
+            Err(detail) => reject_unreadable(&id, detail, next_number(), now_ms),
+        };
+        answers.push(answer);
+    }
+    answers
+}
+
+/// Adds a confirmed order to the promotion counts and to what the shop ordered this period.
+fn count_use(
+    answer: &OrderConfirmation,
+    checkout: &Checkout<'_>,
+    usage: &mut PromotionUsage,
+    ordered: &mut BTreeMap<(Sku, Period), u32>,
+) {
+    for promotion in answer.quote.iter().flat_map(|q| &q.promotions) {
+        *usage.by_customer.entry(promotion.id.clone()).or_default() += 1;
+        *usage.total.entry(promotion.id.clone()).or_default() += 1;
+    }
+    for line in &answer.priced.lines {
+        for quota in checkout.profile.quotas.iter().filter(|q| q.sku == line.sku) {
+            let entry = ordered.entry((line.sku.clone(), quota.period)).or_default();
+            *entry = entry.saturating_add(line.quantity);
+        }
+    }
 }

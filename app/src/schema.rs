@@ -49,6 +49,9 @@ pub fn create_document(
         if matches!(doc_id, DocId::Catalog) {
             tx.put_object(ROOT, catalog_doc::CATEGORIES, automerge::ObjType::Map)?;
         }
+        if matches!(doc_id, DocId::TierPrices(_) | DocId::ShopPrices(_)) {
+            tx.put_object(ROOT, price_doc::PROMOTIONS, automerge::ObjType::Map)?;
+        }
         Ok(())
     })
     .map_err(|failure| failure.error)?;

@@ -11,6 +11,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use app::domain::checkout::Checkout;
 use app::domain::inventory::{Inventory, StockLevel};
 use app::domain::money::{Currency, Money};
 use app::domain::order::{OrderRequest, RequestId};
@@ -143,11 +144,21 @@ impl Server {
             let orders = &self.docs[&DocId::OrderRequests(self.shop.clone())];
             let mut number = self.applied.len();
             let nearest_first = warehouses();
+            let (terms, profile, usage, ordered) = Default::default();
+            let checkout = Checkout {
+                shop: &self.shop,
+                tier: None,
+                terms: &terms,
+                profile: &profile,
+                promotions: &[],
+                usage: &usage,
+                ordered: &ordered,
+            };
             let answers = answer_new_requests(
                 orders,
-                &self.shop,
                 &self.catalog,
                 &PriceBook::default(),
+                &checkout,
                 StockSource {
                     inventory: &mut self.inventory,
                     nearest_first: &nearest_first,
@@ -434,6 +445,11 @@ fn run(seed: u64) -> usize {
                         lines: requested,
                         expected,
                         note: String::new(),
+                        coupon_codes: Vec::new(),
+                        redeem_points: 0,
+                        use_prepaid: false,
+                        pickup: false,
+                        expected_quote: None,
                     };
                     add_request(
                         device

@@ -6,6 +6,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use super::checkout::{Checkout, check_blocks, quote_request};
 use super::inventory::{Allocation, Inventory};
 use super::money::{Currency, Money};
 use super::order_state::{OrderEvent, OrderState};
@@ -14,6 +15,7 @@ use super::pricing::{
     LineChange, PriceOrderResult, PricedOrder, ProductLookup, RequestedLine, changes_between,
     price_order,
 };
+use super::quote::Quote;
 use super::sku::{ShopId, Sku, WarehouseId};
 
 /// A device-minted order id: 32 lowercase hex digits (128 random bits).
@@ -80,6 +82,25 @@ pub struct OrderRequest {
     pub expected: PricedOrder,
     #[serde(default)]
     pub note: String,
+    /// Coupon codes entered at checkout.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub coupon_codes: Vec<String>,
+    /// Points the shop chose to pay with.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub redeem_points: u32,
+    /// Pay what the prepaid balance covers.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub use_prepaid: bool,
+    /// Collected at the warehouse instead of delivered.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pickup: bool,
+    /// The whole quote the device showed (promotions, shipping, tax, amount due).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_quote: Option<Quote>,
+}
+
+fn is_zero(value: &u32) -> bool {
+    *value == 0
 }
 
 /// One recorded change of state: who, when, why.
@@ -102,6 +123,9 @@ pub struct OrderConfirmation {
     pub changes: Vec<LineChange>,
     pub placed_at_ms: i64,
     pub history: Vec<StatusEvent>,
+    /// The server's quote: promotions, gifts, shipping, tax, points and amount due.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quote: Option<Quote>,
     /// Stock reserved for the order, per warehouse.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub allocations: Vec<Allocation>,
@@ -122,6 +146,9 @@ pub enum OrderRejection {
     Unreadable { detail: String },
     #[error("the order could not be priced: {detail}")]
     Unpriceable { detail: String },
+    /// The shop's account does not allow it now (credit, quota).
+    #[error("{detail}")]
+    Blocked { detail: String },
 }
 
 /// How long after it was placed an order is still priced at its placement time.
@@ -137,16 +164,19 @@ pub fn pricing_time(placed_at_ms: i64, received_ms: i64) -> i64 {
     )
 }
 
-/// Confirms (or rejects) `request` against the server's own catalog and prices. The number
-/// and time come from the caller; nothing here reads a clock.
+/// Confirms (or rejects) `request` against the server's own catalog, prices, promotions,
+/// terms and the shop's account: the order is quoted with [`quote_request`] at its
+/// [`pricing_time`], then the shop's credit and quotas are checked. The number and time
+/// come from the caller; nothing here reads a clock.
 pub fn confirm_order(
     request: &OrderRequest,
-    shop: &ShopId,
     catalog: &impl ProductLookup,
     book: &PriceBook,
+    checkout: &Checkout<'_>,
     number: String,
     now_ms: i64,
 ) -> OrderConfirmation {
+    let shop = checkout.shop;
     let event = |state, reason: String| StatusEvent {
         state,
         at_ms: now_ms,
@@ -165,6 +195,7 @@ pub fn confirm_order(
         changes: vec![],
         placed_at_ms: request.placed_at_ms,
         history: vec![event(OrderState::Rejected, rejection.to_string())],
+        quote: None,
         allocations: vec![],
         backordered: BTreeMap::new(),
     };
@@ -188,6 +219,23 @@ pub fn confirm_order(
         return rejected;
     }
     let changes = changes_between(&request.expected, &priced);
+    let quote = match quote_request(request, catalog, book, checkout, at) {
+        Ok(quote) => quote,
+        Err(error) => {
+            return reject(OrderRejection::Unpriceable {
+                detail: error.to_string(),
+            });
+        }
+    };
+    if let Err(blocked) = check_blocks(request, &quote, checkout, now_ms) {
+        let mut rejected = reject(OrderRejection::Blocked {
+            detail: blocked.to_string(),
+        });
+        rejected.changes = changes;
+        rejected.priced = priced;
+        rejected.quote = Some(quote);
+        return rejected;
+    }
     let state = OrderState::Submitted
         .apply(OrderEvent::Confirm)
         .unwrap_or(OrderState::Submitted);
@@ -199,6 +247,7 @@ pub fn confirm_order(
         changes,
         placed_at_ms: request.placed_at_ms,
         history: vec![event(state, String::new())],
+        quote: Some(quote),
         allocations: vec![],
         backordered: BTreeMap::new(),
     }
@@ -281,6 +330,7 @@ pub fn reject_unreadable(
             actor: "server".into(),
             reason: rejection.to_string(),
         }],
+        quote: None,
         allocations: vec![],
         backordered: BTreeMap::new(),
     }

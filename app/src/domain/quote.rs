@@ -54,6 +54,22 @@ pub struct ShippingRules {
     pub regions: BTreeMap<String, RegionRate>,
 }
 
+/// No fee anywhere.
+impl Default for ShippingRules {
+    fn default() -> ShippingRules {
+        let zero = Money::zero(Currency::Cny);
+        ShippingRules {
+            free_above: None,
+            default_rate: RegionRate {
+                base: zero,
+                per_kg: zero,
+                included_kg: 0,
+            },
+            regions: BTreeMap::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Delivery {

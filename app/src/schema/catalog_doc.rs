@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::doc_read::{as_map, get_bool, get_i64, get_map, get_str, root};
 use super::{SchemaError, container};
+use crate::domain::checkout::SalesTerms;
 use crate::domain::money::{Currency, Money};
 use crate::domain::product::{Category, LocalizedText, Product};
 use crate::domain::sku::{CategoryId, Sku};
@@ -27,6 +28,27 @@ pub const PRODUCTS_PER_CHANGE: usize = 10;
 pub struct CatalogView {
     pub categories: Vec<Category>,
     pub products: BTreeMap<Sku, Product>,
+    /// Shipping, tax and points terms every order is quoted with.
+    #[serde(default)]
+    pub terms: SalesTerms,
+}
+
+const TERMS: &str = "terms";
+
+/// Publishes the sales terms (one JSON string; unchanged terms write nothing).
+pub fn write_terms(doc: &mut Automerge, terms: &SalesTerms) -> Result<(), SchemaError> {
+    let json = serde_json::to_string(terms).map_err(|e| SchemaError::Encode(e.to_string()))?;
+    use automerge::ReadDoc;
+    if let Ok(Some((automerge::Value::Scalar(current), _))) = doc.get(automerge::ROOT, TERMS)
+        && current.as_str() == Some(json.as_str())
+    {
+        return Ok(());
+    }
+    doc.transact::<_, _, automerge::AutomergeError>(|tx| {
+        tx.put(automerge::ROOT, TERMS, json.as_str())
+    })
+    .map_err(|failure| failure.error)?;
+    Ok(())
 }
 
 fn put_localized(
@@ -159,9 +181,13 @@ pub fn read_catalog(doc: &Automerge) -> CatalogView {
                 .collect()
         })
         .unwrap_or_default();
+    let terms = get_str(&root, TERMS)
+        .and_then(|json| serde_json::from_str(json).ok())
+        .unwrap_or_default();
     CatalogView {
         categories,
         products,
+        terms,
     }
 }
 

@@ -353,6 +353,11 @@ impl Store {
                 .collect(),
             expected: expected.clone(),
             note: String::new(),
+            coupon_codes: Vec::new(),
+            redeem_points: 0,
+            use_prepaid: false,
+            pickup: false,
+            expected_quote: None,
         };
         let ordered: Vec<CartLine> = expected
             .lines

@@ -194,6 +194,11 @@ impl Device {
             lines: requested,
             expected,
             note: String::new(),
+            coupon_codes: Vec::new(),
+            redeem_points: 0,
+            use_prepaid: false,
+            pickup: false,
+            expected_quote: None,
         }
     }
 

@@ -1,0 +1,151 @@
+//! What an order is quoted with besides the catalog and the price book: the distributor's
+//! sales terms (shipping, tax, points), the shop's profile (delivery region, balances,
+//! credit account, quotas) and the promotions it may use; and the one function both the
+//! storefront and the server call to quote an order request with them.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::credit::{CustomerAccount, OrderBlock, PaymentTerms, check_credit};
+use super::money::Currency;
+use super::order::OrderRequest;
+use super::price_book::PriceBook;
+use super::pricing::ProductLookup;
+use super::promotion::{Customer, Promotion, PromotionUsage};
+use super::quota::{Period, Quota, QuotaExceeded, check_quotas};
+use super::quote::{
+    Delivery, Payment, PointsRules, Quote, QuoteError, QuoteInput, ShippingRules, TaxRules, quote,
+};
+use super::sku::{ShopId, Sku, TierId};
+
+/// The distributor's terms, the same for every shop; admins set them and the catalog
+/// document carries them to devices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct SalesTerms {
+    /// No rules: shipping is free.
+    #[serde(default)]
+    pub shipping: Option<ShippingRules>,
+    #[serde(default)]
+    pub tax: TaxRules,
+    #[serde(default)]
+    pub points: PointsRules,
+}
+
+/// One shop's standing, carried by its own prices document (only it and its manager see it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct ShopProfile {
+    /// The shipping region its deliveries are charged by.
+    #[serde(default)]
+    pub region: String,
+    #[serde(default)]
+    pub points_balance: u32,
+    /// Payment terms, credit limit, open invoices, prepaid balance, suspension.
+    #[serde(default)]
+    pub account: Option<CustomerAccount>,
+    /// Allocation limits for short-supply SKUs (限量).
+    #[serde(default)]
+    pub quotas: Vec<Quota>,
+}
+
+/// Everything [`quote_request`] needs besides the catalog and the price book.
+pub struct Checkout<'a> {
+    pub shop: &'a ShopId,
+    pub tier: Option<&'a TierId>,
+    pub terms: &'a SalesTerms,
+    pub profile: &'a ShopProfile,
+    pub promotions: &'a [Promotion],
+    /// How often each promotion was used, by this shop and in total (the server's count;
+    /// a device knows only its own shop's, so a total limit may differ at confirmation).
+    pub usage: &'a PromotionUsage,
+    /// What the shop already ordered of a SKU in the current period (for quotas).
+    pub ordered: &'a BTreeMap<(Sku, Period), u32>,
+}
+
+/// Quotes `request` at `at_ms`: prices, promotions, gifts, shipping, tax, points, prepaid.
+pub fn quote_request(
+    request: &OrderRequest,
+    catalog: &impl ProductLookup,
+    book: &PriceBook,
+    checkout: &Checkout<'_>,
+    at_ms: i64,
+) -> Result<Quote, QuoteError> {
+    let delivery = if request.pickup {
+        Delivery::Pickup
+    } else {
+        Delivery::Ship {
+            region: checkout.profile.region.clone(),
+        }
+    };
+    let payment = Payment {
+        points_balance: checkout.profile.points_balance,
+        redeem_points: request.redeem_points,
+        prepaid_balance: checkout.profile.account.as_ref().map(|a| a.prepaid_balance),
+        use_prepaid: request.use_prepaid,
+    };
+    let free = ShippingRules::default();
+    quote(&QuoteInput {
+        requested: &request.lines,
+        catalog,
+        book,
+        customer: Customer {
+            shop: checkout.shop,
+            tier: checkout.tier,
+        },
+        now_ms: at_ms,
+        promotions: checkout.promotions,
+        usage: checkout.usage,
+        coupon_codes: &request.coupon_codes,
+        delivery: &delivery,
+        shipping: checkout.terms.shipping.as_ref().unwrap_or(&free),
+        tax: &checkout.terms.tax,
+        points: &checkout.terms.points,
+        payment: &payment,
+        currency: Currency::Cny,
+    })
+}
+
+/// Why a quoted order may not be confirmed for this shop now.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Blocked {
+    #[error(transparent)]
+    Credit(#[from] OrderBlock),
+    #[error("over the allocation for {}: {} left this period", .0.sku, .0.remaining)]
+    Quota(QuotaExceeded),
+}
+
+/// The shop's credit and quotas, checked against a quoted order.
+pub fn check_blocks(
+    request: &OrderRequest,
+    quote: &Quote,
+    checkout: &Checkout<'_>,
+    now_ms: i64,
+) -> Result<(), Blocked> {
+    if let Some(account) = &checkout.profile.account {
+        // A prepaid shop pays everything but points from its balance; anyone else owes
+        // what is left after points and prepaid balance.
+        let owed = match account.terms {
+            PaymentTerms::Prepaid => {
+                quote
+                    .amount_due
+                    .checked_add(quote.prepaid_used)
+                    .map_err(|_| OrderBlock::Suspended {
+                        reason: "the order total is out of range".into(),
+                    })?
+            }
+            _ => quote.amount_due,
+        };
+        check_credit(account, owed, now_ms)?;
+    }
+    let exceeded = check_quotas(&request.lines, &checkout.profile.quotas, |sku, period| {
+        checkout
+            .ordered
+            .get(&(sku.clone(), period))
+            .copied()
+            .unwrap_or(0)
+    });
+    match exceeded.into_iter().next() {
+        Some(first) => Err(Blocked::Quota(first)),
+        None => Ok(()),
+    }
+}
