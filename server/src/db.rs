@@ -122,6 +122,27 @@ CREATE TABLE IF NOT EXISTS shop_warehouses (
     rank INTEGER NOT NULL,
     PRIMARY KEY (shop, warehouse)
 );
+-- Shipping, tax and points terms (one row).
+CREATE TABLE IF NOT EXISTS sales_terms (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    json TEXT NOT NULL
+);
+-- A shop's delivery region, points, credit account and quotas (domain::checkout::ShopProfile).
+CREATE TABLE IF NOT EXISTS shop_profiles (
+    shop TEXT PRIMARY KEY REFERENCES shops(id),
+    json TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS promotions (
+    id TEXT PRIMARY KEY,
+    json TEXT NOT NULL
+);
+-- Which confirmed order used which promotion (limits per customer and in total).
+CREATE TABLE IF NOT EXISTS promotion_uses (
+    promotion TEXT NOT NULL,
+    shop TEXT NOT NULL,
+    request_id TEXT NOT NULL,
+    PRIMARY KEY (promotion, request_id)
+);
 -- Rejected orders an admin has handled (the rest are the admin inbox).
 CREATE TABLE IF NOT EXISTS inbox_resolutions (
     request_id TEXT PRIMARY KEY REFERENCES orders(request_id),

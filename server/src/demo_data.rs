@@ -2,8 +2,13 @@
 //! prices, 3 shops (one with per-customer prices), an account manager of two shops and an
 //! admin. Written to the tables and projected into the documents devices sync.
 
+use app::domain::checkout::{SalesTerms, ShopProfile};
+use app::domain::credit::{CustomerAccount, PaymentTerms};
 use app::domain::money::{Currency, Money};
 use app::domain::product::{Category, LocalizedText, Product};
+use app::domain::promotion::{Promotion, PromotionKind, Scope, Stacking};
+use app::domain::quota::{Period, Quota};
+use app::domain::quote::{PointsRules, RegionRate, ShippingRules, TaxMode, TaxRules};
 use app::domain::sku::{CategoryId, ShopId, Sku, TierId};
 use app::schema::catalog_doc::{PRODUCTS_PER_CHANGE, write_categories, write_products};
 use app::schema::create_document;
@@ -417,6 +422,8 @@ pub fn seed_if_empty(
          UNION ALL SELECT id, 'shop-bamboo' FROM users WHERE username = 'wang'",
         [],
     )?;
+    seed_commerce(&tx)?;
+    let published = crate::commerce::publish(&tx, docs, actor)?;
     // Staff permissions, as an admin would give them (see auth::Permission).
     for (username, permissions) in [
         ("cang", &["orders.read", "orders.fulfil", "stock.write"][..]),
@@ -430,5 +437,194 @@ pub fn seed_if_empty(
         }
     }
     tx.commit()?;
+    for (id, version, doc) in published {
+        docs.keep(id, version, doc);
+    }
     Ok(true)
+}
+
+fn cny(cents: i64) -> Money {
+    Money::cny(Decimal::new(cents, 2))
+}
+
+/// The demo distributor's terms: shipping free from ¥200 (else ¥8 within 10 kg, ¥12 to the
+/// north), prices include VAT (13 %, 9 % on staples and shipping), 1 point per ¥1 and
+/// 100 points worth ¥1 (at most 20 % of an order).
+pub fn demo_terms() -> SalesTerms {
+    let rate = |base, per_kg| RegionRate {
+        base: cny(base),
+        per_kg: cny(per_kg),
+        included_kg: 10,
+    };
+    SalesTerms {
+        shipping: Some(ShippingRules {
+            free_above: Some(cny(20_000)),
+            default_rate: rate(800, 100),
+            regions: [("north".to_owned(), rate(1_200, 150))]
+                .into_iter()
+                .collect(),
+        }),
+        tax: TaxRules {
+            mode: TaxMode::Inclusive,
+            default_rate: Decimal::new(13, 0),
+            by_category: ["grain-oil", "dairy", "frozen"]
+                .into_iter()
+                .filter_map(|c| CategoryId::parse(c).ok())
+                .map(|c| (c, Decimal::new(9, 0)))
+                .collect(),
+            shipping_rate: Decimal::new(9, 0),
+        },
+        points: PointsRules {
+            earn_per_yuan: Decimal::ONE,
+            points_per_yuan: 100,
+            max_redeem_percent: Decimal::new(20, 0),
+        },
+    }
+}
+
+/// Lotus Mart pays net 30 days with a ¥50 000 limit; Bamboo Grocery pays on delivery with
+/// ¥20 000; Peach Corner pays in advance from a ¥800 balance and may take at most 48
+/// bottles of the first liquor a week (限量).
+pub fn demo_profiles() -> anyhow::Result<Vec<(&'static str, ShopProfile)>> {
+    let account = |terms, limit: Option<Money>, prepaid| CustomerAccount {
+        terms,
+        suspended: None,
+        credit_limit: limit,
+        open_invoices: Vec::new(),
+        unbilled: cny(0),
+        prepaid_balance: prepaid,
+        grace_days: 7,
+    };
+    Ok(vec![
+        (
+            "shop-lotus",
+            ShopProfile {
+                region: "east".into(),
+                points_balance: 1_500,
+                account: Some(account(
+                    PaymentTerms::Net { days: 30 },
+                    Some(cny(5_000_000)),
+                    cny(0),
+                )),
+                quotas: Vec::new(),
+            },
+        ),
+        (
+            "shop-bamboo",
+            ShopProfile {
+                region: "north".into(),
+                points_balance: 0,
+                account: Some(account(
+                    PaymentTerms::CashOnDelivery,
+                    Some(cny(2_000_000)),
+                    cny(0),
+                )),
+                quotas: Vec::new(),
+            },
+        ),
+        (
+            "shop-peach",
+            ShopProfile {
+                region: "east".into(),
+                points_balance: 300,
+                account: Some(account(PaymentTerms::Prepaid, None, cny(80_000))),
+                quotas: vec![Quota {
+                    sku: Sku::parse("LIQ-0001")?,
+                    max_quantity: 48,
+                    period: Period::Week,
+                }],
+            },
+        ),
+    ])
+}
+
+/// 满减 on beverages (¥20 off every ¥300), 满折 for gold shops (5 % off from ¥1 000, not
+/// with other offers), buy 10 cartons of milk get 1, and the coupon NEW20 (¥20 off from
+/// ¥150, once per shop).
+pub fn demo_promotions() -> anyhow::Result<Vec<Promotion>> {
+    let base = |id: &str, name: LocalizedText, kind| Promotion {
+        id: id.into(),
+        name,
+        kind,
+        scope: Scope::All,
+        stacking: Stacking::Combinable,
+        min_spend: None,
+        valid_from_ms: None,
+        valid_until_ms: None,
+        tiers: Vec::new(),
+        shops: Vec::new(),
+        coupon_code: None,
+        limit_per_customer: None,
+        limit_total: None,
+    };
+    let mut beverages = base(
+        "bev-300-20",
+        text(
+            "Beverages: ¥20 off every ¥300",
+            "饮料满300减20",
+            "飲料滿300減20",
+        ),
+        PromotionKind::SpendStep {
+            every: cny(30_000),
+            off: cny(2_000),
+            max_steps: None,
+        },
+    );
+    beverages.scope = Scope::Categories {
+        categories: vec![CategoryId::parse("beverages")?],
+    };
+    let mut gold = base(
+        "gold-1000-5pct",
+        text(
+            "Gold: 5% off from ¥1000",
+            "金牌满1000享95折",
+            "金牌滿1000享95折",
+        ),
+        PromotionKind::SpendPercent {
+            threshold: cny(100_000),
+            percent: Decimal::new(5, 0),
+        },
+    );
+    gold.tiers = vec![TierId::parse("gold")?];
+    gold.stacking = Stacking::Exclusive;
+    let milk = base(
+        "milk-10-1",
+        text("Milk: buy 10 get 1", "牛奶买10送1", "牛奶買10送1"),
+        PromotionKind::BuyXGetY {
+            buy: Sku::parse("DRY-0001")?,
+            buy_quantity: 10,
+            get: Sku::parse("DRY-0001")?,
+            get_quantity: 1,
+        },
+    );
+    let mut coupon = base(
+        "coupon-new20",
+        text("Coupon NEW20: ¥20 off", "新客券减20元", "新客券減20元"),
+        PromotionKind::AmountOff { amount: cny(2_000) },
+    );
+    coupon.coupon_code = Some("NEW20".into());
+    coupon.min_spend = Some(cny(15_000));
+    coupon.limit_per_customer = Some(1);
+    Ok(vec![beverages, gold, milk, coupon])
+}
+
+/// Stores the demo terms, profiles and promotions.
+fn seed_commerce(conn: &Connection) -> anyhow::Result<()> {
+    conn.execute(
+        "INSERT INTO sales_terms (id, json) VALUES (1, ?1)",
+        [serde_json::to_string(&demo_terms())?],
+    )?;
+    for (shop, profile) in demo_profiles()? {
+        conn.execute(
+            "INSERT INTO shop_profiles (shop, json) VALUES (?1, ?2)",
+            params![shop, serde_json::to_string(&profile)?],
+        )?;
+    }
+    for promotion in demo_promotions()? {
+        conn.execute(
+            "INSERT INTO promotions (id, json) VALUES (?1, ?2)",
+            params![promotion.id, serde_json::to_string(&promotion)?],
+        )?;
+    }
+    Ok(())
 }

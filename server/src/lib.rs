@@ -5,6 +5,7 @@ pub mod access;
 pub mod admin_api;
 pub mod app_error;
 pub mod auth;
+pub mod commerce;
 pub mod db;
 pub mod demo_data;
 pub mod doc_store;

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use anyhow::Context;
+use app::domain::checkout::Checkout;
 use app::domain::inventory::{Inventory, StockLevel};
 use app::domain::money::{Currency, Money};
 use app::domain::price_book::PriceBook;
@@ -13,6 +14,8 @@ use app::domain::product::Product;
 use app::domain::sku::WarehouseId;
 use app::domain::sku::{ShopId, Sku, TierId};
 use app::intake::{StockSource, answer_new_requests};
+
+use crate::commerce;
 use app::schema::order_requests_doc::read_requests;
 use app::schema::order_status_doc::put_confirmations;
 use automerge::Automerge;
@@ -186,11 +189,26 @@ pub fn take_in_orders(
         row.get(0)
     })?;
     let first_seq = seq;
+    let terms = commerce::load_terms(conn)?;
+    let profile = commerce::load_profile(conn, shop)?;
+    let promotions = commerce::load_promotions(conn)?;
+    let usage = commerce::load_usage(conn, shop)?;
+    let ordered = commerce::load_ordered(conn, shop, &profile, now_ms)?;
+    let tier = tier_of(conn, shop)?;
+    let checkout = Checkout {
+        shop,
+        tier: tier.as_ref(),
+        terms: &terms,
+        profile: &profile,
+        promotions: &promotions,
+        usage: &usage,
+        ordered: &ordered,
+    };
     let answers = answer_new_requests(
         orders_doc,
-        shop,
         &catalog,
         &book,
+        &checkout,
         StockSource {
             inventory: &mut inventory,
             nearest_first: &nearest_first,
@@ -220,7 +238,12 @@ pub fn take_in_orders(
                 answer.number,
                 shop.as_str(),
                 serde_json::to_value(answer.state)?.as_str().unwrap_or_default(),
-                answer.priced.total.amount().to_string(),
+                answer
+                    .quote
+                    .as_ref()
+                    .map_or(answer.priced.total, |q| q.total)
+                    .amount()
+                    .to_string(),
                 placed_by,
                 device_id,
                 now_ms,
@@ -241,6 +264,7 @@ pub fn take_in_orders(
         }
     }
     save_inventory(conn, &before, &inventory)?;
+    commerce::record_uses(conn, shop, &answers)?;
     put_confirmations(status_doc, &answers)?;
     Ok(answers.len())
 }

@@ -80,11 +80,12 @@ async fn a_shop_sees_its_own_prices_and_an_order_is_confirmed_in_one_round_trip(
     assert_eq!(number, "DH-000001");
     assert_eq!(state, "Confirmed");
     // BEV-0001: list 2.59, Lotus's own price 2.07 × 12 = 24.84;
-    // SNK-0002: list 7.13, gold tier 6.42 × 10 = 64.20.
-    assert_eq!(total, "89.04");
+    // SNK-0002: list 7.13, gold tier 6.42 × 10 = 64.20; ¥89.04 is under the ¥200 of free
+    // shipping, so Lotus (east) pays ¥8.00 for delivery: ¥97.04.
+    assert_eq!(total, "97.04");
     let orders = admin_orders(&server).await;
     assert_eq!(orders.len(), 1);
-    assert_eq!(orders[0]["total"], "89.04");
+    assert_eq!(orders[0]["total"], "97.04");
 }
 
 #[tokio::test]

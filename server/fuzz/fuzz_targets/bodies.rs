@@ -114,11 +114,29 @@ pub(crate) mod order_request_json {
         let Ok(request) = serde_json::from_str::<OrderRequest>(text) else {
             return;
         };
+        // The demo terms and promotions, and a prepaid shop with a quota: every rule runs.
+        let terms = server::demo_data::demo_terms();
+        let promotions = server::demo_data::demo_promotions().unwrap_or_default();
+        let profile = server::demo_data::demo_profiles()
+            .ok()
+            .and_then(|profiles| profiles.into_iter().last())
+            .map(|(_, profile)| profile)
+            .unwrap_or_default();
+        let (usage, ordered) = Default::default();
+        let checkout = app::domain::checkout::Checkout {
+            shop: &shop,
+            tier: None,
+            terms: &terms,
+            profile: &profile,
+            promotions: &promotions,
+            usage: &usage,
+            ordered: &ordered,
+        };
         let mut answer = confirm_order(
             &request,
-            &shop,
             &catalog(),
             &PriceBook::default(),
+            &checkout,
             "DH-1".into(),
             0,
         );

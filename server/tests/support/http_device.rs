@@ -228,7 +228,11 @@ impl Device {
             (
                 c.number.clone(),
                 format!("{:?}", c.state),
-                c.priced.total.amount().to_string(),
+                c.quote
+                    .as_ref()
+                    .map_or(c.priced.total, |q| q.total)
+                    .amount()
+                    .to_string(),
             )
         })
         .collect()
