@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use automerge::Automerge;
 
-use crate::domain::checkout::Checkout;
+use crate::domain::checkout::{Checkout, spend_balances};
 use crate::domain::inventory::Inventory;
 use crate::domain::order::{
     OrderConfirmation, RequestId, confirm_order, reject_unreadable, reserve_stock,
@@ -44,6 +44,7 @@ pub fn answer_new_requests(
     // Orders answered earlier in this batch count toward promotion limits and quotas.
     let mut usage = checkout.usage.clone();
     let mut ordered = checkout.ordered.clone();
+    let mut profile = checkout.profile.clone();
     let mut answers = Vec::new();
     for stored in read_requests(orders) {
         let Ok(id) = RequestId::parse(&stored.key) else {
@@ -57,6 +58,7 @@ pub fn answer_new_requests(
                 let current = Checkout {
                     usage: &usage,
                     ordered: &ordered,
+                    profile: &profile,
                     ..*checkout
                 };
                 let mut answer =
@@ -64,6 +66,9 @@ pub fn answer_new_requests(
                 reserve_stock(&mut answer, stock.inventory, stock.nearest_first, now_ms);
                 if answer.state != OrderState::Rejected {
                     count_use(&answer, checkout, &mut usage, &mut ordered);
+                    if let Some(quote) = &answer.quote {
+                        spend_balances(&mut profile, quote);
+                    }
                 }
                 answer
             }

@@ -6,9 +6,10 @@
 use std::collections::BTreeMap;
 
 use anyhow::Context;
-use app::domain::checkout::Checkout;
+use app::domain::checkout::{Checkout, spend_balances};
 use app::domain::inventory::{Inventory, StockLevel};
 use app::domain::money::{Currency, Money};
+use app::domain::order_state::OrderState;
 use app::domain::price_book::PriceBook;
 use app::domain::product::Product;
 use app::domain::sku::WarehouseId;
@@ -147,7 +148,16 @@ pub fn nearest_warehouses(conn: &Connection, shop: &ShopId) -> anyhow::Result<Ve
     Ok(warehouses)
 }
 
-/// Answers the new requests of `shop`; returns how many were applied.
+/// What one intake did.
+#[derive(Debug, Default)]
+pub struct Intake {
+    /// How many requests were answered.
+    pub answered: usize,
+    /// The shop's profile when its balances changed (publish it to its prices document).
+    pub profile: Option<app::domain::checkout::ShopProfile>,
+}
+
+/// Answers the new requests of `shop`.
 pub fn take_in_orders(
     conn: &Connection,
     shop: &ShopId,
@@ -155,7 +165,7 @@ pub fn take_in_orders(
     status_doc: &mut Automerge,
     device_id: i64,
     now_ms: i64,
-) -> anyhow::Result<usize> {
+) -> anyhow::Result<Intake> {
     let already = |id: &app::domain::order::RequestId| {
         conn.query_row(
             "SELECT 1 FROM orders WHERE request_id = ?1",
@@ -172,7 +182,7 @@ pub fn take_in_orders(
         .filter_map(|stored| app::domain::order::RequestId::parse(&stored.key).ok())
         .any(|id| !already(&id));
     if !has_new {
-        return Ok(0);
+        return Ok(Intake::default());
     }
     let catalog = load_catalog(conn)?;
     let book = load_price_book(conn, shop)?;
@@ -265,6 +275,25 @@ pub fn take_in_orders(
     }
     save_inventory(conn, &before, &inventory)?;
     commerce::record_uses(conn, shop, &answers)?;
+    let mut spent = profile.clone();
+    for answer in answers.iter().filter(|a| a.state != OrderState::Rejected) {
+        if let Some(quote) = &answer.quote {
+            spend_balances(&mut spent, quote);
+        }
+    }
+    let profile = if spent != profile {
+        conn.execute(
+            "INSERT INTO shop_profiles (shop, json) VALUES (?1, ?2)
+             ON CONFLICT(shop) DO UPDATE SET json = excluded.json",
+            params![shop.as_str(), serde_json::to_string(&spent)?],
+        )?;
+        Some(spent)
+    } else {
+        None
+    };
     put_confirmations(status_doc, &answers)?;
-    Ok(answers.len())
+    Ok(Intake {
+        answered: answers.len(),
+        profile,
+    })
 }

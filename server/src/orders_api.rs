@@ -17,8 +17,11 @@ use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use crate::admin_api::edit_doc;
+use crate::commerce;
 use crate::db::{Db, now_ms};
 use crate::order_intake::{load_inventory, nearest_warehouses, save_inventory};
+use app::domain::checkout::refund_balances;
+use app::schema::price_doc::write_profile;
 
 use crate::app_error::AppError;
 use crate::auth::{Permission, Principal};
@@ -225,10 +228,36 @@ fn apply_event(
         "INSERT INTO order_events (request_id, state, at_ms, actor, reason) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![request_id, state_name, now, principal.username, reason],
     )?;
-    let kept = edit_doc(docs, &tx, &DocId::OrderStatus(shop), actor, |doc| {
-        put_confirmations(doc, std::slice::from_ref(&confirmation))
-    })?;
+    let mut kept = vec![edit_doc(
+        docs,
+        &tx,
+        &DocId::OrderStatus(shop.clone()),
+        actor,
+        |doc| put_confirmations(doc, std::slice::from_ref(&confirmation)),
+    )?];
+    if let (OrderEvent::Cancel, Some(quote)) = (event, &confirmation.quote) {
+        // Points and prepaid balance the order took go back to the shop.
+        let mut profile = commerce::load_profile(&tx, &shop)?;
+        refund_balances(&mut profile, quote);
+        tx.execute(
+            "INSERT INTO shop_profiles (shop, json) VALUES (?1, ?2)
+             ON CONFLICT(shop) DO UPDATE SET json = excluded.json",
+            params![
+                shop.as_str(),
+                serde_json::to_string(&profile).map_err(anyhow::Error::from)?
+            ],
+        )?;
+        kept.push(edit_doc(
+            docs,
+            &tx,
+            &DocId::ShopPrices(shop),
+            actor,
+            |doc| write_profile(doc, &profile),
+        )?);
+    }
     tx.commit()?;
-    docs.keep(kept.0, kept.1, kept.2);
+    for (id, version, doc) in kept {
+        docs.keep(id, version, doc);
+    }
     Ok(confirmation)
 }

@@ -3,6 +3,7 @@
 //! applied); orders that arrive are taken in; everything commits before the reply.
 
 use app::schema::doc_id::DocId;
+use app::schema::price_doc::write_profile;
 use app::sync::server_sync::{Received, receive_doc, reply_doc};
 use app::sync::wire::{DocReply, SyncRequest, SyncResponse, WireError};
 use axum::body::Bytes;
@@ -60,6 +61,36 @@ fn refused(doc: String, status: u16, code: &str) -> Slot {
         message: Vec::new(),
         error: Some(code.to_owned()),
     })
+}
+
+/// The copy of `id` this batch writes to: the one a device sent a message for, or one
+/// loaded beside them (saved with the batch).
+fn writable<'a>(
+    slots: &'a mut [Slot],
+    extra: &'a mut Vec<(DocId, LoadedDoc)>,
+    docs: &mut crate::doc_store::DocCache,
+    tx: &rusqlite::Connection,
+    id: &DocId,
+) -> anyhow::Result<&'a mut automerge::Automerge> {
+    let in_batch = slots
+        .iter()
+        .position(|slot| matches!(slot, Slot::Taken { id: taken, .. } if taken == id));
+    if let Some(index) = in_batch
+        && let Slot::Taken { loaded, .. } = &mut slots[index]
+    {
+        return Ok(&mut loaded.doc);
+    }
+    let index = match extra.iter().position(|(extra_id, _)| extra_id == id) {
+        Some(index) => index,
+        None => {
+            let loaded = docs
+                .load(tx, id)?
+                .ok_or_else(|| anyhow::anyhow!("{id} is missing"))?;
+            extra.push((id.clone(), loaded));
+            extra.len() - 1
+        }
+    };
+    Ok(&mut extra[index].1.doc)
 }
 
 fn process_batch(
@@ -152,27 +183,15 @@ fn process_batch(
                 _ => None,
             })
             .ok_or_else(|| anyhow::anyhow!("orders document vanished"))?;
-        let status_id = DocId::OrderStatus(shop.clone());
-        let in_batch = slots.iter_mut().find_map(|slot| match slot {
-            Slot::Taken { id, loaded, .. } if *id == status_id => Some(&mut loaded.doc),
-            _ => None,
-        });
-        let status_doc = match in_batch {
-            Some(doc) => doc,
-            None => {
-                let loaded = docs
-                    .load(&tx, &status_id)?
-                    .ok_or_else(|| anyhow::anyhow!("{status_id} is missing"))?;
-                extra.push((status_id.clone(), loaded));
-                &mut extra
-                    .last_mut()
-                    .map(|(_, l)| l)
-                    .ok_or_else(|| anyhow::anyhow!("unreachable"))?
-                    .doc
-            }
-        };
+        let status_doc = writable(
+            &mut slots,
+            &mut extra,
+            docs,
+            &tx,
+            &DocId::OrderStatus(shop.clone()),
+        )?;
         status_doc.set_actor(actor.clone());
-        let taken = take_in_orders(
+        let intake = take_in_orders(
             &tx,
             &shop,
             &orders_doc,
@@ -180,7 +199,19 @@ fn process_batch(
             principal.device_id,
             now,
         )?;
-        tracing::info!(shop = %shop, orders = taken, "took in orders");
+        tracing::info!(shop = %shop, orders = intake.answered, "took in orders");
+        if let Some(profile) = intake.profile {
+            // Points and prepaid balance moved: the shop's prices document shows them.
+            let prices_doc = writable(
+                &mut slots,
+                &mut extra,
+                docs,
+                &tx,
+                &DocId::ShopPrices(shop.clone()),
+            )?;
+            prices_doc.set_actor(actor.clone());
+            write_profile(prices_doc, &profile)?;
+        }
     }
 
     // Replies, after everything the batch caused has been written.

@@ -1113,3 +1113,123 @@ async fn staff_do_what_an_admin_allowed_and_shops_see_their_orders_move() {
         .unwrap();
     assert!(orders.is_empty(), "orders.read was taken away");
 }
+
+#[tokio::test]
+async fn the_server_applies_promotions_points_prepaid_credit_and_quotas_like_the_storefront() {
+    use app::schema::order_requests_doc::add_request;
+    use app::schema::price_doc::read_profile;
+    let server = spawn_server().await;
+    let mut lotus = Device::new(&server, "lotus", "lotus123").await;
+    assert!(lotus.sync_now().await.is_empty());
+    let lotus_prices = DocId::ShopPrices(lotus.shop.clone());
+    assert_eq!(
+        read_profile(lotus.sync.doc(&lotus_prices).unwrap()).points_balance,
+        1_500
+    );
+
+    // Coupon NEW20 (¥20 off from ¥150, once per shop) and 1 000 points (¥10).
+    let place = |device: &mut Device,
+                 lines: &[(&str, u32)],
+                 byte: u8,
+                 edit: &dyn Fn(&mut app::domain::order::OrderRequest)| {
+        let mut request = device.build_request(
+            lines,
+            app::domain::order::RequestId::from_random_bytes([byte; 16]),
+        );
+        edit(&mut request);
+        let shop = device.shop.clone();
+        add_request(device.doc_mut(DocId::OrderRequests(shop)), &request).unwrap();
+        request.id
+    };
+    let first = place(&mut lotus, &[("SNK-0002", 30)], 1, &|r| {
+        r.coupon_codes = vec!["NEW20".into()];
+        r.redeem_points = 1_000;
+    });
+    let second = place(&mut lotus, &[("SNK-0002", 30)], 2, &|r| {
+        r.coupon_codes = vec!["NEW20".into()]
+    });
+    assert!(lotus.sync_now().await.is_empty());
+    let status = read_confirmations(
+        lotus
+            .sync
+            .doc(&DocId::OrderStatus(lotus.shop.clone()))
+            .unwrap(),
+    );
+    let quote = status[&first].quote.clone().unwrap();
+    // 30 × 6.42 (gold) = 192.60 − 20.00 coupon = 172.60, shipping free? No: under ¥200 → +8.00.
+    assert_eq!(quote.merchandise.amount().to_string(), "192.60");
+    assert_eq!(quote.discount.amount().to_string(), "20.00");
+    assert_eq!(quote.shipping.amount().to_string(), "8.00");
+    assert_eq!(quote.total.amount().to_string(), "180.60");
+    assert_eq!(
+        (
+            quote.points_redeemed,
+            format!("{:.2}", quote.points_value.amount())
+        ),
+        (1_000, "10.00".into())
+    );
+    assert_eq!(quote.amount_due.amount().to_string(), "170.60");
+    let again = status[&second].quote.clone().unwrap();
+    assert!(
+        again.promotions.is_empty(),
+        "the coupon works once per shop: {:?}",
+        again.promotions
+    );
+    // The balance the shop sees moved with both orders: −1 000 redeemed, + points earned.
+    let points = read_profile(lotus.sync.doc(&lotus_prices).unwrap()).points_balance;
+    assert_eq!(
+        points,
+        1_500 - 1_000 + quote.points_earned + again.points_earned
+    );
+
+    // Peach pays in advance from ¥800 and may take 48 bottles of LIQ-0001 a week.
+    let mut peach = Device::new(&server, "peach", "peach123").await;
+    assert!(peach.sync_now().await.is_empty());
+    let paid = place(&mut peach, &[("BEV-0003", 24)], 3, &|_| {});
+    let over_quota = place(&mut peach, &[("LIQ-0001", 60)], 4, &|_| {});
+    assert!(peach.sync_now().await.is_empty());
+    let status = read_confirmations(
+        peach
+            .sync
+            .doc(&DocId::OrderStatus(peach.shop.clone()))
+            .unwrap(),
+    );
+    assert_eq!(format!("{:?}", status[&paid].state), "Confirmed");
+    assert_eq!(format!("{:?}", status[&over_quota].state), "Rejected");
+    assert!(
+        status[&over_quota].history[0].reason.contains("allocation"),
+        "{:?}",
+        status[&over_quota].history
+    );
+    let owed = status[&paid].quote.as_ref().unwrap().total;
+    let peach_prices = DocId::ShopPrices(peach.shop.clone());
+    let balance = read_profile(peach.sync.doc(&peach_prices).unwrap())
+        .account
+        .unwrap()
+        .prepaid_balance;
+    assert_eq!(
+        balance.checked_add(owed).unwrap().amount().to_string(),
+        "800.00"
+    );
+
+    // Finance cancels the paid order: the money goes back to the balance.
+    let finance: Value = sign_in(&server, "cai", "cai123")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/orders/{paid}/events", server.base))
+        .bearer_auth(finance["token"].as_str().unwrap())
+        .json(&serde_json::json!({ "event": "cancel", "reason": "shop asked" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(peach.sync_now().await.is_empty());
+    let balance = read_profile(peach.sync.doc(&peach_prices).unwrap())
+        .account
+        .unwrap()
+        .prepaid_balance;
+    assert_eq!(balance.amount().to_string(), "800.00");
+}

@@ -114,13 +114,23 @@ pub enum Blocked {
     Quota(QuotaExceeded),
 }
 
-/// The shop's credit and quotas, checked against a quoted order.
+/// The shop's quotas, then its credit, checked against a quoted order.
 pub fn check_blocks(
     request: &OrderRequest,
     quote: &Quote,
     checkout: &Checkout<'_>,
     now_ms: i64,
 ) -> Result<(), Blocked> {
+    let exceeded = check_quotas(&request.lines, &checkout.profile.quotas, |sku, period| {
+        checkout
+            .ordered
+            .get(&(sku.clone(), period))
+            .copied()
+            .unwrap_or(0)
+    });
+    if let Some(first) = exceeded.into_iter().next() {
+        return Err(Blocked::Quota(first));
+    }
     if let Some(account) = &checkout.profile.account {
         // A prepaid shop pays everything but points from its balance; anyone else owes
         // what is left after points and prepaid balance.
@@ -137,15 +147,45 @@ pub fn check_blocks(
         };
         check_credit(account, owed, now_ms)?;
     }
-    let exceeded = check_quotas(&request.lines, &checkout.profile.quotas, |sku, period| {
-        checkout
-            .ordered
-            .get(&(sku.clone(), period))
-            .copied()
-            .unwrap_or(0)
-    });
-    match exceeded.into_iter().next() {
-        Some(first) => Err(Blocked::Quota(first)),
-        None => Ok(()),
+    Ok(())
+}
+
+/// What a confirmed order does to the shop's balances: redeemed points are spent and earned
+/// points credited (at confirmation), and what the prepaid balance pays is taken from it
+/// (for a prepaid shop, everything but points). Balances never go below zero.
+pub fn spend_balances(profile: &mut ShopProfile, quote: &Quote) {
+    profile.points_balance = profile
+        .points_balance
+        .saturating_sub(quote.points_redeemed)
+        .saturating_add(quote.points_earned);
+    if let Some(account) = &mut profile.account {
+        let paid = match account.terms {
+            PaymentTerms::Prepaid => quote.amount_due.checked_add(quote.prepaid_used),
+            _ => Ok(quote.prepaid_used),
+        };
+        if let Ok(left) = paid.and_then(|paid| account.prepaid_balance.checked_sub(paid)) {
+            account.prepaid_balance = if left.amount().is_sign_negative() {
+                super::money::Money::zero(left.currency())
+            } else {
+                left
+            };
+        }
+    }
+}
+
+/// Undoes [`spend_balances`] for a cancelled order.
+pub fn refund_balances(profile: &mut ShopProfile, quote: &Quote) {
+    profile.points_balance = profile
+        .points_balance
+        .saturating_sub(quote.points_earned)
+        .saturating_add(quote.points_redeemed);
+    if let Some(account) = &mut profile.account {
+        let paid = match account.terms {
+            PaymentTerms::Prepaid => quote.amount_due.checked_add(quote.prepaid_used),
+            _ => Ok(quote.prepaid_used),
+        };
+        if let Ok(back) = paid.and_then(|paid| account.prepaid_balance.checked_add(paid)) {
+            account.prepaid_balance = back;
+        }
     }
 }
