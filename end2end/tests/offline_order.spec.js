@@ -66,7 +66,9 @@ test('an order placed offline after a reload is confirmed once when the network 
   await expect(page.locator('[data-testid=cart-count]')).toHaveText('1');
 
   await page.click('a[href="/cart"]');
-  await expect(page.locator('[data-testid=cart-total]')).toHaveText('¥24.84');
+  // ¥24.84 of tea (Lotus's own price) and ¥8.00 delivery: under ¥200 ships at a fee.
+  await expect(page.locator('[data-testid=cart-total]')).toHaveText('¥32.84');
+  await expect(page.locator('[data-testid=shipping]')).toHaveText('¥8.00');
   await page.click('[data-testid=place-order]');
   await expect(page.locator('[data-testid=order-state]')).toHaveText('等待同步');
   await expect(page.locator('[data-testid=pending-count]')).toHaveAttribute('data-count', '1');
@@ -84,7 +86,7 @@ test('an order placed offline after a reload is confirmed once when the network 
   await goOnline(context);
   await expect(page.locator('[data-testid=order-state]')).toHaveText('已确认');
   await expect(page.locator('[data-testid=pending-count]')).toHaveAttribute('data-count', '0');
-  await expect(page.locator('[data-testid=order-total]')).toHaveText('¥24.84');
+  await expect(page.locator('[data-testid=order-total]')).toHaveText('¥32.84');
 
   // Syncing again (and again) never makes a second order.
   await page.click('[data-testid=sync-now]');
@@ -167,7 +169,9 @@ test('when prices change while a shop is offline, the confirmed order shows what
   await goOnline(context);
   await page.click('[data-testid=sync-now]');
   await expect(page.locator('[data-testid=order-state]')).toHaveText('已确认');
-  await expect(page.locator('[data-testid=order-total]')).toHaveText('¥119.88');
+  // 12 × ¥9.99 and ¥8.00 delivery; the device had shown a different total, and says so.
+  await expect(page.locator('[data-testid=order-total]')).toHaveText('¥127.88');
+  await expect(page.locator('[data-testid=total-changed]')).toBeVisible();
   await expect(page.locator('[data-testid=change]')).toHaveCount(2);
   await expect(page.locator('[data-testid=change]').nth(0)).toContainText('BEV-0003: ¥9.99');
   await expect(page.locator('[data-testid=change]').nth(1)).toContainText('已停售');
@@ -227,5 +231,44 @@ test('an order placed offline survives an expired token and a revoked device', a
   const orders = await serverOrders(request);
   expect(orders.filter((o) => o.request_id === pendingId)).toHaveLength(1);
   expect(orders.filter((o) => o.request_id === firstId)).toHaveLength(1);
+  await context.close();
+});
+
+test('the offline quote with a coupon, points and a promotion equals the server\'s', async ({ browser }) => {
+  const context = await browser.newContext();
+  const page = await newPage(context);
+  await signIn(page, 'lotus', 'lotus123');
+  await goOffline(context);
+  await product(page, 'LIQ-0001').locator('[data-testid=add]').click();
+  await product(page, 'LIQ-0001').locator('[data-testid=more]').click();
+  await product(page, 'LIQ-0001').locator('[data-testid=more]').click();
+  await page.click('a[href="/cart"]');
+  await page.fill('[data-testid=coupon]', 'new20');
+  await page.click('[data-testid=apply-coupon]');
+  await page.check('[data-testid=use-points]');
+  await expect(page.locator('[data-testid=promotion]')).toContainText('NEW20');
+  await expect(page.locator('[data-testid=shipping]')).toHaveText('¥0.00');
+  const total = await page.locator('[data-testid=cart-total]').textContent();
+  const due = await page.locator('[data-testid=amount-due]').textContent();
+  expect(due).not.toEqual(total);
+  await page.click('[data-testid=place-order]');
+  await expect(page.locator('[data-testid=order-state]')).toHaveText('等待同步');
+
+  await goOnline(context);
+  await expect(page.locator('[data-testid=order-state]')).toHaveText('已确认');
+  await expect(page.locator('[data-testid=order-total]')).toHaveText(total);
+  await expect(page.locator('[data-testid=order-amount-due]')).toHaveText(due);
+  await expect(page.locator('[data-testid=total-changed]')).toHaveCount(0);
+
+  // The coupon works once per shop: the next cart says so before ordering, offline too.
+  await goOffline(context);
+  await page.click('a[href="/"]');
+  await product(page, 'LIQ-0001').locator('[data-testid=add]').click();
+  await product(page, 'LIQ-0001').locator('[data-testid=more]').click();
+  await product(page, 'LIQ-0001').locator('[data-testid=more]').click();
+  await page.click('a[href="/cart"]');
+  await page.fill('[data-testid=coupon]', 'NEW20');
+  await page.click('[data-testid=apply-coupon]');
+  await expect(page.locator('[data-testid=coupon-refused]')).toBeVisible();
   await context.close();
 });

@@ -20,8 +20,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::doc_store::DocCache;
 
-/// China Standard Time: quota periods and ordering days start at local midnight.
-pub const UTC_OFFSET_MINUTES: i32 = 8 * 60;
+use app::domain::checkout::UTC_OFFSET_MINUTES;
 
 pub fn load_terms(conn: &Connection) -> anyhow::Result<SalesTerms> {
     let json: Option<String> = conn

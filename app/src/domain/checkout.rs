@@ -19,6 +19,10 @@ use super::quote::{
 };
 use super::sku::{ShopId, Sku, TierId};
 
+/// China Standard Time: quota periods start at local midnight, on the server and in the
+/// browser alike.
+pub const UTC_OFFSET_MINUTES: i32 = 8 * 60;
+
 /// The distributor's terms, the same for every shop; admins set them and the catalog
 /// document carries them to devices.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]

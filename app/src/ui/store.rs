@@ -14,17 +14,24 @@ use serde::{Deserialize, Serialize};
 use super::api::{self, CallError, Session, ShopSummary};
 use super::i18n::{Lang, Phrase, tr};
 use super::idb;
+use crate::domain::checkout::{
+    Checkout, ShopProfile, UTC_OFFSET_MINUTES, check_blocks, quote_request,
+};
 use crate::domain::money::Currency;
 use crate::domain::order::{OrderConfirmation, OrderRequest, RequestId};
+use crate::domain::order_state::OrderState;
 use crate::domain::price_book::PriceBook;
 use crate::domain::pricing::{PricedOrder, RequestedLine, price_order};
+use crate::domain::promotion::{Promotion, PromotionUsage};
+use crate::domain::quota::{Period, period_start};
+use crate::domain::quote::{Quote, QuoteError};
 use crate::domain::sku::Sku;
 use crate::schema::cart_doc::{CartLine, read_cart, set_quantity, take_ordered};
 use crate::schema::catalog_doc::{CatalogView, read_catalog};
 use crate::schema::doc_id::DocId;
 use crate::schema::order_requests_doc::{add_request, read_requests};
 use crate::schema::order_status_doc::read_confirmations;
-use crate::schema::price_doc::read_prices;
+use crate::schema::price_doc::{read_prices, read_profile, read_promotions};
 use crate::sync::device_sync::DeviceSync;
 use crate::sync::wire::SyncResponse;
 
@@ -72,6 +79,15 @@ fn random_id() -> RequestId {
     RequestId::from_random_bytes(bytes)
 }
 
+/// Checkout choices: coupons entered, points to pay with, prepaid balance, pickup.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Choices {
+    pub coupon_codes: Vec<String>,
+    pub redeem_points: u32,
+    pub use_prepaid: bool,
+    pub pickup: bool,
+}
+
 #[derive(Clone, Copy)]
 pub struct Store {
     pub session: RwSignal<Option<Session>>,
@@ -85,6 +101,12 @@ pub struct Store {
     pub phase: RwSignal<SyncPhase>,
     pub notice: RwSignal<Option<String>>,
     pub ready: RwSignal<bool>,
+    /// Promotions this shop may use (its tier's and its own).
+    pub promotions: RwSignal<Arc<Vec<Promotion>>>,
+    /// The shop's region, points, account and quotas.
+    pub profile: RwSignal<Arc<ShopProfile>>,
+    /// What the user chose at checkout.
+    pub choices: RwSignal<Choices>,
 }
 
 impl Default for Store {
@@ -119,6 +141,9 @@ impl Store {
             phase: RwSignal::new(SyncPhase::Starting),
             notice: RwSignal::new(None),
             ready: RwSignal::new(false),
+            promotions: RwSignal::new(Arc::new(Vec::new())),
+            profile: RwSignal::new(Arc::new(ShopProfile::default())),
+            choices: RwSignal::new(Choices::default()),
         }
     }
 
@@ -194,6 +219,23 @@ impl Store {
                     .unwrap_or_default(),
             };
             self.book.set(Arc::new(book));
+            let mut promotions: Vec<Promotion> = replicas
+                .doc(&tier_prices)
+                .map(read_promotions)
+                .unwrap_or_default();
+            promotions.extend(
+                replicas
+                    .doc(&own_prices)
+                    .map(read_promotions)
+                    .unwrap_or_default(),
+            );
+            self.promotions.set(Arc::new(promotions));
+            self.profile.set(Arc::new(
+                replicas
+                    .doc(&own_prices)
+                    .map(read_profile)
+                    .unwrap_or_default(),
+            ));
             self.cart
                 .set(replicas.doc(&cart).map(read_cart).unwrap_or_default());
             let mut requests: Vec<OrderRequest> = replicas
@@ -329,20 +371,16 @@ impl Store {
         .ok()
     }
 
-    /// Places the cart as an order request (works offline); it syncs when it can.
-    pub fn place_order(&self) -> Option<RequestId> {
-        let (cart, orders, ..) = self.active_docs()?;
-        let shop = self.shop.get_untracked()?;
-        let session = self.session.get_untracked()?;
+    /// The cart as an order request with the checkout choices (not placed yet).
+    fn draft_request(&self, id: RequestId, placed_by: String) -> Option<OrderRequest> {
+        let shop = self.shop.get()?;
         let expected = self.priced_cart()?;
-        if expected.lines.is_empty() {
-            return None;
-        }
-        let request = OrderRequest {
-            id: random_id(),
+        let choices = self.choices.get();
+        Some(OrderRequest {
+            id,
             shop: shop.id,
             placed_at_ms: js_sys::Date::now() as i64,
-            placed_by: session.display_name,
+            placed_by,
             lines: expected
                 .lines
                 .iter()
@@ -351,15 +389,96 @@ impl Store {
                     quantity: l.quantity,
                 })
                 .collect(),
-            expected: expected.clone(),
+            expected,
             note: String::new(),
-            coupon_codes: Vec::new(),
-            redeem_points: 0,
-            use_prepaid: false,
-            pickup: false,
+            coupon_codes: choices.coupon_codes,
+            redeem_points: choices.redeem_points,
+            use_prepaid: choices.use_prepaid,
+            pickup: choices.pickup,
             expected_quote: None,
+        })
+    }
+
+    /// Promotions used and SKUs ordered so far by this shop, as this device knows them:
+    /// its confirmed orders and those still waiting to sync.
+    fn own_history(&self, now_ms: i64) -> (PromotionUsage, BTreeMap<(Sku, Period), u32>) {
+        let confirmations = self.confirmations.get();
+        let requests = self.requests.get();
+        let profile = self.profile.get();
+        let mut usage = PromotionUsage::default();
+        let mut ordered: BTreeMap<(Sku, Period), u32> = BTreeMap::new();
+        for request in requests.iter() {
+            let confirmation = confirmations.get(&request.id);
+            if confirmation
+                .is_some_and(|c| matches!(c.state, OrderState::Rejected | OrderState::Cancelled))
+            {
+                continue;
+            }
+            let quote = confirmation
+                .and_then(|c| c.quote.as_ref())
+                .or(request.expected_quote.as_ref());
+            for promotion in quote.iter().flat_map(|q| &q.promotions) {
+                *usage.by_customer.entry(promotion.id.clone()).or_default() += 1;
+                *usage.total.entry(promotion.id.clone()).or_default() += 1;
+            }
+            for quota in &profile.quotas {
+                if request.placed_at_ms < period_start(quota.period, now_ms, UTC_OFFSET_MINUTES) {
+                    continue;
+                }
+                let quantity: u32 = request
+                    .lines
+                    .iter()
+                    .filter(|l| l.sku == quota.sku)
+                    .map(|l| l.quantity)
+                    .sum();
+                *ordered
+                    .entry((quota.sku.clone(), quota.period))
+                    .or_default() += quantity;
+            }
+        }
+        (usage, ordered)
+    }
+
+    /// The cart quoted offline exactly as the server will: promotions, gifts, shipping,
+    /// tax, points, prepaid balance; and whether the shop's quotas or credit block it.
+    pub fn quote_cart(&self) -> Option<(Result<Quote, QuoteError>, Option<String>)> {
+        let request = self.draft_request(RequestId::from_random_bytes([0; 16]), String::new())?;
+        let shop = self.shop.get()?;
+        let now = js_sys::Date::now() as i64;
+        let (usage, ordered) = self.own_history(now);
+        let profile = self.profile.get();
+        let promotions = self.promotions.get();
+        let catalog = self.catalog.get();
+        let book = self.book.get();
+        let checkout = Checkout {
+            shop: &shop.id,
+            tier: Some(&shop.tier),
+            terms: &catalog.terms,
+            profile: &profile,
+            promotions: &promotions,
+            usage: &usage,
+            ordered: &ordered,
         };
-        let ordered: Vec<CartLine> = expected
+        let quote = quote_request(&request, &catalog.products, &book, &checkout, now);
+        let blocked = quote
+            .as_ref()
+            .ok()
+            .and_then(|q| check_blocks(&request, q, &checkout, now).err())
+            .map(|blocked| blocked.to_string());
+        Some((quote, blocked))
+    }
+
+    /// Places the cart as an order request (works offline); it syncs when it can.
+    pub fn place_order(&self) -> Option<RequestId> {
+        let (cart, orders, ..) = self.active_docs()?;
+        let session = self.session.get_untracked()?;
+        let mut request = self.draft_request(random_id(), session.display_name)?;
+        if request.lines.is_empty() {
+            return None;
+        }
+        request.expected_quote = self.quote_cart().and_then(|(quote, _)| quote.ok());
+        let ordered: Vec<CartLine> = request
+            .expected
             .lines
             .iter()
             .map(|l| CartLine {

@@ -26,6 +26,9 @@ pub fn OrderDetailPage() -> impl IntoView {
                 let order = confirmation.as_ref().map(|c| c.priced.clone()).unwrap_or(request.expected.clone());
                 let changes = confirmation.as_ref().map(|c| c.changes.clone()).unwrap_or_default();
                 let backordered = confirmation.as_ref().map(|c| c.backordered.clone()).unwrap_or_default();
+                let quote = confirmation.as_ref().and_then(|c| c.quote.clone()).or(request.expected_quote.clone());
+                let total = super::orders::order_total(&request, confirmation.as_ref());
+                let shown_total = request.expected_quote.as_ref().map(|q| q.total);
                 let lang = store.lang.get();
                 let reason = |reason: &LineRefusal| match reason {
                     LineRefusal::UnknownSku => store.t(Phrase::UnknownProduct),
@@ -48,7 +51,31 @@ pub fn OrderDetailPage() -> impl IntoView {
                             </li>
                         }).collect_view()}
                     </ul>
-                    <p class="total">{store.t(Phrase::Total)} " " <strong data-testid="order-total">{order.total.to_string()}</strong></p>
+                    {quote.clone().map(|q| view! {
+                        <ul class="quote">
+                            {q.promotions.iter().map(|p| view! {
+                                <li data-testid="promotion"><span>{lang.pick(&p.name)}</span><span class="discount">{format!("−{}", p.discount)}</span></li>
+                            }).collect_view()}
+                            {q.gifts.iter().map(|g| view! {
+                                <li data-testid="gift"><span>{format!("{} {} × {}", store.t(Phrase::Gift), lang.pick(&g.name), g.quantity)}</span><span>"¥0.00"</span></li>
+                            }).collect_view()}
+                            <li><span>{store.t(Phrase::Shipping)}</span><span data-testid="order-shipping">{q.shipping.to_string()}</span></li>
+                            <li class="meta"><span>{store.t(Phrase::TaxIncluded)}</span><span>{q.tax.to_string()}</span></li>
+                            {(q.points_redeemed > 0).then(|| view! {
+                                <li><span>{format!("{} ({})", store.t(Phrase::PointsPaid), q.points_redeemed)}</span><span>{format!("−{}", q.points_value)}</span></li>
+                            })}
+                            {(!q.prepaid_used.is_zero()).then(|| view! {
+                                <li><span>{store.t(Phrase::PrepaidPaid)}</span><span>{format!("−{}", q.prepaid_used)}</span></li>
+                            })}
+                        </ul>
+                    })}
+                    <p class="total">{store.t(Phrase::Total)} " " <strong data-testid="order-total">{total.to_string()}</strong></p>
+                    {quote.clone().filter(|q| q.amount_due != q.total).map(|q| view! {
+                        <p class="total">{store.t(Phrase::AmountDue)} " " <strong data-testid="order-amount-due">{q.amount_due.to_string()}</strong></p>
+                    })}
+                    {shown_total.filter(|shown| confirmation.is_some() && *shown != total).map(|shown| view! {
+                        <p class="changes" data-testid="total-changed">{format!("{} {shown}", store.t(Phrase::DeviceShowed))}</p>
+                    })}
                     {(!backordered.is_empty()).then(|| view! {
                         <div class="changes" data-testid="backordered">
                             <h3>{store.t(Phrase::AwaitingStock)}</h3>

@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use crate::domain::order::{OrderConfirmation, OrderRequest};
 use crate::domain::order_state::OrderState;
 use crate::ui::i18n::Phrase;
 use crate::ui::store::Store;
@@ -23,6 +24,20 @@ pub(crate) fn state_label(store: &Store, state: Option<OrderState>) -> &'static 
         Some(OrderState::Completed) => store.t(Phrase::Completed),
         Some(OrderState::Cancelled) => store.t(Phrase::Cancelled),
         Some(OrderState::Submitted) => store.t(Phrase::WaitingToSync),
+    }
+}
+
+/// What the order costs: the server's quote once confirmed, else what the device quoted.
+pub(crate) fn order_total(
+    request: &OrderRequest,
+    confirmation: Option<&OrderConfirmation>,
+) -> crate::domain::money::Money {
+    match confirmation {
+        Some(c) => c.quote.as_ref().map_or(c.priced.total, |q| q.total),
+        None => request
+            .expected_quote
+            .as_ref()
+            .map_or(request.expected.total, |q| q.total),
     }
 }
 
@@ -50,7 +65,7 @@ pub fn OrdersPage() -> impl IntoView {
                         store.requests.get().into_iter().map(|request| {
                             let confirmation = confirmations.get(&request.id).cloned();
                             let state = confirmation.as_ref().map(|c| c.state);
-                            let total = confirmation.as_ref().map(|c| c.priced.total).unwrap_or(request.expected.total);
+                            let total = order_total(&request, confirmation.as_ref());
                             let number = confirmation.as_ref().map(|c| c.number.clone()).unwrap_or_else(|| "—".into());
                             view! {
                                 <li class="order" data-testid="order" data-state=state.map(|s| format!("{s:?}")).unwrap_or_else(|| "Waiting".into())>
