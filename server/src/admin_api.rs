@@ -334,3 +334,156 @@ pub async fn change_stock(
         .await??;
     Ok(Json(rows))
 }
+
+/// Runs `change` and republishes terms, promotions and profiles, in one transaction.
+fn change_commerce(
+    db: &mut Db,
+    actor: &automerge::ActorId,
+    change: impl FnOnce(&rusqlite::Connection) -> Result<(), AppError>,
+) -> Result<(), AppError> {
+    let Db { conn, docs } = db;
+    let tx = conn.transaction()?;
+    change(&tx)?;
+    let kept = crate::commerce::publish(&tx, docs, actor)?;
+    tx.commit()?;
+    for (id, version, doc) in kept {
+        docs.keep(id, version, doc);
+    }
+    Ok(())
+}
+
+/// `GET /api/admin/promotions`.
+pub async fn promotions(
+    State(state): State<AppState>,
+    principal: Principal,
+) -> Result<Json<Vec<app::domain::promotion::Promotion>>, AppError> {
+    require_admin(&principal)?;
+    Ok(Json(
+        state
+            .db
+            .run(|db| crate::commerce::load_promotions(&db.conn))
+            .await??,
+    ))
+}
+
+/// `PUT /api/admin/promotions/{id}` with the promotion's JSON: publishes it (or its new
+/// version) to the shops it concerns.
+pub async fn put_promotion(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+    body: Result<Json<app::domain::promotion::Promotion>, JsonRejection>,
+) -> Result<Json<Value>, AppError> {
+    require_admin(&principal)?;
+    let Json(promotion) =
+        body.map_err(|r| AppError::bad_request("malformed_promotion", r.body_text()))?;
+    if promotion.id != id || id.is_empty() || id.len() > 64 {
+        return Err(AppError::bad_request(
+            "promotion_id_mismatch",
+            "the promotion's id must be the one in the path (1–64 characters)",
+        ));
+    }
+    let json = serde_json::to_string(&promotion).map_err(anyhow::Error::from)?;
+    let actor = state.actor.clone();
+    state
+        .db
+        .run(move |db| {
+            change_commerce(db, &actor, |tx| {
+                tx.execute(
+                    "INSERT INTO promotions (id, json) VALUES (?1, ?2)
+                     ON CONFLICT(id) DO UPDATE SET json = excluded.json",
+                    params![id, json],
+                )?;
+                Ok(())
+            })
+        })
+        .await??;
+    Ok(Json(serde_json::json!({ "published": promotion.id })))
+}
+
+/// `DELETE /api/admin/promotions/{id}`: ends a promotion for everyone.
+pub async fn delete_promotion(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, AppError> {
+    require_admin(&principal)?;
+    let actor = state.actor.clone();
+    let key = id.clone();
+    state
+        .db
+        .run(move |db| {
+            change_commerce(db, &actor, |tx| {
+                if tx.execute("DELETE FROM promotions WHERE id = ?1", [&key])? == 0 {
+                    return Err(not_found("unknown_promotion", &key));
+                }
+                Ok(())
+            })
+        })
+        .await??;
+    Ok(Json(serde_json::json!({ "deleted": id })))
+}
+
+/// `PUT /api/admin/terms` with the shipping, tax and points terms.
+pub async fn put_terms(
+    State(state): State<AppState>,
+    principal: Principal,
+    body: Result<Json<app::domain::checkout::SalesTerms>, JsonRejection>,
+) -> Result<Json<Value>, AppError> {
+    require_admin(&principal)?;
+    let Json(terms) = body.map_err(|r| AppError::bad_request("malformed_terms", r.body_text()))?;
+    let json = serde_json::to_string(&terms).map_err(anyhow::Error::from)?;
+    let actor = state.actor.clone();
+    state
+        .db
+        .run(move |db| {
+            change_commerce(db, &actor, |tx| {
+                tx.execute(
+                    "INSERT INTO sales_terms (id, json) VALUES (1, ?1)
+                     ON CONFLICT(id) DO UPDATE SET json = excluded.json",
+                    [json],
+                )?;
+                Ok(())
+            })
+        })
+        .await??;
+    Ok(Json(serde_json::json!({ "published": "terms" })))
+}
+
+/// `PUT /api/admin/shops/{shop}/profile` with the shop's region, points, account and quotas.
+pub async fn put_profile(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(shop): Path<String>,
+    body: Result<Json<app::domain::checkout::ShopProfile>, JsonRejection>,
+) -> Result<Json<Value>, AppError> {
+    require_admin(&principal)?;
+    let Json(profile) =
+        body.map_err(|r| AppError::bad_request("malformed_profile", r.body_text()))?;
+    let shop = ShopId::parse(&shop).map_err(|e| not_found("unknown_shop", e))?;
+    let json = serde_json::to_string(&profile).map_err(anyhow::Error::from)?;
+    let actor = state.actor.clone();
+    let key = shop.clone();
+    state
+        .db
+        .run(move |db| {
+            change_commerce(db, &actor, |tx| {
+                let known: Option<i64> = tx
+                    .query_row("SELECT 1 FROM shops WHERE id = ?1", [key.as_str()], |row| {
+                        row.get(0)
+                    })
+                    .optional()?;
+                if known.is_none() {
+                    return Err(not_found("unknown_shop", &key));
+                }
+                tx.execute(
+                    "INSERT INTO shop_profiles (shop, json) VALUES (?1, ?2)
+                     ON CONFLICT(shop) DO UPDATE SET json = excluded.json",
+                    params![key.as_str(), json],
+                )?;
+                Ok(())
+            })
+        })
+        .await??;
+    Ok(Json(serde_json::json!({ "published": shop })))
+}

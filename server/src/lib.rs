@@ -139,6 +139,13 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/inbox", get(inbox::list))
         .route("/admin/inbox/{request_id}/resolve", post(inbox::resolve))
         .route("/admin/products/{sku}", put(admin_api::change_product))
+        .route("/admin/promotions", get(admin_api::promotions))
+        .route(
+            "/admin/promotions/{id}",
+            put(admin_api::put_promotion).delete(admin_api::delete_promotion),
+        )
+        .route("/admin/terms", put(admin_api::put_terms))
+        .route("/admin/shops/{shop}/profile", put(admin_api::put_profile))
         .route("/admin/stock/{sku}", get(admin_api::stock))
         .route(
             "/admin/stock/{warehouse}/{sku}",

@@ -1233,3 +1233,120 @@ async fn the_server_applies_promotions_points_prepaid_credit_and_quotas_like_the
         .prepaid_balance;
     assert_eq!(balance.amount().to_string(), "800.00");
 }
+
+#[tokio::test]
+async fn an_admin_publishes_promotions_to_exactly_the_shops_they_concern() {
+    use app::schema::price_doc::read_promotions;
+    let server = spawn_server().await;
+    let admin: Value = sign_in(&server, "admin", "admin123")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let token = admin["token"].as_str().unwrap().to_owned();
+    let http = reqwest::Client::new();
+    let put = |id: &str, body: Value| {
+        let request = http
+            .put(format!("{}/api/admin/promotions/{id}", server.base))
+            .bearer_auth(&token)
+            .json(&body);
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    let promotion = |id: &str, extra: Value| {
+        let mut body = serde_json::json!({
+            "id": id,
+            "name": { "en": id, "zh_hans": id, "zh_hant": id },
+            "kind": { "type": "percent_off", "percent": "10", "max_off": null },
+        });
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        body
+    };
+    assert_eq!(
+        put(
+            "silver-10",
+            promotion("silver-10", serde_json::json!({ "tiers": ["silver"] }))
+        )
+        .await,
+        200
+    );
+    assert_eq!(
+        put(
+            "peach-only",
+            promotion("peach-only", serde_json::json!({ "shops": ["shop-peach"] }))
+        )
+        .await,
+        200
+    );
+    assert_eq!(
+        put("other-id", promotion("silver-10", serde_json::json!({}))).await,
+        400
+    );
+    assert_eq!(
+        put("broken", serde_json::json!({ "id": "broken" })).await,
+        400
+    );
+
+    let ids = |device: &Device| -> Vec<String> {
+        let tier = device
+            .sync
+            .doc_ids()
+            .find(|id| matches!(id, DocId::TierPrices(_)))
+            .cloned()
+            .unwrap();
+        let own = DocId::ShopPrices(device.shop.clone());
+        let mut ids: Vec<String> = read_promotions(device.sync.doc(&tier).unwrap())
+            .into_iter()
+            .chain(read_promotions(device.sync.doc(&own).unwrap()))
+            .map(|p| p.id)
+            .collect();
+        ids.sort();
+        ids
+    };
+    let mut bamboo = Device::new(&server, "bamboo", "bamboo123").await;
+    let mut lotus = Device::new(&server, "lotus", "lotus123").await;
+    let mut peach = Device::new(&server, "peach", "peach123").await;
+    for device in [&mut bamboo, &mut lotus, &mut peach] {
+        assert!(device.sync_now().await.is_empty());
+    }
+    assert!(ids(&bamboo).contains(&"silver-10".to_owned()));
+    assert!(!ids(&bamboo).contains(&"peach-only".to_owned()));
+    assert!(
+        !ids(&lotus).contains(&"silver-10".to_owned()),
+        "gold shops never see silver offers"
+    );
+    assert!(ids(&peach).contains(&"peach-only".to_owned()));
+
+    // Bamboo's order gets its 10 %; after the promotion ends, the next one does not.
+    let first = bamboo.place_order(&[("SNK-0002", 10)], 1);
+    assert!(bamboo.sync_now().await.is_empty());
+    let response = http
+        .delete(format!("{}/api/admin/promotions/silver-10", server.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let second = bamboo.place_order(&[("SNK-0002", 10)], 2);
+    assert!(bamboo.sync_now().await.is_empty());
+    assert!(!ids(&bamboo).contains(&"silver-10".to_owned()));
+    let status = read_confirmations(
+        bamboo
+            .sync
+            .doc(&DocId::OrderStatus(bamboo.shop.clone()))
+            .unwrap(),
+    );
+    let applied = |id| {
+        status[id]
+            .quote
+            .as_ref()
+            .unwrap()
+            .promotions
+            .iter()
+            .map(|p| p.id.clone())
+            .collect::<Vec<_>>()
+    };
+    assert!(applied(&first).contains(&"silver-10".to_owned()));
+    assert!(!applied(&second).contains(&"silver-10".to_owned()));
+}

@@ -350,7 +350,10 @@ pub fn check_request_json(shop: &ShopId, id: &RequestId, json: &str) -> Result<(
         check_quantity(i64::from(line.quantity), "a quantity of")?;
     }
     if request.coupon_codes.len() > 5 || request.coupon_codes.iter().any(|c| c.len() > 40) {
-        return Err(violation("bad_coupon", "at most 5 coupon codes of 40 characters"));
+        return Err(violation(
+            "bad_coupon",
+            "at most 5 coupon codes of 40 characters",
+        ));
     }
     if request.placed_by.chars().count() > MAX_TEXT || request.note.chars().count() > MAX_TEXT {
         return Err(violation(
