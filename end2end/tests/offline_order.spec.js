@@ -169,8 +169,9 @@ test('when prices change while a shop is offline, the confirmed order shows what
   await goOnline(context);
   await page.click('[data-testid=sync-now]');
   await expect(page.locator('[data-testid=order-state]')).toHaveText('已确认');
-  // 12 × ¥9.99 and ¥8.00 delivery; the device had shown a different total, and says so.
-  await expect(page.locator('[data-testid=order-total]')).toHaveText('¥127.88');
+  // 12 × ¥9.99 and delivery of 12.7 kg (¥8.00 for 10 kg, ¥1.00 per started kg above);
+  // the device had shown a different total, and says so.
+  await expect(page.locator('[data-testid=order-total]')).toHaveText('¥130.88');
   await expect(page.locator('[data-testid=total-changed]')).toBeVisible();
   await expect(page.locator('[data-testid=change]')).toHaveCount(2);
   await expect(page.locator('[data-testid=change]').nth(0)).toContainText('BEV-0003: ¥9.99');
@@ -239,14 +240,17 @@ test('the offline quote with a coupon, points and a promotion equals the server\
   const page = await newPage(context);
   await signIn(page, 'lotus', 'lotus123');
   await goOffline(context);
+  await page.fill('[data-testid=search]', 'LIQ-0001');
   await product(page, 'LIQ-0001').locator('[data-testid=add]').click();
   await product(page, 'LIQ-0001').locator('[data-testid=more]').click();
   await product(page, 'LIQ-0001').locator('[data-testid=more]').click();
+  await product(page, 'LIQ-0001').locator('[data-testid=more]').click();
   await page.click('a[href="/cart"]');
+  // 24 bottles at the gold price, ¥20 off with the coupon: still over ¥200, so no delivery fee.
   await page.fill('[data-testid=coupon]', 'new20');
   await page.click('[data-testid=apply-coupon]');
   await page.check('[data-testid=use-points]');
-  await expect(page.locator('[data-testid=promotion]')).toContainText('NEW20');
+  await expect(page.locator('[data-testid=promotion]')).toContainText('新客券减20元−¥20.00');
   await expect(page.locator('[data-testid=shipping]')).toHaveText('¥0.00');
   const total = await page.locator('[data-testid=cart-total]').textContent();
   const due = await page.locator('[data-testid=amount-due]').textContent();
@@ -263,6 +267,7 @@ test('the offline quote with a coupon, points and a promotion equals the server\
   // The coupon works once per shop: the next cart says so before ordering, offline too.
   await goOffline(context);
   await page.click('a[href="/"]');
+  await page.fill('[data-testid=search]', 'LIQ-0001');
   await product(page, 'LIQ-0001').locator('[data-testid=add]').click();
   await product(page, 'LIQ-0001').locator('[data-testid=more]').click();
   await product(page, 'LIQ-0001').locator('[data-testid=more]').click();
