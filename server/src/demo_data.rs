@@ -507,6 +507,7 @@ pub fn demo_profiles() -> anyhow::Result<Vec<(&'static str, ShopProfile)>> {
                     cny(0),
                 )),
                 quotas: Vec::new(),
+                window: None,
             },
         ),
         (
@@ -520,6 +521,7 @@ pub fn demo_profiles() -> anyhow::Result<Vec<(&'static str, ShopProfile)>> {
                     cny(0),
                 )),
                 quotas: Vec::new(),
+                window: None,
             },
         ),
         (
@@ -533,6 +535,7 @@ pub fn demo_profiles() -> anyhow::Result<Vec<(&'static str, ShopProfile)>> {
                     max_quantity: 48,
                     period: Period::Week,
                 }],
+                window: None,
             },
         ),
     ])

@@ -1350,3 +1350,55 @@ async fn an_admin_publishes_promotions_to_exactly_the_shops_they_concern() {
     assert!(applied(&first).contains(&"silver-10".to_owned()));
     assert!(!applied(&second).contains(&"silver-10".to_owned()));
 }
+
+#[tokio::test]
+async fn an_order_placed_outside_the_shops_ordering_days_is_rejected_with_the_reason() {
+    let server = spawn_server().await;
+    let admin: Value = sign_in(&server, "admin", "admin123")
+        .await
+        .json()
+        .await
+        .unwrap();
+    // Every day but today (China time) is an ordering day.
+    let now = server::db::now_ms();
+    let today =
+        u32::try_from(((now + 8 * 3_600_000).div_euclid(86_400_000) + 3).rem_euclid(7)).unwrap();
+    let weekdays: Vec<u32> = (0..7).filter(|d| *d != today).collect();
+    let profile = serde_json::json!({ "region": "east", "window": { "weekdays": weekdays, "cutoff_minute": null } });
+    let response = reqwest::Client::new()
+        .put(format!(
+            "{}/api/admin/shops/shop-bamboo/profile",
+            server.base
+        ))
+        .bearer_auth(admin["token"].as_str().unwrap())
+        .json(&profile)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let mut bamboo = Device::new(&server, "bamboo", "bamboo123").await;
+    assert!(bamboo.sync_now().await.is_empty());
+    let mut request = bamboo.build_request(
+        &[("SNK-0002", 10)],
+        app::domain::order::RequestId::from_random_bytes([5; 16]),
+    );
+    request.placed_at_ms = now;
+    let shop = bamboo.shop.clone();
+    app::schema::order_requests_doc::add_request(
+        bamboo.doc_mut(DocId::OrderRequests(shop)),
+        &request,
+    )
+    .unwrap();
+    assert!(bamboo.sync_now().await.is_empty());
+    let status = read_confirmations(
+        bamboo
+            .sync
+            .doc(&DocId::OrderStatus(bamboo.shop.clone()))
+            .unwrap(),
+    );
+    assert_eq!(format!("{:?}", status[&request.id].state), "Rejected");
+    assert_eq!(
+        status[&request.id].history[0].reason,
+        "outside the shop's ordering days"
+    );
+}

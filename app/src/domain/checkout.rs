@@ -10,10 +10,13 @@ use serde::{Deserialize, Serialize};
 use super::credit::{CustomerAccount, OrderBlock, PaymentTerms, check_credit};
 use super::money::Currency;
 use super::order::OrderRequest;
+use super::order::pricing_time;
 use super::price_book::PriceBook;
 use super::pricing::ProductLookup;
 use super::promotion::{Customer, Promotion, PromotionUsage};
-use super::quota::{Period, Quota, QuotaExceeded, check_quotas};
+use super::quota::{
+    OrderingWindow, OutsideWindow, Period, Quota, QuotaExceeded, check_quotas, check_window,
+};
 use super::quote::{
     Delivery, Payment, PointsRules, Quote, QuoteError, QuoteInput, ShippingRules, TaxRules, quote,
 };
@@ -50,6 +53,9 @@ pub struct ShopProfile {
     /// Allocation limits for short-supply SKUs (限量).
     #[serde(default)]
     pub quotas: Vec<Quota>,
+    /// The days (and cut-off) the shop orders on, such as its weekly day.
+    #[serde(default)]
+    pub window: Option<OrderingWindow>,
 }
 
 /// Everything [`quote_request`] needs besides the catalog and the price book.
@@ -116,15 +122,22 @@ pub enum Blocked {
     Credit(#[from] OrderBlock),
     #[error("over the allocation for {}: {} left this period", .0.sku, .0.remaining)]
     Quota(QuotaExceeded),
+    #[error("outside the shop's ordering days")]
+    Window(OutsideWindow),
 }
 
-/// The shop's quotas, then its credit, checked against a quoted order.
+/// The shop's ordering window (at the time the order was placed, as far as the device
+/// clock is trusted: see [`pricing_time`]), its quotas, then its credit.
 pub fn check_blocks(
     request: &OrderRequest,
     quote: &Quote,
     checkout: &Checkout<'_>,
     now_ms: i64,
 ) -> Result<(), Blocked> {
+    if let Some(window) = &checkout.profile.window {
+        let placed = pricing_time(request.placed_at_ms, now_ms);
+        check_window(window, placed, UTC_OFFSET_MINUTES).map_err(Blocked::Window)?;
+    }
     let exceeded = check_quotas(&request.lines, &checkout.profile.quotas, |sku, period| {
         checkout
             .ordered
@@ -191,5 +204,77 @@ pub fn refund_balances(profile: &mut ShopProfile, quote: &Quote) {
         if let Ok(back) = paid.and_then(|paid| account.prepaid_balance.checked_add(paid)) {
             account.prepaid_balance = back;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::money::Money;
+    use crate::domain::order::RequestId;
+    use crate::domain::pricing::PricedOrder;
+
+    const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+    // 2026-11-18 (a Wednesday) 02:00 UTC, 10:00 in China.
+    const WEDNESDAY_10AM: i64 = 20_775 * DAY_MS + 2 * 60 * 60 * 1000;
+
+    fn request(placed_at_ms: i64) -> OrderRequest {
+        OrderRequest {
+            id: RequestId::from_random_bytes([1; 16]),
+            shop: ShopId::parse("s").unwrap(),
+            placed_at_ms,
+            placed_by: String::new(),
+            lines: vec![],
+            expected: PricedOrder {
+                lines: vec![],
+                refused: vec![],
+                total: Money::zero(Currency::Cny),
+            },
+            note: String::new(),
+            coupon_codes: vec![],
+            redeem_points: 0,
+            use_prepaid: false,
+            pickup: false,
+            expected_quote: None,
+        }
+    }
+
+    #[test]
+    fn an_order_placed_on_the_ordering_day_is_taken_even_when_it_arrives_later() {
+        let shop = ShopId::parse("s").unwrap();
+        let profile = ShopProfile {
+            window: Some(OrderingWindow {
+                weekdays: vec![2],
+                cutoff_minute: Some(12 * 60),
+            }),
+            ..ShopProfile::default()
+        };
+        let (terms, usage, ordered) = Default::default();
+        let checkout = Checkout {
+            shop: &shop,
+            tier: None,
+            terms: &terms,
+            profile: &profile,
+            promotions: &[],
+            usage: &usage,
+            ordered: &ordered,
+        };
+        let book = PriceBook::default();
+        let catalog = std::collections::BTreeMap::new();
+        let quoted =
+            |placed| quote_request(&request(placed), &catalog, &book, &checkout, placed).unwrap();
+        // Placed Wednesday 10:00 offline, synced Thursday: inside the window.
+        let placed = request(WEDNESDAY_10AM);
+        let arrives = WEDNESDAY_10AM + DAY_MS;
+        assert_eq!(
+            check_blocks(&placed, &quoted(WEDNESDAY_10AM), &checkout, arrives),
+            Ok(())
+        );
+        // Placed Wednesday 13:00, after the noon cut-off: refused, with the next window.
+        let late = WEDNESDAY_10AM + 3 * 60 * 60 * 1000;
+        let blocked = check_blocks(&request(late), &quoted(late), &checkout, late);
+        assert!(
+            matches!(blocked, Err(Blocked::Window(OutsideWindow { next_open_ms })) if next_open_ms > late)
+        );
     }
 }
