@@ -15,7 +15,7 @@ use super::api::{self, CallError, Session, ShopSummary};
 use super::i18n::{Lang, Phrase, tr};
 use super::idb;
 use crate::domain::checkout::{
-    Checkout, ShopProfile, UTC_OFFSET_MINUTES, check_blocks, quote_request,
+    Blocked, Checkout, ShopProfile, UTC_OFFSET_MINUTES, check_blocks, quote_request,
 };
 use crate::domain::money::Currency;
 use crate::domain::order::{OrderConfirmation, OrderRequest, RequestId};
@@ -441,7 +441,7 @@ impl Store {
 
     /// The cart quoted offline exactly as the server will: promotions, gifts, shipping,
     /// tax, points, prepaid balance; and whether the shop's quotas or credit block it.
-    pub fn quote_cart(&self) -> Option<(Result<Quote, QuoteError>, Option<String>)> {
+    pub fn quote_cart(&self) -> Option<(Result<Quote, QuoteError>, Option<Blocked>)> {
         let request = self.draft_request(RequestId::from_random_bytes([0; 16]), String::new())?;
         let shop = self.shop.get()?;
         let now = js_sys::Date::now() as i64;
@@ -463,8 +463,7 @@ impl Store {
         let blocked = quote
             .as_ref()
             .ok()
-            .and_then(|q| check_blocks(&request, q, &checkout, now).err())
-            .map(|blocked| blocked.to_string());
+            .and_then(|q| check_blocks(&request, q, &checkout, now).err());
         Some((quote, blocked))
     }
 

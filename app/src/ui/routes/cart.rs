@@ -5,6 +5,8 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
+use crate::domain::checkout::Blocked;
+use crate::domain::credit::OrderBlock;
 use crate::domain::pricing::LineRefusal;
 use crate::ui::components::quantity_stepper::QuantityStepper;
 use crate::ui::i18n::Phrase;
@@ -158,8 +160,8 @@ pub fn CartPage() -> impl IntoView {
                 {move || quote().filter(|q| q.points_earned > 0).map(|q| view! {
                     <p class="meta">{format!("{} {}", store.t(Phrase::PointsEarned), q.points_earned)}</p>
                 })}
-                {move || blocked().map(|reason| view! {
-                    <p class="error" data-testid="blocked">{format!("{}: {reason}", store.t(Phrase::CannotOrder))}</p>
+                {move || blocked().map(|blocked| view! {
+                    <p class="error" data-testid="blocked">{format!("{}: {}", store.t(Phrase::CannotOrder), blocked_text(&store, &blocked))}</p>
                 })}
                 <button class="primary" data-testid="place-order" on:click=place.clone()
                     disabled=move || priced.get().is_none_or(|o| o.lines.is_empty()) || blocked().is_some()>
@@ -167,5 +169,36 @@ pub fn CartPage() -> impl IntoView {
                 </button>
             </Show>
         </section>
+    }
+}
+
+/// Why the shop cannot order now, in the user's language.
+fn blocked_text(store: &Store, blocked: &Blocked) -> String {
+    match blocked {
+        Blocked::Window(outside) => format!(
+            "{} {}",
+            store.t(Phrase::OutsideWindow),
+            super::orders::format_time(outside.next_open_ms)
+        ),
+        Blocked::Quota(over) => format!(
+            "{} {} ({} {})",
+            store.t(Phrase::OverQuota),
+            over.sku,
+            store.t(Phrase::Remaining),
+            over.remaining
+        ),
+        Blocked::Credit(OrderBlock::Suspended { reason }) => {
+            format!("{} ({reason})", store.t(Phrase::AccountSuspended))
+        }
+        Blocked::Credit(OrderBlock::Overdue { invoices, amount }) => {
+            format!("{} {invoices} / {amount}", store.t(Phrase::InvoicesOverdue))
+        }
+        Blocked::Credit(OrderBlock::OverCreditLimit { limit, .. }) => {
+            format!("{} {limit}", store.t(Phrase::OverCreditLimit))
+        }
+        Blocked::Credit(OrderBlock::PrepaidShort { needed, balance }) => {
+            format!("{} {balance} < {needed}", store.t(Phrase::PrepaidShort))
+        }
+        Blocked::Credit(OrderBlock::Arithmetic) => store.t(Phrase::CannotOrder).to_owned(),
     }
 }

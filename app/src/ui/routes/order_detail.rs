@@ -76,6 +76,13 @@ pub fn OrderDetailPage() -> impl IntoView {
                     {shown_total.filter(|shown| confirmation.is_some() && *shown != total).map(|shown| view! {
                         <p class="changes" data-testid="total-changed">{format!("{} {shown}", store.t(Phrase::DeviceShowed))}</p>
                     })}
+                    {confirmation.as_ref()
+                        .filter(|c| matches!(c.state, crate::domain::order_state::OrderState::Rejected | crate::domain::order_state::OrderState::Cancelled | crate::domain::order_state::OrderState::OnHold))
+                        .and_then(|c| c.history.last().cloned())
+                        .filter(|event| !event.reason.is_empty())
+                        .map(|event| view! {
+                            <p class="error" data-testid="reason">{format!("{}: {}", store.t(Phrase::Reason), event.reason)}</p>
+                        })}
                     {(!backordered.is_empty()).then(|| view! {
                         <div class="changes" data-testid="backordered">
                             <h3>{store.t(Phrase::AwaitingStock)}</h3>
