@@ -106,19 +106,36 @@ pub async fn sign_in(username: &str, password: &str) -> Result<Session, CallErro
         .and_then(|w| w.navigator().user_agent().ok())
         .unwrap_or_default();
     let body = serde_json::json!({ "username": username, "password": password, "device_name": device_name });
+    post_json("/api/login", &body, "unreadable_session").await
+}
+
+/// Posts `body` as JSON (no token) and reads the JSON answer.
+async fn post_json<T: serde::de::DeserializeOwned>(
+    url: &str,
+    body: &serde_json::Value,
+    unreadable: &str,
+) -> Result<T, CallError> {
     let response = send(
-        "/api/login",
+        url,
         JsValue::from_str(&body.to_string()),
         "application/json",
         None,
     )
     .await?;
+    read_json(response, unreadable).await
+}
+
+/// The JSON body of a successful response; `unreadable` is the code when it does not parse.
+async fn read_json<T: serde::de::DeserializeOwned>(
+    response: Response,
+    unreadable: &str,
+) -> Result<T, CallError> {
     let text = JsFuture::from(response.text().map_err(js_error)?)
         .await
         .map_err(js_error)?;
     serde_json::from_str(&text.as_string().unwrap_or_default()).map_err(|_| CallError::Refused {
         status: 200,
-        code: "unreadable_session".into(),
+        code: unreadable.into(),
     })
 }
 
@@ -131,20 +148,7 @@ pub struct TokenPair {
 
 pub async fn refresh(refresh_token: &str) -> Result<TokenPair, CallError> {
     let body = serde_json::json!({ "refresh_token": refresh_token });
-    let response = send(
-        "/api/refresh",
-        JsValue::from_str(&body.to_string()),
-        "application/json",
-        None,
-    )
-    .await?;
-    let text = JsFuture::from(response.text().map_err(js_error)?)
-        .await
-        .map_err(js_error)?;
-    serde_json::from_str(&text.as_string().unwrap_or_default()).map_err(|_| CallError::Refused {
-        status: 200,
-        code: "unreadable_tokens".into(),
-    })
+    post_json("/api/refresh", &body, "unreadable_tokens").await
 }
 
 /// An authenticated JSON call without a body (`GET`, or a `POST` that needs none).
@@ -154,13 +158,7 @@ pub async fn call_json<T: serde::de::DeserializeOwned>(
     token: &str,
 ) -> Result<T, CallError> {
     let response = fetch(method, url, None, Some(token)).await?;
-    let text = JsFuture::from(response.text().map_err(js_error)?)
-        .await
-        .map_err(js_error)?;
-    serde_json::from_str(&text.as_string().unwrap_or_default()).map_err(|_| CallError::Refused {
-        status: 200,
-        code: "unreadable_reply".into(),
-    })
+    read_json(response, "unreadable_reply").await
 }
 
 /// One of the user's devices, as `GET /api/devices` lists them.
