@@ -18,19 +18,7 @@ use app::domain::order::RequestId;
 use app::schema::doc_id::DocId;
 use app::schema::order_status_doc::read_confirmations;
 use app::sync::wire::SyncResponse;
-use http_device::{Device, TestServer};
-
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        (z ^ (z >> 31)) % n
-    }
-}
+use http_device::{Device, Rng, TestServer};
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
