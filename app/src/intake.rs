@@ -18,7 +18,7 @@ use crate::domain::pricing::ProductLookup;
 use crate::domain::promotion::PromotionUsage;
 use crate::domain::quota::Period;
 use crate::domain::sku::{Sku, WarehouseId};
-use crate::schema::order_requests_doc::read_requests;
+use crate::schema::order_requests_doc::{StoredRequest, read_requests};
 
 /// Where confirmed orders take their stock from.
 pub struct StockSource<'a> {
@@ -38,6 +38,31 @@ pub fn answer_new_requests(
     checkout: &Checkout<'_>,
     stock: StockSource<'_>,
     is_applied: impl Fn(&RequestId) -> bool,
+    next_number: impl FnMut() -> String,
+    now_ms: i64,
+) -> Vec<OrderConfirmation> {
+    answer_requests(
+        read_requests(orders),
+        catalog,
+        book,
+        checkout,
+        stock,
+        is_applied,
+        next_number,
+        now_ms,
+    )
+}
+
+/// [`answer_new_requests`] for requests already read (the server reads only the ones a
+/// sync brought).
+#[allow(clippy::too_many_arguments)]
+pub fn answer_requests(
+    stored_requests: Vec<StoredRequest>,
+    catalog: &impl ProductLookup,
+    book: &PriceBook,
+    checkout: &Checkout<'_>,
+    stock: StockSource<'_>,
+    is_applied: impl Fn(&RequestId) -> bool,
     mut next_number: impl FnMut() -> String,
     now_ms: i64,
 ) -> Vec<OrderConfirmation> {
@@ -46,7 +71,7 @@ pub fn answer_new_requests(
     let mut ordered = checkout.ordered.clone();
     let mut profile = checkout.profile.clone();
     let mut answers = Vec::new();
-    for stored in read_requests(orders) {
+    for stored in stored_requests {
         let Ok(id) = RequestId::parse(&stored.key) else {
             continue;
         };

@@ -49,7 +49,7 @@ async function serverOrders(request) {
   const { token } = await login.json();
   const orders = await request.get('/api/orders', { headers: { Authorization: `Bearer ${token}` } });
   expect(orders.status()).toBe(200);
-  return orders.json();
+  return (await orders.json()).orders;
 }
 
 test('an order placed offline after a reload is confirmed once when the network returns', async ({ browser, request }) => {

@@ -8,20 +8,19 @@ use app::domain::sku::{ShopId, Sku, TierId};
 use app::schema::catalog_doc::write_products;
 use app::schema::doc_id::DocId;
 use app::schema::price_doc::write_prices;
-use automerge::Automerge;
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use rusqlite::{OptionalExtension, Transaction, params};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::app_error::AppError;
 use crate::auth::{Principal, Role};
-use crate::db::Db;
-use crate::doc_store::DocCache;
 use crate::state::AppState;
+use crate::store::catalog::PriceList;
+use crate::store::docs::{self, DocCache};
+use crate::store::{Tx, catalog, commerce, stock};
 
 fn require_admin(principal: &Principal) -> Result<(), AppError> {
     if principal.role == Role::Admin {
@@ -44,23 +43,6 @@ fn parse_price(text: &str) -> Result<Money, AppError> {
         .map_err(|e| AppError::bad_request("invalid_price", e.to_string()))
 }
 
-/// Applies `edit` to the stored document `id`, written by the server's actor.
-pub(crate) fn edit_doc(
-    docs: &mut DocCache,
-    tx: &Transaction<'_>,
-    id: &DocId,
-    actor: &automerge::ActorId,
-    edit: impl FnOnce(&mut Automerge) -> Result<(), app::schema::SchemaError>,
-) -> anyhow::Result<(DocId, i64, Automerge)> {
-    let mut loaded = docs
-        .load(tx, id)?
-        .ok_or_else(|| anyhow::anyhow!("{id} is missing"))?;
-    loaded.doc.set_actor(actor.clone());
-    edit(&mut loaded.doc)?;
-    let version = docs.save(tx, id, &loaded)?;
-    Ok((id.clone(), version, loaded.doc))
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProductChange {
@@ -69,39 +51,25 @@ pub struct ProductChange {
 }
 
 fn update_product(
-    db: &mut Db,
+    tx: &mut Tx<'_>,
+    cache: &DocCache,
     actor: &automerge::ActorId,
     sku: &Sku,
     list_price: Option<Money>,
     active: Option<bool>,
 ) -> Result<Product, AppError> {
-    let Db { conn, docs } = db;
-    let tx = conn.transaction()?;
-    let json: Option<String> = tx
-        .query_row(
-            "SELECT json FROM products WHERE sku = ?1",
-            [sku.as_str()],
-            |row| row.get(0),
-        )
-        .optional()?;
-    let json = json.ok_or_else(|| not_found("unknown_product", sku))?;
-    let mut product: Product = serde_json::from_str(&json).map_err(anyhow::Error::from)?;
+    let mut product =
+        catalog::product(tx, sku)?.ok_or_else(|| not_found("unknown_product", sku))?;
     if let Some(price) = list_price {
         product.list_price = price;
     }
     if let Some(active) = active {
         product.active = active;
     }
-    let json = serde_json::to_string(&product).map_err(anyhow::Error::from)?;
-    tx.execute(
-        "UPDATE products SET json = ?1 WHERE sku = ?2",
-        params![json, sku.as_str()],
-    )?;
-    let kept = edit_doc(docs, &tx, &DocId::Catalog, actor, |doc| {
+    catalog::put_product(tx, &product)?;
+    docs::edit(tx, cache, &DocId::Catalog, actor, |doc| {
         write_products(doc, std::slice::from_ref(&product))
     })?;
-    tx.commit()?;
-    docs.keep(kept.0, kept.1, kept.2);
     Ok(product)
 }
 
@@ -118,10 +86,11 @@ pub async fn change_product(
     let sku = Sku::parse(&sku).map_err(|e| not_found("unknown_product", e))?;
     let list_price = change.list_price.as_deref().map(parse_price).transpose()?;
     let actor = state.actor.clone();
+    let store = state.store.clone();
     let product = state
-        .db
-        .run(move |db| update_product(db, &actor, &sku, list_price, change.active))
-        .await??;
+        .store
+        .write(move |tx| update_product(tx, store.docs(), &actor, &sku, list_price, change.active))
+        .await?;
     Ok(Json(json!({
         "sku": product.sku,
         "list_price": product.list_price.amount().to_string(),
@@ -136,74 +105,34 @@ pub struct PriceChange {
     pub price: Option<String>,
 }
 
-/// Which price list an admin edits.
-enum PriceList {
-    Tier(TierId),
-    Shop(ShopId),
-}
-
 fn update_price(
-    db: &mut Db,
+    tx: &mut Tx<'_>,
+    cache: &DocCache,
     actor: &automerge::ActorId,
-    list: PriceList,
+    list: &PriceList,
     sku: &Sku,
     price: Option<Money>,
 ) -> Result<(), AppError> {
-    let Db { conn, docs } = db;
-    let tx = conn.transaction()?;
-    let known: Option<i64> = tx
-        .query_row(
-            "SELECT 1 FROM products WHERE sku = ?1",
-            [sku.as_str()],
-            |row| row.get(0),
-        )
-        .optional()?;
-    known.ok_or_else(|| not_found("unknown_product", sku))?;
-    let (table, owner_column, owner, doc_id) = match &list {
+    if !catalog::product_exists(tx, sku)? {
+        return Err(not_found("unknown_product", sku));
+    }
+    let (exists, doc_id) = match list {
         PriceList::Tier(tier) => (
-            "tier_prices",
-            "tier",
-            tier.to_string(),
+            catalog::tier_exists(tx, tier)?,
             DocId::TierPrices(tier.clone()),
         ),
         PriceList::Shop(shop) => (
-            "customer_prices",
-            "shop",
-            shop.to_string(),
+            catalog::shop_exists(tx, shop)?,
             DocId::ShopPrices(shop.clone()),
         ),
     };
-    let owner_table = if matches!(list, PriceList::Tier(_)) {
-        "tiers"
-    } else {
-        "shops"
-    };
-    let exists: Option<i64> = tx
-        .query_row(
-            &format!("SELECT 1 FROM {owner_table} WHERE id = ?1"),
-            [&owner],
-            |row| row.get(0),
-        )
-        .optional()?;
-    exists.ok_or_else(|| not_found("unknown_price_list", &doc_id))?;
-    match price {
-        Some(price) => tx.execute(
-            &format!(
-                "INSERT INTO {table} ({owner_column}, sku, price) VALUES (?1, ?2, ?3)
-                 ON CONFLICT({owner_column}, sku) DO UPDATE SET price = excluded.price"
-            ),
-            params![owner, sku.as_str(), price.amount().to_string()],
-        )?,
-        None => tx.execute(
-            &format!("DELETE FROM {table} WHERE {owner_column} = ?1 AND sku = ?2"),
-            params![owner, sku.as_str()],
-        )?,
-    };
-    let kept = edit_doc(docs, &tx, &doc_id, actor, |doc| {
+    if !exists {
+        return Err(not_found("unknown_price_list", &doc_id));
+    }
+    catalog::set_price(tx, list, sku, price)?;
+    docs::edit(tx, cache, &doc_id, actor, |doc| {
         write_prices(doc, &[(sku.clone(), price)])
     })?;
-    tx.commit()?;
-    docs.keep(kept.0, kept.1, kept.2);
     Ok(())
 }
 
@@ -221,10 +150,11 @@ async fn change_price(
     let price = change.price.as_deref().map(parse_price).transpose()?;
     let actor = state.actor.clone();
     let sku_text = sku.to_string();
+    let store = state.store.clone();
     state
-        .db
-        .run(move |db| update_price(db, &actor, list, &sku, price))
-        .await??;
+        .store
+        .write(move |tx| update_price(tx, store.docs(), &actor, &list, &sku, price))
+        .await?;
     Ok(Json(
         json!({ "sku": sku_text, "price": price.map(|p| p.amount().to_string()) }),
     ))
@@ -269,8 +199,8 @@ pub struct StockRow {
     pub available_to_promise: u32,
 }
 
-fn stock_rows(conn: &rusqlite::Connection, sku: &Sku) -> anyhow::Result<Vec<StockRow>> {
-    let inventory = crate::order_intake::load_inventory(conn, [sku])?;
+fn stock_rows(tx: &mut Tx<'_>, sku: &Sku) -> anyhow::Result<Vec<StockRow>> {
+    let inventory = stock::levels(tx, [sku])?;
     Ok(inventory
         .levels
         .iter()
@@ -293,7 +223,7 @@ pub async fn stock(
     principal.require(crate::auth::Permission::StockWrite)?;
     let sku = Sku::parse(&sku).map_err(|e| not_found("unknown_product", e))?;
     Ok(Json(
-        state.db.run(move |db| stock_rows(&db.conn, &sku)).await??,
+        state.store.read(move |tx| stock_rows(tx, &sku)).await?,
     ))
 }
 
@@ -312,44 +242,34 @@ pub async fn change_stock(
         .map_err(|e| AppError::bad_request("invalid_warehouse", e.to_string()))?;
     let sku = Sku::parse(&sku).map_err(|e| not_found("unknown_product", e))?;
     let rows = state
-        .db
-        .run(move |db| -> Result<Vec<StockRow>, AppError> {
-            let known: Option<i64> = db
-                .conn
-                .query_row("SELECT 1 FROM products WHERE sku = ?1", [sku.as_str()], |row| {
-                    row.get(0)
-                })
-                .optional()?;
-            if known.is_none() {
+        .store
+        .write(move |tx| -> Result<Vec<StockRow>, AppError> {
+            if !catalog::product_exists(tx, &sku)? {
                 return Err(not_found("unknown_product", &sku));
             }
-            db.conn.execute(
-                "INSERT INTO stock (warehouse, sku, on_hand, reserved, safety) VALUES (?1, ?2, ?3, 0, COALESCE(?4, 0))
-                 ON CONFLICT(warehouse, sku) DO UPDATE SET on_hand = excluded.on_hand,
-                     safety = COALESCE(?4, stock.safety)",
-                params![warehouse.as_str(), sku.as_str(), change.on_hand, change.safety],
-            )?;
-            Ok(stock_rows(&db.conn, &sku)?)
+            stock::count(tx, &warehouse, &sku, change.on_hand, change.safety)?;
+            Ok(stock_rows(tx, &sku)?)
         })
-        .await??;
+        .await?;
     Ok(Json(rows))
 }
 
 /// Runs `change` and republishes terms, promotions and profiles, in one transaction.
-fn change_commerce(
-    db: &mut Db,
-    actor: &automerge::ActorId,
-    change: impl FnOnce(&rusqlite::Connection) -> Result<(), AppError>,
+async fn change_commerce(
+    state: &AppState,
+    change: impl FnMut(&mut Tx<'_>) -> Result<(), AppError> + Send + 'static,
 ) -> Result<(), AppError> {
-    let Db { conn, docs } = db;
-    let tx = conn.transaction()?;
-    change(&tx)?;
-    let kept = crate::commerce::publish(&tx, docs, actor)?;
-    tx.commit()?;
-    for (id, version, doc) in kept {
-        docs.keep(id, version, doc);
-    }
-    Ok(())
+    let actor = state.actor.clone();
+    let store = state.store.clone();
+    let mut change = change;
+    state
+        .store
+        .write(move |tx| {
+            change(tx)?;
+            crate::commerce::publish(tx, store.docs(), &actor)?;
+            Ok(())
+        })
+        .await
 }
 
 /// `GET /api/admin/promotions`.
@@ -358,12 +278,7 @@ pub async fn promotions(
     principal: Principal,
 ) -> Result<Json<Vec<app::domain::promotion::Promotion>>, AppError> {
     require_admin(&principal)?;
-    Ok(Json(
-        state
-            .db
-            .run(|db| crate::commerce::load_promotions(&db.conn))
-            .await??,
-    ))
+    Ok(Json(state.store.read(commerce::promotions).await?))
 }
 
 /// `PUT /api/admin/promotions/{id}` with the promotion's JSON: publishes it (or its new
@@ -383,22 +298,13 @@ pub async fn put_promotion(
             "the promotion's id must be the one in the path (1–64 characters)",
         ));
     }
-    let json = serde_json::to_string(&promotion).map_err(anyhow::Error::from)?;
-    let actor = state.actor.clone();
-    state
-        .db
-        .run(move |db| {
-            change_commerce(db, &actor, |tx| {
-                tx.execute(
-                    "INSERT INTO promotions (id, json) VALUES (?1, ?2)
-                     ON CONFLICT(id) DO UPDATE SET json = excluded.json",
-                    params![id, json],
-                )?;
-                Ok(())
-            })
-        })
-        .await??;
-    Ok(Json(serde_json::json!({ "published": promotion.id })))
+    let published = promotion.id.clone();
+    change_commerce(&state, move |tx| {
+        commerce::put_promotion(tx, &promotion)?;
+        Ok(())
+    })
+    .await?;
+    Ok(Json(serde_json::json!({ "published": published })))
 }
 
 /// `DELETE /api/admin/promotions/{id}`: ends a promotion for everyone.
@@ -408,19 +314,14 @@ pub async fn delete_promotion(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, AppError> {
     require_admin(&principal)?;
-    let actor = state.actor.clone();
     let key = id.clone();
-    state
-        .db
-        .run(move |db| {
-            change_commerce(db, &actor, |tx| {
-                if tx.execute("DELETE FROM promotions WHERE id = ?1", [&key])? == 0 {
-                    return Err(not_found("unknown_promotion", &key));
-                }
-                Ok(())
-            })
-        })
-        .await??;
+    change_commerce(&state, move |tx| {
+        if !commerce::delete_promotion(tx, &key)? {
+            return Err(not_found("unknown_promotion", &key));
+        }
+        Ok(())
+    })
+    .await?;
     Ok(Json(serde_json::json!({ "deleted": id })))
 }
 
@@ -432,21 +333,11 @@ pub async fn put_terms(
 ) -> Result<Json<Value>, AppError> {
     require_admin(&principal)?;
     let Json(terms) = body.map_err(|r| AppError::bad_request("malformed_terms", r.body_text()))?;
-    let json = serde_json::to_string(&terms).map_err(anyhow::Error::from)?;
-    let actor = state.actor.clone();
-    state
-        .db
-        .run(move |db| {
-            change_commerce(db, &actor, |tx| {
-                tx.execute(
-                    "INSERT INTO sales_terms (id, json) VALUES (1, ?1)
-                     ON CONFLICT(id) DO UPDATE SET json = excluded.json",
-                    [json],
-                )?;
-                Ok(())
-            })
-        })
-        .await??;
+    change_commerce(&state, move |tx| {
+        commerce::set_terms(tx, &terms)?;
+        Ok(())
+    })
+    .await?;
     Ok(Json(serde_json::json!({ "published": "terms" })))
 }
 
@@ -461,29 +352,14 @@ pub async fn put_profile(
     let Json(profile) =
         body.map_err(|r| AppError::bad_request("malformed_profile", r.body_text()))?;
     let shop = ShopId::parse(&shop).map_err(|e| not_found("unknown_shop", e))?;
-    let json = serde_json::to_string(&profile).map_err(anyhow::Error::from)?;
-    let actor = state.actor.clone();
     let key = shop.clone();
-    state
-        .db
-        .run(move |db| {
-            change_commerce(db, &actor, |tx| {
-                let known: Option<i64> = tx
-                    .query_row("SELECT 1 FROM shops WHERE id = ?1", [key.as_str()], |row| {
-                        row.get(0)
-                    })
-                    .optional()?;
-                if known.is_none() {
-                    return Err(not_found("unknown_shop", &key));
-                }
-                tx.execute(
-                    "INSERT INTO shop_profiles (shop, json) VALUES (?1, ?2)
-                     ON CONFLICT(shop) DO UPDATE SET json = excluded.json",
-                    params![key.as_str(), json],
-                )?;
-                Ok(())
-            })
-        })
-        .await??;
+    change_commerce(&state, move |tx| {
+        if !catalog::shop_exists(tx, &key)? {
+            return Err(not_found("unknown_shop", &key));
+        }
+        commerce::set_profile(tx, &key, &profile)?;
+        Ok(())
+    })
+    .await?;
     Ok(Json(serde_json::json!({ "published": shop })))
 }

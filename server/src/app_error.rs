@@ -1,10 +1,13 @@
 //! The server's one error type: client errors keep their status and a JSON body
-//! `{"error": "<code>", "message": "..."}`; anything else is an opaque 500, logged once.
+//! `{"error": "<code>", "message": "..."}`; an unreachable database is a 503 the device
+//! retries; anything else is an opaque 500, logged once.
 
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
+
+use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -36,8 +39,8 @@ impl AppError {
     }
 }
 
-impl From<rusqlite::Error> for AppError {
-    fn from(error: rusqlite::Error) -> AppError {
+impl From<StoreError> for AppError {
+    fn from(error: StoreError) -> AppError {
         AppError::Internal(error.into())
     }
 }
@@ -50,6 +53,20 @@ impl IntoResponse for AppError {
                 code,
                 message,
             } => (status, Json(json!({ "error": code, "message": message }))).into_response(),
+            AppError::Internal(error)
+                if matches!(
+                    error.downcast_ref::<StoreError>(),
+                    Some(StoreError::Unavailable(_))
+                ) =>
+            {
+                tracing::warn!(error = format!("{error:#}"), "the database is unavailable");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    [(axum::http::header::RETRY_AFTER, "2")],
+                    Json(json!({ "error": "unavailable", "message": "the server cannot reach its database; try again shortly" })),
+                )
+                    .into_response()
+            }
             AppError::Internal(error) => {
                 tracing::error!(error = format!("{error:#}"), "internal error");
                 (

@@ -13,13 +13,14 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::{Algorithm, Argon2, Params, Version};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
 use app::domain::sku::ShopId;
 
 use crate::app_error::AppError;
 use crate::state::AppState;
+use crate::store::Tx;
+use crate::store::accounts;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -125,14 +126,11 @@ impl Principal {
 }
 
 /// A user's permissions as stored.
-pub fn permissions_of(conn: &Connection, user_id: i64) -> anyhow::Result<Vec<Permission>> {
-    let mut statement =
-        conn.prepare_cached("SELECT permission FROM user_permissions WHERE user_id = ?1")?;
-    let rows = statement.query_map([user_id], |row| row.get::<_, String>(0))?;
-    let mut permissions = Vec::new();
-    for row in rows {
-        permissions.extend(Permission::parse(&row?));
-    }
+pub fn permissions_of(tx: &mut Tx<'_>, user_id: i64) -> anyhow::Result<Vec<Permission>> {
+    let mut permissions: Vec<Permission> = accounts::permissions_of(tx, user_id)?
+        .iter()
+        .filter_map(|name| Permission::parse(name))
+        .collect();
     permissions.sort();
     Ok(permissions)
 }
@@ -155,7 +153,7 @@ pub fn hash_password(password: &str) -> anyhow::Result<String> {
 
 /// Checks a password against a stored hash. Unknown users are checked against a dummy
 /// hash so the answer takes as long as for a known one.
-fn verify_password(password: &str, stored: Option<&str>) -> bool {
+pub fn verify_password(password: &str, stored: Option<&str>) -> bool {
     const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0r1bd1XH8KAm1y8cVY3O6dxKWrnaFaAVqR3Xz/hCxJM";
     let hash = stored.unwrap_or(DUMMY);
     let Ok(parsed) = PasswordHash::new(hash) else {
@@ -165,6 +163,36 @@ fn verify_password(password: &str, stored: Option<&str>) -> bool {
         .verify_password(password.as_bytes(), &parsed)
         .is_ok()
         && stored.is_some()
+}
+
+/// How long a sign-in waits for a free hashing slot before it is told to come back.
+const HASH_QUEUE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Runs `hash_work` (argon2) on a blocking thread holding one of the hashing permits, so
+/// at most one hash per core runs at once; a caller that waits too long gets 503. The
+/// permit moves into the blocking task, so a client that hangs up does not free it while
+/// the hash still runs.
+pub async fn with_hash_permit<T: Send + 'static>(
+    hashing: &std::sync::Arc<tokio::sync::Semaphore>,
+    hash_work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AppError> {
+    let permit = tokio::time::timeout(HASH_QUEUE_WAIT, hashing.clone().acquire_owned())
+        .await
+        .map_err(|_| {
+            AppError::client(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "too many sign-ins at once; try again shortly",
+            )
+        })?
+        .map_err(anyhow::Error::from)?;
+    tokio::task::spawn_blocking(move || {
+        let result = hash_work();
+        drop(permit);
+        result
+    })
+    .await
+    .map_err(|error| AppError::Internal(error.into()))
 }
 
 /// How long an access token lasts. A device that is offline longer keeps working locally
@@ -229,8 +257,9 @@ pub struct Issue {
     pub access_ttl_ms: i64,
 }
 
-fn issue_tokens(
-    conn: &Connection,
+/// Issues a new token pair for a device.
+pub fn issue_tokens(
+    tx: &mut Tx<'_>,
     device_id: i64,
     issued_by: Option<&[u8]>,
     at: Issue,
@@ -241,207 +270,98 @@ fn issue_tokens(
         refresh_token: new_token()?,
         access_expires_ms: now_ms + at.access_ttl_ms,
     };
-    let mut insert = conn.prepare_cached(
-        "INSERT INTO tokens (hash, device, kind, expires_ms, issued_by) VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?;
-    insert.execute(params![
-        token_hash(&pair.token),
+    accounts::insert_token(
+        tx,
+        &token_hash(&pair.token),
         device_id,
         "access",
         pair.access_expires_ms,
-        issued_by
-    ])?;
-    insert.execute(params![
-        token_hash(&pair.refresh_token),
+        issued_by,
+    )?;
+    accounts::insert_token(
+        tx,
+        &token_hash(&pair.refresh_token),
         device_id,
         "refresh",
         now_ms + REFRESH_TTL_MS,
-        issued_by
-    ])?;
+        issued_by,
+    )?;
     Ok(pair)
-}
-
-/// Revokes a device: every token it holds stops working at once (they are kept, so a
-/// later attempt is told the device was revoked rather than that the token is unknown).
-pub fn revoke_device(conn: &Connection, device_id: i64) -> anyhow::Result<()> {
-    conn.execute("UPDATE devices SET revoked = 1 WHERE id = ?1", [device_id])?;
-    Ok(())
 }
 
 /// Spends a refresh token for a new pair (see the module notes for replays).
 pub fn refresh(
-    conn: &Connection,
+    tx: &mut Tx<'_>,
     refresh_token: &str,
     at: Issue,
 ) -> anyhow::Result<Result<TokenPair, TokenRefusal>> {
     let now_ms = at.now_ms;
     let hash = token_hash(refresh_token);
-    let row: Option<(i64, i64, Option<i64>, bool, bool)> = conn
-        .query_row(
-            "SELECT t.device, t.expires_ms, t.used_ms, t.superseded, d.revoked
-             FROM tokens t JOIN devices d ON d.id = t.device
-             WHERE t.hash = ?1 AND t.kind = 'refresh'",
-            [&hash],
-            |row| {
-                Ok((
-                    row.get(0)?,
-                    row.get(1)?,
-                    row.get(2)?,
-                    row.get(3)?,
-                    row.get(4)?,
-                ))
-            },
-        )
-        .optional()?;
-    let Some((device_id, expires_ms, used_ms, superseded, revoked)) = row else {
+    let Some(row) = accounts::refresh_token(tx, &hash)? else {
         return Ok(Err(TokenRefusal::Unknown));
     };
-    if revoked {
+    if row.revoked {
         return Ok(Err(TokenRefusal::Revoked));
     }
-    if let Some(used_ms) = used_ms {
-        let successor_used: bool = conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM tokens WHERE issued_by = ?1 AND kind = 'refresh' AND used_ms IS NOT NULL)",
-            [&hash],
-            |row| row.get(0),
-        )?;
-        if superseded || now_ms - used_ms > REUSE_GRACE_MS || successor_used {
+    if let Some(used_ms) = row.used_ms {
+        let successor_used = accounts::successor_used(tx, &hash)?;
+        if row.superseded || now_ms - used_ms > REUSE_GRACE_MS || successor_used {
             tracing::warn!(
-                device = device_id,
+                device = row.device_id,
                 "a spent refresh token was replayed; revoking the device"
             );
-            revoke_device(conn, device_id)?;
+            accounts::revoke_device(tx, row.device_id)?;
             return Ok(Err(TokenRefusal::Replayed));
         }
         // The reply to the first refresh was lost: supersede the unused successor pair.
-        conn.execute(
-            "DELETE FROM tokens WHERE issued_by = ?1 AND kind = 'access'",
-            [&hash],
-        )?;
-        conn.execute(
-            "UPDATE tokens SET used_ms = ?2, superseded = 1 WHERE issued_by = ?1 AND kind = 'refresh'",
-            params![&hash, now_ms],
-        )?;
+        accounts::supersede_successors(tx, &hash, now_ms)?;
     } else {
-        if expires_ms < now_ms {
+        if row.expires_ms < now_ms {
             return Ok(Err(TokenRefusal::Expired));
         }
-        conn.execute(
-            "UPDATE tokens SET used_ms = ?2 WHERE hash = ?1",
-            params![&hash, now_ms],
-        )?;
+        accounts::mark_spent(tx, &hash, now_ms)?;
     }
-    conn.execute(
-        "DELETE FROM tokens WHERE device = ?1 AND kind = 'access' AND expires_ms < ?2",
-        params![device_id, now_ms],
-    )?;
-    Ok(Ok(issue_tokens(conn, device_id, Some(&hash), at)?))
-}
-
-/// Signs a user in on a new device: its id and first token pair, or `None` for wrong
-/// credentials.
-pub fn sign_in(
-    conn: &Connection,
-    username: &str,
-    password: &str,
-    device_name: &str,
-    at: Issue,
-) -> anyhow::Result<Option<(TokenPair, i64)>> {
-    let now_ms = at.now_ms;
-    let user: Option<(i64, String)> = conn
-        .query_row(
-            "SELECT id, password_hash FROM users WHERE username = ?1",
-            [username],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
-        .optional()?;
-    if !verify_password(password, user.as_ref().map(|(_, hash)| hash.as_str())) {
-        return Ok(None);
-    }
-    let Some((user_id, _)) = user else {
-        return Ok(None);
-    };
-    conn.execute(
-        "INSERT INTO devices (user_id, name, created_ms, last_seen_ms) VALUES (?1, ?2, ?3, ?3)",
-        params![user_id, device_name, now_ms],
-    )?;
-    let device_id = conn.last_insert_rowid();
-    Ok(Some((issue_tokens(conn, device_id, None, at)?, device_id)))
+    accounts::delete_expired_access(tx, row.device_id, now_ms)?;
+    Ok(Ok(issue_tokens(tx, row.device_id, Some(&hash), at)?))
 }
 
 /// The principal an access token stands for, or why it is refused.
 pub fn principal_for_token(
-    conn: &Connection,
+    tx: &mut Tx<'_>,
     token: &str,
     now_ms: i64,
 ) -> anyhow::Result<Result<Principal, TokenRefusal>> {
-    struct Row {
-        device_id: i64,
-        user_id: i64,
-        username: String,
-        role: String,
-        shop: Option<String>,
-        expires_ms: i64,
-        revoked: bool,
-    }
-    let row = conn
-        .query_row(
-            "SELECT d.id, u.id, u.username, u.role, u.shop, t.expires_ms, d.revoked
-             FROM tokens t JOIN devices d ON d.id = t.device JOIN users u ON u.id = d.user_id
-             WHERE t.hash = ?1 AND t.kind = 'access'",
-            [token_hash(token)],
-            |row| {
-                Ok(Row {
-                    device_id: row.get(0)?,
-                    user_id: row.get(1)?,
-                    username: row.get(2)?,
-                    role: row.get(3)?,
-                    shop: row.get(4)?,
-                    expires_ms: row.get(5)?,
-                    revoked: row.get(6)?,
-                })
-            },
-        )
-        .optional()?;
-    let Some(Row {
-        device_id,
-        user_id,
-        username,
-        role,
-        shop,
-        expires_ms,
-        revoked,
-    }) = row
-    else {
+    let Some(row) = accounts::access_token(tx, &token_hash(token))? else {
         return Ok(Err(TokenRefusal::Unknown));
     };
-    if revoked {
+    if row.revoked {
         return Ok(Err(TokenRefusal::Revoked));
     }
-    if expires_ms < now_ms {
+    if row.expires_ms < now_ms {
         return Ok(Err(TokenRefusal::Expired));
     }
-    let role = Role::parse(&role).ok_or_else(|| anyhow::anyhow!("unknown role {role}"))?;
+    let role =
+        Role::parse(&row.role).ok_or_else(|| anyhow::anyhow!("unknown role {}", row.role))?;
     let shops = match role {
-        Role::Shop => shop.iter().filter_map(|s| ShopId::parse(s).ok()).collect(),
-        Role::Manager => {
-            let mut statement = conn.prepare_cached(
-                "SELECT shop FROM manager_shops WHERE manager = ?1 ORDER BY shop",
-            )?;
-            let rows = statement.query_map([user_id], |row| row.get::<_, String>(0))?;
-            rows.filter_map(|s| s.ok().and_then(|s| ShopId::parse(&s).ok()))
-                .collect()
-        }
+        Role::Shop => row
+            .shop
+            .iter()
+            .filter_map(|s| ShopId::parse(s).ok())
+            .collect(),
+        Role::Manager => accounts::managed_shops(tx, row.user_id)?
+            .iter()
+            .filter_map(|s| ShopId::parse(s).ok())
+            .collect(),
         Role::Admin | Role::Staff => Vec::new(),
     };
     let permissions = match role {
-        Role::Staff => permissions_of(conn, user_id)?,
+        Role::Staff => permissions_of(tx, row.user_id)?,
         _ => Vec::new(),
     };
     Ok(Ok(Principal {
-        device_id,
-        user_id,
-        username,
+        device_id: row.device_id,
+        user_id: row.user_id,
+        username: row.username,
         role,
         shops,
         permissions,
@@ -466,9 +386,12 @@ impl FromRequestParts<AppState> for Principal {
             .ok_or_else(|| AppError::unauthorized("the device token is malformed"))?
             .to_owned();
         state
-            .db
-            .run(move |db| principal_for_token(&db.conn, &token, crate::db::now_ms()))
-            .await??
+            .store
+            .read(move |tx| {
+                let now = tx.now_ms;
+                principal_for_token(tx, &token, now)
+            })
+            .await?
             .map_err(TokenRefusal::into_error)
     }
 }

@@ -9,16 +9,17 @@ use app::domain::product::{Category, LocalizedText, Product};
 use app::domain::promotion::{Promotion, PromotionKind, Scope, Stacking};
 use app::domain::quota::{Period, Quota};
 use app::domain::quote::{PointsRules, RegionRate, ShippingRules, TaxMode, TaxRules};
-use app::domain::sku::{CategoryId, ShopId, Sku, TierId};
+use app::domain::sku::{CategoryId, ShopId, Sku, TierId, WarehouseId};
 use app::schema::catalog_doc::{PRODUCTS_PER_CHANGE, write_categories, write_products};
 use app::schema::create_document;
 use app::schema::doc_id::DocId;
 use app::schema::price_doc::write_prices;
-use rusqlite::{Connection, params};
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::auth::hash_password;
-use crate::doc_store::DocCache;
+use crate::store::catalog::PriceList;
+use crate::store::docs::{self as store_docs, DocCache};
+use crate::store::{Store, Tx, accounts, catalog, commerce, stock};
 
 fn text(en: &str, zh_hans: &str, zh_hant: &str) -> LocalizedText {
     LocalizedText {
@@ -251,36 +252,81 @@ fn discounted(price: Money, percent: i64) -> Money {
     Money::new(amount, Currency::Cny)
 }
 
+/// The demo users: username, display name, password, role, shop.
+const DEMO_USERS: [(&str, &str, &str, &str, Option<&str>); 7] = [
+    (
+        "lotus",
+        "李莲 Li Lian",
+        "lotus123",
+        "shop",
+        Some("shop-lotus"),
+    ),
+    (
+        "bamboo",
+        "竹青 Zhu Qing",
+        "bamboo123",
+        "shop",
+        Some("shop-bamboo"),
+    ),
+    (
+        "peach",
+        "陶园 Tao Yuan",
+        "peach123",
+        "shop",
+        Some("shop-peach"),
+    ),
+    ("wang", "王经理 Manager Wang", "wang123", "manager", None),
+    ("admin", "管理员 Admin", "admin123", "admin", None),
+    ("cang", "仓管 Warehouse Cang", "cang123", "staff", None),
+    ("cai", "财务 Finance Cai", "cai123", "staff", None),
+];
+
 /// Seeds the database and documents when it has no users yet, with `total_products`
-/// products (at least 200). Returns true if it did.
-pub fn seed_if_empty(
-    conn: &mut Connection,
-    docs: &mut DocCache,
+/// products (at least 200). Returns true if it did. The passwords are hashed before the
+/// write transaction starts.
+pub async fn seed_if_empty(
+    store: &Store,
     actor: &automerge::ActorId,
     total_products: usize,
 ) -> anyhow::Result<bool> {
-    let users: i64 = conn.query_row("SELECT COUNT(*) FROM users", [], |row| row.get(0))?;
-    if users > 0 {
+    if store.read(accounts::count_users).await? > 0 {
         return Ok(false);
     }
-    let tx = conn.transaction()?;
+    let hashes = tokio::task::spawn_blocking(|| {
+        DEMO_USERS
+            .iter()
+            .map(|(_, _, password, _, _)| hash_password(password))
+            .collect::<anyhow::Result<Vec<String>>>()
+    })
+    .await??;
+    let actor = actor.clone();
+    let cache = store.clone();
+    store
+        .write(move |tx| seed(tx, cache.docs(), &actor, total_products, &hashes))
+        .await
+}
+
+fn seed(
+    tx: &mut Tx<'_>,
+    docs: &DocCache,
+    actor: &automerge::ActorId,
+    total_products: usize,
+    hashes: &[String],
+) -> anyhow::Result<bool> {
+    if accounts::count_users(tx)? > 0 {
+        return Ok(false);
+    }
     let (categories, products) = demo_catalog(total_products);
     for category in &categories {
-        tx.execute(
-            "INSERT INTO categories (id, json) VALUES (?1, ?2)",
-            params![category.id.as_str(), serde_json::to_string(category)?],
-        )?;
+        catalog::put_category(tx, category)?;
     }
     for product in &products {
-        tx.execute(
-            "INSERT INTO products (sku, json) VALUES (?1, ?2)",
-            params![product.sku.as_str(), serde_json::to_string(product)?],
-        )?;
+        catalog::put_product(tx, product)?;
     }
-    let mut catalog = create_document(&DocId::Catalog, actor.clone())?;
-    write_categories(&mut catalog, &categories)?;
-    write_products(&mut catalog, &products)?;
-    docs.create(&tx, &DocId::Catalog, &catalog)?;
+    let mut catalog_doc = create_document(&DocId::Catalog, actor.clone())?;
+    write_categories(&mut catalog_doc, &categories)?;
+    write_products(&mut catalog_doc, &products)?;
+    store_docs::create(tx, &DocId::Catalog, catalog_doc)?;
 
     let tiers = [
         ("bronze", "Bronze 普通", 100),
@@ -288,10 +334,7 @@ pub fn seed_if_empty(
         ("gold", "Gold 金牌", 90),
     ];
     for (tier, name, percent) in tiers {
-        tx.execute(
-            "INSERT INTO tiers (id, name) VALUES (?1, ?2)",
-            params![tier, name],
-        )?;
+        catalog::put_tier(tx, tier, name)?;
         let tier_id = TierId::parse(tier)?;
         let mut doc = create_document(&DocId::TierPrices(tier_id.clone()), actor.clone())?;
         if percent < 100 {
@@ -299,18 +342,15 @@ pub fn seed_if_empty(
                 .iter()
                 .map(|p| (p.sku.clone(), Some(discounted(p.list_price, percent))))
                 .collect();
+            let list = PriceList::Tier(tier_id.clone());
             for (sku, price) in &prices {
-                let price = price.map(|p| p.amount().to_string()).unwrap_or_default();
-                tx.execute(
-                    "INSERT INTO tier_prices (tier, sku, price) VALUES (?1, ?2, ?3)",
-                    params![tier, sku.as_str(), price],
-                )?;
+                catalog::set_price(tx, &list, sku, *price)?;
             }
             for chunk in prices.chunks(PRODUCTS_PER_CHANGE) {
                 write_prices(&mut doc, chunk)?;
             }
         }
-        docs.create(&tx, &DocId::TierPrices(tier_id), &doc)?;
+        store_docs::create(tx, &DocId::TierPrices(tier_id), doc)?;
     }
 
     // Two warehouses; every product is stocked, some only in one of them.
@@ -318,9 +358,12 @@ pub fn seed_if_empty(
         let east = 120 + (n * 37) % 400;
         let north = if n % 3 == 0 { 0 } else { 60 + (n * 53) % 300 };
         for (warehouse, on_hand) in [("wh-east", east), ("wh-north", north)] {
-            tx.execute(
-                "INSERT INTO stock (warehouse, sku, on_hand, reserved, safety) VALUES (?1, ?2, ?3, 0, 6)",
-                params![warehouse, product.sku.as_str(), on_hand],
+            stock::count(
+                tx,
+                &WarehouseId::parse(warehouse)?,
+                &product.sku,
+                u32::try_from(on_hand)?,
+                Some(6),
             )?;
         }
     }
@@ -346,15 +389,9 @@ pub fn seed_if_empty(
         ),
     ];
     for (shop, name, tier, warehouses) in shops {
-        tx.execute(
-            "INSERT INTO shops (id, name, tier) VALUES (?1, ?2, ?3)",
-            params![shop, name, tier],
-        )?;
+        catalog::put_shop(tx, shop, name, tier)?;
         for (rank, warehouse) in warehouses.iter().enumerate() {
-            tx.execute(
-                "INSERT INTO shop_warehouses (shop, warehouse, rank) VALUES (?1, ?2, ?3)",
-                params![shop, warehouse, i64::try_from(rank)?],
-            )?;
+            catalog::add_shop_warehouse(tx, shop, warehouse, rank)?;
         }
         let shop_id = ShopId::parse(shop)?;
         let mut prices_doc = create_document(&DocId::ShopPrices(shop_id.clone()), actor.clone())?;
@@ -365,80 +402,44 @@ pub fn seed_if_empty(
                 .take(5)
                 .map(|p| (p.sku.clone(), Some(discounted(p.list_price, 80))))
                 .collect();
+            let list = PriceList::Shop(shop_id.clone());
             for (sku, price) in &own {
-                let price = price.map(|p| p.amount().to_string()).unwrap_or_default();
-                tx.execute(
-                    "INSERT INTO customer_prices (shop, sku, price) VALUES (?1, ?2, ?3)",
-                    params![shop, sku.as_str(), price],
-                )?;
+                catalog::set_price(tx, &list, sku, *price)?;
             }
             write_prices(&mut prices_doc, &own)?;
         }
-        docs.create(&tx, &DocId::ShopPrices(shop_id.clone()), &prices_doc)?;
+        store_docs::create(tx, &DocId::ShopPrices(shop_id.clone()), prices_doc)?;
         for id in [
             DocId::Cart(shop_id.clone()),
             DocId::OrderRequests(shop_id.clone()),
             DocId::OrderStatus(shop_id.clone()),
         ] {
-            docs.create(&tx, &id, &create_document(&id, actor.clone())?)?;
+            let doc = create_document(&id, actor.clone())?;
+            store_docs::create(tx, &id, doc)?;
         }
     }
 
-    let users = [
-        (
-            "lotus",
-            "李莲 Li Lian",
-            "lotus123",
-            "shop",
-            Some("shop-lotus"),
-        ),
-        (
-            "bamboo",
-            "竹青 Zhu Qing",
-            "bamboo123",
-            "shop",
-            Some("shop-bamboo"),
-        ),
-        (
-            "peach",
-            "陶园 Tao Yuan",
-            "peach123",
-            "shop",
-            Some("shop-peach"),
-        ),
-        ("wang", "王经理 Manager Wang", "wang123", "manager", None),
-        ("admin", "管理员 Admin", "admin123", "admin", None),
-        ("cang", "仓管 Warehouse Cang", "cang123", "staff", None),
-        ("cai", "财务 Finance Cai", "cai123", "staff", None),
-    ];
-    for (username, display_name, password, role, shop) in users {
-        tx.execute(
-            "INSERT INTO users (username, display_name, password_hash, role, shop) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![username, display_name, hash_password(password)?, role, shop],
-        )?;
+    let mut wang = None;
+    for ((username, display_name, _, role, shop), hash) in DEMO_USERS.iter().zip(hashes) {
+        let id = accounts::create_user(tx, username, display_name, hash, role, *shop)?;
+        if *username == "wang" {
+            wang = Some(id);
+        }
     }
-    tx.execute(
-        "INSERT INTO manager_shops (manager, shop) SELECT id, 'shop-lotus' FROM users WHERE username = 'wang'
-         UNION ALL SELECT id, 'shop-bamboo' FROM users WHERE username = 'wang'",
-        [],
-    )?;
-    seed_commerce(&tx)?;
-    let published = crate::commerce::publish(&tx, docs, actor)?;
+    if let Some(wang) = wang {
+        accounts::assign_shop(tx, wang, "shop-lotus")?;
+        accounts::assign_shop(tx, wang, "shop-bamboo")?;
+    }
+    seed_commerce(tx)?;
+    crate::commerce::publish(tx, docs, actor)?;
     // Staff permissions, as an admin would give them (see auth::Permission).
     for (username, permissions) in [
         ("cang", &["orders.read", "orders.fulfil", "stock.write"][..]),
         ("cai", &["orders.read", "orders.hold", "inbox.resolve"][..]),
     ] {
-        for permission in permissions {
-            tx.execute(
-                "INSERT INTO user_permissions (user_id, permission) SELECT id, ?2 FROM users WHERE username = ?1",
-                params![username, permission],
-            )?;
+        if let Some((id, _)) = accounts::user_by_name(tx, username, "staff")? {
+            accounts::set_permissions(tx, id, permissions)?;
         }
-    }
-    tx.commit()?;
-    for (id, version, doc) in published {
-        docs.keep(id, version, doc);
     }
     Ok(true)
 }
@@ -612,22 +613,13 @@ pub fn demo_promotions() -> anyhow::Result<Vec<Promotion>> {
 }
 
 /// Stores the demo terms, profiles and promotions.
-fn seed_commerce(conn: &Connection) -> anyhow::Result<()> {
-    conn.execute(
-        "INSERT INTO sales_terms (id, json) VALUES (1, ?1)",
-        [serde_json::to_string(&demo_terms())?],
-    )?;
+fn seed_commerce(tx: &mut Tx<'_>) -> anyhow::Result<()> {
+    commerce::set_terms(tx, &demo_terms())?;
     for (shop, profile) in demo_profiles()? {
-        conn.execute(
-            "INSERT INTO shop_profiles (shop, json) VALUES (?1, ?2)",
-            params![shop, serde_json::to_string(&profile)?],
-        )?;
+        commerce::set_profile(tx, &ShopId::parse(shop)?, &profile)?;
     }
     for promotion in demo_promotions()? {
-        conn.execute(
-            "INSERT INTO promotions (id, json) VALUES (?1, ?2)",
-            params![promotion.id, serde_json::to_string(&promotion)?],
-        )?;
+        commerce::put_promotion(tx, &promotion)?;
     }
     Ok(())
 }

@@ -6,16 +6,16 @@ pub mod admin_api;
 pub mod app_error;
 pub mod auth;
 pub mod commerce;
-pub mod db;
 pub mod demo_data;
-pub mod doc_store;
 pub mod inbox;
+pub mod jobs;
 pub mod login_limiter;
 pub mod order_intake;
 pub mod orders_api;
 pub mod session;
 pub mod staff_api;
 pub mod state;
+pub mod store;
 pub mod sync_endpoint;
 
 use std::net::SocketAddr;
@@ -25,13 +25,14 @@ use anyhow::Context;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::IntoResponse;
 use axum::routing::{get, post, put};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::app_error::AppError;
-use crate::db::SharedDb;
 use crate::state::AppState;
+use crate::store::{Database, Store};
 
 /// Where the server listens and keeps its data.
 #[derive(Debug, Clone)]
@@ -39,6 +40,8 @@ pub struct Config {
     pub addr: SocketAddr,
     /// The data directory; the SQLite file is `dinghuo.sqlite3` inside it.
     pub data_dir: PathBuf,
+    /// A PostgreSQL connection string; `None` keeps the data in the SQLite file.
+    pub database_url: Option<String>,
     /// The built storefront.
     pub site_dir: PathBuf,
     /// How many products the first run's demo catalog has (at least 200).
@@ -49,6 +52,7 @@ pub struct Config {
 
 impl Config {
     /// Reads `DINGHUO_ADDR` (default 127.0.0.1:3000), `DINGHUO_DATA` (default ./data),
+    /// `DINGHUO_DATABASE_URL` (a `postgres://` URL; default: SQLite in the data directory),
     /// `DINGHUO_SITE` (default ./target/site), `DINGHUO_DEMO_SKUS` (default 200) and
     /// `DINGHUO_ACCESS_TTL_SECS` (default 900).
     pub fn from_env() -> anyhow::Result<Config> {
@@ -60,6 +64,9 @@ impl Config {
             data_dir: std::env::var_os("DINGHUO_DATA")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| "data".into()),
+            database_url: std::env::var("DINGHUO_DATABASE_URL")
+                .ok()
+                .filter(|url| !url.is_empty()),
             site_dir: std::env::var_os("DINGHUO_SITE")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| "target/site".into()),
@@ -84,26 +91,36 @@ impl Config {
     }
 }
 
+impl Config {
+    /// The database this configuration names.
+    pub fn database(&self) -> Database {
+        match &self.database_url {
+            Some(url) => Database::Postgres(url.clone()),
+            None => Database::Sqlite(self.data_dir.join("dinghuo.sqlite3")),
+        }
+    }
+}
+
 /// Opens (creating and seeding on first run) the database and builds the app state.
 pub async fn open_state(config: &Config) -> anyhow::Result<AppState> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
-    let db = SharedDb::open(&config.data_dir.join("dinghuo.sqlite3"))?;
+    let database = config.database();
+    // Opening may block (connecting, migrating): not on the async threads.
+    let store = tokio::task::spawn_blocking(move || Store::open(&database)).await??;
     let actor = automerge::ActorId::random();
-    let seed_actor = actor.clone();
-    let demo_skus = config.demo_skus;
-    let seeded = db
-        .run(move |db| demo_data::seed_if_empty(&mut db.conn, &mut db.docs, &seed_actor, demo_skus))
-        .await??;
-    if seeded {
+    if demo_data::seed_if_empty(&store, &actor, config.demo_skus).await? {
         tracing::info!("seeded the demo data");
     }
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     Ok(AppState {
-        db,
+        store,
+        catalog: Default::default(),
         actor,
         site_dir: config.site_dir.clone(),
         login_limiter: Default::default(),
         access_ttl_ms: config.access_ttl_ms,
+        hashing: std::sync::Arc::new(tokio::sync::Semaphore::new(cores)),
     })
 }
 
@@ -115,6 +132,47 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'wa
 
 async fn api_not_found() -> AppError {
     AppError::client(StatusCode::NOT_FOUND, "not_found", "no such API endpoint")
+}
+
+/// Every error the API answers has our JSON body: rejections axum or tower answer on their
+/// own (a body over the limit, a malformed path parameter, a wrong method or content type)
+/// come as plain text and are rewritten here.
+async fn json_errors(response: axum::response::Response) -> axum::response::Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(b"application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let code = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::NOT_FOUND => "not_found",
+        _ if status.is_server_error() => "internal",
+        _ => "bad_request",
+    };
+    let (parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 4096).await.unwrap_or_default();
+    let message = String::from_utf8_lossy(&text).trim().to_owned();
+    let message = if message.is_empty() {
+        status.canonical_reason().unwrap_or("error").to_owned()
+    } else {
+        message
+    };
+    let mut rewritten = (
+        status,
+        axum::Json(serde_json::json!({ "error": code, "message": message })),
+    )
+        .into_response();
+    for (name, value) in parts.headers.iter() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            rewritten.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    rewritten
 }
 
 pub fn router(state: AppState) -> Router {
@@ -161,6 +219,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/health", get(|| async { "ok" }))
         .fallback(api_not_found)
+        .layer(axum::middleware::map_response(json_errors))
         .layer(DefaultBodyLimit::max(app::sync::wire::MAX_BODY_BYTES))
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
@@ -204,6 +263,7 @@ pub fn router(state: AppState) -> Router {
 /// Serves until the process is stopped. `on_bound` gets the bound address (port 0 in tests).
 pub async fn serve(config: Config, on_bound: impl FnOnce(SocketAddr)) -> anyhow::Result<()> {
     let state = open_state(&config).await?;
+    jobs::spawn(state.store.clone());
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .with_context(|| format!("binding {}", config.addr))?;

@@ -6,20 +6,21 @@ use std::collections::BTreeSet;
 use app::domain::order::{OrderConfirmation, StatusEvent};
 use app::domain::order_state::OrderEvent;
 use app::domain::pricing::RequestedLine;
-use app::domain::sku::{ShopId, Sku};
+use app::domain::sku::Sku;
 use app::schema::doc_id::DocId;
 use app::schema::order_status_doc::put_confirmations;
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
-use crate::admin_api::edit_doc;
-use crate::commerce;
-use crate::db::{Db, now_ms};
-use crate::order_intake::{load_inventory, nearest_warehouses, save_inventory};
+use app::domain::money::Money;
+use axum::extract::Query;
+use axum::extract::rejection::QueryRejection;
+
+use crate::store::docs::{self, DocCache};
+use crate::store::{Tx, catalog, commerce, orders, stock};
 use app::domain::checkout::refund_balances;
 use app::schema::price_doc::write_profile;
 
@@ -27,59 +28,47 @@ use crate::app_error::AppError;
 use crate::auth::{Permission, Principal};
 use crate::state::AppState;
 
-#[derive(Debug, Serialize)]
-pub struct OrderRow {
-    pub number: String,
-    pub request_id: String,
-    pub shop: String,
-    pub state: String,
-    pub total: String,
-    pub placed_by: String,
-    pub received_ms: i64,
+/// `?before=<seq>&limit=<n>`: a page of older orders.
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    pub before: Option<i64>,
+    pub limit: Option<usize>,
 }
 
+/// A page of orders, newest first; `next_before` asks for the page after it.
+#[derive(Debug, Serialize)]
+pub struct OrderPage {
+    pub orders: Vec<orders::OrderRow>,
+    pub next_before: Option<i64>,
+}
+
+const PAGE_MAX: usize = 1000;
+
+/// `GET /api/orders`: the orders the caller may see, newest first, a page at a time
+/// (`?limit=` up to 1000, `?before=` the `next_before` of the previous page).
 pub async fn list_orders(
     State(state): State<AppState>,
     principal: Principal,
-) -> Result<Json<Vec<OrderRow>>, AppError> {
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Result<Json<OrderPage>, AppError> {
+    let Query(query) = query.map_err(|r| AppError::bad_request("bad_query", r.body_text()))?;
+    let limit = query.limit.unwrap_or(PAGE_MAX).clamp(1, PAGE_MAX);
+    let scope = if principal.may(Permission::OrdersRead) {
+        orders::Scope::All
+    } else {
+        orders::Scope::Shops(principal.shops.clone())
+    };
     let rows = state
-        .db
-        .run(move |db| -> anyhow::Result<Vec<OrderRow>> {
-            const COLUMNS: &str =
-                "SELECT number, request_id, shop, state, total, placed_by, received_ms FROM orders";
-            let scopes: Vec<Option<String>> = match principal.role {
-                _ if principal.may(Permission::OrdersRead) => vec![None],
-                _ => principal
-                    .shops
-                    .iter()
-                    .map(|shop| Some(shop.to_string()))
-                    .collect(),
-            };
-            let mut orders = Vec::new();
-            for scope in scopes {
-                let sql = match scope {
-                    None => format!("{COLUMNS} WHERE ?1 IS NULL ORDER BY seq DESC LIMIT 1000"),
-                    Some(_) => format!("{COLUMNS} WHERE shop = ?1 ORDER BY seq DESC LIMIT 1000"),
-                };
-                let mut statement = db.conn.prepare_cached(&sql)?;
-                let rows = statement.query_map([scope], |row| {
-                    Ok(OrderRow {
-                        number: row.get(0)?,
-                        request_id: row.get(1)?,
-                        shop: row.get(2)?,
-                        state: row.get(3)?,
-                        total: row.get(4)?,
-                        placed_by: row.get(5)?,
-                        received_ms: row.get(6)?,
-                    })
-                })?;
-                orders.extend(rows.collect::<Result<Vec<_>, _>>()?);
-            }
-            orders.sort_by(|a, b| b.number.cmp(&a.number));
-            Ok(orders)
-        })
-        .await??;
-    Ok(Json(rows))
+        .store
+        .read(move |tx| orders::list(tx, &scope, query.before, limit))
+        .await?;
+    let next_before = (rows.len() == limit)
+        .then(|| rows.last().map(|(seq, _)| *seq))
+        .flatten();
+    Ok(Json(OrderPage {
+        orders: rows.into_iter().map(|(_, row)| row).collect(),
+        next_before,
+    }))
 }
 
 #[derive(Debug, Deserialize)]
@@ -130,40 +119,41 @@ pub async fn record_event(
     principal.require(permission)?;
     let actor = state.actor.clone();
     let reason: String = body.reason.chars().take(500).collect();
+    let store = state.store.clone();
+    let event = body.event;
     state
-        .db
-        .run(move |db| apply_event(db, &principal, &request_id, body.event, reason, &actor))
-        .await?
+        .store
+        .write(move |tx| {
+            apply_event(
+                tx,
+                store.docs(),
+                &principal,
+                &request_id,
+                event,
+                &reason,
+                &actor,
+            )
+        })
+        .await
         .map(Json)
 }
 
 fn apply_event(
-    db: &mut Db,
+    tx: &mut Tx<'_>,
+    cache: &DocCache,
     principal: &Principal,
     request_id: &str,
     event: OrderEvent,
-    reason: String,
+    reason: &str,
     actor: &automerge::ActorId,
 ) -> Result<OrderConfirmation, AppError> {
-    let Db { conn, docs } = db;
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let row: Option<(String, String)> = tx
-        .query_row(
-            "SELECT shop, confirmation FROM orders WHERE request_id = ?1",
-            [request_id],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
-        .optional()?;
-    let Some((shop, json)) = row else {
+    let Some((shop, mut confirmation)) = orders::confirmation(tx, request_id)? else {
         return Err(AppError::client(
             StatusCode::NOT_FOUND,
             "unknown_order",
             format!("no order {request_id}"),
         ));
     };
-    let shop = ShopId::parse(&shop).map_err(anyhow::Error::from)?;
-    let mut confirmation: OrderConfirmation =
-        serde_json::from_str(&json).map_err(anyhow::Error::from)?;
     let next = confirmation.state.apply(event).map_err(|error| {
         AppError::client(
             StatusCode::CONFLICT,
@@ -171,7 +161,8 @@ fn apply_event(
             error.to_string(),
         )
     })?;
-    let now = now_ms();
+    let now = tx.now_ms;
+    let owed_before = commerce::owed_by(&confirmation);
 
     let skus: BTreeSet<Sku> = confirmation
         .allocations
@@ -179,7 +170,7 @@ fn apply_event(
         .map(|a| a.sku.clone())
         .chain(confirmation.backordered.keys().cloned())
         .collect();
-    let before = load_inventory(&tx, &skus)?;
+    let before = stock::levels(tx, &skus)?;
     let mut inventory = before.clone();
     match event {
         OrderEvent::Cancel => {
@@ -196,68 +187,50 @@ fn apply_event(
                     quantity: *quantity,
                 })
                 .collect();
-            let result = inventory.allocate(&waiting, &nearest_warehouses(&tx, &shop)?);
+            let nearest = catalog::nearest_warehouses(tx, &shop)?;
+            let result = inventory.allocate(&waiting, &nearest);
             confirmation.allocations.extend(result.allocations);
             confirmation.backordered = result.backordered;
         }
         _ => {}
     }
-    save_inventory(&tx, &before, &inventory)?;
+    stock::save(tx, &before, &inventory)?;
 
     confirmation.state = next;
     confirmation.history.push(StatusEvent {
         state: next,
         at_ms: now,
         actor: principal.username.clone(),
-        reason: reason.clone(),
+        reason: reason.to_owned(),
     });
-    let state_name = serde_json::to_value(next)
-        .map_err(anyhow::Error::from)?
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    tx.execute(
-        "UPDATE orders SET state = ?2, confirmation = ?3 WHERE request_id = ?1",
-        params![
-            request_id,
-            state_name,
-            serde_json::to_string(&confirmation).map_err(anyhow::Error::from)?
-        ],
-    )?;
-    tx.execute(
-        "INSERT INTO order_events (request_id, state, at_ms, actor, reason) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![request_id, state_name, now, principal.username, reason],
-    )?;
-    let mut kept = vec![edit_doc(
-        docs,
-        &tx,
-        &DocId::OrderStatus(shop.clone()),
-        actor,
-        |doc| put_confirmations(doc, std::slice::from_ref(&confirmation)),
-    )?];
+    orders::update(tx, &confirmation)?;
+    orders::add_event(tx, request_id, next, now, &principal.username, reason)?;
+    docs::edit(tx, cache, &DocId::OrderStatus(shop.clone()), actor, |doc| {
+        put_confirmations(doc, std::slice::from_ref(&confirmation))
+    })?;
+    let mut profile = commerce::profile(tx, &shop)?;
+    let mut republish = false;
+    if let (Some(owed), None) = (owed_before, commerce::owed_by(&confirmation))
+        && profile.account.is_some()
+    {
+        // The order is no longer open: the shop owes that much less.
+        let back = Money::zero(owed.currency())
+            .checked_sub(owed)
+            .map_err(anyhow::Error::from)?;
+        commerce::add_unbilled(tx, &shop, back)?;
+        profile = commerce::profile(tx, &shop)?;
+        republish = true;
+    }
     if let (OrderEvent::Cancel, Some(quote)) = (event, &confirmation.quote) {
         // Points and prepaid balance the order took go back to the shop.
-        let mut profile = commerce::load_profile(&tx, &shop)?;
         refund_balances(&mut profile, quote);
-        tx.execute(
-            "INSERT INTO shop_profiles (shop, json) VALUES (?1, ?2)
-             ON CONFLICT(shop) DO UPDATE SET json = excluded.json",
-            params![
-                shop.as_str(),
-                serde_json::to_string(&profile).map_err(anyhow::Error::from)?
-            ],
-        )?;
-        kept.push(edit_doc(
-            docs,
-            &tx,
-            &DocId::ShopPrices(shop),
-            actor,
-            |doc| write_profile(doc, &profile),
-        )?);
+        commerce::set_profile(tx, &shop, &profile)?;
+        republish = true;
     }
-    tx.commit()?;
-    for (id, version, doc) in kept {
-        docs.keep(id, version, doc);
+    if republish {
+        docs::edit(tx, cache, &DocId::ShopPrices(shop), actor, |doc| {
+            write_profile(doc, &profile)
+        })?;
     }
     Ok(confirmation)
 }

@@ -12,16 +12,15 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use crate::app_error::AppError;
 use crate::auth::{
-    Issue, Permission, Principal, Role, TokenPair, principal_for_token, refresh as refresh_tokens,
-    revoke_device, sign_in,
+    Issue, Permission, Principal, Role, TokenPair, issue_tokens, principal_for_token,
+    refresh as refresh_tokens, verify_password, with_hash_permit,
 };
-use crate::db::now_ms;
 use crate::state::AppState;
+use crate::store::{Tx, accounts, catalog};
 
 #[derive(Debug, Deserialize)]
 pub struct LoginRequest {
@@ -54,23 +53,16 @@ pub struct SessionInfo {
     pub docs: Vec<DocId>,
 }
 
-fn session_info(conn: &Connection, principal: &Principal) -> anyhow::Result<SessionInfo> {
-    let display_name: String = conn.query_row(
-        "SELECT display_name FROM users WHERE id = ?1",
-        [principal.user_id],
-        |row| row.get(0),
-    )?;
+fn session_info(tx: &mut Tx<'_>, principal: &Principal) -> anyhow::Result<SessionInfo> {
+    let display_name = accounts::display_name(tx, principal.user_id)?;
     let mut shops = Vec::new();
     for shop in &principal.shops {
-        let (name, tier): (String, String) = conn.query_row(
-            "SELECT name, tier FROM shops WHERE id = ?1",
-            [shop.as_str()],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )?;
+        let (name, tier) =
+            catalog::shop_summary(tx, shop)?.ok_or_else(|| anyhow::anyhow!("{shop} is missing"))?;
         shops.push(ShopSummary {
             id: shop.clone(),
             name,
-            tier: TierId::parse(&tier)?,
+            tier,
         });
     }
     let mut docs = vec![DocId::Catalog];
@@ -122,30 +114,40 @@ pub async fn login(
         return Ok(([(header::RETRY_AFTER, seconds.to_string())], error).into_response());
     }
     check_login(&login)?;
+    // The stored hash is read, then checked with no database connection or lock held.
+    let username = login.username.clone();
+    let user = state
+        .store
+        .read(move |tx| accounts::password_of(tx, &username))
+        .await?;
+    let password = login.password;
+    let stored = user.as_ref().map(|(_, hash)| hash.clone());
+    let verified = with_hash_permit(&state.hashing, move || {
+        verify_password(&password, stored.as_deref())
+    })
+    .await?;
+    let Some((user_id, _)) = user.filter(|_| verified) else {
+        return Err(AppError::unauthorized("wrong username or password"));
+    };
     let device_name: String = login.device_name.chars().take(80).collect();
     let access_ttl_ms = state.access_ttl_ms;
     let info = state
-        .db
-        .run(move |db| -> anyhow::Result<Option<SessionInfo>> {
-            let now = now_ms();
+        .store
+        .write(move |tx| -> anyhow::Result<SessionInfo> {
             let at = Issue {
-                now_ms: now,
+                now_ms: tx.now_ms,
                 access_ttl_ms,
             };
-            let Some((tokens, _)) =
-                sign_in(&db.conn, &login.username, &login.password, &device_name, at)?
-            else {
-                return Ok(None);
-            };
-            let principal = principal_for_token(&db.conn, &tokens.token, now)?
+            let device = accounts::create_device(tx, user_id, &device_name, at.now_ms)?;
+            let tokens = issue_tokens(tx, device, None, at)?;
+            let principal = principal_for_token(tx, &tokens.token, at.now_ms)?
                 .map_err(|refusal| anyhow::anyhow!("a new token was refused: {refusal:?}"))?;
-            let mut info = session_info(&db.conn, &principal)?;
+            let mut info = session_info(tx, &principal)?;
             info.tokens = Some(tokens);
-            Ok(Some(info))
+            Ok(info)
         })
-        .await??;
-    info.map(|info| Json(info).into_response())
-        .ok_or_else(|| AppError::unauthorized("wrong username or password"))
+        .await?;
+    Ok(Json(info).into_response())
 }
 
 pub async fn session(
@@ -154,9 +156,9 @@ pub async fn session(
 ) -> Result<Json<SessionInfo>, AppError> {
     Ok(Json(
         state
-            .db
-            .run(move |db| session_info(&db.conn, &principal))
-            .await??,
+            .store
+            .read(move |tx| session_info(tx, &principal))
+            .await?,
     ))
 }
 
@@ -165,10 +167,11 @@ pub async fn logout(
     State(state): State<AppState>,
     principal: Principal,
 ) -> Result<Json<serde_json::Value>, AppError> {
+    let device = principal.device_id;
     state
-        .db
-        .run(move |db| revoke_device(&db.conn, principal.device_id))
-        .await??;
+        .store
+        .write(move |tx| accounts::revoke_device(tx, device))
+        .await?;
     Ok(Json(serde_json::json!({ "signed_out": true })))
 }
 
@@ -187,29 +190,24 @@ pub async fn refresh(
     if request.refresh_token.len() != 64 {
         return Err(AppError::unauthorized("the refresh token is malformed"));
     }
-    let at = Issue {
-        now_ms: now_ms(),
-        access_ttl_ms: state.access_ttl_ms,
-    };
+    let access_ttl_ms = state.access_ttl_ms;
     let outcome = state
-        .db
-        .run(move |db| -> anyhow::Result<_> {
-            let tx = db.conn.transaction()?;
-            let outcome = refresh_tokens(&tx, &request.refresh_token, at)?;
-            tx.commit()?;
-            Ok(outcome)
+        .store
+        .write(move |tx| {
+            let at = Issue {
+                now_ms: tx.now_ms,
+                access_ttl_ms,
+            };
+            refresh_tokens(tx, &request.refresh_token, at)
         })
-        .await??;
+        .await?;
     outcome.map(Json).map_err(|refusal| refusal.into_error())
 }
 
 #[derive(Debug, Serialize)]
 pub struct DeviceInfo {
-    pub id: i64,
-    pub name: String,
-    pub created_ms: i64,
-    pub last_seen_ms: i64,
-    pub revoked: bool,
+    #[serde(flatten)]
+    pub device: accounts::DeviceRow,
     /// True for the device asking.
     pub current: bool,
 }
@@ -219,28 +217,20 @@ pub async fn devices(
     State(state): State<AppState>,
     principal: Principal,
 ) -> Result<Json<Vec<DeviceInfo>>, AppError> {
+    let user = principal.user_id;
     let devices = state
-        .db
-        .run(move |db| -> anyhow::Result<Vec<DeviceInfo>> {
-            let mut statement = db.conn.prepare_cached(
-                "SELECT id, name, created_ms, last_seen_ms, revoked FROM devices
-                 WHERE user_id = ?1 ORDER BY id DESC",
-            )?;
-            let rows = statement.query_map([principal.user_id], |row| {
-                let id: i64 = row.get(0)?;
-                Ok(DeviceInfo {
-                    id,
-                    name: row.get(1)?,
-                    created_ms: row.get(2)?,
-                    last_seen_ms: row.get(3)?,
-                    revoked: row.get(4)?,
-                    current: id == principal.device_id,
-                })
-            })?;
-            Ok(rows.collect::<Result<_, _>>()?)
-        })
-        .await??;
-    Ok(Json(devices))
+        .store
+        .read(move |tx| accounts::devices_of(tx, user))
+        .await?;
+    Ok(Json(
+        devices
+            .into_iter()
+            .map(|device| DeviceInfo {
+                current: device.id == principal.device_id,
+                device,
+            })
+            .collect(),
+    ))
 }
 
 /// `POST /api/devices/{id}/revoke`: signs one of the user's devices out for good.
@@ -251,24 +241,17 @@ pub async fn revoke(
 ) -> Result<Json<serde_json::Value>, AppError> {
     let axum::extract::Path(device) = device
         .map_err(|rejection| AppError::bad_request("bad_device_id", rejection.body_text()))?;
+    let user = principal.user_id;
     let revoked = state
-        .db
-        .run(move |db| -> anyhow::Result<bool> {
-            let owner: Option<i64> = db
-                .conn
-                .query_row(
-                    "SELECT user_id FROM devices WHERE id = ?1",
-                    [device],
-                    |row| row.get(0),
-                )
-                .optional()?;
-            if owner != Some(principal.user_id) {
+        .store
+        .write(move |tx| -> Result<bool, crate::store::StoreError> {
+            if accounts::device_owner(tx, device)? != Some(user) {
                 return Ok(false);
             }
-            revoke_device(&db.conn, device)?;
+            accounts::revoke_device(tx, device)?;
             Ok(true)
         })
-        .await??;
+        .await?;
     if !revoked {
         return Err(AppError::client(
             StatusCode::NOT_FOUND,

@@ -5,12 +5,12 @@ use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use crate::app_error::AppError;
-use crate::auth::{Permission, Principal, Role, hash_password, permissions_of};
+use crate::auth::{Permission, Principal, Role, hash_password, permissions_of, with_hash_permit};
 use crate::state::AppState;
+use crate::store::accounts;
 
 fn require_admin(principal: &Principal) -> Result<(), AppError> {
     if principal.role == Role::Admin {
@@ -50,19 +50,8 @@ fn parse_permissions(names: &[String]) -> Result<Vec<Permission>, AppError> {
     Ok(permissions)
 }
 
-fn set_permissions(
-    conn: &Connection,
-    user_id: i64,
-    permissions: &[Permission],
-) -> anyhow::Result<()> {
-    conn.execute("DELETE FROM user_permissions WHERE user_id = ?1", [user_id])?;
-    for permission in permissions {
-        conn.execute(
-            "INSERT INTO user_permissions (user_id, permission) VALUES (?1, ?2)",
-            params![user_id, permission.as_str()],
-        )?;
-    }
-    Ok(())
+fn names(permissions: &[Permission]) -> Vec<&'static str> {
+    permissions.iter().map(|p| p.as_str()).collect()
 }
 
 pub async fn list(
@@ -71,27 +60,20 @@ pub async fn list(
 ) -> Result<Json<Vec<StaffMember>>, AppError> {
     require_admin(&principal)?;
     let staff = state
-        .db
-        .run(|db| -> anyhow::Result<Vec<StaffMember>> {
-            let mut statement = db.conn.prepare_cached(
-                "SELECT id, username, display_name FROM users WHERE role = 'staff' ORDER BY username",
-            )?;
-            let rows = statement
-                .query_map([], |row| {
-                    Ok((row.get::<_, i64>(0)?, row.get(1)?, row.get(2)?))
-                })?
-                .collect::<Result<Vec<(i64, String, String)>, _>>()?;
-            rows.into_iter()
+        .store
+        .read(|tx| -> anyhow::Result<Vec<StaffMember>> {
+            accounts::users_with_role(tx, "staff")?
+                .into_iter()
                 .map(|(id, username, display_name)| {
                     Ok(StaffMember {
                         username,
                         display_name,
-                        permissions: permissions_of(&db.conn, id)?,
+                        permissions: permissions_of(tx, id)?,
                     })
                 })
                 .collect()
         })
-        .await??;
+        .await?;
     Ok(Json(staff))
 }
 
@@ -131,9 +113,8 @@ pub async fn create(
         ));
     }
     let permissions = parse_permissions(&new.permissions)?;
-    let hash = tokio::task::spawn_blocking(move || hash_password(&new.password))
-        .await
-        .map_err(anyhow::Error::from)??;
+    let password = new.password.clone();
+    let hash = with_hash_permit(&state.hashing, move || hash_password(&password)).await??;
     let display_name: String = new.display_name.chars().take(80).collect();
     let username = new.username.clone();
     let member = StaffMember {
@@ -142,30 +123,20 @@ pub async fn create(
         permissions: permissions.clone(),
     };
     state
-        .db
-        .run(move |db| -> Result<(), AppError> {
-            let tx = db.conn.transaction()?;
-            let taken: Option<i64> = tx
-                .query_row("SELECT id FROM users WHERE username = ?1", [&username], |row| {
-                    row.get(0)
-                })
-                .optional()?;
-            if taken.is_some() {
+        .store
+        .write(move |tx| -> Result<(), AppError> {
+            if accounts::username_taken(tx, &username)? {
                 return Err(AppError::client(
                     StatusCode::CONFLICT,
                     "username_taken",
                     format!("{username} already exists"),
                 ));
             }
-            tx.execute(
-                "INSERT INTO users (username, display_name, password_hash, role, shop) VALUES (?1, ?2, ?3, 'staff', NULL)",
-                params![username, display_name, hash],
-            )?;
-            set_permissions(&tx, tx.last_insert_rowid(), &permissions)?;
-            tx.commit()?;
+            let id = accounts::create_user(tx, &username, &display_name, &hash, "staff", None)?;
+            accounts::set_permissions(tx, id, &names(&permissions))?;
             Ok(())
         })
-        .await??;
+        .await?;
     Ok((StatusCode::CREATED, Json(member)))
 }
 
@@ -189,30 +160,22 @@ pub async fn change_permissions(
         body.map_err(|r| AppError::bad_request("malformed_change", r.body_text()))?;
     let permissions = parse_permissions(&change.permissions)?;
     state
-        .db
-        .run(move |db| -> Result<Json<StaffMember>, AppError> {
-            let tx = db.conn.transaction()?;
-            let user: Option<(i64, String)> = tx
-                .query_row(
-                    "SELECT id, display_name FROM users WHERE username = ?1 AND role = 'staff'",
-                    [&username],
-                    |row| Ok((row.get(0)?, row.get(1)?)),
-                )
-                .optional()?;
-            let Some((user_id, display_name)) = user else {
+        .store
+        .write(move |tx| -> Result<Json<StaffMember>, AppError> {
+            let Some((user_id, display_name)) = accounts::user_by_name(tx, &username, "staff")?
+            else {
                 return Err(AppError::client(
                     StatusCode::NOT_FOUND,
                     "unknown_staff",
                     format!("no staff member {username}"),
                 ));
             };
-            set_permissions(&tx, user_id, &permissions)?;
-            tx.commit()?;
+            accounts::set_permissions(tx, user_id, &names(&permissions))?;
             Ok(Json(StaffMember {
-                username,
+                username: username.clone(),
                 display_name,
-                permissions,
+                permissions: permissions.clone(),
             }))
         })
-        .await?
+        .await
 }

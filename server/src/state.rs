@@ -3,12 +3,15 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::db::SharedDb;
 use crate::login_limiter::LoginLimiter;
+use crate::store::Store;
+use crate::store::catalog::CatalogCache;
 
 #[derive(Clone)]
 pub struct AppState {
-    pub db: SharedDb,
+    pub store: Store,
+    /// The products, as of the catalog's stored version.
+    pub catalog: Arc<CatalogCache>,
     /// The server's Automerge actor, used for everything the server itself writes.
     pub actor: automerge::ActorId,
     /// The built storefront (index.html, pkg/, sw.js).
@@ -16,4 +19,7 @@ pub struct AppState {
     pub login_limiter: Arc<LoginLimiter>,
     /// How long an access token lasts ([`crate::auth::ACCESS_TTL_MS`] unless configured).
     pub access_ttl_ms: i64,
+    /// Password hashes computed at once, at most one per core: argon2 takes 19 MiB each,
+    /// so a storm of sign-ins queues here instead of allocating gigabytes.
+    pub hashing: Arc<tokio::sync::Semaphore>,
 }

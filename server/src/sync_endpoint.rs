@@ -3,6 +3,7 @@
 //! applied); orders that arrive are taken in; everything commits before the reply.
 
 use app::schema::doc_id::DocId;
+use app::schema::order_requests_doc::{keys_written_since, read_requests_at};
 use app::schema::price_doc::write_profile;
 use app::sync::server_sync::{Received, receive_doc, reply_doc};
 use app::sync::wire::{DocReply, SyncRequest, SyncResponse, WireError};
@@ -10,15 +11,15 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
 use crate::access::{Access, access};
 use crate::app_error::AppError;
 use crate::auth::Principal;
-use crate::db::{Db, now_ms};
-use crate::doc_store::LoadedDoc;
-use crate::order_intake::{take_in_orders, tier_of};
+use crate::order_intake::take_in_orders;
 use crate::state::AppState;
+use crate::store::catalog::CatalogCache;
+use crate::store::docs::{self, DocCache, LoadedDoc};
+use crate::store::{Tx, accounts, catalog, sync_states};
 
 pub async fn sync(
     State(state): State<AppState>,
@@ -34,10 +35,21 @@ pub async fn sync(
         _ => AppError::bad_request("malformed_sync_body", error.to_string()),
     })?;
     let actor = state.actor.clone();
+    let store = state.store.clone();
+    let catalog_cache = state.catalog.clone();
     let response = state
-        .db
-        .run(move |db| process_batch(db, &principal, request, &actor))
-        .await??;
+        .store
+        .write(move |tx| {
+            process_batch(
+                tx,
+                store.docs(),
+                &catalog_cache,
+                &principal,
+                &request,
+                &actor,
+            )
+        })
+        .await?;
     Ok((
         [(header::CONTENT_TYPE, "application/octet-stream")],
         response.encode(),
@@ -51,6 +63,8 @@ enum Slot {
         id: DocId,
         loaded: Box<LoadedDoc>,
         received: Received,
+        /// The heads the document had before this batch.
+        before: Vec<automerge::ChangeHash>,
     },
 }
 
@@ -68,8 +82,8 @@ fn refused(doc: String, status: u16, code: &str) -> Slot {
 fn writable<'a>(
     slots: &'a mut [Slot],
     extra: &'a mut Vec<(DocId, LoadedDoc)>,
-    docs: &mut crate::doc_store::DocCache,
-    tx: &rusqlite::Connection,
+    cache: &DocCache,
+    tx: &mut Tx<'_>,
     id: &DocId,
 ) -> anyhow::Result<&'a mut automerge::Automerge> {
     let in_batch = slots
@@ -83,9 +97,8 @@ fn writable<'a>(
     let index = match extra.iter().position(|(extra_id, _)| extra_id == id) {
         Some(index) => index,
         None => {
-            let loaded = docs
-                .load(tx, id)?
-                .ok_or_else(|| anyhow::anyhow!("{id} is missing"))?;
+            let loaded =
+                docs::load(tx, cache, id)?.ok_or_else(|| anyhow::anyhow!("{id} is missing"))?;
             extra.push((id.clone(), loaded));
             extra.len() - 1
         }
@@ -94,16 +107,20 @@ fn writable<'a>(
 }
 
 fn process_batch(
-    db: &mut Db,
+    tx: &mut Tx<'_>,
+    cache: &DocCache,
+    catalog_cache: &CatalogCache,
     principal: &Principal,
-    request: SyncRequest,
+    request: &SyncRequest,
     actor: &automerge::ActorId,
 ) -> anyhow::Result<SyncResponse> {
-    let Db { conn, docs } = db;
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let now = now_ms();
+    let now = tx.now_ms;
     let mut slots = Vec::with_capacity(request.docs.len());
     let mut seen = std::collections::HashSet::new();
+    let mut tiers = std::collections::BTreeMap::new();
+    for shop in &principal.shops {
+        tiers.insert(shop.clone(), catalog::tier_of(tx, shop)?);
+    }
     for message in &request.docs {
         let Ok(id) = DocId::parse(&message.doc) else {
             slots.push(refused(
@@ -117,22 +134,17 @@ fn process_batch(
             slots.push(refused(message.doc.clone(), 400, "duplicate_document"));
             continue;
         }
-        let allowed = access(principal, &id, |shop| tier_of(&tx, shop).ok().flatten());
+        let allowed = access(principal, &id, |shop| tiers.get(shop).cloned().flatten());
         if allowed == Access::None {
             slots.push(refused(message.doc.clone(), 403, "forbidden"));
             continue;
         }
-        let Some(mut loaded) = docs.load(&tx, &id)? else {
+        let Some(mut loaded) = docs::load(tx, cache, &id)? else {
             slots.push(refused(message.doc.clone(), 404, "unknown_document"));
             continue;
         };
-        let state: Option<Vec<u8>> = tx
-            .query_row(
-                "SELECT state FROM sync_states WHERE device = ?1 AND doc = ?2",
-                params![principal.device_id, message.doc],
-                |row| row.get(0),
-            )
-            .optional()?;
+        let state = sync_states::get(tx, principal.device_id, &message.doc)?;
+        let before = loaded.doc.get_heads();
         match receive_doc(
             &id,
             &mut loaded.doc,
@@ -144,11 +156,11 @@ fn process_batch(
                 id,
                 loaded: Box::new(loaded),
                 received,
+                before,
             }),
             Err(refusal) => {
                 tracing::warn!(doc = %id, device = principal.device_id, user = %principal.username, reason = %refusal, "refused a document");
-                let version = loaded.version;
-                docs.keep(id, version, loaded.doc);
+                docs::put_back(tx, id, loaded)?;
                 slots.push(refused(
                     message.doc.clone(),
                     refusal.status(),
@@ -166,47 +178,45 @@ fn process_batch(
             Slot::Taken {
                 id: DocId::OrderRequests(shop),
                 received,
-                ..
-            } if received.changed => Some(shop.clone()),
+                loaded,
+                before,
+            } if received.changed => {
+                let keys = keys_written_since(&loaded.doc, before);
+                Some((shop.clone(), read_requests_at(&loaded.doc, &keys)))
+            }
             _ => None,
         })
         .collect();
-    for shop in arrived {
-        let orders_doc = slots
-            .iter()
-            .find_map(|slot| match slot {
-                Slot::Taken {
-                    id: DocId::OrderRequests(s),
-                    loaded,
-                    ..
-                } if *s == shop => Some(loaded.doc.clone()),
-                _ => None,
-            })
-            .ok_or_else(|| anyhow::anyhow!("orders document vanished"))?;
+    for (shop, requests) in arrived {
+        if requests.is_empty() {
+            continue;
+        }
         let status_doc = writable(
             &mut slots,
             &mut extra,
-            docs,
-            &tx,
+            cache,
+            tx,
             &DocId::OrderStatus(shop.clone()),
         )?;
         status_doc.set_actor(actor.clone());
         let intake = take_in_orders(
-            &tx,
+            tx,
+            catalog_cache,
             &shop,
-            &orders_doc,
+            requests,
             status_doc,
             principal.device_id,
             now,
-        )?;
-        tracing::info!(shop = %shop, orders = intake.answered, "took in orders");
+        );
+        let intake = intake?;
+        tracing::debug!(shop = %shop, orders = intake.answered, "took in orders");
         if let Some(profile) = intake.profile {
             // Points and prepaid balance moved: the shop's prices document shows them.
             let prices_doc = writable(
                 &mut slots,
                 &mut extra,
-                docs,
-                &tx,
+                cache,
+                tx,
                 &DocId::ShopPrices(shop.clone()),
             )?;
             prices_doc.set_actor(actor.clone());
@@ -216,7 +226,6 @@ fn process_batch(
 
     // Replies, after everything the batch caused has been written.
     let mut replies = Vec::with_capacity(slots.len());
-    let mut to_keep = Vec::new();
     for slot in slots {
         match slot {
             Slot::Refused(reply) => replies.push(reply),
@@ -224,41 +233,25 @@ fn process_batch(
                 id,
                 loaded,
                 received,
+                ..
             } => {
-                let before_version = loaded.version;
                 let (message, state) = reply_doc(&loaded.doc, received);
-                tx.execute(
-                    "INSERT INTO sync_states (device, doc, state) VALUES (?1, ?2, ?3)
-                     ON CONFLICT(device, doc) DO UPDATE SET state = excluded.state",
-                    params![principal.device_id, id.to_string(), state],
-                )?;
-                let version = if loaded.is_changed() {
-                    docs.save(&tx, &id, &loaded)?
-                } else {
-                    before_version
-                };
+                let name = id.to_string();
+                sync_states::put(tx, principal.device_id, &name, state)?;
+                docs::put_back(tx, id, *loaded)?;
                 replies.push(DocReply {
-                    doc: id.to_string(),
+                    doc: name,
                     status: 200,
                     message,
                     error: None,
                 });
-                to_keep.push((id, version, loaded.doc));
             }
         }
     }
     for (id, loaded) in extra {
-        let version = docs.save(&tx, &id, &loaded)?;
-        to_keep.push((id, version, loaded.doc));
+        docs::put_back(tx, id, loaded)?;
     }
-    tx.execute(
-        "UPDATE devices SET last_seen_ms = ?1 WHERE id = ?2",
-        params![now, principal.device_id],
-    )?;
-    tx.commit()?;
-    for (id, version, doc) in to_keep {
-        docs.keep(id, version, doc);
-    }
+    accounts::touch_device(tx, principal.device_id, now)?;
     Ok(SyncResponse {
         seq: request.seq,
         docs: replies,

@@ -1082,7 +1082,7 @@ async fn staff_do_what_an_admin_allowed_and_shops_see_their_orders_move() {
     assert_eq!(format!("{:?}", status[&cancelled].state), "Cancelled");
 
     // Reading all orders is a permission; stock needs another one, given later.
-    let orders: Vec<Value> = http
+    let page: Value = http
         .get(format!("{}/api/orders", server.base))
         .bearer_auth(&ops_token)
         .send()
@@ -1091,7 +1091,7 @@ async fn staff_do_what_an_admin_allowed_and_shops_see_their_orders_move() {
         .json()
         .await
         .unwrap();
-    assert_eq!(orders.len(), 2);
+    assert_eq!(page["orders"].as_array().unwrap().len(), 2);
     assert_eq!(stock(&ops_token).await.0, 403);
     let response = http
         .put(format!("{}/api/admin/staff/ops/permissions", server.base))
@@ -1102,16 +1102,19 @@ async fn staff_do_what_an_admin_allowed_and_shops_see_their_orders_move() {
         .unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(stock(&ops_token).await.0, 200);
-    let orders = http
+    let page = http
         .get(format!("{}/api/orders", server.base))
         .bearer_auth(&ops_token)
         .send()
         .await
         .unwrap()
-        .json::<Vec<Value>>()
+        .json::<Value>()
         .await
         .unwrap();
-    assert!(orders.is_empty(), "orders.read was taken away");
+    assert!(
+        page["orders"].as_array().unwrap().is_empty(),
+        "orders.read was taken away"
+    );
 }
 
 #[tokio::test]
@@ -1360,7 +1363,7 @@ async fn an_order_placed_outside_the_shops_ordering_days_is_rejected_with_the_re
         .await
         .unwrap();
     // Every day but today (China time) is an ordering day.
-    let now = server::db::now_ms();
+    let now = server::store::now_ms();
     let today =
         u32::try_from(((now + 8 * 3_600_000).div_euclid(86_400_000) + 3).rem_euclid(7)).unwrap();
     let weekdays: Vec<u32> = (0..7).filter(|d| *d != today).collect();

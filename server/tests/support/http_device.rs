@@ -49,6 +49,7 @@ async fn spawn_configured(
     let config = server::Config {
         addr: "127.0.0.1:0".parse().unwrap(),
         data_dir: data_dir.clone(),
+        database_url: test_database(&data_dir).await,
         site_dir: data_dir.join("no-site"),
         demo_skus: 200,
         access_ttl_ms,
@@ -68,6 +69,66 @@ async fn spawn_configured(
         _temp: temp,
         task,
     }
+}
+
+/// With `DINGHUO_TEST_POSTGRES` set (a PostgreSQL connection string to a server the tests
+/// may create databases on), the database of a test server in `data_dir`: a fresh one the
+/// first time, the same one when a server is started again in that directory. Without it,
+/// `None`: the server keeps its data in SQLite in `data_dir`.
+pub(crate) async fn test_database(data_dir: &std::path::Path) -> Option<String> {
+    let admin_url = std::env::var("DINGHUO_TEST_POSTGRES")
+        .ok()
+        .filter(|url| !url.is_empty())?;
+    let remembered = data_dir.join("test-database-url");
+    if let Ok(url) = std::fs::read_to_string(&remembered) {
+        return Some(url);
+    }
+    std::fs::create_dir_all(data_dir).unwrap();
+    let url = tokio::task::spawn_blocking(move || create_test_database(&admin_url))
+        .await
+        .unwrap();
+    std::fs::write(&remembered, &url).unwrap();
+    Some(url)
+}
+
+/// Creates an empty database named after the time and process, returning its URL.
+pub(crate) fn create_test_database(admin_url: &str) -> String {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let name = format!(
+        "dh_test_{}_{}_{n}",
+        std::process::id(),
+        nanos % 1_000_000_000
+    );
+    let mut client = postgres::Client::connect(admin_url, postgres::NoTls)
+        .expect("DINGHUO_TEST_POSTGRES does not connect");
+    client
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .unwrap();
+    let mut config: postgres::Config = admin_url.parse().unwrap();
+    config.dbname(&name);
+    // Back to a URL the server parses: key=value form keeps every setting.
+    let mut parts = vec![format!("dbname={name}")];
+    if let Some(user) = config.get_user() {
+        parts.push(format!("user={user}"));
+    }
+    for host in config.get_hosts() {
+        match host {
+            postgres::config::Host::Tcp(host) => parts.push(format!("host={host}")),
+            postgres::config::Host::Unix(path) => parts.push(format!("host={}", path.display())),
+        }
+    }
+    if let Some(port) = config.get_ports().first() {
+        parts.push(format!("port={port}"));
+    }
+    if let Some(password) = config.get_password() {
+        parts.push(format!("password={}", String::from_utf8_lossy(password)));
+    }
+    parts.join(" ")
 }
 
 pub(crate) async fn spawn_server() -> TestServer {
@@ -247,7 +308,8 @@ pub(crate) async fn orders_on_server(server: &TestServer, token: &str) -> Vec<Va
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
-    response.json::<Vec<Value>>().await.unwrap()
+    let page: Value = response.json().await.unwrap();
+    page["orders"].as_array().unwrap().clone()
 }
 
 pub(crate) async fn admin_orders(server: &TestServer) -> Vec<Value> {

@@ -1,0 +1,260 @@
+//! Categories, products, tiers, shops, price lists (tier and per-shop) and the warehouses
+//! that supply each shop. Products are read through a cache keyed by the catalog's
+//! version (bumped in the transaction of every product change), so an intake does not
+//! parse the whole catalog, and no process uses a stale one.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use anyhow::Context;
+use app::domain::money::{Currency, Money};
+use app::domain::price_book::PriceBook;
+use app::domain::product::{Category, Product};
+use app::domain::sku::{ShopId, Sku, TierId, WarehouseId};
+
+use super::sql::{StoreError, Tx};
+use crate::params;
+
+/// Every product, by SKU.
+pub type Products = Arc<BTreeMap<Sku, Product>>;
+
+/// The products as of a catalog version.
+#[derive(Default)]
+pub struct CatalogCache {
+    entry: Mutex<Option<(i64, Products)>>,
+}
+
+fn catalog_version(tx: &mut Tx<'_>) -> Result<i64, StoreError> {
+    Ok(tx
+        .value(
+            "SELECT value FROM counters WHERE name = 'catalog'",
+            params![],
+        )?
+        .unwrap_or(0))
+}
+
+/// Marks the catalog changed (every process reloads it on next use).
+fn bump_catalog(tx: &mut Tx<'_>) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO counters (name, value) VALUES ('catalog', 1)
+         ON CONFLICT (name) DO UPDATE SET value = counters.value + 1",
+        params![],
+    )?;
+    Ok(())
+}
+
+/// Every product, by SKU.
+pub fn products(tx: &mut Tx<'_>, cache: &CatalogCache) -> anyhow::Result<Products> {
+    let version = catalog_version(tx)?;
+    {
+        let entry = cache.entry.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((cached, products)) = entry.as_ref()
+            && *cached == version
+        {
+            return Ok(products.clone());
+        }
+    }
+    let mut products = BTreeMap::new();
+    for json in tx.column::<String>("SELECT json FROM products", params![])? {
+        let product: Product =
+            serde_json::from_str(&json).context("a stored product does not parse")?;
+        products.insert(product.sku.clone(), product);
+    }
+    let products = Arc::new(products);
+    *cache.entry.lock().unwrap_or_else(|p| p.into_inner()) = Some((version, products.clone()));
+    Ok(products)
+}
+
+pub fn product(tx: &mut Tx<'_>, sku: &Sku) -> anyhow::Result<Option<Product>> {
+    tx.value::<String>(
+        "SELECT json FROM products WHERE sku = ?1",
+        params![sku.as_str()],
+    )?
+    .map(|json| serde_json::from_str(&json).context("a stored product does not parse"))
+    .transpose()
+}
+
+pub fn product_exists(tx: &mut Tx<'_>, sku: &Sku) -> Result<bool, StoreError> {
+    Ok(tx
+        .value::<i64>(
+            "SELECT 1 FROM products WHERE sku = ?1",
+            params![sku.as_str()],
+        )?
+        .is_some())
+}
+
+/// Inserts or replaces a product.
+pub fn put_product(tx: &mut Tx<'_>, product: &Product) -> anyhow::Result<()> {
+    tx.execute(
+        "INSERT INTO products (sku, json) VALUES (?1, ?2)
+         ON CONFLICT (sku) DO UPDATE SET json = excluded.json",
+        params![product.sku.as_str(), serde_json::to_string(product)?],
+    )?;
+    bump_catalog(tx)?;
+    Ok(())
+}
+
+pub fn put_category(tx: &mut Tx<'_>, category: &Category) -> anyhow::Result<()> {
+    tx.execute(
+        "INSERT INTO categories (id, json) VALUES (?1, ?2)
+         ON CONFLICT (id) DO UPDATE SET json = excluded.json",
+        params![category.id.as_str(), serde_json::to_string(category)?],
+    )?;
+    Ok(())
+}
+
+pub fn put_tier(tx: &mut Tx<'_>, tier: &str, name: &str) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO tiers (id, name) VALUES (?1, ?2) ON CONFLICT (id) DO UPDATE SET name = excluded.name",
+        params![tier, name],
+    )?;
+    Ok(())
+}
+
+pub fn tiers(tx: &mut Tx<'_>) -> anyhow::Result<Vec<TierId>> {
+    tx.column::<String>("SELECT id FROM tiers ORDER BY id", params![])?
+        .iter()
+        .map(|id| Ok(TierId::parse(id)?))
+        .collect()
+}
+
+pub fn tier_exists(tx: &mut Tx<'_>, tier: &TierId) -> Result<bool, StoreError> {
+    Ok(tx
+        .value::<i64>("SELECT 1 FROM tiers WHERE id = ?1", params![tier.as_str()])?
+        .is_some())
+}
+
+pub fn put_shop(tx: &mut Tx<'_>, shop: &str, name: &str, tier: &str) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO shops (id, name, tier) VALUES (?1, ?2, ?3)",
+        params![shop, name, tier],
+    )?;
+    Ok(())
+}
+
+pub fn shops(tx: &mut Tx<'_>) -> anyhow::Result<Vec<ShopId>> {
+    tx.column::<String>("SELECT id FROM shops ORDER BY id", params![])?
+        .iter()
+        .map(|id| Ok(ShopId::parse(id)?))
+        .collect()
+}
+
+pub fn shop_exists(tx: &mut Tx<'_>, shop: &ShopId) -> Result<bool, StoreError> {
+    Ok(tx
+        .value::<i64>("SELECT 1 FROM shops WHERE id = ?1", params![shop.as_str()])?
+        .is_some())
+}
+
+/// A shop's name and tier.
+pub fn shop_summary(tx: &mut Tx<'_>, shop: &ShopId) -> anyhow::Result<Option<(String, TierId)>> {
+    tx.row(
+        "SELECT name, tier FROM shops WHERE id = ?1",
+        params![shop.as_str()],
+    )?
+    .map(|row| Ok((row.get(0)?, TierId::parse(&row.get::<String>(1)?)?)))
+    .transpose()
+}
+
+pub fn tier_of(tx: &mut Tx<'_>, shop: &ShopId) -> anyhow::Result<Option<TierId>> {
+    let tier: Option<String> = tx.value(
+        "SELECT tier FROM shops WHERE id = ?1",
+        params![shop.as_str()],
+    )?;
+    Ok(tier.and_then(|t| TierId::parse(&t).ok()))
+}
+
+/// The prices `shop` pays for `skus`: its tier's and its own (the rest of the catalog is
+/// not needed to price an order of these SKUs).
+pub fn price_book<'a>(
+    tx: &mut Tx<'_>,
+    shop: &ShopId,
+    skus: impl IntoIterator<Item = &'a Sku>,
+) -> anyhow::Result<PriceBook> {
+    let tier = tier_of(tx, shop)?;
+    let mut book = PriceBook {
+        tier: tier.clone(),
+        tier_prices: BTreeMap::new(),
+        customer_prices: BTreeMap::new(),
+    };
+    for sku in skus {
+        if let Some(tier) = &tier
+            && let Some(price) = tx.value::<String>(
+                "SELECT price FROM tier_prices WHERE tier = ?1 AND sku = ?2",
+                params![tier.as_str(), sku.as_str()],
+            )?
+        {
+            book.tier_prices
+                .insert(sku.clone(), Money::parse_price(&price, Currency::Cny)?);
+        }
+        if let Some(price) = tx.value::<String>(
+            "SELECT price FROM customer_prices WHERE shop = ?1 AND sku = ?2",
+            params![shop.as_str(), sku.as_str()],
+        )? {
+            book.customer_prices
+                .insert(sku.clone(), Money::parse_price(&price, Currency::Cny)?);
+        }
+    }
+    Ok(book)
+}
+
+/// Which price list a price belongs to.
+#[derive(Debug, Clone)]
+pub enum PriceList {
+    Tier(TierId),
+    Shop(ShopId),
+}
+
+/// Sets (or with `None` removes) a price in a list.
+pub fn set_price(
+    tx: &mut Tx<'_>,
+    list: &PriceList,
+    sku: &Sku,
+    price: Option<Money>,
+) -> Result<(), StoreError> {
+    let price = price.map(|p| p.amount().to_string());
+    match (list, price) {
+        (PriceList::Tier(tier), Some(price)) => tx.execute(
+            "INSERT INTO tier_prices (tier, sku, price) VALUES (?1, ?2, ?3)
+             ON CONFLICT (tier, sku) DO UPDATE SET price = excluded.price",
+            params![tier.as_str(), sku.as_str(), price],
+        )?,
+        (PriceList::Tier(tier), None) => tx.execute(
+            "DELETE FROM tier_prices WHERE tier = ?1 AND sku = ?2",
+            params![tier.as_str(), sku.as_str()],
+        )?,
+        (PriceList::Shop(shop), Some(price)) => tx.execute(
+            "INSERT INTO customer_prices (shop, sku, price) VALUES (?1, ?2, ?3)
+             ON CONFLICT (shop, sku) DO UPDATE SET price = excluded.price",
+            params![shop.as_str(), sku.as_str(), price],
+        )?,
+        (PriceList::Shop(shop), None) => tx.execute(
+            "DELETE FROM customer_prices WHERE shop = ?1 AND sku = ?2",
+            params![shop.as_str(), sku.as_str()],
+        )?,
+    };
+    Ok(())
+}
+
+/// The warehouses that supply `shop`, nearest first.
+pub fn nearest_warehouses(tx: &mut Tx<'_>, shop: &ShopId) -> anyhow::Result<Vec<WarehouseId>> {
+    tx.column::<String>(
+        "SELECT warehouse FROM shop_warehouses WHERE shop = ?1 ORDER BY rank",
+        params![shop.as_str()],
+    )?
+    .iter()
+    .map(|w| Ok(WarehouseId::parse(w)?))
+    .collect()
+}
+
+pub fn add_shop_warehouse(
+    tx: &mut Tx<'_>,
+    shop: &str,
+    warehouse: &str,
+    rank: usize,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO shop_warehouses (shop, warehouse, rank) VALUES (?1, ?2, ?3)",
+        params![shop, warehouse, rank],
+    )?;
+    Ok(())
+}

@@ -1,0 +1,217 @@
+//! Documents: stored as chunks (a snapshot, then the changes of each later write, appended
+//! with `save_after`), compacted into one snapshot when the appended bytes outgrow it, and
+//! kept in a bounded in-memory cache checked against the stored version on every use, so a
+//! cached copy is never served or written stale, even with several server processes: a
+//! copy that is behind catches up by loading only the chunks it lacks.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use anyhow::Context;
+use app::schema::doc_id::DocId;
+use automerge::{Automerge, ChangeHash};
+
+use super::sql::{StoreError, Tx, WrittenDoc};
+use crate::params;
+
+/// Documents kept in memory between requests, at most this many.
+const CACHE_CAPACITY: usize = 512;
+/// Appended bytes are compacted into a snapshot once they exceed the snapshot's size, or
+/// this many bytes for small documents (automerge-repo's rule).
+const COMPACT_FLOOR_BYTES: i64 = 1024;
+
+#[derive(Default)]
+pub struct DocCache {
+    entries: Mutex<HashMap<DocId, (i64, Automerge)>>,
+}
+
+impl DocCache {
+    fn take(&self, id: &DocId) -> Option<(i64, Automerge)> {
+        self.lock().remove(id)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<DocId, (i64, Automerge)>> {
+        self.entries
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Puts documents back after their transaction committed.
+    pub(crate) fn keep_all(&self, written: Vec<WrittenDoc>) {
+        let mut entries = self.lock();
+        for WrittenDoc { id, version, doc } in written {
+            if entries.len() >= CACHE_CAPACITY
+                && !entries.contains_key(&id)
+                && let Some(evict) = entries.keys().next().cloned()
+            {
+                entries.remove(&evict);
+            }
+            entries.insert(id, (version, doc));
+        }
+    }
+
+    /// Forgets everything (another process may have written anything).
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
+}
+
+/// A document checked out of the store for one transaction.
+pub struct LoadedDoc {
+    pub doc: Automerge,
+    pub version: i64,
+    saved_heads: Vec<ChangeHash>,
+    snapshot_bytes: i64,
+    tail_bytes: i64,
+}
+
+impl LoadedDoc {
+    /// True when the document moved since it was loaded (so it must be saved).
+    pub fn is_changed(&self) -> bool {
+        self.doc.get_heads() != self.saved_heads
+    }
+}
+
+/// Loads `id`, from the cache when its version is current. `None` if it does not exist.
+pub fn load(tx: &mut Tx<'_>, cache: &DocCache, id: &DocId) -> anyhow::Result<Option<LoadedDoc>> {
+    let key = id.to_string();
+    let Some(row) = tx.row(
+        "SELECT version, snapshot_bytes, tail_bytes FROM docs WHERE id = ?1",
+        params![key.as_str()],
+    )?
+    else {
+        return Ok(None);
+    };
+    let (version, snapshot_bytes, tail_bytes): (i64, i64, i64) =
+        (row.get(0)?, row.get(1)?, row.get(2)?);
+    let doc = match cache.take(id) {
+        Some((cached, doc)) if cached == version => doc,
+        Some((cached, mut doc)) if cached < version => {
+            for bytes in tx.column::<Vec<u8>>(
+                "SELECT bytes FROM doc_chunks WHERE doc = ?1 AND seq > ?2 ORDER BY seq",
+                params![key.as_str(), cached],
+            )? {
+                doc.load_incremental(&bytes)
+                    .with_context(|| format!("catching up stored document {key}"))?;
+            }
+            doc
+        }
+        _ => {
+            let chunks = tx.column::<Vec<u8>>(
+                "SELECT bytes FROM doc_chunks WHERE doc = ?1 ORDER BY seq",
+                params![key.as_str()],
+            )?;
+            Automerge::load(&chunks.concat())
+                .with_context(|| format!("loading stored document {key}"))?
+        }
+    };
+    let saved_heads = doc.get_heads();
+    Ok(Some(LoadedDoc {
+        doc,
+        version,
+        saved_heads,
+        snapshot_bytes,
+        tail_bytes,
+    }))
+}
+
+/// Stores a new document.
+pub fn create(tx: &mut Tx<'_>, id: &DocId, doc: Automerge) -> anyhow::Result<()> {
+    let bytes = doc.save();
+    let key = id.to_string();
+    tx.execute(
+        "INSERT INTO docs (id, version, snapshot_bytes, tail_bytes) VALUES (?1, 1, ?2, 0)",
+        params![key.as_str(), bytes.len()],
+    )?;
+    tx.execute(
+        "INSERT INTO doc_chunks (doc, seq, bytes) VALUES (?1, 1, ?2)",
+        params![key.as_str(), bytes],
+    )?;
+    tx.written.push(WrittenDoc {
+        id: id.clone(),
+        version: 1,
+        doc,
+    });
+    Ok(())
+}
+
+/// Saves what changed since `loaded` was loaded (appending its new changes, or compacting
+/// the whole document into one snapshot when the appended bytes outgrow the last one),
+/// then hands the document to the cache for when the transaction commits. A document
+/// another process saved meanwhile is a [`StoreError::Conflict`]: the transaction is run
+/// again from fresh copies.
+pub fn put_back(tx: &mut Tx<'_>, id: DocId, mut loaded: LoadedDoc) -> anyhow::Result<()> {
+    if loaded.is_changed() {
+        let key = id.to_string();
+        let version = loaded.version + 1;
+        let appended = loaded.doc.save_after(&loaded.saved_heads);
+        let tail = loaded.tail_bytes + i64::try_from(appended.len())?;
+        let compact = tail > loaded.snapshot_bytes.max(COMPACT_FLOOR_BYTES);
+        let (bytes, snapshot_bytes, tail_bytes) = if compact {
+            let snapshot = loaded.doc.save();
+            let size = i64::try_from(snapshot.len())?;
+            (snapshot, size, 0)
+        } else {
+            (appended, loaded.snapshot_bytes, tail)
+        };
+        let moved = tx.execute(
+            "UPDATE docs SET version = ?2, snapshot_bytes = ?3, tail_bytes = ?4
+             WHERE id = ?1 AND version = ?5",
+            params![
+                key.as_str(),
+                version,
+                snapshot_bytes,
+                tail_bytes,
+                loaded.version
+            ],
+        )?;
+        if moved != 1 {
+            return Err(
+                StoreError::Conflict(format!("{key} was written by another server")).into(),
+            );
+        }
+        tx.execute(
+            "INSERT INTO doc_chunks (doc, seq, bytes) VALUES (?1, ?2, ?3)",
+            params![key.as_str(), version, bytes],
+        )?;
+        if compact {
+            tx.execute(
+                "DELETE FROM doc_chunks WHERE doc = ?1 AND seq < ?2",
+                params![key.as_str(), version],
+            )?;
+        }
+        loaded.version = version;
+        loaded.saved_heads = loaded.doc.get_heads();
+    }
+    tx.written.push(WrittenDoc {
+        id,
+        version: loaded.version,
+        doc: loaded.doc,
+    });
+    Ok(())
+}
+
+/// Loads `id`, applies `edit` as the server's actor, and saves it.
+pub fn edit(
+    tx: &mut Tx<'_>,
+    cache: &DocCache,
+    id: &DocId,
+    actor: &automerge::ActorId,
+    edit: impl FnOnce(&mut Automerge) -> Result<(), app::schema::SchemaError>,
+) -> anyhow::Result<()> {
+    let mut loaded = load(tx, cache, id)?.ok_or_else(|| anyhow::anyhow!("{id} is missing"))?;
+    loaded.doc.set_actor(actor.clone());
+    edit(&mut loaded.doc)?;
+    put_back(tx, id.clone(), loaded)
+}
+
+/// How many chunks and bytes a document is stored in (for tests and the bench).
+pub fn stored_size(tx: &mut Tx<'_>, id: &DocId) -> anyhow::Result<(i64, i64)> {
+    let row = tx
+        .row(
+            "SELECT COUNT(*), CAST(COALESCE(SUM(LENGTH(bytes)), 0) AS BIGINT) FROM doc_chunks WHERE doc = ?1",
+            params![id.to_string()],
+        )?
+        .ok_or_else(|| anyhow::anyhow!("no row"))?;
+    Ok((row.get(0)?, row.get(1)?))
+}

@@ -1,0 +1,313 @@
+//! The one SQL interface both databases implement: statements written once with `?1`-style
+//! placeholders (rewritten to `$1` for PostgreSQL), parameters and columns as [`Value`]s,
+//! and [`Tx`], the transaction every storage function takes.
+
+use std::fmt;
+
+use app::schema::doc_id::DocId;
+use automerge::Automerge;
+
+/// Which database a statement runs on, for the few places the dialects differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+/// A parameter or a column: the four kinds of value our tables hold. Booleans are stored
+/// as integers 0/1 on both databases; money is stored as decimal text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    Null,
+    Int(i64),
+    Text(String),
+    Blob(Vec<u8>),
+}
+
+impl From<i64> for Value {
+    fn from(value: i64) -> Value {
+        Value::Int(value)
+    }
+}
+impl From<u32> for Value {
+    fn from(value: u32) -> Value {
+        Value::Int(i64::from(value))
+    }
+}
+impl From<usize> for Value {
+    fn from(value: usize) -> Value {
+        Value::Int(i64::try_from(value).unwrap_or(i64::MAX))
+    }
+}
+impl From<bool> for Value {
+    fn from(value: bool) -> Value {
+        Value::Int(i64::from(value))
+    }
+}
+impl From<&str> for Value {
+    fn from(value: &str) -> Value {
+        Value::Text(value.to_owned())
+    }
+}
+impl From<String> for Value {
+    fn from(value: String) -> Value {
+        Value::Text(value)
+    }
+}
+impl From<&String> for Value {
+    fn from(value: &String) -> Value {
+        Value::Text(value.clone())
+    }
+}
+impl From<Vec<u8>> for Value {
+    fn from(value: Vec<u8>) -> Value {
+        Value::Blob(value)
+    }
+}
+impl From<&[u8]> for Value {
+    fn from(value: &[u8]) -> Value {
+        Value::Blob(value.to_vec())
+    }
+}
+impl<T: Into<Value>> From<Option<T>> for Value {
+    fn from(value: Option<T>) -> Value {
+        value.map_or(Value::Null, Into::into)
+    }
+}
+
+/// Builds a `&[Value]` parameter list: `params![shop.as_str(), now]`.
+#[macro_export]
+macro_rules! params {
+    () => { &[] as &[$crate::store::sql::Value] };
+    ($($value:expr),+ $(,)?) => {
+        &[$($crate::store::sql::Value::from($value)),+] as &[$crate::store::sql::Value]
+    };
+}
+pub use params;
+
+/// Why a statement failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database cannot be reached now (the server answers 503 and recovers by itself).
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
+    /// Another server process wrote the same rows first; the transaction is retried.
+    #[error("a concurrent write conflicted: {0}")]
+    Conflict(String),
+    /// A column did not hold the kind of value asked for.
+    #[error("column {index}: expected {expected}, found {found:?}")]
+    Type {
+        index: usize,
+        expected: &'static str,
+        found: Value,
+    },
+    #[error("{0}")]
+    Database(String),
+}
+
+impl StoreError {
+    /// True when running the transaction again may succeed.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, StoreError::Conflict(_))
+    }
+}
+
+/// A value read out of a column.
+pub trait FromValue: Sized {
+    fn from_value(index: usize, value: &Value) -> Result<Self, StoreError>;
+}
+
+fn type_error(index: usize, expected: &'static str, value: &Value) -> StoreError {
+    StoreError::Type {
+        index,
+        expected,
+        found: value.clone(),
+    }
+}
+
+impl FromValue for i64 {
+    fn from_value(index: usize, value: &Value) -> Result<i64, StoreError> {
+        match value {
+            Value::Int(int) => Ok(*int),
+            other => Err(type_error(index, "integer", other)),
+        }
+    }
+}
+impl FromValue for u32 {
+    fn from_value(index: usize, value: &Value) -> Result<u32, StoreError> {
+        let int = i64::from_value(index, value)?;
+        u32::try_from(int).map_err(|_| type_error(index, "u32", value))
+    }
+}
+impl FromValue for bool {
+    fn from_value(index: usize, value: &Value) -> Result<bool, StoreError> {
+        Ok(i64::from_value(index, value)? != 0)
+    }
+}
+impl FromValue for String {
+    fn from_value(index: usize, value: &Value) -> Result<String, StoreError> {
+        match value {
+            Value::Text(text) => Ok(text.clone()),
+            other => Err(type_error(index, "text", other)),
+        }
+    }
+}
+impl FromValue for Vec<u8> {
+    fn from_value(index: usize, value: &Value) -> Result<Vec<u8>, StoreError> {
+        match value {
+            Value::Blob(bytes) => Ok(bytes.clone()),
+            other => Err(type_error(index, "bytes", other)),
+        }
+    }
+}
+impl<T: FromValue> FromValue for Option<T> {
+    fn from_value(index: usize, value: &Value) -> Result<Option<T>, StoreError> {
+        match value {
+            Value::Null => Ok(None),
+            other => T::from_value(index, other).map(Some),
+        }
+    }
+}
+
+/// One result row.
+#[derive(Debug, Clone)]
+pub struct Row(pub(crate) Vec<Value>);
+
+impl Row {
+    pub fn get<T: FromValue>(&self, index: usize) -> Result<T, StoreError> {
+        let value = self.0.get(index).unwrap_or(&Value::Null);
+        T::from_value(index, value)
+    }
+}
+
+/// What a database connection inside a transaction can do.
+pub trait Sql {
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, StoreError>;
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError>;
+    fn dialect(&self) -> Dialect;
+}
+
+/// A document written in this transaction, to be put in the cache once it commits.
+pub(crate) struct WrittenDoc {
+    pub(crate) id: DocId,
+    pub(crate) version: i64,
+    pub(crate) doc: Automerge,
+}
+
+/// One transaction: every storage function takes `&mut Tx`. Documents written in it reach
+/// the shared cache only after it commits.
+pub struct Tx<'a> {
+    sql: &'a mut dyn Sql,
+    pub(crate) written: Vec<WrittenDoc>,
+    /// When this transaction started (milliseconds since the epoch), for rows it stamps.
+    pub now_ms: i64,
+}
+
+impl fmt::Debug for Tx<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Tx").field("now_ms", &self.now_ms).finish()
+    }
+}
+
+impl<'a> Tx<'a> {
+    pub(crate) fn new(sql: &'a mut dyn Sql, now_ms: i64) -> Tx<'a> {
+        Tx {
+            sql,
+            written: Vec::new(),
+            now_ms,
+        }
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.sql.dialect()
+    }
+
+    /// Runs a statement, returning how many rows it changed.
+    pub fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, StoreError> {
+        self.sql.execute(sql, params)
+    }
+
+    pub fn rows(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
+        self.sql.query(sql, params)
+    }
+
+    /// The first row, if any.
+    pub fn row(&mut self, sql: &str, params: &[Value]) -> Result<Option<Row>, StoreError> {
+        Ok(self.sql.query(sql, params)?.into_iter().next())
+    }
+
+    /// The first column of the first row, if there is a row.
+    pub fn value<T: FromValue>(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+    ) -> Result<Option<T>, StoreError> {
+        self.row(sql, params)?.map(|row| row.get(0)).transpose()
+    }
+
+    /// The first column of every row.
+    pub fn column<T: FromValue>(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+    ) -> Result<Vec<T>, StoreError> {
+        self.sql
+            .query(sql, params)?
+            .iter()
+            .map(|row| row.get(0))
+            .collect()
+    }
+
+    /// `" FOR UPDATE"` on PostgreSQL, where rows read to be changed are locked until the
+    /// transaction ends; nothing on SQLite, whose single writer already excludes others.
+    pub fn for_update(&self) -> &'static str {
+        match self.dialect() {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => " FOR UPDATE",
+        }
+    }
+}
+
+/// `?1`, `?2`… → `$1`, `$2`… (outside quoted strings) for PostgreSQL.
+pub(crate) fn to_postgres_placeholders(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut in_string = false;
+    for ch in sql.chars() {
+        match ch {
+            '\'' => {
+                in_string = !in_string;
+                out.push(ch);
+            }
+            '?' if !in_string => out.push('$'),
+            _ => out.push(ch),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_rewritten_outside_strings_only() {
+        assert_eq!(
+            to_postgres_placeholders("SELECT a FROM t WHERE b = ?1 AND c = '?2' AND d = ?12"),
+            "SELECT a FROM t WHERE b = $1 AND c = '?2' AND d = $12"
+        );
+    }
+
+    #[test]
+    fn columns_convert_or_say_what_they_hold() {
+        let row = Row(vec![Value::Int(3), Value::Null, Value::Text("x".into())]);
+        assert_eq!(row.get::<i64>(0).unwrap(), 3);
+        assert!(row.get::<bool>(0).unwrap());
+        assert_eq!(row.get::<Option<String>>(1).unwrap(), None);
+        assert_eq!(row.get::<String>(2).unwrap(), "x");
+        assert!(matches!(
+            row.get::<i64>(2),
+            Err(StoreError::Type { index: 2, .. })
+        ));
+        assert!(row.get::<u32>(5).is_err(), "a missing column is NULL");
+    }
+}
