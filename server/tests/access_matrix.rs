@@ -20,8 +20,9 @@ use app::sync::wire::{DocMessage, SyncRequest, SyncResponse};
 use automerge::sync::{Message, State, SyncDoc};
 use automerge::transaction::Transactable;
 use automerge::{Automerge, ROOT, ReadDoc};
-use http_device::{Device, TestServer, sign_in, spawn_server};
+use http_device::{Device, TestServer, sign_in, spawn_server, with_store};
 use serde_json::Value;
+use server::store::accounts;
 use sha2::Digest;
 
 const CANARY: &str = "CANARY-b4mb00-7f3a9e";
@@ -254,22 +255,13 @@ fn token_of(value: &Value) -> String {
 async fn every_principal_gets_exactly_its_access_to_every_document_and_no_canary_leaks() {
     let server = spawn_server().await;
     // A manager of peach only, to be the manager not of A.
-    {
-        let conn = rusqlite::Connection::open(server.data_dir.join("dinghuo.sqlite3")).unwrap();
-        conn.busy_timeout(std::time::Duration::from_secs(5))
-            .unwrap();
-        let hash = server::auth::hash_password("zhao123").unwrap();
-        conn.execute(
-            "INSERT INTO users (username, display_name, password_hash, role, shop) VALUES ('zhao', 'Zhao', ?1, 'manager', NULL)",
-            [hash],
-        )
-        .unwrap();
-        conn.execute(
-            "INSERT INTO manager_shops (manager, shop) SELECT id, 'shop-peach' FROM users WHERE username = 'zhao'",
-            [],
-        )
-        .unwrap();
-    }
+    let hash = server::auth::hash_password("zhao123").unwrap();
+    with_store(&server, move |tx| {
+        let zhao = accounts::create_user(tx, "zhao", "Zhao", &hash, "manager", None)?;
+        accounts::assign_shop(tx, zhao, "shop-peach")?;
+        Ok(())
+    })
+    .await;
 
     // Shop B plants the canary in its cart and its order requests.
     let mut bamboo = Device::new(&server, "bamboo", "bamboo123").await;
@@ -320,17 +312,15 @@ async fn every_principal_gets_exactly_its_access_to_every_document_and_no_canary
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
-    {
-        let conn = rusqlite::Connection::open(server.data_dir.join("dinghuo.sqlite3")).unwrap();
-        conn.busy_timeout(std::time::Duration::from_secs(5))
-            .unwrap();
-        let hash = sha2::Sha256::digest(token_of(&expired).as_bytes()).to_vec();
-        assert_eq!(
-            conn.execute("UPDATE tokens SET expires_ms = 0 WHERE hash = ?1", [hash])
-                .unwrap(),
-            1
-        );
-    }
+    let hash = sha2::Sha256::digest(token_of(&expired).as_bytes()).to_vec();
+    let expired_rows = with_store(&server, move |tx| {
+        Ok(tx.execute(
+            "UPDATE tokens SET expires_ms = 0 WHERE hash = ?1",
+            server::params![hash.clone()],
+        )?)
+    })
+    .await;
+    assert_eq!(expired_rows, 1);
     let principals = vec![
         Principal {
             who: Who::Anonymous,

@@ -177,6 +177,17 @@ pub(crate) struct PgBackend {
     pool: r2d2::Pool<PgManager>,
 }
 
+impl Drop for PgBackend {
+    /// The synchronous client runs a small runtime of its own, which may not be dropped on
+    /// an async thread: the pool (with its connections) is dropped on a thread of its own.
+    fn drop(&mut self) {
+        let pool = self.pool.clone();
+        let _ = std::thread::Builder::new()
+            .name("postgres-pool-drop".into())
+            .spawn(move || drop(pool));
+    }
+}
+
 impl PgBackend {
     /// Connects, and migrates the schema under an advisory lock.
     pub(crate) fn open(url: &str) -> anyhow::Result<PgBackend> {
@@ -225,7 +236,7 @@ impl PgBackend {
             .map_err(pg_error)?;
         let mut sql = PgSql { tx, statements };
         let result = {
-            let mut tx = Tx::new(&mut sql, now);
+            let mut tx = Tx::read_only(&mut sql, now);
             work(&mut tx)
         };
         sql.tx.rollback().map_err(pg_error)?;

@@ -199,6 +199,7 @@ pub(crate) struct WrittenDoc {
 pub struct Tx<'a> {
     sql: &'a mut dyn Sql,
     pub(crate) written: Vec<WrittenDoc>,
+    read_only: bool,
     /// When this transaction started (milliseconds since the epoch), for rows it stamps.
     pub now_ms: i64,
 }
@@ -214,7 +215,15 @@ impl<'a> Tx<'a> {
         Tx {
             sql,
             written: Vec::new(),
+            read_only: false,
             now_ms,
+        }
+    }
+
+    pub(crate) fn read_only(sql: &'a mut dyn Sql, now_ms: i64) -> Tx<'a> {
+        Tx {
+            read_only: true,
+            ..Tx::new(sql, now_ms)
         }
     }
 
@@ -258,12 +267,13 @@ impl<'a> Tx<'a> {
             .collect()
     }
 
-    /// `" FOR UPDATE"` on PostgreSQL, where rows read to be changed are locked until the
-    /// transaction ends; nothing on SQLite, whose single writer already excludes others.
+    /// `" FOR UPDATE"` in a PostgreSQL write transaction, where rows read to be changed are
+    /// locked until the transaction ends; nothing on SQLite, whose single writer already
+    /// excludes others, nor in a read-only transaction.
     pub fn for_update(&self) -> &'static str {
         match self.dialect() {
-            Dialect::Sqlite => "",
-            Dialect::Postgres => " FOR UPDATE",
+            Dialect::Postgres if !self.read_only => " FOR UPDATE",
+            _ => "",
         }
     }
 }

@@ -152,7 +152,7 @@ impl SqliteBackend {
             .map_err(|error| StoreError::Unavailable(error.to_string()))?;
         conn.execute_batch("BEGIN").map_err(store_error)?;
         let mut sql = SqliteSql(&conn);
-        let mut tx = Tx::new(&mut sql, now_ms);
+        let mut tx = Tx::read_only(&mut sql, now_ms);
         let result = work(&mut tx);
         conn.execute_batch("ROLLBACK").map_err(store_error)?;
         Ok(result)

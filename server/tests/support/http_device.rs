@@ -131,6 +131,24 @@ pub(crate) fn create_test_database(admin_url: &str) -> String {
     parts.join(" ")
 }
 
+/// Runs `work` in a write transaction on the test server's own database (SQLite file or
+/// PostgreSQL), beside the running server: for setting up what no endpoint offers.
+pub(crate) async fn with_store<T: Send + 'static>(
+    server: &TestServer,
+    work: impl FnMut(&mut server::store::Tx<'_>) -> anyhow::Result<T> + Send + 'static,
+) -> T {
+    use server::store::{Database, Store};
+    let database = match test_database(&server.data_dir).await {
+        Some(url) => Database::Postgres(url),
+        None => Database::Sqlite(server.data_dir.join("dinghuo.sqlite3")),
+    };
+    let store = tokio::task::spawn_blocking(move || Store::open(&database))
+        .await
+        .unwrap()
+        .unwrap();
+    store.write(work).await.unwrap()
+}
+
 pub(crate) async fn spawn_server() -> TestServer {
     let temp = tempfile::tempdir().unwrap();
     let dir = temp.path().to_owned();
