@@ -4,7 +4,7 @@
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 .ONESHELL:
-.PHONY: run test bench site tools browser-tools e2e sim crash hostile fuzz
+.PHONY: run test test-postgres bench site tools browser-tools e2e sim crash hostile fuzz
 
 SITE := target/site
 WASM_BINDGEN_VERSION := 0.2.130
@@ -54,7 +54,18 @@ test: tools
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p app --lib --features ui --target wasm32-unknown-unknown -- -D warnings
 	cargo test --workspace
+	$(MAKE) test-postgres
 	$(MAKE) e2e
+
+# The server's integration tests again on a real PostgreSQL (a throwaway cluster started
+# here and stopped afterwards), plus two server processes sharing it.
+PG_TESTS := --test api --test access_matrix --test hostile_changes --test crash --test two_servers
+test-postgres:
+	pgdir=$$(mktemp -d)
+	chmod 755 "$$pgdir"
+	url=$$(.ci/postgres start "$$pgdir/cluster")
+	trap '.ci/postgres stop "$$pgdir/cluster"; rm -rf "$$pgdir"' EXIT
+	DINGHUO_TEST_POSTGRES="$$url" cargo test -p server $(PG_TESTS) -- --nocapture
 
 # The long runs of the fault tests (CI runs 1 000 seeds, 100 kills, 1 000 hostile changes).
 # SIM_SEEDS, CRASH_KILLS and HOSTILE_CASES override the counts; a failing seed replays

@@ -330,6 +330,33 @@ pub(crate) async fn orders_on_server(server: &TestServer, token: &str) -> Vec<Va
     page["orders"].as_array().unwrap().clone()
 }
 
+/// Every order the server lists to `token`, page by page (newest first).
+pub(crate) async fn all_orders(base: &str, token: &str) -> Vec<Value> {
+    let http = reqwest::Client::new();
+    let mut orders = Vec::new();
+    let mut before: Option<i64> = None;
+    loop {
+        let mut url = format!("{base}/api/orders?limit=100");
+        if let Some(before) = before {
+            url.push_str(&format!("&before={before}"));
+        }
+        let page: Value = http
+            .get(url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        orders.extend(page["orders"].as_array().unwrap().iter().cloned());
+        match page["next_before"].as_i64() {
+            Some(next) => before = Some(next),
+            None => return orders,
+        }
+    }
+}
+
 pub(crate) async fn admin_orders(server: &TestServer) -> Vec<Value> {
     let admin: Value = sign_in(server, "admin", "admin123")
         .await
