@@ -165,8 +165,8 @@ async fn two_servers_on_one_postgres_apply_every_order_once_and_converge() {
             placed
                 .insert(device.place_order_with_id(&[(sku, 6)], RequestId::from_random_bytes(id)));
             if n < 2 {
-                let picked: &str = rng.pick(&skus[..]);
-                let sku = Sku::parse(picked).unwrap();
+                let picked: &&str = rng.pick(&skus[..]);
+                let sku = Sku::parse(picked.to_owned()).unwrap();
                 let cart_id = DocId::Cart(device.shop.clone());
                 let current = read_cart(device.sync.doc(&cart_id).unwrap())
                     .iter()
