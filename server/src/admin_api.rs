@@ -82,7 +82,7 @@ pub async fn change_product(
 ) -> Result<Json<Value>, AppError> {
     require_admin(&principal)?;
     let Json(change) =
-        body.map_err(|r| AppError::bad_request("malformed_change", r.body_text()))?;
+        body.map_err(|r| AppError::rejected("malformed_change", r.status(), r.body_text()))?;
     let sku = Sku::parse(&sku).map_err(|e| not_found("unknown_product", e))?;
     let list_price = change.list_price.as_deref().map(parse_price).transpose()?;
     let actor = state.actor.clone();
@@ -145,7 +145,7 @@ async fn change_price(
 ) -> Result<Json<Value>, AppError> {
     require_admin(&principal)?;
     let Json(change) =
-        body.map_err(|r| AppError::bad_request("malformed_change", r.body_text()))?;
+        body.map_err(|r| AppError::rejected("malformed_change", r.status(), r.body_text()))?;
     let sku = Sku::parse(&sku).map_err(|e| not_found("unknown_product", e))?;
     let price = change.price.as_deref().map(parse_price).transpose()?;
     let actor = state.actor.clone();
@@ -237,7 +237,7 @@ pub async fn change_stock(
 ) -> Result<Json<Vec<StockRow>>, AppError> {
     principal.require(crate::auth::Permission::StockWrite)?;
     let Json(change) =
-        body.map_err(|r| AppError::bad_request("malformed_change", r.body_text()))?;
+        body.map_err(|r| AppError::rejected("malformed_change", r.status(), r.body_text()))?;
     let warehouse = app::domain::sku::WarehouseId::parse(&warehouse)
         .map_err(|e| AppError::bad_request("invalid_warehouse", e.to_string()))?;
     let sku = Sku::parse(&sku).map_err(|e| not_found("unknown_product", e))?;
@@ -291,7 +291,7 @@ pub async fn put_promotion(
 ) -> Result<Json<Value>, AppError> {
     require_admin(&principal)?;
     let Json(promotion) =
-        body.map_err(|r| AppError::bad_request("malformed_promotion", r.body_text()))?;
+        body.map_err(|r| AppError::rejected("malformed_promotion", r.status(), r.body_text()))?;
     if promotion.id != id || id.is_empty() || id.len() > 64 {
         return Err(AppError::bad_request(
             "promotion_id_mismatch",
@@ -332,7 +332,8 @@ pub async fn put_terms(
     body: Result<Json<app::domain::checkout::SalesTerms>, JsonRejection>,
 ) -> Result<Json<Value>, AppError> {
     require_admin(&principal)?;
-    let Json(terms) = body.map_err(|r| AppError::bad_request("malformed_terms", r.body_text()))?;
+    let Json(terms) =
+        body.map_err(|r| AppError::rejected("malformed_terms", r.status(), r.body_text()))?;
     change_commerce(&state, move |tx| {
         commerce::set_terms(tx, &terms)?;
         Ok(())
@@ -350,7 +351,7 @@ pub async fn put_profile(
 ) -> Result<Json<Value>, AppError> {
     require_admin(&principal)?;
     let Json(profile) =
-        body.map_err(|r| AppError::bad_request("malformed_profile", r.body_text()))?;
+        body.map_err(|r| AppError::rejected("malformed_profile", r.status(), r.body_text()))?;
     let shop = ShopId::parse(&shop).map_err(|e| not_found("unknown_shop", e))?;
     let key = shop.clone();
     change_commerce(&state, move |tx| {

@@ -37,6 +37,15 @@ impl AppError {
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> AppError {
         AppError::client(StatusCode::BAD_REQUEST, code, message)
     }
+
+    /// An extractor's rejection (body, path or query): a body over the limit stays 413;
+    /// anything else is 400 with `code`.
+    pub fn rejected(code: &'static str, status: StatusCode, message: String) -> AppError {
+        match status {
+            StatusCode::PAYLOAD_TOO_LARGE => AppError::client(status, "too_large", message),
+            _ => AppError::bad_request(code, message),
+        }
+    }
 }
 
 impl From<StoreError> for AppError {

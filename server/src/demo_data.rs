@@ -18,7 +18,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::auth::hash_password;
 use crate::store::catalog::PriceList;
-use crate::store::docs::{self as store_docs, DocCache};
+use crate::store::docs as store_docs;
 use crate::store::{Store, Tx, accounts, catalog, commerce, stock};
 
 fn text(en: &str, zh_hans: &str, zh_hant: &str) -> LocalizedText {
@@ -288,27 +288,80 @@ pub async fn seed_if_empty(
     store: &Store,
     actor: &automerge::ActorId,
     total_products: usize,
+    bench_shops: usize,
 ) -> anyhow::Result<bool> {
     if store.read(accounts::count_users).await? > 0 {
         return Ok(false);
     }
-    let hashes = tokio::task::spawn_blocking(|| {
-        DEMO_USERS
+    let (hashes, bench_hash) = tokio::task::spawn_blocking(|| {
+        let hashes = DEMO_USERS
             .iter()
             .map(|(_, _, password, _, _)| hash_password(password))
-            .collect::<anyhow::Result<Vec<String>>>()
+            .collect::<anyhow::Result<Vec<String>>>()?;
+        anyhow::Ok((hashes, hash_password(BENCH_PASSWORD)?))
     })
     .await??;
     let actor = actor.clone();
     let cache = store.clone();
     store
-        .write(move |tx| seed(tx, cache.docs(), &actor, total_products, &hashes))
+        .write(move |tx| {
+            let seeded = seed(tx, &actor, total_products, &hashes)?;
+            if seeded {
+                seed_bench_shops(tx, &actor, bench_shops, &bench_hash)?;
+                crate::commerce::publish(tx, cache.docs(), &actor)?;
+            }
+            Ok(seeded)
+        })
         .await
+}
+
+/// The password of every benchmark shop's user.
+pub const BENCH_PASSWORD: &str = "bench123";
+
+/// `count` more shops for benchmarks, `bench-00001`…, each with a user `bench00001`… (one
+/// password, hashed once), its documents, and the demo tiers and warehouses in turn.
+fn seed_bench_shops(
+    tx: &mut Tx<'_>,
+    actor: &automerge::ActorId,
+    count: usize,
+    hash: &str,
+) -> anyhow::Result<()> {
+    let tiers = ["bronze", "silver", "gold"];
+    for n in 1..=count {
+        let shop = format!("bench-{n:05}");
+        let tier = tiers[n % tiers.len()];
+        catalog::put_shop(tx, &shop, &format!("Bench shop {n}"), tier)?;
+        let (near, far) = if n % 2 == 0 {
+            ("wh-east", "wh-north")
+        } else {
+            ("wh-north", "wh-east")
+        };
+        catalog::add_shop_warehouse(tx, &shop, near, 0)?;
+        catalog::add_shop_warehouse(tx, &shop, far, 1)?;
+        accounts::create_user(
+            tx,
+            &format!("bench{n:05}"),
+            &format!("Bench {n}"),
+            hash,
+            "shop",
+            Some(&shop),
+        )?;
+        let shop_id = ShopId::parse(&shop)?;
+        for id in [
+            DocId::ShopPrices(shop_id.clone()),
+            DocId::Cart(shop_id.clone()),
+            DocId::OrderRequests(shop_id.clone()),
+            DocId::OrderStatus(shop_id),
+        ] {
+            let doc = create_document(&id, actor.clone())?;
+            store_docs::create(tx, &id, doc)?;
+        }
+    }
+    Ok(())
 }
 
 fn seed(
     tx: &mut Tx<'_>,
-    docs: &DocCache,
     actor: &automerge::ActorId,
     total_products: usize,
     hashes: &[String],
@@ -431,7 +484,6 @@ fn seed(
         accounts::assign_shop(tx, wang, "shop-bamboo")?;
     }
     seed_commerce(tx)?;
-    crate::commerce::publish(tx, docs, actor)?;
     // Staff permissions, as an admin would give them (see auth::Permission).
     for (username, permissions) in [
         ("cang", &["orders.read", "orders.fulfil", "stock.write"][..]),

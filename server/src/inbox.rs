@@ -29,8 +29,9 @@ pub async fn list(
     query: Result<Query<InboxQuery>, QueryRejection>,
 ) -> Result<Json<Vec<InboxRow>>, AppError> {
     principal.require(Permission::InboxResolve)?;
-    let Query(InboxQuery { all }) =
-        query.map_err(|rejection| AppError::bad_request("bad_query", rejection.body_text()))?;
+    let Query(InboxQuery { all }) = query.map_err(|rejection| {
+        AppError::rejected("bad_query", rejection.status(), rejection.body_text())
+    })?;
     let items = state
         .store
         .read(move |tx| orders::inbox(tx, all, 1000))
@@ -51,10 +52,12 @@ pub async fn resolve(
     body: Result<Json<ResolveBody>, JsonRejection>,
 ) -> Result<Json<serde_json::Value>, AppError> {
     principal.require(Permission::InboxResolve)?;
-    let Path(request_id) = request_id
-        .map_err(|rejection| AppError::bad_request("bad_request_id", rejection.body_text()))?;
-    let Json(body) =
-        body.map_err(|rejection| AppError::bad_request("malformed_body", rejection.body_text()))?;
+    let Path(request_id) = request_id.map_err(|rejection| {
+        AppError::rejected("bad_request_id", rejection.status(), rejection.body_text())
+    })?;
+    let Json(body) = body.map_err(|rejection| {
+        AppError::rejected("malformed_body", rejection.status(), rejection.body_text())
+    })?;
     let note: String = body.note.chars().take(1000).collect();
     let actor = principal.username.clone();
     let id = request_id.clone();

@@ -46,6 +46,9 @@ pub struct Config {
     pub site_dir: PathBuf,
     /// How many products the first run's demo catalog has (at least 200).
     pub demo_skus: usize,
+    /// How many shops the first run adds to the three demo shops (for benchmarks): shop
+    /// `bench-00001` is signed in as `bench00001` with the password `bench123`.
+    pub demo_shops: usize,
     /// How long an access token lasts, in milliseconds.
     pub access_ttl_ms: i64,
 }
@@ -75,6 +78,12 @@ impl Config {
                     .parse()
                     .with_context(|| format!("DINGHUO_DEMO_SKUS={text} is not a number"))?,
                 Err(_) => 200,
+            },
+            demo_shops: match std::env::var("DINGHUO_DEMO_SHOPS") {
+                Ok(text) => text
+                    .parse()
+                    .with_context(|| format!("DINGHUO_DEMO_SHOPS={text} is not a number"))?,
+                Err(_) => 0,
             },
             access_ttl_ms: match std::env::var("DINGHUO_ACCESS_TTL_SECS") {
                 Ok(text) => text
@@ -109,7 +118,7 @@ pub async fn open_state(config: &Config) -> anyhow::Result<AppState> {
     // Opening may block (connecting, migrating): not on the async threads.
     let store = tokio::task::spawn_blocking(move || Store::open(&database)).await??;
     let actor = automerge::ActorId::random();
-    if demo_data::seed_if_empty(&store, &actor, config.demo_skus).await? {
+    if demo_data::seed_if_empty(&store, &actor, config.demo_skus, config.demo_shops).await? {
         tracing::info!("seeded the demo data");
     }
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());

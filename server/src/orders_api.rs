@@ -51,7 +51,8 @@ pub async fn list_orders(
     principal: Principal,
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<Json<OrderPage>, AppError> {
-    let Query(query) = query.map_err(|r| AppError::bad_request("bad_query", r.body_text()))?;
+    let Query(query) =
+        query.map_err(|r| AppError::rejected("bad_query", r.status(), r.body_text()))?;
     let limit = query.limit.unwrap_or(PAGE_MAX).clamp(1, PAGE_MAX);
     let scope = if principal.may(Permission::OrdersRead) {
         orders::Scope::All
@@ -108,8 +109,9 @@ pub async fn record_event(
     body: Result<Json<EventBody>, JsonRejection>,
 ) -> Result<Json<OrderConfirmation>, AppError> {
     let Path(request_id) =
-        request_id.map_err(|r| AppError::bad_request("bad_request_id", r.body_text()))?;
-    let Json(body) = body.map_err(|r| AppError::bad_request("malformed_event", r.body_text()))?;
+        request_id.map_err(|r| AppError::rejected("bad_request_id", r.status(), r.body_text()))?;
+    let Json(body) =
+        body.map_err(|r| AppError::rejected("malformed_event", r.status(), r.body_text()))?;
     let permission = permission_for(body.event).ok_or_else(|| {
         AppError::bad_request(
             "server_only_event",

@@ -99,8 +99,9 @@ pub async fn login(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     body: Result<Json<LoginRequest>, JsonRejection>,
 ) -> Result<Response, AppError> {
-    let Json(login) =
-        body.map_err(|rejection| AppError::bad_request("malformed_login", rejection.body_text()))?;
+    let Json(login) = body.map_err(|rejection| {
+        AppError::rejected("malformed_login", rejection.status(), rejection.body_text())
+    })?;
     if let Err(wait) = state
         .login_limiter
         .attempt(&login.username, peer.ip(), Instant::now())
@@ -185,8 +186,13 @@ pub async fn refresh(
     State(state): State<AppState>,
     body: Result<Json<RefreshRequest>, JsonRejection>,
 ) -> Result<Json<TokenPair>, AppError> {
-    let Json(request) = body
-        .map_err(|rejection| AppError::bad_request("malformed_refresh", rejection.body_text()))?;
+    let Json(request) = body.map_err(|rejection| {
+        AppError::rejected(
+            "malformed_refresh",
+            rejection.status(),
+            rejection.body_text(),
+        )
+    })?;
     if request.refresh_token.len() != 64 {
         return Err(AppError::unauthorized("the refresh token is malformed"));
     }
@@ -239,8 +245,9 @@ pub async fn revoke(
     principal: Principal,
     device: Result<axum::extract::Path<i64>, axum::extract::rejection::PathRejection>,
 ) -> Result<Json<serde_json::Value>, AppError> {
-    let axum::extract::Path(device) = device
-        .map_err(|rejection| AppError::bad_request("bad_device_id", rejection.body_text()))?;
+    let axum::extract::Path(device) = device.map_err(|rejection| {
+        AppError::rejected("bad_device_id", rejection.status(), rejection.body_text())
+    })?;
     let user = principal.user_id;
     let revoked = state
         .store

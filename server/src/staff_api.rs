@@ -93,7 +93,8 @@ pub async fn create(
     body: Result<Json<NewStaff>, JsonRejection>,
 ) -> Result<(StatusCode, Json<StaffMember>), AppError> {
     require_admin(&principal)?;
-    let Json(new) = body.map_err(|r| AppError::bad_request("malformed_staff", r.body_text()))?;
+    let Json(new) =
+        body.map_err(|r| AppError::rejected("malformed_staff", r.status(), r.body_text()))?;
     let valid_name = !new.username.is_empty()
         && new.username.len() <= 64
         && new
@@ -155,9 +156,9 @@ pub async fn change_permissions(
 ) -> Result<Json<StaffMember>, AppError> {
     require_admin(&principal)?;
     let Path(username) =
-        username.map_err(|r| AppError::bad_request("bad_username", r.body_text()))?;
+        username.map_err(|r| AppError::rejected("bad_username", r.status(), r.body_text()))?;
     let Json(change) =
-        body.map_err(|r| AppError::bad_request("malformed_change", r.body_text()))?;
+        body.map_err(|r| AppError::rejected("malformed_change", r.status(), r.body_text()))?;
     let permissions = parse_permissions(&change.permissions)?;
     state
         .store

@@ -26,14 +26,21 @@ pub async fn sync(
     principal: Principal,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let request = SyncRequest::decode(&body).map_err(|error| match error {
-        WireError::TooLarge(_) => AppError::client(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too_large",
-            error.to_string(),
-        ),
-        _ => AppError::bad_request("malformed_sync_body", error.to_string()),
-    })?;
+    let (request, envelope) =
+        SyncRequest::decode_enveloped(&body).map_err(|error| match error {
+            WireError::TooLarge(_) => AppError::client(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                error.to_string(),
+            ),
+            WireError::UnknownVersion(_) => {
+                AppError::bad_request("unsupported_version", error.to_string())
+            }
+            WireError::TrailingBytes(_) => {
+                AppError::bad_request("trailing_bytes", error.to_string())
+            }
+            _ => AppError::bad_request("malformed_sync_body", error.to_string()),
+        })?;
     let actor = state.actor.clone();
     let store = state.store.clone();
     let catalog_cache = state.catalog.clone();
@@ -52,7 +59,7 @@ pub async fn sync(
         .await?;
     Ok((
         [(header::CONTENT_TYPE, "application/octet-stream")],
-        response.encode(),
+        response.encode_in(envelope),
     )
         .into_response())
 }
@@ -160,7 +167,8 @@ fn process_batch(
             }),
             Err(refusal) => {
                 tracing::warn!(doc = %id, device = principal.device_id, user = %principal.username, reason = %refusal, "refused a document");
-                docs::put_back(tx, id, loaded)?;
+                // `loaded` may hold the refused changes: it is dropped, never saved or cached.
+                drop(loaded);
                 slots.push(refused(
                     message.doc.clone(),
                     refusal.status(),

@@ -283,6 +283,12 @@ async fn bad_input_gets_a_4xx_with_a_json_body_and_nothing_is_lost() {
 
     let client = reqwest::Client::new();
     let url = format!("{}/api/sync", server.base);
+    let admin: Value = sign_in(&server, "admin", "admin123")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let admin_token = admin["token"].as_str().unwrap().to_owned();
     let cases: Vec<(reqwest::RequestBuilder, u16, &str)> = vec![
         (client.post(&url).body(vec![1, 2, 3]), 401, "unauthorized"),
         (
@@ -317,7 +323,49 @@ async fn bad_input_gets_a_4xx_with_a_json_body_and_nothing_is_lost() {
                 .bearer_auth(&phone.token)
                 .body(vec![0u8; 9 * 1024 * 1024]),
             413,
-            "",
+            "too_large",
+        ),
+        (
+            client.post(&url).bearer_auth(&phone.token).body({
+                let mut bytes = SyncRequest {
+                    seq: 1,
+                    docs: vec![],
+                }
+                .encode();
+                bytes.extend_from_slice(b"extra");
+                bytes
+            }),
+            400,
+            "trailing_bytes",
+        ),
+        (
+            client
+                .post(&url)
+                .bearer_auth(&phone.token)
+                .body(b"DH\x07rest".to_vec()),
+            400,
+            "unsupported_version",
+        ),
+        (
+            client
+                .post(format!("{}/api/devices/not-a-number/revoke", server.base))
+                .bearer_auth(&phone.token),
+            400,
+            "bad_device_id",
+        ),
+        (
+            client.get(format!("{}/api/login", server.base)),
+            405,
+            "method_not_allowed",
+        ),
+        (
+            client
+                .put(format!("{}/api/admin/terms", server.base))
+                .bearer_auth(&admin_token)
+                .header("content-type", "application/json")
+                .body(vec![b' '; 9 * 1024 * 1024]),
+            413,
+            "too_large",
         ),
         (
             client.get(format!("{}/api/nope", server.base)),

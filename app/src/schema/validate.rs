@@ -53,7 +53,18 @@ pub fn validate_device_changes(
     before: &Automerge,
     after: &Automerge,
 ) -> Result<(), Violation> {
-    let changes = after.get_changes(&before.get_heads());
+    validate_changes_since(id, after, &before.get_heads())
+}
+
+/// Checks the changes `after` holds beyond the heads `before` against what a device may do
+/// in document `id`, reading the document as it was at `before` where that matters; no copy
+/// of the document is made.
+pub fn validate_changes_since(
+    id: &DocId,
+    after: &Automerge,
+    before: &[automerge::ChangeHash],
+) -> Result<(), Violation> {
+    let changes = after.get_changes(before);
     if changes.is_empty() {
         return Ok(());
     }
@@ -75,7 +86,7 @@ pub fn validate_device_changes(
         .collect();
     match id {
         DocId::Cart(_) => validate_cart(after, &ops),
-        DocId::OrderRequests(shop) => validate_requests(shop, before, &ops),
+        DocId::OrderRequests(shop) => validate_requests(shop, after, before, &ops),
         _ => Err(violation(
             "read_only_document",
             format!("devices do not write {id}"),
@@ -261,10 +272,19 @@ fn line_objects(doc: &Automerge, lines: &ObjId) -> BTreeMap<String, ObjId> {
 
 fn validate_requests(
     shop: &ShopId,
-    before: &Automerge,
+    doc: &Automerge,
+    before: &[automerge::ChangeHash],
     ops: &[IncomingOp],
 ) -> Result<(), Violation> {
-    let requests_obj = root_container(before, REQUESTS)?;
+    let requests_obj = match doc.get_at(ROOT, REQUESTS, before) {
+        Ok(Some((Value::Object(ObjType::Map), id))) => id,
+        _ => {
+            return Err(violation(
+                "schema_missing",
+                format!("the document has no {REQUESTS} map"),
+            ));
+        }
+    };
     let requests = requests_obj.to_string();
     for incoming in ops {
         let object = incoming.object();
@@ -289,7 +309,12 @@ fn validate_requests(
             _ => return Err(violation("malformed_request", incoming.describe())),
         };
         let id = RequestId::parse(key).map_err(|e| violation("bad_request_id", e.to_string()))?;
-        if before.get(&requests_obj, key).ok().flatten().is_some() {
+        if doc
+            .get_at(&requests_obj, key, before)
+            .ok()
+            .flatten()
+            .is_some()
+        {
             return Err(violation(
                 "request_rewritten",
                 format!("order request {id} was already placed and cannot change"),

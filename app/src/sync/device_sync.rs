@@ -226,11 +226,13 @@ mod tests {
     use automerge::ReadDoc;
     use automerge::transaction::Transactable;
 
-    /// Runs one request of `device` against `server` the way the sync endpoint does.
+    /// Runs one request of `device` against `server` the way the sync endpoint does (a
+    /// refused document is dropped and the stored copy used again).
     fn round_trip(device: &mut DeviceSync, server: &mut Automerge, id: &DocId) -> Received {
         let request = device.make_request().expect("something to send");
         let mut replies = Vec::new();
         for message in &request.docs {
+            let stored = server.save();
             let reply = match receive_doc(id, server, None, message, true) {
                 Ok(received) => DocReply {
                     doc: message.doc.clone(),
@@ -238,12 +240,15 @@ mod tests {
                     message: reply_doc(server, received).0,
                     error: None,
                 },
-                Err(refusal) => DocReply {
-                    doc: message.doc.clone(),
-                    status: refusal.status(),
-                    message: Vec::new(),
-                    error: Some(refusal.code().to_owned()),
-                },
+                Err(refusal) => {
+                    *server = Automerge::load(&stored).unwrap();
+                    DocReply {
+                        doc: message.doc.clone(),
+                        status: refusal.status(),
+                        message: Vec::new(),
+                        error: Some(refusal.code().to_owned()),
+                    }
+                }
             };
             replies.push(reply);
         }

@@ -7,7 +7,7 @@ use automerge::sync::{Message, State, SyncDoc};
 
 use super::wire::DocMessage;
 use crate::schema::doc_id::DocId;
-use crate::schema::validate::{Violation, validate_device_changes};
+use crate::schema::validate::{Violation, validate_changes_since};
 
 /// Why one document of a batch was refused; nothing of it was applied.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -70,11 +70,11 @@ fn load_changes(
     Ok(())
 }
 
-/// Takes in one document of a batch. Incoming changes are tried on a fork first: a
-/// document the device may not write is refused if they would change it, every new
-/// operation is checked against what a device may do in document `id`
-/// ([`validate_device_changes`]), and a bad message changes nothing. Only then does `doc`
-/// move.
+/// Takes in one document of a batch: a document the device may not write is refused if
+/// the incoming changes would change it, and every new operation is checked against what a
+/// device may do in document `id` ([`validate_changes_since`]). The changes are applied to
+/// `doc` itself (a fork would copy the whole document on every write): after a refusal,
+/// `doc` may hold what was refused, and the caller must drop it and load the stored copy.
 pub fn receive_doc(
     id: &DocId,
     doc: &mut Automerge,
@@ -94,14 +94,12 @@ pub fn receive_doc(
         !incoming.changes.is_empty() || message.as_ref().is_some_and(|m| !m.changes.is_empty());
     let before = doc.get_heads();
     if carries_changes {
-        let mut probe = doc.fork();
-        load_changes(&mut probe, incoming, message.as_ref())?;
-        if probe.get_heads() != before {
+        load_changes(doc, incoming, message.as_ref())?;
+        if doc.get_heads() != before {
             if !may_write {
                 return Err(DocRefusal::ReadOnly);
             }
-            validate_device_changes(id, doc, &probe)?;
-            *doc = probe;
+            validate_changes_since(id, doc, &before)?;
         }
     }
     let mut state = persisted_state

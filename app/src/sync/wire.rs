@@ -1,5 +1,7 @@
 //! The bytes on the wire: a batch of per-document sync messages up, a batch of replies
-//! down, encoded with postcard (compact, no field names) and size-limited.
+//! down, encoded with postcard (compact, no field names) after a three-byte envelope header
+//! (`DH` and the version), size-limited, with nothing after the batch. `PROTOCOL.md` beside
+//! this file is the specification.
 
 use serde::{Deserialize, Serialize};
 
@@ -7,6 +9,21 @@ use serde::{Deserialize, Serialize};
 pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 /// The most documents one request may carry.
 pub const MAX_DOCS_PER_REQUEST: usize = 64;
+/// The envelope's first bytes: `DH`, then the version of what follows.
+pub const MAGIC: [u8; 2] = *b"DH";
+/// The envelope version this build writes.
+pub const VERSION: u8 = 1;
+
+/// Which envelope a body came in; a reply goes back in the same one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Envelope {
+    /// `DH`, 1, then the postcard batch.
+    V1,
+    /// The bare postcard batch of the first releases (still accepted from devices that
+    /// have not updated yet: its first two bytes can never be `DH`, which would announce
+    /// 72 documents, more than allowed).
+    Bare,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncRequest {
@@ -54,41 +71,70 @@ pub enum WireError {
     TooManyDocuments(usize),
     #[error("the body is not a sync batch: {0}")]
     Malformed(String),
+    #[error("envelope version {0} is not known here (this server speaks {VERSION})")]
+    UnknownVersion(u8),
+    #[error("{0} bytes follow the sync batch")]
+    TrailingBytes(usize),
 }
 
-fn decode<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Result<T, WireError> {
+fn decode<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Result<(T, Envelope), WireError> {
     if bytes.len() > MAX_BODY_BYTES {
         return Err(WireError::TooLarge(bytes.len()));
     }
-    postcard::from_bytes(bytes).map_err(|e| WireError::Malformed(e.to_string()))
+    let (envelope, batch) = match bytes {
+        [b'D', b'H', VERSION, batch @ ..] => (Envelope::V1, batch),
+        [b'D', b'H', version, ..] => return Err(WireError::UnknownVersion(*version)),
+        batch => (Envelope::Bare, batch),
+    };
+    let (value, rest) =
+        postcard::take_from_bytes(batch).map_err(|e| WireError::Malformed(e.to_string()))?;
+    if !rest.is_empty() {
+        return Err(WireError::TrailingBytes(rest.len()));
+    }
+    Ok((value, envelope))
 }
 
-fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+fn encode<T: Serialize>(value: &T, envelope: Envelope) -> Vec<u8> {
+    let mut bytes = match envelope {
+        Envelope::V1 => vec![MAGIC[0], MAGIC[1], VERSION],
+        Envelope::Bare => Vec::new(),
+    };
     // Serialising plain structs of strings, integers and byte vectors into a Vec cannot fail.
-    postcard::to_allocvec(value).unwrap_or_default()
+    bytes.extend(postcard::to_allocvec(value).unwrap_or_default());
+    bytes
 }
 
 impl SyncRequest {
     pub fn encode(&self) -> Vec<u8> {
-        encode(self)
+        encode(self, Envelope::V1)
     }
 
     pub fn decode(bytes: &[u8]) -> Result<SyncRequest, WireError> {
-        let request: SyncRequest = decode(bytes)?;
+        SyncRequest::decode_enveloped(bytes).map(|(request, _)| request)
+    }
+
+    /// The request and the envelope it came in (the reply uses the same one).
+    pub fn decode_enveloped(bytes: &[u8]) -> Result<(SyncRequest, Envelope), WireError> {
+        let (request, envelope): (SyncRequest, Envelope) = decode(bytes)?;
         if request.docs.len() > MAX_DOCS_PER_REQUEST {
             return Err(WireError::TooManyDocuments(request.docs.len()));
         }
-        Ok(request)
+        Ok((request, envelope))
     }
 }
 
 impl SyncResponse {
     pub fn encode(&self) -> Vec<u8> {
-        encode(self)
+        encode(self, Envelope::V1)
+    }
+
+    /// The reply in the envelope its request came in.
+    pub fn encode_in(&self, envelope: Envelope) -> Vec<u8> {
+        encode(self, envelope)
     }
 
     pub fn decode(bytes: &[u8]) -> Result<SyncResponse, WireError> {
-        decode(bytes)
+        decode(bytes).map(|(response, _)| response)
     }
 }
 
@@ -106,9 +152,52 @@ mod tests {
                 changes: vec![],
             }],
         };
-        assert_eq!(SyncRequest::decode(&request.encode()).unwrap(), request);
-        for garbage in [&b""[..], b"\xff\xff\xff\xff\xff", b"hello world"] {
+        let encoded = request.encode();
+        assert_eq!(&encoded[..3], b"DH\x01");
+        assert_eq!(SyncRequest::decode(&encoded).unwrap(), request);
+        for garbage in [&b""[..], b"\xff\xff\xff\xff\xff", b"hello world", b"DH"] {
             assert!(SyncRequest::decode(garbage).is_err());
         }
+    }
+
+    #[test]
+    fn bytes_after_the_batch_and_unknown_versions_are_refused() {
+        let request = SyncRequest {
+            seq: 1,
+            docs: vec![],
+        };
+        let mut trailing = request.encode();
+        trailing.push(0);
+        assert_eq!(
+            SyncRequest::decode(&trailing),
+            Err(WireError::TrailingBytes(1))
+        );
+        let mut future = request.encode();
+        future[2] = 9;
+        assert_eq!(
+            SyncRequest::decode(&future),
+            Err(WireError::UnknownVersion(9))
+        );
+    }
+
+    #[test]
+    fn a_bare_batch_of_the_first_releases_is_still_read_and_answered_bare() {
+        let request = SyncRequest {
+            seq: 3,
+            docs: vec![],
+        };
+        let bare = postcard::to_allocvec(&request).unwrap();
+        assert_eq!(
+            SyncRequest::decode_enveloped(&bare).unwrap(),
+            (request, Envelope::Bare)
+        );
+        let reply = SyncResponse {
+            seq: 3,
+            docs: vec![],
+        };
+        assert_eq!(
+            reply.encode_in(Envelope::Bare),
+            postcard::to_allocvec(&reply).unwrap()
+        );
     }
 }

@@ -52,6 +52,7 @@ async fn spawn_configured(
         database_url: test_database(&data_dir).await,
         site_dir: data_dir.join("no-site"),
         demo_skus: 200,
+        demo_shops: 0,
         access_ttl_ms,
     };
     let (tx, rx) = tokio::sync::oneshot::channel::<SocketAddr>();

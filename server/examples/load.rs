@@ -1,0 +1,520 @@
+//! `make load`: drives a running server (started with `DINGHUO_DEMO_SHOPS` benchmark shops)
+//! through the real sync protocol over HTTP, and reports throughput, round-trip times,
+//! errors, and the CPU time and memory of the server and of this load generator itself (on
+//! 2 cores the generator is easily the bottleneck, so its share is always printed).
+//!
+//! ```text
+//! load intake  BASE --devices 50 --seconds 30 [--server-pid PID]...
+//! load steady  BASE --devices 500 --seconds 300 [--server-pid PID]...
+//! load signins BASE --devices 20 [--server-pid PID]...
+//! load history BASE --orders 1500 [--server-pid PID]...
+//! ```
+//! Device n signs in as benchmark shop n (`bench0000n` / `bench123`).
+#![allow(clippy::print_stdout)] // a report is its output
+#![allow(clippy::float_arithmetic)] // timings and rates, never money
+
+#[path = "../tests/support/http_device.rs"]
+mod http_device;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use app::domain::order::RequestId;
+use app::schema::doc_id::DocId;
+use app::sync::wire::SyncResponse;
+use http_device::{Device, TestServer};
+use tokio::sync::Mutex;
+
+struct Args {
+    scenario: String,
+    base: String,
+    devices: usize,
+    seconds: u64,
+    orders: usize,
+    first_shop: usize,
+    server_pids: Vec<u32>,
+}
+
+fn args() -> Args {
+    let mut raw = std::env::args().skip(1);
+    let scenario = raw.next().unwrap_or_else(|| "intake".into());
+    let base = raw.next().unwrap_or_else(|| "http://127.0.0.1:3300".into());
+    let mut args = Args {
+        scenario,
+        base,
+        devices: 50,
+        seconds: 30,
+        orders: 1500,
+        first_shop: 1,
+        server_pids: Vec::new(),
+    };
+    while let Some(flag) = raw.next() {
+        let value = raw.next().unwrap_or_default();
+        match flag.as_str() {
+            "--devices" => args.devices = value.parse().unwrap(),
+            "--seconds" => args.seconds = value.parse().unwrap(),
+            "--orders" => args.orders = value.parse().unwrap(),
+            "--first-shop" => args.first_shop = value.parse().unwrap(),
+            "--server-pid" => args.server_pids.push(value.parse().unwrap()),
+            other => panic!("unknown flag {other}"),
+        }
+    }
+    args
+}
+
+/// CPU seconds (user + system) a process has used so far.
+fn cpu_seconds(pid: Option<u32>) -> f64 {
+    let path = match pid {
+        Some(pid) => format!("/proc/{pid}/stat"),
+        None => "/proc/self/stat".into(),
+    };
+    let Ok(stat) = std::fs::read_to_string(path) else {
+        return 0.0;
+    };
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime are fields 14 and 15 of the whole line: 11 and 12 after the name.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+fn rss_mib(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn percentile(samples: &mut [f64], p: f64) -> f64 {
+    if samples.is_empty() {
+        return 0.0;
+    }
+    samples.sort_by(|a, b| a.total_cmp(b));
+    let index = ((samples.len() as f64 - 1.0) * p).round() as usize;
+    samples[index]
+}
+
+/// What happened during a run, shared by the device tasks.
+#[derive(Default)]
+struct Tally {
+    /// Every sync POST's round trip, in ms.
+    round_trips: Vec<f64>,
+    /// The round trip of the POST that carried a new order, in ms.
+    carrying: Vec<f64>,
+    errors: u64,
+    orders: u64,
+}
+
+/// One sync session; the time of each POST is recorded, the first one as `carrying` when
+/// the session carries an order. Errors are counted, not fatal.
+async fn session(device: &mut Device, carrying: bool, tally: &Mutex<Tally>) -> bool {
+    device.sync.start_session();
+    for attempt in 0..10 {
+        let Some(request) = device.sync.make_request() else {
+            return true;
+        };
+        let started = Instant::now();
+        let response = device
+            .http
+            .post(format!("{}/api/sync", device.base))
+            .bearer_auth(&device.token)
+            .body(request.encode())
+            .send()
+            .await;
+        let outcome = match response {
+            Ok(response) if response.status() == 200 => response.bytes().await.ok(),
+            _ => None,
+        };
+        let elapsed = started.elapsed().as_secs_f64() * 1000.0;
+        let Some(bytes) = outcome else {
+            tally.lock().await.errors += 1;
+            return false;
+        };
+        let Ok(reply) = SyncResponse::decode(&bytes) else {
+            tally.lock().await.errors += 1;
+            return false;
+        };
+        {
+            let mut tally = tally.lock().await;
+            tally.round_trips.push(elapsed);
+            if carrying && attempt == 0 {
+                tally.carrying.push(elapsed);
+            }
+        }
+        if device.sync.receive(reply).is_err() {
+            tally.lock().await.errors += 1;
+            return false;
+        }
+    }
+    tally.lock().await.errors += 1;
+    false
+}
+
+async fn sign_in_devices(args: &Args, count: usize) -> Vec<Device> {
+    let server = TestServer {
+        base: args.base.clone(),
+        data_dir: std::env::temp_dir(),
+        _temp: None,
+        task: tokio::spawn(async {}),
+    };
+    let server = Arc::new(server);
+    let mut tasks = Vec::new();
+    for n in 0..count {
+        let server = server.clone();
+        let user = format!("bench{:05}", args.first_shop + n);
+        tasks.push(tokio::spawn(async move {
+            Device::new(&server, &user, "bench123").await
+        }));
+    }
+    let mut devices = Vec::new();
+    for task in tasks {
+        devices.push(task.await.unwrap());
+    }
+    devices
+}
+
+fn request_id(device: usize, n: u64) -> RequestId {
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&(device as u64 | 0x5a00_0000_0000_0000).to_le_bytes());
+    bytes[8..].copy_from_slice(&n.to_le_bytes());
+    // Different runs against one database must not collide.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
+    bytes[4..8].copy_from_slice(&(nanos as u32).to_le_bytes());
+    RequestId::from_random_bytes(bytes)
+}
+
+const LINES: [(&str, u32); 2] = [("BEV-0001", 12), ("GRN-0002", 2)];
+
+struct Usage {
+    started: Instant,
+    own_cpu: f64,
+    server_cpu: Vec<f64>,
+}
+
+impl Usage {
+    fn start(args: &Args) -> Usage {
+        Usage {
+            started: Instant::now(),
+            own_cpu: cpu_seconds(None),
+            server_cpu: args
+                .server_pids
+                .iter()
+                .map(|pid| cpu_seconds(Some(*pid)))
+                .collect(),
+        }
+    }
+
+    fn report(&self, args: &Args) {
+        let wall = self.started.elapsed().as_secs_f64();
+        let own = cpu_seconds(None) - self.own_cpu;
+        println!(
+            "| load generator CPU | {own:.1} s in {wall:.1} s ({:.0}% of one core) |",
+            own / wall * 100.0
+        );
+        for (pid, before) in args.server_pids.iter().zip(&self.server_cpu) {
+            let used = cpu_seconds(Some(*pid)) - before;
+            println!(
+                "| server {pid} CPU, RSS | {used:.1} s ({:.0}% of one core), {:.0} MiB |",
+                used / wall * 100.0,
+                rss_mib(*pid)
+            );
+        }
+    }
+}
+
+async fn intake(args: &Args) {
+    let devices = sign_in_devices(args, args.devices).await;
+    let tally = Arc::new(Mutex::new(Tally::default()));
+    let mut warm = Vec::new();
+    for mut device in devices {
+        let tally = tally.clone();
+        warm.push(tokio::spawn(async move {
+            session(&mut device, false, &tally).await;
+            device
+        }));
+    }
+    let mut devices = Vec::new();
+    for task in warm {
+        devices.push(task.await.unwrap());
+    }
+    *tally.lock().await = Tally::default();
+    let usage = Usage::start(args);
+    let deadline = Instant::now() + Duration::from_secs(args.seconds);
+    let tasks: Vec<_> = devices
+        .into_iter()
+        .enumerate()
+        .map(|(index, mut device)| {
+            let tally = tally.clone();
+            tokio::spawn(async move {
+                let mut n = 0;
+                while Instant::now() < deadline {
+                    n += 1;
+                    device.place_order_with_id(&LINES, request_id(index, n));
+                    if session(&mut device, true, &tally).await {
+                        tally.lock().await.orders += 1;
+                    }
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let wall = usage.started.elapsed().as_secs_f64();
+    let mut tally = tally.lock().await;
+    let orders = tally.orders;
+    let errors = tally.errors;
+    println!(
+        "## Intake: {} devices, each ordering and syncing in a loop for {} s\n",
+        args.devices, args.seconds
+    );
+    println!("| figure | value |\n|---|---|");
+    println!(
+        "| orders confirmed | {orders} ({:.0} orders/s) |",
+        orders as f64 / wall
+    );
+    println!("| errors | {errors} |");
+    let p50 = percentile(&mut tally.carrying, 0.5);
+    let p99 = percentile(&mut tally.carrying, 0.99);
+    println!("| round trip carrying an order, p50 / p99 | {p50:.1} ms / {p99:.1} ms |");
+    let all99 = percentile(&mut tally.round_trips, 0.99);
+    println!("| every sync round trip, p99 | {all99:.1} ms |");
+    usage.report(args);
+    println!();
+}
+
+async fn steady(args: &Args) {
+    let devices = sign_in_devices(args, args.devices).await;
+    let tally = Arc::new(Mutex::new(Tally::default()));
+    let usage = Usage::start(args);
+    let deadline = Instant::now() + Duration::from_secs(args.seconds);
+    let tasks: Vec<_> = devices
+        .into_iter()
+        .enumerate()
+        .map(|(index, mut device)| {
+            let tally = tally.clone();
+            tokio::spawn(async move {
+                // Spread the devices over the 20 s cycle.
+                let phase = Duration::from_millis((index as u64 * 20_000) / 500 % 20_000);
+                tokio::time::sleep(phase).await;
+                let mut n = 0u64;
+                let mut last_order = Instant::now() - Duration::from_secs(index as u64 % 60);
+                while Instant::now() < deadline {
+                    let order = last_order.elapsed() >= Duration::from_secs(60);
+                    if order {
+                        n += 1;
+                        device.place_order_with_id(&LINES, request_id(index, n));
+                        last_order = Instant::now();
+                    }
+                    if session(&mut device, order, &tally).await && order {
+                        tally.lock().await.orders += 1;
+                    }
+                    tokio::time::sleep(Duration::from_secs(20)).await;
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let mut tally = tally.lock().await;
+    println!(
+        "## Steady: {} devices syncing every 20 s and ordering once a minute, {} s\n",
+        args.devices, args.seconds
+    );
+    println!("| figure | value |\n|---|---|");
+    println!(
+        "| syncs, orders, errors | {}, {}, {} |",
+        tally.round_trips.len(),
+        tally.orders,
+        tally.errors
+    );
+    let p50 = percentile(&mut tally.round_trips, 0.5);
+    let p99 = percentile(&mut tally.round_trips, 0.99);
+    println!("| sync round trip p50 / p99 | {p50:.1} ms / {p99:.1} ms |");
+    usage.report(args);
+    println!();
+}
+
+async fn signins(args: &Args) {
+    let devices = sign_in_devices(args, args.devices).await;
+    let tally = Arc::new(Mutex::new(Tally::default()));
+    let health = Arc::new(Mutex::new(Vec::<f64>::new()));
+    let before_rss: Vec<f64> = args.server_pids.iter().map(|p| rss_mib(*p)).collect();
+    let usage = Usage::start(args);
+    let stop = Arc::new(AtomicU64::new(0));
+    // Signed-in devices keep syncing (idle syncs), and /api/health is polled.
+    let mut background = Vec::new();
+    for mut device in devices {
+        let (tally, stop) = (tally.clone(), stop.clone());
+        background.push(tokio::spawn(async move {
+            while stop.load(Ordering::Relaxed) == 0 {
+                session(&mut device, false, &tally).await;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }));
+    }
+    {
+        let (health, stop, base) = (health.clone(), stop.clone(), args.base.clone());
+        background.push(tokio::spawn(async move {
+            let http = reqwest::Client::new();
+            while stop.load(Ordering::Relaxed) == 0 {
+                let started = Instant::now();
+                let ok = http
+                    .get(format!("{base}/api/health"))
+                    .send()
+                    .await
+                    .is_ok_and(|r| r.status() == 200);
+                if ok {
+                    health
+                        .lock()
+                        .await
+                        .push(started.elapsed().as_secs_f64() * 1000.0);
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    *tally.lock().await = Tally::default();
+    health.lock().await.clear();
+    // 200 sign-ins with made-up usernames within one second, from 200 addresses' worth of
+    // connections (the limiter allows 5 a minute per account, so each name is new).
+    let storm_started = Instant::now();
+    let mut storm = Vec::new();
+    let statuses = Arc::new(Mutex::new(std::collections::BTreeMap::<u16, u32>::new()));
+    for n in 0..200u32 {
+        let (base, statuses) = (args.base.clone(), statuses.clone());
+        storm.push(tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(u64::from(n) * 5)).await;
+            let response = reqwest::Client::new()
+                .post(format!("{base}/api/login"))
+                .json(&serde_json::json!({
+                    "username": format!("nobody-{n}-{}", storm_started.elapsed().as_nanos()),
+                    "password": "wrong password",
+                }))
+                .send()
+                .await;
+            let status = response.map_or(0, |r| r.status().as_u16());
+            *statuses.lock().await.entry(status).or_default() += 1;
+        }));
+    }
+    for task in storm {
+        task.await.unwrap();
+    }
+    let storm_took = storm_started.elapsed().as_secs_f64();
+    stop.store(1, Ordering::Relaxed);
+    for task in background {
+        task.await.unwrap();
+    }
+    let mut tally = tally.lock().await;
+    let mut health = health.lock().await;
+    println!(
+        "## Sign-in storm: 200 sign-ins with made-up usernames in 1 s, {} devices syncing meanwhile\n",
+        args.devices
+    );
+    println!("| figure | value |\n|---|---|");
+    println!(
+        "| sign-in answers (status: count), all answered after | {:?}, {storm_took:.1} s |",
+        statuses.lock().await
+    );
+    let sync99 = percentile(&mut tally.round_trips, 0.99);
+    let health99 = percentile(&mut health, 0.99);
+    println!(
+        "| device syncs during the storm: count, errors, p99 | {}, {}, {sync99:.1} ms |",
+        tally.round_trips.len(),
+        tally.errors
+    );
+    println!(
+        "| /api/health during the storm: count, p99 | {}, {health99:.1} ms |",
+        health.len()
+    );
+    for (pid, before) in args.server_pids.iter().zip(before_rss) {
+        println!(
+            "| server {pid} RSS before → after | {before:.0} MiB → {:.0} MiB |",
+            rss_mib(*pid)
+        );
+    }
+    usage.report(args);
+    println!();
+}
+
+async fn history(args: &Args) {
+    let mut devices = sign_in_devices(args, 1).await;
+    let mut device = devices.pop().unwrap();
+    let tally = Mutex::new(Tally::default());
+    session(&mut device, false, &tally).await;
+    *tally.lock().await = Tally::default();
+    let usage = Usage::start(args);
+    for n in 0..args.orders {
+        device.place_order_with_id(&LINES, request_id(0, n as u64));
+        assert!(session(&mut device, true, &tally).await, "order {n} failed");
+    }
+    let tally = tally.lock().await;
+    let window = 250.min(args.orders);
+    let mut first: Vec<f64> = tally.carrying[..window].to_vec();
+    let mut last: Vec<f64> = tally.carrying[tally.carrying.len() - window..].to_vec();
+    let (p_first, p_last) = (percentile(&mut first, 0.5), percentile(&mut last, 0.5));
+    println!(
+        "## History: one shop places {} orders in a row\n",
+        args.orders
+    );
+    println!("| figure | value |\n|---|---|");
+    println!(
+        "| carrying round trip p50, orders 1–{window} vs the last {window} | {p_first:.1} ms vs {p_last:.1} ms ({:.2}×) |",
+        p_last / p_first
+    );
+    // A new device of the same shop: what its first sync downloads.
+    let server = TestServer {
+        base: args.base.clone(),
+        data_dir: std::env::temp_dir(),
+        _temp: None,
+        task: tokio::spawn(async {}),
+    };
+    let user = format!("bench{:05}", args.first_shop);
+    let mut fresh = Device::new(&server, &user, "bench123").await;
+    fresh.sync_now().await;
+    let shop = fresh.shop.clone();
+    let size = |id: DocId| fresh.sync.doc(&id).map_or(0, |d| d.save().len());
+    println!(
+        "| a new device's first sync: round trips, bytes down | {}, {} |",
+        fresh.round_trips, fresh.bytes_down
+    );
+    println!(
+        "| its order documents (requests, statuses), saved size | {} B, {} B |",
+        size(DocId::OrderRequests(shop.clone())),
+        size(DocId::OrderStatus(shop))
+    );
+    usage.report(args);
+    println!();
+}
+
+#[tokio::main]
+async fn main() {
+    let args = args();
+    match args.scenario.as_str() {
+        "intake" => intake(&args).await,
+        "steady" => steady(&args).await,
+        "signins" => signins(&args).await,
+        "history" => history(&args).await,
+        other => panic!("unknown scenario {other}"),
+    }
+}
