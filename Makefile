@@ -4,7 +4,7 @@
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 .ONESHELL:
-.PHONY: run test test-postgres bench site tools browser-tools e2e sim crash hostile fuzz
+.PHONY: run test test-postgres bench load site tools browser-tools e2e sim crash hostile fuzz
 
 SITE := target/site
 WASM_BINDGEN_VERSION := 0.2.130
@@ -104,3 +104,35 @@ bench: site browser-tools
 	trap 'kill $$server' EXIT
 	until curl -sf http://127.0.0.1:3300/api/health >/dev/null; do sleep 0.5; done
 	cd end2end && node bench/open_catalog.js
+
+# Load through the real sync protocol against release servers with 600 benchmark shops:
+# intake with 50 devices, 500 devices syncing every 20 s for 5 minutes, a sign-in storm,
+# and one shop's 1,500th order against its first; on SQLite, then on PostgreSQL with two
+# server processes. LOAD_SECONDS (default 30) sets the intake run; STEADY_SECONDS (300)
+# the steady one. The generator's own CPU use is printed beside the servers'.
+LOAD_SHOPS := 600
+load:
+	cargo build --release -p server --bin dinghuo --example load
+	work=$$(mktemp -d)
+	chmod 755 "$$work"
+	pids=""
+	trap 'kill $$pids 2>/dev/null; .ci/postgres stop "$$work/pg" 2>/dev/null; rm -rf "$$work"' EXIT
+	up() { until curl -sf "$$1/api/health" >/dev/null; do sleep 0.5; done; }
+	echo "# SQLite (one process, synchronous=FULL)"
+	DINGHUO_ADDR=127.0.0.1:3301 DINGHUO_DATA=$$work/sqlite DINGHUO_DEMO_SHOPS=$(LOAD_SHOPS) RUST_LOG=warn target/release/dinghuo &
+	pid=$$!; pids="$$pids $$pid"; up http://127.0.0.1:3301
+	target/release/examples/load intake http://127.0.0.1:3301 --devices 50 --seconds $${LOAD_SECONDS:-30} --first-shop 1 --server-pid $$pid
+	target/release/examples/load history http://127.0.0.1:3301 --orders 1500 --first-shop 590 --server-pid $$pid
+	target/release/examples/load signins http://127.0.0.1:3301 --devices 20 --first-shop 51 --server-pid $$pid
+	target/release/examples/load steady http://127.0.0.1:3301 --devices 500 --seconds $${STEADY_SECONDS:-300} --first-shop 71 --server-pid $$pid
+	kill $$pid
+	echo "# PostgreSQL (two server processes)"
+	url=$$(.ci/postgres start "$$work/pg")
+	DINGHUO_ADDR=127.0.0.1:3302 DINGHUO_DATA=$$work/a DINGHUO_DATABASE_URL="$$url" DINGHUO_DEMO_SHOPS=$(LOAD_SHOPS) RUST_LOG=warn target/release/dinghuo &
+	a=$$!; pids="$$pids $$a"; up http://127.0.0.1:3302
+	DINGHUO_ADDR=127.0.0.1:3303 DINGHUO_DATA=$$work/b DINGHUO_DATABASE_URL="$$url" RUST_LOG=warn target/release/dinghuo &
+	b=$$!; pids="$$pids $$b"; up http://127.0.0.1:3303
+	target/release/examples/load intake http://127.0.0.1:3302 --devices 25 --seconds $${LOAD_SECONDS:-30} --first-shop 1 --server-pid $$a --server-pid $$b &
+	first=$$!
+	target/release/examples/load intake http://127.0.0.1:3303 --devices 25 --seconds $${LOAD_SECONDS:-30} --first-shop 26 --server-pid $$a --server-pid $$b
+	wait $$first

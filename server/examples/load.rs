@@ -203,6 +203,46 @@ fn request_id(device: usize, n: u64) -> RequestId {
 
 const LINES: [(&str, u32); 2] = [("BEV-0001", 12), ("GRN-0002", 2)];
 
+/// Adds an order request to the device's requests document the cheap way: without pricing
+/// it first (the server prices every order itself; `expected` may be empty, as
+/// `app/src/sync/PROTOCOL.md` says), so the generator spends its CPU on syncing.
+fn place(device: &mut Device, id: RequestId) {
+    use app::domain::money::{Currency, Money};
+    use app::domain::order::OrderRequest;
+    use app::domain::pricing::{PricedOrder, RequestedLine};
+    use app::domain::sku::Sku;
+    let request = OrderRequest {
+        id,
+        shop: device.shop.clone(),
+        placed_at_ms: server::store::now_ms(),
+        placed_by: "load".into(),
+        lines: LINES
+            .iter()
+            .map(|(sku, quantity)| RequestedLine {
+                sku: Sku::parse(sku).unwrap(),
+                quantity: *quantity,
+            })
+            .collect(),
+        expected: PricedOrder {
+            lines: Vec::new(),
+            refused: Vec::new(),
+            total: Money::zero(Currency::Cny),
+        },
+        note: String::new(),
+        coupon_codes: Vec::new(),
+        redeem_points: 0,
+        use_prepaid: false,
+        pickup: false,
+        expected_quote: None,
+    };
+    let shop = device.shop.clone();
+    app::schema::order_requests_doc::add_request(
+        device.doc_mut(DocId::OrderRequests(shop)),
+        &request,
+    )
+    .unwrap();
+}
+
 struct Usage {
     started: Instant,
     own_cpu: f64,
@@ -267,7 +307,7 @@ async fn intake(args: &Args) {
                 let mut n = 0;
                 while Instant::now() < deadline {
                     n += 1;
-                    device.place_order_with_id(&LINES, request_id(index, n));
+                    place(&mut device, request_id(index, n));
                     if session(&mut device, true, &tally).await {
                         tally.lock().await.orders += 1;
                     }
@@ -321,7 +361,7 @@ async fn steady(args: &Args) {
                     let order = last_order.elapsed() >= Duration::from_secs(60);
                     if order {
                         n += 1;
-                        device.place_order_with_id(&LINES, request_id(index, n));
+                        place(&mut device, request_id(index, n));
                         last_order = Instant::now();
                     }
                     if session(&mut device, order, &tally).await && order {
@@ -465,7 +505,7 @@ async fn history(args: &Args) {
     *tally.lock().await = Tally::default();
     let usage = Usage::start(args);
     for n in 0..args.orders {
-        device.place_order_with_id(&LINES, request_id(0, n as u64));
+        place(&mut device, request_id(0, n as u64));
         assert!(session(&mut device, true, &tally).await, "order {n} failed");
     }
     let tally = tally.lock().await;

@@ -2,6 +2,12 @@
 
 use tracing_subscriber::EnvFilter;
 
+/// mimalloc instead of glibc's allocator: with glibc, growing Automerge buffers left the
+/// server's memory at 1.4 GB after one shop's 1,500 orders (freed, but never given back);
+/// with mimalloc it stays near what is in use.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()

@@ -30,6 +30,12 @@ impl DocCache {
         self.lock().remove(id)
     }
 
+    fn copy(&self, id: &DocId) -> Option<(i64, Automerge)> {
+        self.lock()
+            .get(id)
+            .map(|(version, doc)| (*version, doc.clone()))
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<DocId, (i64, Automerge)>> {
         self.entries
             .lock()
@@ -84,7 +90,12 @@ pub fn load(tx: &mut Tx<'_>, cache: &DocCache, id: &DocId) -> anyhow::Result<Opt
     };
     let (version, snapshot_bytes, tail_bytes): (i64, i64, i64) =
         (row.get(0)?, row.get(1)?, row.get(2)?);
-    let doc = match cache.take(id) {
+    let cached = if tx.owns_cache {
+        cache.take(id)
+    } else {
+        cache.copy(id)
+    };
+    let doc = match cached {
         Some((cached, doc)) if cached == version => doc,
         Some((cached, mut doc)) if cached < version => {
             for bytes in tx.column::<Vec<u8>>(

@@ -200,6 +200,11 @@ pub struct Tx<'a> {
     sql: &'a mut dyn Sql,
     pub(crate) written: Vec<WrittenDoc>,
     read_only: bool,
+    /// True when this transaction alone uses the document cache until it ends (SQLite's
+    /// writer runs one at a time): it takes documents out of the cache and puts them back
+    /// when it ends. Otherwise (PostgreSQL, concurrent) it works on copies and the cache
+    /// learns its documents only once it has committed.
+    pub(crate) owns_cache: bool,
     /// When this transaction started (milliseconds since the epoch), for rows it stamps.
     pub now_ms: i64,
 }
@@ -216,6 +221,7 @@ impl<'a> Tx<'a> {
             sql,
             written: Vec::new(),
             read_only: false,
+            owns_cache: false,
             now_ms,
         }
     }

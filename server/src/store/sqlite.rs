@@ -15,7 +15,7 @@ use rusqlite::Connection;
 use rusqlite::types::{ToSqlOutput, ValueRef};
 
 use super::docs::DocCache;
-use super::sql::{Dialect, Row, Sql, StoreError, Tx, Value, WrittenDoc};
+use super::sql::{Dialect, Row, Sql, StoreError, Tx, Value};
 
 /// At most this many write transactions share one commit.
 const GROUP_COMMIT_MAX: usize = 64;
@@ -182,19 +182,22 @@ fn run_writer(conn: Connection, jobs: mpsc::Receiver<Job>, docs: Arc<DocCache>) 
             continue;
         }
         let mut finishes = Vec::with_capacity(batch.len());
-        let mut written: Vec<WrittenDoc> = Vec::new();
         for job in batch {
             if let Err(error) = conn.execute_batch("SAVEPOINT job") {
                 tracing::error!(%error, "could not open a savepoint");
             }
             let mut sql = SqliteSql(&conn);
             let mut tx = Tx::new(&mut sql, super::now_ms());
+            tx.owns_cache = true;
             let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| job(&mut tx)));
             let ok = matches!(&outcome, Ok(done) if done.ok);
             if ok {
-                written.append(&mut tx.written);
+                // The next job of this group sees these documents as this one left them;
+                // if the shared commit fails, the whole cache is dropped.
+                docs.keep_all(std::mem::take(&mut tx.written));
                 let _ = conn.execute_batch("RELEASE job");
             } else {
+                // What it took out of the cache may hold its rolled-back changes: dropped.
                 let _ = conn.execute_batch("ROLLBACK TO job; RELEASE job");
             }
             match outcome {
@@ -203,12 +206,10 @@ fn run_writer(conn: Connection, jobs: mpsc::Receiver<Job>, docs: Arc<DocCache>) 
             }
         }
         let committed = conn.execute_batch("COMMIT").map_err(store_error);
-        match &committed {
-            Ok(()) => docs.keep_all(written),
-            Err(error) => {
-                tracing::error!(%error, "a group commit failed");
-                let _ = conn.execute_batch("ROLLBACK");
-            }
+        if let Err(error) = &committed {
+            tracing::error!(%error, "a group commit failed");
+            let _ = conn.execute_batch("ROLLBACK");
+            docs.clear();
         }
         for finish in finishes {
             let outcome = match &committed {
