@@ -59,13 +59,13 @@ test: tools
 
 # The server's integration tests again on a real PostgreSQL (a throwaway cluster started
 # here and stopped afterwards), plus two server processes sharing it.
-PG_TESTS := --test api --test access_matrix --test hostile_changes --test crash --test two_servers
+PG_TESTS := --test api --test access_matrix --test hostile_changes --test crash --test two_servers --test postgres_outage
 test-postgres:
 	pgdir=$$(mktemp -d)
 	chmod 755 "$$pgdir"
 	url=$$(.ci/postgres start "$$pgdir/cluster")
 	trap '.ci/postgres stop "$$pgdir/cluster"; rm -rf "$$pgdir"' EXIT
-	DINGHUO_TEST_POSTGRES="$$url" cargo test -p server $(PG_TESTS) -- --nocapture
+	DINGHUO_TEST_POSTGRES="$$url" DINGHUO_TEST_POSTGRES_DIR="$$pgdir/cluster" cargo test -p server $(PG_TESTS) -- --nocapture
 
 # The long runs of the fault tests (CI runs 1 000 seeds, 100 kills, 1 000 hostile changes).
 # SIM_SEEDS, CRASH_KILLS and HOSTILE_CASES override the counts; a failing seed replays

@@ -168,15 +168,54 @@ pub fn verify_password(password: &str, stored: Option<&str>) -> bool {
 /// How long a sign-in waits for a free hashing slot before it is told to come back.
 const HASH_QUEUE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// Runs `hash_work` (argon2) on a blocking thread holding one of the hashing permits, so
-/// at most one hash per core runs at once; a caller that waits too long gets 503. The
-/// permit moves into the blocking task, so a client that hangs up does not free it while
-/// the hash still runs.
+/// The threads that hash passwords, one per core, and the permits to use them. argon2
+/// takes 19 MiB per hash: on long-lived threads that memory is reused, where on tokio's
+/// blocking threads every new thread kept its own (50 sign-ins left the server at 900 MB).
+pub struct Hashers {
+    permits: std::sync::Arc<tokio::sync::Semaphore>,
+    jobs: std::sync::Mutex<std::sync::mpsc::Sender<Box<dyn FnOnce() + Send>>>,
+}
+
+impl Hashers {
+    pub fn new(threads: usize) -> Hashers {
+        let (sender, receiver) = std::sync::mpsc::channel::<Box<dyn FnOnce() + Send>>();
+        let receiver = std::sync::Arc::new(std::sync::Mutex::new(receiver));
+        for n in 0..threads.max(1) {
+            let receiver = receiver.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("argon2-{n}"))
+                .spawn(move || {
+                    loop {
+                        let job = {
+                            let receiver = receiver.lock().unwrap_or_else(|p| p.into_inner());
+                            receiver.recv()
+                        };
+                        match job {
+                            Ok(job) => job(),
+                            Err(_) => return,
+                        }
+                    }
+                });
+            if let Err(error) = spawned {
+                tracing::error!(%error, "could not start a hashing thread");
+            }
+        }
+        Hashers {
+            permits: std::sync::Arc::new(tokio::sync::Semaphore::new(threads.max(1))),
+            jobs: std::sync::Mutex::new(sender),
+        }
+    }
+}
+
+/// Runs `hash_work` (argon2) on one of the hashing threads once a permit is free, so at
+/// most one hash per core runs at once and the rest wait their turn; a caller that waits
+/// more than 10 s is told 503. The permit moves into the job, so a client that hangs up
+/// does not free it while the hash still runs.
 pub async fn with_hash_permit<T: Send + 'static>(
-    hashing: &std::sync::Arc<tokio::sync::Semaphore>,
+    hashers: &Hashers,
     hash_work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, AppError> {
-    let permit = tokio::time::timeout(HASH_QUEUE_WAIT, hashing.clone().acquire_owned())
+    let permit = tokio::time::timeout(HASH_QUEUE_WAIT, hashers.permits.clone().acquire_owned())
         .await
         .map_err(|_| {
             AppError::client(
@@ -186,13 +225,21 @@ pub async fn with_hash_permit<T: Send + 'static>(
             )
         })?
         .map_err(anyhow::Error::from)?;
-    tokio::task::spawn_blocking(move || {
+    let (sender, receiver) = tokio::sync::oneshot::channel();
+    let job: Box<dyn FnOnce() + Send> = Box::new(move || {
         let result = hash_work();
         drop(permit);
-        result
-    })
-    .await
-    .map_err(|error| AppError::Internal(error.into()))
+        let _ = sender.send(result);
+    });
+    hashers
+        .jobs
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .send(job)
+        .map_err(|_| anyhow::anyhow!("the hashing threads have stopped"))?;
+    receiver
+        .await
+        .map_err(|_| AppError::Internal(anyhow::anyhow!("a password hash was lost")))
 }
 
 /// How long an access token lasts. A device that is offline longer keeps working locally

@@ -1,11 +1,12 @@
-//! Background jobs: plain functions of (transaction, now) that a scheduler calls each
-//! minute; each claims its period in `job_runs` first, so it runs once per period across
-//! every server process sharing the database.
+//! Background jobs: plain functions of (transaction, now) that a scheduler calls; a job
+//! that must run once per period claims it in `job_runs` first, so it runs once across
+//! every server process sharing the database. Document compaction is idempotent and runs
+//! in every process.
 
 use std::time::Duration;
 
 use crate::auth::REFRESH_TTL_MS;
-use crate::store::{Store, StoreError, Tx, accounts, jobs};
+use crate::store::{Store, StoreError, Tx, accounts, docs, jobs};
 
 const HOUR_MS: i64 = 60 * 60 * 1000;
 
@@ -19,8 +20,42 @@ pub fn clean_up_tokens(tx: &mut Tx<'_>, now_ms: i64) -> Result<Option<u64>, Stor
     accounts::delete_dead_tokens(tx, now_ms, REFRESH_TTL_MS).map(Some)
 }
 
-/// Runs the jobs every minute until the process ends.
+/// Compacts up to 256 documents whose appended chunks outgrew their snapshot: each snapshot
+/// is made in a read transaction (the writer is not held), then swapped in by a short
+/// write. Idempotent, so processes sharing a database may both run it. Runs on a thread of
+/// its own (`runtime` is for the writes). Returns how many documents were compacted.
+pub fn compact_documents(store: &Store, runtime: &tokio::runtime::Handle) -> anyhow::Result<usize> {
+    let due = store.read_blocking(|tx| docs::due_for_compaction(tx, 256))?;
+    let mut compacted = 0;
+    for id in due {
+        let Some((upto, snapshot)) = store.read_blocking(|tx| docs::snapshot(tx, &id))? else {
+            continue;
+        };
+        let done = runtime
+            .block_on(store.write(move |tx| docs::compact(tx, &id, upto, snapshot.clone())))?;
+        compacted += usize::from(done);
+    }
+    Ok(compacted)
+}
+
+/// Runs the jobs until the process ends: compaction every 2 seconds on a thread of its
+/// own, the others every minute.
 pub fn spawn(store: Store) {
+    let compacting = store.clone();
+    let runtime = tokio::runtime::Handle::current();
+    let started = std::thread::Builder::new()
+        .name("compaction".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(Duration::from_secs(2));
+                if let Err(error) = compact_documents(&compacting, &runtime) {
+                    tracing::warn!(%error, "document compaction failed");
+                }
+            }
+        });
+    if let Err(error) = started {
+        tracing::error!(%error, "could not start document compaction");
+    }
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(60));
         loop {
@@ -38,4 +73,94 @@ pub fn spawn(store: Store) {
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use app::domain::sku::{ShopId, Sku};
+    use app::schema::cart_doc::{read_cart, set_quantity};
+    use app::schema::create_document;
+    use app::schema::doc_id::DocId;
+
+    use super::*;
+    use crate::store::docs::{DocCache, load, put_back, stored_size};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn compaction_keeps_the_document_and_its_version_and_later_writes_still_apply() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_sqlite(&dir.path().join("db.sqlite3")).unwrap();
+        let id = DocId::Cart(ShopId::parse("shop-a").unwrap());
+        let created = id.clone();
+        store
+            .write(move |tx| {
+                create_document(&created, automerge::ActorId::random())
+                    .map_err(anyhow::Error::from)
+                    .and_then(|doc| docs::create(tx, &created, doc))
+            })
+            .await
+            .unwrap();
+        let write = |n: u32| {
+            let id = id.clone();
+            let store = store.clone();
+            let cache = store.clone();
+            async move {
+                store
+                    .write(move |tx| {
+                        let mut loaded = load(tx, cache.docs(), &id)?.unwrap();
+                        let sku = Sku::parse(&format!("SKU-{n:04}"))?;
+                        set_quantity(&mut loaded.doc, &sku, n, &format!("line-{n}"))?;
+                        put_back(tx, id.clone(), loaded)
+                    })
+                    .await
+                    .unwrap();
+            }
+        };
+        for n in 1..=60 {
+            write(n).await;
+        }
+        let (chunks_before, _) = store
+            .read({
+                let id = id.clone();
+                move |tx| stored_size(tx, &id)
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            chunks_before, 61,
+            "one chunk per write after the first snapshot"
+        );
+        let (compactor, handle) = (store.clone(), tokio::runtime::Handle::current());
+        let compacted = std::thread::spawn(move || compact_documents(&compactor, &handle))
+            .join()
+            .unwrap()
+            .unwrap();
+        assert_eq!(compacted, 1);
+        let (chunks_after, _) = store
+            .read({
+                let id = id.clone();
+                move |tx| stored_size(tx, &id)
+            })
+            .await
+            .unwrap();
+        assert_eq!(chunks_after, 1);
+        write(61).await;
+        // A cold cache reads the compacted snapshot and the chunk written after it.
+        let cold = DocCache::default();
+        let (version, cart) = store
+            .read({
+                let id = id.clone();
+                move |tx| {
+                    let loaded = load(tx, &cold, &id)?.unwrap();
+                    anyhow::Ok((loaded.version, read_cart(&loaded.doc)))
+                }
+            })
+            .await
+            .unwrap();
+        assert_eq!(version, 62);
+        assert_eq!(cart.len(), 61);
+        assert_eq!(
+            cart.iter().map(|l| l.quantity).sum::<u32>(),
+            (1..=61).sum::<u32>()
+        );
+    }
 }

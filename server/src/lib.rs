@@ -129,7 +129,7 @@ pub async fn open_state(config: &Config) -> anyhow::Result<AppState> {
         site_dir: config.site_dir.clone(),
         login_limiter: Default::default(),
         access_ttl_ms: config.access_ttl_ms,
-        hashing: std::sync::Arc::new(tokio::sync::Semaphore::new(cores)),
+        hashing: std::sync::Arc::new(auth::Hashers::new(cores)),
     })
 }
 

@@ -21,5 +21,5 @@ pub struct AppState {
     pub access_ttl_ms: i64,
     /// Password hashes computed at once, at most one per core: argon2 takes 19 MiB each,
     /// so a storm of sign-ins queues here instead of allocating gigabytes.
-    pub hashing: Arc<tokio::sync::Semaphore>,
+    pub hashing: Arc<crate::auth::Hashers>,
 }

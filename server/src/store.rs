@@ -141,6 +141,23 @@ impl Store {
         }
     }
 
+    /// [`Store::read`] for a thread of its own (not an async one): background work runs on
+    /// long-lived threads so the memory it uses is reused rather than kept by each of
+    /// tokio's short-lived blocking threads.
+    pub fn read_blocking<T, E>(
+        &self,
+        work: impl FnOnce(&mut Tx<'_>) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        let outcome = match &self.inner.backend {
+            Backend::Sqlite(backend) => backend.read(now_ms(), work),
+            Backend::Postgres(backend) => backend.read(now_ms(), work),
+        };
+        outcome.unwrap_or_else(|error| Err(E::from(error)))
+    }
+
     /// Runs `work` in a write transaction and answers once it is durable. On SQLite it
     /// joins the writer's queue (and may share a commit with others); on PostgreSQL it runs
     /// on a pooled connection and is run again if another process wrote the same rows

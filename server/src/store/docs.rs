@@ -1,5 +1,6 @@
 //! Documents: stored as chunks (a snapshot, then the changes of each later write, appended
-//! with `save_after`), compacted into one snapshot when the appended bytes outgrow it, and
+//! with `save_after`), compacted into one snapshot by a background job when the appended
+//! bytes outgrow it (the snapshot is made outside any write transaction), and
 //! kept in a bounded in-memory cache checked against the stored version on every use, so a
 //! cached copy is never served or written stale, even with several server processes: a
 //! copy that is behind catches up by loading only the chunks it lacks.
@@ -67,7 +68,6 @@ pub struct LoadedDoc {
     pub doc: Automerge,
     pub version: i64,
     saved_heads: Vec<ChangeHash>,
-    snapshot_bytes: i64,
     tail_bytes: i64,
 }
 
@@ -82,14 +82,13 @@ impl LoadedDoc {
 pub fn load(tx: &mut Tx<'_>, cache: &DocCache, id: &DocId) -> anyhow::Result<Option<LoadedDoc>> {
     let key = id.to_string();
     let Some(row) = tx.row(
-        "SELECT version, snapshot_bytes, tail_bytes FROM docs WHERE id = ?1",
+        "SELECT version, tail_bytes FROM docs WHERE id = ?1",
         params![key.as_str()],
     )?
     else {
         return Ok(None);
     };
-    let (version, snapshot_bytes, tail_bytes): (i64, i64, i64) =
-        (row.get(0)?, row.get(1)?, row.get(2)?);
+    let (version, tail_bytes): (i64, i64) = (row.get(0)?, row.get(1)?);
     let cached = if tx.owns_cache {
         cache.take(id)
     } else {
@@ -121,7 +120,6 @@ pub fn load(tx: &mut Tx<'_>, cache: &DocCache, id: &DocId) -> anyhow::Result<Opt
         doc,
         version,
         saved_heads,
-        snapshot_bytes,
         tail_bytes,
     }))
 }
@@ -146,35 +144,19 @@ pub fn create(tx: &mut Tx<'_>, id: &DocId, doc: Automerge) -> anyhow::Result<()>
     Ok(())
 }
 
-/// Saves what changed since `loaded` was loaded (appending its new changes, or compacting
-/// the whole document into one snapshot when the appended bytes outgrow the last one),
-/// then hands the document to the cache for when the transaction commits. A document
-/// another process saved meanwhile is a [`StoreError::Conflict`]: the transaction is run
-/// again from fresh copies.
+/// Saves what changed since `loaded` was loaded (appending its new changes as one chunk),
+/// then hands the document to the cache. A document another process saved meanwhile is a
+/// [`StoreError::Conflict`]: the transaction is run again from fresh copies. Compaction is
+/// left to [`compact`], off the write path.
 pub fn put_back(tx: &mut Tx<'_>, id: DocId, mut loaded: LoadedDoc) -> anyhow::Result<()> {
     if loaded.is_changed() {
         let key = id.to_string();
         let version = loaded.version + 1;
         let appended = loaded.doc.save_after(&loaded.saved_heads);
         let tail = loaded.tail_bytes + i64::try_from(appended.len())?;
-        let compact = tail > loaded.snapshot_bytes.max(COMPACT_FLOOR_BYTES);
-        let (bytes, snapshot_bytes, tail_bytes) = if compact {
-            let snapshot = loaded.doc.save();
-            let size = i64::try_from(snapshot.len())?;
-            (snapshot, size, 0)
-        } else {
-            (appended, loaded.snapshot_bytes, tail)
-        };
         let moved = tx.execute(
-            "UPDATE docs SET version = ?2, snapshot_bytes = ?3, tail_bytes = ?4
-             WHERE id = ?1 AND version = ?5",
-            params![
-                key.as_str(),
-                version,
-                snapshot_bytes,
-                tail_bytes,
-                loaded.version
-            ],
+            "UPDATE docs SET version = ?2, tail_bytes = ?3 WHERE id = ?1 AND version = ?4",
+            params![key.as_str(), version, tail, loaded.version],
         )?;
         if moved != 1 {
             return Err(
@@ -183,15 +165,10 @@ pub fn put_back(tx: &mut Tx<'_>, id: DocId, mut loaded: LoadedDoc) -> anyhow::Re
         }
         tx.execute(
             "INSERT INTO doc_chunks (doc, seq, bytes) VALUES (?1, ?2, ?3)",
-            params![key.as_str(), version, bytes],
+            params![key.as_str(), version, appended],
         )?;
-        if compact {
-            tx.execute(
-                "DELETE FROM doc_chunks WHERE doc = ?1 AND seq < ?2",
-                params![key.as_str(), version],
-            )?;
-        }
         loaded.version = version;
+        loaded.tail_bytes = tail;
         loaded.saved_heads = loaded.doc.get_heads();
     }
     tx.written.push(WrittenDoc {
@@ -214,6 +191,71 @@ pub fn edit(
     loaded.doc.set_actor(actor.clone());
     edit(&mut loaded.doc)?;
     put_back(tx, id.clone(), loaded)
+}
+
+/// Documents whose appended chunks outgrew their snapshot (automerge-repo's rule: more
+/// appended bytes than snapshot bytes, past a small floor), at most `limit`.
+pub fn due_for_compaction(tx: &mut Tx<'_>, limit: usize) -> anyhow::Result<Vec<DocId>> {
+    tx.column::<String>(
+        "SELECT id FROM docs WHERE tail_bytes > snapshot_bytes AND tail_bytes > ?1 LIMIT ?2",
+        params![COMPACT_FLOOR_BYTES, limit],
+    )?
+    .iter()
+    .map(|id| Ok(DocId::parse(id)?))
+    .collect()
+}
+
+/// The document as of its newest chunk, saved whole: (that chunk's number, the snapshot).
+/// Run in a read transaction, off the write path.
+pub fn snapshot(tx: &mut Tx<'_>, id: &DocId) -> anyhow::Result<Option<(i64, Vec<u8>)>> {
+    let key = id.to_string();
+    let chunks = tx.rows(
+        "SELECT seq, bytes FROM doc_chunks WHERE doc = ?1 ORDER BY seq",
+        params![key.as_str()],
+    )?;
+    let Some(last) = chunks.last() else {
+        return Ok(None);
+    };
+    let upto: i64 = last.get(0)?;
+    let mut bytes = Vec::new();
+    for chunk in &chunks {
+        bytes.extend(chunk.get::<Vec<u8>>(1)?);
+    }
+    let doc = Automerge::load(&bytes).with_context(|| format!("loading stored document {key}"))?;
+    Ok(Some((upto, doc.save())))
+}
+
+/// Replaces the chunks up to `upto` by `snapshot` (the document as of chunk `upto`). The
+/// version does not move, so cached copies stay valid; chunks written since stay after it.
+/// Nothing happens if chunk `upto` is gone (another compaction got there first).
+pub fn compact(tx: &mut Tx<'_>, id: &DocId, upto: i64, snapshot: Vec<u8>) -> anyhow::Result<bool> {
+    let key = id.to_string();
+    let present = tx
+        .value::<i64>(
+            "SELECT 1 FROM doc_chunks WHERE doc = ?1 AND seq = ?2",
+            params![key.as_str(), upto],
+        )?
+        .is_some();
+    if !present {
+        return Ok(false);
+    }
+    let size = snapshot.len();
+    tx.execute(
+        "DELETE FROM doc_chunks WHERE doc = ?1 AND seq <= ?2",
+        params![key.as_str(), upto],
+    )?;
+    tx.execute(
+        "INSERT INTO doc_chunks (doc, seq, bytes) VALUES (?1, ?2, ?3)",
+        params![key.as_str(), upto, snapshot],
+    )?;
+    tx.execute(
+        "UPDATE docs SET snapshot_bytes = ?2, tail_bytes =
+             (SELECT CAST(COALESCE(SUM(LENGTH(bytes)), 0) AS BIGINT) FROM doc_chunks
+              WHERE doc = ?1 AND seq > ?3)
+         WHERE id = ?1",
+        params![key.as_str(), size, upto],
+    )?;
+    Ok(true)
 }
 
 /// How many chunks and bytes a document is stored in (for tests and the bench).
