@@ -165,14 +165,18 @@ async fn session(device: &mut Device, carrying: bool, tally: &Mutex<Tally>) -> b
     false
 }
 
-async fn sign_in_devices(args: &Args, count: usize) -> Vec<Device> {
-    let server = TestServer {
-        base: args.base.clone(),
+/// The server under load, as the test support's devices address it.
+fn remote(base: &str) -> TestServer {
+    TestServer {
+        base: base.to_owned(),
         data_dir: std::env::temp_dir(),
         _temp: None,
         task: tokio::spawn(async {}),
-    };
-    let server = Arc::new(server);
+    }
+}
+
+async fn sign_in_devices(args: &Args, count: usize) -> Vec<Device> {
+    let server = Arc::new(remote(&args.base));
     let mut tasks = Vec::new();
     for n in 0..count {
         let server = server.clone();
@@ -523,12 +527,7 @@ async fn history(args: &Args) {
         p_last / p_first
     );
     // A new device of the same shop: what its first sync downloads.
-    let server = TestServer {
-        base: args.base.clone(),
-        data_dir: std::env::temp_dir(),
-        _temp: None,
-        task: tokio::spawn(async {}),
-    };
+    let server = remote(&args.base);
     let user = format!("bench{:05}", args.first_shop);
     let mut fresh = Device::new(&server, &user, "bench123").await;
     fresh.sync_now().await;

@@ -17,16 +17,7 @@ use std::time::{Duration, Instant};
 use app::domain::order::RequestId;
 use app::schema::doc_id::DocId;
 use app::schema::order_status_doc::read_confirmations;
-use app::sync::wire::SyncResponse;
-use http_device::{Device, Rng, TestServer};
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use http_device::{Device, Rng, TestServer, free_port};
 
 /// Starts the server binary and waits until it answers; returns it and how long that took.
 #[allow(
@@ -61,32 +52,6 @@ async fn start(data: &Path, port: u16) -> (Child, Duration) {
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-}
-
-/// One sync session that may fail anywhere (the server can die under it).
-async fn try_sync(device: &mut Device) -> Result<(), String> {
-    device.sync.start_session();
-    for _ in 0..10 {
-        let Some(request) = device.sync.make_request() else {
-            return Ok(());
-        };
-        let response = device
-            .http
-            .post(format!("{}/api/sync", device.base))
-            .bearer_auth(&device.token)
-            .body(request.encode())
-            .send()
-            .await
-            .map_err(|e| e.to_string())?;
-        if response.status() != 200 {
-            return Err(format!("status {}", response.status()));
-        }
-        let bytes = response.bytes().await.map_err(|e| e.to_string())?;
-        let reply = SyncResponse::decode(&bytes).map_err(|e| e.to_string())?;
-        let received = device.sync.receive(reply).map_err(|e| e.to_string())?;
-        assert!(received.refused.is_empty(), "{:?}", received.refused);
-    }
-    Err("did not settle".into())
 }
 
 fn confirmed(device: &Device) -> BTreeSet<RequestId> {
@@ -128,7 +93,7 @@ async fn orders_survive_sigkill_at_random_points_exactly_once() {
         ("peach", "peach123"),
     ] {
         let mut device = Device::new(&server, user, password).await;
-        try_sync(&mut device).await.unwrap();
+        device.try_sync().await.unwrap();
         devices.push(device);
     }
 
@@ -156,7 +121,7 @@ async fn orders_survive_sigkill_at_random_points_exactly_once() {
             .drain(..)
             .map(|mut device| {
                 tokio::spawn(async move {
-                    let outcome = try_sync(&mut device).await;
+                    let outcome = device.try_sync().await;
                     (device, outcome)
                 })
             })
@@ -182,8 +147,8 @@ async fn orders_survive_sigkill_at_random_points_exactly_once() {
     }
     // Quiescence: every device retries until it is in step.
     for device in &mut devices {
-        try_sync(device).await.unwrap();
-        try_sync(device).await.unwrap();
+        device.try_sync().await.unwrap();
+        device.try_sync().await.unwrap();
         assert!(device.sync.unsynced_docs().is_empty());
     }
     // Every page of the server's orders, counted per request id the test placed.

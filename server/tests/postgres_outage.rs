@@ -12,8 +12,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use app::domain::order::RequestId;
-use app::sync::wire::SyncResponse;
-use http_device::{Device, all_orders, sign_in, spawn_server};
+use http_device::{Device, SyncFailure, all_orders, sign_in, spawn_server};
 use serde_json::Value;
 
 fn cluster(command: &str, dir: &str) {
@@ -25,31 +24,13 @@ fn cluster(command: &str, dir: &str) {
     assert!(status.success(), ".ci/postgres {command} failed");
 }
 
-/// One sync session; the status of the request that failed, if one did.
+/// One sync session; the status and body of the request that failed, if one did.
 async fn try_sync(device: &mut Device) -> Result<(), (u16, Value)> {
-    device.sync.start_session();
-    for _ in 0..10 {
-        let Some(request) = device.sync.make_request() else {
-            return Ok(());
-        };
-        let response = device
-            .http
-            .post(format!("{}/api/sync", device.base))
-            .bearer_auth(&device.token)
-            .body(request.encode())
-            .timeout(Duration::from_secs(30))
-            .send()
-            .await
-            .expect("the server answers, database or not");
-        let status = response.status().as_u16();
-        if status != 200 {
-            let body: Value = response.json().await.unwrap_or(Value::Null);
-            return Err((status, body));
-        }
-        let reply = SyncResponse::decode(&response.bytes().await.unwrap()).unwrap();
-        device.sync.receive(reply).unwrap();
+    match device.try_sync().await {
+        Ok(()) => Ok(()),
+        Err(SyncFailure::Status(status, body)) => Err((status, body)),
+        Err(other) => panic!("the server answers, database or not: {other:?}"),
     }
-    panic!("did not settle");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -20,16 +20,8 @@ use app::schema::cart_doc::{read_cart, set_quantity};
 use app::schema::doc_id::DocId;
 use app::schema::order_status_doc::read_confirmations;
 use app::sync::wire::SyncResponse;
-use http_device::{Device, Rng, TestServer, all_orders, create_test_database};
+use http_device::{Device, Rng, TestServer, all_orders, create_test_database, free_port};
 use serde_json::Value;
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 struct Running(Child);
 

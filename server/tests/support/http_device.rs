@@ -156,6 +156,26 @@ pub(crate) async fn spawn_server() -> TestServer {
     spawn_server_in(dir, Some(temp)).await
 }
 
+/// Why [`Device::try_sync`] stopped.
+#[derive(Debug)]
+pub(crate) enum SyncFailure {
+    /// No answer, or one that could not be read (the server died, the connection broke).
+    NoAnswer(String),
+    /// A whole-request error: its status and JSON body.
+    Status(u16, Value),
+    /// Ten round trips without settling.
+    Unsettled,
+}
+
+/// A free port on the loopback interface, for a server binary to listen on.
+pub(crate) fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 pub(crate) struct Device {
     pub(crate) http: reqwest::Client,
     pub(crate) base: String,
@@ -228,6 +248,43 @@ impl Device {
         self.bytes_down += bytes.len();
         self.round_trips += 1;
         SyncResponse::decode(&bytes).unwrap()
+    }
+
+    /// One sync session that may fail anywhere (the server may die under it, or answer
+    /// something other than 200); a document refused is a bug in the test.
+    pub(crate) async fn try_sync(&mut self) -> Result<(), SyncFailure> {
+        self.sync.start_session();
+        for _ in 0..10 {
+            let Some(request) = self.sync.make_request() else {
+                return Ok(());
+            };
+            let response = self
+                .http
+                .post(format!("{}/api/sync", self.base))
+                .bearer_auth(&self.token)
+                .body(request.encode())
+                .timeout(std::time::Duration::from_secs(30))
+                .send()
+                .await
+                .map_err(|e| SyncFailure::NoAnswer(e.to_string()))?;
+            let status = response.status().as_u16();
+            if status != 200 {
+                let body = response.json().await.unwrap_or(Value::Null);
+                return Err(SyncFailure::Status(status, body));
+            }
+            let bytes = response
+                .bytes()
+                .await
+                .map_err(|e| SyncFailure::NoAnswer(e.to_string()))?;
+            let reply =
+                SyncResponse::decode(&bytes).map_err(|e| SyncFailure::NoAnswer(e.to_string()))?;
+            let received = self
+                .sync
+                .receive(reply)
+                .map_err(|e| SyncFailure::NoAnswer(e.to_string()))?;
+            assert!(received.refused.is_empty(), "{:?}", received.refused);
+        }
+        Err(SyncFailure::Unsettled)
     }
 
     /// One sync session: requests until every document is in step.
