@@ -21,45 +21,63 @@ const CACHE_CAPACITY: usize = 512;
 /// this many bytes for small documents (automerge-repo's rule).
 const COMPACT_FLOOR_BYTES: i64 = 1024;
 
+/// The cached documents, each with its version and when it was last put back; when full,
+/// the least recently used goes.
 #[derive(Default)]
 pub struct DocCache {
-    entries: Mutex<HashMap<DocId, (i64, Automerge)>>,
+    entries: Mutex<Entries>,
+}
+
+#[derive(Default)]
+struct Entries {
+    docs: HashMap<DocId, (i64, Automerge, u64)>,
+    tick: u64,
 }
 
 impl DocCache {
     fn take(&self, id: &DocId) -> Option<(i64, Automerge)> {
-        self.lock().remove(id)
+        self.lock()
+            .docs
+            .remove(id)
+            .map(|(version, doc, _)| (version, doc))
     }
 
     fn copy(&self, id: &DocId) -> Option<(i64, Automerge)> {
         self.lock()
+            .docs
             .get(id)
-            .map(|(version, doc)| (*version, doc.clone()))
+            .map(|(version, doc, _)| (*version, doc.clone()))
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<DocId, (i64, Automerge)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
         self.entries
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Puts documents back after their transaction committed.
+    /// Puts documents back after their transaction committed (or, in SQLite's writer, after
+    /// their job ended), evicting the least recently used beyond [`CACHE_CAPACITY`].
     pub(crate) fn keep_all(&self, written: Vec<WrittenDoc>) {
         let mut entries = self.lock();
         for WrittenDoc { id, version, doc } in written {
-            if entries.len() >= CACHE_CAPACITY
-                && !entries.contains_key(&id)
-                && let Some(evict) = entries.keys().next().cloned()
+            entries.tick += 1;
+            let tick = entries.tick;
+            entries.docs.insert(id, (version, doc, tick));
+            if entries.docs.len() > CACHE_CAPACITY
+                && let Some(oldest) = entries
+                    .docs
+                    .iter()
+                    .min_by_key(|(_, (_, _, used))| *used)
+                    .map(|(id, _)| id.clone())
             {
-                entries.remove(&evict);
+                entries.docs.remove(&oldest);
             }
-            entries.insert(id, (version, doc));
         }
     }
 
     /// Forgets everything (another process may have written anything).
     pub fn clear(&self) {
-        self.lock().clear();
+        self.lock().docs.clear();
     }
 }
 
@@ -136,11 +154,9 @@ pub fn create(tx: &mut Tx<'_>, id: &DocId, doc: Automerge) -> anyhow::Result<()>
         "INSERT INTO doc_chunks (doc, seq, bytes) VALUES (?1, 1, ?2)",
         params![key.as_str(), bytes],
     )?;
-    tx.written.push(WrittenDoc {
-        id: id.clone(),
-        version: 1,
-        doc,
-    });
+    // Not cached: most documents are created in bulk (a first run, a new shop) and read
+    // much later; the cache keeps what is in use.
+    drop(doc);
     Ok(())
 }
 
