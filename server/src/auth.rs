@@ -168,7 +168,7 @@ pub fn verify_password(password: &str, stored: Option<&str>) -> bool {
 /// How long a sign-in waits for a free hashing slot before it is told to come back.
 const HASH_QUEUE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// The threads that hash passwords, one per core, and the permits to use them. argon2
+/// The threads that hash passwords (all cores but one) and the permits to use them. argon2
 /// takes 19 MiB per hash: on long-lived threads that memory is reused, where on tokio's
 /// blocking threads every new thread kept its own (50 sign-ins left the server at 900 MB).
 pub struct Hashers {
@@ -208,7 +208,7 @@ impl Hashers {
 }
 
 /// Runs `hash_work` (argon2) on one of the hashing threads once a permit is free, so at
-/// most one hash per core runs at once and the rest wait their turn; a caller that waits
+/// most one hash per hashing thread runs at once and the rest wait their turn; a caller that waits
 /// more than 10 s is told 503. The permit moves into the job, so a client that hangs up
 /// does not free it while the hash still runs.
 pub async fn with_hash_permit<T: Send + 'static>(

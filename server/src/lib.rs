@@ -129,7 +129,9 @@ pub async fn open_state(config: &Config) -> anyhow::Result<AppState> {
         site_dir: config.site_dir.clone(),
         login_limiter: Default::default(),
         access_ttl_ms: config.access_ttl_ms,
-        hashing: std::sync::Arc::new(auth::Hashers::new(cores)),
+        // One core is left to the rest of the server, so a storm of sign-ins cannot slow
+        // the syncs of devices already signed in.
+        hashing: std::sync::Arc::new(auth::Hashers::new(cores.saturating_sub(1).max(1))),
     })
 }
 

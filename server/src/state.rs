@@ -19,7 +19,7 @@ pub struct AppState {
     pub login_limiter: Arc<LoginLimiter>,
     /// How long an access token lasts ([`crate::auth::ACCESS_TTL_MS`] unless configured).
     pub access_ttl_ms: i64,
-    /// Password hashes computed at once, at most one per core: argon2 takes 19 MiB each,
+    /// Password hashes computed at once, on all cores but one: argon2 takes 19 MiB each,
     /// so a storm of sign-ins queues here instead of allocating gigabytes.
     pub hashing: Arc<crate::auth::Hashers>,
 }
