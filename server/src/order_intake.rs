@@ -55,7 +55,8 @@ pub fn take_in_orders(
         .filter_map(|stored| stored.request.as_ref().ok())
         .flat_map(|request| request.lines.iter().map(|line| line.sku.clone()))
         .collect();
-    let book = catalog::price_book(tx, shop, &requested)?;
+    let tier = catalog::tier_of(tx, shop)?;
+    let book = catalog::price_book(tx, shop, tier.as_ref(), &requested)?;
     let before = stock::levels(tx, &requested)?;
     let mut inventory = before.clone();
     let nearest_first = catalog::nearest_warehouses(tx, shop)?;
@@ -63,7 +64,6 @@ pub fn take_in_orders(
     let promotions = commerce::promotions(tx)?;
     let usage = commerce::usage(tx, shop, &promotions)?;
     let ordered = commerce::ordered_for_quotas(tx, shop, &profile, now_ms)?;
-    let tier = catalog::tier_of(tx, shop)?;
     let first_seq = orders::take_numbers(tx, requests.len())?;
     let mut seq = first_seq - 1;
     let checkout = Checkout {

@@ -220,7 +220,12 @@ fn apply_event(
             .checked_sub(owed)
             .map_err(anyhow::Error::from)?;
         commerce::add_unbilled(tx, &shop, back)?;
-        profile = commerce::profile(tx, &shop)?;
+        if let Some(account) = &mut profile.account {
+            account.unbilled = account
+                .unbilled
+                .checked_add(back)
+                .map_err(anyhow::Error::from)?;
+        }
         republish = true;
     }
     if let (OrderEvent::Cancel, Some(quote)) = (event, &confirmation.quote) {

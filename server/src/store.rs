@@ -126,19 +126,14 @@ impl Store {
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
-        let inner = self.inner.clone();
-        let joined = tokio::task::spawn_blocking(move || match &inner.backend {
-            Backend::Sqlite(backend) => backend.read(now_ms(), work),
-            Backend::Postgres(backend) => backend.read(now_ms(), work),
-        })
-        .await;
-        match joined {
-            Ok(Ok(result)) => result,
-            Ok(Err(error)) => Err(E::from(error)),
-            Err(join) => Err(E::from(StoreError::Database(format!(
-                "a read task failed: {join}"
-            )))),
-        }
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || store.read_blocking(work))
+            .await
+            .unwrap_or_else(|join| {
+                Err(E::from(StoreError::Database(format!(
+                    "a read task failed: {join}"
+                ))))
+            })
     }
 
     /// [`Store::read`] for a thread of its own (not an async one): background work runs on

@@ -163,14 +163,15 @@ pub fn tier_of(tx: &mut Tx<'_>, shop: &ShopId) -> anyhow::Result<Option<TierId>>
     Ok(tier.and_then(|t| TierId::parse(&t).ok()))
 }
 
-/// The prices `shop` pays for `skus`: its tier's and its own (the rest of the catalog is
-/// not needed to price an order of these SKUs).
+/// The prices `shop` (of `tier`) pays for `skus`: its tier's and its own (the rest of the
+/// catalog is not needed to price an order of these SKUs).
 pub fn price_book<'a>(
     tx: &mut Tx<'_>,
     shop: &ShopId,
+    tier: Option<&TierId>,
     skus: impl IntoIterator<Item = &'a Sku>,
 ) -> anyhow::Result<PriceBook> {
-    let tier = tier_of(tx, shop)?;
+    let tier = tier.cloned();
     let mut book = PriceBook {
         tier: tier.clone(),
         tier_prices: BTreeMap::new(),
