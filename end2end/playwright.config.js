@@ -29,6 +29,8 @@ module.exports = defineConfig({
       DINGHUO_SITE: '../target/site',
       // Access tokens expire within a test, so every test also exercises refreshing.
       DINGHUO_ACCESS_TTL_SECS: '3',
+      // Order volumes close after a few orders, so the tests cross volumes.
+      DINGHUO_ORDER_VOLUME_BYTES: '6000',
     },
   },
 });

@@ -31,8 +31,8 @@ fn root_container(doc_id: &DocId) -> &'static str {
         DocId::Catalog => catalog_doc::PRODUCTS,
         DocId::TierPrices(_) | DocId::ShopPrices(_) => price_doc::PRICES,
         DocId::Cart(_) => cart_doc::LINES,
-        DocId::OrderRequests(_) => order_requests_doc::REQUESTS,
-        DocId::OrderStatus(_) => order_status_doc::ORDERS,
+        DocId::OrderRequests(..) => order_requests_doc::REQUESTS,
+        DocId::OrderStatus(..) => order_status_doc::ORDERS,
     }
 }
 

@@ -139,9 +139,9 @@ impl Server {
         }
         if received
             .iter()
-            .any(|(id, r)| matches!(id, DocId::OrderRequests(_)) && r.changed)
+            .any(|(id, r)| matches!(id, DocId::OrderRequests(..)) && r.changed)
         {
-            let orders = &self.docs[&DocId::OrderRequests(self.shop.clone())];
+            let orders = &self.docs[&DocId::OrderRequests(self.shop.clone(), 0)];
             let mut number = self.applied.len();
             let nearest_first = warehouses();
             let (terms, profile, usage, ordered) = Default::default();
@@ -175,7 +175,7 @@ impl Server {
             }
             put_confirmations(
                 self.docs
-                    .get_mut(&DocId::OrderStatus(self.shop.clone()))
+                    .get_mut(&DocId::OrderStatus(self.shop.clone(), 0))
                     .unwrap(),
                 &answers,
             )
@@ -252,8 +252,8 @@ impl Network {
 fn shop_docs(shop: &ShopId) -> [DocId; 3] {
     [
         DocId::Cart(shop.clone()),
-        DocId::OrderRequests(shop.clone()),
-        DocId::OrderStatus(shop.clone()),
+        DocId::OrderRequests(shop.clone(), 0),
+        DocId::OrderStatus(shop.clone(), 0),
     ]
 }
 
@@ -404,7 +404,7 @@ fn run(seed: u64) -> usize {
             let device = &mut devices[index];
             let has_docs = device
                 .sync
-                .doc(&DocId::OrderRequests(shop.clone()))
+                .doc(&DocId::OrderRequests(shop.clone(), 0))
                 .is_some_and(|d| !d.get_heads().is_empty());
             match rng.below(10) {
                 0..=3 if has_docs => {
@@ -454,7 +454,7 @@ fn run(seed: u64) -> usize {
                     add_request(
                         device
                             .sync
-                            .doc_mut(&DocId::OrderRequests(shop.clone()))
+                            .doc_mut(&DocId::OrderRequests(shop.clone(), 0))
                             .unwrap(),
                         &request,
                     )
@@ -533,7 +533,7 @@ fn run(seed: u64) -> usize {
         placed.len(),
         "seed {seed}: the server applied orders nobody placed"
     );
-    let confirmations = read_confirmations(&server.docs[&DocId::OrderStatus(shop.clone())]);
+    let confirmations = read_confirmations(&server.docs[&DocId::OrderStatus(shop.clone(), 0)]);
     assert_eq!(confirmations.len(), placed.len(), "seed {seed}");
     // Stock: nothing promised beyond what is on hand, and every reservation belongs to a
     // confirmation (and each confirmation's allocation was reserved once).

@@ -46,10 +46,10 @@ pub fn access(
                 Access::None
             }
         }
-        DocId::ShopPrices(shop) | DocId::OrderStatus(shop) if principal.acts_for(shop) => {
+        DocId::ShopPrices(shop) | DocId::OrderStatus(shop, _) if principal.acts_for(shop) => {
             Access::Read
         }
-        DocId::Cart(shop) | DocId::OrderRequests(shop) if principal.acts_for(shop) => {
+        DocId::Cart(shop) | DocId::OrderRequests(shop, _) if principal.acts_for(shop) => {
             Access::ReadWrite
         }
         _ => Access::None,

@@ -350,8 +350,8 @@ fn seed_bench_shops(
         for id in [
             DocId::ShopPrices(shop_id.clone()),
             DocId::Cart(shop_id.clone()),
-            DocId::OrderRequests(shop_id.clone()),
-            DocId::OrderStatus(shop_id),
+            DocId::OrderRequests(shop_id.clone(), 0),
+            DocId::OrderStatus(shop_id, 0),
         ] {
             let doc = create_document(&id, actor.clone())?;
             store_docs::create(tx, &id, doc)?;
@@ -464,8 +464,8 @@ fn seed(
         store_docs::create(tx, &DocId::ShopPrices(shop_id.clone()), prices_doc)?;
         for id in [
             DocId::Cart(shop_id.clone()),
-            DocId::OrderRequests(shop_id.clone()),
-            DocId::OrderStatus(shop_id.clone()),
+            DocId::OrderRequests(shop_id.clone(), 0),
+            DocId::OrderStatus(shop_id.clone(), 0),
         ] {
             let doc = create_document(&id, actor.clone())?;
             store_docs::create(tx, &id, doc)?;

@@ -51,13 +51,20 @@ pub struct Config {
     pub demo_shops: usize,
     /// How long an access token lasts, in milliseconds.
     pub access_ttl_ms: i64,
+    /// How many stored bytes a volume of a shop's order documents grows to before the
+    /// next volume opens (what a new device downloads is about two volumes).
+    pub order_volume_bytes: i64,
 }
+
+/// The default of [`Config::order_volume_bytes`].
+pub const ORDER_VOLUME_BYTES: i64 = 16 * 1024;
 
 impl Config {
     /// Reads `DINGHUO_ADDR` (default 127.0.0.1:3000), `DINGHUO_DATA` (default ./data),
     /// `DINGHUO_DATABASE_URL` (a `postgres://` URL; default: SQLite in the data directory),
-    /// `DINGHUO_SITE` (default ./target/site), `DINGHUO_DEMO_SKUS` (default 200) and
-    /// `DINGHUO_ACCESS_TTL_SECS` (default 900).
+    /// `DINGHUO_SITE` (default ./target/site), `DINGHUO_DEMO_SKUS` (default 200),
+    /// `DINGHUO_ACCESS_TTL_SECS` (default 900) and `DINGHUO_ORDER_VOLUME_BYTES` (default
+    /// 16384).
     pub fn from_env() -> anyhow::Result<Config> {
         let addr = std::env::var("DINGHUO_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".into());
         Ok(Config {
@@ -96,6 +103,16 @@ impl Config {
                     .saturating_mul(1000),
                 Err(_) => auth::ACCESS_TTL_MS,
             },
+            order_volume_bytes: match std::env::var("DINGHUO_ORDER_VOLUME_BYTES") {
+                Ok(text) => text
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|bytes| *bytes > 0)
+                    .with_context(|| {
+                        format!("DINGHUO_ORDER_VOLUME_BYTES={text} is not a positive number")
+                    })?,
+                Err(_) => ORDER_VOLUME_BYTES,
+            },
         })
     }
 }
@@ -129,6 +146,7 @@ pub async fn open_state(config: &Config) -> anyhow::Result<AppState> {
         site_dir: config.site_dir.clone(),
         login_limiter: Default::default(),
         access_ttl_ms: config.access_ttl_ms,
+        order_volume_bytes: config.order_volume_bytes,
         // One core is left to the rest of the server, so a storm of sign-ins cannot slow
         // the syncs of devices already signed in.
         hashing: std::sync::Arc::new(auth::Hashers::new(cores.saturating_sub(1).max(1))),
@@ -196,6 +214,7 @@ pub fn router(state: AppState) -> Router {
         .route("/session", get(session::session))
         .route("/sync", post(sync_endpoint::sync))
         .route("/orders", get(orders_api::list_orders))
+        .route("/orders/{request_id}", get(orders_api::get_order))
         .route(
             "/orders/{request_id}/events",
             post(orders_api::record_event),

@@ -12,12 +12,14 @@ use app::domain::order::RequestId;
 use app::domain::order_state::OrderState;
 use app::domain::sku::{ShopId, Sku};
 use app::intake::{StockSource, answer_requests};
+use app::schema::create_document;
+use app::schema::doc_id::DocId;
 use app::schema::order_requests_doc::StoredRequest;
-use app::schema::order_status_doc::put_confirmations;
+use app::schema::order_status_doc::{put_confirmations, set_next_volume};
 use automerge::Automerge;
 
 use crate::store::catalog::CatalogCache;
-use crate::store::{Tx, catalog, commerce, orders, stock};
+use crate::store::{Tx, catalog, commerce, docs, orders, stock};
 
 /// What one intake did.
 #[derive(Debug, Default)]
@@ -28,11 +30,14 @@ pub struct Intake {
     pub profile: Option<ShopProfile>,
 }
 
-/// Answers the requests of `shop` (the ones a sync brought) that were not applied before.
+/// Answers the requests of `shop` (the ones a sync brought into its order volume
+/// `volume`) that were not applied before.
+#[allow(clippy::too_many_arguments)]
 pub fn take_in_orders(
     tx: &mut Tx<'_>,
     catalog_cache: &CatalogCache,
     shop: &ShopId,
+    volume: u32,
     requests: Vec<StoredRequest>,
     status_doc: &mut Automerge,
     device_id: i64,
@@ -106,6 +111,7 @@ pub fn take_in_orders(
             tx,
             first_seq + i64::try_from(offset)?,
             shop,
+            volume,
             answer,
             by,
             device_id,
@@ -140,4 +146,41 @@ pub fn take_in_orders(
         answered: answers.len(),
         profile,
     })
+}
+
+/// Opens `shop`'s next order volume once its current one, `volume`, holds `limit` stored
+/// bytes: creates the next volume's documents and names it in `status_doc` (this volume's
+/// status document), where the shop's devices learn to write there. A request that
+/// arrives later in a closed volume is still taken in and answered in it.
+pub fn open_next_volume_if_full(
+    tx: &mut Tx<'_>,
+    shop: &ShopId,
+    volume: u32,
+    status_doc: &mut Automerge,
+    limit: i64,
+    actor: &automerge::ActorId,
+) -> anyhow::Result<()> {
+    if orders::current_volume(tx, shop)? != volume {
+        return Ok(());
+    }
+    let documents = [
+        DocId::OrderRequests(shop.clone(), volume),
+        DocId::OrderStatus(shop.clone(), volume),
+    ];
+    if docs::stored_bytes(tx, &documents)? < limit {
+        return Ok(());
+    }
+    if !orders::advance_volume(tx, shop, volume)? {
+        return Ok(());
+    }
+    let next = volume + 1;
+    for id in [
+        DocId::OrderRequests(shop.clone(), next),
+        DocId::OrderStatus(shop.clone(), next),
+    ] {
+        docs::create(tx, &id, create_document(&id, actor.clone())?)?;
+    }
+    set_next_volume(status_doc, next)?;
+    tracing::debug!(shop = %shop, volume = next, "opened the next order volume");
+    Ok(())
 }

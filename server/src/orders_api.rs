@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use app::domain::order::{OrderConfirmation, StatusEvent};
 use app::domain::order_state::OrderEvent;
 use app::domain::pricing::RequestedLine;
-use app::domain::sku::Sku;
+use app::domain::sku::{ShopId, Sku};
 use app::schema::doc_id::DocId;
 use app::schema::order_status_doc::put_confirmations;
 use axum::Json;
@@ -28,11 +28,12 @@ use crate::app_error::AppError;
 use crate::auth::{Permission, Principal};
 use crate::state::AppState;
 
-/// `?before=<seq>&limit=<n>`: a page of older orders.
+/// `?before=<seq>&limit=<n>&shop=<id>`: a page of older orders, of one shop if named.
 #[derive(Debug, Deserialize)]
 pub struct ListQuery {
     pub before: Option<i64>,
     pub limit: Option<usize>,
+    pub shop: Option<String>,
 }
 
 /// A page of orders, newest first; `next_before` asks for the page after it.
@@ -45,7 +46,8 @@ pub struct OrderPage {
 const PAGE_MAX: usize = 1000;
 
 /// `GET /api/orders`: the orders the caller may see, newest first, a page at a time
-/// (`?limit=` up to 1000, `?before=` the `next_before` of the previous page).
+/// (`?limit=` up to 1000, `?before=` the `next_before` of the previous page, `?shop=` one
+/// shop's only; a shop the caller may not see gives an empty page).
 pub async fn list_orders(
     State(state): State<AppState>,
     principal: Principal,
@@ -54,10 +56,16 @@ pub async fn list_orders(
     let Query(query) =
         query.map_err(|r| AppError::rejected("bad_query", r.status(), r.body_text()))?;
     let limit = query.limit.unwrap_or(PAGE_MAX).clamp(1, PAGE_MAX);
-    let scope = if principal.may(Permission::OrdersRead) {
-        orders::Scope::All
-    } else {
-        orders::Scope::Shops(principal.shops.clone())
+    let scope = match query.shop.as_deref().map(ShopId::parse) {
+        Some(Err(_)) => {
+            return Err(AppError::bad_request("bad_shop", "not a shop id"));
+        }
+        Some(Ok(shop)) if principal.may(Permission::OrdersRead) || principal.acts_for(&shop) => {
+            orders::Scope::Shops(vec![shop])
+        }
+        Some(Ok(_)) => orders::Scope::Shops(Vec::new()),
+        None if principal.may(Permission::OrdersRead) => orders::Scope::All,
+        None => orders::Scope::Shops(principal.shops.clone()),
     };
     let rows = state
         .store
@@ -70,6 +78,34 @@ pub async fn list_orders(
         orders: rows.into_iter().map(|(_, row)| row).collect(),
         next_before,
     }))
+}
+
+/// `GET /api/orders/{request_id}`: one order as the server answered it (lines, quote,
+/// history), for those who may see its shop's orders; 404 for anyone else, so an order's
+/// existence does not leak. Devices read orders older than the volumes they hold here.
+pub async fn get_order(
+    State(state): State<AppState>,
+    principal: Principal,
+    request_id: Result<Path<String>, PathRejection>,
+) -> Result<Json<OrderConfirmation>, AppError> {
+    let Path(request_id) =
+        request_id.map_err(|r| AppError::rejected("bad_request_id", r.status(), r.body_text()))?;
+    let found = state
+        .store
+        .read(move |tx| orders::confirmation(tx, &request_id))
+        .await?;
+    match found {
+        Some((shop, _, confirmation))
+            if principal.may(Permission::OrdersRead) || principal.acts_for(&shop) =>
+        {
+            Ok(Json(confirmation))
+        }
+        _ => Err(AppError::client(
+            StatusCode::NOT_FOUND,
+            "no_such_order",
+            "no such order",
+        )),
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -149,7 +185,7 @@ fn apply_event(
     reason: &str,
     actor: &automerge::ActorId,
 ) -> Result<OrderConfirmation, AppError> {
-    let Some((shop, mut confirmation)) = orders::confirmation(tx, request_id)? else {
+    let Some((shop, volume, mut confirmation)) = orders::confirmation(tx, request_id)? else {
         return Err(AppError::client(
             StatusCode::NOT_FOUND,
             "unknown_order",
@@ -207,9 +243,13 @@ fn apply_event(
     });
     orders::update(tx, &confirmation)?;
     orders::add_event(tx, request_id, next, now, &principal.username, reason)?;
-    docs::edit(tx, cache, &DocId::OrderStatus(shop.clone()), actor, |doc| {
-        put_confirmations(doc, std::slice::from_ref(&confirmation))
-    })?;
+    docs::edit(
+        tx,
+        cache,
+        &DocId::OrderStatus(shop.clone(), volume),
+        actor,
+        |doc| put_confirmations(doc, std::slice::from_ref(&confirmation)),
+    )?;
     let mut profile = commerce::profile(tx, &shop)?;
     let mut republish = false;
     if let (Some(owed), None) = (owed_before, commerce::owed_by(&confirmation))

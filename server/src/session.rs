@@ -20,7 +20,7 @@ use crate::auth::{
     refresh as refresh_tokens, verify_password, with_hash_permit,
 };
 use crate::state::AppState;
-use crate::store::{Tx, accounts, catalog};
+use crate::store::{Tx, accounts, catalog, orders};
 
 #[derive(Debug, Deserialize)]
 pub struct LoginRequest {
@@ -67,7 +67,8 @@ fn session_info(tx: &mut Tx<'_>, principal: &Principal) -> anyhow::Result<Sessio
     }
     let mut docs = vec![DocId::Catalog];
     for shop in &shops {
-        for doc in DocId::for_shop(&shop.id, &shop.tier) {
+        let volumes = orders::volumes_to_keep(tx, &shop.id)?;
+        for doc in DocId::for_shop(&shop.id, &shop.tier, &volumes) {
             if !docs.contains(&doc) {
                 docs.push(doc);
             }

@@ -19,6 +19,8 @@ pub struct AppState {
     pub login_limiter: Arc<LoginLimiter>,
     /// How long an access token lasts ([`crate::auth::ACCESS_TTL_MS`] unless configured).
     pub access_ttl_ms: i64,
+    /// When a shop's next order volume opens ([`crate::Config::order_volume_bytes`]).
+    pub order_volume_bytes: i64,
     /// Password hashes computed at once, on all cores but one: argon2 takes 19 MiB each,
     /// so a storm of sign-ins queues here instead of allocating gigabytes.
     pub hashing: Arc<crate::auth::Hashers>,

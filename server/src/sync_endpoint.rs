@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use crate::access::{Access, access};
 use crate::app_error::AppError;
 use crate::auth::Principal;
-use crate::order_intake::take_in_orders;
+use crate::order_intake::{open_next_volume_if_full, take_in_orders};
 use crate::state::AppState;
 use crate::store::catalog::CatalogCache;
 use crate::store::docs::{self, DocCache, LoadedDoc};
@@ -44,17 +44,18 @@ pub async fn sync(
     let actor = state.actor.clone();
     let store = state.store.clone();
     let catalog_cache = state.catalog.clone();
+    let volume_bytes = state.order_volume_bytes;
     let response = state
         .store
         .write(move |tx| {
-            process_batch(
-                tx,
-                store.docs(),
-                &catalog_cache,
-                &principal,
-                &request,
-                &actor,
-            )
+            let context = Batch {
+                cache: store.docs(),
+                catalog_cache: &catalog_cache,
+                principal: &principal,
+                actor: &actor,
+                volume_bytes,
+            };
+            process_batch(tx, &context, &request)
         })
         .await?;
     Ok((
@@ -113,14 +114,29 @@ fn writable<'a>(
     Ok(&mut extra[index].1.doc)
 }
 
+/// What a batch is processed with besides its request.
+struct Batch<'a> {
+    cache: &'a DocCache,
+    catalog_cache: &'a CatalogCache,
+    principal: &'a Principal,
+    /// The server's Automerge actor.
+    actor: &'a automerge::ActorId,
+    /// When a shop's next order volume opens.
+    volume_bytes: i64,
+}
+
 fn process_batch(
     tx: &mut Tx<'_>,
-    cache: &DocCache,
-    catalog_cache: &CatalogCache,
-    principal: &Principal,
+    batch: &Batch<'_>,
     request: &SyncRequest,
-    actor: &automerge::ActorId,
 ) -> anyhow::Result<SyncResponse> {
+    let Batch {
+        cache,
+        catalog_cache,
+        principal,
+        actor,
+        volume_bytes,
+    } = *batch;
     let now = tx.now_ms;
     let mut slots = Vec::with_capacity(request.docs.len());
     let mut seen = std::collections::HashSet::new();
@@ -184,18 +200,18 @@ fn process_batch(
         .iter()
         .filter_map(|slot| match slot {
             Slot::Taken {
-                id: DocId::OrderRequests(shop),
+                id: DocId::OrderRequests(shop, volume),
                 received,
                 loaded,
                 before,
             } if received.changed => {
                 let keys = keys_written_since(&loaded.doc, before);
-                Some((shop.clone(), read_requests_at(&loaded.doc, &keys)))
+                Some((shop.clone(), *volume, read_requests_at(&loaded.doc, &keys)))
             }
             _ => None,
         })
         .collect();
-    for (shop, requests) in arrived {
+    for (shop, volume, requests) in arrived {
         if requests.is_empty() {
             continue;
         }
@@ -204,19 +220,22 @@ fn process_batch(
             &mut extra,
             cache,
             tx,
-            &DocId::OrderStatus(shop.clone()),
+            &DocId::OrderStatus(shop.clone(), volume),
         )?;
         status_doc.set_actor(actor.clone());
         let intake = take_in_orders(
             tx,
             catalog_cache,
             &shop,
+            volume,
             requests,
             status_doc,
             principal.device_id,
             now,
-        );
-        let intake = intake?;
+        )?;
+        if intake.answered > 0 {
+            open_next_volume_if_full(tx, &shop, volume, status_doc, volume_bytes, actor)?;
+        }
         tracing::debug!(shop = %shop, orders = intake.answered, "took in orders");
         if let Some(profile) = intake.profile {
             // Points and prepaid balance moved: the shop's prices document shows them.

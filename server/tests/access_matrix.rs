@@ -99,7 +99,7 @@ fn expected(who: Who, doc: &str, op: Op) -> Outcome {
         DocId::TierPrices(tier) => tiers_of(who).contains(&tier.as_str()) || admin_pull,
         _ => of_a || admin_pull,
     };
-    let writes = of_a && matches!(id, DocId::Cart(_) | DocId::OrderRequests(_));
+    let writes = of_a && matches!(id, DocId::Cart(_) | DocId::OrderRequests(..));
     match op {
         Op::Discover | Op::Pull if reads => Allowed,
         Op::Push if writes => Allowed,
@@ -222,12 +222,12 @@ fn push_edit(id: &DocId, base: &Automerge, maker: &Device, n: u8) -> DocMessage 
         DocId::Cart(_) => changes_message(&doc, base, |d| {
             set_quantity(d, &sku, u32::from(n) + 1, &format!("matrix{n}")).unwrap();
         }),
-        DocId::OrderRequests(_) => {
+        DocId::OrderRequests(..) => {
             let request =
                 maker.build_request(&[("BEV-0001", 12)], RequestId::from_random_bytes([n; 16]));
             changes_message(&doc, base, |d| add_request(d, &request).unwrap())
         }
-        DocId::OrderStatus(_) => changes_message(&doc, base, |d| {
+        DocId::OrderStatus(..) => changes_message(&doc, base, |d| {
             let mut forged: Vec<_> = read_confirmations(d).into_values().collect();
             if forged.is_empty() {
                 let Some((_, orders)) = d.get(ROOT, "orders").unwrap() else {
@@ -292,7 +292,7 @@ async fn every_principal_gets_exactly_its_access_to_every_document_and_no_canary
     request.note = CANARY.into();
     request.placed_by = CANARY.into();
     add_request(
-        bamboo.doc_mut(DocId::OrderRequests(bamboo_shop.clone())),
+        bamboo.doc_mut(DocId::OrderRequests(bamboo_shop.clone(), 0)),
         &request,
     )
     .unwrap();

@@ -193,8 +193,8 @@ async fn a_shop_can_neither_read_nor_write_another_shops_documents_nor_the_catal
     let bamboo = ShopId::parse("shop-bamboo").unwrap();
     for id in [
         DocId::Cart(bamboo.clone()),
-        DocId::OrderRequests(bamboo.clone()),
-        DocId::OrderStatus(bamboo.clone()),
+        DocId::OrderRequests(bamboo.clone(), 0),
+        DocId::OrderStatus(bamboo.clone(), 0),
         DocId::ShopPrices(bamboo.clone()),
         DocId::TierPrices(app::domain::sku::TierId::parse("silver").unwrap()),
     ] {
@@ -248,7 +248,7 @@ async fn a_shop_can_neither_read_nor_write_another_shops_documents_nor_the_catal
     // An order request planted for another shop inside one's own document is refused as
     // a change; the device drops it and is back in step with the server.
     lotus.shop = bamboo;
-    let lotus_orders = DocId::OrderRequests(ShopId::parse("shop-lotus").unwrap());
+    let lotus_orders = DocId::OrderRequests(ShopId::parse("shop-lotus").unwrap(), 0);
     let planted = lotus.place_order_into(
         &ShopId::parse("shop-lotus").unwrap(),
         &[("BEV-0001", 12)],
@@ -560,7 +560,7 @@ async fn an_admin_price_change_reaches_shops_and_the_server_reports_what_changed
     let status = read_confirmations(
         phone
             .sync
-            .doc(&DocId::OrderStatus(phone.shop.clone()))
+            .doc(&DocId::OrderStatus(phone.shop.clone(), 0))
             .unwrap(),
     );
     let confirmation = status.values().next().unwrap();
@@ -837,7 +837,7 @@ async fn a_rejected_order_goes_to_the_admin_inbox_and_never_blocks_the_others() 
     let status = read_confirmations(
         phone
             .sync
-            .doc(&DocId::OrderStatus(phone.shop.clone()))
+            .doc(&DocId::OrderStatus(phone.shop.clone(), 0))
             .unwrap(),
     );
     assert_eq!(format!("{:?}", status[&good_before].state), "Confirmed");
@@ -942,7 +942,7 @@ async fn confirmed_orders_reserve_stock_nearest_warehouse_first_and_the_rest_is_
         read_confirmations(
             device
                 .sync
-                .doc(&DocId::OrderStatus(device.shop.clone()))
+                .doc(&DocId::OrderStatus(device.shop.clone(), 0))
                 .unwrap(),
         )
         .remove(&id)
@@ -1122,7 +1122,7 @@ async fn staff_do_what_an_admin_allowed_and_shops_see_their_orders_move() {
     let status = read_confirmations(
         phone
             .sync
-            .doc(&DocId::OrderStatus(phone.shop.clone()))
+            .doc(&DocId::OrderStatus(phone.shop.clone(), 0))
             .unwrap(),
     );
     assert_eq!(format!("{:?}", status[&shipped].state), "Shipped");
@@ -1189,7 +1189,7 @@ async fn the_server_applies_promotions_points_prepaid_credit_and_quotas_like_the
         );
         edit(&mut request);
         let shop = device.shop.clone();
-        add_request(device.doc_mut(DocId::OrderRequests(shop)), &request).unwrap();
+        add_request(device.doc_mut(DocId::OrderRequests(shop, 0)), &request).unwrap();
         request.id
     };
     let first = place(&mut lotus, &[("SNK-0002", 30)], 1, &|r| {
@@ -1203,7 +1203,7 @@ async fn the_server_applies_promotions_points_prepaid_credit_and_quotas_like_the
     let status = read_confirmations(
         lotus
             .sync
-            .doc(&DocId::OrderStatus(lotus.shop.clone()))
+            .doc(&DocId::OrderStatus(lotus.shop.clone(), 0))
             .unwrap(),
     );
     let quote = status[&first].quote.clone().unwrap();
@@ -1242,7 +1242,7 @@ async fn the_server_applies_promotions_points_prepaid_credit_and_quotas_like_the
     let status = read_confirmations(
         peach
             .sync
-            .doc(&DocId::OrderStatus(peach.shop.clone()))
+            .doc(&DocId::OrderStatus(peach.shop.clone(), 0))
             .unwrap(),
     );
     assert_eq!(format!("{:?}", status[&paid].state), "Confirmed");
@@ -1385,7 +1385,7 @@ async fn an_admin_publishes_promotions_to_exactly_the_shops_they_concern() {
     let status = read_confirmations(
         bamboo
             .sync
-            .doc(&DocId::OrderStatus(bamboo.shop.clone()))
+            .doc(&DocId::OrderStatus(bamboo.shop.clone(), 0))
             .unwrap(),
     );
     let applied = |id| {
@@ -1436,7 +1436,7 @@ async fn an_order_placed_outside_the_shops_ordering_days_is_rejected_with_the_re
     request.placed_at_ms = now;
     let shop = bamboo.shop.clone();
     app::schema::order_requests_doc::add_request(
-        bamboo.doc_mut(DocId::OrderRequests(shop)),
+        bamboo.doc_mut(DocId::OrderRequests(shop, 0)),
         &request,
     )
     .unwrap();
@@ -1444,7 +1444,7 @@ async fn an_order_placed_outside_the_shops_ordering_days_is_rejected_with_the_re
     let status = read_confirmations(
         bamboo
             .sync
-            .doc(&DocId::OrderStatus(bamboo.shop.clone()))
+            .doc(&DocId::OrderStatus(bamboo.shop.clone(), 0))
             .unwrap(),
     );
     assert_eq!(format!("{:?}", status[&request.id].state), "Rejected");

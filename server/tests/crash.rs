@@ -15,8 +15,6 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use app::domain::order::RequestId;
-use app::schema::doc_id::DocId;
-use app::schema::order_status_doc::read_confirmations;
 use http_device::{Device, Rng, TestServer, free_port};
 
 /// Starts the server binary and waits until it answers; returns it and how long that took.
@@ -55,14 +53,11 @@ async fn start(data: &Path, port: u16) -> (Child, Duration) {
 }
 
 fn confirmed(device: &Device) -> BTreeSet<RequestId> {
-    read_confirmations(
-        device
-            .sync
-            .doc(&DocId::OrderStatus(device.shop.clone()))
-            .unwrap(),
-    )
-    .into_keys()
-    .collect()
+    device
+        .sync
+        .confirmations_of(&device.shop)
+        .into_keys()
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -58,7 +58,7 @@ fn put_raw_request(doc: &mut Automerge, key: String, value: ScalarValue) {
 fn make_hostile(rng: &mut Rng, device: &Device, other_shop: &ShopId) -> Hostile {
     let shop = device.shop.clone();
     let cart = DocId::Cart(shop.clone());
-    let orders = DocId::OrderRequests(shop.clone());
+    let orders = DocId::OrderRequests(shop.clone(), 0);
     let skus: Vec<String> = read_catalog(device.sync.doc(&DocId::Catalog).unwrap())
         .products
         .keys()
@@ -381,7 +381,7 @@ fn make_hostile(rng: &mut Rng, device: &Device, other_shop: &ShopId) -> Hostile 
                 ),
                 _ => h(
                     "order status forged as shipped",
-                    &DocId::OrderStatus(shop.clone()),
+                    &DocId::OrderStatus(shop.clone(), 0),
                     &["read_only_document"],
                     Box::new(move |doc: &mut Automerge| {
                         let mut forged: Vec<_> = read_confirmations(doc).into_values().collect();
@@ -406,7 +406,7 @@ fn make_hostile(rng: &mut Rng, device: &Device, other_shop: &ShopId) -> Hostile 
             let doc = if rng.below(2) == 0 {
                 DocId::Cart(other_shop.clone())
             } else {
-                DocId::OrderRequests(other_shop.clone())
+                DocId::OrderRequests(other_shop.clone(), 0)
             };
             h(
                 "another shop's document",
@@ -533,12 +533,14 @@ async fn hostile_changes_are_all_refused_and_legitimate_ones_all_accepted() {
     // downloads every document of the shop and finds none of their changes.
     let mut fresh = Device::new(&server, "wang", "wang123").await;
     assert!(fresh.sync_now().await.is_empty());
-    for id in [
-        DocId::Cart(lotus.clone()),
-        DocId::OrderRequests(lotus.clone()),
-        DocId::OrderStatus(lotus.clone()),
-        DocId::Catalog,
-    ] {
+    let held: Vec<DocId> = fresh
+        .sync
+        .doc_ids()
+        .filter(|id| id.shop() == Some(&lotus) || **id == DocId::Catalog)
+        .cloned()
+        .collect();
+    assert!(held.contains(&DocId::OrderStatus(lotus.clone(), 0)));
+    for id in held {
         let doc = fresh.sync.doc(&id).unwrap();
         let intruders = doc
             .get_changes(&[])
@@ -556,7 +558,7 @@ async fn hostile_changes_are_all_refused_and_legitimate_ones_all_accepted() {
         read_cart(fresh.sync.doc(&DocId::Cart(lotus.clone())).unwrap()),
         read_cart(devices[1].sync.doc(&DocId::Cart(lotus.clone())).unwrap())
     );
-    let confirmed = read_confirmations(fresh.sync.doc(&DocId::OrderStatus(lotus.clone())).unwrap());
+    let confirmed = fresh.sync.confirmations_of(&lotus);
     assert_eq!(
         confirmed.len(),
         orders_placed,

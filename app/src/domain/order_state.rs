@@ -83,6 +83,28 @@ impl OrderState {
             OrderState::Completed | OrderState::Cancelled | OrderState::Rejected
         )
     }
+
+    /// True while the order is on its way: confirmed and not yet delivered (or ended).
+    /// A shop's devices keep the order volume of such an order, to see it move.
+    pub fn is_underway(self) -> bool {
+        !self.is_final() && !matches!(self, OrderState::Submitted | OrderState::Delivered)
+    }
+
+    pub const ALL: [OrderState; 13] = [
+        OrderState::Submitted,
+        OrderState::Confirmed,
+        OrderState::Rejected,
+        OrderState::OnHold,
+        OrderState::Backordered,
+        OrderState::Allocated,
+        OrderState::Picking,
+        OrderState::Packed,
+        OrderState::PartiallyShipped,
+        OrderState::Shipped,
+        OrderState::Delivered,
+        OrderState::Completed,
+        OrderState::Cancelled,
+    ];
 }
 
 /// A return or exchange request for (part of) a delivered order.

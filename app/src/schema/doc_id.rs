@@ -9,6 +9,14 @@ use crate::domain::sku::{ShopId, TierId};
 /// One synced document. The split follows who may write: the catalog and price lists are
 /// written by the server for admins; a shop's cart and order requests by that shop's
 /// devices and its account manager; order statuses by the server alone.
+///
+/// A shop's orders come in volumes, so no document grows without bound: requests of
+/// volume `v` go to `OrderRequests(shop, v)` and are answered in `OrderStatus(shop, v)`.
+/// When a volume is full the server opens the next one and devices write there; a device
+/// keeps the volumes its session lists (the newest two and any holding an open order), and
+/// older orders are read from the server's order history. Volume 0 keeps the names from
+/// before volumes existed (`shop/S/orders`, `shop/S/status`); volume `v` > 0 is
+/// `shop/S/orders/v` and `shop/S/status/v`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub enum DocId {
@@ -16,8 +24,8 @@ pub enum DocId {
     TierPrices(TierId),
     ShopPrices(ShopId),
     Cart(ShopId),
-    OrderRequests(ShopId),
-    OrderStatus(ShopId),
+    OrderRequests(ShopId, u32),
+    OrderStatus(ShopId, u32),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -29,6 +37,12 @@ impl DocId {
         let error = || DocIdError(text.chars().take(80).collect());
         let parts: Vec<&str> = text.split('/').collect();
         let shop = |id: &str| ShopId::parse(id).map_err(|_| error());
+        // Canonical numbers only (1, 2, …; no sign, no leading zero), so one document has
+        // one name.
+        let volume = |n: &str| match n.parse::<u32>() {
+            Ok(v) if v > 0 && !n.starts_with(['0', '+']) => Ok(v),
+            _ => Err(error()),
+        };
         match parts.as_slice() {
             ["catalog"] => Ok(DocId::Catalog),
             ["tier", tier, "prices"] => {
@@ -36,8 +50,10 @@ impl DocId {
             }
             ["shop", id, "prices"] => Ok(DocId::ShopPrices(shop(id)?)),
             ["shop", id, "cart"] => Ok(DocId::Cart(shop(id)?)),
-            ["shop", id, "orders"] => Ok(DocId::OrderRequests(shop(id)?)),
-            ["shop", id, "status"] => Ok(DocId::OrderStatus(shop(id)?)),
+            ["shop", id, "orders"] => Ok(DocId::OrderRequests(shop(id)?, 0)),
+            ["shop", id, "status"] => Ok(DocId::OrderStatus(shop(id)?, 0)),
+            ["shop", id, "orders", n] => Ok(DocId::OrderRequests(shop(id)?, volume(n)?)),
+            ["shop", id, "status", n] => Ok(DocId::OrderStatus(shop(id)?, volume(n)?)),
             _ => Err(error()),
         }
     }
@@ -48,14 +64,22 @@ impl DocId {
             DocId::Catalog | DocId::TierPrices(_) => None,
             DocId::ShopPrices(shop)
             | DocId::Cart(shop)
-            | DocId::OrderRequests(shop)
-            | DocId::OrderStatus(shop) => Some(shop),
+            | DocId::OrderRequests(shop, _)
+            | DocId::OrderStatus(shop, _) => Some(shop),
+        }
+    }
+
+    /// The volume of an order document.
+    pub fn volume(&self) -> Option<u32> {
+        match self {
+            DocId::OrderRequests(_, volume) | DocId::OrderStatus(_, volume) => Some(*volume),
+            _ => None,
         }
     }
 
     /// True for the documents shop devices write (cart and order requests).
     pub fn is_shop_writable(&self) -> bool {
-        matches!(self, DocId::Cart(_) | DocId::OrderRequests(_))
+        matches!(self, DocId::Cart(_) | DocId::OrderRequests(..))
     }
 
     pub fn kind_name(&self) -> &'static str {
@@ -64,21 +88,25 @@ impl DocId {
             DocId::TierPrices(_) => "tier_prices",
             DocId::ShopPrices(_) => "shop_prices",
             DocId::Cart(_) => "cart",
-            DocId::OrderRequests(_) => "order_requests",
-            DocId::OrderStatus(_) => "order_status",
+            DocId::OrderRequests(..) => "order_requests",
+            DocId::OrderStatus(..) => "order_status",
         }
     }
 
-    /// The documents a device of `shop` (priced at `tier`) keeps.
-    pub fn for_shop(shop: &ShopId, tier: &TierId) -> Vec<DocId> {
-        vec![
+    /// The documents a device of `shop` (priced at `tier`) keeps, with the order volumes
+    /// `volumes`.
+    pub fn for_shop(shop: &ShopId, tier: &TierId, volumes: &[u32]) -> Vec<DocId> {
+        let mut docs = vec![
             DocId::Catalog,
             DocId::TierPrices(tier.clone()),
             DocId::ShopPrices(shop.clone()),
             DocId::Cart(shop.clone()),
-            DocId::OrderRequests(shop.clone()),
-            DocId::OrderStatus(shop.clone()),
-        ]
+        ];
+        for volume in volumes {
+            docs.push(DocId::OrderRequests(shop.clone(), *volume));
+            docs.push(DocId::OrderStatus(shop.clone(), *volume));
+        }
+        docs
     }
 }
 
@@ -89,8 +117,10 @@ impl fmt::Display for DocId {
             DocId::TierPrices(tier) => write!(f, "tier/{tier}/prices"),
             DocId::ShopPrices(shop) => write!(f, "shop/{shop}/prices"),
             DocId::Cart(shop) => write!(f, "shop/{shop}/cart"),
-            DocId::OrderRequests(shop) => write!(f, "shop/{shop}/orders"),
-            DocId::OrderStatus(shop) => write!(f, "shop/{shop}/status"),
+            DocId::OrderRequests(shop, 0) => write!(f, "shop/{shop}/orders"),
+            DocId::OrderStatus(shop, 0) => write!(f, "shop/{shop}/status"),
+            DocId::OrderRequests(shop, volume) => write!(f, "shop/{shop}/orders/{volume}"),
+            DocId::OrderStatus(shop, volume) => write!(f, "shop/{shop}/status/{volume}"),
         }
     }
 }
@@ -121,6 +151,8 @@ mod tests {
             "shop/a-1/cart",
             "shop/a-1/orders",
             "shop/a-1/status",
+            "shop/a-1/orders/1",
+            "shop/a-1/status/4294967295",
         ] {
             assert_eq!(DocId::parse(text).unwrap().to_string(), text);
         }
@@ -131,6 +163,12 @@ mod tests {
             "shop/A/cart",
             "shop/a/other",
             "../etc/passwd",
+            "shop/a/orders/0",
+            "shop/a/orders/01",
+            "shop/a/orders/+1",
+            "shop/a/orders/-1",
+            "shop/a/status/4294967296",
+            "shop/a/cart/1",
         ] {
             assert!(DocId::parse(bad).is_err(), "{bad}");
         }

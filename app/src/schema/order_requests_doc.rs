@@ -28,6 +28,20 @@ pub fn add_request(doc: &mut Automerge, request: &OrderRequest) -> Result<(), Sc
     Ok(())
 }
 
+/// True once the document holds the requests container (devices never create it: a
+/// volume the device has not received from the server yet cannot take requests).
+pub fn accepts_requests(doc: &Automerge) -> bool {
+    container(doc, REQUESTS).is_ok()
+}
+
+/// The keys of every stored request (without reading the requests).
+pub fn request_keys(doc: &Automerge) -> Vec<String> {
+    match container(doc, REQUESTS) {
+        Ok(parent) => doc.keys(&parent).collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
 /// The request stored under `key`, or why it cannot be read (a request whose key is not
 /// its id is unreadable).
 fn parse_stored(key: &str, value: Option<&ScalarValue>) -> StoredRequest {

@@ -4,13 +4,35 @@
 use std::collections::BTreeMap;
 
 use automerge::transaction::Transactable;
-use automerge::{Automerge, ScalarValue};
+use automerge::{Automerge, ROOT, ReadDoc, ScalarValue};
 
 use super::doc_read::{get_map, root};
 use super::{SchemaError, container};
 use crate::domain::order::{OrderConfirmation, RequestId};
 
 pub(crate) const ORDERS: &str = "orders";
+/// Set when the volume is closed: the volume new requests go to.
+const NEXT_VOLUME: &str = "next_volume";
+
+/// Closes this volume of the shop's orders: devices that read it start writing new
+/// requests to volume `next` (its documents exist before this is written).
+pub fn set_next_volume(doc: &mut Automerge, next: u32) -> Result<(), SchemaError> {
+    doc.transact::<_, _, automerge::AutomergeError>(|tx| {
+        tx.put(ROOT, NEXT_VOLUME, i64::from(next))
+    })
+    .map_err(|failure| failure.error)?;
+    Ok(())
+}
+
+/// The volume that follows this one, once this one is closed.
+pub fn next_volume(doc: &Automerge) -> Option<u32> {
+    match doc.get(ROOT, NEXT_VOLUME) {
+        Ok(Some((automerge::Value::Scalar(scalar), _))) => {
+            scalar.as_i64().and_then(|n| u32::try_from(n).ok())
+        }
+        _ => None,
+    }
+}
 
 pub fn put_confirmations(
     doc: &mut Automerge,

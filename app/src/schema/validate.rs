@@ -86,7 +86,7 @@ pub fn validate_changes_since(
         .collect();
     match id {
         DocId::Cart(_) => validate_cart(after, &ops),
-        DocId::OrderRequests(shop) => validate_requests(shop, after, before, &ops),
+        DocId::OrderRequests(shop, _) => validate_requests(shop, after, before, &ops),
         _ => Err(violation(
             "read_only_document",
             format!("devices do not write {id}"),

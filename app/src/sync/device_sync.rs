@@ -6,13 +6,17 @@
 //! its in-flight part never converged after a lost message in our fault probe; a reset one
 //! always did). A reply whose `seq` is not the outstanding request's is ignored.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use automerge::Automerge;
 use automerge::sync::{Message, State, SyncDoc};
 
 use super::wire::{DocMessage, SyncRequest, SyncResponse};
+use crate::domain::order::{OrderConfirmation, OrderRequest, RequestId};
+use crate::domain::sku::ShopId;
 use crate::schema::doc_id::DocId;
+use crate::schema::order_requests_doc::{read_requests, request_keys};
+use crate::schema::order_status_doc::{next_volume, read_confirmations};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeviceSyncError {
@@ -212,6 +216,113 @@ impl DeviceSync {
     /// True while a request is waiting for its reply.
     pub fn is_waiting(&self) -> bool {
         self.outstanding.is_some()
+    }
+
+    /// Follows closed order volumes: when a shop's newest volume held names the volume
+    /// after it, adds that volume's two documents (empty until the server's copy arrives,
+    /// which the next request of the session asks for). Returns the documents added.
+    pub fn follow_volumes(&mut self) -> Vec<DocId> {
+        let mut newest: BTreeMap<&ShopId, (u32, &Automerge)> = BTreeMap::new();
+        for (id, replica) in &self.replicas {
+            if let DocId::OrderStatus(shop, volume) = id {
+                newest.insert(shop, (*volume, &replica.doc));
+            }
+        }
+        let next: Vec<(ShopId, u32)> = newest
+            .into_iter()
+            .filter_map(|(shop, (volume, doc))| {
+                next_volume(doc)
+                    .filter(|next| *next > volume)
+                    .map(|next| (shop.clone(), next))
+            })
+            .collect();
+        let mut added = Vec::new();
+        for (shop, volume) in next {
+            for id in [
+                DocId::OrderRequests(shop.clone(), volume),
+                DocId::OrderStatus(shop.clone(), volume),
+            ] {
+                if !self.replicas.contains_key(&id) {
+                    self.insert(id.clone(), Automerge::new(), None);
+                    added.push(id);
+                }
+            }
+        }
+        added
+    }
+
+    /// Every order request of `shop` this device holds, across its order volumes.
+    pub fn requests_of(&self, shop: &ShopId) -> Vec<OrderRequest> {
+        self.replicas
+            .iter()
+            .filter(|(id, _)| matches!(id, DocId::OrderRequests(s, _) if s == shop))
+            .flat_map(|(_, replica)| read_requests(&replica.doc))
+            .filter_map(|stored| stored.request.ok())
+            .collect()
+    }
+
+    /// Every answer to `shop`'s requests this device holds, across its order volumes.
+    pub fn confirmations_of(&self, shop: &ShopId) -> BTreeMap<RequestId, OrderConfirmation> {
+        self.replicas
+            .iter()
+            .filter(|(id, _)| matches!(id, DocId::OrderStatus(s, _) if s == shop))
+            .flat_map(|(_, replica)| read_confirmations(&replica.doc))
+            .collect()
+    }
+
+    /// The order volume new requests of `shop` go to: the newest one whose requests
+    /// container has arrived from the server.
+    pub fn writable_volume(&self, shop: &ShopId) -> Option<DocId> {
+        self.replicas
+            .iter()
+            .rev()
+            .find(|(id, replica)| {
+                matches!(id, DocId::OrderRequests(s, _) if s == shop)
+                    && crate::schema::order_requests_doc::accepts_requests(&replica.doc)
+            })
+            .map(|(id, _)| id.clone())
+    }
+
+    /// Forgets order volumes this device no longer needs: of each shop's volumes, all but
+    /// the newest two, except one holding a request the server has not answered, an
+    /// order still underway or a change not yet synced (the server's history has the
+    /// rest). Returns the documents dropped, to delete from storage.
+    pub fn prune_volumes(&mut self) -> Vec<DocId> {
+        let unsynced = self.unsynced_docs();
+        let mut volumes: BTreeMap<ShopId, BTreeSet<u32>> = BTreeMap::new();
+        for id in self.replicas.keys() {
+            if let (Some(shop), Some(volume)) = (id.shop(), id.volume()) {
+                volumes.entry(shop.clone()).or_default().insert(volume);
+            }
+        }
+        let mut dropped = Vec::new();
+        for (shop, volumes) in volumes {
+            for volume in volumes.iter().rev().skip(2) {
+                let requests = DocId::OrderRequests(shop.clone(), *volume);
+                let status = DocId::OrderStatus(shop.clone(), *volume);
+                let answers = self
+                    .doc(&status)
+                    .map(read_confirmations)
+                    .unwrap_or_default();
+                let answered: BTreeSet<&str> = answers.keys().map(|id| id.as_str()).collect();
+                let waiting = self
+                    .doc(&requests)
+                    .map(request_keys)
+                    .unwrap_or_default()
+                    .iter()
+                    .any(|key| !answered.contains(key.as_str()));
+                let underway = answers.values().any(|answer| answer.state.is_underway());
+                if waiting || underway || unsynced.contains(&requests) {
+                    continue;
+                }
+                for id in [requests, status] {
+                    if self.replicas.remove(&id).is_some() {
+                        dropped.push(id);
+                    }
+                }
+            }
+        }
+        dropped
     }
 }
 

@@ -148,6 +148,10 @@ pub enum Phrase {
     UnsyncedSignOut,
     VolumePrice,
     PromotionalPrice,
+    EarlierOrders,
+    LoadEarlier,
+    NoEarlierOrders,
+    History,
 }
 
 pub fn tr(lang: Lang, phrase: Phrase) -> &'static str {
@@ -285,6 +289,10 @@ pub fn tr(lang: Lang, phrase: Phrase) -> &'static str {
         Lines => ["商品行", "商品行", "lines"],
         VolumePrice => ["批量价", "批量價", "Volume price"],
         PromotionalPrice => ["促销价", "促銷價", "Promotional price"],
+        EarlierOrders => ["更早的订单", "更早的訂單", "Earlier orders"],
+        LoadEarlier => ["加载更早的订单", "載入更早的訂單", "Load earlier orders"],
+        NoEarlierOrders => ["没有更早的订单了", "沒有更早的訂單了", "No earlier orders"],
+        History => ["处理记录", "處理記錄", "History"],
         UnsyncedSignOut => [
             "还有未同步的订单或购物车修改，请联网同步后再退出",
             "還有未同步的訂單或購物車修改，請連網同步後再登出",

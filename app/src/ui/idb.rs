@@ -31,7 +31,9 @@ export async function idb_put_all(keys, values) {
   return new Promise((resolve, reject) => {
     const tx = d.transaction(STORE, 'readwrite');
     const store = tx.objectStore(STORE);
-    for (let i = 0; i < keys.length; i++) store.put(values[i], keys[i]);
+    for (let i = 0; i < keys.length; i++) {
+      if (values[i] === null) store.delete(keys[i]); else store.put(values[i], keys[i]);
+    }
     tx.oncomplete = () => resolve();
     tx.onerror = () => reject(tx.error);
     tx.onabort = () => reject(tx.error);
@@ -72,13 +74,14 @@ pub async fn get_text(key: &str) -> Result<Option<String>, String> {
     Ok(idb_get(key).await.map_err(describe)?.as_string())
 }
 
-/// A value to write: bytes or text.
+/// A value to write (bytes or text), or the key to delete.
 pub enum Value {
     Bytes(Vec<u8>),
     Text(String),
+    Delete,
 }
 
-/// Writes all entries in one IndexedDB transaction: all land or none do.
+/// Writes (or deletes) all entries in one IndexedDB transaction: all land or none do.
 pub async fn put_all(entries: Vec<(String, Value)>) -> Result<(), String> {
     let keys = Array::new();
     let values = Array::new();
@@ -87,6 +90,7 @@ pub async fn put_all(entries: Vec<(String, Value)>) -> Result<(), String> {
         match value {
             Value::Bytes(bytes) => values.push(&Uint8Array::from(bytes.as_slice()).into()),
             Value::Text(text) => values.push(&JsValue::from_str(&text)),
+            Value::Delete => values.push(&JsValue::NULL),
         };
     }
     idb_put_all(keys, values).await.map_err(describe)?;

@@ -29,8 +29,7 @@ use crate::domain::sku::Sku;
 use crate::schema::cart_doc::{CartLine, read_cart, set_quantity, take_ordered};
 use crate::schema::catalog_doc::{CatalogView, read_catalog};
 use crate::schema::doc_id::DocId;
-use crate::schema::order_requests_doc::{add_request, read_requests};
-use crate::schema::order_status_doc::read_confirmations;
+use crate::schema::order_requests_doc::add_request;
 use crate::schema::price_doc::{read_prices, read_profile, read_promotions};
 use crate::sync::device_sync::DeviceSync;
 use crate::sync::wire::SyncResponse;
@@ -42,6 +41,8 @@ const LAST_USER_KEY: &str = "dinghuo.last_user";
 const LANG_KEY: &str = "dinghuo.lang";
 const SHOP_KEY: &str = "dinghuo.shop";
 const CATALOG_VIEW_KEY: &str = "view:catalog";
+/// The documents this device holds (the session's, and order volumes it followed since).
+const DOC_LIST_KEY: &str = "docs";
 
 thread_local! {
     static REPLICAS: RefCell<DeviceSync> = RefCell::new(DeviceSync::new());
@@ -172,20 +173,20 @@ impl Store {
             .count()
     }
 
-    fn active_docs(&self) -> Option<(DocId, DocId, DocId, DocId, DocId)> {
+    /// The selected shop, its cart, its own prices and its tier's prices.
+    fn active_docs(&self) -> Option<(ShopSummary, DocId, DocId, DocId)> {
         let shop = self.shop.get_untracked()?;
-        Some((
+        let docs = (
             DocId::Cart(shop.id.clone()),
-            DocId::OrderRequests(shop.id.clone()),
-            DocId::OrderStatus(shop.id.clone()),
             DocId::ShopPrices(shop.id.clone()),
             DocId::TierPrices(shop.tier.clone()),
-        ))
+        );
+        Some((shop, docs.0, docs.1, docs.2))
     }
 
     /// Reads what the pages show from the replicas (the catalog only when it changed).
     fn refresh(&self, changed: &[DocId]) {
-        let Some((cart, orders, status, own_prices, tier_prices)) = self.active_docs() else {
+        let Some((shop, cart, own_prices, tier_prices)) = self.active_docs() else {
             return;
         };
         let tier = self.shop.get_untracked().map(|s| s.tier);
@@ -238,23 +239,10 @@ impl Store {
             ));
             self.cart
                 .set(replicas.doc(&cart).map(read_cart).unwrap_or_default());
-            let mut requests: Vec<OrderRequest> = replicas
-                .doc(&orders)
-                .map(|doc| {
-                    read_requests(doc)
-                        .into_iter()
-                        .filter_map(|s| s.request.ok())
-                        .collect()
-                })
-                .unwrap_or_default();
+            let mut requests: Vec<OrderRequest> = replicas.requests_of(&shop.id);
             requests.sort_by_key(|r| std::cmp::Reverse(r.placed_at_ms));
             self.requests.set(requests);
-            self.confirmations.set(
-                replicas
-                    .doc(&status)
-                    .map(read_confirmations)
-                    .unwrap_or_default(),
-            );
+            self.confirmations.set(replicas.confirmations_of(&shop.id));
         });
     }
 
@@ -279,7 +267,22 @@ impl Store {
             self.catalog.set(Arc::new(cached.view));
         }
         let mut replicas = DeviceSync::new();
-        for id in session.docs.iter().filter_map(|id| DocId::parse(id).ok()) {
+        // The session's documents and the order volumes followed since it began.
+        let followed: Vec<String> = idb::get_text(DOC_LIST_KEY)
+            .await
+            .ok()
+            .flatten()
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .unwrap_or_default();
+        let mut ids: Vec<DocId> = session
+            .docs
+            .iter()
+            .chain(&followed)
+            .filter_map(|id| DocId::parse(id).ok())
+            .collect();
+        ids.sort();
+        ids.dedup();
+        for id in ids {
             let bytes = idb::get_bytes(&format!("doc:{id}")).await.ok().flatten();
             let state = idb::get_bytes(&format!("state:{id}")).await.ok().flatten();
             let doc = bytes
@@ -298,10 +301,19 @@ impl Store {
         self.sync_now().await;
     }
 
-    /// Saves documents and every sync state in one IndexedDB transaction.
-    async fn persist(&self, ids: &[DocId]) {
+    /// Saves documents and every sync state in one IndexedDB transaction, with the list
+    /// of documents held and the deletion of documents dropped.
+    async fn persist(&self, ids: &[DocId], dropped: &[DocId]) {
         let entries = REPLICAS.with_borrow(|replicas| {
             let mut entries = Vec::new();
+            for id in dropped {
+                entries.push((format!("doc:{id}"), idb::Value::Delete));
+                entries.push((format!("state:{id}"), idb::Value::Delete));
+            }
+            let held: Vec<String> = replicas.doc_ids().map(|id| id.to_string()).collect();
+            if let Ok(json) = serde_json::to_string(&held) {
+                entries.push((DOC_LIST_KEY.to_owned(), idb::Value::Text(json)));
+            }
             for id in ids {
                 if let Some(doc) = replicas.doc(id) {
                     entries.push((format!("doc:{id}"), idb::Value::Bytes(doc.save())));
@@ -321,7 +333,7 @@ impl Store {
 
     /// Sets a cart quantity (0 removes the line), saves it and syncs.
     pub fn set_cart_quantity(&self, sku: &Sku, quantity: u32) {
-        let Some((cart, ..)) = self.active_docs() else {
+        let Some((_, cart, ..)) = self.active_docs() else {
             return;
         };
         let line_id = random_id().to_string();
@@ -335,7 +347,7 @@ impl Store {
             self.refresh(&[]);
             let store = *self;
             spawn_local(async move {
-                store.persist(&[cart]).await;
+                store.persist(&[cart], &[]).await;
                 store.sync_now().await;
             });
         }
@@ -469,7 +481,9 @@ impl Store {
 
     /// Places the cart as an order request (works offline); it syncs when it can.
     pub fn place_order(&self) -> Option<RequestId> {
-        let (cart, orders, ..) = self.active_docs()?;
+        let (shop, cart, ..) = self.active_docs()?;
+        // The newest order volume the server has sent (none before the first sync).
+        let orders = REPLICAS.with_borrow(|r| r.writable_volume(&shop.id))?;
         let session = self.session.get_untracked()?;
         let mut request = self.draft_request(random_id(), session.display_name)?;
         if request.lines.is_empty() {
@@ -506,7 +520,7 @@ impl Store {
         self.refresh(&[]);
         let store = *self;
         spawn_local(async move {
-            store.persist(&[orders, cart]).await;
+            store.persist(&[orders, cart], &[]).await;
             store.sync_now().await;
         });
         Some(request.id)
@@ -527,6 +541,13 @@ impl Store {
         let mut refreshed = false;
         for _ in 0..12 {
             let Some(request) = REPLICAS.with_borrow_mut(|r| r.make_request()) else {
+                // In step: forget the order volumes no longer needed (their orders are in
+                // the server's history).
+                let dropped = REPLICAS.with_borrow_mut(|r| r.prune_volumes());
+                if !dropped.is_empty() {
+                    self.persist(&[], &dropped).await;
+                    changed.extend(dropped);
+                }
                 break;
             };
             match api::post_sync(&session.token, request.encode()).await {
@@ -552,8 +573,12 @@ impl Store {
                                     None => tr(lang, Phrase::Refused).to_owned(),
                                 }));
                             }
-                            self.persist(&received.changed).await;
+                            // A closed order volume names the next: hold it too (the next
+                            // request of this session fetches it).
+                            let followed = REPLICAS.with_borrow_mut(|r| r.follow_volumes());
+                            self.persist(&received.changed, &[]).await;
                             changed.extend(received.changed);
+                            changed.extend(followed);
                         }
                         Err(error) => {
                             leptos::logging::error!("{error}");

@@ -274,6 +274,19 @@ pub fn compact(tx: &mut Tx<'_>, id: &DocId, upto: i64, snapshot: Vec<u8>) -> any
     Ok(true)
 }
 
+/// How many bytes `ids` take as stored, together (their snapshots and appended chunks).
+pub fn stored_bytes(tx: &mut Tx<'_>, ids: &[DocId]) -> anyhow::Result<i64> {
+    let mut total = 0;
+    for id in ids {
+        let bytes: Option<i64> = tx.value(
+            "SELECT snapshot_bytes + tail_bytes FROM docs WHERE id = ?1",
+            params![id.to_string()],
+        )?;
+        total += bytes.unwrap_or(0);
+    }
+    Ok(total)
+}
+
 /// How many chunks and bytes a document is stored in (for tests and the bench).
 pub fn stored_size(tx: &mut Tx<'_>, id: &DocId) -> anyhow::Result<(i64, i64)> {
     let row = tx

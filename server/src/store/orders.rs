@@ -61,10 +61,13 @@ pub fn take_numbers(tx: &mut Tx<'_>, count: usize) -> Result<i64, StoreError> {
 }
 
 /// Records an answered request: the order, its confirmed lines and its first events.
+/// `volume` is the order volume it was requested (and is answered) in.
+#[allow(clippy::too_many_arguments)]
 pub fn insert(
     tx: &mut Tx<'_>,
     seq: i64,
     shop: &ShopId,
+    volume: u32,
     answer: &OrderConfirmation,
     placed_by: &str,
     device: i64,
@@ -75,8 +78,8 @@ pub fn insert(
         .as_ref()
         .map_or(answer.priced.total, |q| q.total);
     tx.execute(
-        "INSERT INTO orders (seq, request_id, number, shop, state, total, placed_by, device, received_ms, confirmation)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        "INSERT INTO orders (seq, request_id, number, shop, state, total, placed_by, device, received_ms, confirmation, volume)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         params![
             seq,
             answer.request_id.as_str(),
@@ -88,6 +91,7 @@ pub fn insert(
             device,
             now_ms,
             serde_json::to_string(answer)?,
+            volume,
         ],
     )?;
     for (line, priced) in answer.priced.lines.iter().enumerate() {
@@ -132,23 +136,68 @@ pub fn add_event(
     Ok(())
 }
 
-/// An order's shop and confirmation, its row locked for the transaction (PostgreSQL).
+/// An order's shop, order volume and confirmation, its row locked for the transaction
+/// (PostgreSQL).
 pub fn confirmation(
     tx: &mut Tx<'_>,
     request_id: &str,
-) -> anyhow::Result<Option<(ShopId, OrderConfirmation)>> {
+) -> anyhow::Result<Option<(ShopId, u32, OrderConfirmation)>> {
     let sql = format!(
-        "SELECT shop, confirmation FROM orders WHERE request_id = ?1{}",
+        "SELECT shop, confirmation, volume FROM orders WHERE request_id = ?1{}",
         tx.for_update()
     );
     tx.row(&sql, params![request_id])?
         .map(|row| {
             Ok((
                 ShopId::parse(&row.get::<String>(0)?)?,
+                row.get(2)?,
                 serde_json::from_str(&row.get::<String>(1)?).context("a stored order")?,
             ))
         })
         .transpose()
+}
+
+/// The volume new order requests of `shop` go to.
+pub fn current_volume(tx: &mut Tx<'_>, shop: &ShopId) -> Result<u32, StoreError> {
+    Ok(tx
+        .value(
+            "SELECT order_volume FROM shops WHERE id = ?1",
+            params![shop.as_str()],
+        )?
+        .unwrap_or(0))
+}
+
+/// Moves `shop` from order volume `from` to `from + 1`; false when another transaction
+/// did it first (the caller then leaves the documents to that one).
+pub fn advance_volume(tx: &mut Tx<'_>, shop: &ShopId, from: u32) -> Result<bool, StoreError> {
+    let moved = tx.execute(
+        "UPDATE shops SET order_volume = ?3 WHERE id = ?1 AND order_volume = ?2",
+        params![shop.as_str(), from, from + 1],
+    )?;
+    Ok(moved == 1)
+}
+
+/// The order volumes a device of `shop` keeps: the current one, the one before it (a
+/// recent window however the volumes fell), and any older one with an order still underway,
+/// oldest first.
+pub fn volumes_to_keep(tx: &mut Tx<'_>, shop: &ShopId) -> Result<Vec<u32>, StoreError> {
+    let current = current_volume(tx, shop)?;
+    let mut volumes: BTreeSet<u32> = BTreeSet::from([current, current.saturating_sub(1)]);
+    if current > 1 {
+        let states: Vec<String> = OrderState::ALL
+            .into_iter()
+            .filter(|state| state.is_underway())
+            .map(|state| format!("'{}'", state_name(state)))
+            .collect();
+        let sql = format!(
+            "SELECT DISTINCT volume FROM orders WHERE shop = ?1 AND volume < ?2 AND state IN ({})",
+            states.join(", ")
+        );
+        for volume in tx.column::<u32>(&sql, params![shop.as_str(), current - 1])? {
+            volumes.insert(volume);
+        }
+    }
+    Ok(volumes.into_iter().collect())
 }
 
 /// Replaces an order's confirmation after a lifecycle event.

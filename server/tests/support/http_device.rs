@@ -14,7 +14,6 @@ use app::domain::sku::{ShopId, Sku};
 use app::schema::catalog_doc::read_catalog;
 use app::schema::doc_id::DocId;
 use app::schema::order_requests_doc::add_request;
-use app::schema::order_status_doc::read_confirmations;
 use app::sync::device_sync::DeviceSync;
 use app::sync::wire::{SyncRequest, SyncResponse};
 use automerge::Automerge;
@@ -31,30 +30,42 @@ pub(crate) async fn spawn_server_in(
     data_dir: PathBuf,
     temp: Option<tempfile::TempDir>,
 ) -> TestServer {
-    spawn_configured(data_dir, temp, server::auth::ACCESS_TTL_MS).await
+    spawn_configured(data_dir, temp, |_| {}).await
 }
 
 /// A server whose access tokens last `access_ttl_ms`.
 pub(crate) async fn spawn_server_with_ttl(access_ttl_ms: i64) -> TestServer {
     let temp = tempfile::tempdir().unwrap();
     let dir = temp.path().to_owned();
-    spawn_configured(dir, Some(temp), access_ttl_ms).await
+    spawn_configured(dir, Some(temp), |config| {
+        config.access_ttl_ms = access_ttl_ms
+    })
+    .await
+}
+
+/// A server whose shops' order volumes close at `bytes`.
+pub(crate) async fn spawn_server_with_volume_bytes(bytes: i64) -> TestServer {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path().to_owned();
+    spawn_configured(dir, Some(temp), |config| config.order_volume_bytes = bytes).await
 }
 
 async fn spawn_configured(
     data_dir: PathBuf,
     temp: Option<tempfile::TempDir>,
-    access_ttl_ms: i64,
+    tweak: impl FnOnce(&mut server::Config),
 ) -> TestServer {
-    let config = server::Config {
+    let mut config = server::Config {
         addr: "127.0.0.1:0".parse().unwrap(),
         data_dir: data_dir.clone(),
         database_url: test_database(&data_dir).await,
         site_dir: data_dir.join("no-site"),
         demo_skus: 200,
         demo_shops: 0,
-        access_ttl_ms,
+        access_ttl_ms: server::auth::ACCESS_TTL_MS,
+        order_volume_bytes: server::ORDER_VOLUME_BYTES,
     };
+    tweak(&mut config);
     let (tx, rx) = tokio::sync::oneshot::channel::<SocketAddr>();
     let task = tokio::spawn(async move {
         server::serve(config, |addr| {
@@ -283,6 +294,7 @@ impl Device {
                 .receive(reply)
                 .map_err(|e| SyncFailure::NoAnswer(e.to_string()))?;
             assert!(received.refused.is_empty(), "{:?}", received.refused);
+            self.sync.follow_volumes();
         }
         Err(SyncFailure::Unsettled)
     }
@@ -293,10 +305,12 @@ impl Device {
         let mut refused = Vec::new();
         for _ in 0..10 {
             let Some(request) = self.sync.make_request() else {
+                self.sync.prune_volumes();
                 return refused;
             };
             let response = self.post_sync(&request).await;
             refused.extend(self.sync.receive(response).unwrap().refused);
+            self.sync.follow_volumes();
         }
         panic!("sync did not settle in 10 round trips");
     }
@@ -345,8 +359,8 @@ impl Device {
         id: RequestId,
     ) -> RequestId {
         let request = self.build_request(lines, id);
-        let shop = self.shop.clone();
-        add_request(self.doc_mut(DocId::OrderRequests(shop)), &request).unwrap();
+        let volume = self.sync.writable_volume(&self.shop).unwrap();
+        add_request(self.doc_mut(volume), &request).unwrap();
         request.id
     }
 
@@ -355,24 +369,21 @@ impl Device {
     }
 
     pub(crate) fn confirmations(&self) -> Vec<(String, String, String)> {
-        read_confirmations(
-            self.sync
-                .doc(&DocId::OrderStatus(self.shop.clone()))
-                .unwrap(),
-        )
-        .values()
-        .map(|c| {
-            (
-                c.number.clone(),
-                format!("{:?}", c.state),
-                c.quote
-                    .as_ref()
-                    .map_or(c.priced.total, |q| q.total)
-                    .amount()
-                    .to_string(),
-            )
-        })
-        .collect()
+        self.sync
+            .confirmations_of(&self.shop)
+            .values()
+            .map(|c| {
+                (
+                    c.number.clone(),
+                    format!("{:?}", c.state),
+                    c.quote
+                        .as_ref()
+                        .map_or(c.priced.total, |q| q.total)
+                        .amount()
+                        .to_string(),
+                )
+            })
+            .collect()
     }
 }
 
@@ -433,7 +444,11 @@ impl Device {
         id_byte: u8,
     ) -> RequestId {
         let request = self.build_request(lines, RequestId::from_random_bytes([id_byte; 16]));
-        add_request(self.doc_mut(DocId::OrderRequests(into.clone())), &request).unwrap();
+        let volume = self
+            .sync
+            .writable_volume(into)
+            .unwrap_or(DocId::OrderRequests(into.clone(), 0));
+        add_request(self.doc_mut(volume), &request).unwrap();
         request.id
     }
 }

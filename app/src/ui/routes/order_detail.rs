@@ -4,8 +4,9 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use super::orders::{format_time, state_label};
-use crate::domain::order::RequestId;
+use crate::domain::order::{OrderConfirmation, RequestId};
 use crate::domain::pricing::{LineChange, LineRefusal};
+use crate::ui::api::CallError;
 use crate::ui::i18n::Phrase;
 use crate::ui::store::Store;
 
@@ -19,7 +20,8 @@ pub fn OrderDetailPage() -> impl IntoView {
             {move || {
                 let Some(id) = id() else { return view! { <p>{store.t(Phrase::NotFound)}</p> }.into_any() };
                 let Some(request) = store.requests.get().into_iter().find(|r| r.id == id) else {
-                    return view! { <p>{store.t(Phrase::NotFound)}</p> }.into_any();
+                    // Older than the order volumes this device holds: the server has it.
+                    return view! { <ServerOrder id=id/> }.into_any();
                 };
                 let confirmation = store.confirmations.get().get(&id).cloned();
                 let state = confirmation.as_ref().map(|c| c.state);
@@ -114,5 +116,56 @@ pub fn OrderDetailPage() -> impl IntoView {
                 }.into_any()
             }}
         </section>
+    }
+}
+
+/// An order read from the server's history (needs the network): its number, state, lines,
+/// total and every step it went through.
+#[component]
+fn ServerOrder(id: RequestId) -> impl IntoView {
+    let store = expect_context::<Store>();
+    let order = RwSignal::new(None::<Result<OrderConfirmation, CallError>>);
+    leptos::task::spawn_local(async move {
+        let url = format!("/api/orders/{id}");
+        order.set(Some(store.call::<OrderConfirmation>("GET", &url).await));
+    });
+    move || match order.get() {
+        None => view! { <p>{store.t(Phrase::Loading)}</p> }.into_any(),
+        Some(Err(CallError::Offline)) => {
+            view! { <p>{store.t(Phrase::NeedsNetwork)}</p> }.into_any()
+        }
+        Some(Err(_)) => view! { <p>{store.t(Phrase::NotFound)}</p> }.into_any(),
+        Some(Ok(order)) => {
+            let lang = store.lang.get();
+            let total = order.quote.as_ref().map_or(order.priced.total, |q| q.total);
+            view! {
+                <h2>
+                    <span data-testid="order-number">{order.number.clone()}</span>
+                    " "
+                    <span class="state" data-testid="order-state">{state_label(&store, Some(order.state))}</span>
+                </h2>
+                <p class="meta">{store.t(Phrase::PlacedAt)} " " {format_time(order.placed_at_ms)}</p>
+                <ul class="lines">
+                    {order.priced.lines.iter().map(|line| view! {
+                        <li class="line">
+                            <span class="name">{lang.pick(&line.name)}</span>
+                            <span class="meta">{format!("{} × {}", line.unit_price, line.quantity)}</span>
+                            <span class="line-total">{line.line_total.to_string()}</span>
+                        </li>
+                    }).collect_view()}
+                </ul>
+                <p class="total">{store.t(Phrase::Total)} " " <strong data-testid="order-total">{total.to_string()}</strong></p>
+                <h3>{store.t(Phrase::History)}</h3>
+                <ul class="history">
+                    {order.history.iter().map(|event| view! {
+                        <li>
+                            <span>{state_label(&store, Some(event.state))}</span>
+                            <span class="meta">{format!("{} · {}", format_time(event.at_ms), event.actor)}</span>
+                            {(!event.reason.is_empty()).then(|| view! { <span class="meta">{event.reason.clone()}</span> })}
+                        </li>
+                    }).collect_view()}
+                </ul>
+            }.into_any()
+        }
     }
 }

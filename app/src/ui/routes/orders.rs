@@ -1,4 +1,5 @@
-//! Order history: every request of this shop, with its status (offline too).
+//! Order history: the requests of this shop the device holds, with their status (offline
+//! too), and older orders from the server's history (online).
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -81,6 +82,106 @@ pub fn OrdersPage() -> impl IntoView {
                     }}
                 </ul>
             </Show>
+            <EarlierOrders/>
+        </section>
+    }
+}
+
+/// An order as the server's history lists it (`GET /api/orders`).
+#[derive(Debug, Clone, serde::Deserialize)]
+struct HistoryRow {
+    number: String,
+    request_id: String,
+    shop: String,
+    state: OrderState,
+    total: String,
+    received_ms: i64,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct HistoryPage {
+    orders: Vec<HistoryRow>,
+    next_before: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum HistoryState {
+    /// Not asked yet, or more pages to ask for.
+    More,
+    Loading,
+    /// The server has no older orders.
+    End,
+    Offline,
+}
+
+/// Orders older than the ones this device holds: the device keeps its shop's recent order
+/// volumes and those with an order underway, and reads the rest from the server's history
+/// a page at a time (it needs the network; it says so when there is none).
+#[component]
+fn EarlierOrders() -> impl IntoView {
+    let store = expect_context::<Store>();
+    let rows = RwSignal::new(Vec::<HistoryRow>::new());
+    let before = RwSignal::new(None::<i64>);
+    let status = RwSignal::new(HistoryState::More);
+    let load = move |_| {
+        let Some(shop) = store.shop.get_untracked() else {
+            return;
+        };
+        status.set(HistoryState::Loading);
+        leptos::task::spawn_local(async move {
+            let mut url = format!("/api/orders?limit=30&shop={}", shop.id);
+            if let Some(before) = before.get_untracked() {
+                url.push_str(&format!("&before={before}"));
+            }
+            match store.call::<HistoryPage>("GET", &url).await {
+                Ok(page) => {
+                    rows.update(|rows| rows.extend(page.orders));
+                    before.set(page.next_before);
+                    status.set(if page.next_before.is_some() {
+                        HistoryState::More
+                    } else {
+                        HistoryState::End
+                    });
+                }
+                Err(_) => status.set(HistoryState::Offline),
+            }
+        });
+    };
+    view! {
+        <section class="earlier-orders" data-testid="earlier-orders">
+            <h3>{move || store.t(Phrase::EarlierOrders)}</h3>
+            <ul class="order-list">
+                {move || {
+                    let shop = store.shop.get().map(|s| s.id.to_string()).unwrap_or_default();
+                    let held: std::collections::BTreeSet<String> =
+                        store.requests.get().iter().map(|r| r.id.to_string()).collect();
+                    rows.get()
+                        .into_iter()
+                        .filter(|row| row.shop == shop && !held.contains(&row.request_id))
+                        .map(|row| view! {
+                            <li class="order" data-testid="earlier-order" data-state=format!("{:?}", row.state)>
+                                <A href=format!("/orders/{}", row.request_id)>
+                                    <span class="number">{row.number.clone()}</span>
+                                    <span class="state">{state_label(&store, Some(row.state))}</span>
+                                    <span class="total">{format!("¥{}", row.total)}</span>
+                                    <span class="meta">{format_time(row.received_ms)}</span>
+                                </A>
+                            </li>
+                        })
+                        .collect_view()
+                }}
+            </ul>
+            {move || match status.get() {
+                HistoryState::More => view! {
+                    <button class="secondary" data-testid="load-earlier" on:click=load>{store.t(Phrase::LoadEarlier)}</button>
+                }.into_any(),
+                HistoryState::Loading => view! { <p class="meta">{store.t(Phrase::Loading)}</p> }.into_any(),
+                HistoryState::End => view! { <p class="meta">{store.t(Phrase::NoEarlierOrders)}</p> }.into_any(),
+                HistoryState::Offline => view! {
+                    <p class="meta">{store.t(Phrase::NeedsNetwork)}</p>
+                    <button class="secondary" data-testid="load-earlier" on:click=load>{store.t(Phrase::LoadEarlier)}</button>
+                }.into_any(),
+            }}
         </section>
     }
 }
