@@ -126,6 +126,7 @@ async fn session(device: &mut Device, carrying: bool, tally: &Mutex<Tally>) -> b
     device.sync.start_session();
     for attempt in 0..10 {
         let Some(request) = device.sync.make_request() else {
+            device.sync.prune_volumes();
             return true;
         };
         let started = Instant::now();
@@ -145,6 +146,12 @@ async fn session(device: &mut Device, carrying: bool, tally: &Mutex<Tally>) -> b
             tally.lock().await.errors += 1;
             return false;
         };
+        if std::env::var_os("LOAD_DEBUG").is_some() {
+            eprintln!(
+                "{:?}",
+                request.docs.iter().map(|d| &d.doc).collect::<Vec<_>>()
+            );
+        }
         let Ok(reply) = SyncResponse::decode(&bytes) else {
             tally.lock().await.errors += 1;
             return false;
@@ -160,6 +167,7 @@ async fn session(device: &mut Device, carrying: bool, tally: &Mutex<Tally>) -> b
             tally.lock().await.errors += 1;
             return false;
         }
+        device.sync.follow_volumes();
     }
     tally.lock().await.errors += 1;
     false
@@ -503,10 +511,40 @@ async fn history(args: &Args) {
     let tally = Mutex::new(Tally::default());
     session(&mut device, false, &tally).await;
     *tally.lock().await = Tally::default();
+    // The warehouse settles orders as they come (here it cancels them: what matters is
+    // that they are over), keeping the newest 20 open, as over the months such a history
+    // takes; its calls are not timed.
+    let server = remote(&args.base);
+    let admin: serde_json::Value = sign_in(&server, "admin", "admin123")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let admin = admin["token"].as_str().unwrap().to_owned();
+    let http = reqwest::Client::new();
+    let mut settled = 0usize;
+    let mut placed: Vec<RequestId> = Vec::new();
     let usage = Usage::start(args);
     for n in 0..args.orders {
-        place(&mut device, request_id(0, n as u64));
+        let id = request_id(0, n as u64);
+        placed.push(id.clone());
+        place(&mut device, id);
         assert!(session(&mut device, true, &tally).await, "order {n} failed");
+        if n >= 20 {
+            let status = http
+                .post(format!(
+                    "{}/api/orders/{}/events",
+                    args.base,
+                    placed[n - 20]
+                ))
+                .bearer_auth(&admin)
+                .json(&serde_json::json!({"event": "cancel", "reason": "settled"}))
+                .send()
+                .await
+                .unwrap()
+                .status();
+            settled += usize::from(status.is_success());
+        }
     }
     let tally = tally.lock().await;
     let window = 250.min(args.orders);
@@ -522,29 +560,15 @@ async fn history(args: &Args) {
         "| carrying round trip p50, orders 1–{window} vs the last {window} | {p_first:.1} ms vs {p_last:.1} ms ({:.2}×) |",
         p_last / p_first
     );
-    // The warehouse settles all but the newest 20 orders (here: cancels them; what matters
-    // is that they are over), as happens over the months such a history takes.
-    let server = remote(&args.base);
-    let admin: serde_json::Value = sign_in(&server, "admin", "admin123")
-        .await
-        .json()
-        .await
-        .unwrap();
-    let admin = admin["token"].as_str().unwrap().to_owned();
-    let http = reqwest::Client::new();
-    let mut settled = 0usize;
-    for n in 0..args.orders.saturating_sub(20) {
-        let id = request_id(0, n as u64);
-        let status = http
-            .post(format!("{}/api/orders/{id}/events", args.base))
-            .bearer_auth(&admin)
-            .json(&serde_json::json!({"event": "cancel", "reason": "settled"}))
-            .send()
-            .await
-            .unwrap()
-            .status();
-        settled += usize::from(status.is_success());
-    }
+    println!(
+        "| order volumes the ordering device holds at the end | {} |",
+        device
+            .sync
+            .doc_ids()
+            .filter(|id| id.volume().is_some())
+            .count()
+            / 2
+    );
     // A new device of the same shop: what its first sync downloads.
     let user = format!("bench{:05}", args.first_shop);
     let mut fresh = Device::new(&server, &user, "bench123").await;
@@ -560,7 +584,7 @@ async fn history(args: &Args) {
         .iter()
         .map(|id| fresh.sync.doc(id).map_or(0, |d| d.save().len()))
         .sum();
-    println!("| orders settled by the warehouse before it | {settled} |");
+    println!("| orders settled by the warehouse meanwhile | {settled} |");
     println!(
         "| a new device's first sync: round trips, bytes down | {}, {} |",
         fresh.round_trips, fresh.bytes_down

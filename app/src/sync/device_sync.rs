@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use automerge::Automerge;
 use automerge::sync::{Message, State, SyncDoc};
 
-use super::wire::{DocMessage, SyncRequest, SyncResponse};
+use super::wire::{DocMessage, MAX_DOCS_PER_REQUEST, SyncRequest, SyncResponse};
 use crate::domain::order::{OrderConfirmation, OrderRequest, RequestId};
 use crate::domain::sku::ShopId;
 use crate::schema::doc_id::DocId;
@@ -99,10 +99,27 @@ impl DeviceSync {
         self.outstanding = None;
     }
 
-    /// The next request of the session, or `None` when every document is in sync.
+    /// The next request of the session, or `None` when every document is in sync. A
+    /// request carries at most [`MAX_DOCS_PER_REQUEST`] documents, those with changes of
+    /// this device's first (a new order goes out in the first request); the rest follow
+    /// in the next requests of the session.
     pub fn make_request(&mut self) -> Option<SyncRequest> {
+        let unsynced = self.unsynced_docs();
+        let mut order: Vec<DocId> = unsynced.clone();
+        order.extend(
+            self.replicas
+                .keys()
+                .filter(|id| !unsynced.contains(id))
+                .cloned(),
+        );
         let mut docs = Vec::new();
-        for (id, replica) in &mut self.replicas {
+        for id in order {
+            if docs.len() == MAX_DOCS_PER_REQUEST {
+                break;
+            }
+            let Some(replica) = self.replicas.get_mut(&id) else {
+                continue;
+            };
             let message = replica
                 .doc
                 .generate_sync_message(&mut replica.state)
@@ -369,6 +386,34 @@ mod tests {
                 docs: replies,
             })
             .unwrap()
+    }
+
+    #[test]
+    fn a_session_with_more_documents_than_a_request_carries_sends_them_in_turns() {
+        let mut device = DeviceSync::new();
+        for n in 0..70 {
+            let id = DocId::Cart(ShopId::parse(&format!("s{n}")).unwrap());
+            device.insert(id, Automerge::new(), None);
+        }
+        // A local change in a document that sorts last goes out first.
+        let changed = DocId::Cart(ShopId::parse("s9").unwrap());
+        let doc = device.doc_mut(&changed).unwrap();
+        let mut tx = doc.transaction();
+        tx.put(automerge::ROOT, "kind", "cart").unwrap();
+        tx.commit();
+        device.start_session();
+        let first = device.make_request().unwrap();
+        assert_eq!(first.docs.len(), MAX_DOCS_PER_REQUEST);
+        assert_eq!(first.docs[0].doc, changed.to_string());
+        let second = device.make_request().unwrap();
+        assert_eq!(second.docs.len(), 70 - MAX_DOCS_PER_REQUEST);
+        let sent: BTreeSet<&str> = first
+            .docs
+            .iter()
+            .chain(&second.docs)
+            .map(|d| d.doc.as_str())
+            .collect();
+        assert_eq!(sent.len(), 70, "every document is sent once");
     }
 
     #[test]
