@@ -150,6 +150,9 @@ pub async fn open_state(config: &Config) -> anyhow::Result<AppState> {
         // One core is left to the rest of the server, so a storm of sign-ins cannot slow
         // the syncs of devices already signed in.
         hashing: std::sync::Arc::new(auth::Hashers::new(cores.saturating_sub(1).max(1))),
+        sync_bodies: std::sync::Arc::new(tokio::sync::Semaphore::new(
+            sync_endpoint::SYNC_BODY_BUDGET_MIB as usize,
+        )),
     })
 }
 

@@ -24,4 +24,6 @@ pub struct AppState {
     /// Password hashes computed at once, on all cores but one: argon2 takes 19 MiB each,
     /// so a storm of sign-ins queues here instead of allocating gigabytes.
     pub hashing: Arc<crate::auth::Hashers>,
+    /// Sync bodies read at once, in MiB ([`crate::sync_endpoint::SYNC_BODY_BUDGET_MIB`]).
+    pub sync_bodies: Arc<tokio::sync::Semaphore>,
 }
