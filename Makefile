@@ -20,10 +20,10 @@ tools:
 
 # The storefront: wasm32 app (size profile) + wasm-bindgen glue + static files, precompressed.
 site: tools
-	cargo build -p app --lib --features ui --target wasm32-unknown-unknown --profile wasm-release
+	cargo build -p storefront --lib --target wasm32-unknown-unknown --profile wasm-release
 	rm -rf $(SITE) && mkdir -p $(SITE)/pkg
 	wasm-bindgen --target web --no-typescript --remove-name-section --out-name app --out-dir $(SITE)/pkg \
-	  target/wasm32-unknown-unknown/wasm-release/app.wasm
+	  target/wasm32-unknown-unknown/wasm-release/storefront.wasm
 	cp public/index.html public/boot.js public/manifest.webmanifest public/icon.svg $(SITE)/
 	cp style/main.css $(SITE)/style.css
 	build=$$(cat $(SITE)/pkg/app_bg.wasm $(SITE)/pkg/app.js $(SITE)/style.css $(SITE)/index.html $(SITE)/boot.js | sha256sum | cut -c1-16)
@@ -51,9 +51,9 @@ e2e: site browser-tools
 
 test: tools
 	cargo fmt --all -- --check
-	cargo clippy --workspace --all-targets -- -D warnings
-	cargo clippy -p app --lib --features ui --target wasm32-unknown-unknown -- -D warnings
-	cargo test --workspace
+	cargo clippy --workspace --exclude storefront --all-targets -- -D warnings
+	cargo clippy -p storefront --lib --target wasm32-unknown-unknown -- -D warnings
+	cargo test --workspace --exclude storefront
 	$(MAKE) test-postgres
 	$(MAKE) e2e
 
@@ -71,7 +71,7 @@ test-postgres:
 # SIM_SEEDS, CRASH_KILLS and HOSTILE_CASES override the counts; a failing seed replays
 # with SIM_SEED=<n> (or CRASH_SEED, HOSTILE_SEED).
 sim:
-	SIM_SEEDS=$${SIM_SEEDS:-20000} cargo test --release -p app --test sync_simulation -- --nocapture
+	SIM_SEEDS=$${SIM_SEEDS:-20000} cargo test --release -p docs --test sync_simulation -- --nocapture
 
 crash:
 	CRASH_KILLS=$${CRASH_KILLS:-500} cargo test --release -p server --test crash -- --nocapture

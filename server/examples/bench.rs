@@ -12,17 +12,17 @@ mod http_device;
 
 use std::time::Instant;
 
-use app::domain::money::Money;
-use app::domain::order::RequestId;
-use app::domain::product::{LocalizedText, Product};
-use app::domain::sku::{CategoryId, Sku};
-use app::schema::catalog_doc::{CatalogView, read_catalog, write_products};
-use app::schema::create_document;
-use app::schema::doc_id::DocId;
-use app::sync::device_sync::DeviceSync;
-use app::sync::server_sync::{receive_doc, reply_doc};
-use app::sync::wire::{DocReply, SyncResponse};
 use automerge::Automerge;
+use docs::schema::catalog_doc::{CatalogView, read_catalog, write_products};
+use docs::schema::create_document;
+use docs::schema::doc_id::DocId;
+use docs::sync::device_sync::DeviceSync;
+use docs::sync::server_sync::{receive_doc, reply_doc};
+use docs::sync::wire::{DocReply, SyncResponse};
+use domain::money::Money;
+use domain::order::RequestId;
+use domain::product::{LocalizedText, Product};
+use domain::sku::{CategoryId, Sku};
 use http_device::{Device, admin_orders, spawn_server};
 use rust_decimal::Decimal;
 

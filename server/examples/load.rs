@@ -20,9 +20,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use app::domain::order::RequestId;
-use app::schema::doc_id::DocId;
-use app::sync::wire::SyncResponse;
+use docs::schema::doc_id::DocId;
+use docs::sync::wire::SyncResponse;
+use domain::order::RequestId;
 use http_device::{Device, TestServer, sign_in};
 use tokio::sync::Mutex;
 
@@ -224,10 +224,10 @@ const LINES: [(&str, u32); 2] = [("BEV-0001", 12), ("GRN-0002", 2)];
 /// it first (the server prices every order itself; `expected` may be empty, as
 /// `app/src/sync/PROTOCOL.md` says), so the generator spends its CPU on syncing.
 fn place(device: &mut Device, id: RequestId) {
-    use app::domain::money::{Currency, Money};
-    use app::domain::order::OrderRequest;
-    use app::domain::pricing::{PricedOrder, RequestedLine};
-    use app::domain::sku::Sku;
+    use domain::money::{Currency, Money};
+    use domain::order::OrderRequest;
+    use domain::pricing::{PricedOrder, RequestedLine};
+    use domain::sku::Sku;
     let request = OrderRequest {
         id,
         shop: device.shop.clone(),
@@ -253,7 +253,7 @@ fn place(device: &mut Device, id: RequestId) {
         expected_quote: None,
     };
     let volume = device.sync.writable_volume(&device.shop).unwrap();
-    app::schema::order_requests_doc::add_request(device.doc_mut(volume), &request).unwrap();
+    docs::schema::order_requests_doc::add_request(device.doc_mut(volume), &request).unwrap();
 }
 
 struct Usage {

@@ -12,8 +12,8 @@
 //! Catalog and price documents are written by the server from its tables on admins'
 //! behalf, so no device writes them through sync.
 
-use app::domain::sku::{ShopId, TierId};
-use app::schema::doc_id::DocId;
+use docs::schema::doc_id::DocId;
+use domain::sku::{ShopId, TierId};
 
 use crate::auth::{Principal, Role};
 

@@ -2,16 +2,16 @@
 //! tier's price, a shop's own price. Each updates the server's table and the document
 //! devices sync, in one transaction; shops see the change after their next sync.
 
-use app::domain::money::{Currency, Money};
-use app::domain::product::Product;
-use app::domain::sku::{ShopId, Sku, TierId};
-use app::schema::catalog_doc::write_products;
-use app::schema::doc_id::DocId;
-use app::schema::price_doc::write_prices;
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use docs::schema::catalog_doc::write_products;
+use docs::schema::doc_id::DocId;
+use docs::schema::price_doc::write_prices;
+use domain::money::{Currency, Money};
+use domain::product::Product;
+use domain::sku::{ShopId, Sku, TierId};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -19,7 +19,7 @@ use crate::app_error::AppError;
 use crate::auth::{Principal, Role};
 use crate::state::AppState;
 use crate::store::catalog::PriceList;
-use crate::store::docs::{self, DocCache};
+use crate::store::documents::{self, DocCache};
 use crate::store::{Tx, catalog, commerce, stock};
 
 fn require_admin(principal: &Principal) -> Result<(), AppError> {
@@ -67,7 +67,7 @@ fn update_product(
         product.active = active;
     }
     catalog::put_product(tx, &product)?;
-    docs::edit(tx, cache, &DocId::Catalog, actor, |doc| {
+    documents::edit(tx, cache, &DocId::Catalog, actor, |doc| {
         write_products(doc, std::slice::from_ref(&product))
     })?;
     Ok(product)
@@ -130,7 +130,7 @@ fn update_price(
         return Err(not_found("unknown_price_list", &doc_id));
     }
     catalog::set_price(tx, list, sku, price)?;
-    docs::edit(tx, cache, &doc_id, actor, |doc| {
+    documents::edit(tx, cache, &doc_id, actor, |doc| {
         write_prices(doc, &[(sku.clone(), price)])
     })?;
     Ok(())
@@ -238,7 +238,7 @@ pub async fn change_stock(
     principal.require(crate::auth::Permission::StockWrite)?;
     let Json(change) =
         body.map_err(|r| AppError::rejected("malformed_change", r.status(), r.body_text()))?;
-    let warehouse = app::domain::sku::WarehouseId::parse(&warehouse)
+    let warehouse = domain::sku::WarehouseId::parse(&warehouse)
         .map_err(|e| AppError::bad_request("invalid_warehouse", e.to_string()))?;
     let sku = Sku::parse(&sku).map_err(|e| not_found("unknown_product", e))?;
     let rows = state
@@ -276,7 +276,7 @@ async fn change_commerce(
 pub async fn promotions(
     State(state): State<AppState>,
     principal: Principal,
-) -> Result<Json<Vec<app::domain::promotion::Promotion>>, AppError> {
+) -> Result<Json<Vec<domain::promotion::Promotion>>, AppError> {
     require_admin(&principal)?;
     Ok(Json(state.store.read(commerce::promotions).await?))
 }
@@ -287,7 +287,7 @@ pub async fn put_promotion(
     State(state): State<AppState>,
     principal: Principal,
     Path(id): Path<String>,
-    body: Result<Json<app::domain::promotion::Promotion>, JsonRejection>,
+    body: Result<Json<domain::promotion::Promotion>, JsonRejection>,
 ) -> Result<Json<Value>, AppError> {
     require_admin(&principal)?;
     let Json(promotion) =
@@ -329,7 +329,7 @@ pub async fn delete_promotion(
 pub async fn put_terms(
     State(state): State<AppState>,
     principal: Principal,
-    body: Result<Json<app::domain::checkout::SalesTerms>, JsonRejection>,
+    body: Result<Json<domain::checkout::SalesTerms>, JsonRejection>,
 ) -> Result<Json<Value>, AppError> {
     require_admin(&principal)?;
     let Json(terms) =
@@ -347,7 +347,7 @@ pub async fn put_profile(
     State(state): State<AppState>,
     principal: Principal,
     Path(shop): Path<String>,
-    body: Result<Json<app::domain::checkout::ShopProfile>, JsonRejection>,
+    body: Result<Json<domain::checkout::ShopProfile>, JsonRejection>,
 ) -> Result<Json<Value>, AppError> {
     require_admin(&principal)?;
     let Json(profile) =

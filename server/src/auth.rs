@@ -15,7 +15,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use sha2::{Digest, Sha256};
 
-use app::domain::sku::ShopId;
+use domain::sku::ShopId;
 
 use crate::app_error::AppError;
 use crate::state::AppState;

@@ -3,12 +3,12 @@
 //! document; a shop's profile and its own promotions in its own prices document, so no
 //! shop sees another's).
 
-use app::domain::promotion::Promotion;
-use app::schema::catalog_doc::write_terms;
-use app::schema::doc_id::DocId;
-use app::schema::price_doc::{write_profile, write_promotions};
+use docs::schema::catalog_doc::write_terms;
+use docs::schema::doc_id::DocId;
+use docs::schema::price_doc::{write_profile, write_promotions};
+use domain::promotion::Promotion;
 
-use crate::store::docs::{self, DocCache};
+use crate::store::documents::{self, DocCache};
 use crate::store::{Tx, catalog, commerce};
 
 /// Which promotions a document carries: a tier's document those for every shop of that
@@ -40,7 +40,7 @@ pub fn publish(
     targets.extend(catalog::tiers(tx)?.into_iter().map(DocId::TierPrices));
     targets.extend(catalog::shops(tx)?.into_iter().map(DocId::ShopPrices));
     for id in targets {
-        let Some(mut loaded) = docs::load(tx, cache, &id)? else {
+        let Some(mut loaded) = documents::load(tx, cache, &id)? else {
             continue;
         };
         loaded.doc.set_actor(actor.clone());
@@ -53,7 +53,7 @@ pub fn publish(
             }
             _ => write_promotions(&mut loaded.doc, &promotions_for(&id, &promotions))?,
         }
-        docs::put_back(tx, id, loaded)?;
+        documents::put_back(tx, id, loaded)?;
     }
     Ok(())
 }

@@ -2,23 +2,23 @@
 //! prices, 3 shops (one with per-customer prices), an account manager of two shops and an
 //! admin. Written to the tables and projected into the documents devices sync.
 
-use app::domain::checkout::{SalesTerms, ShopProfile};
-use app::domain::credit::{CustomerAccount, PaymentTerms};
-use app::domain::money::{Currency, Money};
-use app::domain::product::{Category, LocalizedText, Product};
-use app::domain::promotion::{Promotion, PromotionKind, Scope, Stacking};
-use app::domain::quota::{Period, Quota};
-use app::domain::quote::{PointsRules, RegionRate, ShippingRules, TaxMode, TaxRules};
-use app::domain::sku::{CategoryId, ShopId, Sku, TierId, WarehouseId};
-use app::schema::catalog_doc::{PRODUCTS_PER_CHANGE, write_categories, write_products};
-use app::schema::create_document;
-use app::schema::doc_id::DocId;
-use app::schema::price_doc::write_prices;
+use docs::schema::catalog_doc::{PRODUCTS_PER_CHANGE, write_categories, write_products};
+use docs::schema::create_document;
+use docs::schema::doc_id::DocId;
+use docs::schema::price_doc::write_prices;
+use domain::checkout::{SalesTerms, ShopProfile};
+use domain::credit::{CustomerAccount, PaymentTerms};
+use domain::money::{Currency, Money};
+use domain::product::{Category, LocalizedText, Product};
+use domain::promotion::{Promotion, PromotionKind, Scope, Stacking};
+use domain::quota::{Period, Quota};
+use domain::quote::{PointsRules, RegionRate, ShippingRules, TaxMode, TaxRules};
+use domain::sku::{CategoryId, ShopId, Sku, TierId, WarehouseId};
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::auth::hash_password;
 use crate::store::catalog::PriceList;
-use crate::store::docs as store_docs;
+use crate::store::documents as store_docs;
 use crate::store::{Store, Tx, accounts, catalog, commerce, stock};
 
 fn text(en: &str, zh_hans: &str, zh_hant: &str) -> LocalizedText {

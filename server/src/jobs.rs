@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use crate::auth::REFRESH_TTL_MS;
-use crate::store::{Store, StoreError, Tx, accounts, docs, jobs};
+use crate::store::{Store, StoreError, Tx, accounts, documents, jobs};
 
 const HOUR_MS: i64 = 60 * 60 * 1000;
 
@@ -25,14 +25,14 @@ pub fn clean_up_tokens(tx: &mut Tx<'_>, now_ms: i64) -> Result<Option<u64>, Stor
 /// write. Idempotent, so processes sharing a database may both run it. Runs on a thread of
 /// its own (`runtime` is for the writes). Returns how many documents were compacted.
 pub fn compact_documents(store: &Store, runtime: &tokio::runtime::Handle) -> anyhow::Result<usize> {
-    let due = store.read_blocking(|tx| docs::due_for_compaction(tx, 256))?;
+    let due = store.read_blocking(|tx| documents::due_for_compaction(tx, 256))?;
     let mut compacted = 0;
     for id in due {
-        let Some((upto, snapshot)) = store.read_blocking(|tx| docs::snapshot(tx, &id))? else {
+        let Some((upto, snapshot)) = store.read_blocking(|tx| documents::snapshot(tx, &id))? else {
             continue;
         };
         let done = runtime
-            .block_on(store.write(move |tx| docs::compact(tx, &id, upto, snapshot.clone())))?;
+            .block_on(store.write(move |tx| documents::compact(tx, &id, upto, snapshot.clone())))?;
         compacted += usize::from(done);
     }
     Ok(compacted)
@@ -77,13 +77,13 @@ pub fn spawn(store: Store) {
 
 #[cfg(test)]
 mod tests {
-    use app::domain::sku::{ShopId, Sku};
-    use app::schema::cart_doc::{read_cart, set_quantity};
-    use app::schema::create_document;
-    use app::schema::doc_id::DocId;
+    use docs::schema::cart_doc::{read_cart, set_quantity};
+    use docs::schema::create_document;
+    use docs::schema::doc_id::DocId;
+    use domain::sku::{ShopId, Sku};
 
     use super::*;
-    use crate::store::docs::{DocCache, load, put_back, stored_size};
+    use crate::store::documents::{DocCache, load, put_back, stored_size};
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn compaction_keeps_the_document_and_its_version_and_later_writes_still_apply() {
@@ -95,7 +95,7 @@ mod tests {
             .write(move |tx| {
                 create_document(&created, automerge::ActorId::random())
                     .map_err(anyhow::Error::from)
-                    .and_then(|doc| docs::create(tx, &created, doc))
+                    .and_then(|doc| documents::create(tx, &created, doc))
             })
             .await
             .unwrap();

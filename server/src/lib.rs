@@ -253,7 +253,7 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(|| async { "ok" }))
         .fallback(api_not_found)
         .layer(axum::middleware::map_response(json_errors))
-        .layer(DefaultBodyLimit::max(app::sync::wire::MAX_BODY_BYTES))
+        .layer(DefaultBodyLimit::max(docs::sync::wire::MAX_BODY_BYTES))
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),

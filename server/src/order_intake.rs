@@ -7,19 +7,19 @@
 
 use std::collections::BTreeSet;
 
-use app::domain::checkout::{Checkout, ShopProfile, spend_balances};
-use app::domain::order::RequestId;
-use app::domain::order_state::OrderState;
-use app::domain::sku::{ShopId, Sku};
-use app::intake::{StockSource, answer_requests};
-use app::schema::create_document;
-use app::schema::doc_id::DocId;
-use app::schema::order_requests_doc::StoredRequest;
-use app::schema::order_status_doc::{put_confirmations, set_next_volume};
 use automerge::Automerge;
+use docs::intake::{StockSource, answer_requests};
+use docs::schema::create_document;
+use docs::schema::doc_id::DocId;
+use docs::schema::order_requests_doc::StoredRequest;
+use docs::schema::order_status_doc::{put_confirmations, set_next_volume};
+use domain::checkout::{Checkout, ShopProfile, spend_balances};
+use domain::order::RequestId;
+use domain::order_state::OrderState;
+use domain::sku::{ShopId, Sku};
 
 use crate::store::catalog::CatalogCache;
-use crate::store::{Tx, catalog, commerce, docs, orders, stock};
+use crate::store::{Tx, catalog, commerce, documents, orders, stock};
 
 /// What one intake did.
 #[derive(Debug, Default)]
@@ -100,7 +100,7 @@ pub fn take_in_orders(
         },
         now_ms,
     );
-    let mut owed = app::domain::money::Money::zero(app::domain::money::Currency::Cny);
+    let mut owed = domain::money::Money::zero(domain::money::Currency::Cny);
     for (offset, answer) in answers.iter().enumerate() {
         let by = placed_by
             .iter()
@@ -167,7 +167,7 @@ pub fn open_next_volume_if_full(
         DocId::OrderRequests(shop.clone(), volume),
         DocId::OrderStatus(shop.clone(), volume),
     ];
-    if docs::stored_bytes(tx, &documents)? < limit {
+    if documents::stored_bytes(tx, &documents)? < limit {
         return Ok(());
     }
     if !orders::advance_volume(tx, shop, volume)? {
@@ -178,7 +178,7 @@ pub fn open_next_volume_if_full(
         DocId::OrderRequests(shop.clone(), next),
         DocId::OrderStatus(shop.clone(), next),
     ] {
-        docs::create(tx, &id, create_document(&id, actor.clone())?)?;
+        documents::create(tx, &id, create_document(&id, actor.clone())?)?;
     }
     set_next_volume(status_doc, next)?;
     tracing::debug!(shop = %shop, volume = next, "opened the next order volume");

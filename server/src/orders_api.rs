@@ -3,26 +3,26 @@
 
 use std::collections::BTreeSet;
 
-use app::domain::order::{OrderConfirmation, StatusEvent};
-use app::domain::order_state::OrderEvent;
-use app::domain::pricing::RequestedLine;
-use app::domain::sku::{ShopId, Sku};
-use app::schema::doc_id::DocId;
-use app::schema::order_status_doc::put_confirmations;
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use docs::schema::doc_id::DocId;
+use docs::schema::order_status_doc::put_confirmations;
+use domain::order::{OrderConfirmation, StatusEvent};
+use domain::order_state::OrderEvent;
+use domain::pricing::RequestedLine;
+use domain::sku::{ShopId, Sku};
 use serde::{Deserialize, Serialize};
 
-use app::domain::money::Money;
 use axum::extract::Query;
 use axum::extract::rejection::QueryRejection;
+use domain::money::Money;
 
-use crate::store::docs::{self, DocCache};
+use crate::store::documents::{self, DocCache};
 use crate::store::{Tx, catalog, commerce, orders, stock};
-use app::domain::checkout::refund_balances;
-use app::schema::price_doc::write_profile;
+use docs::schema::price_doc::write_profile;
+use domain::checkout::refund_balances;
 
 use crate::app_error::AppError;
 use crate::auth::{Permission, Principal};
@@ -243,7 +243,7 @@ fn apply_event(
     });
     orders::update(tx, &confirmation)?;
     orders::add_event(tx, request_id, next, now, &principal.username, reason)?;
-    docs::edit(
+    documents::edit(
         tx,
         cache,
         &DocId::OrderStatus(shop.clone(), volume),
@@ -275,7 +275,7 @@ fn apply_event(
         republish = true;
     }
     if republish {
-        docs::edit(tx, cache, &DocId::ShopPrices(shop), actor, |doc| {
+        documents::edit(tx, cache, &DocId::ShopPrices(shop), actor, |doc| {
             write_profile(doc, &profile)
         })?;
     }

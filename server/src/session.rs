@@ -2,8 +2,8 @@
 //! `POST /api/login`, `POST /api/refresh`, `POST /api/logout`, `GET /api/session`,
 //! `GET /api/devices`, `POST /api/devices/{id}/revoke`.
 
-use app::domain::sku::{ShopId, TierId};
-use app::schema::doc_id::DocId;
+use docs::schema::doc_id::DocId;
+use domain::sku::{ShopId, TierId};
 use std::net::SocketAddr;
 use std::time::Instant;
 

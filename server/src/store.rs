@@ -10,7 +10,7 @@
 pub mod accounts;
 pub mod catalog;
 pub mod commerce;
-pub mod docs;
+pub mod documents;
 pub mod jobs;
 pub mod orders;
 pub mod postgres;
@@ -23,7 +23,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::app_error::AppError;
-use docs::DocCache;
+use documents::DocCache;
 pub use sql::{Dialect, StoreError, Tx};
 
 /// Where the data lives.

@@ -2,17 +2,17 @@
 //! Each document is authorized on its own (403/404 for that document, nothing of it
 //! applied); orders that arrive are taken in; everything commits before the reply.
 
-use app::schema::doc_id::DocId;
-use app::schema::order_requests_doc::{keys_written_since, read_requests_at};
-use app::schema::price_doc::write_profile;
-use app::sync::server_sync::{Received, receive_doc, reply_doc};
-use app::sync::wire::MAX_BODY_BYTES;
-use app::sync::wire::{DocReply, SyncRequest, SyncResponse, WireError};
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use docs::schema::doc_id::DocId;
+use docs::schema::order_requests_doc::{keys_written_since, read_requests_at};
+use docs::schema::price_doc::write_profile;
+use docs::sync::server_sync::{Received, receive_doc, reply_doc};
+use docs::sync::wire::MAX_BODY_BYTES;
+use docs::sync::wire::{DocReply, SyncRequest, SyncResponse, WireError};
 
 use crate::access::{Access, access};
 use crate::app_error::AppError;
@@ -20,7 +20,7 @@ use crate::auth::Principal;
 use crate::order_intake::{open_next_volume_if_full, take_in_orders};
 use crate::state::AppState;
 use crate::store::catalog::CatalogCache;
-use crate::store::docs::{self, DocCache, LoadedDoc};
+use crate::store::documents::{self, DocCache, LoadedDoc};
 use crate::store::{Tx, accounts, catalog, sync_states};
 
 /// How many bytes of sync bodies are read and decoded at once, across all requests: a
@@ -161,8 +161,8 @@ fn writable<'a>(
     let index = match extra.iter().position(|(extra_id, _)| extra_id == id) {
         Some(index) => index,
         None => {
-            let loaded =
-                docs::load(tx, cache, id)?.ok_or_else(|| anyhow::anyhow!("{id} is missing"))?;
+            let loaded = documents::load(tx, cache, id)?
+                .ok_or_else(|| anyhow::anyhow!("{id} is missing"))?;
             extra.push((id.clone(), loaded));
             extra.len() - 1
         }
@@ -218,7 +218,7 @@ fn process_batch(
             slots.push(refused(message.doc.clone(), 403, "forbidden"));
             continue;
         }
-        let Some(mut loaded) = docs::load(tx, cache, &id)? else {
+        let Some(mut loaded) = documents::load(tx, cache, &id)? else {
             slots.push(refused(message.doc.clone(), 404, "unknown_document"));
             continue;
         };
@@ -321,7 +321,7 @@ fn process_batch(
                 let (message, state) = reply_doc(&loaded.doc, received);
                 let name = id.to_string();
                 sync_states::put(tx, principal.device_id, &name, state)?;
-                docs::put_back(tx, id, *loaded)?;
+                documents::put_back(tx, id, *loaded)?;
                 replies.push(DocReply {
                     doc: name,
                     status: 200,
@@ -332,7 +332,7 @@ fn process_batch(
         }
     }
     for (id, loaded) in extra {
-        docs::put_back(tx, id, loaded)?;
+        documents::put_back(tx, id, loaded)?;
     }
     accounts::touch_device(tx, principal.device_id, now)?;
     Ok(SyncResponse {

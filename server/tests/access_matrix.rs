@@ -8,18 +8,18 @@ mod http_device;
 
 use std::collections::BTreeMap;
 
-use app::domain::order::RequestId;
-use app::domain::sku::{ShopId, Sku};
-use app::schema::cart_doc::set_quantity;
-use app::schema::catalog_doc::{read_catalog, write_products};
-use app::schema::doc_id::DocId;
-use app::schema::order_requests_doc::add_request;
-use app::schema::order_status_doc::{put_confirmations, read_confirmations};
-use app::schema::price_doc::write_prices;
-use app::sync::wire::{DocMessage, SyncRequest, SyncResponse};
 use automerge::sync::{Message, State, SyncDoc};
 use automerge::transaction::Transactable;
 use automerge::{Automerge, ROOT, ReadDoc};
+use docs::schema::cart_doc::set_quantity;
+use docs::schema::catalog_doc::{read_catalog, write_products};
+use docs::schema::doc_id::DocId;
+use docs::schema::order_requests_doc::add_request;
+use docs::schema::order_status_doc::{put_confirmations, read_confirmations};
+use docs::schema::price_doc::write_prices;
+use docs::sync::wire::{DocMessage, SyncRequest, SyncResponse};
+use domain::order::RequestId;
+use domain::sku::{ShopId, Sku};
 use http_device::{Device, TestServer, sign_in, spawn_server, with_store};
 use serde_json::Value;
 use server::store::accounts;
@@ -204,7 +204,7 @@ fn push_edit(id: &DocId, base: &Automerge, maker: &Device, n: u8) -> DocMessage 
     match id {
         DocId::Catalog => changes_message(&doc, base, |d| {
             let mut product = read_catalog(d).products.remove(&sku).unwrap();
-            product.list_price = app::domain::money::Money::zero(app::domain::money::Currency::Cny);
+            product.list_price = domain::money::Money::zero(domain::money::Currency::Cny);
             write_products(d, &[product]).unwrap();
         }),
         DocId::TierPrices(_) | DocId::ShopPrices(_) => changes_message(&doc, base, |d| {
@@ -212,9 +212,7 @@ fn push_edit(id: &DocId, base: &Automerge, maker: &Device, n: u8) -> DocMessage 
                 d,
                 &[(
                     sku,
-                    Some(app::domain::money::Money::zero(
-                        app::domain::money::Currency::Cny,
-                    )),
+                    Some(domain::money::Money::zero(domain::money::Currency::Cny)),
                 )],
             )
             .unwrap();
@@ -239,7 +237,7 @@ fn push_edit(id: &DocId, base: &Automerge, maker: &Device, n: u8) -> DocMessage 
                 tx.commit();
             } else {
                 for c in &mut forged {
-                    c.state = app::domain::order_state::OrderState::Shipped;
+                    c.state = domain::order_state::OrderState::Shipped;
                 }
                 put_confirmations(d, &forged).unwrap();
             }

@@ -4,15 +4,15 @@
 #[path = "support/http_device.rs"]
 mod http_device;
 
-use app::domain::sku::{ShopId, Sku};
-use app::schema::cart_doc::{read_cart, set_quantity};
-use app::schema::catalog_doc::read_catalog;
-use app::schema::doc_id::DocId;
-use app::schema::order_status_doc::read_confirmations;
-use app::schema::price_doc::read_prices;
-use app::sync::device_sync::DeviceSync;
-use app::sync::wire::{DocMessage, SyncRequest};
 use automerge::Automerge;
+use docs::schema::cart_doc::{read_cart, set_quantity};
+use docs::schema::catalog_doc::read_catalog;
+use docs::schema::doc_id::DocId;
+use docs::schema::order_status_doc::read_confirmations;
+use docs::schema::price_doc::read_prices;
+use docs::sync::device_sync::DeviceSync;
+use docs::sync::wire::{DocMessage, SyncRequest};
+use domain::sku::{ShopId, Sku};
 use http_device::{Device, admin_orders, sign_in, spawn_server, spawn_server_in};
 use serde_json::Value;
 
@@ -54,7 +54,7 @@ async fn a_shop_sees_its_own_prices_and_an_order_is_confirmed_in_one_round_trip(
         phone
             .sync
             .doc(&DocId::TierPrices(
-                app::domain::sku::TierId::parse("gold").unwrap(),
+                domain::sku::TierId::parse("gold").unwrap(),
             ))
             .unwrap(),
     );
@@ -196,7 +196,7 @@ async fn a_shop_can_neither_read_nor_write_another_shops_documents_nor_the_catal
         DocId::OrderRequests(bamboo.clone(), 0),
         DocId::OrderStatus(bamboo.clone(), 0),
         DocId::ShopPrices(bamboo.clone()),
-        DocId::TierPrices(app::domain::sku::TierId::parse("silver").unwrap()),
+        DocId::TierPrices(domain::sku::TierId::parse("silver").unwrap()),
     ] {
         probe.insert(id, Automerge::new(), None);
     }
@@ -261,7 +261,7 @@ async fn a_shop_can_neither_read_nor_write_another_shops_documents_nor_the_catal
     );
     assert!(lotus.sync.unsynced_docs().is_empty());
     assert!(
-        !app::schema::order_requests_doc::request_ids(lotus.sync.doc(&lotus_orders).unwrap())
+        !docs::schema::order_requests_doc::request_ids(lotus.sync.doc(&lotus_orders).unwrap())
             .contains(&planted)
     );
     assert!(lotus.sync_now().await.is_empty());
@@ -588,7 +588,7 @@ async fn an_admin_price_change_reaches_shops_and_the_server_reports_what_changed
         lotus
             .sync
             .doc(&DocId::TierPrices(
-                app::domain::sku::TierId::parse("gold").unwrap(),
+                domain::sku::TierId::parse("gold").unwrap(),
             ))
             .unwrap(),
     );
@@ -1167,8 +1167,8 @@ async fn staff_do_what_an_admin_allowed_and_shops_see_their_orders_move() {
 
 #[tokio::test]
 async fn the_server_applies_promotions_points_prepaid_credit_and_quotas_like_the_storefront() {
-    use app::schema::order_requests_doc::add_request;
-    use app::schema::price_doc::read_profile;
+    use docs::schema::order_requests_doc::add_request;
+    use docs::schema::price_doc::read_profile;
     let server = spawn_server().await;
     let mut lotus = Device::new(&server, "lotus", "lotus123").await;
     assert!(lotus.sync_now().await.is_empty());
@@ -1182,10 +1182,10 @@ async fn the_server_applies_promotions_points_prepaid_credit_and_quotas_like_the
     let place = |device: &mut Device,
                  lines: &[(&str, u32)],
                  byte: u8,
-                 edit: &dyn Fn(&mut app::domain::order::OrderRequest)| {
+                 edit: &dyn Fn(&mut domain::order::OrderRequest)| {
         let mut request = device.build_request(
             lines,
-            app::domain::order::RequestId::from_random_bytes([byte; 16]),
+            domain::order::RequestId::from_random_bytes([byte; 16]),
         );
         edit(&mut request);
         let shop = device.shop.clone();
@@ -1287,7 +1287,7 @@ async fn the_server_applies_promotions_points_prepaid_credit_and_quotas_like_the
 
 #[tokio::test]
 async fn an_admin_publishes_promotions_to_exactly_the_shops_they_concern() {
-    use app::schema::price_doc::read_promotions;
+    use docs::schema::price_doc::read_promotions;
     let server = spawn_server().await;
     let admin: Value = sign_in(&server, "admin", "admin123")
         .await
@@ -1431,11 +1431,11 @@ async fn an_order_placed_outside_the_shops_ordering_days_is_rejected_with_the_re
     assert!(bamboo.sync_now().await.is_empty());
     let mut request = bamboo.build_request(
         &[("SNK-0002", 10)],
-        app::domain::order::RequestId::from_random_bytes([5; 16]),
+        domain::order::RequestId::from_random_bytes([5; 16]),
     );
     request.placed_at_ms = now;
     let shop = bamboo.shop.clone();
-    app::schema::order_requests_doc::add_request(
+    docs::schema::order_requests_doc::add_request(
         bamboo.doc_mut(DocId::OrderRequests(shop, 0)),
         &request,
     )

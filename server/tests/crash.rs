@@ -14,7 +14,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use app::domain::order::RequestId;
+use domain::order::RequestId;
 use http_device::{Device, Rng, TestServer, free_port};
 
 /// Starts the server binary and waits until it answers; returns it and how long that took.

@@ -10,19 +10,19 @@ mod http_device;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use app::domain::money::{Currency, Money};
-use app::domain::order::RequestId;
-use app::domain::order_state::OrderState;
-use app::domain::sku::{ShopId, Sku, TierId};
-use app::schema::cart_doc::{read_cart, set_quantity};
-use app::schema::catalog_doc::{read_catalog, write_products};
-use app::schema::doc_id::DocId;
-use app::schema::order_requests_doc::add_request;
-use app::schema::order_status_doc::{put_confirmations, read_confirmations};
-use app::schema::price_doc::write_prices;
-use app::sync::wire::{DocMessage, SyncRequest};
 use automerge::transaction::Transactable;
 use automerge::{ActorId, Automerge, ObjType, ROOT, ReadDoc, ScalarValue};
+use docs::schema::cart_doc::{read_cart, set_quantity};
+use docs::schema::catalog_doc::{read_catalog, write_products};
+use docs::schema::doc_id::DocId;
+use docs::schema::order_requests_doc::add_request;
+use docs::schema::order_status_doc::{put_confirmations, read_confirmations};
+use docs::schema::price_doc::write_prices;
+use docs::sync::wire::{DocMessage, SyncRequest};
+use domain::money::{Currency, Money};
+use domain::order::RequestId;
+use domain::order_state::OrderState;
+use domain::sku::{ShopId, Sku, TierId};
 use http_device::{Device, Rng, spawn_server};
 
 fn obj(doc: &Automerge, name: &str) -> automerge::ObjId {
@@ -447,7 +447,7 @@ async fn send_hostile(device: &Device, hostile: Hostile, rng: &mut Rng) -> (u16,
     };
     let response = device.post(request.encode()).await;
     assert_eq!(response.status(), 200);
-    let reply = app::sync::wire::SyncResponse::decode(&response.bytes().await.unwrap()).unwrap();
+    let reply = docs::sync::wire::SyncResponse::decode(&response.bytes().await.unwrap()).unwrap();
     let doc = &reply.docs[0];
     (doc.status, doc.error.clone().unwrap_or_default(), actor)
 }

@@ -8,9 +8,9 @@ mod http_device;
 
 use std::collections::BTreeSet;
 
-use app::domain::order::RequestId;
-use app::domain::order_state::OrderState;
-use app::schema::doc_id::DocId;
+use docs::schema::doc_id::DocId;
+use domain::order::RequestId;
+use domain::order_state::OrderState;
 use http_device::{Device, all_orders, sign_in, spawn_server_with_volume_bytes};
 use serde_json::Value;
 

@@ -11,7 +11,7 @@ mod http_device;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use app::domain::order::RequestId;
+use domain::order::RequestId;
 use http_device::{Device, SyncFailure, all_orders, sign_in, spawn_server};
 use serde_json::Value;
 

@@ -14,11 +14,11 @@ use std::collections::BTreeSet;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use app::domain::order::RequestId;
-use app::domain::sku::Sku;
-use app::schema::cart_doc::{read_cart, set_quantity};
-use app::schema::doc_id::DocId;
-use app::sync::wire::SyncResponse;
+use docs::schema::cart_doc::{read_cart, set_quantity};
+use docs::schema::doc_id::DocId;
+use docs::sync::wire::SyncResponse;
+use domain::order::RequestId;
+use domain::sku::Sku;
 use http_device::{Device, Rng, TestServer, all_orders, create_test_database, free_port};
 use serde_json::Value;
 

@@ -6,9 +6,9 @@
 /// device's bytes: decode the batch, then take every document message into a copy of a
 /// real cart and order-requests document (validation included), and answer it.
 pub(crate) mod sync_request {
-    use app::schema::doc_id::DocId;
-    use app::sync::server_sync::{receive_doc, reply_doc};
-    use app::sync::wire::SyncRequest;
+    use docs::schema::doc_id::DocId;
+    use docs::sync::server_sync::{receive_doc, reply_doc};
+    use docs::sync::wire::SyncRequest;
 
     pub(crate) fn run(data: &[u8]) {
         let Ok(request) = SyncRequest::decode(data) else {
@@ -19,7 +19,7 @@ pub(crate) mod sync_request {
                 continue;
             };
             let Ok(mut doc) =
-                app::schema::create_document(&id, automerge::ActorId::from([1u8; 16]))
+                docs::schema::create_document(&id, automerge::ActorId::from([1u8; 16]))
             else {
                 continue;
             };
@@ -34,9 +34,9 @@ pub(crate) mod sync_request {
 /// as one change (the fast path), and as incremental changes applied to a real cart, each
 /// followed by the allow-list check a writable document gets.
 pub(crate) mod doc_load {
-    use app::domain::sku::ShopId;
-    use app::schema::doc_id::DocId;
-    use app::schema::validate::validate_device_changes;
+    use docs::schema::doc_id::DocId;
+    use docs::schema::validate::validate_device_changes;
+    use domain::sku::ShopId;
 
     pub(crate) fn run(data: &[u8]) {
         if let Ok(doc) = automerge::Automerge::load(data) {
@@ -46,7 +46,7 @@ pub(crate) mod doc_load {
             return;
         };
         let id = DocId::Cart(shop);
-        let Ok(base) = app::schema::create_document(&id, automerge::ActorId::from([1u8; 16]))
+        let Ok(base) = docs::schema::create_document(&id, automerge::ActorId::from([1u8; 16]))
         else {
             return;
         };
@@ -66,13 +66,13 @@ pub(crate) mod doc_load {
 /// An order request's JSON as the server takes it in: the allow-list check a device's
 /// request gets, then pricing and confirmation against a small catalog, with stock.
 pub(crate) mod order_request_json {
-    use app::domain::inventory::{Inventory, StockLevel};
-    use app::domain::money::{Currency, Money};
-    use app::domain::order::{OrderRequest, RequestId, confirm_order, reserve_stock};
-    use app::domain::price_book::PriceBook;
-    use app::domain::product::{LocalizedText, Product};
-    use app::domain::sku::{CategoryId, ShopId, Sku, WarehouseId};
-    use app::schema::validate::check_request_json;
+    use docs::schema::validate::check_request_json;
+    use domain::inventory::{Inventory, StockLevel};
+    use domain::money::{Currency, Money};
+    use domain::order::{OrderRequest, RequestId, confirm_order, reserve_stock};
+    use domain::price_book::PriceBook;
+    use domain::product::{LocalizedText, Product};
+    use domain::sku::{CategoryId, ShopId, Sku, WarehouseId};
 
     fn catalog() -> std::collections::BTreeMap<Sku, Product> {
         let (Ok(sku), Ok(category), Ok(price)) = (
@@ -123,7 +123,7 @@ pub(crate) mod order_request_json {
             .map(|(_, profile)| profile)
             .unwrap_or_default();
         let (usage, ordered) = Default::default();
-        let checkout = app::domain::checkout::Checkout {
+        let checkout = domain::checkout::Checkout {
             shop: &shop,
             tier: None,
             terms: &terms,

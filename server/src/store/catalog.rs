@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
-use app::domain::money::{Currency, Money};
-use app::domain::price_book::PriceBook;
-use app::domain::product::{Category, Product};
-use app::domain::sku::{ShopId, Sku, TierId, WarehouseId};
+use domain::money::{Currency, Money};
+use domain::price_book::PriceBook;
+use domain::product::{Category, Product};
+use domain::sku::{ShopId, Sku, TierId, WarehouseId};
 
 use super::sql::{StoreError, Tx};
 use crate::params;

@@ -5,12 +5,12 @@
 use std::collections::BTreeMap;
 
 use anyhow::Context;
-use app::domain::checkout::{SalesTerms, ShopProfile};
-use app::domain::money::{Currency, Money};
-use app::domain::order::OrderConfirmation;
-use app::domain::order_state::OrderState;
-use app::domain::promotion::{Promotion, PromotionUsage};
-use app::domain::sku::{ShopId, Sku};
+use domain::checkout::{SalesTerms, ShopProfile};
+use domain::money::{Currency, Money};
+use domain::order::OrderConfirmation;
+use domain::order_state::OrderState;
+use domain::promotion::{Promotion, PromotionUsage};
+use domain::sku::{ShopId, Sku};
 
 use super::sql::{StoreError, Tx};
 use crate::params;
@@ -244,14 +244,11 @@ pub fn ordered_for_quotas(
     shop: &ShopId,
     profile: &ShopProfile,
     now_ms: i64,
-) -> anyhow::Result<BTreeMap<(Sku, app::domain::quota::Period), u32>> {
+) -> anyhow::Result<BTreeMap<(Sku, domain::quota::Period), u32>> {
     let mut ordered = BTreeMap::new();
     for quota in &profile.quotas {
-        let start = app::domain::quota::period_start(
-            quota.period,
-            now_ms,
-            app::domain::checkout::UTC_OFFSET_MINUTES,
-        );
+        let start =
+            domain::quota::period_start(quota.period, now_ms, domain::checkout::UTC_OFFSET_MINUTES);
         ordered.insert(
             (quota.sku.clone(), quota.period),
             ordered_since(tx, shop, &quota.sku, start)?,

@@ -5,9 +5,9 @@
 use std::collections::BTreeSet;
 
 use anyhow::Context;
-use app::domain::order::OrderConfirmation;
-use app::domain::order_state::OrderState;
-use app::domain::sku::ShopId;
+use domain::order::OrderConfirmation;
+use domain::order_state::OrderState;
+use domain::sku::ShopId;
 
 use super::sql::{StoreError, Tx};
 use crate::params;

@@ -13,7 +13,7 @@ use bytes::BytesMut;
 use postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
 use postgres::{NoTls, Statement};
 
-use super::docs::DocCache;
+use super::documents::DocCache;
 use super::sql::{Dialect, Row, Sql, StoreError, Tx, Value, to_postgres_placeholders};
 use super::{Retryable, now_ms};
 

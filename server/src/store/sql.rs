@@ -4,8 +4,8 @@
 
 use std::fmt;
 
-use app::schema::doc_id::DocId;
 use automerge::Automerge;
+use docs::schema::doc_id::DocId;
 
 /// Which database a statement runs on, for the few places the dialects differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -14,7 +14,7 @@ use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::Connection;
 use rusqlite::types::{ToSqlOutput, ValueRef};
 
-use super::docs::DocCache;
+use super::documents::DocCache;
 use super::sql::{Dialect, Row, Sql, StoreError, Tx, Value};
 
 /// At most this many write transactions share one commit.

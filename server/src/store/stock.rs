@@ -2,8 +2,8 @@
 //! read to be changed are locked until the transaction ends, in SKU order, so two server
 //! processes never promise the same units.
 
-use app::domain::inventory::{Inventory, StockLevel};
-use app::domain::sku::{Sku, WarehouseId};
+use domain::inventory::{Inventory, StockLevel};
+use domain::sku::{Sku, WarehouseId};
 
 use super::sql::{StoreError, Tx};
 use crate::params;

@@ -6,17 +6,17 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use app::domain::money::Currency;
-use app::domain::order::{OrderRequest, RequestId};
-use app::domain::price_book::PriceBook;
-use app::domain::pricing::{RequestedLine, price_order};
-use app::domain::sku::{ShopId, Sku};
-use app::schema::catalog_doc::read_catalog;
-use app::schema::doc_id::DocId;
-use app::schema::order_requests_doc::add_request;
-use app::sync::device_sync::DeviceSync;
-use app::sync::wire::{SyncRequest, SyncResponse};
 use automerge::Automerge;
+use docs::schema::catalog_doc::read_catalog;
+use docs::schema::doc_id::DocId;
+use docs::schema::order_requests_doc::add_request;
+use docs::sync::device_sync::DeviceSync;
+use docs::sync::wire::{SyncRequest, SyncResponse};
+use domain::money::Currency;
+use domain::order::{OrderRequest, RequestId};
+use domain::price_book::PriceBook;
+use domain::pricing::{RequestedLine, price_order};
+use domain::sku::{ShopId, Sku};
 use serde_json::{Value, json};
 
 pub(crate) struct TestServer {

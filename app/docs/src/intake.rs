@@ -1,0 +1,124 @@
+//! The order intake rule, shared by the server and the simulated network of the tests:
+//! every request id in a shop's requests document is answered exactly once. The caller
+//! supplies what has already been applied (the server: its orders table), order numbers
+//! and the time, and records the answers in the same transaction as the documents.
+
+use std::collections::BTreeMap;
+
+use automerge::Automerge;
+
+use crate::schema::order_requests_doc::{StoredRequest, read_requests};
+use domain::checkout::{Checkout, spend_balances};
+use domain::inventory::Inventory;
+use domain::order::{
+    OrderConfirmation, RequestId, confirm_order, reject_unreadable, reserve_stock,
+};
+use domain::order_state::OrderState;
+use domain::price_book::PriceBook;
+use domain::pricing::ProductLookup;
+use domain::promotion::PromotionUsage;
+use domain::quota::Period;
+use domain::sku::{Sku, WarehouseId};
+
+/// Where confirmed orders take their stock from.
+pub struct StockSource<'a> {
+    pub inventory: &'a mut Inventory,
+    /// The shop's warehouses, nearest first.
+    pub nearest_first: &'a [WarehouseId],
+}
+
+/// The requests in `orders` not yet applied, each answered with a confirmation (stock
+/// reserved, or backordered) or a rejection, in request-id order. Keys that are not
+/// request ids are ignored (they cannot be answered).
+#[allow(clippy::too_many_arguments)]
+pub fn answer_new_requests(
+    orders: &Automerge,
+    catalog: &impl ProductLookup,
+    book: &PriceBook,
+    checkout: &Checkout<'_>,
+    stock: StockSource<'_>,
+    is_applied: impl Fn(&RequestId) -> bool,
+    next_number: impl FnMut() -> String,
+    now_ms: i64,
+) -> Vec<OrderConfirmation> {
+    answer_requests(
+        read_requests(orders),
+        catalog,
+        book,
+        checkout,
+        stock,
+        is_applied,
+        next_number,
+        now_ms,
+    )
+}
+
+/// [`answer_new_requests`] for requests already read (the server reads only the ones a
+/// sync brought).
+#[allow(clippy::too_many_arguments)]
+pub fn answer_requests(
+    stored_requests: Vec<StoredRequest>,
+    catalog: &impl ProductLookup,
+    book: &PriceBook,
+    checkout: &Checkout<'_>,
+    stock: StockSource<'_>,
+    is_applied: impl Fn(&RequestId) -> bool,
+    mut next_number: impl FnMut() -> String,
+    now_ms: i64,
+) -> Vec<OrderConfirmation> {
+    // Orders answered earlier in this batch count toward promotion limits and quotas.
+    let mut usage = checkout.usage.clone();
+    let mut ordered = checkout.ordered.clone();
+    let mut profile = checkout.profile.clone();
+    let mut answers = Vec::new();
+    for stored in stored_requests {
+        let Ok(id) = RequestId::parse(&stored.key) else {
+            continue;
+        };
+        if is_applied(&id) {
+            continue;
+        }
+        let answer = match stored.request {
+            Ok(request) => {
+                let current = Checkout {
+                    usage: &usage,
+                    ordered: &ordered,
+                    profile: &profile,
+                    ..*checkout
+                };
+                let mut answer =
+                    confirm_order(&request, catalog, book, &current, next_number(), now_ms);
+                reserve_stock(&mut answer, stock.inventory, stock.nearest_first, now_ms);
+                if answer.state != OrderState::Rejected {
+                    count_use(&answer, checkout, &mut usage, &mut ordered);
+                    if let Some(quote) = &answer.quote {
+                        spend_balances(&mut profile, quote);
+                    }
+                }
+                answer
+            }
+            Err(detail) => reject_unreadable(&id, detail, next_number(), now_ms),
+        };
+        answers.push(answer);
+    }
+    answers
+}
+
+/// Adds a confirmed order to the promotion counts and to what the shop ordered this period.
+fn count_use(
+    answer: &OrderConfirmation,
+    checkout: &Checkout<'_>,
+    usage: &mut PromotionUsage,
+    ordered: &mut BTreeMap<(Sku, Period), u32>,
+) {
+    for promotion in answer.quote.iter().flat_map(|q| &q.promotions) {
+        *usage.by_customer.entry(promotion.id.clone()).or_default() += 1;
+        *usage.total.entry(promotion.id.clone()).or_default() += 1;
+    }
+    for line in &answer.priced.lines {
+        for quota in checkout.profile.quotas.iter().filter(|q| q.sku == line.sku) {
+            let entry = ordered.entry((line.sku.clone(), quota.period)).or_default();
+            *entry = entry.saturating_add(line.quantity);
+        }
+    }
+}

@@ -1,0 +1,473 @@
+//! The device side of sync: holds the device's replicas and their sync states, makes
+//! request batches and takes in replies. It never touches the network or storage; the
+//! caller sends the bytes and persists what [`DeviceSync::encoded_state`] returns.
+//!
+//! Every session starts from the persisted state with nothing in flight (a state kept with
+//! its in-flight part never converged after a lost message in our fault probe; a reset one
+//! always did). A reply whose `seq` is not the outstanding request's is ignored.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use automerge::Automerge;
+use automerge::sync::{Message, State, SyncDoc};
+
+use super::wire::{DocMessage, MAX_DOCS_PER_REQUEST, SyncRequest, SyncResponse};
+use crate::schema::doc_id::DocId;
+use crate::schema::order_requests_doc::{read_requests, request_keys};
+use crate::schema::order_status_doc::{next_volume, read_confirmations};
+use domain::order::{OrderConfirmation, OrderRequest, RequestId};
+use domain::sku::ShopId;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeviceSyncError {
+    #[error("the server's message for {doc} could not be read: {detail}")]
+    BadMessage { doc: String, detail: String },
+}
+
+struct Replica {
+    doc: Automerge,
+    state: State,
+    /// True until the first message of the current session has been made.
+    fresh_session: bool,
+}
+
+/// What one reply did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Received {
+    /// Documents whose content changed (save them, refresh the views that show them).
+    pub changed: Vec<DocId>,
+    /// Documents the server refused, with its status and reason.
+    pub refused: Vec<(DocId, u16, String)>,
+    /// Documents whose local changes the server refused as changes this device may not
+    /// make: they were rolled back to what the server holds (also listed in `changed`).
+    pub rolled_back: Vec<DocId>,
+    /// False when the reply was stale (not for the outstanding request) and was ignored.
+    pub accepted: bool,
+}
+
+#[derive(Default)]
+pub struct DeviceSync {
+    replicas: BTreeMap<DocId, Replica>,
+    next_seq: u64,
+    outstanding: Option<u64>,
+}
+
+impl DeviceSync {
+    pub fn new() -> DeviceSync {
+        DeviceSync::default()
+    }
+
+    /// Adds a replica: the saved document (or an empty one) and its persisted sync state.
+    pub fn insert(&mut self, id: DocId, doc: Automerge, persisted_state: Option<&[u8]>) {
+        let state = persisted_state
+            .and_then(|bytes| State::decode(bytes).ok())
+            .unwrap_or_default();
+        self.replicas.insert(
+            id,
+            Replica {
+                doc,
+                state,
+                fresh_session: true,
+            },
+        );
+    }
+
+    pub fn doc(&self, id: &DocId) -> Option<&Automerge> {
+        self.replicas.get(id).map(|r| &r.doc)
+    }
+
+    pub fn doc_mut(&mut self, id: &DocId) -> Option<&mut Automerge> {
+        self.replicas.get_mut(id).map(|r| &mut r.doc)
+    }
+
+    pub fn doc_ids(&self) -> impl Iterator<Item = &DocId> {
+        self.replicas.keys()
+    }
+
+    /// The sync state to persist for `id`: shared heads only, never in-flight data.
+    pub fn encoded_state(&self, id: &DocId) -> Option<Vec<u8>> {
+        self.replicas.get(id).map(|r| r.state.encode())
+    }
+
+    /// Starts a session (on reconnect, on "sync now", after any failure): every state is
+    /// reset to its persisted form and any outstanding request is forgotten.
+    pub fn start_session(&mut self) {
+        for replica in self.replicas.values_mut() {
+            replica.state = State::decode(&replica.state.encode()).unwrap_or_default();
+            replica.fresh_session = true;
+        }
+        self.outstanding = None;
+    }
+
+    /// The next request of the session, or `None` when every document is in sync. A
+    /// request carries at most [`MAX_DOCS_PER_REQUEST`] documents, those with changes of
+    /// this device's first (a new order goes out in the first request); the rest follow
+    /// in the next requests of the session.
+    pub fn make_request(&mut self) -> Option<SyncRequest> {
+        let unsynced = self.unsynced_docs();
+        let mut order: Vec<DocId> = unsynced.clone();
+        order.extend(
+            self.replicas
+                .keys()
+                .filter(|id| !unsynced.contains(id))
+                .cloned(),
+        );
+        let mut docs = Vec::new();
+        for id in order {
+            if docs.len() == MAX_DOCS_PER_REQUEST {
+                break;
+            }
+            let Some(replica) = self.replicas.get_mut(&id) else {
+                continue;
+            };
+            let message = replica
+                .doc
+                .generate_sync_message(&mut replica.state)
+                .filter(|message| {
+                    // After taking in the server's changes Automerge would send back a bare
+                    // acknowledgement of its new heads. The server keeps nothing that needs
+                    // it, so skip it: a new order and its confirmation then take one round trip.
+                    let bare_ack = message.changes.is_empty()
+                        && message.need.is_empty()
+                        && replica.state.their_heads.as_ref() == Some(&message.heads);
+                    replica.fresh_session || !bare_ack
+                });
+            let changes = if replica.fresh_session && id.is_shop_writable() {
+                let mut changes = replica.doc.get_changes(&replica.state.shared_heads);
+                changes
+                    .iter_mut()
+                    .map(|change| serde_bytes::ByteBuf::from(change.bytes().into_owned()))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            replica.fresh_session = false;
+            if message.is_none() && changes.is_empty() {
+                continue;
+            }
+            docs.push(DocMessage {
+                doc: id.to_string(),
+                message: message.map(Message::encode).unwrap_or_default(),
+                changes,
+            });
+        }
+        if docs.is_empty() {
+            self.outstanding = None;
+            return None;
+        }
+        self.next_seq += 1;
+        self.outstanding = Some(self.next_seq);
+        Some(SyncRequest {
+            seq: self.next_seq,
+            docs,
+        })
+    }
+
+    /// Takes in the server's reply to the outstanding request.
+    pub fn receive(&mut self, response: SyncResponse) -> Result<Received, DeviceSyncError> {
+        let mut received = Received::default();
+        if self.outstanding != Some(response.seq) {
+            return Ok(received);
+        }
+        self.outstanding = None;
+        received.accepted = true;
+        for reply in response.docs {
+            let Ok(id) = DocId::parse(&reply.doc) else {
+                continue;
+            };
+            let Some(replica) = self.replicas.get_mut(&id) else {
+                continue;
+            };
+            if reply.status != 200 {
+                let code = reply.error.unwrap_or_default();
+                if reply.status == 403 && code != "forbidden" {
+                    // The server refused what this device wrote and will keep refusing it:
+                    // drop the local changes it does not hold, or the document stays stuck.
+                    let shared = replica.state.shared_heads.clone();
+                    if let Ok(doc) = replica.doc.fork_at(&shared) {
+                        replica.doc = doc;
+                        replica.state = State::decode(&replica.state.encode()).unwrap_or_default();
+                        replica.fresh_session = true;
+                        received.rolled_back.push(id.clone());
+                        received.changed.push(id.clone());
+                    }
+                }
+                received.refused.push((id, reply.status, code));
+                continue;
+            }
+            if reply.message.is_empty() {
+                continue;
+            }
+            let bad = |detail: String| DeviceSyncError::BadMessage {
+                doc: reply.doc.clone(),
+                detail,
+            };
+            let message = Message::decode(&reply.message).map_err(|e| bad(e.to_string()))?;
+            let before = replica.doc.get_heads();
+            replica
+                .doc
+                .receive_sync_message(&mut replica.state, message)
+                .map_err(|e| bad(e.to_string()))?;
+            if replica.doc.get_heads() != before {
+                received.changed.push(id);
+            }
+        }
+        Ok(received)
+    }
+
+    /// Documents holding local changes the server has not acknowledged yet.
+    pub fn unsynced_docs(&self) -> Vec<DocId> {
+        self.replicas
+            .iter()
+            .filter(|(id, replica)| {
+                id.is_shop_writable()
+                    && !replica
+                        .doc
+                        .get_changes(&replica.state.shared_heads)
+                        .is_empty()
+            })
+            .map(|(id, _)| id.clone())
+            .collect()
+    }
+
+    /// True while a request is waiting for its reply.
+    pub fn is_waiting(&self) -> bool {
+        self.outstanding.is_some()
+    }
+
+    /// Follows closed order volumes: when a shop's newest volume held names the volume
+    /// after it, adds that volume's two documents (empty until the server's copy arrives,
+    /// which the next request of the session asks for). Returns the documents added.
+    pub fn follow_volumes(&mut self) -> Vec<DocId> {
+        let mut newest: BTreeMap<&ShopId, (u32, &Automerge)> = BTreeMap::new();
+        for (id, replica) in &self.replicas {
+            if let DocId::OrderStatus(shop, volume) = id {
+                newest.insert(shop, (*volume, &replica.doc));
+            }
+        }
+        let next: Vec<(ShopId, u32)> = newest
+            .into_iter()
+            .filter_map(|(shop, (volume, doc))| {
+                next_volume(doc)
+                    .filter(|next| *next > volume)
+                    .map(|next| (shop.clone(), next))
+            })
+            .collect();
+        let mut added = Vec::new();
+        for (shop, volume) in next {
+            for id in [
+                DocId::OrderRequests(shop.clone(), volume),
+                DocId::OrderStatus(shop.clone(), volume),
+            ] {
+                if !self.replicas.contains_key(&id) {
+                    self.insert(id.clone(), Automerge::new(), None);
+                    added.push(id);
+                }
+            }
+        }
+        added
+    }
+
+    /// Every order request of `shop` this device holds, across its order volumes.
+    pub fn requests_of(&self, shop: &ShopId) -> Vec<OrderRequest> {
+        self.replicas
+            .iter()
+            .filter(|(id, _)| matches!(id, DocId::OrderRequests(s, _) if s == shop))
+            .flat_map(|(_, replica)| read_requests(&replica.doc))
+            .filter_map(|stored| stored.request.ok())
+            .collect()
+    }
+
+    /// Every answer to `shop`'s requests this device holds, across its order volumes.
+    pub fn confirmations_of(&self, shop: &ShopId) -> BTreeMap<RequestId, OrderConfirmation> {
+        self.replicas
+            .iter()
+            .filter(|(id, _)| matches!(id, DocId::OrderStatus(s, _) if s == shop))
+            .flat_map(|(_, replica)| read_confirmations(&replica.doc))
+            .collect()
+    }
+
+    /// The order volume new requests of `shop` go to: the newest one whose requests
+    /// container has arrived from the server.
+    pub fn writable_volume(&self, shop: &ShopId) -> Option<DocId> {
+        self.replicas
+            .iter()
+            .rev()
+            .find(|(id, replica)| {
+                matches!(id, DocId::OrderRequests(s, _) if s == shop)
+                    && crate::schema::order_requests_doc::accepts_requests(&replica.doc)
+            })
+            .map(|(id, _)| id.clone())
+    }
+
+    /// Forgets order volumes this device no longer needs: of each shop's volumes, all but
+    /// the newest two, except one holding a request the server has not answered, an
+    /// order still underway or a change not yet synced (the server's history has the
+    /// rest). Returns the documents dropped, to delete from storage.
+    pub fn prune_volumes(&mut self) -> Vec<DocId> {
+        let unsynced = self.unsynced_docs();
+        let mut volumes: BTreeMap<ShopId, BTreeSet<u32>> = BTreeMap::new();
+        for id in self.replicas.keys() {
+            if let (Some(shop), Some(volume)) = (id.shop(), id.volume()) {
+                volumes.entry(shop.clone()).or_default().insert(volume);
+            }
+        }
+        let mut dropped = Vec::new();
+        for (shop, volumes) in volumes {
+            for volume in volumes.iter().rev().skip(2) {
+                let requests = DocId::OrderRequests(shop.clone(), *volume);
+                let status = DocId::OrderStatus(shop.clone(), *volume);
+                let answers = self
+                    .doc(&status)
+                    .map(read_confirmations)
+                    .unwrap_or_default();
+                let answered: BTreeSet<&str> = answers.keys().map(|id| id.as_str()).collect();
+                let waiting = self
+                    .doc(&requests)
+                    .map(request_keys)
+                    .unwrap_or_default()
+                    .iter()
+                    .any(|key| !answered.contains(key.as_str()));
+                let underway = answers.values().any(|answer| answer.state.is_underway());
+                if waiting || underway || unsynced.contains(&requests) {
+                    continue;
+                }
+                for id in [requests, status] {
+                    if self.replicas.remove(&id).is_some() {
+                        dropped.push(id);
+                    }
+                }
+            }
+        }
+        dropped
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::cart_doc::{read_cart, set_quantity};
+    use crate::schema::create_document;
+    use crate::sync::server_sync::{receive_doc, reply_doc};
+    use crate::sync::wire::DocReply;
+    use automerge::ReadDoc;
+    use automerge::transaction::Transactable;
+    use domain::sku::{ShopId, Sku};
+
+    /// Runs one request of `device` against `server` the way the sync endpoint does (a
+    /// refused document is dropped and the stored copy used again).
+    fn round_trip(device: &mut DeviceSync, server: &mut Automerge, id: &DocId) -> Received {
+        let request = device.make_request().expect("something to send");
+        let mut replies = Vec::new();
+        for message in &request.docs {
+            let stored = server.save();
+            let reply = match receive_doc(id, server, None, message, true) {
+                Ok(received) => DocReply {
+                    doc: message.doc.clone(),
+                    status: 200,
+                    message: reply_doc(server, received).0,
+                    error: None,
+                },
+                Err(refusal) => {
+                    *server = Automerge::load(&stored).unwrap();
+                    DocReply {
+                        doc: message.doc.clone(),
+                        status: refusal.status(),
+                        message: Vec::new(),
+                        error: Some(refusal.code().to_owned()),
+                    }
+                }
+            };
+            replies.push(reply);
+        }
+        device
+            .receive(SyncResponse {
+                seq: request.seq,
+                docs: replies,
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn a_session_with_more_documents_than_a_request_carries_sends_them_in_turns() {
+        let mut device = DeviceSync::new();
+        for n in 0..70 {
+            let id = DocId::Cart(ShopId::parse(&format!("s{n}")).unwrap());
+            device.insert(id, Automerge::new(), None);
+        }
+        // A local change in a document that sorts last goes out first.
+        let changed = DocId::Cart(ShopId::parse("s9").unwrap());
+        let doc = device.doc_mut(&changed).unwrap();
+        let mut tx = doc.transaction();
+        tx.put(automerge::ROOT, "kind", "cart").unwrap();
+        tx.commit();
+        device.start_session();
+        let first = device.make_request().unwrap();
+        assert_eq!(first.docs.len(), MAX_DOCS_PER_REQUEST);
+        assert_eq!(first.docs[0].doc, changed.to_string());
+        let second = device.make_request().unwrap();
+        assert_eq!(second.docs.len(), 70 - MAX_DOCS_PER_REQUEST);
+        let sent: BTreeSet<&str> = first
+            .docs
+            .iter()
+            .chain(&second.docs)
+            .map(|d| d.doc.as_str())
+            .collect();
+        assert_eq!(sent.len(), 70, "every document is sent once");
+    }
+
+    #[test]
+    fn a_refused_change_is_rolled_back_and_the_document_syncs_again() {
+        let id = DocId::Cart(ShopId::parse("s").unwrap());
+        let mut server = create_document(&id, automerge::ActorId::random()).unwrap();
+        set_quantity(&mut server, &Sku::parse("A").unwrap(), 2, "a").unwrap();
+        let mut device = DeviceSync::new();
+        device.insert(id.clone(), Automerge::new(), None);
+        device.start_session();
+        while device.make_request().is_some() {
+            device.start_session();
+            round_trip(&mut device, &mut server, &id);
+            if device.unsynced_docs().is_empty()
+                && device.doc(&id).unwrap().get_heads() == server.get_heads()
+            {
+                break;
+            }
+        }
+        assert_eq!(read_cart(device.doc(&id).unwrap()).len(), 1);
+
+        // A bad edit (a line with a fractional quantity) beside a good one.
+        let doc = device.doc_mut(&id).unwrap();
+        set_quantity(doc, &Sku::parse("B").unwrap(), 1, "b").unwrap();
+        let (_, lines) = doc.get(automerge::ROOT, "lines").unwrap().unwrap();
+        let mut tx = doc.transaction();
+        let line = tx
+            .put_object(&lines, "bad", automerge::ObjType::Map)
+            .unwrap();
+        tx.put(&line, "sku", "C").unwrap();
+        tx.put(&line, "qty", 1.5).unwrap();
+        tx.commit();
+        device.start_session();
+        let received = round_trip(&mut device, &mut server, &id);
+        assert_eq!(
+            received.refused,
+            vec![(id.clone(), 403, "fractional_quantity".to_owned())]
+        );
+        assert_eq!(received.rolled_back, vec![id.clone()]);
+        assert_eq!(device.doc(&id).unwrap().get_heads(), server.get_heads());
+        assert!(device.unsynced_docs().is_empty());
+        assert_eq!(read_cart(device.doc(&id).unwrap()), read_cart(&server));
+
+        // The document is not stuck: the next edit goes through.
+        set_quantity(
+            device.doc_mut(&id).unwrap(),
+            &Sku::parse("D").unwrap(),
+            4,
+            "d",
+        )
+        .unwrap();
+        device.start_session();
+        let received = round_trip(&mut device, &mut server, &id);
+        assert!(received.refused.is_empty());
+        assert_eq!(read_cart(&server).len(), 2);
+    }
+}

@@ -1,0 +1,59 @@
+//! The top bar: shop, navigation, sync indicator, language and sign-out.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::A;
+
+use super::sync_indicator::SyncIndicator;
+use crate::i18n::{Lang, Phrase};
+use crate::store::Store;
+
+#[component]
+pub fn Header() -> impl IntoView {
+    let store = expect_context::<Store>();
+    let shops = move || store.session.get().map(|s| s.shops).unwrap_or_default();
+    let cart_count = move || store.cart.get().len();
+    view! {
+        <header class="top">
+            <div class="top-row">
+                <strong class="brand">{move || store.t(Phrase::AppName)}</strong>
+                <Show
+                    when=move || { shops().len() > 1 }
+                    fallback=move || view! { <span class="shop-name" data-testid="shop-name">{move || store.shop.get().map(|s| s.name).unwrap_or_default()}</span> }
+                >
+                    <select
+                        class="shop-select"
+                        data-testid="shop-select"
+                        on:change=move |ev| {
+                            let id = event_target_value(&ev);
+                            if let Some(shop) = shops().into_iter().find(|s| s.id.as_str() == id) {
+                                store.select_shop(shop);
+                            }
+                        }
+                    >
+                        {move || shops().into_iter().map(|shop| {
+                            let selected = store.shop.get().map(|s| s.id == shop.id).unwrap_or(false);
+                            view! { <option value=shop.id.to_string() selected=selected>{shop.name.clone()}</option> }
+                        }).collect_view()}
+                    </select>
+                </Show>
+                <select class="lang" data-testid="lang" on:change=move |ev| store.set_lang(Lang::from_code(&event_target_value(&ev)))>
+                    {Lang::ALL.into_iter().map(|lang| view! {
+                        <option value=lang.code() selected=move || store.lang.get() == lang>{lang.label()}</option>
+                    }).collect_view()}
+                </select>
+                <button class="link" data-testid="sign-out" on:click=move |_| spawn_local(store.sign_out())>{move || store.t(Phrase::SignOut)}</button>
+            </div>
+            <SyncIndicator/>
+            <nav>
+                <A href="/">{move || store.t(Phrase::Catalog)}</A>
+                <A href="/cart">{move || store.t(Phrase::Cart)} " (" <span data-testid="cart-count">{cart_count}</span> ")"</A>
+                <A href="/orders">{move || store.t(Phrase::Orders)}</A>
+                <A href="/devices">{move || store.t(Phrase::Devices)}</A>
+            </nav>
+            {move || store.notice.get().map(|notice| view! {
+                <p class="notice" on:click=move |_| store.notice.set(None)>{notice}</p>
+            })}
+        </header>
+    }
+}

@@ -1,0 +1,171 @@
+//! One order: its lines, its status, and what the server changed, line by line.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+use super::orders::{format_time, state_label};
+use crate::api::CallError;
+use crate::i18n::Phrase;
+use crate::store::Store;
+use domain::order::{OrderConfirmation, RequestId};
+use domain::pricing::{LineChange, LineRefusal};
+
+#[component]
+pub fn OrderDetailPage() -> impl IntoView {
+    let store = expect_context::<Store>();
+    let params = use_params_map();
+    let id = move || RequestId::parse(&params.get().get("id").unwrap_or_default()).ok();
+    view! {
+        <section class="order-detail">
+            {move || {
+                let Some(id) = id() else { return view! { <p>{store.t(Phrase::NotFound)}</p> }.into_any() };
+                let Some(request) = store.requests.get().into_iter().find(|r| r.id == id) else {
+                    // Older than the order volumes this device holds: the server has it.
+                    return view! { <ServerOrder id=id/> }.into_any();
+                };
+                let confirmation = store.confirmations.get().get(&id).cloned();
+                let state = confirmation.as_ref().map(|c| c.state);
+                let order = confirmation.as_ref().map(|c| c.priced.clone()).unwrap_or(request.expected.clone());
+                let changes = confirmation.as_ref().map(|c| c.changes.clone()).unwrap_or_default();
+                let backordered = confirmation.as_ref().map(|c| c.backordered.clone()).unwrap_or_default();
+                let quote = confirmation.as_ref().and_then(|c| c.quote.clone()).or(request.expected_quote.clone());
+                let total = super::orders::order_total(&request, confirmation.as_ref());
+                let shown_total = request.expected_quote.as_ref().map(|q| q.total);
+                let lang = store.lang.get();
+                let reason = |reason: &LineRefusal| match reason {
+                    LineRefusal::UnknownSku => store.t(Phrase::UnknownProduct),
+                    LineRefusal::Discontinued => store.t(Phrase::Discontinued),
+                    LineRefusal::Quantity { .. } => store.t(Phrase::QuantityRule),
+                };
+                view! {
+                    <h2>
+                        <span data-testid="order-number">{confirmation.as_ref().map(|c| c.number.clone()).unwrap_or_else(|| "—".into())}</span>
+                        " "
+                        <span class="state" data-testid="order-state">{state_label(&store, state)}</span>
+                    </h2>
+                    <p class="meta">{store.t(Phrase::PlacedAt)} " " {format_time(request.placed_at_ms)} " · " {request.placed_by.clone()}</p>
+                    <ul class="lines">
+                        {order.lines.iter().map(|line| view! {
+                            <li class="line">
+                                <span class="name">{lang.pick(&line.name)}</span>
+                                <span class="meta">{format!("{} × {}", line.unit_price, line.quantity)}</span>
+                                <span class="line-total">{line.line_total.to_string()}</span>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                    {quote.clone().map(|q| view! {
+                        <ul class="quote">
+                            {q.promotions.iter().map(|p| view! {
+                                <li data-testid="promotion"><span>{lang.pick(&p.name)}</span><span class="discount">{format!("−{}", p.discount)}</span></li>
+                            }).collect_view()}
+                            {q.gifts.iter().map(|g| view! {
+                                <li data-testid="gift"><span>{format!("{} {} × {}", store.t(Phrase::Gift), lang.pick(&g.name), g.quantity)}</span><span>"¥0.00"</span></li>
+                            }).collect_view()}
+                            <li><span>{store.t(Phrase::Shipping)}</span><span data-testid="order-shipping">{q.shipping.to_string()}</span></li>
+                            <li class="meta"><span>{store.t(Phrase::TaxIncluded)}</span><span>{q.tax.to_string()}</span></li>
+                            {(q.points_redeemed > 0).then(|| view! {
+                                <li><span>{format!("{} ({})", store.t(Phrase::PointsPaid), q.points_redeemed)}</span><span>{format!("−{}", q.points_value)}</span></li>
+                            })}
+                            {(!q.prepaid_used.is_zero()).then(|| view! {
+                                <li><span>{store.t(Phrase::PrepaidPaid)}</span><span>{format!("−{}", q.prepaid_used)}</span></li>
+                            })}
+                        </ul>
+                    })}
+                    <p class="total">{store.t(Phrase::Total)} " " <strong data-testid="order-total">{total.to_string()}</strong></p>
+                    {quote.clone().filter(|q| q.amount_due != q.total).map(|q| view! {
+                        <p class="total">{store.t(Phrase::AmountDue)} " " <strong data-testid="order-amount-due">{q.amount_due.to_string()}</strong></p>
+                    })}
+                    {shown_total.filter(|shown| confirmation.is_some() && *shown != total).map(|shown| view! {
+                        <p class="changes" data-testid="total-changed">{format!("{} {shown}", store.t(Phrase::DeviceShowed))}</p>
+                    })}
+                    {confirmation.as_ref()
+                        .filter(|c| matches!(c.state, domain::order_state::OrderState::Rejected | domain::order_state::OrderState::Cancelled | domain::order_state::OrderState::OnHold))
+                        .and_then(|c| c.history.last().cloned())
+                        .filter(|event| !event.reason.is_empty())
+                        .map(|event| view! {
+                            <p class="error" data-testid="reason">{format!("{}: {}", store.t(Phrase::Reason), event.reason)}</p>
+                        })}
+                    {(!backordered.is_empty()).then(|| view! {
+                        <div class="changes" data-testid="backordered">
+                            <h3>{store.t(Phrase::AwaitingStock)}</h3>
+                            <ul>
+                                {backordered.iter().map(|(sku, quantity)| view! {
+                                    <li>{format!("{sku} × {quantity}")}</li>
+                                }).collect_view()}
+                            </ul>
+                        </div>
+                    })}
+                    {(!changes.is_empty()).then(|| view! {
+                        <div class="changes" data-testid="changes">
+                            <h3>{store.t(Phrase::ServerChanged)}</h3>
+                            <ul>
+                                {changes.iter().map(|change| match change {
+                                    LineChange::PriceChanged { sku, was, now } => view! {
+                                        <li data-testid="change">{format!("{sku}: {now} ({} {was})", store.t(Phrase::PriceChangedFrom))}</li>
+                                    }.into_any(),
+                                    LineChange::Removed { sku, reason: why } => view! {
+                                        <li data-testid="change">{format!("{sku}: {} ({})", store.t(Phrase::RemovedFromOrder), reason(why))}</li>
+                                    }.into_any(),
+                                    LineChange::Added { sku, quantity } => view! {
+                                        <li data-testid="change">{format!("{sku}: +{quantity}")}</li>
+                                    }.into_any(),
+                                }).collect_view()}
+                            </ul>
+                        </div>
+                    })}
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
+/// An order read from the server's history (needs the network): its number, state, lines,
+/// total and every step it went through.
+#[component]
+fn ServerOrder(id: RequestId) -> impl IntoView {
+    let store = expect_context::<Store>();
+    let order = RwSignal::new(None::<Result<OrderConfirmation, CallError>>);
+    leptos::task::spawn_local(async move {
+        let url = format!("/api/orders/{id}");
+        order.set(Some(store.call::<OrderConfirmation>("GET", &url).await));
+    });
+    move || match order.get() {
+        None => view! { <p>{store.t(Phrase::Loading)}</p> }.into_any(),
+        Some(Err(CallError::Offline)) => {
+            view! { <p>{store.t(Phrase::NeedsNetwork)}</p> }.into_any()
+        }
+        Some(Err(_)) => view! { <p>{store.t(Phrase::NotFound)}</p> }.into_any(),
+        Some(Ok(order)) => {
+            let lang = store.lang.get();
+            let total = order.quote.as_ref().map_or(order.priced.total, |q| q.total);
+            view! {
+                <h2>
+                    <span data-testid="order-number">{order.number.clone()}</span>
+                    " "
+                    <span class="state" data-testid="order-state">{state_label(&store, Some(order.state))}</span>
+                </h2>
+                <p class="meta">{store.t(Phrase::PlacedAt)} " " {format_time(order.placed_at_ms)}</p>
+                <ul class="lines">
+                    {order.priced.lines.iter().map(|line| view! {
+                        <li class="line">
+                            <span class="name">{lang.pick(&line.name)}</span>
+                            <span class="meta">{format!("{} × {}", line.unit_price, line.quantity)}</span>
+                            <span class="line-total">{line.line_total.to_string()}</span>
+                        </li>
+                    }).collect_view()}
+                </ul>
+                <p class="total">{store.t(Phrase::Total)} " " <strong data-testid="order-total">{total.to_string()}</strong></p>
+                <h3>{store.t(Phrase::History)}</h3>
+                <ul class="history">
+                    {order.history.iter().map(|event| view! {
+                        <li>
+                            <span>{state_label(&store, Some(event.state))}</span>
+                            <span class="meta">{format!("{} · {}", format_time(event.at_ms), event.actor)}</span>
+                            {(!event.reason.is_empty()).then(|| view! { <span class="meta">{event.reason.clone()}</span> })}
+                        </li>
+                    }).collect_view()}
+                </ul>
+            }.into_any()
+        }
+    }
+}

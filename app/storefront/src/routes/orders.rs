@@ -1,0 +1,187 @@
+//! Order history: the requests of this shop the device holds, with their status (offline
+//! too), and older orders from the server's history (online).
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::i18n::Phrase;
+use crate::store::Store;
+use domain::order::{OrderConfirmation, OrderRequest};
+use domain::order_state::OrderState;
+
+pub(crate) fn state_label(store: &Store, state: Option<OrderState>) -> &'static str {
+    match state {
+        None => store.t(Phrase::WaitingToSync),
+        Some(OrderState::Confirmed) => store.t(Phrase::Confirmed),
+        Some(OrderState::Rejected) => store.t(Phrase::Rejected),
+        Some(OrderState::Backordered) => store.t(Phrase::Backordered),
+        Some(OrderState::OnHold) => store.t(Phrase::OnHold),
+        Some(OrderState::Allocated) => store.t(Phrase::Allocated),
+        Some(OrderState::Picking) => store.t(Phrase::Picking),
+        Some(OrderState::Packed) => store.t(Phrase::Packed),
+        Some(OrderState::PartiallyShipped) => store.t(Phrase::PartiallyShipped),
+        Some(OrderState::Shipped) => store.t(Phrase::Shipped),
+        Some(OrderState::Delivered) => store.t(Phrase::Delivered),
+        Some(OrderState::Completed) => store.t(Phrase::Completed),
+        Some(OrderState::Cancelled) => store.t(Phrase::Cancelled),
+        Some(OrderState::Submitted) => store.t(Phrase::WaitingToSync),
+    }
+}
+
+/// What the order costs: the server's quote once confirmed, else what the device quoted.
+pub(crate) fn order_total(
+    request: &OrderRequest,
+    confirmation: Option<&OrderConfirmation>,
+) -> domain::money::Money {
+    match confirmation {
+        Some(c) => c.quote.as_ref().map_or(c.priced.total, |q| q.total),
+        None => request
+            .expected_quote
+            .as_ref()
+            .map_or(request.expected.total, |q| q.total),
+    }
+}
+
+pub(crate) fn format_time(ms: i64) -> String {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        date.get_full_year(),
+        date.get_month() + 1,
+        date.get_date(),
+        date.get_hours(),
+        date.get_minutes()
+    )
+}
+
+#[component]
+pub fn OrdersPage() -> impl IntoView {
+    let store = expect_context::<Store>();
+    view! {
+        <section class="orders">
+            <Show when=move || !store.requests.get().is_empty() fallback=move || view! { <p>{move || store.t(Phrase::NoOrders)}</p> }>
+                <ul class="order-list">
+                    {move || {
+                        let confirmations = store.confirmations.get();
+                        store.requests.get().into_iter().map(|request| {
+                            let confirmation = confirmations.get(&request.id).cloned();
+                            let state = confirmation.as_ref().map(|c| c.state);
+                            let total = order_total(&request, confirmation.as_ref());
+                            let number = confirmation.as_ref().map(|c| c.number.clone()).unwrap_or_else(|| "—".into());
+                            view! {
+                                <li class="order" data-testid="order" data-state=state.map(|s| format!("{s:?}")).unwrap_or_else(|| "Waiting".into())>
+                                    <A href=format!("/orders/{}", request.id)>
+                                        <span class="number">{number}</span>
+                                        <span class="state" data-testid="order-state">{state_label(&store, state)}</span>
+                                        <span class="total">{total.to_string()}</span>
+                                        <span class="meta">{format_time(request.placed_at_ms)}</span>
+                                    </A>
+                                </li>
+                            }
+                        }).collect_view()
+                    }}
+                </ul>
+            </Show>
+            <EarlierOrders/>
+        </section>
+    }
+}
+
+/// An order as the server's history lists it (`GET /api/orders`).
+#[derive(Debug, Clone, serde::Deserialize)]
+struct HistoryRow {
+    number: String,
+    request_id: String,
+    shop: String,
+    state: OrderState,
+    total: String,
+    received_ms: i64,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct HistoryPage {
+    orders: Vec<HistoryRow>,
+    next_before: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum HistoryState {
+    /// Not asked yet, or more pages to ask for.
+    More,
+    Loading,
+    /// The server has no older orders.
+    End,
+    Offline,
+}
+
+/// Orders older than the ones this device holds: the device keeps its shop's recent order
+/// volumes and those with an order underway, and reads the rest from the server's history
+/// a page at a time (it needs the network; it says so when there is none).
+#[component]
+fn EarlierOrders() -> impl IntoView {
+    let store = expect_context::<Store>();
+    let rows = RwSignal::new(Vec::<HistoryRow>::new());
+    let before = RwSignal::new(None::<i64>);
+    let status = RwSignal::new(HistoryState::More);
+    let load = move |_| {
+        let Some(shop) = store.shop.get_untracked() else {
+            return;
+        };
+        status.set(HistoryState::Loading);
+        leptos::task::spawn_local(async move {
+            let mut url = format!("/api/orders?limit=30&shop={}", shop.id);
+            if let Some(before) = before.get_untracked() {
+                url.push_str(&format!("&before={before}"));
+            }
+            match store.call::<HistoryPage>("GET", &url).await {
+                Ok(page) => {
+                    rows.update(|rows| rows.extend(page.orders));
+                    before.set(page.next_before);
+                    status.set(if page.next_before.is_some() {
+                        HistoryState::More
+                    } else {
+                        HistoryState::End
+                    });
+                }
+                Err(_) => status.set(HistoryState::Offline),
+            }
+        });
+    };
+    view! {
+        <section class="earlier-orders" data-testid="earlier-orders">
+            <h3>{move || store.t(Phrase::EarlierOrders)}</h3>
+            <ul class="order-list">
+                {move || {
+                    let shop = store.shop.get().map(|s| s.id.to_string()).unwrap_or_default();
+                    let held: std::collections::BTreeSet<String> =
+                        store.requests.get().iter().map(|r| r.id.to_string()).collect();
+                    rows.get()
+                        .into_iter()
+                        .filter(|row| row.shop == shop && !held.contains(&row.request_id))
+                        .map(|row| view! {
+                            <li class="order" data-testid="earlier-order" data-state=format!("{:?}", row.state)>
+                                <A href=format!("/orders/{}", row.request_id)>
+                                    <span class="number">{row.number.clone()}</span>
+                                    <span class="state">{state_label(&store, Some(row.state))}</span>
+                                    <span class="total">{format!("¥{}", row.total)}</span>
+                                    <span class="meta">{format_time(row.received_ms)}</span>
+                                </A>
+                            </li>
+                        })
+                        .collect_view()
+                }}
+            </ul>
+            {move || match status.get() {
+                HistoryState::More => view! {
+                    <button class="secondary" data-testid="load-earlier" on:click=load>{store.t(Phrase::LoadEarlier)}</button>
+                }.into_any(),
+                HistoryState::Loading => view! { <p class="meta">{store.t(Phrase::Loading)}</p> }.into_any(),
+                HistoryState::End => view! { <p class="meta">{store.t(Phrase::NoEarlierOrders)}</p> }.into_any(),
+                HistoryState::Offline => view! {
+                    <p class="meta">{store.t(Phrase::NeedsNetwork)}</p>
+                    <button class="secondary" data-testid="load-earlier" on:click=load>{store.t(Phrase::LoadEarlier)}</button>
+                }.into_any(),
+            }}
+        </section>
+    }
+}

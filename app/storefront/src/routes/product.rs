@@ -1,0 +1,41 @@
+//! One product: description, rules, this shop's price and why.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+use crate::components::price_tag::PriceTag;
+use crate::components::quantity_stepper::QuantityStepper;
+use crate::i18n::Phrase;
+use crate::store::Store;
+use domain::sku::Sku;
+
+#[component]
+pub fn ProductPage() -> impl IntoView {
+    let store = expect_context::<Store>();
+    let params = use_params_map();
+    let product = move || {
+        let sku = Sku::parse(&params.get().get("sku").unwrap_or_default()).ok()?;
+        store.catalog.get().products.get(&sku).cloned()
+    };
+    view! {
+        <section class="product-detail">
+            {move || match product() {
+                None => view! { <p>{store.t(Phrase::NotFound)}</p> }.into_any(),
+                Some(product) => {
+                    let lang = store.lang.get();
+                    view! {
+                        <h2>{lang.pick(&product.name)}</h2>
+                        <p class="meta">{product.sku.to_string()}</p>
+                        <p>{lang.pick(&product.description)}</p>
+                        <p class="meta">
+                            {format!("{} {} {} · {} {}", store.t(Phrase::PackOf), product.pack_size, lang.pick(&product.unit),
+                                store.t(Phrase::MinimumOrder), product.min_quantity)}
+                        </p>
+                        <PriceTag product=product.clone()/>
+                        <QuantityStepper product=product.clone()/>
+                    }.into_any()
+                }
+            }}
+        </section>
+    }
+}

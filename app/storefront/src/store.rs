@@ -1,0 +1,716 @@
+//! The storefront's state: the device's replicas (in IndexedDB), the views the pages show,
+//! local edits, and the sync loop that runs whenever there is a network.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use automerge::Automerge;
+use gloo_storage::{LocalStorage, Storage};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use serde::{Deserialize, Serialize};
+
+use super::api::{self, CallError, Session, ShopSummary};
+use super::i18n::{Lang, Phrase, tr};
+use super::idb;
+use docs::schema::cart_doc::{CartLine, read_cart, set_quantity, take_ordered};
+use docs::schema::catalog_doc::{CatalogView, read_catalog};
+use docs::schema::doc_id::DocId;
+use docs::schema::order_requests_doc::add_request;
+use docs::schema::price_doc::{read_prices, read_profile, read_promotions};
+use docs::sync::device_sync::DeviceSync;
+use docs::sync::wire::SyncResponse;
+use domain::checkout::{
+    Blocked, Checkout, ShopProfile, UTC_OFFSET_MINUTES, check_blocks, quote_request,
+};
+use domain::money::Currency;
+use domain::order::{OrderConfirmation, OrderRequest, RequestId};
+use domain::order_state::OrderState;
+use domain::price_book::PriceBook;
+use domain::pricing::{PricedOrder, RequestedLine, price_order};
+use domain::promotion::{Promotion, PromotionUsage};
+use domain::quota::{Period, period_start};
+use domain::quote::{Quote, QuoteError};
+use domain::sku::Sku;
+
+const SESSION_KEY: &str = "dinghuo.session";
+/// Who last signed in on this device: signing in again as them keeps the local data
+/// (orders not yet sent survive a revoked or expired session).
+const LAST_USER_KEY: &str = "dinghuo.last_user";
+const LANG_KEY: &str = "dinghuo.lang";
+const SHOP_KEY: &str = "dinghuo.shop";
+const CATALOG_VIEW_KEY: &str = "view:catalog";
+/// The documents this device holds (the session's, and order volumes it followed since).
+const DOC_LIST_KEY: &str = "docs";
+
+thread_local! {
+    static REPLICAS: RefCell<DeviceSync> = RefCell::new(DeviceSync::new());
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SyncPhase {
+    /// Not synced since the app opened.
+    Starting,
+    Idle,
+    Syncing,
+    Offline,
+    Failed,
+}
+
+/// The hydrated catalog cached beside the document, keyed by the heads it was read at,
+/// so the app opens without reading the whole Automerge document.
+#[derive(Serialize, Deserialize)]
+struct CachedCatalog {
+    heads: Vec<String>,
+    view: CatalogView,
+}
+
+fn heads_of(doc: &Automerge) -> Vec<String> {
+    doc.get_heads().iter().map(|h| h.to_string()).collect()
+}
+
+fn random_id() -> RequestId {
+    let mut bytes = [0u8; 16];
+    // The browser's crypto.getRandomValues; if it ever failed, fall back to the clock.
+    if getrandom::fill(&mut bytes).is_err() {
+        let now = js_sys::Date::now().to_bits().to_le_bytes();
+        bytes[..8].copy_from_slice(&now);
+    }
+    RequestId::from_random_bytes(bytes)
+}
+
+/// Checkout choices: coupons entered, points to pay with, prepaid balance, pickup.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Choices {
+    pub coupon_codes: Vec<String>,
+    pub redeem_points: u32,
+    pub use_prepaid: bool,
+    pub pickup: bool,
+}
+
+#[derive(Clone, Copy)]
+pub struct Store {
+    pub session: RwSignal<Option<Session>>,
+    pub lang: RwSignal<Lang>,
+    pub shop: RwSignal<Option<ShopSummary>>,
+    pub catalog: RwSignal<Arc<CatalogView>>,
+    pub book: RwSignal<Arc<PriceBook>>,
+    pub cart: RwSignal<Vec<CartLine>>,
+    pub requests: RwSignal<Vec<OrderRequest>>,
+    pub confirmations: RwSignal<BTreeMap<RequestId, OrderConfirmation>>,
+    pub phase: RwSignal<SyncPhase>,
+    pub notice: RwSignal<Option<String>>,
+    pub ready: RwSignal<bool>,
+    /// Promotions this shop may use (its tier's and its own).
+    pub promotions: RwSignal<Arc<Vec<Promotion>>>,
+    /// The shop's region, points, account and quotas.
+    pub profile: RwSignal<Arc<ShopProfile>>,
+    /// What the user chose at checkout.
+    pub choices: RwSignal<Choices>,
+}
+
+impl Default for Store {
+    fn default() -> Store {
+        Store::new()
+    }
+}
+
+impl Store {
+    pub fn new() -> Store {
+        let session: Option<Session> = LocalStorage::get(SESSION_KEY).ok();
+        let lang = LocalStorage::get::<String>(LANG_KEY)
+            .map(|code| Lang::from_code(&code))
+            .unwrap_or_default();
+        let shop_id: Option<String> = LocalStorage::get(SHOP_KEY).ok();
+        let shop = session.as_ref().and_then(|s| {
+            s.shops
+                .iter()
+                .find(|shop| Some(shop.id.as_str()) == shop_id.as_deref())
+                .or(s.shops.first())
+                .cloned()
+        });
+        Store {
+            session: RwSignal::new(session),
+            lang: RwSignal::new(lang),
+            shop: RwSignal::new(shop),
+            catalog: RwSignal::new(Arc::new(CatalogView::default())),
+            book: RwSignal::new(Arc::new(PriceBook::default())),
+            cart: RwSignal::new(Vec::new()),
+            requests: RwSignal::new(Vec::new()),
+            confirmations: RwSignal::new(BTreeMap::new()),
+            phase: RwSignal::new(SyncPhase::Starting),
+            notice: RwSignal::new(None),
+            ready: RwSignal::new(false),
+            promotions: RwSignal::new(Arc::new(Vec::new())),
+            profile: RwSignal::new(Arc::new(ShopProfile::default())),
+            choices: RwSignal::new(Choices::default()),
+        }
+    }
+
+    pub fn t(&self, phrase: Phrase) -> &'static str {
+        tr(self.lang.get(), phrase)
+    }
+
+    pub fn set_lang(&self, lang: Lang) {
+        let _ = LocalStorage::set(LANG_KEY, lang.code());
+        self.lang.set(lang);
+    }
+
+    pub fn select_shop(&self, shop: ShopSummary) {
+        let _ = LocalStorage::set(SHOP_KEY, shop.id.as_str());
+        self.shop.set(Some(shop));
+        self.refresh_all();
+    }
+
+    /// Orders placed on this device or another that the server has not answered yet.
+    pub fn pending_count(&self) -> usize {
+        let confirmations = self.confirmations.get();
+        self.requests
+            .get()
+            .iter()
+            .filter(|r| !confirmations.contains_key(&r.id))
+            .count()
+    }
+
+    /// The selected shop, its cart, its own prices and its tier's prices.
+    fn active_docs(&self) -> Option<(ShopSummary, DocId, DocId, DocId)> {
+        let shop = self.shop.get_untracked()?;
+        let docs = (
+            DocId::Cart(shop.id.clone()),
+            DocId::ShopPrices(shop.id.clone()),
+            DocId::TierPrices(shop.tier.clone()),
+        );
+        Some((shop, docs.0, docs.1, docs.2))
+    }
+
+    /// Reads what the pages show from the replicas (the catalog only when it changed).
+    fn refresh(&self, changed: &[DocId]) {
+        let Some((shop, cart, own_prices, tier_prices)) = self.active_docs() else {
+            return;
+        };
+        let tier = self.shop.get_untracked().map(|s| s.tier);
+        REPLICAS.with_borrow(|replicas| {
+            if changed.contains(&DocId::Catalog)
+                && let Some(doc) = replicas.doc(&DocId::Catalog)
+            {
+                let view = read_catalog(doc);
+                let cached = CachedCatalog {
+                    heads: heads_of(doc),
+                    view: view.clone(),
+                };
+                self.catalog.set(Arc::new(view));
+                if let Ok(json) = serde_json::to_string(&cached) {
+                    spawn_local(async move {
+                        let _ =
+                            idb::put_all(vec![(CATALOG_VIEW_KEY.into(), idb::Value::Text(json))])
+                                .await;
+                    });
+                }
+            }
+            let book = PriceBook {
+                tier: tier.clone(),
+                tier_prices: replicas
+                    .doc(&tier_prices)
+                    .map(read_prices)
+                    .unwrap_or_default(),
+                customer_prices: replicas
+                    .doc(&own_prices)
+                    .map(read_prices)
+                    .unwrap_or_default(),
+            };
+            self.book.set(Arc::new(book));
+            let mut promotions: Vec<Promotion> = replicas
+                .doc(&tier_prices)
+                .map(read_promotions)
+                .unwrap_or_default();
+            promotions.extend(
+                replicas
+                    .doc(&own_prices)
+                    .map(read_promotions)
+                    .unwrap_or_default(),
+            );
+            self.promotions.set(Arc::new(promotions));
+            self.profile.set(Arc::new(
+                replicas
+                    .doc(&own_prices)
+                    .map(read_profile)
+                    .unwrap_or_default(),
+            ));
+            self.cart
+                .set(replicas.doc(&cart).map(read_cart).unwrap_or_default());
+            let mut requests: Vec<OrderRequest> = replicas.requests_of(&shop.id);
+            requests.sort_by_key(|r| std::cmp::Reverse(r.placed_at_ms));
+            self.requests.set(requests);
+            self.confirmations.set(replicas.confirmations_of(&shop.id));
+        });
+    }
+
+    fn refresh_all(&self) {
+        let ids: Vec<DocId> = REPLICAS.with_borrow(|r| r.doc_ids().cloned().collect());
+        self.refresh(&ids);
+    }
+
+    /// Opens the device's copy: the cached catalog view first (fast), then the documents,
+    /// then a sync.
+    pub async fn open(self) {
+        let Some(session) = self.session.get_untracked() else {
+            return;
+        };
+        let cached: Option<CachedCatalog> = idb::get_text(CATALOG_VIEW_KEY)
+            .await
+            .ok()
+            .flatten()
+            .and_then(|json| serde_json::from_str(&json).ok());
+        let cached_heads = cached.as_ref().map(|c| c.heads.clone());
+        if let Some(cached) = cached {
+            self.catalog.set(Arc::new(cached.view));
+        }
+        let mut replicas = DeviceSync::new();
+        // The session's documents and the order volumes followed since it began.
+        let followed: Vec<String> = idb::get_text(DOC_LIST_KEY)
+            .await
+            .ok()
+            .flatten()
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .unwrap_or_default();
+        let mut ids: Vec<DocId> = session
+            .docs
+            .iter()
+            .chain(&followed)
+            .filter_map(|id| DocId::parse(id).ok())
+            .collect();
+        ids.sort();
+        ids.dedup();
+        for id in ids {
+            let bytes = idb::get_bytes(&format!("doc:{id}")).await.ok().flatten();
+            let state = idb::get_bytes(&format!("state:{id}")).await.ok().flatten();
+            let doc = bytes
+                .and_then(|b| Automerge::load(&b).ok())
+                .unwrap_or_default();
+            replicas.insert(id, doc, state.as_deref());
+        }
+        let catalog_stale = replicas.doc(&DocId::Catalog).map(heads_of) != cached_heads;
+        REPLICAS.with_borrow_mut(|r| *r = replicas);
+        let mut changed: Vec<DocId> = Vec::new();
+        if catalog_stale {
+            changed.push(DocId::Catalog);
+        }
+        self.refresh(&changed);
+        self.ready.set(true);
+        self.sync_now().await;
+    }
+
+    /// Saves documents and every sync state in one IndexedDB transaction, with the list
+    /// of documents held and the deletion of documents dropped.
+    async fn persist(&self, ids: &[DocId], dropped: &[DocId]) {
+        let entries = REPLICAS.with_borrow(|replicas| {
+            let mut entries = Vec::new();
+            for id in dropped {
+                entries.push((format!("doc:{id}"), idb::Value::Delete));
+                entries.push((format!("state:{id}"), idb::Value::Delete));
+            }
+            let held: Vec<String> = replicas.doc_ids().map(|id| id.to_string()).collect();
+            if let Ok(json) = serde_json::to_string(&held) {
+                entries.push((DOC_LIST_KEY.to_owned(), idb::Value::Text(json)));
+            }
+            for id in ids {
+                if let Some(doc) = replicas.doc(id) {
+                    entries.push((format!("doc:{id}"), idb::Value::Bytes(doc.save())));
+                }
+            }
+            for id in replicas.doc_ids() {
+                if let Some(state) = replicas.encoded_state(id) {
+                    entries.push((format!("state:{id}"), idb::Value::Bytes(state)));
+                }
+            }
+            entries
+        });
+        if let Err(error) = idb::put_all(entries).await {
+            leptos::logging::error!("saving to IndexedDB failed: {error}");
+        }
+    }
+
+    /// Sets a cart quantity (0 removes the line), saves it and syncs.
+    pub fn set_cart_quantity(&self, sku: &Sku, quantity: u32) {
+        let Some((_, cart, ..)) = self.active_docs() else {
+            return;
+        };
+        let line_id = random_id().to_string();
+        let done = REPLICAS.with_borrow_mut(|replicas| {
+            replicas
+                .doc_mut(&cart)
+                .map(|doc| set_quantity(doc, sku, quantity, &line_id).is_ok())
+                .unwrap_or(false)
+        });
+        if done {
+            self.refresh(&[]);
+            let store = *self;
+            spawn_local(async move {
+                store.persist(&[cart], &[]).await;
+                store.sync_now().await;
+            });
+        }
+    }
+
+    pub fn cart_quantity(&self, sku: &Sku) -> u32 {
+        self.cart
+            .get()
+            .iter()
+            .find(|l| &l.sku == sku)
+            .map(|l| l.quantity)
+            .unwrap_or(0)
+    }
+
+    /// The cart priced by the shared engine, as the server will price it.
+    pub fn priced_cart(&self) -> Option<PricedOrder> {
+        let lines: Vec<RequestedLine> = self
+            .cart
+            .get()
+            .into_iter()
+            .map(|l| RequestedLine {
+                sku: l.sku,
+                quantity: l.quantity,
+            })
+            .collect();
+        price_order(
+            &lines,
+            &self.catalog.get().products,
+            &self.book.get(),
+            Currency::Cny,
+            js_sys::Date::now() as i64,
+        )
+        .ok()
+    }
+
+    /// The cart as an order request with the checkout choices (not placed yet).
+    fn draft_request(&self, id: RequestId, placed_by: String) -> Option<OrderRequest> {
+        let shop = self.shop.get()?;
+        let expected = self.priced_cart()?;
+        let choices = self.choices.get();
+        Some(OrderRequest {
+            id,
+            shop: shop.id,
+            placed_at_ms: js_sys::Date::now() as i64,
+            placed_by,
+            lines: expected
+                .lines
+                .iter()
+                .map(|l| RequestedLine {
+                    sku: l.sku.clone(),
+                    quantity: l.quantity,
+                })
+                .collect(),
+            expected,
+            note: String::new(),
+            coupon_codes: choices.coupon_codes,
+            redeem_points: choices.redeem_points,
+            use_prepaid: choices.use_prepaid,
+            pickup: choices.pickup,
+            expected_quote: None,
+        })
+    }
+
+    /// Promotions used and SKUs ordered so far by this shop, as this device knows them:
+    /// its confirmed orders and those still waiting to sync.
+    fn own_history(&self, now_ms: i64) -> (PromotionUsage, BTreeMap<(Sku, Period), u32>) {
+        let confirmations = self.confirmations.get();
+        let requests = self.requests.get();
+        let profile = self.profile.get();
+        let mut usage = PromotionUsage::default();
+        let mut ordered: BTreeMap<(Sku, Period), u32> = BTreeMap::new();
+        for request in requests.iter() {
+            let confirmation = confirmations.get(&request.id);
+            if confirmation
+                .is_some_and(|c| matches!(c.state, OrderState::Rejected | OrderState::Cancelled))
+            {
+                continue;
+            }
+            let quote = confirmation
+                .and_then(|c| c.quote.as_ref())
+                .or(request.expected_quote.as_ref());
+            for promotion in quote.iter().flat_map(|q| &q.promotions) {
+                *usage.by_customer.entry(promotion.id.clone()).or_default() += 1;
+                *usage.total.entry(promotion.id.clone()).or_default() += 1;
+            }
+            for quota in &profile.quotas {
+                if request.placed_at_ms < period_start(quota.period, now_ms, UTC_OFFSET_MINUTES) {
+                    continue;
+                }
+                let quantity: u32 = request
+                    .lines
+                    .iter()
+                    .filter(|l| l.sku == quota.sku)
+                    .map(|l| l.quantity)
+                    .sum();
+                *ordered
+                    .entry((quota.sku.clone(), quota.period))
+                    .or_default() += quantity;
+            }
+        }
+        (usage, ordered)
+    }
+
+    /// The cart quoted offline exactly as the server will: promotions, gifts, shipping,
+    /// tax, points, prepaid balance; and whether the shop's quotas or credit block it.
+    pub fn quote_cart(&self) -> Option<(Result<Quote, QuoteError>, Option<Blocked>)> {
+        let request = self.draft_request(RequestId::from_random_bytes([0; 16]), String::new())?;
+        let shop = self.shop.get()?;
+        let now = js_sys::Date::now() as i64;
+        let (usage, ordered) = self.own_history(now);
+        let profile = self.profile.get();
+        let promotions = self.promotions.get();
+        let catalog = self.catalog.get();
+        let book = self.book.get();
+        let checkout = Checkout {
+            shop: &shop.id,
+            tier: Some(&shop.tier),
+            terms: &catalog.terms,
+            profile: &profile,
+            promotions: &promotions,
+            usage: &usage,
+            ordered: &ordered,
+        };
+        let quote = quote_request(&request, &catalog.products, &book, &checkout, now);
+        let blocked = quote
+            .as_ref()
+            .ok()
+            .and_then(|q| check_blocks(&request, q, &checkout, now).err());
+        Some((quote, blocked))
+    }
+
+    /// Places the cart as an order request (works offline); it syncs when it can.
+    pub fn place_order(&self) -> Option<RequestId> {
+        let (shop, cart, ..) = self.active_docs()?;
+        // The newest order volume the server has sent (none before the first sync).
+        let orders = REPLICAS.with_borrow(|r| r.writable_volume(&shop.id))?;
+        let session = self.session.get_untracked()?;
+        let mut request = self.draft_request(random_id(), session.display_name)?;
+        if request.lines.is_empty() {
+            return None;
+        }
+        request.expected_quote = self.quote_cart().and_then(|(quote, _)| quote.ok());
+        let ordered: Vec<CartLine> = request
+            .expected
+            .lines
+            .iter()
+            .map(|l| CartLine {
+                sku: l.sku.clone(),
+                quantity: l.quantity,
+            })
+            .collect();
+        let placed = REPLICAS.with_borrow_mut(|replicas| {
+            let added = replicas
+                .doc_mut(&orders)
+                .map(|doc| add_request(doc, &request).is_ok())
+                .unwrap_or(false);
+            if added
+                && let Some(doc) = replicas.doc_mut(&cart)
+                && let Err(error) = take_ordered(doc, &ordered)
+            {
+                leptos::logging::error!(
+                    "could not take the ordered lines out of the cart: {error}"
+                );
+            }
+            added
+        });
+        if !placed {
+            return None;
+        }
+        self.refresh(&[]);
+        let store = *self;
+        spawn_local(async move {
+            store.persist(&[orders, cart], &[]).await;
+            store.sync_now().await;
+        });
+        Some(request.id)
+    }
+
+    /// One sync session with the server; safe to call at any time.
+    pub async fn sync_now(self) {
+        if self.phase.get_untracked() == SyncPhase::Syncing || !self.ready.get_untracked() {
+            return;
+        }
+        let Some(mut session) = self.session.get_untracked() else {
+            return;
+        };
+        self.phase.set(SyncPhase::Syncing);
+        REPLICAS.with_borrow_mut(|r| r.start_session());
+        let mut changed: Vec<DocId> = Vec::new();
+        let mut outcome = SyncPhase::Idle;
+        let mut refreshed = false;
+        for _ in 0..12 {
+            let Some(request) = REPLICAS.with_borrow_mut(|r| r.make_request()) else {
+                // In step: forget the order volumes no longer needed (their orders are in
+                // the server's history).
+                let dropped = REPLICAS.with_borrow_mut(|r| r.prune_volumes());
+                if !dropped.is_empty() {
+                    self.persist(&[], &dropped).await;
+                    changed.extend(dropped);
+                }
+                break;
+            };
+            match api::post_sync(&session.token, request.encode()).await {
+                Ok(bytes) => {
+                    let Ok(response) = SyncResponse::decode(&bytes) else {
+                        outcome = SyncPhase::Failed;
+                        break;
+                    };
+                    let received = REPLICAS.with_borrow_mut(|r| r.receive(response));
+                    match received {
+                        Ok(received) => {
+                            if !received.refused.is_empty() {
+                                leptos::logging::warn!("refused: {:?}", received.refused);
+                                let lang = self.lang.get_untracked();
+                                let rolled_back = received
+                                    .refused
+                                    .iter()
+                                    .find(|(id, ..)| received.rolled_back.contains(id));
+                                self.notice.set(Some(match rolled_back {
+                                    Some((_, _, code)) => {
+                                        format!("{}: {code}", tr(lang, Phrase::RolledBack))
+                                    }
+                                    None => tr(lang, Phrase::Refused).to_owned(),
+                                }));
+                            }
+                            // A closed order volume names the next: hold it too (the next
+                            // request of this session fetches it).
+                            let followed = REPLICAS.with_borrow_mut(|r| r.follow_volumes());
+                            self.persist(&received.changed, &[]).await;
+                            changed.extend(received.changed);
+                            changed.extend(followed);
+                        }
+                        Err(error) => {
+                            leptos::logging::error!("{error}");
+                            outcome = SyncPhase::Failed;
+                            break;
+                        }
+                    }
+                }
+                Err(CallError::Offline) => {
+                    outcome = SyncPhase::Offline;
+                    break;
+                }
+                Err(CallError::Refused { status: 401, code })
+                    if code == "token_expired" && !refreshed =>
+                {
+                    // The access token ran out while offline: buy a new pair and go on.
+                    refreshed = true;
+                    match self.refresh_session(&session).await {
+                        Ok(renewed) => {
+                            session = renewed;
+                            REPLICAS.with_borrow_mut(|r| r.start_session());
+                        }
+                        Err(CallError::Offline) => {
+                            outcome = SyncPhase::Offline;
+                            break;
+                        }
+                        Err(CallError::Refused { .. }) => {
+                            outcome = SyncPhase::Failed;
+                            break;
+                        }
+                    }
+                }
+                Err(CallError::Refused { status: 401, .. }) => {
+                    self.require_sign_in();
+                    outcome = SyncPhase::Failed;
+                    break;
+                }
+                Err(CallError::Refused { .. }) => {
+                    outcome = SyncPhase::Failed;
+                    break;
+                }
+            }
+        }
+        self.refresh(&changed);
+        self.phase.set(outcome);
+    }
+
+    /// Spends the refresh token for a new pair and keeps it; sends the user to sign in when
+    /// the server refuses (the device was revoked, or the token was replayed or is too old).
+    async fn refresh_session(&self, session: &Session) -> Result<Session, CallError> {
+        match api::refresh(&session.refresh_token).await {
+            Ok(pair) => {
+                let mut renewed = session.clone();
+                renewed.token = pair.token;
+                renewed.refresh_token = pair.refresh_token;
+                let _ = LocalStorage::set(SESSION_KEY, &renewed);
+                self.session.set(Some(renewed.clone()));
+                Ok(renewed)
+            }
+            Err(CallError::Refused { status, code }) => {
+                self.require_sign_in();
+                Err(CallError::Refused { status, code })
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    /// An authenticated JSON call that refreshes an expired access token once.
+    pub async fn call<T: serde::de::DeserializeOwned>(
+        self,
+        method: &str,
+        url: &str,
+    ) -> Result<T, CallError> {
+        let Some(session) = self.session.get_untracked() else {
+            return Err(CallError::Refused {
+                status: 401,
+                code: "signed_out".into(),
+            });
+        };
+        match api::call_json(method, url, &session.token).await {
+            Err(CallError::Refused { status: 401, code }) if code == "token_expired" => {
+                let renewed = self.refresh_session(&session).await?;
+                api::call_json(method, url, &renewed.token).await
+            }
+            Err(CallError::Refused { status: 401, code }) => {
+                self.require_sign_in();
+                Err(CallError::Refused { status: 401, code })
+            }
+            other => other,
+        }
+    }
+
+    /// The device was signed out by the server (revoked, or its tokens expired): show the
+    /// sign-in page but keep the local data for when the same user signs in again.
+    fn require_sign_in(&self) {
+        self.notice.set(Some(
+            tr(self.lang.get_untracked(), Phrase::SignIn).to_owned(),
+        ));
+        LocalStorage::delete(SESSION_KEY);
+        self.ready.set(false);
+        self.session.set(None);
+    }
+
+    pub async fn sign_in(self, username: String, password: String) -> Result<(), CallError> {
+        let session = api::sign_in(&username, &password).await?;
+        let last_user: Option<String> = LocalStorage::get(LAST_USER_KEY).ok();
+        if last_user.as_deref() != Some(session.username.as_str()) {
+            let _ = idb::clear().await;
+        }
+        let _ = LocalStorage::set(LAST_USER_KEY, &session.username);
+        let _ = LocalStorage::set(SESSION_KEY, &session);
+        self.shop.set(session.shops.first().cloned());
+        self.session.set(Some(session));
+        self.open().await;
+        Ok(())
+    }
+
+    /// Signs out and forgets this device's data, unless some of it has not reached the
+    /// server yet (that would lose an order): then it says so and stays signed in.
+    pub async fn sign_out(self) {
+        if !REPLICAS.with_borrow(|r| r.unsynced_docs()).is_empty() {
+            self.notice.set(Some(
+                tr(self.lang.get_untracked(), Phrase::UnsyncedSignOut).to_owned(),
+            ));
+            return;
+        }
+        LocalStorage::delete(SESSION_KEY);
+        LocalStorage::delete(LAST_USER_KEY);
+        let _ = idb::clear().await;
+        REPLICAS.with_borrow_mut(|r| *r = DeviceSync::new());
+        self.ready.set(false);
+        self.phase.set(SyncPhase::Starting);
+        self.session.set(None);
+    }
+}

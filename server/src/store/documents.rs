@@ -1,0 +1,299 @@
+//! Documents: stored as chunks (a snapshot, then the changes of each later write, appended
+//! with `save_after`), compacted into one snapshot by a background job when the appended
+//! bytes outgrow it (the snapshot is made outside any write transaction), and
+//! kept in a bounded in-memory cache checked against the stored version on every use, so a
+//! cached copy is never served or written stale, even with several server processes: a
+//! copy that is behind catches up by loading only the chunks it lacks.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use anyhow::Context;
+use automerge::{Automerge, ChangeHash};
+use docs::schema::doc_id::DocId;
+
+use super::sql::{StoreError, Tx, WrittenDoc};
+use crate::params;
+
+/// Documents kept in memory between requests, at most this many.
+const CACHE_CAPACITY: usize = 512;
+/// Appended bytes are compacted into a snapshot once they exceed the snapshot's size, or
+/// this many bytes for small documents (automerge-repo's rule).
+const COMPACT_FLOOR_BYTES: i64 = 1024;
+
+/// The cached documents, each with its version and when it was last put back; when full,
+/// the least recently used goes.
+#[derive(Default)]
+pub struct DocCache {
+    entries: Mutex<Entries>,
+}
+
+#[derive(Default)]
+struct Entries {
+    docs: HashMap<DocId, (i64, Automerge, u64)>,
+    tick: u64,
+}
+
+impl DocCache {
+    fn take(&self, id: &DocId) -> Option<(i64, Automerge)> {
+        self.lock()
+            .docs
+            .remove(id)
+            .map(|(version, doc, _)| (version, doc))
+    }
+
+    fn copy(&self, id: &DocId) -> Option<(i64, Automerge)> {
+        self.lock()
+            .docs
+            .get(id)
+            .map(|(version, doc, _)| (*version, doc.clone()))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
+        self.entries
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Puts documents back after their transaction committed (or, in SQLite's writer, after
+    /// their job ended), evicting the least recently used beyond [`CACHE_CAPACITY`].
+    pub(crate) fn keep_all(&self, written: Vec<WrittenDoc>) {
+        let mut entries = self.lock();
+        for WrittenDoc { id, version, doc } in written {
+            entries.tick += 1;
+            let tick = entries.tick;
+            entries.docs.insert(id, (version, doc, tick));
+            if entries.docs.len() > CACHE_CAPACITY
+                && let Some(oldest) = entries
+                    .docs
+                    .iter()
+                    .min_by_key(|(_, (_, _, used))| *used)
+                    .map(|(id, _)| id.clone())
+            {
+                entries.docs.remove(&oldest);
+            }
+        }
+    }
+
+    /// Forgets everything (another process may have written anything).
+    pub fn clear(&self) {
+        self.lock().docs.clear();
+    }
+}
+
+/// A document checked out of the store for one transaction.
+pub struct LoadedDoc {
+    pub doc: Automerge,
+    pub version: i64,
+    saved_heads: Vec<ChangeHash>,
+    tail_bytes: i64,
+}
+
+impl LoadedDoc {
+    /// True when the document moved since it was loaded (so it must be saved).
+    pub fn is_changed(&self) -> bool {
+        self.doc.get_heads() != self.saved_heads
+    }
+}
+
+/// Loads `id`, from the cache when its version is current. `None` if it does not exist.
+pub fn load(tx: &mut Tx<'_>, cache: &DocCache, id: &DocId) -> anyhow::Result<Option<LoadedDoc>> {
+    let key = id.to_string();
+    let Some(row) = tx.row(
+        "SELECT version, tail_bytes FROM docs WHERE id = ?1",
+        params![key.as_str()],
+    )?
+    else {
+        return Ok(None);
+    };
+    let (version, tail_bytes): (i64, i64) = (row.get(0)?, row.get(1)?);
+    let cached = if tx.owns_cache {
+        cache.take(id)
+    } else {
+        cache.copy(id)
+    };
+    let doc = match cached {
+        Some((cached, doc)) if cached == version => doc,
+        Some((cached, mut doc)) if cached < version => {
+            for bytes in tx.column::<Vec<u8>>(
+                "SELECT bytes FROM doc_chunks WHERE doc = ?1 AND seq > ?2 ORDER BY seq",
+                params![key.as_str(), cached],
+            )? {
+                doc.load_incremental(&bytes)
+                    .with_context(|| format!("catching up stored document {key}"))?;
+            }
+            doc
+        }
+        _ => {
+            let chunks = tx.column::<Vec<u8>>(
+                "SELECT bytes FROM doc_chunks WHERE doc = ?1 ORDER BY seq",
+                params![key.as_str()],
+            )?;
+            Automerge::load(&chunks.concat())
+                .with_context(|| format!("loading stored document {key}"))?
+        }
+    };
+    let saved_heads = doc.get_heads();
+    Ok(Some(LoadedDoc {
+        doc,
+        version,
+        saved_heads,
+        tail_bytes,
+    }))
+}
+
+/// Stores a new document.
+pub fn create(tx: &mut Tx<'_>, id: &DocId, doc: Automerge) -> anyhow::Result<()> {
+    let bytes = doc.save();
+    let key = id.to_string();
+    tx.execute(
+        "INSERT INTO docs (id, version, snapshot_bytes, tail_bytes) VALUES (?1, 1, ?2, 0)",
+        params![key.as_str(), bytes.len()],
+    )?;
+    tx.execute(
+        "INSERT INTO doc_chunks (doc, seq, bytes) VALUES (?1, 1, ?2)",
+        params![key.as_str(), bytes],
+    )?;
+    // Not cached: most documents are created in bulk (a first run, a new shop) and read
+    // much later; the cache keeps what is in use.
+    drop(doc);
+    Ok(())
+}
+
+/// Saves what changed since `loaded` was loaded (appending its new changes as one chunk),
+/// then hands the document to the cache. A document another process saved meanwhile is a
+/// [`StoreError::Conflict`]: the transaction is run again from fresh copies. Compaction is
+/// left to [`compact`], off the write path.
+pub fn put_back(tx: &mut Tx<'_>, id: DocId, mut loaded: LoadedDoc) -> anyhow::Result<()> {
+    if loaded.is_changed() {
+        let key = id.to_string();
+        let version = loaded.version + 1;
+        let appended = loaded.doc.save_after(&loaded.saved_heads);
+        let tail = loaded.tail_bytes + i64::try_from(appended.len())?;
+        let moved = tx.execute(
+            "UPDATE docs SET version = ?2, tail_bytes = ?3 WHERE id = ?1 AND version = ?4",
+            params![key.as_str(), version, tail, loaded.version],
+        )?;
+        if moved != 1 {
+            return Err(
+                StoreError::Conflict(format!("{key} was written by another server")).into(),
+            );
+        }
+        tx.execute(
+            "INSERT INTO doc_chunks (doc, seq, bytes) VALUES (?1, ?2, ?3)",
+            params![key.as_str(), version, appended],
+        )?;
+        loaded.version = version;
+        loaded.tail_bytes = tail;
+        loaded.saved_heads = loaded.doc.get_heads();
+    }
+    tx.written.push(WrittenDoc {
+        id,
+        version: loaded.version,
+        doc: loaded.doc,
+    });
+    Ok(())
+}
+
+/// Loads `id`, applies `edit` as the server's actor, and saves it.
+pub fn edit(
+    tx: &mut Tx<'_>,
+    cache: &DocCache,
+    id: &DocId,
+    actor: &automerge::ActorId,
+    edit: impl FnOnce(&mut Automerge) -> Result<(), docs::schema::SchemaError>,
+) -> anyhow::Result<()> {
+    let mut loaded = load(tx, cache, id)?.ok_or_else(|| anyhow::anyhow!("{id} is missing"))?;
+    loaded.doc.set_actor(actor.clone());
+    edit(&mut loaded.doc)?;
+    put_back(tx, id.clone(), loaded)
+}
+
+/// Documents whose appended chunks outgrew their snapshot (automerge-repo's rule: more
+/// appended bytes than snapshot bytes, past a small floor), at most `limit`.
+pub fn due_for_compaction(tx: &mut Tx<'_>, limit: usize) -> anyhow::Result<Vec<DocId>> {
+    tx.column::<String>(
+        "SELECT id FROM docs WHERE tail_bytes > snapshot_bytes AND tail_bytes > ?1 LIMIT ?2",
+        params![COMPACT_FLOOR_BYTES, limit],
+    )?
+    .iter()
+    .map(|id| Ok(DocId::parse(id)?))
+    .collect()
+}
+
+/// The document as of its newest chunk, saved whole: (that chunk's number, the snapshot).
+/// Run in a read transaction, off the write path.
+pub fn snapshot(tx: &mut Tx<'_>, id: &DocId) -> anyhow::Result<Option<(i64, Vec<u8>)>> {
+    let key = id.to_string();
+    let chunks = tx.rows(
+        "SELECT seq, bytes FROM doc_chunks WHERE doc = ?1 ORDER BY seq",
+        params![key.as_str()],
+    )?;
+    let Some(last) = chunks.last() else {
+        return Ok(None);
+    };
+    let upto: i64 = last.get(0)?;
+    let mut bytes = Vec::new();
+    for chunk in &chunks {
+        bytes.extend(chunk.get::<Vec<u8>>(1)?);
+    }
+    let doc = Automerge::load(&bytes).with_context(|| format!("loading stored document {key}"))?;
+    Ok(Some((upto, doc.save())))
+}
+
+/// Replaces the chunks up to `upto` by `snapshot` (the document as of chunk `upto`). The
+/// version does not move, so cached copies stay valid; chunks written since stay after it.
+/// Nothing happens if chunk `upto` is gone (another compaction got there first).
+pub fn compact(tx: &mut Tx<'_>, id: &DocId, upto: i64, snapshot: Vec<u8>) -> anyhow::Result<bool> {
+    let key = id.to_string();
+    let present = tx
+        .value::<i64>(
+            "SELECT 1 FROM doc_chunks WHERE doc = ?1 AND seq = ?2",
+            params![key.as_str(), upto],
+        )?
+        .is_some();
+    if !present {
+        return Ok(false);
+    }
+    let size = snapshot.len();
+    tx.execute(
+        "DELETE FROM doc_chunks WHERE doc = ?1 AND seq <= ?2",
+        params![key.as_str(), upto],
+    )?;
+    tx.execute(
+        "INSERT INTO doc_chunks (doc, seq, bytes) VALUES (?1, ?2, ?3)",
+        params![key.as_str(), upto, snapshot],
+    )?;
+    tx.execute(
+        "UPDATE docs SET snapshot_bytes = ?2, tail_bytes =
+             (SELECT CAST(COALESCE(SUM(LENGTH(bytes)), 0) AS BIGINT) FROM doc_chunks
+              WHERE doc = ?1 AND seq > ?3)
+         WHERE id = ?1",
+        params![key.as_str(), size, upto],
+    )?;
+    Ok(true)
+}
+
+/// How many bytes `ids` take as stored, together (their snapshots and appended chunks).
+pub fn stored_bytes(tx: &mut Tx<'_>, ids: &[DocId]) -> anyhow::Result<i64> {
+    let mut total = 0;
+    for id in ids {
+        let bytes: Option<i64> = tx.value(
+            "SELECT snapshot_bytes + tail_bytes FROM docs WHERE id = ?1",
+            params![id.to_string()],
+        )?;
+        total += bytes.unwrap_or(0);
+    }
+    Ok(total)
+}
+
+/// How many chunks and bytes a document is stored in (for tests and the bench).
+pub fn stored_size(tx: &mut Tx<'_>, id: &DocId) -> anyhow::Result<(i64, i64)> {
+    let row = tx
+        .row(
+            "SELECT COUNT(*), CAST(COALESCE(SUM(LENGTH(bytes)), 0) AS BIGINT) FROM doc_chunks WHERE doc = ?1",
+            params![id.to_string()],
+        )?
+        .ok_or_else(|| anyhow::anyhow!("no row"))?;
+    Ok((row.get(0)?, row.get(1)?))
+}
