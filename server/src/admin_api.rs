@@ -1,16 +1,14 @@
-//! Admin endpoints that change what shops see: a product's list price and active flag, a
-//! tier's price, a shop's own price. Each updates the server's table and the document
+//! Admin endpoints that change what shops see: a tier's price, a shop's own price,
+//! promotions, sales terms, profiles, stock (products and categories: `catalog_api.rs`). Each updates the server's table and the document
 //! devices sync, in one transaction; shops see the change after their next sync.
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use docs::schema::catalog_doc::write_products;
 use docs::schema::doc_id::DocId;
 use docs::schema::price_doc::write_prices;
 use domain::money::{Currency, Money};
-use domain::product::Product;
 use domain::sku::{ShopId, Sku, TierId};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -41,61 +39,6 @@ fn not_found(code: &'static str, what: impl std::fmt::Display) -> AppError {
 fn parse_price(text: &str) -> Result<Money, AppError> {
     Money::parse_price(text, Currency::Cny)
         .map_err(|e| AppError::bad_request("invalid_price", e.to_string()))
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ProductChange {
-    pub list_price: Option<String>,
-    pub active: Option<bool>,
-}
-
-fn update_product(
-    tx: &mut Tx<'_>,
-    cache: &DocCache,
-    actor: &automerge::ActorId,
-    sku: &Sku,
-    list_price: Option<Money>,
-    active: Option<bool>,
-) -> Result<Product, AppError> {
-    let mut product =
-        catalog::product(tx, sku)?.ok_or_else(|| not_found("unknown_product", sku))?;
-    if let Some(price) = list_price {
-        product.list_price = price;
-    }
-    if let Some(active) = active {
-        product.active = active;
-    }
-    catalog::put_product(tx, &product)?;
-    documents::edit(tx, cache, &DocId::Catalog, actor, |doc| {
-        write_products(doc, std::slice::from_ref(&product))
-    })?;
-    Ok(product)
-}
-
-/// `PUT /api/admin/products/{sku}` with `{"list_price": "12.50", "active": false}`.
-pub async fn change_product(
-    State(state): State<AppState>,
-    principal: Principal,
-    Path(sku): Path<String>,
-    body: Result<Json<ProductChange>, JsonRejection>,
-) -> Result<Json<Value>, AppError> {
-    require_admin(&principal)?;
-    let Json(change) =
-        body.map_err(|r| AppError::rejected("malformed_change", r.status(), r.body_text()))?;
-    let sku = Sku::parse(&sku).map_err(|e| not_found("unknown_product", e))?;
-    let list_price = change.list_price.as_deref().map(parse_price).transpose()?;
-    let actor = state.actor.clone();
-    let store = state.store.clone();
-    let product = state
-        .store
-        .write(move |tx| update_product(tx, store.docs(), &actor, &sku, list_price, change.active))
-        .await?;
-    Ok(Json(json!({
-        "sku": product.sku,
-        "list_price": product.list_price.amount().to_string(),
-        "active": product.active,
-    })))
 }
 
 #[derive(Debug, Deserialize)]

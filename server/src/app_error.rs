@@ -17,6 +17,9 @@ pub enum AppError {
         code: &'static str,
         message: String,
     },
+    /// A field of a request body broke a rule: 400 naming the field and the rule.
+    #[error("{field}: {rule}")]
+    Invalid { field: String, rule: &'static str },
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -32,6 +35,15 @@ impl AppError {
 
     pub fn unauthorized(message: impl Into<String>) -> AppError {
         AppError::client(StatusCode::UNAUTHORIZED, "unauthorized", message)
+    }
+
+    /// `field` (such as `pack_size` or `volume_prices`) broke `rule` (such as
+    /// `out_of_range`).
+    pub fn invalid(field: impl Into<String>, rule: &'static str) -> AppError {
+        AppError::Invalid {
+            field: field.into(),
+            rule,
+        }
     }
 
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> AppError {
@@ -62,6 +74,16 @@ impl IntoResponse for AppError {
                 code,
                 message,
             } => (status, Json(json!({ "error": code, "message": message }))).into_response(),
+            AppError::Invalid { field, rule } => (
+                StatusCode::BAD_REQUEST,
+                Json(json!({
+                    "error": "invalid_field",
+                    "message": format!("{field}: {rule}"),
+                    "field": field,
+                    "rule": rule,
+                })),
+            )
+                .into_response(),
             AppError::Internal(error)
                 if matches!(
                     error.downcast_ref::<StoreError>(),

@@ -5,6 +5,7 @@ pub mod access;
 pub mod admin_api;
 pub mod app_error;
 pub mod auth;
+pub mod catalog_api;
 pub mod commerce;
 pub mod demo_data;
 pub mod inbox;
@@ -229,7 +230,16 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/admin/inbox", get(inbox::list))
         .route("/admin/inbox/{request_id}/resolve", post(inbox::resolve))
-        .route("/admin/products/{sku}", put(admin_api::change_product))
+        .route(
+            "/admin/products",
+            get(catalog_api::list_products).post(catalog_api::create_product),
+        )
+        .route("/admin/products/{sku}", put(catalog_api::change_product))
+        .route(
+            "/admin/categories",
+            get(catalog_api::list_categories).post(catalog_api::create_category),
+        )
+        .route("/admin/categories/{id}", put(catalog_api::change_category))
         .route("/admin/promotions", get(admin_api::promotions))
         .route(
             "/admin/promotions/{id}",

@@ -73,7 +73,7 @@ impl Retryable for AppError {
     fn is_retryable(&self) -> bool {
         match self {
             AppError::Internal(error) => error.is_retryable(),
-            AppError::Client { .. } => false,
+            AppError::Client { .. } | AppError::Invalid { .. } => false,
         }
     }
 }

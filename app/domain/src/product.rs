@@ -93,7 +93,97 @@ pub enum QuantityError {
     AboveMaximum { maximum: u32 },
 }
 
+/// What makes a product definition unusable, and the field it is in (`name.zh_hans`,
+/// `pack_size`, `volume_prices`…), so a form can point at it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {rule}")]
+pub struct ProductProblem {
+    pub field: &'static str,
+    /// `required`, `too_long`, `out_of_range`, `below_minimum`, `negative`,
+    /// `not_ascending`, `above_list_price`, `ends_before_start`, `wrong_currency`.
+    pub rule: &'static str,
+}
+
+/// The largest quantity any rule of a product may name.
+pub const MAX_RULE_QUANTITY: u32 = 100_000;
+
 impl Product {
+    /// Checks that the product can be sold as defined: a Chinese name, texts of sane
+    /// length, quantity rules that some quantity satisfies, prices that are not negative,
+    /// volume breaks in ascending order below the list price, a promotion that ends after
+    /// it starts.
+    pub fn check(&self) -> Result<(), ProductProblem> {
+        let problem = |field, rule| Err(ProductProblem { field, rule });
+        if self.name.zh_hans.trim().is_empty() {
+            return problem("name.zh_hans", "required");
+        }
+        let texts = [
+            ("name.en", &self.name.en, 200),
+            ("name.zh_hans", &self.name.zh_hans, 200),
+            ("name.zh_hant", &self.name.zh_hant, 200),
+            ("description.en", &self.description.en, 4000),
+            ("description.zh_hans", &self.description.zh_hans, 4000),
+            ("description.zh_hant", &self.description.zh_hant, 4000),
+            ("unit.en", &self.unit.en, 40),
+            ("unit.zh_hans", &self.unit.zh_hans, 40),
+            ("unit.zh_hant", &self.unit.zh_hant, 40),
+        ];
+        for (field, text, most) in texts {
+            if text.chars().count() > most {
+                return problem(field, "too_long");
+            }
+        }
+        if self.pack_size == 0 || self.pack_size > MAX_RULE_QUANTITY {
+            return problem("pack_size", "out_of_range");
+        }
+        if self.min_quantity == 0 || self.min_quantity > MAX_RULE_QUANTITY {
+            return problem("min_quantity", "out_of_range");
+        }
+        if let Some(most) = self.max_quantity {
+            if most > MAX_RULE_QUANTITY {
+                return problem("max_quantity", "out_of_range");
+            }
+            if most < self.first_quantity() {
+                return problem("max_quantity", "below_minimum");
+            }
+        }
+        if self.weight_grams > 1_000_000 {
+            return problem("weight_grams", "out_of_range");
+        }
+        let currency = self.list_price.currency();
+        if self.list_price.amount().is_sign_negative() && !self.list_price.is_zero() {
+            return problem("list_price", "negative");
+        }
+        let mut previous = 0;
+        for volume in &self.volume_prices {
+            if volume.price.currency() != currency {
+                return problem("volume_prices", "wrong_currency");
+            }
+            if volume.min_quantity <= previous || volume.min_quantity > MAX_RULE_QUANTITY {
+                return problem("volume_prices", "not_ascending");
+            }
+            if volume.price.amount().is_sign_negative() && !volume.price.is_zero() {
+                return problem("volume_prices", "negative");
+            }
+            if volume.price.amount() > self.list_price.amount() {
+                return problem("volume_prices", "above_list_price");
+            }
+            previous = volume.min_quantity;
+        }
+        if let Some(promo) = &self.promo_price {
+            if promo.price.currency() != currency {
+                return problem("promo_price", "wrong_currency");
+            }
+            if promo.price.amount().is_sign_negative() && !promo.price.is_zero() {
+                return problem("promo_price", "negative");
+            }
+            if promo.until_ms <= promo.from_ms {
+                return problem("promo_price", "ends_before_start");
+            }
+        }
+        Ok(())
+    }
+
     /// Checks a line quantity against the product's rules.
     pub fn check_quantity(&self, quantity: u32) -> Result<(), QuantityError> {
         if quantity == 0 {
@@ -162,6 +252,56 @@ mod tests {
         check(66, Err(QuantityError::AboveMaximum { maximum: 60 }));
         check(12, Ok(()));
         check(60, Ok(()));
+    }
+
+    #[test]
+    fn a_product_that_cannot_be_sold_as_defined_is_refused_naming_the_field() {
+        assert_eq!(product(6, 12, Some(60)).check(), Ok(()));
+        let refused = |edit: &dyn Fn(&mut Product), field: &str, rule: &str| {
+            let mut p = product(6, 12, Some(60));
+            edit(&mut p);
+            let problem = p.check().unwrap_err();
+            assert_eq!((problem.field, problem.rule), (field, rule));
+        };
+        refused(&|p| p.name.zh_hans = " ".into(), "name.zh_hans", "required");
+        refused(&|p| p.name.en = "x".repeat(201), "name.en", "too_long");
+        refused(&|p| p.pack_size = 0, "pack_size", "out_of_range");
+        refused(&|p| p.min_quantity = 0, "min_quantity", "out_of_range");
+        refused(
+            &|p| p.max_quantity = Some(6),
+            "max_quantity",
+            "below_minimum",
+        );
+        refused(
+            &|p| p.list_price = Money::cny(-Decimal::ONE),
+            "list_price",
+            "negative",
+        );
+        let break_at = |min_quantity, cents| VolumePrice {
+            min_quantity,
+            price: Money::cny(Decimal::new(cents, 2)),
+        };
+        refused(
+            &|p| p.volume_prices = vec![break_at(24, 90), break_at(24, 80)],
+            "volume_prices",
+            "not_ascending",
+        );
+        refused(
+            &|p| p.volume_prices = vec![break_at(24, 150)],
+            "volume_prices",
+            "above_list_price",
+        );
+        refused(
+            &|p| {
+                p.promo_price = Some(DatedPrice {
+                    price: Money::cny(Decimal::new(50, 2)),
+                    from_ms: 10,
+                    until_ms: 10,
+                })
+            },
+            "promo_price",
+            "ends_before_start",
+        );
     }
 
     #[test]

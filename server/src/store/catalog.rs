@@ -10,7 +10,7 @@ use anyhow::Context;
 use domain::money::{Currency, Money};
 use domain::price_book::PriceBook;
 use domain::product::{Category, Product};
-use domain::sku::{ShopId, Sku, TierId, WarehouseId};
+use domain::sku::{CategoryId, ShopId, Sku, TierId, WarehouseId};
 
 use super::sql::{StoreError, Tx};
 use crate::params;
@@ -92,6 +92,26 @@ pub fn put_product(tx: &mut Tx<'_>, product: &Product) -> anyhow::Result<()> {
     )?;
     bump_catalog(tx)?;
     Ok(())
+}
+
+/// Every category, in display order (position, then id).
+pub fn categories(tx: &mut Tx<'_>) -> anyhow::Result<Vec<Category>> {
+    let mut categories = tx
+        .column::<String>("SELECT json FROM categories", params![])?
+        .iter()
+        .map(|json| serde_json::from_str(json).context("a stored category does not parse"))
+        .collect::<anyhow::Result<Vec<Category>>>()?;
+    categories.sort_by(|a, b| (a.position, &a.id).cmp(&(b.position, &b.id)));
+    Ok(categories)
+}
+
+pub fn category(tx: &mut Tx<'_>, id: &CategoryId) -> anyhow::Result<Option<Category>> {
+    tx.value::<String>(
+        "SELECT json FROM categories WHERE id = ?1",
+        params![id.as_str()],
+    )?
+    .map(|json| serde_json::from_str(&json).context("a stored category does not parse"))
+    .transpose()
 }
 
 pub fn put_category(tx: &mut Tx<'_>, category: &Category) -> anyhow::Result<()> {

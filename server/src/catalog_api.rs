@@ -1,0 +1,426 @@
+//! The back office's catalog: `GET /api/admin/products` (search, filter, pages, fast at
+//! 10,000 products: it filters the cached catalog in memory), `POST /api/admin/products`,
+//! `PUT /api/admin/products/{sku}`, and categories (`GET`, `POST /api/admin/categories`,
+//! `PUT /api/admin/categories/{id}`). Admins change; admins and staff read. Every change
+//! is checked whole (domain `Product::check`), written to the tables and the catalog
+//! document devices sync, in one transaction; a refused change changes nothing.
+
+use api::{CategoryEdit, CategoryRow, DatedPriceEdit, ProductEdit, ProductPage, ProductQuery};
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use docs::schema::catalog_doc::{write_categories, write_products};
+use docs::schema::doc_id::DocId;
+use domain::money::{Currency, Money};
+use domain::product::{Category, DatedPrice, LocalizedText, Product, VolumePrice};
+use domain::sku::{CategoryId, Sku};
+
+use crate::app_error::AppError;
+use crate::auth::{Principal, Role};
+use crate::state::AppState;
+use crate::store::documents::{self, DocCache};
+use crate::store::{Tx, catalog};
+
+fn require_admin(principal: &Principal) -> Result<(), AppError> {
+    if principal.role == Role::Admin {
+        return Ok(());
+    }
+    Err(AppError::client(
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        "only an admin may change the catalog",
+    ))
+}
+
+fn require_office(principal: &Principal) -> Result<(), AppError> {
+    if matches!(principal.role, Role::Admin | Role::Staff) {
+        return Ok(());
+    }
+    Err(AppError::client(
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        "the back office is for admins and staff",
+    ))
+}
+
+fn price(field: &'static str, text: &str) -> Result<Money, AppError> {
+    Money::parse_price(text, Currency::Cny).map_err(|_| AppError::invalid(field, "not_a_price"))
+}
+
+const PAGE_MAX: usize = 200;
+
+/// `GET /api/admin/products`: a page of the products that match, in SKU order.
+pub async fn list_products(
+    State(state): State<AppState>,
+    principal: Principal,
+    query: Result<Query<ProductQuery>, QueryRejection>,
+) -> Result<Json<ProductPage>, AppError> {
+    require_office(&principal)?;
+    let Query(query) =
+        query.map_err(|r| AppError::rejected("bad_query", r.status(), r.body_text()))?;
+    let cache = state.catalog.clone();
+    let products = state
+        .store
+        .read(move |tx| catalog::products(tx, &cache))
+        .await?;
+    let needle = query
+        .q
+        .as_deref()
+        .map(|q| q.trim().to_lowercase())
+        .filter(|q| !q.is_empty());
+    let matching: Vec<&Product> = products
+        .values()
+        .filter(|p| {
+            query
+                .category
+                .as_deref()
+                .is_none_or(|c| p.category.as_str() == c)
+        })
+        .filter(|p| query.active.is_none_or(|active| p.active == active))
+        .filter(|p| {
+            needle.as_deref().is_none_or(|needle| {
+                p.sku.as_str().to_lowercase().contains(needle) || p.name.contains_lowercase(needle)
+            })
+        })
+        .collect();
+    let offset = query.offset.unwrap_or(0);
+    let limit = query.limit.unwrap_or(50).clamp(1, PAGE_MAX);
+    Ok(Json(ProductPage {
+        total: matching.len(),
+        offset,
+        products: matching
+            .into_iter()
+            .skip(offset)
+            .take(limit)
+            .cloned()
+            .collect(),
+    }))
+}
+
+/// Applies `edit` to `product` field by field; the caller checks the result whole.
+fn apply_edit(tx: &mut Tx<'_>, product: &mut Product, edit: ProductEdit) -> Result<(), AppError> {
+    if let Some(name) = edit.name {
+        product.name = name;
+    }
+    if let Some(description) = edit.description {
+        product.description = description;
+    }
+    if let Some(category) = edit.category {
+        let id =
+            CategoryId::parse(&category).map_err(|_| AppError::invalid("category", "unknown"))?;
+        if catalog::category(tx, &id)?.is_none() {
+            return Err(AppError::invalid("category", "unknown"));
+        }
+        product.category = id;
+    }
+    if let Some(unit) = edit.unit {
+        product.unit = unit;
+    }
+    if let Some(pack_size) = edit.pack_size {
+        product.pack_size = pack_size;
+    }
+    if let Some(min_quantity) = edit.min_quantity {
+        product.min_quantity = min_quantity;
+    }
+    if let Some(max_quantity) = edit.max_quantity {
+        product.max_quantity = max_quantity;
+    }
+    if let Some(list_price) = edit.list_price {
+        product.list_price = price("list_price", &list_price)?;
+    }
+    if let Some(active) = edit.active {
+        product.active = active;
+    }
+    if let Some(weight_grams) = edit.weight_grams {
+        product.weight_grams = weight_grams;
+    }
+    if let Some(volume_prices) = edit.volume_prices {
+        product.volume_prices = volume_prices
+            .into_iter()
+            .map(|v| {
+                Ok(VolumePrice {
+                    min_quantity: v.min_quantity,
+                    price: price("volume_prices", &v.price)?,
+                })
+            })
+            .collect::<Result<_, AppError>>()?;
+    }
+    if let Some(promo) = edit.promo_price {
+        product.promo_price = promo
+            .map(
+                |DatedPriceEdit {
+                     price: text,
+                     from_ms,
+                     until_ms,
+                 }| {
+                    Ok::<_, AppError>(DatedPrice {
+                        price: price("promo_price", &text)?,
+                        from_ms,
+                        until_ms,
+                    })
+                },
+            )
+            .transpose()?;
+    }
+    product
+        .check()
+        .map_err(|problem| AppError::invalid(problem.field, problem.rule))
+}
+
+/// Stores `product` and writes it into the catalog document.
+fn publish_product(
+    tx: &mut Tx<'_>,
+    cache: &DocCache,
+    actor: &automerge::ActorId,
+    product: &Product,
+) -> anyhow::Result<()> {
+    catalog::put_product(tx, product)?;
+    documents::edit(tx, cache, &DocId::Catalog, actor, |doc| {
+        write_products(doc, std::slice::from_ref(product))
+    })
+}
+
+fn body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
+    body.map(|Json(value)| value)
+        .map_err(|r| AppError::rejected("malformed_body", r.status(), r.body_text()))
+}
+
+/// `POST /api/admin/products`: a new product; 409 if the SKU exists.
+pub async fn create_product(
+    State(state): State<AppState>,
+    principal: Principal,
+    edit: Result<Json<ProductEdit>, JsonRejection>,
+) -> Result<(StatusCode, Json<Product>), AppError> {
+    require_admin(&principal)?;
+    let edit = body(edit)?;
+    let sku = edit
+        .sku
+        .as_deref()
+        .ok_or_else(|| AppError::invalid("sku", "required"))?;
+    let sku = Sku::parse(sku).map_err(|_| AppError::invalid("sku", "malformed"))?;
+    for (field, given) in [
+        ("name", edit.name.is_some()),
+        ("category", edit.category.is_some()),
+        ("unit", edit.unit.is_some()),
+        ("list_price", edit.list_price.is_some()),
+    ] {
+        if !given {
+            return Err(AppError::invalid(field, "required"));
+        }
+    }
+    let (actor, store) = (state.actor.clone(), state.store.clone());
+    let product = state
+        .store
+        .write(move |tx| {
+            if catalog::product_exists(tx, &sku)? {
+                return Err(AppError::client(
+                    StatusCode::CONFLICT,
+                    "sku_taken",
+                    format!("{sku} exists already"),
+                ));
+            }
+            let mut product = Product {
+                sku: sku.clone(),
+                name: LocalizedText::default(),
+                description: LocalizedText::default(),
+                category: CategoryId::parse("none").map_err(anyhow::Error::from)?,
+                unit: LocalizedText::default(),
+                pack_size: 1,
+                min_quantity: 1,
+                max_quantity: None,
+                list_price: Money::zero(Currency::Cny),
+                active: true,
+                weight_grams: 0,
+                volume_prices: Vec::new(),
+                promo_price: None,
+            };
+            apply_edit(
+                tx,
+                &mut product,
+                ProductEdit {
+                    sku: None,
+                    ..edit.clone()
+                },
+            )?;
+            publish_product(tx, store.docs(), &actor, &product)?;
+            Ok(product)
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(product)))
+}
+
+/// `PUT /api/admin/products/{sku}`: changes what the body gives (the SKU is fixed).
+pub async fn change_product(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(sku): Path<String>,
+    edit: Result<Json<ProductEdit>, JsonRejection>,
+) -> Result<Json<Product>, AppError> {
+    require_admin(&principal)?;
+    let edit = body(edit)?;
+    let unknown = || AppError::client(StatusCode::NOT_FOUND, "unknown_product", "no such product");
+    let sku = Sku::parse(&sku).map_err(|_| unknown())?;
+    if edit
+        .sku
+        .as_deref()
+        .is_some_and(|given| given != sku.as_str())
+    {
+        return Err(AppError::invalid("sku", "fixed"));
+    }
+    let (actor, store) = (state.actor.clone(), state.store.clone());
+    let product = state
+        .store
+        .write(move |tx| {
+            let mut product = catalog::product(tx, &sku)?.ok_or_else(unknown)?;
+            apply_edit(tx, &mut product, edit.clone())?;
+            publish_product(tx, store.docs(), &actor, &product)?;
+            Ok::<_, AppError>(product)
+        })
+        .await?;
+    Ok(Json(product))
+}
+
+/// `GET /api/admin/categories`.
+pub async fn list_categories(
+    State(state): State<AppState>,
+    principal: Principal,
+) -> Result<Json<Vec<CategoryRow>>, AppError> {
+    require_office(&principal)?;
+    let cache = state.catalog.clone();
+    let (categories, products) = state
+        .store
+        .read(move |tx| {
+            Ok::<_, anyhow::Error>((catalog::categories(tx)?, catalog::products(tx, &cache)?))
+        })
+        .await?;
+    Ok(Json(
+        categories
+            .into_iter()
+            .map(|category| CategoryRow {
+                products: products
+                    .values()
+                    .filter(|p| p.category == category.id)
+                    .count(),
+                category,
+            })
+            .collect(),
+    ))
+}
+
+fn check_name(name: &LocalizedText) -> Result<(), AppError> {
+    if name.zh_hans.trim().is_empty() {
+        return Err(AppError::invalid("name.zh_hans", "required"));
+    }
+    for (field, text) in [
+        ("name.en", &name.en),
+        ("name.zh_hans", &name.zh_hans),
+        ("name.zh_hant", &name.zh_hant),
+    ] {
+        if text.chars().count() > 60 {
+            return Err(AppError::invalid(field, "too_long"));
+        }
+    }
+    Ok(())
+}
+
+fn publish_category(
+    tx: &mut Tx<'_>,
+    cache: &DocCache,
+    actor: &automerge::ActorId,
+    category: &Category,
+) -> anyhow::Result<()> {
+    catalog::put_category(tx, category)?;
+    documents::edit(tx, cache, &DocId::Catalog, actor, |doc| {
+        write_categories(doc, std::slice::from_ref(category))
+    })
+}
+
+/// `POST /api/admin/categories`: a new category (409 if the id exists).
+pub async fn create_category(
+    State(state): State<AppState>,
+    principal: Principal,
+    edit: Result<Json<CategoryEdit>, JsonRejection>,
+) -> Result<(StatusCode, Json<Category>), AppError> {
+    require_admin(&principal)?;
+    let edit = body(edit)?;
+    let id = edit
+        .id
+        .as_deref()
+        .ok_or_else(|| AppError::invalid("id", "required"))?;
+    let id = CategoryId::parse(id).map_err(|_| AppError::invalid("id", "malformed"))?;
+    let name = edit
+        .name
+        .ok_or_else(|| AppError::invalid("name.zh_hans", "required"))?;
+    check_name(&name)?;
+    let (actor, store) = (state.actor.clone(), state.store.clone());
+    let category = state
+        .store
+        .write(move |tx| {
+            if catalog::category(tx, &id)?.is_some() {
+                return Err(AppError::client(
+                    StatusCode::CONFLICT,
+                    "category_taken",
+                    format!("{id} exists already"),
+                ));
+            }
+            let position = match edit.position {
+                Some(position) => position,
+                None => catalog::categories(tx)?
+                    .iter()
+                    .map(|c| c.position + 1)
+                    .max()
+                    .unwrap_or(0),
+            };
+            let category = Category {
+                id: id.clone(),
+                name: name.clone(),
+                position,
+            };
+            publish_category(tx, store.docs(), &actor, &category)?;
+            Ok(category)
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(category)))
+}
+
+/// `PUT /api/admin/categories/{id}`: rename or move a category.
+pub async fn change_category(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+    edit: Result<Json<CategoryEdit>, JsonRejection>,
+) -> Result<Json<Category>, AppError> {
+    require_admin(&principal)?;
+    let edit = body(edit)?;
+    let unknown = || {
+        AppError::client(
+            StatusCode::NOT_FOUND,
+            "unknown_category",
+            "no such category",
+        )
+    };
+    let id = CategoryId::parse(&id).map_err(|_| unknown())?;
+    if edit.id.as_deref().is_some_and(|given| given != id.as_str()) {
+        return Err(AppError::invalid("id", "fixed"));
+    }
+    if let Some(name) = &edit.name {
+        check_name(name)?;
+    }
+    let (actor, store) = (state.actor.clone(), state.store.clone());
+    let category = state
+        .store
+        .write(move |tx| {
+            let mut category = catalog::category(tx, &id)?.ok_or_else(unknown)?;
+            if let Some(name) = &edit.name {
+                category.name = name.clone();
+            }
+            if let Some(position) = edit.position {
+                category.position = position;
+            }
+            publish_category(tx, store.docs(), &actor, &category)?;
+            Ok::<_, AppError>(category)
+        })
+        .await?;
+    Ok(Json(category))
+}

@@ -1,0 +1,272 @@
+//! The back office's catalog API: search and pages over the products, creating and
+//! editing products and categories with every field checked, the shop's devices seeing
+//! the result after their next sync, and nothing changed by a refused edit.
+
+#[path = "support/http_device.rs"]
+mod http_device;
+
+use docs::schema::catalog_doc::read_catalog;
+use docs::schema::doc_id::DocId;
+use domain::sku::Sku;
+use http_device::{Device, TestServer, sign_in, spawn_server};
+use serde_json::{Value, json};
+
+async fn token(server: &TestServer, user: &str, password: &str) -> String {
+    let body: Value = sign_in(server, user, password).await.json().await.unwrap();
+    body["token"].as_str().unwrap().to_owned()
+}
+
+async fn call(
+    server: &TestServer,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut request = reqwest::Client::new()
+        .request(method, format!("{}{path}", server.base))
+        .bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn products_are_searched_filtered_and_paged_by_admins_and_staff_only() {
+    let server = spawn_server().await;
+    let admin = token(&server, "admin", "admin123").await;
+    let get = |path: &'static str, token: String| {
+        let server = &server;
+        async move { call(server, &token, reqwest::Method::GET, path, None).await }
+    };
+    let (status, page) = get("/api/admin/products?limit=20", admin.clone()).await;
+    assert_eq!(status, 200);
+    assert_eq!(page["total"], 200);
+    assert_eq!(page["products"].as_array().unwrap().len(), 20);
+    let (_, next) = get("/api/admin/products?limit=20&offset=20", admin.clone()).await;
+    assert_ne!(page["products"][0]["sku"], next["products"][0]["sku"]);
+
+    let (_, by_sku) = get("/api/admin/products?q=bev-000", admin.clone()).await;
+    assert_eq!(by_sku["total"], 9, "BEV-0001 … BEV-0009");
+    let first = by_sku["products"][0].clone();
+    let chinese: String = first["name"]["zh_hans"]
+        .as_str()
+        .unwrap()
+        .chars()
+        .take(2)
+        .collect();
+    let (status, by_name) = call(
+        &server,
+        &admin,
+        reqwest::Method::GET,
+        &format!("/api/admin/products?q={chinese}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(
+        by_name["products"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["sku"] == first["sku"])
+    );
+    let category = first["category"].as_str().unwrap().to_owned();
+    let (_, in_category) = call(
+        &server,
+        &admin,
+        reqwest::Method::GET,
+        &format!("/api/admin/products?category={category}&limit=200"),
+        None,
+    )
+    .await;
+    assert!(
+        in_category["products"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["category"] == category.as_str())
+    );
+
+    let staff = token(&server, "cang", "cang123").await;
+    assert_eq!(get("/api/admin/products", staff).await.0, 200);
+    let shop = token(&server, "lotus", "lotus123").await;
+    let (status, body) = get("/api/admin/products", shop.clone()).await;
+    assert_eq!((status, body["error"].as_str()), (403, Some("forbidden")));
+    let (status, body) = get("/api/admin/products?limit=many", admin).await;
+    assert_eq!((status, body["error"].as_str()), (400, Some("bad_query")));
+}
+
+#[tokio::test]
+async fn an_admin_creates_and_edits_products_and_categories_and_shops_see_them() {
+    let server = spawn_server().await;
+    let admin = token(&server, "admin", "admin123").await;
+    let post = |path: &'static str, body: Value| {
+        let (server, admin) = (&server, admin.clone());
+        async move { call(server, &admin, reqwest::Method::POST, path, Some(body)).await }
+    };
+
+    // A category first.
+    let (status, _) = post(
+        "/api/admin/categories",
+        json!({"id": "tea-gifts", "name": {"en": "Tea gifts", "zh_hans": "茶礼", "zh_hant": "茶禮"}}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let (status, body) = post(
+        "/api/admin/categories",
+        json!({"id": "tea-gifts", "name": {"en": "x", "zh_hans": "x", "zh_hant": "x"}}),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (409, Some("category_taken"))
+    );
+
+    let good = json!({
+        "sku": "TEA-9001",
+        "name": {"en": "Oolong gift box", "zh_hans": "乌龙茶礼盒", "zh_hant": "烏龍茶禮盒"},
+        "category": "tea-gifts",
+        "unit": {"en": "box", "zh_hans": "盒", "zh_hant": "盒"},
+        "pack_size": 6,
+        "min_quantity": 6,
+        "list_price": "88.00",
+        "volume_prices": [{"min_quantity": 24, "price": "80.00"}],
+    });
+    // Every refusal names the field, and creates nothing.
+    for (change, field, rule) in [
+        (json!({"sku": null}), "sku", "required"),
+        (json!({"sku": "bad sku"}), "sku", "malformed"),
+        (json!({"category": "nope"}), "category", "unknown"),
+        (json!({"pack_size": 0}), "pack_size", "out_of_range"),
+        (json!({"max_quantity": 3}), "max_quantity", "below_minimum"),
+        (json!({"list_price": "-1"}), "list_price", "not_a_price"),
+        (json!({"list_price": "free"}), "list_price", "not_a_price"),
+        (
+            json!({"volume_prices": [{"min_quantity": 24, "price": "99.00"}]}),
+            "volume_prices",
+            "above_list_price",
+        ),
+        (
+            json!({"promo_price": {"price": "70.00", "from_ms": 5, "until_ms": 1}}),
+            "promo_price",
+            "ends_before_start",
+        ),
+        (
+            json!({"name": {"en": "x", "zh_hans": "", "zh_hant": "x"}}),
+            "name.zh_hans",
+            "required",
+        ),
+    ] {
+        let mut body = good.clone();
+        for (key, value) in change.as_object().unwrap() {
+            if value.is_null() {
+                body.as_object_mut().unwrap().remove(key);
+            } else {
+                body[key] = value.clone();
+            }
+        }
+        let (status, error) = post("/api/admin/products", body).await;
+        assert_eq!(status, 400, "{field}: {error}");
+        assert_eq!(error["error"], "invalid_field");
+        assert_eq!(error["field"], field);
+        assert_eq!(error["rule"], rule);
+    }
+    let mut unknown_field = good.clone();
+    unknown_field["colour"] = json!("red");
+    let (status, error) = post("/api/admin/products", unknown_field).await;
+    assert_eq!(
+        (status, error["error"].as_str()),
+        (400, Some("malformed_body"))
+    );
+    let (_, none) = call(
+        &server,
+        &admin,
+        reqwest::Method::GET,
+        "/api/admin/products?q=TEA-9001",
+        None,
+    )
+    .await;
+    assert_eq!(none["total"], 0, "a refused product was not created");
+
+    let (status, created) = post("/api/admin/products", good.clone()).await;
+    assert_eq!(status, 201, "{created}");
+    let (status, error) = post("/api/admin/products", good).await;
+    assert_eq!((status, error["error"].as_str()), (409, Some("sku_taken")));
+
+    // An edit changes what it names; a bad edit changes nothing.
+    let put = |path: &'static str, body: Value| {
+        let (server, admin) = (&server, admin.clone());
+        async move { call(server, &admin, reqwest::Method::PUT, path, Some(body)).await }
+    };
+    let (status, edited) = put(
+        "/api/admin/products/TEA-9001",
+        json!({"list_price": "86.50", "max_quantity": 120}),
+    )
+    .await;
+    assert_eq!(status, 200, "{edited}");
+    assert_eq!(edited["max_quantity"], 120);
+    let (status, error) = put("/api/admin/products/TEA-9001", json!({"min_quantity": 200})).await;
+    assert_eq!(
+        (status, error["field"].as_str()),
+        (400, Some("max_quantity"))
+    );
+    let (status, error) = put("/api/admin/products/TEA-9001", json!({"sku": "TEA-9002"})).await;
+    assert_eq!((status, error["field"].as_str()), (400, Some("sku")));
+    let (status, _) = put("/api/admin/products/NOPE-1", json!({"active": false})).await;
+    assert_eq!(status, 404);
+    let (status, _) = put(
+        "/api/admin/categories/tea-gifts",
+        json!({"name": {"en": "Tea gift boxes", "zh_hans": "茶叶礼盒", "zh_hant": "茶葉禮盒"}, "position": 0}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (_, categories) = call(
+        &server,
+        &admin,
+        reqwest::Method::GET,
+        "/api/admin/categories",
+        None,
+    )
+    .await;
+    let row = categories
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "tea-gifts")
+        .unwrap();
+    assert_eq!(
+        (row["products"].as_u64(), row["name"]["zh_hans"].as_str()),
+        (Some(1), Some("茶叶礼盒"))
+    );
+
+    // Staff may look, not change.
+    let staff = token(&server, "cang", "cang123").await;
+    let (status, _) = call(
+        &server,
+        &staff,
+        reqwest::Method::PUT,
+        "/api/admin/products/TEA-9001",
+        Some(json!({"active": false})),
+    )
+    .await;
+    assert_eq!(status, 403);
+
+    // The shop's device receives the product as edited, in its category.
+    let mut phone = Device::new(&server, "lotus", "lotus123").await;
+    assert!(phone.sync_now().await.is_empty());
+    let catalog = read_catalog(phone.sync.doc(&DocId::Catalog).unwrap());
+    let product = &catalog.products[&Sku::parse("TEA-9001").unwrap()];
+    assert_eq!(product.list_price.amount().to_string(), "86.50");
+    assert_eq!(product.max_quantity, Some(120));
+    assert_eq!(product.volume_prices.len(), 1);
+    let category = catalog
+        .categories
+        .iter()
+        .find(|c| c.id.as_str() == "tea-gifts")
+        .unwrap();
+    assert_eq!(category.name.zh_hans, "茶叶礼盒");
+}
