@@ -27,13 +27,21 @@ site: tools
 	cp public/index.html public/boot.js public/manifest.webmanifest public/icon.svg $(SITE)/
 	cp style/main.css $(SITE)/style.css
 	build=$$(cat $(SITE)/pkg/app_bg.wasm $(SITE)/pkg/app.js $(SITE)/style.css $(SITE)/index.html $(SITE)/boot.js | sha256sum | cut -c1-16)
-	shell=$$(cd $(SITE) && find . -type f ! -name '*.gz' ! -name '*.br' | sed 's|^\.||' | sort | sed 's|.*|"&"|' | paste -sd, -)
+	shell=$$(cd $(SITE) && find . -type f ! -name '*.gz' ! -name '*.br' ! -path './office/*' | sed 's|^\.||' | sort | sed 's|.*|"&"|' | paste -sd, -)
 	sed -e "s/__BUILD__/$$build/" -e "s|__SHELL__|[$$shell]|" public/sw.js > $(SITE)/sw.js
-	for file in $(SITE)/pkg/app_bg.wasm $(SITE)/pkg/app.js $(SITE)/style.css $(SITE)/index.html $(SITE)/boot.js; do
+	# The back office: its own bundle under /office/, never in the storefront's shell.
+	cargo build -p office --lib --target wasm32-unknown-unknown --profile wasm-release
+	mkdir -p $(SITE)/office/pkg
+	wasm-bindgen --target web --no-typescript --remove-name-section --out-name office --out-dir $(SITE)/office/pkg \
+	  target/wasm32-unknown-unknown/wasm-release/office.wasm
+	cp public/office/index.html public/office/boot.js $(SITE)/office/
+	cp style/office.css $(SITE)/office/office.css
+	for file in $(SITE)/pkg/app_bg.wasm $(SITE)/pkg/app.js $(SITE)/style.css $(SITE)/index.html $(SITE)/boot.js \
+	  $(SITE)/office/pkg/office_bg.wasm $(SITE)/office/pkg/office.js $(SITE)/office/office.css $(SITE)/office/index.html $(SITE)/office/boot.js; do
 	  gzip -9 -k -f "$$file"
 	  if command -v brotli >/dev/null; then brotli -q 11 -k -f "$$file"; fi
 	done
-	ls -l $(SITE)/pkg
+	ls -l $(SITE)/pkg $(SITE)/office/pkg
 
 run: site
 	cargo run --release -p server --bin dinghuo
@@ -51,9 +59,9 @@ e2e: site browser-tools
 
 test: tools
 	cargo fmt --all -- --check
-	cargo clippy --workspace --exclude storefront --all-targets -- -D warnings
-	cargo clippy -p storefront --lib --target wasm32-unknown-unknown -- -D warnings
-	cargo test --workspace --exclude storefront
+	cargo clippy --workspace --exclude storefront --exclude office --all-targets -- -D warnings
+	cargo clippy -p storefront -p office --lib --target wasm32-unknown-unknown -- -D warnings
+	cargo test --workspace --exclude storefront --exclude office
 	$(MAKE) test-postgres
 	$(MAKE) e2e
 

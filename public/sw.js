@@ -19,7 +19,9 @@ self.addEventListener('activate', (event) => {
 
 self.addEventListener('fetch', (event) => {
   const url = new URL(event.request.url);
-  if (event.request.method !== 'GET' || url.origin !== self.location.origin || url.pathname.startsWith('/api/')) {
+  // The API and the back office (online only, its own bundle) always go to the network.
+  if (event.request.method !== 'GET' || url.origin !== self.location.origin ||
+      url.pathname.startsWith('/api/') || url.pathname === '/office' || url.pathname.startsWith('/office/')) {
     return;
   }
   if (event.request.mode === 'navigate') {

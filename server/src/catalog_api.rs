@@ -98,6 +98,22 @@ pub async fn list_products(
     }))
 }
 
+/// `GET /api/admin/products/{sku}`: one product.
+pub async fn get_product(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(sku): Path<String>,
+) -> Result<Json<Product>, AppError> {
+    require_office(&principal)?;
+    let unknown = || AppError::client(StatusCode::NOT_FOUND, "unknown_product", "no such product");
+    let sku = Sku::parse(&sku).map_err(|_| unknown())?;
+    let product = state
+        .store
+        .read(move |tx| catalog::product(tx, &sku))
+        .await?;
+    product.map(Json).ok_or_else(unknown)
+}
+
 /// Applies `edit` to `product` field by field; the caller checks the result whole.
 fn apply_edit(tx: &mut Tx<'_>, product: &mut Product, edit: ProductEdit) -> Result<(), AppError> {
     if let Some(name) = edit.name {

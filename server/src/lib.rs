@@ -234,7 +234,10 @@ pub fn router(state: AppState) -> Router {
             "/admin/products",
             get(catalog_api::list_products).post(catalog_api::create_product),
         )
-        .route("/admin/products/{sku}", put(catalog_api::change_product))
+        .route(
+            "/admin/products/{sku}",
+            get(catalog_api::get_product).put(catalog_api::change_product),
+        )
         .route(
             "/admin/categories",
             get(catalog_api::list_categories).post(catalog_api::create_category),
@@ -291,7 +294,21 @@ pub fn router(state: AppState) -> Router {
             "camera=(), microphone=(), geolocation=()",
         ),
     ];
-    let mut router = Router::new().nest("/api", api).fallback_service(site);
+    // The back office is its own bundle under /office/ (every path of it opens its
+    // index.html; its router draws the page).
+    let office_dir = state.site_dir.join("office");
+    let office = ServeDir::new(&office_dir)
+        .precompressed_br()
+        .precompressed_gzip()
+        .fallback(
+            ServeFile::new(office_dir.join("index.html"))
+                .precompressed_br()
+                .precompressed_gzip(),
+        );
+    let mut router = Router::new()
+        .nest("/api", api)
+        .nest_service("/office", office)
+        .fallback_service(site);
     for (name, value) in headers {
         router = router.layer(SetResponseHeaderLayer::if_not_present(
             name,

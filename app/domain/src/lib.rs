@@ -6,6 +6,7 @@ pub mod checkout;
 pub mod credit;
 pub mod forecast;
 pub mod inventory;
+pub mod lang;
 pub mod money;
 pub mod order;
 pub mod order_state;

@@ -1,1 +1,249 @@
-//! placeholder
+//! The back office (管理端): admins and staff, in a desktop browser with a network. Its own
+//! wasm bundle: no Automerge, no offline documents; every page reads and writes through
+//! the server's JSON API (`api` crate types). The storefront hands admins and staff over
+//! to it at sign-in.
+
+pub mod api;
+pub mod categories;
+pub mod i18n;
+pub mod products;
+
+use gloo_storage::{LocalStorage, Storage};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::{A, Route, Router, Routes};
+use leptos_router::path;
+use serde::de::DeserializeOwned;
+use wasm_bindgen::prelude::wasm_bindgen;
+
+use self::api::{Failure, SESSION_KEY, Session};
+use self::categories::CategoriesPage;
+use self::i18n::{Lang, Phrase, field_phrase, rule_phrase, tr};
+use self::products::{EditProductPage, NewProductPage, ProductListPage};
+
+const LANG_KEY: &str = "dinghuo.lang";
+
+#[wasm_bindgen(start)]
+pub fn start() {
+    std::panic::set_hook(Box::new(|info| leptos::logging::error!("{info}")));
+    leptos::mount::mount_to_body(App);
+}
+
+/// What every page shares: who is signed in, the language, and whether the last call
+/// could reach the server.
+#[derive(Clone, Copy)]
+pub struct Office {
+    pub session: RwSignal<Option<Session>>,
+    pub lang: RwSignal<Lang>,
+    pub offline: RwSignal<bool>,
+}
+
+impl Office {
+    fn new() -> Office {
+        let lang = LocalStorage::get::<String>(LANG_KEY)
+            .map(|code| Lang::from_code(&code))
+            .unwrap_or_default();
+        Office {
+            session: RwSignal::new(LocalStorage::get(SESSION_KEY).ok()),
+            lang: RwSignal::new(lang),
+            offline: RwSignal::new(false),
+        }
+    }
+
+    pub fn t(&self, phrase: Phrase) -> &'static str {
+        tr(self.lang.get(), phrase)
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.session.get().is_some_and(|s| s.is_admin())
+    }
+
+    fn keep(&self, session: Option<Session>) {
+        match &session {
+            Some(session) => {
+                let _ = LocalStorage::set(SESSION_KEY, session);
+            }
+            None => LocalStorage::delete(SESSION_KEY),
+        }
+        self.session.set(session);
+    }
+
+    /// An authenticated JSON call; an expired access token is renewed once, a refused
+    /// session signs out.
+    pub async fn call<T: DeserializeOwned>(
+        self,
+        method: &str,
+        url: &str,
+        body: Option<serde_json::Value>,
+    ) -> Result<T, Failure> {
+        let Some(session) = self.session.get_untracked() else {
+            return Err(Failure::Offline);
+        };
+        let mut result = api::fetch(method, url, body.as_ref(), Some(&session.token)).await;
+        if let Ok((401, text)) = &result
+            && text.contains("token_expired")
+        {
+            match api::refresh(&session.refresh_token).await {
+                Ok(pair) => {
+                    let renewed = Session {
+                        token: pair.token,
+                        refresh_token: pair.refresh_token,
+                        ..session
+                    };
+                    self.keep(Some(renewed.clone()));
+                    result = api::fetch(method, url, body.as_ref(), Some(&renewed.token)).await;
+                }
+                Err(Failure::Offline) => result = Err(Failure::Offline),
+                Err(_) => {
+                    self.keep(None);
+                    return Err(Failure::Offline);
+                }
+            }
+        }
+        self.offline.set(matches!(result, Err(Failure::Offline)));
+        let (status, text) = result?;
+        if status == 401 {
+            self.keep(None);
+        }
+        api::read(status, &text)
+    }
+
+    /// A failure in the user's words, naming the field when the server named one.
+    pub fn explain(&self, failure: &Failure) -> String {
+        match failure {
+            Failure::Offline => self.t(Phrase::NeedsNetwork).to_owned(),
+            Failure::Refused { status: 403, .. } => self.t(Phrase::NoPermission).to_owned(),
+            Failure::Refused { body, .. } => match (&body.field, &body.rule) {
+                (Some(field), Some(rule)) => self.field_problem(field, rule),
+                _ if body.error.ends_with("_taken") => {
+                    format!("{} {}", self.t(Phrase::Id), self.t(Phrase::Taken))
+                }
+                _ => body.message.clone(),
+            },
+        }
+    }
+
+    pub fn field_problem(&self, field: &str, rule: &str) -> String {
+        let label: Vec<&str> = field_phrase(field).into_iter().map(|p| self.t(p)).collect();
+        format!("{}：{}", label.join(" · "), self.t(rule_phrase(rule)))
+    }
+}
+
+#[component]
+fn App() -> impl IntoView {
+    let office = Office::new();
+    provide_context(office);
+    Effect::new(move |_| {
+        if let Some(root) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element())
+        {
+            let _ = root.set_attribute("lang", office.lang.get().code());
+        }
+    });
+    view! {
+        <Router>
+            <Show when=move || office.session.get().is_some() fallback=|| view! { <SignIn/> }>
+                <TopBar/>
+                <div class="office">
+                    <nav class="side">
+                        <A href="/office/">{move || office.t(Phrase::Products)}</A>
+                        <A href="/office/categories">{move || office.t(Phrase::Categories)}</A>
+                    </nav>
+                    <main>
+                        <Show when=move || office.offline.get()>
+                            <p class="banner" role="alert" data-testid="offline">{move || office.t(Phrase::NeedsNetwork)}</p>
+                        </Show>
+                        <Routes fallback=|| view! { <ProductListPage/> }>
+                            <Route path=path!("/office") view=ProductListPage/>
+                            <Route path=path!("/office/products/new") view=NewProductPage/>
+                            <Route path=path!("/office/products/:sku") view=EditProductPage/>
+                            <Route path=path!("/office/categories") view=CategoriesPage/>
+                        </Routes>
+                    </main>
+                </div>
+            </Show>
+        </Router>
+    }
+}
+
+#[component]
+fn LangPicker() -> impl IntoView {
+    let office = expect_context::<Office>();
+    view! {
+        <select class="lang" data-testid="lang" on:change=move |ev| {
+            let lang = Lang::from_code(&event_target_value(&ev));
+            let _ = LocalStorage::set(LANG_KEY, lang.code());
+            office.lang.set(lang);
+        }>
+            {Lang::ALL.into_iter().map(|lang| view! {
+                <option value=lang.code() selected=move || office.lang.get() == lang>{lang.label()}</option>
+            }).collect_view()}
+        </select>
+    }
+}
+
+#[component]
+fn TopBar() -> impl IntoView {
+    let office = expect_context::<Office>();
+    let sign_out = move |_| {
+        if let Some(session) = office.session.get_untracked() {
+            spawn_local(async move {
+                let _ = api::fetch("POST", "/api/logout", None, Some(&session.token)).await;
+            });
+        }
+        office.keep(None);
+    };
+    view! {
+        <header class="top">
+            <strong>{move || office.t(Phrase::Office)}</strong>
+            <span class="who" data-testid="who">{move || office.session.get().map(|s| s.display_name).unwrap_or_default()}</span>
+            <LangPicker/>
+            <button class="link" data-testid="sign-out" on:click=sign_out>{move || office.t(Phrase::SignOut)}</button>
+        </header>
+    }
+}
+
+#[component]
+fn SignIn() -> impl IntoView {
+    let office = expect_context::<Office>();
+    let username = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<Phrase>);
+    let busy = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        busy.set(true);
+        error.set(None);
+        spawn_local(async move {
+            let result = api::sign_in(&username.get_untracked(), &password.get_untracked()).await;
+            busy.set(false);
+            match result {
+                Ok(session) if matches!(session.role.as_str(), "admin" | "staff") => {
+                    office.keep(Some(session));
+                }
+                Ok(_) => error.set(Some(Phrase::NotOfficeUser)),
+                Err(Failure::Offline) => error.set(Some(Phrase::NeedsNetwork)),
+                Err(_) => error.set(Some(Phrase::WrongPassword)),
+            }
+        });
+    };
+    view! {
+        <main class="sign-in">
+            <h1>{move || office.t(Phrase::Office)}</h1>
+            <LangPicker/>
+            <form on:submit=submit>
+                <label>{move || office.t(Phrase::Username)}
+                    <input name="username" autocomplete="username" prop:value=move || username.get()
+                        on:input=move |ev| username.set(event_target_value(&ev))/>
+                </label>
+                <label>{move || office.t(Phrase::Password)}
+                    <input name="password" type="password" autocomplete="current-password" prop:value=move || password.get()
+                        on:input=move |ev| password.set(event_target_value(&ev))/>
+                </label>
+                <button type="submit" data-testid="sign-in" disabled=move || busy.get()>{move || office.t(Phrase::SignIn)}</button>
+                {move || error.get().map(|phrase| view! { <p class="error" role="alert">{office.t(phrase)}</p> })}
+            </form>
+        </main>
+    }
+}

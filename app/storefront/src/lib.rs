@@ -38,7 +38,11 @@ fn console_error_panic_hook_lite() {
 fn App() -> impl IntoView {
     let store = Store::new();
     provide_context(store);
-    if store.session.get_untracked().is_some() {
+    if let Some(session) = store.session.get_untracked()
+        && Store::hand_over_to_office(&session)
+    {
+        store.session.set(None);
+    } else if store.session.get_untracked().is_some() {
         spawn_local(store.open());
     }
     // Sync by itself: when the network returns and every 20 seconds.

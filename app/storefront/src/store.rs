@@ -35,6 +35,8 @@ use domain::quote::{Quote, QuoteError};
 use domain::sku::Sku;
 
 const SESSION_KEY: &str = "dinghuo.session";
+/// Where the back office reads its session (`office::api::SESSION_KEY`).
+const OFFICE_SESSION_KEY: &str = "dinghuo.office.session";
 /// Who last signed in on this device: signing in again as them keeps the local data
 /// (orders not yet sent survive a revoked or expired session).
 const LAST_USER_KEY: &str = "dinghuo.last_user";
@@ -682,8 +684,25 @@ impl Store {
         self.session.set(None);
     }
 
+    /// Admins and staff work in the back office, its own bundle: the session is handed
+    /// over to it and the browser goes there. False for shops and account managers.
+    pub fn hand_over_to_office(session: &Session) -> bool {
+        if !matches!(session.role.as_str(), "admin" | "staff") {
+            return false;
+        }
+        let _ = LocalStorage::set(OFFICE_SESSION_KEY, session);
+        LocalStorage::delete(SESSION_KEY);
+        if let Some(window) = web_sys::window() {
+            let _ = window.location().assign("/office/");
+        }
+        true
+    }
+
     pub async fn sign_in(self, username: String, password: String) -> Result<(), CallError> {
         let session = api::sign_in(&username, &password).await?;
+        if Store::hand_over_to_office(&session) {
+            return Ok(());
+        }
         let last_user: Option<String> = LocalStorage::get(LAST_USER_KEY).ok();
         if last_user.as_deref() != Some(session.username.as_str()) {
             let _ = idb::clear().await;

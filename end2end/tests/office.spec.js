@@ -1,0 +1,86 @@
+// The back office: admins and staff who sign in at the storefront's address land in their
+// own bundle; an admin finds, edits and creates products there, and a shop's storefront
+// shows the result after its next sync.
+const { test, expect } = require('@playwright/test');
+
+async function signIn(page, username, password) {
+  await page.goto('/');
+  await page.fill('input[name=username]', username);
+  await page.fill('input[name=password]', password);
+  await page.click('[data-testid=sign-in]');
+}
+
+test('an admin edits and creates products in the back office and a shop sees them', async ({ browser }) => {
+  const desk = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const office = await desk.newPage();
+  const loaded = [];
+  office.on('request', (request) => loaded.push(new URL(request.url()).pathname));
+  await signIn(office, 'admin', 'admin123');
+  await office.waitForURL('**/office/');
+  await expect(office.locator('[data-testid=product-row]')).toHaveCount(50);
+  await expect(office.locator('[data-testid=range]')).toContainText('200');
+  // The back office never loads the storefront's Automerge bundle after the hand-over,
+  // and registers no service worker.
+  const afterHandOver = loaded.slice(loaded.indexOf('/office/'));
+  expect(afterHandOver.filter((path) => path.startsWith('/pkg/'))).toEqual([]);
+
+  // Search by SKU, then edit a price.
+  await office.fill('[data-testid=search]', 'snk-0005');
+  await expect(office.locator('[data-testid=product-row]')).toHaveCount(1);
+  await office.locator('[data-testid=product-row] a').click();
+  await office.fill('input[name=list_price]', '1.23');
+  await office.click('[data-testid=save]');
+  await expect(office.locator('[data-testid=form-message]')).toHaveText('已保存');
+
+  // A new product: a refused field is named in the user's language, then it is created.
+  await office.goto('/office/');
+  await office.click('[data-testid=new-product]');
+  await office.fill('input[name=sku]', 'TEA-9001');
+  await office.fill('input[name="name.zh_hans"]', '乌龙茶礼盒');
+  await office.fill('input[name="name.zh_hant"]', '烏龍茶禮盒');
+  await office.fill('input[name="name.en"]', 'Oolong gift box');
+  await office.selectOption('select[name=category]', { index: 1 });
+  await office.fill('input[name="unit.zh_hans"]', '盒');
+  await office.fill('input[name="unit.en"]', 'box');
+  await office.fill('input[name=list_price]', '66.00');
+  await office.fill('input[name=pack_size]', '0');
+  await office.click('[data-testid=save]');
+  await expect(office.locator('[data-testid=form-message]')).toHaveText('箱规（每箱数量）：超出允许范围');
+  await office.fill('input[name=pack_size]', '6');
+  await office.fill('input[name=min_quantity]', '6');
+  await office.click('[data-testid=save]');
+  await office.waitForURL('**/office/products/TEA-9001');
+  await office.goto('/office/');
+  await office.fill('[data-testid=search]', '乌龙茶礼盒');
+  await expect(office.locator('[data-testid=product-row]')).toHaveCount(1);
+
+  // The shop's phone shows both after its sync.
+  const phone = await (await browser.newContext()).newPage();
+  await signIn(phone, 'peach', 'peach123');
+  await expect(phone.locator('[data-testid=sync-state]')).toHaveText('已同步');
+  await phone.fill('[data-testid=search]', 'TEA-9001');
+  await expect(phone.locator('[data-testid=product][data-sku="TEA-9001"] [data-testid=price]')).toContainText('66.00');
+  await phone.fill('[data-testid=search]', 'SNK-0005');
+  await expect(phone.locator('[data-testid=product][data-sku="SNK-0005"] [data-testid=price]')).toContainText('1.23');
+  await desk.close();
+});
+
+test('staff see the catalog but cannot change it; shops are sent back to the storefront', async ({ browser }) => {
+  const desk = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const office = await desk.newPage();
+  await signIn(office, 'cang', 'cang123');
+  await office.waitForURL('**/office/');
+  await expect(office.locator('[data-testid=product-row]').first()).toBeVisible();
+  await expect(office.locator('[data-testid=new-product]')).toHaveCount(0);
+  await office.locator('[data-testid=product-row] a').first().click();
+  await expect(office.locator('input[name=list_price]')).toBeVisible();
+  await expect(office.locator('[data-testid=save]')).toHaveCount(0);
+
+  // A shop owner who opens the back office's address is told where to go.
+  await office.click('[data-testid=sign-out]');
+  await office.fill('input[name=username]', 'lotus');
+  await office.fill('input[name=password]', 'lotus123');
+  await office.click('[data-testid=sign-in]');
+  await expect(office.locator('[role=alert]')).toContainText('订货端');
+  await desk.close();
+});
