@@ -190,6 +190,9 @@ pub async fn change_stock(
             if !catalog::product_exists(tx, &sku)? {
                 return Err(not_found("unknown_product", &sku));
             }
+            if !stock::warehouse_exists(tx, &warehouse)? {
+                return Err(not_found("unknown_warehouse", &warehouse));
+            }
             stock::count(tx, &warehouse, &sku, change.on_hand, change.safety)?;
             Ok(stock_rows(tx, &sku)?)
         })
@@ -235,19 +238,90 @@ pub async fn put_promotion(
     require_admin(&principal)?;
     let Json(promotion) =
         body.map_err(|r| AppError::rejected("malformed_promotion", r.status(), r.body_text()))?;
-    if promotion.id != id || id.is_empty() || id.len() > 64 {
+    if promotion.id != id {
         return Err(AppError::bad_request(
             "promotion_id_mismatch",
-            "the promotion's id must be the one in the path (1–64 characters)",
+            "the promotion's id must be the one in the path",
         ));
     }
+    promotion
+        .check()
+        .map_err(|problem| AppError::invalid(problem.field, problem.rule))?;
     let published = promotion.id.clone();
     change_commerce(&state, move |tx| {
+        check_names(tx, &promotion)?;
         commerce::put_promotion(tx, &promotion)?;
         Ok(())
     })
     .await?;
     Ok(Json(serde_json::json!({ "published": published })))
+}
+
+/// Every SKU, category, tier and shop `promotion` names exists.
+fn check_names(tx: &mut Tx<'_>, promotion: &domain::promotion::Promotion) -> Result<(), AppError> {
+    use domain::promotion::{PromotionKind, Scope};
+    let mut skus: Vec<(&'static str, &Sku)> = Vec::new();
+    match &promotion.kind {
+        PromotionKind::BuyXGetY { buy, get, .. } => {
+            skus.push(("kind.buy", buy));
+            skus.push(("kind.get", get));
+        }
+        PromotionKind::GiftWithSpend { gift, .. } => skus.push(("kind.gift", gift)),
+        _ => {}
+    }
+    match &promotion.scope {
+        Scope::Skus { skus: listed } => skus.extend(listed.iter().map(|sku| ("scope.skus", sku))),
+        Scope::Categories { categories } => {
+            for category in categories {
+                if catalog::category(tx, category)?.is_none() {
+                    return Err(AppError::invalid("scope.categories", "unknown"));
+                }
+            }
+        }
+        Scope::All => {}
+    }
+    for (field, sku) in skus {
+        if !catalog::product_exists(tx, sku)? {
+            return Err(AppError::invalid(field, "unknown"));
+        }
+    }
+    for tier in &promotion.tiers {
+        if !catalog::tier_exists(tx, tier)? {
+            return Err(AppError::invalid("tiers", "unknown"));
+        }
+    }
+    for shop in &promotion.shops {
+        if !catalog::shop_exists(tx, shop)? {
+            return Err(AppError::invalid("shops", "unknown"));
+        }
+    }
+    Ok(())
+}
+
+/// An admin body that must be a JSON object with exactly the fields of `T`: an unknown
+/// field or a missing one is refused (naming it) before anything is changed, so a typo
+/// cannot reset the rest to defaults.
+fn strict<T>(body: Value) -> Result<T, AppError>
+where
+    T: serde::Serialize + serde::de::DeserializeOwned + Default,
+{
+    let Value::Object(given) = &body else {
+        return Err(AppError::bad_request(
+            "malformed_body",
+            "the body must be a JSON object",
+        ));
+    };
+    let Value::Object(known) = serde_json::to_value(T::default()).map_err(anyhow::Error::from)?
+    else {
+        return Err(AppError::Internal(anyhow::anyhow!("not an object type")));
+    };
+    if let Some(unknown) = given.keys().find(|key| !known.contains_key(*key)) {
+        return Err(AppError::invalid(unknown.clone(), "unknown_field"));
+    }
+    if let Some(missing) = known.keys().find(|key| !given.contains_key(*key)) {
+        return Err(AppError::invalid(missing.clone(), "required"));
+    }
+    serde_json::from_value(body).map_err(|e| AppError::bad_request("malformed_body", e.to_string()))
 }
 
 /// `DELETE /api/admin/promotions/{id}`: ends a promotion for everyone.
@@ -272,11 +346,12 @@ pub async fn delete_promotion(
 pub async fn put_terms(
     State(state): State<AppState>,
     principal: Principal,
-    body: Result<Json<domain::checkout::SalesTerms>, JsonRejection>,
+    body: Result<Json<Value>, JsonRejection>,
 ) -> Result<Json<Value>, AppError> {
     require_admin(&principal)?;
-    let Json(terms) =
+    let Json(body) =
         body.map_err(|r| AppError::rejected("malformed_terms", r.status(), r.body_text()))?;
+    let terms: domain::checkout::SalesTerms = strict(body)?;
     change_commerce(&state, move |tx| {
         commerce::set_terms(tx, &terms)?;
         Ok(())
@@ -290,11 +365,12 @@ pub async fn put_profile(
     State(state): State<AppState>,
     principal: Principal,
     Path(shop): Path<String>,
-    body: Result<Json<domain::checkout::ShopProfile>, JsonRejection>,
+    body: Result<Json<Value>, JsonRejection>,
 ) -> Result<Json<Value>, AppError> {
     require_admin(&principal)?;
-    let Json(profile) =
+    let Json(body) =
         body.map_err(|r| AppError::rejected("malformed_profile", r.status(), r.body_text()))?;
+    let profile: domain::checkout::ShopProfile = strict(body)?;
     let shop = ShopId::parse(&shop).map_err(|e| not_found("unknown_shop", e))?;
     let key = shop.clone();
     change_commerce(&state, move |tx| {

@@ -495,14 +495,14 @@ async fn an_admin_price_change_reaches_shops_and_the_server_reports_what_changed
             serde_json::json!({ "list_price": "1e3" }),
             admin_token.to_owned(),
             400,
-            "invalid_price",
+            "invalid_field",
         ),
         (
             "products/BEV-0003",
             serde_json::json!({ "list_price": 9.99 }),
             admin_token.to_owned(),
             400,
-            "malformed_change",
+            "malformed_body",
         ),
         (
             "tiers/platinum/prices/BEV-0003",
@@ -1415,7 +1415,13 @@ async fn an_order_placed_outside_the_shops_ordering_days_is_rejected_with_the_re
     let today =
         u32::try_from(((now + 8 * 3_600_000).div_euclid(86_400_000) + 3).rem_euclid(7)).unwrap();
     let weekdays: Vec<u32> = (0..7).filter(|d| *d != today).collect();
-    let profile = serde_json::json!({ "region": "east", "window": { "weekdays": weekdays, "cutoff_minute": null } });
+    let profile = serde_json::json!({
+        "region": "east",
+        "points_balance": 0,
+        "account": null,
+        "quotas": [],
+        "window": { "weekdays": weekdays, "cutoff_minute": null },
+    });
     let response = reqwest::Client::new()
         .put(format!(
             "{}/api/admin/shops/shop-bamboo/profile",

@@ -270,3 +270,116 @@ async fn an_admin_creates_and_edits_products_and_categories_and_shops_see_them()
         .unwrap();
     assert_eq!(category.name.zh_hans, "茶叶礼盒");
 }
+
+#[tokio::test]
+async fn admin_bodies_are_fully_typed_and_a_refused_one_changes_nothing() {
+    let server = spawn_server().await;
+    let admin = token(&server, "admin", "admin123").await;
+    let mut phone = Device::new(&server, "lotus", "lotus123").await;
+    assert!(phone.sync_now().await.is_empty());
+    let terms_before = read_catalog(phone.sync.doc(&DocId::Catalog).unwrap()).terms;
+    let prices = DocId::ShopPrices(phone.shop.clone());
+    let profile_before = docs::schema::price_doc::read_profile(phone.sync.doc(&prices).unwrap());
+
+    let put = |path: String, body: Value| {
+        let (server, admin) = (&server, admin.clone());
+        async move { call(server, &admin, reqwest::Method::PUT, &path, Some(body)).await }
+    };
+    let (status, error) = put("/api/admin/terms".into(), json!([])).await;
+    assert_eq!(
+        (status, error["error"].as_str()),
+        (400, Some("malformed_body"))
+    );
+    let (status, error) = put("/api/admin/terms".into(), json!({"free_shipping": "yes"})).await;
+    assert_eq!(
+        (status, error["field"].as_str(), error["rule"].as_str()),
+        (400, Some("free_shipping"), Some("unknown_field"))
+    );
+    let (status, error) = put("/api/admin/terms".into(), json!({"tax": null})).await;
+    assert_eq!((status, error["rule"].as_str()), (400, Some("required")));
+    let (status, error) = put(
+        "/api/admin/shops/shop-lotus/profile".into(),
+        json!({"points": "many"}),
+    )
+    .await;
+    assert_eq!(
+        (status, error["field"].as_str()),
+        (400, Some("points")),
+        "{error}"
+    );
+
+    // Promotions that mean nothing, or name what does not exist.
+    let promotion = |change: Value| {
+        let mut body = json!({
+            "id": "half-off",
+            "name": {"en": "Half off", "zh_hans": "半价", "zh_hant": "半價"},
+            "kind": {"type": "percent_off", "percent": "50", "max_off": null},
+        });
+        for (key, value) in change.as_object().unwrap() {
+            body[key] = value.clone();
+        }
+        body
+    };
+    for (change, field) in [
+        (
+            json!({"kind": {"type": "percent_off", "percent": "150", "max_off": null}}),
+            "kind.percent",
+        ),
+        (json!({"shops": ["shop-nowhere"]}), "shops"),
+        (json!({"tiers": ["platinum"]}), "tiers"),
+        (
+            json!({"scope": {"type": "skus", "skus": ["NOPE-0001"]}}),
+            "scope.skus",
+        ),
+        (
+            json!({"valid_from_ms": 20, "valid_until_ms": 10}),
+            "valid_until_ms",
+        ),
+    ] {
+        let (status, error) = put("/api/admin/promotions/half-off".into(), promotion(change)).await;
+        assert_eq!(
+            (status, error["field"].as_str()),
+            (400, Some(field)),
+            "{error}"
+        );
+    }
+    let (status, promotions) = call(
+        &server,
+        &admin,
+        reqwest::Method::GET,
+        "/api/admin/promotions",
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(
+        promotions
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["id"] != "half-off"),
+        "no refused promotion was stored"
+    );
+
+    // A stock count for a warehouse that does not exist is not a new warehouse.
+    let (status, error) = put(
+        "/api/admin/stock/wh-eats/BEV-0001".into(),
+        json!({"on_hand": 5}),
+    )
+    .await;
+    assert_eq!(
+        (status, error["error"].as_str()),
+        (404, Some("unknown_warehouse"))
+    );
+
+    // Nothing the refused bodies said reached the shop.
+    assert!(phone.sync_now().await.is_empty());
+    assert_eq!(
+        read_catalog(phone.sync.doc(&DocId::Catalog).unwrap()).terms,
+        terms_before
+    );
+    assert_eq!(
+        docs::schema::price_doc::read_profile(phone.sync.doc(&prices).unwrap()),
+        profile_before
+    );
+}

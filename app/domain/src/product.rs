@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::check::{FieldProblem, problem};
+
 use super::money::Money;
 use super::sku::{CategoryId, Sku};
 
@@ -93,17 +95,6 @@ pub enum QuantityError {
     AboveMaximum { maximum: u32 },
 }
 
-/// What makes a product definition unusable, and the field it is in (`name.zh_hans`,
-/// `pack_size`, `volume_prices`…), so a form can point at it.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{field}: {rule}")]
-pub struct ProductProblem {
-    pub field: &'static str,
-    /// `required`, `too_long`, `out_of_range`, `below_minimum`, `negative`,
-    /// `not_ascending`, `above_list_price`, `ends_before_start`, `wrong_currency`.
-    pub rule: &'static str,
-}
-
 /// The largest quantity any rule of a product may name.
 pub const MAX_RULE_QUANTITY: u32 = 100_000;
 
@@ -112,8 +103,7 @@ impl Product {
     /// length, quantity rules that some quantity satisfies, prices that are not negative,
     /// volume breaks in ascending order below the list price, a promotion that ends after
     /// it starts.
-    pub fn check(&self) -> Result<(), ProductProblem> {
-        let problem = |field, rule| Err(ProductProblem { field, rule });
+    pub fn check(&self) -> Result<(), FieldProblem> {
         if self.name.zh_hans.trim().is_empty() {
             return problem("name.zh_hans", "required");
         }

@@ -19,6 +19,7 @@ use std::collections::BTreeMap;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 
+use super::check::{FieldProblem, problem};
 use super::money::{Money, MoneyError};
 use super::product::LocalizedText;
 use super::sku::{CategoryId, ShopId, Sku, TierId};
@@ -199,6 +200,117 @@ fn steps(amount: Money, every: Money) -> u32 {
 }
 
 impl Promotion {
+    /// Checks that the promotion means something: an id of 1–64 letters, digits, `-` or
+    /// `_`; a Chinese name; amounts above zero; a percentage in (0, 100]; quantities of
+    /// at least one; a scope that names something; an end after the start; a coupon code
+    /// of 1–32 characters without spaces; limits of at least one. (Whether the SKUs,
+    /// categories, tiers and shops it names exist is the server's to check.)
+    pub fn check(&self) -> Result<(), FieldProblem> {
+        let id_ok = (1..=64).contains(&self.id.len())
+            && self
+                .id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !id_ok {
+            return problem("id", "malformed");
+        }
+        if self.name.zh_hans.trim().is_empty() {
+            return problem("name.zh_hans", "required");
+        }
+        let positive = |money: &Money| money.amount() > Decimal::ZERO;
+        let not_negative = |money: &Money| !money.amount().is_sign_negative() || money.is_zero();
+        let percent_ok =
+            |percent: &Decimal| *percent > Decimal::ZERO && *percent <= Decimal::ONE_HUNDRED;
+        match &self.kind {
+            PromotionKind::AmountOff { amount } if !positive(amount) => {
+                return problem("kind.amount", "out_of_range");
+            }
+            PromotionKind::PercentOff { percent, .. } if !percent_ok(percent) => {
+                return problem("kind.percent", "out_of_range");
+            }
+            PromotionKind::PercentOff {
+                max_off: Some(cap), ..
+            } if !positive(cap) => return problem("kind.max_off", "out_of_range"),
+            PromotionKind::SpendStep {
+                every,
+                off,
+                max_steps,
+            } => {
+                if !positive(every) {
+                    return problem("kind.every", "out_of_range");
+                }
+                if !positive(off) || off.amount() > every.amount() {
+                    return problem("kind.off", "out_of_range");
+                }
+                if *max_steps == Some(0) {
+                    return problem("kind.max_steps", "out_of_range");
+                }
+            }
+            PromotionKind::SpendPercent { threshold, percent } => {
+                if !not_negative(threshold) {
+                    return problem("kind.threshold", "negative");
+                }
+                if !percent_ok(percent) {
+                    return problem("kind.percent", "out_of_range");
+                }
+            }
+            PromotionKind::BuyXGetY {
+                buy_quantity,
+                get_quantity,
+                ..
+            } => {
+                if *buy_quantity == 0 {
+                    return problem("kind.buy_quantity", "out_of_range");
+                }
+                if *get_quantity == 0 {
+                    return problem("kind.get_quantity", "out_of_range");
+                }
+            }
+            PromotionKind::GiftWithSpend {
+                threshold,
+                quantity,
+                ..
+            } => {
+                if !not_negative(threshold) {
+                    return problem("kind.threshold", "negative");
+                }
+                if *quantity == 0 {
+                    return problem("kind.quantity", "out_of_range");
+                }
+            }
+            _ => {}
+        }
+        match &self.scope {
+            Scope::Skus { skus } if skus.is_empty() => return problem("scope.skus", "required"),
+            Scope::Categories { categories } if categories.is_empty() => {
+                return problem("scope.categories", "required");
+            }
+            _ => {}
+        }
+        if self.min_spend.as_ref().is_some_and(|m| !not_negative(m)) {
+            return problem("min_spend", "negative");
+        }
+        if let (Some(from), Some(until)) = (self.valid_from_ms, self.valid_until_ms)
+            && until <= from
+        {
+            return problem("valid_until_ms", "ends_before_start");
+        }
+        if let Some(code) = &self.coupon_code
+            && (code.is_empty()
+                || code.chars().count() > 32
+                || code.chars().any(char::is_whitespace))
+        {
+            return problem("coupon_code", "malformed");
+        }
+        if self.limit_per_customer == Some(0) {
+            return problem("limit_per_customer", "out_of_range");
+        }
+        if self.limit_total == Some(0) {
+            return problem("limit_total", "out_of_range");
+        }
+        Ok(())
+    }
+
     /// Why this promotion cannot apply to this customer now, if it cannot.
     fn ineligible(
         &self,
@@ -454,4 +566,69 @@ pub fn apply_promotions(
     }
     outcome.skipped.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(outcome)
+}
+
+#[cfg(test)]
+mod check_tests {
+    use super::*;
+
+    fn promotion(kind: PromotionKind) -> Promotion {
+        Promotion {
+            id: "p-1".into(),
+            name: LocalizedText::same("满减"),
+            kind,
+            scope: Scope::All,
+            stacking: Stacking::Combinable,
+            min_spend: None,
+            valid_from_ms: Some(10),
+            valid_until_ms: Some(20),
+            tiers: Vec::new(),
+            shops: Vec::new(),
+            coupon_code: None,
+            limit_per_customer: None,
+            limit_total: None,
+        }
+    }
+
+    fn yuan(amount: i64) -> Money {
+        Money::cny(Decimal::from(amount))
+    }
+
+    #[test]
+    fn nonsense_promotions_are_refused_naming_the_field() {
+        let percent = |p: i64| PromotionKind::PercentOff {
+            percent: Decimal::from(p),
+            max_off: None,
+        };
+        assert_eq!(promotion(percent(10)).check(), Ok(()));
+        let refused = |p: Promotion, field: &str| {
+            assert_eq!(p.check().map_err(|e| e.field), Err(field), "{p:?}");
+        };
+        refused(promotion(percent(150)), "kind.percent");
+        refused(promotion(percent(0)), "kind.percent");
+        refused(
+            promotion(PromotionKind::AmountOff { amount: yuan(-5) }),
+            "kind.amount",
+        );
+        refused(
+            promotion(PromotionKind::SpendStep {
+                every: yuan(100),
+                off: yuan(120),
+                max_steps: None,
+            }),
+            "kind.off",
+        );
+        let mut late = promotion(percent(10));
+        late.valid_until_ms = Some(5);
+        refused(late, "valid_until_ms");
+        let mut bad_id = promotion(percent(10));
+        bad_id.id = "a b".into();
+        refused(bad_id, "id");
+        let mut empty_scope = promotion(percent(10));
+        empty_scope.scope = Scope::Skus { skus: Vec::new() };
+        refused(empty_scope, "scope.skus");
+        let mut coupon = promotion(percent(10));
+        coupon.coupon_code = Some("NEW 20".into());
+        refused(coupon, "coupon_code");
+    }
 }

@@ -54,6 +54,18 @@ pub fn save(tx: &mut Tx<'_>, before: &Inventory, after: &Inventory) -> Result<()
     Ok(())
 }
 
+/// True if `warehouse` holds stock rows or supplies a shop (a count for any other name is
+/// a typo, not a new warehouse).
+pub fn warehouse_exists(tx: &mut Tx<'_>, warehouse: &WarehouseId) -> Result<bool, StoreError> {
+    Ok(tx
+        .value::<i64>(
+            "SELECT 1 FROM stock WHERE warehouse = ?1
+             UNION ALL SELECT 1 FROM shop_warehouses WHERE warehouse = ?1 LIMIT 1",
+            params![warehouse.as_str()],
+        )?
+        .is_some())
+}
+
 /// A stock count: what is on hand (and the safety stock, if given); reservations are kept.
 pub fn count(
     tx: &mut Tx<'_>,
