@@ -31,6 +31,14 @@ test('an admin edits and creates products in the back office and a shop sees the
   await office.fill('input[name=list_price]', '1.23');
   await office.click('[data-testid=save]');
   await expect(office.locator('[data-testid=form-message]')).toHaveText('已保存');
+  // The change is in the product's change log, with the price before and after, and in
+  // the whole log.
+  const history = office.locator('[data-testid=history] [data-testid=audit-entry]');
+  await expect(history.first().locator('[data-testid=audit-field]')).toHaveAttribute('data-field', 'list_price');
+  await expect(history.first()).toContainText('标价（元）');
+  await expect(history.first().locator('[data-testid=audit-after]')).toHaveText('¥1.23');
+  await office.goto('/office/audit');
+  await expect(office.locator('[data-testid=audit-entry][data-object="SNK-0005"]').first()).toBeVisible();
 
   // A new product: a refused field is named in the user's language, then it is created.
   await office.goto('/office/');

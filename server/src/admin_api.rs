@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 use crate::app_error::AppError;
 use crate::auth::{Principal, Role};
 use crate::state::AppState;
+use crate::store::audit::{self, Change};
 use crate::store::catalog::PriceList;
 use crate::store::documents::{self, DocCache};
 use crate::store::{Tx, catalog, commerce, stock};
@@ -51,7 +52,7 @@ pub struct PriceChange {
 fn update_price(
     tx: &mut Tx<'_>,
     cache: &DocCache,
-    actor: &automerge::ActorId,
+    (actor, who): (&automerge::ActorId, &str),
     list: &PriceList,
     sku: &Sku,
     price: Option<Money>,
@@ -72,10 +73,27 @@ fn update_price(
     if !exists {
         return Err(not_found("unknown_price_list", &doc_id));
     }
+    let before = catalog::price_in(tx, list, sku)?;
     catalog::set_price(tx, list, sku, price)?;
     documents::edit(tx, cache, &doc_id, actor, |doc| {
         write_prices(doc, &[(sku.clone(), price)])
     })?;
+    let after = price.map(|p| p.amount().to_string());
+    let object = match list {
+        PriceList::Tier(tier) => format!("tier/{tier}/{sku}"),
+        PriceList::Shop(shop) => format!("shop/{shop}/{sku}"),
+    };
+    let action = match (&before, &after) {
+        (None, _) => "create",
+        (_, None) => "delete",
+        _ => "update",
+    };
+    let change = Change {
+        kind: "price",
+        object: &object,
+        action,
+    };
+    audit::record(tx, tx.now_ms, who, change, before.as_ref(), after.as_ref())?;
     Ok(())
 }
 
@@ -94,9 +112,10 @@ async fn change_price(
     let actor = state.actor.clone();
     let sku_text = sku.to_string();
     let store = state.store.clone();
+    let who = principal.username.clone();
     state
         .store
-        .write(move |tx| update_price(tx, store.docs(), &actor, &list, &sku, price))
+        .write(move |tx| update_price(tx, store.docs(), (&actor, &who), &list, &sku, price))
         .await?;
     Ok(Json(
         json!({ "sku": sku_text, "price": price.map(|p| p.amount().to_string()) }),
@@ -184,6 +203,7 @@ pub async fn change_stock(
     let warehouse = domain::sku::WarehouseId::parse(&warehouse)
         .map_err(|e| AppError::bad_request("invalid_warehouse", e.to_string()))?;
     let sku = Sku::parse(&sku).map_err(|e| not_found("unknown_product", e))?;
+    let who = principal.username.clone();
     let rows = state
         .store
         .write(move |tx| -> Result<Vec<StockRow>, AppError> {
@@ -193,8 +213,17 @@ pub async fn change_stock(
             if !stock::warehouse_exists(tx, &warehouse)? {
                 return Err(not_found("unknown_warehouse", &warehouse));
             }
+            let before = stock_rows(tx, &sku)?;
             stock::count(tx, &warehouse, &sku, change.on_hand, change.safety)?;
-            Ok(stock_rows(tx, &sku)?)
+            let after = stock_rows(tx, &sku)?;
+            let object = format!("{warehouse}/{sku}");
+            let change = Change {
+                kind: "stock",
+                object: &object,
+                action: "update",
+            };
+            audit::record(tx, tx.now_ms, &who, change, Some(&before), Some(&after))?;
+            Ok(after)
         })
         .await?;
     Ok(Json(rows))
@@ -248,9 +277,26 @@ pub async fn put_promotion(
         .check()
         .map_err(|problem| AppError::invalid(problem.field, problem.rule))?;
     let published = promotion.id.clone();
+    let who = principal.username.clone();
     change_commerce(&state, move |tx| {
         check_names(tx, &promotion)?;
+        let before = commerce::promotions(tx)?
+            .into_iter()
+            .find(|p| p.id == promotion.id);
         commerce::put_promotion(tx, &promotion)?;
+        let change = Change {
+            kind: "promotion",
+            object: &promotion.id,
+            action: if before.is_some() { "update" } else { "create" },
+        };
+        audit::record(
+            tx,
+            tx.now_ms,
+            &who,
+            change,
+            before.as_ref(),
+            Some(&promotion),
+        )?;
         Ok(())
     })
     .await?;
@@ -332,10 +378,18 @@ pub async fn delete_promotion(
 ) -> Result<Json<Value>, AppError> {
     require_admin(&principal)?;
     let key = id.clone();
+    let who = principal.username.clone();
     change_commerce(&state, move |tx| {
+        let before = commerce::promotions(tx)?.into_iter().find(|p| p.id == key);
         if !commerce::delete_promotion(tx, &key)? {
             return Err(not_found("unknown_promotion", &key));
         }
+        let change = Change {
+            kind: "promotion",
+            object: &key,
+            action: "delete",
+        };
+        audit::record(tx, tx.now_ms, &who, change, before.as_ref(), None::<&Value>)?;
         Ok(())
     })
     .await?;
@@ -352,8 +406,16 @@ pub async fn put_terms(
     let Json(body) =
         body.map_err(|r| AppError::rejected("malformed_terms", r.status(), r.body_text()))?;
     let terms: domain::checkout::SalesTerms = strict(body)?;
+    let who = principal.username.clone();
     change_commerce(&state, move |tx| {
+        let before = commerce::terms(tx)?;
         commerce::set_terms(tx, &terms)?;
+        let change = Change {
+            kind: "terms",
+            object: "terms",
+            action: "update",
+        };
+        audit::record(tx, tx.now_ms, &who, change, Some(&before), Some(&terms))?;
         Ok(())
     })
     .await?;
@@ -373,11 +435,19 @@ pub async fn put_profile(
     let profile: domain::checkout::ShopProfile = strict(body)?;
     let shop = ShopId::parse(&shop).map_err(|e| not_found("unknown_shop", e))?;
     let key = shop.clone();
+    let who = principal.username.clone();
     change_commerce(&state, move |tx| {
         if !catalog::shop_exists(tx, &key)? {
             return Err(not_found("unknown_shop", &key));
         }
+        let before = commerce::stored_profile(tx, &key)?;
         commerce::set_profile(tx, &key, &profile)?;
+        let change = Change {
+            kind: "profile",
+            object: key.as_str(),
+            action: "update",
+        };
+        audit::record(tx, tx.now_ms, &who, change, Some(&before), Some(&profile))?;
         Ok(())
     })
     .await?;

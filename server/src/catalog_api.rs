@@ -19,6 +19,7 @@ use domain::sku::{CategoryId, Sku};
 use crate::app_error::AppError;
 use crate::auth::{Principal, Role};
 use crate::state::AppState;
+use crate::store::audit::{self, Change};
 use crate::store::documents::{self, DocCache};
 use crate::store::{Tx, catalog};
 
@@ -260,6 +261,13 @@ pub async fn create_product(
                 },
             )?;
             publish_product(tx, store.docs(), &actor, &product)?;
+            let change = Change {
+                kind: "product",
+                object: sku.as_str(),
+                action: "create",
+            };
+            let who = &principal.username;
+            audit::record(tx, tx.now_ms, who, change, None::<&Product>, Some(&product))?;
             Ok(product)
         })
         .await?;
@@ -289,8 +297,18 @@ pub async fn change_product(
         .store
         .write(move |tx| {
             let mut product = catalog::product(tx, &sku)?.ok_or_else(unknown)?;
+            let before = product.clone();
             apply_edit(tx, &mut product, edit.clone())?;
-            publish_product(tx, store.docs(), &actor, &product)?;
+            if product != before {
+                publish_product(tx, store.docs(), &actor, &product)?;
+                let change = Change {
+                    kind: "product",
+                    object: sku.as_str(),
+                    action: "update",
+                };
+                let who = &principal.username;
+                audit::record(tx, tx.now_ms, who, change, Some(&before), Some(&product))?;
+            }
             Ok::<_, AppError>(product)
         })
         .await?;
@@ -394,6 +412,20 @@ pub async fn create_category(
                 position,
             };
             publish_category(tx, store.docs(), &actor, &category)?;
+            let change = Change {
+                kind: "category",
+                object: category.id.as_str(),
+                action: "create",
+            };
+            let who = &principal.username;
+            audit::record(
+                tx,
+                tx.now_ms,
+                who,
+                change,
+                None::<&Category>,
+                Some(&category),
+            )?;
             Ok(category)
         })
         .await?;
@@ -428,13 +460,23 @@ pub async fn change_category(
         .store
         .write(move |tx| {
             let mut category = catalog::category(tx, &id)?.ok_or_else(unknown)?;
+            let before = category.clone();
             if let Some(name) = &edit.name {
                 category.name = name.clone();
             }
             if let Some(position) = edit.position {
                 category.position = position;
             }
-            publish_category(tx, store.docs(), &actor, &category)?;
+            if category != before {
+                publish_category(tx, store.docs(), &actor, &category)?;
+                let change = Change {
+                    kind: "category",
+                    object: id.as_str(),
+                    action: "update",
+                };
+                let who = &principal.username;
+                audit::record(tx, tx.now_ms, who, change, Some(&before), Some(&category))?;
+            }
             Ok::<_, AppError>(category)
         })
         .await?;

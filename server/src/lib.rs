@@ -4,6 +4,7 @@
 pub mod access;
 pub mod admin_api;
 pub mod app_error;
+pub mod audit_api;
 pub mod auth;
 pub mod catalog_api;
 pub mod commerce;
@@ -243,6 +244,7 @@ pub fn router(state: AppState) -> Router {
             get(catalog_api::list_categories).post(catalog_api::create_category),
         )
         .route("/admin/categories/{id}", put(catalog_api::change_category))
+        .route("/admin/audit", get(audit_api::list))
         .route("/admin/promotions", get(admin_api::promotions))
         .route(
             "/admin/promotions/{id}",

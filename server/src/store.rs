@@ -8,6 +8,7 @@
 //! `server/migrations/`.
 
 pub mod accounts;
+pub mod audit;
 pub mod catalog;
 pub mod commerce;
 pub mod documents;

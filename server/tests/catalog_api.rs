@@ -243,8 +243,48 @@ async fn an_admin_creates_and_edits_products_and_categories_and_shops_see_them()
         (Some(1), Some("茶叶礼盒"))
     );
 
+    // Every accepted change is in the audit log with the object before and after; the
+    // refused ones are not.
+    let (status, log) = call(
+        &server,
+        &admin,
+        reqwest::Method::GET,
+        "/api/admin/audit?kind=product&object=TEA-9001",
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let entries = log["entries"].as_array().unwrap();
+    let actions: Vec<&str> = entries
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["update", "create"], "{log}");
+    assert_eq!(entries[0]["actor"], "admin");
+    assert_eq!(entries[0]["before"]["list_price"]["amount"], json!("88.00"));
+    assert_eq!(entries[0]["after"]["list_price"]["amount"], json!("86.50"));
+    assert_eq!(entries[1]["before"], Value::Null);
+    let (_, log) = call(
+        &server,
+        &admin,
+        reqwest::Method::GET,
+        "/api/admin/audit?kind=category",
+        None,
+    )
+    .await;
+    assert_eq!(log["entries"].as_array().unwrap().len(), 2, "{log}");
+
     // Staff may look, not change.
     let staff = token(&server, "cang", "cang123").await;
+    let (status, _) = call(
+        &server,
+        &staff,
+        reqwest::Method::GET,
+        "/api/admin/audit",
+        None,
+    )
+    .await;
+    assert_eq!(status, 403, "the audit log is for admins");
     let (status, _) = call(
         &server,
         &staff,

@@ -125,6 +125,32 @@ pub struct CategoryRow {
     pub products: usize,
 }
 
+/// One change an admin made (`GET /api/admin/audit?kind=&object=&before=`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at_ms: i64,
+    /// Who made it (a username).
+    pub actor: String,
+    /// `product`, `category`, `promotion`, `terms`, `profile`, `price`, `stock`.
+    pub kind: String,
+    /// The object's id (a SKU, a category id, a promotion id, `shop/tier:sku`…).
+    pub object: String,
+    /// `create`, `update` or `delete`.
+    pub action: String,
+    /// The object before the change (none for a creation).
+    pub before: Option<serde_json::Value>,
+    /// The object after it (none for a deletion).
+    pub after: Option<serde_json::Value>,
+}
+
+/// A page of the audit log, newest first; `next_before` asks for the next page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntry>,
+    pub next_before: Option<i64>,
+}
+
 /// A field that may be absent (unchanged), `null` (removed) or a value.
 mod double_option {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};

@@ -4,6 +4,7 @@
 //! to it at sign-in.
 
 pub mod api;
+pub mod audit;
 pub mod categories;
 pub mod i18n;
 pub mod products;
@@ -17,6 +18,7 @@ use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::wasm_bindgen;
 
 use self::api::{Failure, SESSION_KEY, Session};
+use self::audit::AuditLogPage;
 use self::categories::CategoriesPage;
 use self::i18n::{Lang, Phrase, field_phrase, rule_phrase, tr};
 use self::products::{EditProductPage, NewProductPage, ProductListPage};
@@ -147,8 +149,11 @@ fn App() -> impl IntoView {
                 <TopBar/>
                 <div class="office">
                     <nav class="side">
-                        <A href="/office/">{move || office.t(Phrase::Products)}</A>
+                        <A href="/office/" exact=true>{move || office.t(Phrase::Products)}</A>
                         <A href="/office/categories">{move || office.t(Phrase::Categories)}</A>
+                        <Show when=move || office.is_admin()>
+                            <A href="/office/audit">{move || office.t(Phrase::Audit)}</A>
+                        </Show>
                     </nav>
                     <main>
                         <Show when=move || office.offline.get()>
@@ -159,6 +164,7 @@ fn App() -> impl IntoView {
                             <Route path=path!("/office/products/new") view=NewProductPage/>
                             <Route path=path!("/office/products/:sku") view=EditProductPage/>
                             <Route path=path!("/office/categories") view=CategoriesPage/>
+                            <Route path=path!("/office/audit") view=AuditLogPage/>
                         </Routes>
                     </main>
                 </div>

@@ -12,6 +12,7 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::Office;
 use crate::api::{Failure, encode};
+use crate::audit::History;
 use crate::i18n::Phrase;
 
 const PAGE: usize = 50;
@@ -299,6 +300,8 @@ fn ProductForm(product: Option<Product>) -> impl IntoView {
     load_categories(office, categories);
     let message = RwSignal::new(None::<(bool, String)>);
     let busy = RwSignal::new(false);
+    // Bumped on every save, so the change log below the form reloads.
+    let saved_count = RwSignal::new(0i32);
 
     let build = move || -> Result<ProductEdit, String> {
         let whole = |signal: RwSignal<String>, field: &str| {
@@ -379,6 +382,7 @@ fn ProductForm(product: Option<Product>) -> impl IntoView {
             match result {
                 Ok(saved) => {
                     message.set(Some((true, office.t(Phrase::Saved).to_owned())));
+                    saved_count.update(|n| *n += 1);
                     if !editing {
                         navigate(
                             &format!("/office/products/{}", saved.sku),
@@ -465,6 +469,7 @@ fn ProductForm(product: Option<Product>) -> impl IntoView {
                     <button type="submit" data-testid="save" disabled=move || busy.get()>{move || office.t(Phrase::Save)}</button>
                 </Show>
             </form>
+            {move || (editing && saved_count.get() >= 0).then(|| view! { <History kind="product" object=sku.get_untracked()/> })}
         </section>
     }
 }

@@ -256,6 +256,24 @@ pub fn set_price(
     Ok(())
 }
 
+/// The price `list` sets for `sku`, if any (a decimal string).
+pub fn price_in(
+    tx: &mut Tx<'_>,
+    list: &PriceList,
+    sku: &Sku,
+) -> Result<Option<String>, StoreError> {
+    match list {
+        PriceList::Tier(tier) => tx.value(
+            "SELECT price FROM tier_prices WHERE tier = ?1 AND sku = ?2",
+            params![tier.as_str(), sku.as_str()],
+        ),
+        PriceList::Shop(shop) => tx.value(
+            "SELECT price FROM customer_prices WHERE shop = ?1 AND sku = ?2",
+            params![shop.as_str(), sku.as_str()],
+        ),
+    }
+}
+
 /// The warehouses that supply `shop`, nearest first.
 pub fn nearest_warehouses(tx: &mut Tx<'_>, shop: &ShopId) -> anyhow::Result<Vec<WarehouseId>> {
     tx.column::<String>(
