@@ -1,7 +1,7 @@
 //! Background jobs: plain functions of (transaction, now) that a scheduler calls; a job
 //! that must run once per period claims it in `job_runs` first, so it runs once across
-//! every server process sharing the database. Document compaction is idempotent and runs
-//! in every process.
+//! every server process sharing the database. Document compaction claims each 2-second
+//! window the same way (it is idempotent too, so a lost claim costs nothing but time).
 
 use std::time::Duration;
 
@@ -9,6 +9,8 @@ use crate::auth::REFRESH_TTL_MS;
 use crate::store::{Store, StoreError, Tx, accounts, documents, jobs};
 
 const HOUR_MS: i64 = 60 * 60 * 1000;
+/// How often a compaction pass runs (in one process of all).
+const COMPACTION_EVERY_MS: i64 = 2_000;
 
 /// Deletes tokens that expired long enough ago to be of no use, once an hour. Returns how
 /// many went, or `None` if another process already ran it this hour.
@@ -17,7 +19,31 @@ pub fn clean_up_tokens(tx: &mut Tx<'_>, now_ms: i64) -> Result<Option<u64>, Stor
     if !jobs::claim(tx, "token_cleanup", &period, now_ms)? {
         return Ok(None);
     }
+    // Compaction claims a window every 2 seconds; a day of them is plenty to keep.
+    jobs::forget(tx, "compaction", now_ms - 24 * HOUR_MS)?;
     accounts::delete_dead_tokens(tx, now_ms, REFRESH_TTL_MS).map(Some)
+}
+
+/// Claims the compaction window `now_ms` falls in; false if another process has it.
+pub fn claim_compaction(tx: &mut Tx<'_>, now_ms: i64) -> Result<bool, StoreError> {
+    let window = (now_ms / COMPACTION_EVERY_MS).to_string();
+    jobs::claim(tx, "compaction", &window, now_ms)
+}
+
+/// One compaction pass, if this process is the first to claim the current window: how
+/// many documents it compacted, or `None` when another process has the window.
+pub fn compaction_pass(
+    store: &Store,
+    runtime: &tokio::runtime::Handle,
+) -> anyhow::Result<Option<usize>> {
+    let claimed = runtime.block_on(store.write(|tx| {
+        let now = tx.now_ms;
+        claim_compaction(tx, now)
+    }))?;
+    if !claimed {
+        return Ok(None);
+    }
+    compact_documents(store, runtime).map(Some)
 }
 
 /// Compacts up to 256 documents whose appended chunks outgrew their snapshot: each snapshot
@@ -47,8 +73,8 @@ pub fn spawn(store: Store) {
         .name("compaction".into())
         .spawn(move || {
             loop {
-                std::thread::sleep(Duration::from_secs(2));
-                if let Err(error) = compact_documents(&compacting, &runtime) {
+                std::thread::sleep(Duration::from_millis(COMPACTION_EVERY_MS.unsigned_abs()));
+                if let Err(error) = compaction_pass(&compacting, &runtime) {
                     tracing::warn!(%error, "document compaction failed");
                 }
             }
@@ -84,6 +110,31 @@ mod tests {
 
     use super::*;
     use crate::store::documents::{DocCache, load, put_back, stored_size};
+
+    #[tokio::test]
+    async fn each_compaction_window_is_claimed_by_one_process_and_old_claims_go() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_sqlite(&dir.path().join("db.sqlite3")).unwrap();
+        let claims = store
+            .write(|tx| {
+                let first = claim_compaction(tx, 10_000)?;
+                let same_window = claim_compaction(tx, 11_999)?;
+                let next_window = claim_compaction(tx, 12_000)?;
+                Ok::<_, StoreError>((first, same_window, next_window))
+            })
+            .await
+            .unwrap();
+        assert_eq!(claims, (true, false, true));
+        let day = 24 * HOUR_MS;
+        let left = store
+            .write(move |tx| {
+                clean_up_tokens(tx, 11_000 + day)?;
+                jobs::runs(tx, "compaction")
+            })
+            .await
+            .unwrap();
+        assert_eq!(left, 1, "claims older than a day are forgotten");
+    }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn compaction_keeps_the_document_and_its_version_and_later_writes_still_apply() {

@@ -13,6 +13,14 @@ pub fn claim(tx: &mut Tx<'_>, job: &str, period: &str, now_ms: i64) -> Result<bo
     )? == 1)
 }
 
+/// Forgets the runs of `job` recorded before `before_ms`.
+pub fn forget(tx: &mut Tx<'_>, job: &str, before_ms: i64) -> Result<u64, StoreError> {
+    tx.execute(
+        "DELETE FROM job_runs WHERE job = ?1 AND at_ms < ?2",
+        params![job, before_ms],
+    )
+}
+
 /// How many times `job` ran.
 pub fn runs(tx: &mut Tx<'_>, job: &str) -> Result<i64, StoreError> {
     Ok(tx
