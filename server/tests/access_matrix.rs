@@ -20,7 +20,7 @@ use docs::schema::price_doc::write_prices;
 use docs::sync::wire::{DocMessage, SyncRequest, SyncResponse};
 use domain::order::RequestId;
 use domain::sku::{ShopId, Sku};
-use http_device::{Device, TestServer, sign_in, spawn_server, with_store};
+use http_device::{Device, TestServer, sign_in, spawn_server_with_volume_bytes, with_store};
 use serde_json::Value;
 use server::store::accounts;
 use sha2::Digest;
@@ -68,6 +68,14 @@ fn documents() -> Vec<(&'static str, String)> {
         ("cart of A", "shop/shop-lotus/cart".into()),
         ("order requests of A", "shop/shop-lotus/orders".into()),
         ("confirmations of A", "shop/shop-lotus/status".into()),
+        (
+            "order requests of A, volume 1",
+            "shop/shop-lotus/orders/1".into(),
+        ),
+        (
+            "confirmations of A, volume 1",
+            "shop/shop-lotus/status/1".into(),
+        ),
     ]
 }
 
@@ -262,7 +270,21 @@ fn token_of(value: &Value) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_principal_gets_exactly_its_access_to_every_document_and_no_canary_leaks() {
-    let server = spawn_server().await;
+    // Order volumes close after a few orders, so shop A has a second one to test.
+    let server = spawn_server_with_volume_bytes(3_000).await;
+    let mut lotus_phone = Device::new(&server, "lotus", "lotus123").await;
+    assert!(lotus_phone.sync_now().await.is_empty());
+    for n in 0..6u8 {
+        lotus_phone.place_order(&[("BEV-0001", 12)], 0xa0 + n);
+        assert!(lotus_phone.sync_now().await.is_empty());
+    }
+    assert!(
+        lotus_phone
+            .sync
+            .doc_ids()
+            .any(|id| *id == DocId::OrderStatus(ShopId::parse("shop-lotus").unwrap(), 1)),
+        "shop A has an order volume 1"
+    );
     // A manager of peach only, to be the manager not of A.
     let hash = server::auth::hash_password("zhao123").unwrap();
     with_store(&server, move |tx| {
@@ -446,7 +468,7 @@ async fn every_principal_gets_exactly_its_access_to_every_document_and_no_canary
         wrong.len(),
         results.len()
     );
-    assert_eq!(results.len(), 8 * 7 * 4);
+    assert_eq!(results.len(), 8 * 9 * 4);
 
     // The canary was really there to find, for those who may see shop B.
     let bamboo_sees = sync(
