@@ -19,6 +19,11 @@ test('an admin edits and creates products in the back office and a shop sees the
   await office.waitForURL('**/office/');
   await expect(office.locator('[data-testid=product-row]')).toHaveCount(50);
   await expect(office.locator('[data-testid=range]')).toContainText('200');
+  await office.click('[data-testid=next]');
+  await expect(office.locator('[data-testid=range]')).toContainText('51–100');
+  await expect(office.locator('[data-testid=product-row]').first()).not.toHaveAttribute('data-sku', 'BEV-0001');
+  await office.click('[data-testid=previous]');
+  await expect(office.locator('[data-testid=range]')).toContainText('1–50');
   // The back office never loads the storefront's Automerge bundle after the hand-over,
   // and registers no service worker.
   const afterHandOver = loaded.slice(loaded.indexOf('/office/'));
@@ -70,6 +75,22 @@ test('an admin edits and creates products in the back office and a shop sees the
   await expect(phone.locator('[data-testid=product][data-sku="TEA-9001"] [data-testid=price]')).toContainText('66.00');
   await phone.fill('[data-testid=search]', 'SNK-0005');
   await expect(phone.locator('[data-testid=product][data-sku="SNK-0005"] [data-testid=price]')).toContainText('1.23');
+  await desk.close();
+});
+
+test('an admin finds a customer and reads back its account', async ({ browser }) => {
+  const desk = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const office = await desk.newPage();
+  await signIn(office, 'admin', 'admin123');
+  await office.waitForURL('**/office/');
+  await office.click('a[href="/office/customers"]');
+  await expect(office.locator('[data-testid=customer-row]')).toHaveCount(3);
+  await office.fill('[data-testid=customer-search]', 'wang');
+  await expect(office.locator('[data-testid=customer-row]')).toHaveCount(2);
+  await office.locator('[data-testid=customer-row][data-id="shop-lotus"] a').click();
+  await expect(office.locator('[data-testid=customer-tier]')).toHaveText('gold');
+  await expect(office.locator('[data-testid=customer-terms]')).toContainText('30');
+  await expect(office.locator('[data-testid=own-prices] tr')).toHaveCount(5);
   await desk.close();
 });
 

@@ -8,6 +8,7 @@ pub mod audit_api;
 pub mod auth;
 pub mod catalog_api;
 pub mod commerce;
+pub mod customers_api;
 pub mod demo_data;
 pub mod inbox;
 pub mod jobs;
@@ -245,6 +246,8 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/admin/categories/{id}", put(catalog_api::change_category))
         .route("/admin/audit", get(audit_api::list))
+        .route("/admin/shops", get(customers_api::list))
+        .route("/admin/shops/{shop}", get(customers_api::get))
         .route("/admin/promotions", get(admin_api::promotions))
         .route(
             "/admin/promotions/{id}",

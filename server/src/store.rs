@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod audit;
 pub mod catalog;
 pub mod commerce;
+pub mod customers;
 pub mod documents;
 pub mod jobs;
 pub mod orders;

@@ -423,3 +423,42 @@ async fn admin_bodies_are_fully_typed_and_a_refused_one_changes_nothing() {
         profile_before
     );
 }
+
+#[tokio::test]
+async fn the_back_office_lists_and_searches_customers_and_reads_back_an_account() {
+    let server = spawn_server().await;
+    let admin = token(&server, "admin", "admin123").await;
+    let get = |path: &'static str, token: String| {
+        let server = &server;
+        async move { call(server, &token, reqwest::Method::GET, path, None).await }
+    };
+    let (status, page) = get("/api/admin/shops", admin.clone()).await;
+    assert_eq!(status, 200);
+    assert_eq!(page["total"], 3);
+    let (_, by_manager) = get("/api/admin/shops?q=wang", admin.clone()).await;
+    let ids: Vec<&str> = by_manager["customers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        ["shop-bamboo", "shop-lotus"],
+        "wang manages Bamboo and Lotus"
+    );
+    let (_, by_name) = get("/api/admin/shops?q=%E8%8E%B2%E8%8A%B1", admin.clone()).await;
+    assert_eq!(by_name["customers"][0]["owners"], json!(["lotus"]));
+
+    let (status, lotus) = get("/api/admin/shops/shop-lotus", admin.clone()).await;
+    assert_eq!(status, 200);
+    assert_eq!(lotus["tier"], "gold");
+    assert_eq!(lotus["managers"], json!(["wang"]));
+    assert_eq!(lotus["own_prices"].as_array().unwrap().len(), 5);
+    assert!(lotus["profile"]["account"].is_object(), "{lotus}");
+    assert_eq!(lotus["orders"], 0);
+    let (status, _) = get("/api/admin/shops/shop-nowhere", admin.clone()).await;
+    assert_eq!(status, 404);
+    let shop = token(&server, "lotus", "lotus123").await;
+    assert_eq!(get("/api/admin/shops", shop).await.0, 403);
+}

@@ -2,6 +2,7 @@
 //! and writes answers) and the office bundle (which does the reverse), so the two cannot
 //! drift. Every error body is [`ErrorBody`].
 
+use domain::checkout::ShopProfile;
 use domain::product::{Category, LocalizedText, Product};
 use serde::{Deserialize, Serialize};
 
@@ -123,6 +124,53 @@ pub struct CategoryRow {
     #[serde(flatten)]
     pub category: Category,
     pub products: usize,
+}
+
+/// `GET /api/admin/shops?q=&offset=&limit=`: shops whose id, name, owner or manager
+/// contains `q`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomerQuery {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<usize>,
+}
+
+/// A shop (customer) as the back office lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerRow {
+    pub id: String,
+    pub name: String,
+    pub tier: String,
+    pub active: bool,
+    /// The usernames that sign in as the shop.
+    pub owners: Vec<String>,
+    /// Its account managers' usernames.
+    pub managers: Vec<String>,
+    /// Region, points, account (terms, credit, balances), quotas, ordering days.
+    pub profile: ShopProfile,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerPage {
+    pub total: usize,
+    pub offset: usize,
+    pub customers: Vec<CustomerRow>,
+}
+
+/// `GET /api/admin/shops/{id}`: everything a shop's account holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerDetail {
+    #[serde(flatten)]
+    pub customer: CustomerRow,
+    /// Its own prices: SKU and price (yuan).
+    pub own_prices: Vec<(String, String)>,
+    pub orders: i64,
+    /// Orders not completed, cancelled or rejected.
+    pub open_orders: i64,
 }
 
 /// One change an admin made (`GET /api/admin/audit?kind=&object=&before=`).

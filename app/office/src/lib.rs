@@ -6,6 +6,7 @@
 pub mod api;
 pub mod audit;
 pub mod categories;
+pub mod customers;
 pub mod i18n;
 pub mod products;
 
@@ -20,10 +21,26 @@ use wasm_bindgen::prelude::wasm_bindgen;
 use self::api::{Failure, SESSION_KEY, Session};
 use self::audit::AuditLogPage;
 use self::categories::CategoriesPage;
+use self::customers::{CustomerPage, CustomersPage};
 use self::i18n::{Lang, Phrase, field_phrase, rule_phrase, tr};
 use self::products::{EditProductPage, NewProductPage, ProductListPage};
 
 const LANG_KEY: &str = "dinghuo.lang";
+
+thread_local! {
+    /// True while a token refresh is in flight (the browser runs one thread).
+    static REFRESHING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Waits `ms` milliseconds (a browser timer).
+async fn sleep_ms(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
 
 #[wasm_bindgen(start)]
 pub fn start() {
@@ -85,14 +102,8 @@ impl Office {
         if let Ok((401, text)) = &result
             && text.contains("token_expired")
         {
-            match api::refresh(&session.refresh_token).await {
-                Ok(pair) => {
-                    let renewed = Session {
-                        token: pair.token,
-                        refresh_token: pair.refresh_token,
-                        ..session
-                    };
-                    self.keep(Some(renewed.clone()));
+            match self.renew(&session).await {
+                Ok(renewed) => {
                     result = api::fetch(method, url, body.as_ref(), Some(&renewed.token)).await;
                 }
                 Err(Failure::Offline) => result = Err(Failure::Offline),
@@ -108,6 +119,34 @@ impl Office {
             self.keep(None);
         }
         api::read(status, &text)
+    }
+
+    /// A new token pair for `stale`. Calls that find the access token expired at once
+    /// share one refresh: a refresh token is single-use, and spending it twice would sign
+    /// the user out.
+    async fn renew(self, stale: &Session) -> Result<Session, Failure> {
+        loop {
+            match self.session.get_untracked() {
+                Some(current) if current.token != stale.token => return Ok(current),
+                Some(_) => {}
+                None => return Err(Failure::Offline),
+            }
+            if !REFRESHING.get() {
+                break;
+            }
+            sleep_ms(50).await;
+        }
+        REFRESHING.set(true);
+        let result = api::refresh(&stale.refresh_token).await;
+        REFRESHING.set(false);
+        let pair = result?;
+        let renewed = Session {
+            token: pair.token,
+            refresh_token: pair.refresh_token,
+            ..stale.clone()
+        };
+        self.keep(Some(renewed.clone()));
+        Ok(renewed)
     }
 
     /// A failure in the user's words, naming the field when the server named one.
@@ -151,6 +190,7 @@ fn App() -> impl IntoView {
                     <nav class="side">
                         <A href="/office/" exact=true>{move || office.t(Phrase::Products)}</A>
                         <A href="/office/categories">{move || office.t(Phrase::Categories)}</A>
+                        <A href="/office/customers">{move || office.t(Phrase::Customers)}</A>
                         <Show when=move || office.is_admin()>
                             <A href="/office/audit">{move || office.t(Phrase::Audit)}</A>
                         </Show>
@@ -165,6 +205,8 @@ fn App() -> impl IntoView {
                             <Route path=path!("/office/products/:sku") view=EditProductPage/>
                             <Route path=path!("/office/categories") view=CategoriesPage/>
                             <Route path=path!("/office/audit") view=AuditLogPage/>
+                            <Route path=path!("/office/customers") view=CustomersPage/>
+                            <Route path=path!("/office/customers/:id") view=CustomerPage/>
                         </Routes>
                     </main>
                 </div>

@@ -136,7 +136,7 @@ pub fn ProductListPage() -> impl IntoView {
                             <button data-testid="previous" disabled=move || offset.get() == 0
                                 on:click=move |_| offset.update(|o| *o = o.saturating_sub(PAGE))>{office.t(Phrase::Previous)}</button>
                             <span data-testid="range">{format!("{} {}–{} {} {}", office.t(Phrase::Showing), page.offset + 1, shown_to, office.t(Phrase::Of), total)}</span>
-                            <button data-testid="next" disabled=move || shown_to >= total
+                            <button data-testid="next" disabled={move || shown_to >= total}
                                 on:click=move |_| offset.update(|o| *o += PAGE)>{office.t(Phrase::Next)}</button>
                         </div>
                     }.into_any()

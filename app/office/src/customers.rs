@@ -1,0 +1,196 @@
+//! Customers: every shop with its owners, managers, tier, region and account (payment
+//! terms, credit limit, what it owes, prepaid balance, points), searchable; and one shop's
+//! whole account read back (quotas, ordering days, its own prices, its orders).
+
+use api::{CustomerDetail, CustomerPage, CustomerRow};
+use domain::checkout::ShopProfile;
+use domain::credit::PaymentTerms;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+
+use crate::Office;
+use crate::api::{Failure, encode};
+use crate::i18n::Phrase;
+
+fn terms_text(office: &Office, profile: &ShopProfile) -> String {
+    match profile.account.as_ref().map(|a| a.terms) {
+        None => "—".to_owned(),
+        Some(PaymentTerms::Prepaid) => office.t(Phrase::TermsPrepaid).to_owned(),
+        Some(PaymentTerms::CashOnDelivery) => office.t(Phrase::TermsCod).to_owned(),
+        Some(PaymentTerms::Net { days }) => format!("{} {days}", office.t(Phrase::TermsNet)),
+    }
+}
+
+/// Cells shared by the list and the detail: account figures.
+fn money(value: Option<domain::money::Money>) -> String {
+    value.map_or_else(|| "—".to_owned(), |m| m.to_string())
+}
+
+#[component]
+pub fn CustomersPage() -> impl IntoView {
+    let office = expect_context::<Office>();
+    let query = RwSignal::new(String::new());
+    let offset = RwSignal::new(0usize);
+    let page = RwSignal::new(None::<Result<CustomerPage, Failure>>);
+    Effect::new(move |_| {
+        let (q, o) = (query.get(), offset.get());
+        let mut url = format!("/api/admin/shops?limit=50&offset={o}");
+        if !q.trim().is_empty() {
+            url.push_str(&format!("&q={}", encode(q.trim())));
+        }
+        spawn_local(async move {
+            let result = office.call::<CustomerPage>("GET", &url, None).await;
+            if (query.get_untracked(), offset.get_untracked()) == (q, o) {
+                page.set(Some(result));
+            }
+        });
+    });
+    view! {
+        <section class="customers">
+            <div class="toolbar">
+                <h1>{move || office.t(Phrase::Customers)}</h1>
+                <input type="search" data-testid="customer-search" placeholder=move || office.t(Phrase::SearchCustomers)
+                    prop:value=move || query.get()
+                    on:input=move |ev| { query.set(event_target_value(&ev)); offset.set(0); }/>
+            </div>
+            {move || match page.get() {
+                None => view! { <p>{office.t(Phrase::Loading)}</p> }.into_any(),
+                Some(Err(failure)) => view! { <p class="error">{office.explain(&failure)}</p> }.into_any(),
+                Some(Ok(page)) => {
+                    let shown_to = page.offset + page.customers.len();
+                    let total = page.total;
+                    view! {
+                        <table class="grid">
+                            <thead><tr>
+                                <th>{office.t(Phrase::Id)}</th>
+                                <th>{office.t(Phrase::Name)}</th>
+                                <th>{office.t(Phrase::Tier)}</th>
+                                <th>{office.t(Phrase::Owners)}</th>
+                                <th>{office.t(Phrase::Managers)}</th>
+                                <th>{office.t(Phrase::Region)}</th>
+                                <th>{office.t(Phrase::PaymentTerms)}</th>
+                                <th class="number">{office.t(Phrase::CreditLimit)}</th>
+                                <th class="number">{office.t(Phrase::Unbilled)}</th>
+                                <th class="number">{office.t(Phrase::Prepaid)}</th>
+                                <th class="number">{office.t(Phrase::Points)}</th>
+                                <th>{office.t(Phrase::State)}</th>
+                            </tr></thead>
+                            <tbody>
+                                {page.customers.into_iter().map(|c: CustomerRow| {
+                                    let href = format!("/office/customers/{}", c.id);
+                                    let account = c.profile.account.clone();
+                                    let terms = terms_text(&office, &c.profile);
+                                    let label = c.id.clone();
+                                    view! {
+                                        <tr data-testid="customer-row" data-id=c.id.clone()>
+                                            <td><A href=href>{label}</A></td>
+                                            <td>{c.name.clone()}</td>
+                                            <td>{c.tier.clone()}</td>
+                                            <td>{c.owners.join(", ")}</td>
+                                            <td>{c.managers.join(", ")}</td>
+                                            <td>{c.profile.region.clone()}</td>
+                                            <td>{terms}</td>
+                                            <td class="number">{money(account.as_ref().and_then(|a| a.credit_limit))}</td>
+                                            <td class="number">{money(account.as_ref().map(|a| a.unbilled))}</td>
+                                            <td class="number">{money(account.as_ref().map(|a| a.prepaid_balance))}</td>
+                                            <td class="number">{c.profile.points_balance}</td>
+                                            <td>{if c.active { office.t(Phrase::Active) } else { office.t(Phrase::Inactive) }}</td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                        <div class="pager">
+                            <button disabled=move || offset.get() == 0 on:click=move |_| offset.update(|o| *o = o.saturating_sub(50))>{office.t(Phrase::Previous)}</button>
+                            <span data-testid="customer-range">{format!("{} {}–{} {} {}", office.t(Phrase::Showing), if total == 0 { 0 } else { page.offset + 1 }, shown_to, office.t(Phrase::Of), total)}</span>
+                            <button disabled={move || shown_to >= total} on:click=move |_| offset.update(|o| *o += 50)>{office.t(Phrase::Next)}</button>
+                        </div>
+                    }.into_any()
+                }
+            }}
+        </section>
+    }
+}
+
+#[component]
+pub fn CustomerPage() -> impl IntoView {
+    let office = expect_context::<Office>();
+    let params = use_params_map();
+    let detail = RwSignal::new(None::<Result<CustomerDetail, Failure>>);
+    Effect::new(move |_| {
+        let id = params.get().get("id").unwrap_or_default();
+        spawn_local(async move {
+            let url = format!("/api/admin/shops/{}", encode(&id));
+            detail.set(Some(office.call::<CustomerDetail>("GET", &url, None).await));
+        });
+    });
+    move || match detail.get() {
+        None => view! { <p>{office.t(Phrase::Loading)}</p> }.into_any(),
+        Some(Err(failure)) => view! { <p class="error">{office.explain(&failure)}</p> }.into_any(),
+        Some(Ok(detail)) => {
+            let c = detail.customer;
+            let account = c.profile.account.clone();
+            let terms = terms_text(&office, &c.profile);
+            let weekdays = ["一", "二", "三", "四", "五", "六", "日"];
+            let window = c
+                .profile
+                .window
+                .as_ref()
+                .map(|w| {
+                    let days: Vec<&str> = w
+                        .weekdays
+                        .iter()
+                        .filter_map(|d| weekdays.get(*d as usize).copied())
+                        .collect();
+                    let cutoff = w
+                        .cutoff_minute
+                        .map(|m| format!(" {:02}:{:02}", m / 60, m % 60))
+                        .unwrap_or_default();
+                    format!("{}{cutoff}", days.join(" "))
+                })
+                .unwrap_or_else(|| office.t(Phrase::EveryDay).to_owned());
+            view! {
+                <section class="customer" data-testid="customer">
+                    <div class="toolbar">
+                        <A href="/office/customers">{office.t(Phrase::Back)}</A>
+                        <h1>{format!("{} · {}", c.name, c.id)}</h1>
+                    </div>
+                    <dl class="facts">
+                        <dt>{office.t(Phrase::Tier)}</dt><dd data-testid="customer-tier">{c.tier.clone()}</dd>
+                        <dt>{office.t(Phrase::Owners)}</dt><dd>{c.owners.join(", ")}</dd>
+                        <dt>{office.t(Phrase::Managers)}</dt><dd>{c.managers.join(", ")}</dd>
+                        <dt>{office.t(Phrase::Region)}</dt><dd>{c.profile.region.clone()}</dd>
+                        <dt>{office.t(Phrase::PaymentTerms)}</dt><dd data-testid="customer-terms">{terms}</dd>
+                        <dt>{office.t(Phrase::CreditLimit)}</dt><dd>{money(account.as_ref().and_then(|a| a.credit_limit))}</dd>
+                        <dt>{office.t(Phrase::Unbilled)}</dt><dd>{money(account.as_ref().map(|a| a.unbilled))}</dd>
+                        <dt>{office.t(Phrase::Prepaid)}</dt><dd>{money(account.as_ref().map(|a| a.prepaid_balance))}</dd>
+                        <dt>{office.t(Phrase::Points)}</dt><dd>{c.profile.points_balance}</dd>
+                        <dt>{office.t(Phrase::OrderingDays)}</dt><dd>{window}</dd>
+                        <dt>{office.t(Phrase::Orders)}</dt><dd data-testid="customer-orders">{format!("{} / {} {}", detail.orders, detail.open_orders, office.t(Phrase::OpenOrders))}</dd>
+                        <dt>{office.t(Phrase::State)}</dt><dd>{account.as_ref().and_then(|a| a.suspended.clone()).map_or_else(|| if c.active { office.t(Phrase::Active).to_owned() } else { office.t(Phrase::Inactive).to_owned() }, |reason| format!("{}：{reason}", office.t(Phrase::Suspended)))}</dd>
+                    </dl>
+                    <h2>{office.t(Phrase::Quotas)}</h2>
+                    {if c.profile.quotas.is_empty() {
+                        view! { <p class="meta">"—"</p> }.into_any()
+                    } else {
+                        view! {
+                            <table class="grid"><tbody>
+                                {c.profile.quotas.iter().map(|q| view! {
+                                    <tr><td>{q.sku.to_string()}</td><td class="number">{q.max_quantity}</td><td>{format!("{:?}", q.period)}</td></tr>
+                                }).collect_view()}
+                            </tbody></table>
+                        }.into_any()
+                    }}
+                    <h2>{office.t(Phrase::OwnPrices)}</h2>
+                    <table class="grid" data-testid="own-prices"><tbody>
+                        {detail.own_prices.into_iter().map(|(sku, price)| view! {
+                            <tr><td>{sku}</td><td class="number">{format!("¥{price}")}</td></tr>
+                        }).collect_view()}
+                    </tbody></table>
+                </section>
+            }.into_any()
+        }
+    }
+}
