@@ -60,7 +60,7 @@ e2e: site browser-tools
 test: tools
 	cargo fmt --all -- --check
 	cargo clippy --workspace --exclude storefront --exclude office --all-targets -- -D warnings
-	cargo clippy -p storefront -p office --lib --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy -p storefront -p office -p ui-kit --lib --target wasm32-unknown-unknown -- -D warnings
 	cargo test --workspace --exclude storefront --exclude office
 	$(MAKE) test-postgres
 	$(MAKE) e2e

@@ -30,7 +30,7 @@ module.exports = defineConfig({
       // Access tokens expire within a test, so every test also exercises refreshing.
       DINGHUO_ACCESS_TTL_SECS: '3',
       // Order volumes close after a few orders, so the tests cross volumes.
-      DINGHUO_ORDER_VOLUME_BYTES: '6000',
+      DINGHUO_ORDER_VOLUME_BYTES: '1500',
     },
   },
 });

@@ -27,21 +27,6 @@ use self::products::{EditProductPage, NewProductPage, ProductListPage};
 
 const LANG_KEY: &str = "dinghuo.lang";
 
-thread_local! {
-    /// True while a token refresh is in flight (the browser runs one thread).
-    static REFRESHING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-/// Waits `ms` milliseconds (a browser timer).
-async fn sleep_ms(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-        }
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
-}
-
 #[wasm_bindgen(start)]
 pub fn start() {
     std::panic::set_hook(Box::new(|info| leptos::logging::error!("{info}")));
@@ -125,20 +110,18 @@ impl Office {
     /// share one refresh: a refresh token is single-use, and spending it twice would sign
     /// the user out.
     async fn renew(self, stale: &Session) -> Result<Session, Failure> {
-        loop {
-            match self.session.get_untracked() {
-                Some(current) if current.token != stale.token => return Ok(current),
-                Some(_) => {}
-                None => return Err(Failure::Offline),
-            }
-            if !REFRESHING.get() {
-                break;
-            }
-            sleep_ms(50).await;
+        let current = |office: Office| match office.session.get_untracked() {
+            Some(current) if current.token != stale.token => Ok(current),
+            Some(_) => Err(Failure::Offline),
+            None => Err(Failure::Offline),
+        };
+        if let Ok(renewed) = current(self) {
+            return Ok(renewed);
         }
-        REFRESHING.set(true);
-        let result = api::refresh(&stale.refresh_token).await;
-        REFRESHING.set(false);
+        let Some(result) = ui_kit::refresh_once(|| api::refresh(&stale.refresh_token)).await else {
+            // Another call renewed it meanwhile.
+            return current(self);
+        };
         let pair = result?;
         let renewed = Session {
             token: pair.token,

@@ -631,7 +631,21 @@ impl Store {
     /// Spends the refresh token for a new pair and keeps it; sends the user to sign in when
     /// the server refuses (the device was revoked, or the token was replayed or is too old).
     async fn refresh_session(&self, session: &Session) -> Result<Session, CallError> {
-        match api::refresh(&session.refresh_token).await {
+        // Another call (the sync loop, a page's call) may have renewed the pair already, or
+        // be renewing it: the refresh token is single-use.
+        let renewed_elsewhere = || {
+            self.session
+                .get_untracked()
+                .filter(|current| current.token != session.token)
+        };
+        if let Some(current) = renewed_elsewhere() {
+            return Ok(current);
+        }
+        let Some(result) = ui_kit::refresh_once(|| api::refresh(&session.refresh_token)).await
+        else {
+            return renewed_elsewhere().ok_or(CallError::Offline);
+        };
+        match result {
             Ok(pair) => {
                 let mut renewed = session.clone();
                 renewed.token = pair.token;
