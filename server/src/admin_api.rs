@@ -14,24 +14,12 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::app_error::AppError;
-use crate::auth::{Principal, Role};
+use crate::auth::Principal;
 use crate::state::AppState;
 use crate::store::audit::{self, Change};
 use crate::store::catalog::PriceList;
 use crate::store::documents::{self, DocCache};
 use crate::store::{Tx, catalog, commerce, stock};
-
-fn require_admin(principal: &Principal) -> Result<(), AppError> {
-    if principal.role == Role::Admin {
-        Ok(())
-    } else {
-        Err(AppError::client(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "only an admin may change the catalog and prices",
-        ))
-    }
-}
 
 fn not_found(code: &'static str, what: impl std::fmt::Display) -> AppError {
     AppError::client(StatusCode::NOT_FOUND, code, what.to_string())
@@ -104,7 +92,7 @@ async fn change_price(
     sku: String,
     body: Result<Json<PriceChange>, JsonRejection>,
 ) -> Result<Json<Value>, AppError> {
-    require_admin(&principal)?;
+    principal.require_admin("change prices, promotions, terms and profiles")?;
     let Json(change) =
         body.map_err(|r| AppError::rejected("malformed_change", r.status(), r.body_text()))?;
     let sku = Sku::parse(&sku).map_err(|e| not_found("unknown_product", e))?;
@@ -252,7 +240,7 @@ pub async fn promotions(
     State(state): State<AppState>,
     principal: Principal,
 ) -> Result<Json<Vec<domain::promotion::Promotion>>, AppError> {
-    require_admin(&principal)?;
+    principal.require_admin("change prices, promotions, terms and profiles")?;
     Ok(Json(state.store.read(commerce::promotions).await?))
 }
 
@@ -264,7 +252,7 @@ pub async fn put_promotion(
     Path(id): Path<String>,
     body: Result<Json<domain::promotion::Promotion>, JsonRejection>,
 ) -> Result<Json<Value>, AppError> {
-    require_admin(&principal)?;
+    principal.require_admin("change prices, promotions, terms and profiles")?;
     let Json(promotion) =
         body.map_err(|r| AppError::rejected("malformed_promotion", r.status(), r.body_text()))?;
     if promotion.id != id {
@@ -376,7 +364,7 @@ pub async fn delete_promotion(
     principal: Principal,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, AppError> {
-    require_admin(&principal)?;
+    principal.require_admin("change prices, promotions, terms and profiles")?;
     let key = id.clone();
     let who = principal.username.clone();
     change_commerce(&state, move |tx| {
@@ -402,7 +390,7 @@ pub async fn put_terms(
     principal: Principal,
     body: Result<Json<Value>, JsonRejection>,
 ) -> Result<Json<Value>, AppError> {
-    require_admin(&principal)?;
+    principal.require_admin("change prices, promotions, terms and profiles")?;
     let Json(body) =
         body.map_err(|r| AppError::rejected("malformed_terms", r.status(), r.body_text()))?;
     let terms: domain::checkout::SalesTerms = strict(body)?;
@@ -429,7 +417,7 @@ pub async fn put_profile(
     Path(shop): Path<String>,
     body: Result<Json<Value>, JsonRejection>,
 ) -> Result<Json<Value>, AppError> {
-    require_admin(&principal)?;
+    principal.require_admin("change prices, promotions, terms and profiles")?;
     let Json(body) =
         body.map_err(|r| AppError::rejected("malformed_profile", r.status(), r.body_text()))?;
     let profile: domain::checkout::ShopProfile = strict(body)?;

@@ -5,11 +5,10 @@ use api::AuditPage;
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
 use serde::Deserialize;
 
 use crate::app_error::AppError;
-use crate::auth::{Principal, Role};
+use crate::auth::Principal;
 use crate::state::AppState;
 use crate::store::audit;
 
@@ -27,13 +26,7 @@ pub async fn list(
     principal: Principal,
     query: Result<Query<AuditQuery>, QueryRejection>,
 ) -> Result<Json<AuditPage>, AppError> {
-    if principal.role != Role::Admin {
-        return Err(AppError::client(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "only admins read the audit log",
-        ));
-    }
+    principal.require_admin("read the audit log")?;
     let Query(query) =
         query.map_err(|r| AppError::rejected("bad_query", r.status(), r.body_text()))?;
     let limit = query.limit.unwrap_or(50).clamp(1, 500);

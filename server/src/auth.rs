@@ -112,6 +112,30 @@ impl Principal {
         self.role == Role::Admin || self.permissions.contains(&permission)
     }
 
+    /// 403 unless the principal is an admin; `what` says what only admins may do.
+    pub fn require_admin(&self, what: &str) -> Result<(), AppError> {
+        if self.role == Role::Admin {
+            return Ok(());
+        }
+        Err(AppError::client(
+            axum::http::StatusCode::FORBIDDEN,
+            "forbidden",
+            format!("only an admin may {what}"),
+        ))
+    }
+
+    /// 403 unless the principal works in the back office (an admin or staff).
+    pub fn require_office(&self) -> Result<(), AppError> {
+        if matches!(self.role, Role::Admin | Role::Staff) {
+            return Ok(());
+        }
+        Err(AppError::client(
+            axum::http::StatusCode::FORBIDDEN,
+            "forbidden",
+            "the back office is for admins and staff",
+        ))
+    }
+
     /// 403 unless the principal holds `permission`.
     pub fn require(&self, permission: Permission) -> Result<(), AppError> {
         if self.may(permission) {

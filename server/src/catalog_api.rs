@@ -17,33 +17,11 @@ use domain::product::{Category, DatedPrice, LocalizedText, Product, VolumePrice}
 use domain::sku::{CategoryId, Sku};
 
 use crate::app_error::AppError;
-use crate::auth::{Principal, Role};
+use crate::auth::Principal;
 use crate::state::AppState;
 use crate::store::audit::{self, Change};
 use crate::store::documents::{self, DocCache};
 use crate::store::{Tx, catalog};
-
-fn require_admin(principal: &Principal) -> Result<(), AppError> {
-    if principal.role == Role::Admin {
-        return Ok(());
-    }
-    Err(AppError::client(
-        StatusCode::FORBIDDEN,
-        "forbidden",
-        "only an admin may change the catalog",
-    ))
-}
-
-fn require_office(principal: &Principal) -> Result<(), AppError> {
-    if matches!(principal.role, Role::Admin | Role::Staff) {
-        return Ok(());
-    }
-    Err(AppError::client(
-        StatusCode::FORBIDDEN,
-        "forbidden",
-        "the back office is for admins and staff",
-    ))
-}
 
 fn price(field: &'static str, text: &str) -> Result<Money, AppError> {
     Money::parse_price(text, Currency::Cny).map_err(|_| AppError::invalid(field, "not_a_price"))
@@ -57,7 +35,7 @@ pub async fn list_products(
     principal: Principal,
     query: Result<Query<ProductQuery>, QueryRejection>,
 ) -> Result<Json<ProductPage>, AppError> {
-    require_office(&principal)?;
+    principal.require_office()?;
     let Query(query) =
         query.map_err(|r| AppError::rejected("bad_query", r.status(), r.body_text()))?;
     let cache = state.catalog.clone();
@@ -105,7 +83,7 @@ pub async fn get_product(
     principal: Principal,
     Path(sku): Path<String>,
 ) -> Result<Json<Product>, AppError> {
-    require_office(&principal)?;
+    principal.require_office()?;
     let unknown = || AppError::client(StatusCode::NOT_FOUND, "unknown_product", "no such product");
     let sku = Sku::parse(&sku).map_err(|_| unknown())?;
     let product = state
@@ -209,7 +187,7 @@ pub async fn create_product(
     principal: Principal,
     edit: Result<Json<ProductEdit>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Product>), AppError> {
-    require_admin(&principal)?;
+    principal.require_admin("change the catalog")?;
     let edit = body(edit)?;
     let sku = edit
         .sku
@@ -281,7 +259,7 @@ pub async fn change_product(
     Path(sku): Path<String>,
     edit: Result<Json<ProductEdit>, JsonRejection>,
 ) -> Result<Json<Product>, AppError> {
-    require_admin(&principal)?;
+    principal.require_admin("change the catalog")?;
     let edit = body(edit)?;
     let unknown = || AppError::client(StatusCode::NOT_FOUND, "unknown_product", "no such product");
     let sku = Sku::parse(&sku).map_err(|_| unknown())?;
@@ -320,7 +298,7 @@ pub async fn list_categories(
     State(state): State<AppState>,
     principal: Principal,
 ) -> Result<Json<Vec<CategoryRow>>, AppError> {
-    require_office(&principal)?;
+    principal.require_office()?;
     let cache = state.catalog.clone();
     let (categories, products) = state
         .store
@@ -376,7 +354,7 @@ pub async fn create_category(
     principal: Principal,
     edit: Result<Json<CategoryEdit>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Category>), AppError> {
-    require_admin(&principal)?;
+    principal.require_admin("change the catalog")?;
     let edit = body(edit)?;
     let id = edit
         .id
@@ -439,7 +417,7 @@ pub async fn change_category(
     Path(id): Path<String>,
     edit: Result<Json<CategoryEdit>, JsonRejection>,
 ) -> Result<Json<Category>, AppError> {
-    require_admin(&principal)?;
+    principal.require_admin("change the catalog")?;
     let edit = body(edit)?;
     let unknown = || {
         AppError::client(

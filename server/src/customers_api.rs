@@ -10,21 +10,10 @@ use axum::http::StatusCode;
 use domain::sku::ShopId;
 
 use crate::app_error::AppError;
-use crate::auth::{Principal, Role};
+use crate::auth::Principal;
 use crate::state::AppState;
 use crate::store::customers::{self, ShopRow};
 use crate::store::{Tx, commerce};
-
-fn require_office(principal: &Principal) -> Result<(), AppError> {
-    if matches!(principal.role, Role::Admin | Role::Staff) {
-        return Ok(());
-    }
-    Err(AppError::client(
-        StatusCode::FORBIDDEN,
-        "forbidden",
-        "the back office is for admins and staff",
-    ))
-}
 
 fn row(tx: &mut Tx<'_>, shop: ShopRow) -> anyhow::Result<CustomerRow> {
     let profile = commerce::profile(tx, &ShopId::parse(&shop.id)?)?;
@@ -44,7 +33,7 @@ pub async fn list(
     principal: Principal,
     query: Result<Query<CustomerQuery>, QueryRejection>,
 ) -> Result<Json<CustomerPage>, AppError> {
-    require_office(&principal)?;
+    principal.require_office()?;
     let Query(query) =
         query.map_err(|r| AppError::rejected("bad_query", r.status(), r.body_text()))?;
     let needle = query
@@ -93,7 +82,7 @@ pub async fn get(
     principal: Principal,
     Path(id): Path<String>,
 ) -> Result<Json<CustomerDetail>, AppError> {
-    require_office(&principal)?;
+    principal.require_office()?;
     let unknown = || AppError::client(StatusCode::NOT_FOUND, "unknown_shop", "no such shop");
     let shop = ShopId::parse(&id).map_err(|_| unknown())?;
     let detail = state

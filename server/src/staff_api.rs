@@ -8,20 +8,9 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
 use crate::app_error::AppError;
-use crate::auth::{Permission, Principal, Role, hash_password, permissions_of, with_hash_permit};
+use crate::auth::{Permission, Principal, hash_password, permissions_of, with_hash_permit};
 use crate::state::AppState;
 use crate::store::accounts;
-
-fn require_admin(principal: &Principal) -> Result<(), AppError> {
-    if principal.role == Role::Admin {
-        return Ok(());
-    }
-    Err(AppError::client(
-        StatusCode::FORBIDDEN,
-        "forbidden",
-        "only an admin manages staff",
-    ))
-}
 
 #[derive(Debug, Serialize)]
 pub struct StaffMember {
@@ -58,7 +47,7 @@ pub async fn list(
     State(state): State<AppState>,
     principal: Principal,
 ) -> Result<Json<Vec<StaffMember>>, AppError> {
-    require_admin(&principal)?;
+    principal.require_admin("manage staff")?;
     let staff = state
         .store
         .read(|tx| -> anyhow::Result<Vec<StaffMember>> {
@@ -92,7 +81,7 @@ pub async fn create(
     principal: Principal,
     body: Result<Json<NewStaff>, JsonRejection>,
 ) -> Result<(StatusCode, Json<StaffMember>), AppError> {
-    require_admin(&principal)?;
+    principal.require_admin("manage staff")?;
     let Json(new) =
         body.map_err(|r| AppError::rejected("malformed_staff", r.status(), r.body_text()))?;
     let valid_name = !new.username.is_empty()
@@ -154,7 +143,7 @@ pub async fn change_permissions(
     username: Result<Path<String>, PathRejection>,
     body: Result<Json<PermissionChange>, JsonRejection>,
 ) -> Result<Json<StaffMember>, AppError> {
-    require_admin(&principal)?;
+    principal.require_admin("manage staff")?;
     let Path(username) =
         username.map_err(|r| AppError::rejected("bad_username", r.status(), r.body_text()))?;
     let Json(change) =
