@@ -269,17 +269,19 @@ impl Store {
             self.catalog.set(Arc::new(cached.view));
         }
         let mut replicas = DeviceSync::new();
-        // The session's documents and the order volumes followed since it began.
-        let followed: Vec<String> = idb::get_text(DOC_LIST_KEY)
+        // The documents this device held when it last saved (sign-in merges the session's
+        // list in; order volumes followed and let go since are accounted for), or the
+        // session's list if nothing was saved: that list is as of sign-in and may name
+        // volumes dropped since.
+        let held: Option<Vec<String>> = idb::get_text(DOC_LIST_KEY)
             .await
             .ok()
             .flatten()
-            .and_then(|json| serde_json::from_str(&json).ok())
-            .unwrap_or_default();
-        let mut ids: Vec<DocId> = session
-            .docs
+            .and_then(|json| serde_json::from_str(&json).ok());
+        let mut ids: Vec<DocId> = held
+            .as_ref()
+            .unwrap_or(&session.docs)
             .iter()
-            .chain(&followed)
             .filter_map(|id| DocId::parse(id).ok())
             .collect();
         ids.sort();
@@ -720,6 +722,20 @@ impl Store {
         let last_user: Option<String> = LocalStorage::get(LAST_USER_KEY).ok();
         if last_user.as_deref() != Some(session.username.as_str()) {
             let _ = idb::clear().await;
+        }
+        // The documents to hold from now on: the new session's and whatever this device
+        // still holds of the same user (an order volume with a request not sent yet).
+        let mut held: Vec<String> = idb::get_text(DOC_LIST_KEY)
+            .await
+            .ok()
+            .flatten()
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .unwrap_or_default();
+        held.extend(session.docs.iter().cloned());
+        held.sort();
+        held.dedup();
+        if let Ok(json) = serde_json::to_string(&held) {
+            let _ = idb::put_all(vec![(DOC_LIST_KEY.to_owned(), idb::Value::Text(json))]).await;
         }
         let _ = LocalStorage::set(LAST_USER_KEY, &session.username);
         let _ = LocalStorage::set(SESSION_KEY, &session);
