@@ -44,15 +44,7 @@ pub fn OrderDetailPage() -> impl IntoView {
                         <span class="state" data-testid="order-state">{state_label(&store, state)}</span>
                     </h2>
                     <p class="meta">{store.t(Phrase::PlacedAt)} " " {format_time(request.placed_at_ms)} " · " {request.placed_by.clone()}</p>
-                    <ul class="lines">
-                        {order.lines.iter().map(|line| view! {
-                            <li class="line">
-                                <span class="name">{lang.pick(&line.name)}</span>
-                                <span class="meta">{format!("{} × {}", line.unit_price, line.quantity)}</span>
-                                <span class="line-total">{line.line_total.to_string()}</span>
-                            </li>
-                        }).collect_view()}
-                    </ul>
+                    {lines_view(lang, &order)}
                     {quote.clone().map(|q| view! {
                         <ul class="quote">
                             {q.promotions.iter().map(|p| view! {
@@ -145,15 +137,7 @@ fn ServerOrder(id: RequestId) -> impl IntoView {
                     <span class="state" data-testid="order-state">{state_label(&store, Some(order.state))}</span>
                 </h2>
                 <p class="meta">{store.t(Phrase::PlacedAt)} " " {format_time(order.placed_at_ms)}</p>
-                <ul class="lines">
-                    {order.priced.lines.iter().map(|line| view! {
-                        <li class="line">
-                            <span class="name">{lang.pick(&line.name)}</span>
-                            <span class="meta">{format!("{} × {}", line.unit_price, line.quantity)}</span>
-                            <span class="line-total">{line.line_total.to_string()}</span>
-                        </li>
-                    }).collect_view()}
-                </ul>
+                {lines_view(lang, &order.priced)}
                 <p class="total">{store.t(Phrase::Total)} " " <strong data-testid="order-total">{total.to_string()}</strong></p>
                 <h3>{store.t(Phrase::History)}</h3>
                 <ul class="history">
@@ -167,5 +151,20 @@ fn ServerOrder(id: RequestId) -> impl IntoView {
                 </ul>
             }.into_any()
         }
+    }
+}
+
+/// An order's priced lines: name, unit price × quantity, line total.
+fn lines_view(lang: crate::i18n::Lang, order: &domain::pricing::PricedOrder) -> impl IntoView {
+    view! {
+        <ul class="lines">
+            {order.lines.iter().map(|line| view! {
+                <li class="line">
+                    <span class="name">{lang.pick(&line.name)}</span>
+                    <span class="meta">{format!("{} × {}", line.unit_price, line.quantity)}</span>
+                    <span class="line-total">{line.line_total.to_string()}</span>
+                </li>
+            }).collect_view()}
+        </ul>
     }
 }
