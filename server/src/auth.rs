@@ -149,6 +149,35 @@ impl Principal {
     }
 }
 
+/// A new user's username (1–64 letters, digits, `.`, `_`, `-`) and password (8–256
+/// characters), checked before anything is hashed or stored; a refusal names the field
+/// as the form calls it.
+pub fn check_new_credentials(
+    (username, username_field): (&str, &str),
+    (password, password_field): (&str, &str),
+) -> Result<(), AppError> {
+    let valid_name = !username.is_empty()
+        && username.len() <= 64
+        && username
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.');
+    if !valid_name {
+        return Err(AppError::invalid(username_field, "malformed"));
+    }
+    check_new_password(password, password_field)
+}
+
+/// A password someone sets: 8 to 256 characters.
+pub fn check_new_password(password: &str, field: &str) -> Result<(), AppError> {
+    if password.chars().count() < 8 {
+        return Err(AppError::invalid(field, "too_short"));
+    }
+    if password.len() > 256 {
+        return Err(AppError::invalid(field, "too_long"));
+    }
+    Ok(())
+}
+
 /// A user's permissions as stored.
 pub fn permissions_of(tx: &mut Tx<'_>, user_id: i64) -> anyhow::Result<Vec<Permission>> {
     let mut permissions: Vec<Permission> = accounts::permissions_of(tx, user_id)?

@@ -5,8 +5,9 @@
 
 use docs::schema::catalog_doc::write_terms;
 use docs::schema::doc_id::DocId;
-use docs::schema::price_doc::{write_profile, write_promotions};
+use docs::schema::price_doc::{write_profile, write_promotions, write_tier};
 use domain::promotion::Promotion;
+use domain::sku::ShopId;
 
 use crate::store::documents::{self, DocCache};
 use crate::store::{Tx, catalog, commerce};
@@ -46,14 +47,44 @@ pub fn publish(
         loaded.doc.set_actor(actor.clone());
         match &id {
             DocId::Catalog => write_terms(&mut loaded.doc, &terms)?,
-            DocId::ShopPrices(shop) => {
-                let profile = commerce::profile(tx, shop)?;
-                write_profile(&mut loaded.doc, &profile)?;
-                write_promotions(&mut loaded.doc, &promotions_for(&id, &promotions))?;
-            }
+            DocId::ShopPrices(shop) => write_shop(tx, &mut loaded.doc, shop, &id, &promotions)?,
             _ => write_promotions(&mut loaded.doc, &promotions_for(&id, &promotions))?,
         }
         documents::put_back(tx, id, loaded)?;
     }
     Ok(())
+}
+
+/// A shop's own prices document: its tier, its profile (as orders are checked) and the
+/// promotions naming it.
+fn write_shop(
+    tx: &mut Tx<'_>,
+    doc: &mut automerge::Automerge,
+    shop: &ShopId,
+    id: &DocId,
+    promotions: &[Promotion],
+) -> anyhow::Result<()> {
+    if let Some(tier) = catalog::tier_of(tx, shop)? {
+        write_tier(doc, &tier)?;
+    }
+    write_profile(doc, &commerce::ordering_profile(tx, shop)?)?;
+    write_promotions(doc, &promotions_for(id, promotions))?;
+    Ok(())
+}
+
+/// Republishes one shop's own prices document (after a change to that shop alone).
+pub fn publish_shop(
+    tx: &mut Tx<'_>,
+    cache: &DocCache,
+    actor: &automerge::ActorId,
+    shop: &ShopId,
+) -> anyhow::Result<()> {
+    let id = DocId::ShopPrices(shop.clone());
+    let Some(mut loaded) = documents::load(tx, cache, &id)? else {
+        return Ok(());
+    };
+    loaded.doc.set_actor(actor.clone());
+    let promotions = commerce::promotions(tx)?;
+    write_shop(tx, &mut loaded.doc, shop, &id, &promotions)?;
+    documents::put_back(tx, id, loaded)
 }

@@ -246,8 +246,19 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/admin/categories/{id}", put(catalog_api::change_category))
         .route("/admin/audit", get(audit_api::list))
-        .route("/admin/shops", get(customers_api::list))
-        .route("/admin/shops/{shop}", get(customers_api::get))
+        .route(
+            "/admin/shops",
+            get(customers_api::list).post(customers_api::create),
+        )
+        .route(
+            "/admin/shops/{shop}",
+            get(customers_api::get).put(customers_api::update),
+        )
+        .route(
+            "/admin/shops/{shop}/entries",
+            post(customers_api::add_entry),
+        )
+        .route("/admin/customer-options", get(customers_api::options))
         .route("/admin/promotions", get(admin_api::promotions))
         .route(
             "/admin/promotions/{id}",

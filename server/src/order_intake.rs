@@ -53,7 +53,7 @@ pub fn take_in_orders(
     }
     // The shop's profile first (its row locks the shop's balances), then stock in SKU
     // order, then the order counter: every transaction takes them in this order.
-    let profile = commerce::profile(tx, shop)?;
+    let profile = commerce::ordering_profile(tx, shop)?;
     let products = catalog::products(tx, catalog_cache)?;
     let requested: BTreeSet<Sku> = requests
         .iter()

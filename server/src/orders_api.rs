@@ -275,8 +275,9 @@ fn apply_event(
         republish = true;
     }
     if republish {
+        let published = commerce::ordering_profile(tx, &shop)?;
         documents::edit(tx, cache, &DocId::ShopPrices(shop), actor, |doc| {
-            write_profile(doc, &profile)
+            write_profile(doc, &published)
         })?;
     }
     Ok(confirmation)

@@ -84,24 +84,7 @@ pub async fn create(
     principal.require_admin("manage staff")?;
     let Json(new) =
         body.map_err(|r| AppError::rejected("malformed_staff", r.status(), r.body_text()))?;
-    let valid_name = !new.username.is_empty()
-        && new.username.len() <= 64
-        && new
-            .username
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.');
-    if !valid_name {
-        return Err(AppError::bad_request(
-            "invalid_username",
-            "a username is 1–64 letters, digits, '.', '_' or '-'",
-        ));
-    }
-    if new.password.chars().count() < 8 || new.password.len() > 256 {
-        return Err(AppError::bad_request(
-            "weak_password",
-            "a password has 8 to 256 characters",
-        ));
-    }
+    crate::auth::check_new_credentials((&new.username, "username"), (&new.password, "password"))?;
     let permissions = parse_permissions(&new.permissions)?;
     let password = new.password.clone();
     let hash = with_hash_permit(&state.hashing, move || hash_password(&password)).await??;

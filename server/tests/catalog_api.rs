@@ -7,6 +7,7 @@ mod http_device;
 
 use docs::schema::catalog_doc::read_catalog;
 use docs::schema::doc_id::DocId;
+use docs::schema::price_doc::{read_prices, read_profile};
 use domain::sku::Sku;
 use http_device::{Device, TestServer, sign_in, spawn_server};
 use serde_json::{Value, json};
@@ -461,4 +462,302 @@ async fn the_back_office_lists_and_searches_customers_and_reads_back_an_account(
     assert_eq!(status, 404);
     let shop = token(&server, "lotus", "lotus123").await;
     assert_eq!(get("/api/admin/shops", shop).await.0, 403);
+}
+
+#[tokio::test]
+async fn an_admin_creates_a_shop_changes_its_account_and_deactivates_it() {
+    let server = spawn_server().await;
+    let admin = token(&server, "admin", "admin123").await;
+    let send = |method: reqwest::Method, path: &'static str, body: Value| {
+        let (server, admin) = (&server, admin.clone());
+        async move { call(server, &admin, method, path, Some(body)).await }
+    };
+    let post = |path: &'static str, body: Value| send(reqwest::Method::POST, path, body);
+    let put = |path: &'static str, body: Value| send(reqwest::Method::PUT, path, body);
+
+    let (status, options) = call(
+        &server,
+        &admin,
+        reqwest::Method::GET,
+        "/api/admin/customer-options",
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(
+        options["tiers"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("silver"))
+    );
+    assert_eq!(options["managers"][0][0], "wang");
+
+    let good = json!({
+        "id": "shop-plum", "name": "梅花便利店", "tier": "silver", "region": "east",
+        "managers": ["wang"], "owner_username": "plum", "owner_display_name": "梅老板",
+        "owner_password": "plum-secret",
+    });
+    for (change, field, rule) in [
+        (json!({"id": "Shop Plum"}), "id", "malformed"),
+        (json!({"id": "shop-lotus"}), "id", "taken"),
+        (json!({"name": " "}), "name", "required"),
+        (json!({"tier": "platinum"}), "tier", "unknown"),
+        (json!({"managers": ["lotus"]}), "managers", "unknown"),
+        (
+            json!({"owner_username": "lotus"}),
+            "owner_username",
+            "taken",
+        ),
+        (
+            json!({"owner_username": "梅"}),
+            "owner_username",
+            "malformed",
+        ),
+        (
+            json!({"owner_password": "short"}),
+            "owner_password",
+            "too_short",
+        ),
+    ] {
+        let mut body = good.clone();
+        for (key, value) in change.as_object().unwrap() {
+            body[key] = value.clone();
+        }
+        let (status, error) = post("/api/admin/shops", body).await;
+        assert_eq!(status, 400, "{field}: {error}");
+        assert_eq!(
+            (error["field"].as_str(), error["rule"].as_str()),
+            (Some(field), Some(rule))
+        );
+    }
+    let (_, page) = call(
+        &server,
+        &admin,
+        reqwest::Method::GET,
+        "/api/admin/shops",
+        None,
+    )
+    .await;
+    assert_eq!(page["total"], 3, "refused shops were not created");
+    let (status, created) = post("/api/admin/shops", good.clone()).await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["owners"], json!(["plum"]));
+    assert_eq!(created["managers"], json!(["wang"]));
+    // No account yet: no prepaid balance to move.
+    let (status, error) = post(
+        "/api/admin/shops/shop-plum/entries",
+        json!({"kind": "prepaid", "amount": "5", "reason": "x"}),
+    )
+    .await;
+    assert_eq!(
+        (status, error["rule"].as_str()),
+        (400, Some("no_account")),
+        "{error}"
+    );
+
+    // Its owner signs in at once and orders.
+    let mut phone = Device::new(&server, "plum", "plum-secret").await;
+    assert!(phone.sync_now().await.is_empty());
+    phone.place_order(&[("BEV-0001", 24)], 1);
+    assert!(phone.sync_now().await.is_empty());
+    assert_eq!(phone.confirmations()[0].1, "Confirmed");
+
+    // Settings change as one whole; balances move only by entries.
+    let edit = json!({
+        "name": "梅花超市", "tier": "gold", "active": true, "region": "east", "managers": [],
+        "account": {"terms": {"type": "prepaid"}, "credit_limit": null, "grace_days": 0, "suspended": null},
+        "quotas": [{"sku": "BEV-0002", "max_quantity": 48, "period": "week"}],
+        "window": {"weekdays": [0, 1, 2, 3, 4, 5, 6], "cutoff_minute": null},
+    });
+    for (change, field, rule) in [
+        (json!({"tier": "nope"}), "tier", "unknown"),
+        (
+            json!({"quotas": [{"sku": "NOPE-1", "max_quantity": 4, "period": "week"}]}),
+            "quotas.sku",
+            "unknown",
+        ),
+        (
+            json!({"window": {"weekdays": [7], "cutoff_minute": null}}),
+            "window.weekdays",
+            "out_of_range",
+        ),
+        (
+            json!({"account": {"terms": {"type": "prepaid"}, "credit_limit": "lots", "grace_days": 0, "suspended": null}}),
+            "account.credit_limit",
+            "not_a_price",
+        ),
+    ] {
+        let mut body = edit.clone();
+        for (key, value) in change.as_object().unwrap() {
+            body[key] = value.clone();
+        }
+        let (status, error) = put("/api/admin/shops/shop-plum", body).await;
+        assert_eq!(
+            (status, error["field"].as_str(), error["rule"].as_str()),
+            (400, Some(field), Some(rule))
+        );
+    }
+    let mut missing = edit.clone();
+    missing.as_object_mut().unwrap().remove("quotas");
+    assert_eq!(put("/api/admin/shops/shop-plum", missing).await.0, 400);
+    let (status, updated) = put("/api/admin/shops/shop-plum", edit.clone()).await;
+    assert_eq!(status, 200, "{updated}");
+    assert_eq!(
+        (updated["tier"].as_str(), updated["name"].as_str()),
+        (Some("gold"), Some("梅花超市"))
+    );
+    assert_eq!(updated["managers"], json!([]));
+
+    // The device follows the new tier: it holds gold's prices instead of silver's.
+    let _ = phone.sync_now().await;
+    let (added, dropped) = phone.sync.follow_tiers();
+    assert_eq!(
+        added,
+        [DocId::TierPrices(
+            domain::sku::TierId::parse("gold").unwrap()
+        )]
+    );
+    assert_eq!(
+        dropped,
+        [DocId::TierPrices(
+            domain::sku::TierId::parse("silver").unwrap()
+        )]
+    );
+    assert!(phone.sync_now().await.is_empty());
+    assert!(!read_prices(phone.sync.doc(&added[0]).unwrap()).is_empty());
+
+    let (status, entry) = post(
+        "/api/admin/shops/shop-plum/entries",
+        json!({"kind": "prepaid", "amount": "500.00", "reason": "银行转账 2026-12-02"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{entry}");
+    assert_eq!(entry["balance"], "500.00");
+    for (body, field, rule) in [
+        (
+            json!({"kind": "points", "amount": "-99999", "reason": "x"}),
+            "amount",
+            "below_zero",
+        ),
+        (
+            json!({"kind": "points", "amount": "lots", "reason": "x"}),
+            "amount",
+            "not_a_number",
+        ),
+        (
+            json!({"kind": "prepaid", "amount": "-600", "reason": "x"}),
+            "amount",
+            "below_zero",
+        ),
+        (
+            json!({"kind": "prepaid", "amount": "5", "reason": " "}),
+            "reason",
+            "required",
+        ),
+    ] {
+        let (status, error) = post("/api/admin/shops/shop-plum/entries", body).await;
+        assert_eq!(
+            (status, error["field"].as_str(), error["rule"].as_str()),
+            (400, Some(field), Some(rule))
+        );
+    }
+    let (status, points) = post(
+        "/api/admin/shops/shop-plum/entries",
+        json!({"kind": "points", "amount": "+120", "reason": "开业活动"}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    // Removing the account while it holds prepaid money is refused.
+    let mut no_account = edit.clone();
+    no_account["account"] = Value::Null;
+    let (status, error) = put("/api/admin/shops/shop-plum", no_account).await;
+    assert_eq!(
+        (status, error["rule"].as_str()),
+        (400, Some("holds_balance"))
+    );
+
+    let (_, detail) = call(
+        &server,
+        &admin,
+        reqwest::Method::GET,
+        "/api/admin/shops/shop-plum",
+        None,
+    )
+    .await;
+    let earned = 59; // by the first order
+    assert_eq!(points["balance"], (earned + 120).to_string());
+    assert_eq!(detail["profile"]["points_balance"], earned + 120);
+    assert_eq!(
+        detail["profile"]["account"]["prepaid_balance"]["amount"],
+        "500.00"
+    );
+    assert_eq!(detail["profile"]["quotas"][0]["max_quantity"], 48);
+    let kinds: Vec<&str> = detail["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["points", "prepaid"]);
+    assert!(phone.sync_now().await.is_empty());
+    let profile = read_profile(
+        phone
+            .sync
+            .doc(&DocId::ShopPrices(phone.shop.clone()))
+            .unwrap(),
+    );
+    assert_eq!(profile.points_balance, earned + 120);
+
+    // Deactivated: its devices are told, and the server refuses its orders.
+    let mut inactive = edit.clone();
+    inactive["active"] = json!(false);
+    assert_eq!(put("/api/admin/shops/shop-plum", inactive).await.0, 200);
+    assert!(phone.sync_now().await.is_empty());
+    let profile = read_profile(
+        phone
+            .sync
+            .doc(&DocId::ShopPrices(phone.shop.clone()))
+            .unwrap(),
+    );
+    assert_eq!(profile.account.unwrap().suspended.as_deref(), Some(""));
+    let id = phone.place_order(&[("BEV-0001", 24)], 2);
+    assert!(phone.sync_now().await.is_empty());
+    let answer = &phone.sync.confirmations_of(&phone.shop)[&id];
+    assert_eq!(format!("{:?}", answer.state), "Rejected");
+    assert!(answer.history[0].reason.contains("suspended"), "{answer:?}");
+    let (_, detail) = call(
+        &server,
+        &admin,
+        reqwest::Method::GET,
+        "/api/admin/shops/shop-plum",
+        None,
+    )
+    .await;
+    assert_eq!(detail["active"], false);
+    assert_eq!(
+        detail["profile"]["account"]["suspended"],
+        Value::Null,
+        "the stored account is not marked: reactivating restores it"
+    );
+
+    // The audit log holds the creation, each change and each entry; staff may not do any.
+    let (_, log) = call(
+        &server,
+        &admin,
+        reqwest::Method::GET,
+        "/api/admin/audit?kind=customer&object=shop-plum",
+        None,
+    )
+    .await;
+    assert_eq!(log["entries"].as_array().unwrap().len(), 3, "{log}");
+    let staff = token(&server, "cang", "cang123").await;
+    let (status, _) = call(
+        &server,
+        &staff,
+        reqwest::Method::POST,
+        "/api/admin/shops",
+        Some(good),
+    )
+    .await;
+    assert_eq!(status, 403);
 }

@@ -171,6 +171,100 @@ pub struct CustomerDetail {
     pub orders: i64,
     /// Orders not completed, cancelled or rejected.
     pub open_orders: i64,
+    /// Its account entries, newest first (the latest 100).
+    #[serde(default)]
+    pub entries: Vec<AccountEntry>,
+}
+
+/// `POST /api/admin/shops`: a new shop (customer) and its owner's sign-in. The shop starts
+/// active, with no account (pay on the terms set later), delivered from every warehouse.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewCustomer {
+    /// `shop-…`: lowercase letters, digits and `-`; fixed once created.
+    pub id: String,
+    pub name: String,
+    pub tier: String,
+    #[serde(default)]
+    pub region: String,
+    /// Account managers' usernames.
+    #[serde(default)]
+    pub managers: Vec<String>,
+    pub owner_username: String,
+    pub owner_display_name: String,
+    pub owner_password: String,
+}
+
+/// A shop's payment terms and credit, as an admin sets them (the balances it holds move by
+/// entries and orders, never from this form).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountSettings {
+    pub terms: domain::credit::PaymentTerms,
+    /// The most it may owe, in yuan (`null`: no limit).
+    pub credit_limit: Option<String>,
+    /// Days past due before an invoice blocks new orders.
+    pub grace_days: u32,
+    /// Set to suspend ordering, with the reason the shop is shown.
+    pub suspended: Option<String>,
+}
+
+/// `PUT /api/admin/shops/{id}`: everything about a shop an admin decides, all fields
+/// required (what is sent replaces what was there). `active: false` stops new orders on
+/// its devices and at the server, with `account.suspended` (or a general notice) as the
+/// reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomerEdit {
+    pub name: String,
+    pub tier: String,
+    pub active: bool,
+    pub region: String,
+    pub managers: Vec<String>,
+    /// `null`: no account (no credit check, no prepaid balance).
+    pub account: Option<AccountSettings>,
+    pub quotas: Vec<domain::quota::Quota>,
+    pub window: Option<domain::quota::OrderingWindow>,
+}
+
+/// `GET /api/admin/customer-options`: what the customer forms offer to choose from.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerOptions {
+    pub tiers: Vec<String>,
+    /// Account managers: username and display name.
+    pub managers: Vec<(String, String)>,
+}
+
+/// What an account entry moves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryKind {
+    /// The prepaid (stored-value) balance, in yuan.
+    Prepaid,
+    /// Loyalty points, whole numbers.
+    Points,
+}
+
+/// `POST /api/admin/shops/{id}/entries`: a prepaid top-up (or correction) or a points
+/// adjustment, signed (`"-20"` takes away), with the reason people will read later.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewEntry {
+    pub kind: EntryKind,
+    pub amount: String,
+    pub reason: String,
+}
+
+/// One entry on a shop's account, with the balance it left.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountEntry {
+    pub id: i64,
+    pub at_ms: i64,
+    pub actor: String,
+    pub kind: EntryKind,
+    pub amount: String,
+    pub balance: String,
+    pub reason: String,
 }
 
 /// One change an admin made (`GET /api/admin/audit?kind=&object=&before=`).

@@ -210,7 +210,11 @@ pub fn tr(lang: Lang, phrase: Phrase) -> &'static str {
         ],
         OverQuota => ["超过限购数量", "超過限購數量", "Over the allocation for"],
         Remaining => ["本期还可订", "本期還可訂", "left this period"],
-        AccountSuspended => ["账户已暂停", "帳戶已暫停", "The account is suspended"],
+        AccountSuspended => [
+            "账户已暂停订货，请联系业务员",
+            "帳戶已暫停訂貨，請聯繫業務員",
+            "Ordering is suspended; please contact your account manager",
+        ],
         InvoicesOverdue => ["有逾期未付的发票", "有逾期未付的發票", "Invoices overdue"],
         OverCreditLimit => ["超出信用额度", "超出信用額度", "Over the credit limit of"],
         PrepaidShort => [

@@ -175,6 +175,30 @@ impl Store {
             .count()
     }
 
+    /// When the shop's own prices document names another tier than the session said (an
+    /// admin moved the shop), the shop is of that tier from now on, here and in the saved
+    /// session.
+    fn follow_tier(&self) {
+        let Some(shop) = self.shop.get_untracked() else {
+            return;
+        };
+        let named = REPLICAS.with_borrow(|r| {
+            r.doc(&DocId::ShopPrices(shop.id.clone()))
+                .and_then(docs::schema::price_doc::read_tier)
+        });
+        let Some(tier) = named.filter(|tier| *tier != shop.tier) else {
+            return;
+        };
+        if let Some(mut session) = self.session.get_untracked() {
+            for summary in session.shops.iter_mut().filter(|s| s.id == shop.id) {
+                summary.tier = tier.clone();
+            }
+            let _ = LocalStorage::set(SESSION_KEY, &session);
+            self.session.set(Some(session));
+        }
+        self.shop.set(Some(ShopSummary { tier, ..shop }));
+    }
+
     /// The selected shop, its cart, its own prices and its tier's prices.
     fn active_docs(&self) -> Option<(ShopSummary, DocId, DocId, DocId)> {
         let shop = self.shop.get_untracked()?;
@@ -188,6 +212,7 @@ impl Store {
 
     /// Reads what the pages show from the replicas (the catalog only when it changed).
     fn refresh(&self, changed: &[DocId]) {
+        self.follow_tier();
         let Some((shop, cart, own_prices, tier_prices)) = self.active_docs() else {
             return;
         };
@@ -563,7 +588,10 @@ impl Store {
                     let received = REPLICAS.with_borrow_mut(|r| r.receive(response));
                     match received {
                         Ok(received) => {
-                            if !received.refused.is_empty() {
+                            // A tier's prices a shop no longer belongs to are refused
+                            // until follow_tiers drops them below: nothing to tell.
+                            let refused_tier = |id: &DocId| matches!(id, DocId::TierPrices(_));
+                            if received.refused.iter().any(|(id, ..)| !refused_tier(id)) {
                                 leptos::logging::warn!("refused: {:?}", received.refused);
                                 let lang = self.lang.get_untracked();
                                 let rolled_back = received
@@ -580,9 +608,13 @@ impl Store {
                             // A closed order volume names the next: hold it too (the next
                             // request of this session fetches it).
                             let followed = REPLICAS.with_borrow_mut(|r| r.follow_volumes());
-                            self.persist(&received.changed, &[]).await;
+                            // A shop moved to another tier: hold that tier's prices instead.
+                            let (new_tiers, old_tiers) =
+                                REPLICAS.with_borrow_mut(|r| r.follow_tiers());
+                            self.persist(&received.changed, &old_tiers).await;
                             changed.extend(received.changed);
                             changed.extend(followed);
+                            changed.extend(new_tiers);
                         }
                         Err(error) => {
                             leptos::logging::error!("{error}");

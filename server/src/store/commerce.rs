@@ -75,6 +75,27 @@ pub fn profile(tx: &mut Tx<'_>, shop: &ShopId) -> anyhow::Result<ShopProfile> {
     Ok(profile)
 }
 
+/// The profile orders are checked against, on devices and at intake: [`profile`], and
+/// suspended while an admin has deactivated the shop (with the admin's reason, if any).
+pub fn ordering_profile(tx: &mut Tx<'_>, shop: &ShopId) -> anyhow::Result<ShopProfile> {
+    let mut profile = profile(tx, shop)?;
+    if !super::customers::is_active(tx, shop)? {
+        let account = profile
+            .account
+            .get_or_insert_with(|| domain::credit::CustomerAccount {
+                terms: domain::credit::PaymentTerms::CashOnDelivery,
+                suspended: None,
+                credit_limit: None,
+                open_invoices: Vec::new(),
+                unbilled: Money::zero(Currency::Cny),
+                prepaid_balance: Money::zero(Currency::Cny),
+                grace_days: 0,
+            });
+        account.suspended.get_or_insert_with(String::new);
+    }
+    Ok(profile)
+}
+
 /// The profile as an admin set it and balances moved it, without the unbilled amount.
 pub fn stored_profile(tx: &mut Tx<'_>, shop: &ShopId) -> anyhow::Result<ShopProfile> {
     let sql = format!(

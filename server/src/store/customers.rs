@@ -83,3 +83,93 @@ pub fn order_counts(tx: &mut Tx<'_>, shop: &ShopId) -> Result<(i64, i64), StoreE
         .ok_or_else(|| StoreError::Database("no row".into()))?;
     Ok((row.get(0)?, row.get(1)?))
 }
+
+/// Whether the shop may order (false once an admin deactivated it; unknown shops too).
+pub fn is_active(tx: &mut Tx<'_>, shop: &ShopId) -> Result<bool, StoreError> {
+    Ok(tx
+        .value::<i64>(
+            "SELECT active FROM shops WHERE id = ?1",
+            params![shop.as_str()],
+        )?
+        .is_some_and(|active| active != 0))
+}
+
+/// Changes the shop's name, tier and whether it is active.
+pub fn update_shop(
+    tx: &mut Tx<'_>,
+    shop: &ShopId,
+    name: &str,
+    tier: &str,
+    active: bool,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE shops SET name = ?2, tier = ?3, active = ?4 WHERE id = ?1",
+        params![shop.as_str(), name, tier, i64::from(active)],
+    )?;
+    Ok(())
+}
+
+/// The shop's account managers become exactly `managers` (user ids).
+pub fn set_managers(tx: &mut Tx<'_>, shop: &ShopId, managers: &[i64]) -> Result<(), StoreError> {
+    tx.execute(
+        "DELETE FROM manager_shops WHERE shop = ?1",
+        params![shop.as_str()],
+    )?;
+    for manager in managers {
+        tx.execute(
+            "INSERT INTO manager_shops (manager, shop) VALUES (?1, ?2)",
+            params![*manager, shop.as_str()],
+        )?;
+    }
+    Ok(())
+}
+
+/// Every warehouse known (from stock and from the shops they supply), by id.
+pub fn warehouses(tx: &mut Tx<'_>) -> Result<Vec<String>, StoreError> {
+    tx.column(
+        "SELECT warehouse FROM stock UNION SELECT warehouse FROM shop_warehouses ORDER BY 1",
+        params![],
+    )
+}
+
+/// Records an entry on the shop's account.
+pub fn add_entry(
+    tx: &mut Tx<'_>,
+    shop: &ShopId,
+    (at_ms, actor): (i64, &str),
+    kind: &str,
+    (amount, balance): (&str, &str),
+    reason: &str,
+) -> Result<i64, StoreError> {
+    tx.value(
+        "INSERT INTO account_entries (shop, at_ms, actor, kind, amount, balance, reason)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+        params![shop.as_str(), at_ms, actor, kind, amount, balance, reason],
+    )?
+    .ok_or_else(|| StoreError::Database("no id returned".into()))
+}
+
+/// One stored account entry: id, when, who, kind, amount, balance after, reason.
+pub type EntryRow = (i64, i64, String, String, String, String, String);
+
+/// The shop's newest entries first.
+pub fn entries(tx: &mut Tx<'_>, shop: &ShopId, limit: usize) -> Result<Vec<EntryRow>, StoreError> {
+    tx.rows(
+        "SELECT id, at_ms, actor, kind, amount, balance, reason FROM account_entries
+         WHERE shop = ?1 ORDER BY id DESC LIMIT ?2",
+        params![shop.as_str(), limit],
+    )?
+    .iter()
+    .map(|row| {
+        Ok((
+            row.get(0)?,
+            row.get(1)?,
+            row.get(2)?,
+            row.get(3)?,
+            row.get(4)?,
+            row.get(5)?,
+            row.get(6)?,
+        ))
+    })
+    .collect()
+}

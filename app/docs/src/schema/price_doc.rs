@@ -11,7 +11,7 @@ use super::{SchemaError, container};
 use domain::checkout::ShopProfile;
 use domain::money::{Currency, Money};
 use domain::promotion::Promotion;
-use domain::sku::Sku;
+use domain::sku::{Sku, TierId};
 
 pub(crate) const PRICES: &str = "prices";
 
@@ -55,6 +55,7 @@ pub fn read_prices(doc: &Automerge) -> BTreeMap<Sku, Money> {
 
 pub(crate) const PROMOTIONS: &str = "promotions";
 const PROFILE: &str = "profile";
+const TIER: &str = "tier";
 
 /// The promotions map, made by the server (the only writer of price documents) when a
 /// document from before promotions lacks it.
@@ -164,4 +165,26 @@ pub fn read_profile(doc: &Automerge) -> ShopProfile {
     read_profile_json(doc)
         .and_then(|json| serde_json::from_str(&json).ok())
         .unwrap_or_default()
+}
+
+/// Names the shop's tier in its own prices document, so a device follows a change of tier
+/// (it holds that tier's prices document instead) without signing in again.
+pub fn write_tier(doc: &mut Automerge, tier: &TierId) -> Result<(), SchemaError> {
+    if read_tier(doc).as_ref() == Some(tier) {
+        return Ok(());
+    }
+    doc.transact::<_, _, automerge::AutomergeError>(|tx| {
+        tx.put(automerge::ROOT, TIER, tier.as_str())
+    })
+    .map_err(|failure| failure.error)?;
+    Ok(())
+}
+
+/// The tier a shop's own prices document names (none before the server first wrote it).
+pub fn read_tier(doc: &Automerge) -> Option<TierId> {
+    use automerge::ReadDoc;
+    match doc.get(automerge::ROOT, TIER).ok().flatten() {
+        Some((automerge::Value::Scalar(s), _)) => s.as_str().and_then(|t| TierId::parse(t).ok()),
+        _ => None,
+    }
 }

@@ -268,6 +268,48 @@ impl DeviceSync {
         added
     }
 
+    /// Follows changes of tier: the tier prices documents held become those the shops'
+    /// own prices documents name (an admin moved a shop to another tier). Adds the new
+    /// ones (empty until the server's copy arrives) and, once every shop's document names
+    /// its tier, drops the ones no shop names any more (the server refuses them now).
+    /// Returns the documents added and dropped.
+    pub fn follow_tiers(&mut self) -> (Vec<DocId>, Vec<DocId>) {
+        let mut named = BTreeSet::new();
+        let mut every_shop_named = true;
+        for (id, replica) in &self.replicas {
+            if let DocId::ShopPrices(_) = id {
+                match crate::schema::price_doc::read_tier(&replica.doc) {
+                    Some(tier) => {
+                        named.insert(tier);
+                    }
+                    None => every_shop_named = false,
+                }
+            }
+        }
+        let mut added = Vec::new();
+        for tier in &named {
+            let id = DocId::TierPrices(tier.clone());
+            if !self.replicas.contains_key(&id) {
+                self.insert(id.clone(), Automerge::new(), None);
+                added.push(id);
+            }
+        }
+        let mut dropped = Vec::new();
+        if every_shop_named && !named.is_empty() {
+            let unnamed: Vec<DocId> = self
+                .replicas
+                .keys()
+                .filter(|id| matches!(id, DocId::TierPrices(tier) if !named.contains(tier)))
+                .cloned()
+                .collect();
+            for id in unnamed {
+                self.replicas.remove(&id);
+                dropped.push(id);
+            }
+        }
+        (added, dropped)
+    }
+
     /// Every order request of `shop` this device holds, across its order volumes.
     pub fn requests_of(&self, shop: &ShopId) -> Vec<OrderRequest> {
         self.replicas
@@ -469,5 +511,31 @@ mod tests {
         let received = round_trip(&mut device, &mut server, &id);
         assert!(received.refused.is_empty());
         assert_eq!(read_cart(&server).len(), 2);
+    }
+
+    #[test]
+    fn a_change_of_tier_swaps_the_tier_prices_document_held() {
+        let shop = ShopId::parse("shop-a").unwrap();
+        let silver = domain::sku::TierId::parse("silver").unwrap();
+        let gold = domain::sku::TierId::parse("gold").unwrap();
+        let actor = automerge::ActorId::random();
+        let mut device = DeviceSync::default();
+        let own = DocId::ShopPrices(shop.clone());
+        let mut own_doc = create_document(&own, actor.clone()).unwrap();
+        device.insert(own.clone(), own_doc.clone(), None);
+        device.insert(
+            DocId::TierPrices(silver.clone()),
+            create_document(&DocId::TierPrices(silver.clone()), actor.clone()).unwrap(),
+            None,
+        );
+        // Before the server names the tier, nothing moves.
+        assert_eq!(device.follow_tiers(), (Vec::new(), Vec::new()));
+        crate::schema::price_doc::write_tier(&mut own_doc, &gold).unwrap();
+        device.insert(own.clone(), own_doc, None);
+        let (added, dropped) = device.follow_tiers();
+        assert_eq!(added, vec![DocId::TierPrices(gold.clone())]);
+        assert_eq!(dropped, vec![DocId::TierPrices(silver)]);
+        assert!(device.doc(&DocId::TierPrices(gold)).is_some());
+        assert_eq!(device.follow_tiers(), (Vec::new(), Vec::new()));
     }
 }

@@ -188,7 +188,11 @@ fn blocked_text(store: &Store, blocked: &Blocked) -> String {
             over.remaining
         ),
         Blocked::Credit(OrderBlock::Suspended { reason }) => {
-            format!("{} ({reason})", store.t(Phrase::AccountSuspended))
+            if reason.is_empty() {
+                store.t(Phrase::AccountSuspended).to_owned()
+            } else {
+                format!("{} ({reason})", store.t(Phrase::AccountSuspended))
+            }
         }
         Blocked::Credit(OrderBlock::Overdue { invoices, amount }) => {
             format!("{} {invoices} / {amount}", store.t(Phrase::InvoicesOverdue))
