@@ -58,7 +58,8 @@ pub fn list(
 ) -> Result<Vec<AuditEntry>, StoreError> {
     let rows = tx.rows(
         "SELECT id, at_ms, actor, kind, object, action, before, after FROM audit_log
-         WHERE id < ?1 AND (?2 IS NULL OR kind = ?2) AND (?3 IS NULL OR object = ?3)
+         WHERE id < ?1 AND (CAST(?2 AS TEXT) IS NULL OR kind = ?2)
+           AND (CAST(?3 AS TEXT) IS NULL OR object = ?3)
          ORDER BY id DESC LIMIT ?4",
         params![before_id.unwrap_or(i64::MAX), kind, object, limit],
     )?;
