@@ -113,3 +113,70 @@ test('staff see the catalog but cannot change it; shops are sent back to the sto
   await expect(office.locator('[role=alert]')).toContainText('订货端');
   await desk.close();
 });
+
+test('an admin creates a shop, moves it to another tier, tops it up and deactivates it; its phone follows', async ({ browser }) => {
+  const desk = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const office = await desk.newPage();
+  await signIn(office, 'admin', 'admin123');
+  await office.waitForURL('**/office/');
+  await office.click('a[href="/office/customers"]');
+  await office.click('a[href="/office/customers/new"]');
+  await office.fill('input[name=id]', 'shop-plum');
+  await office.fill('input[name=name]', '梅花便利店');
+  await office.selectOption('select[name=tier]', 'silver');
+  await office.check('input[name=manager][value=wang]');
+  await office.fill('input[name=owner_username]', 'plum');
+  await office.fill('input[name=owner_password]', 'short');
+  await office.click('[data-testid=save]');
+  await expect(office.locator('[data-testid=form-message]')).toHaveText('初始密码（至少 8 位）：太短了（至少 8 位）');
+  await office.fill('input[name=owner_password]', 'plum-secret');
+  await office.click('[data-testid=save]');
+  await office.waitForURL('**/office/customers/shop-plum');
+  await expect(office.locator('[data-testid=customer-tier]')).toHaveText('silver');
+
+  // Its owner signs in on a phone and sees silver prices.
+  const phone = await (await browser.newContext()).newPage();
+  await signIn(phone, 'plum', 'plum-secret');
+  await expect(phone.locator('[data-testid=sync-state]')).toHaveText('已同步');
+  await phone.fill('[data-testid=search]', 'BEV-0001');
+  const price = phone.locator('[data-testid=product][data-sku="BEV-0001"] [data-testid=price]');
+  await expect(price).toBeVisible();
+  const silverPrice = await price.textContent();
+
+  // Gold tier, prepaid terms.
+  await office.click('[data-testid=edit-customer]');
+  await office.selectOption('[data-testid=customer-edit] select[name=tier]', 'gold');
+  await office.check('input[name=has_account]');
+  await office.selectOption('select[name=terms]', 'prepaid');
+  await office.click('[data-testid=save-customer]');
+  await expect(office.locator('[data-testid=customer-notice]')).toHaveText('已保存');
+  await expect(office.locator('[data-testid=customer-tier]')).toHaveText('gold');
+
+  // A top-up with its reason; a refused one says why.
+  await office.fill('[data-testid=entry-form] input[name=amount]', '500');
+  await office.click('[data-testid=add-entry]');
+  await expect(office.locator('[data-testid=entry-form] [data-testid=form-message]')).toHaveText('原因：必填');
+  await office.fill('[data-testid=entry-form] input[name=reason]', '银行转账');
+  await office.click('[data-testid=add-entry]');
+  await expect(office.locator('[data-testid=entry]')).toHaveCount(1);
+  await expect(office.locator('[data-testid=entry]').first()).toContainText('银行转账');
+  await expect(office.locator('[data-testid=entry]').first()).toContainText('500');
+
+  // The phone follows the new tier without signing in again.
+  await phone.click('[data-testid=sync-now]');
+  await expect(price).not.toHaveText(silverPrice);
+  await expect(price).toContainText('2.33');
+
+  // Deactivated: the phone says it cannot order, and why.
+  await office.click('[data-testid=edit-customer]');
+  await office.uncheck('[data-testid=customer-edit] input[name=active]');
+  await office.click('[data-testid=save-customer]');
+  await expect(office.locator('[data-testid=customer-notice]')).toHaveText('已保存');
+  await phone.click('[data-testid=sync-now]');
+  await expect(phone.locator('[data-testid=sync-state]')).toHaveText('已同步');
+  await phone.locator('[data-testid=product][data-sku="BEV-0001"] [data-testid=add]').click();
+  await phone.click('a[href="/cart"]');
+  await expect(phone.locator('[data-testid=blocked]')).toContainText('账户已暂停订货');
+  await expect(phone.locator('[data-testid=place-order]')).toBeDisabled();
+  await desk.close();
+});

@@ -65,7 +65,7 @@ fn action_phrase(action: &str) -> Phrase {
     }
 }
 
-fn format_time(ms: i64) -> String {
+pub fn format_time(ms: i64) -> String {
     let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
     format!(
         "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",

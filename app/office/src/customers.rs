@@ -2,9 +2,10 @@
 //! terms, credit limit, what it owes, prepaid balance, points), searchable; and one shop's
 //! whole account read back (quotas, ordering days, its own prices, its orders).
 
-use api::{CustomerDetail, CustomerPage, CustomerRow};
+use api::{CustomerDetail, CustomerPage, CustomerRow, EntryKind};
 use domain::checkout::ShopProfile;
 use domain::credit::PaymentTerms;
+use domain::quota::Period;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
@@ -12,6 +13,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::Office;
 use crate::api::{Failure, encode};
+use crate::customer_form::{CustomerEditor, EntryForm, WEEKDAYS};
 use crate::i18n::Phrase;
 
 fn terms_text(office: &Office, profile: &ShopProfile) -> String {
@@ -54,6 +56,9 @@ pub fn CustomersPage() -> impl IntoView {
                 <input type="search" data-testid="customer-search" placeholder=move || office.t(Phrase::SearchCustomers)
                     prop:value=move || query.get()
                     on:input=move |ev| { query.set(event_target_value(&ev)); offset.set(0); }/>
+                <Show when=move || office.is_admin()>
+                    <A href="/office/customers/new">{move || office.t(Phrase::NewCustomer)}</A>
+                </Show>
             </div>
             {move || match page.get() {
                 None => view! { <p>{office.t(Phrase::Loading)}</p> }.into_any(),
@@ -119,8 +124,13 @@ pub fn CustomerPage() -> impl IntoView {
     let office = expect_context::<Office>();
     let params = use_params_map();
     let detail = RwSignal::new(None::<Result<CustomerDetail, Failure>>);
+    // Bumped by every save below, so the page reads the account back.
+    let saved = RwSignal::new(0u32);
+    let editing = RwSignal::new(false);
+    let notice = RwSignal::new(None::<String>);
     Effect::new(move |_| {
         let id = params.get().get("id").unwrap_or_default();
+        saved.track();
         spawn_local(async move {
             let url = format!("/api/admin/shops/{}", encode(&id));
             detail.set(Some(office.call::<CustomerDetail>("GET", &url, None).await));
@@ -131,9 +141,10 @@ pub fn CustomerPage() -> impl IntoView {
         Some(Err(failure)) => view! { <p class="error">{office.explain(&failure)}</p> }.into_any(),
         Some(Ok(detail)) => {
             let c = detail.customer;
+            let shop_id = c.id.clone();
             let account = c.profile.account.clone();
             let terms = terms_text(&office, &c.profile);
-            let weekdays = ["一", "二", "三", "四", "五", "六", "日"];
+
             let window = c
                 .profile
                 .window
@@ -142,7 +153,7 @@ pub fn CustomerPage() -> impl IntoView {
                     let days: Vec<&str> = w
                         .weekdays
                         .iter()
-                        .filter_map(|d| weekdays.get(*d as usize).copied())
+                        .filter_map(|d| WEEKDAYS.get(*d as usize).map(|p| office.t(*p)))
                         .collect();
                     let cutoff = w
                         .cutoff_minute
@@ -156,7 +167,17 @@ pub fn CustomerPage() -> impl IntoView {
                     <div class="toolbar">
                         <A href="/office/customers">{office.t(Phrase::Back)}</A>
                         <h1>{format!("{} · {}", c.name, c.id)}</h1>
+                        <Show when=move || office.is_admin()>
+                            <button type="button" data-testid="edit-customer" on:click=move |_| { notice.set(None); editing.update(|e| *e = !*e) }>
+                                {move || if editing.get() { office.t(Phrase::Cancel) } else { office.t(Phrase::Edit) }}
+                            </button>
+                        </Show>
                     </div>
+                    {
+                        let customer = c.clone();
+                        move || editing.get().then(|| view! { <CustomerEditor customer=customer.clone() saved editing notice/> })
+                    }
+                    {move || notice.get().map(|text| view! { <p class="saved" role="status" data-testid="customer-notice">{text}</p> })}
                     <dl class="facts">
                         <dt>{office.t(Phrase::Tier)}</dt><dd data-testid="customer-tier">{c.tier.clone()}</dd>
                         <dt>{office.t(Phrase::Owners)}</dt><dd>{c.owners.join(", ")}</dd>
@@ -178,11 +199,37 @@ pub fn CustomerPage() -> impl IntoView {
                         view! {
                             <table class="grid"><tbody>
                                 {c.profile.quotas.iter().map(|q| view! {
-                                    <tr><td>{q.sku.to_string()}</td><td class="number">{q.max_quantity}</td><td>{format!("{:?}", q.period)}</td></tr>
+                                    <tr><td>{q.sku.to_string()}</td><td class="number">{q.max_quantity}</td><td>{office.t(match q.period { Period::Day => Phrase::PerDay, Period::Week => Phrase::PerWeek, Period::Month => Phrase::PerMonth })}</td></tr>
                                 }).collect_view()}
                             </tbody></table>
                         }.into_any()
                     }}
+                    <h2>{office.t(Phrase::Entries)}</h2>
+                    <Show when=move || office.is_admin()>
+                        <EntryForm shop=shop_id.clone() saved/>
+                    </Show>
+                    <table class="grid" data-testid="entries">
+                        <thead><tr>
+                            <th>{office.t(Phrase::When)}</th>
+                            <th>{office.t(Phrase::EntryKind)}</th>
+                            <th class="number">{office.t(Phrase::Amount)}</th>
+                            <th class="number">{office.t(Phrase::Balance)}</th>
+                            <th>{office.t(Phrase::Reason)}</th>
+                            <th>{office.t(Phrase::Who)}</th>
+                        </tr></thead>
+                        <tbody>
+                            {detail.entries.into_iter().map(|e| view! {
+                                <tr data-testid="entry">
+                                    <td>{crate::audit::format_time(e.at_ms)}</td>
+                                    <td>{office.t(match e.kind { EntryKind::Prepaid => Phrase::Prepaid, EntryKind::Points => Phrase::Points })}</td>
+                                    <td class="number">{e.amount}</td>
+                                    <td class="number">{e.balance}</td>
+                                    <td>{e.reason}</td>
+                                    <td>{e.actor}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
                     <h2>{office.t(Phrase::OwnPrices)}</h2>
                     <table class="grid" data-testid="own-prices"><tbody>
                         {detail.own_prices.into_iter().map(|(sku, price)| view! {

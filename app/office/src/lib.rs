@@ -6,6 +6,7 @@
 pub mod api;
 pub mod audit;
 pub mod categories;
+pub mod customer_form;
 pub mod customers;
 pub mod i18n;
 pub mod products;
@@ -21,6 +22,7 @@ use wasm_bindgen::prelude::wasm_bindgen;
 use self::api::{Failure, SESSION_KEY, Session};
 use self::audit::AuditLogPage;
 use self::categories::CategoriesPage;
+use self::customer_form::NewCustomerPage;
 use self::customers::{CustomerPage, CustomersPage};
 use self::i18n::{Lang, Phrase, field_phrase, rule_phrase, tr};
 use self::products::{EditProductPage, NewProductPage, ProductListPage};
@@ -153,6 +155,11 @@ impl Office {
     }
 }
 
+/// A text input bound to `value`, named for tests and autofill.
+pub fn text_input(value: RwSignal<String>, name: &'static str) -> impl IntoView {
+    view! { <input name=name prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/> }
+}
+
 #[component]
 fn App() -> impl IntoView {
     let office = Office::new();
@@ -189,6 +196,7 @@ fn App() -> impl IntoView {
                             <Route path=path!("/office/categories") view=CategoriesPage/>
                             <Route path=path!("/office/audit") view=AuditLogPage/>
                             <Route path=path!("/office/customers") view=CustomersPage/>
+                            <Route path=path!("/office/customers/new") view=NewCustomerPage/>
                             <Route path=path!("/office/customers/:id") view=CustomerPage/>
                         </Routes>
                     </main>

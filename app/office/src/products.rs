@@ -10,10 +10,10 @@ use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
-use crate::Office;
 use crate::api::{Failure, encode};
 use crate::audit::History;
 use crate::i18n::Phrase;
+use crate::{Office, text_input};
 
 const PAGE: usize = 50;
 
@@ -223,10 +223,6 @@ fn TextsInput(texts: Texts, field: &'static str, #[prop(optional)] long: bool) -
             {one(texts.en, "en", Phrase::En)}
         </div>
     }
-}
-
-fn text_input(value: RwSignal<String>, name: &'static str) -> impl IntoView {
-    view! { <input name=name prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/> }
 }
 
 /// Local time `YYYY-MM-DDTHH:MM` for a datetime-local input.
