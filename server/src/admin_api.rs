@@ -170,7 +170,8 @@ pub async fn stock(
     principal: Principal,
     Path(sku): Path<String>,
 ) -> Result<Json<Vec<StockRow>>, AppError> {
-    principal.require(crate::auth::Permission::StockWrite)?;
+    use crate::auth::Permission;
+    principal.require_any(&[Permission::StockRead, Permission::StockWrite])?;
     let sku = Sku::parse(&sku).map_err(|e| not_found("unknown_product", e))?;
     Ok(Json(
         state.store.read(move |tx| stock_rows(tx, &sku)).await?,
@@ -235,12 +236,12 @@ async fn change_commerce(
         .await
 }
 
-/// `GET /api/admin/promotions`.
+/// `GET /api/admin/promotions`: admins and staff allowed to read promotions.
 pub async fn promotions(
     State(state): State<AppState>,
     principal: Principal,
 ) -> Result<Json<Vec<domain::promotion::Promotion>>, AppError> {
-    principal.require_admin("change prices, promotions, terms and profiles")?;
+    principal.require(crate::auth::Permission::PromotionsRead)?;
     Ok(Json(state.store.read(commerce::promotions).await?))
 }
 

@@ -64,15 +64,23 @@ pub enum Permission {
     /// See the inbox of rejected orders and mark them handled.
     #[serde(rename = "inbox.resolve")]
     InboxResolve,
+    /// Read stock levels (counting them needs `stock.write`).
+    #[serde(rename = "stock.read")]
+    StockRead,
+    /// Read promotions and their usage (changing them is for admins).
+    #[serde(rename = "promotions.read")]
+    PromotionsRead,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 5] = [
+    pub const ALL: [Permission; 7] = [
         Permission::OrdersRead,
         Permission::OrdersFulfil,
         Permission::OrdersHold,
         Permission::StockWrite,
         Permission::InboxResolve,
+        Permission::StockRead,
+        Permission::PromotionsRead,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -82,6 +90,8 @@ impl Permission {
             Permission::OrdersHold => "orders.hold",
             Permission::StockWrite => "stock.write",
             Permission::InboxResolve => "inbox.resolve",
+            Permission::StockRead => "stock.read",
+            Permission::PromotionsRead => "promotions.read",
         }
     }
 
@@ -134,6 +144,15 @@ impl Principal {
             "forbidden",
             "the back office is for admins and staff",
         ))
+    }
+
+    /// 403 unless the principal holds one of `permissions` (a read-only one, or the one
+    /// that also changes).
+    pub fn require_any(&self, permissions: &[Permission]) -> Result<(), AppError> {
+        match permissions.iter().find(|p| self.may(**p)) {
+            Some(_) => Ok(()),
+            None => self.require(permissions[0]),
+        }
     }
 
     /// 403 unless the principal holds `permission`.

@@ -226,9 +226,18 @@ pub fn router(state: AppState) -> Router {
             post(orders_api::record_event),
         )
         .route("/admin/staff", get(staff_api::list).post(staff_api::create))
+        .route("/admin/staff/{username}", put(staff_api::update))
         .route(
             "/admin/staff/{username}/permissions",
             put(staff_api::change_permissions),
+        )
+        .route(
+            "/admin/users/{username}/password",
+            post(staff_api::reset_password),
+        )
+        .route(
+            "/admin/users/{username}/sign-out",
+            post(staff_api::sign_out),
         )
         .route("/admin/inbox", get(inbox::list))
         .route("/admin/inbox/{request_id}/resolve", post(inbox::resolve))

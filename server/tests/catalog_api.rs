@@ -761,3 +761,163 @@ async fn an_admin_creates_a_shop_changes_its_account_and_deactivates_it() {
     .await;
     assert_eq!(status, 403);
 }
+
+#[tokio::test]
+async fn an_admin_manages_staff_and_managers_resets_passwords_and_signs_devices_out() {
+    let server = spawn_server().await;
+    let admin = token(&server, "admin", "admin123").await;
+    let send = |method: reqwest::Method, path: String, body: Option<Value>, token: String| {
+        let server = &server;
+        async move { call(server, &token, method, &path, body).await }
+    };
+    let post = |path: &str, body: Value| {
+        send(
+            reqwest::Method::POST,
+            path.to_owned(),
+            Some(body),
+            admin.clone(),
+        )
+    };
+
+    // A manager with a shop; refusals name the field and create nobody.
+    let li = json!({"username": "li", "display_name": "李经理", "password": "li-secret-1",
+                    "role": "manager", "shops": ["shop-peach"]});
+    for (change, field, rule) in [
+        (json!({"shops": ["shop-nowhere"]}), "shops", "unknown"),
+        (
+            json!({"permissions": ["orders.read"]}),
+            "permissions",
+            "managers_have_none",
+        ),
+        (json!({"role": "boss"}), "role", "unknown"),
+        (json!({"password": "short"}), "password", "too_short"),
+    ] {
+        let mut body = li.clone();
+        for (key, value) in change.as_object().unwrap() {
+            body[key] = value.clone();
+        }
+        let (status, error) = post("/api/admin/staff", body).await;
+        assert_eq!(
+            (status, error["field"].as_str(), error["rule"].as_str()),
+            (400, Some(field), Some(rule)),
+            "{error}"
+        );
+    }
+    let (status, created) = post("/api/admin/staff", li).await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["shops"], json!(["shop-peach"]));
+    let session = |token: String| send(reqwest::Method::GET, "/api/session".into(), None, token);
+    let li_token = token(&server, "li", "li-secret-1").await;
+    let (_, info) = session(li_token.clone()).await;
+    assert_eq!(info["shops"].as_array().unwrap().len(), 1);
+    let (status, edited) = send(
+        reqwest::Method::PUT,
+        "/api/admin/staff/li".into(),
+        Some(json!({"display_name": "李经理", "permissions": [], "shops": ["shop-peach", "shop-bamboo"]})),
+        admin.clone(),
+    )
+    .await;
+    assert_eq!(status, 200, "{edited}");
+    let (_, info) = session(li_token.clone()).await;
+    let shops: Vec<&str> = info["shops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(shops, ["shop-bamboo", "shop-peach"]);
+
+    // Read-only permissions: a viewer reads stock and promotions, changes neither.
+    let viewer = json!({"username": "viewer", "display_name": "只读", "password": "viewer-pass",
+                        "permissions": ["stock.read", "promotions.read"]});
+    assert_eq!(post("/api/admin/staff", viewer).await.0, 201);
+    let viewer_token = token(&server, "viewer", "viewer-pass").await;
+    let get = |path: &str, token: &str| {
+        send(
+            reqwest::Method::GET,
+            path.to_owned(),
+            None,
+            token.to_owned(),
+        )
+    };
+    assert_eq!(get("/api/admin/stock/BEV-0001", &viewer_token).await.0, 200);
+    assert_eq!(get("/api/admin/promotions", &viewer_token).await.0, 200);
+    let (status, _) = send(
+        reqwest::Method::PUT,
+        "/api/admin/stock/wh-east/BEV-0001".into(),
+        Some(json!({"on_hand": 1})),
+        viewer_token.clone(),
+    )
+    .await;
+    assert_eq!(status, 403);
+    let cang = token(&server, "cang", "cang123").await;
+    assert_eq!(
+        get("/api/admin/promotions", &cang).await.0,
+        403,
+        "cang may not read promotions"
+    );
+    let (_, staff) = get("/api/admin/staff", &admin).await;
+    let roles: Vec<(&str, &str)> = staff
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["username"].as_str().unwrap(), m["role"].as_str().unwrap()))
+        .collect();
+    assert!(
+        roles.contains(&("li", "manager"))
+            && roles.contains(&("wang", "manager"))
+            && roles.contains(&("viewer", "staff")),
+        "{roles:?}"
+    );
+
+    // A password reset signs the user's devices out; the new password works, the old not.
+    let lotus = token(&server, "lotus", "lotus123").await;
+    let (status, error) = post("/api/admin/users/lotus/password", json!({"password": "x"})).await;
+    assert_eq!((status, error["rule"].as_str()), (400, Some("too_short")));
+    assert_eq!(
+        session(lotus.clone()).await.0,
+        200,
+        "a refused reset changes nothing"
+    );
+    let (status, reset) = post(
+        "/api/admin/users/lotus/password",
+        json!({"password": "new-lotus-pass"}),
+    )
+    .await;
+    assert_eq!(
+        (status, reset["devices_signed_out"].as_u64()),
+        (200, Some(1))
+    );
+    assert_eq!(session(lotus).await.0, 401);
+    assert_eq!(sign_in(&server, "lotus", "lotus123").await.status(), 401);
+    assert_eq!(
+        sign_in(&server, "lotus", "new-lotus-pass").await.status(),
+        200
+    );
+
+    // Signing a user out; admins are not signed out by another admin.
+    let (status, _) = post("/api/admin/users/cang/sign-out", json!({})).await;
+    assert_eq!(status, 200);
+    assert_eq!(session(cang).await.0, 401);
+    assert_eq!(
+        post("/api/admin/users/admin/sign-out", json!({})).await.0,
+        403
+    );
+    assert_eq!(
+        post("/api/admin/users/nobody/sign-out", json!({})).await.0,
+        404
+    );
+    let (status, _) = send(
+        reqwest::Method::POST,
+        "/api/admin/users/lotus/sign-out".into(),
+        Some(json!({})),
+        viewer_token,
+    )
+    .await;
+    assert_eq!(status, 403, "only admins");
+
+    let (_, log) = get("/api/admin/audit?kind=staff&object=li", &admin).await;
+    assert_eq!(log["entries"].as_array().unwrap().len(), 2, "{log}");
+    let (_, log) = get("/api/admin/audit?kind=user&object=lotus", &admin).await;
+    assert_eq!(log["entries"].as_array().unwrap().len(), 1, "{log}");
+}

@@ -267,6 +267,71 @@ pub struct AccountEntry {
     pub reason: String,
 }
 
+/// Every permission an admin can give a staff member, in the order the back office shows
+/// them (the server refuses any other name).
+pub const PERMISSIONS: [&str; 7] = [
+    "orders.read",
+    "orders.fulfil",
+    "orders.hold",
+    "stock.read",
+    "stock.write",
+    "promotions.read",
+    "inbox.resolve",
+];
+
+/// A member of the distributor's team (`GET /api/admin/staff`): staff, who work in the
+/// back office with the permissions given, and account managers, who order for the shops
+/// they look after.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffMember {
+    pub username: String,
+    pub display_name: String,
+    /// `staff` or `manager`.
+    pub role: String,
+    pub permissions: Vec<String>,
+    /// A manager's shops, by id.
+    #[serde(default)]
+    pub shops: Vec<String>,
+    /// Devices signed in now.
+    #[serde(default)]
+    pub devices: i64,
+}
+
+/// `POST /api/admin/staff`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewStaff {
+    pub username: String,
+    pub display_name: String,
+    pub password: String,
+    /// `staff` (the default) or `manager`.
+    #[serde(default)]
+    pub role: Option<String>,
+    #[serde(default)]
+    pub permissions: Vec<String>,
+    /// A manager's shops.
+    #[serde(default)]
+    pub shops: Vec<String>,
+}
+
+/// `PUT /api/admin/staff/{username}`: display name, permissions (staff) and shops
+/// (managers), replacing what was there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffEdit {
+    pub display_name: String,
+    pub permissions: Vec<String>,
+    pub shops: Vec<String>,
+}
+
+/// `POST /api/admin/users/{username}/password`: a new password set by an admin; the user's
+/// devices are signed out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordReset {
+    pub password: String,
+}
+
 /// One change an admin made (`GET /api/admin/audit?kind=&object=&before=`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditEntry {

@@ -204,6 +204,69 @@ pub fn revoke_device(tx: &mut Tx<'_>, device: i64) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Signs every device of `user_id` out; returns how many were signed in.
+pub fn revoke_all_devices(tx: &mut Tx<'_>, user_id: i64) -> Result<u64, StoreError> {
+    tx.execute(
+        "UPDATE devices SET revoked = 1 WHERE user_id = ?1 AND revoked = 0",
+        params![user_id],
+    )
+}
+
+/// A user by name: id, role and display name.
+pub fn user_with_role(
+    tx: &mut Tx<'_>,
+    username: &str,
+) -> Result<Option<(i64, String, String)>, StoreError> {
+    tx.row(
+        "SELECT id, role, display_name FROM users WHERE username = ?1",
+        params![username],
+    )?
+    .map(|row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+    .transpose()
+}
+
+pub fn set_password(tx: &mut Tx<'_>, user_id: i64, password_hash: &str) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE users SET password_hash = ?2 WHERE id = ?1",
+        params![user_id, password_hash],
+    )?;
+    Ok(())
+}
+
+pub fn set_display_name(tx: &mut Tx<'_>, user_id: i64, name: &str) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE users SET display_name = ?2 WHERE id = ?1",
+        params![user_id, name],
+    )?;
+    Ok(())
+}
+
+/// The manager looks after exactly `shops`.
+pub fn set_managed_shops(
+    tx: &mut Tx<'_>,
+    manager: i64,
+    shops: &[String],
+) -> Result<(), StoreError> {
+    tx.execute(
+        "DELETE FROM manager_shops WHERE manager = ?1",
+        params![manager],
+    )?;
+    for shop in shops {
+        assign_shop(tx, manager, shop)?;
+    }
+    Ok(())
+}
+
+/// How many devices of `user_id` are signed in (not revoked).
+pub fn signed_in_devices(tx: &mut Tx<'_>, user_id: i64) -> Result<i64, StoreError> {
+    Ok(tx
+        .value(
+            "SELECT COUNT(*) FROM devices WHERE user_id = ?1 AND revoked = 0",
+            params![user_id],
+        )?
+        .unwrap_or(0))
+}
+
 pub fn touch_device(tx: &mut Tx<'_>, device: i64, now_ms: i64) -> Result<(), StoreError> {
     tx.execute(
         "UPDATE devices SET last_seen_ms = ?1 WHERE id = ?2",
