@@ -180,3 +180,52 @@ test('an admin creates a shop, moves it to another tier, tops it up and deactiva
   await expect(phone.locator('[data-testid=place-order]')).toBeDisabled();
   await desk.close();
 });
+
+test('an admin manages the team: a manager and their shops, a password reset; staff do not see the page', async ({ browser }) => {
+  const desk = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const office = await desk.newPage();
+  await signIn(office, 'admin', 'admin123');
+  await office.waitForURL('**/office/');
+  await office.click('a[href="/office/staff"]');
+  await expect(office.locator('[data-testid=member][data-user=wang]')).toBeVisible();
+  await expect(office.locator('[data-testid=member][data-user=cang]')).toBeVisible();
+
+  const form = office.locator('[data-testid=new-member]');
+  await form.locator('input[name=username]').fill('li');
+  await form.locator('input[name=display_name]').fill('李经理');
+  await form.locator('select[name=role]').selectOption('manager');
+  await form.locator('input[name=password]').fill('li-secret-1');
+  await form.locator('input[name=shops]').fill('shop-peach, shop-nowhere');
+  await office.click('[data-testid=create-member]');
+  await expect(form.locator('[data-testid=form-message]')).toHaveText('负责的门店（编码，用逗号分隔）：不存在');
+  await form.locator('input[name=shops]').fill('shop-peach');
+  await office.click('[data-testid=create-member]');
+  const li = office.locator('[data-testid=member][data-user=li]');
+  await expect(li.locator('[data-testid=member-grants]')).toHaveText('shop-peach');
+
+  await li.locator('[data-testid=edit-member]').click();
+  await office.locator('[data-testid=member-edit] input[name=shops]').fill('shop-peach, shop-bamboo');
+  await office.click('[data-testid=save-member]');
+  await expect(li.locator('[data-testid=member-grants]')).toHaveText('shop-bamboo, shop-peach');
+
+  // A staff member gets a read-only permission and a new password.
+  const cang = office.locator('[data-testid=member][data-user=cang]');
+  await cang.locator('[data-testid=edit-member]').click();
+  await office.locator('[data-testid=member-edit] input[name=permission][value="promotions.read"]').check();
+  await office.click('[data-testid=save-member]');
+  await expect(cang.locator('[data-testid=member-grants]')).toContainText('查看促销');
+  await cang.locator('[data-testid=reset-password]').click();
+  await cang.locator('input[name=new_password]').fill('cang-new-pass');
+  await cang.locator('[data-testid=save-password]').click();
+  await expect(cang.locator('[data-testid=user-message]')).toContainText('已完成');
+
+  // Staff sign in with it and do not see the team page; the server refuses it anyway.
+  const other = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+  await signIn(other, 'cang', 'cang-new-pass');
+  await other.waitForURL('**/office/');
+  await expect(other.locator('[data-testid=product-row]').first()).toBeVisible();
+  await expect(other.locator('a[href="/office/staff"]')).toHaveCount(0);
+  await other.goto('/office/staff');
+  await expect(other.locator('.staff .error')).toContainText('没有权限');
+  await desk.close();
+});

@@ -15,6 +15,7 @@ use crate::Office;
 use crate::api::{Failure, encode};
 use crate::customer_form::{CustomerEditor, EntryForm, WEEKDAYS};
 use crate::i18n::Phrase;
+use crate::staff::UserActions;
 
 fn terms_text(office: &Office, profile: &ShopProfile) -> String {
     match profile.account.as_ref().map(|a| a.terms) {
@@ -180,7 +181,9 @@ pub fn CustomerPage() -> impl IntoView {
                     {move || notice.get().map(|text| view! { <p class="saved" role="status" data-testid="customer-notice">{text}</p> })}
                     <dl class="facts">
                         <dt>{office.t(Phrase::Tier)}</dt><dd data-testid="customer-tier">{c.tier.clone()}</dd>
-                        <dt>{office.t(Phrase::Owners)}</dt><dd>{c.owners.join(", ")}</dd>
+                        <dt>{office.t(Phrase::Owners)}</dt><dd>{c.owners.clone().into_iter().map(|owner| view! {
+                            <div class="owner">{owner.clone()} <Show when=move || office.is_admin()><UserActions username=owner.clone()/></Show></div>
+                        }).collect_view()}</dd>
                         <dt>{office.t(Phrase::Managers)}</dt><dd>{c.managers.join(", ")}</dd>
                         <dt>{office.t(Phrase::Region)}</dt><dd>{c.profile.region.clone()}</dd>
                         <dt>{office.t(Phrase::PaymentTerms)}</dt><dd data-testid="customer-terms">{terms}</dd>

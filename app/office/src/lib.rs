@@ -10,6 +10,7 @@ pub mod customer_form;
 pub mod customers;
 pub mod i18n;
 pub mod products;
+pub mod staff;
 
 use gloo_storage::{LocalStorage, Storage};
 use leptos::prelude::*;
@@ -26,6 +27,7 @@ use self::customer_form::NewCustomerPage;
 use self::customers::{CustomerPage, CustomersPage};
 use self::i18n::{Lang, Phrase, field_phrase, rule_phrase, tr};
 use self::products::{EditProductPage, NewProductPage, ProductListPage};
+use self::staff::StaffPage;
 
 const LANG_KEY: &str = "dinghuo.lang";
 
@@ -182,6 +184,7 @@ fn App() -> impl IntoView {
                         <A href="/office/categories">{move || office.t(Phrase::Categories)}</A>
                         <A href="/office/customers">{move || office.t(Phrase::Customers)}</A>
                         <Show when=move || office.is_admin()>
+                            <A href="/office/staff">{move || office.t(Phrase::Staff)}</A>
                             <A href="/office/audit">{move || office.t(Phrase::Audit)}</A>
                         </Show>
                     </nav>
@@ -195,6 +198,7 @@ fn App() -> impl IntoView {
                             <Route path=path!("/office/products/:sku") view=EditProductPage/>
                             <Route path=path!("/office/categories") view=CategoriesPage/>
                             <Route path=path!("/office/audit") view=AuditLogPage/>
+                            <Route path=path!("/office/staff") view=StaffPage/>
                             <Route path=path!("/office/customers") view=CustomersPage/>
                             <Route path=path!("/office/customers/new") view=NewCustomerPage/>
                             <Route path=path!("/office/customers/:id") view=CustomerPage/>
