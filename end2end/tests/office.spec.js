@@ -229,3 +229,30 @@ test('an admin manages the team: a manager and their shops, a password reset; st
   await expect(other.locator('.staff .error')).toContainText('没有权限');
   await desk.close();
 });
+
+test('a product limited to a tier is offered only to that tier and the shops given it', async ({ browser }) => {
+  const desk = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const office = await desk.newPage();
+  await signIn(office, 'admin', 'admin123');
+  await office.waitForURL('**/office/');
+  await office.goto('/office/products/BEV-0003');
+  await office.check('input[name=limited][value=limited]');
+  await office.check('input[name=limited_tier][value=gold]');
+  await office.fill('input[name=allowed_shops]', 'shop-nowhere');
+  await office.click('[data-testid=save]');
+  await expect(office.locator('[data-testid=form-message]')).toHaveText('另外指定的门店（编码，用逗号分隔）：不存在');
+  await office.fill('input[name=allowed_shops]', 'shop-peach');
+  await office.click('[data-testid=save]');
+  await expect(office.locator('[data-testid=form-message]')).toHaveText('已保存');
+
+  // Bamboo (silver) does not see it; Peach (bronze, given it by name) does.
+  for (const [user, password, sees] of [['bamboo', 'bamboo123', 0], ['peach', 'peach123', 1]]) {
+    const phone = await (await browser.newContext()).newPage();
+    await signIn(phone, user, password);
+    await expect(phone.locator('[data-testid=sync-state]')).toHaveText('已同步');
+    await phone.fill('[data-testid=search]', 'BEV-000');
+    await expect(phone.locator('[data-testid=product][data-sku="BEV-0002"]')).toBeVisible();
+    await expect(phone.locator('[data-testid=product][data-sku="BEV-0003"]')).toHaveCount(sees);
+  }
+  await desk.close();
+});

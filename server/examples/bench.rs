@@ -148,6 +148,7 @@ fn product(n: u32) -> Product {
         weight_grams: 550,
         volume_prices: vec![],
         promo_price: None,
+        limited_to: None,
     }
 }
 

@@ -236,13 +236,63 @@ async fn change_commerce(
         .await
 }
 
-/// `GET /api/admin/promotions`: admins and staff allowed to read promotions.
+/// The shops (id, tier) a promotion is offered to: of its tiers (any when none) and among
+/// its shops (any when none).
+fn reach(promotion: &domain::promotion::Promotion, shops: &[(String, String)]) -> Vec<String> {
+    shops
+        .iter()
+        .filter(|(id, tier)| {
+            (promotion.tiers.is_empty() || promotion.tiers.iter().any(|t| t.as_str() == tier))
+                && (promotion.shops.is_empty() || promotion.shops.iter().any(|s| s.as_str() == id))
+        })
+        .map(|(id, _)| id.clone())
+        .collect()
+}
+
+/// `GET /api/admin/promotions`: every promotion with its use and reach, for admins and
+/// staff allowed to read promotions.
 pub async fn promotions(
     State(state): State<AppState>,
     principal: Principal,
-) -> Result<Json<Vec<domain::promotion::Promotion>>, AppError> {
+) -> Result<Json<Vec<api::PromotionRow>>, AppError> {
     principal.require(crate::auth::Permission::PromotionsRead)?;
-    Ok(Json(state.store.read(commerce::promotions).await?))
+    let rows = state
+        .store
+        .read(|tx| -> anyhow::Result<Vec<api::PromotionRow>> {
+            let shops = crate::store::customers::shop_tiers(tx)?;
+            let uses = commerce::total_uses(tx)?;
+            Ok(commerce::promotions(tx)?
+                .into_iter()
+                .map(|promotion| api::PromotionRow {
+                    uses: uses.get(&promotion.id).copied().unwrap_or(0),
+                    reach: reach(&promotion, &shops).len(),
+                    promotion,
+                })
+                .collect())
+        })
+        .await?;
+    Ok(Json(rows))
+}
+
+/// `POST /api/admin/promotion-preview` with a promotion as the form holds it: the shops it
+/// would be offered to.
+pub async fn preview_promotion(
+    State(state): State<AppState>,
+    principal: Principal,
+    body: Result<Json<domain::promotion::Promotion>, JsonRejection>,
+) -> Result<Json<api::PromotionReach>, AppError> {
+    principal.require(crate::auth::Permission::PromotionsRead)?;
+    let Json(promotion) =
+        body.map_err(|r| AppError::rejected("malformed_promotion", r.status(), r.body_text()))?;
+    let shops = state
+        .store
+        .read(crate::store::customers::shop_tiers)
+        .await?;
+    let reached = reach(&promotion, &shops);
+    Ok(Json(api::PromotionReach {
+        count: reached.len(),
+        shops: reached.into_iter().take(50).collect(),
+    }))
 }
 
 /// `PUT /api/admin/promotions/{id}` with the promotion's JSON: publishes it (or its new

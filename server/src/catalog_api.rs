@@ -5,7 +5,10 @@
 //! is checked whole (domain `Product::check`), written to the tables and the catalog
 //! document devices sync, in one transaction; a refused change changes nothing.
 
-use api::{CategoryEdit, CategoryRow, DatedPriceEdit, ProductEdit, ProductPage, ProductQuery};
+use api::{
+    CategoryEdit, CategoryRow, DatedPriceEdit, ProductDetail, ProductEdit, ProductPage,
+    ProductQuery,
+};
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
@@ -14,7 +17,7 @@ use docs::schema::catalog_doc::{write_categories, write_products};
 use docs::schema::doc_id::DocId;
 use domain::money::{Currency, Money};
 use domain::product::{Category, DatedPrice, LocalizedText, Product, VolumePrice};
-use domain::sku::{CategoryId, Sku};
+use domain::sku::{CategoryId, ShopId, Sku, TierId};
 
 use crate::app_error::AppError;
 use crate::auth::Principal;
@@ -82,13 +85,17 @@ pub async fn get_product(
     State(state): State<AppState>,
     principal: Principal,
     Path(sku): Path<String>,
-) -> Result<Json<Product>, AppError> {
+) -> Result<Json<ProductDetail>, AppError> {
     principal.require_office()?;
     let unknown = || AppError::client(StatusCode::NOT_FOUND, "unknown_product", "no such product");
     let sku = Sku::parse(&sku).map_err(|_| unknown())?;
     let product = state
         .store
-        .read(move |tx| catalog::product(tx, &sku))
+        .read(move |tx| {
+            catalog::product(tx, &sku)?
+                .map(|product| detail(tx, product))
+                .transpose()
+        })
         .await?;
     product.map(Json).ok_or_else(unknown)
 }
@@ -158,9 +165,85 @@ fn apply_edit(tx: &mut Tx<'_>, product: &mut Product, edit: ProductEdit) -> Resu
             )
             .transpose()?;
     }
+    if let Some(limited_to) = edit.limited_to {
+        product.limited_to = limited_to
+            .map(|tiers| {
+                let mut parsed = Vec::with_capacity(tiers.len());
+                for tier in tiers {
+                    let known = TierId::parse(&tier)
+                        .ok()
+                        .map(|id| catalog::tier_exists(tx, &id).map(|known| known.then_some(id)))
+                        .transpose()?
+                        .flatten();
+                    parsed.push(known.ok_or_else(|| AppError::invalid("limited_to", "unknown"))?);
+                }
+                parsed.sort();
+                parsed.dedup();
+                Ok::<_, AppError>(parsed)
+            })
+            .transpose()?;
+    }
     product
         .check()
         .map_err(|problem| AppError::invalid(problem.field, problem.rule))
+}
+
+/// The shops `edit` gives the product by name, checked (none unless it is limited).
+fn allowed_shops_of(
+    tx: &mut Tx<'_>,
+    product: &Product,
+    given: Option<Vec<String>>,
+) -> Result<Option<Vec<String>>, AppError> {
+    let Some(mut shops) = given else {
+        return Ok(None);
+    };
+    shops.sort();
+    shops.dedup();
+    for shop in &shops {
+        let known = ShopId::parse(shop)
+            .ok()
+            .map(|id| catalog::shop_exists(tx, &id))
+            .transpose()?
+            .unwrap_or(false);
+        if !known {
+            return Err(AppError::invalid("allowed_shops", "unknown"));
+        }
+    }
+    if product.limited_to.is_none() && !shops.is_empty() {
+        return Err(AppError::invalid("allowed_shops", "not_limited"));
+    }
+    Ok(Some(shops))
+}
+
+/// Gives the product to exactly `shops` by name and republishes every shop whose list
+/// changed (their own prices documents carry it).
+fn give_to_shops(
+    tx: &mut Tx<'_>,
+    (cache, actor): (&DocCache, &automerge::ActorId),
+    sku: &Sku,
+    shops: &[String],
+) -> anyhow::Result<()> {
+    let before = catalog::allowed_shops(tx, sku)?;
+    if before == shops {
+        return Ok(());
+    }
+    catalog::set_allowed_shops(tx, sku, shops)?;
+    let mut touched: Vec<&String> = before.iter().chain(shops).collect();
+    touched.sort();
+    touched.dedup();
+    for shop in touched {
+        crate::commerce::publish_shop(tx, cache, actor, &ShopId::parse(shop)?)?;
+    }
+    Ok(())
+}
+
+/// The product with the shops given it by name.
+fn detail(tx: &mut Tx<'_>, product: Product) -> anyhow::Result<ProductDetail> {
+    let allowed_shops = catalog::allowed_shops(tx, &product.sku)?;
+    Ok(ProductDetail {
+        product,
+        allowed_shops,
+    })
 }
 
 /// Stores `product` and writes it into the catalog document.
@@ -186,7 +269,7 @@ pub async fn create_product(
     State(state): State<AppState>,
     principal: Principal,
     edit: Result<Json<ProductEdit>, JsonRejection>,
-) -> Result<(StatusCode, Json<Product>), AppError> {
+) -> Result<(StatusCode, Json<ProductDetail>), AppError> {
     principal.require_admin("change the catalog")?;
     let edit = body(edit)?;
     let sku = edit
@@ -229,6 +312,7 @@ pub async fn create_product(
                 weight_grams: 0,
                 volume_prices: Vec::new(),
                 promo_price: None,
+                limited_to: None,
             };
             apply_edit(
                 tx,
@@ -238,15 +322,18 @@ pub async fn create_product(
                     ..edit.clone()
                 },
             )?;
+            let shops = allowed_shops_of(tx, &product, edit.allowed_shops.clone())?;
             publish_product(tx, store.docs(), &actor, &product)?;
+            give_to_shops(tx, (store.docs(), &actor), &sku, &shops.unwrap_or_default())?;
+            let created = detail(tx, product)?;
             let change = Change {
                 kind: "product",
                 object: sku.as_str(),
                 action: "create",
             };
             let who = &principal.username;
-            audit::record(tx, tx.now_ms, who, change, None::<&Product>, Some(&product))?;
-            Ok(product)
+            audit::record(tx, tx.now_ms, who, change, None::<&()>, Some(&created))?;
+            Ok(created)
         })
         .await?;
     Ok((StatusCode::CREATED, Json(product)))
@@ -258,7 +345,7 @@ pub async fn change_product(
     principal: Principal,
     Path(sku): Path<String>,
     edit: Result<Json<ProductEdit>, JsonRejection>,
-) -> Result<Json<Product>, AppError> {
+) -> Result<Json<ProductDetail>, AppError> {
     principal.require_admin("change the catalog")?;
     let edit = body(edit)?;
     let unknown = || AppError::client(StatusCode::NOT_FOUND, "unknown_product", "no such product");
@@ -275,19 +362,29 @@ pub async fn change_product(
         .store
         .write(move |tx| {
             let mut product = catalog::product(tx, &sku)?.ok_or_else(unknown)?;
-            let before = product.clone();
+            let before = detail(tx, product.clone())?;
             apply_edit(tx, &mut product, edit.clone())?;
-            if product != before {
+            let shops = match allowed_shops_of(tx, &product, edit.allowed_shops.clone())? {
+                // No longer limited: nobody needs to be given it by name.
+                _ if product.limited_to.is_none() => Vec::new(),
+                Some(shops) => shops,
+                None => before.allowed_shops.clone(),
+            };
+            if product != before.product {
                 publish_product(tx, store.docs(), &actor, &product)?;
+            }
+            give_to_shops(tx, (store.docs(), &actor), &sku, &shops)?;
+            let after = detail(tx, product)?;
+            if after != before {
                 let change = Change {
                     kind: "product",
                     object: sku.as_str(),
                     action: "update",
                 };
                 let who = &principal.username;
-                audit::record(tx, tx.now_ms, who, change, Some(&before), Some(&product))?;
+                audit::record(tx, tx.now_ms, who, change, Some(&before), Some(&after))?;
             }
-            Ok::<_, AppError>(product)
+            Ok::<_, AppError>(after)
         })
         .await?;
     Ok(Json(product))

@@ -5,7 +5,7 @@
 
 use docs::schema::catalog_doc::write_terms;
 use docs::schema::doc_id::DocId;
-use docs::schema::price_doc::{write_profile, write_promotions, write_tier};
+use docs::schema::price_doc::{write_allowed, write_profile, write_promotions, write_tier};
 use domain::promotion::Promotion;
 use domain::sku::ShopId;
 
@@ -24,7 +24,8 @@ fn promotions_for(doc: &DocId, promotions: &[Promotion]) -> Vec<Promotion> {
             DocId::ShopPrices(shop) => p.shops.contains(shop),
             _ => false,
         })
-        .cloned()
+        // A coupon's code stays on the server; devices check a typed code by its hash.
+        .map(Promotion::for_devices)
         .collect()
 }
 
@@ -67,6 +68,7 @@ fn write_shop(
     if let Some(tier) = catalog::tier_of(tx, shop)? {
         write_tier(doc, &tier)?;
     }
+    write_allowed(doc, &catalog::allowed_for(tx, shop)?)?;
     write_profile(doc, &commerce::ordering_profile(tx, shop)?)?;
     write_promotions(doc, &promotions_for(id, promotions))?;
     Ok(())

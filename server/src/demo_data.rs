@@ -240,6 +240,7 @@ pub fn demo_catalog(total: usize) -> (Vec<Category>, Vec<Product>) {
                 weight_grams: seed.weight_grams[size_index],
                 volume_prices: vec![],
                 promo_price: None,
+                limited_to: None,
             });
         }
     }
@@ -610,6 +611,7 @@ pub fn demo_promotions() -> anyhow::Result<Vec<Promotion>> {
         tiers: Vec::new(),
         shops: Vec::new(),
         coupon_code: None,
+        coupon_check: None,
         limit_per_customer: None,
         limit_total: None,
     };

@@ -270,6 +270,10 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/customer-options", get(customers_api::options))
         .route("/admin/promotions", get(admin_api::promotions))
         .route(
+            "/admin/promotion-preview",
+            post(admin_api::preview_promotion),
+        )
+        .route(
             "/admin/promotions/{id}",
             put(admin_api::put_promotion).delete(admin_api::delete_promotion),
         )

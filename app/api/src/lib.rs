@@ -102,6 +102,26 @@ pub struct ProductEdit {
         with = "double_option"
     )]
     pub promo_price: Option<Option<DatedPriceEdit>>,
+    /// Who may buy it: `null`, every shop; a list of tiers (maybe empty), shops of those
+    /// tiers and the `allowed_shops`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "double_option"
+    )]
+    pub limited_to: Option<Option<Vec<String>>>,
+    /// Shops given the product by name (when it is limited).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_shops: Option<Vec<String>>,
+}
+
+/// A product as the back office edits it: the product and the shops given it by name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductDetail {
+    #[serde(flatten)]
+    pub product: Product,
+    #[serde(default)]
+    pub allowed_shops: Vec<String>,
 }
 
 /// `POST /api/admin/categories` (`id` and `name` required) and
@@ -330,6 +350,27 @@ pub struct StaffEdit {
 #[serde(deny_unknown_fields)]
 pub struct PasswordReset {
     pub password: String,
+}
+
+/// A promotion as the back office lists it (`GET /api/admin/promotions`): the promotion,
+/// how often it was used, and how many shops it reaches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PromotionRow {
+    #[serde(flatten)]
+    pub promotion: domain::promotion::Promotion,
+    /// Orders that used it, every shop together.
+    pub uses: u32,
+    /// Shops it is offered to (by its tiers and shops).
+    pub reach: usize,
+}
+
+/// `POST /api/admin/promotion-preview`: which shops a promotion (as in the form, before it
+/// is saved) would be offered to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PromotionReach {
+    pub count: usize,
+    /// The first 50 shops, by id.
+    pub shops: Vec<String>,
 }
 
 /// One change an admin made (`GET /api/admin/audit?kind=&object=&before=`).

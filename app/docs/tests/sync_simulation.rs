@@ -74,6 +74,7 @@ fn catalog() -> BTreeMap<Sku, Product> {
                 weight_grams: 500,
                 volume_prices: vec![],
                 promo_price: None,
+                limited_to: None,
             };
             (product.sku.clone(), product)
         })

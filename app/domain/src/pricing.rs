@@ -58,7 +58,11 @@ pub struct PricedLine {
 pub enum LineRefusal {
     UnknownSku,
     Discontinued,
-    Quantity { rule: QuantityError },
+    Quantity {
+        rule: QuantityError,
+    },
+    /// The product is limited to other tiers or shops.
+    NotOffered,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -152,6 +156,10 @@ pub fn price_order(
         };
         if !product.active {
             refused.push(refuse(LineRefusal::Discontinued));
+            continue;
+        }
+        if !book.may_buy(product) {
+            refused.push(refuse(LineRefusal::NotOffered));
             continue;
         }
         if let Err(rule) = product.check_quantity(quantity) {
@@ -256,6 +264,7 @@ mod tests {
             weight_grams: 500,
             volume_prices: vec![],
             promo_price: None,
+            limited_to: None,
         }
     }
 
@@ -278,6 +287,7 @@ mod tests {
             tier: Some(TierId::parse("gold").unwrap()),
             tier_prices: [(sku("A-1"), money("9.00")), (sku("B-1"), money("3.00"))].into(),
             customer_prices: [(sku("A-1"), money("8.50"))].into(),
+            allowed: Default::default(),
         }
     }
 

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::check::{FieldProblem, problem};
 
 use super::money::Money;
-use super::sku::{CategoryId, Sku};
+use super::sku::{CategoryId, Sku, TierId};
 
 /// Text in the three interface languages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -64,6 +64,10 @@ pub struct Product {
     /// A promotional unit price for a period.
     #[serde(default)]
     pub promo_price: Option<DatedPrice>,
+    /// Who may buy it: `None`, every shop; otherwise shops of these tiers, and shops given
+    /// the product one by one (their [`crate::price_book::PriceBook::allowed`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limited_to: Option<Vec<TierId>>,
 }
 
 /// A unit price that applies from `min_quantity` on.
@@ -227,6 +231,7 @@ mod tests {
             weight_grams: 500,
             volume_prices: vec![],
             promo_price: None,
+            limited_to: None,
         }
     }
 

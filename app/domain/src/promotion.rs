@@ -101,13 +101,76 @@ pub struct Promotion {
     /// Only these shops (empty: every shop).
     #[serde(default)]
     pub shops: Vec<ShopId>,
-    /// A coupon: applies only when this code was entered.
+    /// A coupon: applies only when this code was entered. Kept on the server: devices
+    /// receive [`Promotion::coupon_check`] instead, so a code cannot be read off a phone.
     #[serde(default)]
     pub coupon_code: Option<String>,
+    /// The coupon code as devices check it offline: a salted hash.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coupon_check: Option<CouponCheck>,
     #[serde(default)]
     pub limit_per_customer: Option<u32>,
     #[serde(default)]
     pub limit_total: Option<u32>,
+}
+
+/// A coupon code as a device holds it: SHA-256 of the salt and the normalised code (trimmed,
+/// upper case), in hex. A typed code is checked offline without the code being published.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CouponCheck {
+    pub salt: String,
+    pub hash: String,
+}
+
+fn coupon_hash(salt: &str, code: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    hasher.update(salt.as_bytes());
+    hasher.update([0]);
+    hasher.update(code.trim().to_ascii_uppercase().as_bytes());
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+impl CouponCheck {
+    pub fn new(code: &str, salt: &str) -> CouponCheck {
+        CouponCheck {
+            salt: salt.to_owned(),
+            hash: coupon_hash(salt, code),
+        }
+    }
+
+    pub fn matches(&self, entered: &str) -> bool {
+        coupon_hash(&self.salt, entered) == self.hash
+    }
+}
+
+impl Promotion {
+    /// The promotion as devices receive it: a coupon's code replaced by its salted hash
+    /// (salted with the promotion's id, so equal codes of two promotions differ).
+    pub fn for_devices(&self) -> Promotion {
+        let mut published = self.clone();
+        if let Some(code) = published.coupon_code.take() {
+            published.coupon_check = Some(CouponCheck::new(&code, &self.id));
+        }
+        published
+    }
+
+    /// Whether this promotion asks for a coupon code.
+    pub fn is_coupon(&self) -> bool {
+        self.coupon_code.is_some() || self.coupon_check.is_some()
+    }
+
+    fn code_matches(&self, entered: &str) -> bool {
+        match (&self.coupon_code, &self.coupon_check) {
+            (Some(code), _) => entered.trim().eq_ignore_ascii_case(code),
+            (None, Some(check)) => check.matches(entered),
+            (None, None) => true,
+        }
+    }
 }
 
 /// How often each promotion has been used already (by this customer, and by everyone).
@@ -331,11 +394,7 @@ impl Promotion {
         if !tier_ok || !shop_ok {
             return Some(PromotionSkipped::NotForThisCustomer);
         }
-        if let Some(code) = &self.coupon_code
-            && !coupon_codes
-                .iter()
-                .any(|entered| entered.trim().eq_ignore_ascii_case(code))
-        {
+        if self.is_coupon() && !coupon_codes.iter().any(|e| self.code_matches(e)) {
             return Some(PromotionSkipped::CouponNotEntered);
         }
         let used_by_customer = usage.by_customer.get(&self.id).copied().unwrap_or(0);
@@ -585,6 +644,7 @@ mod check_tests {
             tiers: Vec::new(),
             shops: Vec::new(),
             coupon_code: None,
+            coupon_check: None,
             limit_per_customer: None,
             limit_total: None,
         }
@@ -592,6 +652,31 @@ mod check_tests {
 
     fn yuan(amount: i64) -> Money {
         Money::cny(Decimal::from(amount))
+    }
+
+    #[test]
+    fn a_coupon_reaches_devices_as_a_salted_hash_that_checks_a_typed_code() {
+        let mut coupon = promotion(PromotionKind::AmountOff { amount: yuan(20) });
+        coupon.coupon_code = Some("NEW20".into());
+        let published = coupon.for_devices();
+        assert_eq!(published.coupon_code, None);
+        let json = serde_json::to_string(&published).unwrap();
+        assert!(!json.to_uppercase().contains("NEW20"), "{json}");
+        let check = published.coupon_check.clone().unwrap();
+        assert!(check.matches("new20") && check.matches(" NEW20 "));
+        assert!(!check.matches("NEW21") && !check.matches(""));
+        // Salted by the promotion: the same code elsewhere hashes differently.
+        let mut other = coupon.clone();
+        other.id = "other".into();
+        assert_ne!(other.for_devices().coupon_check.unwrap().hash, check.hash);
+        for (promotion, entered, applies) in [
+            (&coupon, "new20", true),
+            (&published, "new20", true),
+            (&published, "NEW2", false),
+        ] {
+            assert_eq!(promotion.code_matches(entered), applies);
+            assert!(promotion.is_coupon());
+        }
     }
 
     #[test]

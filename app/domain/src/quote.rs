@@ -491,6 +491,7 @@ mod tests {
                     weight_grams: grams,
                     volume_prices: vec![],
                     promo_price: None,
+                    limited_to: None,
                 };
                 (product.sku.clone(), product)
             })
@@ -510,6 +511,7 @@ mod tests {
                 tiers: vec![],
                 shops: vec![],
                 coupon_code: None,
+                coupon_check: None,
                 limit_per_customer: None,
                 limit_total: None,
             }

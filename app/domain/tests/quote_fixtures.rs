@@ -279,6 +279,7 @@ fn promotion(id: &str, spec: &PromotionSpec) -> Promotion {
             .map(|s| ShopId::parse(s).unwrap())
             .collect(),
         coupon_code: spec.coupon.clone(),
+        coupon_check: None,
         limit_per_customer: spec.limit_per_customer,
         limit_total: spec.limit_total,
     }
@@ -324,6 +325,7 @@ fn render_refusal(reason: &LineRefusal) -> String {
         LineRefusal::UnknownSku => "unknown_sku".into(),
         LineRefusal::Discontinued => "discontinued".into(),
         LineRefusal::Quantity { rule } => format!("quantity: {rule}"),
+        LineRefusal::NotOffered => "not_offered".into(),
     }
 }
 
@@ -365,6 +367,7 @@ fn run_case(world: &World, case: &Case) -> Vec<String> {
                         from_ms: date_ms(from),
                         until_ms: date_ms(until),
                     }),
+                limited_to: None,
             };
             (product.sku.clone(), product)
         })
@@ -384,6 +387,7 @@ fn run_case(world: &World, case: &Case) -> Vec<String> {
             .map(prices)
             .unwrap_or_default(),
         customer_prices: prices(&shop_spec.prices),
+        allowed: Default::default(),
     };
     let requested: Vec<RequestedLine> = case
         .cart

@@ -10,6 +10,7 @@ pub mod customer_form;
 pub mod customers;
 pub mod i18n;
 pub mod products;
+pub mod promotions;
 pub mod staff;
 
 use gloo_storage::{LocalStorage, Storage};
@@ -27,6 +28,7 @@ use self::customer_form::NewCustomerPage;
 use self::customers::{CustomerPage, CustomersPage};
 use self::i18n::{Lang, Phrase, field_phrase, rule_phrase, tr};
 use self::products::{EditProductPage, NewProductPage, ProductListPage};
+use self::promotions::{EditPromotionPage, NewPromotionPage, PromotionsPage};
 use self::staff::StaffPage;
 
 const LANG_KEY: &str = "dinghuo.lang";
@@ -64,6 +66,13 @@ impl Office {
 
     pub fn is_admin(&self) -> bool {
         self.session.get().is_some_and(|s| s.is_admin())
+    }
+
+    /// Whether the user may do what `permission` names (admins may do everything).
+    pub fn may(&self, permission: &str) -> bool {
+        self.session
+            .get()
+            .is_some_and(|s| s.is_admin() || s.permissions.iter().any(|p| p == permission))
     }
 
     fn keep(&self, session: Option<Session>) {
@@ -183,6 +192,9 @@ fn App() -> impl IntoView {
                         <A href="/office/" exact=true>{move || office.t(Phrase::Products)}</A>
                         <A href="/office/categories">{move || office.t(Phrase::Categories)}</A>
                         <A href="/office/customers">{move || office.t(Phrase::Customers)}</A>
+                        <Show when=move || office.may("promotions.read")>
+                            <A href="/office/promotions">{move || office.t(Phrase::Promotions)}</A>
+                        </Show>
                         <Show when=move || office.is_admin()>
                             <A href="/office/staff">{move || office.t(Phrase::Staff)}</A>
                             <A href="/office/audit">{move || office.t(Phrase::Audit)}</A>
@@ -199,6 +211,9 @@ fn App() -> impl IntoView {
                             <Route path=path!("/office/categories") view=CategoriesPage/>
                             <Route path=path!("/office/audit") view=AuditLogPage/>
                             <Route path=path!("/office/staff") view=StaffPage/>
+                            <Route path=path!("/office/promotions") view=PromotionsPage/>
+                            <Route path=path!("/office/promotions/new") view=NewPromotionPage/>
+                            <Route path=path!("/office/promotions/:id") view=EditPromotionPage/>
                             <Route path=path!("/office/customers") view=CustomersPage/>
                             <Route path=path!("/office/customers/new") view=NewCustomerPage/>
                             <Route path=path!("/office/customers/:id") view=CustomerPage/>

@@ -3,8 +3,11 @@
 //! that creates or edits one (every field; the server checks the whole product and names
 //! the field it refuses).
 
-use api::{CategoryRow, DatedPriceEdit, ProductEdit, ProductPage, VolumePriceEdit};
-use domain::product::{LocalizedText, Product};
+use api::{
+    CategoryRow, CustomerOptions, DatedPriceEdit, ProductDetail, ProductEdit, ProductPage,
+    VolumePriceEdit,
+};
+use domain::product::LocalizedText;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
@@ -155,12 +158,12 @@ pub fn NewProductPage() -> impl IntoView {
 pub fn EditProductPage() -> impl IntoView {
     let office = expect_context::<Office>();
     let params = use_params_map();
-    let loaded = RwSignal::new(None::<Result<Product, Failure>>);
+    let loaded = RwSignal::new(None::<Result<ProductDetail, Failure>>);
     Effect::new(move |_| {
         let sku = params.get().get("sku").unwrap_or_default();
         spawn_local(async move {
             let url = format!("/api/admin/products/{}", encode(&sku));
-            loaded.set(Some(office.call::<Product>("GET", &url, None).await));
+            loaded.set(Some(office.call::<ProductDetail>("GET", &url, None).await));
         });
     });
     move || match loaded.get() {
@@ -172,14 +175,14 @@ pub fn EditProductPage() -> impl IntoView {
 
 /// Three texts of one field, one per language.
 #[derive(Clone, Copy)]
-struct Texts {
+pub struct Texts {
     en: RwSignal<String>,
     zh_hans: RwSignal<String>,
     zh_hant: RwSignal<String>,
 }
 
 impl Texts {
-    fn new(text: Option<&LocalizedText>) -> Texts {
+    pub fn new(text: Option<&LocalizedText>) -> Texts {
         let text = text.cloned().unwrap_or_default();
         Texts {
             en: RwSignal::new(text.en),
@@ -188,7 +191,7 @@ impl Texts {
         }
     }
 
-    fn value(&self) -> LocalizedText {
+    pub fn value(&self) -> LocalizedText {
         LocalizedText {
             en: self.en.get_untracked().trim().to_owned(),
             zh_hans: self.zh_hans.get_untracked().trim().to_owned(),
@@ -198,7 +201,11 @@ impl Texts {
 }
 
 #[component]
-fn TextsInput(texts: Texts, field: &'static str, #[prop(optional)] long: bool) -> impl IntoView {
+pub fn TextsInput(
+    texts: Texts,
+    field: &'static str,
+    #[prop(optional)] long: bool,
+) -> impl IntoView {
     let office = expect_context::<Office>();
     let one = move |signal: RwSignal<String>, language: &'static str, label: Phrase| {
         let name = format!("{field}.{language}");
@@ -226,7 +233,7 @@ fn TextsInput(texts: Texts, field: &'static str, #[prop(optional)] long: bool) -
 }
 
 /// Local time `YYYY-MM-DDTHH:MM` for a datetime-local input.
-fn local_time(ms: i64) -> String {
+pub(crate) fn local_time(ms: i64) -> String {
     let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}",
@@ -238,17 +245,21 @@ fn local_time(ms: i64) -> String {
     )
 }
 
-fn parse_local_time(text: &str) -> Option<i64> {
+pub(crate) fn parse_local_time(text: &str) -> Option<i64> {
     let ms = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(text)).get_time();
     (!ms.is_nan()).then_some(ms as i64)
 }
 
 #[component]
-fn ProductForm(product: Option<Product>) -> impl IntoView {
+fn ProductForm(product: Option<ProductDetail>) -> impl IntoView {
     let office = expect_context::<Office>();
     let navigate = use_navigate();
     let editing = product.is_some();
-    let p = product.as_ref();
+    let given_shops = product
+        .as_ref()
+        .map(|d| d.allowed_shops.join(", "))
+        .unwrap_or_default();
+    let p = product.as_ref().map(|d| &d.product);
     let sku = RwSignal::new(p.map(|p| p.sku.to_string()).unwrap_or_default());
     let name = Texts::new(p.map(|p| &p.name));
     let description = Texts::new(p.map(|p| &p.description));
@@ -292,6 +303,23 @@ fn ProductForm(product: Option<Product>) -> impl IntoView {
             .map(|d| local_time(d.until_ms))
             .unwrap_or_default(),
     );
+    // Who may buy it: everyone, or shops of some tiers and shops given it by name.
+    let limited = RwSignal::new(p.is_some_and(|p| p.limited_to.is_some()));
+    let tiers = RwSignal::new(
+        p.and_then(|p| p.limited_to.as_ref())
+            .map(|tiers| tiers.iter().map(|t| t.to_string()).collect::<Vec<_>>())
+            .unwrap_or_default(),
+    );
+    let shops = RwSignal::new(given_shops);
+    let options = RwSignal::new(CustomerOptions::default());
+    spawn_local(async move {
+        if let Ok(loaded) = office
+            .call::<CustomerOptions>("GET", "/api/admin/customer-options", None)
+            .await
+        {
+            options.set(loaded);
+        }
+    });
     let categories = RwSignal::new(Vec::<CategoryRow>::new());
     load_categories(office, categories);
     let message = RwSignal::new(None::<(bool, String)>);
@@ -349,6 +377,17 @@ fn ProductForm(product: Option<Product>) -> impl IntoView {
             weight_grams: Some(whole(weight, "weight_grams")?),
             volume_prices: Some(volume_prices),
             promo_price: Some(promo_price),
+            limited_to: Some(limited.get_untracked().then(|| tiers.get_untracked())),
+            allowed_shops: Some(if limited.get_untracked() {
+                shops
+                    .get_untracked()
+                    .split(|c: char| c == ',' || c == '，' || c.is_whitespace())
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            } else {
+                Vec::new()
+            }),
         })
     };
     let save = move |ev: leptos::ev::SubmitEvent| {
@@ -368,10 +407,10 @@ fn ProductForm(product: Option<Product>) -> impl IntoView {
         spawn_local(async move {
             let result = if editing {
                 let url = format!("/api/admin/products/{}", encode(&sku.get_untracked()));
-                office.call::<Product>("PUT", &url, Some(body)).await
+                office.call::<ProductDetail>("PUT", &url, Some(body)).await
             } else {
                 office
-                    .call::<Product>("POST", "/api/admin/products", Some(body))
+                    .call::<ProductDetail>("POST", "/api/admin/products", Some(body))
                     .await
             };
             busy.set(false);
@@ -381,7 +420,7 @@ fn ProductForm(product: Option<Product>) -> impl IntoView {
                     saved_count.update(|n| *n += 1);
                     if !editing {
                         navigate(
-                            &format!("/office/products/{}", saved.sku),
+                            &format!("/office/products/{}", saved.product.sku),
                             Default::default(),
                         );
                     }
@@ -455,6 +494,30 @@ fn ProductForm(product: Option<Product>) -> impl IntoView {
                             <input type="datetime-local" name="promo_until" prop:value=move || promo_until.get() on:input=move |ev| promo_until.set(event_target_value(&ev))/>
                         </label>
                     </div>
+                    <h2>{move || office.t(Phrase::WhoMayBuy)}</h2>
+                    <div class="row" data-testid="who-may-buy">
+                        <label class="check"><input type="radio" name="limited" value="all" prop:checked=move || !limited.get()
+                            on:change=move |_| limited.set(false)/>{move || office.t(Phrase::EveryShop)}</label>
+                        <label class="check"><input type="radio" name="limited" value="limited" prop:checked=move || limited.get()
+                            on:change=move |_| limited.set(true)/>{move || office.t(Phrase::OnlySome)}</label>
+                    </div>
+                    <Show when=move || limited.get()>
+                        <fieldset class="checks">
+                            <legend>{move || office.t(Phrase::TiersAllowed)}</legend>
+                            {move || options.get().tiers.into_iter().map(|tier| {
+                                let (has, toggle) = (tier.clone(), tier.clone());
+                                view! {
+                                    <label class="check"><input type="checkbox" name="limited_tier" value=tier.clone()
+                                        prop:checked=move || tiers.get().contains(&has)
+                                        on:change=move |ev| {
+                                            let on = event_target_checked(&ev);
+                                            tiers.update(|list| { list.retain(|t| *t != toggle); if on { list.push(toggle.clone()); } });
+                                        }/>{tier.clone()}</label>
+                                }
+                            }).collect_view()}
+                        </fieldset>
+                        <label>{move || office.t(Phrase::ShopsAllowed)} {text_input(shops, "allowed_shops")}</label>
+                    </Show>
                     <h2>{move || office.t(Phrase::Description)}</h2>
                     <TextsInput texts=description field="description" long=true/>
                 </fieldset>

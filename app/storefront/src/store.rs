@@ -245,6 +245,10 @@ impl Store {
                     .doc(&own_prices)
                     .map(read_prices)
                     .unwrap_or_default(),
+                allowed: replicas
+                    .doc(&own_prices)
+                    .map(docs::schema::price_doc::read_allowed)
+                    .unwrap_or_default(),
             };
             self.book.set(Arc::new(book));
             let mut promotions: Vec<Promotion> = replicas

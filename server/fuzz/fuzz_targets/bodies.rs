@@ -96,6 +96,7 @@ pub(crate) mod order_request_json {
             weight_grams: 500,
             volume_prices: vec![],
             promo_price: None,
+            limited_to: None,
         };
         [(sku, product)].into_iter().collect()
     }

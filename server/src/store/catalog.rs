@@ -3,7 +3,7 @@
 //! version (bumped in the transaction of every product change), so an intake does not
 //! parse the whole catalog, and no process uses a stale one.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
@@ -196,6 +196,7 @@ pub fn price_book<'a>(
         tier: tier.clone(),
         tier_prices: BTreeMap::new(),
         customer_prices: BTreeMap::new(),
+        allowed: allowed_for(tx, shop)?,
     };
     for sku in skus {
         if let Some(tier) = &tier
@@ -295,5 +296,39 @@ pub fn add_shop_warehouse(
         "INSERT INTO shop_warehouses (shop, warehouse, rank) VALUES (?1, ?2, ?3)",
         params![shop, warehouse, rank],
     )?;
+    Ok(())
+}
+
+/// The limited products `shop` was given by name.
+pub fn allowed_for(tx: &mut Tx<'_>, shop: &ShopId) -> anyhow::Result<BTreeSet<Sku>> {
+    tx.column::<String>(
+        "SELECT sku FROM product_shops WHERE shop = ?1",
+        params![shop.as_str()],
+    )?
+    .iter()
+    .map(|sku| Ok(Sku::parse(sku)?))
+    .collect()
+}
+
+/// The shops given `sku` by name, by id.
+pub fn allowed_shops(tx: &mut Tx<'_>, sku: &Sku) -> Result<Vec<String>, StoreError> {
+    tx.column(
+        "SELECT shop FROM product_shops WHERE sku = ?1 ORDER BY shop",
+        params![sku.as_str()],
+    )
+}
+
+/// `sku` is given by name to exactly `shops`.
+pub fn set_allowed_shops(tx: &mut Tx<'_>, sku: &Sku, shops: &[String]) -> Result<(), StoreError> {
+    tx.execute(
+        "DELETE FROM product_shops WHERE sku = ?1",
+        params![sku.as_str()],
+    )?;
+    for shop in shops {
+        tx.execute(
+            "INSERT INTO product_shops (sku, shop) VALUES (?1, ?2)",
+            params![sku.as_str(), shop],
+        )?;
+    }
     Ok(())
 }

@@ -277,3 +277,17 @@ pub fn ordered_for_quotas(
     }
     Ok(ordered)
 }
+
+/// How often each promotion was used, every shop together.
+pub fn total_uses(tx: &mut Tx<'_>) -> Result<BTreeMap<String, u32>, StoreError> {
+    tx.rows(
+        "SELECT promotion, uses FROM promotion_counts WHERE shop = '*'",
+        params![],
+    )?
+    .iter()
+    .map(|row| {
+        let uses: i64 = row.get(1)?;
+        Ok((row.get(0)?, u32::try_from(uses).unwrap_or(u32::MAX)))
+    })
+    .collect()
+}

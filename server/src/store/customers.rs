@@ -173,3 +173,14 @@ pub fn entries(tx: &mut Tx<'_>, shop: &ShopId, limit: usize) -> Result<Vec<Entry
     })
     .collect()
 }
+
+/// Every active shop with its tier, by id.
+pub fn shop_tiers(tx: &mut Tx<'_>) -> Result<Vec<(String, String)>, StoreError> {
+    tx.rows(
+        "SELECT id, tier FROM shops WHERE active = 1 ORDER BY id",
+        params![],
+    )?
+    .iter()
+    .map(|row| Ok((row.get(0)?, row.get(1)?)))
+    .collect()
+}

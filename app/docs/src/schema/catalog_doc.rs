@@ -122,6 +122,8 @@ pub fn write_products(doc: &mut Automerge, products: &[Product]) -> Result<(), S
                 tx.put(&obj, "volume", volume)?;
                 let promo = serde_json::to_string(&product.promo_price).unwrap_or_default();
                 tx.put(&obj, "promo", promo)?;
+                let limited = serde_json::to_string(&product.limited_to).unwrap_or_default();
+                tx.put(&obj, "limited", limited)?;
             }
             Ok(())
         })
@@ -148,6 +150,9 @@ fn read_product(sku: &str, map: &automerge::hydrate::Map) -> Option<Product> {
             .and_then(|json| serde_json::from_str(json).ok())
             .unwrap_or_default(),
         promo_price: get_str(map, "promo")
+            .and_then(|json| serde_json::from_str(json).ok())
+            .flatten(),
+        limited_to: get_str(map, "limited")
             .and_then(|json| serde_json::from_str(json).ok())
             .flatten(),
     })
@@ -231,6 +236,7 @@ mod tests {
                 from_ms: 10,
                 until_ms: 20,
             }),
+            limited_to: (n == 5).then(|| vec![domain::sku::TierId::parse("gold").unwrap()]),
         }
     }
 

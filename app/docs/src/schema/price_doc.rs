@@ -1,7 +1,7 @@
 //! Price list documents: one per customer tier and one per shop (一客一价 overrides),
 //! each a map from SKU to a decimal string. A shop syncs only its own tier's and its own.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use automerge::transaction::Transactable;
 use automerge::{Automerge, ScalarValue};
@@ -56,6 +56,7 @@ pub fn read_prices(doc: &Automerge) -> BTreeMap<Sku, Money> {
 pub(crate) const PROMOTIONS: &str = "promotions";
 const PROFILE: &str = "profile";
 const TIER: &str = "tier";
+const ALLOWED: &str = "allowed";
 
 /// The promotions map, made by the server (the only writer of price documents) when a
 /// document from before promotions lacks it.
@@ -186,5 +187,31 @@ pub fn read_tier(doc: &Automerge) -> Option<TierId> {
     match doc.get(automerge::ROOT, TIER).ok().flatten() {
         Some((automerge::Value::Scalar(s), _)) => s.as_str().and_then(|t| TierId::parse(t).ok()),
         _ => None,
+    }
+}
+
+/// The limited products a shop was given by name (its own prices document only), written
+/// whole by the server.
+pub fn write_allowed(doc: &mut Automerge, allowed: &BTreeSet<Sku>) -> Result<(), SchemaError> {
+    if read_allowed(doc) == *allowed {
+        return Ok(());
+    }
+    let json = serde_json::to_string(allowed).map_err(|e| SchemaError::Encode(e.to_string()))?;
+    doc.transact::<_, _, automerge::AutomergeError>(|tx| {
+        tx.put(automerge::ROOT, ALLOWED, json.as_str())
+    })
+    .map_err(|failure| failure.error)?;
+    Ok(())
+}
+
+/// The limited products given to the shop by name (none if the server wrote none).
+pub fn read_allowed(doc: &Automerge) -> BTreeSet<Sku> {
+    use automerge::ReadDoc;
+    match doc.get(automerge::ROOT, ALLOWED).ok().flatten() {
+        Some((automerge::Value::Scalar(s), _)) => s
+            .as_str()
+            .and_then(|json| serde_json::from_str(json).ok())
+            .unwrap_or_default(),
+        _ => BTreeSet::new(),
     }
 }

@@ -69,6 +69,7 @@ pub fn CartPage() -> impl IntoView {
                         let reason = match refused.reason {
                             LineRefusal::UnknownSku => store.t(Phrase::UnknownProduct),
                             LineRefusal::Discontinued => store.t(Phrase::Discontinued),
+                            LineRefusal::NotOffered => store.t(Phrase::NotOffered),
                             LineRefusal::Quantity { .. } => store.t(Phrase::QuantityRule),
                         };
                         view! {
@@ -95,7 +96,7 @@ pub fn CartPage() -> impl IntoView {
                             </li>
                         }).collect_view()}
                         {q.skipped_promotions.iter()
-                            .filter(|(id, _)| store.promotions.get().iter().any(|p| &p.id == id && p.coupon_code.is_some()))
+                            .filter(|(id, _)| store.promotions.get().iter().any(|p| &p.id == id && p.is_coupon()))
                             .map(|(id, why)| view! {
                                 <li class="error" data-testid="coupon-refused">{format!("{}: {} ({why:?})", store.t(Phrase::CouponNotApplied), id)}</li>
                             }).collect_view()}

@@ -19,11 +19,14 @@ pub fn CatalogPage() -> impl IntoView {
     let category = RwSignal::new(None::<CategoryId>);
     let products = Memo::new(move |_| {
         let catalog = store.catalog.get();
+        let book = store.book.get();
         let needle = query.get().trim().to_lowercase();
         let chosen = category.get();
         catalog
             .products
             .values()
+            // Only what this shop may buy (limited products of other tiers or shops not).
+            .filter(|p| book.may_buy(p))
             .filter(|p| chosen.as_ref().is_none_or(|c| &p.category == c))
             .filter(|p| {
                 needle.is_empty()

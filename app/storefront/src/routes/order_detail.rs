@@ -35,6 +35,7 @@ pub fn OrderDetailPage() -> impl IntoView {
                 let reason = |reason: &LineRefusal| match reason {
                     LineRefusal::UnknownSku => store.t(Phrase::UnknownProduct),
                     LineRefusal::Discontinued => store.t(Phrase::Discontinued),
+                            LineRefusal::NotOffered => store.t(Phrase::NotOffered),
                     LineRefusal::Quantity { .. } => store.t(Phrase::QuantityRule),
                 };
                 view! {
