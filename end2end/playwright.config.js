@@ -31,6 +31,9 @@ module.exports = defineConfig({
       DINGHUO_ACCESS_TTL_SECS: '3',
       // Order volumes close after a few orders, so the tests cross volumes.
       DINGHUO_ORDER_VOLUME_BYTES: '1500',
+      // The back office's tests sign in as admin more than 5 times a minute from one
+      // address (each test its own browser context, as people would).
+      DINGHUO_LOGIN_ATTEMPTS: '30',
     },
   },
 });

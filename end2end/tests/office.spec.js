@@ -256,3 +256,58 @@ test('a product limited to a tier is offered only to that tier and the shops giv
   }
   await desk.close();
 });
+
+test('an admin publishes a promotion, the shop sees it in its cart and pays what the server confirms, then it ends', async ({ browser }) => {
+  const desk = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const office = await desk.newPage();
+  await signIn(office, 'admin', 'admin123');
+  await office.waitForURL('**/office/');
+  await office.click('a[href="/office/promotions"]');
+  await expect(office.locator('[data-testid=promotion-row][data-id=coupon-new20] [data-testid=promotion-uses]')).toHaveText('0');
+  await office.click('[data-testid=new-promotion]');
+  await office.fill('input[name=id]', 'tea-5off');
+  await office.fill('input[name="name.zh_hans"]', '绿茶立减5元');
+  await office.fill('input[name="name.zh_hant"]', '綠茶立減5元');
+  await office.fill('input[name="name.en"]', 'Green tea: ¥5 off');
+  // Nonsense is refused, naming the field.
+  await office.selectOption('select[name=kind]', 'percent_off');
+  await office.fill('input[name=percent]', '150');
+  await office.click('[data-testid=save]');
+  await expect(office.locator('[data-testid=form-message]')).toContainText('超出允许范围');
+  await office.selectOption('select[name=kind]', 'amount_off');
+  await office.fill('input[name=amount]', '5');
+  await office.selectOption('select[name=scope]', 'skus');
+  await office.fill('input[name=scope_items]', 'BEV-0001');
+  await office.check('input[name=tier][value=gold]');
+  await expect(office.locator('[data-testid=reach]')).toHaveText('可见门店数：1：shop-lotus');
+  await office.click('[data-testid=save]');
+  await office.waitForURL('**/office/promotions/tea-5off');
+
+  // Lotus (gold) sees it in the cart, and the server confirms the same total.
+  const phone = await (await browser.newContext()).newPage();
+  await signIn(phone, 'lotus', 'lotus123');
+  await expect(phone.locator('[data-testid=sync-state]')).toHaveText('已同步');
+  await phone.locator('[data-testid=product][data-sku="BEV-0001"] [data-testid=add]').click();
+  await phone.click('a[href="/cart"]');
+  await expect(phone.locator('[data-testid=promotion]')).toContainText('绿茶立减5元');
+  const total = await phone.locator('[data-testid=cart-total]').textContent();
+  await phone.click('[data-testid=place-order]');
+  await expect(phone.locator('[data-testid=order-state]')).toHaveText('已确认');
+  await expect(phone.locator('[data-testid=order-total]')).toHaveText(total);
+
+  // Ended now: it stays listed, as ended, with its use counted; the shop no longer gets it.
+  await office.click('[data-testid=end-now]');
+  await expect(office.locator('[data-testid=form-message]')).toHaveText('已保存');
+  await office.goto('/office/promotions');
+  const row = office.locator('[data-testid=promotion-row][data-id=tea-5off]');
+  await expect(row.locator('[data-testid=promotion-status]')).toHaveText('已结束');
+  await expect(row.locator('[data-testid=promotion-uses]')).toHaveText('1');
+  await phone.click('a[href="/"]');
+  await phone.click('[data-testid=sync-now]');
+  await expect(phone.locator('[data-testid=sync-state]')).toHaveText('已同步');
+  await phone.locator('[data-testid=product][data-sku="BEV-0001"] [data-testid=add]').click();
+  await phone.click('a[href="/cart"]');
+  await expect(phone.locator('[data-testid=cart-total]')).toBeVisible();
+  await expect(phone.locator('[data-testid=promotion]')).toHaveCount(0);
+  await desk.close();
+});

@@ -57,6 +57,8 @@ pub struct Config {
     /// How many stored bytes a volume of a shop's order documents grows to before the
     /// next volume opens (what a new device downloads is about two volumes).
     pub order_volume_bytes: i64,
+    /// Sign-in attempts a minute per username and address (default 5).
+    pub login_attempts: usize,
 }
 
 /// The default of [`Config::order_volume_bytes`].
@@ -66,7 +68,8 @@ impl Config {
     /// Reads `DINGHUO_ADDR` (default 127.0.0.1:3000), `DINGHUO_DATA` (default ./data),
     /// `DINGHUO_DATABASE_URL` (a `postgres://` URL; default: SQLite in the data directory),
     /// `DINGHUO_SITE` (default ./target/site), `DINGHUO_DEMO_SKUS` (default 200),
-    /// `DINGHUO_ACCESS_TTL_SECS` (default 900) and `DINGHUO_ORDER_VOLUME_BYTES` (default
+    /// `DINGHUO_ACCESS_TTL_SECS` (default 900), `DINGHUO_LOGIN_ATTEMPTS` (default 5) and
+    /// `DINGHUO_ORDER_VOLUME_BYTES` (default
     /// 16384).
     pub fn from_env() -> anyhow::Result<Config> {
         let addr = std::env::var("DINGHUO_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".into());
@@ -116,6 +119,16 @@ impl Config {
                     })?,
                 Err(_) => ORDER_VOLUME_BYTES,
             },
+            login_attempts: match std::env::var("DINGHUO_LOGIN_ATTEMPTS") {
+                Ok(text) => text
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .with_context(|| {
+                        format!("DINGHUO_LOGIN_ATTEMPTS={text} is not a positive number")
+                    })?,
+                Err(_) => login_limiter::MAX_ATTEMPTS,
+            },
         })
     }
 }
@@ -147,7 +160,7 @@ pub async fn open_state(config: &Config) -> anyhow::Result<AppState> {
         catalog: Default::default(),
         actor,
         site_dir: config.site_dir.clone(),
-        login_limiter: Default::default(),
+        login_limiter: std::sync::Arc::new(login_limiter::LoginLimiter::new(config.login_attempts)),
         access_ttl_ms: config.access_ttl_ms,
         order_volume_bytes: config.order_volume_bytes,
         // One core is left to the rest of the server, so a storm of sign-ins cannot slow

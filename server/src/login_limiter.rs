@@ -1,5 +1,6 @@
 //! Slows down password guessing: at most [`MAX_ATTEMPTS`] sign-in attempts a minute for one
-//! username from one address; more get 429 until the oldest attempt leaves the window.
+//! username from one address (`DINGHUO_LOGIN_ATTEMPTS` changes it); more get 429 until the
+//! oldest attempt leaves the window.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
@@ -11,12 +12,26 @@ pub const WINDOW: Duration = Duration::from_secs(60);
 /// Beyond this many tracked (username, address) pairs, stale ones are dropped first.
 const MAX_TRACKED: usize = 100_000;
 
-#[derive(Default)]
 pub struct LoginLimiter {
     attempts: Mutex<HashMap<(String, IpAddr), VecDeque<Instant>>>,
+    max_attempts: usize,
+}
+
+impl Default for LoginLimiter {
+    fn default() -> LoginLimiter {
+        LoginLimiter::new(MAX_ATTEMPTS)
+    }
 }
 
 impl LoginLimiter {
+    /// At most `max_attempts` a minute per username and address.
+    pub fn new(max_attempts: usize) -> LoginLimiter {
+        LoginLimiter {
+            attempts: Mutex::default(),
+            max_attempts: max_attempts.max(1),
+        }
+    }
+
     /// Records an attempt at `now`; `Err(wait)` when it is one too many.
     pub fn attempt(&self, username: &str, address: IpAddr, now: Instant) -> Result<(), Duration> {
         let mut attempts = self
@@ -39,7 +54,7 @@ impl LoginLimiter {
         {
             times.pop_front();
         }
-        if times.len() >= MAX_ATTEMPTS {
+        if times.len() >= self.max_attempts {
             let oldest = times.front().copied().unwrap_or(now);
             return Err(WINDOW.saturating_sub(now.duration_since(oldest)));
         }

@@ -701,7 +701,7 @@ fn PromotionForm(promotion: Option<Promotion>) -> impl IntoView {
                     <label>{move || office.t(Phrase::OnlyShops)} {text_input(shops, "shops")}</label>
                 </fieldset>
                 <p class="meta" data-testid="reach">{move || reach.get().map(|r| format!(
-                    "{} {}{}",
+                    "{}{}{}",
                     office.t(Phrase::ReachesShops),
                     r.count,
                     if r.shops.is_empty() { String::new() } else { format!("：{}{}", r.shops.join(", "), if r.count > r.shops.len() { " …" } else { "" }) }

@@ -64,6 +64,7 @@ async fn spawn_configured(
         demo_shops: 0,
         access_ttl_ms: server::auth::ACCESS_TTL_MS,
         order_volume_bytes: server::ORDER_VOLUME_BYTES,
+        login_attempts: 5,
     };
     tweak(&mut config);
     let (tx, rx) = tokio::sync::oneshot::channel::<SocketAddr>();
