@@ -149,6 +149,7 @@ fn product(n: u32) -> Product {
         volume_prices: vec![],
         promo_price: None,
         limited_to: None,
+        price_changes: Vec::new(),
     }
 }
 

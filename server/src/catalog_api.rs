@@ -313,6 +313,7 @@ pub async fn create_product(
                 volume_prices: Vec::new(),
                 promo_price: None,
                 limited_to: None,
+                price_changes: Vec::new(),
             };
             apply_edit(
                 tx,

@@ -241,6 +241,7 @@ pub fn demo_catalog(total: usize) -> (Vec<Category>, Vec<Product>) {
                 volume_prices: vec![],
                 promo_price: None,
                 limited_to: None,
+                price_changes: Vec::new(),
             });
         }
     }

@@ -24,6 +24,21 @@ pub fn clean_up_tokens(tx: &mut Tx<'_>, now_ms: i64) -> Result<Option<u64>, Stor
     accounts::delete_dead_tokens(tx, now_ms, REFRESH_TTL_MS).map(Some)
 }
 
+/// Folds scheduled prices a week past their time into the plain prices, once an hour
+/// across processes; `None` if another process ran it this hour.
+pub fn fold_price_changes(
+    tx: &mut Tx<'_>,
+    docs: (&documents::DocCache, &automerge::ActorId),
+    catalog: &crate::store::catalog::CatalogCache,
+    now_ms: i64,
+) -> anyhow::Result<Option<usize>> {
+    let period = (now_ms / HOUR_MS).to_string();
+    if !jobs::claim(tx, "price_fold", &period, now_ms)? {
+        return Ok(None);
+    }
+    crate::prices_api::fold_due_changes(tx, docs, catalog, now_ms).map(Some)
+}
+
 /// Claims the compaction window `now_ms` falls in; false if another process has it.
 pub fn claim_compaction(tx: &mut Tx<'_>, now_ms: i64) -> Result<bool, StoreError> {
     let window = (now_ms / COMPACTION_EVERY_MS).to_string();
@@ -66,7 +81,11 @@ pub fn compact_documents(store: &Store, runtime: &tokio::runtime::Handle) -> any
 
 /// Runs the jobs until the process ends: compaction every 2 seconds on a thread of its
 /// own, the others every minute.
-pub fn spawn(store: Store) {
+pub fn spawn(
+    store: Store,
+    actor: automerge::ActorId,
+    catalog: std::sync::Arc<crate::store::catalog::CatalogCache>,
+) {
     let compacting = store.clone();
     let runtime = tokio::runtime::Handle::current();
     let started = std::thread::Builder::new()
@@ -96,6 +115,20 @@ pub fn spawn(store: Store) {
                 Ok(Some(deleted)) => tracing::info!(deleted, "cleaned up expired tokens"),
                 Ok(None) => {}
                 Err(error) => tracing::warn!(%error, "the token clean-up did not run"),
+            }
+            let (actor, catalog, docs) = (actor.clone(), catalog.clone(), store.clone());
+            match store
+                .write(move |tx| {
+                    let now = tx.now_ms;
+                    fold_price_changes(tx, (docs.docs(), &actor), &catalog, now)
+                })
+                .await
+            {
+                Ok(Some(folded)) if folded > 0 => {
+                    tracing::info!(folded, "scheduled prices became plain prices")
+                }
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "folding scheduled prices did not run"),
             }
         }
     });

@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod login_limiter;
 pub mod order_intake;
 pub mod orders_api;
+pub mod prices_api;
 pub mod session;
 pub mod staff_api;
 pub mod state;
@@ -282,6 +283,15 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/admin/customer-options", get(customers_api::options))
         .route("/admin/promotions", get(admin_api::promotions))
+        .route("/admin/prices/{sku}", get(prices_api::product_prices))
+        .route(
+            "/admin/price-lists/{kind}/{id}",
+            get(prices_api::price_list),
+        )
+        .route(
+            "/admin/price-changes",
+            post(prices_api::schedule_change).delete(prices_api::cancel_change),
+        )
         .route(
             "/admin/promotion-preview",
             post(admin_api::preview_promotion),
@@ -365,7 +375,11 @@ pub fn router(state: AppState) -> Router {
 /// Serves until the process is stopped. `on_bound` gets the bound address (port 0 in tests).
 pub async fn serve(config: Config, on_bound: impl FnOnce(SocketAddr)) -> anyhow::Result<()> {
     let state = open_state(&config).await?;
-    jobs::spawn(state.store.clone());
+    jobs::spawn(
+        state.store.clone(),
+        state.actor.clone(),
+        state.catalog.clone(),
+    );
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .with_context(|| format!("binding {}", config.addr))?;

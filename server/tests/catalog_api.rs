@@ -1122,3 +1122,223 @@ async fn promotions_are_listed_with_use_and_reach_and_a_coupon_code_never_reache
         .clone();
     assert_eq!(uses, 1);
 }
+
+fn now_ms() -> i64 {
+    i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis(),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_price_scheduled_ahead_reaches_devices_early_and_prices_orders_placed_from_then_on() {
+    let server = spawn_server().await;
+    let admin = token(&server, "admin", "admin123").await;
+    let schedule = |body: Value| {
+        let (server, admin) = (&server, admin.clone());
+        async move {
+            call(
+                server,
+                &admin,
+                reqwest::Method::POST,
+                "/api/admin/price-changes",
+                Some(body),
+            )
+            .await
+        }
+    };
+    let from = now_ms() + 1_500;
+    for (body, field, rule) in [
+        (
+            json!({"list": "tier/silver", "sku": "BEV-0002", "from_ms": 5, "price": "9.99"}),
+            "from_ms",
+            "not_in_future",
+        ),
+        (
+            json!({"list": "list", "sku": "BEV-0002", "from_ms": from, "price": null}),
+            "price",
+            "required",
+        ),
+        (
+            json!({"list": "tier/platinum", "sku": "BEV-0002", "from_ms": from, "price": "1"}),
+            "list",
+            "unknown",
+        ),
+        (
+            json!({"list": "tier/silver", "sku": "NOPE-1", "from_ms": from, "price": "1"}),
+            "sku",
+            "unknown",
+        ),
+        (
+            json!({"list": "tier/silver", "sku": "BEV-0002", "from_ms": from, "price": "-1"}),
+            "price",
+            "not_a_price",
+        ),
+    ] {
+        let (status, error) = schedule(body).await;
+        assert_eq!(
+            (status, error["field"].as_str(), error["rule"].as_str()),
+            (400, Some(field), Some(rule)),
+            "{error}"
+        );
+    }
+    let (status, _) = schedule(
+        json!({"list": "tier/silver", "sku": "BEV-0002", "from_ms": from, "price": "9.99"}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let (status, _) = schedule(
+        json!({"list": "list", "sku": "BEV-0004", "from_ms": from + 60_000, "price": "1.11"}),
+    )
+    .await;
+    assert_eq!(status, 201);
+
+    let (_, grid) = call(
+        &server,
+        &admin,
+        reqwest::Method::GET,
+        "/api/admin/prices/BEV-0002",
+        None,
+    )
+    .await;
+    let silver = grid["tiers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["list"] == "tier/silver")
+        .unwrap();
+    assert_eq!(silver["changes"][0]["from_ms"], from, "{grid}");
+    let (_, page) = call(
+        &server,
+        &admin,
+        reqwest::Method::GET,
+        "/api/admin/price-lists/tier/silver?q=BEV-0002",
+        None,
+    )
+    .await;
+    assert_eq!(
+        page["rows"][0]["price"]["changes"][0]["price"]["amount"], "9.99",
+        "{page}"
+    );
+
+    // Bamboo (silver) holds the change before its time, and prices by it on its own.
+    let mut phone = Device::new(&server, "bamboo", "bamboo123").await;
+    assert!(phone.sync_now().await.is_empty());
+    let tier_doc = DocId::TierPrices(domain::sku::TierId::parse("silver").unwrap());
+    let held = docs::schema::price_doc::read_schedule(phone.sync.doc(&tier_doc).unwrap());
+    let sku = Sku::parse("BEV-0002").unwrap();
+    assert_eq!(held[&sku][0].from_ms, from);
+    let catalog = read_catalog(phone.sync.doc(&DocId::Catalog).unwrap());
+    assert_eq!(
+        catalog.products[&Sku::parse("BEV-0004").unwrap()]
+            .price_changes
+            .len(),
+        1
+    );
+    let book = domain::price_book::PriceBook {
+        tier: Some(domain::sku::TierId::parse("silver").unwrap()),
+        tier_prices: read_prices(phone.sync.doc(&tier_doc).unwrap()),
+        tier_schedule: held,
+        ..Default::default()
+    };
+    let list_price = catalog.products[&sku].list_price;
+    let before = book.unit_price(&sku, list_price, from - 1).0;
+    assert_eq!(
+        book.unit_price(&sku, list_price, from)
+            .0
+            .amount()
+            .to_string(),
+        "9.99"
+    );
+    assert_ne!(before.amount().to_string(), "9.99");
+
+    // Orders placed before and after the change, both arriving after it.
+    tokio::time::sleep(std::time::Duration::from_millis(
+        u64::try_from(from - now_ms() + 100).unwrap_or(0),
+    ))
+    .await;
+    let mut ids = Vec::new();
+    for (n, placed) in [(1u8, from - 1_000), (2, from + 10)] {
+        let mut request = phone.build_request(
+            &[("BEV-0002", 24)],
+            domain::order::RequestId::from_random_bytes([40 + n; 16]),
+        );
+        request.placed_at_ms = placed;
+        let volume = phone.sync.writable_volume(&phone.shop).unwrap();
+        docs::schema::order_requests_doc::add_request(phone.doc_mut(volume), &request).unwrap();
+        ids.push(request.id);
+    }
+    assert!(phone.sync_now().await.is_empty());
+    let answers = phone.sync.confirmations_of(&phone.shop);
+    let unit = |id| answers[id].priced.lines[0].unit_price;
+    assert_eq!(
+        (unit(&ids[0]), unit(&ids[1]).amount().to_string()),
+        (before, "9.99".to_owned())
+    );
+
+    // A cancelled change goes; one a week old becomes the plain price.
+    let cancel = json!({"list": "list", "sku": "BEV-0004", "from_ms": from + 60_000});
+    let (status, _) = call(
+        &server,
+        &admin,
+        reqwest::Method::DELETE,
+        "/api/admin/price-changes",
+        Some(cancel.clone()),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, _) = call(
+        &server,
+        &admin,
+        reqwest::Method::DELETE,
+        "/api/admin/price-changes",
+        Some(cancel),
+    )
+    .await;
+    assert_eq!(status, 404);
+    let folded = http_device::with_store(&server, move |tx| {
+        let docs = server::store::documents::DocCache::default();
+        let catalog = server::store::catalog::CatalogCache::default();
+        let actor = automerge::ActorId::random();
+        server::prices_api::fold_due_changes(
+            tx,
+            (&docs, &actor),
+            &catalog,
+            from + 8 * 24 * 3_600_000,
+        )
+    })
+    .await;
+    assert_eq!(folded, 1);
+    let (_, grid) = call(
+        &server,
+        &admin,
+        reqwest::Method::GET,
+        "/api/admin/prices/BEV-0002",
+        None,
+    )
+    .await;
+    let silver = grid["tiers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["list"] == "tier/silver")
+        .unwrap();
+    assert_eq!(
+        (
+            silver["price"].as_str(),
+            silver["changes"].as_array().unwrap().len()
+        ),
+        (Some("9.99"), 0)
+    );
+    assert!(phone.sync_now().await.is_empty());
+    assert_eq!(
+        read_prices(phone.sync.doc(&tier_doc).unwrap())[&sku]
+            .amount()
+            .to_string(),
+        "9.99"
+    );
+    assert!(docs::schema::price_doc::read_schedule(phone.sync.doc(&tier_doc).unwrap()).is_empty());
+}

@@ -373,6 +373,56 @@ pub struct PromotionReach {
     pub shops: Vec<String>,
 }
 
+/// One price of a product in one list, now and as scheduled.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PriceCell {
+    /// `list`, `tier/T` or `shop/S`.
+    pub list: String,
+    /// Yuan, or `None` when the list sets no price (the next rule applies).
+    pub price: Option<String>,
+    pub changes: Vec<domain::price_book::ScheduledPrice>,
+}
+
+/// `GET /api/admin/prices/{sku}`: a product's list price, every tier's price and every
+/// shop's own price (shops that have one or have one scheduled), with scheduled changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductPrices {
+    pub sku: String,
+    pub list: PriceCell,
+    pub tiers: Vec<PriceCell>,
+    pub shops: Vec<PriceCell>,
+}
+
+/// `GET /api/admin/price-lists/{list}?q=&offset=&limit=` (`list`: `tier/T` or `shop/S`):
+/// the products with their list price and this list's price, paged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PriceListPage {
+    pub total: usize,
+    pub offset: usize,
+    pub rows: Vec<PriceListRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PriceListRow {
+    pub sku: String,
+    pub name: domain::product::LocalizedText,
+    pub list_price: String,
+    pub price: PriceCell,
+}
+
+/// `POST /api/admin/price-changes` (schedule; `price: null` removes the price then, not
+/// allowed for the list price) and `DELETE /api/admin/price-changes` (cancel one).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PriceChangeRequest {
+    /// `list`, `tier/T` or `shop/S`.
+    pub list: String,
+    pub sku: String,
+    pub from_ms: i64,
+    #[serde(default)]
+    pub price: Option<String>,
+}
+
 /// One change an admin made (`GET /api/admin/audit?kind=&object=&before=`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditEntry {

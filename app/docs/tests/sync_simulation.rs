@@ -75,6 +75,7 @@ fn catalog() -> BTreeMap<Sku, Product> {
                 volume_prices: vec![],
                 promo_price: None,
                 limited_to: None,
+                price_changes: Vec::new(),
             };
             (product.sku.clone(), product)
         })

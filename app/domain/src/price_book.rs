@@ -17,6 +17,31 @@ pub struct PriceBook {
     /// Products limited to some tiers or shops that this shop was given by name.
     #[serde(default)]
     pub allowed: BTreeSet<Sku>,
+    /// Changes of tier prices scheduled by time (published ahead, so devices switch on
+    /// time offline).
+    #[serde(default)]
+    pub tier_schedule: BTreeMap<Sku, Vec<ScheduledPrice>>,
+    /// Changes of the shop's own prices scheduled by time.
+    #[serde(default)]
+    pub customer_schedule: BTreeMap<Sku, Vec<ScheduledPrice>>,
+}
+
+/// A price that takes effect at `from_ms` (`None`: the price is removed then, and the next
+/// rule applies). Orders are priced at their placement time, so a change applies to orders
+/// placed from then on, wherever they were placed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScheduledPrice {
+    pub from_ms: i64,
+    pub price: Option<Money>,
+}
+
+/// The price at `at_ms`: the latest change at or before it, else `base`.
+pub fn price_at(base: Option<Money>, changes: &[ScheduledPrice], at_ms: i64) -> Option<Money> {
+    changes
+        .iter()
+        .filter(|change| change.from_ms <= at_ms)
+        .max_by_key(|change| change.from_ms)
+        .map_or(base, |change| change.price)
 }
 
 /// Which rule gave a line its unit price.
@@ -49,13 +74,30 @@ impl PriceBook {
         }
     }
 
-    /// The unit price for `sku`: per-customer price, else tier price, else `list_price`.
-    pub fn unit_price(&self, sku: &Sku, list_price: Money) -> (Money, PriceSource) {
-        if let Some(price) = self.customer_prices.get(sku) {
-            return (*price, PriceSource::Customer);
+    /// The unit price for `sku` at `at_ms`: per-customer price, else tier price, else
+    /// `list_price`, each with its scheduled changes up to then.
+    pub fn unit_price(&self, sku: &Sku, list_price: Money, at_ms: i64) -> (Money, PriceSource) {
+        fn changes<'a>(
+            schedule: &'a BTreeMap<Sku, Vec<ScheduledPrice>>,
+            sku: &Sku,
+        ) -> &'a [ScheduledPrice] {
+            schedule.get(sku).map(Vec::as_slice).unwrap_or_default()
         }
-        if let (Some(tier), Some(price)) = (&self.tier, self.tier_prices.get(sku)) {
-            return (*price, PriceSource::Tier { tier: tier.clone() });
+        let own = price_at(
+            self.customer_prices.get(sku).copied(),
+            changes(&self.customer_schedule, sku),
+            at_ms,
+        );
+        if let Some(price) = own {
+            return (price, PriceSource::Customer);
+        }
+        let tiered = price_at(
+            self.tier_prices.get(sku).copied(),
+            changes(&self.tier_schedule, sku),
+            at_ms,
+        );
+        if let (Some(tier), Some(price)) = (&self.tier, tiered) {
+            return (price, PriceSource::Tier { tier: tier.clone() });
         }
         (list_price, PriceSource::List)
     }

@@ -97,7 +97,7 @@ pub fn unit_price(
     quantity: u32,
     now_ms: i64,
 ) -> (Money, PriceSource) {
-    let mut best = book.unit_price(&product.sku, product.list_price);
+    let mut best = book.unit_price(&product.sku, product.list_price_at(now_ms), now_ms);
     let volume = product
         .volume_prices
         .iter()
@@ -265,6 +265,7 @@ mod tests {
             volume_prices: vec![],
             promo_price: None,
             limited_to: None,
+            price_changes: Vec::new(),
         }
     }
 
@@ -288,6 +289,8 @@ mod tests {
             tier_prices: [(sku("A-1"), money("9.00")), (sku("B-1"), money("3.00"))].into(),
             customer_prices: [(sku("A-1"), money("8.50"))].into(),
             allowed: Default::default(),
+            tier_schedule: Default::default(),
+            customer_schedule: Default::default(),
         }
     }
 

@@ -68,6 +68,18 @@ pub struct Product {
     /// the product one by one (their [`crate::price_book::PriceBook::allowed`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limited_to: Option<Vec<TierId>>,
+    /// Scheduled changes of the list price (each with a price: a list price is never
+    /// removed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub price_changes: Vec<crate::price_book::ScheduledPrice>,
+}
+
+impl Product {
+    /// The list price at `at_ms`, with its scheduled changes up to then.
+    pub fn list_price_at(&self, at_ms: i64) -> Money {
+        crate::price_book::price_at(Some(self.list_price), &self.price_changes, at_ms)
+            .unwrap_or(self.list_price)
+    }
 }
 
 /// A unit price that applies from `min_quantity` on.
@@ -232,6 +244,7 @@ mod tests {
             volume_prices: vec![],
             promo_price: None,
             limited_to: None,
+            price_changes: Vec::new(),
         }
     }
 

@@ -492,6 +492,7 @@ mod tests {
                     volume_prices: vec![],
                     promo_price: None,
                     limited_to: None,
+                    price_changes: Vec::new(),
                 };
                 (product.sku.clone(), product)
             })

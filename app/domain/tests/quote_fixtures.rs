@@ -368,6 +368,7 @@ fn run_case(world: &World, case: &Case) -> Vec<String> {
                         until_ms: date_ms(until),
                     }),
                 limited_to: None,
+                price_changes: Vec::new(),
             };
             (product.sku.clone(), product)
         })
@@ -388,6 +389,8 @@ fn run_case(world: &World, case: &Case) -> Vec<String> {
             .unwrap_or_default(),
         customer_prices: prices(&shop_spec.prices),
         allowed: Default::default(),
+        tier_schedule: Default::default(),
+        customer_schedule: Default::default(),
     };
     let requested: Vec<RequestedLine> = case
         .cart

@@ -45,6 +45,7 @@ fn App() -> impl IntoView {
     } else if store.session.get_untracked().is_some() {
         spawn_local(store.open());
     }
+    spawn_local(store.keep_time());
     // Sync by itself: when the network returns and every 20 seconds.
     let online = window_event_listener(leptos::ev::online, move |_| spawn_local(store.sync_now()));
     let interval = set_interval_with_handle(

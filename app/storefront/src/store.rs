@@ -110,6 +110,9 @@ pub struct Store {
     pub profile: RwSignal<Arc<ShopProfile>>,
     /// What the user chose at checkout.
     pub choices: RwSignal<Choices>,
+    /// Set when a scheduled price or a dated promotion starts or ends, so prices and the
+    /// cart are worked out again at that moment (offline too).
+    pub clock: RwSignal<i64>,
 }
 
 impl Default for Store {
@@ -147,6 +150,54 @@ impl Store {
             promotions: RwSignal::new(Arc::new(Vec::new())),
             profile: RwSignal::new(Arc::new(ShopProfile::default())),
             choices: RwSignal::new(Choices::default()),
+            clock: RwSignal::new(js_sys::Date::now() as i64),
+        }
+    }
+
+    /// The next moment after `now_ms` at which a price or a promotion this shop sees
+    /// changes: a scheduled price, a dated price, a promotion's start or end.
+    fn next_change_after(&self, now_ms: i64) -> Option<i64> {
+        let book = self.book.get_untracked();
+        let catalog = self.catalog.get_untracked();
+        let promotions = self.promotions.get_untracked();
+        let scheduled = book
+            .tier_schedule
+            .values()
+            .chain(book.customer_schedule.values())
+            .flatten()
+            .map(|change| change.from_ms);
+        let products = catalog.products.values().flat_map(|product| {
+            product
+                .price_changes
+                .iter()
+                .map(|change| change.from_ms)
+                .chain(
+                    product
+                        .promo_price
+                        .iter()
+                        .flat_map(|dated| [dated.from_ms, dated.until_ms]),
+                )
+        });
+        let offers = promotions
+            .iter()
+            .flat_map(|p| p.valid_from_ms.into_iter().chain(p.valid_until_ms));
+        scheduled
+            .chain(products)
+            .chain(offers)
+            .filter(|at| *at > now_ms)
+            .min()
+    }
+
+    /// Moves [`Store::clock`] at every change of price or promotion (and every minute), for
+    /// as long as the app runs.
+    pub async fn keep_time(self) {
+        loop {
+            let now = js_sys::Date::now() as i64;
+            let wait = self
+                .next_change_after(now)
+                .map_or(60_000, |at| (at - now + 20).clamp(20, 60_000));
+            ui_kit::sleep_ms(i32::try_from(wait).unwrap_or(60_000)).await;
+            self.clock.set(js_sys::Date::now() as i64);
         }
     }
 
@@ -248,6 +299,14 @@ impl Store {
                 allowed: replicas
                     .doc(&own_prices)
                     .map(docs::schema::price_doc::read_allowed)
+                    .unwrap_or_default(),
+                tier_schedule: replicas
+                    .doc(&tier_prices)
+                    .map(docs::schema::price_doc::read_schedule)
+                    .unwrap_or_default(),
+                customer_schedule: replicas
+                    .doc(&own_prices)
+                    .map(docs::schema::price_doc::read_schedule)
                     .unwrap_or_default(),
             };
             self.book.set(Arc::new(book));
@@ -489,6 +548,8 @@ impl Store {
     pub fn quote_cart(&self) -> Option<(Result<Quote, QuoteError>, Option<Blocked>)> {
         let request = self.draft_request(RequestId::from_random_bytes([0; 16]), String::new())?;
         let shop = self.shop.get()?;
+        // Worked out again when a price or promotion changes.
+        self.clock.track();
         let now = js_sys::Date::now() as i64;
         let (usage, ordered) = self.own_history(now);
         let profile = self.profile.get();

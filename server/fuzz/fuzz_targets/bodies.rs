@@ -97,6 +97,7 @@ pub(crate) mod order_request_json {
             volume_prices: vec![],
             promo_price: None,
             limited_to: None,
+            price_changes: Vec::new(),
         };
         [(sku, product)].into_iter().collect()
     }

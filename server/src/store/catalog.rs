@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 use domain::money::{Currency, Money};
-use domain::price_book::PriceBook;
+use domain::price_book::{PriceBook, ScheduledPrice};
 use domain::product::{Category, Product};
 use domain::sku::{CategoryId, ShopId, Sku, TierId, WarehouseId};
 
@@ -197,7 +197,13 @@ pub fn price_book<'a>(
         tier_prices: BTreeMap::new(),
         customer_prices: BTreeMap::new(),
         allowed: allowed_for(tx, shop)?,
+        tier_schedule: Default::default(),
+        customer_schedule: Default::default(),
     };
+    if let Some(tier) = &tier {
+        book.tier_schedule = schedule(tx, &PriceList::Tier(tier.clone()))?;
+    }
+    book.customer_schedule = schedule(tx, &PriceList::Shop(shop.clone()))?;
     for sku in skus {
         if let Some(tier) = &tier
             && let Some(price) = tx.value::<String>(
@@ -224,6 +230,130 @@ pub fn price_book<'a>(
 pub enum PriceList {
     Tier(TierId),
     Shop(ShopId),
+}
+
+impl PriceList {
+    /// `tier/T` or `shop/S`, as `scheduled_prices.list` holds it.
+    pub fn key(&self) -> String {
+        match self {
+            PriceList::Tier(tier) => format!("tier/{tier}"),
+            PriceList::Shop(shop) => format!("shop/{shop}"),
+        }
+    }
+}
+
+fn scheduled_row(row: &super::sql::Row) -> anyhow::Result<(Sku, ScheduledPrice)> {
+    let price: Option<String> = row.get(2)?;
+    Ok((
+        Sku::parse(&row.get::<String>(0)?)?,
+        ScheduledPrice {
+            from_ms: row.get(1)?,
+            price: price
+                .map(|p| Money::parse_price(&p, Currency::Cny))
+                .transpose()?,
+        },
+    ))
+}
+
+/// Every scheduled change of `list`, by SKU, in time order.
+pub fn schedule(
+    tx: &mut Tx<'_>,
+    list: &PriceList,
+) -> anyhow::Result<BTreeMap<Sku, Vec<ScheduledPrice>>> {
+    let mut schedule: BTreeMap<Sku, Vec<ScheduledPrice>> = BTreeMap::new();
+    for row in tx.rows(
+        "SELECT sku, from_ms, price FROM scheduled_prices WHERE list = ?1 ORDER BY sku, from_ms",
+        params![list.key()],
+    )? {
+        let (sku, change) = scheduled_row(&row)?;
+        schedule.entry(sku).or_default().push(change);
+    }
+    Ok(schedule)
+}
+
+/// The scheduled changes of `sku` in `list`, in time order.
+pub fn schedule_of(
+    tx: &mut Tx<'_>,
+    list: &PriceList,
+    sku: &Sku,
+) -> anyhow::Result<Vec<ScheduledPrice>> {
+    tx.rows(
+        "SELECT sku, from_ms, price FROM scheduled_prices WHERE list = ?1 AND sku = ?2
+         ORDER BY from_ms",
+        params![list.key(), sku.as_str()],
+    )?
+    .iter()
+    .map(|row| Ok(scheduled_row(row)?.1))
+    .collect()
+}
+
+/// Schedules `price` (or its removal) for `sku` in `list` from `from_ms` (replacing a
+/// change at that same time).
+pub fn schedule_price(
+    tx: &mut Tx<'_>,
+    list: &PriceList,
+    sku: &Sku,
+    change: ScheduledPrice,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO scheduled_prices (list, sku, from_ms, price) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (list, sku, from_ms) DO UPDATE SET price = excluded.price",
+        params![
+            list.key(),
+            sku.as_str(),
+            change.from_ms,
+            change.price.map(|p| p.amount().to_string())
+        ],
+    )?;
+    Ok(())
+}
+
+/// Cancels the change of `sku` in `list` at `from_ms`; false if there was none.
+pub fn unschedule_price(
+    tx: &mut Tx<'_>,
+    list: &PriceList,
+    sku: &Sku,
+    from_ms: i64,
+) -> Result<bool, StoreError> {
+    Ok(tx.execute(
+        "DELETE FROM scheduled_prices WHERE list = ?1 AND sku = ?2 AND from_ms = ?3",
+        params![list.key(), sku.as_str(), from_ms],
+    )? > 0)
+}
+
+/// Every price `list` sets, by SKU (decimal strings).
+pub fn prices_of(tx: &mut Tx<'_>, list: &PriceList) -> anyhow::Result<BTreeMap<Sku, String>> {
+    let rows = match list {
+        PriceList::Tier(tier) => tx.rows(
+            "SELECT sku, price FROM tier_prices WHERE tier = ?1",
+            params![tier.as_str()],
+        )?,
+        PriceList::Shop(shop) => tx.rows(
+            "SELECT sku, price FROM customer_prices WHERE shop = ?1",
+            params![shop.as_str()],
+        )?,
+    };
+    rows.iter()
+        .map(|row| Ok((Sku::parse(&row.get::<String>(0)?)?, row.get(1)?)))
+        .collect()
+}
+
+/// Scheduled changes at or before `until_ms` (list key, SKU, change), oldest first.
+pub fn changes_due(
+    tx: &mut Tx<'_>,
+    until_ms: i64,
+) -> anyhow::Result<Vec<(String, Sku, ScheduledPrice)>> {
+    tx.rows(
+        "SELECT sku, from_ms, price, list FROM scheduled_prices WHERE from_ms <= ?1
+         ORDER BY from_ms, list, sku",
+        params![until_ms],
+    )?
+    .iter()
+    .map(|row| {
+        let (sku, change) = scheduled_row(row)?;
+        Ok((row.get(3)?, sku, change))
+    })
+    .collect()
 }
 
 /// Sets (or with `None` removes) a price in a list.

@@ -124,6 +124,8 @@ pub fn write_products(doc: &mut Automerge, products: &[Product]) -> Result<(), S
                 tx.put(&obj, "promo", promo)?;
                 let limited = serde_json::to_string(&product.limited_to).unwrap_or_default();
                 tx.put(&obj, "limited", limited)?;
+                let changes = serde_json::to_string(&product.price_changes).unwrap_or_default();
+                tx.put(&obj, "changes", changes)?;
             }
             Ok(())
         })
@@ -155,6 +157,9 @@ fn read_product(sku: &str, map: &automerge::hydrate::Map) -> Option<Product> {
         limited_to: get_str(map, "limited")
             .and_then(|json| serde_json::from_str(json).ok())
             .flatten(),
+        price_changes: get_str(map, "changes")
+            .and_then(|json| serde_json::from_str(json).ok())
+            .unwrap_or_default(),
     })
 }
 
@@ -237,6 +242,14 @@ mod tests {
                 until_ms: 20,
             }),
             limited_to: (n == 5).then(|| vec![domain::sku::TierId::parse("gold").unwrap()]),
+            price_changes: if n == 6 {
+                vec![domain::price_book::ScheduledPrice {
+                    from_ms: 30,
+                    price: Some(Money::cny(Decimal::new(1399, 2))),
+                }]
+            } else {
+                Vec::new()
+            },
         }
     }
 

@@ -57,6 +57,7 @@ pub(crate) const PROMOTIONS: &str = "promotions";
 const PROFILE: &str = "profile";
 const TIER: &str = "tier";
 const ALLOWED: &str = "allowed";
+const SCHEDULE: &str = "schedule";
 
 /// The promotions map, made by the server (the only writer of price documents) when a
 /// document from before promotions lacks it.
@@ -214,4 +215,57 @@ pub fn read_allowed(doc: &Automerge) -> BTreeSet<Sku> {
             .unwrap_or_default(),
         _ => BTreeSet::new(),
     }
+}
+
+/// The scheduled changes of one SKU's price in this list (none removes the entry), written
+/// whole by the server.
+pub fn write_schedule(
+    doc: &mut Automerge,
+    sku: &Sku,
+    changes: &[domain::price_book::ScheduledPrice],
+) -> Result<(), SchemaError> {
+    use automerge::ReadDoc;
+    let json = serde_json::to_string(changes).map_err(|e| SchemaError::Encode(e.to_string()))?;
+    let map = match doc.get(automerge::ROOT, SCHEDULE)? {
+        Some((automerge::Value::Object(_), id)) => Some(id),
+        _ => None,
+    };
+    let current = map
+        .as_ref()
+        .and_then(|map| match doc.get(map, sku.as_str()).ok().flatten() {
+            Some((automerge::Value::Scalar(s), _)) => s.as_str().map(str::to_owned),
+            _ => None,
+        });
+    if changes.is_empty() && current.is_none() || current.as_deref() == Some(json.as_str()) {
+        return Ok(());
+    }
+    doc.transact::<_, _, automerge::AutomergeError>(|tx| {
+        let map = match &map {
+            Some(id) => id.clone(),
+            None => tx.put_object(automerge::ROOT, SCHEDULE, automerge::ObjType::Map)?,
+        };
+        if changes.is_empty() {
+            tx.delete(&map, sku.as_str())
+        } else {
+            tx.put(&map, sku.as_str(), json.as_str())
+        }
+    })
+    .map_err(|failure| failure.error)?;
+    Ok(())
+}
+
+/// Every scheduled change in this list, by SKU.
+pub fn read_schedule(doc: &Automerge) -> BTreeMap<Sku, Vec<domain::price_book::ScheduledPrice>> {
+    let root = root(doc);
+    let Some(map) = get_map(&root, SCHEDULE) else {
+        return BTreeMap::new();
+    };
+    map.iter()
+        .filter_map(|(sku, value)| {
+            let automerge::hydrate::Value::Scalar(ScalarValue::Str(text)) = &value.value else {
+                return None;
+            };
+            Some((Sku::parse(sku).ok()?, serde_json::from_str(text).ok()?))
+        })
+        .collect()
 }

@@ -17,6 +17,8 @@ pub fn PriceTag(product: Product) -> impl IntoView {
     let product = StoredValue::new(product);
     let priced = Memo::new(move |_| {
         let product = product.get_value();
+        // Priced again when a scheduled price starts.
+        store.clock.track();
         let quantity = match store.cart_quantity(&product.sku) {
             0 => first,
             quantity => quantity,
