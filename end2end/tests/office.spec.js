@@ -311,3 +311,36 @@ test('an admin publishes a promotion, the shop sees it in its cart and pays what
   await expect(phone.locator('[data-testid=promotion]')).toHaveCount(0);
   await desk.close();
 });
+
+test('a price scheduled a few seconds ahead reaches the phone, which switches on time offline', async ({ browser }) => {
+  const desk = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const office = await desk.newPage();
+  await signIn(office, 'admin', 'admin123');
+  await office.waitForURL('**/office/');
+  await office.goto('/office/products/BEV-0002');
+  const silver = office.locator('[data-testid=price-cell][data-list="tier/silver"]');
+  await expect(silver).toBeVisible();
+  // Twelve seconds from now, in the browser's local time (seconds included).
+  const at = await office.evaluate(() => {
+    const d = new Date(Date.now() + 12_000);
+    const pad = (n) => String(n).padStart(2, '0');
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  });
+  await silver.locator('input[name=price]').fill('9.99');
+  await silver.locator('input[name=at]').fill(at);
+  await silver.locator('[data-testid=save-price]').click();
+  await expect(office.locator('[data-testid=price-cell][data-list="tier/silver"] [data-testid=scheduled-change]')).toContainText('¥9.99');
+
+  // Bamboo (silver) syncs, goes offline, and sees the new price when its time comes.
+  const context = await browser.newContext();
+  const phone = await context.newPage();
+  await signIn(phone, 'bamboo', 'bamboo123');
+  await expect(phone.locator('[data-testid=sync-state]')).toHaveText('已同步');
+  await context.setOffline(true);
+  await context.route('**/api/**', (route) => route.abort('internetdisconnected'));
+  await phone.fill('[data-testid=search]', 'BEV-0002');
+  const price = phone.locator('[data-testid=product][data-sku="BEV-0002"] [data-testid=price] .amount');
+  await expect(price).not.toHaveText('¥9.99');
+  await expect(price).toHaveText('¥9.99', { timeout: 30_000 });
+  await desk.close();
+});

@@ -222,6 +222,17 @@ pub enum Phrase {
     ReachesShops,
     EndNow,
     Delete,
+    ChangeAt,
+    Schedule,
+    NoPrice,
+    PriceList,
+    PriceNowOrLater,
+    AddShopPrice,
+    Add,
+    ChooseList,
+    OrShopId,
+    PricedOnly,
+    NotInFuture,
 }
 
 pub fn tr(lang: Lang, phrase: Phrase) -> &'static str {
@@ -620,6 +631,33 @@ pub fn tr(lang: Lang, phrase: Phrase) -> &'static str {
         ReachesShops => ["可见门店数：", "可見門店數：", "Shops that will see it: "],
         EndNow => ["立即结束", "立即結束", "End now"],
         Delete => ["删除", "刪除", "Delete"],
+        ChangeAt => [
+            "生效时间（空为立即）",
+            "生效時間（空為立即）",
+            "Takes effect at (empty: now)",
+        ],
+        Schedule => ["定时调价", "定時調價", "Schedule"],
+        NoPrice => ["取消该价格", "取消該價格", "no price"],
+        PriceList => ["价格表", "價格表", "Price list"],
+        PriceNowOrLater => [
+            "价格（可定时生效）",
+            "價格（可定時生效）",
+            "Price (now or at a time)",
+        ],
+        AddShopPrice => [
+            "为门店设专属价（门店编码）",
+            "為門店設專屬價（門店編碼）",
+            "Give a shop its own price (shop id)",
+        ],
+        Add => ["添加", "新增", "Add"],
+        ChooseList => [
+            "选择等级或门店",
+            "選擇等級或門店",
+            "Choose a tier or a shop",
+        ],
+        OrShopId => ["或输入门店编码", "或輸入門店編碼", "or a shop id"],
+        PricedOnly => ["只看已定价", "只看已定價", "Priced only"],
+        NotInFuture => ["须为将来的时间", "須為將來的時間", "must be in the future"],
     };
     match lang {
         Lang::ZhHans => hans,
@@ -651,6 +689,7 @@ pub fn rule_phrase(rule: &str) -> Phrase {
         "managers_have_none" => Phrase::ManagersHaveNone,
         "staff_have_none" => Phrase::StaffHaveNone,
         "not_limited" => Phrase::NotLimited,
+        "not_in_future" => Phrase::NotInFuture,
         _ => Phrase::Invalid,
     }
 }
@@ -700,6 +739,9 @@ pub fn field_phrase(field: &str) -> Vec<Phrase> {
         "limit_total" => Phrase::LimitTotal,
         "tiers" => Phrase::OnlyTiers,
         "scope" => Phrase::AppliesTo,
+        "from_ms" => Phrase::ChangeAt,
+        "price" => Phrase::UnitPrice,
+        "list" => Phrase::PriceList,
         _ => Phrase::Invalid,
     }];
     match language {

@@ -9,6 +9,7 @@ pub mod categories;
 pub mod customer_form;
 pub mod customers;
 pub mod i18n;
+pub mod prices;
 pub mod products;
 pub mod promotions;
 pub mod staff;
@@ -27,6 +28,7 @@ use self::categories::CategoriesPage;
 use self::customer_form::NewCustomerPage;
 use self::customers::{CustomerPage, CustomersPage};
 use self::i18n::{Lang, Phrase, field_phrase, rule_phrase, tr};
+use self::prices::PriceListPageView;
 use self::products::{EditProductPage, NewProductPage, ProductListPage};
 use self::promotions::{EditPromotionPage, NewPromotionPage, PromotionsPage};
 use self::staff::StaffPage;
@@ -191,6 +193,7 @@ fn App() -> impl IntoView {
                     <nav class="side">
                         <A href="/office/" exact=true>{move || office.t(Phrase::Products)}</A>
                         <A href="/office/categories">{move || office.t(Phrase::Categories)}</A>
+                        <A href="/office/prices">{move || office.t(Phrase::Prices)}</A>
                         <A href="/office/customers">{move || office.t(Phrase::Customers)}</A>
                         <Show when=move || office.may("promotions.read")>
                             <A href="/office/promotions">{move || office.t(Phrase::Promotions)}</A>
@@ -211,6 +214,7 @@ fn App() -> impl IntoView {
                             <Route path=path!("/office/categories") view=CategoriesPage/>
                             <Route path=path!("/office/audit") view=AuditLogPage/>
                             <Route path=path!("/office/staff") view=StaffPage/>
+                            <Route path=path!("/office/prices") view=PriceListPageView/>
                             <Route path=path!("/office/promotions") view=PromotionsPage/>
                             <Route path=path!("/office/promotions/new") view=NewPromotionPage/>
                             <Route path=path!("/office/promotions/:id") view=EditPromotionPage/>

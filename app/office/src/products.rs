@@ -528,6 +528,7 @@ fn ProductForm(product: Option<ProductDetail>) -> impl IntoView {
                     <button type="submit" data-testid="save" disabled=move || busy.get()>{move || office.t(Phrase::Save)}</button>
                 </Show>
             </form>
+            {editing.then(|| view! { <crate::prices::ProductPriceGrid sku=sku.get_untracked()/> })}
             {move || (editing && saved_count.get() >= 0).then(|| view! { <History kind="product" object=sku.get_untracked()/> })}
         </section>
     }
