@@ -150,6 +150,7 @@ fn product(n: u32) -> Product {
         promo_price: None,
         limited_to: None,
         price_changes: Vec::new(),
+        image: None,
     }
 }
 

@@ -314,6 +314,7 @@ pub async fn create_product(
                 promo_price: None,
                 limited_to: None,
                 price_changes: Vec::new(),
+                image: None,
             };
             apply_edit(
                 tx,

@@ -242,6 +242,7 @@ pub fn demo_catalog(total: usize) -> (Vec<Category>, Vec<Product>) {
                 promo_price: None,
                 limited_to: None,
                 price_changes: Vec::new(),
+                image: None,
             });
         }
     }

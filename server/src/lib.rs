@@ -10,6 +10,7 @@ pub mod catalog_api;
 pub mod commerce;
 pub mod customers_api;
 pub mod demo_data;
+pub mod images_api;
 pub mod inbox;
 pub mod jobs;
 pub mod login_limiter;
@@ -283,6 +284,12 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/admin/customer-options", get(customers_api::options))
         .route("/admin/promotions", get(admin_api::promotions))
+        .route(
+            "/admin/products/{sku}/image",
+            post(images_api::upload)
+                .delete(images_api::remove)
+                .layer(DefaultBodyLimit::max(images_api::MAX_UPLOAD_BYTES)),
+        )
         .route("/admin/prices/{sku}", get(prices_api::product_prices))
         .route(
             "/admin/price-lists/{kind}/{id}",
@@ -359,6 +366,7 @@ pub fn router(state: AppState) -> Router {
         );
     let mut router = Router::new()
         .nest("/api", api)
+        .route("/img/{name}", get(images_api::serve))
         .nest_service("/office", office)
         .fallback_service(site);
     for (name, value) in headers {

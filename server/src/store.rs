@@ -13,6 +13,7 @@ pub mod catalog;
 pub mod commerce;
 pub mod customers;
 pub mod documents;
+pub mod images;
 pub mod jobs;
 pub mod orders;
 pub mod postgres;

@@ -1342,3 +1342,110 @@ async fn a_price_scheduled_ahead_reaches_devices_early_and_prices_orders_placed_
     );
     assert!(docs::schema::price_doc::read_schedule(phone.sync.doc(&tier_doc).unwrap()).is_empty());
 }
+
+fn png(width: u32, height: u32) -> Vec<u8> {
+    let picture = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 128])
+    });
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    picture
+        .write_to(&mut bytes, image::ImageFormat::Png)
+        .unwrap();
+    bytes.into_inner()
+}
+
+#[tokio::test]
+async fn a_product_photo_is_checked_made_into_webp_thumbnails_and_served_for_a_year() {
+    let server = spawn_server().await;
+    let admin = token(&server, "admin", "admin123").await;
+    let http = reqwest::Client::new();
+    let upload = |body: Vec<u8>, token: String| {
+        let request = http
+            .post(format!("{}/api/admin/products/BEV-0001/image", server.base))
+            .bearer_auth(token)
+            .header("content-type", "image/png")
+            .body(body);
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            (
+                status,
+                response.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    };
+    for (body, rule) in [
+        (
+            b"not a picture at all, although named photo.png".to_vec(),
+            "not_an_image",
+        ),
+        (
+            b"GIF89a\x01\x00\x01\x00\x00\x00\x00;".to_vec(),
+            "not_an_image",
+        ),
+        (png(9000, 2), "too_large"),
+        (Vec::new(), "required"),
+    ] {
+        let (status, error) = upload(body, admin.clone()).await;
+        assert_eq!(
+            (status, error["field"].as_str(), error["rule"].as_str()),
+            (400, Some("image"), Some(rule)),
+            "{error}"
+        );
+    }
+    let cang = token(&server, "cang", "cang123").await;
+    assert_eq!(upload(png(10, 10), cang).await.0, 403);
+
+    let (status, product) = upload(png(1200, 900), admin.clone()).await;
+    assert_eq!(status, 200, "{product}");
+    let image = product["image"].clone();
+    assert_eq!(
+        (image["width"].as_u64(), image["height"].as_u64()),
+        (Some(400), Some(300))
+    );
+    let small = image["small"].as_str().unwrap().to_owned();
+    let response = http
+        .get(format!("{}/img/{small}.webp", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "image/webp");
+    assert_eq!(
+        response.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    let bytes = response.bytes().await.unwrap();
+    assert_eq!((&bytes[..4], &bytes[8..12]), (&b"RIFF"[..], &b"WEBP"[..]));
+    let served = image::load_from_memory(&bytes).unwrap();
+    assert_eq!((served.width(), served.height()), (400, 300));
+    let large = http
+        .get(format!(
+            "{}/img/{}.webp",
+            server.base,
+            image["large"].as_str().unwrap()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(image::load_from_memory(&large).unwrap().width(), 800);
+    let missing = http
+        .get(format!("{}/img/{}.webp", server.base, "0".repeat(64)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+
+    // Shops receive the photo with the product.
+    let mut phone = Device::new(&server, "lotus", "lotus123").await;
+    assert!(phone.sync_now().await.is_empty());
+    let catalog = read_catalog(phone.sync.doc(&DocId::Catalog).unwrap());
+    let held = catalog.products[&Sku::parse("BEV-0001").unwrap()]
+        .image
+        .clone()
+        .unwrap();
+    assert_eq!(held.small, small);
+}

@@ -76,6 +76,7 @@ fn catalog() -> BTreeMap<Sku, Product> {
                 promo_price: None,
                 limited_to: None,
                 price_changes: Vec::new(),
+                image: None,
             };
             (product.sku.clone(), product)
         })

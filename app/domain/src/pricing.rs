@@ -266,6 +266,7 @@ mod tests {
             promo_price: None,
             limited_to: None,
             price_changes: Vec::new(),
+            image: None,
         }
     }
 

@@ -72,6 +72,31 @@ pub struct Product {
     /// removed).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub price_changes: Vec<crate::price_book::ScheduledPrice>,
+    /// Its photo, as thumbnails the server made (`/img/<hash>.webp`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<ProductImage>,
+}
+
+/// A product photo's thumbnails, named by the SHA-256 of their bytes (so a URL never
+/// changes meaning and can be cached for good): `small` for lists (400 px), `large` for
+/// the product page (800 px).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductImage {
+    pub small: String,
+    pub large: String,
+    /// The small thumbnail's size, so a page keeps its layout while it loads.
+    pub width: u32,
+    pub height: u32,
+}
+
+impl ProductImage {
+    pub fn small_url(&self) -> String {
+        format!("/img/{}.webp", self.small)
+    }
+
+    pub fn large_url(&self) -> String {
+        format!("/img/{}.webp", self.large)
+    }
 }
 
 impl Product {
@@ -245,6 +270,7 @@ mod tests {
             promo_price: None,
             limited_to: None,
             price_changes: Vec::new(),
+            image: None,
         }
     }
 

@@ -493,6 +493,7 @@ mod tests {
                     promo_price: None,
                     limited_to: None,
                     price_changes: Vec::new(),
+                    image: None,
                 };
                 (product.sku.clone(), product)
             })

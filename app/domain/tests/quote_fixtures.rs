@@ -369,6 +369,7 @@ fn run_case(world: &World, case: &Case) -> Vec<String> {
                     }),
                 limited_to: None,
                 price_changes: Vec::new(),
+                image: None,
             };
             (product.sku.clone(), product)
         })

@@ -98,6 +98,7 @@ pub(crate) mod order_request_json {
             promo_price: None,
             limited_to: None,
             price_changes: Vec::new(),
+            image: None,
         };
         [(sku, product)].into_iter().collect()
     }

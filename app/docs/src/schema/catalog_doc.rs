@@ -126,6 +126,8 @@ pub fn write_products(doc: &mut Automerge, products: &[Product]) -> Result<(), S
                 tx.put(&obj, "limited", limited)?;
                 let changes = serde_json::to_string(&product.price_changes).unwrap_or_default();
                 tx.put(&obj, "changes", changes)?;
+                let image = serde_json::to_string(&product.image).unwrap_or_default();
+                tx.put(&obj, "image", image)?;
             }
             Ok(())
         })
@@ -160,6 +162,9 @@ fn read_product(sku: &str, map: &automerge::hydrate::Map) -> Option<Product> {
         price_changes: get_str(map, "changes")
             .and_then(|json| serde_json::from_str(json).ok())
             .unwrap_or_default(),
+        image: get_str(map, "image")
+            .and_then(|json| serde_json::from_str(json).ok())
+            .flatten(),
     })
 }
 
@@ -242,6 +247,12 @@ mod tests {
                 until_ms: 20,
             }),
             limited_to: (n == 5).then(|| vec![domain::sku::TierId::parse("gold").unwrap()]),
+            image: (n == 8).then(|| domain::product::ProductImage {
+                small: "ab".repeat(32),
+                large: "cd".repeat(32),
+                width: 400,
+                height: 300,
+            }),
             price_changes: if n == 6 {
                 vec![domain::price_book::ScheduledPrice {
                     from_ms: 30,
