@@ -344,3 +344,74 @@ test('a price scheduled a few seconds ahead reaches the phone, which switches on
   await expect(price).toHaveText('¥9.99', { timeout: 30_000 });
   await desk.close();
 });
+
+test('a new product with a photo, a tier price, a shop price and a promotion reaches the shop, offline too, at the server\'s total', async ({ browser }) => {
+  const desk = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const office = await desk.newPage();
+  await signIn(office, 'admin', 'admin123');
+  await office.waitForURL('**/office/');
+  await office.click('[data-testid=new-product]');
+  await office.fill('input[name=sku]', 'TEA-9100');
+  await office.fill('input[name="name.zh_hans"]', '白茶饼');
+  await office.fill('input[name="name.zh_hant"]', '白茶餅');
+  await office.fill('input[name="name.en"]', 'White tea cake');
+  await office.selectOption('select[name=category]', { index: 1 });
+  await office.fill('input[name="unit.zh_hans"]', '饼');
+  await office.fill('input[name="unit.en"]', 'cake');
+  await office.fill('input[name=list_price]', '68.00');
+  await office.click('[data-testid=save]');
+  await office.waitForURL('**/office/products/TEA-9100');
+
+  // A file that is not a picture is refused by what it holds, whatever its name.
+  await office.setInputFiles('input[name=photo]', { name: 'photo.png', mimeType: 'image/png', buffer: Buffer.from('not a picture') });
+  await expect(office.locator('[data-testid=photo-message]')).toHaveText('商品图片：不是 JPEG、PNG 或 WebP 图片');
+  const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEElEQVR4nGM4IScHRAwQCgAfJgQRoo8irwAAAABJRU5ErkJggg==', 'base64');
+  await office.setInputFiles('input[name=photo]', { name: 'tea.png', mimeType: 'image/png', buffer: png });
+  await expect(office.locator('[data-testid=photo-section] [data-testid=photo]')).toBeVisible();
+
+  // Gold's price, and Lotus's own.
+  const gold = office.locator('[data-testid=price-cell][data-list="tier/gold"]');
+  await gold.locator('input[name=price]').fill('60.00');
+  await gold.locator('[data-testid=save-price]').click();
+  await expect(office.locator('[data-testid=price-cell][data-list="tier/gold"] input[name=price]')).toHaveValue('60.00');
+  await office.fill('input[name=new_shop_price]', 'shop-lotus');
+  await office.click('[data-testid=add-shop-price]');
+  const lotus = office.locator('[data-testid=price-cell][data-list="shop/shop-lotus"]');
+  await lotus.locator('input[name=price]').fill('55.00');
+  await lotus.locator('[data-testid=save-price]').click();
+  await expect(office.locator('[data-testid=price-cell][data-list="shop/shop-lotus"] input[name=price]')).toHaveValue('55.00');
+
+  // ¥5 off each order of it.
+  await office.goto('/office/promotions/new');
+  await office.fill('input[name=id]', 'white-tea-5');
+  await office.fill('input[name="name.zh_hans"]', '白茶饼立减5元');
+  await office.selectOption('select[name=kind]', 'amount_off');
+  await office.fill('input[name=amount]', '5');
+  await office.selectOption('select[name=scope]', 'skus');
+  await office.fill('input[name=scope_items]', 'TEA-9100');
+  await office.click('[data-testid=save]');
+  await office.waitForURL('**/office/promotions/white-tea-5');
+
+  // Lotus's phone: the product, its photo, Lotus's own price and the offer, offline.
+  const context = await browser.newContext();
+  const phone = await context.newPage();
+  await signIn(phone, 'lotus', 'lotus123');
+  await expect(phone.locator('[data-testid=sync-state]')).toHaveText('已同步');
+  await context.setOffline(true);
+  await context.route('**/api/**', (route) => route.abort('internetdisconnected'));
+  await phone.fill('[data-testid=search]', 'TEA-9100');
+  const card = phone.locator('[data-testid=product][data-sku="TEA-9100"]');
+  await expect(card.locator('[data-testid=photo]')).toHaveAttribute('src', /^\/img\/[0-9a-f]{64}\.webp$/);
+  await expect(card.locator('[data-testid=price] .amount')).toHaveText('¥55.00');
+  await card.locator('[data-testid=add]').click();
+  await phone.click('a[href="/cart"]');
+  await expect(phone.locator('[data-testid=promotion]')).toContainText('白茶饼立减5元');
+  const total = await phone.locator('[data-testid=cart-total]').textContent();
+  await phone.click('[data-testid=place-order]');
+  await expect(phone.locator('[data-testid=order-state]')).toHaveText('等待同步');
+  await context.unroute('**/api/**');
+  await context.setOffline(false);
+  await expect(phone.locator('[data-testid=order-state]')).toHaveText('已确认');
+  await expect(phone.locator('[data-testid=order-total]')).toHaveText(total);
+  await desk.close();
+});

@@ -53,21 +53,36 @@ fn offline(_: JsValue) -> Failure {
     Failure::Offline
 }
 
+/// What a request carries: JSON, or a file the user picked (sent as it is).
+pub enum Payload {
+    Json(serde_json::Value),
+    File(web_sys::File),
+}
+
 /// One request; the answer's status and text.
 pub async fn fetch(
     method: &str,
     url: &str,
-    body: Option<&serde_json::Value>,
+    body: Option<&Payload>,
     token: Option<&str>,
 ) -> Result<(u16, String), Failure> {
     let headers = Headers::new().map_err(offline)?;
     let init = RequestInit::new();
     init.set_method(method);
-    if let Some(body) = body {
-        headers
-            .set("Content-Type", "application/json")
-            .map_err(offline)?;
-        init.set_body(&JsValue::from_str(&body.to_string()));
+    match body {
+        Some(Payload::Json(body)) => {
+            headers
+                .set("Content-Type", "application/json")
+                .map_err(offline)?;
+            init.set_body(&JsValue::from_str(&body.to_string()));
+        }
+        Some(Payload::File(file)) => {
+            headers
+                .set("Content-Type", &file.type_())
+                .map_err(offline)?;
+            init.set_body(file);
+        }
+        None => {}
     }
     if let Some(token) = token {
         headers
@@ -119,7 +134,7 @@ pub async fn sign_in(username: &str, password: &str) -> Result<Session, Failure>
         "password": password,
         "device_name": "back office",
     });
-    let (status, text) = fetch("POST", "/api/login", Some(&body), None).await?;
+    let (status, text) = fetch("POST", "/api/login", Some(&Payload::Json(body)), None).await?;
     read(status, &text)
 }
 
@@ -131,7 +146,7 @@ pub struct TokenPair {
 
 pub async fn refresh(refresh_token: &str) -> Result<TokenPair, Failure> {
     let body = serde_json::json!({ "refresh_token": refresh_token });
-    let (status, text) = fetch("POST", "/api/refresh", Some(&body), None).await?;
+    let (status, text) = fetch("POST", "/api/refresh", Some(&Payload::Json(body)), None).await?;
     read(status, &text)
 }
 

@@ -233,6 +233,11 @@ pub enum Phrase {
     OrShopId,
     PricedOnly,
     NotInFuture,
+    Photo,
+    NoPhoto,
+    UploadPhoto,
+    NotAnImage,
+    TooLargeImage,
 }
 
 pub fn tr(lang: Lang, phrase: Phrase) -> &'static str {
@@ -658,6 +663,11 @@ pub fn tr(lang: Lang, phrase: Phrase) -> &'static str {
         OrShopId => ["或输入门店编码", "或輸入門店編碼", "or a shop id"],
         PricedOnly => ["只看已定价", "只看已定價", "Priced only"],
         NotInFuture => ["须为将来的时间", "須為將來的時間", "must be in the future"],
+        Photo => ["商品图片", "商品圖片", "Photo"],
+        NoPhoto => ["还没有图片", "還沒有圖片", "No photo yet"],
+        UploadPhoto => ["上传图片（JPEG、PNG 或 WebP）", "上傳圖片（JPEG、PNG 或 WebP）", "Upload a photo (JPEG, PNG or WebP)"],
+        NotAnImage => ["不是 JPEG、PNG 或 WebP 图片", "不是 JPEG、PNG 或 WebP 圖片", "is not a JPEG, PNG or WebP picture"],
+        TooLargeImage => ["图片太大（最大 8000×8000 像素）", "圖片太大（最大 8000×8000 像素）", "is too large (8000×8000 pixels at most)"],
     };
     match lang {
         Lang::ZhHans => hans,
@@ -690,6 +700,8 @@ pub fn rule_phrase(rule: &str) -> Phrase {
         "staff_have_none" => Phrase::StaffHaveNone,
         "not_limited" => Phrase::NotLimited,
         "not_in_future" => Phrase::NotInFuture,
+        "not_an_image" => Phrase::NotAnImage,
+        "too_large" => Phrase::TooLargeImage,
         _ => Phrase::Invalid,
     }
 }
@@ -740,6 +752,7 @@ pub fn field_phrase(field: &str) -> Vec<Phrase> {
         "tiers" => Phrase::OnlyTiers,
         "scope" => Phrase::AppliesTo,
         "from_ms" => Phrase::ChangeAt,
+        "image" => Phrase::Photo,
         "price" => Phrase::UnitPrice,
         "list" => Phrase::PriceList,
         _ => Phrase::Invalid,

@@ -9,6 +9,7 @@ pub mod categories;
 pub mod customer_form;
 pub mod customers;
 pub mod i18n;
+pub mod photo;
 pub mod prices;
 pub mod products;
 pub mod promotions;
@@ -94,6 +95,24 @@ impl Office {
         method: &str,
         url: &str,
         body: Option<serde_json::Value>,
+    ) -> Result<T, Failure> {
+        self.send(method, url, body.map(api::Payload::Json)).await
+    }
+
+    /// Sends a file the user picked as the request's body.
+    pub async fn upload<T: DeserializeOwned>(
+        self,
+        url: &str,
+        file: web_sys::File,
+    ) -> Result<T, Failure> {
+        self.send("POST", url, Some(api::Payload::File(file))).await
+    }
+
+    async fn send<T: DeserializeOwned>(
+        self,
+        method: &str,
+        url: &str,
+        body: Option<api::Payload>,
     ) -> Result<T, Failure> {
         let Some(session) = self.session.get_untracked() else {
             return Err(Failure::Offline);

@@ -260,6 +260,7 @@ fn ProductForm(product: Option<ProductDetail>) -> impl IntoView {
         .map(|d| d.allowed_shops.join(", "))
         .unwrap_or_default();
     let p = product.as_ref().map(|d| &d.product);
+    let photo = p.and_then(|p| p.image.clone());
     let sku = RwSignal::new(p.map(|p| p.sku.to_string()).unwrap_or_default());
     let name = Texts::new(p.map(|p| &p.name));
     let description = Texts::new(p.map(|p| &p.description));
@@ -528,6 +529,7 @@ fn ProductForm(product: Option<ProductDetail>) -> impl IntoView {
                     <button type="submit" data-testid="save" disabled=move || busy.get()>{move || office.t(Phrase::Save)}</button>
                 </Show>
             </form>
+            {editing.then(|| view! { <crate::photo::ProductPhoto sku=sku.get_untracked() image=photo.clone()/> })}
             {editing.then(|| view! { <crate::prices::ProductPriceGrid sku=sku.get_untracked()/> })}
             {move || (editing && saved_count.get() >= 0).then(|| view! { <History kind="product" object=sku.get_untracked()/> })}
         </section>

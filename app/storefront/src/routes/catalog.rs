@@ -63,8 +63,14 @@ pub fn CatalogPage() -> impl IntoView {
                         let unit = product.unit.clone();
                         let pack = product.pack_size;
                         let sku = product.sku.to_string();
+                        let photo = product.image.clone();
+                        let has_photo = photo.is_some();
                         view! {
-                            <li class="product" data-testid="product" data-sku=sku.clone()>
+                            <li class="product" class:with-photo=has_photo data-testid="product" data-sku=sku.clone()>
+                                {photo.map(|image| view! {
+                                    <img class="thumb" data-testid="photo" src=image.small_url() alt="" loading="lazy" decoding="async"
+                                        width=image.width.to_string() height=image.height.to_string()/>
+                                })}
                                 <A href=format!("/product/{sku}")>
                                     <span class="name">{move || store.lang.get().pick(&name)}</span>
                                 </A>

@@ -24,6 +24,10 @@ pub fn ProductPage() -> impl IntoView {
                 Some(product) => {
                     let lang = store.lang.get();
                     view! {
+                        {product.image.clone().map(|image| view! {
+                            <img class="photo" data-testid="product-photo" src=image.large_url() alt=lang.pick(&product.name).to_owned()
+                                decoding="async" width=(image.width * 2).to_string() height=(image.height * 2).to_string()/>
+                        })}
                         <h2>{lang.pick(&product.name)}</h2>
                         <p class="meta">{product.sku.to_string()}</p>
                         <p>{lang.pick(&product.description)}</p>
