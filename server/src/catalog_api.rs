@@ -101,7 +101,11 @@ pub async fn get_product(
 }
 
 /// Applies `edit` to `product` field by field; the caller checks the result whole.
-fn apply_edit(tx: &mut Tx<'_>, product: &mut Product, edit: ProductEdit) -> Result<(), AppError> {
+pub(crate) fn apply_edit(
+    tx: &mut Tx<'_>,
+    product: &mut Product,
+    edit: ProductEdit,
+) -> Result<(), AppError> {
     if let Some(name) = edit.name {
         product.name = name;
     }
@@ -237,6 +241,28 @@ fn give_to_shops(
     Ok(())
 }
 
+/// A new product before its fields are filled in.
+pub(crate) fn blank_product(sku: &Sku) -> anyhow::Result<Product> {
+    Ok(Product {
+        sku: sku.clone(),
+        name: LocalizedText::default(),
+        description: LocalizedText::default(),
+        category: CategoryId::parse("none")?,
+        unit: LocalizedText::default(),
+        pack_size: 1,
+        min_quantity: 1,
+        max_quantity: None,
+        list_price: Money::zero(Currency::Cny),
+        active: true,
+        weight_grams: 0,
+        volume_prices: Vec::new(),
+        promo_price: None,
+        limited_to: None,
+        price_changes: Vec::new(),
+        image: None,
+    })
+}
+
 /// The product with the shops given it by name.
 fn detail(tx: &mut Tx<'_>, product: Product) -> anyhow::Result<ProductDetail> {
     let allowed_shops = catalog::allowed_shops(tx, &product.sku)?;
@@ -298,24 +324,7 @@ pub async fn create_product(
                     format!("{sku} exists already"),
                 ));
             }
-            let mut product = Product {
-                sku: sku.clone(),
-                name: LocalizedText::default(),
-                description: LocalizedText::default(),
-                category: CategoryId::parse("none").map_err(anyhow::Error::from)?,
-                unit: LocalizedText::default(),
-                pack_size: 1,
-                min_quantity: 1,
-                max_quantity: None,
-                list_price: Money::zero(Currency::Cny),
-                active: true,
-                weight_grams: 0,
-                volume_prices: Vec::new(),
-                promo_price: None,
-                limited_to: None,
-                price_changes: Vec::new(),
-                image: None,
-            };
+            let mut product = blank_product(&sku)?;
             apply_edit(
                 tx,
                 &mut product,

@@ -8,6 +8,7 @@ pub mod audit_api;
 pub mod auth;
 pub mod catalog_api;
 pub mod commerce;
+pub mod csv_api;
 pub mod customers_api;
 pub mod demo_data;
 pub mod images_api;
@@ -290,6 +291,8 @@ pub fn router(state: AppState) -> Router {
                 .delete(images_api::remove)
                 .layer(DefaultBodyLimit::max(images_api::MAX_UPLOAD_BYTES)),
         )
+        .route("/admin/export/{name}", get(csv_api::export))
+        .route("/admin/import/{kind}", post(csv_api::import))
         .route("/admin/prices/{sku}", get(prices_api::product_prices))
         .route(
             "/admin/price-lists/{kind}/{id}",

@@ -1449,3 +1449,171 @@ async fn a_product_photo_is_checked_made_into_webp_thumbnails_and_served_for_a_y
         .unwrap();
     assert_eq!(held.small, small);
 }
+
+#[tokio::test]
+async fn csv_exports_and_imports_are_checked_row_by_row_and_applied_whole_or_not_at_all() {
+    let server = spawn_server().await;
+    let admin = token(&server, "admin", "admin123").await;
+    let http = reqwest::Client::new();
+    let export = |name: &'static str| {
+        let request = http
+            .get(format!("{}/api/admin/export/{name}", server.base))
+            .bearer_auth(admin.clone());
+        async move {
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), 200);
+            assert_eq!(
+                response.headers()["content-type"],
+                "text/csv; charset=utf-8"
+            );
+            response.text().await.unwrap()
+        }
+    };
+    let products = export("products.csv").await;
+    assert!(
+        products.starts_with("\u{feff}sku,name_zh_hans,"),
+        "{}",
+        &products[..80]
+    );
+    assert_eq!(products.lines().count(), 201, "a header and 200 products");
+    assert!(products.contains("BEV-0001,绿茶330ml,"));
+    let prices = export("prices.csv").await;
+    assert!(
+        prices.contains("\nshop/shop-lotus,BEV-0001,2.07"),
+        "{prices}"
+    );
+    let customers = export("customers.csv").await;
+    assert!(
+        customers.contains("shop-lotus,") && customers.contains(",wang"),
+        "{customers}"
+    );
+
+    let import = |kind: &'static str, apply: bool, body: String| {
+        let request = http
+            .post(format!(
+                "{}/api/admin/import/{kind}?apply={apply}",
+                server.base
+            ))
+            .bearer_auth(admin.clone())
+            .header("content-type", "text/csv")
+            .body(body);
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.unwrap())
+        }
+    };
+    // One bad row among good ones: every problem named, nothing changed.
+    let file = "sku,name_zh_hans,category,list_price,pack_size\n\
+                TEA-7001,普洱茶饼,beverages,88.00,1\n\
+                BEV-0001,,,2.99,\n\
+                TEA-7002,龙井,beverages,free,1\n\
+                TEA-7003,铁观音,nowhere,30,1\n";
+    let (status, report) = import("products", true, file.to_owned()).await;
+    assert_eq!(status, 400, "{report}");
+    let problems: Vec<(u64, &str, &str)> = report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["line"].as_u64().unwrap(),
+                p["field"].as_str().unwrap(),
+                p["rule"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        problems,
+        [(4, "list_price", "not_a_price"), (5, "category", "unknown")]
+    );
+    assert_eq!(report["applied"], false);
+    let (_, none) = call(
+        &server,
+        &admin,
+        reqwest::Method::GET,
+        "/api/admin/products?q=TEA-700",
+        None,
+    )
+    .await;
+    assert_eq!(none["total"], 0, "nothing of a refused import was written");
+    let (status, header) = import("products", false, "name,colour\nx,red\n".to_owned()).await;
+    assert_eq!(
+        (status, header["problems"][0]["rule"].as_str()),
+        (400, Some("required"))
+    );
+
+    // Fixed: the preview says what would happen, the import does it.
+    let file = "sku,name_zh_hans,category,list_price,pack_size\n\
+                TEA-7001,普洱茶饼,beverages,88.00,1\n\
+                BEV-0001,,,2.99,\n";
+    let (status, preview) = import("products", false, file.to_owned()).await;
+    assert_eq!(status, 200, "{preview}");
+    assert_eq!(
+        (
+            preview["created"].as_u64(),
+            preview["updated"].as_u64(),
+            preview["applied"].as_bool()
+        ),
+        (Some(1), Some(1), Some(false))
+    );
+    let (status, done) = import("products", true, file.to_owned()).await;
+    assert_eq!(
+        (status, done["applied"].as_bool()),
+        (200, Some(true)),
+        "{done}"
+    );
+    let (_, tea) = call(
+        &server,
+        &admin,
+        reqwest::Method::GET,
+        "/api/admin/products/TEA-7001",
+        None,
+    )
+    .await;
+    assert_eq!(tea["list_price"]["amount"], "88.00");
+
+    let prices = "list,sku,price\n\
+                  tier/gold,TEA-7001,80.00\n\
+                  shop/shop-lotus,TEA-7001,75\n\
+                  tier/platinum,TEA-7001,1\n";
+    let (status, report) = import("prices", true, prices.to_owned()).await;
+    assert_eq!(
+        (status, report["problems"][0]["line"].as_u64()),
+        (400, Some(4)),
+        "{report}"
+    );
+    let prices = prices.lines().take(3).collect::<Vec<_>>().join("\n");
+    let (status, report) = import("prices", true, prices).await;
+    assert_eq!(
+        (status, report["created"].as_u64()),
+        (200, Some(2)),
+        "{report}"
+    );
+
+    // The shop's phone prices the imported product by its own imported price.
+    let mut phone = Device::new(&server, "lotus", "lotus123").await;
+    assert!(phone.sync_now().await.is_empty());
+    let own = read_prices(
+        phone
+            .sync
+            .doc(&DocId::ShopPrices(phone.shop.clone()))
+            .unwrap(),
+    );
+    assert_eq!(
+        own[&Sku::parse("TEA-7001").unwrap()].amount().to_string(),
+        "75"
+    );
+    let staff = token(&server, "cang", "cang123").await;
+    let response = http
+        .post(format!(
+            "{}/api/admin/import/prices?apply=true",
+            server.base
+        ))
+        .bearer_auth(staff)
+        .body("list,sku,price\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+}

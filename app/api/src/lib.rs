@@ -423,6 +423,27 @@ pub struct PriceChangeRequest {
     pub price: Option<String>,
 }
 
+/// One refused row of an imported CSV file: its line in the file (the header is line 1),
+/// the column and the rule it broke.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportProblem {
+    pub line: usize,
+    pub field: String,
+    pub rule: String,
+}
+
+/// What an import found (`POST /api/admin/import/{kind}?apply=false`, a preview) or did
+/// (`apply=true`): nothing is changed unless every row is right.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportReport {
+    pub rows: usize,
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub problems: Vec<ImportProblem>,
+    pub applied: bool,
+}
+
 /// One change an admin made (`GET /api/admin/audit?kind=&object=&before=`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditEntry {

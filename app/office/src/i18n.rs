@@ -665,9 +665,21 @@ pub fn tr(lang: Lang, phrase: Phrase) -> &'static str {
         NotInFuture => ["须为将来的时间", "須為將來的時間", "must be in the future"],
         Photo => ["商品图片", "商品圖片", "Photo"],
         NoPhoto => ["还没有图片", "還沒有圖片", "No photo yet"],
-        UploadPhoto => ["上传图片（JPEG、PNG 或 WebP）", "上傳圖片（JPEG、PNG 或 WebP）", "Upload a photo (JPEG, PNG or WebP)"],
-        NotAnImage => ["不是 JPEG、PNG 或 WebP 图片", "不是 JPEG、PNG 或 WebP 圖片", "is not a JPEG, PNG or WebP picture"],
-        TooLargeImage => ["图片太大（最大 8000×8000 像素）", "圖片太大（最大 8000×8000 像素）", "is too large (8000×8000 pixels at most)"],
+        UploadPhoto => [
+            "上传图片（JPEG、PNG 或 WebP）",
+            "上傳圖片（JPEG、PNG 或 WebP）",
+            "Upload a photo (JPEG, PNG or WebP)",
+        ],
+        NotAnImage => [
+            "不是 JPEG、PNG 或 WebP 图片",
+            "不是 JPEG、PNG 或 WebP 圖片",
+            "is not a JPEG, PNG or WebP picture",
+        ],
+        TooLargeImage => [
+            "图片太大（最大 8000×8000 像素）",
+            "圖片太大（最大 8000×8000 像素）",
+            "is too large (8000×8000 pixels at most)",
+        ],
     };
     match lang {
         Lang::ZhHans => hans,
