@@ -415,3 +415,42 @@ test('a new product with a photo, a tier price, a shop price and a promotion rea
   await expect(phone.locator('[data-testid=order-total]')).toHaveText(total);
   await desk.close();
 });
+
+test('a CSV import with one bad row shows that row\'s problem and changes nothing; fixed, it imports; exports download', async ({ browser }) => {
+  const desk = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+  const office = await desk.newPage();
+  await signIn(office, 'admin', 'admin123');
+  await office.waitForURL('**/office/');
+  await office.click('a[href="/office/bulk"]');
+  const [download] = await Promise.all([
+    office.waitForEvent('download'),
+    office.click('[data-testid=export-products]'),
+  ]);
+  expect(download.suggestedFilename()).toBe('products.csv');
+  const exported = require('fs').readFileSync(await download.path(), 'utf8');
+  expect(exported.startsWith('\ufeffsku,name_zh_hans,')).toBe(true);
+
+  await office.selectOption('select[name=kind]', 'prices');
+  const bad = 'list,sku,price\ntier/gold,BEV-0005,9.50\ntier/gold,BEV-0006,lots\n';
+  await office.setInputFiles('input[name=csv]', { name: 'prices.csv', mimeType: 'text/csv', buffer: Buffer.from(bad) });
+  const problem = office.locator('[data-testid=import-problem]');
+  await expect(problem).toHaveCount(1);
+  await expect(problem).toHaveAttribute('data-line', '3');
+  await expect(problem).toContainText('不是有效金额');
+  await expect(office.locator('[data-testid=apply-import]')).toHaveCount(0);
+  // Nothing changed: gold's price of BEV-0005 is not 9.50.
+  await office.goto('/office/products/BEV-0005');
+  const gold = office.locator('[data-testid=price-cell][data-list="tier/gold"] input[name=price]');
+  await expect(gold).not.toHaveValue('9.50');
+
+  await office.goto('/office/bulk');
+  await office.selectOption('select[name=kind]', 'prices');
+  const good = 'list,sku,price\ntier/gold,BEV-0005,9.50\ntier/gold,BEV-0006,8.80\n';
+  await office.setInputFiles('input[name=csv]', { name: 'prices.csv', mimeType: 'text/csv', buffer: Buffer.from(good) });
+  await expect(office.locator('[data-testid=import-summary]')).toContainText('修改 2');
+  await office.click('[data-testid=apply-import]');
+  await expect(office.locator('[data-testid=import-done]')).toHaveText('已导入');
+  await office.goto('/office/products/BEV-0005');
+  await expect(gold).toHaveValue('9.50');
+  await desk.close();
+});

@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod audit;
+pub mod bulk;
 pub mod categories;
 pub mod customer_form;
 pub mod customers;
@@ -25,6 +26,7 @@ use wasm_bindgen::prelude::wasm_bindgen;
 
 use self::api::{Failure, SESSION_KEY, Session};
 use self::audit::AuditLogPage;
+use self::bulk::BulkPage;
 use self::categories::CategoriesPage;
 use self::customer_form::NewCustomerPage;
 use self::customers::{CustomerPage, CustomersPage};
@@ -217,6 +219,7 @@ fn App() -> impl IntoView {
                         <Show when=move || office.may("promotions.read")>
                             <A href="/office/promotions">{move || office.t(Phrase::Promotions)}</A>
                         </Show>
+                        <A href="/office/bulk">{move || office.t(Phrase::Bulk)}</A>
                         <Show when=move || office.is_admin()>
                             <A href="/office/staff">{move || office.t(Phrase::Staff)}</A>
                             <A href="/office/audit">{move || office.t(Phrase::Audit)}</A>
@@ -233,6 +236,7 @@ fn App() -> impl IntoView {
                             <Route path=path!("/office/categories") view=CategoriesPage/>
                             <Route path=path!("/office/audit") view=AuditLogPage/>
                             <Route path=path!("/office/staff") view=StaffPage/>
+                            <Route path=path!("/office/bulk") view=BulkPage/>
                             <Route path=path!("/office/prices") view=PriceListPageView/>
                             <Route path=path!("/office/promotions") view=PromotionsPage/>
                             <Route path=path!("/office/promotions/new") view=NewPromotionPage/>
