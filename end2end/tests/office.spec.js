@@ -235,7 +235,7 @@ test('a product limited to a tier is offered only to that tier and the shops giv
   const office = await desk.newPage();
   await signIn(office, 'admin', 'admin123');
   await office.waitForURL('**/office/');
-  await office.goto('/office/products/BEV-0003');
+  await office.goto('/office/products/BEV-0009');
   await office.check('input[name=limited][value=limited]');
   await office.check('input[name=limited_tier][value=gold]');
   await office.fill('input[name=allowed_shops]', 'shop-nowhere');
@@ -252,7 +252,7 @@ test('a product limited to a tier is offered only to that tier and the shops giv
     await expect(phone.locator('[data-testid=sync-state]')).toHaveText('已同步');
     await phone.fill('[data-testid=search]', 'BEV-000');
     await expect(phone.locator('[data-testid=product][data-sku="BEV-0002"]')).toBeVisible();
-    await expect(phone.locator('[data-testid=product][data-sku="BEV-0003"]')).toHaveCount(sees);
+    await expect(phone.locator('[data-testid=product][data-sku="BEV-0009"]')).toHaveCount(sees);
   }
   await desk.close();
 });
@@ -277,17 +277,17 @@ test('an admin publishes a promotion, the shop sees it in its cart and pays what
   await office.selectOption('select[name=kind]', 'amount_off');
   await office.fill('input[name=amount]', '5');
   await office.selectOption('select[name=scope]', 'skus');
-  await office.fill('input[name=scope_items]', 'BEV-0001');
-  await office.check('input[name=tier][value=gold]');
-  await expect(office.locator('[data-testid=reach]')).toHaveText('可见门店数：1：shop-lotus');
+  await office.fill('input[name=scope_items]', 'BEV-0008');
+  await office.check('input[name=tier][value=bronze]');
+  await expect(office.locator('[data-testid=reach]')).toHaveText('可见门店数：1：shop-peach');
   await office.click('[data-testid=save]');
   await office.waitForURL('**/office/promotions/tea-5off');
 
-  // Lotus (gold) sees it in the cart, and the server confirms the same total.
+  // Peach (bronze) sees it in the cart, and the server confirms the same total.
   const phone = await (await browser.newContext()).newPage();
-  await signIn(phone, 'lotus', 'lotus123');
+  await signIn(phone, 'peach', 'peach123');
   await expect(phone.locator('[data-testid=sync-state]')).toHaveText('已同步');
-  await phone.locator('[data-testid=product][data-sku="BEV-0001"] [data-testid=add]').click();
+  await phone.locator('[data-testid=product][data-sku="BEV-0008"] [data-testid=add]').click();
   await phone.click('a[href="/cart"]');
   await expect(phone.locator('[data-testid=promotion]')).toContainText('绿茶立减5元');
   const total = await phone.locator('[data-testid=cart-total]').textContent();
@@ -305,7 +305,7 @@ test('an admin publishes a promotion, the shop sees it in its cart and pays what
   await phone.click('a[href="/"]');
   await phone.click('[data-testid=sync-now]');
   await expect(phone.locator('[data-testid=sync-state]')).toHaveText('已同步');
-  await phone.locator('[data-testid=product][data-sku="BEV-0001"] [data-testid=add]').click();
+  await phone.locator('[data-testid=product][data-sku="BEV-0008"] [data-testid=add]').click();
   await phone.click('a[href="/cart"]');
   await expect(phone.locator('[data-testid=cart-total]')).toBeVisible();
   await expect(phone.locator('[data-testid=promotion]')).toHaveCount(0);
@@ -317,7 +317,7 @@ test('a price scheduled a few seconds ahead reaches the phone, which switches on
   const office = await desk.newPage();
   await signIn(office, 'admin', 'admin123');
   await office.waitForURL('**/office/');
-  await office.goto('/office/products/BEV-0002');
+  await office.goto('/office/products/BEV-0007');
   const silver = office.locator('[data-testid=price-cell][data-list="tier/silver"]');
   await expect(silver).toBeVisible();
   // Twelve seconds from now, in the browser's local time (seconds included).
@@ -338,8 +338,8 @@ test('a price scheduled a few seconds ahead reaches the phone, which switches on
   await expect(phone.locator('[data-testid=sync-state]')).toHaveText('已同步');
   await context.setOffline(true);
   await context.route('**/api/**', (route) => route.abort('internetdisconnected'));
-  await phone.fill('[data-testid=search]', 'BEV-0002');
-  const price = phone.locator('[data-testid=product][data-sku="BEV-0002"] [data-testid=price] .amount');
+  await phone.fill('[data-testid=search]', 'BEV-0007');
+  const price = phone.locator('[data-testid=product][data-sku="BEV-0007"] [data-testid=price] .amount');
   await expect(price).not.toHaveText('¥9.99');
   await expect(price).toHaveText('¥9.99', { timeout: 30_000 });
   await desk.close();
@@ -369,17 +369,17 @@ test('a new product with a photo, a tier price, a shop price and a promotion rea
   await office.setInputFiles('input[name=photo]', { name: 'tea.png', mimeType: 'image/png', buffer: png });
   await expect(office.locator('[data-testid=photo-section] [data-testid=photo]')).toBeVisible();
 
-  // Gold's price, and Lotus's own.
-  const gold = office.locator('[data-testid=price-cell][data-list="tier/gold"]');
-  await gold.locator('input[name=price]').fill('60.00');
-  await gold.locator('[data-testid=save-price]').click();
-  await expect(office.locator('[data-testid=price-cell][data-list="tier/gold"] input[name=price]')).toHaveValue('60.00');
-  await office.fill('input[name=new_shop_price]', 'shop-lotus');
+  // Bronze's price, and Peach's own.
+  const bronze = office.locator('[data-testid=price-cell][data-list="tier/bronze"]');
+  await bronze.locator('input[name=price]').fill('60.00');
+  await bronze.locator('[data-testid=save-price]').click();
+  await expect(office.locator('[data-testid=price-cell][data-list="tier/bronze"] input[name=price]')).toHaveValue('60.00');
+  await office.fill('input[name=new_shop_price]', 'shop-peach');
   await office.click('[data-testid=add-shop-price]');
-  const lotus = office.locator('[data-testid=price-cell][data-list="shop/shop-lotus"]');
-  await lotus.locator('input[name=price]').fill('55.00');
-  await lotus.locator('[data-testid=save-price]').click();
-  await expect(office.locator('[data-testid=price-cell][data-list="shop/shop-lotus"] input[name=price]')).toHaveValue('55.00');
+  const peach = office.locator('[data-testid=price-cell][data-list="shop/shop-peach"]');
+  await peach.locator('input[name=price]').fill('55.00');
+  await peach.locator('[data-testid=save-price]').click();
+  await expect(office.locator('[data-testid=price-cell][data-list="shop/shop-peach"] input[name=price]')).toHaveValue('55.00');
 
   // ¥5 off each order of it.
   await office.goto('/office/promotions/new');
@@ -392,10 +392,10 @@ test('a new product with a photo, a tier price, a shop price and a promotion rea
   await office.click('[data-testid=save]');
   await office.waitForURL('**/office/promotions/white-tea-5');
 
-  // Lotus's phone: the product, its photo, Lotus's own price and the offer, offline.
+  // Peach's phone: the product, its photo, Peach's own price and the offer, offline.
   const context = await browser.newContext();
   const phone = await context.newPage();
-  await signIn(phone, 'lotus', 'lotus123');
+  await signIn(phone, 'peach', 'peach123');
   await expect(phone.locator('[data-testid=sync-state]')).toHaveText('已同步');
   await context.setOffline(true);
   await context.route('**/api/**', (route) => route.abort('internetdisconnected'));
