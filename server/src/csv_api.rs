@@ -208,13 +208,16 @@ pub struct ImportQuery {
     pub apply: bool,
 }
 
+/// A file's rows: each with its line number and its cells by column.
+type Rows = Vec<(usize, BTreeMap<String, String>)>;
+
 /// The file's rows as column → value maps, with their line numbers; a problem if the file
 /// is not CSV, misses a required column or has too many rows.
 fn read_rows(
     text: &str,
     required: &[&str],
     known: &[&str],
-) -> Result<Vec<(usize, BTreeMap<String, String>)>, ImportProblem> {
+) -> Result<Rows, ImportProblem> {
     let text = text.trim_start_matches('\u{feff}');
     let mut reader = csv::ReaderBuilder::new()
         .flexible(false)
@@ -336,7 +339,7 @@ fn product_edit(row: &BTreeMap<String, String>) -> Result<ProductEdit, AppError>
 /// or the problems.
 fn check_products(
     tx: &mut Tx<'_>,
-    rows: Vec<(usize, BTreeMap<String, String>)>,
+    rows: Rows,
     report: &mut ImportReport,
 ) -> anyhow::Result<Vec<(Option<Product>, Product)>> {
     let mut seen = BTreeSet::new();
@@ -400,7 +403,7 @@ struct PriceRow {
 
 fn check_prices(
     tx: &mut Tx<'_>,
-    rows: Vec<(usize, BTreeMap<String, String>)>,
+    rows: Rows,
     report: &mut ImportReport,
 ) -> anyhow::Result<Vec<PriceRow>> {
     let mut seen = BTreeSet::new();

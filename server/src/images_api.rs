@@ -108,6 +108,33 @@ pub fn make_thumbnails(bytes: &[u8]) -> Result<(Thumbnail, Thumbnail), AppError>
     Ok((thumbnail(&image, SMALL)?, thumbnail(&image, LARGE)?))
 }
 
+/// Stores `product` with its new photo (or none) and publishes it, recording the change.
+fn publish_photo(
+    tx: &mut crate::store::Tx<'_>,
+    (cache, actor, who): (&documents::DocCache, &automerge::ActorId, &str),
+    product: &Product,
+    before: Option<&ProductImage>,
+) -> Result<(), AppError> {
+    catalog::put_product(tx, product)?;
+    documents::edit(tx, cache, &DocId::Catalog, actor, |doc| {
+        write_products(doc, std::slice::from_ref(product))
+    })?;
+    let change = Change {
+        kind: "product",
+        object: product.sku.as_str(),
+        action: "update",
+    };
+    audit::record(
+        tx,
+        tx.now_ms,
+        who,
+        change,
+        Some(&serde_json::json!({ "image": before })),
+        Some(&serde_json::json!({ "image": product.image })),
+    )?;
+    Ok(())
+}
+
 /// `POST /api/admin/products/{sku}/image` with the photo as the body.
 pub async fn upload(
     State(state): State<AppState>,
@@ -149,23 +176,7 @@ pub async fn upload(
                 width: small.width,
                 height: small.height,
             });
-            catalog::put_product(tx, &product)?;
-            documents::edit(tx, store.docs(), &DocId::Catalog, &actor, |doc| {
-                write_products(doc, std::slice::from_ref(&product))
-            })?;
-            let change = Change {
-                kind: "product",
-                object: sku.as_str(),
-                action: "update",
-            };
-            audit::record(
-                tx,
-                tx.now_ms,
-                &who,
-                change,
-                Some(&serde_json::json!({ "image": before })),
-                Some(&serde_json::json!({ "image": product.image })),
-            )?;
+            publish_photo(tx, (store.docs(), &actor, &who), &product, before.as_ref())?;
             Ok(product)
         })
         .await?;
@@ -194,23 +205,7 @@ pub async fn remove(
             let Some(before) = product.image.take() else {
                 return Ok(product);
             };
-            catalog::put_product(tx, &product)?;
-            documents::edit(tx, store.docs(), &DocId::Catalog, &actor, |doc| {
-                write_products(doc, std::slice::from_ref(&product))
-            })?;
-            let change = Change {
-                kind: "product",
-                object: sku.as_str(),
-                action: "update",
-            };
-            audit::record(
-                tx,
-                tx.now_ms,
-                &who,
-                change,
-                Some(&serde_json::json!({ "image": before })),
-                Some(&serde_json::json!({ "image": null })),
-            )?;
+            publish_photo(tx, (store.docs(), &actor, &who), &product, Some(&before))?;
             Ok(product)
         })
         .await?;

@@ -280,6 +280,17 @@ fn user_to_act_on(tx: &mut Tx<'_>, username: &str) -> Result<(i64, String), AppE
     }
 }
 
+/// Records what an admin did to a user's sign-in (the password itself never).
+fn record_user(tx: &mut Tx<'_>, who: &str, username: &str, after: &Value) -> Result<(), AppError> {
+    let change = Change {
+        kind: "user",
+        object: username,
+        action: "update",
+    };
+    audit::record(tx, tx.now_ms, who, change, None::<&()>, Some(after))?;
+    Ok(())
+}
+
 /// `POST /api/admin/users/{username}/password`: sets a new password and signs every device
 /// of the user out (they sign in again with it).
 pub async fn reset_password(
@@ -304,12 +315,7 @@ pub async fn reset_password(
             accounts::set_password(tx, id, &hash)?;
             let signed_out = accounts::revoke_all_devices(tx, id)?;
             let after = json!({ "password": "reset", "devices_signed_out": signed_out });
-            let change = Change {
-                kind: "user",
-                object: &username,
-                action: "update",
-            };
-            audit::record(tx, tx.now_ms, &who, change, None::<&()>, Some(&after))?;
+            record_user(tx, &who, &username, &after)?;
             Ok(signed_out)
         })
         .await?;
@@ -332,13 +338,12 @@ pub async fn sign_out(
         .write(move |tx| -> Result<u64, AppError> {
             let (id, _) = user_to_act_on(tx, &username)?;
             let signed_out = accounts::revoke_all_devices(tx, id)?;
-            let after = json!({ "devices_signed_out": signed_out });
-            let change = Change {
-                kind: "user",
-                object: &username,
-                action: "update",
-            };
-            audit::record(tx, tx.now_ms, &who, change, None::<&()>, Some(&after))?;
+            record_user(
+                tx,
+                &who,
+                &username,
+                &json!({ "devices_signed_out": signed_out }),
+            )?;
             Ok(signed_out)
         })
         .await?;

@@ -29,7 +29,7 @@ pub const WEEKDAYS: [Phrase; 7] = [
 ];
 
 /// Tiers and account managers to choose from, loaded once per form.
-fn load_options(office: Office) -> RwSignal<CustomerOptions> {
+pub fn load_options(office: Office) -> RwSignal<CustomerOptions> {
     let options = RwSignal::new(CustomerOptions::default());
     spawn_local(async move {
         if let Ok(loaded) = office
@@ -55,6 +55,33 @@ fn TierSelect(tier: RwSignal<String>, options: RwSignal<CustomerOptions>) -> imp
                 }).collect_view()}
             </select>
         </label>
+    }
+}
+
+/// A checkbox per tier (`name` for tests and forms), bound to the tiers chosen.
+#[component]
+pub fn TierChecks(
+    chosen: RwSignal<Vec<String>>,
+    options: RwSignal<CustomerOptions>,
+    name: &'static str,
+    legend: Phrase,
+) -> impl IntoView {
+    let office = expect_context::<Office>();
+    view! {
+        <fieldset class="checks">
+            <legend>{move || office.t(legend)}</legend>
+            {move || options.get().tiers.into_iter().map(|tier| {
+                let (has, toggle) = (tier.clone(), tier.clone());
+                view! {
+                    <label class="check"><input type="checkbox" name=name value=tier.clone()
+                        prop:checked=move || chosen.get().contains(&has)
+                        on:change=move |ev| {
+                            let on = event_target_checked(&ev);
+                            chosen.update(|list| { list.retain(|t| *t != toggle); if on { list.push(toggle.clone()); } });
+                        }/>{tier.clone()}</label>
+                }
+            }).collect_view()}
+        </fieldset>
     }
 }
 

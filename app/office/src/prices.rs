@@ -4,7 +4,7 @@
 //! ahead and switch then, offline too), and lists the changes waiting, which can be
 //! cancelled.
 
-use api::{CustomerOptions, PriceCell, PriceListPage, ProductPrices};
+use api::{PriceCell, PriceListPage, ProductPrices};
 use domain::price_book::ScheduledPrice;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -184,15 +184,7 @@ pub fn ProductPriceGrid(sku: String) -> impl IntoView {
 #[component]
 pub fn PriceListPageView() -> impl IntoView {
     let office = expect_context::<Office>();
-    let options = RwSignal::new(CustomerOptions::default());
-    spawn_local(async move {
-        if let Ok(loaded) = office
-            .call::<CustomerOptions>("GET", "/api/admin/customer-options", None)
-            .await
-        {
-            options.set(loaded);
-        }
-    });
+    let options = crate::customer_form::load_options(office);
     let list = RwSignal::new(String::new());
     let shop = RwSignal::new(String::new());
     let query = RwSignal::new(String::new());

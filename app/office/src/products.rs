@@ -3,10 +3,7 @@
 //! that creates or edits one (every field; the server checks the whole product and names
 //! the field it refuses).
 
-use api::{
-    CategoryRow, CustomerOptions, DatedPriceEdit, ProductDetail, ProductEdit, ProductPage,
-    VolumePriceEdit,
-};
+use api::{CategoryRow, DatedPriceEdit, ProductDetail, ProductEdit, ProductPage, VolumePriceEdit};
 use domain::product::LocalizedText;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -312,15 +309,7 @@ fn ProductForm(product: Option<ProductDetail>) -> impl IntoView {
             .unwrap_or_default(),
     );
     let shops = RwSignal::new(given_shops);
-    let options = RwSignal::new(CustomerOptions::default());
-    spawn_local(async move {
-        if let Ok(loaded) = office
-            .call::<CustomerOptions>("GET", "/api/admin/customer-options", None)
-            .await
-        {
-            options.set(loaded);
-        }
-    });
+    let options = crate::customer_form::load_options(office);
     let categories = RwSignal::new(Vec::<CategoryRow>::new());
     load_categories(office, categories);
     let message = RwSignal::new(None::<(bool, String)>);
@@ -503,20 +492,7 @@ fn ProductForm(product: Option<ProductDetail>) -> impl IntoView {
                             on:change=move |_| limited.set(true)/>{move || office.t(Phrase::OnlySome)}</label>
                     </div>
                     <Show when=move || limited.get()>
-                        <fieldset class="checks">
-                            <legend>{move || office.t(Phrase::TiersAllowed)}</legend>
-                            {move || options.get().tiers.into_iter().map(|tier| {
-                                let (has, toggle) = (tier.clone(), tier.clone());
-                                view! {
-                                    <label class="check"><input type="checkbox" name="limited_tier" value=tier.clone()
-                                        prop:checked=move || tiers.get().contains(&has)
-                                        on:change=move |ev| {
-                                            let on = event_target_checked(&ev);
-                                            tiers.update(|list| { list.retain(|t| *t != toggle); if on { list.push(toggle.clone()); } });
-                                        }/>{tier.clone()}</label>
-                                }
-                            }).collect_view()}
-                        </fieldset>
+                        <crate::customer_form::TierChecks chosen=tiers options name="limited_tier" legend=Phrase::TiersAllowed/>
                         <label>{move || office.t(Phrase::ShopsAllowed)} {text_input(shops, "allowed_shops")}</label>
                     </Show>
                     <h2>{move || office.t(Phrase::Description)}</h2>

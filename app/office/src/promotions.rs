@@ -3,7 +3,7 @@
 //! engine has (满减, 满折, amount and percent off, coupons, buy X get Y, gifts), with a preview
 //! of the shops that will see it. Staff with `promotions.read` look; admins change.
 
-use api::{CustomerOptions, PromotionReach, PromotionRow};
+use api::{PromotionReach, PromotionRow};
 use domain::money::{Currency, Money};
 use domain::promotion::{Promotion, PromotionKind, Scope, Stacking};
 use domain::sku::{CategoryId, ShopId, Sku, TierId};
@@ -480,15 +480,7 @@ fn PromotionForm(promotion: Option<Promotion>) -> impl IntoView {
     let number = |n: Option<u32>| RwSignal::new(n.map(|n| n.to_string()).unwrap_or_default());
     let per_customer = number(p.and_then(|p| p.limit_per_customer));
     let total = number(p.and_then(|p| p.limit_total));
-    let options = RwSignal::new(CustomerOptions::default());
-    spawn_local(async move {
-        if let Ok(loaded) = office
-            .call::<CustomerOptions>("GET", "/api/admin/customer-options", None)
-            .await
-        {
-            options.set(loaded);
-        }
-    });
+    let options = crate::customer_form::load_options(office);
     let message = RwSignal::new(None::<(bool, String)>);
     let reach = RwSignal::new(None::<PromotionReach>);
     let saved_count = RwSignal::new(0u32);
@@ -684,20 +676,7 @@ fn PromotionForm(promotion: Option<Promotion>) -> impl IntoView {
                         <label>{move || office.t(Phrase::LimitPerShop)} {text_input(per_customer, "limit_per_customer")}</label>
                         <label>{move || office.t(Phrase::LimitTotal)} {text_input(total, "limit_total")}</label>
                     </div>
-                    <fieldset class="checks">
-                        <legend>{move || office.t(Phrase::OnlyTiers)}</legend>
-                        {move || options.get().tiers.into_iter().map(|tier| {
-                            let (has, toggle) = (tier.clone(), tier.clone());
-                            view! {
-                                <label class="check"><input type="checkbox" name="tier" value=tier.clone()
-                                    prop:checked=move || tiers.get().contains(&has)
-                                    on:change=move |ev| {
-                                        let on = event_target_checked(&ev);
-                                        tiers.update(|list| { list.retain(|t| *t != toggle); if on { list.push(toggle.clone()); } });
-                                    }/>{tier.clone()}</label>
-                            }
-                        }).collect_view()}
-                    </fieldset>
+                    <crate::customer_form::TierChecks chosen=tiers options name="tier" legend=Phrase::OnlyTiers/>
                     <label>{move || office.t(Phrase::OnlyShops)} {text_input(shops, "shops")}</label>
                 </fieldset>
                 <p class="meta" data-testid="reach">{move || reach.get().map(|r| format!(
