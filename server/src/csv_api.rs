@@ -213,11 +213,7 @@ type Rows = Vec<(usize, BTreeMap<String, String>)>;
 
 /// The file's rows as column → value maps, with their line numbers; a problem if the file
 /// is not CSV, misses a required column or has too many rows.
-fn read_rows(
-    text: &str,
-    required: &[&str],
-    known: &[&str],
-) -> Result<Rows, ImportProblem> {
+fn read_rows(text: &str, required: &[&str], known: &[&str]) -> Result<Rows, ImportProblem> {
     let text = text.trim_start_matches('\u{feff}');
     let mut reader = csv::ReaderBuilder::new()
         .flexible(false)
