@@ -1,6 +1,6 @@
 //! Bulk work in CSV (UTF-8, with a byte-order mark on export so spreadsheet programs read
 //! the Chinese right): `GET /api/admin/export/{products,prices,customers}.csv`, and
-//! `POST /api/admin/import/{products,prices}?apply=` with the file as the body. An import
+//! `POST /api/admin/import/{products,prices,customers}?apply=` with the file as the body. An import
 //! is checked whole first, each row by the same rules as the forms; with `apply=false`
 //! (the preview) nothing is written, with `apply=true` every row is written in one
 //! transaction, or none if any row is wrong (the answer is then 400 with every problem,
@@ -56,6 +56,18 @@ const PRODUCT_COLUMNS: [&str; 17] = [
 ];
 
 const PRICE_COLUMNS: [&str; 3] = ["list", "sku", "price"];
+
+const CUSTOMER_COLUMNS: [&str; 9] = [
+    "id",
+    "name",
+    "tier",
+    "active",
+    "region",
+    "owners",
+    "managers",
+    "owner_username",
+    "owner_password",
+];
 
 fn csv_response(name: &str, body: Vec<u8>) -> Response {
     let mut bytes = "\u{feff}".as_bytes().to_vec();
@@ -486,7 +498,105 @@ fn check_prices(
     Ok(results)
 }
 
-/// `POST /api/admin/import/{kind}?apply=`: `products` or `prices`, the CSV file as body.
+/// A customers row: an existing shop's new name, tier, state, region and managers, or a
+/// new shop with its owner's sign-in.
+enum CustomerRow {
+    Change {
+        shop: ShopId,
+        values: (String, String, bool, String),
+        checked: Box<(api::CustomerRow, Vec<i64>)>,
+    },
+    New(api::NewCustomer),
+}
+
+fn flag(value: &str) -> Result<bool, AppError> {
+    match value.to_lowercase().as_str() {
+        "true" | "1" | "yes" | "是" | "正常" => Ok(true),
+        "false" | "0" | "no" | "否" | "停用" => Ok(false),
+        _ => Err(AppError::invalid("active", "invalid")),
+    }
+}
+
+fn check_customers(
+    tx: &mut Tx<'_>,
+    rows: Rows,
+    report: &mut ImportReport,
+) -> anyhow::Result<Vec<CustomerRow>> {
+    let (mut seen, mut owners) = (BTreeSet::new(), BTreeSet::new());
+    let mut results = Vec::new();
+    for (line, row) in rows {
+        let checked = (|| -> Result<Option<CustomerRow>, AppError> {
+            let cell = |key: &str| row.get(key).cloned().filter(|v| !v.is_empty());
+            let id = cell("id").ok_or_else(|| AppError::invalid("id", "required"))?;
+            let shop = ShopId::parse(&id).map_err(|_| AppError::invalid("id", "malformed"))?;
+            if !seen.insert(shop.clone()) {
+                return Err(AppError::invalid("id", "repeated"));
+            }
+            let managers: Option<Vec<String>> =
+                cell("managers").map(|m| m.split_whitespace().map(str::to_owned).collect());
+            if catalog::shop_exists(tx, &shop)? {
+                let current = crate::store::customers::shops(tx)?
+                    .into_iter()
+                    .find(|s| s.id == shop.as_str())
+                    .ok_or_else(|| AppError::invalid("id", "unknown"))?;
+                let region = match cell("region") {
+                    Some(region) => region,
+                    None => crate::store::commerce::stored_profile(tx, &shop)?.region,
+                };
+                let values = (
+                    cell("name").unwrap_or(current.name),
+                    cell("tier").unwrap_or(current.tier),
+                    cell("active")
+                        .map(|a| flag(&a))
+                        .transpose()?
+                        .unwrap_or(current.active),
+                    region,
+                );
+                let managers = managers.unwrap_or(current.managers);
+                let changed = crate::customers_api::change_basics(
+                    tx,
+                    &shop,
+                    (&values.0, &values.1, values.2, &values.3, &managers),
+                )?;
+                return Ok(changed.map(|checked| CustomerRow::Change {
+                    shop,
+                    values,
+                    checked: Box::new(checked),
+                }));
+            }
+            let new = api::NewCustomer {
+                id,
+                name: cell("name").unwrap_or_default(),
+                tier: cell("tier").unwrap_or_default(),
+                region: cell("region").unwrap_or_default(),
+                managers: managers.unwrap_or_default(),
+                owner_username: cell("owner_username").unwrap_or_default(),
+                owner_display_name: String::new(),
+                owner_password: cell("owner_password").unwrap_or_default(),
+            };
+            crate::customers_api::check_new_shop(tx, &new)?;
+            if !owners.insert(new.owner_username.clone()) {
+                return Err(AppError::invalid("owner_username", "repeated"));
+            }
+            Ok(Some(CustomerRow::New(new)))
+        })();
+        match checked {
+            Ok(Some(row)) => {
+                match &row {
+                    CustomerRow::New(_) => report.created += 1,
+                    CustomerRow::Change { .. } => report.updated += 1,
+                }
+                results.push(row);
+            }
+            Ok(None) => report.unchanged += 1,
+            Err(error) => report.problems.push(problem(line, error)),
+        }
+    }
+    Ok(results)
+}
+
+/// `POST /api/admin/import/{kind}?apply=`: `products`, `prices` or `customers`, the CSV
+/// file as body. New shops' owners' passwords are hashed before the transaction.
 pub async fn import(
     State(state): State<AppState>,
     principal: Principal,
@@ -500,11 +610,12 @@ pub async fn import(
     let (required, known): (&[&str], &[&str]) = match kind.as_str() {
         "products" => (&["sku"], &PRODUCT_COLUMNS),
         "prices" => (&PRICE_COLUMNS, &PRICE_COLUMNS),
+        "customers" => (&["id"], &CUSTOMER_COLUMNS),
         _ => {
             return Err(AppError::client(
                 StatusCode::NOT_FOUND,
                 "unknown_import",
-                "imports are products and prices",
+                "imports are products, prices and customers",
             ));
         }
     };
@@ -518,6 +629,27 @@ pub async fn import(
             return Ok((StatusCode::BAD_REQUEST, Json(report)));
         }
     };
+    // New shops' owners' passwords, hashed outside any transaction (by the owner's
+    // username), when the import is to be applied.
+    let mut hashes: BTreeMap<String, String> = BTreeMap::new();
+    if query.apply && kind == "customers" {
+        for (_, row) in &rows {
+            let (Some(owner), Some(password)) =
+                (row.get("owner_username"), row.get("owner_password"))
+            else {
+                continue;
+            };
+            if owner.is_empty() || password.chars().count() < 8 || password.len() > 256 {
+                continue;
+            }
+            let password = password.clone();
+            let hash = crate::auth::with_hash_permit(&state.hashing, move || {
+                crate::auth::hash_password(&password)
+            })
+            .await??;
+            hashes.insert(owner.clone(), hash);
+        }
+    }
     let (actor, store, who) = (
         state.actor.clone(),
         state.store.clone(),
@@ -553,6 +685,38 @@ pub async fn import(
                 documents::edit(tx, docs, &DocId::Catalog, &actor, |doc| {
                     write_products(doc, &changed)
                 })?;
+            }
+            "customers" => {
+                let checked = check_customers(tx, rows.clone(), &mut report)?;
+                if !apply || !report.problems.is_empty() {
+                    return Ok(report);
+                }
+                for row in checked {
+                    match row {
+                        CustomerRow::New(new) => {
+                            let hash = hashes
+                                .get(&new.owner_username)
+                                .ok_or_else(|| AppError::invalid("owner_password", "too_short"))?;
+                            crate::customers_api::store_new_shop(
+                                tx,
+                                (docs, &actor, &who),
+                                &new,
+                                hash,
+                            )?;
+                        }
+                        CustomerRow::Change {
+                            shop,
+                            values,
+                            checked,
+                        } => crate::customers_api::store_basics(
+                            tx,
+                            (docs, &actor, &who),
+                            &shop,
+                            (&values.0, &values.1, values.2, &values.3),
+                            *checked,
+                        )?,
+                    }
+                }
             }
             _ => {
                 let checked = check_prices(tx, rows.clone(), &mut report)?;

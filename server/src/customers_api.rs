@@ -197,6 +197,131 @@ fn snapshot(tx: &mut Tx<'_>, shop: &ShopId) -> anyhow::Result<Option<CustomerRow
     found.map(|found| row(tx, found)).transpose()
 }
 
+/// Everything about a new shop that can be refused before anything is written: its id,
+/// name, region, owner's sign-in, tier and managers, and that neither the id nor the
+/// username is taken. Returns the shop's id and its managers' user ids.
+pub(crate) fn check_new_shop(
+    tx: &mut Tx<'_>,
+    new: &NewCustomer,
+) -> Result<(ShopId, Vec<i64>), AppError> {
+    let shop = ShopId::parse(new.id.trim()).map_err(|_| AppError::invalid("id", "malformed"))?;
+    check_name(&new.name)?;
+    check_region(&new.region)?;
+    check_new_credentials(
+        (&new.owner_username, "owner_username"),
+        (&new.owner_password, "owner_password"),
+    )?;
+    let managers = check_tier_and_managers(tx, &new.tier, &new.managers)?;
+    if catalog::shop_exists(tx, &shop)? {
+        return Err(AppError::invalid("id", "taken"));
+    }
+    if accounts::username_taken(tx, &new.owner_username)? {
+        return Err(AppError::invalid("owner_username", "taken"));
+    }
+    Ok((shop, managers))
+}
+
+/// Stores a new shop (checked again here) with its owner's sign-in (`hash`: the password
+/// already hashed), its documents and every warehouse to deliver from.
+pub(crate) fn store_new_shop(
+    tx: &mut Tx<'_>,
+    (cache, actor, who): (&documents::DocCache, &automerge::ActorId, &str),
+    new: &NewCustomer,
+    hash: &str,
+) -> Result<CustomerRow, AppError> {
+    let (shop, managers) = check_new_shop(tx, new)?;
+    let name = check_name(&new.name)?;
+    let region = check_region(&new.region)?;
+    let owner_name = new.owner_display_name.trim();
+    let owner_name: String = if owner_name.is_empty() {
+        name.clone()
+    } else {
+        owner_name.chars().take(80).collect()
+    };
+    catalog::put_shop(tx, shop.as_str(), &name, &new.tier)?;
+    for (rank, warehouse) in customers::warehouses(tx)?.iter().enumerate() {
+        catalog::add_shop_warehouse(tx, shop.as_str(), warehouse, rank)?;
+    }
+    accounts::create_user(
+        tx,
+        &new.owner_username,
+        &owner_name,
+        hash,
+        "shop",
+        Some(shop.as_str()),
+    )?;
+    customers::set_managers(tx, &shop, &managers)?;
+    let profile = ShopProfile {
+        region,
+        ..ShopProfile::default()
+    };
+    commerce::set_profile(tx, &shop, &profile)?;
+    for id in [
+        DocId::ShopPrices(shop.clone()),
+        DocId::Cart(shop.clone()),
+        DocId::OrderRequests(shop.clone(), 0),
+        DocId::OrderStatus(shop.clone(), 0),
+    ] {
+        let doc = create_document(&id, actor.clone()).map_err(anyhow::Error::from)?;
+        documents::create(tx, &id, doc)?;
+    }
+    crate::commerce::publish_shop(tx, cache, actor, &shop)?;
+    let created = snapshot(tx, &shop)?.ok_or_else(|| anyhow::anyhow!("{shop} was not stored"))?;
+    let change = Change {
+        kind: "customer",
+        object: shop.as_str(),
+        action: "create",
+    };
+    audit::record(tx, tx.now_ms, who, change, None::<&()>, Some(&created))?;
+    Ok(created)
+}
+
+/// A shop's name, tier, active state, region and managers as one change (what a CSV row
+/// holds); its account, quotas and ordering days are kept. `None` if nothing would change.
+pub(crate) fn change_basics(
+    tx: &mut Tx<'_>,
+    shop: &ShopId,
+    (name, tier, active, region, managers): (&str, &str, bool, &str, &[String]),
+) -> Result<Option<(CustomerRow, Vec<i64>)>, AppError> {
+    let name = check_name(name)?;
+    let region = check_region(region)?;
+    let ids = check_tier_and_managers(tx, tier, managers)?;
+    let before = snapshot(tx, shop)?.ok_or_else(|| AppError::invalid("id", "unknown"))?;
+    let mut wanted = managers.to_vec();
+    wanted.sort();
+    wanted.dedup();
+    let same = before.name == name
+        && before.tier == tier
+        && before.active == active
+        && before.profile.region == region
+        && before.managers == wanted;
+    Ok((!same).then_some((before, ids)))
+}
+
+/// Writes what [`change_basics`] checked, publishes the shop and records the change.
+pub(crate) fn store_basics(
+    tx: &mut Tx<'_>,
+    (cache, actor, who): (&documents::DocCache, &automerge::ActorId, &str),
+    shop: &ShopId,
+    (name, tier, active, region): (&str, &str, bool, &str),
+    (before, managers): (CustomerRow, Vec<i64>),
+) -> Result<(), AppError> {
+    let mut profile = commerce::stored_profile(tx, shop)?;
+    profile.region = region.trim().to_owned();
+    commerce::set_profile(tx, shop, &profile)?;
+    customers::update_shop(tx, shop, name.trim(), tier, active)?;
+    customers::set_managers(tx, shop, &managers)?;
+    crate::commerce::publish_shop(tx, cache, actor, shop)?;
+    let after = snapshot(tx, shop)?.ok_or_else(|| AppError::invalid("id", "unknown"))?;
+    let change = Change {
+        kind: "customer",
+        object: shop.as_str(),
+        action: "update",
+    };
+    audit::record(tx, tx.now_ms, who, change, Some(&before), Some(&after))?;
+    Ok(())
+}
+
 /// `POST /api/admin/shops`: a new shop with its owner's sign-in, its documents and every
 /// warehouse to deliver from; its devices can sign in and order at once.
 pub async fn create(
@@ -207,19 +332,14 @@ pub async fn create(
     principal.require_admin("manage customers")?;
     let Json(new) =
         body.map_err(|r| AppError::rejected("malformed_customer", r.status(), r.body_text()))?;
-    let shop = ShopId::parse(new.id.trim()).map_err(|_| AppError::invalid("id", "malformed"))?;
-    let name = check_name(&new.name)?;
-    let region = check_region(&new.region)?;
+    // What can be refused without the database is, before the password is hashed.
+    ShopId::parse(new.id.trim()).map_err(|_| AppError::invalid("id", "malformed"))?;
+    check_name(&new.name)?;
+    check_region(&new.region)?;
     check_new_credentials(
         (&new.owner_username, "owner_username"),
         (&new.owner_password, "owner_password"),
     )?;
-    let owner_name = new.owner_display_name.trim();
-    let owner_name: String = if owner_name.is_empty() {
-        name.clone()
-    } else {
-        owner_name.chars().take(80).collect()
-    };
     let password = new.owner_password.clone();
     let hash = with_hash_permit(&state.hashing, move || hash_password(&password)).await??;
     let (actor, store, who) = (
@@ -229,52 +349,7 @@ pub async fn create(
     );
     let created = state
         .store
-        .write(move |tx| -> Result<CustomerRow, AppError> {
-            let managers = check_tier_and_managers(tx, &new.tier, &new.managers)?;
-            if catalog::shop_exists(tx, &shop)? {
-                return Err(AppError::invalid("id", "taken"));
-            }
-            if accounts::username_taken(tx, &new.owner_username)? {
-                return Err(AppError::invalid("owner_username", "taken"));
-            }
-            catalog::put_shop(tx, shop.as_str(), &name, &new.tier)?;
-            for (rank, warehouse) in customers::warehouses(tx)?.iter().enumerate() {
-                catalog::add_shop_warehouse(tx, shop.as_str(), warehouse, rank)?;
-            }
-            accounts::create_user(
-                tx,
-                &new.owner_username,
-                &owner_name,
-                &hash,
-                "shop",
-                Some(shop.as_str()),
-            )?;
-            customers::set_managers(tx, &shop, &managers)?;
-            let profile = ShopProfile {
-                region: region.clone(),
-                ..ShopProfile::default()
-            };
-            commerce::set_profile(tx, &shop, &profile)?;
-            for id in [
-                DocId::ShopPrices(shop.clone()),
-                DocId::Cart(shop.clone()),
-                DocId::OrderRequests(shop.clone(), 0),
-                DocId::OrderStatus(shop.clone(), 0),
-            ] {
-                let doc = create_document(&id, actor.clone()).map_err(anyhow::Error::from)?;
-                documents::create(tx, &id, doc)?;
-            }
-            crate::commerce::publish_shop(tx, store.docs(), &actor, &shop)?;
-            let created =
-                snapshot(tx, &shop)?.ok_or_else(|| anyhow::anyhow!("{shop} was not stored"))?;
-            let change = Change {
-                kind: "customer",
-                object: shop.as_str(),
-                action: "create",
-            };
-            audit::record(tx, tx.now_ms, &who, change, None::<&()>, Some(&created))?;
-            Ok(created)
-        })
+        .write(move |tx| store_new_shop(tx, (store.docs(), &actor, &who), &new, &hash))
         .await?;
     Ok((StatusCode::CREATED, Json(created)))
 }

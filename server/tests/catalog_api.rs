@@ -1604,6 +1604,51 @@ async fn csv_exports_and_imports_are_checked_row_by_row_and_applied_whole_or_not
         own[&Sku::parse("TEA-7001").unwrap()].amount().to_string(),
         "75"
     );
+    // Customers: new shops with their owners' sign-in, changes to existing ones.
+    let shops = "id,name,tier,active,managers,owner_username,owner_password\n\
+                 shop-plum,梅花店,silver,,wang,plum,plum-secret\n\
+                 shop-lotus,,,,,,\n\
+                 shop-bamboo,竹青超市,gold,,,,\n\
+                 shop-apricot,,silver,,,apricot,apricot-pass\n";
+    let (status, report) = import("customers", true, shops.to_owned()).await;
+    assert_eq!(status, 400, "{report}");
+    assert_eq!(
+        (
+            report["problems"][0]["line"].as_u64(),
+            report["problems"][0]["field"].as_str()
+        ),
+        (Some(5), Some("name"))
+    );
+    assert_eq!(
+        sign_in(&server, "plum", "plum-secret").await.status(),
+        401,
+        "nothing created"
+    );
+    let shops = shops.lines().take(4).collect::<Vec<_>>().join("\n");
+    let (status, report) = import("customers", true, shops).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(
+        (
+            report["created"].as_u64(),
+            report["updated"].as_u64(),
+            report["unchanged"].as_u64()
+        ),
+        (Some(1), Some(1), Some(1))
+    );
+    assert_eq!(sign_in(&server, "plum", "plum-secret").await.status(), 200);
+    let (_, bamboo) = call(
+        &server,
+        &admin,
+        reqwest::Method::GET,
+        "/api/admin/shops/shop-bamboo",
+        None,
+    )
+    .await;
+    assert_eq!(
+        (bamboo["tier"].as_str(), bamboo["name"].as_str()),
+        (Some("gold"), Some("竹青超市"))
+    );
+
     let staff = token(&server, "cang", "cang123").await;
     let response = http
         .post(format!(

@@ -1,5 +1,5 @@
-//! Bulk work: download products, prices and customers as CSV; import products or prices
-//! from a CSV file: a preview first (what would be created, changed, left alone, and every
+//! Bulk work: download products, prices and customers as CSV; import products, prices or
+//! customers (changes, and new shops with their owner's sign-in) from a CSV file: a preview first (what would be created, changed, left alone, and every
 //! refused row by line and column), then the import, all rows or none.
 
 use ::api::ImportReport;
@@ -112,6 +112,7 @@ pub fn BulkPage() -> impl IntoView {
                         <select name="kind" on:change=move |ev| { kind.set(event_target_value(&ev)); report.set(None); if file.get_value().is_some() { send(false); } }>
                             <option value="products">{move || office.t(Phrase::Products)}</option>
                             <option value="prices">{move || office.t(Phrase::Prices)}</option>
+                            <option value="customers">{move || office.t(Phrase::Customers)}</option>
                         </select>
                     </label>
                     <label>{move || office.t(Phrase::CsvFile)}
