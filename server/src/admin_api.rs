@@ -10,11 +10,14 @@ use docs::schema::doc_id::DocId;
 use docs::schema::price_doc::write_prices;
 use domain::money::{Currency, Money};
 use domain::sku::{ShopId, Sku, TierId};
+use std::collections::BTreeSet;
+
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::app_error::AppError;
 use crate::auth::Principal;
+use crate::commerce::Touched;
 use crate::state::AppState;
 use crate::store::audit::{self, Change};
 use crate::store::catalog::PriceList;
@@ -218,10 +221,10 @@ pub async fn change_stock(
     Ok(Json(rows))
 }
 
-/// Runs `change` and republishes terms, promotions and profiles, in one transaction.
+/// Runs `change` and republishes the documents it touched, in one transaction.
 async fn change_commerce(
     state: &AppState,
-    change: impl FnMut(&mut Tx<'_>) -> Result<(), AppError> + Send + 'static,
+    change: impl FnMut(&mut Tx<'_>) -> Result<Touched, AppError> + Send + 'static,
 ) -> Result<(), AppError> {
     let actor = state.actor.clone();
     let store = state.store.clone();
@@ -229,11 +232,19 @@ async fn change_commerce(
     state
         .store
         .write(move |tx| {
-            change(tx)?;
-            crate::commerce::publish(tx, store.docs(), &actor)?;
+            let touched = change(tx)?;
+            crate::commerce::publish_touched(tx, store.docs(), &actor, &touched)?;
             Ok(())
         })
         .await
+}
+
+/// The shops a promotion names (its own prices documents carry it).
+fn named_shops(promotions: &[&domain::promotion::Promotion]) -> BTreeSet<ShopId> {
+    promotions
+        .iter()
+        .flat_map(|p| p.shops.iter().cloned())
+        .collect()
 }
 
 /// The shops (id, tier) a promotion is offered to: of its tiers (any when none) and among
@@ -336,7 +347,9 @@ pub async fn put_promotion(
             before.as_ref(),
             Some(&promotion),
         )?;
-        Ok(())
+        Ok(Touched::Promotions(named_shops(
+            &before.iter().chain([&promotion]).collect::<Vec<_>>(),
+        )))
     })
     .await?;
     Ok(Json(serde_json::json!({ "published": published })))
@@ -429,7 +442,9 @@ pub async fn delete_promotion(
             action: "delete",
         };
         audit::record(tx, tx.now_ms, &who, change, before.as_ref(), None::<&Value>)?;
-        Ok(())
+        Ok(Touched::Promotions(named_shops(
+            &before.iter().collect::<Vec<_>>(),
+        )))
     })
     .await?;
     Ok(Json(serde_json::json!({ "deleted": id })))
@@ -455,7 +470,7 @@ pub async fn put_terms(
             action: "update",
         };
         audit::record(tx, tx.now_ms, &who, change, Some(&before), Some(&terms))?;
-        Ok(())
+        Ok(Touched::Terms)
     })
     .await?;
     Ok(Json(serde_json::json!({ "published": "terms" })))
@@ -487,7 +502,7 @@ pub async fn put_profile(
             action: "update",
         };
         audit::record(tx, tx.now_ms, &who, change, Some(&before), Some(&profile))?;
-        Ok(())
+        Ok(Touched::Shop(key.clone()))
     })
     .await?;
     Ok(Json(serde_json::json!({ "published": shop })))

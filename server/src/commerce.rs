@@ -74,6 +74,67 @@ fn write_shop(
     Ok(())
 }
 
+/// What a change to the commercial tables touches, so only those documents are rewritten
+/// (with 10,000 shops, republishing every shop's document for one promotion would hold
+/// the writer for seconds).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Touched {
+    /// The sales terms: the catalog document.
+    Terms,
+    /// Promotions: every tier's prices document, and the own documents of these shops
+    /// (those a promotion names, before or after the change).
+    Promotions(std::collections::BTreeSet<ShopId>),
+    /// One shop's profile: its own prices document.
+    Shop(ShopId),
+}
+
+/// Edits a stored document (one not stored yet is left alone, as [`publish`] does).
+fn edit_if_stored(
+    tx: &mut Tx<'_>,
+    (cache, actor): (&DocCache, &automerge::ActorId),
+    id: DocId,
+    edit: impl FnOnce(&mut automerge::Automerge) -> Result<(), docs::schema::SchemaError>,
+) -> anyhow::Result<()> {
+    let Some(mut loaded) = documents::load(tx, cache, &id)? else {
+        return Ok(());
+    };
+    loaded.doc.set_actor(actor.clone());
+    edit(&mut loaded.doc)?;
+    documents::put_back(tx, id, loaded)
+}
+
+/// Republishes what `touched` names.
+pub fn publish_touched(
+    tx: &mut Tx<'_>,
+    cache: &DocCache,
+    actor: &automerge::ActorId,
+    touched: &Touched,
+) -> anyhow::Result<()> {
+    match touched {
+        Touched::Terms => {
+            let terms = commerce::terms(tx)?;
+            edit_if_stored(tx, (cache, actor), DocId::Catalog, |doc| {
+                write_terms(doc, &terms)
+            })
+        }
+        Touched::Promotions(shops) => {
+            let promotions = commerce::promotions(tx)?;
+            for tier in catalog::tiers(tx)? {
+                let id = DocId::TierPrices(tier);
+                let carried = promotions_for(&id, &promotions);
+                edit_if_stored(tx, (cache, actor), id, |doc| {
+                    write_promotions(doc, &carried)
+                })?;
+            }
+            for shop in shops {
+                publish_shop(tx, cache, actor, shop)?;
+            }
+            Ok(())
+        }
+        Touched::Shop(shop) => publish_shop(tx, cache, actor, shop),
+    }
+}
+
 /// Republishes one shop's own prices document (after a change to that shop alone).
 pub fn publish_shop(
     tx: &mut Tx<'_>,
