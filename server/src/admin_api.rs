@@ -6,7 +6,6 @@ use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use docs::schema::doc_id::DocId;
 use docs::schema::price_doc::write_prices;
 use domain::money::{Currency, Money};
 use domain::sku::{ShopId, Sku, TierId};
@@ -51,17 +50,8 @@ fn update_price(
     if !catalog::product_exists(tx, sku)? {
         return Err(not_found("unknown_product", sku));
     }
-    let (exists, doc_id) = match list {
-        PriceList::Tier(tier) => (
-            catalog::tier_exists(tx, tier)?,
-            DocId::TierPrices(tier.clone()),
-        ),
-        PriceList::Shop(shop) => (
-            catalog::shop_exists(tx, shop)?,
-            DocId::ShopPrices(shop.clone()),
-        ),
-    };
-    if !exists {
+    let doc_id = list.doc();
+    if !catalog::list_exists(tx, list)? {
         return Err(not_found("unknown_price_list", &doc_id));
     }
     let before = catalog::price_in(tx, list, sku)?;

@@ -273,7 +273,7 @@ fn detail(tx: &mut Tx<'_>, product: Product) -> anyhow::Result<ProductDetail> {
 }
 
 /// Stores `product` and writes it into the catalog document.
-fn publish_product(
+pub(crate) fn publish_product(
     tx: &mut Tx<'_>,
     cache: &DocCache,
     actor: &automerge::ActorId,

@@ -20,7 +20,7 @@ use docs::schema::doc_id::DocId;
 use docs::schema::price_doc::write_prices;
 use domain::money::{Currency, Money};
 use domain::product::{LocalizedText, Product};
-use domain::sku::{ShopId, Sku, TierId};
+use domain::sku::{ShopId, Sku};
 use serde::Deserialize;
 
 use crate::app_error::AppError;
@@ -420,26 +420,12 @@ fn check_prices(
         let checked = (|| -> Result<PriceRow, AppError> {
             let field = |key: &str| row.get(key).cloned().unwrap_or_default();
             let list_text = field("list");
-            let list = match list_text.split_once('/') {
-                None if list_text == "list" => None,
-                Some(("tier", tier)) => {
-                    let tier =
-                        TierId::parse(tier).map_err(|_| AppError::invalid("list", "unknown"))?;
-                    if !catalog::tier_exists(tx, &tier)? {
-                        return Err(AppError::invalid("list", "unknown"));
-                    }
-                    Some(PriceList::Tier(tier))
-                }
-                Some(("shop", shop)) => {
-                    let shop =
-                        ShopId::parse(shop).map_err(|_| AppError::invalid("list", "unknown"))?;
-                    if !catalog::shop_exists(tx, &shop)? {
-                        return Err(AppError::invalid("list", "unknown"));
-                    }
-                    Some(PriceList::Shop(shop))
-                }
-                _ => return Err(AppError::invalid("list", "unknown")),
-            };
+            let list = crate::prices_api::parse_list(&list_text)?;
+            if let Some(list) = &list
+                && !catalog::list_exists(tx, list)?
+            {
+                return Err(AppError::invalid("list", "unknown"));
+            }
             let sku = Sku::parse(&field("sku")).map_err(|_| AppError::invalid("sku", "unknown"))?;
             let Some(product) = catalog::product(tx, &sku)? else {
                 return Err(AppError::invalid("sku", "unknown"));
@@ -534,11 +520,7 @@ fn check_customers(
             }
             let managers: Option<Vec<String>> =
                 cell("managers").map(|m| m.split_whitespace().map(str::to_owned).collect());
-            if catalog::shop_exists(tx, &shop)? {
-                let current = crate::store::customers::shops(tx)?
-                    .into_iter()
-                    .find(|s| s.id == shop.as_str())
-                    .ok_or_else(|| AppError::invalid("id", "unknown"))?;
+            if let Some(current) = crate::store::customers::shop(tx, &shop)? {
                 let region = match cell("region") {
                     Some(region) => region,
                     None => crate::store::commerce::stored_profile(tx, &shop)?.region,
@@ -757,11 +739,10 @@ pub async fn import(
                         }
                         Some(list) => {
                             catalog::set_price(tx, list, &row.sku, row.price)?;
-                            let doc = match list {
-                                PriceList::Tier(tier) => DocId::TierPrices(tier.clone()),
-                                PriceList::Shop(shop) => DocId::ShopPrices(shop.clone()),
-                            };
-                            per_doc.entry(doc).or_default().push((row.sku, row.price));
+                            per_doc
+                                .entry(list.doc())
+                                .or_default()
+                                .push((row.sku, row.price));
                         }
                     }
                 }

@@ -98,13 +98,9 @@ pub async fn get(
     let detail = state
         .store
         .read(move |tx| -> anyhow::Result<Option<CustomerDetail>> {
-            let Some(found) = customers::shops(tx)?
-                .into_iter()
-                .find(|s| s.id == shop.as_str())
-            else {
+            let Some(customer) = snapshot(tx, &shop)? else {
                 return Ok(None);
             };
-            let customer = row(tx, found)?;
             let own_prices = customers::own_prices(tx, &shop)?;
             let (orders, open_orders) = customers::order_counts(tx, &shop)?;
             let entries = entry_rows(tx, &shop)?;
@@ -191,9 +187,7 @@ fn check_tier_and_managers(
 
 /// The customer as the back office shows it, for the audit log.
 fn snapshot(tx: &mut Tx<'_>, shop: &ShopId) -> anyhow::Result<Option<CustomerRow>> {
-    let found = customers::shops(tx)?
-        .into_iter()
-        .find(|s| s.id == shop.as_str());
+    let found = customers::shop(tx, shop)?;
     found.map(|found| row(tx, found)).transpose()
 }
 

@@ -14,8 +14,6 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use docs::schema::catalog_doc::write_products;
-use docs::schema::doc_id::DocId;
 use domain::product::{Product, ProductImage};
 use domain::sku::Sku;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
@@ -115,10 +113,7 @@ fn publish_photo(
     product: &Product,
     before: Option<&ProductImage>,
 ) -> Result<(), AppError> {
-    catalog::put_product(tx, product)?;
-    documents::edit(tx, cache, &DocId::Catalog, actor, |doc| {
-        write_products(doc, std::slice::from_ref(product))
-    })?;
+    crate::catalog_api::publish_product(tx, cache, actor, product)?;
     let change = Change {
         kind: "product",
         object: product.sku.as_str(),

@@ -12,8 +12,6 @@ use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use docs::schema::catalog_doc::write_products;
-use docs::schema::doc_id::DocId;
 use docs::schema::price_doc::{write_prices, write_schedule};
 use domain::money::{Currency, Money};
 use domain::order::PLACEMENT_PRICE_GRACE_MS;
@@ -31,8 +29,9 @@ use crate::store::catalog::{self, PriceList};
 use crate::store::documents::{self, DocCache};
 use crate::store::{Tx, customers};
 
-/// A list named in a path or body: `list`, `tier/T` or `shop/S`. `None` is the list price.
-fn parse_list(text: &str) -> Result<Option<PriceList>, AppError> {
+/// A list named in a path, body or CSV cell: `list`, `tier/T` or `shop/S`. `None` is the
+/// list price.
+pub(crate) fn parse_list(text: &str) -> Result<Option<PriceList>, AppError> {
     let unknown = || AppError::invalid("list", "unknown");
     match text.split_once('/') {
         None if text == "list" => Ok(None),
@@ -43,20 +42,6 @@ fn parse_list(text: &str) -> Result<Option<PriceList>, AppError> {
             ShopId::parse(shop).map_err(|_| unknown())?,
         ))),
         _ => Err(unknown()),
-    }
-}
-
-fn list_exists(tx: &mut Tx<'_>, list: &PriceList) -> Result<bool, AppError> {
-    Ok(match list {
-        PriceList::Tier(tier) => catalog::tier_exists(tx, tier)?,
-        PriceList::Shop(shop) => catalog::shop_exists(tx, shop)?,
-    })
-}
-
-fn doc_of(list: &PriceList) -> DocId {
-    match list {
-        PriceList::Tier(tier) => DocId::TierPrices(tier.clone()),
-        PriceList::Shop(shop) => DocId::ShopPrices(shop.clone()),
     }
 }
 
@@ -155,7 +140,7 @@ pub async fn price_list(
     let page = state
         .store
         .read(move |tx| -> Result<PriceListPage, AppError> {
-            if !list_exists(tx, &list)? {
+            if !catalog::list_exists(tx, &list)? {
                 return Err(not_found());
             }
             let products = catalog::products(tx, &cache)?;
@@ -213,7 +198,7 @@ fn publish_schedule(
     sku: &Sku,
 ) -> anyhow::Result<()> {
     let changes = catalog::schedule_of(tx, list, sku)?;
-    documents::edit(tx, cache, &doc_of(list), actor, |doc| {
+    documents::edit(tx, cache, &list.doc(), actor, |doc| {
         write_schedule(doc, sku, &changes)
     })
 }
@@ -223,10 +208,7 @@ fn publish_product(
     (cache, actor): (&DocCache, &automerge::ActorId),
     product: &Product,
 ) -> anyhow::Result<()> {
-    catalog::put_product(tx, product)?;
-    documents::edit(tx, cache, &DocId::Catalog, actor, |doc| {
-        write_products(doc, std::slice::from_ref(product))
-    })
+    crate::catalog_api::publish_product(tx, cache, actor, product)
 }
 
 fn record(
@@ -295,7 +277,7 @@ pub async fn schedule_change(
                     publish_product(tx, docs, &product)?;
                 }
                 Some(list) => {
-                    if !list_exists(tx, list)? {
+                    if !catalog::list_exists(tx, list)? {
                         return Err(AppError::invalid("list", "unknown"));
                     }
                     catalog::schedule_price(tx, list, &sku, change)?;
@@ -384,7 +366,7 @@ pub fn fold_due_changes(
         catalog::set_price(tx, &list, &sku, change.price)?;
         catalog::unschedule_price(tx, &list, &sku, change.from_ms)?;
         let changes = catalog::schedule_of(tx, &list, &sku)?;
-        documents::edit(tx, cache, &doc_of(&list), actor, |doc| {
+        documents::edit(tx, cache, &list.doc(), actor, |doc| {
             write_prices(doc, &[(sku.clone(), change.price)])?;
             write_schedule(doc, &sku, &changes)
         })?;

@@ -189,6 +189,15 @@ impl Office {
     }
 }
 
+/// The items of a list typed into one field (ids or SKUs), with commas (either width),
+/// spaces or new lines between them.
+pub fn typed_list(text: &str) -> Vec<String> {
+    text.split(|c: char| c == ',' || c == '，' || c.is_whitespace())
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
 /// A text input bound to `value`, named for tests and autofill.
 pub fn text_input(value: RwSignal<String>, name: &'static str) -> impl IntoView {
     view! { <input name=name prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/> }

@@ -369,12 +369,7 @@ fn ProductForm(product: Option<ProductDetail>) -> impl IntoView {
             promo_price: Some(promo_price),
             limited_to: Some(limited.get_untracked().then(|| tiers.get_untracked())),
             allowed_shops: Some(if limited.get_untracked() {
-                shops
-                    .get_untracked()
-                    .split(|c: char| c == ',' || c == '，' || c.is_whitespace())
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_owned)
-                    .collect()
+                crate::typed_list(&shops.get_untracked())
             } else {
                 Vec::new()
             }),

@@ -208,14 +208,6 @@ pub fn EditPromotionPage() -> impl IntoView {
     }
 }
 
-/// A list typed with commas, spaces or new lines between its items.
-fn items(text: &str) -> Vec<String> {
-    text.split(|c: char| c == ',' || c == '，' || c.is_whitespace())
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
 /// The form's fields as text, so a half-typed value is kept while it is wrong.
 #[derive(Clone, Copy)]
 struct Fields {
@@ -507,7 +499,7 @@ fn PromotionForm(promotion: Option<Promotion>) -> impl IntoView {
                     .ok_or_else(|| office.field_problem(field, "invalid"))
             }
         };
-        let listed = items(&scope_items.get_untracked());
+        let listed = crate::typed_list(&scope_items.get_untracked());
         let scope = match scope_kind.get_untracked().as_str() {
             "skus" => Scope::Skus {
                 skus: listed
@@ -554,7 +546,7 @@ fn PromotionForm(promotion: Option<Promotion>) -> impl IntoView {
                 .iter()
                 .filter_map(|t| TierId::parse(t).ok())
                 .collect(),
-            shops: items(&shops.get_untracked())
+            shops: crate::typed_list(&shops.get_untracked())
                 .iter()
                 .map(|s| ShopId::parse(s).map_err(|_| office.field_problem("shops", "unknown")))
                 .collect::<Result<_, _>>()?,

@@ -24,14 +24,6 @@ pub fn permission_phrase(code: &str) -> Phrase {
     }
 }
 
-/// Shop ids typed as a list (commas, spaces or new lines between them).
-fn shop_list(text: &str) -> Vec<String> {
-    text.split(|c: char| c == ',' || c == '，' || c.is_whitespace())
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
 #[component]
 fn PermissionChecks(chosen: RwSignal<Vec<String>>) -> impl IntoView {
     let office = expect_context::<Office>();
@@ -122,7 +114,7 @@ fn MemberEditor(member: StaffMember, reload: RwSignal<u32>) -> impl IntoView {
         let edit = StaffEdit {
             display_name: display_name.get_untracked(),
             permissions: permissions.get_untracked(),
-            shops: shop_list(&shops.get_untracked()),
+            shops: crate::typed_list(&shops.get_untracked()),
         };
         let Ok(body) = serde_json::to_value(&edit) else {
             return;
@@ -174,7 +166,7 @@ fn NewMember(reload: RwSignal<u32>) -> impl IntoView {
                 permissions.get_untracked()
             },
             shops: if manager {
-                shop_list(&shops.get_untracked())
+                crate::typed_list(&shops.get_untracked())
             } else {
                 Vec::new()
             },

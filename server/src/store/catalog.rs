@@ -233,12 +233,29 @@ pub enum PriceList {
 }
 
 impl PriceList {
+    /// The document devices read this list from.
+    pub fn doc(&self) -> docs::schema::doc_id::DocId {
+        use docs::schema::doc_id::DocId;
+        match self {
+            PriceList::Tier(tier) => DocId::TierPrices(tier.clone()),
+            PriceList::Shop(shop) => DocId::ShopPrices(shop.clone()),
+        }
+    }
+
     /// `tier/T` or `shop/S`, as `scheduled_prices.list` holds it.
     pub fn key(&self) -> String {
         match self {
             PriceList::Tier(tier) => format!("tier/{tier}"),
             PriceList::Shop(shop) => format!("shop/{shop}"),
         }
+    }
+}
+
+/// Whether the list's tier or shop exists.
+pub fn list_exists(tx: &mut Tx<'_>, list: &PriceList) -> Result<bool, StoreError> {
+    match list {
+        PriceList::Tier(tier) => tier_exists(tx, tier),
+        PriceList::Shop(shop) => shop_exists(tx, shop),
     }
 }
 

@@ -60,6 +60,35 @@ pub fn shops(tx: &mut Tx<'_>) -> Result<Vec<ShopRow>, StoreError> {
     Ok(shops)
 }
 
+/// One shop with its owners' and managers' usernames (`None` if there is no such shop).
+pub fn shop(tx: &mut Tx<'_>, shop: &ShopId) -> Result<Option<ShopRow>, StoreError> {
+    let Some(row) = tx.row(
+        "SELECT id, name, tier, active FROM shops WHERE id = ?1",
+        params![shop.as_str()],
+    )?
+    else {
+        return Ok(None);
+    };
+    let mut found = ShopRow {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        tier: row.get(2)?,
+        active: row.get::<i64>(3)? != 0,
+        owners: Vec::new(),
+        managers: Vec::new(),
+    };
+    found.owners = tx.column(
+        "SELECT username FROM users WHERE role = 'shop' AND shop = ?1 ORDER BY username",
+        params![shop.as_str()],
+    )?;
+    found.managers = tx.column(
+        "SELECT u.username FROM manager_shops m JOIN users u ON u.id = m.manager
+         WHERE m.shop = ?1 ORDER BY u.username",
+        params![shop.as_str()],
+    )?;
+    Ok(Some(found))
+}
+
 /// The shop's own prices (SKU, price), by SKU.
 pub fn own_prices(tx: &mut Tx<'_>, shop: &ShopId) -> Result<Vec<(String, String)>, StoreError> {
     tx.rows(
