@@ -9,6 +9,9 @@ SHELL := bash
 SITE := target/site
 WASM_BINDGEN_VERSION := 0.2.130
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Every native cargo command selects the same packages, so features unify the same way
+# and no dependency is compiled twice (a second copy filled CI's disk).
+NATIVE := --workspace --exclude storefront --exclude office
 
 tools:
 	rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
@@ -54,14 +57,16 @@ browser-tools:
 	cd end2end && npm ci --no-audit --no-fund --loglevel=error
 
 e2e: site browser-tools
-	cargo build -p server --bin dinghuo
+	cargo build $(NATIVE) --bin dinghuo
 	cd end2end && npx playwright test
 
+# CARGO_INCREMENTAL=0: a one-off build gains nothing from incremental state but its disk.
+test: export CARGO_INCREMENTAL = 0
 test: tools
 	cargo fmt --all -- --check
-	cargo clippy --workspace --exclude storefront --exclude office --all-targets -- -D warnings
+	cargo clippy $(NATIVE) --all-targets -- -D warnings
 	cargo clippy -p storefront -p office -p ui-kit --lib --target wasm32-unknown-unknown -- -D warnings
-	cargo test --workspace --exclude storefront --exclude office
+	cargo test $(NATIVE)
 	$(MAKE) test-postgres
 	$(MAKE) e2e
 
@@ -73,7 +78,7 @@ test-postgres:
 	chmod 755 "$$pgdir"
 	url=$$(.ci/postgres start "$$pgdir/cluster")
 	trap '.ci/postgres stop "$$pgdir/cluster"; rm -rf "$$pgdir"' EXIT
-	DINGHUO_TEST_POSTGRES="$$url" DINGHUO_TEST_POSTGRES_DIR="$$pgdir/cluster" cargo test -p server $(PG_TESTS) -- --nocapture
+	DINGHUO_TEST_POSTGRES="$$url" DINGHUO_TEST_POSTGRES_DIR="$$pgdir/cluster" cargo test $(NATIVE) $(PG_TESTS) -- --nocapture
 
 # The long runs of the fault tests (CI runs 1 000 seeds, 100 kills, 1 000 hostile changes).
 # SIM_SEEDS, CRASH_KILLS and HOSTILE_CASES override the counts; a failing seed replays
