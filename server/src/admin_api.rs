@@ -1,5 +1,5 @@
 //! Admin endpoints that change what shops see: a tier's price, a shop's own price,
-//! promotions, sales terms, profiles, stock (products and categories: `catalog_api.rs`). Each updates the server's table and the document
+//! promotions, sales terms, profiles (products and categories: `catalog_api.rs`; stock: `stock_api.rs`). Each updates the server's table and the document
 //! devices sync, in one transaction; shops see the change after their next sync.
 
 use axum::Json;
@@ -21,7 +21,7 @@ use crate::state::AppState;
 use crate::store::audit::{self, Change};
 use crate::store::catalog::PriceList;
 use crate::store::documents::{self, DocCache};
-use crate::store::{Tx, catalog, commerce, stock};
+use crate::store::{Tx, catalog, commerce};
 
 fn not_found(code: &'static str, what: impl std::fmt::Display) -> AppError {
     AppError::client(StatusCode::NOT_FOUND, code, what.to_string())
@@ -123,92 +123,6 @@ pub async fn change_shop_price(
 ) -> Result<Json<Value>, AppError> {
     let shop = ShopId::parse(&shop).map_err(|e| not_found("unknown_price_list", e))?;
     change_price(state, principal, PriceList::Shop(shop), sku, body).await
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StockChange {
-    pub on_hand: u32,
-    #[serde(default)]
-    pub safety: Option<u32>,
-}
-
-#[derive(Debug, serde::Serialize)]
-pub struct StockRow {
-    pub warehouse: String,
-    pub on_hand: u32,
-    pub reserved: u32,
-    pub safety: u32,
-    pub available_to_promise: u32,
-}
-
-fn stock_rows(tx: &mut Tx<'_>, sku: &Sku) -> anyhow::Result<Vec<StockRow>> {
-    let inventory = stock::levels(tx, [sku])?;
-    Ok(inventory
-        .levels
-        .iter()
-        .map(|((warehouse, _), level)| StockRow {
-            warehouse: warehouse.to_string(),
-            on_hand: level.on_hand,
-            reserved: level.reserved,
-            safety: level.safety,
-            available_to_promise: level.available_to_promise(),
-        })
-        .collect())
-}
-
-/// `GET /api/admin/stock/{sku}`: the SKU's stock in every warehouse.
-pub async fn stock(
-    State(state): State<AppState>,
-    principal: Principal,
-    Path(sku): Path<String>,
-) -> Result<Json<Vec<StockRow>>, AppError> {
-    use crate::auth::Permission;
-    principal.require_any(&[Permission::StockRead, Permission::StockWrite])?;
-    let sku = Sku::parse(&sku).map_err(|e| not_found("unknown_product", e))?;
-    Ok(Json(
-        state.store.read(move |tx| stock_rows(tx, &sku)).await?,
-    ))
-}
-
-/// `PUT /api/admin/stock/{warehouse}/{sku}` with `{"on_hand": 120, "safety": 6}`: a stock
-/// count. Reservations are kept; available-to-promise follows.
-pub async fn change_stock(
-    State(state): State<AppState>,
-    principal: Principal,
-    Path((warehouse, sku)): Path<(String, String)>,
-    body: Result<Json<StockChange>, JsonRejection>,
-) -> Result<Json<Vec<StockRow>>, AppError> {
-    principal.require(crate::auth::Permission::StockWrite)?;
-    let Json(change) =
-        body.map_err(|r| AppError::rejected("malformed_change", r.status(), r.body_text()))?;
-    let warehouse = domain::sku::WarehouseId::parse(&warehouse)
-        .map_err(|e| AppError::bad_request("invalid_warehouse", e.to_string()))?;
-    let sku = Sku::parse(&sku).map_err(|e| not_found("unknown_product", e))?;
-    let who = principal.username.clone();
-    let rows = state
-        .store
-        .write(move |tx| -> Result<Vec<StockRow>, AppError> {
-            if !catalog::product_exists(tx, &sku)? {
-                return Err(not_found("unknown_product", &sku));
-            }
-            if !stock::warehouse_exists(tx, &warehouse)? {
-                return Err(not_found("unknown_warehouse", &warehouse));
-            }
-            let before = stock_rows(tx, &sku)?;
-            stock::count(tx, &warehouse, &sku, change.on_hand, change.safety)?;
-            let after = stock_rows(tx, &sku)?;
-            let object = format!("{warehouse}/{sku}");
-            let change = Change {
-                kind: "stock",
-                object: &object,
-                action: "update",
-            };
-            audit::record(tx, tx.now_ms, &who, change, Some(&before), Some(&after))?;
-            Ok(after)
-        })
-        .await?;
-    Ok(Json(rows))
 }
 
 /// Runs `change` and republishes the documents it touched, in one transaction.

@@ -17,6 +17,15 @@ pub enum AppError {
         code: &'static str,
         message: String,
     },
+    /// A client error with the facts a screen needs to explain it in the user's language
+    /// (`detail`), such as the moves possible from an order's state.
+    #[error("{message}")]
+    Detailed {
+        status: StatusCode,
+        code: &'static str,
+        message: String,
+        detail: serde_json::Value,
+    },
     /// A field of a request body broke a rule: 400 naming the field and the rule.
     #[error("{field}: {rule}")]
     Invalid { field: String, rule: &'static str },
@@ -30,6 +39,21 @@ impl AppError {
             status,
             code,
             message: message.into(),
+        }
+    }
+
+    /// A refusal explained by `detail` (serialized into the body's `detail`).
+    pub fn detailed(
+        status: StatusCode,
+        code: &'static str,
+        message: impl Into<String>,
+        detail: &impl serde::Serialize,
+    ) -> AppError {
+        AppError::Detailed {
+            status,
+            code,
+            message: message.into(),
+            detail: serde_json::to_value(detail).unwrap_or_default(),
         }
     }
 
@@ -74,6 +98,16 @@ impl IntoResponse for AppError {
                 code,
                 message,
             } => (status, Json(json!({ "error": code, "message": message }))).into_response(),
+            AppError::Detailed {
+                status,
+                code,
+                message,
+                detail,
+            } => (
+                status,
+                Json(json!({ "error": code, "message": message, "detail": detail })),
+            )
+                .into_response(),
             AppError::Invalid { field, rule } => (
                 StatusCode::BAD_REQUEST,
                 Json(json!({

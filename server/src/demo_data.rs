@@ -385,12 +385,12 @@ fn seed(
     store_docs::create(tx, &DocId::Catalog, catalog_doc)?;
 
     let tiers = [
-        ("bronze", "Bronze 普通", 100),
-        ("silver", "Silver 银牌", 95),
-        ("gold", "Gold 金牌", 90),
+        ("bronze", "Bronze 普通", 100, 2),
+        ("silver", "Silver 银牌", 95, 1),
+        ("gold", "Gold 金牌", 90, 0),
     ];
-    for (tier, name, percent) in tiers {
-        catalog::put_tier(tx, tier, name)?;
+    for (tier, name, percent, rank) in tiers {
+        catalog::put_tier(tx, tier, name, rank)?;
         let tier_id = TierId::parse(tier)?;
         let mut doc = create_document(&DocId::TierPrices(tier_id.clone()), actor.clone())?;
         if percent < 100 {
@@ -414,12 +414,28 @@ fn seed(
         let east = 120 + (n * 37) % 400;
         let north = if n % 3 == 0 { 0 } else { 60 + (n * 53) % 300 };
         for (warehouse, on_hand) in [("wh-east", east), ("wh-north", north)] {
+            let warehouse = WarehouseId::parse(warehouse)?;
             stock::count(
                 tx,
-                &WarehouseId::parse(warehouse)?,
+                &warehouse,
                 &product.sku,
                 u32::try_from(on_hand)?,
                 Some(6),
+            )?;
+            // Bins by category row (A, B, ...), then shelf and level; alerts at 20 left.
+            let location = format!(
+                "{}-{:02}-{}",
+                char::from(b'A' + u8::try_from(n / 25 % 26)?),
+                n % 25 / 5 + 1,
+                n % 5 + 1
+            );
+            stock::set_settings(
+                tx,
+                &warehouse,
+                &product.sku,
+                Some(20),
+                Some(1000),
+                &location,
             )?;
         }
     }

@@ -11,6 +11,7 @@ pub mod commerce;
 pub mod csv_api;
 pub mod customers_api;
 pub mod demo_data;
+pub mod fulfilment;
 pub mod images_api;
 pub mod inbox;
 pub mod jobs;
@@ -21,6 +22,7 @@ pub mod prices_api;
 pub mod session;
 pub mod staff_api;
 pub mod state;
+pub mod stock_api;
 pub mod store;
 pub mod sync_endpoint;
 
@@ -241,6 +243,11 @@ pub fn router(state: AppState) -> Router {
             "/orders/{request_id}/events",
             post(orders_api::record_event),
         )
+        .route("/orders/{id}/shipments", post(orders_api::ship))
+        .route("/admin/orders/{id}", get(orders_api::detail))
+        .route("/admin/pick-list", get(orders_api::pick_list))
+        .route("/admin/fulfilment-options", get(stock_api::options))
+        .route("/admin/stock", get(stock_api::list))
         .route("/admin/staff", get(staff_api::list).post(staff_api::create))
         .route("/admin/staff/{username}", put(staff_api::update))
         .route(
@@ -312,10 +319,19 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/admin/terms", put(admin_api::put_terms))
         .route("/admin/shops/{shop}/profile", put(admin_api::put_profile))
-        .route("/admin/stock/{sku}", get(admin_api::stock))
+        .route("/admin/stock/{sku}", get(stock_api::of_product))
+        .route("/admin/stock/{warehouse}/{sku}", put(stock_api::count))
         .route(
-            "/admin/stock/{warehouse}/{sku}",
-            put(admin_api::change_stock),
+            "/admin/stock/{warehouse}/{sku}/receive",
+            post(stock_api::receive),
+        )
+        .route(
+            "/admin/stock/{warehouse}/{sku}/settings",
+            put(stock_api::settings),
+        )
+        .route(
+            "/admin/stock/{warehouse}/{sku}/moves",
+            get(stock_api::moves),
         )
         .route(
             "/admin/tiers/{tier}/prices/{sku}",

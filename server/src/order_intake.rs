@@ -41,6 +41,7 @@ pub fn take_in_orders(
     requests: Vec<StoredRequest>,
     status_doc: &mut Automerge,
     device_id: i64,
+    channel: &str,
     now_ms: i64,
 ) -> anyhow::Result<Intake> {
     let applied = orders::applied(tx, requests.iter().map(|r| r.key.as_str()))?;
@@ -62,11 +63,13 @@ pub fn take_in_orders(
         .collect();
     let tier = catalog::tier_of(tx, shop)?;
     let book = catalog::price_book(tx, shop, tier.as_ref(), &requested)?;
-    let before = stock::levels(tx, &requested)?;
-    let mut inventory = before.clone();
-    let nearest_first = catalog::nearest_warehouses(tx, shop)?;
     let terms = commerce::terms(tx)?;
     let promotions = commerce::promotions(tx)?;
+    // Gifts are reserved like the lines they come with.
+    let gifts = promotions.iter().filter_map(|p| p.kind.gift_sku());
+    let before = stock::levels(tx, requested.iter().chain(gifts))?;
+    let mut inventory = before.clone();
+    let nearest_first = catalog::nearest_warehouses(tx, shop)?;
     let usage = commerce::usage(tx, shop, &promotions)?;
     let ordered = commerce::ordered_for_quotas(tx, shop, &profile, now_ms)?;
     let first_seq = orders::take_numbers(tx, requests.len())?;
@@ -107,14 +110,19 @@ pub fn take_in_orders(
             .find(|(key, _)| key == answer.request_id.as_str())
             .map(|(_, by)| by.as_str())
             .unwrap_or_default();
+        let origin = orders::Origin {
+            placed_by: by,
+            device: device_id,
+            channel,
+            home_warehouse: nearest_first.first().map(|w| w.as_str()),
+        };
         orders::insert(
             tx,
             first_seq + i64::try_from(offset)?,
             shop,
             volume,
             answer,
-            by,
-            device_id,
+            origin,
             now_ms,
         )?;
         if let Some(amount) = commerce::owed_by(answer) {

@@ -1,53 +1,53 @@
 //! `GET /api/orders`: the orders the server has applied, as the caller may see them
 //! (a shop its own, a manager their shops', an admin and staff with `orders.read` all).
 
-use std::collections::BTreeSet;
-
+use api::{EventBody, OrderDetail, OrderPage, PickList, PickOrder, PickProduct, Shipped};
 use axum::Json;
+use axum::extract::Query;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use docs::schema::doc_id::DocId;
-use docs::schema::order_status_doc::put_confirmations;
-use domain::order::{OrderConfirmation, StatusEvent};
-use domain::order_state::OrderEvent;
-use domain::pricing::RequestedLine;
-use domain::sku::{ShopId, Sku};
-use serde::{Deserialize, Serialize};
+use domain::fulfilment::{ShipRequest, ShipmentRecord};
+use domain::order::OrderConfirmation;
+use domain::order_state::{OrderEvent, OrderState};
+use domain::sku::{ShopId, Sku, WarehouseId};
+use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet};
 
-use axum::extract::Query;
-use axum::extract::rejection::QueryRejection;
-use domain::money::Money;
-
-use crate::store::documents::{self, DocCache};
-use crate::store::{Tx, catalog, commerce, orders, stock};
-use docs::schema::price_doc::write_profile;
-use domain::checkout::refund_balances;
+use crate::fulfilment::{self, Action, Docs};
+use crate::store::{catalog, orders, stock};
 
 use crate::app_error::AppError;
 use crate::auth::{Permission, Principal};
 use crate::state::AppState;
 
-/// `?before=<seq>&limit=<n>&shop=<id>`: a page of older orders, of one shop if named.
+/// `?before=<seq>&limit=<n>&shop=<id>` and the back office's filters: `state` (one or
+/// several, comma-separated), `manager`, `warehouse`, `channel`, `from`/`to` (milliseconds
+/// since 1970, `to` exclusive) and `number` (an order number, whole or its digits).
 #[derive(Debug, Deserialize)]
 pub struct ListQuery {
     pub before: Option<i64>,
     pub limit: Option<usize>,
     pub shop: Option<String>,
-}
-
-/// A page of orders, newest first; `next_before` asks for the page after it.
-#[derive(Debug, Serialize)]
-pub struct OrderPage {
-    pub orders: Vec<orders::OrderRow>,
-    pub next_before: Option<i64>,
+    pub state: Option<String>,
+    pub manager: Option<String>,
+    pub warehouse: Option<String>,
+    pub channel: Option<String>,
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+    pub number: Option<String>,
 }
 
 const PAGE_MAX: usize = 1000;
 
+fn nonempty(value: Option<String>) -> Option<String> {
+    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
 /// `GET /api/orders`: the orders the caller may see, newest first, a page at a time
-/// (`?limit=` up to 1000, `?before=` the `next_before` of the previous page, `?shop=` one
-/// shop's only; a shop the caller may not see gives an empty page).
+/// (`?limit=` up to 1000, `?before=` the `next_before` of the previous page), filtered as
+/// [`ListQuery`] says; a shop the caller may not see gives an empty page.
 pub async fn list_orders(
     State(state): State<AppState>,
     principal: Principal,
@@ -56,20 +56,40 @@ pub async fn list_orders(
     let Query(query) =
         query.map_err(|r| AppError::rejected("bad_query", r.status(), r.body_text()))?;
     let limit = query.limit.unwrap_or(PAGE_MAX).clamp(1, PAGE_MAX);
-    let scope = match query.shop.as_deref().map(ShopId::parse) {
-        Some(Err(_)) => {
-            return Err(AppError::bad_request("bad_shop", "not a shop id"));
+    let shop = match nonempty(query.shop).as_deref().map(ShopId::parse) {
+        Some(Err(_)) => return Err(AppError::bad_request("bad_shop", "not a shop id")),
+        Some(Ok(shop)) => Some(shop),
+        None => None,
+    };
+    let scope = match &shop {
+        Some(shop) if principal.may(Permission::OrdersRead) || principal.acts_for(shop) => {
+            orders::Scope::All
         }
-        Some(Ok(shop)) if principal.may(Permission::OrdersRead) || principal.acts_for(&shop) => {
-            orders::Scope::Shops(vec![shop])
-        }
-        Some(Ok(_)) => orders::Scope::Shops(Vec::new()),
+        Some(_) => orders::Scope::Shops(Vec::new()),
         None if principal.may(Permission::OrdersRead) => orders::Scope::All,
         None => orders::Scope::Shops(principal.shops.clone()),
     };
+    let mut states = Vec::new();
+    for name in nonempty(query.state).iter().flat_map(|s| s.split(',')) {
+        let state: OrderState = serde_json::from_value(serde_json::Value::String(
+            name.trim().into(),
+        ))
+        .map_err(|_| AppError::bad_request("bad_state", format!("no order state {name:?}")))?;
+        states.push(state);
+    }
+    let filter = orders::Filter {
+        states,
+        shop,
+        manager: nonempty(query.manager),
+        warehouse: nonempty(query.warehouse),
+        channel: nonempty(query.channel),
+        from_ms: query.from,
+        to_ms: query.to,
+        number: nonempty(query.number),
+    };
     let rows = state
         .store
-        .read(move |tx| orders::list(tx, &scope, query.before, limit))
+        .read(move |tx| orders::search(tx, &scope, &filter, query.before, limit))
         .await?;
     let next_before = (rows.len() == limit)
         .then(|| rows.last().map(|(seq, _)| *seq))
@@ -92,7 +112,12 @@ pub async fn get_order(
         request_id.map_err(|r| AppError::rejected("bad_request_id", r.status(), r.body_text()))?;
     let found = state
         .store
-        .read(move |tx| orders::confirmation(tx, &request_id))
+        .read(move |tx| -> anyhow::Result<_> {
+            match fulfilment::resolve(tx, &request_id) {
+                Ok(id) => orders::confirmation(tx, &id),
+                Err(_) => Ok(None),
+            }
+        })
         .await?;
     match found {
         Some((shop, _, confirmation))
@@ -106,14 +131,6 @@ pub async fn get_order(
             "no such order",
         )),
     }
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct EventBody {
-    pub event: OrderEvent,
-    #[serde(default)]
-    pub reason: String,
 }
 
 /// Who may cause an event: warehouse staff move orders through fulfilment, finance holds,
@@ -133,19 +150,19 @@ fn permission_for(event: OrderEvent) -> Option<Permission> {
     }
 }
 
-/// `POST /api/orders/{request_id}/events` with `{"event": "ship", "reason": "..."}`: moves an
-/// order along the lifecycle (an illegal transition is 409), with its stock (cancelling
-/// releases the reservation, shipping takes it out, allocating a backordered order reserves
-/// what has arrived), records who did it and why, and writes the new status into the shop's
-/// status document, all in one transaction.
+/// `POST /api/orders/{number}/events` with `{"event": "hold", "reason": "..."}`: moves an
+/// order along the lifecycle (an illegal transition is 409 naming the moves possible now),
+/// with its stock (cancelling releases the reservation, allocating reserves what arrived),
+/// records who did it and why, and writes the new status into the shop's status document,
+/// all in one transaction. The order is named by its number or its request id.
 pub async fn record_event(
     State(state): State<AppState>,
     principal: Principal,
-    request_id: Result<Path<String>, PathRejection>,
+    id: Result<Path<String>, PathRejection>,
     body: Result<Json<EventBody>, JsonRejection>,
 ) -> Result<Json<OrderConfirmation>, AppError> {
-    let Path(request_id) =
-        request_id.map_err(|r| AppError::rejected("bad_request_id", r.status(), r.body_text()))?;
+    let Path(id) =
+        id.map_err(|r| AppError::rejected("bad_request_id", r.status(), r.body_text()))?;
     let Json(body) =
         body.map_err(|r| AppError::rejected("malformed_event", r.status(), r.body_text()))?;
     let permission = permission_for(body.event).ok_or_else(|| {
@@ -155,130 +172,220 @@ pub async fn record_event(
         )
     })?;
     principal.require(permission)?;
-    let actor = state.actor.clone();
     let reason: String = body.reason.chars().take(500).collect();
+    let action = Action::Event(body.event, reason);
+    act(&state, &principal, id, action)
+        .await
+        .map(|(order, _)| Json(order))
+}
+
+/// `POST /api/orders/{number}/shipments` with `{"warehouse": "north", "carrier": "SF",
+/// "tracking": "SF1234", "lines": {"TEA-001": 10}}`: ships exactly those units (at most
+/// what is reserved for the order there); the rest stays reserved or backordered and ships
+/// later. Answers the order and the shipment.
+pub async fn ship(
+    State(state): State<AppState>,
+    principal: Principal,
+    id: Result<Path<String>, PathRejection>,
+    body: Result<Json<ShipRequest>, JsonRejection>,
+) -> Result<Json<Shipped>, AppError> {
+    let Path(id) =
+        id.map_err(|r| AppError::rejected("bad_request_id", r.status(), r.body_text()))?;
+    let Json(request) =
+        body.map_err(|r| AppError::rejected("malformed_shipment", r.status(), r.body_text()))?;
+    principal.require(Permission::OrdersFulfil)?;
+    let (order, shipment) = act(&state, &principal, id, Action::Ship(request)).await?;
+    Ok(Json(Shipped {
+        order,
+        shipment: shipment.ok_or_else(|| anyhow::anyhow!("a shipment action made no shipment"))?,
+    }))
+}
+
+async fn act(
+    state: &AppState,
+    principal: &Principal,
+    id: String,
+    action: Action,
+) -> Result<(OrderConfirmation, Option<ShipmentRecord>), AppError> {
+    let actor = state.actor.clone();
     let store = state.store.clone();
-    let event = body.event;
+    let by = principal.username.clone();
     state
         .store
         .write(move |tx| {
-            apply_event(
-                tx,
-                store.docs(),
-                &principal,
-                &request_id,
-                event,
-                &reason,
-                &actor,
-            )
+            let docs = Docs {
+                cache: store.docs(),
+                actor: &actor,
+            };
+            fulfilment::act(tx, docs, &by, &id, action.clone())
         })
         .await
-        .map(Json)
 }
 
-fn apply_event(
-    tx: &mut Tx<'_>,
-    cache: &DocCache,
-    principal: &Principal,
-    request_id: &str,
-    event: OrderEvent,
-    reason: &str,
-    actor: &automerge::ActorId,
-) -> Result<OrderConfirmation, AppError> {
-    let Some((shop, volume, mut confirmation)) = orders::confirmation(tx, request_id)? else {
-        return Err(AppError::client(
-            StatusCode::NOT_FOUND,
-            "unknown_order",
-            format!("no order {request_id}"),
-        ));
-    };
-    let next = confirmation.state.apply(event).map_err(|error| {
-        AppError::client(
-            StatusCode::CONFLICT,
-            "illegal_transition",
-            error.to_string(),
-        )
-    })?;
-    let now = tx.now_ms;
-    let owed_before = commerce::owed_by(&confirmation);
-
-    let skus: BTreeSet<Sku> = confirmation
-        .allocations
-        .iter()
-        .map(|a| a.sku.clone())
-        .chain(confirmation.backordered.keys().cloned())
-        .collect();
-    let before = stock::levels(tx, &skus)?;
-    let mut inventory = before.clone();
-    match event {
-        OrderEvent::Cancel => {
-            inventory.release(&confirmation.allocations);
-            confirmation.allocations.clear();
-        }
-        OrderEvent::Ship => inventory.ship(&confirmation.allocations),
-        OrderEvent::Allocate if !confirmation.backordered.is_empty() => {
-            let waiting: Vec<RequestedLine> = confirmation
-                .backordered
-                .iter()
-                .map(|(sku, quantity)| RequestedLine {
-                    sku: sku.clone(),
-                    quantity: *quantity,
-                })
+/// `GET /api/admin/orders/{number}`: the order with where it came from, what is still to
+/// ship and what can ship from where.
+pub async fn detail(
+    State(state): State<AppState>,
+    principal: Principal,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Json<OrderDetail>, AppError> {
+    let Path(id) =
+        id.map_err(|r| AppError::rejected("bad_request_id", r.status(), r.body_text()))?;
+    principal.require(Permission::OrdersRead)?;
+    let detail = state
+        .store
+        .read(move |tx| -> Result<OrderDetail, AppError> {
+            let request_id = fulfilment::resolve(tx, &id)?;
+            let header = orders::header(tx, &request_id)?;
+            let Some((shop, _, order)) = orders::confirmation(tx, &request_id)? else {
+                return Err(AppError::client(
+                    StatusCode::NOT_FOUND,
+                    "unknown_order",
+                    "no such order",
+                ));
+            };
+            let skus: Vec<Sku> = domain::fulfilment::ordered_quantities(&order)
+                .into_keys()
                 .collect();
-            let nearest = catalog::nearest_warehouses(tx, &shop)?;
-            let result = inventory.allocate(&waiting, &nearest);
-            confirmation.allocations.extend(result.allocations);
-            confirmation.backordered = result.backordered;
-        }
-        _ => {}
-    }
-    stock::save(tx, &before, &inventory)?;
+            let inventory = stock::levels(tx, &skus)?;
+            let warehouses: BTreeSet<WarehouseId> = order
+                .allocations
+                .iter()
+                .map(|a| a.warehouse.clone())
+                .chain(catalog::nearest_warehouses(tx, &shop)?)
+                .collect();
+            let shippable = if order.state.apply(OrderEvent::ShipPart).is_ok() {
+                warehouses
+                    .iter()
+                    .map(|w| {
+                        (
+                            w.to_string(),
+                            domain::fulfilment::shippable_from(&order, &inventory, w),
+                        )
+                    })
+                    .filter(|(_, lines)| lines.values().any(|q| *q > 0))
+                    .collect()
+            } else {
+                BTreeMap::new()
+            };
+            Ok(OrderDetail {
+                possible: order.state.possible_events(),
+                outstanding: domain::fulfilment::outstanding(&order),
+                shippable,
+                shop: header.shop,
+                shop_name: header.shop_name,
+                channel: header.channel,
+                placed_by: header.placed_by,
+                received_ms: header.received_ms,
+                order,
+            })
+        })
+        .await?;
+    Ok(Json(detail))
+}
 
-    confirmation.state = next;
-    confirmation.history.push(StatusEvent {
-        state: next,
-        at_ms: now,
-        actor: principal.username.clone(),
-        reason: reason.to_owned(),
-    });
-    orders::update(tx, &confirmation)?;
-    orders::add_event(tx, request_id, next, now, &principal.username, reason)?;
-    documents::edit(
-        tx,
-        cache,
-        &DocId::OrderStatus(shop.clone(), volume),
-        actor,
-        |doc| put_confirmations(doc, std::slice::from_ref(&confirmation)),
-    )?;
-    let mut profile = commerce::profile(tx, &shop)?;
-    let mut republish = false;
-    if let (Some(owed), None) = (owed_before, commerce::owed_by(&confirmation))
-        && profile.account.is_some()
-    {
-        // The order is no longer open: the shop owes that much less.
-        let back = Money::zero(owed.currency())
-            .checked_sub(owed)
-            .map_err(anyhow::Error::from)?;
-        commerce::add_unbilled(tx, &shop, back)?;
-        if let Some(account) = &mut profile.account {
-            account.unbilled = account
-                .unbilled
-                .checked_add(back)
-                .map_err(anyhow::Error::from)?;
-        }
-        republish = true;
-    }
-    if let (OrderEvent::Cancel, Some(quote)) = (event, &confirmation.quote) {
-        // Points and prepaid balance the order took go back to the shop.
-        refund_balances(&mut profile, quote);
-        commerce::set_profile(tx, &shop, &profile)?;
-        republish = true;
-    }
-    if republish {
-        let published = commerce::ordering_profile(tx, &shop)?;
-        documents::edit(tx, cache, &DocId::ShopPrices(shop), actor, |doc| {
-            write_profile(doc, &published)
-        })?;
-    }
-    Ok(confirmation)
+/// `?warehouse=<id>`.
+#[derive(Debug, Deserialize)]
+pub struct PickQuery {
+    pub warehouse: String,
+}
+
+/// `GET /api/admin/pick-list?warehouse=north`.
+pub async fn pick_list(
+    State(state): State<AppState>,
+    principal: Principal,
+    query: Result<Query<PickQuery>, QueryRejection>,
+) -> Result<Json<PickList>, AppError> {
+    principal.require_any(&[Permission::OrdersFulfil, Permission::OrdersRead])?;
+    let Query(query) =
+        query.map_err(|r| AppError::rejected("bad_query", r.status(), r.body_text()))?;
+    let warehouse = WarehouseId::parse(&query.warehouse)
+        .map_err(|e| AppError::client(StatusCode::NOT_FOUND, "unknown_warehouse", e.to_string()))?;
+    let list = state
+        .store
+        .read(move |tx| -> Result<PickList, AppError> {
+            if !stock::warehouse_exists(tx, &warehouse)? {
+                return Err(AppError::client(
+                    StatusCode::NOT_FOUND,
+                    "unknown_warehouse",
+                    format!("no warehouse {warehouse}"),
+                ));
+            }
+            let states = [
+                OrderState::Confirmed,
+                OrderState::Allocated,
+                OrderState::Picking,
+                OrderState::PartiallyShipped,
+            ];
+            let open = orders::open_in_warehouse(tx, warehouse.as_str(), &states, 500)?;
+            let skus: BTreeSet<Sku> = open
+                .iter()
+                .flat_map(|(_, o)| domain::fulfilment::ordered_quantities(o).into_keys())
+                .collect();
+            let inventory = stock::levels(tx, &skus)?;
+            let locations = stock::locations(tx, &warehouse, &skus)?;
+            let mut products: BTreeMap<Sku, PickProduct> = BTreeMap::new();
+            let mut picks = Vec::new();
+            for (shop, order) in open {
+                let lines: BTreeMap<Sku, u32> =
+                    domain::fulfilment::shippable_from(&order, &inventory, &warehouse)
+                        .into_iter()
+                        .filter(|(_, q)| *q > 0)
+                        .collect();
+                if lines.is_empty() {
+                    continue;
+                }
+                let names = names_in(&order);
+                for (sku, quantity) in &lines {
+                    let product = products.entry(sku.clone()).or_insert_with(|| PickProduct {
+                        sku: sku.clone(),
+                        name: names.get(sku).cloned().unwrap_or_default(),
+                        location: locations.get(sku).cloned().unwrap_or_default(),
+                        total: 0,
+                        orders: Vec::new(),
+                    });
+                    product.total += quantity;
+                    product.orders.push((order.number.clone(), *quantity));
+                }
+                picks.push(PickOrder {
+                    number: order.number.clone(),
+                    shop: shop.to_string(),
+                    state: order.state,
+                    lines,
+                });
+            }
+            let mut products: Vec<PickProduct> = products.into_values().collect();
+            products.sort_by(|a, b| {
+                (a.location.is_empty(), &a.location, &a.sku).cmp(&(
+                    b.location.is_empty(),
+                    &b.location,
+                    &b.sku,
+                ))
+            });
+            Ok(PickList {
+                warehouse: warehouse.to_string(),
+                generated_ms: tx.now_ms,
+                orders: picks,
+                products,
+            })
+        })
+        .await?;
+    Ok(Json(list))
+}
+
+/// The names of an order's products and gifts, as they were when it was confirmed.
+fn names_in(order: &OrderConfirmation) -> BTreeMap<Sku, domain::product::LocalizedText> {
+    order
+        .priced
+        .lines
+        .iter()
+        .map(|line| (line.sku.clone(), line.name.clone()))
+        .chain(
+            order
+                .quote
+                .iter()
+                .flat_map(|q| &q.gifts)
+                .map(|gift| (gift.sku.clone(), gift.name.clone())),
+        )
+        .collect()
 }

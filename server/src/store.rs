@@ -76,7 +76,7 @@ impl Retryable for AppError {
     fn is_retryable(&self) -> bool {
         match self {
             AppError::Internal(error) => error.is_retryable(),
-            AppError::Client { .. } | AppError::Invalid { .. } => false,
+            AppError::Client { .. } | AppError::Detailed { .. } | AppError::Invalid { .. } => false,
         }
     }
 }

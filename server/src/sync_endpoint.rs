@@ -16,7 +16,7 @@ use docs::sync::wire::{DocReply, SyncRequest, SyncResponse, WireError};
 
 use crate::access::{Access, access};
 use crate::app_error::AppError;
-use crate::auth::Principal;
+use crate::auth::{Principal, Role};
 use crate::order_intake::{open_next_volume_if_full, take_in_orders};
 use crate::state::AppState;
 use crate::store::catalog::CatalogCache;
@@ -287,6 +287,10 @@ fn process_batch(
             requests,
             status_doc,
             principal.device_id,
+            match principal.role {
+                Role::Manager => "manager",
+                _ => "storefront",
+            },
             now,
         )?;
         if intake.answered > 0 {

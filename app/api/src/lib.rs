@@ -2,6 +2,9 @@
 //! and writes answers) and the office bundle (which does the reverse), so the two cannot
 //! drift. Every error body is [`ErrorBody`].
 
+pub mod orders;
+pub use orders::*;
+
 use domain::checkout::ShopProfile;
 use domain::product::{Category, LocalizedText, Product};
 use serde::{Deserialize, Serialize};
@@ -17,6 +20,10 @@ pub struct ErrorBody {
     pub field: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rule: Option<String>,
+    /// The facts behind a refusal, for a screen to explain it (such as the moves possible
+    /// from an order's state).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<serde_json::Value>,
 }
 
 /// `GET /api/admin/products?q=&category=&active=&offset=&limit=`: products whose SKU or

@@ -47,6 +47,16 @@ pub struct AllocationResult {
     pub backordered: BTreeMap<Sku, u32>,
 }
 
+/// Why a stock change is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum StockError {
+    #[error("counted {counted} but {reserved} are reserved for orders")]
+    BelowReserved { counted: u32, reserved: u32 },
+    #[error("more stock than can be counted")]
+    TooMuch,
+}
+
 /// Stock level alerts for a warehouse and SKU.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -61,6 +71,57 @@ impl Inventory {
             .get(&(warehouse.clone(), sku.clone()))
             .copied()
             .unwrap_or_default()
+    }
+
+    /// True when some warehouse keeps a level for `sku` (an untracked SKU is confirmed and
+    /// shipped without reservations).
+    pub fn is_tracked(&self, sku: &Sku) -> bool {
+        self.levels.keys().any(|(_, s)| s == sku)
+    }
+
+    /// Goods arrived: `quantity` more on hand (a level is created for a SKU the warehouse
+    /// did not hold).
+    pub fn receive(
+        &mut self,
+        warehouse: &WarehouseId,
+        sku: &Sku,
+        quantity: u32,
+    ) -> Result<(), StockError> {
+        let level = self
+            .levels
+            .entry((warehouse.clone(), sku.clone()))
+            .or_default();
+        level.on_hand = level
+            .on_hand
+            .checked_add(quantity)
+            .ok_or(StockError::TooMuch)?;
+        Ok(())
+    }
+
+    /// A stock count: `on_hand` is what is there. Refused below what is reserved for
+    /// orders (those units were promised: ship or cancel the orders, or count again).
+    pub fn count(
+        &mut self,
+        warehouse: &WarehouseId,
+        sku: &Sku,
+        on_hand: u32,
+        safety: Option<u32>,
+    ) -> Result<(), StockError> {
+        let level = self
+            .levels
+            .entry((warehouse.clone(), sku.clone()))
+            .or_default();
+        if on_hand < level.reserved {
+            return Err(StockError::BelowReserved {
+                counted: on_hand,
+                reserved: level.reserved,
+            });
+        }
+        level.on_hand = on_hand;
+        if let Some(safety) = safety {
+            level.safety = safety;
+        }
+        Ok(())
     }
 
     pub fn available_to_promise(&self, sku: &Sku) -> u32 {
@@ -163,27 +224,44 @@ pub struct PendingOrder {
     /// 0 is the highest tier.
     pub tier_rank: u32,
     pub requested_delivery_ms: Option<i64>,
+    /// The order's value: among equals, the larger order is served first.
+    pub value: rust_decimal::Decimal,
     pub placed_ms: i64,
     pub lines: Vec<RequestedLine>,
     pub nearest_first: Vec<WarehouseId>,
 }
 
-/// Allocates several orders competing for short stock: higher tier first, then the earlier
-/// requested delivery date (orders without one after those with), then the earlier order.
+impl PendingOrder {
+    /// Higher tier first, then the earlier requested delivery date (orders without one after
+    /// those with), then the larger order, then the earlier one.
+    pub fn priority(
+        &self,
+    ) -> (
+        u32,
+        bool,
+        Option<i64>,
+        std::cmp::Reverse<rust_decimal::Decimal>,
+        i64,
+        &str,
+    ) {
+        (
+            self.tier_rank,
+            self.requested_delivery_ms.is_none(),
+            self.requested_delivery_ms,
+            std::cmp::Reverse(self.value),
+            self.placed_ms,
+            self.id.as_str(),
+        )
+    }
+}
+
+/// Allocates several orders competing for short stock, in [`PendingOrder::priority`] order.
 pub fn allocate_by_priority(
     inventory: &mut Inventory,
     orders: &[PendingOrder],
 ) -> Vec<(String, AllocationResult)> {
     let mut queue: Vec<&PendingOrder> = orders.iter().collect();
-    queue.sort_by_key(|o| {
-        (
-            o.tier_rank,
-            o.requested_delivery_ms.is_none(),
-            o.requested_delivery_ms,
-            o.placed_ms,
-            o.id.clone(),
-        )
-    });
+    queue.sort_by(|a, b| a.priority().cmp(&b.priority()));
     queue
         .into_iter()
         .map(|order| {
@@ -348,6 +426,7 @@ mod tests {
             id: id.into(),
             tier_rank,
             requested_delivery_ms: due,
+            value: rust_decimal::Decimal::ONE,
             placed_ms: placed,
             lines: vec![line("B", 2)],
             nearest_first: vec![wh("far")],

@@ -6,6 +6,7 @@ pub mod check;
 pub mod checkout;
 pub mod credit;
 pub mod forecast;
+pub mod fulfilment;
 pub mod inventory;
 pub mod lang;
 pub mod money;

@@ -7,6 +7,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::checkout::{Checkout, check_blocks, quote_request};
+use super::fulfilment::{ShipmentRecord, ordered_quantities};
 use super::inventory::{Allocation, Inventory};
 use super::money::{Currency, Money};
 use super::order_state::{OrderEvent, OrderState};
@@ -132,6 +133,9 @@ pub struct OrderConfirmation {
     /// SKU → quantity confirmed but not in stock now: delivered when it arrives.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub backordered: BTreeMap<Sku, u32>,
+    /// What left the warehouses, one record per shipment, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shipments: Vec<ShipmentRecord>,
 }
 
 /// Why the server rejects a whole order.
@@ -198,6 +202,7 @@ pub fn confirm_order(
         quote: None,
         allocations: vec![],
         backordered: BTreeMap::new(),
+        shipments: vec![],
     };
     if &request.shop != shop {
         return reject(OrderRejection::WrongShop);
@@ -250,6 +255,7 @@ pub fn confirm_order(
         quote: Some(quote),
         allocations: vec![],
         backordered: BTreeMap::new(),
+        shipments: vec![],
     }
 }
 
@@ -267,15 +273,11 @@ pub fn reserve_stock(
     if confirmation.state != OrderState::Confirmed {
         return;
     }
-    let tracked: Vec<RequestedLine> = confirmation
-        .priced
-        .lines
-        .iter()
-        .filter(|line| inventory.levels.keys().any(|(_, sku)| *sku == line.sku))
-        .map(|line| RequestedLine {
-            sku: line.sku.clone(),
-            quantity: line.quantity,
-        })
+    // Gifts are reserved like any line: they leave the same warehouse.
+    let tracked: Vec<RequestedLine> = ordered_quantities(confirmation)
+        .into_iter()
+        .filter(|(sku, _)| inventory.is_tracked(sku))
+        .map(|(sku, quantity)| RequestedLine { sku, quantity })
         .collect();
     if tracked.is_empty() {
         return;
@@ -333,6 +335,7 @@ pub fn reject_unreadable(
         quote: None,
         allocations: vec![],
         backordered: BTreeMap::new(),
+        shipments: vec![],
     }
 }
 

@@ -42,6 +42,24 @@ pub enum OrderEvent {
     Cancel,
 }
 
+impl OrderEvent {
+    pub const ALL: [OrderEvent; 13] = [
+        OrderEvent::Confirm,
+        OrderEvent::Reject,
+        OrderEvent::Hold,
+        OrderEvent::Release,
+        OrderEvent::Backorder,
+        OrderEvent::Allocate,
+        OrderEvent::StartPicking,
+        OrderEvent::Pack,
+        OrderEvent::ShipPart,
+        OrderEvent::Ship,
+        OrderEvent::Deliver,
+        OrderEvent::Complete,
+        OrderEvent::Cancel,
+    ];
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("an order that is {from:?} cannot {event:?}")]
 pub struct TransitionError {
@@ -58,13 +76,24 @@ impl OrderState {
             (S::Submitted, E::Confirm) => S::Confirmed,
             (S::Submitted, E::Reject) => S::Rejected,
             (S::Confirmed | S::Backordered | S::Allocated, E::Hold) => S::OnHold,
+            // Back to where it was held; `fulfilment::release` reads that from the history.
             (S::OnHold, E::Release) => S::Confirmed,
             (S::Confirmed, E::Backorder) => S::Backordered,
             (S::Confirmed | S::Backordered, E::Allocate) => S::Allocated,
-            (S::Allocated, E::StartPicking) => S::Picking,
+            // Stock for the rest of a partly shipped order arrived.
+            (S::PartiallyShipped, E::Allocate) => S::PartiallyShipped,
+            (S::Confirmed | S::Allocated | S::PartiallyShipped, E::StartPicking) => S::Picking,
             (S::Picking, E::Pack) => S::Packed,
-            (S::Packed, E::ShipPart) => S::PartiallyShipped,
-            (S::Packed | S::PartiallyShipped, E::Ship) => S::Shipped,
+            // Picking and packing are steps a warehouse may skip: a shipment can leave from
+            // any state with reserved stock.
+            (
+                S::Confirmed | S::Allocated | S::Picking | S::Packed | S::PartiallyShipped,
+                E::ShipPart,
+            ) => S::PartiallyShipped,
+            (
+                S::Confirmed | S::Allocated | S::Picking | S::Packed | S::PartiallyShipped,
+                E::Ship,
+            ) => S::Shipped,
             (S::Shipped, E::Deliver) => S::Delivered,
             (S::Delivered, E::Complete) => S::Completed,
             (
@@ -88,6 +117,15 @@ impl OrderState {
     /// A shop's devices keep the order volume of such an order, to see it move.
     pub fn is_underway(self) -> bool {
         !self.is_final() && !matches!(self, OrderState::Submitted | OrderState::Delivered)
+    }
+
+    /// The events that are possible from this state, in lifecycle order (what a screen
+    /// offers, and what an illegal transition's message lists).
+    pub fn possible_events(self) -> Vec<OrderEvent> {
+        OrderEvent::ALL
+            .into_iter()
+            .filter(|event| self.apply(*event).is_ok())
+            .collect()
     }
 
     pub const ALL: [OrderState; 13] = [
@@ -197,21 +235,7 @@ mod tests {
 
     use super::*;
 
-    const EVENTS: [OrderEvent; 13] = [
-        OrderEvent::Confirm,
-        OrderEvent::Reject,
-        OrderEvent::Hold,
-        OrderEvent::Release,
-        OrderEvent::Backorder,
-        OrderEvent::Allocate,
-        OrderEvent::StartPicking,
-        OrderEvent::Pack,
-        OrderEvent::ShipPart,
-        OrderEvent::Ship,
-        OrderEvent::Deliver,
-        OrderEvent::Complete,
-        OrderEvent::Cancel,
-    ];
+    const EVENTS: [OrderEvent; 13] = OrderEvent::ALL;
 
     #[test]
     fn happy_path_reaches_completed() {

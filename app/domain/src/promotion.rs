@@ -57,6 +57,18 @@ pub enum PromotionKind {
     },
 }
 
+impl PromotionKind {
+    /// The SKU this promotion gives away, if it gives one (its stock is reserved with the
+    /// order's).
+    pub fn gift_sku(&self) -> Option<&Sku> {
+        match self {
+            PromotionKind::BuyXGetY { get, .. } => Some(get),
+            PromotionKind::GiftWithSpend { gift, .. } => Some(gift),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Scope {

@@ -115,6 +115,7 @@ pub fn read<T: DeserializeOwned>(status: u16, text: &str) -> Result<T, Failure> 
                 message: e.to_string(),
                 field: None,
                 rule: None,
+                detail: None,
             },
         });
     }
@@ -123,6 +124,7 @@ pub fn read<T: DeserializeOwned>(status: u16, text: &str) -> Result<T, Failure> 
         message: text.chars().take(200).collect(),
         field: None,
         rule: None,
+        detail: None,
     });
     Err(Failure::Refused { status, body })
 }

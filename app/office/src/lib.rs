@@ -10,11 +10,13 @@ pub mod categories;
 pub mod customer_form;
 pub mod customers;
 pub mod i18n;
+pub mod orders;
 pub mod photo;
 pub mod prices;
 pub mod products;
 pub mod promotions;
 pub mod staff;
+pub mod stock;
 
 use gloo_storage::{LocalStorage, Storage};
 use leptos::prelude::*;
@@ -31,10 +33,12 @@ use self::categories::CategoriesPage;
 use self::customer_form::NewCustomerPage;
 use self::customers::{CustomerPage, CustomersPage};
 use self::i18n::{Lang, Phrase, field_phrase, rule_phrase, tr};
+use self::orders::{OrderPageView, OrdersPage, PackingListPage};
 use self::prices::PriceListPageView;
 use self::products::{EditProductPage, NewProductPage, ProductListPage};
 use self::promotions::{EditPromotionPage, NewPromotionPage, PromotionsPage};
 use self::staff::StaffPage;
+use self::stock::{PickListPage, StockPageView};
 
 const LANG_KEY: &str = "dinghuo.lang";
 
@@ -220,11 +224,20 @@ fn App() -> impl IntoView {
             <Show when=move || office.session.get().is_some() fallback=|| view! { <SignIn/> }>
                 <TopBar/>
                 <div class="office">
-                    <nav class="side">
+                    <nav class="side no-print">
                         <A href="/office/" exact=true>{move || office.t(Phrase::Products)}</A>
                         <A href="/office/categories">{move || office.t(Phrase::Categories)}</A>
                         <A href="/office/prices">{move || office.t(Phrase::Prices)}</A>
                         <A href="/office/customers">{move || office.t(Phrase::Customers)}</A>
+                        <Show when=move || office.may("orders.read")>
+                            <A href="/office/orders">{move || office.t(Phrase::Orders)}</A>
+                        </Show>
+                        <Show when=move || office.may("orders.fulfil")>
+                            <A href="/office/pick">{move || office.t(Phrase::PickList)}</A>
+                        </Show>
+                        <Show when=move || office.may("stock.read") || office.may("stock.write")>
+                            <A href="/office/stock">{move || office.t(Phrase::Stock)}</A>
+                        </Show>
                         <Show when=move || office.may("promotions.read")>
                             <A href="/office/promotions">{move || office.t(Phrase::Promotions)}</A>
                         </Show>
@@ -253,6 +266,11 @@ fn App() -> impl IntoView {
                             <Route path=path!("/office/customers") view=CustomersPage/>
                             <Route path=path!("/office/customers/new") view=NewCustomerPage/>
                             <Route path=path!("/office/customers/:id") view=CustomerPage/>
+                            <Route path=path!("/office/orders") view=OrdersPage/>
+                            <Route path=path!("/office/orders/:id") view=OrderPageView/>
+                            <Route path=path!("/office/orders/:id/packing/:n") view=PackingListPage/>
+                            <Route path=path!("/office/pick") view=PickListPage/>
+                            <Route path=path!("/office/stock") view=StockPageView/>
                         </Routes>
                     </main>
                 </div>
@@ -289,7 +307,7 @@ fn TopBar() -> impl IntoView {
         office.keep(None);
     };
     view! {
-        <header class="top">
+        <header class="top no-print">
             <strong>{move || office.t(Phrase::Office)}</strong>
             <span class="who" data-testid="who">{move || office.session.get().map(|s| s.display_name).unwrap_or_default()}</span>
             <LangPicker/>

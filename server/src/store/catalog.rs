@@ -123,10 +123,12 @@ pub fn put_category(tx: &mut Tx<'_>, category: &Category) -> anyhow::Result<()> 
     Ok(())
 }
 
-pub fn put_tier(tx: &mut Tx<'_>, tier: &str, name: &str) -> Result<(), StoreError> {
+/// A tier with its name and its priority when stock is short (`rank` 0 is served first).
+pub fn put_tier(tx: &mut Tx<'_>, tier: &str, name: &str, rank: u32) -> Result<(), StoreError> {
     tx.execute(
-        "INSERT INTO tiers (id, name) VALUES (?1, ?2) ON CONFLICT (id) DO UPDATE SET name = excluded.name",
-        params![tier, name],
+        "INSERT INTO tiers (id, name, rank) VALUES (?1, ?2, ?3)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, rank = excluded.rank",
+        params![tier, name, rank],
     )?;
     Ok(())
 }
@@ -181,6 +183,17 @@ pub fn tier_of(tx: &mut Tx<'_>, shop: &ShopId) -> anyhow::Result<Option<TierId>>
         params![shop.as_str()],
     )?;
     Ok(tier.and_then(|t| TierId::parse(&t).ok()))
+}
+
+/// The priority rank of `shop`'s tier when stock is short (0 first; shops without a tier
+/// last).
+pub fn tier_rank(tx: &mut Tx<'_>, shop: &ShopId) -> Result<u32, StoreError> {
+    Ok(tx
+        .value::<u32>(
+            "SELECT t.rank FROM shops s JOIN tiers t ON t.id = s.tier WHERE s.id = ?1",
+            params![shop.as_str()],
+        )?
+        .unwrap_or(u32::MAX))
 }
 
 /// The prices `shop` (of `tier`) pays for `skus`: its tier's and its own (the rest of the

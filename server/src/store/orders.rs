@@ -12,17 +12,7 @@ use domain::sku::ShopId;
 use super::sql::{StoreError, Tx};
 use crate::params;
 
-/// An order as lists show it.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct OrderRow {
-    pub number: String,
-    pub request_id: String,
-    pub shop: String,
-    pub state: String,
-    pub total: String,
-    pub placed_by: String,
-    pub received_ms: i64,
-}
+pub use api::OrderRow;
 
 pub fn state_name(state: OrderState) -> String {
     serde_json::to_value(state)
@@ -60,17 +50,26 @@ pub fn take_numbers(tx: &mut Tx<'_>, count: usize) -> Result<i64, StoreError> {
     Ok(last - i64::try_from(count).unwrap_or(0) + 1)
 }
 
+/// Who placed an order and through what.
+#[derive(Debug, Clone, Copy)]
+pub struct Origin<'a> {
+    pub placed_by: &'a str,
+    pub device: i64,
+    /// `storefront`, `manager`, `office` or `import`.
+    pub channel: &'a str,
+    /// The warehouse the order ships from when nothing is reserved (the shop's nearest).
+    pub home_warehouse: Option<&'a str>,
+}
+
 /// Records an answered request: the order, its confirmed lines and its first events.
 /// `volume` is the order volume it was requested (and is answered) in.
-#[allow(clippy::too_many_arguments)]
 pub fn insert(
     tx: &mut Tx<'_>,
     seq: i64,
     shop: &ShopId,
     volume: u32,
     answer: &OrderConfirmation,
-    placed_by: &str,
-    device: i64,
+    origin: Origin<'_>,
     now_ms: i64,
 ) -> anyhow::Result<()> {
     let total = answer
@@ -78,8 +77,8 @@ pub fn insert(
         .as_ref()
         .map_or(answer.priced.total, |q| q.total);
     tx.execute(
-        "INSERT INTO orders (seq, request_id, number, shop, state, total, placed_by, device, received_ms, confirmation, volume)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        "INSERT INTO orders (seq, request_id, number, shop, state, total, placed_by, device, received_ms, confirmation, volume, channel)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         params![
             seq,
             answer.request_id.as_str(),
@@ -87,13 +86,33 @@ pub fn insert(
             shop.as_str(),
             state_name(answer.state),
             total.amount().to_string(),
-            placed_by,
-            device,
+            origin.placed_by,
+            origin.device,
             now_ms,
             serde_json::to_string(answer)?,
             volume,
+            origin.channel,
         ],
     )?;
+    if answer.state != OrderState::Rejected {
+        let mut warehouses: BTreeSet<&str> = answer
+            .allocations
+            .iter()
+            .map(|a| a.warehouse.as_str())
+            .collect();
+        if warehouses.is_empty()
+            && let Some(home) = origin.home_warehouse
+        {
+            warehouses.insert(home);
+        }
+        for warehouse in warehouses {
+            tx.execute(
+                "INSERT INTO order_warehouses (warehouse, seq) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+                params![warehouse, seq],
+            )?;
+        }
+        save_backorders(tx, answer)?;
+    }
     for (line, priced) in answer.priced.lines.iter().enumerate() {
         tx.execute(
             "INSERT INTO order_lines (request_id, line, shop, sku, quantity, received_ms)
@@ -200,17 +219,281 @@ pub fn volumes_to_keep(tx: &mut Tx<'_>, shop: &ShopId) -> Result<Vec<u32>, Store
     Ok(volumes.into_iter().collect())
 }
 
-/// Replaces an order's confirmation after a lifecycle event.
+/// What the order waits for, as the `backorders` table the allocation on arrival reads.
+fn save_backorders(tx: &mut Tx<'_>, confirmation: &OrderConfirmation) -> Result<(), StoreError> {
+    let id = confirmation.request_id.as_str();
+    tx.execute("DELETE FROM backorders WHERE request_id = ?1", params![id])?;
+    for (sku, quantity) in &confirmation.backordered {
+        tx.execute(
+            "INSERT INTO backorders (sku, request_id, quantity) VALUES (?1, ?2, ?3)",
+            params![sku.as_str(), id, *quantity],
+        )?;
+    }
+    Ok(())
+}
+
+/// Replaces an order's confirmation after a lifecycle event (and what it waits for, and
+/// the warehouses its reservations are in).
 pub fn update(tx: &mut Tx<'_>, confirmation: &OrderConfirmation) -> anyhow::Result<()> {
+    let id = confirmation.request_id.as_str();
     tx.execute(
         "UPDATE orders SET state = ?2, confirmation = ?3 WHERE request_id = ?1",
         params![
-            confirmation.request_id.as_str(),
+            id,
             state_name(confirmation.state),
             serde_json::to_string(confirmation)?
         ],
     )?;
+    let warehouses: BTreeSet<&str> = confirmation
+        .allocations
+        .iter()
+        .map(|a| a.warehouse.as_str())
+        .collect();
+    for warehouse in warehouses {
+        tx.execute(
+            "INSERT INTO order_warehouses (warehouse, seq)
+             SELECT ?1, seq FROM orders WHERE request_id = ?2 ON CONFLICT DO NOTHING",
+            params![warehouse, id],
+        )?;
+    }
+    save_backorders(tx, confirmation)?;
     Ok(())
+}
+
+/// Where an order came from, as its page heads it.
+#[derive(Debug, Clone, Default)]
+pub struct Header {
+    pub shop: String,
+    pub shop_name: String,
+    pub channel: String,
+    pub placed_by: String,
+    pub received_ms: i64,
+}
+
+pub fn header(tx: &mut Tx<'_>, request_id: &str) -> Result<Header, StoreError> {
+    Ok(tx
+        .row(
+            "SELECT o.shop, COALESCE(s.name, ''), o.channel, o.placed_by, o.received_ms
+             FROM orders o LEFT JOIN shops s ON s.id = o.shop WHERE o.request_id = ?1",
+            params![request_id],
+        )?
+        .map(|row| -> Result<Header, StoreError> {
+            Ok(Header {
+                shop: row.get(0)?,
+                shop_name: row.get(1)?,
+                channel: row.get(2)?,
+                placed_by: row.get(3)?,
+                received_ms: row.get(4)?,
+            })
+        })
+        .transpose()?
+        .unwrap_or_default())
+}
+
+/// The request id of the order numbered `number`.
+pub fn by_number(tx: &mut Tx<'_>, number: &str) -> Result<Option<String>, StoreError> {
+    tx.value(
+        "SELECT request_id FROM orders WHERE number = ?1",
+        params![number],
+    )
+}
+
+/// The orders waiting for any of `skus` (their request ids).
+pub fn waiting_for<'a>(
+    tx: &mut Tx<'_>,
+    skus: impl IntoIterator<Item = &'a domain::sku::Sku>,
+) -> Result<BTreeSet<String>, StoreError> {
+    let mut waiting = BTreeSet::new();
+    for sku in skus {
+        waiting.extend(tx.column::<String>(
+            "SELECT request_id FROM backorders WHERE sku = ?1",
+            params![sku.as_str()],
+        )?);
+    }
+    Ok(waiting)
+}
+
+/// Records a shipment (for lists by warehouse; the order's confirmation holds it too).
+pub fn add_shipment(
+    tx: &mut Tx<'_>,
+    shop: &ShopId,
+    request_id: &str,
+    shipment: &domain::fulfilment::ShipmentRecord,
+) -> anyhow::Result<()> {
+    tx.execute(
+        "INSERT INTO shipments (number, request_id, shop, warehouse, carrier, tracking, shipped_ms, actor, lines)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            shipment.number.as_str(),
+            request_id,
+            shop.as_str(),
+            shipment.warehouse.as_str(),
+            shipment.carrier.as_str(),
+            shipment.tracking.as_str(),
+            shipment.shipped_ms,
+            shipment.by.as_str(),
+            serde_json::to_string(&shipment.lines)?
+        ],
+    )?;
+    Ok(())
+}
+
+/// The carriers used before, most used first (what a shipment form offers).
+pub fn carriers(tx: &mut Tx<'_>) -> Result<Vec<String>, StoreError> {
+    tx.column(
+        "SELECT carrier FROM shipments GROUP BY carrier ORDER BY COUNT(*) DESC, carrier LIMIT 20",
+        params![],
+    )
+}
+
+/// The confirmations of orders in `states` served by `warehouse`, oldest first, at most
+/// `limit`: what a pick list gathers.
+pub fn open_in_warehouse(
+    tx: &mut Tx<'_>,
+    warehouse: &str,
+    states: &[OrderState],
+    limit: usize,
+) -> anyhow::Result<Vec<(ShopId, OrderConfirmation)>> {
+    let names: Vec<String> = states
+        .iter()
+        .map(|state| format!("'{}'", state_name(*state)))
+        .collect();
+    let sql = format!(
+        "SELECT o.shop, o.confirmation FROM orders o
+         WHERE o.state IN ({}) AND o.seq IN (SELECT seq FROM order_warehouses WHERE warehouse = ?1)
+         ORDER BY o.seq LIMIT ?2",
+        names.join(", ")
+    );
+    tx.rows(&sql, params![warehouse, limit])?
+        .iter()
+        .map(|row| {
+            Ok((
+                ShopId::parse(&row.get::<String>(0)?)?,
+                serde_json::from_str(&row.get::<String>(1)?).context("a stored order")?,
+            ))
+        })
+        .collect()
+}
+
+/// What the back office's order list filters by; every part is optional.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub states: Vec<OrderState>,
+    pub shop: Option<ShopId>,
+    /// An account manager's username: the orders of the shops they manage.
+    pub manager: Option<String>,
+    pub warehouse: Option<String>,
+    pub channel: Option<String>,
+    pub from_ms: Option<i64>,
+    pub to_ms: Option<i64>,
+    /// An order number, whole (`DH-000042`) or its digits (`42`).
+    pub number: Option<String>,
+}
+
+/// `42`, `dh-42` and `DH-000042` all name order DH-000042.
+pub fn normalize_number(query: &str) -> String {
+    let query = query.trim().to_ascii_uppercase();
+    let digits = query.strip_prefix("DH-").unwrap_or(&query);
+    match digits.parse::<u64>() {
+        Ok(n) if digits.chars().all(|c| c.is_ascii_digit()) => format!("DH-{n:06}"),
+        _ => query,
+    }
+}
+
+/// The newest orders in `scope` that pass `filter`, at most `limit` (newest first) and
+/// older than `before_seq` when given. Every filter is an indexed condition, so a page
+/// costs the same at 100,000 orders as at 100.
+pub fn search(
+    tx: &mut Tx<'_>,
+    scope: &Scope,
+    filter: &Filter,
+    before_seq: Option<i64>,
+    limit: usize,
+) -> Result<Vec<(i64, OrderRow)>, StoreError> {
+    use super::sql::Value;
+    let mut sql = String::from(
+        "SELECT o.seq, o.number, o.request_id, o.shop, COALESCE(s.name, ''), o.state, o.total,
+                o.placed_by, o.received_ms, o.channel
+         FROM orders o LEFT JOIN shops s ON s.id = o.shop WHERE o.seq < ?1",
+    );
+    let mut values: Vec<Value> = vec![Value::from(before_seq.unwrap_or(i64::MAX))];
+    let mut bind = |sql: &mut String, clause: &str, value: Value| {
+        values.push(value);
+        sql.push_str(&clause.replace('?', &format!("?{}", values.len())));
+    };
+    if !filter.states.is_empty() {
+        let names: Vec<String> = filter
+            .states
+            .iter()
+            .map(|state| format!("'{}'", state_name(*state)))
+            .collect();
+        sql.push_str(&format!(" AND o.state IN ({})", names.join(", ")));
+    }
+    if let Some(shop) = &filter.shop {
+        bind(&mut sql, " AND o.shop = ?", shop.as_str().into());
+    }
+    if let Some(manager) = &filter.manager {
+        bind(
+            &mut sql,
+            " AND o.shop IN (SELECT m.shop FROM manager_shops m JOIN users u ON u.id = m.manager WHERE u.username = ?)",
+            manager.into(),
+        );
+    }
+    if let Some(warehouse) = &filter.warehouse {
+        bind(
+            &mut sql,
+            " AND o.seq IN (SELECT w.seq FROM order_warehouses w WHERE w.warehouse = ?)",
+            warehouse.into(),
+        );
+    }
+    if let Some(channel) = &filter.channel {
+        bind(&mut sql, " AND o.channel = ?", channel.into());
+    }
+    if let Some(from) = filter.from_ms {
+        bind(&mut sql, " AND o.received_ms >= ?", from.into());
+    }
+    if let Some(to) = filter.to_ms {
+        bind(&mut sql, " AND o.received_ms < ?", to.into());
+    }
+    if let Some(number) = &filter.number {
+        bind(
+            &mut sql,
+            " AND o.number = ?",
+            normalize_number(number).into(),
+        );
+    }
+    if let Scope::Shops(shops) = scope {
+        let mut placeholders = Vec::new();
+        for shop in shops {
+            values.push(shop.as_str().into());
+            placeholders.push(format!("?{}", values.len()));
+        }
+        if placeholders.is_empty() {
+            return Ok(Vec::new());
+        }
+        sql.push_str(&format!(" AND o.shop IN ({})", placeholders.join(", ")));
+    }
+    values.push(Value::from(limit));
+    sql.push_str(&format!(" ORDER BY o.seq DESC LIMIT ?{}", values.len()));
+    tx.rows(&sql, &values)?
+        .iter()
+        .map(|row| {
+            Ok((
+                row.get(0)?,
+                OrderRow {
+                    number: row.get(1)?,
+                    request_id: row.get(2)?,
+                    shop: row.get(3)?,
+                    shop_name: row.get(4)?,
+                    state: row.get(5)?,
+                    total: row.get(6)?,
+                    placed_by: row.get(7)?,
+                    received_ms: row.get(8)?,
+                    channel: row.get(9)?,
+                },
+            ))
+        })
+        .collect()
 }
 
 /// Whose orders a list shows.
@@ -218,59 +501,6 @@ pub fn update(tx: &mut Tx<'_>, confirmation: &OrderConfirmation) -> anyhow::Resu
 pub enum Scope {
     All,
     Shops(Vec<ShopId>),
-}
-
-/// The newest orders in `scope`, at most `limit` (newest first) and older than
-/// `before_seq` when given.
-pub fn list(
-    tx: &mut Tx<'_>,
-    scope: &Scope,
-    before_seq: Option<i64>,
-    limit: usize,
-) -> Result<Vec<(i64, OrderRow)>, StoreError> {
-    const COLUMNS: &str =
-        "SELECT seq, number, request_id, shop, state, total, placed_by, received_ms FROM orders";
-    let before = before_seq.unwrap_or(i64::MAX);
-    let read = |rows: Vec<super::sql::Row>| -> Result<Vec<(i64, OrderRow)>, StoreError> {
-        rows.iter()
-            .map(|row| {
-                Ok((
-                    row.get(0)?,
-                    OrderRow {
-                        number: row.get(1)?,
-                        request_id: row.get(2)?,
-                        shop: row.get(3)?,
-                        state: row.get(4)?,
-                        total: row.get(5)?,
-                        placed_by: row.get(6)?,
-                        received_ms: row.get(7)?,
-                    },
-                ))
-            })
-            .collect()
-    };
-    let mut orders = Vec::new();
-    match scope {
-        Scope::All => {
-            let rows = tx.rows(
-                &format!("{COLUMNS} WHERE seq < ?1 ORDER BY seq DESC LIMIT ?2"),
-                params![before, limit],
-            )?;
-            orders.extend(read(rows)?);
-        }
-        Scope::Shops(shops) => {
-            for shop in shops {
-                let rows = tx.rows(
-                    &format!("{COLUMNS} WHERE shop = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3"),
-                    params![shop.as_str(), before, limit],
-                )?;
-                orders.extend(read(rows)?);
-            }
-            orders.sort_by_key(|(seq, _)| std::cmp::Reverse(*seq));
-            orders.truncate(limit);
-        }
-    }
-    Ok(orders)
 }
 
 /// The confirmations of `shop`'s orders, newest first, older than `before_seq` if given.

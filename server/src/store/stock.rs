@@ -36,22 +36,225 @@ pub fn levels<'a>(
     Ok(inventory)
 }
 
-/// Writes back the levels that changed between `before` and `after`.
+/// Writes back the levels that changed between `before` and `after` (a level `after`
+/// holds and `before` did not is a warehouse starting to stock the SKU).
 pub fn save(tx: &mut Tx<'_>, before: &Inventory, after: &Inventory) -> Result<(), StoreError> {
     for ((warehouse, sku), level) in &after.levels {
         if before.levels.get(&(warehouse.clone(), sku.clone())) != Some(level) {
             tx.execute(
-                "UPDATE stock SET on_hand = ?3, reserved = ?4 WHERE warehouse = ?1 AND sku = ?2",
+                "INSERT INTO stock (warehouse, sku, on_hand, reserved, safety) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (warehouse, sku) DO UPDATE SET on_hand = excluded.on_hand,
+                     reserved = excluded.reserved, safety = excluded.safety",
                 params![
                     warehouse.as_str(),
                     sku.as_str(),
                     level.on_hand,
-                    level.reserved
+                    level.reserved,
+                    level.safety
                 ],
             )?;
         }
     }
     Ok(())
+}
+
+pub use api::{StockItem as Item, StockMove as Move};
+
+/// Records every change of on-hand stock between `before` and `after` as a move of `kind`.
+pub fn record_moves(
+    tx: &mut Tx<'_>,
+    before: &Inventory,
+    after: &Inventory,
+    kind: &str,
+    reference: &str,
+    actor: &str,
+    note: &str,
+) -> Result<(), StoreError> {
+    for ((warehouse, sku), level) in &after.levels {
+        let was = before.level(warehouse, sku).on_hand;
+        if was != level.on_hand {
+            tx.execute(
+                "INSERT INTO stock_moves (at_ms, warehouse, sku, delta, on_hand, kind, reference, actor, note)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    tx.now_ms,
+                    warehouse.as_str(),
+                    sku.as_str(),
+                    i64::from(level.on_hand) - i64::from(was),
+                    level.on_hand,
+                    kind,
+                    reference,
+                    actor,
+                    note
+                ],
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// The latest moves of one SKU in one warehouse, newest first.
+pub fn moves(
+    tx: &mut Tx<'_>,
+    warehouse: &WarehouseId,
+    sku: &Sku,
+    limit: usize,
+) -> Result<Vec<Move>, StoreError> {
+    tx.rows(
+        "SELECT at_ms, warehouse, sku, delta, on_hand, kind, reference, actor, note FROM stock_moves
+         WHERE warehouse = ?1 AND sku = ?2 ORDER BY id DESC LIMIT ?3",
+        params![warehouse.as_str(), sku.as_str(), limit],
+    )?
+    .iter()
+    .map(|row| {
+        Ok(Move {
+            at_ms: row.get(0)?,
+            warehouse: row.get(1)?,
+            sku: row.get(2)?,
+            delta: row.get(3)?,
+            on_hand: row.get(4)?,
+            kind: row.get(5)?,
+            reference: row.get(6)?,
+            actor: row.get(7)?,
+            note: row.get(8)?,
+        })
+    })
+    .collect()
+}
+
+/// What the stock list shows: one warehouse's, a search by SKU or name, only the alerts.
+#[derive(Debug, Clone, Default)]
+pub struct ItemFilter {
+    pub warehouse: Option<String>,
+    pub query: Option<String>,
+    pub alerts_only: bool,
+}
+
+const ALERT: &str =
+    "CASE WHEN st.low IS NOT NULL AND st.on_hand - st.reserved - st.safety <= st.low THEN 'low'
+                          WHEN st.over IS NOT NULL AND st.on_hand > st.over THEN 'over' END";
+
+/// Stock levels that pass `filter`, by warehouse then SKU, after `after` (the last row of
+/// the previous page), at most `limit`.
+pub fn items(
+    tx: &mut Tx<'_>,
+    filter: &ItemFilter,
+    after: Option<(String, String)>,
+    limit: usize,
+) -> anyhow::Result<Vec<Item>> {
+    use super::sql::Value;
+    let (after_warehouse, after_sku) = after.unwrap_or_default();
+    let mut sql = format!(
+        "SELECT st.warehouse, st.sku, p.json, st.on_hand, st.reserved, st.safety, st.low, st.over, st.location,
+                CAST(COALESCE((SELECT SUM(b.quantity) FROM backorders b WHERE b.sku = st.sku), 0) AS BIGINT), {ALERT}
+         FROM stock st JOIN products p ON p.sku = st.sku
+         WHERE (st.warehouse > ?1 OR (st.warehouse = ?1 AND st.sku > ?2))"
+    );
+    let mut values: Vec<Value> = vec![after_warehouse.into(), after_sku.into()];
+    if let Some(warehouse) = &filter.warehouse {
+        values.push(warehouse.into());
+        sql.push_str(&format!(" AND st.warehouse = ?{}", values.len()));
+    }
+    if let Some(query) = filter
+        .query
+        .as_deref()
+        .map(str::trim)
+        .filter(|q| !q.is_empty())
+    {
+        let escaped = query
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        values.push(format!("%{escaped}%").into());
+        let n = values.len();
+        sql.push_str(&format!(
+            " AND (UPPER(st.sku) LIKE UPPER(?{n}) ESCAPE '\\' OR p.json LIKE ?{n} ESCAPE '\\')"
+        ));
+    }
+    if filter.alerts_only {
+        sql.push_str(&format!(" AND ({ALERT}) IS NOT NULL"));
+    }
+    values.push(limit.into());
+    sql.push_str(&format!(
+        " ORDER BY st.warehouse, st.sku LIMIT ?{}",
+        values.len()
+    ));
+    tx.rows(&sql, &values)?
+        .iter()
+        .map(|row| {
+            let product: domain::product::Product = serde_json::from_str(&row.get::<String>(2)?)?;
+            let level = StockLevel {
+                on_hand: row.get(3)?,
+                reserved: row.get(4)?,
+                safety: row.get(5)?,
+            };
+            Ok(Item {
+                warehouse: row.get(0)?,
+                sku: row.get(1)?,
+                name: product.name.zh_hans.clone(),
+                on_hand: level.on_hand,
+                reserved: level.reserved,
+                safety: level.safety,
+                available_to_promise: level.available_to_promise(),
+                low: row.get(6)?,
+                over: row.get(7)?,
+                location: row.get(8)?,
+                waiting: row.get(9)?,
+                alert: row.get(10)?,
+            })
+        })
+        .collect()
+}
+
+/// How many levels cross a threshold (the home page's count).
+pub fn alert_count(tx: &mut Tx<'_>) -> Result<i64, StoreError> {
+    Ok(tx
+        .value(
+            &format!("SELECT COUNT(*) FROM stock st WHERE ({ALERT}) IS NOT NULL"),
+            params![],
+        )?
+        .unwrap_or(0))
+}
+
+/// Sets a level's thresholds and bin location (the level must exist).
+pub fn set_settings(
+    tx: &mut Tx<'_>,
+    warehouse: &WarehouseId,
+    sku: &Sku,
+    low: Option<u32>,
+    over: Option<u32>,
+    location: &str,
+) -> Result<bool, StoreError> {
+    Ok(tx.execute(
+        "UPDATE stock SET low = ?3, over = ?4, location = ?5 WHERE warehouse = ?1 AND sku = ?2",
+        params![warehouse.as_str(), sku.as_str(), low, over, location],
+    )? == 1)
+}
+
+/// The bin locations of `skus` in `warehouse`.
+pub fn locations<'a>(
+    tx: &mut Tx<'_>,
+    warehouse: &WarehouseId,
+    skus: impl IntoIterator<Item = &'a Sku>,
+) -> Result<std::collections::BTreeMap<Sku, String>, StoreError> {
+    let mut found = std::collections::BTreeMap::new();
+    for sku in skus {
+        if let Some(location) = tx.value::<String>(
+            "SELECT location FROM stock WHERE warehouse = ?1 AND sku = ?2",
+            params![warehouse.as_str(), sku.as_str()],
+        )? {
+            found.insert(sku.clone(), location);
+        }
+    }
+    Ok(found)
+}
+
+/// Every warehouse: the ones holding stock and the ones supplying shops.
+pub fn warehouses(tx: &mut Tx<'_>) -> Result<Vec<String>, StoreError> {
+    tx.column(
+        "SELECT warehouse FROM stock UNION SELECT warehouse FROM shop_warehouses ORDER BY 1",
+        params![],
+    )
 }
 
 /// True if `warehouse` holds stock rows or supplies a shop (a count for any other name is

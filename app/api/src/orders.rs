@@ -1,0 +1,210 @@
+//! Orders, fulfilment and stock in the back office: the order list and page, lifecycle
+//! events, shipments, pick lists, stock levels, receipts, counts and movements.
+
+use std::collections::BTreeMap;
+
+use domain::fulfilment::ShipmentRecord;
+use domain::order::OrderConfirmation;
+use domain::order_state::{OrderEvent, OrderState};
+use domain::product::LocalizedText;
+use domain::sku::Sku;
+use serde::{Deserialize, Serialize};
+
+/// An order as lists show it (`GET /api/orders`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderRow {
+    pub number: String,
+    pub request_id: String,
+    pub shop: String,
+    #[serde(default)]
+    pub shop_name: String,
+    pub state: String,
+    pub total: String,
+    pub placed_by: String,
+    pub received_ms: i64,
+    /// Where the order came from: `storefront`, `manager`, `office` or `import`.
+    #[serde(default)]
+    pub channel: String,
+}
+
+/// A page of orders, newest first; `next_before` asks for the page after it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderPage {
+    pub orders: Vec<OrderRow>,
+    pub next_before: Option<i64>,
+}
+
+/// The channels an order comes from.
+pub const CHANNELS: [&str; 4] = ["storefront", "manager", "office", "import"];
+
+/// An order as the back office's order page shows it (`GET /api/admin/orders/{number}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderDetail {
+    pub order: OrderConfirmation,
+    pub shop: String,
+    pub shop_name: String,
+    pub channel: String,
+    pub placed_by: String,
+    pub received_ms: i64,
+    /// The lifecycle events possible now (what the page offers).
+    pub possible: Vec<OrderEvent>,
+    /// Still to ship, per SKU.
+    pub outstanding: BTreeMap<Sku, u32>,
+    /// What a shipment from each warehouse may take now.
+    pub shippable: BTreeMap<String, BTreeMap<Sku, u32>>,
+}
+
+/// `POST /api/orders/{number}/events`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventBody {
+    pub event: OrderEvent,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// What `POST /api/orders/{number}/shipments` answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shipped {
+    pub order: OrderConfirmation,
+    pub shipment: ShipmentRecord,
+}
+
+/// One product to pick: where it is, how many in all, and for which orders.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PickProduct {
+    pub sku: Sku,
+    pub name: LocalizedText,
+    pub location: String,
+    pub total: u32,
+    /// (order number, quantity).
+    pub orders: Vec<(String, u32)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PickOrder {
+    pub number: String,
+    pub shop: String,
+    pub state: OrderState,
+    pub lines: BTreeMap<Sku, u32>,
+}
+
+/// A warehouse's pick list (`GET /api/admin/pick-list?warehouse=`): the orders with stock
+/// reserved there that wait to be picked, packed or shipped, and the products to fetch
+/// for them, by bin location.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PickList {
+    pub warehouse: String,
+    pub generated_ms: i64,
+    pub orders: Vec<PickOrder>,
+    pub products: Vec<PickProduct>,
+}
+
+/// A SKU's stock in one warehouse (`GET /api/admin/stock/{sku}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StockRow {
+    pub warehouse: String,
+    pub on_hand: u32,
+    pub reserved: u32,
+    pub safety: u32,
+    pub available_to_promise: u32,
+}
+
+/// A warehouse's level of one SKU as the stock page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StockItem {
+    pub warehouse: String,
+    pub sku: String,
+    /// The product's name in Chinese (the page shows the SKU beside it).
+    pub name: String,
+    pub on_hand: u32,
+    pub reserved: u32,
+    pub safety: u32,
+    pub available_to_promise: u32,
+    /// Alert at or below this available-to-promise; above `over` on hand.
+    pub low: Option<u32>,
+    pub over: Option<u32>,
+    /// The bin a picker finds it in.
+    pub location: String,
+    /// Units that orders wait for (backordered), in any warehouse.
+    pub waiting: u32,
+    /// `low` or `over` when a threshold is crossed.
+    pub alert: Option<String>,
+}
+
+/// `GET /api/admin/stock?warehouse=&q=&alerts=&after=`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StockPage {
+    pub items: Vec<StockItem>,
+    /// `after=` for the next page, when there is one.
+    pub next_after: Option<String>,
+}
+
+/// A movement of stock on hand: what, where, how much, why, by whom.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StockMove {
+    pub at_ms: i64,
+    pub warehouse: String,
+    pub sku: String,
+    pub delta: i64,
+    /// On hand after the move.
+    pub on_hand: u32,
+    /// `receive`, `count`, `ship` or `return`.
+    pub kind: String,
+    /// The order, shipment or delivery note it belongs to.
+    pub reference: String,
+    pub actor: String,
+    pub note: String,
+}
+
+/// `GET /api/admin/fulfilment-options`: the warehouses, the carriers used before, and how
+/// many stock levels are past a threshold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FulfilmentOptions {
+    pub warehouses: Vec<String>,
+    pub carriers: Vec<String>,
+    pub alerts: i64,
+}
+
+/// `PUT /api/admin/stock/{warehouse}/{sku}`: a stock count.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StockCount {
+    pub on_hand: u32,
+    #[serde(default)]
+    pub safety: Option<u32>,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// `POST /api/admin/stock/{warehouse}/{sku}/receive`: goods arrived.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Receipt {
+    pub quantity: u32,
+    /// The supplier's delivery note or purchase order.
+    #[serde(default)]
+    pub reference: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// `PUT /api/admin/stock/{warehouse}/{sku}/settings`: alert thresholds and bin location.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StockSettings {
+    #[serde(default)]
+    pub low: Option<u32>,
+    #[serde(default)]
+    pub over: Option<u32>,
+    #[serde(default)]
+    pub location: String,
+}
+
+/// What a receipt or count answers: the SKU's levels now, and the orders that got stock
+/// (by number).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StockChanged {
+    pub levels: Vec<StockRow>,
+    pub allocated: Vec<String>,
+}

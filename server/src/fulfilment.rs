@@ -1,0 +1,316 @@
+//! Order events and fulfilment as transactions. A step on one order (hold, release,
+//! allocate, start picking, pack, ship part of it, deliver, complete, cancel) or an arrival
+//! of stock changes, at once: the order and its history, the stock it reserves or takes,
+//! the movements of stock, the shop's status document (where its devices see it) and the
+//! shop's balances. The rules themselves are `domain::fulfilment`'s.
+//!
+//! Locks are taken orders first (by request id), then stock (by SKU), so two transactions
+//! touching the same orders and stock never wait on each other in a circle.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use automerge::ActorId;
+use axum::http::StatusCode;
+use docs::schema::doc_id::DocId;
+use docs::schema::order_status_doc::put_confirmations;
+use docs::schema::price_doc::write_profile;
+use domain::checkout::refund_balances;
+use domain::fulfilment::{self, FulfilError, ShipRequest, ShipmentRecord};
+use domain::inventory::{Inventory, PendingOrder};
+use domain::money::Money;
+use domain::order::{OrderConfirmation, RequestId};
+use domain::order_state::{OrderEvent, OrderState};
+use domain::sku::{ShopId, Sku, WarehouseId};
+
+use crate::app_error::AppError;
+use crate::store::documents::{self, DocCache};
+use crate::store::{Tx, catalog, commerce, orders, stock};
+
+/// What is done to an order.
+#[derive(Debug, Clone)]
+pub enum Action {
+    /// A lifecycle event with the reason given for it.
+    Event(OrderEvent, String),
+    /// A shipment of exactly these quantities.
+    Ship(ShipRequest),
+}
+
+/// Where the transaction writes: the document cache and the server's Automerge actor.
+#[derive(Clone, Copy)]
+pub struct Docs<'a> {
+    pub cache: &'a DocCache,
+    pub actor: &'a ActorId,
+}
+
+/// An order's request id from what people call it: its number (`DH-000042`, `42`) or
+/// its request id. 404 when there is no such order.
+pub fn resolve(tx: &mut Tx<'_>, id: &str) -> Result<String, AppError> {
+    let id = id.trim();
+    if RequestId::parse(id).is_ok() {
+        return Ok(id.to_owned());
+    }
+    orders::by_number(tx, &orders::normalize_number(id))?.ok_or_else(|| unknown_order(id))
+}
+
+fn unknown_order(id: &str) -> AppError {
+    AppError::client(
+        StatusCode::NOT_FOUND,
+        "unknown_order",
+        format!("no order {}", id.chars().take(40).collect::<String>()),
+    )
+}
+
+/// A refused step as a 409 whose detail says why and what is possible instead.
+pub fn refused(error: FulfilError) -> AppError {
+    let code = match error {
+        FulfilError::NotNow { .. } => "illegal_transition",
+        _ => "not_fulfillable",
+    };
+    AppError::detailed(StatusCode::CONFLICT, code, error.to_string(), &error)
+}
+
+/// The SKUs an order's stock is counted in: what it asks for, reserves and waits for.
+fn skus_of(order: &OrderConfirmation) -> BTreeSet<Sku> {
+    fulfilment::ordered_quantities(order)
+        .into_keys()
+        .chain(order.allocations.iter().map(|a| a.sku.clone()))
+        .chain(order.backordered.keys().cloned())
+        .collect()
+}
+
+/// Applies `action` by `by` to the order `id` names. Returns the order as it now is and
+/// the shipment the action made, if any.
+pub fn act(
+    tx: &mut Tx<'_>,
+    docs: Docs<'_>,
+    by: &str,
+    id: &str,
+    action: Action,
+) -> Result<(OrderConfirmation, Option<ShipmentRecord>), AppError> {
+    let request_id = resolve(tx, id)?;
+    let Some((shop, volume, mut order)) = orders::confirmation(tx, &request_id)? else {
+        return Err(unknown_order(id));
+    };
+    let before = stock::levels(tx, &skus_of(&order))?;
+    let mut inventory = before.clone();
+    let nearest = catalog::nearest_warehouses(tx, &shop)?;
+    let owed_before = commerce::owed_by(&order);
+    let history_len = order.history.len();
+    let now = tx.now_ms;
+    let mut shipment = None;
+    let cancelled = matches!(action, Action::Event(OrderEvent::Cancel, _));
+    match &action {
+        Action::Event(OrderEvent::Cancel, why) => {
+            fulfilment::cancel(&mut order, &mut inventory, by, now, why)
+        }
+        Action::Event(OrderEvent::Allocate, why) => {
+            fulfilment::allocate(&mut order, &mut inventory, &nearest, by, now, why)
+        }
+        Action::Event(OrderEvent::Ship | OrderEvent::ShipPart, _) => {
+            return Err(AppError::bad_request(
+                "ship_with_quantities",
+                "a shipment is recorded with its warehouse, carrier and quantities: POST /api/orders/{number}/shipments",
+            ));
+        }
+        Action::Event(event, why) => fulfilment::step(&mut order, *event, by, now, why),
+        Action::Ship(request) => {
+            fulfilment::ship(&mut order, &mut inventory, request, by, now).map(|made| {
+                shipment = Some(made);
+            })
+        }
+    }
+    .map_err(refused)?;
+    stock::save(tx, &before, &inventory)?;
+    let reference = shipment
+        .as_ref()
+        .map_or_else(|| order.number.clone(), |s| s.number.clone());
+    stock::record_moves(tx, &before, &inventory, "ship", &reference, by, "")?;
+    if let Some(shipment) = &shipment {
+        orders::add_shipment(tx, &shop, &request_id, shipment)?;
+    }
+    save_order(tx, docs, &shop, volume, &order, history_len)?;
+    settle_balances(tx, docs, &shop, owed_before, &order, cancelled)?;
+    Ok((order, shipment))
+}
+
+/// Writes a changed order: its row, its new history entries and its shop's status document.
+fn save_order(
+    tx: &mut Tx<'_>,
+    docs: Docs<'_>,
+    shop: &ShopId,
+    volume: u32,
+    order: &OrderConfirmation,
+    history_len: usize,
+) -> Result<(), AppError> {
+    orders::update(tx, order)?;
+    for event in order.history.iter().skip(history_len) {
+        orders::add_event(
+            tx,
+            order.request_id.as_str(),
+            event.state,
+            event.at_ms,
+            &event.actor,
+            &event.reason,
+        )?;
+    }
+    documents::edit(
+        tx,
+        docs.cache,
+        &DocId::OrderStatus(shop.clone(), volume),
+        docs.actor,
+        |doc| put_confirmations(doc, std::slice::from_ref(order)),
+    )?;
+    Ok(())
+}
+
+/// An order that is no longer open stops counting in what its shop owes; a cancelled one
+/// gives back the points and prepaid balance it took. The shop's prices document shows
+/// the new figures.
+fn settle_balances(
+    tx: &mut Tx<'_>,
+    docs: Docs<'_>,
+    shop: &ShopId,
+    owed_before: Option<Money>,
+    order: &OrderConfirmation,
+    cancelled: bool,
+) -> Result<(), AppError> {
+    let mut profile = commerce::profile(tx, shop)?;
+    let mut republish = false;
+    if let (Some(owed), None) = (owed_before, commerce::owed_by(order))
+        && profile.account.is_some()
+    {
+        let back = Money::zero(owed.currency())
+            .checked_sub(owed)
+            .map_err(anyhow::Error::from)?;
+        commerce::add_unbilled(tx, shop, back)?;
+        if let Some(account) = &mut profile.account {
+            account.unbilled = account
+                .unbilled
+                .checked_add(back)
+                .map_err(anyhow::Error::from)?;
+        }
+        republish = true;
+    }
+    if let (true, Some(quote)) = (cancelled, &order.quote) {
+        refund_balances(&mut profile, quote);
+        commerce::set_profile(tx, shop, &profile)?;
+        republish = true;
+    }
+    if republish {
+        let published = commerce::ordering_profile(tx, shop)?;
+        documents::edit(
+            tx,
+            docs.cache,
+            &DocId::ShopPrices(shop.clone()),
+            docs.actor,
+            |doc| write_profile(doc, &published),
+        )?;
+    }
+    Ok(())
+}
+
+/// What a stock change did: the orders it reserved stock for, by number.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct Arrival {
+    pub allocated: Vec<String>,
+}
+
+/// Changes the stock of `sku` with `change` (goods received, a count), then
+/// reserves what arrived for the orders waiting for it, in priority order (tier, requested
+/// date, order value, order time). Records the movement as `kind`.
+#[allow(clippy::too_many_arguments)]
+pub fn change_stock(
+    tx: &mut Tx<'_>,
+    docs: Docs<'_>,
+    by: &str,
+    sku: &Sku,
+    kind: &str,
+    reference: &str,
+    note: &str,
+    change: impl FnOnce(&mut Inventory) -> Result<(), AppError>,
+) -> Result<Arrival, AppError> {
+    // The waiting orders first (locked in request-id order), then their stock.
+    let mut waiting = Vec::new();
+    for request_id in orders::waiting_for(tx, [sku])? {
+        if let Some((shop, volume, order)) = orders::confirmation(tx, &request_id)? {
+            waiting.push((shop, volume, order));
+        }
+    }
+    let skus: BTreeSet<Sku> = std::iter::once(sku.clone())
+        .chain(
+            waiting
+                .iter()
+                .flat_map(|(_, _, order)| order.backordered.keys().cloned()),
+        )
+        .collect();
+    let before = stock::levels(tx, &skus)?;
+    let mut inventory = before.clone();
+    change(&mut inventory)?;
+    let changed = inventory.clone();
+
+    let mut queue = Vec::new();
+    let mut nearest_of: BTreeMap<ShopId, Vec<WarehouseId>> = BTreeMap::new();
+    for (index, (shop, _, order)) in waiting.iter().enumerate() {
+        if !nearest_of.contains_key(shop) {
+            nearest_of.insert(shop.clone(), catalog::nearest_warehouses(tx, shop)?);
+        }
+        let pending = PendingOrder {
+            id: order.request_id.to_string(),
+            tier_rank: catalog::tier_rank(tx, shop)?,
+            requested_delivery_ms: None,
+            value: order
+                .quote
+                .as_ref()
+                .map_or(order.priced.total, |q| q.total)
+                .amount(),
+            placed_ms: order.placed_at_ms,
+            lines: Vec::new(),
+            nearest_first: Vec::new(),
+        };
+        queue.push((pending, index));
+    }
+    queue.sort_by(|(a, _), (b, _)| a.priority().cmp(&b.priority()));
+    let now = tx.now_ms;
+    let mut arrival = Arrival::default();
+    for (_, index) in queue {
+        let (shop, volume, order) = &mut waiting[index];
+        let history_len = order.history.len();
+        let nearest = &nearest_of[&*shop];
+        let reserved = fulfilment::allocate_waiting(order, &mut inventory, nearest, by, now);
+        if !reserved.is_empty() {
+            save_order(tx, docs, shop, *volume, order, history_len)?;
+            arrival.allocated.push(order.number.clone());
+        }
+    }
+    stock::save(tx, &before, &inventory)?;
+    stock::record_moves(tx, &before, &changed, kind, reference, by, note)?;
+    Ok(arrival)
+}
+
+/// The numbers of the open orders holding a reservation of `sku` in `warehouse` (what a
+/// refused count names as the way forward).
+pub fn holders(
+    tx: &mut Tx<'_>,
+    warehouse: &WarehouseId,
+    sku: &Sku,
+) -> Result<Vec<(String, u32)>, AppError> {
+    let holding_states = [
+        OrderState::Confirmed,
+        OrderState::OnHold,
+        OrderState::Allocated,
+        OrderState::Picking,
+        OrderState::Packed,
+        OrderState::PartiallyShipped,
+    ];
+    Ok(
+        orders::open_in_warehouse(tx, warehouse.as_str(), &holding_states, 10_000)?
+            .into_iter()
+            .filter_map(|(_, order)| {
+                let quantity = fulfilment::reserved_in(&order, warehouse)
+                    .get(sku)
+                    .copied()?;
+                Some((order.number, quantity))
+            })
+            .collect(),
+    )
+}
