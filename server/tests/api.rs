@@ -1068,13 +1068,32 @@ async fn staff_do_what_an_admin_allowed_and_shops_see_their_orders_move() {
             .json(&serde_json::json!({ "event": event, "reason": "test" }));
         async move { request.send().await.unwrap().status().as_u16() }
     };
-    for step in ["allocate", "start_picking", "pack", "ship"] {
+    for step in ["allocate", "start_picking", "pack"] {
         assert_eq!(
             event(warehouse.clone(), shipped.to_string(), step).await,
             200,
             "{step}"
         );
     }
+    assert_eq!(
+        event(warehouse.clone(), shipped.to_string(), "ship").await,
+        400,
+        "a shipment names its warehouse, carrier and quantities"
+    );
+    let shipment = http
+        .post(format!("{}/api/orders/{shipped}/shipments", server.base))
+        .bearer_auth(&warehouse)
+        .json(&serde_json::json!({
+            "warehouse": "wh-east", "carrier": "顺丰", "tracking": "SF1001",
+            "lines": { "BEV-0001": 24 }
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(shipment.status(), 200);
+    let shipment: Value = shipment.json().await.unwrap();
+    assert_eq!(shipment["shipment"]["tracking"], "SF1001");
+    assert_eq!(shipment["order"]["state"], "shipped");
     assert_eq!(
         event(warehouse.clone(), cancelled.to_string(), "hold").await,
         403,

@@ -1,0 +1,528 @@
+//! Fulfilment through the HTTP API as warehouse and customer-service staff work: partial
+//! shipments that move exactly their stock, backorders allocated by themselves when stock
+//! arrives (higher tier first), counts below reservations refused with the way forward,
+//! releases back to where an order was held, illegal moves explained, the order list's
+//! filters, the pick list, and the shop's devices seeing every shipment.
+
+#[path = "support/http_device.rs"]
+mod http_device;
+
+use domain::order::RequestId;
+use http_device::{Device, TestServer, sign_in, spawn_server};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+async fn token(server: &TestServer, user: &str, password: &str) -> String {
+    let body: Value = sign_in(server, user, password).await.json().await.unwrap();
+    body["token"].as_str().unwrap().to_owned()
+}
+
+async fn call(
+    server: &TestServer,
+    token: &str,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut request = reqwest::Client::new()
+        .request(method, format!("{}{path}", server.base))
+        .bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// `on_hand` of `sku` in `warehouse` (a count), and nothing anywhere else.
+async fn set_only_stock(
+    server: &TestServer,
+    admin: &str,
+    sku: &str,
+    warehouse: &str,
+    on_hand: u32,
+) {
+    for (place, quantity) in [("wh-east", 0), ("wh-north", 0), (warehouse, on_hand)] {
+        let (status, body) = call(
+            server,
+            admin,
+            Method::PUT,
+            &format!("/api/admin/stock/{place}/{sku}"),
+            Some(json!({ "on_hand": quantity, "safety": 0 })),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+    }
+}
+
+async fn level(server: &TestServer, token: &str, warehouse: &str, sku: &str) -> (u64, u64) {
+    let (status, levels) = call(
+        server,
+        token,
+        Method::GET,
+        &format!("/api/admin/stock/{sku}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let level = levels
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["warehouse"] == warehouse)
+        .unwrap();
+    (
+        level["on_hand"].as_u64().unwrap(),
+        level["reserved"].as_u64().unwrap(),
+    )
+}
+
+async fn detail(server: &TestServer, token: &str, number: &str) -> Value {
+    let (status, body) = call(
+        server,
+        token,
+        Method::GET,
+        &format!("/api/admin/orders/{number}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+fn number_of(phone: &Device, id: &RequestId) -> String {
+    phone.sync.confirmations_of(&phone.shop)[id].number.clone()
+}
+
+#[tokio::test]
+async fn thirty_six_ordered_twelve_in_stock_ship_twelve_then_the_rest_when_stock_arrives() {
+    let server = spawn_server().await;
+    let admin = token(&server, "admin", "admin123").await;
+    let cang = token(&server, "cang", "cang123").await;
+    set_only_stock(&server, &admin, "BEV-0002", "wh-east", 12).await;
+
+    let mut phone = Device::new(&server, "lotus", "lotus123").await;
+    assert!(phone.sync_now().await.is_empty());
+    let id = phone.place_order(&[("BEV-0002", 36)], 1);
+    assert!(phone.sync_now().await.is_empty());
+    let number = number_of(&phone, &id);
+    let order = detail(&server, &cang, &number).await;
+    assert_eq!(order["order"]["state"], "confirmed");
+    assert_eq!(order["order"]["backordered"]["BEV-0002"], 24);
+    assert_eq!(order["shippable"]["wh-east"]["BEV-0002"], 12);
+    assert_eq!(level(&server, &cang, "wh-east", "BEV-0002").await, (12, 12));
+
+    // The pick list of wh-east has the 12 reserved units, at their bin.
+    let (status, pick) = call(
+        &server,
+        &cang,
+        Method::GET,
+        "/api/admin/pick-list?warehouse=wh-east",
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let row = pick["products"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["sku"] == "BEV-0002")
+        .unwrap();
+    assert_eq!(row["total"], 12);
+    assert!(!row["location"].as_str().unwrap().is_empty());
+    assert_eq!(row["orders"][0][0], number);
+    let (status, _) = call(
+        &server,
+        &cang,
+        Method::GET,
+        "/api/admin/pick-list?warehouse=wh-nowhere",
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+
+    // More than is reserved cannot leave; nor without a carrier.
+    let ship = |lines: Value, carrier: &str| json!({ "warehouse": "wh-east", "carrier": carrier, "tracking": "SF100", "lines": lines });
+    let path = format!("/api/orders/{number}/shipments");
+    let (status, body) = call(
+        &server,
+        &cang,
+        Method::POST,
+        &path,
+        Some(ship(json!({"BEV-0002": 13}), "顺丰")),
+    )
+    .await;
+    assert_eq!(status, 409);
+    assert_eq!(body["detail"]["reason"], "not_reserved");
+    let (status, body) = call(
+        &server,
+        &cang,
+        Method::POST,
+        &path,
+        Some(ship(json!({"BEV-0002": 12}), " ")),
+    )
+    .await;
+    assert_eq!(
+        (status, body["detail"]["reason"].as_str()),
+        (409, Some("no_carrier"))
+    );
+    let (status, body) = call(
+        &server,
+        &admin,
+        Method::POST,
+        &path,
+        Some(ship(json!({"BEV-0002": 12}), "顺丰")),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["order"]["state"], "partially_shipped");
+    assert_eq!(body["shipment"]["number"], format!("{number}-1"));
+    assert_eq!(level(&server, &cang, "wh-east", "BEV-0002").await, (0, 0));
+
+    // Stock arrives: the backorder is allocated by itself.
+    let (status, body) = call(
+        &server,
+        &cang,
+        Method::POST,
+        "/api/admin/stock/wh-east/BEV-0002/receive",
+        Some(json!({ "quantity": 60, "reference": "PO-7" })),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["allocated"], json!([number]));
+    assert_eq!(level(&server, &cang, "wh-east", "BEV-0002").await, (60, 24));
+    let order = detail(&server, &cang, &number).await;
+    assert_eq!(order["order"]["state"], "partially_shipped");
+    assert!(order["order"].get("backordered").is_none());
+    let (status, body) = call(
+        &server,
+        &cang,
+        Method::POST,
+        &path,
+        Some(ship(json!({"BEV-0002": 24}), "顺丰")),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["order"]["state"], "shipped");
+    assert_eq!(level(&server, &cang, "wh-east", "BEV-0002").await, (36, 0));
+
+    // Every movement is recorded.
+    let (_, moves) = call(
+        &server,
+        &cang,
+        Method::GET,
+        "/api/admin/stock/wh-east/BEV-0002/moves",
+        None,
+    )
+    .await;
+    let kinds: Vec<(&str, i64)> = moves
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["kind"].as_str().unwrap(), m["delta"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(kinds[..3], [("ship", -24), ("receive", 60), ("ship", -12)]);
+
+    // The shop's phone sees both shipments with their tracking numbers.
+    assert!(phone.sync_now().await.is_empty());
+    let seen = &phone.sync.confirmations_of(&phone.shop)[&id];
+    assert_eq!(seen.shipments.len(), 2);
+    assert_eq!(seen.shipments[1].tracking, "SF100");
+    assert_eq!(format!("{:?}", seen.state), "Shipped");
+}
+
+#[tokio::test]
+async fn arriving_stock_goes_to_the_higher_tier_first() {
+    let server = spawn_server().await;
+    let admin = token(&server, "admin", "admin123").await;
+    set_only_stock(&server, &admin, "BEV-0003", "wh-east", 0).await;
+    let mut peach = Device::new(&server, "peach", "peach123").await;
+    let mut lotus = Device::new(&server, "lotus", "lotus123").await;
+    assert!(peach.sync_now().await.is_empty());
+    assert!(lotus.sync_now().await.is_empty());
+    // Bronze orders first, gold later; 12 units arrive for 24 wanted.
+    let bronze = peach.place_order(&[("BEV-0003", 12)], 1);
+    assert!(peach.sync_now().await.is_empty());
+    let gold = lotus.place_order(&[("BEV-0003", 12)], 2);
+    assert!(lotus.sync_now().await.is_empty());
+    let (bronze, gold) = (number_of(&peach, &bronze), number_of(&lotus, &gold));
+    assert_eq!(
+        detail(&server, &admin, &gold).await["order"]["state"],
+        "backordered"
+    );
+    let (status, body) = call(
+        &server,
+        &admin,
+        Method::POST,
+        "/api/admin/stock/wh-east/BEV-0003/receive",
+        Some(json!({ "quantity": 12 })),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["allocated"], json!([gold]));
+    assert_eq!(
+        detail(&server, &admin, &gold).await["order"]["state"],
+        "allocated"
+    );
+    assert_eq!(
+        detail(&server, &admin, &bronze).await["order"]["state"],
+        "backordered"
+    );
+
+    // An unknown warehouse is 404, a zero receipt 400, and neither changes anything.
+    let (status, _) = call(
+        &server,
+        &admin,
+        Method::POST,
+        "/api/admin/stock/wh-nowhere/BEV-0003/receive",
+        Some(json!({ "quantity": 5 })),
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (status, _) = call(
+        &server,
+        &admin,
+        Method::POST,
+        "/api/admin/stock/wh-east/BEV-0003/receive",
+        Some(json!({ "quantity": 0 })),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        level(&server, &admin, "wh-east", "BEV-0003").await,
+        (12, 12)
+    );
+}
+
+#[tokio::test]
+async fn counts_below_reservations_are_refused_and_held_orders_return_to_where_they_were() {
+    let server = spawn_server().await;
+    let admin = token(&server, "admin", "admin123").await;
+    let cai = token(&server, "cai", "cai123").await;
+    let cang = token(&server, "cang", "cang123").await;
+    set_only_stock(&server, &admin, "BEV-0004", "wh-east", 48).await;
+    let mut phone = Device::new(&server, "lotus", "lotus123").await;
+    assert!(phone.sync_now().await.is_empty());
+    let id = phone.place_order(&[("BEV-0004", 24)], 1);
+    assert!(phone.sync_now().await.is_empty());
+    let number = number_of(&phone, &id);
+
+    let (status, body) = call(
+        &server,
+        &cang,
+        Method::PUT,
+        "/api/admin/stock/wh-east/BEV-0004",
+        Some(json!({ "on_hand": 10 })),
+    )
+    .await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["detail"]["reason"], "below_reserved");
+    assert_eq!(body["detail"]["reserved"], 24);
+    assert_eq!(body["detail"]["orders"], json!([[number, 24]]));
+    assert_eq!(level(&server, &cang, "wh-east", "BEV-0004").await, (48, 24));
+    let (status, _) = call(
+        &server,
+        &cang,
+        Method::PUT,
+        "/api/admin/stock/wh-nowhere/BEV-0004",
+        Some(json!({ "on_hand": 10 })),
+    )
+    .await;
+    assert_eq!(status, 404);
+
+    // Allocated, held, released: allocated again, with its stock still reserved.
+    let event = |event: &str| json!({ "event": event, "reason": "客户来电" });
+    let path = format!("/api/orders/{number}/events");
+    assert_eq!(
+        call(&server, &cang, Method::POST, &path, Some(event("allocate")))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        call(&server, &cai, Method::POST, &path, Some(event("hold")))
+            .await
+            .0,
+        200
+    );
+    let (status, body) = call(
+        &server,
+        &cang,
+        Method::POST,
+        &path,
+        Some(event("start_picking")),
+    )
+    .await;
+    assert_eq!(status, 409);
+    assert_eq!(body["error"], "illegal_transition");
+    assert_eq!(body["detail"]["possible"], json!(["release", "cancel"]));
+    let (status, body) = call(&server, &cai, Method::POST, &path, Some(event("release"))).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["state"], "allocated");
+    assert_eq!(level(&server, &cang, "wh-east", "BEV-0004").await, (48, 24));
+    // Cancelled before picking: the reservation is released once.
+    assert_eq!(
+        call(&server, &cai, Method::POST, &path, Some(event("cancel")))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        call(&server, &cai, Method::POST, &path, Some(event("cancel")))
+            .await
+            .0,
+        409
+    );
+    assert_eq!(level(&server, &cang, "wh-east", "BEV-0004").await, (48, 0));
+    let history = detail(&server, &cang, &number).await["order"]["history"].clone();
+    let trail: Vec<(&str, &str)> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["state"].as_str().unwrap(), e["actor"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        trail,
+        [
+            ("confirmed", "server"),
+            ("allocated", "cang"),
+            ("on_hold", "cai"),
+            ("allocated", "cai"),
+            ("cancelled", "cai")
+        ]
+    );
+}
+
+#[tokio::test]
+async fn the_order_list_filters_by_state_shop_manager_warehouse_channel_date_and_number() {
+    let server = spawn_server().await;
+    let admin = token(&server, "admin", "admin123").await;
+    let mut lotus = Device::new(&server, "lotus", "lotus123").await;
+    let mut bamboo = Device::new(&server, "bamboo", "bamboo123").await;
+    assert!(lotus.sync_now().await.is_empty());
+    assert!(bamboo.sync_now().await.is_empty());
+    let first = lotus.place_order(&[("BEV-0001", 12)], 1);
+    let second = lotus.place_order(&[("BEV-0001", 12)], 2);
+    assert!(lotus.sync_now().await.is_empty());
+    let third = bamboo.place_order(&[("BEV-0002", 12)], 3);
+    assert!(bamboo.sync_now().await.is_empty());
+    let (first, second) = (number_of(&lotus, &first), number_of(&lotus, &second));
+    let third = number_of(&bamboo, &third);
+    let cancel = json!({ "event": "cancel", "reason": "" });
+    assert_eq!(
+        call(
+            &server,
+            &admin,
+            Method::POST,
+            &format!("/api/orders/{second}/events"),
+            Some(cancel)
+        )
+        .await
+        .0,
+        200
+    );
+
+    let list = async |query: &str| -> Vec<String> {
+        let (status, page) = call(
+            &server,
+            &admin,
+            Method::GET,
+            &format!("/api/orders?{query}"),
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{query}: {page}");
+        page["orders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["number"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        list("").await,
+        [third.clone(), second.clone(), first.clone()]
+    );
+    assert_eq!(list("state=cancelled").await, [second.clone()]);
+    assert_eq!(
+        list("state=confirmed,cancelled&shop=shop-lotus").await,
+        [second.clone(), first.clone()]
+    );
+    assert_eq!(list("warehouse=wh-north").await, [third.clone()]);
+    assert_eq!(
+        list("warehouse=wh-east").await,
+        [second.clone(), first.clone()]
+    );
+    assert_eq!(list("channel=storefront").await.len(), 3);
+    assert!(list("channel=import").await.is_empty());
+    let digits = first.trim_start_matches("DH-").trim_start_matches('0');
+    assert_eq!(list(&format!("number={digits}")).await, [first.clone()]);
+    assert_eq!(
+        list(&format!("number={}", first.to_lowercase())).await,
+        [first.clone()]
+    );
+    assert!(
+        list("from=4102444800000").await.is_empty(),
+        "nothing after 2100"
+    );
+    assert_eq!(
+        list("to=4102444800000&limit=2").await,
+        [third.clone(), second.clone()]
+    );
+    let (status, page) = call(&server, &admin, Method::GET, "/api/orders?limit=2", None).await;
+    assert_eq!(status, 200);
+    let before = page["next_before"].as_i64().unwrap();
+    assert_eq!(list(&format!("before={before}")).await, [first.clone()]);
+    // `wang` manages lotus and bamboo, not peach.
+    let mut peach = Device::new(&server, "peach", "peach123").await;
+    assert!(peach.sync_now().await.is_empty());
+    let fourth = peach.place_order(&[("BEV-0001", 12)], 4);
+    assert!(peach.sync_now().await.is_empty());
+    let fourth = number_of(&peach, &fourth);
+    assert_eq!(list("").await.len(), 4);
+    assert_eq!(
+        list("manager=wang").await,
+        [third.clone(), second.clone(), first.clone()]
+    );
+    assert!(list("manager=nobody").await.is_empty());
+    assert_eq!(list("shop=shop-peach").await, [fourth]);
+    let (status, body) = call(&server, &admin, Method::GET, "/api/orders?state=lost", None).await;
+    assert_eq!((status, body["error"].as_str()), (400, Some("bad_state")));
+
+    // A shop sees its own orders only, whatever it asks for.
+    let (status, page) = call(
+        &server,
+        &lotus.token,
+        Method::GET,
+        "/api/orders?shop=shop-bamboo",
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(page["orders"].as_array().unwrap().is_empty());
+    assert_eq!(
+        call(
+            &server,
+            &lotus.token,
+            Method::GET,
+            &format!("/api/admin/orders/{first}"),
+            None
+        )
+        .await
+        .0,
+        403
+    );
+    assert_eq!(
+        call(
+            &server,
+            &admin,
+            Method::GET,
+            "/api/admin/orders/DH-999999",
+            None
+        )
+        .await
+        .0,
+        404
+    );
+}
