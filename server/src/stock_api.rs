@@ -156,14 +156,17 @@ pub async fn count(
     let Json(count) =
         body.map_err(|r| AppError::rejected("malformed_change", r.status(), r.body_text()))?;
     let (warehouse, sku) = target(&warehouse, &sku)?;
-    let note: String = count.note.chars().take(200).collect();
+    let kind = Kind {
+        name: "count",
+        reference: String::new(),
+        note: count.note.chars().take(200).collect(),
+    };
     change(
         &state,
         &principal,
         warehouse,
         sku,
-        "count",
-        note,
+        kind,
         move |inventory, w, s| inventory.count(w, s, count.on_hand, count.safety),
     )
     .await
@@ -185,25 +188,27 @@ pub async fn receive(
         return Err(AppError::invalid("quantity", "at_least_one"));
     }
     let (warehouse, sku) = target(&warehouse, &sku)?;
-    let note = format!(
-        "{}{}",
-        receipt.reference.chars().take(80).collect::<String>(),
-        if receipt.note.is_empty() {
-            String::new()
-        } else {
-            format!(" {}", receipt.note.chars().take(200).collect::<String>())
-        }
-    );
+    let kind = Kind {
+        name: "receive",
+        reference: receipt.reference.trim().chars().take(80).collect(),
+        note: receipt.note.chars().take(200).collect(),
+    };
     change(
         &state,
         &principal,
         warehouse,
         sku,
-        "receive",
-        note,
+        kind,
         move |inventory, w, s| inventory.receive(w, s, receipt.quantity),
     )
     .await
+}
+
+/// What kind of stock change, with its document and note (for the movements).
+struct Kind {
+    name: &'static str,
+    reference: String,
+    note: String,
 }
 
 async fn change(
@@ -211,8 +216,7 @@ async fn change(
     principal: &Principal,
     warehouse: WarehouseId,
     sku: Sku,
-    kind: &'static str,
-    note: String,
+    kind: Kind,
     apply: impl Fn(&mut domain::inventory::Inventory, &WarehouseId, &Sku) -> Result<(), StockError>
     + Send
     + 'static,
@@ -230,23 +234,31 @@ async fn change(
                 actor: &actor,
             };
             let mut refusal = None;
-            let arrival: Arrival =
-                fulfilment::change_stock(tx, docs, &who, &sku, kind, "", &note, |inventory| {
+            let arrival: Arrival = fulfilment::change_stock(
+                tx,
+                docs,
+                &who,
+                &sku,
+                kind.name,
+                &kind.reference,
+                &kind.note,
+                |inventory| {
                     apply(inventory, &warehouse, &sku).map_err(|error| {
                         refusal = Some(error);
                         AppError::bad_request("stock_refused", error.to_string())
                     })
-                })
-                .or_else(|error| match refusal {
-                    Some(refusal) => Err(stock_refused(tx, &warehouse, &sku, refusal)),
-                    None => Err(error),
-                })?;
+                },
+            )
+            .or_else(|error| match refusal {
+                Some(refusal) => Err(stock_refused(tx, &warehouse, &sku, refusal)),
+                None => Err(error),
+            })?;
             let after = stock_rows(tx, &sku)?;
             let object = format!("{warehouse}/{sku}");
             let change = Change {
                 kind: "stock",
                 object: &object,
-                action: kind,
+                action: kind.name,
             };
             audit::record(tx, tx.now_ms, &who, change, Some(&before), Some(&after))?;
             Ok(StockChanged {

@@ -223,6 +223,8 @@ async fn thirty_six_ordered_twelve_in_stock_ship_twelve_then_the_rest_when_stock
         .map(|m| (m["kind"].as_str().unwrap(), m["delta"].as_i64().unwrap()))
         .collect();
     assert_eq!(kinds[..3], [("ship", -24), ("receive", 60), ("ship", -12)]);
+    assert_eq!(moves[1]["reference"], "PO-7");
+    assert_eq!(moves[2]["reference"], format!("{number}-1"));
 
     // The shop's phone sees both shipments with their tracking numbers.
     assert!(phone.sync_now().await.is_empty());

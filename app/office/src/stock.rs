@@ -38,6 +38,14 @@ fn stock_refusal(office: &Office, failure: &Failure) -> String {
     office.explain(failure)
 }
 
+fn move_phrase(kind: &str) -> Phrase {
+    match kind {
+        "receive" => Phrase::Receive,
+        "count" => Phrase::CountStock,
+        _ => Phrase::ShipNow,
+    }
+}
+
 #[component]
 pub fn StockPageView() -> impl IntoView {
     let office = expect_context::<Office>();
@@ -303,7 +311,7 @@ fn StockLevelPanel(item: StockItem, done: Callback<()>) -> impl IntoView {
             <table class="grid">
                 <tbody>
                     {move || moves.get().into_iter().map(|m| view! {
-                        <tr><td>{format_time(m.at_ms)}</td><td>{m.kind}</td><td class="number">{format!("{:+}", m.delta)}</td>
+                        <tr><td>{format_time(m.at_ms)}</td><td>{office.t(move_phrase(&m.kind))}</td><td class="number">{format!("{:+}", m.delta)}</td>
                             <td class="number">{m.on_hand}</td><td>{m.reference}</td><td>{m.actor}</td><td>{m.note}</td></tr>
                     }).collect_view()}
                 </tbody>

@@ -31,6 +31,9 @@ pub struct Session {
     pub role: String,
     pub shops: Vec<ShopSummary>,
     pub docs: Vec<String>,
+    /// A staff member's permissions, handed over to the back office with the session.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub permissions: Vec<String>,
 }
 
 /// Why a call failed, in terms the UI can explain.

@@ -7,6 +7,7 @@ use super::orders::{format_time, state_label};
 use crate::api::CallError;
 use crate::i18n::Phrase;
 use crate::store::Store;
+use domain::fulfilment::ShipmentRecord;
 use domain::order::{OrderConfirmation, RequestId};
 use domain::pricing::{LineChange, LineRefusal};
 
@@ -78,6 +79,7 @@ pub fn OrderDetailPage() -> impl IntoView {
                         .map(|event| view! {
                             <p class="error" data-testid="reason">{format!("{}: {}", store.t(Phrase::Reason), event.reason)}</p>
                         })}
+                    {confirmation.as_ref().map(|c| shipments_view(&store, c))}
                     {(!backordered.is_empty()).then(|| view! {
                         <div class="changes" data-testid="backordered">
                             <h3>{store.t(Phrase::AwaitingStock)}</h3>
@@ -140,6 +142,7 @@ fn ServerOrder(id: RequestId) -> impl IntoView {
                 <p class="meta">{store.t(Phrase::PlacedAt)} " " {format_time(order.placed_at_ms)}</p>
                 {lines_view(lang, &order.priced)}
                 <p class="total">{store.t(Phrase::Total)} " " <strong data-testid="order-total">{total.to_string()}</strong></p>
+                {shipments_view(&store, &order)}
                 <h3>{store.t(Phrase::History)}</h3>
                 <ul class="history">
                     {order.history.iter().map(|event| view! {
@@ -168,4 +171,44 @@ fn lines_view(lang: crate::i18n::Lang, order: &domain::pricing::PricedOrder) -> 
             }).collect_view()}
         </ul>
     }
+}
+
+/// Each shipment of the order: when, from where, with whom, the tracking number, what.
+fn shipments_view(store: &Store, order: &OrderConfirmation) -> impl IntoView + use<> {
+    let lang = store.lang.get_untracked();
+    let name = |sku: &domain::sku::Sku| {
+        order
+            .priced
+            .lines
+            .iter()
+            .find(|l| &l.sku == sku)
+            .map(|l| lang.pick(&l.name))
+            .or_else(|| {
+                order
+                    .quote
+                    .iter()
+                    .flat_map(|q| &q.gifts)
+                    .find(|g| &g.sku == sku)
+                    .map(|g| lang.pick(&g.name))
+            })
+            .unwrap_or_else(|| sku.to_string())
+    };
+    let shipments: &[ShipmentRecord] = &order.shipments;
+    (!shipments.is_empty()).then(|| {
+        view! {
+            <h3>{store.t(Phrase::Shipments)}</h3>
+            <ul class="shipments" data-testid="shipments">
+                {shipments.iter().map(|s| view! {
+                    <li data-testid="shipment">
+                        <span>{format!("{} · {}", s.number, s.carrier)}</span>
+                        {(!s.tracking.is_empty()).then(|| view! {
+                            <span class="meta" data-testid="tracking">{format!("{} {}", store.t(Phrase::TrackingNumber), s.tracking)}</span>
+                        })}
+                        <span class="meta">{s.lines.iter().map(|(sku, q)| format!("{} × {q}", name(sku))).collect::<Vec<_>>().join(", ")}</span>
+                        <span class="meta">{format!("{}{}", format_time(s.shipped_ms), s.delivered_ms.map(|d| format!(" · {} {}", store.t(Phrase::DeliveredOn), format_time(d))).unwrap_or_default())}</span>
+                    </li>
+                }).collect_view()}
+            </ul>
+        }
+    })
 }

@@ -1,0 +1,127 @@
+// Fulfilment as a day in the warehouse: a shop orders offline more than is in stock, the
+// warehouse prints a pick list and ships what it has with a carrier and tracking number,
+// stock arrives and the backorder is allocated by itself, the second shipment completes
+// the order, and the shop's phone shows both shipments.
+const { test, expect } = require('@playwright/test');
+
+async function signIn(page, username, password) {
+  await page.goto('/');
+  await page.fill('input[name=username]', username);
+  await page.fill('input[name=password]', password);
+  await page.click('[data-testid=sign-in]');
+}
+
+async function api(request, token, method, path, data) {
+  const response = await request.fetch(path, { method, data, headers: { Authorization: `Bearer ${token}` } });
+  expect(response.status(), `${method} ${path}: ${await response.text()}`).toBeLessThan(300);
+  return response.json();
+}
+
+test('an offline order of 30 with 10 in stock ships in two shipments the shop can follow', async ({ browser, request }) => {
+  const login = await request.post('/api/login', { data: { username: 'admin', password: 'admin123' } });
+  const admin = (await login.json()).token;
+  await api(request, admin, 'POST', '/api/admin/shops', {
+    id: 'shop-kiwi', name: '奇异果小店 Kiwi', tier: 'bronze', region: '',
+    managers: [], owner_username: 'kiwi', owner_display_name: '奇异果', owner_password: 'kiwi-secret',
+  });
+  for (const [warehouse, onHand] of [['wh-north', 0], ['wh-east', 10]]) {
+    await api(request, admin, 'PUT', `/api/admin/stock/${warehouse}/GRN-0001`, { on_hand: onHand, safety: 0 });
+  }
+
+  // The shop orders 30 with no network.
+  const shopContext = await browser.newContext({ viewport: { width: 360, height: 740 } });
+  const phone = await shopContext.newPage();
+  await signIn(phone, 'kiwi', 'kiwi-secret');
+  await expect(phone.locator('[data-testid=sync-state]')).toHaveText('已同步');
+  await phone.evaluate(() => navigator.serviceWorker.ready);
+  await shopContext.setOffline(true);
+  await shopContext.route('**/api/**', (route) => route.abort('internetdisconnected'));
+  await phone.fill('[data-testid=search]', 'GRN-0001');
+  const card = phone.locator('[data-testid=product][data-sku="GRN-0001"]');
+  await card.locator('[data-testid=add]').click();
+  for (let n = 1; n < 30; n++) {
+    await card.locator('[data-testid=more]').click();
+  }
+  await expect(card.locator('[data-testid=qty]')).toHaveText('30');
+  await phone.click('a[href="/cart"]');
+  await phone.click('[data-testid=place-order]');
+  await expect(phone.locator('[data-testid=order-state]')).toHaveText('等待同步');
+  await shopContext.unroute('**/api/**');
+  await shopContext.setOffline(false);
+  await expect(phone.locator('[data-testid=order-state]')).toHaveText('已确认');
+  await expect(phone.locator('[data-testid=backordered]')).toContainText('20');
+  const number = await phone.locator('[data-testid=order-number]').textContent();
+
+  // The warehouse's pick list has the 10 reserved units.
+  const desk = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const office = await desk.newPage();
+  await signIn(office, 'cang', 'cang123');
+  await office.waitForURL('**/office/');
+  await office.click('a[href="/office/pick"]');
+  await office.selectOption('[data-testid=pick-warehouse]', 'wh-east');
+  const pick = office.locator('[data-testid=pick-row][data-sku="GRN-0001"]');
+  await expect(pick.locator('[data-testid=pick-total]')).toHaveText('10');
+  await expect(pick).toContainText(number);
+  await office.emulateMedia({ media: 'print' });
+  await expect(office.locator('nav.side')).toBeHidden();
+  await office.screenshot({ path: 'test-results/pick-list-print.png', fullPage: true });
+  await office.emulateMedia({ media: 'screen' });
+
+  // Found by its number in the order list; ships 10 with a carrier and tracking number.
+  await office.click('a[href="/office/orders"]');
+  await office.fill('[data-testid=order-number]', number.replace('DH-', '').replace(/^0+/, ''));
+  await office.press('[data-testid=order-number]', 'Enter');
+  await expect(office.locator('[data-testid=order-row]')).toHaveCount(1);
+  await office.click(`[data-testid=order-row] a`);
+  await expect(office.locator('[data-testid=order-state]')).toHaveText('已确认');
+  const form = office.locator('[data-testid=ship-form][data-warehouse=wh-east]');
+  await expect(form.locator('[data-testid="ship-qty-GRN-0001"]')).toHaveValue('10');
+  await form.locator('[data-testid=ship-submit]').click();
+  await expect(form.locator('[data-testid=ship-error]')).toHaveText('请填写承运商');
+  await form.locator('[data-testid=ship-carrier]').fill('顺丰速运');
+  await form.locator('[data-testid=ship-tracking]').fill('SF1001');
+  await form.locator('[data-testid=ship-submit]').click();
+  await expect(office.locator('[data-testid=order-state]')).toHaveText('部分发货');
+  await expect(office.locator('[data-testid=shipment-tracking]')).toHaveText(['SF1001']);
+  await expect(office.locator('[data-testid=order-line][data-sku="GRN-0001"] [data-testid=line-backordered]')).toHaveText('20');
+  await expect(office.locator('[data-testid=ship-form]')).toHaveCount(0);
+  await office.screenshot({ path: 'test-results/order-page.png', fullPage: true });
+
+  // 50 arrive: the backorder takes 20 of them by itself.
+  await office.click('a[href="/office/stock"]');
+  await office.fill('[data-testid=stock-search]', 'GRN-0001');
+  const row = office.locator('[data-testid=stock-row][data-key="wh-east/GRN-0001"]');
+  await expect(row.locator('[data-testid=stock-on-hand]')).toHaveText('0');
+  await row.locator('[data-testid=stock-open]').click();
+  await office.fill('[data-testid=receive-quantity]', '50');
+  await office.fill('[data-testid=receive-reference]', 'PO-2026-12');
+  await office.click('[data-testid=receive-submit]');
+  await expect(office.locator('[data-testid=stock-message]')).toContainText(number);
+  await expect(row.locator('[data-testid=stock-reserved]')).toHaveText('20');
+  await expect(row.locator('[data-testid=stock-atp]')).toHaveText('30');
+  // A count below what is reserved is refused and names the order holding it.
+  await office.fill('[data-testid=count-on-hand]', '5');
+  await office.click('[data-testid=count-submit]');
+  await expect(office.locator('[data-testid=stock-error]')).toContainText(`${number} × 20`);
+  await office.screenshot({ path: 'test-results/stock-page.png', fullPage: true });
+
+  // The second shipment completes the order.
+  await office.goto(`/office/orders/${number}`);
+  await expect(form.locator('[data-testid="ship-qty-GRN-0001"]')).toHaveValue('20');
+  await form.locator('[data-testid=ship-carrier]').fill('顺丰速运');
+  await form.locator('[data-testid=ship-tracking]').fill('SF1002');
+  await form.locator('[data-testid=ship-submit]').click();
+  await expect(office.locator('[data-testid=order-state]')).toHaveText('已发货');
+  await expect(office.locator('[data-testid=shipment-tracking]')).toHaveText(['SF1001', 'SF1002']);
+  // Only the moves possible now are offered: a shipped order is delivered, not picked.
+  await expect(office.locator('[data-testid=event-deliver]')).toBeVisible();
+  await expect(office.locator('[data-testid=event-start_picking]')).toHaveCount(0);
+
+  // The shop's phone shows both shipments with their tracking numbers.
+  await phone.click('[data-testid=sync-now]');
+  await expect(phone.locator('[data-testid=order-state]')).toHaveText('已发货');
+  await expect(phone.locator('[data-testid=shipment] [data-testid=tracking]')).toHaveText(['运单号 SF1001', '运单号 SF1002']);
+  await phone.screenshot({ path: 'test-results/phone-shipments.png', fullPage: true });
+  await desk.close();
+  await shopContext.close();
+});
