@@ -14,11 +14,11 @@ use axum::http::StatusCode;
 use docs::schema::doc_id::DocId;
 use docs::schema::order_status_doc::put_confirmations;
 use docs::schema::price_doc::write_profile;
-use domain::checkout::refund_balances;
+use domain::checkout::{ShopProfile, refund_balances};
 use domain::fulfilment::{self, FulfilError, ShipRequest, ShipmentRecord};
 use domain::inventory::{Inventory, PendingOrder};
 use domain::money::Money;
-use domain::order::{OrderConfirmation, RequestId};
+use domain::order::{OrderConfirmation, RequestId, StatusEvent};
 use domain::order_state::{OrderEvent, OrderState};
 use domain::sku::{ShopId, Sku, WarehouseId};
 
@@ -33,6 +33,9 @@ pub enum Action {
     Event(OrderEvent, String),
     /// A shipment of exactly these quantities.
     Ship(ShipRequest),
+    /// A line in the order's history that changes nothing else (a shop asking to cancel
+    /// once picking started).
+    Note(String),
 }
 
 /// Where the transaction writes: the document cache and the server's Automerge actor.
@@ -78,8 +81,20 @@ fn skus_of(order: &OrderConfirmation) -> BTreeSet<Sku> {
         .collect()
 }
 
-/// Applies `action` by `by` to the order `id` names. Returns the order as it now is and
-/// the shipment the action made, if any.
+/// What applying an action changed, for the caller to publish: the order (to its shop's
+/// status document of `volume`), the shipment it made, and the shop's profile when its
+/// balances moved (to its prices document).
+#[derive(Debug)]
+pub struct Applied {
+    pub shop: ShopId,
+    pub volume: u32,
+    pub order: OrderConfirmation,
+    pub shipment: Option<ShipmentRecord>,
+    pub profile: Option<ShopProfile>,
+}
+
+/// Applies `action` by `by` to the order `id` names and publishes it. Returns the order as
+/// it now is and the shipment the action made, if any.
 pub fn act(
     tx: &mut Tx<'_>,
     docs: Docs<'_>,
@@ -88,8 +103,37 @@ pub fn act(
     action: Action,
 ) -> Result<(OrderConfirmation, Option<ShipmentRecord>), AppError> {
     let request_id = resolve(tx, id)?;
-    let Some((shop, volume, mut order)) = orders::confirmation(tx, &request_id)? else {
-        return Err(unknown_order(id));
+    let applied = apply(tx, by, &request_id, action)?;
+    documents::edit(
+        tx,
+        docs.cache,
+        &DocId::OrderStatus(applied.shop.clone(), applied.volume),
+        docs.actor,
+        |doc| put_confirmations(doc, std::slice::from_ref(&applied.order)),
+    )?;
+    if let Some(profile) = &applied.profile {
+        documents::edit(
+            tx,
+            docs.cache,
+            &DocId::ShopPrices(applied.shop.clone()),
+            docs.actor,
+            |doc| write_profile(doc, profile),
+        )?;
+    }
+    Ok((applied.order, applied.shipment))
+}
+
+/// Applies `action` by `by` to the order `request_id`: the order, its history, its stock,
+/// its shipments and its shop's balances, in the tables. The documents are the caller's
+/// to write ([`act`] does; a sync writes the copies it holds).
+pub fn apply(
+    tx: &mut Tx<'_>,
+    by: &str,
+    request_id: &str,
+    action: Action,
+) -> Result<Applied, AppError> {
+    let Some((shop, volume, mut order)) = orders::confirmation(tx, request_id)? else {
+        return Err(unknown_order(request_id));
     };
     let before = stock::levels(tx, &skus_of(&order))?;
     let mut inventory = before.clone();
@@ -118,6 +162,15 @@ pub fn act(
                 shipment = Some(made);
             })
         }
+        Action::Note(note) => {
+            order.history.push(StatusEvent {
+                state: order.state,
+                at_ms: now,
+                actor: by.to_owned(),
+                reason: note.clone(),
+            });
+            Ok(())
+        }
     }
     .map_err(refused)?;
     stock::save(tx, &before, &inventory)?;
@@ -126,19 +179,22 @@ pub fn act(
         .map_or_else(|| order.number.clone(), |s| s.number.clone());
     stock::record_moves(tx, &before, &inventory, "ship", &reference, by, "")?;
     if let Some(shipment) = &shipment {
-        orders::add_shipment(tx, &shop, &request_id, shipment)?;
+        orders::add_shipment(tx, &shop, request_id, shipment)?;
     }
-    save_order(tx, docs, &shop, volume, &order, history_len)?;
-    settle_balances(tx, docs, &shop, owed_before, &order, cancelled)?;
-    Ok((order, shipment))
+    save_order_rows(tx, &order, history_len)?;
+    let profile = settle_balances(tx, &shop, owed_before, &order, cancelled)?;
+    Ok(Applied {
+        shop,
+        volume,
+        order,
+        shipment,
+        profile,
+    })
 }
 
-/// Writes a changed order: its row, its new history entries and its shop's status document.
-fn save_order(
+/// Writes a changed order's row and its new history entries.
+fn save_order_rows(
     tx: &mut Tx<'_>,
-    docs: Docs<'_>,
-    shop: &ShopId,
-    volume: u32,
     order: &OrderConfirmation,
     history_len: usize,
 ) -> Result<(), AppError> {
@@ -153,6 +209,19 @@ fn save_order(
             &event.reason,
         )?;
     }
+    Ok(())
+}
+
+/// Writes a changed order: its row, its new history entries and its shop's status document.
+fn save_order(
+    tx: &mut Tx<'_>,
+    docs: Docs<'_>,
+    shop: &ShopId,
+    volume: u32,
+    order: &OrderConfirmation,
+    history_len: usize,
+) -> Result<(), AppError> {
+    save_order_rows(tx, order, history_len)?;
     documents::edit(
         tx,
         docs.cache,
@@ -164,16 +233,15 @@ fn save_order(
 }
 
 /// An order that is no longer open stops counting in what its shop owes; a cancelled one
-/// gives back the points and prepaid balance it took. The shop's prices document shows
-/// the new figures.
+/// gives back the points and prepaid balance it took. Returns the shop's profile to publish
+/// when it changed.
 fn settle_balances(
     tx: &mut Tx<'_>,
-    docs: Docs<'_>,
     shop: &ShopId,
     owed_before: Option<Money>,
     order: &OrderConfirmation,
     cancelled: bool,
-) -> Result<(), AppError> {
+) -> Result<Option<ShopProfile>, AppError> {
     let mut profile = commerce::profile(tx, shop)?;
     let mut republish = false;
     if let (Some(owed), None) = (owed_before, commerce::owed_by(order))
@@ -196,17 +264,11 @@ fn settle_balances(
         commerce::set_profile(tx, shop, &profile)?;
         republish = true;
     }
-    if republish {
-        let published = commerce::ordering_profile(tx, shop)?;
-        documents::edit(
-            tx,
-            docs.cache,
-            &DocId::ShopPrices(shop.clone()),
-            docs.actor,
-            |doc| write_profile(doc, &published),
-        )?;
-    }
-    Ok(())
+    Ok(if republish {
+        Some(commerce::ordering_profile(tx, shop)?)
+    } else {
+        None
+    })
 }
 
 /// What a stock change did: the orders it reserved stock for, by number.

@@ -11,13 +11,15 @@ use automerge::Automerge;
 use docs::intake::{StockSource, answer_requests};
 use docs::schema::create_document;
 use docs::schema::doc_id::DocId;
-use docs::schema::order_requests_doc::StoredRequest;
+use docs::schema::order_requests_doc::{StoredCancel, StoredRequest};
 use docs::schema::order_status_doc::{put_confirmations, set_next_volume};
 use domain::checkout::{Checkout, ShopProfile, spend_balances};
 use domain::order::RequestId;
-use domain::order_state::OrderState;
+use domain::order_state::{OrderEvent, OrderState};
 use domain::sku::{ShopId, Sku};
 
+use crate::app_error::AppError;
+use crate::fulfilment::{self, Action, Applied};
 use crate::store::catalog::CatalogCache;
 use crate::store::{Tx, catalog, commerce, documents, orders, stock};
 
@@ -191,4 +193,53 @@ pub fn open_next_volume_if_full(
     set_next_volume(status_doc, next)?;
     tracing::debug!(shop = %shop, volume = next, "opened the next order volume");
     Ok(())
+}
+
+/// Applies the cancel requests of `shop` a sync brought, each once: before picking starts
+/// the order is cancelled (its stock released, its balances given back); after, the
+/// request is written into the order's history for staff to decide. Returns what changed,
+/// for the sync to write into the documents it holds.
+pub fn take_in_cancels(
+    tx: &mut Tx<'_>,
+    shop: &ShopId,
+    cancels: Vec<StoredCancel>,
+    now_ms: i64,
+) -> anyhow::Result<Vec<Applied>> {
+    let mut changed = Vec::new();
+    for stored in cancels {
+        let Ok(cancel) = stored.cancel else {
+            continue;
+        };
+        let target = cancel.cancels.as_str();
+        if !orders::record_cancel(tx, &stored.key, shop, target, now_ms)? {
+            continue;
+        }
+        let state = match orders::confirmation(tx, target)? {
+            Some((owner, _, order)) if &owner == shop => order.state,
+            _ => {
+                orders::set_cancel_outcome(tx, &stored.key, "unknown_order")?;
+                continue;
+            }
+        };
+        let reason = cancel.reason.chars().take(200).collect::<String>();
+        let (action, outcome) = if state.shop_may_cancel() {
+            let why = format!("门店取消 cancelled by the shop: {reason}");
+            (Action::Event(OrderEvent::Cancel, why), "cancelled")
+        } else {
+            let why = format!("门店申请取消 the shop asks to cancel: {reason}");
+            (Action::Note(why), "asked")
+        };
+        match fulfilment::apply(tx, &cancel.placed_by, target, action) {
+            Ok(applied) => {
+                orders::set_cancel_outcome(tx, &stored.key, outcome)?;
+                changed.push(applied);
+            }
+            Err(AppError::Internal(error)) => return Err(error),
+            Err(refused) => {
+                tracing::warn!(order = target, reason = %refused, "a cancel request was refused");
+                orders::set_cancel_outcome(tx, &stored.key, "refused")?;
+            }
+        }
+    }
+    Ok(changed)
 }

@@ -8,7 +8,8 @@ use axum::http::HeaderMap;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use docs::schema::doc_id::DocId;
-use docs::schema::order_requests_doc::{keys_written_since, read_requests_at};
+use docs::schema::order_requests_doc::{keys_written_since, read_cancels_at, read_requests_at};
+use docs::schema::order_status_doc::put_confirmations;
 use docs::schema::price_doc::write_profile;
 use docs::sync::server_sync::{Received, receive_doc, reply_doc};
 use docs::sync::wire::MAX_BODY_BYTES;
@@ -17,7 +18,7 @@ use docs::sync::wire::{DocReply, SyncRequest, SyncResponse, WireError};
 use crate::access::{Access, access};
 use crate::app_error::AppError;
 use crate::auth::{Principal, Role};
-use crate::order_intake::{open_next_volume_if_full, take_in_orders};
+use crate::order_intake::{open_next_volume_if_full, take_in_cancels, take_in_orders};
 use crate::state::AppState;
 use crate::store::catalog::CatalogCache;
 use crate::store::documents::{self, DocCache, LoadedDoc};
@@ -262,12 +263,21 @@ fn process_batch(
                 before,
             } if received.changed => {
                 let keys = keys_written_since(&loaded.doc, before);
-                Some((shop.clone(), *volume, read_requests_at(&loaded.doc, &keys)))
+                Some((
+                    shop.clone(),
+                    *volume,
+                    read_requests_at(&loaded.doc, &keys),
+                    read_cancels_at(&loaded.doc, &keys),
+                ))
             }
             _ => None,
         })
         .collect();
-    for (shop, volume, requests) in arrived {
+    let mut cancels_arrived = Vec::new();
+    for (shop, volume, requests, cancels) in arrived {
+        if !cancels.is_empty() {
+            cancels_arrived.push((shop.clone(), cancels));
+        }
         if requests.is_empty() {
             continue;
         }
@@ -308,6 +318,32 @@ fn process_batch(
             )?;
             prices_doc.set_actor(actor.clone());
             write_profile(prices_doc, &profile)?;
+        }
+    }
+
+    // Cancel requests, after the orders of the same batch were taken in.
+    for (shop, cancels) in cancels_arrived {
+        for applied in take_in_cancels(tx, &shop, cancels, now)? {
+            let status_doc = writable(
+                &mut slots,
+                &mut extra,
+                cache,
+                tx,
+                &DocId::OrderStatus(applied.shop.clone(), applied.volume),
+            )?;
+            status_doc.set_actor(actor.clone());
+            put_confirmations(status_doc, std::slice::from_ref(&applied.order))?;
+            if let Some(profile) = &applied.profile {
+                let prices_doc = writable(
+                    &mut slots,
+                    &mut extra,
+                    cache,
+                    tx,
+                    &DocId::ShopPrices(applied.shop.clone()),
+                )?;
+                prices_doc.set_actor(actor.clone());
+                write_profile(prices_doc, profile)?;
+            }
         }
     }
 

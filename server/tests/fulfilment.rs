@@ -528,3 +528,99 @@ async fn the_order_list_filters_by_state_shop_manager_warehouse_channel_date_and
         404
     );
 }
+
+/// Writes a request to cancel `order` on the phone (as its storefront does, offline too).
+fn cancel_on_phone(phone: &mut Device, order: &RequestId, id_byte: u8, reason: &str) {
+    let cancel = domain::order::CancelRequest {
+        id: RequestId::from_random_bytes([id_byte; 16]),
+        shop: phone.shop.clone(),
+        cancels: order.clone(),
+        placed_at_ms: 1,
+        placed_by: "lotus".into(),
+        reason: reason.into(),
+    };
+    let volume = phone.sync.writable_volume(&phone.shop).unwrap();
+    docs::schema::order_requests_doc::add_cancel(phone.doc_mut(volume), &cancel).unwrap();
+}
+
+#[tokio::test]
+async fn a_shop_cancels_before_picking_once_and_asks_after() {
+    let server = spawn_server().await;
+    let admin = token(&server, "admin", "admin123").await;
+    let cang = token(&server, "cang", "cang123").await;
+    set_only_stock(&server, &admin, "BEV-0005", "wh-east", 48).await;
+    let mut phone = Device::new(&server, "lotus", "lotus123").await;
+    let mut other = Device::new(&server, "lotus", "lotus123").await;
+    assert!(phone.sync_now().await.is_empty());
+    let early = phone.place_order(&[("BEV-0005", 12)], 1);
+    let late = phone.place_order(&[("BEV-0005", 24)], 2);
+    assert!(phone.sync_now().await.is_empty());
+    assert_eq!(level(&server, &cang, "wh-east", "BEV-0005").await, (48, 36));
+    let late_number = number_of(&phone, &late);
+    let path = format!("/api/orders/{late_number}/events");
+    for step in ["allocate", "start_picking"] {
+        let (status, _) = call(
+            &server,
+            &cang,
+            Method::POST,
+            &path,
+            Some(json!({ "event": step })),
+        )
+        .await;
+        assert_eq!(status, 200, "{step}");
+    }
+
+    // Offline, the shop asks to cancel both; the sync applies each once.
+    cancel_on_phone(&mut phone, &early, 11, "买多了");
+    cancel_on_phone(&mut phone, &late, 12, "不要了");
+    assert!(phone.sync_now().await.is_empty());
+    let seen = phone.sync.confirmations_of(&phone.shop);
+    assert_eq!(format!("{:?}", seen[&early].state), "Cancelled");
+    assert_eq!(seen[&early].history.last().unwrap().actor, "lotus");
+    assert_eq!(format!("{:?}", seen[&late].state), "Picking");
+    assert!(
+        seen[&late]
+            .history
+            .last()
+            .unwrap()
+            .reason
+            .contains("不要了")
+    );
+    assert_eq!(level(&server, &cang, "wh-east", "BEV-0005").await, (48, 24));
+
+    // Another device of the shop brings the same requests again: nothing more happens.
+    assert!(other.sync_now().await.is_empty());
+    assert!(phone.sync_now().await.is_empty());
+    assert_eq!(level(&server, &cang, "wh-east", "BEV-0005").await, (48, 24));
+    let early_history =
+        &detail(&server, &cang, &number_of(&phone, &early)).await["order"]["history"];
+    assert_eq!(
+        early_history.as_array().unwrap().len(),
+        2,
+        "{early_history}"
+    );
+
+    // Staff decide on the late one: customer service cancels it while picking.
+    let cai = token(&server, "cai", "cai123").await;
+    let (status, body) = call(
+        &server,
+        &cai,
+        Method::POST,
+        &path,
+        Some(json!({ "event": "cancel", "reason": "门店要求" })),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(level(&server, &cang, "wh-east", "BEV-0005").await, (48, 0));
+
+    // A cancel naming another shop's order changes nothing.
+    let mut bamboo = Device::new(&server, "bamboo", "bamboo123").await;
+    assert!(bamboo.sync_now().await.is_empty());
+    let theirs = bamboo.place_order(&[("BEV-0005", 12)], 3);
+    assert!(bamboo.sync_now().await.is_empty());
+    cancel_on_phone(&mut phone, &theirs, 13, "");
+    assert!(phone.sync_now().await.is_empty());
+    assert!(bamboo.sync_now().await.is_empty());
+    let theirs_seen = bamboo.sync.confirmations_of(&bamboo.shop);
+    assert_ne!(format!("{:?}", theirs_seen[&theirs].state), "Cancelled");
+}

@@ -100,6 +100,22 @@ pub struct OrderRequest {
     pub expected_quote: Option<Quote>,
 }
 
+/// A shop's request to cancel one of its orders, written on a device (offline too) under its
+/// own device-minted id, beside the order's request; the server applies it once. Before
+/// picking starts the order is cancelled; after, the request goes to staff to decide.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CancelRequest {
+    pub id: RequestId,
+    pub shop: ShopId,
+    /// The order to cancel.
+    pub cancels: RequestId,
+    /// The device's clock, advisory.
+    pub placed_at_ms: i64,
+    pub placed_by: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
 fn is_zero(value: &u32) -> bool {
     *value == 0
 }

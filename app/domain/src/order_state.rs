@@ -96,13 +96,34 @@ impl OrderState {
             ) => S::Shipped,
             (S::Shipped, E::Deliver) => S::Delivered,
             (S::Delivered, E::Complete) => S::Completed,
+            // Staff may still cancel while picking and packing (the goods go back on the
+            // shelf); a shop may only before picking starts (`shop_may_cancel`).
             (
-                S::Submitted | S::Confirmed | S::OnHold | S::Backordered | S::Allocated,
+                S::Submitted
+                | S::Confirmed
+                | S::OnHold
+                | S::Backordered
+                | S::Allocated
+                | S::Picking
+                | S::Packed,
                 E::Cancel,
             ) => S::Cancelled,
             (from, event) => return Err(TransitionError { from, event }),
         };
         Ok(next)
+    }
+
+    /// True while the shop itself may cancel the order: until picking starts. After that
+    /// its request goes to staff.
+    pub fn shop_may_cancel(self) -> bool {
+        matches!(
+            self,
+            OrderState::Submitted
+                | OrderState::Confirmed
+                | OrderState::OnHold
+                | OrderState::Backordered
+                | OrderState::Allocated
+        )
     }
 
     /// True once nothing more can happen to the order.

@@ -313,6 +313,42 @@ pub fn waiting_for<'a>(
     Ok(waiting)
 }
 
+/// Records a shop's cancel request `id` for `target`; false when it was recorded before
+/// (a cancel request is applied once).
+pub fn record_cancel(
+    tx: &mut Tx<'_>,
+    id: &str,
+    shop: &ShopId,
+    target: &str,
+    now_ms: i64,
+) -> Result<bool, StoreError> {
+    Ok(tx.execute(
+        "INSERT INTO cancel_requests (id, shop, target, received_ms) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (id) DO NOTHING",
+        params![id, shop.as_str(), target, now_ms],
+    )? == 1)
+}
+
+/// What became of a cancel request: `cancelled`, `asked` or `unknown_order`.
+pub fn set_cancel_outcome(tx: &mut Tx<'_>, id: &str, outcome: &str) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE cancel_requests SET outcome = ?2 WHERE id = ?1",
+        params![id, outcome],
+    )?;
+    Ok(())
+}
+
+/// Orders whose shop asked to cancel after picking started and that are still open: the
+/// numbers staff have to decide on, oldest first.
+pub fn cancel_asks(tx: &mut Tx<'_>, limit: usize) -> Result<Vec<String>, StoreError> {
+    tx.column(
+        "SELECT o.number FROM cancel_requests c JOIN orders o ON o.request_id = c.target
+         WHERE c.outcome = 'asked' AND o.state IN ('picking', 'packed')
+         ORDER BY c.received_ms LIMIT ?1",
+        params![limit],
+    )
+}
+
 /// Records a shipment (for lists by warehouse; the order's confirmation holds it too).
 pub fn add_shipment(
     tx: &mut Tx<'_>,

@@ -1,13 +1,15 @@
 //! A shop's order requests: written by its devices (offline too), one immutable record per
 //! device-minted request id, stored as a JSON string so a request is written atomically.
-//! The server reads each id once and answers in the order status document.
+//! The server reads each id once and answers in the order status document. A request to
+//! cancel an order is a record of the same map under its own id (its JSON names the order
+//! it `cancels`), written in the order's volume.
 
 use automerge::transaction::Transactable;
 use automerge::{Automerge, ReadDoc, ScalarValue};
 
 use super::doc_read::{get_map, root};
 use super::{SchemaError, container};
-use domain::order::{OrderRequest, RequestId};
+use domain::order::{CancelRequest, OrderRequest, RequestId};
 
 pub(crate) const REQUESTS: &str = "requests";
 
@@ -26,6 +28,81 @@ pub fn add_request(doc: &mut Automerge, request: &OrderRequest) -> Result<(), Sc
     })
     .map_err(|failure| failure.error)?;
     Ok(())
+}
+
+/// Adds a request to cancel an order (immutable, like an order request).
+pub fn add_cancel(doc: &mut Automerge, cancel: &CancelRequest) -> Result<(), SchemaError> {
+    let parent = container(doc, REQUESTS)?;
+    let json = serde_json::to_string(cancel).map_err(|e| SchemaError::Encode(e.to_string()))?;
+    doc.transact::<_, _, automerge::AutomergeError>(|tx| {
+        tx.put(&parent, cancel.id.as_str(), json.as_str())
+    })
+    .map_err(|failure| failure.error)?;
+    Ok(())
+}
+
+/// True when an entry's JSON is a cancel request rather than an order.
+pub fn is_cancel_json(json: &str) -> bool {
+    serde_json::from_str::<serde_json::Value>(json)
+        .ok()
+        .is_some_and(|value| value.get("cancels").is_some())
+}
+
+fn is_cancel(value: Option<&ScalarValue>) -> bool {
+    matches!(value, Some(ScalarValue::Str(json)) if is_cancel_json(json))
+}
+
+/// A cancel request in the map: its key and the request, or why it could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCancel {
+    pub key: String,
+    pub cancel: Result<CancelRequest, String>,
+}
+
+fn parse_cancel(key: &str, value: Option<&ScalarValue>) -> StoredCancel {
+    let cancel = match value {
+        Some(ScalarValue::Str(json)) => serde_json::from_str::<CancelRequest>(json)
+            .map_err(|e| e.to_string())
+            .and_then(|cancel| {
+                if cancel.id.as_str() == key {
+                    Ok(cancel)
+                } else {
+                    Err(format!("stored under {key} but its id is {}", cancel.id))
+                }
+            }),
+        _ => Err("not a JSON string".to_owned()),
+    };
+    StoredCancel {
+        key: key.to_owned(),
+        cancel,
+    }
+}
+
+/// Every cancel request the document holds, sorted by key.
+pub fn read_cancels(doc: &Automerge) -> Vec<StoredCancel> {
+    let Some(parent) = requests_obj(doc) else {
+        return Vec::new();
+    };
+    let keys: Vec<String> = doc.keys(&parent).collect();
+    read_cancels_at(doc, &keys)
+}
+
+/// The cancel requests under `keys` (present ones only), sorted by key.
+pub fn read_cancels_at(doc: &Automerge, keys: &[String]) -> Vec<StoredCancel> {
+    let Some(parent) = requests_obj(doc) else {
+        return Vec::new();
+    };
+    let mut stored: Vec<StoredCancel> = keys
+        .iter()
+        .filter_map(|key| match doc.get(&parent, key.as_str()) {
+            Ok(Some((automerge::Value::Scalar(scalar), _))) if is_cancel(Some(scalar.as_ref())) => {
+                Some(parse_cancel(key, Some(scalar.as_ref())))
+            }
+            _ => None,
+        })
+        .collect();
+    stored.sort_by(|a, b| a.key.cmp(&b.key));
+    stored
 }
 
 /// True once the document holds the requests container (devices never create it: a
@@ -71,12 +148,12 @@ pub fn read_requests(doc: &Automerge) -> Vec<StoredRequest> {
     };
     let mut stored: Vec<StoredRequest> = map
         .iter()
-        .map(|(key, value)| {
+        .filter_map(|(key, value)| {
             let scalar = match &value.value {
                 automerge::hydrate::Value::Scalar(scalar) => Some(scalar),
                 _ => None,
             };
-            parse_stored(key, scalar)
+            (!is_cancel(scalar)).then(|| parse_stored(key, scalar))
         })
         .collect();
     stored.sort_by(|a, b| a.key.cmp(&b.key));
@@ -119,7 +196,8 @@ pub fn read_requests_at(doc: &Automerge, keys: &[String]) -> Vec<StoredRequest> 
         .iter()
         .filter_map(|key| match doc.get(&parent, key.as_str()) {
             Ok(Some((automerge::Value::Scalar(scalar), _))) => {
-                Some(parse_stored(key, Some(scalar.as_ref())))
+                let scalar = scalar.as_ref();
+                (!is_cancel(Some(scalar))).then(|| parse_stored(key, Some(scalar)))
             }
             Ok(Some(_)) => Some(parse_stored(key, None)),
             _ => None,

@@ -9,7 +9,7 @@
 //! | document             | a device may                                               |
 //! |----------------------|------------------------------------------------------------|
 //! | `shop/S/cart`        | add a line under `lines` (a map with a valid `sku` and a `qty` counter of 1..=100 000); increment or decrement an existing line's `qty` by at most 100 000 |
-//! | `shop/S/orders`      | add a request under `requests`: a new request id whose value is the request's JSON, for shop S, with 1..=500 lines of whole quantities 1..=100 000 |
+//! | `shop/S/orders`      | add a request under `requests`: a new request id whose value is the request's JSON, for shop S, with 1..=500 lines of whole quantities 1..=100 000; or a cancel request (its JSON names the order it `cancels`) for shop S |
 //! | everything else      | nothing (the server writes it)                             |
 
 use std::collections::{BTreeMap, HashSet};
@@ -320,7 +320,36 @@ fn validate_requests(
                 format!("order request {id} was already placed and cannot change"),
             ));
         }
-        check_request_json(shop, &id, json)?;
+        if super::order_requests_doc::is_cancel_json(json) {
+            check_cancel_json(shop, &id, json)?;
+        } else {
+            check_request_json(shop, &id, json)?;
+        }
+    }
+    Ok(())
+}
+
+/// Checks a cancel request's JSON: readable, about this shop, naming an order id.
+pub fn check_cancel_json(shop: &ShopId, id: &RequestId, json: &str) -> Result<(), Violation> {
+    let cancel: domain::order::CancelRequest =
+        serde_json::from_str(json).map_err(|e| violation("malformed_request", e.to_string()))?;
+    if cancel.id != *id {
+        return Err(violation(
+            "request_id_mismatch",
+            format!("stored under {id} but its id is {}", cancel.id),
+        ));
+    }
+    if cancel.shop != *shop {
+        return Err(violation(
+            "wrong_shop",
+            format!("a cancel for {} in the orders of {shop}", cancel.shop),
+        ));
+    }
+    if cancel.placed_by.chars().count() > MAX_TEXT || cancel.reason.chars().count() > MAX_TEXT {
+        return Err(violation(
+            "text_too_long",
+            "placed_by and reason hold at most 1 000 characters",
+        ));
     }
     Ok(())
 }
