@@ -125,3 +125,61 @@ test('an offline order of 30 with 10 in stock ships in two shipments the shop ca
   await desk.close();
   await shopContext.close();
 });
+
+test('a shop cancels an order offline before picking and its stock is released once', async ({ browser, request }) => {
+  const login = await request.post('/api/login', { data: { username: 'admin', password: 'admin123' } });
+  const admin = (await login.json()).token;
+  await api(request, admin, 'POST', '/api/admin/shops', {
+    id: 'shop-lime', name: '青柠小店 Lime', tier: 'silver', region: '',
+    managers: [], owner_username: 'lime', owner_display_name: '青柠', owner_password: 'lime-secret',
+  });
+  for (const [warehouse, onHand] of [['wh-north', 0], ['wh-east', 20]]) {
+    await api(request, admin, 'PUT', `/api/admin/stock/${warehouse}/GRN-0002`, { on_hand: onHand, safety: 0 });
+  }
+  const reserved = async () => {
+    const levels = await api(request, admin, 'GET', '/api/admin/stock/GRN-0002');
+    return levels.find((l) => l.warehouse === 'wh-east').reserved;
+  };
+
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+  const phone = await context.newPage();
+  await signIn(phone, 'lime', 'lime-secret');
+  await expect(phone.locator('[data-testid=sync-state]')).toHaveText('已同步');
+  await phone.evaluate(() => navigator.serviceWorker.ready);
+  await phone.fill('[data-testid=search]', 'GRN-0002');
+  const card = phone.locator('[data-testid=product][data-sku="GRN-0002"]');
+  await card.locator('[data-testid=add]').click();
+  for (let n = 1; n < 5; n++) {
+    await card.locator('[data-testid=more]').click();
+  }
+  await phone.click('a[href="/cart"]');
+  await phone.click('[data-testid=place-order]');
+  await expect(phone.locator('[data-testid=order-state]')).toHaveText('已确认');
+  expect(await reserved()).toBe(5);
+
+  // No network: the shop cancels; the phone says it takes effect once online.
+  await context.setOffline(true);
+  await context.route('**/api/**', (route) => route.abort('internetdisconnected'));
+  await phone.click('[data-testid=cancel-order]');
+  await phone.fill('[data-testid=cancel-reason]', '订错了');
+  await phone.click('[data-testid=confirm-cancel]');
+  await expect(phone.locator('[data-testid=cancel-pending]')).toBeVisible();
+  await phone.reload();
+  await expect(phone.locator('[data-testid=cancel-pending]')).toBeVisible();
+  expect(await reserved()).toBe(5);
+
+  // Online again: cancelled, the stock released once however often the phone syncs.
+  await context.unroute('**/api/**');
+  await context.setOffline(false);
+  await expect(phone.locator('[data-testid=order-state]')).toHaveText('已取消');
+  await expect(phone.locator('[data-testid=cancel-pending]')).toHaveCount(0);
+  await phone.click('[data-testid=sync-now]');
+  await expect(phone.locator('[data-testid=sync-state]')).toHaveText('已同步');
+  expect(await reserved()).toBe(0);
+  const number = await phone.locator('[data-testid=order-number]').textContent();
+  const detail = await api(request, admin, 'GET', `/api/admin/orders/${number}`);
+  expect(detail.order.history.filter((e) => e.state === 'cancelled')).toHaveLength(1);
+  expect(detail.order.history.at(-1).reason).toContain('订错了');
+  await phone.screenshot({ path: 'test-results/phone-cancelled.png', fullPage: true });
+  await context.close();
+});

@@ -17,7 +17,7 @@ use super::idb;
 use docs::schema::cart_doc::{CartLine, read_cart, set_quantity, take_ordered};
 use docs::schema::catalog_doc::{CatalogView, read_catalog};
 use docs::schema::doc_id::DocId;
-use docs::schema::order_requests_doc::add_request;
+use docs::schema::order_requests_doc::{add_cancel, add_request};
 use docs::schema::price_doc::{read_prices, read_profile, read_promotions};
 use docs::sync::device_sync::DeviceSync;
 use docs::sync::wire::SyncResponse;
@@ -25,7 +25,7 @@ use domain::checkout::{
     Blocked, Checkout, ShopProfile, UTC_OFFSET_MINUTES, check_blocks, quote_request,
 };
 use domain::money::Currency;
-use domain::order::{OrderConfirmation, OrderRequest, RequestId};
+use domain::order::{CancelRequest, OrderConfirmation, OrderRequest, RequestId};
 use domain::order_state::OrderState;
 use domain::price_book::PriceBook;
 use domain::pricing::{PricedOrder, RequestedLine, price_order};
@@ -101,6 +101,8 @@ pub struct Store {
     pub cart: RwSignal<Vec<CartLine>>,
     pub requests: RwSignal<Vec<OrderRequest>>,
     pub confirmations: RwSignal<BTreeMap<RequestId, OrderConfirmation>>,
+    /// The shop's requests to cancel orders, by the order they cancel.
+    pub cancels: RwSignal<BTreeMap<RequestId, CancelRequest>>,
     pub phase: RwSignal<SyncPhase>,
     pub notice: RwSignal<Option<String>>,
     pub ready: RwSignal<bool>,
@@ -144,6 +146,7 @@ impl Store {
             cart: RwSignal::new(Vec::new()),
             requests: RwSignal::new(Vec::new()),
             confirmations: RwSignal::new(BTreeMap::new()),
+            cancels: RwSignal::new(BTreeMap::new()),
             phase: RwSignal::new(SyncPhase::Starting),
             notice: RwSignal::new(None),
             ready: RwSignal::new(false),
@@ -333,6 +336,7 @@ impl Store {
             requests.sort_by_key(|r| std::cmp::Reverse(r.placed_at_ms));
             self.requests.set(requests);
             self.confirmations.set(replicas.confirmations_of(&shop.id));
+            self.cancels.set(replicas.cancels_of(&shop.id));
         });
     }
 
@@ -618,6 +622,45 @@ impl Store {
             store.sync_now().await;
         });
         Some(request.id)
+    }
+
+    /// Asks to cancel the shop's order `order` (works offline): a cancel request beside
+    /// the order, which the server applies once. False when the device does not hold the
+    /// order's volume.
+    pub fn cancel_order(&self, order: &RequestId, reason: String) -> bool {
+        let Some(shop) = self.shop.get_untracked() else {
+            return false;
+        };
+        let Some(session) = self.session.get_untracked() else {
+            return false;
+        };
+        let Some(volume) = REPLICAS.with_borrow(|r| r.volume_of(&shop.id, order)) else {
+            return false;
+        };
+        let cancel = CancelRequest {
+            id: random_id(),
+            shop: shop.id.clone(),
+            cancels: order.clone(),
+            placed_at_ms: js_sys::Date::now() as i64,
+            placed_by: session.display_name,
+            reason: reason.chars().take(200).collect(),
+        };
+        let added = REPLICAS.with_borrow_mut(|replicas| {
+            replicas
+                .doc_mut(&volume)
+                .map(|doc| add_cancel(doc, &cancel).is_ok())
+                .unwrap_or(false)
+        });
+        if !added {
+            return false;
+        }
+        self.refresh(&[]);
+        let store = *self;
+        spawn_local(async move {
+            store.persist(&[volume], &[]).await;
+            store.sync_now().await;
+        });
+        true
     }
 
     /// One sync session with the server; safe to call at any time.

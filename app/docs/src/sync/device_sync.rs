@@ -13,9 +13,9 @@ use automerge::sync::{Message, State, SyncDoc};
 
 use super::wire::{DocMessage, MAX_DOCS_PER_REQUEST, SyncRequest, SyncResponse};
 use crate::schema::doc_id::DocId;
-use crate::schema::order_requests_doc::{read_requests, request_keys};
+use crate::schema::order_requests_doc::{read_cancels, read_requests};
 use crate::schema::order_status_doc::{next_volume, read_confirmations};
-use domain::order::{OrderConfirmation, OrderRequest, RequestId};
+use domain::order::{CancelRequest, OrderConfirmation, OrderRequest, RequestId};
 use domain::sku::ShopId;
 
 #[derive(Debug, thiserror::Error)]
@@ -320,6 +320,30 @@ impl DeviceSync {
             .collect()
     }
 
+    /// The order volume holding `shop`'s request `id` (where a request to cancel it goes).
+    pub fn volume_of(&self, shop: &ShopId, id: &RequestId) -> Option<DocId> {
+        self.replicas
+            .iter()
+            .find(|(doc_id, replica)| {
+                matches!(doc_id, DocId::OrderRequests(s, _) if s == shop)
+                    && read_requests(&replica.doc)
+                        .iter()
+                        .any(|stored| stored.key == id.as_str())
+            })
+            .map(|(doc_id, _)| doc_id.clone())
+    }
+
+    /// The requests to cancel `shop`'s orders this device holds, by the order they cancel.
+    pub fn cancels_of(&self, shop: &ShopId) -> BTreeMap<RequestId, CancelRequest> {
+        self.replicas
+            .iter()
+            .filter(|(id, _)| matches!(id, DocId::OrderRequests(s, _) if s == shop))
+            .flat_map(|(_, replica)| read_cancels(&replica.doc))
+            .filter_map(|stored| stored.cancel.ok())
+            .map(|cancel| (cancel.cancels.clone(), cancel))
+            .collect()
+    }
+
     /// Every answer to `shop`'s requests this device holds, across its order volumes.
     pub fn confirmations_of(&self, shop: &ShopId) -> BTreeMap<RequestId, OrderConfirmation> {
         self.replicas
@@ -366,10 +390,11 @@ impl DeviceSync {
                 let answered: BTreeSet<&str> = answers.keys().map(|id| id.as_str()).collect();
                 let waiting = self
                     .doc(&requests)
-                    .map(request_keys)
+                    .map(read_requests)
                     .unwrap_or_default()
                     .iter()
-                    .any(|key| !answered.contains(key.as_str()));
+                    // Cancel requests are answered in their order's status, not their own.
+                    .any(|stored| !answered.contains(stored.key.as_str()));
                 let underway = answers.values().any(|answer| answer.state.is_underway());
                 if waiting || underway || unsynced.contains(&requests) {
                     continue;

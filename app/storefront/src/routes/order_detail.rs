@@ -9,6 +9,7 @@ use crate::i18n::Phrase;
 use crate::store::Store;
 use domain::fulfilment::ShipmentRecord;
 use domain::order::{OrderConfirmation, RequestId};
+use domain::order_state::OrderState;
 use domain::pricing::{LineChange, LineRefusal};
 
 #[component]
@@ -79,6 +80,7 @@ pub fn OrderDetailPage() -> impl IntoView {
                         .map(|event| view! {
                             <p class="error" data-testid="reason">{format!("{}: {}", store.t(Phrase::Reason), event.reason)}</p>
                         })}
+                    <CancelControl id=id.clone() state=state/>
                     {confirmation.as_ref().map(|c| shipments_view(&store, c))}
                     {(!backordered.is_empty()).then(|| view! {
                         <div class="changes" data-testid="backordered">
@@ -211,4 +213,42 @@ fn shipments_view(store: &Store, order: &OrderConfirmation) -> impl IntoView + u
             </ul>
         }
     })
+}
+
+/// The shop cancels its order (offline too) until picking starts; after that its request
+/// goes to customer service. Says where a request it made stands.
+#[component]
+fn CancelControl(id: RequestId, state: Option<OrderState>) -> impl IntoView {
+    let store = expect_context::<Store>();
+    let asking = RwSignal::new(false);
+    let reason = RwSignal::new(String::new());
+    let order = id.clone();
+    let open = state.is_none_or(OrderState::shop_may_cancel);
+    move || {
+        let asked = store.cancels.with(|c| c.contains_key(&order));
+        match (asked, state) {
+            (_, Some(OrderState::Cancelled)) => ().into_any(),
+            (true, _) if open => view! { <p class="changes" data-testid="cancel-pending">{store.t(Phrase::CancelPending)}</p> }.into_any(),
+            (true, _) => view! { <p class="changes" data-testid="cancel-asked">{store.t(Phrase::CancelAsked)}</p> }.into_any(),
+            (false, _) if !open => ().into_any(),
+            (false, _) if asking.get() => {
+                let target = order.clone();
+                view! {
+                    <div class="cancel-form">
+                        <input data-testid="cancel-reason" placeholder=store.t(Phrase::CancelReason)
+                            prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev))/>
+                        <button class="danger" data-testid="confirm-cancel" on:click=move |_| {
+                            if store.cancel_order(&target, reason.get_untracked()) {
+                                asking.set(false);
+                            }
+                        }>{store.t(Phrase::ConfirmCancel)}</button>
+                        <button data-testid="keep-order" on:click=move |_| asking.set(false)>{store.t(Phrase::KeepOrder)}</button>
+                    </div>
+                }.into_any()
+            }
+            (false, _) => view! {
+                <button class="link danger" data-testid="cancel-order" on:click=move |_| asking.set(true)>{store.t(Phrase::CancelOrder)}</button>
+            }.into_any(),
+        }
+    }
 }
