@@ -1,3 +1,4 @@
+// (Named to run after the other files: the shops it creates would change their counts.)
 // Fulfilment as a day in the warehouse: a shop orders offline more than is in stock, the
 // warehouse prints a pick list and ships what it has with a carrier and tracking number,
 // stock arrives and the backorder is allocated by itself, the second shipment completes
@@ -23,6 +24,11 @@ test('an offline order of 30 with 10 in stock ships in two shipments the shop ca
   await api(request, admin, 'POST', '/api/admin/shops', {
     id: 'shop-kiwi', name: '奇异果小店 Kiwi', tier: 'bronze', region: '',
     managers: [], owner_username: 'kiwi', owner_display_name: '奇异果', owner_password: 'kiwi-secret',
+  });
+  // A warehouse clerk of its own (other files change the demo staff's passwords).
+  await api(request, admin, 'POST', '/api/admin/staff', {
+    username: 'kuguan', display_name: '库管 Kuguan', password: 'kuguan-pass-1',
+    permissions: ['orders.read', 'orders.fulfil', 'stock.write'],
   });
   for (const [warehouse, onHand] of [['wh-north', 0], ['wh-east', 10]]) {
     await api(request, admin, 'PUT', `/api/admin/stock/${warehouse}/GRN-0001`, { on_hand: onHand, safety: 0 });
@@ -55,7 +61,7 @@ test('an offline order of 30 with 10 in stock ships in two shipments the shop ca
   // The warehouse's pick list has the 10 reserved units.
   const desk = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const office = await desk.newPage();
-  await signIn(office, 'cang', 'cang123');
+  await signIn(office, 'kuguan', 'kuguan-pass-1');
   await office.waitForURL('**/office/');
   await office.click('a[href="/office/pick"]');
   await office.selectOption('[data-testid=pick-warehouse]', 'wh-east');
