@@ -17,6 +17,7 @@ test('an admin edits and creates products in the back office and a shop sees the
   office.on('request', (request) => loaded.push(new URL(request.url()).pathname));
   await signIn(office, 'admin', 'admin123');
   await office.waitForURL('**/office/');
+  await office.click('a[href="/office/products"]');
   await expect(office.locator('[data-testid=product-row]')).toHaveCount(50);
   await expect(office.locator('[data-testid=range]')).toContainText('200');
   await office.click('[data-testid=next]');
@@ -46,7 +47,7 @@ test('an admin edits and creates products in the back office and a shop sees the
   await expect(office.locator('[data-testid=audit-entry][data-object="SNK-0005"]').first()).toBeVisible();
 
   // A new product: a refused field is named in the user's language, then it is created.
-  await office.goto('/office/');
+  await office.goto('/office/products');
   await office.click('[data-testid=new-product]');
   await office.fill('input[name=sku]', 'TEA-9001');
   await office.fill('input[name="name.zh_hans"]', '乌龙茶礼盒');
@@ -63,7 +64,7 @@ test('an admin edits and creates products in the back office and a shop sees the
   await office.fill('input[name=min_quantity]', '6');
   await office.click('[data-testid=save]');
   await office.waitForURL('**/office/products/TEA-9001');
-  await office.goto('/office/');
+  await office.goto('/office/products');
   await office.fill('[data-testid=search]', '乌龙茶礼盒');
   await expect(office.locator('[data-testid=product-row]')).toHaveCount(1);
 
@@ -99,6 +100,7 @@ test('staff see the catalog but cannot change it; shops are sent back to the sto
   const office = await desk.newPage();
   await signIn(office, 'cang', 'cang123');
   await office.waitForURL('**/office/');
+  await office.click('a[href="/office/products"]');
   await expect(office.locator('[data-testid=product-row]').first()).toBeVisible();
   await expect(office.locator('[data-testid=new-product]')).toHaveCount(0);
   await office.locator('[data-testid=product-row] a').first().click();
@@ -223,6 +225,7 @@ test('an admin manages the team: a manager and their shops, a password reset; st
   const other = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
   await signIn(other, 'cang', 'cang-new-pass');
   await other.waitForURL('**/office/');
+  await other.click('a[href="/office/products"]');
   await expect(other.locator('[data-testid=product-row]').first()).toBeVisible();
   await expect(other.locator('a[href="/office/staff"]')).toHaveCount(0);
   await other.goto('/office/staff');
@@ -350,6 +353,7 @@ test('a new product with a photo, a tier price, a shop price and a promotion rea
   const office = await desk.newPage();
   await signIn(office, 'admin', 'admin123');
   await office.waitForURL('**/office/');
+  await office.click('a[href="/office/products"]');
   await office.click('[data-testid=new-product]');
   await office.fill('input[name=sku]', 'TEA-9100');
   await office.fill('input[name="name.zh_hans"]', '白茶饼');

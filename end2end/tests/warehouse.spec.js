@@ -63,8 +63,11 @@ test('an offline order of 30 with 10 in stock ships in two shipments the shop ca
   const office = await desk.newPage();
   await signIn(office, 'kuguan', 'kuguan-pass-1');
   await office.waitForURL('**/office/');
-  await office.click('a[href="/office/pick"]');
-  await office.selectOption('[data-testid=pick-warehouse]', 'wh-east');
+  // The clerk's home page shows what waits: orders to pick in wh-east, one waiting for stock.
+  await expect(office.locator('[data-testid=home-waiting] .count')).not.toHaveText('0');
+  await office.screenshot({ path: 'test-results/home.png', fullPage: true });
+  await office.click('[data-testid=home-to-pick-wh-east]');
+  await expect(office.locator('[data-testid=pick-summary]')).toContainText('wh-east');
   const pick = office.locator('[data-testid=pick-row][data-sku="GRN-0001"]');
   await expect(pick.locator('[data-testid=pick-total]')).toHaveText('10');
   await expect(pick).toContainText(number);

@@ -45,6 +45,22 @@ pub struct ResolveBody {
     pub note: String,
 }
 
+/// `GET /api/admin/dashboard`: what waits for the back office (its home page).
+pub async fn dashboard(
+    State(state): State<AppState>,
+    principal: Principal,
+) -> Result<Json<api::Dashboard>, AppError> {
+    principal.require_any(&[
+        Permission::OrdersRead,
+        Permission::OrdersFulfil,
+        Permission::OrdersHold,
+        Permission::StockRead,
+        Permission::StockWrite,
+        Permission::InboxResolve,
+    ])?;
+    Ok(Json(state.store.read(orders::dashboard).await?))
+}
+
 pub async fn resolve(
     State(state): State<AppState>,
     principal: Principal,

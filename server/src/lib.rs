@@ -263,6 +263,7 @@ pub fn router(state: AppState) -> Router {
             post(staff_api::sign_out),
         )
         .route("/admin/inbox", get(inbox::list))
+        .route("/admin/dashboard", get(inbox::dashboard))
         .route("/admin/inbox/{request_id}/resolve", post(inbox::resolve))
         .route(
             "/admin/products",

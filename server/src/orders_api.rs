@@ -24,7 +24,8 @@ use crate::state::AppState;
 
 /// `?before=<seq>&limit=<n>&shop=<id>` and the back office's filters: `state` (one or
 /// several, comma-separated), `manager`, `warehouse`, `channel`, `from`/`to` (milliseconds
-/// since 1970, `to` exclusive) and `number` (an order number, whole or its digits).
+/// since 1970, `to` exclusive), `number` (an order number, whole or its digits) and
+/// `waiting=true` (only orders waiting for stock).
 #[derive(Debug, Deserialize)]
 pub struct ListQuery {
     pub before: Option<i64>,
@@ -37,6 +38,8 @@ pub struct ListQuery {
     pub from: Option<i64>,
     pub to: Option<i64>,
     pub number: Option<String>,
+    #[serde(default)]
+    pub waiting: bool,
 }
 
 const PAGE_MAX: usize = 1000;
@@ -86,6 +89,7 @@ pub async fn list_orders(
         from_ms: query.from,
         to_ms: query.to,
         number: nonempty(query.number),
+        waiting: query.waiting,
     };
     let rows = state
         .store

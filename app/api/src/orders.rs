@@ -208,3 +208,40 @@ pub struct StockChanged {
     pub levels: Vec<StockRow>,
     pub allocated: Vec<String>,
 }
+
+/// What waits for the back office's people (`GET /api/admin/dashboard`): its home page.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dashboard {
+    /// Open orders per state (`on_hold`, `confirmed`, `picking`…).
+    pub by_state: BTreeMap<String, i64>,
+    /// Orders waiting for stock to arrive (something backordered).
+    pub waiting_for_stock: i64,
+    /// Per warehouse, open orders it serves (to pick, pack or ship).
+    pub to_pick: BTreeMap<String, i64>,
+    /// Orders whose shop asked to cancel after picking started, for staff to decide.
+    pub cancel_asks: Vec<String>,
+    /// Rejected orders no one has handled yet.
+    pub rejected: i64,
+    /// Stock levels past a threshold.
+    pub stock_alerts: i64,
+}
+
+/// A rejected order in the inbox (`GET /api/admin/inbox`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboxRow {
+    pub request_id: String,
+    pub number: String,
+    pub shop: String,
+    pub placed_by: String,
+    pub received_ms: i64,
+    pub reason: String,
+    /// When it was marked handled, by whom, and their note.
+    pub resolved: Option<Resolution>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resolution {
+    pub at_ms: i64,
+    pub by: String,
+    pub note: String,
+}

@@ -9,6 +9,7 @@ pub mod bulk;
 pub mod categories;
 pub mod customer_form;
 pub mod customers;
+pub mod home;
 pub mod i18n;
 pub mod orders;
 pub mod photo;
@@ -32,6 +33,7 @@ use self::bulk::BulkPage;
 use self::categories::CategoriesPage;
 use self::customer_form::NewCustomerPage;
 use self::customers::{CustomerPage, CustomersPage};
+use self::home::{HomePage, InboxPage};
 use self::i18n::{Lang, Phrase, field_phrase, rule_phrase, tr};
 use self::orders::{OrderPageView, OrdersPage, PackingListPage};
 use self::prices::PriceListPageView;
@@ -225,12 +227,16 @@ fn App() -> impl IntoView {
                 <TopBar/>
                 <div class="office">
                     <nav class="side no-print">
-                        <A href="/office/" exact=true>{move || office.t(Phrase::Products)}</A>
+                        <A href="/office/" exact=true>{move || office.t(Phrase::Home)}</A>
+                        <A href="/office/products">{move || office.t(Phrase::Products)}</A>
                         <A href="/office/categories">{move || office.t(Phrase::Categories)}</A>
                         <A href="/office/prices">{move || office.t(Phrase::Prices)}</A>
                         <A href="/office/customers">{move || office.t(Phrase::Customers)}</A>
                         <Show when=move || office.may("orders.read")>
                             <A href="/office/orders">{move || office.t(Phrase::Orders)}</A>
+                        </Show>
+                        <Show when=move || office.may("inbox.resolve")>
+                            <A href="/office/inbox">{move || office.t(Phrase::Inbox)}</A>
                         </Show>
                         <Show when=move || office.may("orders.fulfil")>
                             <A href="/office/pick">{move || office.t(Phrase::PickList)}</A>
@@ -251,8 +257,10 @@ fn App() -> impl IntoView {
                         <Show when=move || office.offline.get()>
                             <p class="banner" role="alert" data-testid="offline">{move || office.t(Phrase::NeedsNetwork)}</p>
                         </Show>
-                        <Routes fallback=|| view! { <ProductListPage/> }>
-                            <Route path=path!("/office") view=ProductListPage/>
+                        <Routes fallback=|| view! { <HomePage/> }>
+                            <Route path=path!("/office") view=HomePage/>
+                            <Route path=path!("/office/products") view=ProductListPage/>
+                            <Route path=path!("/office/inbox") view=InboxPage/>
                             <Route path=path!("/office/products/new") view=NewProductPage/>
                             <Route path=path!("/office/products/:sku") view=EditProductPage/>
                             <Route path=path!("/office/categories") view=CategoriesPage/>

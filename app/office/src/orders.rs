@@ -13,7 +13,7 @@ use domain::sku::{Sku, WarehouseId};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::Office;
 use crate::api::{Failure, encode};
@@ -59,7 +59,10 @@ pub(crate) fn load_options(office: Office) -> RwSignal<Option<::api::FulfilmentO
 pub fn OrdersPage() -> impl IntoView {
     let office = expect_context::<Office>();
     let options = load_options(office);
-    let state = RwSignal::new(String::new());
+    // The home page links here with `?state=` or `?waiting=true`.
+    let query = use_query_map().get_untracked();
+    let state = RwSignal::new(query.get("state").unwrap_or_default());
+    let waiting = RwSignal::new(query.get("waiting").is_some_and(|w| w == "true"));
     let shop = RwSignal::new(String::new());
     let manager = RwSignal::new(String::new());
     let warehouse = RwSignal::new(String::new());
@@ -84,6 +87,9 @@ pub fn OrdersPage() -> impl IntoView {
         add("warehouse", warehouse.get());
         add("channel", channel.get());
         add("number", number.get());
+        if waiting.get() {
+            url.push_str("&waiting=true");
+        }
         if let Some(ms) = day_start(&from.get()) {
             url.push_str(&format!("&from={ms}"));
         }
@@ -122,16 +128,22 @@ pub fn OrdersPage() -> impl IntoView {
         }
     };
     let states = Signal::derive(move || {
-        OrderState::ALL
+        let mut choices: Vec<(String, String)> = OrderState::ALL
             .into_iter()
             .filter(|s| *s != OrderState::Submitted)
-            .map(|s| {
-                (
-                    crate::orders::state_name(s),
-                    state_label(office.lang.get(), s).to_owned(),
-                )
-            })
-            .collect()
+            .map(|s| (state_name(s), state_label(office.lang.get(), s).to_owned()))
+            .collect();
+        // Several states at once (a link from the home page) are one more choice.
+        let current = state.get();
+        if current.contains(',') {
+            let label = current
+                .split(',')
+                .map(|name| state_text(&office, name.trim()))
+                .collect::<Vec<_>>()
+                .join(" / ");
+            choices.push((current, label));
+        }
+        choices
     });
     let warehouses = Signal::derive(move || {
         options
@@ -175,6 +187,11 @@ pub fn OrdersPage() -> impl IntoView {
                 {text_filter(manager, "order-manager", Phrase::AccountManager)}
                 {date_filter(from, "order-from", Phrase::DateFrom)}
                 {date_filter(to, "order-to", Phrase::DateTo)}
+                <label class="inline">
+                    <input type="checkbox" data-testid="order-waiting" prop:checked=move || waiting.get()
+                        on:change=move |ev| { waiting.set(event_target_checked(&ev)); reset(); }/>
+                    {move || office.t(Phrase::WaitingForStock)}
+                </label>
             </div>
             {move || match page.get() {
                 None => view! { <p>{office.t(Phrase::Loading)}</p> }.into_any(),

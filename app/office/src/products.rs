@@ -417,7 +417,7 @@ fn ProductForm(product: Option<ProductDetail>) -> impl IntoView {
     view! {
         <section class="product-form">
             <div class="toolbar">
-                <A href="/office/">{move || office.t(Phrase::Back)}</A>
+                <A href="/office/products">{move || office.t(Phrase::Back)}</A>
                 <h1>{move || if editing { sku.get() } else { office.t(Phrase::NewProduct).to_owned() }}</h1>
             </div>
             <form on:submit=save>

@@ -6,6 +6,7 @@
 use ::api::{Receipt, StockChanged, StockCount, StockItem, StockMove, StockPage, StockSettings};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_router::hooks::use_query_map;
 
 use crate::Office;
 use crate::api::{Failure, encode};
@@ -52,7 +53,12 @@ pub fn StockPageView() -> impl IntoView {
     let options = load_options(office);
     let warehouse = RwSignal::new(String::new());
     let query = RwSignal::new(String::new());
-    let alerts = RwSignal::new(false);
+    let alerts = RwSignal::new(
+        use_query_map()
+            .get_untracked()
+            .get("alerts")
+            .is_some_and(|a| a == "true"),
+    );
     let cursors = RwSignal::new(Vec::<Option<String>>::from([None]));
     let page = RwSignal::new(None::<Result<StockPage, Failure>>);
     let version = RwSignal::new(0u32);
@@ -325,7 +331,12 @@ fn StockLevelPanel(item: StockItem, done: Callback<()>) -> impl IntoView {
 pub fn PickListPage() -> impl IntoView {
     let office = expect_context::<Office>();
     let options = load_options(office);
-    let warehouse = RwSignal::new(String::new());
+    let warehouse = RwSignal::new(
+        use_query_map()
+            .get_untracked()
+            .get("warehouse")
+            .unwrap_or_default(),
+    );
     let list = RwSignal::new(None::<Result<::api::PickList, Failure>>);
     Effect::new(move |_| {
         if warehouse.get().is_empty()

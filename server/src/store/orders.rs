@@ -424,6 +424,8 @@ pub struct Filter {
     pub to_ms: Option<i64>,
     /// An order number, whole (`DH-000042`) or its digits (`42`).
     pub number: Option<String>,
+    /// Only orders waiting for stock (something backordered).
+    pub waiting: bool,
 }
 
 /// `42`, `dh-42` and `DH-000042` all name order DH-000042.
@@ -490,6 +492,9 @@ pub fn search(
     }
     if let Some(to) = filter.to_ms {
         bind(&mut sql, " AND o.received_ms < ?", to.into());
+    }
+    if filter.waiting {
+        sql.push_str(" AND o.request_id IN (SELECT b.request_id FROM backorders b)");
     }
     if let Some(number) = &filter.number {
         bind(
@@ -560,25 +565,7 @@ pub fn confirmations_of(
     .collect()
 }
 
-/// A rejected order in the inbox.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct InboxRow {
-    pub request_id: String,
-    pub number: String,
-    pub shop: String,
-    pub placed_by: String,
-    pub received_ms: i64,
-    pub reason: String,
-    /// When an admin marked it handled, by whom, and their note.
-    pub resolved: Option<Resolution>,
-}
-
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Resolution {
-    pub at_ms: i64,
-    pub by: String,
-    pub note: String,
-}
+pub use api::{InboxRow, Resolution};
 
 /// Rejected orders, newest first: the unhandled ones, or with `all` the handled too.
 pub fn inbox(tx: &mut Tx<'_>, all: bool, limit: usize) -> Result<Vec<InboxRow>, StoreError> {
@@ -638,6 +625,58 @@ pub fn resolve(
         )?;
     }
     Ok(rejected)
+}
+
+/// What waits for the back office: open orders per state, orders waiting for stock,
+/// open orders per warehouse, cancel requests to decide, unhandled rejections.
+pub fn dashboard(tx: &mut Tx<'_>) -> Result<api::Dashboard, StoreError> {
+    let open: Vec<String> = OrderState::ALL
+        .into_iter()
+        .filter(|state| !state.is_final() && *state != OrderState::Delivered)
+        .map(|state| format!("'{}'", state_name(state)))
+        .collect();
+    let open = open.join(", ");
+    let mut board = api::Dashboard::default();
+    for row in tx.rows(
+        &format!("SELECT state, COUNT(*) FROM orders WHERE state IN ({open}) GROUP BY state"),
+        params![],
+    )? {
+        board.by_state.insert(row.get(0)?, row.get(1)?);
+    }
+    board.waiting_for_stock = tx
+        .value(
+            "SELECT COUNT(DISTINCT request_id) FROM backorders",
+            params![],
+        )?
+        .unwrap_or(0);
+    let fulfilling = [
+        "confirmed",
+        "allocated",
+        "picking",
+        "packed",
+        "partially_shipped",
+    ]
+    .map(|s| format!("'{s}'"))
+    .join(", ");
+    for row in tx.rows(
+        &format!(
+            "SELECT w.warehouse, COUNT(*) FROM order_warehouses w JOIN orders o ON o.seq = w.seq
+             WHERE o.state IN ({fulfilling}) GROUP BY w.warehouse"
+        ),
+        params![],
+    )? {
+        board.to_pick.insert(row.get(0)?, row.get(1)?);
+    }
+    board.cancel_asks = cancel_asks(tx, 50)?;
+    board.rejected = tx
+        .value(
+            "SELECT COUNT(*) FROM orders o LEFT JOIN inbox_resolutions r ON r.request_id = o.request_id
+             WHERE o.state = 'rejected' AND r.request_id IS NULL",
+            params![],
+        )?
+        .unwrap_or(0);
+    board.stock_alerts = super::stock::alert_count(tx)?;
+    Ok(board)
 }
 
 /// How many orders there are, and how many distinct request ids (equal unless the
