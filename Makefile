@@ -107,10 +107,11 @@ fuzz:
 	done
 
 # The figures reported in issue notes: wasm size, sync bytes and round trips, intake rate,
-# a 10k-SKU catalog natively and in Chromium (offline open).
+# a 10k-SKU catalog natively and in Chromium (offline open), the order list at 100k orders.
 bench: site browser-tools
-	cargo build --release -p server --bin dinghuo --example bench
+	cargo build --release -p server --bin dinghuo --example bench --example order_list
 	target/release/examples/bench
+	target/release/examples/order_list
 	rm -rf target/bench-data
 	DINGHUO_ADDR=127.0.0.1:3300 DINGHUO_DATA=target/bench-data DINGHUO_DEMO_SKUS=10000 target/release/dinghuo &
 	server=$$!

@@ -7,3 +7,5 @@ CREATE TABLE cancel_requests (
     outcome TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX cancel_requests_by_outcome ON cancel_requests (outcome, received_ms);
+-- Open orders by warehouse read from the orders' side (the home page's counts).
+CREATE INDEX order_warehouses_by_seq ON order_warehouses (seq);
