@@ -249,9 +249,9 @@ async fn change(
                     })
                 },
             )
-            .or_else(|error| match refusal {
-                Some(refusal) => Err(stock_refused(tx, &warehouse, &sku, refusal)),
-                None => Err(error),
+            .map_err(|error| match refusal {
+                Some(refusal) => stock_refused(tx, &warehouse, &sku, refusal),
+                None => error,
             })?;
             let after = stock_rows(tx, &sku)?;
             let object = format!("{warehouse}/{sku}");

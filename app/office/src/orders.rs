@@ -73,7 +73,7 @@ pub fn OrdersPage() -> impl IntoView {
     // The `before` of each page shown so far: going back pops one.
     let cursors = RwSignal::new(Vec::<Option<i64>>::from([None]));
     let page = RwSignal::new(None::<Result<OrderPage, Failure>>);
-    let took_ms = RwSignal::new(None::<f64>);
+    let took_ms = RwSignal::new(None::<i64>);
     let url = move || {
         let mut url = format!("/api/orders?limit={PAGE}");
         let mut add = |key: &str, value: String| {
@@ -104,10 +104,10 @@ pub fn OrdersPage() -> impl IntoView {
     Effect::new(move |_| {
         let wanted = url();
         spawn_local(async move {
-            let started = js_sys::Date::now();
+            let started = js_sys::Date::now() as i64;
             let result = office.call::<OrderPage>("GET", &wanted, None).await;
             if url() == wanted {
-                took_ms.set(Some(js_sys::Date::now() - started));
+                took_ms.set(Some(js_sys::Date::now() as i64 - started));
                 page.set(Some(result));
             }
         });
@@ -230,7 +230,7 @@ pub fn OrdersPage() -> impl IntoView {
                         </table>
                         <div class="pager">
                             <button disabled=move || cursors.get().len() <= 1 on:click=move |_| cursors.update(|c| { c.pop(); })>{office.t(Phrase::Previous)}</button>
-                            <span class="muted" data-testid="order-list-time">{move || took_ms.get().map(|ms| format!("{ms:.0} ms")).unwrap_or_default()}</span>
+                            <span class="muted" data-testid="order-list-time">{move || took_ms.get().map(|ms| format!("{ms} ms")).unwrap_or_default()}</span>
                             <button disabled=next.is_none() on:click=move |_| cursors.update(|c| c.push(next))>{office.t(Phrase::Next)}</button>
                         </div>
                     }.into_any()
