@@ -130,6 +130,14 @@ test('an offline order of 30 with 10 in stock ships in two shipments the shop ca
   await phone.click('[data-testid=sync-now]');
   await expect(phone.locator('[data-testid=order-state]')).toHaveText('已发货');
   await expect(phone.locator('[data-testid=shipment] [data-testid=tracking]')).toHaveText(['运单号 SF1001', '运单号 SF1002']);
+  // And the notices: confirmed, then shipped with its tracking number.
+  await expect(phone.locator('[data-testid=notice-count]')).toHaveText('2');
+  await phone.click('a[href="/orders"]');
+  await expect(phone.locator('[data-testid=notice]')).toHaveText([`${number} 已发货 · 运单号 SF1002`, `${number} 已确认`]);
+  await phone.screenshot({ path: 'test-results/phone-notices.png', fullPage: true });
+  await phone.click('[data-testid=mark-read]');
+  await expect(phone.locator('[data-testid=notice-count]')).toHaveCount(0);
+  await phone.click(`[data-testid=order] a[href*="/orders/"]`);
   await phone.screenshot({ path: 'test-results/phone-shipments.png', fullPage: true });
   await desk.close();
   await shopContext.close();

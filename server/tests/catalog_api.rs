@@ -9,31 +9,8 @@ use docs::schema::catalog_doc::read_catalog;
 use docs::schema::doc_id::DocId;
 use docs::schema::price_doc::{read_allowed, read_prices, read_profile};
 use domain::sku::Sku;
-use http_device::{Device, TestServer, sign_in, spawn_server};
+use http_device::{Device, TestServer, call, sign_in, spawn_server, token};
 use serde_json::{Value, json};
-
-async fn token(server: &TestServer, user: &str, password: &str) -> String {
-    let body: Value = sign_in(server, user, password).await.json().await.unwrap();
-    body["token"].as_str().unwrap().to_owned()
-}
-
-async fn call(
-    server: &TestServer,
-    token: &str,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut request = reqwest::Client::new()
-        .request(method, format!("{}{path}", server.base))
-        .bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
 
 #[tokio::test]
 async fn products_are_searched_filtered_and_paged_by_admins_and_staff_only() {

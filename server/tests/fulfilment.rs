@@ -8,32 +8,9 @@
 mod http_device;
 
 use domain::order::RequestId;
-use http_device::{Device, TestServer, sign_in, spawn_server};
+use http_device::{Device, TestServer, call, sign_in, spawn_server, token};
 use reqwest::Method;
 use serde_json::{Value, json};
-
-async fn token(server: &TestServer, user: &str, password: &str) -> String {
-    let body: Value = sign_in(server, user, password).await.json().await.unwrap();
-    body["token"].as_str().unwrap().to_owned()
-}
-
-async fn call(
-    server: &TestServer,
-    token: &str,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut request = reqwest::Client::new()
-        .request(method, format!("{}{path}", server.base))
-        .bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
 
 /// `on_hand` of `sku` in `warehouse` (a count), and nothing anywhere else.
 async fn set_only_stock(

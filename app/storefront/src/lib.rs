@@ -4,6 +4,7 @@ pub mod api;
 pub mod components;
 pub mod i18n;
 pub mod idb;
+pub mod notices;
 pub mod routes;
 pub mod store;
 

@@ -103,6 +103,8 @@ pub struct Store {
     pub confirmations: RwSignal<BTreeMap<RequestId, OrderConfirmation>>,
     /// The shop's requests to cancel orders, by the order they cancel.
     pub cancels: RwSignal<BTreeMap<RequestId, CancelRequest>>,
+    /// What happened to the shop's orders that the user has not read yet.
+    pub notices: RwSignal<Vec<super::notices::Notice>>,
     pub phase: RwSignal<SyncPhase>,
     pub notice: RwSignal<Option<String>>,
     pub ready: RwSignal<bool>,
@@ -147,6 +149,7 @@ impl Store {
             requests: RwSignal::new(Vec::new()),
             confirmations: RwSignal::new(BTreeMap::new()),
             cancels: RwSignal::new(BTreeMap::new()),
+            notices: RwSignal::new(Vec::new()),
             phase: RwSignal::new(SyncPhase::Starting),
             notice: RwSignal::new(None),
             ready: RwSignal::new(false),
@@ -335,9 +338,40 @@ impl Store {
             let mut requests: Vec<OrderRequest> = replicas.requests_of(&shop.id);
             requests.sort_by_key(|r| std::cmp::Reverse(r.placed_at_ms));
             self.requests.set(requests);
-            self.confirmations.set(replicas.confirmations_of(&shop.id));
+            let confirmations = replicas.confirmations_of(&shop.id);
+            let fresh =
+                super::notices::note_changes(&shop.id, &confirmations, js_sys::Date::now() as i64);
+            self.confirmations.set(confirmations);
             self.cancels.set(replicas.cancels_of(&shop.id));
+            self.notices.set(super::notices::unread(&shop.id));
+            for notice in fresh {
+                super::notices::show(
+                    self.t(Phrase::AppName).to_owned(),
+                    self.notice_text(&notice),
+                );
+            }
         });
+    }
+
+    /// A notice in the user's words: `DH-000042 已发货 · 运单号 SF1001`.
+    pub fn notice_text(&self, notice: &super::notices::Notice) -> String {
+        let state = crate::routes::orders::state_label(self, Some(notice.state));
+        match &notice.tracking {
+            Some(tracking) => format!(
+                "{} {state} · {} {tracking}",
+                notice.number,
+                self.t(Phrase::TrackingNumber)
+            ),
+            None => format!("{} {state}", notice.number),
+        }
+    }
+
+    /// Marks the shop's notices read.
+    pub fn clear_notices(&self) {
+        if let Some(shop) = self.shop.get_untracked() {
+            super::notices::clear(&shop.id);
+        }
+        self.notices.set(Vec::new());
     }
 
     fn refresh_all(&self) {

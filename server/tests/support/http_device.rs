@@ -481,3 +481,28 @@ impl Rng {
         out
     }
 }
+
+/// A fresh access token for `user`.
+pub(crate) async fn token(server: &TestServer, user: &str, password: &str) -> String {
+    let body: Value = sign_in(server, user, password).await.json().await.unwrap();
+    body["token"].as_str().unwrap().to_owned()
+}
+
+/// One authenticated JSON call: its status and body (`null` when the body is not JSON).
+pub(crate) async fn call(
+    server: &TestServer,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut request = reqwest::Client::new()
+        .request(method, format!("{}{path}", server.base))
+        .bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}

@@ -48,7 +48,12 @@ pub fn Header() -> impl IntoView {
             <nav>
                 <A href="/">{move || store.t(Phrase::Catalog)}</A>
                 <A href="/cart">{move || store.t(Phrase::Cart)} " (" <span data-testid="cart-count">{cart_count}</span> ")"</A>
-                <A href="/orders">{move || store.t(Phrase::Orders)}</A>
+                <A href="/orders">{move || store.t(Phrase::Orders)}
+                    {move || {
+                        let unread = store.notices.with(Vec::len);
+                        (unread > 0).then(|| view! { <span class="badge" data-testid="notice-count">{unread}</span> })
+                    }}
+                </A>
                 <A href="/devices">{move || store.t(Phrase::Devices)}</A>
             </nav>
             {move || store.notice.get().map(|notice| view! {

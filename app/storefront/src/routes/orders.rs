@@ -59,6 +59,7 @@ pub fn OrdersPage() -> impl IntoView {
     let store = expect_context::<Store>();
     view! {
         <section class="orders">
+            <Notices/>
             <Show when=move || !store.requests.get().is_empty() fallback=move || view! { <p>{move || store.t(Phrase::NoOrders)}</p> }>
                 <ul class="order-list">
                     {move || {
@@ -183,5 +184,37 @@ fn EarlierOrders() -> impl IntoView {
                 }.into_any(),
             }}
         </section>
+    }
+}
+
+/// What happened to the shop's orders since the user last looked, each linking to its
+/// order; and the switch for system notifications.
+#[component]
+fn Notices() -> impl IntoView {
+    let store = expect_context::<Store>();
+    let may_ask = RwSignal::new(
+        crate::notices::permission() == Some(web_sys::NotificationPermission::Default),
+    );
+    let ask = move |_| {
+        spawn_local(async move {
+            crate::notices::ask_permission().await;
+            may_ask.set(false);
+        });
+    };
+    view! {
+        <Show when=move || may_ask.get()>
+            <button class="link" data-testid="allow-notifications" on:click=ask>{move || store.t(Phrase::AllowNotifications)}</button>
+        </Show>
+        <Show when=move || !store.notices.with(Vec::is_empty)>
+            <div class="notices" data-testid="notices">
+                <h3>{move || store.t(Phrase::Notices)}</h3>
+                <ul>
+                    {move || store.notices.get().into_iter().map(|notice| view! {
+                        <li data-testid="notice"><A href=format!("/orders/{}", notice.order)>{store.notice_text(&notice)}</A></li>
+                    }).collect_view()}
+                </ul>
+                <button class="link" data-testid="mark-read" on:click=move |_| store.clear_notices()>{move || store.t(Phrase::MarkRead)}</button>
+            </div>
+        </Show>
     }
 }
