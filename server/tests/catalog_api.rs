@@ -9,7 +9,7 @@ use docs::schema::catalog_doc::read_catalog;
 use docs::schema::doc_id::DocId;
 use docs::schema::price_doc::{read_allowed, read_prices, read_profile};
 use domain::sku::Sku;
-use http_device::{Device, TestServer, call, sign_in, spawn_server, token};
+use http_device::{Device, call, sign_in, spawn_server, token};
 use serde_json::{Value, json};
 
 #[tokio::test]

@@ -8,7 +8,7 @@
 mod http_device;
 
 use domain::order::RequestId;
-use http_device::{Device, TestServer, call, sign_in, spawn_server, token};
+use http_device::{Device, TestServer, call, spawn_server, token};
 use reqwest::Method;
 use serde_json::{Value, json};
 

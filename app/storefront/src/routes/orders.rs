@@ -2,6 +2,7 @@
 //! too), and older orders from the server's history (online).
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use leptos_router::components::A;
 
 use crate::i18n::Phrase;
