@@ -36,6 +36,8 @@ pub enum Action {
     /// A line in the order's history that changes nothing else (a shop asking to cancel
     /// once picking started).
     Note(String),
+    /// The order's shipment of this index (1 for the first) arrived.
+    Delivered(usize),
 }
 
 /// Where the transaction writes: the document cache and the server's Automerge actor.
@@ -162,6 +164,7 @@ pub fn apply(
                 shipment = Some(made);
             })
         }
+        Action::Delivered(index) => fulfilment::deliver_shipment(&mut order, *index, by, now),
         Action::Note(note) => {
             order.history.push(StatusEvent {
                 state: order.state,

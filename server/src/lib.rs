@@ -244,6 +244,10 @@ pub fn router(state: AppState) -> Router {
             post(orders_api::record_event),
         )
         .route("/orders/{id}/shipments", post(orders_api::ship))
+        .route(
+            "/orders/{id}/shipments/{n}/deliver",
+            post(orders_api::deliver),
+        )
         .route("/admin/orders/{id}", get(orders_api::detail))
         .route("/admin/pick-list", get(orders_api::pick_list))
         .route("/admin/fulfilment-options", get(stock_api::options))

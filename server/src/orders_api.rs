@@ -205,6 +205,21 @@ pub async fn ship(
     }))
 }
 
+/// `POST /api/orders/{number}/shipments/{n}/deliver`: shipment `n` (1 for the first)
+/// arrived; the order is delivered once all of them have.
+pub async fn deliver(
+    State(state): State<AppState>,
+    principal: Principal,
+    path: Result<Path<(String, usize)>, PathRejection>,
+) -> Result<Json<OrderConfirmation>, AppError> {
+    let Path((id, index)) =
+        path.map_err(|r| AppError::rejected("bad_shipment", r.status(), r.body_text()))?;
+    principal.require(Permission::OrdersFulfil)?;
+    act(&state, &principal, id, Action::Delivered(index))
+        .await
+        .map(|(order, _)| Json(order))
+}
+
 async fn act(
     state: &AppState,
     principal: &Principal,

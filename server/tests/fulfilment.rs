@@ -156,6 +156,24 @@ async fn thirty_six_ordered_twelve_in_stock_ship_twelve_then_the_rest_when_stock
     assert_eq!(body["order"]["state"], "partially_shipped");
     assert_eq!(body["shipment"]["number"], format!("{number}-1"));
     assert_eq!(level(&server, &cang, "wh-east", "BEV-0002").await, (0, 0));
+    // The first box arrives at the shop: the order is still partly shipped.
+    let arrived = |n: u32| format!("/api/orders/{number}/shipments/{n}/deliver");
+    let (status, body) = call(&server, &cang, Method::POST, &arrived(1), None).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["state"], "partially_shipped");
+    assert!(body["shipments"][0]["delivered_ms"].is_i64());
+    assert_eq!(
+        call(&server, &cang, Method::POST, &arrived(1), None)
+            .await
+            .0,
+        409
+    );
+    assert_eq!(
+        call(&server, &cang, Method::POST, &arrived(7), None)
+            .await
+            .0,
+        409
+    );
 
     // Stock arrives: the backorder is allocated by itself.
     let (status, body) = call(
@@ -183,6 +201,8 @@ async fn thirty_six_ordered_twelve_in_stock_ship_twelve_then_the_rest_when_stock
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["order"]["state"], "shipped");
     assert_eq!(level(&server, &cang, "wh-east", "BEV-0002").await, (36, 0));
+    let (status, body) = call(&server, &cang, Method::POST, &arrived(2), None).await;
+    assert_eq!((status, body["state"].as_str()), (200, Some("delivered")));
 
     // Every movement is recorded.
     let (_, moves) = call(

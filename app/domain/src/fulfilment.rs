@@ -66,6 +66,10 @@ pub enum FulfilError {
     },
     #[error("nothing is reserved or shippable for this order yet")]
     NothingReserved,
+    #[error("the order has no shipment {index}")]
+    UnknownShipment { index: usize },
+    #[error("shipment {number} was delivered already")]
+    AlreadyDelivered { number: String },
 }
 
 /// What the order asks the warehouses for, per SKU: its lines and its gifts.
@@ -383,6 +387,38 @@ pub fn cancel(
     Ok(())
 }
 
+/// Records that the order's shipment `index` (1 for the first) arrived. Once every
+/// shipment of a shipped order has arrived, the order is delivered; before, the arrival is
+/// a line in its history.
+pub fn deliver_shipment(
+    order: &mut OrderConfirmation,
+    index: usize,
+    by: &str,
+    now_ms: i64,
+) -> Result<(), FulfilError> {
+    let Some(shipment) = index
+        .checked_sub(1)
+        .and_then(|at| order.shipments.get_mut(at))
+    else {
+        return Err(FulfilError::UnknownShipment { index });
+    };
+    if shipment.delivered_ms.is_some() {
+        return Err(FulfilError::AlreadyDelivered {
+            number: shipment.number.clone(),
+        });
+    }
+    shipment.delivered_ms = Some(now_ms);
+    let why = format!("shipment {} delivered", shipment.number);
+    let every = order.shipments.iter().all(|s| s.delivered_ms.is_some());
+    let state = if every && order.state == OrderState::Shipped {
+        transition(order, OrderEvent::Deliver)?
+    } else {
+        order.state
+    };
+    record(order, state, by, now_ms, why);
+    Ok(())
+}
+
 /// The state an order was in when it was put on hold (confirmed if the history does not
 /// say).
 pub fn state_before_hold(order: &OrderConfirmation) -> OrderState {
@@ -572,6 +608,45 @@ mod tests {
             }
         );
         assert!(outstanding(&order).is_empty());
+    }
+
+    #[test]
+    fn an_order_is_delivered_when_its_last_shipment_arrives() {
+        let mut inventory = stock(&[("north", "TEA", 10)]);
+        let mut order = order(5, &[("TEA", 10)]);
+        confirm(&mut order, &mut inventory);
+        ship(
+            &mut order,
+            &mut inventory,
+            &ship_request(&[("TEA", 4)]),
+            "c",
+            1,
+        )
+        .unwrap();
+        deliver_shipment(&mut order, 1, "c", 2).unwrap();
+        assert_eq!(order.state, OrderState::PartiallyShipped);
+        assert_eq!(order.shipments[0].delivered_ms, Some(2));
+        assert_eq!(
+            deliver_shipment(&mut order, 1, "c", 3),
+            Err(FulfilError::AlreadyDelivered {
+                number: "DH-000005-1".into()
+            })
+        );
+        assert_eq!(
+            deliver_shipment(&mut order, 2, "c", 3),
+            Err(FulfilError::UnknownShipment { index: 2 })
+        );
+        ship(
+            &mut order,
+            &mut inventory,
+            &ship_request(&[("TEA", 6)]),
+            "c",
+            4,
+        )
+        .unwrap();
+        assert_eq!(order.state, OrderState::Shipped);
+        deliver_shipment(&mut order, 2, "c", 5).unwrap();
+        assert_eq!(order.state, OrderState::Delivered);
     }
 
     #[test]

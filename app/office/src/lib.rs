@@ -204,6 +204,13 @@ pub fn typed_list(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// Opens the browser's print dialog for the page (pick and packing lists print on A4).
+pub fn print_page(_: leptos::ev::MouseEvent) {
+    if let Some(window) = web_sys::window() {
+        let _ = window.print();
+    }
+}
+
 /// A text input bound to `value`, named for tests and autofill.
 pub fn text_input(value: RwSignal<String>, name: &'static str) -> impl IntoView {
     view! { <input name=name prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/> }

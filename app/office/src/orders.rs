@@ -446,7 +446,22 @@ fn OrderView(detail: OrderDetail, reload: Callback<()>) -> impl IntoView {
                                     <td data-testid="shipment-tracking">{s.tracking.clone()}</td>
                                     <td>{s.lines.iter().map(|(sku, q)| format!("{sku} × {q}")).collect::<Vec<_>>().join(", ")}</td>
                                     <td>{format!("{}{}", format_time(s.shipped_ms), s.delivered_ms.map(|d| format!(" · {} {}", office.t(Phrase::DeliveredAt), format_time(d))).unwrap_or_default())}</td>
-                                    <td><A href=href>{office.t(Phrase::PackingList)}</A></td>
+                                    <td>
+                                        <A href=href>{office.t(Phrase::PackingList)}</A>
+                                        {(s.delivered_ms.is_none() && office.may("orders.fulfil")).then(|| {
+                                            let url = format!("/api/orders/{}/shipments/{}/deliver", encode(&number), index + 1);
+                                            view! {
+                                                <button class="link" data-testid="deliver-shipment" on:click=move |_| {
+                                                    let url = url.clone();
+                                                    spawn_local(async move {
+                                                        if office.call::<domain::order::OrderConfirmation>("POST", &url, None).await.is_ok() {
+                                                            reload.run(());
+                                                        }
+                                                    });
+                                                }>{office.t(Phrase::MarkDelivered)}</button>
+                                            }
+                                        })}
+                                    </td>
                                 </tr>
                             }
                         }).collect_view()}
@@ -658,16 +673,11 @@ pub fn PackingListPage() -> impl IntoView {
             detail.set(Some(office.call::<OrderDetail>("GET", &url, None).await));
         });
     });
-    let print = move |_| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.print();
-        }
-    };
     view! {
         <section class="printable">
             <div class="no-print toolbar">
                 <A href=move || format!("/office/orders/{}", id())>{move || office.t(Phrase::Back)}</A>
-                <button data-testid="print" on:click=print>{move || office.t(Phrase::Print)}</button>
+                <button data-testid="print" on:click=crate::print_page>{move || office.t(Phrase::Print)}</button>
             </div>
             {move || match detail.get() {
                 None => view! { <p>{office.t(Phrase::Loading)}</p> }.into_any(),

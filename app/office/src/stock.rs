@@ -358,11 +358,6 @@ pub fn PickListPage() -> impl IntoView {
             }
         });
     });
-    let print = move |_| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.print();
-        }
-    };
     view! {
         <section class="printable pick-list">
             <div class="toolbar no-print">
@@ -373,7 +368,7 @@ pub fn PickListPage() -> impl IntoView {
                         view! { <option value=w.clone() selected=move || warehouse.get() == value>{w.clone()}</option> }
                     }).collect_view())}
                 </select>
-                <button data-testid="print" on:click=print>{move || office.t(Phrase::Print)}</button>
+                <button data-testid="print" on:click=crate::print_page>{move || office.t(Phrase::Print)}</button>
             </div>
             {move || match list.get() {
                 None => view! { <p>{office.t(Phrase::Loading)}</p> }.into_any(),
