@@ -223,12 +223,13 @@ async fn thirty_six_ordered_twelve_in_stock_ship_twelve_then_the_rest_when_stock
     assert_eq!(moves[1]["reference"], "PO-7");
     assert_eq!(moves[2]["reference"], format!("{number}-1"));
 
-    // The shop's phone sees both shipments with their tracking numbers.
+    // The shop's phone sees both shipments with their tracking numbers, both arrived.
     assert!(phone.sync_now().await.is_empty());
     let seen = &phone.sync.confirmations_of(&phone.shop)[&id];
     assert_eq!(seen.shipments.len(), 2);
     assert_eq!(seen.shipments[1].tracking, "SF100");
-    assert_eq!(format!("{:?}", seen.state), "Shipped");
+    assert!(seen.shipments.iter().all(|s| s.delivered_ms.is_some()));
+    assert_eq!(format!("{:?}", seen.state), "Delivered");
 }
 
 #[tokio::test]
