@@ -85,6 +85,10 @@ test('an offline order of 30 with 10 in stock ships in two shipments the shop ca
   await expect(office.locator('[data-testid=order-state]')).toHaveText('已确认');
   const form = office.locator('[data-testid=ship-form][data-warehouse=wh-east]');
   await expect(form.locator('[data-testid="ship-qty-GRN-0001"]')).toHaveValue('10');
+  // The cheapest carrier serving the shop (the east's van does not; express beats freight).
+  await expect(form.locator('[data-testid=ship-carrier]')).toHaveValue('顺丰速运');
+  await expect(form.locator('[data-testid=ship-suggestion]')).toContainText('顺丰速运');
+  await form.locator('[data-testid=ship-carrier]').fill('');
   await form.locator('[data-testid=ship-submit]').click();
   await expect(form.locator('[data-testid=ship-error]')).toHaveText('请填写承运商');
   await form.locator('[data-testid=ship-carrier]').fill('顺丰速运');

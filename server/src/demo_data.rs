@@ -440,6 +440,33 @@ fn seed(
         }
     }
 
+    // Carriers: express everywhere, a van in the east for up to 200 kg, freight for bulk.
+    for (id, name, regions, max_kg, base, per_kg_cents) in [
+        ("sf", "顺丰速运", &[][..], None, 12, 200),
+        (
+            "east-van",
+            "华东同城配送",
+            &["east"][..],
+            Some(200_000),
+            6,
+            50,
+        ),
+        ("freight", "德邦物流", &[][..], None, 40, 0),
+    ] {
+        crate::store::carriers::put(
+            tx,
+            &domain::carrier::CarrierRule {
+                id: id.into(),
+                name: name.into(),
+                regions: regions.iter().map(|r: &&str| (*r).to_owned()).collect(),
+                max_weight_grams: max_kg,
+                base_fee: Money::cny(base.into()),
+                per_kg: cents(per_kg_cents),
+                active: true,
+            },
+        )?;
+    }
+
     let shops = [
         (
             "shop-lotus",

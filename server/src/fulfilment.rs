@@ -24,7 +24,7 @@ use domain::sku::{ShopId, Sku, WarehouseId};
 
 use crate::app_error::AppError;
 use crate::store::documents::{self, DocCache};
-use crate::store::{Tx, catalog, commerce, orders, stock};
+use crate::store::{Tx, carriers, catalog, commerce, orders, stock};
 
 /// What is done to an order.
 #[derive(Debug, Clone)]
@@ -160,7 +160,8 @@ pub fn apply(
         }
         Action::Event(event, why) => fulfilment::step(&mut order, *event, by, now, why),
         Action::Ship(request) => {
-            fulfilment::ship(&mut order, &mut inventory, request, by, now).map(|made| {
+            let request = with_rule_fee(tx, request)?;
+            fulfilment::ship(&mut order, &mut inventory, &request, by, now).map(|made| {
                 shipment = Some(made);
             })
         }
@@ -193,6 +194,32 @@ pub fn apply(
         shipment,
         profile,
     })
+}
+
+/// `request` with its fee: as given, or what the rule of the carrier it names charges
+/// for its weight.
+fn with_rule_fee(tx: &mut Tx<'_>, request: &ShipRequest) -> Result<ShipRequest, AppError> {
+    let mut request = request.clone();
+    if request.fee.is_some() {
+        return Ok(request);
+    }
+    let name = request.carrier.trim().to_owned();
+    let Some(rule) = carriers::list(tx)?
+        .into_iter()
+        .find(|rule| rule.name == name)
+    else {
+        return Ok(request);
+    };
+    let weights = catalog::weights(tx, request.lines.keys())?;
+    let grams: u64 = request
+        .lines
+        .iter()
+        .map(|(sku, quantity)| {
+            u64::from(weights.get(sku).copied().unwrap_or(0)) * u64::from(*quantity)
+        })
+        .sum();
+    request.fee = rule.fee(grams).ok();
+    Ok(request)
 }
 
 /// Writes a changed order's row and its new history entries.

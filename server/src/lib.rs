@@ -251,6 +251,10 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/orders/{id}", get(orders_api::detail))
         .route("/admin/pick-list", get(orders_api::pick_list))
         .route("/admin/fulfilment-options", get(stock_api::options))
+        .route(
+            "/admin/carriers/{id}",
+            put(stock_api::put_carrier).delete(stock_api::delete_carrier),
+        )
         .route("/admin/stock", get(stock_api::list))
         .route("/admin/staff", get(staff_api::list).post(staff_api::create))
         .route("/admin/staff/{username}", put(staff_api::update))

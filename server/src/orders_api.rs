@@ -287,7 +287,11 @@ pub async fn detail(
             } else {
                 BTreeMap::new()
             };
+            let weights = catalog::weights(tx, &skus)?;
+            let region = crate::store::commerce::profile(tx, &shop)?.region;
             Ok(OrderDetail {
+                region,
+                weights,
                 possible: order.state.possible_events(),
                 outstanding: domain::fulfilment::outstanding(&order),
                 shippable,

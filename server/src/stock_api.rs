@@ -19,7 +19,7 @@ use crate::auth::{Permission, Principal};
 use crate::fulfilment::{self, Arrival, Docs};
 use crate::state::AppState;
 use crate::store::audit::{self, Change};
-use crate::store::{Tx, catalog, orders, stock};
+use crate::store::{Tx, carriers, catalog, orders, stock};
 
 fn not_found(code: &'static str, what: impl std::fmt::Display) -> AppError {
     AppError::client(StatusCode::NOT_FOUND, code, what.to_string())
@@ -114,10 +114,18 @@ pub async fn options(
         state
             .store
             .read(|tx| {
+                let carrier_rules = carriers::list(tx)?;
+                let mut names: Vec<String> = carrier_rules.iter().map(|r| r.name.clone()).collect();
+                for used in orders::carriers(tx)? {
+                    if !names.contains(&used) {
+                        names.push(used);
+                    }
+                }
                 Ok::<_, AppError>(FulfilmentOptions {
                     warehouses: stock::warehouses(tx)?,
-                    carriers: orders::carriers(tx)?,
+                    carriers: names,
                     alerts: stock::alert_count(tx)?,
+                    carrier_rules,
                 })
             })
             .await?,
@@ -360,4 +368,68 @@ pub async fn moves(
             .read(move |tx| stock::moves(tx, &warehouse, &sku, 100))
             .await?,
     ))
+}
+
+/// `PUT /api/admin/carriers/{id}` with a `domain::carrier::CarrierRule` (admins): creates or
+/// replaces a carrier and its rules.
+pub async fn put_carrier(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+    body: Result<Json<domain::carrier::CarrierRule>, JsonRejection>,
+) -> Result<Json<domain::carrier::CarrierRule>, AppError> {
+    principal.require_admin("change carriers")?;
+    let Json(mut rule) =
+        body.map_err(|r| AppError::rejected("malformed_carrier", r.status(), r.body_text()))?;
+    if rule.id != id {
+        return Err(AppError::invalid("id", "mismatch"));
+    }
+    rule.name = rule.name.trim().to_owned();
+    rule.regions = rule.regions.iter().map(|r| r.trim().to_owned()).collect();
+    rule.check()
+        .map_err(|(field, broken)| AppError::invalid(field, broken))?;
+    let who = principal.username.clone();
+    let saved = rule.clone();
+    state
+        .store
+        .write(move |tx| -> Result<(), AppError> {
+            let before = carriers::get(tx, &rule.id)?;
+            carriers::put(tx, &rule)?;
+            let change = Change {
+                kind: "carrier",
+                object: &rule.id,
+                action: if before.is_some() { "update" } else { "create" },
+            };
+            audit::record(tx, tx.now_ms, &who, change, before.as_ref(), Some(&rule))?;
+            Ok(())
+        })
+        .await?;
+    Ok(Json(saved))
+}
+
+/// `DELETE /api/admin/carriers/{id}` (admins).
+pub async fn delete_carrier(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    principal.require_admin("change carriers")?;
+    let who = principal.username.clone();
+    state
+        .store
+        .write(move |tx| -> Result<(), AppError> {
+            let Some(before) = carriers::get(tx, &id)? else {
+                return Err(not_found("unknown_carrier", format!("no carrier {id}")));
+            };
+            carriers::delete(tx, &id)?;
+            let change = Change {
+                kind: "carrier",
+                object: &id,
+                action: "delete",
+            };
+            audit::record(tx, tx.now_ms, &who, change, Some(&before), None::<&()>)?;
+            Ok(())
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -9,6 +9,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod carriers;
 pub mod catalog;
 pub mod commerce;
 pub mod customers;

@@ -631,3 +631,79 @@ async fn a_shop_cancels_before_picking_once_and_asks_after() {
     let theirs_seen = bamboo.sync.confirmations_of(&bamboo.shop);
     assert_ne!(format!("{:?}", theirs_seen[&theirs].state), "Cancelled");
 }
+
+#[tokio::test]
+async fn carriers_are_kept_by_admins_and_their_rules_price_a_shipment() {
+    let server = spawn_server().await;
+    let admin = token(&server, "admin", "admin123").await;
+    let cang = token(&server, "cang", "cang123").await;
+    let rule = json!({
+        "id": "kuaidi", "name": "快递甲", "regions": [], "max_weight_grams": null,
+        "base_fee": { "amount": "10.00", "currency": "CNY" },
+        "per_kg": { "amount": "3.00", "currency": "CNY" }, "active": true
+    });
+    let path = "/api/admin/carriers/kuaidi";
+    assert_eq!(
+        call(&server, &cang, Method::PUT, path, Some(rule.clone()))
+            .await
+            .0,
+        403
+    );
+    let mut bad = rule.clone();
+    bad["base_fee"]["amount"] = json!("-1.00");
+    let (status, body) = call(&server, &admin, Method::PUT, path, Some(bad)).await;
+    assert_eq!((status, body["field"].as_str()), (400, Some("base_fee")));
+    let (status, body) = call(&server, &admin, Method::PUT, path, Some(rule)).await;
+    assert_eq!(status, 200, "{body}");
+    let (_, options) = call(
+        &server,
+        &cang,
+        Method::GET,
+        "/api/admin/fulfilment-options",
+        None,
+    )
+    .await;
+    let ids: Vec<&str> = options["carrier_rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["east-van", "freight", "kuaidi", "sf"]);
+
+    // A shipment by a carrier with a rule is charged by it: 10 for the first kilogram,
+    // 3 for each one started after it.
+    set_only_stock(&server, &admin, "BEV-0006", "wh-east", 24).await;
+    let mut phone = Device::new(&server, "lotus", "lotus123").await;
+    assert!(phone.sync_now().await.is_empty());
+    let id = phone.place_order(&[("BEV-0006", 24)], 1);
+    assert!(phone.sync_now().await.is_empty());
+    let number = number_of(&phone, &id);
+    let order = detail(&server, &cang, &number).await;
+    let grams = order["weights"]["BEV-0006"].as_u64().unwrap() * 24;
+    assert_eq!(order["region"], "east");
+    let ship = json!({ "warehouse": "wh-east", "carrier": "快递甲", "lines": { "BEV-0006": 24 } });
+    let (status, body) = call(
+        &server,
+        &cang,
+        Method::POST,
+        &format!("/api/orders/{number}/shipments"),
+        Some(ship),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let extra = grams.div_ceil(1000).max(1) - 1;
+    let fee: rust_decimal::Decimal = body["shipment"]["fee"]["amount"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(fee, rust_decimal::Decimal::from(10 + 3 * extra), "{body}");
+
+    let (status, _) = call(&server, &admin, Method::DELETE, path, None).await;
+    assert_eq!(status, 204);
+    assert_eq!(
+        call(&server, &admin, Method::DELETE, path, None).await.0,
+        404
+    );
+}

@@ -52,6 +52,12 @@ pub struct OrderDetail {
     pub outstanding: BTreeMap<Sku, u32>,
     /// What a shipment from each warehouse may take now.
     pub shippable: BTreeMap<String, BTreeMap<Sku, u32>>,
+    /// The shop's region (carriers serve regions).
+    #[serde(default)]
+    pub region: String,
+    /// One unit of each of the order's products, in grams (a shipment's weight).
+    #[serde(default)]
+    pub weights: BTreeMap<Sku, u32>,
 }
 
 /// `POST /api/orders/{number}/events`.
@@ -162,8 +168,12 @@ pub struct StockMove {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FulfilmentOptions {
     pub warehouses: Vec<String>,
+    /// Carriers' names: those with rules, then others used before.
     pub carriers: Vec<String>,
     pub alerts: i64,
+    /// The carriers' rules, to choose a default carrier and fee for a shipment.
+    #[serde(default)]
+    pub carrier_rules: Vec<domain::carrier::CarrierRule>,
 }
 
 /// `PUT /api/admin/stock/{warehouse}/{sku}`: a stock count.

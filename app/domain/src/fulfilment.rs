@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::inventory::{Allocation, Inventory};
+use super::money::Money;
 use super::order::{OrderConfirmation, StatusEvent};
 use super::order_state::{OrderEvent, OrderState};
 use super::pricing::RequestedLine;
@@ -29,6 +30,9 @@ pub struct ShipmentRecord {
     pub by: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivered_ms: Option<i64>,
+    /// What the carrier charges the distributor for it, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fee: Option<Money>,
 }
 
 /// What a shipment takes: from which warehouse, with whom, and how much of each SKU.
@@ -39,6 +43,9 @@ pub struct ShipRequest {
     #[serde(default)]
     pub tracking: String,
     pub lines: BTreeMap<Sku, u32>,
+    /// What the carrier charges; none: the carrier's rule says (if it has one).
+    #[serde(default)]
+    pub fee: Option<Money>,
 }
 
 /// Why a fulfilment step is refused. Each names what would make it possible.
@@ -347,6 +354,7 @@ pub fn ship(
         shipped_ms: now_ms,
         by: by.to_owned(),
         delivered_ms: None,
+        fee: request.fee,
     };
     order.shipments.push(shipment.clone());
     let event = if outstanding(order).is_empty() {
@@ -542,6 +550,7 @@ mod tests {
             carrier: "SF".into(),
             tracking: "SF123".into(),
             lines: lines.iter().map(|(c, q)| (sku(c), *q)).collect(),
+            fee: None,
         }
     }
 

@@ -2,6 +2,7 @@
 //! no Automerge: everything here compiles for the browser and the server alike, so an
 //! offline total equals the server's total.
 
+pub mod carrier;
 pub mod check;
 pub mod checkout;
 pub mod credit;

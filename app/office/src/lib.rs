@@ -6,6 +6,7 @@
 pub mod api;
 pub mod audit;
 pub mod bulk;
+pub mod carriers;
 pub mod categories;
 pub mod customer_form;
 pub mod customers;
@@ -30,6 +31,7 @@ use wasm_bindgen::prelude::wasm_bindgen;
 use self::api::{Failure, SESSION_KEY, Session};
 use self::audit::AuditLogPage;
 use self::bulk::BulkPage;
+use self::carriers::CarriersPage;
 use self::categories::CategoriesPage;
 use self::customer_form::NewCustomerPage;
 use self::customers::{CustomerPage, CustomersPage};
@@ -257,6 +259,7 @@ fn App() -> impl IntoView {
                         <A href="/office/bulk">{move || office.t(Phrase::Bulk)}</A>
                         <Show when=move || office.is_admin()>
                             <A href="/office/staff">{move || office.t(Phrase::Staff)}</A>
+                            <A href="/office/carriers">{move || office.t(Phrase::Carriers)}</A>
                             <A href="/office/audit">{move || office.t(Phrase::Audit)}</A>
                         </Show>
                     </nav>
@@ -286,6 +289,7 @@ fn App() -> impl IntoView {
                             <Route path=path!("/office/orders/:id/packing/:n") view=PackingListPage/>
                             <Route path=path!("/office/pick") view=PickListPage/>
                             <Route path=path!("/office/stock") view=StockPageView/>
+                            <Route path=path!("/office/carriers") view=CarriersPage/>
                         </Routes>
                     </main>
                 </div>

@@ -7,7 +7,9 @@
 use std::collections::BTreeMap;
 
 use ::api::{CHANNELS, EventBody, OrderDetail, OrderPage, OrderRow, Shipped};
+use domain::carrier::choose;
 use domain::fulfilment::{self, ShipRequest, ShipmentRecord};
+use domain::money::{Currency, Money};
 use domain::order_state::{OrderEvent, OrderState};
 use domain::sku::{Sku, WarehouseId};
 use leptos::prelude::*;
@@ -423,7 +425,8 @@ fn OrderView(detail: OrderDetail, reload: Callback<()>) -> impl IntoView {
             <tbody>{lines}</tbody>
         </table>
         {quote}
-        <ShipForms number=number.clone() shippable=detail.shippable.clone() names=names.clone() reload=reload/>
+        <ShipForms number=number.clone() shippable=detail.shippable.clone() names=names.clone()
+            region=detail.region.clone() weights=detail.weights.clone() reload=reload/>
         <h2>{office.t(Phrase::Shipments)}</h2>
         {if shipments.is_empty() {
             view! { <p class="muted">{office.t(Phrase::NoShipments)}</p> }.into_any()
@@ -442,7 +445,7 @@ fn OrderView(detail: OrderDetail, reload: Callback<()>) -> impl IntoView {
                                 <tr data-testid="shipment-row">
                                     <td>{s.number.clone()}</td>
                                     <td>{s.warehouse.to_string()}</td>
-                                    <td>{s.carrier.clone()}</td>
+                                    <td>{format!("{}{}", s.carrier, s.fee.map(|f| format!(" · {f}")).unwrap_or_default())}</td>
                                     <td data-testid="shipment-tracking">{s.tracking.clone()}</td>
                                     <td>{s.lines.iter().map(|(sku, q)| format!("{sku} × {q}")).collect::<Vec<_>>().join(", ")}</td>
                                     <td>{format!("{}{}", format_time(s.shipped_ms), s.delivered_ms.map(|d| format!(" · {} {}", office.t(Phrase::DeliveredAt), format_time(d))).unwrap_or_default())}</td>
@@ -570,12 +573,16 @@ fn ShipForms(
     number: String,
     shippable: BTreeMap<String, BTreeMap<Sku, u32>>,
     names: BTreeMap<Sku, String>,
+    region: String,
+    weights: BTreeMap<Sku, u32>,
     reload: Callback<()>,
 ) -> impl IntoView {
     let office = expect_context::<Office>();
     if shippable.is_empty() || !office.may("orders.fulfil") {
         return ().into_any();
     }
+    let region = StoredValue::new(region);
+    let weights = StoredValue::new(weights);
     let options = load_options(office);
     let number = StoredValue::new(number);
     view! {
@@ -589,9 +596,39 @@ fn ShipForms(
                 .iter()
                 .map(|(sku, q)| (sku.clone(), RwSignal::new(q.to_string())))
                 .collect();
+            let fee = RwSignal::new(String::new());
             let error = RwSignal::new(None::<String>);
             let busy = RwSignal::new(false);
             let fields = quantities.clone();
+            // The cheapest carrier serving the shop's region that takes this weight.
+            let sizing = quantities.clone();
+            let suggestion = move || {
+                let grams: u64 = sizing
+                    .iter()
+                    .map(|(sku, quantity)| {
+                        let each = weights.with_value(|w| w.get(sku).copied().unwrap_or(0));
+                        u64::from(each) * quantity.get().trim().parse::<u64>().unwrap_or(0)
+                    })
+                    .sum();
+                let rules = options.get().map(|o| o.carrier_rules).unwrap_or_default();
+                region.with_value(|region| {
+                    choose(&rules, region, grams).map(|(rule, fee)| (rule.name.clone(), fee))
+                })
+            };
+            let first = suggestion.clone();
+            Effect::new(move |done: Option<bool>| {
+                if done == Some(true) {
+                    return true;
+                }
+                match first() {
+                    Some((name, charge)) if carrier.get_untracked().is_empty() => {
+                        carrier.set(name);
+                        fee.set(charge.amount().to_string());
+                        true
+                    }
+                    _ => false,
+                }
+            });
             let from = warehouse.clone();
             let submit = move |ev: leptos::ev::SubmitEvent| {
                 ev.prevent_default();
@@ -607,7 +644,17 @@ fn ShipForms(
                         }
                     }
                 }
-                let request = ShipRequest { warehouse, carrier: carrier.get_untracked(), tracking: tracking.get_untracked(), lines };
+                let fee = match fee.get_untracked().trim() {
+                    "" => None,
+                    text => match Money::parse_price(text, Currency::Cny) {
+                        Ok(money) => Some(money),
+                        Err(_) => {
+                            error.set(Some(office.field_problem("fee", "out_of_range")));
+                            return;
+                        }
+                    },
+                };
+                let request = ShipRequest { warehouse, carrier: carrier.get_untracked(), tracking: tracking.get_untracked(), lines, fee };
                 busy.set(true);
                 error.set(None);
                 spawn_local(async move {
@@ -643,6 +690,10 @@ fn ShipForms(
                     <label>{move || office.t(Phrase::Tracking)}
                         <input data-testid="ship-tracking" prop:value=move || tracking.get() on:input=move |ev| tracking.set(event_target_value(&ev))/>
                     </label>
+                    <label>{move || office.t(Phrase::CarrierFee)}
+                        <input class="qty" data-testid="ship-fee" prop:value=move || fee.get() on:input=move |ev| fee.set(event_target_value(&ev))/>
+                    </label>
+                    <span class="muted" data-testid="ship-suggestion">{move || suggestion().map(|(name, charge)| format!("{}：{name} {charge}", office.t(Phrase::Suggested))).unwrap_or_default()}</span>
                     <button type="submit" data-testid="ship-submit" disabled=move || busy.get()>{move || office.t(Phrase::ShipNow)}</button>
                     {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="ship-error">{e}</p> })}
                 </form>

@@ -185,6 +185,24 @@ pub fn tier_of(tx: &mut Tx<'_>, shop: &ShopId) -> anyhow::Result<Option<TierId>>
     Ok(tier.and_then(|t| TierId::parse(&t).ok()))
 }
 
+/// The weight of one unit of each of `skus`, in grams (unknown SKUs left out).
+pub fn weights<'a>(
+    tx: &mut Tx<'_>,
+    skus: impl IntoIterator<Item = &'a Sku>,
+) -> anyhow::Result<BTreeMap<Sku, u32>> {
+    let mut weights = BTreeMap::new();
+    for sku in skus {
+        if let Some(json) = tx.value::<String>(
+            "SELECT json FROM products WHERE sku = ?1",
+            params![sku.as_str()],
+        )? {
+            let product: Product = serde_json::from_str(&json).context("a stored product")?;
+            weights.insert(sku.clone(), product.weight_grams);
+        }
+    }
+    Ok(weights)
+}
+
 /// The priority rank of `shop`'s tier when stock is short (0 first; shops without a tier
 /// last).
 pub fn tier_rank(tx: &mut Tx<'_>, shop: &ShopId) -> Result<u32, StoreError> {

@@ -357,8 +357,8 @@ pub fn add_shipment(
     shipment: &domain::fulfilment::ShipmentRecord,
 ) -> anyhow::Result<()> {
     tx.execute(
-        "INSERT INTO shipments (number, request_id, shop, warehouse, carrier, tracking, shipped_ms, actor, lines)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO shipments (number, request_id, shop, warehouse, carrier, tracking, shipped_ms, actor, lines, fee)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         params![
             shipment.number.as_str(),
             request_id,
@@ -368,7 +368,8 @@ pub fn add_shipment(
             shipment.tracking.as_str(),
             shipment.shipped_ms,
             shipment.by.as_str(),
-            serde_json::to_string(&shipment.lines)?
+            serde_json::to_string(&shipment.lines)?,
+            shipment.fee.map(|fee| fee.amount().to_string())
         ],
     )?;
     Ok(())
