@@ -106,13 +106,7 @@ pub fn act(
 ) -> Result<(OrderConfirmation, Option<ShipmentRecord>), AppError> {
     let request_id = resolve(tx, id)?;
     let applied = apply(tx, by, &request_id, action)?;
-    documents::edit(
-        tx,
-        docs.cache,
-        &DocId::OrderStatus(applied.shop.clone(), applied.volume),
-        docs.actor,
-        |doc| put_confirmations(doc, std::slice::from_ref(&applied.order)),
-    )?;
+    publish_status(tx, docs, &applied.shop, applied.volume, &applied.order)?;
     if let Some(profile) = &applied.profile {
         documents::edit(
             tx,
@@ -252,6 +246,17 @@ fn save_order(
     history_len: usize,
 ) -> Result<(), AppError> {
     save_order_rows(tx, order, history_len)?;
+    publish_status(tx, docs, shop, volume, order)
+}
+
+/// Writes `order` into its shop's status document of `volume`, where its devices see it.
+fn publish_status(
+    tx: &mut Tx<'_>,
+    docs: Docs<'_>,
+    shop: &ShopId,
+    volume: u32,
+    order: &OrderConfirmation,
+) -> Result<(), AppError> {
     documents::edit(
         tx,
         docs.cache,

@@ -8,7 +8,7 @@ use axum::http::HeaderMap;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use docs::schema::doc_id::DocId;
-use docs::schema::order_requests_doc::{keys_written_since, read_cancels_at, read_requests_at};
+use docs::schema::order_requests_doc::{keys_written_since, read_entries_at};
 use docs::schema::order_status_doc::put_confirmations;
 use docs::schema::price_doc::write_profile;
 use docs::sync::server_sync::{Received, receive_doc, reply_doc};
@@ -263,12 +263,8 @@ fn process_batch(
                 before,
             } if received.changed => {
                 let keys = keys_written_since(&loaded.doc, before);
-                Some((
-                    shop.clone(),
-                    *volume,
-                    read_requests_at(&loaded.doc, &keys),
-                    read_cancels_at(&loaded.doc, &keys),
-                ))
+                let (requests, cancels) = read_entries_at(&loaded.doc, &keys);
+                Some((shop.clone(), *volume, requests, cancels))
             }
             _ => None,
         })

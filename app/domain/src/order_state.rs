@@ -43,6 +43,25 @@ pub enum OrderEvent {
 }
 
 impl OrderEvent {
+    /// The event's name as JSON spells it (`start_picking`).
+    pub fn name(self) -> &'static str {
+        match self {
+            OrderEvent::Confirm => "confirm",
+            OrderEvent::Reject => "reject",
+            OrderEvent::Hold => "hold",
+            OrderEvent::Release => "release",
+            OrderEvent::Backorder => "backorder",
+            OrderEvent::Allocate => "allocate",
+            OrderEvent::StartPicking => "start_picking",
+            OrderEvent::Pack => "pack",
+            OrderEvent::ShipPart => "ship_part",
+            OrderEvent::Ship => "ship",
+            OrderEvent::Deliver => "deliver",
+            OrderEvent::Complete => "complete",
+            OrderEvent::Cancel => "cancel",
+        }
+    }
+
     pub const ALL: [OrderEvent; 13] = [
         OrderEvent::Confirm,
         OrderEvent::Reject,
@@ -138,6 +157,25 @@ impl OrderState {
     /// A shop's devices keep the order volume of such an order, to see it move.
     pub fn is_underway(self) -> bool {
         !self.is_final() && !matches!(self, OrderState::Submitted | OrderState::Delivered)
+    }
+
+    /// The state's name as JSON and the tables spell it (`partially_shipped`).
+    pub fn name(self) -> &'static str {
+        match self {
+            OrderState::Submitted => "submitted",
+            OrderState::Confirmed => "confirmed",
+            OrderState::Rejected => "rejected",
+            OrderState::OnHold => "on_hold",
+            OrderState::Backordered => "backordered",
+            OrderState::Allocated => "allocated",
+            OrderState::Picking => "picking",
+            OrderState::Packed => "packed",
+            OrderState::PartiallyShipped => "partially_shipped",
+            OrderState::Shipped => "shipped",
+            OrderState::Delivered => "delivered",
+            OrderState::Completed => "completed",
+            OrderState::Cancelled => "cancelled",
+        }
     }
 
     /// The events that are possible from this state, in lifecycle order (what a screen
@@ -257,6 +295,16 @@ mod tests {
     use super::*;
 
     const EVENTS: [OrderEvent; 13] = OrderEvent::ALL;
+
+    #[test]
+    fn names_are_the_json_names() {
+        for state in OrderState::ALL {
+            assert_eq!(serde_json::to_value(state).unwrap(), state.name());
+        }
+        for event in OrderEvent::ALL {
+            assert_eq!(serde_json::to_value(event).unwrap(), event.name());
+        }
+    }
 
     #[test]
     fn happy_path_reaches_completed() {

@@ -244,10 +244,16 @@ pub fn OrdersPage() -> impl IntoView {
 
 /// The state's name as the API spells it (`partially_shipped`).
 pub(crate) fn state_name(state: OrderState) -> String {
-    serde_json::to_value(state)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
+    state.name().to_owned()
+}
+
+/// Whether staff cause `event` (the intake confirms, rejects and backorders; a shipment
+/// is partial or whole by what it takes).
+fn staff_cause(event: OrderEvent) -> bool {
+    !matches!(
+        event,
+        OrderEvent::Confirm | OrderEvent::Reject | OrderEvent::Backorder | OrderEvent::ShipPart
+    )
 }
 
 /// A refusal in the user's words: an illegal move names what is possible now; a shipment
@@ -269,15 +275,7 @@ fn refusal(office: &Office, failure: &Failure) -> String {
                 .unwrap_or_default();
             let names: Vec<&str> = possible
                 .iter()
-                .filter(|e| {
-                    !matches!(
-                        e,
-                        OrderEvent::Confirm
-                            | OrderEvent::Reject
-                            | OrderEvent::Backorder
-                            | OrderEvent::ShipPart
-                    )
-                })
+                .filter(|e| staff_cause(**e))
                 .map(|e| event_label(office.lang.get(), *e))
                 .collect();
             format!(
@@ -493,16 +491,8 @@ fn Actions(number: String, possible: Vec<OrderEvent>, reload: Callback<()>) -> i
     let busy = RwSignal::new(false);
     let offered: Vec<OrderEvent> = possible
         .into_iter()
-        .filter(|e| {
-            !matches!(
-                e,
-                OrderEvent::Confirm
-                    | OrderEvent::Reject
-                    | OrderEvent::Backorder
-                    | OrderEvent::ShipPart
-                    | OrderEvent::Ship
-            )
-        })
+        // Shipping has its own form.
+        .filter(|e| staff_cause(*e) && *e != OrderEvent::Ship)
         .filter(|e| match e {
             OrderEvent::Hold | OrderEvent::Release | OrderEvent::Cancel => {
                 office.may("orders.hold")
@@ -545,7 +535,7 @@ fn Actions(number: String, possible: Vec<OrderEvent>, reload: Callback<()>) -> i
             <input data-testid="event-reason" placeholder=move || office.t(Phrase::Reason) prop:value=move || reason.get()
                 on:input=move |ev| reason.set(event_target_value(&ev))/>
             {offered.into_iter().map(|event| {
-                let name = state_name_of_event(event);
+                let name = event.name().to_owned();
                 view! {
                     <button data-testid=format!("event-{name}") class=if event == OrderEvent::Cancel { "danger" } else { "" }
                         disabled=move || busy.get() on:click=move |_| send(event)>
@@ -557,13 +547,6 @@ fn Actions(number: String, possible: Vec<OrderEvent>, reload: Callback<()>) -> i
         </div>
     }
     .into_any()
-}
-
-fn state_name_of_event(event: OrderEvent) -> String {
-    serde_json::to_value(event)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
 }
 
 /// One shipment form per warehouse that can ship something now: quantities start at what

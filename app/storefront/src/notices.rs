@@ -76,11 +76,13 @@ pub fn note_changes(
         ),
     };
     let mut fresh = Vec::new();
+    let mut changed = first_time;
     for (id, order) in confirmations {
         let now = (order.state, order.shipments.len());
         if seen.orders.get(id.as_str()) == Some(&now) {
             continue;
         }
+        changed = true;
         let before = seen.orders.insert(id.to_string(), now);
         let shipped_more = before.is_some_and(|(_, shipments)| now.1 > shipments);
         let worth_telling = shipped_more
@@ -105,7 +107,9 @@ pub fn note_changes(
                 .filter(|t| !t.is_empty()),
         });
     }
-    let _ = LocalStorage::set(seen_key(shop), &seen);
+    if changed {
+        let _ = LocalStorage::set(seen_key(shop), &seen);
+    }
     if !fresh.is_empty() {
         let mut all = fresh.clone();
         all.extend(unread(shop));

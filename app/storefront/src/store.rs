@@ -343,7 +343,10 @@ impl Store {
                 super::notices::note_changes(&shop.id, &confirmations, js_sys::Date::now() as i64);
             self.confirmations.set(confirmations);
             self.cancels.set(replicas.cancels_of(&shop.id));
-            self.notices.set(super::notices::unread(&shop.id));
+            let unread = super::notices::unread(&shop.id);
+            if self.notices.with_untracked(|shown| *shown != unread) {
+                self.notices.set(unread);
+            }
             for notice in fresh {
                 super::notices::show(
                     self.t(Phrase::AppName).to_owned(),

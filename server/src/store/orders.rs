@@ -15,10 +15,7 @@ use crate::params;
 pub use api::OrderRow;
 
 pub fn state_name(state: OrderState) -> String {
-    serde_json::to_value(state)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
+    state.name().to_owned()
 }
 
 /// Which of `request_ids` were applied already.

@@ -41,11 +41,14 @@ pub fn add_cancel(doc: &mut Automerge, cancel: &CancelRequest) -> Result<(), Sch
     Ok(())
 }
 
-/// True when an entry's JSON is a cancel request rather than an order.
+/// True when an entry's JSON is a cancel request rather than an order (it names the order
+/// it `cancels`); the rest of the entry is skipped, not built.
 pub fn is_cancel_json(json: &str) -> bool {
-    serde_json::from_str::<serde_json::Value>(json)
-        .ok()
-        .is_some_and(|value| value.get("cancels").is_some())
+    #[derive(serde::Deserialize)]
+    struct Probe {
+        cancels: Option<serde::de::IgnoredAny>,
+    }
+    serde_json::from_str::<Probe>(json).is_ok_and(|probe| probe.cancels.is_some())
 }
 
 fn is_cancel(value: Option<&ScalarValue>) -> bool {
@@ -84,25 +87,37 @@ pub fn read_cancels(doc: &Automerge) -> Vec<StoredCancel> {
         return Vec::new();
     };
     let keys: Vec<String> = doc.keys(&parent).collect();
-    read_cancels_at(doc, &keys)
+    read_entries_at(doc, &keys).1
 }
 
-/// The cancel requests under `keys` (present ones only), sorted by key.
-pub fn read_cancels_at(doc: &Automerge, keys: &[String]) -> Vec<StoredCancel> {
+/// The order requests and the cancel requests under `keys` (present ones only), each
+/// sorted by key, in one pass: what a sync brought.
+pub fn read_entries_at(
+    doc: &Automerge,
+    keys: &[String],
+) -> (Vec<StoredRequest>, Vec<StoredCancel>) {
     let Some(parent) = requests_obj(doc) else {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
-    let mut stored: Vec<StoredCancel> = keys
-        .iter()
-        .filter_map(|key| match doc.get(&parent, key.as_str()) {
-            Ok(Some((automerge::Value::Scalar(scalar), _))) if is_cancel(Some(scalar.as_ref())) => {
-                Some(parse_cancel(key, Some(scalar.as_ref())))
+    let mut requests = Vec::new();
+    let mut cancels = Vec::new();
+    for key in keys {
+        match doc.get(&parent, key.as_str()) {
+            Ok(Some((automerge::Value::Scalar(scalar), _))) => {
+                let scalar = scalar.as_ref();
+                if is_cancel(Some(scalar)) {
+                    cancels.push(parse_cancel(key, Some(scalar)));
+                } else {
+                    requests.push(parse_stored(key, Some(scalar)));
+                }
             }
-            _ => None,
-        })
-        .collect();
-    stored.sort_by(|a, b| a.key.cmp(&b.key));
-    stored
+            Ok(Some(_)) => requests.push(parse_stored(key, None)),
+            _ => {}
+        }
+    }
+    requests.sort_by(|a, b| a.key.cmp(&b.key));
+    cancels.sort_by(|a, b| a.key.cmp(&b.key));
+    (requests, cancels)
 }
 
 /// True once the document holds the requests container (devices never create it: a
@@ -185,26 +200,6 @@ pub fn keys_written_since(doc: &Automerge, before: &[automerge::ChangeHash]) -> 
     keys.sort();
     keys.dedup();
     keys
-}
-
-/// The requests under `keys` (present ones only), sorted by key.
-pub fn read_requests_at(doc: &Automerge, keys: &[String]) -> Vec<StoredRequest> {
-    let Some(parent) = requests_obj(doc) else {
-        return Vec::new();
-    };
-    let mut stored: Vec<StoredRequest> = keys
-        .iter()
-        .filter_map(|key| match doc.get(&parent, key.as_str()) {
-            Ok(Some((automerge::Value::Scalar(scalar), _))) => {
-                let scalar = scalar.as_ref();
-                (!is_cancel(Some(scalar))).then(|| parse_stored(key, Some(scalar)))
-            }
-            Ok(Some(_)) => Some(parse_stored(key, None)),
-            _ => None,
-        })
-        .collect();
-    stored.sort_by(|a, b| a.key.cmp(&b.key));
-    stored
 }
 
 /// Request ids that are present, readable or not (keys that are not ids are skipped).
