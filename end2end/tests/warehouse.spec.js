@@ -12,26 +12,41 @@ async function signIn(page, username, password) {
   await page.click('[data-testid=sign-in]');
 }
 
-async function api(request, token, method, path, data) {
+// The admin's token pair, renewed when the access token (3 s in these tests) may have run out.
+let admin = null;
+async function adminToken(request) {
+  if (!admin) {
+    const login = await request.post('/api/login', { data: { username: 'admin', password: 'admin123' } });
+    expect(login.status()).toBe(200);
+    admin = { ...(await login.json()), at: Date.now() };
+  } else if (Date.now() - admin.at > 1500) {
+    const renewed = await request.post('/api/refresh', { data: { refresh_token: admin.refresh_token } });
+    expect(renewed.status()).toBe(200);
+    admin = { ...(await renewed.json()), at: Date.now() };
+  }
+  return admin.token;
+}
+
+// An admin's API call.
+async function api(request, method, path, data) {
+  const token = await adminToken(request);
   const response = await request.fetch(path, { method, data, headers: { Authorization: `Bearer ${token}` } });
   expect(response.status(), `${method} ${path}: ${await response.text()}`).toBeLessThan(300);
   return response.json();
 }
 
 test('an offline order of 30 with 10 in stock ships in two shipments the shop can follow', async ({ browser, request }) => {
-  const login = await request.post('/api/login', { data: { username: 'admin', password: 'admin123' } });
-  const admin = (await login.json()).token;
-  await api(request, admin, 'POST', '/api/admin/shops', {
+  await api(request, 'POST', '/api/admin/shops', {
     id: 'shop-kiwi', name: '奇异果小店 Kiwi', tier: 'bronze', region: '',
     managers: [], owner_username: 'kiwi', owner_display_name: '奇异果', owner_password: 'kiwi-secret',
   });
   // A warehouse clerk of its own (other files change the demo staff's passwords).
-  await api(request, admin, 'POST', '/api/admin/staff', {
+  await api(request, 'POST', '/api/admin/staff', {
     username: 'kuguan', display_name: '库管 Kuguan', password: 'kuguan-pass-1',
     permissions: ['orders.read', 'orders.fulfil', 'stock.write'],
   });
   for (const [warehouse, onHand] of [['wh-north', 0], ['wh-east', 10]]) {
-    await api(request, admin, 'PUT', `/api/admin/stock/${warehouse}/GRN-0001`, { on_hand: onHand, safety: 0 });
+    await api(request, 'PUT', `/api/admin/stock/${warehouse}/GRN-0001`, { on_hand: onHand, safety: 0 });
   }
 
   // The shop orders 30 with no network.
@@ -148,17 +163,15 @@ test('an offline order of 30 with 10 in stock ships in two shipments the shop ca
 });
 
 test('a shop cancels an order offline before picking and its stock is released once', async ({ browser, request }) => {
-  const login = await request.post('/api/login', { data: { username: 'admin', password: 'admin123' } });
-  const admin = (await login.json()).token;
-  await api(request, admin, 'POST', '/api/admin/shops', {
+  await api(request, 'POST', '/api/admin/shops', {
     id: 'shop-lime', name: '青柠小店 Lime', tier: 'silver', region: '',
     managers: [], owner_username: 'lime', owner_display_name: '青柠', owner_password: 'lime-secret',
   });
   for (const [warehouse, onHand] of [['wh-north', 0], ['wh-east', 20]]) {
-    await api(request, admin, 'PUT', `/api/admin/stock/${warehouse}/GRN-0002`, { on_hand: onHand, safety: 0 });
+    await api(request, 'PUT', `/api/admin/stock/${warehouse}/GRN-0002`, { on_hand: onHand, safety: 0 });
   }
   const reserved = async () => {
-    const levels = await api(request, admin, 'GET', '/api/admin/stock/GRN-0002');
+    const levels = await api(request, 'GET', '/api/admin/stock/GRN-0002');
     return levels.find((l) => l.warehouse === 'wh-east').reserved;
   };
 
@@ -198,7 +211,7 @@ test('a shop cancels an order offline before picking and its stock is released o
   await expect(phone.locator('[data-testid=sync-state]')).toHaveText('已同步');
   expect(await reserved()).toBe(0);
   const number = await phone.locator('[data-testid=order-number]').textContent();
-  const detail = await api(request, admin, 'GET', `/api/admin/orders/${number}`);
+  const detail = await api(request, 'GET', `/api/admin/orders/${number}`);
   expect(detail.order.history.filter((e) => e.state === 'cancelled')).toHaveLength(1);
   expect(detail.order.history.at(-1).reason).toContain('订错了');
   await phone.screenshot({ path: 'test-results/phone-cancelled.png', fullPage: true });
