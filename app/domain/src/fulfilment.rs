@@ -522,6 +522,7 @@ mod tests {
             allocations: vec![],
             backordered: BTreeMap::new(),
             shipments: vec![],
+            returns: vec![],
         }
     }
 
@@ -726,6 +727,8 @@ mod tests {
         Cancel(usize),
         Receive(u32),
         Count(u32),
+        /// A return of the order's shipped goods: so many good, so many damaged.
+        Return(usize, u32, u32),
     }
 
     fn steps() -> impl Strategy<Value = Step> {
@@ -735,6 +738,7 @@ mod tests {
             (0usize..4).prop_map(Step::Cancel),
             (0u32..20).prop_map(Step::Receive),
             (0u32..40).prop_map(Step::Count),
+            (0usize..4, 0u32..6, 0u32..3).prop_map(|(o, g, d)| Step::Return(o, g, d)),
         ]
     }
 
@@ -782,6 +786,32 @@ mod tests {
                             expected_on_hand = on_hand;
                         }
                     }
+                    Step::Return(i, good, damaged) => {
+                        let order = &mut orders[i];
+                        let asked = good + damaged;
+                        let request = crate::returns::ReturnRequest {
+                            id: RequestId::from_random_bytes([order.returns.len() as u8 + 100; 16]),
+                            shop: crate::sku::ShopId::parse("kiwi").unwrap(),
+                            returns: order.request_id.clone(),
+                            lines: vec![crate::returns::ReturnLine {
+                                sku: sku("TEA"),
+                                quantity: asked,
+                                reason: crate::returns::ReturnReason::Damaged,
+                            }],
+                            remedy: crate::returns::Remedy::Refund,
+                            note: String::new(),
+                            placed_at_ms: 1,
+                            placed_by: "t".into(),
+                        };
+                        let index = crate::returns::open(order, &request, 1);
+                        let id = order.returns[index].id.to_string();
+                        let approve = crate::returns::Decision { approve: true, quantities: None, remedy: None, note: String::new() };
+                        if crate::returns::decide(order, &id, &approve, "t", 1).is_ok() {
+                            let received = [(sku("TEA"), crate::returns::Received { good, damaged })].into_iter().collect();
+                            crate::returns::receive(order, &mut inventory, &id, &near[0], &received, "t", 1, "").unwrap();
+                            expected_on_hand += good;
+                        }
+                    }
                 }
                 let level = inventory.level(&near[0], &sku("TEA"));
                 let allocated: u32 = orders.iter().flat_map(|o| &o.allocations).map(|a| a.quantity).sum();
@@ -793,6 +823,8 @@ mod tests {
                     let reserved: u32 = o.allocations.iter().map(|a| a.quantity).sum();
                     let waiting = o.backordered.get(&sku("TEA")).copied().unwrap_or(0);
                     prop_assert!(shipped <= *asked);
+                    let returned: u32 = o.returns.iter().flat_map(|r| &r.lines).map(|l| l.received()).sum();
+                    prop_assert!(returned <= shipped);
                     if o.state != OrderState::Cancelled {
                         prop_assert_eq!(shipped + reserved + waiting, *asked);
                     }

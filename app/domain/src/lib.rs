@@ -19,4 +19,5 @@ pub mod product;
 pub mod promotion;
 pub mod quota;
 pub mod quote;
+pub mod returns;
 pub mod sku;

@@ -152,6 +152,9 @@ pub struct OrderConfirmation {
     /// What left the warehouses, one record per shipment, oldest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub shipments: Vec<ShipmentRecord>,
+    /// Returns of its goods, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub returns: Vec<crate::returns::ReturnRecord>,
 }
 
 /// Why the server rejects a whole order.
@@ -219,6 +222,7 @@ pub fn confirm_order(
         allocations: vec![],
         backordered: BTreeMap::new(),
         shipments: vec![],
+        returns: vec![],
     };
     if &request.shop != shop {
         return reject(OrderRejection::WrongShop);
@@ -272,6 +276,7 @@ pub fn confirm_order(
         allocations: vec![],
         backordered: BTreeMap::new(),
         shipments: vec![],
+        returns: vec![],
     }
 }
 
@@ -352,6 +357,7 @@ pub fn reject_unreadable(
         allocations: vec![],
         backordered: BTreeMap::new(),
         shipments: vec![],
+        returns: vec![],
     }
 }
 

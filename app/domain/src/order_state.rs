@@ -204,60 +204,6 @@ impl OrderState {
     ];
 }
 
-/// A return or exchange request for (part of) a delivered order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ReturnState {
-    Requested,
-    Approved,
-    Declined,
-    /// The goods came back to the warehouse.
-    Received,
-    /// Money paid back.
-    Refunded,
-    /// Credited to the customer's account balance.
-    Credited,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ReturnEvent {
-    Approve,
-    Decline,
-    Receive,
-    Refund,
-    Credit,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("a return that is {from:?} cannot {event:?}")]
-pub struct ReturnTransitionError {
-    pub from: ReturnState,
-    pub event: ReturnEvent,
-}
-
-impl ReturnState {
-    pub fn apply(self, event: ReturnEvent) -> Result<ReturnState, ReturnTransitionError> {
-        use ReturnEvent as E;
-        use ReturnState as S;
-        match (self, event) {
-            (S::Requested, E::Approve) => Ok(S::Approved),
-            (S::Requested, E::Decline) => Ok(S::Declined),
-            (S::Approved, E::Receive) => Ok(S::Received),
-            (S::Received, E::Refund) => Ok(S::Refunded),
-            (S::Received, E::Credit) => Ok(S::Credited),
-            (from, event) => Err(ReturnTransitionError { from, event }),
-        }
-    }
-
-    pub fn is_final(self) -> bool {
-        matches!(
-            self,
-            ReturnState::Declined | ReturnState::Refunded | ReturnState::Credited
-        )
-    }
-}
-
 /// A recorded change of state: the audit trail entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Transition<S, E> {
@@ -341,24 +287,6 @@ mod tests {
                 event: OrderEvent::Cancel
             })
         );
-    }
-
-    #[test]
-    fn returns_are_approved_received_then_refunded_or_credited() {
-        let received = ReturnState::Requested
-            .apply(ReturnEvent::Approve)
-            .and_then(|s| s.apply(ReturnEvent::Receive))
-            .unwrap();
-        assert_eq!(
-            received.apply(ReturnEvent::Refund),
-            Ok(ReturnState::Refunded)
-        );
-        assert_eq!(
-            received.apply(ReturnEvent::Credit),
-            Ok(ReturnState::Credited)
-        );
-        assert!(ReturnState::Requested.apply(ReturnEvent::Refund).is_err());
-        assert!(ReturnState::Declined.apply(ReturnEvent::Approve).is_err());
     }
 
     #[test]
