@@ -470,10 +470,10 @@ pub async fn update(
 }
 
 fn entry_kind(kind: &str) -> EntryKind {
-    if kind == "points" {
-        EntryKind::Points
-    } else {
-        EntryKind::Prepaid
+    match kind {
+        "points" => EntryKind::Points,
+        "credit" => EntryKind::Credit,
+        _ => EntryKind::Prepaid,
     }
 }
 
@@ -552,6 +552,10 @@ pub async fn add_entry(
                         amount.amount().to_string(),
                         balance.amount().to_string(),
                     )
+                }
+                EntryKind::Credit => {
+                    // Credits come from settled returns (and, with invoicing, credit notes).
+                    return Err(AppError::invalid("kind", "not_allowed"));
                 }
                 EntryKind::Points => {
                     let amount: i64 = amount_text

@@ -20,11 +20,13 @@ use domain::inventory::{Inventory, PendingOrder};
 use domain::money::Money;
 use domain::order::{OrderConfirmation, RequestId, StatusEvent};
 use domain::order_state::{OrderEvent, OrderState};
+use domain::returns::{self, Decision, Received, Remedy, ReturnError, ReturnRecord, ReturnRequest};
 use domain::sku::{ShopId, Sku, WarehouseId};
 
 use crate::app_error::AppError;
 use crate::store::documents::{self, DocCache};
-use crate::store::{Tx, carriers, catalog, commerce, orders, stock};
+use crate::store::returns as store_returns;
+use crate::store::{Tx, carriers, catalog, commerce, customers, orders, stock};
 
 /// What is done to an order.
 #[derive(Debug, Clone)]
@@ -38,6 +40,23 @@ pub enum Action {
     Note(String),
     /// The order's shipment of this index (1 for the first) arrived.
     Delivered(usize),
+    /// A shop's request to return goods of the order (taken in once).
+    OpenReturn(ReturnRequest),
+    /// Customer service approves (all or part of) or declines the return named.
+    DecideReturn(String, Decision),
+    /// What of the return named came back to a warehouse.
+    ReceiveReturn {
+        id: String,
+        warehouse: WarehouseId,
+        received: BTreeMap<Sku, Received>,
+        note: String,
+    },
+    /// The return named is refunded, credited or replaced (none: as agreed).
+    SettleReturn {
+        id: String,
+        remedy: Option<Remedy>,
+        note: String,
+    },
 }
 
 /// Where the transaction writes: the document cache and the server's Automerge actor.
@@ -63,6 +82,17 @@ fn unknown_order(id: &str) -> AppError {
         "unknown_order",
         format!("no order {}", id.chars().take(40).collect::<String>()),
     )
+}
+
+/// A refused step of a return: 404 when there is no such return, else a 409 whose
+/// detail says why and what is possible instead.
+pub fn refused_return(error: ReturnError) -> AppError {
+    let (status, code) = match error {
+        ReturnError::UnknownReturn { .. } => (StatusCode::NOT_FOUND, "unknown_return"),
+        ReturnError::NotNow { .. } => (StatusCode::CONFLICT, "illegal_transition"),
+        _ => (StatusCode::CONFLICT, "not_returnable"),
+    };
+    AppError::detailed(status, code, error.to_string(), &error)
 }
 
 /// A refused step as a 409 whose detail says why and what is possible instead.
@@ -93,6 +123,8 @@ pub struct Applied {
     pub order: OrderConfirmation,
     pub shipment: Option<ShipmentRecord>,
     pub profile: Option<ShopProfile>,
+    /// The index of the return the action touched, among the order's returns.
+    pub touched_return: Option<usize>,
 }
 
 /// Applies `action` by `by` to the order `id` names and publishes it. Returns the order as
@@ -104,6 +136,18 @@ pub fn act(
     id: &str,
     action: Action,
 ) -> Result<(OrderConfirmation, Option<ShipmentRecord>), AppError> {
+    let applied = act_on(tx, docs, by, id, action)?;
+    Ok((applied.order, applied.shipment))
+}
+
+/// [`act`], answering everything the action changed.
+pub fn act_on(
+    tx: &mut Tx<'_>,
+    docs: Docs<'_>,
+    by: &str,
+    id: &str,
+    action: Action,
+) -> Result<Applied, AppError> {
     let request_id = resolve(tx, id)?;
     let applied = apply(tx, by, &request_id, action)?;
     publish_status(tx, docs, &applied.shop, applied.volume, &applied.order)?;
@@ -116,7 +160,28 @@ pub fn act(
             |doc| write_profile(doc, profile),
         )?;
     }
-    Ok((applied.order, applied.shipment))
+    Ok(applied)
+}
+
+/// Names the replacement order `number` on the return at `index` of the order
+/// `request_id`, and publishes the order.
+pub fn set_replacement(
+    tx: &mut Tx<'_>,
+    docs: Docs<'_>,
+    request_id: &str,
+    index: usize,
+    number: &str,
+) -> Result<OrderConfirmation, AppError> {
+    let Some((shop, volume, mut order)) = orders::confirmation(tx, request_id)? else {
+        return Err(unknown_order(request_id));
+    };
+    let Some(record) = order.returns.get_mut(index) else {
+        return Err(anyhow::anyhow!("order {request_id} has no return {index}").into());
+    };
+    record.replacement = Some(number.to_owned());
+    orders::update(tx, &order)?;
+    publish_status(tx, docs, &shop, volume, &order)?;
+    Ok(order)
 }
 
 /// Applies `action` by `by` to the order `request_id`: the order, its history, its stock,
@@ -139,12 +204,16 @@ pub fn apply(
     let now = tx.now_ms;
     let mut shipment = None;
     let cancelled = matches!(action, Action::Event(OrderEvent::Cancel, _));
+    let mut touched_return = None;
+    let mut settled = None;
+    let mut move_kind = "ship";
     match &action {
         Action::Event(OrderEvent::Cancel, why) => {
-            fulfilment::cancel(&mut order, &mut inventory, by, now, why)
+            fulfilment::cancel(&mut order, &mut inventory, by, now, why).map_err(refused)
         }
         Action::Event(OrderEvent::Allocate, why) => {
             fulfilment::allocate(&mut order, &mut inventory, &nearest, by, now, why)
+                .map_err(refused)
         }
         Action::Event(OrderEvent::Ship | OrderEvent::ShipPart, _) => {
             return Err(AppError::bad_request(
@@ -152,14 +221,20 @@ pub fn apply(
                 "a shipment is recorded with its warehouse, carrier and quantities: POST /api/orders/{number}/shipments",
             ));
         }
-        Action::Event(event, why) => fulfilment::step(&mut order, *event, by, now, why),
+        Action::Event(event, why) => {
+            fulfilment::step(&mut order, *event, by, now, why).map_err(refused)
+        }
         Action::Ship(request) => {
             let request = with_rule_fee(tx, request)?;
-            fulfilment::ship(&mut order, &mut inventory, &request, by, now).map(|made| {
-                shipment = Some(made);
-            })
+            fulfilment::ship(&mut order, &mut inventory, &request, by, now)
+                .map(|made| {
+                    shipment = Some(made);
+                })
+                .map_err(refused)
         }
-        Action::Delivered(index) => fulfilment::deliver_shipment(&mut order, *index, by, now),
+        Action::Delivered(index) => {
+            fulfilment::deliver_shipment(&mut order, *index, by, now).map_err(refused)
+        }
         Action::Note(note) => {
             order.history.push(StatusEvent {
                 state: order.state,
@@ -169,25 +244,124 @@ pub fn apply(
             });
             Ok(())
         }
-    }
-    .map_err(refused)?;
+        Action::OpenReturn(request) => {
+            touched_return = Some(returns::open(&mut order, request, now));
+            Ok(())
+        }
+        Action::DecideReturn(id, decision) => returns::decide(&mut order, id, decision, by, now)
+            .map(|index| touched_return = Some(index))
+            .map_err(refused_return),
+        Action::ReceiveReturn {
+            id,
+            warehouse,
+            received,
+            note,
+        } => {
+            move_kind = "return";
+            returns::receive(
+                &mut order,
+                &mut inventory,
+                id,
+                warehouse,
+                received,
+                (by, now),
+                note,
+            )
+            .map(|index| touched_return = Some(index))
+            .map_err(refused_return)
+        }
+        Action::SettleReturn { id, remedy, note } => {
+            returns::settle(&mut order, id, *remedy, by, now, note)
+                .map(|(value, remedy, index)| {
+                    touched_return = Some(index);
+                    settled = Some((value, remedy, index));
+                })
+                .map_err(refused_return)
+        }
+    }?;
     stock::save(tx, &before, &inventory)?;
-    let reference = shipment
-        .as_ref()
-        .map_or_else(|| order.number.clone(), |s| s.number.clone());
-    stock::record_moves(tx, &before, &inventory, "ship", &reference, by, "")?;
+    let reference = match (&shipment, touched_return) {
+        (Some(s), _) => s.number.clone(),
+        (None, Some(index)) => order.returns[index].number.clone(),
+        (None, None) => order.number.clone(),
+    };
+    stock::record_moves(tx, &before, &inventory, move_kind, &reference, by, "")?;
     if let Some(shipment) = &shipment {
         orders::add_shipment(tx, &shop, request_id, shipment)?;
     }
+    if let Some(index) = touched_return {
+        store_returns::save(tx, &order.returns[index])?;
+    }
     save_order_rows(tx, &order, history_len)?;
-    let profile = settle_balances(tx, &shop, owed_before, &order, cancelled)?;
+    let mut profile = settle_balances(tx, &shop, owed_before, &order, cancelled)?;
+    if let Some((value, remedy, index)) = settled
+        && let Some(moved) = pay_back(tx, &shop, by, &order.returns[index], value, remedy)?
+    {
+        profile = Some(moved);
+    }
     Ok(Applied {
         shop,
         volume,
         order,
         shipment,
         profile,
+        touched_return,
     })
+}
+
+/// Gives back the value of a settled return: to the shop's prepaid balance (a refund), or
+/// as a credit on its account (it owes that much less); a replacement moves no money
+/// (the goods are sent again at no charge). Each move is an account entry. Returns the
+/// shop's profile to publish.
+fn pay_back(
+    tx: &mut Tx<'_>,
+    shop: &ShopId,
+    by: &str,
+    record: &ReturnRecord,
+    value: Money,
+    remedy: Remedy,
+) -> Result<Option<ShopProfile>, AppError> {
+    if value.is_zero() || remedy == Remedy::Replace {
+        return Ok(None);
+    }
+    let mut profile = commerce::stored_profile(tx, shop)?;
+    let Some(account) = profile.account.as_mut() else {
+        return Err(refused_return(ReturnError::NoAccount));
+    };
+    let to_prepaid = remedy == Remedy::Refund;
+    let reason = format!("退货 {} return", record.number);
+    let amount = value.amount().to_string();
+    if to_prepaid {
+        account.prepaid_balance = account
+            .prepaid_balance
+            .checked_add(value)
+            .map_err(anyhow::Error::from)?;
+        let balance = account.prepaid_balance.amount().to_string();
+        commerce::set_profile(tx, shop, &profile)?;
+        customers::add_entry(
+            tx,
+            shop,
+            (tx.now_ms, by),
+            "prepaid",
+            (&amount, &balance),
+            &reason,
+        )?;
+    } else {
+        let back = Money::zero(value.currency())
+            .checked_sub(value)
+            .map_err(anyhow::Error::from)?;
+        commerce::add_unbilled(tx, shop, back)?;
+        let owed = commerce::unbilled(tx, shop)?.amount().to_string();
+        customers::add_entry(
+            tx,
+            shop,
+            (tx.now_ms, by),
+            "credit",
+            (&amount, &owed),
+            &reason,
+        )?;
+    }
+    Ok(Some(commerce::ordering_profile(tx, shop)?))
 }
 
 /// `request` with its fee: as given, or what the rule of the carrier it names charges

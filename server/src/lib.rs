@@ -18,7 +18,9 @@ pub mod jobs;
 pub mod login_limiter;
 pub mod order_intake;
 pub mod orders_api;
+pub mod placing;
 pub mod prices_api;
+pub mod returns_api;
 pub mod session;
 pub mod staff_api;
 pub mod state;
@@ -248,6 +250,11 @@ pub fn router(state: AppState) -> Router {
             "/orders/{id}/shipments/{n}/deliver",
             post(orders_api::deliver),
         )
+        .route("/orders/{id}/returns", post(returns_api::create))
+        .route("/returns/{id}/decision", post(returns_api::decide))
+        .route("/returns/{id}/receipt", post(returns_api::receive))
+        .route("/returns/{id}/settlement", post(returns_api::settle))
+        .route("/admin/returns", get(returns_api::list))
         .route("/admin/orders/{id}", get(orders_api::detail))
         .route("/admin/pick-list", get(orders_api::pick_list))
         .route("/admin/fulfilment-options", get(stock_api::options))

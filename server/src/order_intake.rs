@@ -11,7 +11,7 @@ use automerge::Automerge;
 use docs::intake::{StockSource, answer_requests};
 use docs::schema::create_document;
 use docs::schema::doc_id::DocId;
-use docs::schema::order_requests_doc::{StoredCancel, StoredRequest};
+use docs::schema::order_requests_doc::{StoredCancel, StoredRequest, StoredReturn};
 use docs::schema::order_status_doc::{put_confirmations, set_next_volume};
 use domain::checkout::{Checkout, ShopProfile, spend_balances};
 use domain::order::RequestId;
@@ -21,7 +21,7 @@ use domain::sku::{ShopId, Sku};
 use crate::app_error::AppError;
 use crate::fulfilment::{self, Action, Applied};
 use crate::store::catalog::CatalogCache;
-use crate::store::{Tx, catalog, commerce, documents, orders, stock};
+use crate::store::{Tx, catalog, commerce, documents, orders, returns, stock};
 
 /// What one intake did.
 #[derive(Debug, Default)]
@@ -238,6 +238,42 @@ pub fn take_in_cancels(
             Err(refused) => {
                 tracing::warn!(order = target, reason = %refused, "a cancel request was refused");
                 orders::set_cancel_outcome(tx, &stored.key, "refused")?;
+            }
+        }
+    }
+    Ok(changed)
+}
+
+/// Takes in the return requests of `shop` a sync brought, each once, on the order each
+/// names: a return waiting for customer service, or declined at once with the reason when
+/// it asks for what was not shipped. Returns what changed, for the sync to write into the
+/// documents it holds.
+pub fn take_in_returns(
+    tx: &mut Tx<'_>,
+    shop: &ShopId,
+    requests: Vec<StoredReturn>,
+    now_ms: i64,
+) -> anyhow::Result<Vec<Applied>> {
+    let mut changed = Vec::new();
+    for stored in requests {
+        let Ok(request) = stored.request else {
+            continue;
+        };
+        let target = request.returns.to_string();
+        let target = target.as_str();
+        if !returns::record(tx, &stored.key, shop, target, now_ms)? {
+            continue;
+        }
+        match orders::confirmation(tx, target)? {
+            Some((owner, _, _)) if &owner == shop => {}
+            _ => continue,
+        }
+        let by = request.placed_by.clone();
+        match fulfilment::apply(tx, &by, target, Action::OpenReturn(request)) {
+            Ok(applied) => changed.push(applied),
+            Err(AppError::Internal(error)) => return Err(error),
+            Err(refused) => {
+                tracing::warn!(order = target, reason = %refused, "a return request was refused");
             }
         }
     }

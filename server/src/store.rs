@@ -18,6 +18,7 @@ pub mod images;
 pub mod jobs;
 pub mod orders;
 pub mod postgres;
+pub mod returns;
 pub mod sql;
 pub mod sqlite;
 pub mod stock;

@@ -18,7 +18,9 @@ use docs::sync::wire::{DocReply, SyncRequest, SyncResponse, WireError};
 use crate::access::{Access, access};
 use crate::app_error::AppError;
 use crate::auth::{Principal, Role};
-use crate::order_intake::{open_next_volume_if_full, take_in_cancels, take_in_orders};
+use crate::order_intake::{
+    open_next_volume_if_full, take_in_cancels, take_in_orders, take_in_returns,
+};
 use crate::state::AppState;
 use crate::store::catalog::CatalogCache;
 use crate::store::documents::{self, DocCache, LoadedDoc};
@@ -263,16 +265,17 @@ fn process_batch(
                 before,
             } if received.changed => {
                 let keys = keys_written_since(&loaded.doc, before);
-                let (requests, cancels) = read_entries_at(&loaded.doc, &keys);
-                Some((shop.clone(), *volume, requests, cancels))
+                let entries = read_entries_at(&loaded.doc, &keys);
+                Some((shop.clone(), *volume, entries))
             }
             _ => None,
         })
         .collect();
-    let mut cancels_arrived = Vec::new();
-    for (shop, volume, requests, cancels) in arrived {
-        if !cancels.is_empty() {
-            cancels_arrived.push((shop.clone(), cancels));
+    let mut follow_ups = Vec::new();
+    for (shop, volume, entries) in arrived {
+        let requests = entries.requests;
+        if !entries.cancels.is_empty() || !entries.returns.is_empty() {
+            follow_ups.push((shop.clone(), entries.cancels, entries.returns));
         }
         if requests.is_empty() {
             continue;
@@ -317,9 +320,11 @@ fn process_batch(
         }
     }
 
-    // Cancel requests, after the orders of the same batch were taken in.
-    for (shop, cancels) in cancels_arrived {
-        for applied in take_in_cancels(tx, &shop, cancels, now)? {
+    // Cancel and return requests, after the orders of the same batch were taken in.
+    for (shop, cancels, returns) in follow_ups {
+        let mut applied_all = take_in_cancels(tx, &shop, cancels, now)?;
+        applied_all.extend(take_in_returns(tx, &shop, returns, now)?);
+        for applied in applied_all {
             let status_doc = writable(
                 &mut slots,
                 &mut extra,

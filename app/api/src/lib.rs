@@ -270,6 +270,9 @@ pub enum EntryKind {
     Prepaid,
     /// Loyalty points, whole numbers.
     Points,
+    /// A credit on the account (a settled return): the shop owes that much less. Its
+    /// balance is what the shop owes after it.
+    Credit,
 }
 
 /// `POST /api/admin/shops/{id}/entries`: a prepaid top-up (or correction) or a points

@@ -234,6 +234,10 @@ pub struct Dashboard {
     pub rejected: i64,
     /// Stock levels past a threshold.
     pub stock_alerts: i64,
+    /// Returns per state that waits for someone: `requested` (customer service decides),
+    /// `approved` (the warehouse receives), `received` (customer service settles).
+    #[serde(default)]
+    pub returns: BTreeMap<String, i64>,
 }
 
 /// A rejected order in the inbox (`GET /api/admin/inbox`).
@@ -254,4 +258,67 @@ pub struct Resolution {
     pub at_ms: i64,
     pub by: String,
     pub note: String,
+}
+
+/// A return in the back office's list (`GET /api/admin/returns`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReturnRow {
+    /// `DH-000042-R1`.
+    pub number: String,
+    /// The order's number.
+    pub order: String,
+    pub shop: String,
+    pub shop_name: String,
+    pub state: domain::returns::ReturnState,
+    pub remedy: domain::returns::Remedy,
+    /// Units asked for.
+    pub units: u32,
+    /// Refunded or credited, once settled.
+    #[serde(default)]
+    pub amount: String,
+    pub placed_ms: i64,
+    pub updated_ms: i64,
+}
+
+/// `POST /api/orders/{number}/returns`: customer service records a return for the shop
+/// (it called); the shop's own come from its devices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewReturn {
+    pub lines: Vec<domain::returns::ReturnLine>,
+    pub remedy: domain::returns::Remedy,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// `POST /api/returns/{number}/receipt`: what came back to `warehouse`, per SKU.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnReceipt {
+    pub warehouse: String,
+    pub lines: BTreeMap<Sku, domain::returns::Received>,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// `POST /api/returns/{number}/settlement`: refund, credit or replace (none: what was
+/// agreed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settlement {
+    #[serde(default)]
+    pub remedy: Option<domain::returns::Remedy>,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// What a step of a return answers: the return as it now is, and the replacement order
+/// it placed, if any.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReturnDone {
+    #[serde(rename = "return")]
+    pub record: domain::returns::ReturnRecord,
+    pub order: String,
+    #[serde(default)]
+    pub replacement: Option<String>,
 }

@@ -808,7 +808,7 @@ mod tests {
                         let approve = crate::returns::Decision { approve: true, quantities: None, remedy: None, note: String::new() };
                         if crate::returns::decide(order, &id, &approve, "t", 1).is_ok() {
                             let received = [(sku("TEA"), crate::returns::Received { good, damaged })].into_iter().collect();
-                            crate::returns::receive(order, &mut inventory, &id, &near[0], &received, "t", 1, "").unwrap();
+                            crate::returns::receive(order, &mut inventory, &id, &near[0], &received, ("t", 1), "").unwrap();
                             expected_on_hand += good;
                         }
                     }

@@ -59,6 +59,8 @@ pub enum PriceSource {
     },
     /// The product's dated promotional price.
     Promotional,
+    /// Sent again for goods that came back (a return's replacement): no charge.
+    Replacement,
 }
 
 impl PriceBook {

@@ -15,6 +15,8 @@ use super::inventory::{Inventory, StockError};
 use super::money::{Money, MoneyError};
 use super::order::{OrderConfirmation, RequestId, StatusEvent};
 use super::order_state::OrderState;
+use super::price_book::PriceSource;
+use super::pricing::{PricedLine, PricedOrder};
 use super::quote::TaxMode;
 use super::sku::{ShopId, Sku, WarehouseId};
 
@@ -412,7 +414,7 @@ pub fn unit_value(order: &OrderConfirmation, sku: &Sku) -> Money {
 }
 
 /// Checks `lines` against what may still be returned of `order`.
-fn check_lines(order: &OrderConfirmation, lines: &[ReturnLine]) -> Result<(), ReturnError> {
+pub fn check_lines(order: &OrderConfirmation, lines: &[ReturnLine]) -> Result<(), ReturnError> {
     if !matches!(
         order.state,
         OrderState::PartiallyShipped
@@ -556,14 +558,14 @@ pub struct Decision {
     pub note: String,
 }
 
-/// Approves (all or part of) or declines the return `id`.
+/// Approves (all or part of) or declines the return `id`. Returns its index.
 pub fn decide(
     order: &mut OrderConfirmation,
     id: &str,
     decision: &Decision,
     by: &str,
     now_ms: i64,
-) -> Result<(), ReturnError> {
+) -> Result<usize, ReturnError> {
     let index = find(order, id)?;
     let record = &mut order.returns[index];
     if !decision.approve {
@@ -606,7 +608,7 @@ pub fn decide(
     }
     let record = order.returns[index].clone();
     note_on_order(order, &record, now_ms);
-    Ok(())
+    Ok(index)
 }
 
 /// What came back of one SKU: good units (back into stock) and damaged ones (written off).
@@ -620,17 +622,16 @@ pub struct Received {
 
 /// The warehouse `warehouse` received the goods of return `id`: good units go back on hand
 /// there (and may then fill backorders), damaged ones are written off. Units approved but
-/// not received may be asked for again.
+/// not received may be asked for again. Returns the return's index.
 pub fn receive(
     order: &mut OrderConfirmation,
     inventory: &mut Inventory,
     id: &str,
     warehouse: &WarehouseId,
     received: &BTreeMap<Sku, Received>,
-    by: &str,
-    now_ms: i64,
+    (by, now_ms): (&str, i64),
     note: &str,
-) -> Result<(), ReturnError> {
+) -> Result<usize, ReturnError> {
     let index = find(order, id)?;
     let record = &order.returns[index];
     let to = check_step(record, ReturnEvent::Receive)?;
@@ -670,7 +671,7 @@ pub fn receive(
     record.step(to, by, now_ms, note);
     let record = record.clone();
     note_on_order(order, &record, now_ms);
-    Ok(())
+    Ok(index)
 }
 
 /// Settles the received return `id` with `remedy` (or the one agreed): the value of what
@@ -717,13 +718,80 @@ pub fn replacement_lines(order: &OrderConfirmation, index: usize) -> BTreeMap<Sk
         })
 }
 
+/// The replacement order for the return at `index` of `order`: what was received, sent
+/// again at no charge, confirmed by `by` (the caller numbers it and reserves its stock).
+pub fn replacement_order(
+    order: &OrderConfirmation,
+    index: usize,
+    request_id: RequestId,
+    number: String,
+    by: &str,
+    now_ms: i64,
+) -> Option<OrderConfirmation> {
+    let record = order.returns.get(index)?;
+    let currency = order.priced.total.currency();
+    let zero = Money::zero(currency);
+    let name_of = |sku: &Sku| {
+        order
+            .priced
+            .lines
+            .iter()
+            .find(|l| &l.sku == sku)
+            .map(|l| l.name.clone())
+            .or_else(|| {
+                order
+                    .quote
+                    .iter()
+                    .flat_map(|q| &q.gifts)
+                    .find(|g| &g.sku == sku)
+                    .map(|g| g.name.clone())
+            })
+            .unwrap_or_default()
+    };
+    let lines: Vec<PricedLine> = replacement_lines(order, index)
+        .into_iter()
+        .map(|(sku, quantity)| PricedLine {
+            name: name_of(&sku),
+            sku,
+            quantity,
+            unit_price: zero,
+            line_total: zero,
+            price_source: PriceSource::Replacement,
+        })
+        .collect();
+    if lines.is_empty() {
+        return None;
+    }
+    Some(OrderConfirmation {
+        request_id,
+        number,
+        state: OrderState::Confirmed,
+        priced: PricedOrder {
+            lines,
+            refused: Vec::new(),
+            total: zero,
+        },
+        changes: Vec::new(),
+        placed_at_ms: now_ms,
+        history: vec![StatusEvent {
+            state: OrderState::Confirmed,
+            at_ms: now_ms,
+            actor: by.to_owned(),
+            reason: format!("replacement for {}", record.number),
+        }],
+        quote: None,
+        allocations: Vec::new(),
+        backordered: BTreeMap::new(),
+        shipments: Vec::new(),
+        returns: Vec::new(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::inventory::StockLevel;
     use crate::money::Currency;
-    use crate::price_book::PriceSource;
-    use crate::pricing::{PricedLine, PricedOrder};
     use crate::product::LocalizedText;
     use rust_decimal::Decimal;
 
@@ -833,8 +901,7 @@ mod tests {
             &id,
             &wh(),
             &received,
-            "cang",
-            12,
+            ("cang", 12),
             "",
         )
         .unwrap();
@@ -898,8 +965,7 @@ mod tests {
             &id,
             &wh(),
             &none,
-            "c",
-            2,
+            ("c", 2),
             "",
         );
         assert_eq!(
@@ -944,8 +1010,7 @@ mod tests {
                 &id,
                 &wh(),
                 &over,
-                "c",
-                4,
+                ("c", 4),
                 ""
             ),
             Err(ReturnError::MoreThanApproved { .. })
@@ -968,7 +1033,7 @@ mod tests {
         )]
         .into_iter()
         .collect();
-        receive(&mut order, &mut inventory, &id, &wh(), &two, "c", 5, "").unwrap();
+        receive(&mut order, &mut inventory, &id, &wh(), &two, ("c", 5), "").unwrap();
         assert_eq!(inventory.level(&wh(), &sku("TEA")).on_hand, 3);
         let (_, remedy, index) = settle(&mut order, &id, None, "k", 6, "").unwrap();
         assert_eq!(remedy, Remedy::Replace);
@@ -976,6 +1041,18 @@ mod tests {
             replacement_lines(&order, index),
             [(sku("TEA"), 2)].into_iter().collect()
         );
+        let again = replacement_order(
+            &order,
+            index,
+            RequestId::from_random_bytes([9; 16]),
+            "DH-000008".into(),
+            "k",
+            7,
+        )
+        .unwrap();
+        assert_eq!(again.priced.lines[0].quantity, 2);
+        assert!(again.priced.total.is_zero());
+        assert_eq!(again.state, OrderState::Confirmed);
         assert!(order.returns[index].state.is_final());
     }
 

@@ -308,6 +308,7 @@ fn render_lines(quote: &Quote) -> Vec<String> {
                 PriceSource::Customer => "customer".to_owned(),
                 PriceSource::Volume { min_quantity } => format!("volume {min_quantity}+"),
                 PriceSource::Promotional => "promotional".to_owned(),
+                PriceSource::Replacement => "replacement".to_owned(),
             };
             format!(
                 "{} {} × {} = {} {source}",

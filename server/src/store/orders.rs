@@ -704,6 +704,7 @@ pub fn dashboard(tx: &mut Tx<'_>) -> Result<api::Dashboard, StoreError> {
         )?
         .unwrap_or(0);
     board.stock_alerts = super::stock::alert_count(tx)?;
+    board.returns = super::returns::waiting(tx)?.into_iter().collect();
     Ok(board)
 }
 

@@ -2,7 +2,8 @@
 //! device-minted request id, stored as a JSON string so a request is written atomically.
 //! The server reads each id once and answers in the order status document. A request to
 //! cancel an order is a record of the same map under its own id (its JSON names the order
-//! it `cancels`), written in the order's volume.
+//! it `cancels`), written in the order's volume; so is a request to return goods of an
+//! order (its JSON names the order it `returns`).
 
 use automerge::transaction::Transactable;
 use automerge::{Automerge, ReadDoc, ScalarValue};
@@ -10,6 +11,7 @@ use automerge::{Automerge, ReadDoc, ScalarValue};
 use super::doc_read::{get_map, root};
 use super::{SchemaError, container};
 use domain::order::{CancelRequest, OrderRequest, RequestId};
+use domain::returns::ReturnRequest;
 
 pub(crate) const REQUESTS: &str = "requests";
 
@@ -21,38 +23,60 @@ pub struct StoredRequest {
 }
 
 pub fn add_request(doc: &mut Automerge, request: &OrderRequest) -> Result<(), SchemaError> {
-    let parent = container(doc, REQUESTS)?;
-    let json = serde_json::to_string(request).map_err(|e| SchemaError::Encode(e.to_string()))?;
-    doc.transact::<_, _, automerge::AutomergeError>(|tx| {
-        tx.put(&parent, request.id.as_str(), json.as_str())
-    })
-    .map_err(|failure| failure.error)?;
-    Ok(())
+    put_entry(doc, request.id.as_str(), request)
 }
 
 /// Adds a request to cancel an order (immutable, like an order request).
 pub fn add_cancel(doc: &mut Automerge, cancel: &CancelRequest) -> Result<(), SchemaError> {
+    put_entry(doc, cancel.id.as_str(), cancel)
+}
+
+/// Adds a request to return goods of an order (immutable, like an order request).
+pub fn add_return(doc: &mut Automerge, request: &ReturnRequest) -> Result<(), SchemaError> {
+    put_entry(doc, request.id.as_str(), request)
+}
+
+fn put_entry(
+    doc: &mut Automerge,
+    key: &str,
+    entry: &impl serde::Serialize,
+) -> Result<(), SchemaError> {
     let parent = container(doc, REQUESTS)?;
-    let json = serde_json::to_string(cancel).map_err(|e| SchemaError::Encode(e.to_string()))?;
-    doc.transact::<_, _, automerge::AutomergeError>(|tx| {
-        tx.put(&parent, cancel.id.as_str(), json.as_str())
-    })
-    .map_err(|failure| failure.error)?;
+    let json = serde_json::to_string(entry).map_err(|e| SchemaError::Encode(e.to_string()))?;
+    doc.transact::<_, _, automerge::AutomergeError>(|tx| tx.put(&parent, key, json.as_str()))
+        .map_err(|failure| failure.error)?;
     Ok(())
 }
 
-/// True when an entry's JSON is a cancel request rather than an order (it names the order
-/// it `cancels`); the rest of the entry is skipped, not built.
-pub fn is_cancel_json(json: &str) -> bool {
+/// What an entry of the requests map is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    Order,
+    /// A request to cancel an order (its JSON names the order it `cancels`).
+    Cancel,
+    /// A request to return goods (its JSON names the order it `returns`).
+    Return,
+}
+
+/// What an entry's JSON is; the rest of the entry is skipped, not built.
+pub fn entry_kind(json: &str) -> EntryKind {
     #[derive(serde::Deserialize)]
     struct Probe {
         cancels: Option<serde::de::IgnoredAny>,
+        returns: Option<serde::de::IgnoredAny>,
     }
-    serde_json::from_str::<Probe>(json).is_ok_and(|probe| probe.cancels.is_some())
+    match serde_json::from_str::<Probe>(json) {
+        Ok(probe) if probe.cancels.is_some() => EntryKind::Cancel,
+        Ok(probe) if probe.returns.is_some() => EntryKind::Return,
+        _ => EntryKind::Order,
+    }
 }
 
-fn is_cancel(value: Option<&ScalarValue>) -> bool {
-    matches!(value, Some(ScalarValue::Str(json)) if is_cancel_json(json))
+fn kind_of(value: Option<&ScalarValue>) -> EntryKind {
+    match value {
+        Some(ScalarValue::Str(json)) => entry_kind(json),
+        _ => EntryKind::Order,
+    }
 }
 
 /// A cancel request in the map: its key and the request, or why it could not be read.
@@ -62,62 +86,98 @@ pub struct StoredCancel {
     pub cancel: Result<CancelRequest, String>,
 }
 
-fn parse_cancel(key: &str, value: Option<&ScalarValue>) -> StoredCancel {
-    let cancel = match value {
-        Some(ScalarValue::Str(json)) => serde_json::from_str::<CancelRequest>(json)
+/// A return request in the map: its key and the request, or why it could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredReturn {
+    pub key: String,
+    pub request: Result<ReturnRequest, String>,
+}
+
+/// The entry under `key` as a `T` whose id is `key`, or why it cannot be read.
+fn parse_entry<T: serde::de::DeserializeOwned>(
+    key: &str,
+    value: Option<&ScalarValue>,
+    id: impl Fn(&T) -> &str,
+) -> Result<T, String> {
+    match value {
+        Some(ScalarValue::Str(json)) => serde_json::from_str::<T>(json)
             .map_err(|e| e.to_string())
-            .and_then(|cancel| {
-                if cancel.id.as_str() == key {
-                    Ok(cancel)
+            .and_then(|entry| {
+                if id(&entry) == key {
+                    Ok(entry)
                 } else {
-                    Err(format!("stored under {key} but its id is {}", cancel.id))
+                    Err(format!("stored under {key} but its id is {}", id(&entry)))
                 }
             }),
         _ => Err("not a JSON string".to_owned()),
-    };
+    }
+}
+
+fn parse_cancel(key: &str, value: Option<&ScalarValue>) -> StoredCancel {
     StoredCancel {
         key: key.to_owned(),
-        cancel,
+        cancel: parse_entry(key, value, |c: &CancelRequest| c.id.as_str()),
+    }
+}
+
+fn parse_return(key: &str, value: Option<&ScalarValue>) -> StoredReturn {
+    StoredReturn {
+        key: key.to_owned(),
+        request: parse_entry(key, value, |r: &ReturnRequest| r.id.as_str()),
     }
 }
 
 /// Every cancel request the document holds, sorted by key.
 pub fn read_cancels(doc: &Automerge) -> Vec<StoredCancel> {
-    let Some(parent) = requests_obj(doc) else {
-        return Vec::new();
-    };
-    let keys: Vec<String> = doc.keys(&parent).collect();
-    read_entries_at(doc, &keys).1
+    read_all(doc).cancels
 }
 
-/// The order requests and the cancel requests under `keys` (present ones only), each
-/// sorted by key, in one pass: what a sync brought.
-pub fn read_entries_at(
-    doc: &Automerge,
-    keys: &[String],
-) -> (Vec<StoredRequest>, Vec<StoredCancel>) {
+/// Every return request the document holds, sorted by key.
+pub fn read_returns(doc: &Automerge) -> Vec<StoredReturn> {
+    read_all(doc).returns
+}
+
+fn read_all(doc: &Automerge) -> Entries {
     let Some(parent) = requests_obj(doc) else {
-        return (Vec::new(), Vec::new());
+        return Entries::default();
     };
-    let mut requests = Vec::new();
-    let mut cancels = Vec::new();
+    let keys: Vec<String> = doc.keys(&parent).collect();
+    read_entries_at(doc, &keys)
+}
+
+/// The entries of a requests document, by kind, each sorted by key.
+#[derive(Debug, Default)]
+pub struct Entries {
+    pub requests: Vec<StoredRequest>,
+    pub cancels: Vec<StoredCancel>,
+    pub returns: Vec<StoredReturn>,
+}
+
+/// The order, cancel and return requests under `keys` (present ones only), in one pass:
+/// what a sync brought.
+pub fn read_entries_at(doc: &Automerge, keys: &[String]) -> Entries {
+    let Some(parent) = requests_obj(doc) else {
+        return Entries::default();
+    };
+    let mut entries = Entries::default();
     for key in keys {
         match doc.get(&parent, key.as_str()) {
             Ok(Some((automerge::Value::Scalar(scalar), _))) => {
                 let scalar = scalar.as_ref();
-                if is_cancel(Some(scalar)) {
-                    cancels.push(parse_cancel(key, Some(scalar)));
-                } else {
-                    requests.push(parse_stored(key, Some(scalar)));
+                match kind_of(Some(scalar)) {
+                    EntryKind::Cancel => entries.cancels.push(parse_cancel(key, Some(scalar))),
+                    EntryKind::Return => entries.returns.push(parse_return(key, Some(scalar))),
+                    EntryKind::Order => entries.requests.push(parse_stored(key, Some(scalar))),
                 }
             }
-            Ok(Some(_)) => requests.push(parse_stored(key, None)),
+            Ok(Some(_)) => entries.requests.push(parse_stored(key, None)),
             _ => {}
         }
     }
-    requests.sort_by(|a, b| a.key.cmp(&b.key));
-    cancels.sort_by(|a, b| a.key.cmp(&b.key));
-    (requests, cancels)
+    entries.requests.sort_by(|a, b| a.key.cmp(&b.key));
+    entries.cancels.sort_by(|a, b| a.key.cmp(&b.key));
+    entries.returns.sort_by(|a, b| a.key.cmp(&b.key));
+    entries
 }
 
 /// True once the document holds the requests container (devices never create it: a
@@ -137,21 +197,9 @@ pub fn request_keys(doc: &Automerge) -> Vec<String> {
 /// The request stored under `key`, or why it cannot be read (a request whose key is not
 /// its id is unreadable).
 fn parse_stored(key: &str, value: Option<&ScalarValue>) -> StoredRequest {
-    let request = match value {
-        Some(ScalarValue::Str(json)) => serde_json::from_str::<OrderRequest>(json)
-            .map_err(|e| e.to_string())
-            .and_then(|request| {
-                if request.id.as_str() == key {
-                    Ok(request)
-                } else {
-                    Err(format!("stored under {key} but its id is {}", request.id))
-                }
-            }),
-        _ => Err("not a JSON string".to_owned()),
-    };
     StoredRequest {
         key: key.to_owned(),
-        request,
+        request: parse_entry(key, value, |r: &OrderRequest| r.id.as_str()),
     }
 }
 
@@ -168,7 +216,7 @@ pub fn read_requests(doc: &Automerge) -> Vec<StoredRequest> {
                 automerge::hydrate::Value::Scalar(scalar) => Some(scalar),
                 _ => None,
             };
-            (!is_cancel(scalar)).then(|| parse_stored(key, scalar))
+            (kind_of(scalar) == EntryKind::Order).then(|| parse_stored(key, scalar))
         })
         .collect();
     stored.sort_by(|a, b| a.key.cmp(&b.key));

@@ -9,7 +9,7 @@
 //! | document             | a device may                                               |
 //! |----------------------|------------------------------------------------------------|
 //! | `shop/S/cart`        | add a line under `lines` (a map with a valid `sku` and a `qty` counter of 1..=100 000); increment or decrement an existing line's `qty` by at most 100 000 |
-//! | `shop/S/orders`      | add a request under `requests`: a new request id whose value is the request's JSON, for shop S, with 1..=500 lines of whole quantities 1..=100 000; or a cancel request (its JSON names the order it `cancels`) for shop S |
+//! | `shop/S/orders`      | add a request under `requests`: a new request id whose value is the request's JSON, for shop S, with 1..=500 lines of whole quantities 1..=100 000; or a cancel request (its JSON names the order it `cancels`) for shop S; or a return request (its JSON names the order it `returns`) for shop S, 1..=500 lines of 1..=100 000 |
 //! | everything else      | nothing (the server writes it)                             |
 
 use std::collections::{BTreeMap, HashSet};
@@ -19,7 +19,7 @@ use automerge::{Automerge, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
 
 use super::cart_doc::LINES;
 use super::doc_id::DocId;
-use super::order_requests_doc::REQUESTS;
+use super::order_requests_doc::{EntryKind, REQUESTS};
 use domain::order::{OrderRequest, RequestId};
 use domain::sku::{ShopId, Sku};
 
@@ -320,10 +320,10 @@ fn validate_requests(
                 format!("order request {id} was already placed and cannot change"),
             ));
         }
-        if super::order_requests_doc::is_cancel_json(json) {
-            check_cancel_json(shop, &id, json)?;
-        } else {
-            check_request_json(shop, &id, json)?;
+        match super::order_requests_doc::entry_kind(json) {
+            EntryKind::Cancel => check_cancel_json(shop, &id, json)?,
+            EntryKind::Return => check_return_json(shop, &id, json)?,
+            EntryKind::Order => check_request_json(shop, &id, json)?,
         }
     }
     Ok(())
@@ -349,6 +349,51 @@ pub fn check_cancel_json(shop: &ShopId, id: &RequestId, json: &str) -> Result<()
         return Err(violation(
             "text_too_long",
             "placed_by and reason hold at most 1 000 characters",
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a return request's JSON: readable, about this shop, 1..=500 lines of whole
+/// quantities 1..=100 000, texts of at most 1 000 characters.
+pub fn check_return_json(shop: &ShopId, id: &RequestId, json: &str) -> Result<(), Violation> {
+    let request: domain::returns::ReturnRequest =
+        serde_json::from_str(json).map_err(|e| violation("malformed_request", e.to_string()))?;
+    if request.id != *id {
+        return Err(violation(
+            "request_id_mismatch",
+            format!("stored under {id} but its id is {}", request.id),
+        ));
+    }
+    if request.shop != *shop {
+        return Err(violation(
+            "wrong_shop",
+            format!("a return for {} in the orders of {shop}", request.shop),
+        ));
+    }
+    if request.lines.is_empty() || request.lines.len() > 500 {
+        return Err(violation(
+            "bad_line_count",
+            format!("a return has 1 to 500 lines, not {}", request.lines.len()),
+        ));
+    }
+    if let Some(line) = request
+        .lines
+        .iter()
+        .find(|line| line.quantity == 0 || line.quantity > 100_000)
+    {
+        return Err(violation(
+            "bad_quantity",
+            format!(
+                "{}: a quantity of 1 to 100 000, not {}",
+                line.sku, line.quantity
+            ),
+        ));
+    }
+    if request.placed_by.chars().count() > MAX_TEXT || request.note.chars().count() > MAX_TEXT {
+        return Err(violation(
+            "text_too_long",
+            "placed_by and note hold at most 1 000 characters",
         ));
     }
     Ok(())
