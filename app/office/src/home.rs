@@ -1,7 +1,7 @@
 //! The back office's home: what waits for the person signed in, by what they may do.
 //! Customer service sees orders on hold, cancel requests to decide and rejected orders;
 //! the warehouse sees orders to pick per warehouse, orders waiting for stock and stock
-//! alerts; each links to the list it counts. And the inbox of rejected orders.
+//! alerts; returns waiting for each; each links to the list it counts. And the inbox of rejected orders.
 
 use ::api::{Dashboard, InboxRow};
 use domain::order_state::OrderState;
@@ -51,12 +51,16 @@ pub fn HomePage() -> impl IntoView {
                     let asks = board.cancel_asks.clone();
                     let to_pick = board.to_pick.clone();
                     let (rejected, waiting, alerts) = (board.rejected, board.waiting_for_stock, board.stock_alerts);
+                    let returns_in = |state: &str| board.returns.get(state).copied().unwrap_or(0);
+                    let (to_decide, to_receive, to_settle) = (returns_in("requested"), returns_in("approved"), returns_in("received"));
                     let service = (office.may("orders.hold") || office.may("inbox.resolve")).then(move || view! {
                         <h2>{office.t(Phrase::CustomerService)}</h2>
                         <div class="cards">
                             {card("home-on-hold".into(), state_label(lang, OrderState::OnHold).into(), on_hold, "/office/orders?state=on_hold".into())}
                             {card("home-cancel-asks".into(), office.t(Phrase::CancelAsks).into(), i64::try_from(asks.len()).unwrap_or(0), "/office/orders?state=picking,packed".into())}
                             {card("home-rejected".into(), office.t(Phrase::Inbox).into(), rejected, "/office/inbox".into())}
+                            {card("home-returns-decide".into(), office.t(Phrase::ReturnsToDecide).into(), to_decide, "/office/returns?state=requested".into())}
+                            {card("home-returns-settle".into(), office.t(Phrase::ReturnsToSettle).into(), to_settle, "/office/returns?state=received".into())}
                         </div>
                         {(!asks.is_empty()).then(|| view! {
                             <p class="muted">{format!("{} ", office.t(Phrase::CancelAsks))}
@@ -72,6 +76,7 @@ pub fn HomePage() -> impl IntoView {
                             {card("home-packed".into(), state_label(lang, OrderState::Packed).into(), packed, "/office/orders?state=packed".into())}
                             {card("home-waiting".into(), office.t(Phrase::WaitingForStock).into(), waiting, "/office/orders?waiting=true".into())}
                             {card("home-alerts".into(), office.t(Phrase::StockAlerts).into(), alerts, "/office/stock?alerts=true".into())}
+                            {card("home-returns-receive".into(), office.t(Phrase::ReturnsToReceive).into(), to_receive, "/office/returns?state=approved".into())}
                         </div>
                     });
                     view! { {service} {warehouse} }.into_any()

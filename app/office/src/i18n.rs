@@ -354,6 +354,37 @@ pub enum Phrase {
     UnknownWarehouse,
     Done,
     Open,
+    Returns,
+    ReturnsToDecide,
+    ReturnsToReceive,
+    ReturnsToSettle,
+    AllReturns,
+    NoReturns,
+    ReturnNumber,
+    Units,
+    Remedy,
+    Approve,
+    Decline,
+    ReceiveReturn,
+    Settle,
+    Good,
+    Damaged,
+    Asked,
+    Approved,
+    NewReturn,
+    RecordReturn,
+    ReturnReasonCol,
+    ReplacementOrder,
+    ChannelReplacement,
+    MoreThanShipped,
+    MoreThanAsked,
+    MoreThanApproved,
+    NothingToReturn,
+    NoAccountForMoney,
+    CreditEntry,
+    NotShippedYet,
+    NotInOrder,
+    ReturnNotNow,
 }
 
 pub fn tr(lang: Lang, phrase: Phrase) -> &'static str {
@@ -853,6 +884,65 @@ pub fn tr(lang: Lang, phrase: Phrase) -> &'static str {
         ChannelManager => ["客户经理代下", "客戶經理代下", "Account manager"],
         ChannelOffice => ["后台代客下单", "後台代客下單", "Back office"],
         ChannelImport => ["导入", "匯入", "Import"],
+        ChannelReplacement => ["换货", "換貨", "Replacement"],
+        Returns => ["退货", "退貨", "Returns"],
+        ReturnsToDecide => ["待审核退货", "待審核退貨", "Returns to decide"],
+        ReturnsToReceive => ["待收退货", "待收退貨", "Returns to receive"],
+        ReturnsToSettle => ["待结算退货", "待結算退貨", "Returns to settle"],
+        AllReturns => ["全部退货", "全部退貨", "All returns"],
+        NoReturns => ["没有退货", "沒有退貨", "No returns"],
+        ReturnNumber => ["退货单号", "退貨單號", "Return"],
+        Units => ["件数", "件數", "Units"],
+        Remedy => ["处理方式", "處理方式", "Remedy"],
+        Approve => ["同意退货", "同意退貨", "Approve"],
+        Decline => ["拒绝退货", "拒絕退貨", "Decline"],
+        ReceiveReturn => ["收货入库", "收貨入庫", "Receive"],
+        Settle => ["结算", "結算", "Settle"],
+        Good => ["完好入库", "完好入庫", "Good"],
+        Damaged => ["破损报废", "破損報廢", "Damaged"],
+        Asked => ["申请", "申請", "Asked"],
+        Approved => ["同意", "同意", "Approved"],
+        NewReturn => ["登记退货", "登記退貨", "Record a return"],
+        RecordReturn => ["提交退货", "提交退貨", "Record it"],
+        ReturnReasonCol => ["退货原因", "退貨原因", "Why"],
+        ReplacementOrder => ["换货订单", "換貨訂單", "Replacement order"],
+        MoreThanShipped => [
+            "超过已发货未退的数量",
+            "超過已發貨未退的數量",
+            "more than was shipped and not returned yet",
+        ],
+        MoreThanAsked => [
+            "超过门店申请的数量",
+            "超過門店申請的數量",
+            "more than the shop asked to return",
+        ],
+        MoreThanApproved => [
+            "超过同意退货的数量",
+            "超過同意退貨的數量",
+            "more than was approved",
+        ],
+        NothingToReturn => ["至少要退一件", "至少要退一件", "At least one unit"],
+        CreditEntry => ["货款抵扣", "貨款抵扣", "Credit"],
+        NoAccountForMoney => [
+            "该门店没有账户，不能退款或抵扣",
+            "該門店沒有賬戶，不能退款或抵扣",
+            "The shop has no account to refund or credit",
+        ],
+        NotShippedYet => [
+            "订单还没有发货，不能退货",
+            "訂單還沒有發貨，不能退貨",
+            "Nothing of this order has shipped",
+        ],
+        NotInOrder => [
+            "不在这个订单的发货里",
+            "不在這個訂單的發貨裡",
+            "was not shipped with this order",
+        ],
+        ReturnNotNow => [
+            "退货现在不能这样处理。可以：",
+            "退貨現在不能這樣處理。可以：",
+            "Not possible now. Possible:",
+        ],
         Warehouse => ["仓库", "倉庫", "Warehouse"],
         AnyWarehouse => ["全部仓库", "全部倉庫", "Any warehouse"],
         AccountManager => ["客户经理", "客戶經理", "Account manager"],
@@ -1133,6 +1223,69 @@ pub fn channel_phrase(channel: &str) -> Phrase {
         "manager" => Phrase::ChannelManager,
         "office" => Phrase::ChannelOffice,
         "import" => Phrase::ChannelImport,
+        "replacement" => Phrase::ChannelReplacement,
         _ => Phrase::ChannelStorefront,
+    }
+}
+
+/// A return's state in the user's language.
+pub fn return_state_label(lang: Lang, state: domain::returns::ReturnState) -> &'static str {
+    use domain::returns::ReturnState as S;
+    let [hans, hant, en] = match state {
+        S::Requested => ["待审核", "待審核", "To decide"],
+        S::Approved => ["已同意，待收货", "已同意，待收貨", "Approved, to receive"],
+        S::Declined => ["已拒绝", "已拒絕", "Declined"],
+        S::Received => ["已收货，待结算", "已收貨，待結算", "Received, to settle"],
+        S::Refunded => ["已退款", "已退款", "Refunded"],
+        S::Credited => ["已抵扣货款", "已抵扣貨款", "Credited"],
+        S::Replaced => ["已换货", "已換貨", "Replaced"],
+    };
+    choose(lang, [hans, hant, en])
+}
+
+/// What a return step does, as a button or a move named in a refusal.
+pub fn return_event_label(lang: Lang, event: domain::returns::ReturnEvent) -> &'static str {
+    use domain::returns::ReturnEvent as E;
+    let [hans, hant, en] = match event {
+        E::Approve => ["同意", "同意", "approve"],
+        E::Decline => ["拒绝", "拒絕", "decline"],
+        E::Receive => ["收货", "收貨", "receive"],
+        E::Refund => ["退款", "退款", "refund"],
+        E::Credit => ["抵扣货款", "抵扣貨款", "credit"],
+        E::Replace => ["换货", "換貨", "replace"],
+    };
+    choose(lang, [hans, hant, en])
+}
+
+/// Why a line comes back, in the user's language.
+pub fn return_reason_label(lang: Lang, reason: domain::returns::ReturnReason) -> &'static str {
+    use domain::returns::ReturnReason as R;
+    let [hans, hant, en] = match reason {
+        R::Damaged => ["破损", "破損", "Damaged"],
+        R::WrongItem => ["发错货", "發錯貨", "Wrong item"],
+        R::Quality => ["质量问题", "質量問題", "Quality"],
+        R::NearExpiry => ["临期/过期", "臨期/過期", "Near expiry"],
+        R::Unwanted => ["不需要了", "不需要了", "Not needed"],
+        R::Other => ["其他", "其他", "Other"],
+    };
+    choose(lang, [hans, hant, en])
+}
+
+/// What the shop gets back, in the user's language.
+pub fn remedy_label(lang: Lang, remedy: domain::returns::Remedy) -> &'static str {
+    use domain::returns::Remedy as R;
+    let [hans, hant, en] = match remedy {
+        R::Refund => ["退款到预存款", "退款到預存款", "Refund to prepaid"],
+        R::Credit => ["抵扣货款", "抵扣貨款", "Credit on account"],
+        R::Replace => ["换货", "換貨", "Replacement"],
+    };
+    choose(lang, [hans, hant, en])
+}
+
+fn choose(lang: Lang, [hans, hant, en]: [&'static str; 3]) -> &'static str {
+    match lang {
+        Lang::ZhHans => hans,
+        Lang::ZhHant => hant,
+        Lang::En => en,
     }
 }

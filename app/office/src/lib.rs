@@ -17,6 +17,7 @@ pub mod photo;
 pub mod prices;
 pub mod products;
 pub mod promotions;
+pub mod returns;
 pub mod staff;
 pub mod stock;
 
@@ -244,6 +245,9 @@ fn App() -> impl IntoView {
                         <Show when=move || office.may("orders.read")>
                             <A href="/office/orders">{move || office.t(Phrase::Orders)}</A>
                         </Show>
+                        <Show when=move || office.may("orders.read")>
+                            <A href="/office/returns">{move || office.t(Phrase::Returns)}</A>
+                        </Show>
                         <Show when=move || office.may("inbox.resolve")>
                             <A href="/office/inbox">{move || office.t(Phrase::Inbox)}</A>
                         </Show>
@@ -288,6 +292,7 @@ fn App() -> impl IntoView {
                             <Route path=path!("/office/orders/:id") view=OrderPageView/>
                             <Route path=path!("/office/orders/:id/packing/:n") view=PackingListPage/>
                             <Route path=path!("/office/pick") view=PickListPage/>
+                            <Route path=path!("/office/returns") view=returns::ReturnsPage/>
                             <Route path=path!("/office/stock") view=StockPageView/>
                             <Route path=path!("/office/carriers") view=CarriersPage/>
                         </Routes>

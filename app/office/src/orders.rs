@@ -403,6 +403,9 @@ fn OrderView(detail: OrderDetail, reload: Callback<()>) -> impl IntoView {
     });
     let shipments = order.shipments.clone();
     let history = order.history.clone();
+    let options = load_options(office);
+    let returned = order.clone();
+    let return_names = names.clone();
     view! {
         <h1 data-testid="order-title">{format!("{} · {}", number, detail.shop_name)}</h1>
         <p class="meta">
@@ -470,6 +473,9 @@ fn OrderView(detail: OrderDetail, reload: Callback<()>) -> impl IntoView {
                 </table>
             }.into_any()
         }}
+        {move || options.get().map(|o| view! {
+            <crate::returns::OrderReturns order=returned.clone() names=return_names.clone() warehouses=o.warehouses.clone() reload=reload/>
+        })}
         <h2>{office.t(Phrase::History)}</h2>
         <table class="grid" data-testid="order-history">
             <thead><tr><th>{office.t(Phrase::When)}</th><th>{office.t(Phrase::State)}</th><th>{office.t(Phrase::Who)}</th><th>{office.t(Phrase::Reason)}</th></tr></thead>

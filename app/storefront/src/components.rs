@@ -3,4 +3,5 @@
 pub mod header;
 pub mod price_tag;
 pub mod quantity_stepper;
+pub mod returns;
 pub mod sync_indicator;

@@ -1,5 +1,6 @@
 //! Notices: what happened to the shop's orders since the user last looked — confirmed,
-//! rejected, held, shipped (with the tracking number), delivered, cancelled — found by
+//! rejected, held, shipped (with the tracking number), delivered, cancelled, and each
+//! answer to a return — found by
 //! comparing each order's state and shipments with what this device had seen (kept per
 //! shop in local storage), shown in the app and, if the user allowed it, as a system
 //! notification through the service worker.
@@ -8,6 +9,7 @@ use std::collections::BTreeMap;
 
 use domain::order::{OrderConfirmation, RequestId};
 use domain::order_state::OrderState;
+use domain::returns::ReturnState;
 use domain::sku::ShopId;
 use gloo_storage::{LocalStorage, Storage};
 use serde::{Deserialize, Serialize};
@@ -26,6 +28,9 @@ pub struct Notice {
     /// The newest shipment's tracking number, when the change is a shipment.
     #[serde(default)]
     pub tracking: Option<String>,
+    /// When the change is a step of one of the order's returns: its number and state.
+    #[serde(default)]
+    pub ret: Option<(String, ReturnState)>,
 }
 
 fn seen_key(shop: &ShopId) -> String {
@@ -52,6 +57,9 @@ pub fn clear(shop: &ShopId) {
 struct Seen {
     since_ms: i64,
     orders: BTreeMap<String, (OrderState, usize)>,
+    /// Each return's state, by its id.
+    #[serde(default)]
+    returns: BTreeMap<String, ReturnState>,
 }
 
 /// Server and device clocks may differ by this much.
@@ -71,6 +79,7 @@ pub fn note_changes(
             Seen {
                 since_ms: now_ms,
                 orders: BTreeMap::new(),
+                returns: BTreeMap::new(),
             },
             true,
         ),
@@ -78,6 +87,29 @@ pub fn note_changes(
     let mut fresh = Vec::new();
     let mut changed = first_time;
     for (id, order) in confirmations {
+        for record in &order.returns {
+            let key = record.id.to_string();
+            if seen.returns.get(&key) == Some(&record.state) {
+                continue;
+            }
+            changed = true;
+            seen.returns.insert(key, record.state);
+            let recent = record
+                .history
+                .last()
+                .is_some_and(|step| step.at_ms + CLOCK_SLACK_MS >= seen.since_ms);
+            // The shop's own request is no news to it; every answer is.
+            if first_time || !recent || record.state == ReturnState::Requested {
+                continue;
+            }
+            fresh.push(Notice {
+                order: id.clone(),
+                number: order.number.clone(),
+                state: order.state,
+                tracking: None,
+                ret: Some((record.number.clone(), record.state)),
+            });
+        }
         let now = (order.state, order.shipments.len());
         if seen.orders.get(id.as_str()) == Some(&now) {
             continue;
@@ -105,6 +137,7 @@ pub fn note_changes(
                 .then(|| order.shipments.last().map(|s| s.tracking.clone()))
                 .flatten()
                 .filter(|t| !t.is_empty()),
+            ret: None,
         });
     }
     if changed {

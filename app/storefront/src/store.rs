@@ -17,7 +17,7 @@ use super::idb;
 use docs::schema::cart_doc::{CartLine, read_cart, set_quantity, take_ordered};
 use docs::schema::catalog_doc::{CatalogView, read_catalog};
 use docs::schema::doc_id::DocId;
-use docs::schema::order_requests_doc::{add_cancel, add_request};
+use docs::schema::order_requests_doc::{add_cancel, add_request, add_return};
 use docs::schema::price_doc::{read_prices, read_profile, read_promotions};
 use docs::sync::device_sync::DeviceSync;
 use docs::sync::wire::SyncResponse;
@@ -32,6 +32,7 @@ use domain::pricing::{PricedOrder, RequestedLine, price_order};
 use domain::promotion::{Promotion, PromotionUsage};
 use domain::quota::{Period, period_start};
 use domain::quote::{Quote, QuoteError};
+use domain::returns::{Remedy, ReturnLine, ReturnRequest};
 use domain::sku::Sku;
 
 const SESSION_KEY: &str = "dinghuo.session";
@@ -103,6 +104,8 @@ pub struct Store {
     pub confirmations: RwSignal<BTreeMap<RequestId, OrderConfirmation>>,
     /// The shop's requests to cancel orders, by the order they cancel.
     pub cancels: RwSignal<BTreeMap<RequestId, CancelRequest>>,
+    /// The shop's requests to return goods, as this device holds them.
+    pub returns: RwSignal<Vec<ReturnRequest>>,
     /// What happened to the shop's orders that the user has not read yet.
     pub notices: RwSignal<Vec<super::notices::Notice>>,
     pub phase: RwSignal<SyncPhase>,
@@ -149,6 +152,7 @@ impl Store {
             requests: RwSignal::new(Vec::new()),
             confirmations: RwSignal::new(BTreeMap::new()),
             cancels: RwSignal::new(BTreeMap::new()),
+            returns: RwSignal::new(Vec::new()),
             notices: RwSignal::new(Vec::new()),
             phase: RwSignal::new(SyncPhase::Starting),
             notice: RwSignal::new(None),
@@ -343,6 +347,10 @@ impl Store {
                 super::notices::note_changes(&shop.id, &confirmations, js_sys::Date::now() as i64);
             self.confirmations.set(confirmations);
             self.cancels.set(replicas.cancels_of(&shop.id));
+            let returns = replicas.returns_of(&shop.id);
+            if self.returns.with_untracked(|held| *held != returns) {
+                self.returns.set(returns);
+            }
             let unread = super::notices::unread(&shop.id);
             if self.notices.with_untracked(|shown| *shown != unread) {
                 self.notices.set(unread);
@@ -358,6 +366,13 @@ impl Store {
 
     /// A notice in the user's words: `DH-000042 已发货 · 运单号 SF1001`.
     pub fn notice_text(&self, notice: &super::notices::Notice) -> String {
+        if let Some((number, state)) = &notice.ret {
+            return format!(
+                "{number} {} {}",
+                self.t(Phrase::Returns),
+                self.t(crate::components::returns::state_phrase(*state))
+            );
+        }
         let state = crate::routes::orders::state_label(self, Some(notice.state));
         match &notice.tracking {
             Some(tracking) => format!(
@@ -686,6 +701,55 @@ impl Store {
             replicas
                 .doc_mut(&volume)
                 .map(|doc| add_cancel(doc, &cancel).is_ok())
+                .unwrap_or(false)
+        });
+        if !added {
+            return false;
+        }
+        self.refresh(&[]);
+        let store = *self;
+        spawn_local(async move {
+            store.persist(&[volume], &[]).await;
+            store.sync_now().await;
+        });
+        true
+    }
+
+    /// Asks to return goods of the shop's order `order` (works offline): a return request
+    /// beside the order, which the server takes in once. False when the device does not
+    /// hold the order's volume or nothing is to be returned.
+    pub fn return_goods(
+        &self,
+        order: &RequestId,
+        lines: Vec<ReturnLine>,
+        remedy: Remedy,
+        note: String,
+    ) -> bool {
+        let lines: Vec<ReturnLine> = lines.into_iter().filter(|l| l.quantity > 0).collect();
+        if lines.is_empty() {
+            return false;
+        }
+        let (Some(shop), Some(session)) = (self.shop.get_untracked(), self.session.get_untracked())
+        else {
+            return false;
+        };
+        let Some(volume) = REPLICAS.with_borrow(|r| r.volume_of(&shop.id, order)) else {
+            return false;
+        };
+        let request = ReturnRequest {
+            id: random_id(),
+            shop: shop.id.clone(),
+            returns: order.clone(),
+            lines,
+            remedy,
+            note: note.chars().take(500).collect(),
+            placed_at_ms: js_sys::Date::now() as i64,
+            placed_by: session.display_name,
+        };
+        let added = REPLICAS.with_borrow_mut(|replicas| {
+            replicas
+                .doc_mut(&volume)
+                .map(|doc| add_return(doc, &request).is_ok())
                 .unwrap_or(false)
         });
         if !added {

@@ -13,9 +13,10 @@ use automerge::sync::{Message, State, SyncDoc};
 
 use super::wire::{DocMessage, MAX_DOCS_PER_REQUEST, SyncRequest, SyncResponse};
 use crate::schema::doc_id::DocId;
-use crate::schema::order_requests_doc::{read_cancels, read_requests};
+use crate::schema::order_requests_doc::{read_cancels, read_requests, read_returns};
 use crate::schema::order_status_doc::{next_volume, read_confirmations};
 use domain::order::{CancelRequest, OrderConfirmation, OrderRequest, RequestId};
+use domain::returns::ReturnRequest;
 use domain::sku::ShopId;
 
 #[derive(Debug, thiserror::Error)]
@@ -344,6 +345,16 @@ impl DeviceSync {
             .collect()
     }
 
+    /// The requests to return goods of `shop`'s orders this device holds.
+    pub fn returns_of(&self, shop: &ShopId) -> Vec<ReturnRequest> {
+        self.replicas
+            .iter()
+            .filter(|(id, _)| matches!(id, DocId::OrderRequests(s, _) if s == shop))
+            .flat_map(|(_, replica)| read_returns(&replica.doc))
+            .filter_map(|stored| stored.request.ok())
+            .collect()
+    }
+
     /// Every answer to `shop`'s requests this device holds, across its order volumes.
     pub fn confirmations_of(&self, shop: &ShopId) -> BTreeMap<RequestId, OrderConfirmation> {
         self.replicas
@@ -388,14 +399,28 @@ impl DeviceSync {
                     .map(read_confirmations)
                     .unwrap_or_default();
                 let answered: BTreeSet<&str> = answers.keys().map(|id| id.as_str()).collect();
+                let returns_answered: BTreeSet<&str> = answers
+                    .values()
+                    .flat_map(|answer| &answer.returns)
+                    .map(|r| r.id.as_str())
+                    .collect();
                 let waiting = self
                     .doc(&requests)
                     .map(read_requests)
                     .unwrap_or_default()
                     .iter()
                     // Cancel requests are answered in their order's status, not their own.
-                    .any(|stored| !answered.contains(stored.key.as_str()));
-                let underway = answers.values().any(|answer| answer.state.is_underway());
+                    .any(|stored| !answered.contains(stored.key.as_str()))
+                    || self
+                        .doc(&requests)
+                        .map(read_returns)
+                        .unwrap_or_default()
+                        .iter()
+                        .any(|stored| !returns_answered.contains(stored.key.as_str()));
+                // An order still moving, or with a return still moving, keeps its volume.
+                let underway = answers.values().any(|answer| {
+                    answer.state.is_underway() || answer.returns.iter().any(|r| !r.state.is_final())
+                });
                 if waiting || underway || unsynced.contains(&requests) {
                     continue;
                 }

@@ -39,6 +39,7 @@ pub fn PriceTag(product: Product) -> impl IntoView {
                 PriceSource::List => store.t(Phrase::ListPrice).to_owned(),
                 PriceSource::Volume { min_quantity } => format!("{} {min_quantity}+", store.t(Phrase::VolumePrice)),
                 PriceSource::Promotional => store.t(Phrase::PromotionalPrice).to_owned(),
+                PriceSource::Replacement => store.t(Phrase::ReplacementPrice).to_owned(),
             }}</span>
             {move || (priced.get().0 != list_price).then(|| view! { <s class="list">{list_price.to_string()}</s> })}
         </span>

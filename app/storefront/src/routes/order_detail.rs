@@ -5,6 +5,7 @@ use leptos_router::hooks::use_params_map;
 
 use super::orders::{format_time, state_label};
 use crate::api::CallError;
+use crate::components::returns::ReturnsSection;
 use crate::i18n::Phrase;
 use crate::store::Store;
 use domain::fulfilment::ShipmentRecord;
@@ -82,6 +83,7 @@ pub fn OrderDetailPage() -> impl IntoView {
                         })}
                     <CancelControl id=id.clone() state=state/>
                     {confirmation.as_ref().map(|c| shipments_view(&store, c))}
+                    {confirmation.clone().map(|c| view! { <ReturnsSection order=c/> })}
                     {(!backordered.is_empty()).then(|| view! {
                         <div class="changes" data-testid="backordered">
                             <h3>{store.t(Phrase::AwaitingStock)}</h3>
