@@ -217,3 +217,134 @@ test('a shop cancels an order offline before picking and its stock is released o
   await phone.screenshot({ path: 'test-results/phone-cancelled.png', fullPage: true });
   await context.close();
 });
+
+test('a return from the shop\'s request to a refund on its prepaid balance', async ({ browser, request }) => {
+  // A prepaid shop with ¥1 000 on its balance.
+  await api(request, 'POST', '/api/admin/shops', {
+    id: 'shop-fig', name: '无花果小店 Fig', tier: 'bronze', region: '',
+    managers: [], owner_username: 'fig', owner_display_name: '无花果', owner_password: 'fig-secret',
+  });
+  await api(request, 'PUT', '/api/admin/shops/shop-fig', {
+    name: '无花果小店 Fig', tier: 'bronze', active: true, region: '', managers: [],
+    account: { terms: { type: 'prepaid' }, credit_limit: null, grace_days: 0, suspended: null },
+    quotas: [], window: null,
+  });
+  await api(request, 'POST', '/api/admin/shops/shop-fig/entries', { kind: 'prepaid', amount: '1000', reason: '充值' });
+  for (const [username, permissions] of [['kefu', ['orders.read', 'orders.hold']], ['shouhuo', ['orders.read', 'orders.fulfil']]]) {
+    await api(request, 'POST', '/api/admin/staff', {
+      username, display_name: username, password: `${username}-pass-1`, permissions,
+    });
+  }
+  for (const [warehouse, onHand] of [['wh-north', 0], ['wh-east', 20]]) {
+    await api(request, 'PUT', `/api/admin/stock/${warehouse}/GRN-0003`, { on_hand: onHand, safety: 0 });
+  }
+  const onHand = async () => {
+    const levels = await api(request, 'GET', '/api/admin/stock/GRN-0003');
+    return levels.find((l) => l.warehouse === 'wh-east').on_hand;
+  };
+  const balance = async () => {
+    const shop = await api(request, 'GET', '/api/admin/shops/shop-fig');
+    return Number(shop.profile.account.prepaid_balance.amount);
+  };
+
+  // The shop orders 6; the warehouse ships them and they arrive.
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+  const phone = await context.newPage();
+  await signIn(phone, 'fig', 'fig-secret');
+  await expect(phone.locator('[data-testid=sync-state]')).toHaveText('已同步');
+  await phone.evaluate(() => navigator.serviceWorker.ready);
+  await phone.fill('[data-testid=search]', 'GRN-0003');
+  const card = phone.locator('[data-testid=product][data-sku="GRN-0003"]');
+  await card.locator('[data-testid=add]').click();
+  for (let n = 1; n < 6; n++) {
+    await card.locator('[data-testid=more]').click();
+  }
+  await phone.click('a[href="/cart"]');
+  await phone.click('[data-testid=place-order]');
+  await expect(phone.locator('[data-testid=order-state]')).toHaveText('已确认');
+  const number = await phone.locator('[data-testid=order-number]').textContent();
+  await api(request, 'POST', `/api/orders/${number}/shipments`, {
+    warehouse: 'wh-east', carrier: '顺丰速运', tracking: 'SF3001', lines: { 'GRN-0003': 6 },
+  });
+  await api(request, 'POST', `/api/orders/${number}/shipments/1/deliver`);
+  expect(await onHand()).toBe(14);
+  const paid = await balance();
+
+  // Offline, the shop asks to return 2 broken units for a refund.
+  await phone.click('[data-testid=sync-now]');
+  await expect(phone.locator('[data-testid=order-state]')).toHaveText('已送达');
+  await context.setOffline(true);
+  await context.route('**/api/**', (route) => route.abort('internetdisconnected'));
+  await phone.click('[data-testid=ask-return]');
+  const line = phone.locator('[data-testid=return-line][data-sku="GRN-0003"]');
+  await line.locator('[data-testid=return-quantity]').fill('2');
+  await line.locator('[data-testid=return-reason]').selectOption('damaged');
+  await phone.selectOption('[data-testid=return-remedy]', 'refund');
+  await phone.fill('[data-testid=return-note]', '两包压破了');
+  await phone.screenshot({ path: 'test-results/phone-return-form.png', fullPage: true });
+  await phone.click('[data-testid=send-return]');
+  await expect(phone.locator('[data-testid=return-pending]')).toBeVisible();
+  await phone.reload();
+  await expect(phone.locator('[data-testid=return-pending]')).toBeVisible();
+  await context.unroute('**/api/**');
+  await context.setOffline(false);
+  await expect(phone.locator('[data-testid=return] [data-testid=return-state]')).toHaveText('待审核');
+  await expect(phone.locator('[data-testid=return-pending]')).toHaveCount(0);
+
+  // Customer service finds it from the home page and approves it.
+  const serviceDesk = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const service = await serviceDesk.newPage();
+  await signIn(service, 'kefu', 'kefu-pass-1');
+  await service.waitForURL('**/office/');
+  await expect(service.locator('[data-testid=home-returns-decide] .count')).not.toHaveText('0');
+  await service.click('[data-testid=home-returns-decide]');
+  const listed = service.locator('[data-testid=return-row]', { hasText: number });
+  await expect(listed.locator('[data-testid=return-row-state]')).toHaveText('待审核');
+  await service.screenshot({ path: 'test-results/returns-list.png', fullPage: true });
+  await listed.locator('a').first().click();
+  const returnCard = service.locator('[data-testid=return-card]');
+  await expect(returnCard.locator('[data-testid=return-state]')).toHaveText('待审核');
+  // Customer service does not receive goods.
+  await expect(returnCard.locator('[data-testid=receive-return]')).toHaveCount(0);
+  await returnCard.locator('[data-testid=return-step-note]').fill('请寄回');
+  await returnCard.locator('[data-testid=approve-return]').click();
+  await expect(returnCard.locator('[data-testid=return-state]')).toHaveText('已同意，待收货');
+
+  // The warehouse receives the two units: back on hand.
+  const warehouseDesk = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const warehouse = await warehouseDesk.newPage();
+  await signIn(warehouse, 'shouhuo', 'shouhuo-pass-1');
+  await warehouse.waitForURL('**/office/');
+  await expect(warehouse.locator('[data-testid=home-returns-receive] .count')).not.toHaveText('0');
+  await warehouse.goto(`/office/orders/${number}`);
+  const toReceive = warehouse.locator('[data-testid=return-card]');
+  await expect(toReceive.locator('[data-testid=approve-return]')).toHaveCount(0);
+  await expect(toReceive.locator('[data-testid=receive-good]')).toHaveValue('2');
+  await toReceive.locator('[data-testid=return-warehouse]').selectOption('wh-east');
+  await toReceive.locator('[data-testid=receive-return]').click();
+  await expect(toReceive.locator('[data-testid=return-state]')).toHaveText('已收货，待结算');
+  expect(await onHand()).toBe(16);
+
+  // Customer service refunds it: the prepaid balance grows by what the two units cost.
+  await service.reload();
+  await returnCard.locator('[data-testid=settle-return]').click();
+  await expect(returnCard.locator('[data-testid=return-state]')).toHaveText('已退款');
+  await service.screenshot({ path: 'test-results/order-return.png', fullPage: true });
+  const detail = await api(request, 'GET', `/api/admin/orders/${number}`);
+  const done = detail.order.returns[0];
+  expect(done.state).toBe('refunded');
+  const unit = Number(detail.order.priced.lines[0].unit_price.amount);
+  expect(Number(done.amount.amount)).toBeCloseTo(2 * unit, 2);
+  expect(await balance()).toBeCloseTo(paid + Number(done.amount.amount), 2);
+
+  // The shop follows it on the phone, with a notice of each answer.
+  await phone.click('[data-testid=sync-now]');
+  await expect(phone.locator('[data-testid=return] [data-testid=return-state]')).toHaveText('已退款');
+  await expect(phone.locator('[data-testid=return-amount]')).toContainText(done.amount.amount);
+  await phone.screenshot({ path: 'test-results/phone-return.png', fullPage: true });
+  await phone.click('a[href="/orders"]');
+  await expect(phone.locator('[data-testid=notice]').first()).toContainText(`${number}-R1`);
+  await serviceDesk.close();
+  await warehouseDesk.close();
+  await context.close();
+});
