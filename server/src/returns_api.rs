@@ -308,7 +308,13 @@ fn check_note(note: &str) -> Result<(), AppError> {
 
 /// The order (request id) of the return `id` (its number or request id); 404 if none.
 fn order_of(tx: &mut Tx<'_>, id: &str) -> Result<String, AppError> {
-    store_returns::order_of(tx, id.trim())?.ok_or_else(|| {
+    let id = id.trim();
+    let found = match store_returns::order_of(tx, id)? {
+        Some(order) => Some(order),
+        // `dh-000042-r1` as typed.
+        None => store_returns::order_of(tx, &id.to_ascii_uppercase())?,
+    };
+    found.ok_or_else(|| {
         AppError::client(
             StatusCode::NOT_FOUND,
             "unknown_return",
