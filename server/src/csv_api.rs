@@ -221,11 +221,15 @@ pub struct ImportQuery {
 }
 
 /// A file's rows: each with its line number and its cells by column.
-type Rows = Vec<(usize, BTreeMap<String, String>)>;
+pub(crate) type Rows = Vec<(usize, BTreeMap<String, String>)>;
 
 /// The file's rows as column → value maps, with their line numbers; a problem if the file
 /// is not CSV, misses a required column or has too many rows.
-fn read_rows(text: &str, required: &[&str], known: &[&str]) -> Result<Rows, ImportProblem> {
+pub(crate) fn read_rows(
+    text: &str,
+    required: &[&str],
+    known: &[&str],
+) -> Result<Rows, ImportProblem> {
     let text = text.trim_start_matches('\u{feff}');
     let mut reader = csv::ReaderBuilder::new()
         .flexible(false)

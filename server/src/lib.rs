@@ -11,6 +11,7 @@ pub mod commerce;
 pub mod csv_api;
 pub mod customers_api;
 pub mod demo_data;
+pub mod entry_api;
 pub mod fulfilment;
 pub mod images_api;
 pub mod inbox;
@@ -255,6 +256,9 @@ pub fn router(state: AppState) -> Router {
         .route("/returns/{id}/receipt", post(returns_api::receive))
         .route("/returns/{id}/settlement", post(returns_api::settle))
         .route("/admin/returns", get(returns_api::list))
+        .route("/admin/orders", post(entry_api::place))
+        .route("/admin/orders/preview", post(entry_api::preview))
+        .route("/admin/import/orders", post(entry_api::import))
         .route("/admin/orders/{id}", get(orders_api::detail))
         .route("/admin/pick-list", get(orders_api::pick_list))
         .route("/admin/fulfilment-options", get(stock_api::options))

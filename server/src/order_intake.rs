@@ -13,15 +13,111 @@ use docs::schema::create_document;
 use docs::schema::doc_id::DocId;
 use docs::schema::order_requests_doc::{StoredCancel, StoredRequest, StoredReturn};
 use docs::schema::order_status_doc::{put_confirmations, set_next_volume};
-use domain::checkout::{Checkout, ShopProfile, spend_balances};
-use domain::order::RequestId;
+use std::collections::BTreeMap;
+
+use domain::checkout::{Checkout, SalesTerms, ShopProfile, spend_balances};
+use domain::order::{OrderConfirmation, OrderRequest, RequestId};
 use domain::order_state::{OrderEvent, OrderState};
+use domain::price_book::PriceBook;
+use domain::promotion::{Promotion, PromotionUsage};
+use domain::quota::Period;
+use domain::sku::TierId;
 use domain::sku::{ShopId, Sku};
 
 use crate::app_error::AppError;
 use crate::fulfilment::{self, Action, Applied};
-use crate::store::catalog::CatalogCache;
+use crate::store::catalog::{CatalogCache, Products};
 use crate::store::{Tx, catalog, commerce, documents, orders, returns, stock};
+
+/// What an order of a shop is priced and checked with, read from the tables: the shop's
+/// profile (its row locked), the catalog, its tier's and its own prices for the SKUs
+/// named, the terms, promotions and their use, and what it ordered for its quotas.
+pub struct Pricing {
+    pub profile: ShopProfile,
+    pub products: Products,
+    pub tier: Option<TierId>,
+    pub book: PriceBook,
+    pub terms: SalesTerms,
+    pub promotions: Vec<Promotion>,
+    pub usage: PromotionUsage,
+    pub ordered: BTreeMap<(Sku, Period), u32>,
+}
+
+impl Pricing {
+    pub fn load(
+        tx: &mut Tx<'_>,
+        catalog_cache: &CatalogCache,
+        shop: &ShopId,
+        skus: &BTreeSet<Sku>,
+        now_ms: i64,
+    ) -> anyhow::Result<Pricing> {
+        let profile = commerce::ordering_profile(tx, shop)?;
+        let products = catalog::products(tx, catalog_cache)?;
+        let tier = catalog::tier_of(tx, shop)?;
+        let book = catalog::price_book(tx, shop, tier.as_ref(), skus)?;
+        let terms = commerce::terms(tx)?;
+        let promotions = commerce::promotions(tx)?;
+        let usage = commerce::usage(tx, shop, &promotions)?;
+        let ordered = commerce::ordered_for_quotas(tx, shop, &profile, now_ms)?;
+        Ok(Pricing {
+            profile,
+            products,
+            tier,
+            book,
+            terms,
+            promotions,
+            usage,
+            ordered,
+        })
+    }
+
+    pub fn checkout<'a>(&'a self, shop: &'a ShopId) -> Checkout<'a> {
+        Checkout {
+            shop,
+            tier: self.tier.as_ref(),
+            terms: &self.terms,
+            profile: &self.profile,
+            promotions: &self.promotions,
+            usage: &self.usage,
+            ordered: &self.ordered,
+        }
+    }
+}
+
+/// What `request` would become if taken in now (priced, checked, stock reserved on a
+/// copy), without writing anything: the back office's preview of an order it enters.
+pub fn preview(
+    tx: &mut Tx<'_>,
+    catalog_cache: &CatalogCache,
+    request: &OrderRequest,
+    now_ms: i64,
+) -> anyhow::Result<OrderConfirmation> {
+    let shop = &request.shop;
+    let skus: BTreeSet<Sku> = request.lines.iter().map(|l| l.sku.clone()).collect();
+    let pricing = Pricing::load(tx, catalog_cache, shop, &skus, now_ms)?;
+    let gifts = pricing.promotions.iter().filter_map(|p| p.kind.gift_sku());
+    let mut inventory = stock::levels(tx, skus.iter().chain(gifts))?;
+    let nearest_first = catalog::nearest_warehouses(tx, shop)?;
+    let mut answers = answer_requests(
+        vec![StoredRequest {
+            key: request.id.to_string(),
+            request: Ok(request.clone()),
+        }],
+        pricing.products.as_ref(),
+        &pricing.book,
+        &pricing.checkout(shop),
+        StockSource {
+            inventory: &mut inventory,
+            nearest_first: &nearest_first,
+        },
+        |_| false,
+        String::new,
+        now_ms,
+    );
+    answers
+        .pop()
+        .ok_or_else(|| anyhow::anyhow!("a previewed order was not answered"))
+}
 
 /// What one intake did.
 #[derive(Debug, Default)]
@@ -54,37 +150,23 @@ pub fn take_in_orders(
     if requests.is_empty() {
         return Ok(Intake::default());
     }
-    // The shop's profile first (its row locks the shop's balances), then stock in SKU
-    // order, then the order counter: every transaction takes them in this order.
-    let profile = commerce::ordering_profile(tx, shop)?;
-    let products = catalog::products(tx, catalog_cache)?;
     let requested: BTreeSet<Sku> = requests
         .iter()
         .filter_map(|stored| stored.request.as_ref().ok())
         .flat_map(|request| request.lines.iter().map(|line| line.sku.clone()))
         .collect();
-    let tier = catalog::tier_of(tx, shop)?;
-    let book = catalog::price_book(tx, shop, tier.as_ref(), &requested)?;
-    let terms = commerce::terms(tx)?;
-    let promotions = commerce::promotions(tx)?;
+    // The shop's profile first (its row locks the shop's balances), then stock in SKU
+    // order, then the order counter: every transaction takes them in this order.
+    let pricing = Pricing::load(tx, catalog_cache, shop, &requested, now_ms)?;
     // Gifts are reserved like the lines they come with.
-    let gifts = promotions.iter().filter_map(|p| p.kind.gift_sku());
+    let gifts = pricing.promotions.iter().filter_map(|p| p.kind.gift_sku());
     let before = stock::levels(tx, requested.iter().chain(gifts))?;
     let mut inventory = before.clone();
     let nearest_first = catalog::nearest_warehouses(tx, shop)?;
-    let usage = commerce::usage(tx, shop, &promotions)?;
-    let ordered = commerce::ordered_for_quotas(tx, shop, &profile, now_ms)?;
     let first_seq = orders::take_numbers(tx, requests.len())?;
     let mut seq = first_seq - 1;
-    let checkout = Checkout {
-        shop,
-        tier: tier.as_ref(),
-        terms: &terms,
-        profile: &profile,
-        promotions: &promotions,
-        usage: &usage,
-        ordered: &ordered,
-    };
+    let checkout = pricing.checkout(shop);
+    let (products, book, profile) = (&pricing.products, &pricing.book, &pricing.profile);
     let placed_by: Vec<(String, String)> = requests
         .iter()
         .filter_map(|s| Some((s.key.clone(), s.request.as_ref().ok()?.placed_by.clone())))
@@ -92,7 +174,7 @@ pub fn take_in_orders(
     let answers = answer_requests(
         requests,
         products.as_ref(),
-        &book,
+        book,
         &checkout,
         StockSource {
             inventory: &mut inventory,
@@ -145,7 +227,7 @@ pub fn take_in_orders(
             spend_balances(&mut spent, quote);
         }
     }
-    let profile = if spent != profile {
+    let profile = if spent != *profile {
         commerce::set_profile(tx, shop, &spent)?;
         Some(spent)
     } else {

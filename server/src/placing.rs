@@ -18,19 +18,23 @@ use domain::sku::ShopId;
 use crate::app_error::AppError;
 use crate::fulfilment::Docs;
 use crate::order_intake::{open_next_volume_if_full, take_in_orders};
-use crate::store::catalog::CatalogCache;
+use crate::state::OrderWork;
 use crate::store::{Tx, catalog, documents, orders, stock};
 
 /// What the server places: for whom, what, by whom, from which channel.
 #[derive(Debug, Clone)]
 pub struct Placement {
+    /// The request's id: a new one when none (an import derives it from its file, so the
+    /// same file places nothing twice).
+    pub id: Option<RequestId>,
     pub shop: ShopId,
     pub lines: Vec<RequestedLine>,
     pub placed_by: String,
     pub note: String,
     pub pickup: bool,
     pub use_prepaid: bool,
-    /// `office`, `import` or `replacement`.
+    pub coupon_codes: Vec<String>,
+    /// `office` or `import`.
     pub channel: &'static str,
 }
 
@@ -41,18 +45,25 @@ pub fn new_request_id() -> Result<RequestId, AppError> {
     Ok(RequestId::from_random_bytes(bytes))
 }
 
-/// Places `placement` as an order of its shop and answers it. Returns the confirmation
-/// (a rejected one too: the caller decides whether that is an error).
+/// Places `placement` as an order of its shop and answers it, once: an id placed before
+/// answers the order it made. Returns the confirmation (a rejected one too: the caller
+/// decides whether that is an error).
 pub fn place(
     tx: &mut Tx<'_>,
-    docs: Docs<'_>,
-    catalog_cache: &CatalogCache,
-    volume_bytes: i64,
+    work: OrderWork<'_>,
     placement: Placement,
 ) -> Result<OrderConfirmation, AppError> {
+    let (docs, catalog_cache, volume_bytes) = (work.docs, work.catalog, work.volume_bytes);
+    let id = match placement.id {
+        Some(id) => id,
+        None => new_request_id()?,
+    };
+    if let Some((_, _, order)) = orders::confirmation(tx, id.as_str())? {
+        return Ok(order);
+    }
     let shop = placement.shop.clone();
     let request = OrderRequest {
-        id: new_request_id()?,
+        id,
         shop: shop.clone(),
         placed_at_ms: tx.now_ms,
         placed_by: placement.placed_by,
@@ -63,7 +74,7 @@ pub fn place(
             total: Money::zero(Currency::Cny),
         },
         note: placement.note,
-        coupon_codes: Vec::new(),
+        coupon_codes: placement.coupon_codes,
         redeem_points: 0,
         use_prepaid: placement.use_prepaid,
         pickup: placement.pickup,

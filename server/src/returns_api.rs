@@ -16,7 +16,7 @@ use serde::Deserialize;
 
 use crate::app_error::AppError;
 use crate::auth::{Permission, Principal};
-use crate::fulfilment::{self, Action, Docs};
+use crate::fulfilment::{self, Action};
 use crate::placing;
 use crate::state::AppState;
 use crate::store::returns as store_returns;
@@ -131,34 +131,37 @@ pub async fn create(
         return Err(AppError::invalid("note", "too_long"));
     }
     let by = principal.username.clone();
-    let done = write(&state, move |tx, docs| {
-        let request_id = fulfilment::resolve(tx, &id)?;
-        let Some((shop, _, order)) = orders::confirmation(tx, &request_id)? else {
-            return Err(AppError::client(
-                StatusCode::NOT_FOUND,
-                "unknown_order",
-                "no such order",
-            ));
-        };
-        // Staff are told at once what cannot come back (a shop's device is answered
-        // with a declined return instead).
-        returns::check_lines(&order, &new.lines).map_err(fulfilment::refused_return)?;
-        let request = ReturnRequest {
-            id: placing::new_request_id()?,
-            shop: shop.clone(),
-            returns: domain::order::RequestId::parse(&request_id)
-                .map_err(|e| anyhow::anyhow!("a stored request id: {e}"))?,
-            lines: new.lines.clone(),
-            remedy: new.remedy,
-            note: new.note.clone(),
-            placed_at_ms: tx.now_ms,
-            placed_by: by.clone(),
-        };
-        store_returns::record(tx, request.id.as_str(), &shop, &request_id, tx.now_ms)?;
-        let applied = fulfilment::act_on(tx, docs, &by, &request_id, Action::OpenReturn(request))?;
-        done(applied, None)
-    })
-    .await?;
+    let done = state
+        .write_orders(move |tx, work| {
+            let docs = work.docs;
+            let request_id = fulfilment::resolve(tx, &id)?;
+            let Some((shop, _, order)) = orders::confirmation(tx, &request_id)? else {
+                return Err(AppError::client(
+                    StatusCode::NOT_FOUND,
+                    "unknown_order",
+                    "no such order",
+                ));
+            };
+            // Staff are told at once what cannot come back (a shop's device is answered
+            // with a declined return instead).
+            returns::check_lines(&order, &new.lines).map_err(fulfilment::refused_return)?;
+            let request = ReturnRequest {
+                id: placing::new_request_id()?,
+                shop: shop.clone(),
+                returns: domain::order::RequestId::parse(&request_id)
+                    .map_err(|e| anyhow::anyhow!("a stored request id: {e}"))?,
+                lines: new.lines.clone(),
+                remedy: new.remedy,
+                note: new.note.clone(),
+                placed_at_ms: tx.now_ms,
+                placed_by: by.clone(),
+            };
+            store_returns::record(tx, request.id.as_str(), &shop, &request_id, tx.now_ms)?;
+            let applied =
+                fulfilment::act_on(tx, docs, &by, &request_id, Action::OpenReturn(request))?;
+            done(applied, None)
+        })
+        .await?;
     Ok((StatusCode::CREATED, Json(done)))
 }
 
@@ -177,13 +180,15 @@ pub async fn decide(
     principal.require(Permission::OrdersHold)?;
     check_note(&decision.note)?;
     let by = principal.username.clone();
-    let done = write(&state, move |tx, docs| {
-        let order = order_of(tx, &id)?;
-        let action = Action::DecideReturn(id.clone(), decision.clone());
-        let applied = fulfilment::act_on(tx, docs, &by, &order, action)?;
-        done(applied, None)
-    })
-    .await?;
+    let done = state
+        .write_orders(move |tx, work| {
+            let docs = work.docs;
+            let order = order_of(tx, &id)?;
+            let action = Action::DecideReturn(id.clone(), decision.clone());
+            let applied = fulfilment::act_on(tx, docs, &by, &order, action)?;
+            done(applied, None)
+        })
+        .await?;
     Ok(Json(done))
 }
 
@@ -209,45 +214,47 @@ pub async fn receive(
         )
     })?;
     let by = principal.username.clone();
-    let done = write(&state, move |tx, docs| {
-        if !stock::warehouses(tx)?
-            .iter()
-            .any(|w| w == warehouse.as_str())
-        {
-            return Err(AppError::client(
-                StatusCode::NOT_FOUND,
-                "unknown_warehouse",
-                format!("no warehouse {warehouse}"),
-            ));
-        }
-        let order = order_of(tx, &id)?;
-        let action = Action::ReceiveReturn {
-            id: id.clone(),
-            warehouse: warehouse.clone(),
-            received: receipt.lines.clone(),
-            note: receipt.note.clone(),
-        };
-        let applied = fulfilment::act_on(tx, docs, &by, &order, action)?;
-        let restocked: Vec<_> = applied
-            .touched_return
-            .and_then(|i| applied.order.returns.get(i))
-            .map(|r| {
-                r.lines
-                    .iter()
-                    .filter(|l| l.restocked > 0)
-                    .map(|l| l.sku.clone())
-                    .collect()
-            })
-            .unwrap_or_default();
-        // What came back may fill orders waiting for it, in priority order.
-        for sku in &restocked {
-            fulfilment::change_stock(tx, docs, &by, sku, "return", "", "", |_| Ok(()))?;
-        }
-        let (_, _, order) = orders::confirmation(tx, applied.order.request_id.as_str())?
-            .ok_or_else(|| anyhow::anyhow!("the returned order vanished"))?;
-        done(fulfilment::Applied { order, ..applied }, None)
-    })
-    .await?;
+    let done = state
+        .write_orders(move |tx, work| {
+            let docs = work.docs;
+            if !stock::warehouses(tx)?
+                .iter()
+                .any(|w| w == warehouse.as_str())
+            {
+                return Err(AppError::client(
+                    StatusCode::NOT_FOUND,
+                    "unknown_warehouse",
+                    format!("no warehouse {warehouse}"),
+                ));
+            }
+            let order = order_of(tx, &id)?;
+            let action = Action::ReceiveReturn {
+                id: id.clone(),
+                warehouse: warehouse.clone(),
+                received: receipt.lines.clone(),
+                note: receipt.note.clone(),
+            };
+            let applied = fulfilment::act_on(tx, docs, &by, &order, action)?;
+            let restocked: Vec<_> = applied
+                .touched_return
+                .and_then(|i| applied.order.returns.get(i))
+                .map(|r| {
+                    r.lines
+                        .iter()
+                        .filter(|l| l.restocked > 0)
+                        .map(|l| l.sku.clone())
+                        .collect()
+                })
+                .unwrap_or_default();
+            // What came back may fill orders waiting for it, in priority order.
+            for sku in &restocked {
+                fulfilment::change_stock(tx, docs, &by, sku, "return", "", "", |_| Ok(()))?;
+            }
+            let (_, _, order) = orders::confirmation(tx, applied.order.request_id.as_str())?
+                .ok_or_else(|| anyhow::anyhow!("the returned order vanished"))?;
+            done(fulfilment::Applied { order, ..applied }, None)
+        })
+        .await?;
     Ok(Json(done))
 }
 
@@ -267,35 +274,37 @@ pub async fn settle(
     principal.require(Permission::OrdersHold)?;
     check_note(&settlement.note)?;
     let by = principal.username.clone();
-    let done = write(&state, move |tx, docs| {
-        let order = order_of(tx, &id)?;
-        let action = Action::SettleReturn {
-            id: id.clone(),
-            remedy: settlement.remedy,
-            note: settlement.note.clone(),
-        };
-        let applied = fulfilment::act_on(tx, docs, &by, &order, action)?;
-        let Some(index) = applied.touched_return else {
-            return done(applied, None);
-        };
-        if applied.order.returns[index].remedy != Remedy::Replace {
-            return done(applied, None);
-        }
-        let placed =
-            placing::place_replacement(tx, docs, &applied.shop, &applied.order, index, &by)?;
-        let order = fulfilment::set_replacement(
-            tx,
-            docs,
-            applied.order.request_id.as_str(),
-            index,
-            &placed.number,
-        )?;
-        done(
-            fulfilment::Applied { order, ..applied },
-            Some(placed.number),
-        )
-    })
-    .await?;
+    let done = state
+        .write_orders(move |tx, work| {
+            let docs = work.docs;
+            let order = order_of(tx, &id)?;
+            let action = Action::SettleReturn {
+                id: id.clone(),
+                remedy: settlement.remedy,
+                note: settlement.note.clone(),
+            };
+            let applied = fulfilment::act_on(tx, docs, &by, &order, action)?;
+            let Some(index) = applied.touched_return else {
+                return done(applied, None);
+            };
+            if applied.order.returns[index].remedy != Remedy::Replace {
+                return done(applied, None);
+            }
+            let placed =
+                placing::place_replacement(tx, docs, &applied.shop, &applied.order, index, &by)?;
+            let order = fulfilment::set_replacement(
+                tx,
+                docs,
+                applied.order.request_id.as_str(),
+                index,
+                &placed.number,
+            )?;
+            done(
+                fulfilment::Applied { order, ..applied },
+                Some(placed.number),
+            )
+        })
+        .await?;
     Ok(Json(done))
 }
 
@@ -335,23 +344,4 @@ fn done(applied: fulfilment::Applied, replacement: Option<String>) -> Result<Ret
         record,
         order: applied.order.number.clone(),
     })
-}
-
-/// Runs `f` in a write transaction with the documents it writes to.
-async fn write<T: Send + 'static>(
-    state: &AppState,
-    f: impl Fn(&mut Tx<'_>, Docs<'_>) -> Result<T, AppError> + Send + 'static,
-) -> Result<T, AppError> {
-    let actor = state.actor.clone();
-    let store = state.store.clone();
-    state
-        .store
-        .write(move |tx| {
-            let docs = Docs {
-                cache: store.docs(),
-                actor: &actor,
-            };
-            f(tx, docs)
-        })
-        .await
 }

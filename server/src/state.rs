@@ -27,3 +27,44 @@ pub struct AppState {
     /// Sync bodies read at once, in MiB ([`crate::sync_endpoint::SYNC_BODY_BUDGET_MIB`]).
     pub sync_bodies: Arc<tokio::sync::Semaphore>,
 }
+
+/// What a write transaction that places or changes orders writes with.
+#[derive(Clone, Copy)]
+pub struct OrderWork<'a> {
+    pub docs: crate::fulfilment::Docs<'a>,
+    pub catalog: &'a CatalogCache,
+    /// When a shop's next order volume opens.
+    pub volume_bytes: i64,
+}
+
+impl AppState {
+    /// Runs `work` in a write transaction (again from the start when it conflicts) with
+    /// the documents, the catalog cache and the order volume size.
+    pub async fn write_orders<T: Send + 'static>(
+        &self,
+        work: impl Fn(&mut crate::store::Tx<'_>, OrderWork<'_>) -> Result<T, crate::app_error::AppError>
+        + Send
+        + 'static,
+    ) -> Result<T, crate::app_error::AppError> {
+        let actor = self.actor.clone();
+        let store = self.store.clone();
+        let catalog = self.catalog.clone();
+        let volume_bytes = self.order_volume_bytes;
+        self.store
+            .write(move |tx| {
+                let docs = crate::fulfilment::Docs {
+                    cache: store.docs(),
+                    actor: &actor,
+                };
+                work(
+                    tx,
+                    OrderWork {
+                        docs,
+                        catalog: &catalog,
+                        volume_bytes,
+                    },
+                )
+            })
+            .await
+    }
+}

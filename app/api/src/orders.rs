@@ -322,3 +322,45 @@ pub struct ReturnDone {
     #[serde(default)]
     pub replacement: Option<String>,
 }
+
+/// `POST /api/admin/orders` (and `/api/admin/orders/preview`): an order customer service
+/// enters for a shop that phoned or wrote, priced by the same engine as the shop's own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OfficeOrder {
+    pub shop: String,
+    pub lines: Vec<domain::pricing::RequestedLine>,
+    #[serde(default)]
+    pub note: String,
+    #[serde(default)]
+    pub pickup: bool,
+    #[serde(default)]
+    pub use_prepaid: bool,
+    #[serde(default)]
+    pub coupon_codes: Vec<String>,
+}
+
+/// One order an import placed (or would place, in a preview).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportedOrder {
+    /// The file's `ref` for the order.
+    pub reference: String,
+    pub shop: String,
+    /// The order's number (empty in a preview).
+    pub number: String,
+    pub lines: usize,
+    pub total: String,
+    /// Imported before (the same shop and `ref`): not placed again.
+    #[serde(default)]
+    pub already: bool,
+}
+
+/// What `POST /api/admin/import/orders?apply=` found or did: every order placed, or none
+/// when any row is wrong (then `problems` names each by line and column).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderImportReport {
+    pub rows: usize,
+    pub orders: Vec<ImportedOrder>,
+    pub problems: Vec<crate::ImportProblem>,
+    pub applied: bool,
+}
