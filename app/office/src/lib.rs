@@ -10,6 +10,7 @@ pub mod carriers;
 pub mod categories;
 pub mod customer_form;
 pub mod customers;
+pub mod entry;
 pub mod home;
 pub mod i18n;
 pub mod orders;
@@ -289,6 +290,7 @@ fn App() -> impl IntoView {
                             <Route path=path!("/office/customers/new") view=NewCustomerPage/>
                             <Route path=path!("/office/customers/:id") view=CustomerPage/>
                             <Route path=path!("/office/orders") view=OrdersPage/>
+                            <Route path=path!("/office/orders/new") view=entry::NewOrderPage/>
                             <Route path=path!("/office/orders/:id") view=OrderPageView/>
                             <Route path=path!("/office/orders/:id/packing/:n") view=PackingListPage/>
                             <Route path=path!("/office/pick") view=PickListPage/>

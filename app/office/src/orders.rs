@@ -180,6 +180,9 @@ pub fn OrdersPage() -> impl IntoView {
                 <input type="search" data-testid="order-number" placeholder=move || office.t(Phrase::SearchNumber)
                     prop:value=move || number.get()
                     on:change=move |ev| { number.set(event_target_value(&ev)); reset(); }/>
+                <Show when=move || office.may("orders.hold")>
+                    <A href="/office/orders/new" attr:data-testid="new-order">{move || office.t(Phrase::NewOrder)}</A>
+                </Show>
             </div>
             <div class="filters">
                 {filter_select(state, "order-state", Phrase::AnyOrderState, states)}
