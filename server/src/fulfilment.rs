@@ -150,6 +150,13 @@ pub fn act_on(
 ) -> Result<Applied, AppError> {
     let request_id = resolve(tx, id)?;
     let applied = apply(tx, by, &request_id, action)?;
+    publish_applied(tx, docs, &applied)?;
+    Ok(applied)
+}
+
+/// Writes what an action changed into the shop's documents: the order into its status
+/// document, the profile (when its balances moved) into its prices document.
+pub fn publish_applied(tx: &mut Tx<'_>, docs: Docs<'_>, applied: &Applied) -> Result<(), AppError> {
     publish_status(tx, docs, &applied.shop, applied.volume, &applied.order)?;
     if let Some(profile) = &applied.profile {
         documents::edit(
@@ -160,7 +167,7 @@ pub fn act_on(
             |doc| write_profile(doc, profile),
         )?;
     }
-    Ok(applied)
+    Ok(())
 }
 
 /// Names the replacement order `number` on the return at `index` of the order

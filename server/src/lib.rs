@@ -17,6 +17,7 @@ pub mod images_api;
 pub mod inbox;
 pub mod jobs;
 pub mod login_limiter;
+pub mod order_edits;
 pub mod order_intake;
 pub mod orders_api;
 pub mod placing;
@@ -247,6 +248,7 @@ pub fn router(state: AppState) -> Router {
             post(orders_api::record_event),
         )
         .route("/orders/{id}/shipments", post(orders_api::ship))
+        .route("/orders/{id}/lines", post(orders_api::edit_lines))
         .route(
             "/orders/{id}/shipments/{n}/deliver",
             post(orders_api::deliver),

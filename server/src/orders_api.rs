@@ -1,7 +1,9 @@
 //! `GET /api/orders`: the orders the server has applied, as the caller may see them
 //! (a shop its own, a manager their shops', an admin and staff with `orders.read` all).
 
-use api::{EventBody, OrderDetail, OrderPage, PickList, PickOrder, PickProduct, Shipped};
+use api::{
+    EventBody, LinesEdit, OrderDetail, OrderPage, PickList, PickOrder, PickProduct, Shipped,
+};
 use axum::Json;
 use axum::extract::Query;
 use axum::extract::rejection::QueryRejection;
@@ -218,6 +220,46 @@ pub async fn deliver(
     act(&state, &principal, id, Action::Delivered(index))
         .await
         .map(|(order, _)| Json(order))
+}
+
+/// `POST /api/orders/{number}/lines` with `{"lines": [{"sku": "TEA-001", "quantity": 24}],
+/// "reason": "…"}`: customer service changes the order's lines before picking; it is
+/// priced and reserved again. 409 when picking started or the engine refuses the result.
+pub async fn edit_lines(
+    State(state): State<AppState>,
+    principal: Principal,
+    id: Result<Path<String>, PathRejection>,
+    body: Result<Json<LinesEdit>, JsonRejection>,
+) -> Result<Json<OrderConfirmation>, AppError> {
+    let Path(id) =
+        id.map_err(|r| AppError::rejected("bad_request_id", r.status(), r.body_text()))?;
+    let Json(edit) =
+        body.map_err(|r| AppError::rejected("malformed_edit", r.status(), r.body_text()))?;
+    principal.require(Permission::OrdersHold)?;
+    let reason = edit.reason.trim().to_owned();
+    if reason.is_empty() {
+        return Err(AppError::invalid("reason", "required"));
+    }
+    if reason.chars().count() > 200 {
+        return Err(AppError::invalid("reason", "too_long"));
+    }
+    if edit.lines.is_empty() || edit.lines.len() > 500 {
+        return Err(AppError::invalid("lines", "out_of_range"));
+    }
+    if edit
+        .lines
+        .iter()
+        .any(|l| l.quantity == 0 || l.quantity > 100_000)
+    {
+        return Err(AppError::invalid("quantity", "out_of_range"));
+    }
+    let by = principal.username.clone();
+    let order = state
+        .write_orders(move |tx, work| {
+            crate::order_edits::edit_lines(tx, work, &by, &id, edit.lines.clone(), &reason)
+        })
+        .await?;
+    Ok(Json(order))
 }
 
 async fn act(

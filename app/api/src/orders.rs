@@ -364,3 +364,12 @@ pub struct OrderImportReport {
     pub problems: Vec<crate::ImportProblem>,
     pub applied: bool,
 }
+
+/// `POST /api/orders/{number}/lines`: the order's lines as they should be (a line left out
+/// is removed), and why (the shop reads it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinesEdit {
+    pub lines: Vec<domain::pricing::RequestedLine>,
+    pub reason: String,
+}

@@ -77,6 +77,27 @@ pub enum FulfilError {
     UnknownShipment { index: usize },
     #[error("shipment {number} was delivered already")]
     AlreadyDelivered { number: String },
+    #[error(
+        "an order that is {state:?} can no longer be changed (picking started or something shipped)"
+    )]
+    NotEditable { state: OrderState },
+}
+
+/// Whether staff may still change the order's lines: before picking starts and before
+/// anything ships.
+pub fn check_editable(order: &OrderConfirmation) -> Result<(), FulfilError> {
+    let before_picking = matches!(
+        order.state,
+        OrderState::Confirmed
+            | OrderState::OnHold
+            | OrderState::Backordered
+            | OrderState::Allocated
+    );
+    if before_picking && order.shipments.is_empty() {
+        Ok(())
+    } else {
+        Err(FulfilError::NotEditable { state: order.state })
+    }
 }
 
 /// What the order asks the warehouses for, per SKU: its lines and its gifts.
@@ -523,6 +544,7 @@ mod tests {
             backordered: BTreeMap::new(),
             shipments: vec![],
             returns: vec![],
+            edits: vec![],
         }
     }
 

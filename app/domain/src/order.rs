@@ -155,6 +155,49 @@ pub struct OrderConfirmation {
     /// Returns of its goods, oldest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub returns: Vec<crate::returns::ReturnRecord>,
+    /// Changes staff made to its lines before picking, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub edits: Vec<OrderEdit>,
+}
+
+/// Staff changed an order's lines (before picking): who, when, why, each line's quantity
+/// before and after, and the order's total before and after (re-priced, re-reserved).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderEdit {
+    pub at_ms: i64,
+    pub by: String,
+    pub reason: String,
+    pub lines: Vec<LineEdit>,
+    pub total_was: Money,
+    pub total_now: Money,
+}
+
+/// One line's quantity before and after an edit (0: not on the order).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineEdit {
+    pub sku: Sku,
+    pub was: u32,
+    pub now: u32,
+}
+
+/// The lines whose quantity differs between `before` and `after`, by SKU.
+pub fn line_edits(before: &PricedOrder, after: &PricedOrder) -> Vec<LineEdit> {
+    let mut quantities: BTreeMap<&Sku, (u32, u32)> = BTreeMap::new();
+    for line in &before.lines {
+        quantities.entry(&line.sku).or_default().0 += line.quantity;
+    }
+    for line in &after.lines {
+        quantities.entry(&line.sku).or_default().1 += line.quantity;
+    }
+    quantities
+        .into_iter()
+        .filter(|(_, (was, now))| was != now)
+        .map(|(sku, (was, now))| LineEdit {
+            sku: sku.clone(),
+            was,
+            now,
+        })
+        .collect()
 }
 
 /// Why the server rejects a whole order.
@@ -223,6 +266,7 @@ pub fn confirm_order(
         backordered: BTreeMap::new(),
         shipments: vec![],
         returns: vec![],
+        edits: vec![],
     };
     if &request.shop != shop {
         return reject(OrderRejection::WrongShop);
@@ -277,6 +321,7 @@ pub fn confirm_order(
         backordered: BTreeMap::new(),
         shipments: vec![],
         returns: vec![],
+        edits: vec![],
     }
 }
 
@@ -358,6 +403,7 @@ pub fn reject_unreadable(
         backordered: BTreeMap::new(),
         shipments: vec![],
         returns: vec![],
+        edits: vec![],
     }
 }
 

@@ -784,6 +784,7 @@ pub fn replacement_order(
         backordered: BTreeMap::new(),
         shipments: Vec::new(),
         returns: Vec::new(),
+        edits: Vec::new(),
     })
 }
 
@@ -844,6 +845,7 @@ mod tests {
                 fee: None,
             }],
             returns: vec![],
+            edits: vec![],
         }
     }
 

@@ -240,6 +240,29 @@ pub fn record_uses(
     Ok(())
 }
 
+/// Forgets the promotions the order `request_id` used (its lines are changing): each use
+/// is taken off the counts it was added to.
+pub fn forget_uses(tx: &mut Tx<'_>, shop: &ShopId, request_id: &str) -> Result<(), StoreError> {
+    let used: Vec<String> = tx.column(
+        "SELECT promotion FROM promotion_uses WHERE request_id = ?1",
+        params![request_id],
+    )?;
+    for promotion in used {
+        for counted in [shop.as_str(), ALL_SHOPS] {
+            tx.execute(
+                "UPDATE promotion_counts SET uses = uses - 1
+                 WHERE promotion = ?1 AND shop = ?2 AND uses > 0",
+                params![promotion.as_str(), counted],
+            )?;
+        }
+    }
+    tx.execute(
+        "DELETE FROM promotion_uses WHERE request_id = ?1",
+        params![request_id],
+    )?;
+    Ok(())
+}
+
 /// How much of `sku` `shop` ordered since `since_ms` in orders not rejected or cancelled.
 pub fn ordered_since(
     tx: &mut Tx<'_>,

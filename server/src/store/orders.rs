@@ -110,20 +110,7 @@ pub fn insert(
         }
         save_backorders(tx, answer)?;
     }
-    for (line, priced) in answer.priced.lines.iter().enumerate() {
-        tx.execute(
-            "INSERT INTO order_lines (request_id, line, shop, sku, quantity, received_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
-                answer.request_id.as_str(),
-                line,
-                shop.as_str(),
-                priced.sku.as_str(),
-                priced.quantity,
-                now_ms
-            ],
-        )?;
-    }
+    insert_lines(tx, shop, answer, now_ms)?;
     for event in &answer.history {
         add_event(
             tx,
@@ -135,6 +122,55 @@ pub fn insert(
         )?;
     }
     Ok(())
+}
+
+/// The order's lines (what quotas count), received at `received_ms`.
+fn insert_lines(
+    tx: &mut Tx<'_>,
+    shop: &ShopId,
+    answer: &OrderConfirmation,
+    received_ms: i64,
+) -> Result<(), StoreError> {
+    for (line, priced) in answer.priced.lines.iter().enumerate() {
+        tx.execute(
+            "INSERT INTO order_lines (request_id, line, shop, sku, quantity, received_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                answer.request_id.as_str(),
+                line,
+                shop.as_str(),
+                priced.sku.as_str(),
+                priced.quantity,
+                received_ms
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+/// Takes an order's lines out of what quotas count (they are about to change); returns
+/// when it was received, for [`put_lines`].
+pub fn take_lines(tx: &mut Tx<'_>, request_id: &str) -> Result<i64, StoreError> {
+    tx.execute(
+        "DELETE FROM order_lines WHERE request_id = ?1",
+        params![request_id],
+    )?;
+    Ok(tx
+        .value(
+            "SELECT received_ms FROM orders WHERE request_id = ?1",
+            params![request_id],
+        )?
+        .unwrap_or(0))
+}
+
+/// Writes an order's changed lines back, as received at `received_ms`.
+pub fn put_lines(
+    tx: &mut Tx<'_>,
+    shop: &ShopId,
+    order: &OrderConfirmation,
+    received_ms: i64,
+) -> Result<(), StoreError> {
+    insert_lines(tx, shop, order, received_ms)
 }
 
 pub fn add_event(
@@ -233,12 +269,17 @@ fn save_backorders(tx: &mut Tx<'_>, confirmation: &OrderConfirmation) -> Result<
 /// the warehouses its reservations are in).
 pub fn update(tx: &mut Tx<'_>, confirmation: &OrderConfirmation) -> anyhow::Result<()> {
     let id = confirmation.request_id.as_str();
+    let total = confirmation
+        .quote
+        .as_ref()
+        .map_or(confirmation.priced.total, |q| q.total);
     tx.execute(
-        "UPDATE orders SET state = ?2, confirmation = ?3 WHERE request_id = ?1",
+        "UPDATE orders SET state = ?2, confirmation = ?3, total = ?4 WHERE request_id = ?1",
         params![
             id,
             state_name(confirmation.state),
-            serde_json::to_string(confirmation)?
+            serde_json::to_string(confirmation)?,
+            total.amount().to_string()
         ],
     )?;
     let warehouses: BTreeSet<&str> = confirmation
