@@ -349,7 +349,7 @@ test('a return from the shop\'s request to a refund on its prepaid balance', asy
   await context.close();
 });
 
-test('customer service enters an order for a shop that phoned, and imports orders from a file', async ({ browser, request }) => {
+test('customer service enters an order for a shop that phoned, changes it before picking, and imports orders from a file', async ({ browser, request }) => {
   await api(request, 'POST', '/api/admin/shops', {
     id: 'shop-plum', name: '李子小店 Plum', tier: 'silver', region: '',
     managers: [], owner_username: 'plum', owner_display_name: '李子', owner_password: 'plum-secret',
@@ -386,6 +386,23 @@ test('customer service enters an order for a shop that phoned, and imports order
   await expect(phone.locator('[data-testid=sync-state]')).toHaveText('已同步');
   await phone.click('a[href="/orders"]');
   await expect(phone.locator('[data-testid=order]', { hasText: number })).toBeVisible();
+
+  // The shop calls again before picking: customer service changes the quantity, with why.
+  await office.click('[data-testid=edit-lines]');
+  await office.locator('[data-testid=edit-line][data-sku="GRN-0004"] [data-testid=edit-quantity]').fill('5');
+  await office.click('[data-testid=save-lines]');
+  await expect(office.locator('[data-testid=edit-error]')).toBeVisible();
+  await office.fill('[data-testid=edit-reason]', '门店来电加量');
+  await office.click('[data-testid=save-lines]');
+  await expect(office.locator('[data-testid=order-edit]')).toContainText('GRN-0004 3 → 5');
+  await expect(office.locator('[data-testid=order-line][data-sku="GRN-0004"] [data-testid=line-reserved]')).toHaveText('5');
+  await office.screenshot({ path: 'test-results/order-edited.png', fullPage: true });
+  await phone.click('[data-testid=sync-now]');
+  await expect(phone.locator('[data-testid=notice]').first()).toContainText('门店来电加量');
+  await phone.click(`[data-testid=order] a[href*="/orders/"]`);
+  await expect(phone.locator('[data-testid=edit-reason]')).toContainText('门店来电加量');
+  await phone.screenshot({ path: 'test-results/phone-edited.png', fullPage: true });
+  await phone.click('a[href="/orders"]');
 
   // A file from another channel: a wrong row stops the whole import; fixed, it places both.
   const file = (text) => ({ name: 'orders.csv', mimeType: 'text/csv', buffer: Buffer.from(text) });

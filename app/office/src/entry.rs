@@ -236,7 +236,7 @@ pub fn NewOrderPage() -> impl IntoView {
 }
 
 /// Why the engine refuses a line, in the user's words.
-fn refused_line(office: &Office, reason: &LineRefusal) -> &'static str {
+pub(crate) fn refused_line(office: &Office, reason: &LineRefusal) -> &'static str {
     office.t(match reason {
         LineRefusal::UnknownSku => Phrase::RefusedUnknown,
         LineRefusal::Discontinued => Phrase::RefusedDiscontinued,

@@ -400,6 +400,11 @@ pub enum Phrase {
     RefusedDiscontinued,
     RefusedNotOffered,
     RefusedQuantity,
+    EditLines,
+    SaveLines,
+    EditReason,
+    Edits,
+    NotEditable,
 }
 
 pub fn tr(lang: Lang, phrase: Phrase) -> &'static str {
@@ -938,6 +943,19 @@ pub fn tr(lang: Lang, phrase: Phrase) -> &'static str {
         ],
         NothingToReturn => ["至少要退一件", "至少要退一件", "At least one unit"],
         NewOrder => ["代客下单", "代客下單", "Enter an order"],
+        EditLines => ["修改商品", "修改商品", "Change lines"],
+        SaveLines => ["保存修改", "保存修改", "Save the change"],
+        EditReason => [
+            "修改原因（门店会看到）",
+            "修改原因（門店會看到）",
+            "Why (the shop sees it)",
+        ],
+        Edits => ["改单记录", "改單記錄", "Changes"],
+        NotEditable => [
+            "已开始拣货或已发货，不能再改商品",
+            "已開始揀貨或已發貨，不能再改商品",
+            "Picking started or something shipped: the lines can no longer change",
+        ],
         Quantity => ["数量", "數量", "Quantity"],
         AddLine => ["加入", "加入", "Add"],
         LineTotal => ["小计", "小計", "Line total"],

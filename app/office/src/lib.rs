@@ -10,6 +10,7 @@ pub mod carriers;
 pub mod categories;
 pub mod customer_form;
 pub mod customers;
+pub mod edits;
 pub mod entry;
 pub mod home;
 pub mod i18n;

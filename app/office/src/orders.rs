@@ -429,6 +429,7 @@ fn OrderView(detail: OrderDetail, reload: Callback<()>) -> impl IntoView {
             <tbody>{lines}</tbody>
         </table>
         {quote}
+        <crate::edits::OrderEdits order=order.clone() reload=reload/>
         <ShipForms number=number.clone() shippable=detail.shippable.clone() names=names.clone()
             region=detail.region.clone() weights=detail.weights.clone() reload=reload/>
         <h2>{office.t(Phrase::Shipments)}</h2>

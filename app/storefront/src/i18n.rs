@@ -143,6 +143,7 @@ pub enum Phrase {
     ReturnReplaced,
     Restocked,
     WrittenOff,
+    OrderChanged,
 }
 
 pub fn tr(lang: Lang, phrase: Phrase) -> &'static str {
@@ -355,6 +356,7 @@ pub fn tr(lang: Lang, phrase: Phrase) -> &'static str {
         ReturnRefunded => ["已退款", "已退款", "Refunded"],
         ReturnCredited => ["已抵扣货款", "已抵扣貨款", "Credited"],
         ReturnReplaced => ["已换货", "已換貨", "Replacement sent"],
+        OrderChanged => ["订单已修改", "訂單已修改", "Order changed"],
         Restocked => ["完好", "完好", "good"],
         WrittenOff => ["报损", "報損", "written off"],
         UnsyncedSignOut => [

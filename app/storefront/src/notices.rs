@@ -31,6 +31,9 @@ pub struct Notice {
     /// When the change is a step of one of the order's returns: its number and state.
     #[serde(default)]
     pub ret: Option<(String, ReturnState)>,
+    /// When staff changed the order's lines: why.
+    #[serde(default)]
+    pub edited: Option<String>,
 }
 
 fn seen_key(shop: &ShopId) -> String {
@@ -60,6 +63,9 @@ struct Seen {
     /// Each return's state, by its id.
     #[serde(default)]
     returns: BTreeMap<String, ReturnState>,
+    /// How many times staff changed each order's lines.
+    #[serde(default)]
+    edits: BTreeMap<String, usize>,
 }
 
 /// Server and device clocks may differ by this much.
@@ -80,6 +86,7 @@ pub fn note_changes(
                 since_ms: now_ms,
                 orders: BTreeMap::new(),
                 returns: BTreeMap::new(),
+                edits: BTreeMap::new(),
             },
             true,
         ),
@@ -87,6 +94,25 @@ pub fn note_changes(
     let mut fresh = Vec::new();
     let mut changed = first_time;
     for (id, order) in confirmations {
+        let edits = order.edits.len();
+        if edits > 0 && seen.edits.get(id.as_str()) != Some(&edits) {
+            changed = true;
+            let before = seen.edits.insert(id.to_string(), edits).unwrap_or(0);
+            let recent = order
+                .edits
+                .last()
+                .is_some_and(|edit| edit.at_ms + CLOCK_SLACK_MS >= seen.since_ms);
+            if !first_time && recent && edits > before {
+                fresh.push(Notice {
+                    order: id.clone(),
+                    number: order.number.clone(),
+                    state: order.state,
+                    tracking: None,
+                    ret: None,
+                    edited: order.edits.last().map(|e| e.reason.clone()),
+                });
+            }
+        }
         for record in &order.returns {
             let key = record.id.to_string();
             if seen.returns.get(&key) == Some(&record.state) {
@@ -108,6 +134,7 @@ pub fn note_changes(
                 state: order.state,
                 tracking: None,
                 ret: Some((record.number.clone(), record.state)),
+                edited: None,
             });
         }
         let now = (order.state, order.shipments.len());
@@ -138,6 +165,7 @@ pub fn note_changes(
                 .flatten()
                 .filter(|t| !t.is_empty()),
             ret: None,
+            edited: None,
         });
     }
     if changed {

@@ -366,6 +366,13 @@ impl Store {
 
     /// A notice in the user's words: `DH-000042 已发货 · 运单号 SF1001`.
     pub fn notice_text(&self, notice: &super::notices::Notice) -> String {
+        if let Some(reason) = &notice.edited {
+            return format!(
+                "{} {}: {reason}",
+                notice.number,
+                self.t(Phrase::OrderChanged)
+            );
+        }
         if let Some((number, state)) = &notice.ret {
             return format!(
                 "{number} {} {}",

@@ -83,6 +83,7 @@ pub fn OrderDetailPage() -> impl IntoView {
                         })}
                     <CancelControl id=id.clone() state=state/>
                     {confirmation.as_ref().map(|c| shipments_view(&store, c))}
+                    {confirmation.as_ref().map(|c| edits_view(&store, c))}
                     {confirmation.clone().map(|c| view! { <ReturnsSection order=c/> })}
                     {(!backordered.is_empty()).then(|| view! {
                         <div class="changes" data-testid="backordered">
@@ -213,6 +214,49 @@ fn shipments_view(store: &Store, order: &OrderConfirmation) -> impl IntoView + u
                     </li>
                 }).collect_view()}
             </ul>
+        }
+    })
+}
+
+/// What staff changed on the order and why: each line's quantity before and after, the
+/// total before and after.
+fn edits_view(store: &Store, order: &OrderConfirmation) -> impl IntoView + use<> {
+    let lang = store.lang.get_untracked();
+    let name = |sku: &domain::sku::Sku| {
+        order
+            .priced
+            .lines
+            .iter()
+            .find(|l| &l.sku == sku)
+            .map(|l| lang.pick(&l.name))
+            .unwrap_or_else(|| sku.to_string())
+    };
+    let edits: Vec<_> = order
+        .edits
+        .iter()
+        .map(|edit| {
+            let lines: Vec<String> = edit
+                .lines
+                .iter()
+                .map(|l| format!("{} {} → {}", name(&l.sku), l.was, l.now))
+                .collect();
+            (edit.clone(), lines)
+        })
+        .collect();
+    (!edits.is_empty()).then(|| {
+        view! {
+            <div class="changes" data-testid="edits">
+                <h3>{store.t(Phrase::OrderChanged)}</h3>
+                <ul>
+                    {edits.into_iter().map(|(edit, lines)| view! {
+                        <li data-testid="edit">
+                            <span data-testid="edit-reason">{format!("{} · {} · {}", format_time(edit.at_ms), edit.by, edit.reason)}</span>
+                            {lines.into_iter().map(|l| view! { <span class="meta">{l}</span> }).collect_view()}
+                            <span class="meta">{format!("{} {} → {}", store.t(Phrase::Total), edit.total_was, edit.total_now)}</span>
+                        </li>
+                    }).collect_view()}
+                </ul>
+            </div>
         }
     })
 }
