@@ -161,6 +161,7 @@ fn place_checked(
             pickup: request.pickup,
             use_prepaid: request.use_prepaid,
             coupon_codes: request.coupon_codes,
+            expected: answer.priced,
             channel,
         },
     )

@@ -9,7 +9,6 @@ use docs::schema::doc_id::DocId;
 use docs::schema::order_requests_doc::{StoredRequest, add_request};
 use docs::schema::order_status_doc::put_confirmations;
 use docs::schema::price_doc::write_profile;
-use domain::money::{Currency, Money};
 use domain::order::{OrderConfirmation, OrderRequest, RequestId};
 use domain::pricing::{PricedOrder, RequestedLine};
 use domain::returns::{self, ReturnError};
@@ -34,6 +33,9 @@ pub struct Placement {
     pub pickup: bool,
     pub use_prepaid: bool,
     pub coupon_codes: Vec<String>,
+    /// The order as staff were shown it (the preview), so the shop sees only what the
+    /// server changed since.
+    pub expected: PricedOrder,
     /// `office` or `import`.
     pub channel: &'static str,
 }
@@ -68,11 +70,7 @@ pub fn place(
         placed_at_ms: tx.now_ms,
         placed_by: placement.placed_by,
         lines: placement.lines,
-        expected: PricedOrder {
-            lines: Vec::new(),
-            refused: Vec::new(),
-            total: Money::zero(Currency::Cny),
-        },
+        expected: placement.expected,
         note: placement.note,
         coupon_codes: placement.coupon_codes,
         redeem_points: 0,

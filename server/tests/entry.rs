@@ -106,6 +106,8 @@ async fn customer_service_enters_an_order_the_shop_sees_on_its_phone() {
     assert!(phone.sync_now().await.is_empty());
     let seen = phone.sync.confirmations_of(&phone.shop);
     let order = seen.values().find(|o| o.number == number).unwrap();
+    // Priced as staff were shown it: nothing for the shop to read as changed by the server.
+    assert!(order.changes.is_empty(), "{:?}", order.changes);
     assert!(
         phone
             .sync

@@ -156,7 +156,13 @@ fn explain(office: &Office, failure: &Failure) -> String {
             } else {
                 refused
                     .iter()
-                    .map(|r| format!("{}: {}", r.sku, crate::entry::refused_line(office, &r.reason)))
+                    .map(|r| {
+                        format!(
+                            "{}: {}",
+                            r.sku,
+                            crate::entry::refused_line(office, &r.reason)
+                        )
+                    })
                     .collect::<Vec<_>>()
                     .join("; ")
             }

@@ -249,7 +249,7 @@ fn edits_view(store: &Store, order: &OrderConfirmation) -> impl IntoView + use<>
                 <h3>{store.t(Phrase::OrderChanged)}</h3>
                 <ul>
                     {edits.into_iter().map(|(edit, lines)| view! {
-                        <li data-testid="edit">
+                        <li class="edit" data-testid="edit">
                             <span data-testid="edit-reason">{format!("{} · {} · {}", format_time(edit.at_ms), edit.by, edit.reason)}</span>
                             {lines.into_iter().map(|l| view! { <span class="meta">{l}</span> }).collect_view()}
                             <span class="meta">{format!("{} {} → {}", store.t(Phrase::Total), edit.total_was, edit.total_now)}</span>
