@@ -351,8 +351,8 @@ test('a return from the shop\'s request to a refund on its prepaid balance', asy
 
 test('customer service enters an order for a shop that phoned, changes it before picking, and imports orders from a file', async ({ browser, request }) => {
   await api(request, 'POST', '/api/admin/shops', {
-    id: 'shop-plum', name: '李子小店 Plum', tier: 'silver', region: '',
-    managers: [], owner_username: 'plum', owner_display_name: '李子', owner_password: 'plum-secret',
+    id: 'shop-mango', name: '芒果小店 Mango', tier: 'silver', region: '',
+    managers: [], owner_username: 'mango', owner_display_name: '芒果', owner_password: 'mango-secret',
   });
   await api(request, 'POST', '/api/admin/staff', {
     username: 'dianhua', display_name: '电话客服', password: 'dianhua-pass-1', permissions: ['orders.read', 'orders.hold'],
@@ -366,7 +366,7 @@ test('customer service enters an order for a shop that phoned, changes it before
   await office.waitForURL('**/office/');
   await office.click('a[href="/office/orders"]');
   await office.click('[data-testid=new-order]');
-  await office.fill('[data-testid=entry-shop]', 'shop-plum');
+  await office.fill('[data-testid=entry-shop]', 'shop-mango');
   await office.fill('[data-testid=entry-sku]', 'GRN-0004');
   await office.fill('[data-testid=entry-quantity]', '3');
   await office.press('[data-testid=entry-quantity]', 'Enter');
@@ -382,7 +382,7 @@ test('customer service enters an order for a shop that phoned, changes it before
   // The shop sees it on its phone like its own orders.
   const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
   const phone = await context.newPage();
-  await signIn(phone, 'plum', 'plum-secret');
+  await signIn(phone, 'mango', 'mango-secret');
   await expect(phone.locator('[data-testid=sync-state]')).toHaveText('已同步');
   await phone.click('a[href="/orders"]');
   await expect(phone.locator('[data-testid=order]', { hasText: number })).toBeVisible();
@@ -408,17 +408,17 @@ test('customer service enters an order for a shop that phoned, changes it before
   const file = (text) => ({ name: 'orders.csv', mimeType: 'text/csv', buffer: Buffer.from(text) });
   await office.goto('/office/orders/new');
   await office.setInputFiles('[data-testid=import-orders-file]',
-    file('ref,shop,sku,quantity,note\nWX-9,shop-plum,GRN-0004,2,微信\nWX-9,shop-plum,NOPE-0001,1,\n'));
+    file('ref,shop,sku,quantity,note\nWX-9,shop-mango,GRN-0004,2,微信\nWX-9,shop-mango,NOPE-0001,1,\n'));
   await expect(office.locator('[data-testid=import-problem][data-line="3"]')).toBeVisible();
   await expect(office.locator('[data-testid=import-orders-apply]')).toHaveCount(0);
   await office.setInputFiles('[data-testid=import-orders-file]',
-    file('ref,shop,sku,quantity,note\nWX-9,shop-plum,GRN-0004,2,微信\nWX-10,shop-plum,GRN-0004,4,\n'));
+    file('ref,shop,sku,quantity,note\nWX-9,shop-mango,GRN-0004,2,微信\nWX-10,shop-mango,GRN-0004,4,\n'));
   await expect(office.locator('[data-testid=import-order]')).toHaveCount(2);
   await office.click('[data-testid=import-orders-apply]');
   await expect(office.locator('[data-testid=import-orders-done]')).toBeVisible();
   await expect(office.locator('[data-testid=import-order-number]').first()).toContainText('DH-');
   await office.screenshot({ path: 'test-results/order-import.png', fullPage: true });
-  const imported = await api(request, 'GET', '/api/orders?shop=shop-plum&channel=import');
+  const imported = await api(request, 'GET', '/api/orders?shop=shop-mango&channel=import');
   expect(imported.orders).toHaveLength(2);
   await phone.click('[data-testid=sync-now]');
   await expect(phone.locator('[data-testid=order]')).toHaveCount(3);
