@@ -417,6 +417,7 @@ pub async fn pick_list(
                     shop: shop.to_string(),
                     state: order.state,
                     lines,
+                    pickup: order.pickup,
                 });
             }
             let mut products: Vec<PickProduct> = products.into_values().collect();

@@ -184,3 +184,40 @@ async fn an_order_import_is_all_or_nothing_and_places_each_order_once() {
     .await;
     assert_eq!(status, 403);
 }
+
+#[tokio::test]
+async fn a_pickup_order_ships_free_and_goes_on_the_warehouse_pickup_list() {
+    let server = spawn_server().await;
+    let admin = token(&server, "admin", "admin123").await;
+    let cai = token(&server, "cai", "cai123").await;
+    let cang = token(&server, "cang", "cang123").await;
+    for (place, quantity) in [("wh-north", 0), ("wh-east", 48)] {
+        let (status, _) = call(
+            &server,
+            &admin,
+            Method::PUT,
+            &format!("/api/admin/stock/{place}/BEV-0002"),
+            Some(json!({ "on_hand": quantity, "safety": 0 })),
+        )
+        .await;
+        assert_eq!(status, 200);
+    }
+    let order = |pickup: bool| json!({ "shop": "shop-lotus", "lines": [{ "sku": "BEV-0002", "quantity": 12 }], "pickup": pickup });
+    let (status, collected) = call(&server, &cai, Method::POST, "/api/admin/orders", Some(order(true))).await;
+    assert_eq!(status, 201, "{collected}");
+    assert_eq!(collected["pickup"], true);
+    assert_eq!(collected["quote"]["shipping"]["amount"], "0");
+    let (status, delivered) = call(&server, &cai, Method::POST, "/api/admin/orders", Some(order(false))).await;
+    assert_eq!(status, 201);
+    assert!(delivered.get("pickup").is_none());
+    let (status, list) = call(&server, &cang, Method::GET, "/api/admin/pick-list?warehouse=wh-east", None).await;
+    assert_eq!(status, 200);
+    let pickups: Vec<&str> = list["orders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["pickup"] == true)
+        .map(|o| o["number"].as_str().unwrap())
+        .collect();
+    assert_eq!(pickups, [collected["number"].as_str().unwrap()]);
+}

@@ -93,6 +93,9 @@ pub struct PickOrder {
     pub shop: String,
     pub state: OrderState,
     pub lines: BTreeMap<Sku, u32>,
+    /// The shop collects it at the warehouse (it goes on the pickup list).
+    #[serde(default)]
+    pub pickup: bool,
 }
 
 /// A warehouse's pick list (`GET /api/admin/pick-list?warehouse=`): the orders with stock

@@ -545,6 +545,7 @@ mod tests {
             shipments: vec![],
             returns: vec![],
             edits: vec![],
+            pickup: false,
         }
     }
 

@@ -158,6 +158,9 @@ pub struct OrderConfirmation {
     /// Changes staff made to its lines before picking, oldest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub edits: Vec<OrderEdit>,
+    /// Collected at the warehouse by the shop instead of delivered.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pickup: bool,
 }
 
 /// Staff changed an order's lines (before picking): who, when, why, each line's quantity
@@ -267,6 +270,7 @@ pub fn confirm_order(
         shipments: vec![],
         returns: vec![],
         edits: vec![],
+        pickup: request.pickup,
     };
     if &request.shop != shop {
         return reject(OrderRejection::WrongShop);
@@ -322,6 +326,7 @@ pub fn confirm_order(
         shipments: vec![],
         returns: vec![],
         edits: vec![],
+        pickup: request.pickup,
     }
 }
 
@@ -404,6 +409,7 @@ pub fn reject_unreadable(
         shipments: vec![],
         returns: vec![],
         edits: vec![],
+        pickup: false,
     }
 }
 

@@ -785,6 +785,7 @@ pub fn replacement_order(
         shipments: Vec::new(),
         returns: Vec::new(),
         edits: Vec::new(),
+        pickup: false,
     })
 }
 
@@ -846,6 +847,7 @@ mod tests {
             }],
             returns: vec![],
             edits: vec![],
+            pickup: false,
         }
     }
 

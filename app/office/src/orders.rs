@@ -414,6 +414,7 @@ fn OrderView(detail: OrderDetail, reload: Callback<()>) -> impl IntoView {
         <p class="meta">
             <span data-testid="order-state" class="state">{state_label(office.lang.get_untracked(), order.state)}</span>
             {format!(" · {} {} · {} · {} {} · {}", office.t(Phrase::ShopCol), detail.shop, office.t(channel_phrase(&detail.channel)), office.t(Phrase::PlacedBy), detail.placed_by, format_time(detail.received_ms))}
+            {order.pickup.then(|| view! { " · " <span class="badge" data-testid="order-pickup">{office.t(Phrase::Pickup)}</span> })}
         </p>
         <Actions number=number.clone() possible=detail.possible.clone() reload=reload/>
         <h2>{office.t(Phrase::Lines)}</h2>
@@ -431,7 +432,7 @@ fn OrderView(detail: OrderDetail, reload: Callback<()>) -> impl IntoView {
         {quote}
         <crate::edits::OrderEdits order=order.clone() reload=reload/>
         <ShipForms number=number.clone() shippable=detail.shippable.clone() names=names.clone()
-            region=detail.region.clone() weights=detail.weights.clone() reload=reload/>
+            region=detail.region.clone() weights=detail.weights.clone() pickup=order.pickup reload=reload/>
         <h2>{office.t(Phrase::Shipments)}</h2>
         {if shipments.is_empty() {
             view! { <p class="muted">{office.t(Phrase::NoShipments)}</p> }.into_any()
@@ -568,6 +569,8 @@ fn ShipForms(
     names: BTreeMap<Sku, String>,
     region: String,
     weights: BTreeMap<Sku, u32>,
+    /// The shop collects it: handed over at the warehouse, no carrier to choose.
+    pickup: bool,
     reload: Callback<()>,
 ) -> impl IntoView {
     let office = expect_context::<Office>();
@@ -583,7 +586,7 @@ fn ShipForms(
             {move || options.get().map(|o| o.carriers.into_iter().map(|c| view! { <option value=c/> }).collect_view())}
         </datalist>
         {shippable.into_iter().map(|(warehouse, lines)| {
-            let carrier = RwSignal::new(String::new());
+            let carrier = RwSignal::new(if pickup { office.t(Phrase::PickupCarrier).to_owned() } else { String::new() });
             let tracking = RwSignal::new(String::new());
             let quantities: Vec<(Sku, RwSignal<String>)> = lines
                 .iter()
@@ -610,7 +613,7 @@ fn ShipForms(
             };
             let first = suggestion.clone();
             Effect::new(move |done: Option<bool>| {
-                if done == Some(true) {
+                if done == Some(true) || pickup {
                     return true;
                 }
                 match first() {

@@ -7,6 +7,7 @@ use ::api::{Receipt, StockChanged, StockCount, StockItem, StockMove, StockPage, 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_query_map;
+use leptos_router::components::A;
 
 use crate::Office;
 use crate::api::{Failure, encode};
@@ -392,6 +393,32 @@ pub fn PickListPage() -> impl IntoView {
                             }).collect_view()}
                         </tbody>
                     </table>
+                    <h2>{office.t(Phrase::PickupList)}</h2>
+                    {
+                        let pickups: Vec<::api::PickOrder> = list.orders.iter().filter(|o| o.pickup).cloned().collect();
+                        if pickups.is_empty() {
+                            view! { <p class="muted" data-testid="no-pickups">{office.t(Phrase::NoPickups)}</p> }.into_any()
+                        } else {
+                            view! {
+                                <table class="grid" data-testid="pickup-list">
+                                    <thead><tr>
+                                        <th>{office.t(Phrase::OrderNumber)}</th><th>{office.t(Phrase::ShopCol)}</th>
+                                        <th>{office.t(Phrase::Lines)}</th><th class="number">"✓"</th>
+                                    </tr></thead>
+                                    <tbody>
+                                        {pickups.into_iter().map(|o| view! {
+                                            <tr data-testid="pickup-row">
+                                                <td><A href=format!("/office/orders/{}", o.number)>{o.number.clone()}</A></td>
+                                                <td>{o.shop.clone()}</td>
+                                                <td>{o.lines.iter().map(|(sku, q)| format!("{sku} × {q}")).collect::<Vec<_>>().join(", ")}</td>
+                                                <td class="check"></td>
+                                            </tr>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            }.into_any()
+                        }
+                    }
                 }.into_any(),
             }}
         </section>

@@ -47,7 +47,8 @@ pub fn OrderDetailPage() -> impl IntoView {
                         " "
                         <span class="state" data-testid="order-state">{state_label(&store, state)}</span>
                     </h2>
-                    <p class="meta">{store.t(Phrase::PlacedAt)} " " {format_time(request.placed_at_ms)} " · " {request.placed_by.clone()}</p>
+                    <p class="meta">{store.t(Phrase::PlacedAt)} " " {format_time(request.placed_at_ms)} " · " {request.placed_by.clone()}
+                        {request.pickup.then(|| view! { " · " <span data-testid="order-pickup">{store.t(Phrase::Pickup)}</span> })}</p>
                     {lines_view(lang, &order)}
                     {quote.clone().map(|q| view! {
                         <ul class="quote">
