@@ -203,14 +203,35 @@ async fn a_pickup_order_ships_free_and_goes_on_the_warehouse_pickup_list() {
         assert_eq!(status, 200);
     }
     let order = |pickup: bool| json!({ "shop": "shop-lotus", "lines": [{ "sku": "BEV-0002", "quantity": 12 }], "pickup": pickup });
-    let (status, collected) = call(&server, &cai, Method::POST, "/api/admin/orders", Some(order(true))).await;
+    let (status, collected) = call(
+        &server,
+        &cai,
+        Method::POST,
+        "/api/admin/orders",
+        Some(order(true)),
+    )
+    .await;
     assert_eq!(status, 201, "{collected}");
     assert_eq!(collected["pickup"], true);
     assert_eq!(collected["quote"]["shipping"]["amount"], "0");
-    let (status, delivered) = call(&server, &cai, Method::POST, "/api/admin/orders", Some(order(false))).await;
+    let (status, delivered) = call(
+        &server,
+        &cai,
+        Method::POST,
+        "/api/admin/orders",
+        Some(order(false)),
+    )
+    .await;
     assert_eq!(status, 201);
     assert!(delivered.get("pickup").is_none());
-    let (status, list) = call(&server, &cang, Method::GET, "/api/admin/pick-list?warehouse=wh-east", None).await;
+    let (status, list) = call(
+        &server,
+        &cang,
+        Method::GET,
+        "/api/admin/pick-list?warehouse=wh-east",
+        None,
+    )
+    .await;
     assert_eq!(status, 200);
     let pickups: Vec<&str> = list["orders"]
         .as_array()

@@ -948,8 +948,16 @@ pub fn tr(lang: Lang, phrase: Phrase) -> &'static str {
         NewOrder => ["代客下单", "代客下單", "Enter an order"],
         EditLines => ["修改商品", "修改商品", "Change lines"],
         PickupCarrier => ["到仓自提", "到倉自提", "Collected at the warehouse"],
-        PickupList => ["自提单（门店到仓提货）", "自提單（門店到倉提貨）", "Pickup list (shops collect)"],
-        NoPickups => ["没有待自提的订单", "沒有待自提的訂單", "No orders to collect"],
+        PickupList => [
+            "自提单（门店到仓提货）",
+            "自提單（門店到倉提貨）",
+            "Pickup list (shops collect)",
+        ],
+        NoPickups => [
+            "没有待自提的订单",
+            "沒有待自提的訂單",
+            "No orders to collect",
+        ],
         SaveLines => ["保存修改", "保存修改", "Save the change"],
         EditReason => [
             "修改原因（门店会看到）",

@@ -6,8 +6,8 @@
 use ::api::{Receipt, StockChanged, StockCount, StockItem, StockMove, StockPage, StockSettings};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::use_query_map;
 use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
 
 use crate::Office;
 use crate::api::{Failure, encode};
