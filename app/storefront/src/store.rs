@@ -687,39 +687,17 @@ impl Store {
     /// the order, which the server applies once. False when the device does not hold the
     /// order's volume.
     pub fn cancel_order(&self, order: &RequestId, reason: String) -> bool {
-        let Some(shop) = self.shop.get_untracked() else {
-            return false;
-        };
-        let Some(session) = self.session.get_untracked() else {
-            return false;
-        };
-        let Some(volume) = REPLICAS.with_borrow(|r| r.volume_of(&shop.id, order)) else {
-            return false;
-        };
-        let cancel = CancelRequest {
-            id: random_id(),
-            shop: shop.id.clone(),
-            cancels: order.clone(),
-            placed_at_ms: js_sys::Date::now() as i64,
-            placed_by: session.display_name,
-            reason: reason.chars().take(200).collect(),
-        };
-        let added = REPLICAS.with_borrow_mut(|replicas| {
-            replicas
-                .doc_mut(&volume)
-                .map(|doc| add_cancel(doc, &cancel).is_ok())
-                .unwrap_or(false)
-        });
-        if !added {
-            return false;
-        }
-        self.refresh(&[]);
-        let store = *self;
-        spawn_local(async move {
-            store.persist(&[volume], &[]).await;
-            store.sync_now().await;
-        });
-        true
+        self.write_beside(order, |shop, by| {
+            let cancel = CancelRequest {
+                id: random_id(),
+                shop,
+                cancels: order.clone(),
+                placed_at_ms: js_sys::Date::now() as i64,
+                placed_by: by,
+                reason: reason.chars().take(200).collect(),
+            };
+            move |doc: &mut automerge::Automerge| add_cancel(doc, &cancel).is_ok()
+        })
     }
 
     /// Asks to return goods of the shop's order `order` (works offline): a return request
@@ -736,6 +714,29 @@ impl Store {
         if lines.is_empty() {
             return false;
         }
+        self.write_beside(order, |shop, by| {
+            let request = ReturnRequest {
+                id: random_id(),
+                shop,
+                returns: order.clone(),
+                lines,
+                remedy,
+                note: note.chars().take(500).collect(),
+                placed_at_ms: js_sys::Date::now() as i64,
+                placed_by: by,
+            };
+            move |doc: &mut automerge::Automerge| add_return(doc, &request).is_ok()
+        })
+    }
+
+    /// Writes what `make` builds (from the shop and the signed-in person's name) into the
+    /// order volume holding `order`, keeps it and syncs. False when the device does not
+    /// hold that volume or the write failed.
+    fn write_beside<W: FnOnce(&mut automerge::Automerge) -> bool>(
+        &self,
+        order: &RequestId,
+        make: impl FnOnce(domain::sku::ShopId, String) -> W,
+    ) -> bool {
         let (Some(shop), Some(session)) = (self.shop.get_untracked(), self.session.get_untracked())
         else {
             return false;
@@ -743,22 +744,9 @@ impl Store {
         let Some(volume) = REPLICAS.with_borrow(|r| r.volume_of(&shop.id, order)) else {
             return false;
         };
-        let request = ReturnRequest {
-            id: random_id(),
-            shop: shop.id.clone(),
-            returns: order.clone(),
-            lines,
-            remedy,
-            note: note.chars().take(500).collect(),
-            placed_at_ms: js_sys::Date::now() as i64,
-            placed_by: session.display_name,
-        };
-        let added = REPLICAS.with_borrow_mut(|replicas| {
-            replicas
-                .doc_mut(&volume)
-                .map(|doc| add_return(doc, &request).is_ok())
-                .unwrap_or(false)
-        });
+        let write = make(shop.id.clone(), session.display_name);
+        let added =
+            REPLICAS.with_borrow_mut(|replicas| replicas.doc_mut(&volume).is_some_and(write));
         if !added {
             return false;
         }

@@ -329,22 +329,32 @@ fn validate_requests(
     Ok(())
 }
 
+/// An entry is stored under its own id, in the orders of its own shop.
+fn check_stored_as(
+    (key, shop): (&RequestId, &ShopId),
+    (id, for_shop): (&RequestId, &ShopId),
+    what: &str,
+) -> Result<(), Violation> {
+    if id != key {
+        return Err(violation(
+            "request_id_mismatch",
+            format!("stored under {key} but its id is {id}"),
+        ));
+    }
+    if for_shop != shop {
+        return Err(violation(
+            "wrong_shop",
+            format!("a {what} for {for_shop} in the orders of {shop}"),
+        ));
+    }
+    Ok(())
+}
+
 /// Checks a cancel request's JSON: readable, about this shop, naming an order id.
 pub fn check_cancel_json(shop: &ShopId, id: &RequestId, json: &str) -> Result<(), Violation> {
     let cancel: domain::order::CancelRequest =
         serde_json::from_str(json).map_err(|e| violation("malformed_request", e.to_string()))?;
-    if cancel.id != *id {
-        return Err(violation(
-            "request_id_mismatch",
-            format!("stored under {id} but its id is {}", cancel.id),
-        ));
-    }
-    if cancel.shop != *shop {
-        return Err(violation(
-            "wrong_shop",
-            format!("a cancel for {} in the orders of {shop}", cancel.shop),
-        ));
-    }
+    check_stored_as((id, shop), (&cancel.id, &cancel.shop), "cancel")?;
     if cancel.placed_by.chars().count() > MAX_TEXT || cancel.reason.chars().count() > MAX_TEXT {
         return Err(violation(
             "text_too_long",
@@ -359,18 +369,7 @@ pub fn check_cancel_json(shop: &ShopId, id: &RequestId, json: &str) -> Result<()
 pub fn check_return_json(shop: &ShopId, id: &RequestId, json: &str) -> Result<(), Violation> {
     let request: domain::returns::ReturnRequest =
         serde_json::from_str(json).map_err(|e| violation("malformed_request", e.to_string()))?;
-    if request.id != *id {
-        return Err(violation(
-            "request_id_mismatch",
-            format!("stored under {id} but its id is {}", request.id),
-        ));
-    }
-    if request.shop != *shop {
-        return Err(violation(
-            "wrong_shop",
-            format!("a return for {} in the orders of {shop}", request.shop),
-        ));
-    }
+    check_stored_as((id, shop), (&request.id, &request.shop), "return")?;
     if request.lines.is_empty() || request.lines.len() > 500 {
         return Err(violation(
             "bad_line_count",

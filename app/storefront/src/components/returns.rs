@@ -45,7 +45,7 @@ fn remedy_phrase(remedy: Remedy) -> Phrase {
 }
 
 /// The product's name on the order (a line or a gift), or its SKU.
-fn name_on(order: &OrderConfirmation, lang: Lang, sku: &Sku) -> String {
+pub fn name_on(order: &OrderConfirmation, lang: Lang, sku: &Sku) -> String {
     order
         .priced
         .lines

@@ -5,7 +5,7 @@ use leptos_router::hooks::use_params_map;
 
 use super::orders::{format_time, state_label};
 use crate::api::CallError;
-use crate::components::returns::ReturnsSection;
+use crate::components::returns::{ReturnsSection, name_on};
 use crate::i18n::Phrase;
 use crate::store::Store;
 use domain::fulfilment::ShipmentRecord;
@@ -182,23 +182,7 @@ fn lines_view(lang: crate::i18n::Lang, order: &domain::pricing::PricedOrder) -> 
 /// Each shipment of the order: when, from where, with whom, the tracking number, what.
 fn shipments_view(store: &Store, order: &OrderConfirmation) -> impl IntoView + use<> {
     let lang = store.lang.get_untracked();
-    let name = |sku: &domain::sku::Sku| {
-        order
-            .priced
-            .lines
-            .iter()
-            .find(|l| &l.sku == sku)
-            .map(|l| lang.pick(&l.name))
-            .or_else(|| {
-                order
-                    .quote
-                    .iter()
-                    .flat_map(|q| &q.gifts)
-                    .find(|g| &g.sku == sku)
-                    .map(|g| lang.pick(&g.name))
-            })
-            .unwrap_or_else(|| sku.to_string())
-    };
+    let name = |sku: &domain::sku::Sku| name_on(order, lang, sku);
     let shipments: &[ShipmentRecord] = &order.shipments;
     (!shipments.is_empty()).then(|| {
         view! {
@@ -223,15 +207,7 @@ fn shipments_view(store: &Store, order: &OrderConfirmation) -> impl IntoView + u
 /// total before and after.
 fn edits_view(store: &Store, order: &OrderConfirmation) -> impl IntoView + use<> {
     let lang = store.lang.get_untracked();
-    let name = |sku: &domain::sku::Sku| {
-        order
-            .priced
-            .lines
-            .iter()
-            .find(|l| &l.sku == sku)
-            .map(|l| lang.pick(&l.name))
-            .unwrap_or_else(|| sku.to_string())
-    };
+    let name = |sku: &domain::sku::Sku| name_on(order, lang, sku);
     let edits: Vec<_> = order
         .edits
         .iter()
