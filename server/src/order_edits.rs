@@ -37,17 +37,16 @@ fn original_request(
     volume: u32,
 ) -> Result<OrderRequest, AppError> {
     let key = order.request_id.to_string();
-    let stored = documents::load(
-        tx,
-        work.docs.cache,
-        &DocId::OrderRequests(shop.clone(), volume),
-    )?
-    .and_then(|loaded| {
-        read_entries_at(&loaded.doc, std::slice::from_ref(&key))
+    let id = DocId::OrderRequests(shop.clone(), volume);
+    let mut stored = None;
+    if let Some(loaded) = documents::load(tx, work.docs.cache, &id)? {
+        stored = read_entries_at(&loaded.doc, std::slice::from_ref(&key))
             .requests
             .pop()
-    })
-    .and_then(|stored| stored.request.ok());
+            .and_then(|stored| stored.request.ok());
+        // Unchanged: nothing is written, and the document goes back to the cache.
+        documents::put_back(tx, id, loaded)?;
+    }
     Ok(stored.unwrap_or_else(|| OrderRequest {
         id: order.request_id.clone(),
         shop: shop.clone(),
