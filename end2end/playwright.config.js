@@ -8,6 +8,12 @@ module.exports = defineConfig({
   timeout: 90_000,
   expect: { timeout: 20_000 },
   workers: 1,
+  // One more try for a test that fails: two tests failed once each in full runs under the
+  // load of `make test` on 2 cores (a form re-rendering for 90 s; an offline cancel whose
+  // reservation was released before the phone came back online) and passed in every
+  // rerun. A test that fails twice still fails the run; the list reporter marks a test
+  // that passed on its retry as flaky, to be found and fixed.
+  retries: 1,
   reporter: [['list']],
   use: {
     baseURL: `http://127.0.0.1:${PORT}`,
