@@ -8,7 +8,7 @@ use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
 use crate::Office;
-use crate::api::{self, Failure, Payload};
+use crate::api::{self, Failure};
 use crate::i18n::Phrase;
 
 /// Fetches `url` with the session and saves the answer as `name`.
@@ -67,21 +67,11 @@ pub fn BulkPage() -> impl IntoView {
         message.set(None);
         let url = format!("/api/admin/import/{}?apply={apply}", kind.get_untracked());
         spawn_local(async move {
-            let session = office.session.get_untracked();
-            let token = session.as_ref().map(|s| s.token.as_str());
-            let result = api::fetch("POST", &url, Some(&Payload::File(picked)), token).await;
+            let result = office.import_file::<ImportReport>(&url, picked).await;
             busy.set(false);
             match result {
-                Ok((status, text)) => match serde_json::from_str::<ImportReport>(&text) {
-                    Ok(found) => report.set(Some(found)),
-                    Err(_) => message.set(Some(
-                        api::read::<()>(status, &text)
-                            .err()
-                            .map(|f| office.explain(&f))
-                            .unwrap_or_default(),
-                    )),
-                },
-                Err(failure) => message.set(Some(office.explain(&failure))),
+                Ok(found) => report.set(Some(found)),
+                Err(problem) => message.set(Some(problem)),
             }
         });
     };

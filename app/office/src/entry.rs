@@ -15,7 +15,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 
 use crate::Office;
-use crate::api::{self, Failure, Payload, encode};
+use crate::api::{Failure, encode};
 use crate::i18n::{Phrase, state_label};
 
 /// `/office/orders/new`.
@@ -262,21 +262,11 @@ fn OrderImport() -> impl IntoView {
         failure.set(None);
         let url = format!("/api/admin/import/orders?apply={apply}");
         spawn_local(async move {
-            let session = office.session.get_untracked();
-            let token = session.as_ref().map(|s| s.token.as_str());
-            let result = api::fetch("POST", &url, Some(&Payload::File(picked)), token).await;
+            let result = office.import_file::<OrderImportReport>(&url, picked).await;
             busy.set(false);
             match result {
-                Ok((status, text)) => match serde_json::from_str::<OrderImportReport>(&text) {
-                    Ok(found) => report.set(Some(found)),
-                    Err(_) => failure.set(Some(
-                        api::read::<()>(status, &text)
-                            .err()
-                            .map(|f| office.explain(&f))
-                            .unwrap_or_default(),
-                    )),
-                },
-                Err(other) => failure.set(Some(office.explain(&other))),
+                Ok(found) => report.set(Some(found)),
+                Err(problem) => failure.set(Some(problem)),
             }
         });
     };

@@ -180,6 +180,26 @@ impl Office {
     }
 
     /// A failure in the user's words, naming the field when the server named one.
+    /// Posts a CSV file to an import and reads its report, which comes with problems on a
+    /// 400 too; anything else is explained in the user's words.
+    pub async fn import_file<T: serde::de::DeserializeOwned>(
+        &self,
+        url: &str,
+        file: web_sys::File,
+    ) -> Result<T, String> {
+        let session = self.session.get_untracked();
+        let token = session.as_ref().map(|s| s.token.as_str());
+        match api::fetch("POST", url, Some(&api::Payload::File(file)), token).await {
+            Ok((status, text)) => serde_json::from_str::<T>(&text).map_err(|_| {
+                api::read::<()>(status, &text)
+                    .err()
+                    .map(|f| self.explain(&f))
+                    .unwrap_or_default()
+            }),
+            Err(failure) => Err(self.explain(&failure)),
+        }
+    }
+
     pub fn explain(&self, failure: &Failure) -> String {
         match failure {
             Failure::Offline => self.t(Phrase::NeedsNetwork).to_owned(),
