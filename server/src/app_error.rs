@@ -57,6 +57,39 @@ impl AppError {
         }
     }
 
+    /// This refusal, said of the order `number` (one of several a request names): its
+    /// message starts with the number and its detail names it as `order`.
+    pub fn of_order(self, number: &str) -> AppError {
+        match self {
+            AppError::Client {
+                status,
+                code,
+                message,
+            } => AppError::Client {
+                status,
+                code,
+                message: format!("{number}: {message}"),
+            },
+            AppError::Detailed {
+                status,
+                code,
+                message,
+                mut detail,
+            } => {
+                if let Some(object) = detail.as_object_mut() {
+                    object.insert("order".to_owned(), number.into());
+                }
+                AppError::Detailed {
+                    status,
+                    code,
+                    message: format!("{number}: {message}"),
+                    detail,
+                }
+            }
+            other => other,
+        }
+    }
+
     pub fn unauthorized(message: impl Into<String>) -> AppError {
         AppError::client(StatusCode::UNAUTHORIZED, "unauthorized", message)
     }

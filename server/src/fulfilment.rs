@@ -35,6 +35,12 @@ pub enum Action {
     Event(OrderEvent, String),
     /// A shipment of exactly these quantities.
     Ship(ShipRequest),
+    /// This order's part of a parcel shared with the shipments `with` of the shop's other
+    /// orders: its fee is its share of the parcel's, as given (no carrier rule applies).
+    ShipInParcel {
+        request: ShipRequest,
+        with: Vec<String>,
+    },
     /// A line in the order's history that changes nothing else (a shop asking to cancel
     /// once picking started).
     Note(String),
@@ -239,6 +245,17 @@ pub fn apply(
                 })
                 .map_err(refused)
         }
+        Action::ShipInParcel { request, with } => {
+            fulfilment::ship(&mut order, &mut inventory, request, by, now)
+                .map(|mut made| {
+                    made.shipped_with = with.clone();
+                    if let Some(last) = order.shipments.last_mut() {
+                        last.shipped_with = with.clone();
+                    }
+                    shipment = Some(made);
+                })
+                .map_err(refused)
+        }
         Action::Delivered(index) => {
             fulfilment::deliver_shipment(&mut order, *index, by, now).map_err(refused)
         }
@@ -375,26 +392,199 @@ fn pay_back(
 /// for its weight.
 fn with_rule_fee(tx: &mut Tx<'_>, request: &ShipRequest) -> Result<ShipRequest, AppError> {
     let mut request = request.clone();
-    if request.fee.is_some() {
-        return Ok(request);
+    if request.fee.is_none() {
+        let grams = grams_of(tx, std::slice::from_ref(&request.lines))?;
+        request.fee = rule_fee(tx, &request.carrier, grams.iter().sum())?;
     }
-    let name = request.carrier.trim().to_owned();
-    let Some(rule) = carriers::list(tx)?
+    Ok(request)
+}
+
+/// What the rule of the carrier named charges for `grams`; none without a rule.
+fn rule_fee(tx: &mut Tx<'_>, carrier: &str, grams: u64) -> Result<Option<Money>, AppError> {
+    let name = carrier.trim();
+    Ok(carriers::list(tx)?
         .into_iter()
         .find(|rule| rule.name == name)
-    else {
-        return Ok(request);
-    };
-    let weights = catalog::weights(tx, request.lines.keys())?;
-    let grams: u64 = request
-        .lines
+        .and_then(|rule| rule.fee(grams).ok()))
+}
+
+/// The weight in grams of each of `shipments` (SKU → units).
+fn grams_of(tx: &mut Tx<'_>, shipments: &[BTreeMap<Sku, u32>]) -> Result<Vec<u64>, AppError> {
+    let weights = catalog::weights(tx, shipments.iter().flat_map(|lines| lines.keys()))?;
+    Ok(shipments
         .iter()
-        .map(|(sku, quantity)| {
-            u64::from(weights.get(sku).copied().unwrap_or(0)) * u64::from(*quantity)
+        .map(|lines| {
+            lines
+                .iter()
+                .map(|(sku, quantity)| {
+                    u64::from(weights.get(sku).copied().unwrap_or(0)) * u64::from(*quantity)
+                })
+                .sum()
         })
-        .sum();
-    request.fee = rule.fee(grams).ok();
-    Ok(request)
+        .collect())
+}
+
+/// The most orders one parcel holds.
+const PARCEL_ORDERS_MAX: usize = 50;
+
+/// Ships one parcel from one warehouse holding (part of) several orders of one shop: one
+/// carrier, one tracking number, one fee (as given, or the carrier's rule for the whole
+/// parcel's weight) shared by the orders in proportion to their weight. Each order gets a
+/// shipment naming the others; all of it or nothing (a refusal names the order).
+pub fn ship_parcel(
+    tx: &mut Tx<'_>,
+    docs: Docs<'_>,
+    by: &str,
+    parcel: &api::ParcelRequest,
+) -> Result<api::ParcelShipped, AppError> {
+    if parcel.orders.is_empty() || parcel.orders.len() > PARCEL_ORDERS_MAX {
+        return Err(AppError::invalid("orders", "out_of_range"));
+    }
+    let mut ids = Vec::with_capacity(parcel.orders.len());
+    for part in &parcel.orders {
+        ids.push(resolve(tx, &part.order)?);
+    }
+    let found = lock_orders(tx, &ids)?;
+    if found.len() != ids.len() {
+        return Err(AppError::invalid("orders", "duplicate"));
+    }
+    let (first_shop, _) = &found[&ids[0]];
+    if let Some((_, other)) = found.values().find(|(shop, _)| shop != first_shop) {
+        return Err(AppError::client(
+            StatusCode::CONFLICT,
+            "different_shops",
+            format!(
+                "one parcel goes to one shop: {} is not {first_shop}'s",
+                other.number
+            ),
+        ));
+    }
+    let numbers: Vec<String> = ids
+        .iter()
+        .map(|id| {
+            let order = &found[id].1;
+            format!("{}-{}", order.number, order.shipments.len() + 1)
+        })
+        .collect();
+    let lines: Vec<BTreeMap<Sku, u32>> = parcel
+        .orders
+        .iter()
+        .map(|part| {
+            part.lines
+                .iter()
+                .filter(|(_, quantity)| **quantity > 0)
+                .map(|(sku, quantity)| (sku.clone(), *quantity))
+                .collect()
+        })
+        .collect();
+    let grams = grams_of(tx, &lines)?;
+    let fee = match parcel.fee {
+        Some(fee) => Some(fee),
+        None => rule_fee(tx, &parcel.carrier, grams.iter().sum())?,
+    };
+    let shares: Vec<Option<Money>> = match fee {
+        Some(fee) => {
+            let mut weights: Vec<rust_decimal::Decimal> =
+                grams.iter().map(|g| (*g).into()).collect();
+            if weights.iter().all(|w| w.is_zero()) {
+                weights.fill(rust_decimal::Decimal::ONE);
+            }
+            fee.split(&weights)
+                .map_err(|e| anyhow::anyhow!("a parcel's fee: {e}"))?
+                .into_iter()
+                .map(Some)
+                .collect()
+        }
+        None => vec![None; ids.len()],
+    };
+    let mut shipped = Vec::with_capacity(ids.len());
+    for (at, id) in ids.iter().enumerate() {
+        let with: Vec<String> = numbers
+            .iter()
+            .enumerate()
+            .filter(|(other, _)| *other != at)
+            .map(|(_, number)| number.clone())
+            .collect();
+        let request = ShipRequest {
+            warehouse: parcel.warehouse.clone(),
+            carrier: parcel.carrier.clone(),
+            tracking: parcel.tracking.clone(),
+            lines: lines[at].clone(),
+            fee: shares[at],
+        };
+        let number = found[id].1.number.clone();
+        let applied = apply(tx, by, id, Action::ShipInParcel { request, with })
+            .map_err(|e| e.of_order(&number))?;
+        publish_applied(tx, docs, &applied)?;
+        shipped.push(api::Shipped {
+            order: applied.order,
+            shipment: applied
+                .shipment
+                .ok_or_else(|| anyhow::anyhow!("a parcel's order made no shipment"))?,
+        });
+    }
+    Ok(api::ParcelShipped { shipped, fee })
+}
+
+/// Records that the order's shipment `index` arrived, and with it the shipments of the
+/// other orders in the same parcel that had not arrived yet.
+pub fn deliver(
+    tx: &mut Tx<'_>,
+    docs: Docs<'_>,
+    by: &str,
+    id: &str,
+    index: usize,
+) -> Result<OrderConfirmation, AppError> {
+    let request_id = resolve(tx, id)?;
+    let partners = orders::peek(tx, &request_id)?
+        .and_then(|order| {
+            let at = index.checked_sub(1)?;
+            order.shipments.get(at).map(|s| s.shipped_with.clone())
+        })
+        .unwrap_or_default();
+    let mut others = Vec::new();
+    for partner in partners {
+        if let Some((number, at)) = partner
+            .rsplit_once('-')
+            .and_then(|(number, at)| Some((number, at.parse::<usize>().ok()?)))
+        {
+            others.push((resolve(tx, number)?, at));
+        }
+    }
+    lock_orders(
+        tx,
+        std::iter::once(&request_id).chain(others.iter().map(|(id, _)| id)),
+    )?;
+    let applied = act_on(tx, docs, by, &request_id, Action::Delivered(index))?;
+    for (other, at) in others {
+        let arrived = orders::confirmation(tx, &other)?
+            .and_then(|(_, _, order)| order.shipments.get(at.saturating_sub(1)).cloned())
+            .is_none_or(|s| s.delivered_ms.is_some());
+        if !arrived {
+            act_on(tx, docs, by, &other, Action::Delivered(at))?;
+        }
+    }
+    Ok(applied.order)
+}
+
+/// Locks the orders `ids` in request-id order, then the stock they count in, in SKU order
+/// (as every transaction here takes them), before a step over several orders. Answers
+/// them by request id.
+fn lock_orders<'a>(
+    tx: &mut Tx<'_>,
+    ids: impl IntoIterator<Item = &'a String>,
+) -> Result<BTreeMap<String, (ShopId, OrderConfirmation)>, AppError> {
+    let ids: BTreeSet<&String> = ids.into_iter().collect();
+    let mut found = BTreeMap::new();
+    for id in ids {
+        let Some((shop, _, order)) = orders::confirmation(tx, id)? else {
+            return Err(unknown_order(id));
+        };
+        found.insert(id.clone(), (shop, order));
+    }
+    let skus: BTreeSet<Sku> = found.values().flat_map(|(_, o)| skus_of(o)).collect();
+    stock::levels(tx, &skus)?;
+    Ok(found)
 }
 
 /// Writes a changed order's row and its new history entries.

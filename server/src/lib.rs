@@ -260,6 +260,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/returns", get(returns_api::list))
         .route("/admin/orders", post(entry_api::place))
         .route("/admin/orders/preview", post(entry_api::preview))
+        .route("/admin/parcels", post(orders_api::ship_parcel))
         .route("/admin/import/orders", post(entry_api::import))
         .route("/admin/orders/{id}", get(orders_api::detail))
         .route("/admin/pick-list", get(orders_api::pick_list))

@@ -2,7 +2,8 @@
 //! (a shop its own, a manager their shops', an admin and staff with `orders.read` all).
 
 use api::{
-    EventBody, LinesEdit, OrderDetail, OrderPage, PickList, PickOrder, PickProduct, Shipped,
+    EventBody, LinesEdit, MergeCandidate, OrderDetail, OrderPage, ParcelRequest, ParcelShipped,
+    PickList, PickOrder, PickProduct, Shipped,
 };
 use axum::Json;
 use axum::extract::Query;
@@ -217,9 +218,20 @@ pub async fn deliver(
     let Path((id, index)) =
         path.map_err(|r| AppError::rejected("bad_shipment", r.status(), r.body_text()))?;
     principal.require(Permission::OrdersFulfil)?;
-    act(&state, &principal, id, Action::Delivered(index))
-        .await
-        .map(|(order, _)| Json(order))
+    let actor = state.actor.clone();
+    let store = state.store.clone();
+    let by = principal.username.clone();
+    let order = state
+        .store
+        .write(move |tx| {
+            let docs = Docs {
+                cache: store.docs(),
+                actor: &actor,
+            };
+            fulfilment::deliver(tx, docs, &by, &id, index)
+        })
+        .await?;
+    Ok(Json(order))
 }
 
 /// `POST /api/orders/{number}/lines` with `{"lines": [{"sku": "TEA-001", "quantity": 24}],
@@ -315,23 +327,37 @@ pub async fn detail(
                 .map(|a| a.warehouse.clone())
                 .chain(catalog::nearest_warehouses(tx, &shop)?)
                 .collect();
-            let shippable = if order.state.apply(OrderEvent::ShipPart).is_ok() {
-                warehouses
-                    .iter()
-                    .map(|w| {
-                        (
-                            w.to_string(),
-                            domain::fulfilment::shippable_from(&order, &inventory, w),
-                        )
-                    })
-                    .filter(|(_, lines)| lines.values().any(|q| *q > 0))
-                    .collect()
-            } else {
-                BTreeMap::new()
-            };
+            let shippable = shippable_by_warehouse(&order, &inventory, &warehouses);
             let weights = catalog::weights(tx, &skus)?;
             let region = crate::store::commerce::profile(tx, &shop)?.region;
+            let mut mergeable = Vec::new();
+            if !shippable.is_empty() {
+                for other in orders::open_of_shop(tx, &shop, &SHIPPABLE_STATES, 50)? {
+                    if other.request_id == order.request_id {
+                        continue;
+                    }
+                    let skus: Vec<Sku> = domain::fulfilment::ordered_quantities(&other)
+                        .into_keys()
+                        .collect();
+                    let inventory = stock::levels(tx, &skus)?;
+                    let places: BTreeSet<WarehouseId> = other
+                        .allocations
+                        .iter()
+                        .map(|a| a.warehouse.clone())
+                        .collect();
+                    let shippable = shippable_by_warehouse(&other, &inventory, &places);
+                    if shippable.keys().any(|w| detail_has(&warehouses, w)) {
+                        mergeable.push(MergeCandidate {
+                            number: other.number.clone(),
+                            state: other.state,
+                            shippable,
+                            weights: catalog::weights(tx, &skus)?,
+                        });
+                    }
+                }
+            }
             Ok(OrderDetail {
+                mergeable,
                 region,
                 weights,
                 possible: order.state.possible_events(),
@@ -347,6 +373,67 @@ pub async fn detail(
         })
         .await?;
     Ok(Json(detail))
+}
+
+/// The states in which an order may ship (part of) what it reserved.
+const SHIPPABLE_STATES: [OrderState; 5] = [
+    OrderState::Confirmed,
+    OrderState::Allocated,
+    OrderState::Picking,
+    OrderState::Packed,
+    OrderState::PartiallyShipped,
+];
+
+fn detail_has(warehouses: &BTreeSet<WarehouseId>, name: &str) -> bool {
+    warehouses.iter().any(|w| w.as_str() == name)
+}
+
+/// What a shipment of `order` from each of `warehouses` may take now (none for an order
+/// that cannot ship), leaving out warehouses with nothing for it.
+fn shippable_by_warehouse(
+    order: &OrderConfirmation,
+    inventory: &domain::inventory::Inventory,
+    warehouses: &BTreeSet<WarehouseId>,
+) -> BTreeMap<String, BTreeMap<Sku, u32>> {
+    if order.state.apply(OrderEvent::ShipPart).is_err() {
+        return BTreeMap::new();
+    }
+    warehouses
+        .iter()
+        .map(|w| {
+            (
+                w.to_string(),
+                domain::fulfilment::shippable_from(order, inventory, w),
+            )
+        })
+        .filter(|(_, lines)| lines.values().any(|q| *q > 0))
+        .collect()
+}
+
+/// `POST /api/admin/parcels`: one parcel from one warehouse over several orders of one
+/// shop (see [`api::ParcelRequest`]); all of it or nothing, a refusal naming the order.
+pub async fn ship_parcel(
+    State(state): State<AppState>,
+    principal: Principal,
+    body: Result<Json<ParcelRequest>, JsonRejection>,
+) -> Result<Json<ParcelShipped>, AppError> {
+    let Json(parcel) =
+        body.map_err(|r| AppError::rejected("malformed_parcel", r.status(), r.body_text()))?;
+    principal.require(Permission::OrdersFulfil)?;
+    let actor = state.actor.clone();
+    let store = state.store.clone();
+    let by = principal.username.clone();
+    let shipped = state
+        .store
+        .write(move |tx| {
+            let docs = Docs {
+                cache: store.docs(),
+                actor: &actor,
+            };
+            fulfilment::ship_parcel(tx, docs, &by, &parcel)
+        })
+        .await?;
+    Ok(Json(shipped))
 }
 
 /// `?warehouse=<id>`.

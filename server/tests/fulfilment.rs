@@ -707,3 +707,172 @@ async fn carriers_are_kept_by_admins_and_their_rules_price_a_shipment() {
         404
     );
 }
+
+#[tokio::test]
+async fn a_shops_orders_go_in_one_parcel_with_one_fee_and_arrive_together() {
+    let server = spawn_server().await;
+    let admin = token(&server, "admin", "admin123").await;
+    let cang = token(&server, "cang", "cang123").await;
+    let cai = token(&server, "cai", "cai123").await;
+    let rule = json!({
+        "id": "kuaidi", "name": "快递甲", "regions": [], "max_weight_grams": null,
+        "base_fee": { "amount": "10.00", "currency": "CNY" },
+        "per_kg": { "amount": "3.00", "currency": "CNY" }, "active": true
+    });
+    let (status, body) = call(
+        &server,
+        &admin,
+        Method::PUT,
+        "/api/admin/carriers/kuaidi",
+        Some(rule),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    set_only_stock(&server, &admin, "BEV-0006", "wh-east", 60).await;
+    let mut lotus = Device::new(&server, "lotus", "lotus123").await;
+    let mut bamboo = Device::new(&server, "bamboo", "bamboo123").await;
+    assert!(lotus.sync_now().await.is_empty());
+    assert!(bamboo.sync_now().await.is_empty());
+    let first = lotus.place_order(&[("BEV-0006", 24)], 1);
+    let second = lotus.place_order(&[("BEV-0006", 12)], 2);
+    let theirs = bamboo.place_order(&[("BEV-0006", 12)], 3);
+    assert!(lotus.sync_now().await.is_empty());
+    assert!(bamboo.sync_now().await.is_empty());
+    let (a, b) = (number_of(&lotus, &first), number_of(&lotus, &second));
+    let c = number_of(&bamboo, &theirs);
+    assert_eq!(
+        level(&server, &admin, "wh-east", "BEV-0006").await,
+        (60, 48)
+    );
+
+    // The order page offers the shop's other order, not another shop's.
+    let page = detail(&server, &cang, &a).await;
+    let offered: Vec<&str> = page["mergeable"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["number"].as_str().unwrap())
+        .collect();
+    assert_eq!(offered, [b.as_str()]);
+    assert_eq!(page["mergeable"][0]["shippable"]["wh-east"]["BEV-0006"], 12);
+
+    let parcel = |orders: Value| json!({ "warehouse": "wh-east", "carrier": "快递甲", "tracking": "YT100", "orders": orders });
+    let post = |token: String, body: Value| {
+        let server = &server;
+        async move {
+            call(
+                server,
+                &token,
+                Method::POST,
+                "/api/admin/parcels",
+                Some(body),
+            )
+            .await
+        }
+    };
+    // Customer service may not ship; one parcel goes to one shop; a line over what is
+    // left refuses the whole parcel, naming the order; nothing changes.
+    let both = json!([{ "order": a, "lines": { "BEV-0006": 24 } }, { "order": b, "lines": { "BEV-0006": 12 } }]);
+    assert_eq!(post(cai.clone(), parcel(both.clone())).await.0, 403);
+    let (status, body) = post(
+        cang.clone(),
+        parcel(json!([{ "order": a, "lines": { "BEV-0006": 24 } }, { "order": c, "lines": { "BEV-0006": 12 } }])),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (409, Some("different_shops")),
+        "{body}"
+    );
+    let (status, body) = post(
+        cang.clone(),
+        parcel(json!([{ "order": a, "lines": { "BEV-0006": 24 } }, { "order": b, "lines": { "BEV-0006": 13 } }])),
+    )
+    .await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["detail"]["order"], b.as_str(), "{body}");
+    assert!(body["message"].as_str().unwrap().starts_with(&b), "{body}");
+    let (status, body) = post(
+        cang.clone(),
+        parcel(json!([{ "order": a, "lines": { "BEV-0006": 1 } }, { "order": a, "lines": { "BEV-0006": 1 } }])),
+    )
+    .await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (400, Some("orders")),
+        "{body}"
+    );
+    assert_eq!(
+        level(&server, &admin, "wh-east", "BEV-0006").await,
+        (60, 48)
+    );
+    assert!(
+        detail(&server, &cang, &a).await["order"]["shipments"]
+            .as_array()
+            .is_none_or(|s| s.is_empty())
+    );
+
+    // One parcel: one tracking number, the rule's fee for the whole weight, shared by
+    // weight (24:12), each shipment naming the other.
+    let (status, body) = post(cang.clone(), parcel(both)).await;
+    assert_eq!(status, 200, "{body}");
+    let grams = page["weights"]["BEV-0006"].as_u64().unwrap() * 36;
+    let whole = rust_decimal::Decimal::from(10 + 3 * (grams.div_ceil(1000).max(1) - 1));
+    let amount =
+        |v: &Value| -> rust_decimal::Decimal { v["amount"].as_str().unwrap().parse().unwrap() };
+    assert_eq!(amount(&body["fee"]), whole, "{body}");
+    let shipped = body["shipped"].as_array().unwrap();
+    let shares: Vec<rust_decimal::Decimal> = shipped
+        .iter()
+        .map(|s| amount(&s["shipment"]["fee"]))
+        .collect();
+    assert_eq!(shares[0] + shares[1], whole);
+    assert!(shares[0] > shares[1], "{shares:?}");
+    assert_eq!(shipped[0]["shipment"]["number"], format!("{a}-1"));
+    assert_eq!(
+        shipped[0]["shipment"]["shipped_with"],
+        json!([format!("{b}-1")])
+    );
+    assert_eq!(
+        shipped[1]["shipment"]["shipped_with"],
+        json!([format!("{a}-1")])
+    );
+    assert_eq!(shipped[1]["shipment"]["tracking"], "YT100");
+    assert_eq!(shipped[0]["order"]["state"], "shipped");
+    assert_eq!(
+        level(&server, &admin, "wh-east", "BEV-0006").await,
+        (24, 12)
+    );
+
+    // The shop's phone sees both shipments in one parcel.
+    assert!(lotus.sync_now().await.is_empty());
+    let seen = lotus.sync.confirmations_of(&lotus.shop);
+    assert_eq!(
+        seen[&second].shipments[0].shipped_with,
+        vec![format!("{a}-1")]
+    );
+
+    // The parcel arrives: both orders are delivered by one step.
+    let (status, body) = call(
+        &server,
+        &cang,
+        Method::POST,
+        &format!("/api/orders/{b}/shipments/1/deliver"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, body["state"].as_str()),
+        (200, Some("delivered")),
+        "{body}"
+    );
+    assert_eq!(
+        detail(&server, &cang, &a).await["order"]["state"],
+        "delivered"
+    );
+    assert!(
+        detail(&server, &cang, &c).await["order"]["shipments"]
+            .as_array()
+            .is_none_or(|s| s.is_empty())
+    );
+}

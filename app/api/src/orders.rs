@@ -4,10 +4,11 @@
 use std::collections::BTreeMap;
 
 use domain::fulfilment::ShipmentRecord;
+use domain::money::Money;
 use domain::order::OrderConfirmation;
 use domain::order_state::{OrderEvent, OrderState};
 use domain::product::LocalizedText;
-use domain::sku::Sku;
+use domain::sku::{Sku, WarehouseId};
 use serde::{Deserialize, Serialize};
 
 /// An order as lists show it (`GET /api/orders`).
@@ -58,6 +59,55 @@ pub struct OrderDetail {
     /// One unit of each of the order's products, in grams (a shipment's weight).
     #[serde(default)]
     pub weights: BTreeMap<Sku, u32>,
+    /// The shop's other open orders with something to ship, which may go in one parcel
+    /// with this one.
+    #[serde(default)]
+    pub mergeable: Vec<MergeCandidate>,
+}
+
+/// Another open order of the same shop, and what a shipment from each warehouse may take
+/// of it now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MergeCandidate {
+    pub number: String,
+    pub state: OrderState,
+    pub shippable: BTreeMap<String, BTreeMap<Sku, u32>>,
+    /// One unit of each of its products, in grams.
+    #[serde(default)]
+    pub weights: BTreeMap<Sku, u32>,
+}
+
+/// `POST /api/admin/parcels`: one parcel from one warehouse holding (part of) several
+/// orders of one shop, with one carrier, one tracking number and one fee (given, or the
+/// carrier's rule for the parcel's weight), shared by the orders in proportion to weight.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParcelRequest {
+    pub warehouse: WarehouseId,
+    pub carrier: String,
+    #[serde(default)]
+    pub tracking: String,
+    #[serde(default)]
+    pub fee: Option<Money>,
+    pub orders: Vec<ParcelOrder>,
+}
+
+/// An order in a parcel and how much of each SKU it ships.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParcelOrder {
+    /// Its number (or request id).
+    pub order: String,
+    pub lines: BTreeMap<Sku, u32>,
+}
+
+/// What `POST /api/admin/parcels` answers: each order and its shipment, in the request's
+/// order, and the parcel's whole fee.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParcelShipped {
+    pub shipped: Vec<Shipped>,
+    #[serde(default)]
+    pub fee: Option<Money>,
 }
 
 /// `POST /api/orders/{number}/events`.

@@ -30,9 +30,14 @@ pub struct ShipmentRecord {
     pub by: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivered_ms: Option<i64>,
-    /// What the carrier charges the distributor for it, when known.
+    /// What the carrier charges the distributor for it, when known (for a parcel shared
+    /// with other orders, this shipment's part of the parcel's fee, by weight).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fee: Option<Money>,
+    /// The shipments of the shop's other orders that went in the same parcel (one carrier,
+    /// one tracking number, one fee), by number.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shipped_with: Vec<String>,
 }
 
 /// What a shipment takes: from which warehouse, with whom, and how much of each SKU.
@@ -376,6 +381,7 @@ pub fn ship(
         by: by.to_owned(),
         delivered_ms: None,
         fee: request.fee,
+        shipped_with: Vec::new(),
     };
     order.shipments.push(shipment.clone());
     let event = if outstanding(order).is_empty() {

@@ -145,6 +145,36 @@ impl Money {
             .try_fold(Money::zero(currency), Money::checked_add)
     }
 
+    /// Splits this amount over `weights` in proportion, in cents, the remainder on the
+    /// largest weight (the first among equals). The parts always sum to this amount; a zero
+    /// weight gets nothing, and all zero weights get nothing at all.
+    pub fn split(self, weights: &[Decimal]) -> Result<Vec<Money>, MoneyError> {
+        let sum: Decimal = weights.iter().copied().sum();
+        if weights.is_empty() || sum.is_zero() {
+            return Ok(vec![Money::zero(self.currency); weights.len()]);
+        }
+        let mut parts: Vec<Money> = weights
+            .iter()
+            .map(|w| {
+                let share = self.amount * *w / sum;
+                Money::new(
+                    share.round_dp_with_strategy(2, RoundingStrategy::ToZero),
+                    self.currency,
+                )
+            })
+            .collect();
+        let given = Money::sum(parts.iter().copied(), self.currency)?;
+        let remainder = self.checked_sub(given)?;
+        let largest = weights
+            .iter()
+            .enumerate()
+            .max_by(|(i, a), (j, b)| a.cmp(b).then(j.cmp(i)))
+            .map(|(i, _)| i)
+            .unwrap_or(0);
+        parts[largest] = parts[largest].checked_add(remainder)?;
+        Ok(parts)
+    }
+
     fn same_currency(self, other: Money) -> Result<(), MoneyError> {
         if self.currency == other.currency {
             Ok(())

@@ -193,35 +193,10 @@ fn min_money(a: Money, b: Money) -> Money {
     if a.amount() <= b.amount() { a } else { b }
 }
 
-/// Splits `discount` over `totals` in proportion, in cents, remainder on the largest
-/// (first by position among equals). The parts always sum to `discount`; a line with a
-/// zero total gets nothing.
+/// Splits `discount` over `totals` in proportion (see [`Money::split`]).
 fn allocate(discount: Money, totals: &[Money]) -> Result<Vec<Money>, MoneyError> {
-    let currency = discount.currency();
-    let sum = Money::sum(totals.iter().copied(), currency)?;
-    if totals.is_empty() || sum.is_zero() {
-        return Ok(vec![Money::zero(currency); totals.len()]);
-    }
-    let mut parts: Vec<Money> = totals
-        .iter()
-        .map(|t| {
-            let share = discount.amount() * t.amount() / sum.amount();
-            Money::new(
-                share.round_dp_with_strategy(2, RoundingStrategy::ToZero),
-                currency,
-            )
-        })
-        .collect();
-    let given = Money::sum(parts.iter().copied(), currency)?;
-    let remainder = discount.checked_sub(given)?;
-    let largest = totals
-        .iter()
-        .enumerate()
-        .max_by(|(i, a), (j, b)| a.amount().cmp(&b.amount()).then(j.cmp(i)))
-        .map(|(i, _)| i)
-        .unwrap_or(0);
-    parts[largest] = parts[largest].checked_add(remainder)?;
-    Ok(parts)
+    let weights: Vec<Decimal> = totals.iter().map(|t| t.amount()).collect();
+    discount.split(&weights)
 }
 
 fn tax_on(net: Money, rate: Decimal, mode: TaxMode) -> Money {

@@ -844,6 +844,7 @@ mod tests {
                 by: "w".into(),
                 delivered_ms: None,
                 fee: None,
+                shipped_with: vec![],
             }],
             returns: vec![],
             edits: vec![],

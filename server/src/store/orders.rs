@@ -209,6 +209,17 @@ pub fn confirmation(
         .transpose()
 }
 
+/// The order `request_id` as stored, read without locking it (what never changes once
+/// written, such as a shipment's parcel, to learn which orders to lock).
+pub fn peek(tx: &mut Tx<'_>, request_id: &str) -> anyhow::Result<Option<OrderConfirmation>> {
+    tx.row(
+        "SELECT confirmation FROM orders WHERE request_id = ?1",
+        params![request_id],
+    )?
+    .map(|row| serde_json::from_str(&row.get::<String>(0)?).context("a stored order"))
+    .transpose()
+}
+
 /// The volume new order requests of `shop` go to.
 pub fn current_volume(tx: &mut Tx<'_>, shop: &ShopId) -> Result<u32, StoreError> {
     Ok(tx
@@ -447,6 +458,27 @@ pub fn open_in_warehouse(
                 serde_json::from_str(&row.get::<String>(1)?).context("a stored order")?,
             ))
         })
+        .collect()
+}
+
+/// `shop`'s orders in one of `states`, oldest first, at most `limit`.
+pub fn open_of_shop(
+    tx: &mut Tx<'_>,
+    shop: &ShopId,
+    states: &[OrderState],
+    limit: usize,
+) -> anyhow::Result<Vec<OrderConfirmation>> {
+    let names: Vec<String> = states
+        .iter()
+        .map(|state| format!("'{}'", state_name(*state)))
+        .collect();
+    let sql = format!(
+        "SELECT confirmation FROM orders WHERE shop = ?1 AND state IN ({}) ORDER BY seq LIMIT ?2",
+        names.join(", ")
+    );
+    tx.rows(&sql, params![shop.as_str(), limit])?
+        .iter()
+        .map(|row| serde_json::from_str(&row.get::<String>(0)?).context("a stored order"))
         .collect()
 }
 
