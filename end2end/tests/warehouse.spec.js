@@ -425,3 +425,62 @@ test('customer service enters an order for a shop that phoned, changes it before
   await desk.close();
   await context.close();
 });
+
+test('a shop\'s two orders go in one parcel with one tracking number, one packing list and one arrival', async ({ browser, request }) => {
+  await api(request, 'POST', '/api/admin/shops', {
+    id: 'shop-plum', name: '李子小店 Plum', tier: 'silver', region: '',
+    managers: [], owner_username: 'plum', owner_display_name: '李子', owner_password: 'plum-secret',
+  });
+  await api(request, 'POST', '/api/admin/staff', {
+    username: 'dabao', display_name: '打包员', password: 'dabao-pass-1', permissions: ['orders.read', 'orders.fulfil'],
+  });
+  for (const [warehouse, onHand] of [['wh-north', 0], ['wh-east', 40]]) {
+    await api(request, 'PUT', `/api/admin/stock/${warehouse}/GRN-0005`, { on_hand: onHand, safety: 0 });
+  }
+  const first = await api(request, 'POST', '/api/admin/orders', { shop: 'shop-plum', lines: [{ sku: 'GRN-0005', quantity: 4 }], note: '' });
+  const second = await api(request, 'POST', '/api/admin/orders', { shop: 'shop-plum', lines: [{ sku: 'GRN-0005', quantity: 2 }], note: '' });
+
+  const desk = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const office = await desk.newPage();
+  await signIn(office, 'dabao', 'dabao-pass-1');
+  await office.waitForURL('**/office/');
+  await office.goto(`/office/orders/${first.number}`);
+  const form = office.locator('[data-testid=ship-form][data-warehouse=wh-east]');
+  await expect(form.locator('[data-testid=ship-together]')).toContainText(second.number);
+  await form.locator(`[data-testid=ship-with][data-number="${second.number}"]`).check();
+  await form.locator('[data-testid=ship-carrier]').fill('顺丰速运');
+  await form.locator('[data-testid=ship-tracking]').fill('SF2002');
+  await form.locator('[data-testid=ship-submit]').click();
+  await expect(office.locator('[data-testid=order-state]')).toHaveText('已发货');
+  await expect(office.locator('[data-testid=shipment-parcel]')).toContainText(`${second.number}-1`);
+
+  // One packing list over both orders.
+  await office.click('a[href$="/packing/1"]');
+  await expect(office.locator('[data-testid=packing-orders]')).toHaveText(`${first.number}, ${second.number}`);
+  await expect(office.locator('[data-testid=packing-lines]')).toHaveCount(2);
+  await expect(office.locator(`[data-testid=packing-lines][data-order="${second.number}"]`)).toContainText('GRN-0005');
+  await office.screenshot({ path: 'test-results/parcel-packing.png', fullPage: true });
+
+  // The other order shipped in the same box; one arrival delivers both.
+  await office.goto(`/office/orders/${second.number}`);
+  await expect(office.locator('[data-testid=order-state]')).toHaveText('已发货');
+  await expect(office.locator('[data-testid=shipment-tracking]')).toContainText('SF2002');
+  await office.click('[data-testid=deliver-shipment]');
+  await expect(office.locator('[data-testid=order-state]')).toHaveText('已送达');
+  await office.goto(`/office/orders/${first.number}`);
+  await expect(office.locator('[data-testid=order-state]')).toHaveText('已送达');
+  const stock = await api(request, 'GET', '/api/admin/stock/GRN-0005');
+  expect(stock.find((l) => l.warehouse === 'wh-east')).toMatchObject({ on_hand: 34, reserved: 0 });
+
+  // The shop's phone shows the parcel on each order.
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+  const phone = await context.newPage();
+  await signIn(phone, 'plum', 'plum-secret');
+  await expect(phone.locator('[data-testid=sync-state]')).toHaveText('已同步');
+  await phone.goto(`/orders/${second.request_id}`);
+  await expect(phone.locator('[data-testid=parcel-with]')).toContainText(first.number);
+  await expect(phone.locator('[data-testid=tracking]')).toContainText('SF2002');
+  await phone.screenshot({ path: 'test-results/phone-parcel.png', fullPage: true });
+  await desk.close();
+  await context.close();
+});

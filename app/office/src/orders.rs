@@ -6,7 +6,10 @@
 
 use std::collections::BTreeMap;
 
-use ::api::{CHANNELS, EventBody, OrderDetail, OrderPage, OrderRow, Shipped};
+use ::api::{
+    CHANNELS, EventBody, MergeCandidate, OrderDetail, OrderPage, OrderRow, ParcelOrder,
+    ParcelRequest, ParcelShipped, Shipped,
+};
 use domain::carrier::choose;
 use domain::fulfilment::{self, ShipRequest, ShipmentRecord};
 use domain::money::{Currency, Money};
@@ -432,7 +435,8 @@ fn OrderView(detail: OrderDetail, reload: Callback<()>) -> impl IntoView {
         {quote}
         <crate::edits::OrderEdits order=order.clone() reload=reload/>
         <ShipForms number=number.clone() shippable=detail.shippable.clone() names=names.clone()
-            region=detail.region.clone() weights=detail.weights.clone() pickup=order.pickup reload=reload/>
+            region=detail.region.clone() weights=detail.weights.clone() pickup=order.pickup
+            mergeable=detail.mergeable.clone() reload=reload/>
         <h2>{office.t(Phrase::Shipments)}</h2>
         {if shipments.is_empty() {
             view! { <p class="muted">{office.t(Phrase::NoShipments)}</p> }.into_any()
@@ -452,7 +456,11 @@ fn OrderView(detail: OrderDetail, reload: Callback<()>) -> impl IntoView {
                                     <td>{s.number.clone()}</td>
                                     <td>{s.warehouse.to_string()}</td>
                                     <td>{format!("{}{}", s.carrier, s.fee.map(|f| format!(" · {f}")).unwrap_or_default())}</td>
-                                    <td data-testid="shipment-tracking">{s.tracking.clone()}</td>
+                                    <td data-testid="shipment-tracking">{s.tracking.clone()}
+                                        {(!s.shipped_with.is_empty()).then(|| view! {
+                                            <span class="muted" data-testid="shipment-parcel">{format!(" · {}：{}", office.t(Phrase::SameParcel), s.shipped_with.join(", "))}</span>
+                                        })}
+                                    </td>
                                     <td>{s.lines.iter().map(|(sku, q)| format!("{sku} × {q}")).collect::<Vec<_>>().join(", ")}</td>
                                     <td>{format!("{}{}", format_time(s.shipped_ms), s.delivered_ms.map(|d| format!(" · {} {}", office.t(Phrase::DeliveredAt), format_time(d))).unwrap_or_default())}</td>
                                     <td>
@@ -571,6 +579,8 @@ fn ShipForms(
     weights: BTreeMap<Sku, u32>,
     /// The shop collects it: handed over at the warehouse, no carrier to choose.
     pickup: bool,
+    /// The shop's other orders that may go in the same parcel.
+    mergeable: Vec<MergeCandidate>,
     reload: Callback<()>,
 ) -> impl IntoView {
     let office = expect_context::<Office>();
@@ -596,34 +606,63 @@ fn ShipForms(
             let error = RwSignal::new(None::<String>);
             let busy = RwSignal::new(false);
             let fields = quantities.clone();
+            // The shop's other orders with something reserved here, each with a box to
+            // put all of it in this parcel.
+            let others: Vec<(MergeCandidate, BTreeMap<Sku, u32>, RwSignal<bool>)> = mergeable
+                .iter()
+                .filter_map(|m| {
+                    let lines = m.shippable.get(&warehouse)?.clone();
+                    Some((m.clone(), lines, RwSignal::new(false)))
+                })
+                .collect();
+            let others = StoredValue::new(others);
             // The cheapest carrier serving the shop's region that takes this weight.
             let sizing = quantities.clone();
             let suggestion = move || {
-                let grams: u64 = sizing
+                let own: u64 = sizing
                     .iter()
                     .map(|(sku, quantity)| {
                         let each = weights.with_value(|w| w.get(sku).copied().unwrap_or(0));
                         u64::from(each) * quantity.get().trim().parse::<u64>().unwrap_or(0)
                     })
                     .sum();
+                let added: u64 = others.with_value(|others| {
+                    others
+                        .iter()
+                        .filter(|(_, _, chosen)| chosen.get())
+                        .flat_map(|(m, lines, _)| {
+                            lines.iter().map(|(sku, q)| {
+                                u64::from(m.weights.get(sku).copied().unwrap_or(0)) * u64::from(*q)
+                            })
+                        })
+                        .sum()
+                });
+                let grams = own + added;
                 let rules = options.get().map(|o| o.carrier_rules).unwrap_or_default();
                 region.with_value(|region| {
                     choose(&rules, region, grams).map(|(rule, fee)| (rule.name.clone(), fee))
                 })
             };
             let first = suggestion.clone();
-            Effect::new(move |done: Option<bool>| {
-                if done == Some(true) || pickup {
+            // The carrier is suggested once; the fee follows the parcel's weight until
+            // staff type their own.
+            let typed_fee = RwSignal::new(false);
+            Effect::new(move |suggested: Option<bool>| {
+                if pickup {
                     return true;
                 }
-                match first() {
-                    Some((name, charge)) if carrier.get_untracked().is_empty() => {
-                        carrier.set(name);
-                        fee.set(charge.amount().to_string());
-                        true
-                    }
-                    _ => false,
+                let Some((name, charge)) = first() else {
+                    return suggested.unwrap_or(false);
+                };
+                if suggested != Some(true) && carrier.get_untracked().is_empty() {
+                    carrier.set(name);
+                    fee.set(charge.amount().to_string());
+                    return true;
                 }
+                if !typed_fee.get_untracked() && carrier.get_untracked() == name {
+                    fee.set(charge.amount().to_string());
+                }
+                suggested.unwrap_or(false)
             });
             let from = warehouse.clone();
             let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -650,19 +689,51 @@ fn ShipForms(
                         }
                     },
                 };
-                let request = ShipRequest { warehouse, carrier: carrier.get_untracked(), tracking: tracking.get_untracked(), lines, fee };
+                let with: Vec<ParcelOrder> = others.with_value(|others| {
+                    others
+                        .iter()
+                        .filter(|(_, _, chosen)| chosen.get_untracked())
+                        .map(|(m, lines, _)| ParcelOrder { order: m.number.clone(), lines: lines.clone() })
+                        .collect()
+                });
                 busy.set(true);
                 error.set(None);
                 spawn_local(async move {
-                    let url = format!("/api/orders/{}/shipments", encode(&number.get_value()));
-                    let result = office.call::<Shipped>("POST", &url, serde_json::to_value(&request).ok()).await;
+                    let result = if with.is_empty() {
+                        let request = ShipRequest { warehouse, carrier: carrier.get_untracked(), tracking: tracking.get_untracked(), lines, fee };
+                        let url = format!("/api/orders/{}/shipments", encode(&number.get_value()));
+                        office.call::<Shipped>("POST", &url, serde_json::to_value(&request).ok()).await.map(|_| ())
+                    } else {
+                        let mut orders = vec![ParcelOrder { order: number.get_value(), lines }];
+                        orders.extend(with);
+                        let parcel = ParcelRequest { warehouse, carrier: carrier.get_untracked(), tracking: tracking.get_untracked(), fee, orders };
+                        office.call::<ParcelShipped>("POST", "/api/admin/parcels", serde_json::to_value(&parcel).ok()).await.map(|_| ())
+                    };
                     busy.set(false);
                     match result {
-                        Ok(_) => reload.run(()),
+                        Ok(()) => reload.run(()),
                         Err(failure) => error.set(Some(refusal(&office, &failure))),
                     }
                 });
             };
+            let together = others.with_value(|others| {
+                (!others.is_empty()).then(|| view! {
+                    <fieldset class="together" data-testid="ship-together">
+                        <legend>{move || office.t(Phrase::ShipTogether)}</legend>
+                        {others.iter().map(|(m, lines, chosen)| {
+                            let chosen = *chosen;
+                            let what = lines.iter().map(|(sku, q)| format!("{sku} × {q}")).collect::<Vec<_>>().join(", ");
+                            view! {
+                                <label class="check">
+                                    <input type="checkbox" data-testid="ship-with" data-number=m.number.clone()
+                                        prop:checked=move || chosen.get() on:change=move |ev| chosen.set(event_target_checked(&ev))/>
+                                    {format!("{} · {} · {what}", m.number, state_label(office.lang.get_untracked(), m.state))}
+                                </label>
+                            }
+                        }).collect_view()}
+                    </fieldset>
+                })
+            });
             view! {
                 <form class="ship" data-testid="ship-form" data-warehouse=warehouse.clone() on:submit=submit>
                     <h2>{format!("{} · {}", office.t(Phrase::ShipFrom), warehouse)}</h2>
@@ -680,6 +751,7 @@ fn ShipForms(
                             }).collect_view()}
                         </tbody>
                     </table>
+                    {together}
                     <label>{move || office.t(Phrase::Carrier)}
                         <input list="carriers" data-testid="ship-carrier" prop:value=move || carrier.get() on:input=move |ev| carrier.set(event_target_value(&ev))/>
                     </label>
@@ -687,7 +759,7 @@ fn ShipForms(
                         <input data-testid="ship-tracking" prop:value=move || tracking.get() on:input=move |ev| tracking.set(event_target_value(&ev))/>
                     </label>
                     <label>{move || office.t(Phrase::CarrierFee)}
-                        <input class="qty" data-testid="ship-fee" prop:value=move || fee.get() on:input=move |ev| fee.set(event_target_value(&ev))/>
+                        <input class="qty" data-testid="ship-fee" prop:value=move || fee.get() on:input=move |ev| { typed_fee.set(true); fee.set(event_target_value(&ev)) }/>
                     </label>
                     <span class="muted" data-testid="ship-suggestion">{move || suggestion().map(|(name, charge)| format!("{}：{name} {charge}", office.t(Phrase::Suggested))).unwrap_or_default()}</span>
                     <button type="submit" data-testid="ship-submit" disabled=move || busy.get()>{move || office.t(Phrase::ShipNow)}</button>
@@ -700,11 +772,13 @@ fn ShipForms(
 }
 
 /// A shipment's packing list, for printing (A4): the shop, the order, what is in the box.
+/// A parcel shared by several orders lists each order's part of it.
 #[component]
 pub fn PackingListPage() -> impl IntoView {
     let office = expect_context::<Office>();
     let params = use_params_map();
-    let detail = RwSignal::new(None::<Result<OrderDetail, Failure>>);
+    // The shipment asked for, then the other orders' shipments in its parcel.
+    let parts = RwSignal::new(None::<Result<Vec<(OrderDetail, ShipmentRecord)>, Failure>>);
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
     let index = move || {
         params.with(|p| {
@@ -714,10 +788,35 @@ pub fn PackingListPage() -> impl IntoView {
         })
     };
     Effect::new(move |_| {
-        let wanted = id();
+        let (wanted, at) = (id(), index());
         spawn_local(async move {
-            let url = format!("/api/admin/orders/{}", encode(&wanted));
-            detail.set(Some(office.call::<OrderDetail>("GET", &url, None).await));
+            let load = |number: String| async move {
+                let url = format!("/api/admin/orders/{}", encode(&number));
+                office.call::<OrderDetail>("GET", &url, None).await
+            };
+            let mut found = Vec::new();
+            match load(wanted).await {
+                Err(failure) => {
+                    parts.set(Some(Err(failure)));
+                    return;
+                }
+                Ok(detail) => {
+                    if let Some(shipment) = detail.order.shipments.get(at.saturating_sub(1)).cloned() {
+                        found.push((detail, shipment));
+                    }
+                }
+            }
+            let partners = found.first().map(|(_, s)| s.shipped_with.clone()).unwrap_or_default();
+            for partner in partners {
+                let Some((number, n)) = partner.rsplit_once('-') else { continue };
+                let n = n.parse::<usize>().unwrap_or(0);
+                if let Ok(detail) = load(number.to_owned()).await
+                    && let Some(shipment) = detail.order.shipments.get(n.saturating_sub(1)).cloned()
+                {
+                    found.push((detail, shipment));
+                }
+            }
+            parts.set(Some(Ok(found)));
         });
     });
     view! {
@@ -726,33 +825,41 @@ pub fn PackingListPage() -> impl IntoView {
                 <A href=move || format!("/office/orders/{}", id())>{move || office.t(Phrase::Back)}</A>
                 <button data-testid="print" on:click=crate::print_page>{move || office.t(Phrase::Print)}</button>
             </div>
-            {move || match detail.get() {
+            {move || match parts.get() {
                 None => view! { <p>{office.t(Phrase::Loading)}</p> }.into_any(),
                 Some(Err(failure)) => view! { <p class="error">{office.explain(&failure)}</p> }.into_any(),
-                Some(Ok(detail)) => match detail.order.shipments.get(index().saturating_sub(1)).cloned() {
+                Some(Ok(parts)) => match parts.first().cloned() {
                     None => view! { <p class="error">{office.t(Phrase::NoMatch)}</p> }.into_any(),
-                    Some(shipment) => {
-                        let names: BTreeMap<Sku, String> = detail.order.priced.lines.iter()
-                            .map(|l| (l.sku.clone(), office.lang.get_untracked().pick(&l.name).to_owned()))
-                            .chain(detail.order.quote.iter().flat_map(|q| &q.gifts).map(|g| (g.sku.clone(), office.lang.get_untracked().pick(&g.name).to_owned())))
-                            .collect();
+                    Some((detail, shipment)) => {
+                        let numbers: Vec<String> = parts.iter().map(|(d, _)| d.order.number.clone()).collect();
                         view! {
                             <h1>{format!("{} {}", office.t(Phrase::PackingList), shipment.number)}</h1>
                             <table class="meta">
                                 <tr><th>{office.t(Phrase::ShopCol)}</th><td>{format!("{} {}", detail.shop, detail.shop_name)}</td></tr>
-                                <tr><th>{office.t(Phrase::OrderNumber)}</th><td>{detail.order.number.clone()}</td></tr>
+                                <tr><th>{office.t(Phrase::OrderNumber)}</th><td data-testid="packing-orders">{numbers.join(", ")}</td></tr>
                                 <tr><th>{office.t(Phrase::Warehouse)}</th><td>{shipment.warehouse.to_string()}</td></tr>
                                 <tr><th>{office.t(Phrase::Carrier)}</th><td>{format!("{} {}", shipment.carrier, shipment.tracking)}</td></tr>
                                 <tr><th>{office.t(Phrase::ShippedAt)}</th><td>{format_time(shipment.shipped_ms)}</td></tr>
                             </table>
-                            <table class="grid" data-testid="packing-lines">
-                                <thead><tr><th>{office.t(Phrase::Sku)}</th><th>{office.t(Phrase::Name)}</th><th class="number">{office.t(Phrase::Ordered)}</th><th class="number">"✓"</th></tr></thead>
-                                <tbody>
-                                    {shipment.lines.iter().map(|(sku, q)| view! {
-                                        <tr><td>{sku.to_string()}</td><td>{names.get(sku).cloned().unwrap_or_default()}</td><td class="number">{*q}</td><td class="check"></td></tr>
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
+                            {parts.iter().map(|(detail, shipment)| {
+                                let lang = office.lang.get_untracked();
+                                let names: BTreeMap<Sku, String> = detail.order.priced.lines.iter()
+                                    .map(|l| (l.sku.clone(), lang.pick(&l.name).to_owned()))
+                                    .chain(detail.order.quote.iter().flat_map(|q| &q.gifts).map(|g| (g.sku.clone(), lang.pick(&g.name).to_owned())))
+                                    .collect();
+                                let many = numbers.len() > 1;
+                                view! {
+                                    {many.then(|| view! { <h2>{format!("{} {}", office.t(Phrase::OrderNumber), detail.order.number)}</h2> })}
+                                    <table class="grid" data-testid="packing-lines" data-order=detail.order.number.clone()>
+                                        <thead><tr><th>{office.t(Phrase::Sku)}</th><th>{office.t(Phrase::Name)}</th><th class="number">{office.t(Phrase::Quantity)}</th><th class="number">"✓"</th></tr></thead>
+                                        <tbody>
+                                            {shipment.lines.iter().map(|(sku, q)| view! {
+                                                <tr><td>{sku.to_string()}</td><td>{names.get(sku).cloned().unwrap_or_default()}</td><td class="number">{*q}</td><td class="check"></td></tr>
+                                            }).collect_view()}
+                                        </tbody>
+                                    </table>
+                                }
+                            }).collect_view()}
                         }.into_any()
                     }
                 },
