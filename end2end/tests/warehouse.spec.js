@@ -450,9 +450,19 @@ test('a shop\'s two orders go in one parcel with one tracking number, one packin
   await form.locator(`[data-testid=ship-with][data-number="${second.number}"]`).check();
   await form.locator('[data-testid=ship-carrier]').fill('顺丰速运');
   await form.locator('[data-testid=ship-tracking]').fill('SF2002');
+  await office.screenshot({ path: 'test-results/parcel-ship-form.png', fullPage: true });
   await form.locator('[data-testid=ship-submit]').click();
   await expect(office.locator('[data-testid=order-state]')).toHaveText('已发货');
   await expect(office.locator('[data-testid=shipment-parcel]')).toContainText(`${second.number}-1`);
+  // The history says it in the reader's language, products by name.
+  await expect(office.locator('[data-testid=history-text]').last())
+    .toHaveText(`发货 ${first.number}-1（wh-east，顺丰速运，运单号 SF2002）：GRN-0005 香米10kg × 4`);
+  await office.selectOption('[data-testid=lang]', 'en');
+  await office.reload();
+  await expect(office.locator('[data-testid=history-text]').last())
+    .toHaveText(`Shipment ${first.number}-1 from wh-east by 顺丰速运, tracking SF2002: GRN-0005 Jasmine Rice 10kg × 4`);
+  await office.selectOption('[data-testid=lang]', 'zh-Hans');
+  await office.reload();
 
   // One packing list over both orders.
   await office.click('a[href$="/packing/1"]');

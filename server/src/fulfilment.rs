@@ -18,7 +18,7 @@ use domain::checkout::{ShopProfile, refund_balances};
 use domain::fulfilment::{self, FulfilError, ShipRequest, ShipmentRecord};
 use domain::inventory::{Inventory, PendingOrder};
 use domain::money::Money;
-use domain::order::{OrderConfirmation, RequestId, StatusEvent};
+use domain::order::{HistoryFact, OrderConfirmation, RequestId, StatusEvent};
 use domain::order_state::{OrderEvent, OrderState};
 use domain::returns::{self, Decision, Received, Remedy, ReturnError, ReturnRecord, ReturnRequest};
 use domain::sku::{ShopId, Sku, WarehouseId};
@@ -43,7 +43,9 @@ pub enum Action {
     },
     /// A line in the order's history that changes nothing else (a shop asking to cancel
     /// once picking started).
-    Note(String),
+    Note(HistoryFact),
+    /// The shop cancels it (before picking), saying why.
+    ShopCancel(String),
     /// The order's shipment of this index (1 for the first) arrived.
     Delivered(usize),
     /// A shop's request to return goods of the order (taken in once).
@@ -216,7 +218,10 @@ pub fn apply(
     let history_len = order.history.len();
     let now = tx.now_ms;
     let mut shipment = None;
-    let cancelled = matches!(action, Action::Event(OrderEvent::Cancel, _));
+    let cancelled = matches!(
+        action,
+        Action::Event(OrderEvent::Cancel, _) | Action::ShopCancel(_)
+    );
     let mut touched_return = None;
     let mut settled = None;
     let mut move_kind = "ship";
@@ -259,15 +264,22 @@ pub fn apply(
         Action::Delivered(index) => {
             fulfilment::deliver_shipment(&mut order, *index, by, now).map_err(refused)
         }
-        Action::Note(note) => {
-            order.history.push(StatusEvent {
-                state: order.state,
-                at_ms: now,
-                actor: by.to_owned(),
-                reason: note.clone(),
-            });
+        Action::Note(fact) => {
+            order
+                .history
+                .push(StatusEvent::fact(order.state, now, by, fact.clone()));
             Ok(())
         }
+        Action::ShopCancel(reason) => fulfilment::cancel(&mut order, &mut inventory, by, now, "")
+            .map(|()| {
+                if let Some(last) = order.history.last_mut() {
+                    let fact = HistoryFact::CancelledByShop {
+                        reason: reason.clone(),
+                    };
+                    *last = StatusEvent::fact(last.state, last.at_ms, by, fact);
+                }
+            })
+            .map_err(refused),
         Action::OpenReturn(request) => {
             touched_return = Some(returns::open(&mut order, request, now));
             Ok(())

@@ -16,7 +16,9 @@ use docs::schema::order_requests_doc::{StoredRequest, read_entries_at};
 use domain::checkout::{refund_balances, spend_balances};
 use domain::fulfilment::{self, check_editable};
 use domain::money::Money;
-use domain::order::{OrderConfirmation, OrderEdit, OrderRequest, StatusEvent, line_edits};
+use domain::order::{
+    HistoryFact, OrderConfirmation, OrderEdit, OrderRequest, StatusEvent, line_edits,
+};
 use domain::order_state::OrderState;
 use domain::pricing::{PricedOrder, RequestedLine};
 use domain::sku::Sku;
@@ -181,12 +183,14 @@ pub fn edit_lines(
         ..answer
     };
     edited.edits.push(edit);
-    edited.history.push(StatusEvent {
+    edited.history.push(StatusEvent::fact(
         state,
-        at_ms: now,
-        actor: by.to_owned(),
-        reason: format!("改单 lines changed: {reason}"),
-    });
+        now,
+        by,
+        HistoryFact::LinesChanged {
+            reason: reason.to_owned(),
+        },
+    ));
     let history_len = order.history.len();
 
     // What the changed order takes.

@@ -16,8 +16,8 @@ use docs::schema::order_status_doc::{put_confirmations, set_next_volume};
 use std::collections::BTreeMap;
 
 use domain::checkout::{Checkout, SalesTerms, ShopProfile, spend_balances};
-use domain::order::{OrderConfirmation, OrderRequest, RequestId};
-use domain::order_state::{OrderEvent, OrderState};
+use domain::order::{HistoryFact, OrderConfirmation, OrderRequest, RequestId};
+use domain::order_state::OrderState;
 use domain::price_book::PriceBook;
 use domain::promotion::{Promotion, PromotionUsage};
 use domain::quota::Period;
@@ -305,11 +305,12 @@ pub fn take_in_cancels(
         };
         let reason = cancel.reason.chars().take(200).collect::<String>();
         let (action, outcome) = if state.shop_may_cancel() {
-            let why = format!("门店取消 cancelled by the shop: {reason}");
-            (Action::Event(OrderEvent::Cancel, why), "cancelled")
+            (Action::ShopCancel(reason), "cancelled")
         } else {
-            let why = format!("门店申请取消 the shop asks to cancel: {reason}");
-            (Action::Note(why), "asked")
+            (
+                Action::Note(HistoryFact::ShopAsksToCancel { reason }),
+                "asked",
+            )
         };
         match fulfilment::apply(tx, &cancel.placed_by, target, action) {
             Ok(applied) => {

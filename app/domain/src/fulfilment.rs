@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::inventory::{Allocation, Inventory};
 use super::money::Money;
-use super::order::{OrderConfirmation, StatusEvent};
+use super::order::{HistoryFact, OrderConfirmation, StatusEvent};
 use super::order_state::{OrderEvent, OrderState};
 use super::pricing::RequestedLine;
 use super::sku::{Sku, WarehouseId};
@@ -190,20 +190,23 @@ fn transition(order: &OrderConfirmation, event: OrderEvent) -> Result<OrderState
 
 fn record(order: &mut OrderConfirmation, state: OrderState, by: &str, now_ms: i64, why: String) {
     order.state = state;
-    order.history.push(StatusEvent {
-        state,
-        at_ms: now_ms,
-        actor: by.to_owned(),
-        reason: why,
-    });
+    order
+        .history
+        .push(StatusEvent::said(state, now_ms, by, why));
 }
 
-fn describe(quantities: &BTreeMap<Sku, u32>) -> String {
-    quantities
-        .iter()
-        .map(|(sku, quantity)| format!("{sku} × {quantity}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+/// Records a step the system words in each reader's language.
+fn record_fact(
+    order: &mut OrderConfirmation,
+    state: OrderState,
+    by: &str,
+    now_ms: i64,
+    fact: HistoryFact,
+) {
+    order.state = state;
+    order
+        .history
+        .push(StatusEvent::fact(state, now_ms, by, fact));
 }
 
 /// Adds `allocations` to the order's, one entry per warehouse and SKU.
@@ -268,16 +271,11 @@ pub fn allocate_waiting(
         OrderState::Backordered => OrderState::Confirmed,
         other => other,
     };
-    let why = if order.backordered.is_empty() {
-        format!("stock arrived, reserved: {}", describe(&reserved))
-    } else {
-        format!(
-            "stock arrived, reserved: {}; still waiting: {}",
-            describe(&reserved),
-            describe(&order.backordered)
-        )
+    let fact = HistoryFact::StockArrived {
+        reserved: reserved.clone(),
+        waiting: order.backordered.clone(),
     };
-    record(order, state, by, now_ms, why);
+    record_fact(order, state, by, now_ms, fact);
     reserved
 }
 
@@ -390,19 +388,14 @@ pub fn ship(
         OrderEvent::ShipPart
     };
     let state = transition(order, event)?;
-    let why = format!(
-        "shipment {} from {} by {}{}: {}",
-        shipment.number,
-        shipment.warehouse,
-        shipment.carrier,
-        if shipment.tracking.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", shipment.tracking)
-        },
-        describe(&shipment.lines)
-    );
-    record(order, state, by, now_ms, why);
+    let fact = HistoryFact::Shipped {
+        shipment: shipment.number.clone(),
+        warehouse: shipment.warehouse.clone(),
+        carrier: shipment.carrier.clone(),
+        tracking: shipment.tracking.clone(),
+        lines: shipment.lines.clone(),
+    };
+    record_fact(order, state, by, now_ms, fact);
     Ok(shipment)
 }
 
@@ -443,14 +436,16 @@ pub fn deliver_shipment(
         });
     }
     shipment.delivered_ms = Some(now_ms);
-    let why = format!("shipment {} delivered", shipment.number);
+    let fact = HistoryFact::ShipmentDelivered {
+        shipment: shipment.number.clone(),
+    };
     let every = order.shipments.iter().all(|s| s.delivered_ms.is_some());
     let state = if every && order.state == OrderState::Shipped {
         transition(order, OrderEvent::Deliver)?
     } else {
         order.state
     };
-    record(order, state, by, now_ms, why);
+    record_fact(order, state, by, now_ms, fact);
     Ok(())
 }
 

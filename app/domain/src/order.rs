@@ -126,7 +126,152 @@ pub struct StatusEvent {
     pub state: OrderState,
     pub at_ms: i64,
     pub actor: String,
+    /// Why, as typed by a person, or in English for what the system did.
     pub reason: String,
+    /// What the system did, as facts a screen words in its reader's language (the
+    /// `reason` then says the same in English, for logs and older screens).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fact: Option<HistoryFact>,
+}
+
+impl StatusEvent {
+    /// A line typed by a person (or with nothing to word): `reason` is what is shown.
+    pub fn said(state: OrderState, at_ms: i64, actor: &str, reason: String) -> StatusEvent {
+        StatusEvent {
+            state,
+            at_ms,
+            actor: actor.to_owned(),
+            reason,
+            fact: None,
+        }
+    }
+
+    /// A line the system writes: `fact`, worded in English as its `reason`.
+    pub fn fact(state: OrderState, at_ms: i64, actor: &str, fact: HistoryFact) -> StatusEvent {
+        StatusEvent {
+            state,
+            at_ms,
+            actor: actor.to_owned(),
+            reason: fact.english(),
+            fact: Some(fact),
+        }
+    }
+}
+
+/// What a line of an order's history records when the system (not a person's words)
+/// says what happened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum HistoryFact {
+    /// Not in stock when confirmed: these wait for stock.
+    Backordered {
+        lines: BTreeMap<Sku, u32>,
+    },
+    /// Stock arrived: these were reserved, those still wait.
+    StockArrived {
+        reserved: BTreeMap<Sku, u32>,
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        waiting: BTreeMap<Sku, u32>,
+    },
+    Shipped {
+        shipment: String,
+        warehouse: WarehouseId,
+        carrier: String,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        tracking: String,
+        lines: BTreeMap<Sku, u32>,
+    },
+    ShipmentDelivered {
+        shipment: String,
+    },
+    /// The shop cancelled it (before picking), saying why.
+    CancelledByShop {
+        reason: String,
+    },
+    /// The shop asked to cancel once picking had started: staff decide.
+    ShopAsksToCancel {
+        reason: String,
+    },
+    /// A return of the order reached `state`, with the note of that step.
+    Return {
+        number: String,
+        state: crate::returns::ReturnState,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        note: String,
+    },
+    /// This order replaces the goods of the return named.
+    Replacement {
+        of: String,
+    },
+    /// Staff changed the order's lines, saying why.
+    LinesChanged {
+        reason: String,
+    },
+    /// The server refused the whole order.
+    Rejected {
+        rejection: OrderRejection,
+    },
+}
+
+/// `SKU × n, …`.
+pub fn describe_lines(lines: &BTreeMap<Sku, u32>) -> String {
+    lines
+        .iter()
+        .map(|(sku, quantity)| format!("{sku} × {quantity}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl HistoryFact {
+    /// The fact in English, as the history's `reason` keeps it.
+    pub fn english(&self) -> String {
+        match self {
+            HistoryFact::Backordered { lines } => {
+                format!("not in stock now, backordered: {}", describe_lines(lines))
+            }
+            HistoryFact::StockArrived { reserved, waiting } if waiting.is_empty() => {
+                format!("stock arrived, reserved: {}", describe_lines(reserved))
+            }
+            HistoryFact::StockArrived { reserved, waiting } => format!(
+                "stock arrived, reserved: {}; still waiting: {}",
+                describe_lines(reserved),
+                describe_lines(waiting)
+            ),
+            HistoryFact::Shipped {
+                shipment,
+                warehouse,
+                carrier,
+                tracking,
+                lines,
+            } => format!(
+                "shipment {shipment} from {warehouse} by {carrier}{}: {}",
+                if tracking.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({tracking})")
+                },
+                describe_lines(lines)
+            ),
+            HistoryFact::ShipmentDelivered { shipment } => format!("shipment {shipment} delivered"),
+            HistoryFact::CancelledByShop { reason } => format!("cancelled by the shop: {reason}"),
+            HistoryFact::ShopAsksToCancel { reason } => {
+                format!("the shop asks to cancel: {reason}")
+            }
+            HistoryFact::Return {
+                number,
+                state,
+                note,
+            } if note.is_empty() => format!("return {number} {}", state.name()),
+            HistoryFact::Return {
+                number,
+                state,
+                note,
+            } => format!("return {number} {}: {note}", state.name()),
+            HistoryFact::Replacement { of } => format!("replacement for {of}"),
+            HistoryFact::LinesChanged { reason } => format!("lines changed: {reason}"),
+            HistoryFact::Rejected { rejection } => rejection.to_string(),
+        }
+    }
 }
 
 /// The server's answer to an order request.
@@ -246,12 +391,7 @@ pub fn confirm_order(
     now_ms: i64,
 ) -> OrderConfirmation {
     let shop = checkout.shop;
-    let event = |state, reason: String| StatusEvent {
-        state,
-        at_ms: now_ms,
-        actor: "server".into(),
-        reason,
-    };
+    let event = |state, fact: HistoryFact| StatusEvent::fact(state, now_ms, "server", fact);
     let reject = |rejection: OrderRejection| OrderConfirmation {
         request_id: request.id.clone(),
         number: number.clone(),
@@ -263,7 +403,10 @@ pub fn confirm_order(
         },
         changes: vec![],
         placed_at_ms: request.placed_at_ms,
-        history: vec![event(OrderState::Rejected, rejection.to_string())],
+        history: vec![event(
+            OrderState::Rejected,
+            HistoryFact::Rejected { rejection },
+        )],
         quote: None,
         allocations: vec![],
         backordered: BTreeMap::new(),
@@ -319,7 +462,7 @@ pub fn confirm_order(
         priced,
         changes,
         placed_at_ms: request.placed_at_ms,
-        history: vec![event(state, String::new())],
+        history: vec![StatusEvent::said(state, now_ms, "server", String::new())],
         quote: Some(quote),
         allocations: vec![],
         backordered: BTreeMap::new(),
@@ -358,24 +501,19 @@ pub fn reserve_stock(
         confirmation.allocations = result.allocations;
         return;
     }
-    let shortfall = result
-        .backordered
-        .iter()
-        .map(|(sku, quantity)| format!("{sku} × {quantity}"))
-        .collect::<Vec<_>>()
-        .join(", ");
     let nothing_reserved = result.allocations.is_empty();
     confirmation.allocations = result.allocations;
     confirmation.backordered = result.backordered;
     if nothing_reserved && let Ok(state) = confirmation.state.apply(OrderEvent::Backorder) {
         confirmation.state = state;
     }
-    confirmation.history.push(StatusEvent {
-        state: confirmation.state,
-        at_ms: now_ms,
-        actor: "server".into(),
-        reason: format!("not in stock now, backordered: {shortfall}"),
-    });
+    let lines = confirmation.backordered.clone();
+    confirmation.history.push(StatusEvent::fact(
+        confirmation.state,
+        now_ms,
+        "server",
+        HistoryFact::Backordered { lines },
+    ));
 }
 
 /// The confirmation recorded for a request that could not even be read.
@@ -397,12 +535,12 @@ pub fn reject_unreadable(
         },
         changes: vec![],
         placed_at_ms: now_ms,
-        history: vec![StatusEvent {
-            state: OrderState::Rejected,
-            at_ms: now_ms,
-            actor: "server".into(),
-            reason: rejection.to_string(),
-        }],
+        history: vec![StatusEvent::fact(
+            OrderState::Rejected,
+            now_ms,
+            "server",
+            HistoryFact::Rejected { rejection },
+        )],
         quote: None,
         allocations: vec![],
         backordered: BTreeMap::new(),

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::fulfilment::shipped_quantities;
 use super::inventory::{Inventory, StockError};
 use super::money::{Money, MoneyError};
-use super::order::{OrderConfirmation, RequestId, StatusEvent};
+use super::order::{HistoryFact, OrderConfirmation, RequestId, StatusEvent};
 use super::order_state::OrderState;
 use super::price_book::PriceSource;
 use super::pricing::{PricedLine, PricedOrder};
@@ -508,22 +508,16 @@ fn note_on_order(order: &mut OrderConfirmation, record: &ReturnRecord, now_ms: i
     let Some(last) = record.history.last() else {
         return;
     };
-    let reason = if last.note.is_empty() {
-        format!("return {} {}", record.number, record.state.name())
-    } else {
-        format!(
-            "return {} {}: {}",
-            record.number,
-            record.state.name(),
-            last.note
-        )
-    };
-    order.history.push(StatusEvent {
-        state: order.state,
-        at_ms: now_ms,
-        actor: last.actor.clone(),
-        reason,
-    });
+    order.history.push(StatusEvent::fact(
+        order.state,
+        now_ms,
+        &last.actor,
+        HistoryFact::Return {
+            number: record.number.clone(),
+            state: record.state,
+            note: last.note.clone(),
+        },
+    ));
 }
 
 fn find(order: &mut OrderConfirmation, id: &str) -> Result<usize, ReturnError> {
@@ -773,12 +767,14 @@ pub fn replacement_order(
         },
         changes: Vec::new(),
         placed_at_ms: now_ms,
-        history: vec![StatusEvent {
-            state: OrderState::Confirmed,
-            at_ms: now_ms,
-            actor: by.to_owned(),
-            reason: format!("replacement for {}", record.number),
-        }],
+        history: vec![StatusEvent::fact(
+            OrderState::Confirmed,
+            now_ms,
+            by,
+            HistoryFact::Replacement {
+                of: record.number.clone(),
+            },
+        )],
         quote: None,
         allocations: Vec::new(),
         backordered: BTreeMap::new(),

@@ -214,7 +214,7 @@ pub fn NewOrderPage() -> impl IntoView {
                             })}
                             {rejected.then(|| view! {
                                 <p class="error" data-testid="entry-rejected">{format!("{}: {}", state_label(lang(), OrderState::Rejected),
-                                    answer.history.last().map(|e| e.reason.clone()).unwrap_or_default())}</p>
+                                    answer.history.last().map(|e| crate::orders::history_text(&office, &Default::default(), e)).unwrap_or_default())}</p>
                             })}
                         </div>
                     }.into_any()

@@ -412,6 +412,7 @@ fn OrderView(detail: OrderDetail, reload: Callback<()>) -> impl IntoView {
     let options = load_options(office);
     let returned = order.clone();
     let return_names = names.clone();
+    let history_names = names.clone();
     view! {
         <h1 data-testid="order-title">{format!("{} · {}", number, detail.shop_name)}</h1>
         <p class="meta">
@@ -494,11 +495,29 @@ fn OrderView(detail: OrderDetail, reload: Callback<()>) -> impl IntoView {
             <thead><tr><th>{office.t(Phrase::When)}</th><th>{office.t(Phrase::State)}</th><th>{office.t(Phrase::Who)}</th><th>{office.t(Phrase::Reason)}</th></tr></thead>
             <tbody>
                 {history.into_iter().map(|e| view! {
-                    <tr><td>{format_time(e.at_ms)}</td><td>{state_label(office.lang.get_untracked(), e.state)}</td><td>{e.actor}</td><td>{e.reason}</td></tr>
+                    <tr><td>{format_time(e.at_ms)}</td><td>{state_label(office.lang.get_untracked(), e.state)}</td><td>{e.actor.clone()}</td><td data-testid="history-text">{history_text(&office, &history_names, &e)}</td></tr>
                 }).collect_view()}
             </tbody>
         </table>
     }
+}
+
+/// A line of an order's history in the user's language (products as `SKU name`).
+pub(crate) fn history_text(
+    office: &Office,
+    names: &BTreeMap<Sku, String>,
+    event: &domain::order::StatusEvent,
+) -> String {
+    let lang = office.lang.get_untracked();
+    ui_kit::history::Words {
+        lang,
+        product: &|sku| match names.get(sku) {
+            Some(name) if !name.is_empty() => format!("{sku} {name}"),
+            _ => sku.to_string(),
+        },
+        return_state: &|state| crate::i18n::return_state_label(lang, state).to_owned(),
+    }
+    .event(event)
 }
 
 /// The moves possible now, each with the reason typed beside them.
@@ -618,7 +637,7 @@ fn ShipForms(
             let others = StoredValue::new(others);
             // The cheapest carrier serving the shop's region that takes this weight.
             let sizing = quantities.clone();
-            let suggestion = move || {
+            let grams = move || {
                 let own: u64 = sizing
                     .iter()
                     .map(|(sku, quantity)| {
@@ -637,32 +656,50 @@ fn ShipForms(
                         })
                         .sum()
                 });
-                let grams = own + added;
+                own + added
+            };
+            let weighing = grams.clone();
+            let suggestion = move || {
+                let grams = weighing();
                 let rules = options.get().map(|o| o.carrier_rules).unwrap_or_default();
                 region.with_value(|region| {
                     choose(&rules, region, grams).map(|(rule, fee)| (rule.name.clone(), fee))
                 })
             };
             let first = suggestion.clone();
-            // The carrier is suggested once; the fee follows the parcel's weight until
-            // staff type their own.
+            // The carrier is suggested once (pickups have none). Until staff type a fee of
+            // their own, the fee is what the chosen carrier's rule charges for the parcel's
+            // weight (none without a rule: the server applies the rule, if one comes).
             let typed_fee = RwSignal::new(false);
             Effect::new(move |suggested: Option<bool>| {
                 if pickup {
                     return true;
                 }
-                let Some((name, charge)) = first() else {
-                    return suggested.unwrap_or(false);
-                };
-                if suggested != Some(true) && carrier.get_untracked().is_empty() {
-                    carrier.set(name);
-                    fee.set(charge.amount().to_string());
-                    return true;
+                let suggested = suggested.unwrap_or(false);
+                if !suggested && carrier.get_untracked().is_empty() {
+                    if let Some((name, _)) = first() {
+                        carrier.set(name);
+                        return true;
+                    }
+                    return false;
                 }
-                if !typed_fee.get_untracked() && carrier.get_untracked() == name {
-                    fee.set(charge.amount().to_string());
+                suggested
+            });
+            Effect::new(move |_| {
+                if pickup {
+                    return;
                 }
-                suggested.unwrap_or(false)
+                let name = carrier.get();
+                let grams = grams();
+                let rules = options.get().map(|o| o.carrier_rules).unwrap_or_default();
+                if typed_fee.get_untracked() {
+                    return;
+                }
+                let charge = rules
+                    .iter()
+                    .find(|rule| rule.name == name.trim())
+                    .and_then(|rule| rule.fee(grams).ok());
+                fee.set(charge.map(|c| c.amount().to_string()).unwrap_or_default());
             });
             let from = warehouse.clone();
             let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -801,14 +838,21 @@ pub fn PackingListPage() -> impl IntoView {
                     return;
                 }
                 Ok(detail) => {
-                    if let Some(shipment) = detail.order.shipments.get(at.saturating_sub(1)).cloned() {
+                    if let Some(shipment) =
+                        detail.order.shipments.get(at.saturating_sub(1)).cloned()
+                    {
                         found.push((detail, shipment));
                     }
                 }
             }
-            let partners = found.first().map(|(_, s)| s.shipped_with.clone()).unwrap_or_default();
+            let partners = found
+                .first()
+                .map(|(_, s)| s.shipped_with.clone())
+                .unwrap_or_default();
             for partner in partners {
-                let Some((number, n)) = partner.rsplit_once('-') else { continue };
+                let Some((number, n)) = partner.rsplit_once('-') else {
+                    continue;
+                };
                 let n = n.parse::<usize>().unwrap_or(0);
                 if let Ok(detail) = load(number.to_owned()).await
                     && let Some(shipment) = detail.order.shipments.get(n.saturating_sub(1)).cloned()

@@ -1,6 +1,8 @@
 //! What the storefront and the back office share in the browser. Small on purpose: each
 //! bundle carries only what it uses.
 
+pub mod history;
+
 use std::cell::Cell;
 use std::future::Future;
 

@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use crate::i18n::{Lang, Phrase};
 use crate::routes::orders::format_time;
 use crate::store::Store;
-use domain::order::OrderConfirmation;
+use domain::order::{OrderConfirmation, StatusEvent};
 use domain::returns::{Remedy, ReturnLine, ReturnReason, ReturnRecord, ReturnState, returnable};
 use domain::sku::Sku;
 
@@ -42,6 +42,17 @@ fn remedy_phrase(remedy: Remedy) -> Phrase {
         Remedy::Credit => Phrase::RemedyCredit,
         Remedy::Replace => Phrase::RemedyReplace,
     }
+}
+
+/// A line of the order's history in the shop's language (products by name).
+pub fn history_text(store: &Store, order: &OrderConfirmation, event: &StatusEvent) -> String {
+    let lang = store.lang.get_untracked();
+    ui_kit::history::Words {
+        lang,
+        product: &|sku| name_on(order, lang, sku),
+        return_state: &|state| store.t(state_phrase(state)).to_owned(),
+    }
+    .event(event)
 }
 
 /// The product's name on the order (a line or a gift), or its SKU.

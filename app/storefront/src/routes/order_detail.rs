@@ -5,7 +5,7 @@ use leptos_router::hooks::use_params_map;
 
 use super::orders::{format_time, state_label};
 use crate::api::CallError;
-use crate::components::returns::{ReturnsSection, name_on};
+use crate::components::returns::{ReturnsSection, history_text, name_on};
 use crate::i18n::Phrase;
 use crate::store::Store;
 use domain::fulfilment::ShipmentRecord;
@@ -79,8 +79,11 @@ pub fn OrderDetailPage() -> impl IntoView {
                         .filter(|c| matches!(c.state, domain::order_state::OrderState::Rejected | domain::order_state::OrderState::Cancelled | domain::order_state::OrderState::OnHold))
                         .and_then(|c| c.history.last().cloned())
                         .filter(|event| !event.reason.is_empty())
-                        .map(|event| view! {
-                            <p class="error" data-testid="reason">{format!("{}: {}", store.t(Phrase::Reason), event.reason)}</p>
+                        .map(|event| {
+                            let said = confirmation.as_ref().map(|c| history_text(&store, c, &event)).unwrap_or_default();
+                            view! {
+                                <p class="error" data-testid="reason">{format!("{}: {said}", store.t(Phrase::Reason))}</p>
+                            }
                         })}
                     <CancelControl id=id.clone() state=state/>
                     {confirmation.as_ref().map(|c| shipments_view(&store, c))}
@@ -155,7 +158,7 @@ fn ServerOrder(id: RequestId) -> impl IntoView {
                         <li>
                             <span>{state_label(&store, Some(event.state))}</span>
                             <span class="meta">{format!("{} · {}", format_time(event.at_ms), event.actor)}</span>
-                            {(!event.reason.is_empty()).then(|| view! { <span class="meta">{event.reason.clone()}</span> })}
+                            {(!event.reason.is_empty()).then(|| view! { <span class="meta">{history_text(&store, &order, event)}</span> })}
                         </li>
                     }).collect_view()}
                 </ul>
