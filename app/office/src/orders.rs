@@ -263,7 +263,7 @@ fn staff_cause(event: OrderEvent) -> bool {
 }
 
 /// A refusal in the user's words: an illegal move names what is possible now; a shipment
-/// says which line and why.
+/// says which line and why (and which order, in a parcel).
 fn refusal(office: &Office, failure: &Failure) -> String {
     let Failure::Refused { body, .. } = failure else {
         return office.explain(failure);
@@ -273,7 +273,7 @@ fn refusal(office: &Office, failure: &Failure) -> String {
     };
     let reason = detail.get("reason").and_then(|r| r.as_str()).unwrap_or("");
     let sku = detail.get("sku").and_then(|s| s.as_str()).unwrap_or("");
-    match reason {
+    let said = match reason {
         "not_now" => {
             let possible: Vec<OrderEvent> = detail
                 .get("possible")
@@ -299,7 +299,12 @@ fn refusal(office: &Office, failure: &Failure) -> String {
         "no_carrier" => office.t(Phrase::NeedCarrier).to_owned(),
         "nothing_to_ship" => office.t(Phrase::NothingToShip).to_owned(),
         "nothing_reserved" => office.t(Phrase::NothingReserved).to_owned(),
-        _ => office.explain(failure),
+        _ => return office.explain(failure),
+    };
+    // One of a parcel's orders: say which.
+    match detail.get("order").and_then(|n| n.as_str()) {
+        Some(number) => format!("{number}：{said}"),
+        None => said,
     }
 }
 
