@@ -440,7 +440,10 @@ pub fn refresh(
         }
         accounts::mark_spent(tx, &hash, now_ms)?;
     }
-    accounts::delete_expired_access(tx, row.device_id, now_ms)?;
+    // Access tokens that ran out a while ago go; the one just replaced stays a little,
+    // so a call sent with it before this refresh still hears "expired" (and retries with
+    // the new one) rather than "unknown" (which signs the user out).
+    accounts::delete_expired_access(tx, row.device_id, now_ms - REUSE_GRACE_MS)?;
     Ok(Ok(issue_tokens(tx, row.device_id, Some(&hash), at)?))
 }
 

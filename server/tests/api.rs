@@ -707,6 +707,10 @@ async fn an_expired_access_token_is_refreshed_and_refresh_tokens_are_single_use(
         &mut phone.refresh_token,
         pair["refresh_token"].as_str().unwrap().to_owned(),
     );
+    // A call another part of the app sent with the old token, arriving after the refresh,
+    // still hears "expired" (and retries with the new token), not "unknown" (which would
+    // sign the user out).
+    assert_eq!(sync_status(&phone).await, (401, "token_expired".into()));
     phone.token = pair["token"].as_str().unwrap().to_owned();
     assert!(phone.sync_now().await.is_empty());
     assert!(

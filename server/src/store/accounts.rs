@@ -365,10 +365,15 @@ pub fn mark_spent(tx: &mut Tx<'_>, hash: &[u8], now_ms: i64) -> Result<(), Store
     Ok(())
 }
 
-pub fn delete_expired_access(tx: &mut Tx<'_>, device: i64, now_ms: i64) -> Result<(), StoreError> {
+/// Deletes `device`'s access tokens that expired before `before_ms`.
+pub fn delete_expired_access(
+    tx: &mut Tx<'_>,
+    device: i64,
+    before_ms: i64,
+) -> Result<(), StoreError> {
     tx.execute(
         "DELETE FROM tokens WHERE device = ?1 AND kind = 'access' AND expires_ms < ?2",
-        params![device, now_ms],
+        params![device, before_ms],
     )?;
     Ok(())
 }
