@@ -18,7 +18,7 @@ use domain::sku::{ShopId, Sku, WarehouseId};
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::fulfilment::{self, Action, Docs};
+use crate::fulfilment::{self, Action};
 use crate::store::{catalog, orders, stock};
 
 use crate::app_error::AppError;
@@ -218,18 +218,9 @@ pub async fn deliver(
     let Path((id, index)) =
         path.map_err(|r| AppError::rejected("bad_shipment", r.status(), r.body_text()))?;
     principal.require(Permission::OrdersFulfil)?;
-    let actor = state.actor.clone();
-    let store = state.store.clone();
     let by = principal.username.clone();
     let order = state
-        .store
-        .write(move |tx| {
-            let docs = Docs {
-                cache: store.docs(),
-                actor: &actor,
-            };
-            fulfilment::deliver(tx, docs, &by, &id, index)
-        })
+        .write_orders(move |tx, work| fulfilment::deliver(tx, work.docs, &by, &id, index))
         .await?;
     Ok(Json(order))
 }
@@ -280,18 +271,9 @@ async fn act(
     id: String,
     action: Action,
 ) -> Result<(OrderConfirmation, Option<ShipmentRecord>), AppError> {
-    let actor = state.actor.clone();
-    let store = state.store.clone();
     let by = principal.username.clone();
     state
-        .store
-        .write(move |tx| {
-            let docs = Docs {
-                cache: store.docs(),
-                actor: &actor,
-            };
-            fulfilment::act(tx, docs, &by, &id, action.clone())
-        })
+        .write_orders(move |tx, work| fulfilment::act(tx, work.docs, &by, &id, action.clone()))
         .await
 }
 
@@ -420,18 +402,9 @@ pub async fn ship_parcel(
     let Json(parcel) =
         body.map_err(|r| AppError::rejected("malformed_parcel", r.status(), r.body_text()))?;
     principal.require(Permission::OrdersFulfil)?;
-    let actor = state.actor.clone();
-    let store = state.store.clone();
     let by = principal.username.clone();
     let shipped = state
-        .store
-        .write(move |tx| {
-            let docs = Docs {
-                cache: store.docs(),
-                actor: &actor,
-            };
-            fulfilment::ship_parcel(tx, docs, &by, &parcel)
-        })
+        .write_orders(move |tx, work| fulfilment::ship_parcel(tx, work.docs, &by, &parcel))
         .await?;
     Ok(Json(shipped))
 }
