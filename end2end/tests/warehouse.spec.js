@@ -428,8 +428,8 @@ test('customer service enters an order for a shop that phoned, changes it before
 
 test('a shop\'s two orders go in one parcel with one tracking number, one packing list and one arrival', async ({ browser, request }) => {
   await api(request, 'POST', '/api/admin/shops', {
-    id: 'shop-plum', name: '李子小店 Plum', tier: 'silver', region: '',
-    managers: [], owner_username: 'plum', owner_display_name: '李子', owner_password: 'plum-secret',
+    id: 'shop-loquat', name: '枇杷小店 Loquat', tier: 'silver', region: '',
+    managers: [], owner_username: 'loquat', owner_display_name: '枇杷', owner_password: 'loquat-secret',
   });
   await api(request, 'POST', '/api/admin/staff', {
     username: 'dabao', display_name: '打包员', password: 'dabao-pass-1', permissions: ['orders.read', 'orders.fulfil'],
@@ -437,8 +437,8 @@ test('a shop\'s two orders go in one parcel with one tracking number, one packin
   for (const [warehouse, onHand] of [['wh-north', 0], ['wh-east', 40]]) {
     await api(request, 'PUT', `/api/admin/stock/${warehouse}/GRN-0005`, { on_hand: onHand, safety: 0 });
   }
-  const first = await api(request, 'POST', '/api/admin/orders', { shop: 'shop-plum', lines: [{ sku: 'GRN-0005', quantity: 4 }], note: '' });
-  const second = await api(request, 'POST', '/api/admin/orders', { shop: 'shop-plum', lines: [{ sku: 'GRN-0005', quantity: 2 }], note: '' });
+  const first = await api(request, 'POST', '/api/admin/orders', { shop: 'shop-loquat', lines: [{ sku: 'GRN-0005', quantity: 4 }], note: '' });
+  const second = await api(request, 'POST', '/api/admin/orders', { shop: 'shop-loquat', lines: [{ sku: 'GRN-0005', quantity: 2 }], note: '' });
 
   const desk = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const office = await desk.newPage();
@@ -485,7 +485,7 @@ test('a shop\'s two orders go in one parcel with one tracking number, one packin
   // The shop's phone shows the parcel on each order.
   const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
   const phone = await context.newPage();
-  await signIn(phone, 'plum', 'plum-secret');
+  await signIn(phone, 'loquat', 'loquat-secret');
   await expect(phone.locator('[data-testid=sync-state]')).toHaveText('已同步');
   await phone.goto(`/orders/${second.request_id}`);
   await expect(phone.locator('[data-testid=parcel-with]')).toContainText(first.number);
