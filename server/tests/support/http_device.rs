@@ -50,6 +50,14 @@ pub(crate) async fn spawn_server_with_volume_bytes(bytes: i64) -> TestServer {
     spawn_configured(dir, Some(temp), |config| config.order_volume_bytes = bytes).await
 }
 
+/// A server with `count` more shops (`bench-00001`…, each with a user `bench00001`…
+/// whose password is `bench123`).
+pub(crate) async fn spawn_server_with_shops(count: usize) -> TestServer {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path().to_owned();
+    spawn_configured(dir, Some(temp), |config| config.demo_shops = count).await
+}
+
 async fn spawn_configured(
     data_dir: PathBuf,
     temp: Option<tempfile::TempDir>,
