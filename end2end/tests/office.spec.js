@@ -458,3 +458,29 @@ test('a CSV import with one bad row shows that row\'s problem and changes nothin
   await expect(gold).toHaveValue('9.50');
   await desk.close();
 });
+
+test('a sign-in refused for too many attempts says so, not "wrong password", at both front doors', async ({ browser }) => {
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+  const page = await context.newPage();
+  await page.goto('/');
+  await page.fill('input[name=username]', 'lotus');
+  await page.fill('input[name=password]', 'not-the-password');
+  await page.click('[data-testid=sign-in]');
+  await expect(page.locator('[role=alert]')).toHaveText('用户名或密码不对');
+  // What the server answers once its limiter stops a name (the limiter itself is a server
+  // test): 429 with its JSON body and Retry-After.
+  await context.route('**/api/login', (route) => route.fulfill({
+    status: 429,
+    contentType: 'application/json',
+    headers: { 'Retry-After': '60' },
+    body: JSON.stringify({ error: 'too_many_attempts', message: 'too many sign-in attempts; try again in 60 s' }),
+  }));
+  await page.click('[data-testid=sign-in]');
+  await expect(page.locator('[role=alert]')).toHaveText('登录尝试次数过多，请稍后再试');
+  await page.goto('/office/');
+  await page.fill('input[name=username]', 'admin');
+  await page.fill('input[name=password]', 'admin123');
+  await page.click('[data-testid=sign-in]');
+  await expect(page.locator('[role=alert]')).toHaveText('登录尝试次数过多，请稍后再试');
+  await context.close();
+});

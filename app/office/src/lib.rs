@@ -383,6 +383,9 @@ fn SignIn() -> impl IntoView {
                 }
                 Ok(_) => error.set(Some(Phrase::NotOfficeUser)),
                 Err(Failure::Offline) => error.set(Some(Phrase::NeedsNetwork)),
+                Err(Failure::Refused { status: 429, .. }) => {
+                    error.set(Some(Phrase::TooManyAttempts))
+                }
                 Err(_) => error.set(Some(Phrase::WrongPassword)),
             }
         });

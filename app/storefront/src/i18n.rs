@@ -11,6 +11,7 @@ pub enum Phrase {
     Username,
     Password,
     WrongPassword,
+    TooManyAttempts,
     NeedNetworkToSignIn,
     Catalog,
     Cart,
@@ -159,6 +160,11 @@ pub fn tr(lang: Lang, phrase: Phrase) -> &'static str {
             "用户名或密码不对",
             "用戶名或密碼不對",
             "Wrong username or password",
+        ],
+        TooManyAttempts => [
+            "登录尝试次数过多，请稍后再试",
+            "登入嘗試次數過多，請稍後再試",
+            "Too many sign-in attempts; try again in a minute",
         ],
         NeedNetworkToSignIn => [
             "首次登录需要网络",

@@ -26,6 +26,9 @@ pub fn LoginPage() -> impl IntoView {
             match result {
                 Ok(()) => {}
                 Err(CallError::Offline) => error.set(Some(Phrase::NeedNetworkToSignIn)),
+                Err(CallError::Refused { status: 429, .. }) => {
+                    error.set(Some(Phrase::TooManyAttempts))
+                }
                 Err(CallError::Refused { .. }) => error.set(Some(Phrase::WrongPassword)),
             }
         });
