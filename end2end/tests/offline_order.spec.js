@@ -87,8 +87,14 @@ test('an order placed offline after a reload is confirmed once when the network 
   await page.click('[data-testid=place-order]');
   await expect(page.locator('[data-testid=order-state]')).toHaveText('等待同步');
   await expect(page.locator('[data-testid=pending-count]')).toHaveAttribute('data-count', '1');
+  // "Sync now" offline says what happened, and when the phone last synced stays shown.
+  const lastSynced = await page.locator('[data-testid=last-synced]').textContent();
+  expect(lastSynced).toMatch(/^上次同步 (\d{4}-\d{2}-\d{2} )?\d{2}:\d{2}$/);
   await page.click('[data-testid=sync-now]');
   await expect(page.locator('[data-testid=sync-state]')).toHaveText('离线');
+  await expect(page.locator('[data-testid=sync-feedback]')).toHaveText('没有网络：订单已保存在手机上，联网后自动同步');
+  await expect(page.locator('[data-testid=last-synced]')).toHaveText(lastSynced);
+  await page.screenshot({ path: 'test-results/phone-sync-offline.png' });
   const requestId = page.url().split('/orders/')[1];
 
   // The order history works offline too.
@@ -105,6 +111,7 @@ test('an order placed offline after a reload is confirmed once when the network 
 
   // Syncing again (and again) never makes a second order.
   await page.click('[data-testid=sync-now]');
+  await expect(page.locator('[data-testid=sync-feedback]')).toHaveText('已与服务器同步');
   await page.reload();
   await expect(page.locator('[data-testid=sync-state]')).toHaveText('已同步');
   const orders = await serverOrders(request);

@@ -46,6 +46,7 @@ const SHOP_KEY: &str = "dinghuo.shop";
 const CATALOG_VIEW_KEY: &str = "view:catalog";
 /// The documents this device holds (the session's, and order volumes it followed since).
 const DOC_LIST_KEY: &str = "docs";
+const LAST_SYNCED_KEY: &str = "dinghuo.last_synced";
 
 /// The most round trips one sync session makes (a session of 100 requests carries up to
 /// 6,400 documents).
@@ -113,6 +114,8 @@ pub struct Store {
     /// What happened to the shop's orders that the user has not read yet.
     pub notices: RwSignal<Vec<super::notices::Notice>>,
     pub phase: RwSignal<SyncPhase>,
+    /// When a sync session last ended with everything in step (kept across reloads).
+    pub last_synced_ms: RwSignal<Option<i64>>,
     pub notice: RwSignal<Option<String>>,
     pub ready: RwSignal<bool>,
     /// Promotions this shop may use (its tier's and its own).
@@ -159,6 +162,7 @@ impl Store {
             returns: RwSignal::new(Vec::new()),
             notices: RwSignal::new(Vec::new()),
             phase: RwSignal::new(SyncPhase::Starting),
+            last_synced_ms: RwSignal::new(LocalStorage::get(LAST_SYNCED_KEY).ok()),
             notice: RwSignal::new(None),
             ready: RwSignal::new(false),
             promotions: RwSignal::new(Arc::new(Vec::new())),
@@ -870,6 +874,11 @@ impl Store {
             }
         }
         self.refresh(&changed);
+        if outcome == SyncPhase::Idle {
+            let now = js_sys::Date::now() as i64;
+            let _ = LocalStorage::set(LAST_SYNCED_KEY, now);
+            self.last_synced_ms.set(Some(now));
+        }
         self.phase.set(outcome);
     }
 
