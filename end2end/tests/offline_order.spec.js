@@ -266,6 +266,9 @@ test('the offline quote with a coupon, points and a promotion equals the server\
   await product(page, 'LIQ-0001').locator('[data-testid=more]').click();
   await product(page, 'LIQ-0001').locator('[data-testid=more]').click();
   await page.click('a[href="/cart"]');
+  // No code typed: nothing said about coupons.
+  await expect(page.locator('[data-testid=quote]')).toBeVisible();
+  await expect(page.locator('[data-testid=coupon-refused]')).toHaveCount(0);
   // 24 bottles at the gold price, ¥20 off with the coupon: still over ¥200, so no delivery fee.
   await page.fill('[data-testid=coupon]', 'new20');
   await page.click('[data-testid=apply-coupon]');
@@ -294,7 +297,12 @@ test('the offline quote with a coupon, points and a promotion equals the server\
   await page.click('a[href="/cart"]');
   await page.fill('[data-testid=coupon]', 'NEW20');
   await page.click('[data-testid=apply-coupon]');
-  await expect(page.locator('[data-testid=coupon-refused]')).toBeVisible();
+  await expect(page.locator('[data-testid=coupon-refused]')).toHaveText('优惠券未生效 NEW20：已用过，不能再用');
+  // A code no promotion has says so.
+  await page.fill('[data-testid=coupon]', 'made-up-1');
+  await page.click('[data-testid=apply-coupon]');
+  await expect(page.locator('[data-testid=coupon-refused]').nth(1)).toHaveText('优惠券未生效 MADE-UP-1：没有这张优惠券');
+  await page.screenshot({ path: 'test-results/phone-coupons.png', fullPage: true });
   await context.close();
 });
 

@@ -176,7 +176,8 @@ impl Promotion {
         self.coupon_code.is_some() || self.coupon_check.is_some()
     }
 
-    fn code_matches(&self, entered: &str) -> bool {
+    /// Whether the code a customer typed is this coupon's.
+    pub fn code_matches(&self, entered: &str) -> bool {
         match (&self.coupon_code, &self.coupon_check) {
             (Some(code), _) => entered.trim().eq_ignore_ascii_case(code),
             (None, Some(check)) => check.matches(entered),

@@ -11,6 +11,7 @@ use crate::store::Store;
 use domain::checkout::Blocked;
 use domain::credit::OrderBlock;
 use domain::pricing::LineRefusal;
+use domain::promotion::PromotionSkipped;
 
 #[component]
 pub fn CartPage() -> impl IntoView {
@@ -95,11 +96,24 @@ pub fn CartPage() -> impl IntoView {
                                 <span>"¥0.00"</span>
                             </li>
                         }).collect_view()}
-                        {q.skipped_promotions.iter()
-                            .filter(|(id, _)| store.promotions.get().iter().any(|p| &p.id == id && p.is_coupon()))
-                            .map(|(id, why)| view! {
-                                <li class="error" data-testid="coupon-refused">{format!("{}: {} ({why:?})", store.t(Phrase::CouponNotApplied), id)}</li>
-                            }).collect_view()}
+                        // Only the codes the shop typed: one no promotion has, or one
+                        // that does not apply now, and why, in words.
+                        {store.choices.get().coupon_codes.into_iter().filter_map(|code| {
+                            let promotions = store.promotions.get();
+                            let theirs: Vec<&str> = promotions.iter()
+                                .filter(|p| p.is_coupon() && p.code_matches(&code))
+                                .map(|p| p.id.as_str())
+                                .collect();
+                            let why = if theirs.is_empty() {
+                                store.t(Phrase::UnknownCoupon).to_owned()
+                            } else {
+                                let skipped = q.skipped_promotions.iter().find(|(id, _)| theirs.contains(&id.as_str()))?;
+                                skipped_text(&store, &skipped.1)
+                            };
+                            Some(view! {
+                                <li class="error" data-testid="coupon-refused">{format!("{} {code}：{why}", store.t(Phrase::CouponNotApplied))}</li>
+                            })
+                        }).collect_view()}
                         <li><span>{store.t(Phrase::Merchandise)}</span><span>{money(q.merchandise)}</span></li>
                         <li><span>{store.t(Phrase::Shipping)}</span><span data-testid="shipping">{money(q.shipping)}</span></li>
                         <li class="meta"><span>{store.t(Phrase::TaxIncluded)}</span><span>{money(q.tax)}</span></li>
@@ -206,4 +220,22 @@ fn blocked_text(store: &Store, blocked: &Blocked) -> String {
         }
         Blocked::Credit(OrderBlock::Arithmetic) => store.t(Phrase::CannotOrder).to_owned(),
     }
+}
+
+/// Why a coupon the shop typed does not apply now, in its words.
+fn skipped_text(store: &Store, why: &PromotionSkipped) -> String {
+    let phrase = match why {
+        PromotionSkipped::NotYetValid => Phrase::CouponNotYet,
+        PromotionSkipped::Expired => Phrase::CouponExpired,
+        PromotionSkipped::NotForThisCustomer => Phrase::CouponNotForShop,
+        PromotionSkipped::CouponNotEntered => Phrase::UnknownCoupon,
+        PromotionSkipped::UsedUp => Phrase::CouponUsedUp,
+        PromotionSkipped::BelowMinimumSpend { minimum } => {
+            return format!("{}{minimum}", store.t(Phrase::CouponMinimum));
+        }
+        PromotionSkipped::NothingInScope => Phrase::CouponNothingInScope,
+        PromotionSkipped::GiftUnavailable => Phrase::CouponGiftUnavailable,
+        PromotionSkipped::NotTheBest => Phrase::CouponNotBest,
+    };
+    store.t(phrase).to_owned()
 }
