@@ -556,10 +556,7 @@ pub fn deliver(
         .unwrap_or_default();
     let mut others = Vec::new();
     for partner in partners {
-        if let Some((number, at)) = partner
-            .rsplit_once('-')
-            .and_then(|(number, at)| Some((number, at.parse::<usize>().ok()?)))
-        {
+        if let Some((number, at)) = fulfilment::shipment_place(&partner) {
             others.push((resolve(tx, number)?, at));
         }
     }

@@ -312,30 +312,36 @@ pub async fn detail(
             let shippable = shippable_by_warehouse(&order, &inventory, &warehouses);
             let weights = catalog::weights(tx, &skus)?;
             let region = crate::store::commerce::profile(tx, &shop)?.region;
+            // The shop's other orders that could go in the same parcel: what each may
+            // ship now from this order's warehouses (stock and weights read once).
             let mut mergeable = Vec::new();
             if !shippable.is_empty() {
-                for other in orders::open_of_shop(tx, &shop, &SHIPPABLE_STATES, 50)? {
-                    if other.request_id == order.request_id {
+                let others: Vec<OrderConfirmation> =
+                    orders::open_of_shop(tx, &shop, &SHIPPABLE_STATES, 50)?
+                        .into_iter()
+                        .filter(|other| other.request_id != order.request_id)
+                        .collect();
+                let their_skus: BTreeSet<Sku> = others
+                    .iter()
+                    .flat_map(|other| domain::fulfilment::ordered_quantities(other).into_keys())
+                    .collect();
+                let stock_now = stock::levels(tx, &their_skus)?;
+                let their_weights = catalog::weights(tx, &their_skus)?;
+                for other in others {
+                    let shippable = shippable_by_warehouse(&other, &stock_now, &warehouses);
+                    if shippable.is_empty() {
                         continue;
                     }
-                    let skus: Vec<Sku> = domain::fulfilment::ordered_quantities(&other)
+                    let weights = domain::fulfilment::ordered_quantities(&other)
                         .into_keys()
+                        .filter_map(|sku| their_weights.get(&sku).map(|g| (sku, *g)))
                         .collect();
-                    let inventory = stock::levels(tx, &skus)?;
-                    let places: BTreeSet<WarehouseId> = other
-                        .allocations
-                        .iter()
-                        .map(|a| a.warehouse.clone())
-                        .collect();
-                    let shippable = shippable_by_warehouse(&other, &inventory, &places);
-                    if shippable.keys().any(|w| detail_has(&warehouses, w)) {
-                        mergeable.push(MergeCandidate {
-                            number: other.number.clone(),
-                            state: other.state,
-                            shippable,
-                            weights: catalog::weights(tx, &skus)?,
-                        });
-                    }
+                    mergeable.push(MergeCandidate {
+                        number: other.number,
+                        state: other.state,
+                        shippable,
+                        weights,
+                    });
                 }
             }
             Ok(OrderDetail {
@@ -365,10 +371,6 @@ const SHIPPABLE_STATES: [OrderState; 5] = [
     OrderState::Packed,
     OrderState::PartiallyShipped,
 ];
-
-fn detail_has(warehouses: &BTreeSet<WarehouseId>, name: &str) -> bool {
-    warehouses.iter().any(|w| w.as_str() == name)
-}
 
 /// What a shipment of `order` from each of `warehouses` may take now (none for an order
 /// that cannot ship), leaving out warehouses with nothing for it.

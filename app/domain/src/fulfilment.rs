@@ -40,6 +40,13 @@ pub struct ShipmentRecord {
     pub shipped_with: Vec<String>,
 }
 
+/// The order number and the place among its shipments (1 for the first) that a
+/// shipment's number (`DH-000042-1`) names.
+pub fn shipment_place(number: &str) -> Option<(&str, usize)> {
+    let (order, at) = number.rsplit_once('-')?;
+    Some((order, at.parse().ok()?))
+}
+
 /// What a shipment takes: from which warehouse, with whom, and how much of each SKU.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShipRequest {

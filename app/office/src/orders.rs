@@ -855,10 +855,9 @@ pub fn PackingListPage() -> impl IntoView {
                 .map(|(_, s)| s.shipped_with.clone())
                 .unwrap_or_default();
             for partner in partners {
-                let Some((number, n)) = partner.rsplit_once('-') else {
+                let Some((number, n)) = fulfilment::shipment_place(&partner) else {
                     continue;
                 };
-                let n = n.parse::<usize>().unwrap_or(0);
                 if let Ok(detail) = load(number.to_owned()).await
                     && let Some(shipment) = detail.order.shipments.get(n.saturating_sub(1)).cloned()
                 {

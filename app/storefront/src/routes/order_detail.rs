@@ -200,7 +200,7 @@ fn shipments_view(store: &Store, order: &OrderConfirmation) -> impl IntoView + u
                         <span class="meta">{s.lines.iter().map(|(sku, q)| format!("{} × {q}", name(sku))).collect::<Vec<_>>().join(", ")}</span>
                         {(!s.shipped_with.is_empty()).then(|| {
                             // The other orders in the box, by the number the shop knows.
-                            let orders: Vec<&str> = s.shipped_with.iter().map(|n| n.rsplit_once('-').map_or(n.as_str(), |(order, _)| order)).collect();
+                            let orders: Vec<&str> = s.shipped_with.iter().map(|n| domain::fulfilment::shipment_place(n).map_or(n.as_str(), |(order, _)| order)).collect();
                             view! { <span class="meta" data-testid="parcel-with">{format!("{}{}", store.t(Phrase::ParcelWith), orders.join(", "))}</span> }
                         })}
                         <span class="meta">{format!("{}{}", format_time(s.shipped_ms), s.delivered_ms.map(|d| format!(" · {} {}", store.t(Phrase::DeliveredOn), format_time(d))).unwrap_or_default())}</span>
