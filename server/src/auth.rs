@@ -70,10 +70,13 @@ pub enum Permission {
     /// Read promotions and their usage (changing them is for admins).
     #[serde(rename = "promotions.read")]
     PromotionsRead,
+    /// Invoices, payments, receivables, reminders and statements (finance).
+    #[serde(rename = "finance")]
+    Finance,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 7] = [
+    pub const ALL: [Permission; 8] = [
         Permission::OrdersRead,
         Permission::OrdersFulfil,
         Permission::OrdersHold,
@@ -81,6 +84,7 @@ impl Permission {
         Permission::InboxResolve,
         Permission::StockRead,
         Permission::PromotionsRead,
+        Permission::Finance,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -92,6 +96,7 @@ impl Permission {
             Permission::InboxResolve => "inbox.resolve",
             Permission::StockRead => "stock.read",
             Permission::PromotionsRead => "promotions.read",
+            Permission::Finance => "finance",
         }
     }
 

@@ -5,7 +5,9 @@
 
 use docs::schema::catalog_doc::write_terms;
 use docs::schema::doc_id::DocId;
-use docs::schema::price_doc::{write_allowed, write_profile, write_promotions, write_tier};
+use docs::schema::price_doc::{
+    write_account, write_allowed, write_profile, write_promotions, write_tier,
+};
 use domain::promotion::Promotion;
 use domain::sku::ShopId;
 
@@ -70,6 +72,8 @@ fn write_shop(
     }
     write_allowed(doc, &catalog::allowed_for(tx, shop)?)?;
     write_profile(doc, &commerce::ordering_profile(tx, shop)?)?;
+    let account = crate::ledger::account_summary(tx, shop).map_err(|e| anyhow::anyhow!("{e}"))?;
+    write_account(doc, &account)?;
     write_promotions(doc, &promotions_for(id, promotions))?;
     Ok(())
 }

@@ -382,6 +382,7 @@ fn account_from(
         unbilled: held.map_or(zero, |a| a.unbilled),
         prepaid_balance: held.map_or(zero, |a| a.prepaid_balance),
         grace_days: settings.grace_days,
+        on_account: None,
     })
 }
 
@@ -448,11 +449,17 @@ pub async fn update(
             {
                 return Err(AppError::invalid("account", "holds_balance"));
             }
+            let terms_changed =
+                profile.account.as_ref().map(|a| a.terms) != account.as_ref().map(|a| a.terms);
             profile.region = region.clone();
             profile.account = account;
             profile.quotas = edit.quotas.clone();
             profile.window = edit.window.clone();
             commerce::set_profile(tx, &shop, &profile)?;
+            if terms_changed {
+                // What counts as paid in advance follows the terms.
+                commerce::recount_unbilled(tx, &shop)?;
+            }
             customers::update_shop(tx, &shop, &name, &edit.tier, edit.active)?;
             customers::set_managers(tx, &shop, &managers)?;
             crate::commerce::publish_shop(tx, store.docs(), &actor, &shop)?;
@@ -473,6 +480,8 @@ fn entry_kind(kind: &str) -> EntryKind {
     match kind {
         "points" => EntryKind::Points,
         "credit" => EntryKind::Credit,
+        "invoice" => EntryKind::Invoice,
+        "payment" => EntryKind::Payment,
         _ => EntryKind::Prepaid,
     }
 }
@@ -553,8 +562,9 @@ pub async fn add_entry(
                         balance.amount().to_string(),
                     )
                 }
-                EntryKind::Credit => {
-                    // Credits come from settled returns (and, with invoicing, credit notes).
+                EntryKind::Credit | EntryKind::Invoice | EntryKind::Payment => {
+                    // Credits come from settled returns, invoices from shipments, payments
+                    // are recorded by finance (POST /api/finance/payments).
                     return Err(AppError::invalid("kind", "not_allowed"));
                 }
                 EntryKind::Points => {

@@ -533,7 +533,10 @@ fn seed(
     // Staff permissions, as an admin would give them (see auth::Permission).
     for (username, permissions) in [
         ("cang", &["orders.read", "orders.fulfil", "stock.write"][..]),
-        ("cai", &["orders.read", "orders.hold", "inbox.resolve"][..]),
+        (
+            "cai",
+            &["orders.read", "orders.hold", "inbox.resolve", "finance"][..],
+        ),
     ] {
         if let Some((id, _)) = accounts::user_by_name(tx, username, "staff")? {
             accounts::set_permissions(tx, id, permissions)?;
@@ -593,6 +596,7 @@ pub fn demo_profiles() -> anyhow::Result<Vec<(&'static str, ShopProfile)>> {
         unbilled: cny(0),
         prepaid_balance: prepaid,
         grace_days: 7,
+        on_account: None,
     };
     Ok(vec![
         (

@@ -13,10 +13,12 @@ use automerge::ActorId;
 use axum::http::StatusCode;
 use docs::schema::doc_id::DocId;
 use docs::schema::order_status_doc::put_confirmations;
-use docs::schema::price_doc::write_profile;
+use docs::schema::price_doc::{write_account, write_profile};
 use domain::checkout::{ShopProfile, refund_balances};
+use domain::credit::PaymentTerms;
 use domain::fulfilment::{self, FulfilError, ShipRequest, ShipmentRecord};
 use domain::inventory::{Inventory, PendingOrder};
+use domain::ledger::{AccountSummary, EntryKind};
 use domain::money::Money;
 use domain::order::{HistoryFact, OrderConfirmation, RequestId, StatusEvent};
 use domain::order_state::{OrderEvent, OrderState};
@@ -24,9 +26,10 @@ use domain::returns::{self, Decision, Received, Remedy, ReturnError, ReturnRecor
 use domain::sku::{ShopId, Sku, WarehouseId};
 
 use crate::app_error::AppError;
+use crate::ledger;
 use crate::store::documents::{self, DocCache};
 use crate::store::returns as store_returns;
-use crate::store::{Tx, carriers, catalog, commerce, customers, orders, stock};
+use crate::store::{Tx, carriers, catalog, commerce, customers, money, orders, stock};
 
 /// What is done to an order.
 #[derive(Debug, Clone)]
@@ -133,6 +136,8 @@ pub struct Applied {
     pub profile: Option<ShopProfile>,
     /// The index of the return the action touched, among the order's returns.
     pub touched_return: Option<usize>,
+    /// The shop's account when money moved (an invoice, a due date, a credit, a refund).
+    pub account: Option<AccountSummary>,
 }
 
 /// Applies `action` by `by` to the order `id` names and publishes it. Returns the order as
@@ -172,7 +177,13 @@ pub fn publish_applied(tx: &mut Tx<'_>, docs: Docs<'_>, applied: &Applied) -> Re
             docs.cache,
             &DocId::ShopPrices(applied.shop.clone()),
             docs.actor,
-            |doc| write_profile(doc, profile),
+            |doc| {
+                write_profile(doc, profile)?;
+                match &applied.account {
+                    Some(account) => write_account(doc, account),
+                    None => Ok(()),
+                }
+            },
         )?;
     }
     Ok(())
@@ -214,7 +225,8 @@ pub fn apply(
     let before = stock::levels(tx, &skus_of(&order))?;
     let mut inventory = before.clone();
     let nearest = catalog::nearest_warehouses(tx, &shop)?;
-    let owed_before = commerce::owed_by(&order);
+    let terms = commerce::terms_of(&commerce::stored_profile(tx, &shop)?);
+    let owed_before = commerce::owed_by(&order, terms)?;
     let history_len = order.history.len();
     let now = tx.now_ms;
     let mut shipment = None;
@@ -322,19 +334,41 @@ pub fn apply(
         (None, None) => order.number.clone(),
     };
     stock::record_moves(tx, &before, &inventory, move_kind, &reference, by, "")?;
+    let mut money_moved = false;
     if let Some(shipment) = &shipment {
         orders::add_shipment(tx, &shop, request_id, shipment)?;
+        money_moved |= ledger::invoice_shipment(tx, &shop, &order, by)?.is_some();
+    }
+    if let Action::Delivered(index) = action {
+        money_moved |= ledger::due_on_delivery(tx, &order, index)?;
     }
     if let Some(index) = touched_return {
         store_returns::save(tx, &order.returns[index])?;
     }
     save_order_rows(tx, &order, history_len)?;
-    let mut profile = settle_balances(tx, &shop, owed_before, &order, cancelled)?;
+    let mut profile = settle_balances(tx, &shop, (owed_before, terms), &order, (cancelled, by))?;
     if let Some((value, remedy, index)) = settled
-        && let Some(moved) = pay_back(tx, &shop, by, &order.returns[index], value, remedy)?
+        && let Some(moved) = pay_back(
+            tx,
+            (&shop, request_id),
+            by,
+            &order.returns[index],
+            value,
+            remedy,
+        )?
     {
         profile = Some(moved);
+        money_moved = true;
     }
+    money_moved |= cancelled;
+    if money_moved && profile.is_none() {
+        profile = Some(commerce::ordering_profile(tx, &shop)?);
+    }
+    let account = if money_moved {
+        Some(ledger::account_summary(tx, &shop)?)
+    } else {
+        None
+    };
     Ok(Applied {
         shop,
         volume,
@@ -342,6 +376,7 @@ pub fn apply(
         shipment,
         profile,
         touched_return,
+        account,
     })
 }
 
@@ -351,7 +386,7 @@ pub fn apply(
 /// shop's profile to publish.
 fn pay_back(
     tx: &mut Tx<'_>,
-    shop: &ShopId,
+    (shop, request_id): (&ShopId, &str),
     by: &str,
     record: &ReturnRecord,
     value: Money,
@@ -383,19 +418,7 @@ fn pay_back(
             &reason,
         )?;
     } else {
-        let back = Money::zero(value.currency())
-            .checked_sub(value)
-            .map_err(anyhow::Error::from)?;
-        commerce::add_unbilled(tx, shop, back)?;
-        let owed = commerce::unbilled(tx, shop)?.amount().to_string();
-        customers::add_entry(
-            tx,
-            shop,
-            (tx.now_ms, by),
-            "credit",
-            (&amount, &owed),
-            &reason,
-        )?;
+        ledger::credit_return(tx, shop, request_id, (value, &record.number), by)?;
     }
     Ok(Some(commerce::ordering_profile(tx, shop)?))
 }
@@ -653,30 +676,39 @@ fn publish_status(
 fn settle_balances(
     tx: &mut Tx<'_>,
     shop: &ShopId,
-    owed_before: Option<Money>,
+    (owed_before, terms): (Money, PaymentTerms),
     order: &OrderConfirmation,
-    cancelled: bool,
+    (cancelled, by): (bool, &str),
 ) -> Result<Option<ShopProfile>, AppError> {
     let mut profile = commerce::profile(tx, shop)?;
     let mut republish = false;
-    if let (Some(owed), None) = (owed_before, commerce::owed_by(order))
-        && profile.account.is_some()
-    {
-        let back = Money::zero(owed.currency())
-            .checked_sub(owed)
+    let owed_after = commerce::owed_by(order, terms)?;
+    if owed_after != owed_before && profile.account.is_some() {
+        let delta = owed_after
+            .checked_sub(owed_before)
             .map_err(anyhow::Error::from)?;
-        commerce::add_unbilled(tx, shop, back)?;
-        if let Some(account) = &mut profile.account {
-            account.unbilled = account
-                .unbilled
-                .checked_add(back)
-                .map_err(anyhow::Error::from)?;
-        }
+        commerce::add_unbilled(tx, shop, delta)?;
         republish = true;
     }
     if let (true, Some(quote)) = (cancelled, &order.quote) {
+        let held = crate::order_intake::prepaid_of(&profile);
         refund_balances(&mut profile, quote);
         commerce::set_profile(tx, shop, &profile)?;
+        if let (Some(before), Some(after)) = (held, crate::order_intake::prepaid_of(&profile))
+            && before != after
+        {
+            money::add_entry(
+                tx,
+                shop,
+                by,
+                EntryKind::Prepaid,
+                (&order.number, "订单取消退回 order cancelled"),
+                (
+                    after.checked_sub(before).map_err(anyhow::Error::from)?,
+                    after,
+                ),
+            )?;
+        }
         republish = true;
     }
     Ok(if republish {

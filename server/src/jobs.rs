@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use crate::auth::REFRESH_TTL_MS;
-use crate::store::{Store, StoreError, Tx, accounts, documents, jobs};
+use crate::store::{Store, StoreError, Tx, accounts, documents, jobs, money};
 
 const HOUR_MS: i64 = 60 * 60 * 1000;
 /// How often a compaction pass runs (in one process of all).
@@ -37,6 +37,49 @@ pub fn fold_price_changes(
         return Ok(None);
     }
     crate::prices_api::fold_due_changes(tx, docs, catalog, now_ms).map(Some)
+}
+
+/// Sends the reminders overdue invoices reached (3, 15 and 30 days past due), each level
+/// once: a notice in the shop's account (its devices show it) and a task on finance's
+/// list. Runs once an hour across processes; `None` if another process ran it this hour,
+/// else how many reminders went out.
+pub fn send_reminders(
+    tx: &mut Tx<'_>,
+    docs: crate::fulfilment::Docs<'_>,
+    now_ms: i64,
+) -> Result<Option<usize>, crate::app_error::AppError> {
+    let period = (now_ms / HOUR_MS).to_string();
+    if !jobs::claim(tx, "reminders", &period, now_ms)? {
+        return Ok(None);
+    }
+    remind(tx, docs, now_ms).map(Some)
+}
+
+/// [`send_reminders`] without the claim: records each level reached and not yet sent,
+/// and republishes the account of every shop that got one.
+pub fn remind(
+    tx: &mut Tx<'_>,
+    docs: crate::fulfilment::Docs<'_>,
+    now_ms: i64,
+) -> Result<usize, crate::app_error::AppError> {
+    let first_after = i64::from(domain::ledger::REMINDER_DAYS[0]) * 24 * HOUR_MS;
+    let mut sent = 0;
+    let mut shops = std::collections::BTreeSet::new();
+    for (shop, invoice) in money::overdue(tx, now_ms - first_after)? {
+        let Some(due) = invoice.due_ms else { continue };
+        for (level, _) in domain::ledger::reminder_levels(due, now_ms) {
+            let days = u32::try_from(invoice.days_overdue(now_ms)).unwrap_or(u32::MAX);
+            if money::add_reminder(tx, &shop, &invoice, level, days)? {
+                sent += 1;
+                shops.insert(shop.clone());
+            }
+        }
+    }
+    for shop in shops {
+        let shop = domain::sku::ShopId::parse(&shop).map_err(|e| anyhow::anyhow!("{e}"))?;
+        crate::ledger::publish_account(tx, docs, &shop)?;
+    }
+    Ok(sent)
 }
 
 /// Claims the compaction window `now_ms` falls in; false if another process has it.
@@ -116,11 +159,11 @@ pub fn spawn(
                 Ok(None) => {}
                 Err(error) => tracing::warn!(%error, "the token clean-up did not run"),
             }
-            let (actor, catalog, docs) = (actor.clone(), catalog.clone(), store.clone());
+            let (folder, catalog, docs) = (actor.clone(), catalog.clone(), store.clone());
             match store
                 .write(move |tx| {
                     let now = tx.now_ms;
-                    fold_price_changes(tx, (docs.docs(), &actor), &catalog, now)
+                    fold_price_changes(tx, (docs.docs(), &folder), &catalog, now)
                 })
                 .await
             {
@@ -129,6 +172,22 @@ pub fn spawn(
                 }
                 Ok(_) => {}
                 Err(error) => tracing::warn!(%error, "folding scheduled prices did not run"),
+            }
+            let (actor, docs) = (actor.clone(), store.clone());
+            match store
+                .write(move |tx| {
+                    let now = tx.now_ms;
+                    let docs = crate::fulfilment::Docs {
+                        cache: docs.docs(),
+                        actor: &actor,
+                    };
+                    send_reminders(tx, docs, now)
+                })
+                .await
+            {
+                Ok(Some(sent)) if sent > 0 => tracing::info!(sent, "payment reminders sent"),
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "payment reminders did not run"),
             }
         }
     });

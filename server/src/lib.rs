@@ -12,10 +12,12 @@ pub mod csv_api;
 pub mod customers_api;
 pub mod demo_data;
 pub mod entry_api;
+pub mod finance_api;
 pub mod fulfilment;
 pub mod images_api;
 pub mod inbox;
 pub mod jobs;
+pub mod ledger;
 pub mod login_limiter;
 pub mod order_edits;
 pub mod order_intake;
@@ -258,6 +260,18 @@ pub fn router(state: AppState) -> Router {
         .route("/returns/{id}/receipt", post(returns_api::receive))
         .route("/returns/{id}/settlement", post(returns_api::settle))
         .route("/admin/returns", get(returns_api::list))
+        .route("/finance/receivables", get(finance_api::receivables))
+        .route(
+            "/finance/shops/{shop}/statement",
+            get(finance_api::shop_statement),
+        )
+        .route("/finance/payments", post(finance_api::record_payment))
+        .route("/finance/invoices/{number}", get(finance_api::invoice))
+        .route(
+            "/finance/reminders/{invoice}/handled",
+            post(finance_api::reminder_handled),
+        )
+        .route("/shop/statement", get(finance_api::own_statement))
         .route("/admin/orders", post(entry_api::place))
         .route("/admin/orders/preview", post(entry_api::preview))
         .route("/admin/parcels", post(orders_api::ship_parcel))

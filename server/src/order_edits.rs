@@ -92,12 +92,14 @@ pub fn edit_lines(
 
     // Take the order back: its balances, promotion uses and quota counts.
     let mut profile = commerce::profile(tx, &shop)?;
-    let owed_before = commerce::owed_by(&order);
+    let terms = commerce::terms_of(&profile);
+    let owed_before = commerce::owed_by(&order, terms)?;
     if let Some(quote) = &order.quote {
         refund_balances(&mut profile, quote);
         commerce::set_profile(tx, &shop, &profile)?;
     }
-    if let (Some(owed), true) = (owed_before, profile.account.is_some()) {
+    if let (false, true) = (owed_before.is_zero(), profile.account.is_some()) {
+        let owed = owed_before;
         let back = Money::zero(owed.currency())
             .checked_sub(owed)
             .map_err(anyhow::Error::from)?;
@@ -199,7 +201,8 @@ pub fn edit_lines(
         spend_balances(&mut spent, quote);
         commerce::set_profile(tx, &shop, &spent)?;
     }
-    if let (Some(owed), true) = (commerce::owed_by(&edited), spent.account.is_some()) {
+    let owed = commerce::owed_by(&edited, terms)?;
+    if !owed.is_zero() && spent.account.is_some() {
         commerce::add_unbilled(tx, &shop, owed)?;
     }
     commerce::record_uses(tx, &shop, std::slice::from_ref(&edited))?;
@@ -223,6 +226,7 @@ pub fn edit_lines(
         shipment: None,
         profile: Some(commerce::ordering_profile(tx, &shop)?),
         touched_return: None,
+        account: None,
     };
     publish_applied(tx, work.docs, &applied)?;
     Ok(applied.order)

@@ -16,6 +16,7 @@ use docs::schema::order_status_doc::{put_confirmations, set_next_volume};
 use std::collections::BTreeMap;
 
 use domain::checkout::{Checkout, SalesTerms, ShopProfile, spend_balances};
+use domain::ledger::EntryKind;
 use domain::order::{HistoryFact, OrderConfirmation, OrderRequest, RequestId};
 use domain::order_state::OrderState;
 use domain::price_book::PriceBook;
@@ -27,7 +28,7 @@ use domain::sku::{ShopId, Sku};
 use crate::app_error::AppError;
 use crate::fulfilment::{self, Action, Applied};
 use crate::store::catalog::{CatalogCache, Products};
-use crate::store::{Tx, catalog, commerce, documents, orders, returns, stock};
+use crate::store::{Tx, catalog, commerce, documents, money, orders, returns, stock};
 
 /// What an order of a shop is priced and checked with, read from the tables: the shop's
 /// profile (its row locked), the catalog, its tier's and its own prices for the SKUs
@@ -126,6 +127,8 @@ pub struct Intake {
     pub answered: usize,
     /// The shop's profile when its balances changed (publish it to its prices document).
     pub profile: Option<ShopProfile>,
+    /// The shop's account when its prepaid balance moved (publish it there too).
+    pub account: Option<domain::ledger::AccountSummary>,
 }
 
 /// Answers the requests of `shop` (the ones a sync brought into its order volume
@@ -209,9 +212,7 @@ pub fn take_in_orders(
             origin,
             now_ms,
         )?;
-        if let Some(amount) = commerce::owed_by(answer) {
-            owed = owed.checked_add(amount)?;
-        }
+        owed = owed.checked_add(commerce::owed_by(answer, commerce::terms_of(profile))?)?;
     }
     stock::save(tx, &before, &inventory)?;
     commerce::record_uses(tx, shop, &answers)?;
@@ -222,9 +223,25 @@ pub fn take_in_orders(
     if let Some(account) = &mut spent.account {
         account.unbilled = account.unbilled.checked_add(owed)?;
     }
+    let mut prepaid_moved = false;
     for answer in answers.iter().filter(|a| a.state != OrderState::Rejected) {
         if let Some(quote) = &answer.quote {
+            let held = prepaid_of(&spent);
             spend_balances(&mut spent, quote);
+            if let (Some(before), Some(after)) = (held, prepaid_of(&spent))
+                && before != after
+            {
+                // Every move of the prepaid balance is an entry on the shop's account.
+                money::add_entry(
+                    tx,
+                    shop,
+                    "",
+                    EntryKind::Prepaid,
+                    (&answer.number, "订单付款 paid for the order"),
+                    (after.checked_sub(before)?, after),
+                )?;
+                prepaid_moved = true;
+            }
         }
     }
     let profile = if spent != *profile {
@@ -234,9 +251,15 @@ pub fn take_in_orders(
         None
     };
     put_confirmations(status_doc, &answers)?;
+    let account = if prepaid_moved {
+        Some(crate::ledger::account_summary(tx, shop).map_err(|e| anyhow::anyhow!("{e}"))?)
+    } else {
+        None
+    };
     Ok(Intake {
         answered: answers.len(),
         profile,
+        account,
     })
 }
 
@@ -361,4 +384,12 @@ pub fn take_in_returns(
         }
     }
     Ok(changed)
+}
+
+/// The prepaid balance of a shop with an account.
+pub fn prepaid_of(profile: &ShopProfile) -> Option<domain::money::Money> {
+    profile
+        .account
+        .as_ref()
+        .map(|account| account.prepaid_balance)
 }

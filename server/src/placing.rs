@@ -8,7 +8,7 @@
 use docs::schema::doc_id::DocId;
 use docs::schema::order_requests_doc::{StoredRequest, add_request};
 use docs::schema::order_status_doc::put_confirmations;
-use docs::schema::price_doc::write_profile;
+use docs::schema::price_doc::{write_account, write_profile};
 use domain::order::{OrderConfirmation, OrderRequest, RequestId};
 use domain::pricing::{PricedOrder, RequestedLine};
 use domain::returns::{self, ReturnError};
@@ -115,7 +115,13 @@ pub fn place(
             docs.cache,
             &DocId::ShopPrices(shop.clone()),
             docs.actor,
-            |doc| write_profile(doc, profile),
+            |doc| {
+                write_profile(doc, profile)?;
+                match &intake.account {
+                    Some(account) => write_account(doc, account),
+                    None => Ok(()),
+                }
+            },
         )?;
     }
     let (_, _, order) = orders::confirmation(tx, request.id.as_str())?

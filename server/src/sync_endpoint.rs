@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use docs::schema::doc_id::DocId;
 use docs::schema::order_requests_doc::{keys_written_since, read_entries_at};
 use docs::schema::order_status_doc::put_confirmations;
-use docs::schema::price_doc::write_profile;
+use docs::schema::price_doc::{write_account, write_profile};
 use docs::sync::server_sync::{Received, receive_doc, reply_doc};
 use docs::sync::wire::MAX_BODY_BYTES;
 use docs::sync::wire::{DocReply, SyncRequest, SyncResponse, WireError};
@@ -317,6 +317,9 @@ fn process_batch(
             )?;
             prices_doc.set_actor(actor.clone());
             write_profile(prices_doc, &profile)?;
+            if let Some(account) = &intake.account {
+                write_account(prices_doc, account)?;
+            }
         }
     }
 
@@ -344,6 +347,9 @@ fn process_batch(
                 )?;
                 prices_doc.set_actor(actor.clone());
                 write_profile(prices_doc, profile)?;
+                if let Some(account) = &applied.account {
+                    write_account(prices_doc, account)?;
+                }
             }
         }
     }

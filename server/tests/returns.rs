@@ -373,9 +373,15 @@ async fn customer_service_records_a_return_and_sends_a_replacement() {
     assert_eq!(detail["order"]["priced"]["lines"][0]["quantity"], 2);
     assert_eq!(detail["order"]["priced"]["total"]["amount"], "0");
     assert_eq!(detail["order"]["allocations"][0]["quantity"], 2);
-    // No money moves for a replacement.
+    // No money moves for a replacement: the one entry is the shipment's invoice.
     let lotus = shop(&server, &admin, "shop-lotus").await;
-    assert_eq!(lotus["entries"].as_array().unwrap().len(), 0, "{lotus}");
+    let kinds: Vec<&str> = lotus["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["invoice"], "{lotus}");
 
     // Another return of the same order, settled as a credit on the account instead.
     let (status, body) = call(&server, &cai, Method::POST, &path, Some(line(1))).await;
@@ -412,9 +418,23 @@ async fn customer_service_records_a_return_and_sends_a_replacement() {
     assert_eq!(body["return"]["state"], "credited");
     let lotus = shop(&server, &admin, "shop-lotus").await;
     assert_eq!(lotus["entries"][0]["kind"], "credit");
+    // The credit takes from what the shop owes: from the order's open invoice.
+    let value = body["return"]["amount"]["amount"].as_str().unwrap();
+    assert_eq!(lotus["entries"][0]["amount"], format!("-{value}"));
+    let invoiced: rust_decimal::Decimal = lotus["entries"][1]["amount"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let open: rust_decimal::Decimal =
+        lotus["profile"]["account"]["open_invoices"][0]["open"]["amount"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
     assert_eq!(
-        lotus["entries"][0]["amount"],
-        body["return"]["amount"]["amount"]
+        open,
+        invoiced - value.parse::<rust_decimal::Decimal>().unwrap()
     );
 
     // The shop's phone sees the replacement order and the settled return.

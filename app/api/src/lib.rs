@@ -2,7 +2,9 @@
 //! and writes answers) and the office bundle (which does the reverse), so the two cannot
 //! drift. Every error body is [`ErrorBody`].
 
+pub mod finance;
 pub mod orders;
+pub use finance::*;
 pub use orders::*;
 
 use domain::checkout::ShopProfile;
@@ -273,6 +275,10 @@ pub enum EntryKind {
     /// A credit on the account (a settled return): the shop owes that much less. Its
     /// balance is what the shop owes after it.
     Credit,
+    /// An invoice raised for a shipment: the shop owes more.
+    Invoice,
+    /// A payment received (or what was paid when ordering): the shop owes less.
+    Payment,
 }
 
 /// `POST /api/admin/shops/{id}/entries`: a prepaid top-up (or correction) or a points
@@ -299,7 +305,7 @@ pub struct AccountEntry {
 
 /// Every permission an admin can give a staff member, in the order the back office shows
 /// them (the server refuses any other name).
-pub const PERMISSIONS: [&str; 7] = [
+pub const PERMISSIONS: [&str; 8] = [
     "orders.read",
     "orders.fulfil",
     "orders.hold",
@@ -307,6 +313,7 @@ pub const PERMISSIONS: [&str; 7] = [
     "stock.write",
     "promotions.read",
     "inbox.resolve",
+    "finance",
 ];
 
 /// A member of the distributor's team (`GET /api/admin/staff`): staff, who work in the

@@ -35,7 +35,8 @@ pub struct OpenInvoice {
     pub number: String,
     /// What is still unpaid.
     pub open: Money,
-    pub due_ms: i64,
+    /// None while nothing is due yet (cash on delivery before the delivery).
+    pub due_ms: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,6 +52,9 @@ pub struct CustomerAccount {
     pub prepaid_balance: Money,
     /// Days past due before an invoice blocks new orders.
     pub grace_days: u32,
+    /// Paid or credited and not applied to an invoice yet: it lowers what is owed.
+    #[serde(default)]
+    pub on_account: Option<Money>,
 }
 
 /// Why a customer cannot order now.
@@ -91,7 +95,9 @@ pub fn check_credit(
         .open_invoices
         .iter()
         .filter(|i| {
-            i.open.amount().is_sign_positive() && !i.open.is_zero() && now_ms > i.due_ms + grace
+            i.open.amount().is_sign_positive()
+                && !i.open.is_zero()
+                && i.due_ms.is_some_and(|due| now_ms > due + grace)
         })
         .collect();
     if !overdue.is_empty() {
@@ -116,9 +122,12 @@ pub fn check_credit(
                     account.open_invoices.iter().map(|i| i.open),
                     order_total.currency(),
                 )?;
-                let exposure = owed
+                let mut exposure = owed
                     .checked_add(account.unbilled)?
                     .checked_add(order_total)?;
+                if let Some(credit) = account.on_account {
+                    exposure = exposure.checked_sub(credit)?;
+                }
                 if exposure.amount() > limit.amount() {
                     return Err(OrderBlock::OverCreditLimit { limit, exposure });
                 }
@@ -145,11 +154,12 @@ mod tests {
             open_invoices: vec![OpenInvoice {
                 number: "INV-1".into(),
                 open: cny("300"),
-                due_ms: 10 * DAY_MS,
+                due_ms: Some(10 * DAY_MS),
             }],
             unbilled: cny("200"),
             prepaid_balance: cny("150"),
             grace_days: 3,
+            on_account: None,
         }
     }
 

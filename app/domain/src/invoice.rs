@@ -183,6 +183,70 @@ pub fn for_shipment(
     })
 }
 
+fn larger(a: Money, b: Money) -> Money {
+    if a.amount() >= b.amount() { a } else { b }
+}
+
+fn smaller(a: Money, b: Money) -> Money {
+    if a.amount() <= b.amount() { a } else { b }
+}
+
+/// What the shop paid for `order` when it was confirmed: the points redeemed, the prepaid
+/// balance used, and under prepaid terms the rest of it from the balance as well.
+pub fn paid_in_advance(order: &OrderConfirmation, terms: PaymentTerms) -> Money {
+    let Some(quote) = &order.quote else {
+        return Money::zero(super::money::Currency::Cny);
+    };
+    let advance = quote
+        .points_value
+        .checked_add(quote.prepaid_used)
+        .unwrap_or(quote.total);
+    match terms {
+        PaymentTerms::Prepaid => advance.checked_add(quote.amount_due).unwrap_or(quote.total),
+        PaymentTerms::CashOnDelivery | PaymentTerms::Net { .. } => advance,
+    }
+}
+
+/// The part of an invoice of `total` already paid in advance, when the order's earlier
+/// invoices came to `before`: the advance pays the first invoices first, so the parts add
+/// up to the advance exactly.
+pub fn advance_share(advance: Money, before: Money, total: Money) -> Result<Money, MoneyError> {
+    let zero = Money::zero(total.currency());
+    let left = larger(zero, advance.checked_sub(before)?);
+    Ok(smaller(left, total))
+}
+
+/// The totals of the invoices of `order`'s shipments, in shipment order.
+pub fn invoiced(
+    order: &OrderConfirmation,
+    terms: PaymentTerms,
+) -> Result<Vec<Money>, InvoiceError> {
+    (1..=order.shipments.len())
+        .map(|index| for_shipment(order, index, String::new(), terms).map(|i| i.total))
+        .collect()
+}
+
+/// What `order` adds to its shop's exposure beyond its invoices: what is neither invoiced
+/// yet nor paid in advance, while the order is open (a cancelled, rejected or completed
+/// order will ship nothing more). The one reading of "unbilled" for the device's credit
+/// check, the server's intake and the reports.
+pub fn unbilled(order: &OrderConfirmation, terms: PaymentTerms) -> Result<Money, InvoiceError> {
+    use super::order_state::OrderState;
+    let Some(quote) = &order.quote else {
+        return Ok(Money::zero(super::money::Currency::Cny));
+    };
+    let zero = Money::zero(quote.total.currency());
+    if matches!(
+        order.state,
+        OrderState::Rejected | OrderState::Cancelled | OrderState::Completed
+    ) {
+        return Ok(zero);
+    }
+    let billed = Money::sum(invoiced(order, terms)?, quote.total.currency())?;
+    let covered = larger(paid_in_advance(order, terms), billed);
+    Ok(larger(zero, quote.total.checked_sub(covered)?))
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
@@ -318,6 +382,52 @@ mod tests {
         assert_eq!(second.due_ms, None);
         assert_eq!(second.lines[0].net, cents(666));
         assert!(for_shipment(&order, 3, "INV-3".into(), PaymentTerms::Prepaid).is_err());
+    }
+
+    #[test]
+    fn what_is_unbilled_shrinks_as_shipments_are_invoiced_and_an_advance_pays_the_first() {
+        // 3 × 10.00, no shipping or tax: 30.00; 12.00 of it paid from the prepaid balance.
+        let mut order = shipped(&[(3, 3000, 0)], 0, 0, TaxMode::Inclusive, &[]);
+        order.state = OrderState::Confirmed;
+        let quote = order.quote.as_mut().unwrap();
+        quote.prepaid_used = cents(1200);
+        quote.amount_due = cents(1800);
+        let net = PaymentTerms::Net { days: 30 };
+        assert_eq!(paid_in_advance(&order, net), cents(1200));
+        assert_eq!(unbilled(&order, net).unwrap(), cents(1800));
+        // Prepaid terms: the balance paid all of it.
+        assert_eq!(paid_in_advance(&order, PaymentTerms::Prepaid), cents(3000));
+        assert_eq!(unbilled(&order, PaymentTerms::Prepaid).unwrap(), cents(0));
+        // One unit shipped (10.00): covered by the advance, nothing more billed yet.
+        order.shipments = shipped(&[(3, 3000, 0)], 0, 0, TaxMode::Inclusive, &[vec![1]]).shipments;
+        order.state = OrderState::PartiallyShipped;
+        assert_eq!(unbilled(&order, net).unwrap(), cents(1800));
+        assert_eq!(
+            advance_share(cents(1200), cents(0), cents(1000)).unwrap(),
+            cents(1000)
+        );
+        // The second unit: the invoice of 10.00 had 2.00 paid in advance; 8.00 left open,
+        // 10.00 not invoiced yet.
+        order.shipments = shipped(
+            &[(3, 3000, 0)],
+            0,
+            0,
+            TaxMode::Inclusive,
+            &[vec![1], vec![1]],
+        )
+        .shipments;
+        assert_eq!(
+            advance_share(cents(1200), cents(1000), cents(1000)).unwrap(),
+            cents(200)
+        );
+        assert_eq!(unbilled(&order, net).unwrap(), cents(1000));
+        assert_eq!(
+            advance_share(cents(1200), cents(2000), cents(1000)).unwrap(),
+            cents(0)
+        );
+        // Cancelled with a unit never shipped: it will not be billed.
+        order.state = OrderState::Cancelled;
+        assert_eq!(unbilled(&order, net).unwrap(), cents(0));
     }
 
     /// Lines (quantity, net cents, tax cents) and the units each shipment takes of each.

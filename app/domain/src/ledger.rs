@@ -379,6 +379,132 @@ impl Aging {
     }
 }
 
+/// What an entry on a shop's account is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryKind {
+    /// An invoice raised (the shop owes more).
+    Invoice,
+    /// A payment received (the shop owes less).
+    Payment,
+    /// A credit note, from a return (the shop owes less).
+    Credit,
+    /// The prepaid balance moved (a top-up, a spend, a refund).
+    Prepaid,
+    /// Points moved (an adjustment).
+    Points,
+}
+
+impl EntryKind {
+    pub fn parse(text: &str) -> Option<EntryKind> {
+        Some(match text {
+            "invoice" => EntryKind::Invoice,
+            "payment" => EntryKind::Payment,
+            "credit" => EntryKind::Credit,
+            "prepaid" => EntryKind::Prepaid,
+            "points" => EntryKind::Points,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryKind::Invoice => "invoice",
+            EntryKind::Payment => "payment",
+            EntryKind::Credit => "credit",
+            EntryKind::Prepaid => "prepaid",
+            EntryKind::Points => "points",
+        }
+    }
+
+    /// Whether it moves what the shop owes (rather than its prepaid balance or points).
+    pub fn is_receivable(self) -> bool {
+        matches!(
+            self,
+            EntryKind::Invoice | EntryKind::Payment | EntryKind::Credit
+        )
+    }
+}
+
+/// One line of a statement: an entry on the shop's account as the shop reads it. The
+/// amount is signed as it moves its balance: an invoice adds to what is owed, a payment
+/// or credit takes from it; a prepaid entry adds to or takes from the prepaid balance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatementEntry {
+    pub at_ms: i64,
+    pub kind: EntryKind,
+    /// The invoice, payment reference or order it is about.
+    pub document: String,
+    pub amount: Money,
+    /// The balance it moved, after it (what is owed, or the prepaid balance).
+    pub balance: Money,
+    pub reason: String,
+}
+
+/// An invoice as a statement lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvoiceSummary {
+    pub number: String,
+    pub order: String,
+    pub shipment: String,
+    pub issued_ms: i64,
+    /// None while nothing is due yet (cash on delivery before the delivery).
+    pub due_ms: Option<i64>,
+    pub total: Money,
+    pub open: Money,
+}
+
+impl InvoiceSummary {
+    /// Whole days past due at `now_ms` (0 or less: not overdue).
+    pub fn days_overdue(&self, now_ms: i64) -> i64 {
+        self.due_ms
+            .map_or(0, |due| (now_ms - due).div_euclid(DAY_MS))
+            .max(0)
+    }
+}
+
+/// A reminder (dunning notice) sent for an overdue invoice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reminder {
+    pub invoice: String,
+    /// 1, 2, 3: the levels after the due date.
+    pub level: u32,
+    pub days_overdue: u32,
+    pub open: Money,
+    pub sent_ms: i64,
+}
+
+/// The days past due at which an overdue invoice's reminders are sent, by level.
+pub const REMINDER_DAYS: [u32; 3] = [3, 15, 30];
+
+/// The reminder levels an invoice due at `due_ms` has reached at `now_ms` (1-based).
+pub fn reminder_levels(due_ms: i64, now_ms: i64) -> Vec<(u32, u32)> {
+    let days = (now_ms - due_ms).div_euclid(DAY_MS);
+    REMINDER_DAYS
+        .iter()
+        .enumerate()
+        .filter(|(_, after)| days >= i64::from(**after))
+        .map(|(at, after)| (u32::try_from(at + 1).unwrap_or(u32::MAX), *after))
+        .collect()
+}
+
+/// A shop's account as its devices hold it (in its prices document): what it owes, the
+/// open invoices, the recent entries and the reminders, as of `as_of_ms`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountSummary {
+    pub as_of_ms: i64,
+    /// What the shop owes: open invoices less what is on account.
+    pub receivable: Money,
+    pub on_account: Money,
+    pub open_invoices: Vec<InvoiceSummary>,
+    /// The newest entries, newest first.
+    pub recent: Vec<StatementEntry>,
+    pub reminders: Vec<Reminder>,
+}
+
+/// The most recent entries a device holds; older ones are read from the server.
+pub const RECENT_ENTRIES: usize = 40;
+
 #[cfg(test)]
 mod tests {
     use super::*;

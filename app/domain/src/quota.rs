@@ -56,6 +56,35 @@ fn civil(ms: i64, utc_offset_minutes: i32) -> (i64, u32, u32, u32) {
     (year, month, day, weekday)
 }
 
+/// The local date of `ms` as `YYYY-MM-DD`.
+pub fn local_date(ms: i64, utc_offset_minutes: i32) -> String {
+    let (year, month, day, _) = civil(ms, utc_offset_minutes);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// Local midnight of the date `YYYY-MM-DD` (ms since 1970); None if it is not a date.
+pub fn day_start(date: &str, utc_offset_minutes: i32) -> Option<i64> {
+    let mut parts = date.trim().splitn(3, '-');
+    let year: i64 = parts.next()?.parse().ok()?;
+    let month: i64 = parts.next()?.parse().ok()?;
+    let day: i64 = parts.next()?.parse().ok()?;
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || !(1970..=9999).contains(&year) {
+        return None;
+    }
+    // Days-from-civil (Howard Hinnant's algorithm).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let start = days * DAY_MS - i64::from(utc_offset_minutes) * MINUTE_MS;
+    // 2026-02-30 is not a date: it must read back as itself.
+    (local_date(start, utc_offset_minutes) == format!("{year:04}-{month:02}-{day:02}"))
+        .then_some(start)
+}
+
 /// The start (local midnight, as ms since 1970) of the period containing `now_ms`.
 pub fn period_start(period: Period, now_ms: i64, utc_offset_minutes: i32) -> i64 {
     let offset = i64::from(utc_offset_minutes) * MINUTE_MS;
@@ -155,6 +184,15 @@ mod tests {
     fn calendar() {
         assert_eq!(civil(WED_2026_11_18_UTC, 0), (2026, 11, 18, 2));
         assert_eq!(civil(0, 0), (1970, 1, 1, 3));
+        assert_eq!(day_start("1970-01-01", 0), Some(0));
+        assert_eq!(
+            day_start("2026-11-18", CHINA),
+            Some(WED_2026_11_18_UTC.div_euclid(DAY_MS) * DAY_MS - 8 * 60 * MINUTE_MS)
+        );
+        assert_eq!(local_date(WED_2026_11_18_UTC, 0), "2026-11-18");
+        assert_eq!(day_start("2026-02-30", CHINA), None);
+        assert_eq!(day_start("2026-13-01", CHINA), None);
+        assert_eq!(day_start("yesterday", CHINA), None);
         // 20:00 UTC on Wednesday is already Thursday in China.
         assert_eq!(civil(WED_2026_11_18_UTC + 20 * 60 * MINUTE_MS, CHINA).3, 3);
         let check = |period, expect: i64| {

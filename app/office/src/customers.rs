@@ -224,7 +224,7 @@ pub fn CustomerPage() -> impl IntoView {
                             {detail.entries.into_iter().map(|e| view! {
                                 <tr data-testid="entry">
                                     <td>{crate::audit::format_time(e.at_ms)}</td>
-                                    <td>{office.t(match e.kind { EntryKind::Prepaid => Phrase::Prepaid, EntryKind::Points => Phrase::Points, EntryKind::Credit => Phrase::CreditEntry })}</td>
+                                    <td>{office.t(match e.kind { EntryKind::Prepaid => Phrase::Prepaid, EntryKind::Points => Phrase::Points, EntryKind::Credit => Phrase::CreditEntry, EntryKind::Invoice => Phrase::InvoiceEntry, EntryKind::Payment => Phrase::PaymentEntry })}</td>
                                     <td class="number">{e.amount}</td>
                                     <td class="number">{e.balance}</td>
                                     <td>{e.reason}</td>

@@ -12,6 +12,7 @@ pub mod customer_form;
 pub mod customers;
 pub mod edits;
 pub mod entry;
+pub mod finance;
 pub mod home;
 pub mod i18n;
 pub mod orders;
@@ -270,6 +271,9 @@ fn App() -> impl IntoView {
                         <Show when=move || office.may("orders.read")>
                             <A href="/office/returns">{move || office.t(Phrase::Returns)}</A>
                         </Show>
+                        <Show when=move || office.may("finance")>
+                            <A href="/office/receivables">{move || office.t(Phrase::Receivables)}</A>
+                        </Show>
                         <Show when=move || office.may("inbox.resolve")>
                             <A href="/office/inbox">{move || office.t(Phrase::Inbox)}</A>
                         </Show>
@@ -318,6 +322,9 @@ fn App() -> impl IntoView {
                             <Route path=path!("/office/returns") view=returns::ReturnsPage/>
                             <Route path=path!("/office/stock") view=StockPageView/>
                             <Route path=path!("/office/carriers") view=CarriersPage/>
+                            <Route path=path!("/office/receivables") view=finance::ReceivablesPage/>
+                            <Route path=path!("/office/receivables/:shop") view=finance::ShopAccountPage/>
+                            <Route path=path!("/office/invoices/:number") view=finance::InvoicePage/>
                         </Routes>
                     </main>
                 </div>

@@ -20,6 +20,7 @@ pub fn permission_phrase(code: &str) -> Phrase {
         "stock.write" => Phrase::PermStockWrite,
         "promotions.read" => Phrase::PermPromotionsRead,
         "inbox.resolve" => Phrase::PermInboxResolve,
+        "finance" => Phrase::PermFinance,
         _ => Phrase::Invalid,
     }
 }

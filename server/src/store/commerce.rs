@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use anyhow::Context;
 use domain::checkout::{SalesTerms, ShopProfile};
+use domain::credit::PaymentTerms;
 use domain::money::{Currency, Money};
 use domain::order::OrderConfirmation;
 use domain::order_state::OrderState;
@@ -68,8 +69,19 @@ pub fn profile(tx: &mut Tx<'_>, shop: &ShopId) -> anyhow::Result<ShopProfile> {
     let mut profile = stored_profile(tx, shop)?;
     if profile.account.is_some() {
         let unbilled = unbilled(tx, shop)?;
+        let on_account = super::money::on_account(tx, shop)?;
+        let open = super::money::open_invoices(tx, shop)?;
         if let Some(account) = &mut profile.account {
             account.unbilled = unbilled;
+            account.on_account = (!on_account.is_zero()).then_some(on_account);
+            account.open_invoices = open
+                .into_iter()
+                .map(|invoice| domain::credit::OpenInvoice {
+                    number: invoice.number,
+                    open: invoice.open,
+                    due_ms: invoice.due_ms,
+                })
+                .collect();
         }
     }
     Ok(profile)
@@ -90,6 +102,7 @@ pub fn ordering_profile(tx: &mut Tx<'_>, shop: &ShopId) -> anyhow::Result<ShopPr
                 unbilled: Money::zero(Currency::Cny),
                 prepaid_balance: Money::zero(Currency::Cny),
                 grace_days: 0,
+                on_account: None,
             });
         account.suspended.get_or_insert_with(String::new);
     }
@@ -117,16 +130,17 @@ pub fn set_profile(tx: &mut Tx<'_>, shop: &ShopId, profile: &ShopProfile) -> any
     Ok(())
 }
 
-fn is_open(state: OrderState) -> bool {
-    !matches!(
-        state,
-        OrderState::Rejected | OrderState::Cancelled | OrderState::Completed
-    )
+/// The payment terms orders of a shop with `profile` are invoiced under (a shop without
+/// account settings pays on delivery).
+pub fn terms_of(profile: &ShopProfile) -> PaymentTerms {
+    profile
+        .account
+        .as_ref()
+        .map_or(PaymentTerms::CashOnDelivery, |account| account.terms)
 }
 
-/// What `shop` owes on confirmed orders not yet completed, cancelled or rejected (there is
-/// no invoicing yet). Kept as a balance; the first time a shop is asked for, it is added
-/// up from its orders once.
+/// What `shop` owes on open orders beyond their invoices ([`owed_by`]). Kept as a
+/// balance; the first time a shop is asked for, it is added up from its orders once.
 pub fn unbilled(tx: &mut Tx<'_>, shop: &ShopId) -> anyhow::Result<Money> {
     let sql = format!(
         "SELECT unbilled FROM shop_balances WHERE shop = ?1{}",
@@ -135,21 +149,41 @@ pub fn unbilled(tx: &mut Tx<'_>, shop: &ShopId) -> anyhow::Result<Money> {
     if let Some(text) = tx.value::<String>(&sql, params![shop.as_str()])? {
         return Ok(Money::parse_price(&text, Currency::Cny)?);
     }
-    let mut total = Money::zero(Currency::Cny);
-    for json in tx.column::<String>(
-        "SELECT confirmation FROM orders WHERE shop = ?1",
-        params![shop.as_str()],
-    )? {
-        let confirmation: OrderConfirmation =
-            serde_json::from_str(&json).context("a stored order")?;
-        if let (true, Some(quote)) = (is_open(confirmation.state), &confirmation.quote) {
-            total = total.checked_add(quote.amount_due)?;
-        }
+    let total = count_unbilled(tx, shop)?;
+    if tx.is_read_only() {
+        return Ok(total);
     }
     tx.execute(
         "INSERT INTO shop_balances (shop, unbilled) VALUES (?1, ?2)",
         params![shop.as_str(), total.amount().to_string()],
     )?;
+    Ok(total)
+}
+
+/// Counts again what `shop` owes on open orders beyond their invoices (after its payment
+/// terms changed: what counts as paid in advance changes with them).
+pub fn recount_unbilled(tx: &mut Tx<'_>, shop: &ShopId) -> anyhow::Result<()> {
+    unbilled(tx, shop)?;
+    let total = count_unbilled(tx, shop)?;
+    tx.execute(
+        "UPDATE shop_balances SET unbilled = ?2 WHERE shop = ?1",
+        params![shop.as_str(), total.amount().to_string()],
+    )?;
+    Ok(())
+}
+
+fn count_unbilled(tx: &mut Tx<'_>, shop: &ShopId) -> anyhow::Result<Money> {
+    let terms = terms_of(&stored_profile(tx, shop)?);
+    let mut total = Money::zero(Currency::Cny);
+    for json in tx.column::<String>(
+        "SELECT confirmation FROM orders WHERE shop = ?1
+           AND state NOT IN ('rejected', 'cancelled', 'completed')",
+        params![shop.as_str()],
+    )? {
+        let confirmation: OrderConfirmation =
+            serde_json::from_str(&json).context("a stored order")?;
+        total = total.checked_add(owed_by(&confirmation, terms)?)?;
+    }
     Ok(total)
 }
 
@@ -165,13 +199,10 @@ pub fn add_unbilled(tx: &mut Tx<'_>, shop: &ShopId, delta: Money) -> anyhow::Res
     Ok(())
 }
 
-/// What an order adds to what its shop owes while it is open.
-pub fn owed_by(confirmation: &OrderConfirmation) -> Option<Money> {
-    confirmation
-        .quote
-        .as_ref()
-        .filter(|_| is_open(confirmation.state))
-        .map(|quote| quote.amount_due)
+/// What an order adds to what its shop owes beyond its invoices: the domain's one
+/// reading of it ([`domain::invoice::unbilled`]).
+pub fn owed_by(confirmation: &OrderConfirmation, terms: PaymentTerms) -> anyhow::Result<Money> {
+    domain::invoice::unbilled(confirmation, terms).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// How often each promotion was used by `shop` and by everyone. The totals of promotions

@@ -273,6 +273,11 @@ impl<'a> Tx<'a> {
             .collect()
     }
 
+    /// True in a read-only transaction (nothing may be written).
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
     /// `" FOR UPDATE"` in a PostgreSQL write transaction, where rows read to be changed are
     /// locked until the transaction ends; nothing on SQLite, whose single writer already
     /// excludes others, nor in a read-only transaction.

@@ -9,11 +9,13 @@ use automerge::{Automerge, ScalarValue};
 use super::doc_read::{get_map, root};
 use super::{SchemaError, container};
 use domain::checkout::ShopProfile;
+use domain::ledger::AccountSummary;
 use domain::money::{Currency, Money};
 use domain::promotion::Promotion;
 use domain::sku::{Sku, TierId};
 
 pub(crate) const PRICES: &str = "prices";
+const ACCOUNT: &str = "account";
 
 /// Sets prices (or removes them, for `None`) in one change.
 pub fn write_prices(
@@ -167,6 +169,39 @@ pub fn read_profile(doc: &Automerge) -> ShopProfile {
     read_profile_json(doc)
         .and_then(|json| serde_json::from_str(&json).ok())
         .unwrap_or_default()
+}
+
+fn read_json(doc: &Automerge, key: &str) -> Option<String> {
+    use automerge::ReadDoc;
+    match doc.get(automerge::ROOT, key).ok().flatten() {
+        Some((automerge::Value::Scalar(s), _)) => s.as_str().map(str::to_owned),
+        _ => None,
+    }
+}
+
+/// Writes the shop's account (what it owes, open invoices, recent entries, reminders)
+/// into its own prices document, as JSON under one key; unchanged, it is left alone.
+/// The time it was read (`as_of_ms`) alone does not make a change.
+pub fn write_account(doc: &mut Automerge, account: &AccountSummary) -> Result<(), SchemaError> {
+    if read_account(doc).is_some_and(|held| {
+        AccountSummary {
+            as_of_ms: account.as_of_ms,
+            ..held
+        } == *account
+    }) {
+        return Ok(());
+    }
+    let json = serde_json::to_string(account).map_err(|e| SchemaError::Encode(e.to_string()))?;
+    doc.transact::<_, _, automerge::AutomergeError>(|tx| {
+        tx.put(automerge::ROOT, ACCOUNT, json.as_str())
+    })
+    .map_err(|failure| failure.error)?;
+    Ok(())
+}
+
+/// The shop's account as last published, if it was.
+pub fn read_account(doc: &Automerge) -> Option<AccountSummary> {
+    read_json(doc, ACCOUNT).and_then(|json| serde_json::from_str(&json).ok())
 }
 
 /// Names the shop's tier in its own prices document, so a device follows a change of tier

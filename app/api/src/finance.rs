@@ -1,0 +1,124 @@
+//! Finance's bodies: receivables by age, a shop's statement, payments, invoices and the
+//! reminders to follow up.
+
+use domain::credit::PaymentTerms;
+use domain::invoice::Invoice;
+use domain::ledger::{Aging, InvoiceSummary, Reminder, StatementEntry};
+use domain::money::Money;
+use serde::{Deserialize, Serialize};
+
+/// One shop's receivables by age.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShopAging {
+    pub shop: String,
+    pub name: String,
+    /// Its account managers' usernames.
+    pub managers: Vec<String>,
+    pub aging: Aging,
+    pub total: Money,
+    /// Invoices at least a day past due.
+    pub overdue_invoices: u32,
+    /// Whether overdue invoices block its orders now (past the grace days).
+    pub blocked: bool,
+}
+
+/// One account manager's shops' receivables together.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManagerAging {
+    pub manager: String,
+    pub name: String,
+    pub aging: Aging,
+    pub total: Money,
+    pub shops: u32,
+}
+
+/// A reminder finance has to follow up (call the shop), with the shop.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReminderTask {
+    pub shop: String,
+    pub name: String,
+    pub reminder: Reminder,
+}
+
+/// `GET /api/finance/receivables`: every shop that owes, oldest debts first; the same per
+/// account manager; the total; and the reminders not followed up yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receivables {
+    pub as_of_ms: i64,
+    pub shops: Vec<ShopAging>,
+    pub managers: Vec<ManagerAging>,
+    pub total: Aging,
+    pub reminders: Vec<ReminderTask>,
+    /// How long the figures took to add up, in milliseconds.
+    pub took_ms: u64,
+}
+
+/// `GET /api/finance/shops/{shop}/statement?from=2026-11-01&to=2026-11-30` (days in China
+/// time, both included): the shop's account over the period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Statement {
+    pub shop: String,
+    pub name: String,
+    pub terms: Option<PaymentTerms>,
+    pub credit_limit: Option<Money>,
+    pub from: String,
+    pub to: String,
+    pub as_of_ms: i64,
+    /// What the shop owed at the start of the period and at its end.
+    pub opening: Money,
+    pub closing: Money,
+    pub prepaid_opening: Money,
+    pub prepaid_closing: Money,
+    /// Every entry in the period, oldest first.
+    pub entries: Vec<StatementEntry>,
+    /// Invoices open now, oldest due first.
+    pub open_invoices: Vec<InvoiceSummary>,
+    pub aging: Aging,
+    pub on_account: Money,
+    /// Now: what the shop owes and holds.
+    pub receivable: Money,
+    pub prepaid: Money,
+    pub points: u32,
+    /// What it owes on orders not invoiced yet.
+    pub unbilled: Money,
+    pub reminders: Vec<Reminder>,
+}
+
+/// `POST /api/finance/payments`: a payment received from a shop. `amount` in yuan
+/// (`"1200.50"`); `invoices` the ones it pays first (empty: the oldest due); `received_on`
+/// the day it arrived (`2026-11-30`, China time; today if absent).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentRequest {
+    pub shop: String,
+    pub amount: String,
+    pub reference: String,
+    /// `bank`, `cash`, `wechat`, `alipay`, `other`.
+    pub method: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub received_on: Option<String>,
+    #[serde(default)]
+    pub invoices: Vec<String>,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// The ways a payment arrives.
+pub const PAYMENT_METHODS: [&str; 5] = ["bank", "cash", "wechat", "alipay", "other"];
+
+/// What a recorded payment paid, and what the shop owes after it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentRecorded {
+    pub allocations: Vec<(String, Money)>,
+    pub on_account: Money,
+    pub receivable: Money,
+}
+
+/// `GET /api/finance/invoices/{number}`: an invoice in full, for printing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvoiceDetail {
+    pub shop: String,
+    pub name: String,
+    pub invoice: Invoice,
+    pub open: Money,
+}

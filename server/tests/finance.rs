@@ -1,0 +1,504 @@
+//! Money through the HTTP API as finance works it: invoices raised per shipment by each
+//! shop's terms (net days, cash on delivery, prepaid), payments allocated to them (part,
+//! whole, more than owed), receivables aging as the due dates pass, overdue invoices
+//! blocking new orders and the block lifting once paid, reminders sent once per level
+//! (and once across processes), and the shop's devices holding their account.
+
+#[path = "support/http_device.rs"]
+mod http_device;
+
+use docs::schema::doc_id::DocId;
+use docs::schema::price_doc::read_account;
+use domain::ledger::EntryKind;
+use domain::money::Money;
+use domain::order::RequestId;
+use domain::order_state::OrderState;
+use http_device::{Device, TestServer, call, spawn_server, token, with_store};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+fn number_of(phone: &Device, id: &RequestId) -> String {
+    phone.sync.confirmations_of(&phone.shop)[id].number.clone()
+}
+
+fn state_of(phone: &Device, id: &RequestId) -> OrderState {
+    phone.sync.confirmations_of(&phone.shop)[id].state
+}
+
+fn money(value: &Value) -> Money {
+    serde_json::from_value(value.clone()).unwrap()
+}
+
+fn yuan(text: &str) -> Money {
+    Money::parse(text, domain::money::Currency::Cny).unwrap()
+}
+
+/// Ships everything reserved for order `number` from wh-east.
+async fn ship_all(server: &TestServer, cang: &str, number: &str) -> Value {
+    let (status, detail) = call(
+        server,
+        cang,
+        Method::GET,
+        &format!("/api/admin/orders/{number}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{detail}");
+    let (warehouse, lines) = detail["shippable"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .next()
+        .map(|(w, l)| (w.clone(), l.clone()))
+        .unwrap();
+    let (status, body) = call(
+        server,
+        cang,
+        Method::POST,
+        &format!("/api/orders/{number}/shipments"),
+        Some(
+            json!({ "warehouse": warehouse, "carrier": "顺丰", "tracking": "SF1", "lines": lines }),
+        ),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+async fn statement(server: &TestServer, token: &str, shop: &str) -> Value {
+    let (status, body) = call(
+        server,
+        token,
+        Method::GET,
+        &format!("/api/finance/shops/{shop}/statement?from=2025-01-01&to=2027-12-31"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+/// Σ of the statement's entries that move what is owed, from its opening.
+fn owed_by_entries(statement: &Value) -> Money {
+    let mut owed = money(&statement["opening"]);
+    for entry in statement["entries"].as_array().unwrap() {
+        let kind: EntryKind = serde_json::from_value(entry["kind"].clone()).unwrap();
+        if kind.is_receivable() {
+            owed = owed.checked_add(money(&entry["amount"])).unwrap();
+        }
+    }
+    owed
+}
+
+async fn pay(server: &TestServer, cai: &str, body: Value) -> (u16, Value) {
+    call(
+        server,
+        cai,
+        Method::POST,
+        "/api/finance/payments",
+        Some(body),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn net_terms_invoice_per_shipment_age_block_orders_and_lift_once_paid() {
+    let _ = tracing_subscriber::fmt().with_test_writer().try_init();
+    let server = spawn_server().await;
+    let cang = token(&server, "cang", "cang123").await;
+    let cai = token(&server, "cai", "cai123").await;
+    let mut phone = Device::new(&server, "lotus", "lotus123").await;
+    assert!(phone.sync_now().await.is_empty());
+    let id = phone.place_order(&[("BEV-0002", 24)], 1);
+    assert!(phone.sync_now().await.is_empty());
+    let number = number_of(&phone, &id);
+    let total = money(
+        &phone.sync.confirmations_of(&phone.shop)[&id]
+            .quote
+            .as_ref()
+            .map(|q| serde_json::to_value(q.total).unwrap())
+            .unwrap(),
+    );
+
+    // Before it ships, nothing is invoiced: the order counts as unbilled.
+    let before = statement(&server, &cai, "shop-lotus").await;
+    assert_eq!(before["open_invoices"], json!([]));
+    assert_eq!(money(&before["unbilled"]), total);
+
+    let shipped = ship_all(&server, &cang, &number).await;
+    let shipment = shipped["shipment"]["number"].as_str().unwrap().to_owned();
+    let invoice = format!("INV-{}", shipment.trim_start_matches("DH-"));
+    let after = statement(&server, &cai, "shop-lotus").await;
+    let open = after["open_invoices"].as_array().unwrap();
+    assert_eq!(open.len(), 1, "{after}");
+    assert_eq!(open[0]["number"], invoice);
+    assert_eq!(money(&open[0]["total"]), total);
+    let shipped_ms = shipped["shipment"]["shipped_ms"].as_i64().unwrap();
+    assert_eq!(open[0]["due_ms"].as_i64(), Some(shipped_ms + 30 * DAY_MS));
+    assert_eq!(money(&after["receivable"]), total);
+    assert_eq!(money(&after["unbilled"]), yuan("0"));
+    assert_eq!(owed_by_entries(&after), money(&after["closing"]));
+    assert_eq!(money(&after["closing"]), total);
+
+    // The printable invoice: its lines add up to its total.
+    let (status, printed) = call(
+        &server,
+        &cai,
+        Method::GET,
+        &format!("/api/finance/invoices/{invoice}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{printed}");
+    assert_eq!(printed["invoice"]["order"], number);
+    assert_eq!(printed["invoice"]["lines"][0]["quantity"], 24);
+    // Another shop cannot read it; staff without finance cannot list receivables.
+    let bamboo = token(&server, "bamboo", "bamboo123").await;
+    let (status, _) = call(
+        &server,
+        &bamboo,
+        Method::GET,
+        &format!("/api/finance/invoices/{invoice}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (status, _) = call(
+        &server,
+        &cang,
+        Method::GET,
+        "/api/finance/receivables",
+        None,
+    )
+    .await;
+    assert_eq!(status, 403);
+
+    // The phone holds its account after a sync.
+    phone.sync_now().await;
+    let account = read_account(
+        phone
+            .sync
+            .doc(&DocId::ShopPrices(phone.shop.clone()))
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(account.open_invoices.len(), 1);
+    assert_eq!(account.receivable, total);
+    assert!(
+        account
+            .recent
+            .iter()
+            .any(|e| e.kind == EntryKind::Invoice && e.document == invoice)
+    );
+
+    // Receivables: not yet due.
+    let (status, aging) = call(&server, &cai, Method::GET, "/api/finance/receivables", None).await;
+    assert_eq!(status, 200, "{aging}");
+    let row = aging["shops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["shop"] == "shop-lotus")
+        .unwrap()
+        .clone();
+    assert_eq!(money(&row["aging"]["current"]), total);
+    assert_eq!(row["blocked"], false);
+    assert!(
+        aging["managers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["manager"] == "wang")
+    );
+
+    // 45 days later (the invoice's due date moved back as time would): 15 days overdue,
+    // past the 7 days of grace.
+    let moved = invoice.clone();
+    with_store(&server, move |tx| {
+        tx.execute(
+            "UPDATE invoices SET due_ms = due_ms - ?2 WHERE number = ?1",
+            server::params![moved.as_str(), 45 * DAY_MS],
+        )?;
+        Ok(())
+    })
+    .await;
+    let (_, aging) = call(&server, &cai, Method::GET, "/api/finance/receivables", None).await;
+    let row = aging["shops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["shop"] == "shop-lotus")
+        .unwrap()
+        .clone();
+    assert_eq!(money(&row["aging"]["days_1_30"]), total, "{row}");
+    assert_eq!(row["overdue_invoices"], 1);
+    assert_eq!(row["blocked"], true);
+
+    // A new order is refused while the invoice is overdue.
+    let refused = phone.place_order(&[("BEV-0002", 12)], 2);
+    phone.sync_now().await;
+    assert_eq!(state_of(&phone, &refused), OrderState::Rejected);
+
+    // Reminders: the levels of 3 and 15 days reached, each once, even when the job runs
+    // again or in another process this hour.
+    // In an hour of its own (the server's job may have run this one already).
+    let now = server::store::now_ms() + 2 * 60 * 60 * 1000;
+    let sent = with_store(&server, move |tx| {
+        let cache = server::store::documents::DocCache::default();
+        let actor = automerge::ActorId::random();
+        let docs = server::fulfilment::Docs {
+            cache: &cache,
+            actor: &actor,
+        };
+        let first =
+            server::jobs::send_reminders(tx, docs, now).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let again =
+            server::jobs::send_reminders(tx, docs, now).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let later =
+            server::jobs::remind(tx, docs, now + 60_000).map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok((first, again, later))
+    })
+    .await;
+    assert_eq!(sent, (Some(2), None, 0));
+    let (_, aging) = call(&server, &cai, Method::GET, "/api/finance/receivables", None).await;
+    let tasks: Vec<&Value> = aging["reminders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["shop"] == "shop-lotus")
+        .collect();
+    assert_eq!(tasks.len(), 2, "{aging}");
+    assert_eq!(tasks[0]["reminder"]["invoice"], invoice);
+
+    // Bad payments change nothing.
+    for (body, expect) in [
+        (
+            json!({"shop": "shop-lotus", "amount": "-5", "reference": "B1", "method": "bank"}),
+            400,
+        ),
+        (
+            json!({"shop": "shop-lotus", "amount": "abc", "reference": "B1", "method": "bank"}),
+            400,
+        ),
+        (
+            json!({"shop": "shop-lotus", "amount": "5.001", "reference": "B1", "method": "bank"}),
+            400,
+        ),
+        (
+            json!({"shop": "shop-lotus", "amount": "5", "reference": " ", "method": "bank"}),
+            400,
+        ),
+        (
+            json!({"shop": "shop-lotus", "amount": "5", "reference": "B1", "method": "barter"}),
+            400,
+        ),
+        (
+            json!({"shop": "shop-nowhere", "amount": "5", "reference": "B1", "method": "bank"}),
+            404,
+        ),
+        (
+            json!({"shop": "shop-lotus", "amount": "5", "reference": "B1", "method": "bank", "invoices": ["INV-999999-1"]}),
+            409,
+        ),
+        (
+            json!({"shop": "shop-lotus", "amount": "5", "reference": "B1", "method": "bank", "received_on": "2099-01-01"}),
+            400,
+        ),
+    ] {
+        let (status, answer) = pay(&server, &cai, body.clone()).await;
+        assert_eq!(status, expect, "{body} → {answer}");
+        assert!(answer["error"].is_string(), "{answer}");
+    }
+    let (status, _) = pay(
+        &server,
+        &cang,
+        json!({"shop": "shop-lotus", "amount": "5", "reference": "B1", "method": "bank"}),
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert_eq!(
+        money(&statement(&server, &cai, "shop-lotus").await["receivable"]),
+        total
+    );
+
+    // Part of it: still overdue.
+    let (status, paid) = pay(&server, &cai, json!({"shop": "shop-lotus", "amount": "100", "reference": "BANK-1", "method": "bank", "invoices": [invoice]})).await;
+    assert_eq!(status, 201, "{paid}");
+    assert_eq!(paid["allocations"][0][0], invoice.as_str());
+    assert_eq!(money(&paid["allocations"][0][1]), yuan("100"));
+    let (status, again) = pay(
+        &server,
+        &cai,
+        json!({"shop": "shop-lotus", "amount": "100", "reference": "BANK-1", "method": "bank"}),
+    )
+    .await;
+    assert_eq!(
+        (status, again["error"].as_str()),
+        (409, Some("duplicate_payment"))
+    );
+    let still = phone.place_order(&[("BEV-0002", 12)], 3);
+    phone.sync_now().await;
+    assert_eq!(state_of(&phone, &still), OrderState::Rejected);
+
+    // The rest and 50 more: the invoice is paid, 50 stays on account, orders go through.
+    let rest = total
+        .checked_sub(yuan("100"))
+        .unwrap()
+        .checked_add(yuan("50"))
+        .unwrap();
+    let (status, paid) = pay(&server, &cai, json!({"shop": "shop-lotus", "amount": rest.amount().to_string(), "reference": "BANK-2", "method": "wechat", "received_on": "2026-11-30"})).await;
+    assert_eq!(status, 201, "{paid}");
+    assert_eq!(money(&paid["on_account"]), yuan("50"));
+    assert_eq!(money(&paid["receivable"]), yuan("-50"));
+    let closing = statement(&server, &cai, "shop-lotus").await;
+    assert_eq!(closing["open_invoices"], json!([]));
+    assert_eq!(owed_by_entries(&closing), yuan("-50"));
+    assert_eq!(closing["reminders"], json!([]));
+    let (_, aging) = call(&server, &cai, Method::GET, "/api/finance/receivables", None).await;
+    assert!(
+        aging["reminders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["shop"] != "shop-lotus")
+    );
+    let accepted = phone.place_order(&[("BEV-0002", 12)], 4);
+    phone.sync_now().await;
+    assert_eq!(state_of(&phone, &accepted), OrderState::Confirmed);
+    let account = read_account(
+        phone
+            .sync
+            .doc(&DocId::ShopPrices(phone.shop.clone()))
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(account.receivable, yuan("-50"));
+    assert!(account.open_invoices.is_empty());
+
+    // Its shipment's invoice takes the 50 on account first.
+    let next = number_of(&phone, &accepted);
+    ship_all(&server, &cang, &next).await;
+    let after = statement(&server, &cai, "shop-lotus").await;
+    let open = after["open_invoices"].as_array().unwrap();
+    assert_eq!(
+        money(&open[0]["open"]),
+        money(&open[0]["total"]).checked_sub(yuan("50")).unwrap()
+    );
+    assert_eq!(money(&after["on_account"]), yuan("0"));
+    assert_eq!(owed_by_entries(&after), money(&after["receivable"]));
+
+    // The shop reads its own statement; not another's.
+    let lotus = token(&server, "lotus", "lotus123").await;
+    let (status, own) = call(
+        &server,
+        &lotus,
+        Method::GET,
+        "/api/shop/statement?from=2025-01-01&to=2027-12-31",
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{own}");
+    assert_eq!(own["receivable"], after["receivable"]);
+    let (status, _) = call(
+        &server,
+        &lotus,
+        Method::GET,
+        "/api/shop/statement?shop=shop-bamboo",
+        None,
+    )
+    .await;
+    assert_eq!(status, 403);
+    let (status, _) = call(
+        &server,
+        &lotus,
+        Method::GET,
+        "/api/shop/statement?from=2026-02-30",
+        None,
+    )
+    .await;
+    assert_eq!(status, 400);
+}
+
+#[tokio::test]
+async fn cash_on_delivery_falls_due_at_delivery_and_prepaid_is_paid_at_once() {
+    let _ = tracing_subscriber::fmt().with_test_writer().try_init();
+    let server = spawn_server().await;
+    let cang = token(&server, "cang", "cang123").await;
+    let cai = token(&server, "cai", "cai123").await;
+
+    let mut bamboo = Device::new(&server, "bamboo", "bamboo123").await;
+    bamboo.sync_now().await;
+    let id = bamboo.place_order(&[("BEV-0002", 12)], 1);
+    let problems = bamboo.sync_now().await;
+    assert!(
+        problems.is_empty(),
+        "{problems:?} {:?}",
+        bamboo.confirmations()
+    );
+    let number = number_of(&bamboo, &id);
+    ship_all(&server, &cang, &number).await;
+    let before = statement(&server, &cai, "shop-bamboo").await;
+    assert_eq!(
+        before["open_invoices"][0]["due_ms"],
+        Value::Null,
+        "{before}"
+    );
+    let (status, delivered) = call(
+        &server,
+        &cang,
+        Method::POST,
+        &format!("/api/orders/{number}/shipments/1/deliver"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{delivered}");
+    let after = statement(&server, &cai, "shop-bamboo").await;
+    assert_eq!(
+        after["open_invoices"][0]["due_ms"].as_i64(),
+        delivered["shipments"][0]["delivered_ms"].as_i64()
+    );
+
+    // Prepaid: the balance paid at confirmation (an entry); the invoice is settled at once.
+    let mut peach = Device::new(&server, "peach", "peach123").await;
+    peach.sync_now().await;
+    let id = peach.place_order(&[("BEV-0002", 12)], 2);
+    let problems = peach.sync_now().await;
+    assert!(
+        problems.is_empty(),
+        "{problems:?} {:?}",
+        peach.confirmations()
+    );
+    assert_eq!(state_of(&peach, &id), OrderState::Confirmed);
+    let number = number_of(&peach, &id);
+    let placed = statement(&server, &cai, "shop-peach").await;
+    let spend = placed["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "prepaid")
+        .cloned()
+        .unwrap();
+    assert_eq!(spend["document"], number);
+    assert!(money(&spend["amount"]).amount().is_sign_negative());
+    assert_eq!(
+        money(&placed["prepaid_opening"])
+            .checked_add(money(&spend["amount"]))
+            .unwrap(),
+        money(&placed["prepaid_closing"])
+    );
+    assert_eq!(money(&placed["unbilled"]), yuan("0"));
+    ship_all(&server, &cang, &number).await;
+    let shipped = statement(&server, &cai, "shop-peach").await;
+    assert_eq!(shipped["open_invoices"], json!([]), "{shipped}");
+    assert_eq!(money(&shipped["receivable"]), yuan("0"));
+    assert_eq!(owed_by_entries(&shipped), yuan("0"));
+    let kinds: Vec<&str> = shipped["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["prepaid", "invoice", "payment"]);
+}
