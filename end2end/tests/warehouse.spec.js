@@ -499,3 +499,101 @@ test('a shop\'s two orders go in one parcel with one tracking number, one packin
   await desk.close();
   await context.close();
 });
+
+test('an overdue invoice blocks a shop\'s orders until finance records its payment; the phone shows the statement', async ({ browser, request }) => {
+  // A shop that pays on the day of shipment, with no grace: its invoice is overdue at once.
+  await api(request, 'POST', '/api/admin/shops', {
+    id: 'shop-quince', name: '木瓜小店 Quince', tier: 'bronze', region: '',
+    managers: ['wang'], owner_username: 'quince', owner_display_name: '木瓜', owner_password: 'quince-secret',
+  });
+  await api(request, 'PUT', '/api/admin/shops/shop-quince', {
+    name: '木瓜小店 Quince', tier: 'bronze', active: true, region: '', managers: ['wang'],
+    account: { terms: { type: 'net', days: 0 }, credit_limit: null, grace_days: 0, suspended: null },
+    quotas: [], window: null,
+  });
+  await api(request, 'POST', '/api/admin/staff', {
+    username: 'kuaiji', display_name: '会计 Kuaiji', password: 'kuaiji-pass-1', permissions: ['finance'],
+  });
+  for (const [warehouse, onHand] of [['wh-north', 0], ['wh-east', 50]]) {
+    await api(request, 'PUT', `/api/admin/stock/${warehouse}/GRN-0006`, { on_hand: onHand, safety: 0 });
+  }
+  const order = await api(request, 'POST', '/api/admin/orders', { shop: 'shop-quince', lines: [{ sku: 'GRN-0006', quantity: 3 }], note: '' });
+  const detail = await api(request, 'GET', `/api/admin/orders/${order.number}`);
+  const shipped = await api(request, 'POST', `/api/orders/${order.number}/shipments`, {
+    warehouse: 'wh-east', carrier: '顺丰', tracking: 'SF3003', lines: detail.shippable['wh-east'],
+  });
+  const invoice = `INV-${shipped.shipment.number.replace('DH-', '')}`;
+
+  // The phone holds the invoice: overdue, orders blocked, offline too.
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+  const phone = await context.newPage();
+  await signIn(phone, 'quince', 'quince-secret');
+  await expect(phone.locator('[data-testid=sync-state]')).toHaveText('已同步');
+  await phone.click('a[href="/account"]');
+  await expect(phone.locator('[data-testid=account-blocked]')).toBeVisible();
+  await expect(phone.locator('[data-testid=account-invoice]')).toHaveCount(1);
+  await expect(phone.locator('[data-testid=account-invoice]')).toContainText(invoice);
+  const owed = (await phone.locator('[data-testid=account-owes]').textContent()).trim();
+  await phone.screenshot({ path: 'test-results/phone-account-overdue.png', fullPage: true });
+  await phone.click('a[href="/"]');
+  await phone.fill('[data-testid=search]', 'GRN-0006');
+  await phone.locator('[data-testid=product][data-sku="GRN-0006"] [data-testid=add]').click();
+  await phone.click('a[href="/cart"]');
+  await expect(phone.locator('[data-testid=blocked]')).toContainText('有逾期未付的发票');
+  await expect(phone.locator('[data-testid=place-order]')).toBeDisabled();
+
+  // Finance finds the shop among the receivables, blocked, and records its payment.
+  const desk = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const office = await desk.newPage();
+  await signIn(office, 'kuaiji', 'kuaiji-pass-1');
+  await office.waitForURL('**/office/');
+  await office.click('a[href="/office/receivables"]');
+  const row = office.locator('[data-testid=aging-shop][data-shop=shop-quince]');
+  await expect(row.locator('[data-testid=aging-blocked]')).toBeVisible();
+  await expect(row.locator('[data-testid=aging-total]')).toHaveText(owed);
+  await office.screenshot({ path: 'test-results/office-receivables.png', fullPage: true });
+  await row.locator('a').first().click();
+  await office.waitForURL('**/office/receivables/shop-quince');
+  await expect(office.locator('[data-testid=open-invoice]')).toHaveCount(1);
+  await office.locator(`[data-testid=pay-invoice][value="${invoice}"]`).check();
+  // A payment without its reference is refused, in words.
+  await office.fill('[data-testid=payment-form] input[name=amount]', owed.replace('¥', ''));
+  await office.fill('[data-testid=payment-form] input[name=reference]', ' ');
+  await office.click('[data-testid=record-payment]');
+  await expect(office.locator('[data-testid=payment-error]')).toContainText('流水号');
+  await office.fill('[data-testid=payment-form] input[name=reference]', 'BANK-20261202-7');
+  await office.click('[data-testid=record-payment]');
+  await expect(office.locator('[data-testid=payment-notice]')).toContainText(invoice);
+  await expect(office.locator('[data-testid=no-open-invoices]')).toBeVisible();
+  await expect(office.locator('[data-testid=account-receivable]')).toHaveText('¥0.00');
+  await expect(office.locator('[data-testid=statement-entry]')).toHaveCount(2);
+  await office.screenshot({ path: 'test-results/office-shop-account.png', fullPage: true });
+  // The same reference twice is refused.
+  await office.fill('[data-testid=payment-form] input[name=amount]', '1');
+  await office.fill('[data-testid=payment-form] input[name=reference]', 'BANK-20261202-7');
+  await office.click('[data-testid=record-payment]');
+  await expect(office.locator('[data-testid=payment-error]')).toContainText('已经录过');
+  // The printable invoice.
+  await office.goto(`/office/invoices/${invoice}`);
+  await expect(office.locator('[data-testid=invoice-line]')).toHaveCount(1);
+  await expect(office.locator('[data-testid=invoice-total]')).toHaveText(owed);
+  await expect(office.locator('[data-testid=invoice-open-amount]')).toHaveText('¥0.00');
+
+  // After a sync the phone shows the payment, and orders go through again.
+  await phone.click('[data-testid=sync-now]');
+  await expect(phone.locator('[data-testid=sync-state]')).toHaveText('已同步');
+  await expect(phone.locator('[data-testid=blocked]')).toHaveCount(0);
+  await phone.click('[data-testid=place-order]');
+  await expect(phone.locator('[data-testid=order-state]')).toHaveText('已确认');
+  await phone.click('a[href="/account"]');
+  await expect(phone.locator('[data-testid=account-blocked]')).toHaveCount(0);
+  await expect(phone.locator('[data-testid=no-open-invoices]')).toBeVisible();
+  await expect(phone.locator('[data-testid=account-owes]')).toHaveText('¥0.00');
+  await expect(phone.locator('[data-testid=account-entry]').first()).toContainText('BANK-20261202-7');
+  // The statement for the period, from the server.
+  await phone.click('[data-testid=load-statement]');
+  await expect(phone.locator('[data-testid=statement-closing]')).toContainText('¥0.00');
+  await phone.screenshot({ path: 'test-results/phone-account-paid.png', fullPage: true });
+  await desk.close();
+  await context.close();
+});

@@ -65,9 +65,13 @@ pub fn remind(
     let first_after = i64::from(domain::ledger::REMINDER_DAYS[0]) * 24 * HOUR_MS;
     let mut sent = 0;
     let mut shops = std::collections::BTreeSet::new();
-    for (shop, invoice) in money::overdue(tx, now_ms - first_after)? {
+    let levels = u32::try_from(domain::ledger::REMINDER_DAYS.len()).unwrap_or(u32::MAX);
+    for (shop, invoice, sent_already) in money::overdue(tx, now_ms - first_after, levels)? {
         let Some(due) = invoice.due_ms else { continue };
         for (level, _) in domain::ledger::reminder_levels(due, now_ms) {
+            if level <= sent_already {
+                continue;
+            }
             let days = u32::try_from(invoice.days_overdue(now_ms)).unwrap_or(u32::MAX);
             if money::add_reminder(tx, &shop, &invoice, level, days)? {
                 sent += 1;

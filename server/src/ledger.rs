@@ -266,11 +266,14 @@ pub fn record_payment(
         .checked_sub(payment.amount)
         .map_err(anyhow::Error::from)?;
     let paid: Vec<&str> = allocations.iter().map(|(n, _)| n.as_str()).collect();
-    let reason = if paid.is_empty() {
-        format!("{} 收款 payment", payment.method)
+    let mut reason = if paid.is_empty() {
+        "收款 payment".to_owned()
     } else {
-        format!("{} 收款 payment: {}", payment.method, paid.join(", "))
+        format!("收款 payment → {}", paid.join(", "))
     };
+    if !payment.note.is_empty() {
+        reason = format!("{reason} · {}", payment.note);
+    }
     money::add_entry(
         tx,
         payment.shop,

@@ -232,10 +232,14 @@ pub fn take_in_orders(
                 && before != after
             {
                 // Every move of the prepaid balance is an entry on the shop's account.
+                let by = placed_by
+                    .iter()
+                    .find(|(key, _)| key == answer.request_id.as_str())
+                    .map_or("", |(_, by)| by.as_str());
                 money::add_entry(
                     tx,
                     shop,
-                    "",
+                    by,
                     EntryKind::Prepaid,
                     (&answer.number, "订单付款 paid for the order"),
                     (after.checked_sub(before)?, after),

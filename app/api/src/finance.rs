@@ -16,7 +16,7 @@ pub struct ShopAging {
     pub managers: Vec<String>,
     pub aging: Aging,
     pub total: Money,
-    /// Invoices at least a day past due.
+    /// Invoices past their due date.
     pub overdue_invoices: u32,
     /// Whether overdue invoices block its orders now (past the grace days).
     pub blocked: bool,

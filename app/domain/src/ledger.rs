@@ -431,6 +431,9 @@ impl EntryKind {
 /// or credit takes from it; a prepaid entry adds to or takes from the prepaid balance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatementEntry {
+    /// Its place among all entries (newer ones have larger ids).
+    #[serde(default)]
+    pub id: i64,
     pub at_ms: i64,
     pub kind: EntryKind,
     /// The invoice, payment reference or order it is about.
@@ -521,6 +524,32 @@ mod tests {
             total: cny(total),
             due_ms: Some(due_day * DAY_MS),
         }
+    }
+
+    #[test]
+    fn reminders_come_at_3_15_and_30_days_past_due() {
+        let due = 100 * DAY_MS;
+        assert_eq!(reminder_levels(due, due + 2 * DAY_MS + DAY_MS - 1), vec![]);
+        assert_eq!(reminder_levels(due, due + 3 * DAY_MS), vec![(1, 3)]);
+        assert_eq!(
+            reminder_levels(due, due + 29 * DAY_MS),
+            vec![(1, 3), (2, 15)]
+        );
+        assert_eq!(
+            reminder_levels(due, due + 400 * DAY_MS),
+            vec![(1, 3), (2, 15), (3, 30)]
+        );
+        let invoice = InvoiceSummary {
+            number: "INV-1".into(),
+            order: "DH-1".into(),
+            shipment: "DH-1-1".into(),
+            issued_ms: 0,
+            due_ms: Some(due),
+            total: Money::cny(rust_decimal::Decimal::ONE),
+            open: Money::cny(rust_decimal::Decimal::ONE),
+        };
+        assert_eq!(invoice.days_overdue(due - DAY_MS), 0);
+        assert_eq!(invoice.days_overdue(due + 16 * DAY_MS + 5), 16);
     }
 
     #[test]

@@ -188,10 +188,15 @@ impl Money {
 }
 
 impl fmt::Display for Money {
-    /// Shows two decimals, as on an invoice: `¥12.50`.
+    /// Shows two decimals, as on an invoice: `¥12.50`, `-¥3.00`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let cents = self.round_to_cents().amount;
-        write!(f, "{}{:.2}", self.currency.symbol(), cents)
+        if cents.is_sign_negative() && !cents.is_zero() {
+            // `-¥59.75`, as a statement shows a payment.
+            write!(f, "-{}{:.2}", self.currency.symbol(), -cents)
+        } else {
+            write!(f, "{}{:.2}", self.currency.symbol(), cents.abs())
+        }
     }
 }
 
@@ -224,6 +229,8 @@ mod tests {
     fn display_always_shows_two_decimals() {
         assert_eq!(cny("12.5").to_string(), "¥12.50");
         assert_eq!(cny("3").to_string(), "¥3.00");
+        assert_eq!(cny("-59.75").to_string(), "-¥59.75");
+        assert_eq!(cny("-0.001").to_string(), "¥0.00");
     }
 
     #[test]

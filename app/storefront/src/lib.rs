@@ -80,6 +80,7 @@ fn App() -> impl IntoView {
                         <Route path=path!("/orders") view=OrdersPage/>
                         <Route path=path!("/orders/:id") view=OrderDetailPage/>
                         <Route path=path!("/devices") view=DevicesPage/>
+                        <Route path=path!("/account") view=routes::account::AccountPage/>
                     </Routes>
                 </main>
             </Show>

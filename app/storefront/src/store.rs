@@ -122,6 +122,9 @@ pub struct Store {
     pub promotions: RwSignal<Arc<Vec<Promotion>>>,
     /// The shop's region, points, account and quotas.
     pub profile: RwSignal<Arc<ShopProfile>>,
+    /// The shop's account (what it owes, open invoices, recent entries, reminders), as
+    /// of the last sync that brought it.
+    pub account: RwSignal<Option<Arc<domain::ledger::AccountSummary>>>,
     /// What the user chose at checkout.
     pub choices: RwSignal<Choices>,
     /// Set when a scheduled price or a dated promotion starts or ends, so prices and the
@@ -167,6 +170,7 @@ impl Store {
             ready: RwSignal::new(false),
             promotions: RwSignal::new(Arc::new(Vec::new())),
             profile: RwSignal::new(Arc::new(ShopProfile::default())),
+            account: RwSignal::new(None),
             choices: RwSignal::new(Choices::default()),
             clock: RwSignal::new(js_sys::Date::now() as i64),
         }
@@ -345,6 +349,15 @@ impl Store {
                     .map(read_profile)
                     .unwrap_or_default(),
             ));
+            let account = replicas
+                .doc(&own_prices)
+                .and_then(docs::schema::price_doc::read_account);
+            if self
+                .account
+                .with_untracked(|held| held.as_deref() != account.as_ref())
+            {
+                self.account.set(account.map(Arc::new));
+            }
             self.cart
                 .set(replicas.doc(&cart).map(read_cart).unwrap_or_default());
             let mut requests: Vec<OrderRequest> = replicas.requests_of(&shop.id);

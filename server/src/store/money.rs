@@ -270,6 +270,7 @@ fn entry(row: &Row) -> anyhow::Result<Option<StatementEntry>> {
     };
     let amount: String = row.get(3)?;
     let balance: String = row.get(4)?;
+    let id: i64 = row.get(6)?;
     let points = kind == EntryKind::Points;
     let parse = |text: &str| -> anyhow::Result<Money> {
         if points {
@@ -280,6 +281,7 @@ fn entry(row: &Row) -> anyhow::Result<Option<StatementEntry>> {
         }
     };
     Ok(Some(StatementEntry {
+        id,
         at_ms: row.get(0)?,
         kind,
         document: row.get(2)?,
@@ -289,7 +291,8 @@ fn entry(row: &Row) -> anyhow::Result<Option<StatementEntry>> {
     }))
 }
 
-const ENTRY: &str = "SELECT at_ms, kind, document, amount, balance, reason FROM account_entries";
+const ENTRY: &str =
+    "SELECT at_ms, kind, document, amount, balance, reason, id FROM account_entries";
 
 /// The shop's newest `limit` entries, newest first.
 pub fn recent_entries(
@@ -330,7 +333,7 @@ pub fn entries_since(
 }
 
 /// Each shop's open amounts by days past due at `now_ms`, for the shops that owe
-/// anything, with how many invoices are overdue.
+/// anything, with how many invoices are past their due date.
 pub fn aging_by_shop(
     tx: &mut Tx<'_>,
     now_ms: i64,
@@ -354,7 +357,7 @@ pub fn aging_by_shop(
         "SELECT shop,
                 CAST(SUM(CASE WHEN due_ms IS NULL OR ?1 - due_ms < {day} THEN open_cents ELSE 0 END) AS BIGINT),
                 {b1}, {b2}, {b3}, {b4},
-                CAST(SUM(CASE WHEN due_ms IS NOT NULL AND ?1 - due_ms >= {day} THEN 1 ELSE 0 END) AS BIGINT)
+                CAST(SUM(CASE WHEN due_ms IS NOT NULL AND due_ms < ?1 THEN 1 ELSE 0 END) AS BIGINT)
          FROM invoices WHERE open_cents > 0 GROUP BY shop ORDER BY shop",
         day = DAY_MS,
         b1 = bucket(1, Some(31)),
@@ -380,20 +383,26 @@ pub fn aging_by_shop(
         .collect()
 }
 
-/// Invoices open and due before `due_before_ms`, with their shop: the ones reminders are
-/// for.
+/// Invoices open and due before `due_before_ms` that have not had every reminder level
+/// yet, with their shop and the highest level sent: the ones reminders are for.
 pub fn overdue(
     tx: &mut Tx<'_>,
     due_before_ms: i64,
-) -> Result<Vec<(String, InvoiceSummary)>, StoreError> {
+    levels: u32,
+) -> Result<Vec<(String, InvoiceSummary, u32)>, StoreError> {
     tx.rows(
-        "SELECT number, order_number, shipment, issued_ms, due_ms, total_cents, open_cents, shop
-         FROM invoices WHERE open_cents > 0 AND due_ms IS NOT NULL AND due_ms < ?1
+        "SELECT number, order_number, shipment, issued_ms, due_ms, total_cents, open_cents, shop,
+                sent
+         FROM (SELECT i.*, COALESCE((SELECT MAX(r.level) FROM reminders r
+                                     WHERE r.invoice = i.number), 0) AS sent
+               FROM invoices i
+               WHERE i.open_cents > 0 AND i.due_ms IS NOT NULL AND i.due_ms < ?1) o
+         WHERE sent < ?2
          ORDER BY due_ms, number",
-        params![due_before_ms],
+        params![due_before_ms, levels],
     )?
     .iter()
-    .map(|row| Ok((row.get(7)?, summary(row)?)))
+    .map(|row| Ok((row.get(7)?, summary(row)?, row.get(8)?)))
     .collect()
 }
 

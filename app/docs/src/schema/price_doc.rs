@@ -16,6 +16,7 @@ use domain::sku::{Sku, TierId};
 
 pub(crate) const PRICES: &str = "prices";
 const ACCOUNT: &str = "account";
+const ACCOUNT_ENTRIES: &str = "account_entries";
 
 /// Sets prices (or removes them, for `None`) in one change.
 pub fn write_prices(
@@ -179,29 +180,94 @@ fn read_json(doc: &Automerge, key: &str) -> Option<String> {
     }
 }
 
-/// Writes the shop's account (what it owes, open invoices, recent entries, reminders)
-/// into its own prices document, as JSON under one key; unchanged, it is left alone.
-/// The time it was read (`as_of_ms`) alone does not make a change.
+/// Writes the shop's account into its own prices document: the summary (what it owes,
+/// open invoices, reminders) as JSON under one key, and each recent entry under its own
+/// key in a map, written once and deleted once it is no longer among the recent ones, so
+/// a new entry adds one small value to the document's history, not the whole list. Left
+/// alone when nothing but the time read (`as_of_ms`) changed.
 pub fn write_account(doc: &mut Automerge, account: &AccountSummary) -> Result<(), SchemaError> {
-    if read_account(doc).is_some_and(|held| {
-        AccountSummary {
-            as_of_ms: account.as_of_ms,
-            ..held
-        } == *account
-    }) {
+    use automerge::ReadDoc;
+    let summary = AccountSummary {
+        recent: Vec::new(),
+        ..account.clone()
+    };
+    let summary_changed = read_json(doc, ACCOUNT)
+        .and_then(|json| serde_json::from_str::<AccountSummary>(&json).ok())
+        .is_none_or(|held| {
+            AccountSummary {
+                as_of_ms: summary.as_of_ms,
+                ..held
+            } != summary
+        });
+    let wanted: BTreeMap<String, &domain::ledger::StatementEntry> = account
+        .recent
+        .iter()
+        .map(|entry| (format!("{:012}", entry.id), entry))
+        .collect();
+    let held_map = match doc.get(automerge::ROOT, ACCOUNT_ENTRIES)? {
+        Some((automerge::Value::Object(automerge::ObjType::Map), id)) => Some(id),
+        _ => None,
+    };
+    let held: BTreeSet<String> = held_map
+        .as_ref()
+        .map(|id| doc.keys(id).collect())
+        .unwrap_or_default();
+    let added: Vec<(&String, String)> = wanted
+        .iter()
+        .filter(|(key, _)| !held.contains(*key))
+        .map(|(key, entry)| {
+            serde_json::to_string(entry)
+                .map(|json| (key, json))
+                .map_err(|e| SchemaError::Encode(e.to_string()))
+        })
+        .collect::<Result<_, _>>()?;
+    let removed: Vec<&String> = held
+        .iter()
+        .filter(|key| !wanted.contains_key(*key))
+        .collect();
+    if !summary_changed && added.is_empty() && removed.is_empty() {
         return Ok(());
     }
-    let json = serde_json::to_string(account).map_err(|e| SchemaError::Encode(e.to_string()))?;
+    let json = serde_json::to_string(&summary).map_err(|e| SchemaError::Encode(e.to_string()))?;
     doc.transact::<_, _, automerge::AutomergeError>(|tx| {
-        tx.put(automerge::ROOT, ACCOUNT, json.as_str())
+        if summary_changed {
+            tx.put(automerge::ROOT, ACCOUNT, json.as_str())?;
+        }
+        let map = match &held_map {
+            Some(id) => id.clone(),
+            None => tx.put_object(automerge::ROOT, ACCOUNT_ENTRIES, automerge::ObjType::Map)?,
+        };
+        for (key, entry) in &added {
+            tx.put(&map, key.as_str(), entry.as_str())?;
+        }
+        for key in &removed {
+            tx.delete(&map, key.as_str())?;
+        }
+        Ok(())
     })
     .map_err(|failure| failure.error)?;
     Ok(())
 }
 
-/// The shop's account as last published, if it was.
+/// The shop's account as last published (entries newest first), if it was.
 pub fn read_account(doc: &Automerge) -> Option<AccountSummary> {
-    read_json(doc, ACCOUNT).and_then(|json| serde_json::from_str(&json).ok())
+    use automerge::ReadDoc;
+    let mut account: AccountSummary = serde_json::from_str(&read_json(doc, ACCOUNT)?).ok()?;
+    if let Ok(Some((automerge::Value::Object(_), map))) = doc.get(automerge::ROOT, ACCOUNT_ENTRIES)
+    {
+        let mut entries: Vec<domain::ledger::StatementEntry> = doc
+            .keys(&map)
+            .filter_map(|key| match doc.get(&map, key.as_str()).ok().flatten() {
+                Some((automerge::Value::Scalar(scalar), _)) => scalar
+                    .as_str()
+                    .and_then(|json| serde_json::from_str(json).ok()),
+                _ => None,
+            })
+            .collect();
+        entries.sort_by_key(|entry| std::cmp::Reverse(entry.id));
+        account.recent = entries;
+    }
+    Some(account)
 }
 
 /// Names the shop's tier in its own prices document, so a device follows a change of tier
@@ -303,4 +369,60 @@ pub fn read_schedule(doc: &Automerge) -> BTreeMap<Sku, Vec<domain::price_book::S
             Some((Sku::parse(sku).ok()?, serde_json::from_str(text).ok()?))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use domain::ledger::{EntryKind, StatementEntry};
+    use domain::sku::ShopId;
+
+    use super::*;
+    use crate::schema::create_document;
+    use crate::schema::doc_id::DocId;
+
+    fn entry(id: i64) -> StatementEntry {
+        StatementEntry {
+            id,
+            at_ms: id * 1000,
+            kind: EntryKind::Invoice,
+            document: format!("INV-{id:06}-1"),
+            amount: Money::cny(rust_decimal::Decimal::new(id * 100, 2)),
+            balance: Money::cny(rust_decimal::Decimal::new(id * 100, 2)),
+            reason: String::new(),
+        }
+    }
+
+    fn account(recent: &[i64], as_of_ms: i64) -> AccountSummary {
+        AccountSummary {
+            as_of_ms,
+            receivable: Money::cny(rust_decimal::Decimal::new(12_300, 2)),
+            on_account: Money::zero(Currency::Cny),
+            open_invoices: Vec::new(),
+            recent: recent.iter().rev().map(|id| entry(*id)).collect(),
+            reminders: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_account_round_trips_and_a_new_entry_adds_one_value_not_the_list() {
+        let id = DocId::ShopPrices(ShopId::parse("shop-a").unwrap());
+        let mut doc = create_document(&id, automerge::ActorId::random()).unwrap();
+        assert_eq!(read_account(&doc), None);
+        let first = account(&[1, 2, 3], 10);
+        write_account(&mut doc, &first).unwrap();
+        assert_eq!(read_account(&doc), Some(first.clone()));
+        // Read again later with nothing new: no change at all.
+        let heads = doc.get_heads();
+        write_account(&mut doc, &account(&[1, 2, 3], 99)).unwrap();
+        assert_eq!(doc.get_heads(), heads);
+        // One more entry, the oldest dropped: the change holds one new value.
+        let before = doc.save().len();
+        let next = account(&[2, 3, 4], 20);
+        write_account(&mut doc, &next).unwrap();
+        let read = read_account(&doc).unwrap();
+        assert_eq!(read.recent, next.recent);
+        assert_eq!(read.recent[0].id, 4);
+        let grew = doc.save().len() - before;
+        assert!(grew < 400, "the document grew by {grew} bytes");
+    }
 }

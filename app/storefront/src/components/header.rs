@@ -54,6 +54,12 @@ pub fn Header() -> impl IntoView {
                         (unread > 0).then(|| view! { <span class="badge" data-testid="notice-count">{unread}</span> })
                     }}
                 </A>
+                <A href="/account">{move || store.t(Phrase::Account)}
+                    {move || {
+                        let reminders = store.account.with(|a| a.as_ref().map_or(0, |a| a.reminders.len()));
+                        (reminders > 0).then(|| view! { <span class="badge warn" data-testid="account-badge">"!"</span> })
+                    }}
+                </A>
                 <A href="/devices">{move || store.t(Phrase::Devices)}</A>
             </nav>
             {move || store.notice.get().map(|notice| view! {
