@@ -139,11 +139,15 @@ pub async fn receivables(
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PeriodQuery {
+    #[serde(default)]
     pub from: Option<String>,
     pub to: Option<String>,
 }
 
-fn period(query: &PeriodQuery, now_ms: i64) -> Result<(i64, i64, String, String), AppError> {
+pub(crate) fn period(
+    query: &PeriodQuery,
+    now_ms: i64,
+) -> Result<(i64, i64, String, String), AppError> {
     let today = local_date(now_ms, UTC_OFFSET_MINUTES);
     let first = format!("{}-01", &today[..7]);
     let from = query

@@ -24,6 +24,7 @@ pub mod order_intake;
 pub mod orders_api;
 pub mod placing;
 pub mod prices_api;
+pub mod reports_api;
 pub mod returns_api;
 pub mod session;
 pub mod staff_api;
@@ -272,6 +273,11 @@ pub fn router(state: AppState) -> Router {
             post(finance_api::reminder_handled),
         )
         .route("/shop/statement", get(finance_api::own_statement))
+        .route("/reports/sales", get(reports_api::sales))
+        .route(
+            "/admin/products/{sku}/costs",
+            get(reports_api::costs).post(reports_api::set_cost),
+        )
         .route("/admin/orders", post(entry_api::place))
         .route("/admin/orders/preview", post(entry_api::preview))
         .route("/admin/parcels", post(orders_api::ship_parcel))

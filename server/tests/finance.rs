@@ -502,3 +502,191 @@ async fn cash_on_delivery_falls_due_at_delivery_and_prepaid_is_paid_at_once() {
         .collect();
     assert_eq!(kinds, ["prepaid", "invoice", "payment"]);
 }
+
+#[tokio::test]
+async fn sales_reports_add_up_the_same_by_every_dimension_with_margin_for_finance_only() {
+    let server = spawn_server().await;
+    let cai = token(&server, "cai", "cai123").await;
+    let cang = token(&server, "cang", "cang123").await;
+    let wang = token(&server, "wang", "wang123").await;
+    let lotus_token = token(&server, "lotus", "lotus123").await;
+
+    // Cost prices: refused when wrong, kept with their history.
+    let costs = "/api/admin/products/BEV-0002/costs";
+    for (body, expect) in [
+        (json!({"cost": "-1"}), 400),
+        (json!({"cost": "abc"}), 400),
+        (json!({"cost": "1.234"}), 400),
+        (json!({"cost": "1", "from": "2026-02-30"}), 400),
+    ] {
+        let (status, answer) = call(&server, &cai, Method::POST, costs, Some(body.clone())).await;
+        assert_eq!(status, expect, "{body} → {answer}");
+    }
+    assert_eq!(
+        call(
+            &server,
+            &cang,
+            Method::POST,
+            costs,
+            Some(json!({"cost": "3"}))
+        )
+        .await
+        .0,
+        403
+    );
+    assert_eq!(
+        call(
+            &server,
+            &cai,
+            Method::POST,
+            "/api/admin/products/NOP-0000/costs",
+            Some(json!({"cost": "3"}))
+        )
+        .await
+        .0,
+        404
+    );
+    let (status, history) = call(
+        &server,
+        &cai,
+        Method::POST,
+        costs,
+        Some(json!({"cost": "2.00", "from": "2025-01-01", "note": "旧进价"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{history}");
+    let (status, history) = call(
+        &server,
+        &cai,
+        Method::POST,
+        costs,
+        Some(json!({"cost": "3.00", "note": "新进价"})),
+    )
+    .await;
+    assert_eq!(status, 201);
+    assert_eq!(history.as_array().unwrap().len(), 2);
+    assert_eq!(money(&history[0]["cost"]), yuan("3"));
+
+    let mut lotus = Device::new(&server, "lotus", "lotus123").await;
+    lotus.sync_now().await;
+    lotus.place_order(&[("BEV-0002", 24), ("SNK-0002", 10)], 7);
+    lotus.sync_now().await;
+    let mut bamboo = Device::new(&server, "bamboo", "bamboo123").await;
+    bamboo.sync_now().await;
+    bamboo.place_order(&[("BEV-0002", 12)], 8);
+    bamboo.sync_now().await;
+
+    let report = |token: String, query: &'static str| {
+        let server = &server;
+        async move {
+            let (status, body) = call(
+                server,
+                &token,
+                Method::GET,
+                &format!("/api/reports/sales?from=2025-01-01&to=2027-12-31&{query}"),
+                None,
+            )
+            .await;
+            assert_eq!(status, 200, "{query}: {body}");
+            body
+        }
+    };
+    let by_product = report(cai.clone(), "by=product").await;
+    let bev = by_product["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["key"] == "BEV-0002")
+        .unwrap()
+        .clone();
+    assert_eq!(bev["units"], 36);
+    assert_eq!(bev["orders"], 2);
+    assert_eq!(money(&bev["cost"]), yuan("108"));
+    assert_eq!(
+        money(&bev["margin"]),
+        money(&bev["revenue"]).checked_sub(yuan("108")).unwrap()
+    );
+    assert_eq!(bev["uncosted_lines"], 0);
+    // Best sellers first; the total counts each order once.
+    assert_eq!(by_product["rows"][0]["key"], "BEV-0002");
+    assert_eq!(by_product["total"]["orders"], 2);
+    assert_eq!(by_product["total"]["uncosted_lines"], 1);
+    let revenue = money(&by_product["total"]["revenue"]);
+    for query in ["by=category", "by=shop", "by=tier", "by=month", "by=day"] {
+        let other = report(cai.clone(), query).await;
+        assert_eq!(money(&other["total"]["revenue"]), revenue, "{query}");
+        let sum = other["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .fold(yuan("0"), |sum, r| {
+                sum.checked_add(money(&r["revenue"])).unwrap()
+            });
+        assert_eq!(sum, revenue, "{query}");
+    }
+    // Slow sellers: products that sold nothing come first.
+    let slow = report(cai.clone(), "by=product&sort=units&order=asc").await;
+    assert_eq!(slow["rows"][0]["units"], 0);
+    // Staff without finance see sales without cost or margin.
+    let plain = report(cang.clone(), "by=product").await;
+    assert!(
+        plain["rows"][0].get("cost").is_none() && plain["rows"][0].get("margin").is_none(),
+        "{}",
+        plain["rows"][0]
+    );
+    assert_eq!(plain["with_cost"], false);
+    assert_eq!(
+        call(
+            &server,
+            &cang,
+            Method::GET,
+            "/api/reports/sales?sort=margin",
+            None
+        )
+        .await
+        .0,
+        400
+    );
+    // A manager sees his own shops.
+    let managed = report(wang.clone(), "by=shop").await;
+    let shops: Vec<&str> = managed["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["key"].as_str().unwrap())
+        .collect();
+    assert!(!shops.is_empty());
+    let by_manager = report(cai.clone(), "by=manager").await;
+    let wang_row = by_manager["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["key"] == "wang")
+        .unwrap()
+        .clone();
+    assert_eq!(wang_row["revenue"], managed["total"]["revenue"]);
+    // Shops do not read reports; bad queries are refused.
+    assert_eq!(
+        call(
+            &server,
+            &lotus_token,
+            Method::GET,
+            "/api/reports/sales",
+            None
+        )
+        .await
+        .0,
+        403
+    );
+    for query in ["by=colour", "sort=weight", "order=up", "from=2026-13-01"] {
+        let (status, body) = call(
+            &server,
+            &cai,
+            Method::GET,
+            &format!("/api/reports/sales?{query}"),
+            None,
+        )
+        .await;
+        assert_eq!(status, 400, "{query}: {body}");
+    }
+}

@@ -122,3 +122,63 @@ pub struct InvoiceDetail {
     pub invoice: Invoice,
     pub open: Money,
 }
+
+/// One group of a sales report: what it sold, for how much, and (for admins and finance)
+/// what it cost and the gross margin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SalesRow {
+    /// The SKU, category, shop, tier, manager's username, `2026-11` or `2026-11-30`.
+    pub key: String,
+    pub label: domain::product::LocalizedText,
+    pub orders: i64,
+    pub units: i64,
+    /// Before tax, after discounts.
+    pub revenue: Money,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<Money>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub margin: Option<Money>,
+    /// Margin as a percentage of revenue, one decimal (`"23.4"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub margin_percent: Option<String>,
+    /// Lines sold without a known cost (their cost counts as unknown, not zero).
+    #[serde(default)]
+    pub uncosted_lines: i64,
+}
+
+/// `GET /api/reports/sales?by=product&from=2026-11-01&to=2026-11-30&sort=revenue&order=desc`:
+/// sales of orders taken in over the period (not rejected or cancelled) by `product`,
+/// `category`, `shop`, `tier`, `manager`, `month` or `day`. Products include those that
+/// sold nothing (slow sellers: `sort=units&order=asc`). Cost and margin for admins and
+/// finance only; an account manager sees his own shops.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SalesReport {
+    pub by: String,
+    pub from: String,
+    pub to: String,
+    pub rows: Vec<SalesRow>,
+    pub total: SalesRow,
+    pub with_cost: bool,
+    pub took_ms: u64,
+}
+
+/// `POST /api/admin/products/{sku}/costs`: the unit cost from a day on (today if absent).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CostEdit {
+    pub cost: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// A product's cost from a moment on, as it was set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CostEntry {
+    pub from_ms: i64,
+    pub cost: Money,
+    pub actor: String,
+    pub note: String,
+    pub set_ms: i64,
+}

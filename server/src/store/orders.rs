@@ -132,16 +132,28 @@ fn insert_lines(
     received_ms: i64,
 ) -> Result<(), StoreError> {
     for (line, priced) in answer.priced.lines.iter().enumerate() {
+        // What the line sold for, after its share of the discounts, and its cost then.
+        let net = answer
+            .quote
+            .as_ref()
+            .and_then(|quote| quote.lines.get(line))
+            .filter(|quoted| quoted.line.sku == priced.sku)
+            .map(|quoted| super::money::cents(quoted.net));
+        let cost = super::reports::cost_at(tx, &priced.sku, received_ms)?
+            .map(|unit| unit.saturating_mul(i64::from(priced.quantity)));
         tx.execute(
-            "INSERT INTO order_lines (request_id, line, shop, sku, quantity, received_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO order_lines (request_id, line, shop, sku, quantity, received_ms,
+                                      net_cents, cost_cents)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             params![
                 answer.request_id.as_str(),
                 line,
                 shop.as_str(),
                 priced.sku.as_str(),
                 priced.quantity,
-                received_ms
+                received_ms,
+                net,
+                cost
             ],
         )?;
     }

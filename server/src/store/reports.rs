@@ -1,0 +1,191 @@
+//! Cost prices over time and sales added up from the order lines (what each sold for and
+//! cost as it was taken in, in cents) by product, shop or day, for the reports.
+
+use domain::sku::Sku;
+
+use super::sql::{StoreError, Tx, Value};
+use crate::params;
+
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// The unit cost of `sku` in force at `at_ms`, in cents (none set: unknown).
+pub fn cost_at(tx: &mut Tx<'_>, sku: &Sku, at_ms: i64) -> Result<Option<i64>, StoreError> {
+    tx.value(
+        "SELECT cost_cents FROM product_costs WHERE sku = ?1 AND from_ms <= ?2
+         ORDER BY from_ms DESC LIMIT 1",
+        params![sku.as_str(), at_ms],
+    )
+}
+
+/// One cost price as it was set: from when, the cost in cents, who, why, when set.
+pub type CostRow = (i64, i64, String, String, i64);
+
+/// Sets the cost of `sku` from `from_ms` on (replacing one set for that very moment).
+pub fn set_cost(
+    tx: &mut Tx<'_>,
+    sku: &Sku,
+    from_ms: i64,
+    cost_cents: i64,
+    (actor, note): (&str, &str),
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO product_costs (sku, from_ms, cost_cents, actor, note, set_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (sku, from_ms) DO UPDATE SET cost_cents = excluded.cost_cents,
+             actor = excluded.actor, note = excluded.note, set_ms = excluded.set_ms",
+        params![sku.as_str(), from_ms, cost_cents, actor, note, tx.now_ms],
+    )?;
+    Ok(())
+}
+
+/// The cost history of `sku`, newest first.
+pub fn costs_of(tx: &mut Tx<'_>, sku: &Sku) -> Result<Vec<CostRow>, StoreError> {
+    tx.rows(
+        "SELECT from_ms, cost_cents, actor, note, set_ms FROM product_costs WHERE sku = ?1
+         ORDER BY from_ms DESC",
+        params![sku.as_str()],
+    )?
+    .iter()
+    .map(|row| {
+        Ok((
+            row.get(0)?,
+            row.get(1)?,
+            row.get(2)?,
+            row.get(3)?,
+            row.get(4)?,
+        ))
+    })
+    .collect()
+}
+
+/// What a group of order lines adds up to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Sums {
+    pub orders: i64,
+    pub units: i64,
+    /// What they sold for (cents, before tax, after discounts).
+    pub net: i64,
+    /// What they cost (cents), over the lines whose cost was known.
+    pub cost: i64,
+    /// Lines sold without a known cost.
+    pub uncosted: i64,
+    /// What the lines with a known cost sold for (cents): the margin's base.
+    pub costed_net: i64,
+}
+
+impl Sums {
+    pub fn add(&mut self, other: &Sums) {
+        self.orders += other.orders;
+        self.units += other.units;
+        self.net += other.net;
+        self.cost += other.cost;
+        self.uncosted += other.uncosted;
+        self.costed_net += other.costed_net;
+    }
+}
+
+/// What sales are grouped by in SQL (the rest is rolled up from these).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    Sku,
+    Shop,
+    /// The day (days since 1970 in the time zone `offset_minutes` east of UTC).
+    Day {
+        offset_minutes: i32,
+    },
+}
+
+/// Sales of orders received in `[from_ms, to_ms)` that were not rejected or cancelled,
+/// by `key`, for the shops named (all when `None`).
+pub fn sales_by(
+    tx: &mut Tx<'_>,
+    key: Key,
+    (from_ms, to_ms): (i64, i64),
+    shops: Option<&[String]>,
+) -> Result<Vec<(String, Sums)>, StoreError> {
+    let column = match key {
+        Key::Sku => "l.sku".to_owned(),
+        Key::Shop => "l.shop".to_owned(),
+        Key::Day { offset_minutes } => format!(
+            "CAST((l.received_ms + {}) / {DAY_MS} AS TEXT)",
+            i64::from(offset_minutes) * 60_000
+        ),
+    };
+    let mut values: Vec<Value> = vec![from_ms.into(), to_ms.into()];
+    let mut filter = String::new();
+    if let Some(shops) = shops {
+        if shops.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks: Vec<String> = (0..shops.len()).map(|i| format!("?{}", i + 3)).collect();
+        filter = format!(" AND l.shop IN ({})", marks.join(", "));
+        values.extend(shops.iter().map(|s| Value::from(s.as_str())));
+    }
+    let sql = format!(
+        "SELECT {column},
+                CAST(COUNT(DISTINCT l.request_id) AS BIGINT),
+                CAST(SUM(l.quantity) AS BIGINT),
+                CAST(COALESCE(SUM(l.net_cents), 0) AS BIGINT),
+                CAST(COALESCE(SUM(l.cost_cents), 0) AS BIGINT),
+                CAST(SUM(CASE WHEN l.cost_cents IS NULL THEN 1 ELSE 0 END) AS BIGINT),
+                CAST(COALESCE(SUM(CASE WHEN l.cost_cents IS NULL THEN 0 ELSE l.net_cents END), 0)
+                     AS BIGINT)
+         FROM order_lines l JOIN orders o ON o.request_id = l.request_id
+         WHERE l.received_ms >= ?1 AND l.received_ms < ?2
+           AND o.state NOT IN ('rejected', 'cancelled'){filter}
+         GROUP BY {column}"
+    );
+    tx.rows(&sql, &values)?
+        .iter()
+        .map(|row| {
+            Ok((
+                row.get(0)?,
+                Sums {
+                    orders: row.get(1)?,
+                    units: row.get(2)?,
+                    net: row.get(3)?,
+                    cost: row.get(4)?,
+                    uncosted: row.get(5)?,
+                    costed_net: row.get(6)?,
+                },
+            ))
+        })
+        .collect()
+}
+
+/// How many orders were received in `[from_ms, to_ms)` and not rejected or cancelled,
+/// for the shops named (all when `None`).
+pub fn orders_in(
+    tx: &mut Tx<'_>,
+    (from_ms, to_ms): (i64, i64),
+    shops: Option<&[String]>,
+) -> Result<i64, StoreError> {
+    let mut values: Vec<Value> = vec![from_ms.into(), to_ms.into()];
+    let mut filter = String::new();
+    if let Some(shops) = shops {
+        if shops.is_empty() {
+            return Ok(0);
+        }
+        let marks: Vec<String> = (0..shops.len()).map(|i| format!("?{}", i + 3)).collect();
+        filter = format!(" AND shop IN ({})", marks.join(", "));
+        values.extend(shops.iter().map(|s| Value::from(s.as_str())));
+    }
+    Ok(tx
+        .value(
+            &format!(
+                "SELECT CAST(COUNT(*) AS BIGINT) FROM orders
+                 WHERE received_ms >= ?1 AND received_ms < ?2
+                   AND state NOT IN ('rejected', 'cancelled'){filter}"
+            ),
+            &values,
+        )?
+        .unwrap_or(0))
+}
+
+/// Every shop with its name and tier.
+pub fn shops(tx: &mut Tx<'_>) -> Result<Vec<(String, String, String)>, StoreError> {
+    tx.rows("SELECT id, name, tier FROM shops ORDER BY id", params![])?
+        .iter()
+        .map(|row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+        .collect()
+}
