@@ -517,6 +517,8 @@ test('an overdue invoice blocks a shop\'s orders until finance records its payme
   for (const [warehouse, onHand] of [['wh-north', 0], ['wh-east', 50]]) {
     await api(request, 'PUT', `/api/admin/stock/${warehouse}/GRN-0006`, { on_hand: onHand, safety: 0 });
   }
+  // Its cost price, for the margin in the reports.
+  await api(request, 'POST', '/api/admin/products/GRN-0006/costs', { cost: '10.00', note: '进价' });
   const order = await api(request, 'POST', '/api/admin/orders', { shop: 'shop-quince', lines: [{ sku: 'GRN-0006', quantity: 3 }], note: '' });
   const detail = await api(request, 'GET', `/api/admin/orders/${order.number}`);
   const shipped = await api(request, 'POST', `/api/orders/${order.number}/shipments`, {
@@ -594,6 +596,26 @@ test('an overdue invoice blocks a shop\'s orders until finance records its payme
   await phone.click('[data-testid=load-statement]');
   await expect(phone.locator('[data-testid=statement-closing]')).toContainText('¥0.00');
   await phone.screenshot({ path: 'test-results/phone-account-paid.png', fullPage: true });
+
+  // The product's cost history, and the sales report with its margin (4 sold at ¥10 cost).
+  await office.goto('/office/products/GRN-0006');
+  await expect(office.locator('[data-testid=cost-row]')).toHaveCount(1);
+  await office.fill('[data-testid=cost-panel] input[name=cost]', '-3');
+  await office.click('[data-testid=save-cost]');
+  await expect(office.locator('[data-testid=cost-message]')).toContainText('成本价');
+  await office.goto('/office/reports');
+  const sold = office.locator('[data-testid=report-row][data-key="GRN-0006"]');
+  await expect(sold.locator('[data-testid=report-units]')).toHaveText('4');
+  const revenue = Number((await sold.locator('[data-testid=report-revenue]').textContent()).replace('¥', ''));
+  await expect(sold.locator('[data-testid=report-margin]')).toHaveText(`¥${(revenue - 40).toFixed(2)}`);
+  await expect(office.locator('[data-testid=chart] rect').first()).toBeVisible();
+  await office.screenshot({ path: 'test-results/office-report-products.png', fullPage: true });
+  const csv = office.waitForEvent('download');
+  await office.click('[data-testid=report-csv]');
+  expect((await csv).suggestedFilename()).toMatch(/^sales-product-/);
+  await office.click('[data-testid=report-by-day]');
+  await expect(office.locator('[data-testid=report-row]').first()).toBeVisible();
+  await office.screenshot({ path: 'test-results/office-report-days.png', fullPage: true });
   await desk.close();
   await context.close();
 });

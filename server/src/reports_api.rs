@@ -141,7 +141,9 @@ pub async fn sales(
                     let sold: BTreeMap<String, Sums> = sold.into_iter().collect();
                     for (sku, product) in products.iter() {
                         let sums = sold.get(sku.as_str()).copied().unwrap_or_default();
-                        if !product.active && sums == Sums::default() {
+                        // Products on sale that sold nothing are listed for the slow
+                        // sellers (ascending), not among the best.
+                        if sums == Sums::default() && !(product.active && ascending) {
                             continue;
                         }
                         if by == "product" {

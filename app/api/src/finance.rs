@@ -148,8 +148,8 @@ pub struct SalesRow {
 
 /// `GET /api/reports/sales?by=product&from=2026-11-01&to=2026-11-30&sort=revenue&order=desc`:
 /// sales of orders taken in over the period (not rejected or cancelled) by `product`,
-/// `category`, `shop`, `tier`, `manager`, `month` or `day`. Products include those that
-/// sold nothing (slow sellers: `sort=units&order=asc`). Cost and margin for admins and
+/// `category`, `shop`, `tier`, `manager`, `month` or `day`. Sorted ascending, products
+/// include those on sale that sold nothing (slow sellers: `sort=units&order=asc`). Cost and margin for admins and
 /// finance only; an account manager sees his own shops.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SalesReport {

@@ -20,6 +20,7 @@ pub mod photo;
 pub mod prices;
 pub mod products;
 pub mod promotions;
+pub mod reports;
 pub mod returns;
 pub mod staff;
 pub mod stock;
@@ -274,6 +275,9 @@ fn App() -> impl IntoView {
                         <Show when=move || office.may("finance")>
                             <A href="/office/receivables">{move || office.t(Phrase::Receivables)}</A>
                         </Show>
+                        <Show when=move || office.may("finance") || office.may("orders.read")>
+                            <A href="/office/reports">{move || office.t(Phrase::Reports)}</A>
+                        </Show>
                         <Show when=move || office.may("inbox.resolve")>
                             <A href="/office/inbox">{move || office.t(Phrase::Inbox)}</A>
                         </Show>
@@ -323,6 +327,7 @@ fn App() -> impl IntoView {
                             <Route path=path!("/office/stock") view=StockPageView/>
                             <Route path=path!("/office/carriers") view=CarriersPage/>
                             <Route path=path!("/office/receivables") view=finance::ReceivablesPage/>
+                            <Route path=path!("/office/reports") view=reports::ReportsPage/>
                             <Route path=path!("/office/receivables/:shop") view=finance::ShopAccountPage/>
                             <Route path=path!("/office/invoices/:number") view=finance::InvoicePage/>
                         </Routes>

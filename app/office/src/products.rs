@@ -166,7 +166,14 @@ pub fn EditProductPage() -> impl IntoView {
     move || match loaded.get() {
         None => view! { <p>{office.t(Phrase::Loading)}</p> }.into_any(),
         Some(Err(failure)) => view! { <p class="error">{office.explain(&failure)}</p> }.into_any(),
-        Some(Ok(product)) => view! { <ProductForm product=Some(product)/> }.into_any(),
+        Some(Ok(product)) => {
+            let sku = product.product.sku.to_string();
+            view! {
+                <ProductForm product=Some(product)/>
+                {office.may("finance").then(|| view! { <crate::reports::CostPanel sku/> })}
+            }
+            .into_any()
+        }
     }
 }
 
