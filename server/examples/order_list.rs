@@ -2,7 +2,8 @@
 //! SQLite gets one real order through sync, then 100,000 more written beside it (copies of
 //! that order's confirmation over a year, three shops, every channel, most of them
 //! completed), and each filter the order page offers is timed over HTTP as the back office
-//! calls it: median and slowest of 20 calls, first page of 50 and a page deep in the list.
+//! calls it: median and slowest of 20 calls, first page of 50 and a page deep in the list;
+//! then receivables by age over 10,000 open invoices and each sales report over a year.
 #![allow(clippy::print_stdout)] // a report is its output
 #![allow(clippy::float_arithmetic)] // timings, never money
 
@@ -16,7 +17,7 @@ use domain::order_state::OrderState;
 use domain::sku::ShopId;
 use http_device::{Device, sign_in, spawn_server, with_store};
 use serde_json::Value;
-use server::store::orders;
+use server::store::{money, orders};
 
 const ORDERS: u64 = 100_000;
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
@@ -74,6 +75,24 @@ async fn main() {
             let shop = &shops[usize::try_from(n % 3)?];
             order.allocations.clear();
             orders::insert(tx, seq, shop, 0, &order, origin, received)?;
+            // One order in ten still owes its invoice, due 30 days after it was taken in.
+            if n % 10 == 0 && order.state == OrderState::Completed {
+                let total = order.quote.as_ref().map_or(order.priced.total, |q| q.total);
+                let invoice = domain::invoice::Invoice {
+                    number: format!("INV-{seq:06}-1"),
+                    order: order.number.clone(),
+                    shipment: format!("{}-1", order.number),
+                    issued_ms: received,
+                    due_ms: Some(received + 30 * DAY_MS),
+                    terms: domain::credit::PaymentTerms::Net { days: 30 },
+                    lines: Vec::new(),
+                    shipping: domain::money::Money::zero(domain::money::Currency::Cny),
+                    tax_mode: domain::quote::TaxMode::Inclusive,
+                    tax: domain::money::Money::zero(domain::money::Currency::Cny),
+                    total,
+                };
+                money::insert_invoice(tx, shop, order.request_id.as_str(), &invoice, total)?;
+            }
         }
         tx.execute(
             "UPDATE counters SET value = ?1 WHERE name = 'order_seq'",
@@ -155,17 +174,52 @@ async fn main() {
             "one order's page",
             format!("/api/admin/orders/{}", ORDERS / 3),
         ),
+        (
+            "receivables by age (10,000 open invoices)",
+            "/api/finance/receivables".into(),
+        ),
     ];
+    // Reports over the whole year.
+    let year = format!(
+        "from={}&to={}",
+        domain::quota::local_date(now - 365 * DAY_MS, 480),
+        domain::quota::local_date(now, 480)
+    );
+    let cases: Vec<(&str, String)> = cases
+        .into_iter()
+        .chain(
+            [
+                "product", "category", "shop", "tier", "manager", "month", "day",
+            ]
+            .into_iter()
+            .map(|by| {
+                (
+                    "sales report over a year",
+                    format!("/api/reports/sales?by={by}&{year}"),
+                )
+            }),
+        )
+        .collect();
     println!("| list | rows | median ms | slowest ms |\n|---|---|---|---|");
     for (name, path) in cases {
         let mut times = Vec::new();
         let mut rows = 0;
         for _ in 0..20 {
             let (ms, body) = get(&path).await;
-            rows = body["orders"].as_array().map_or(1, Vec::len);
+            rows = body["orders"]
+                .as_array()
+                .or(body["rows"].as_array())
+                .or(body["shops"].as_array())
+                .map_or(1, Vec::len);
             times.push(ms);
         }
         times.sort_by(f64::total_cmp);
+        let name = match path.split("by=").nth(1) {
+            Some(by) if path.starts_with("/api/reports") => {
+                format!("{name}, by {}", by.split('&').next().unwrap_or(""))
+            }
+            _ => name.to_owned(),
+        };
         println!(
             "| {name} | {rows} | {:.1} | {:.1} |",
             times[times.len() / 2],

@@ -196,6 +196,19 @@ pub async fn sales(
                     let key = Key::Day {
                         offset_minutes: UTC_OFFSET_MINUTES,
                     };
+                    // Every day (or month) of the period, those without sales at zero.
+                    let offset = i64::from(UTC_OFFSET_MINUTES) * 60_000;
+                    let mut at = from_ms;
+                    while at < to_ms {
+                        let date = local_date(at, UTC_OFFSET_MINUTES);
+                        let key = if by == "month" {
+                            date[..7].to_owned()
+                        } else {
+                            date
+                        };
+                        put(key.clone(), LocalizedText::same(&key), &Sums::default());
+                        at = (at + offset).div_euclid(DAY_MS) * DAY_MS - offset + DAY_MS;
+                    }
                     for (day, sums) in reports::sales_by(tx, key, range, shops)? {
                         let days: i64 = day.parse().unwrap_or(0);
                         let date = local_date(days * DAY_MS, 0);

@@ -64,7 +64,7 @@ fn chart(lang: Lang, rows: &[SalesRow], over_time: bool) -> impl IntoView + use<
     let count = i64::try_from(shown.len().max(1)).unwrap_or(1);
     if over_time {
         let (width, height) = (720_i64, 220_i64);
-        let step = (width / count).max(2);
+        let step = (width / count).clamp(2, 48);
         let every = (count / 8).max(1);
         view! {
             <svg class="chart" data-testid="chart" viewBox=format!("0 0 {} {}", step * count, height + 24) role="img">

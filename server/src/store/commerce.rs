@@ -303,10 +303,8 @@ pub fn ordered_since(
 ) -> Result<u32, StoreError> {
     let total: i64 = tx
         .value(
-            "SELECT CAST(COALESCE(SUM(l.quantity), 0) AS BIGINT)
-             FROM order_lines l JOIN orders o ON o.request_id = l.request_id
-             WHERE l.shop = ?1 AND l.sku = ?2 AND l.received_ms >= ?3
-               AND o.state NOT IN ('rejected', 'cancelled')",
+            "SELECT CAST(COALESCE(SUM(quantity), 0) AS BIGINT) FROM order_lines
+             WHERE shop = ?1 AND sku = ?2 AND received_ms >= ?3 AND live = 1",
             params![shop.as_str(), sku.as_str(), since_ms],
         )?
         .unwrap_or(0);

@@ -124,6 +124,11 @@ pub fn insert(
     Ok(())
 }
 
+/// Whether an order in `state` counts in quotas and sales (its lines are `live`).
+fn counts(state: OrderState) -> bool {
+    !matches!(state, OrderState::Rejected | OrderState::Cancelled)
+}
+
 /// The order's lines (what quotas count), received at `received_ms`.
 fn insert_lines(
     tx: &mut Tx<'_>,
@@ -143,8 +148,8 @@ fn insert_lines(
             .map(|unit| unit.saturating_mul(i64::from(priced.quantity)));
         tx.execute(
             "INSERT INTO order_lines (request_id, line, shop, sku, quantity, received_ms,
-                                      net_cents, cost_cents)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                                      net_cents, cost_cents, live)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
                 answer.request_id.as_str(),
                 line,
@@ -153,7 +158,8 @@ fn insert_lines(
                 priced.quantity,
                 received_ms,
                 net,
-                cost
+                cost,
+                counts(answer.state)
             ],
         )?;
     }
@@ -304,6 +310,10 @@ pub fn update(tx: &mut Tx<'_>, confirmation: &OrderConfirmation) -> anyhow::Resu
             serde_json::to_string(confirmation)?,
             total.amount().to_string()
         ],
+    )?;
+    tx.execute(
+        "UPDATE order_lines SET live = ?2 WHERE request_id = ?1 AND live <> ?2",
+        params![id, counts(confirmation.state)],
     )?;
     let warehouses: BTreeSet<&str> = confirmation
         .allocations

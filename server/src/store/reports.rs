@@ -130,9 +130,8 @@ pub fn sales_by(
                 CAST(SUM(CASE WHEN l.cost_cents IS NULL THEN 1 ELSE 0 END) AS BIGINT),
                 CAST(COALESCE(SUM(CASE WHEN l.cost_cents IS NULL THEN 0 ELSE l.net_cents END), 0)
                      AS BIGINT)
-         FROM order_lines l JOIN orders o ON o.request_id = l.request_id
-         WHERE l.received_ms >= ?1 AND l.received_ms < ?2
-           AND o.state NOT IN ('rejected', 'cancelled'){filter}
+         FROM order_lines l
+         WHERE l.received_ms >= ?1 AND l.received_ms < ?2 AND l.live = 1{filter}
          GROUP BY {column}"
     );
     tx.rows(&sql, &values)?
@@ -173,9 +172,8 @@ pub fn orders_in(
     Ok(tx
         .value(
             &format!(
-                "SELECT CAST(COUNT(*) AS BIGINT) FROM orders
-                 WHERE received_ms >= ?1 AND received_ms < ?2
-                   AND state NOT IN ('rejected', 'cancelled'){filter}"
+                "SELECT CAST(COUNT(DISTINCT request_id) AS BIGINT) FROM order_lines
+                 WHERE received_ms >= ?1 AND received_ms < ?2 AND live = 1{filter}"
             ),
             &values,
         )?
