@@ -580,6 +580,11 @@ test('an overdue invoice blocks a shop\'s orders until finance records its payme
   await expect(office.locator('[data-testid=invoice-line]')).toHaveCount(1);
   await expect(office.locator('[data-testid=invoice-total]')).toHaveText(owed);
   await expect(office.locator('[data-testid=invoice-open-amount]')).toHaveText('¥0.00');
+  // The order's page names its invoice and, for finance, its margin (3 at ¥10 cost).
+  await office.goto(`/office/orders/${order.number}`);
+  await expect(office.locator('[data-testid=order-invoice]')).toContainText(invoice);
+  await expect(office.locator('[data-testid=order-margin]')).toHaveCount(1);
+  await expect(office.locator('[data-testid=order-margin]')).toContainText('¥30.00');
 
   // After a sync the phone shows the payment, and orders go through again.
   await phone.click('[data-testid=sync-now]');

@@ -286,11 +286,31 @@ pub async fn detail(
 ) -> Result<Json<OrderDetail>, AppError> {
     let Path(id) =
         id.map_err(|r| AppError::rejected("bad_request_id", r.status(), r.body_text()))?;
-    principal.require(Permission::OrdersRead)?;
+    principal.require_any(&[Permission::OrdersRead, Permission::Finance])?;
+    let with_cost = principal.may(Permission::Finance);
     let detail = state
         .store
         .read(move |tx| -> Result<OrderDetail, AppError> {
             let request_id = fulfilment::resolve(tx, &id)?;
+            let invoices = crate::store::money::invoices_of_order(tx, &request_id)?;
+            let margins = if with_cost {
+                let lines = crate::store::reports::lines_of(tx, &request_id)?;
+                Some(
+                    lines
+                        .into_iter()
+                        .filter_map(|(sku, quantity, net, cost)| {
+                            Some(api::LineMargin {
+                                sku: domain::sku::Sku::parse(&sku).ok()?,
+                                quantity,
+                                net: net.map(crate::store::money::from_cents),
+                                cost: cost.map(crate::store::money::from_cents),
+                            })
+                        })
+                        .collect(),
+                )
+            } else {
+                None
+            };
             let header = orders::header(tx, &request_id)?;
             let Some((shop, _, order)) = orders::confirmation(tx, &request_id)? else {
                 return Err(AppError::client(
@@ -345,6 +365,8 @@ pub async fn detail(
                 }
             }
             Ok(OrderDetail {
+                invoices,
+                margins,
                 mergeable,
                 region,
                 weights,

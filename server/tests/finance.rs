@@ -569,8 +569,31 @@ async fn sales_reports_add_up_the_same_by_every_dimension_with_margin_for_financ
 
     let mut lotus = Device::new(&server, "lotus", "lotus123").await;
     lotus.sync_now().await;
-    lotus.place_order(&[("BEV-0002", 24), ("SNK-0002", 10)], 7);
+    let first = lotus.place_order(&[("BEV-0002", 24), ("SNK-0002", 10)], 7);
     lotus.sync_now().await;
+    // The order's page: each line's margin for finance, none for the warehouse.
+    let number = number_of(&lotus, &first);
+    let (_, page) = call(
+        &server,
+        &cai,
+        Method::GET,
+        &format!("/api/admin/orders/{number}"),
+        None,
+    )
+    .await;
+    let margins = page["margins"].as_array().unwrap();
+    assert_eq!(margins[0]["sku"], "BEV-0002");
+    assert_eq!(money(&margins[0]["cost"]), yuan("72"));
+    assert!(margins[1]["cost"].is_null());
+    let (_, page) = call(
+        &server,
+        &cang,
+        Method::GET,
+        &format!("/api/admin/orders/{number}"),
+        None,
+    )
+    .await;
+    assert!(page.get("margins").is_none());
     let mut bamboo = Device::new(&server, "bamboo", "bamboo123").await;
     bamboo.sync_now().await;
     bamboo.place_order(&[("BEV-0002", 12)], 8);

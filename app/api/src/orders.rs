@@ -63,6 +63,22 @@ pub struct OrderDetail {
     /// with this one.
     #[serde(default)]
     pub mergeable: Vec<MergeCandidate>,
+    /// The invoices of its shipments.
+    #[serde(default)]
+    pub invoices: Vec<domain::ledger::InvoiceSummary>,
+    /// Each line's revenue, cost and margin as taken in (admins and finance only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub margins: Option<Vec<LineMargin>>,
+}
+
+/// What one order line sold for (before tax, after discounts) and cost as it was taken in
+/// (none: no cost price was set then).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineMargin {
+    pub sku: Sku,
+    pub quantity: u32,
+    pub net: Option<domain::money::Money>,
+    pub cost: Option<domain::money::Money>,
 }
 
 /// Another open order of the same shop, and what a shipment from each warehouse may take

@@ -439,6 +439,7 @@ fn OrderView(detail: OrderDetail, reload: Callback<()>) -> impl IntoView {
             <tbody>{lines}</tbody>
         </table>
         {quote}
+        {money_section(office, &detail)}
         <crate::edits::OrderEdits order=order.clone() reload=reload/>
         <ShipForms number=number.clone() shippable=detail.shippable.clone() names=names.clone()
             region=detail.region.clone() weights=detail.weights.clone() pickup=order.pickup
@@ -913,5 +914,67 @@ pub fn PackingListPage() -> impl IntoView {
                 },
             }}
         </section>
+    }
+}
+
+/// The order's invoices and (admins and finance) each line's margin as it was taken in.
+fn money_section(office: Office, detail: &OrderDetail) -> impl IntoView + use<> {
+    let invoices = detail.invoices.clone();
+    let margins = detail.margins.clone();
+    let finance = office.may("finance");
+    view! {
+        {(!invoices.is_empty()).then(|| view! {
+            <h2>{office.t(Phrase::Invoice)}</h2>
+            <table class="grid" data-testid="order-invoices">
+                <thead><tr><th>{office.t(Phrase::Invoice)}</th><th>{office.t(Phrase::Due)}</th>
+                    <th class="number">{office.t(Phrase::Total)}</th><th class="number">{office.t(Phrase::Open)}</th></tr></thead>
+                <tbody>
+                    {invoices.into_iter().map(|i| view! {
+                        <tr data-testid="order-invoice">
+                            <td>{if finance {
+                                view! { <leptos_router::components::A href=format!("/office/invoices/{}", i.number)>{i.number.clone()}</leptos_router::components::A> }.into_any()
+                            } else {
+                                view! { <span>{i.number.clone()}</span> }.into_any()
+                            }}</td>
+                            <td>{i.due_ms.map_or_else(|| office.t(Phrase::DueOnDelivery).to_owned(), crate::finance::day)}</td>
+                            <td class="number">{i.total.to_string()}</td>
+                            <td class="number">{i.open.to_string()}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        })}
+        {margins.map(|lines| {
+            let zero = domain::money::Money::zero(domain::money::Currency::Cny);
+            let net = domain::money::Money::sum(lines.iter().filter_map(|l| l.net), zero.currency()).unwrap_or(zero);
+            let known: Vec<&::api::LineMargin> = lines.iter().filter(|l| l.cost.is_some()).collect();
+            let cost = domain::money::Money::sum(known.iter().filter_map(|l| l.cost), zero.currency()).unwrap_or(zero);
+            let costed = domain::money::Money::sum(known.iter().filter_map(|l| l.net), zero.currency()).unwrap_or(zero);
+            let margin = costed.checked_sub(cost).unwrap_or(zero);
+            view! {
+                <h2>{office.t(Phrase::Margin)}</h2>
+                <table class="grid" data-testid="order-margins">
+                    <thead><tr><th>{office.t(Phrase::Sku)}</th><th class="number">{office.t(Phrase::Units)}</th>
+                        <th class="number">{office.t(Phrase::Revenue)}</th><th class="number">{office.t(Phrase::Cost)}</th><th class="number">{office.t(Phrase::Margin)}</th></tr></thead>
+                    <tbody>
+                        {lines.iter().map(|l| {
+                            let margin = match (l.net, l.cost) {
+                                (Some(n), Some(c)) => n.checked_sub(c).ok().map(|m| m.to_string()),
+                                _ => None,
+                            };
+                            view! {
+                                <tr data-testid="order-margin">
+                                    <td>{l.sku.to_string()}</td><td class="number">{l.quantity}</td>
+                                    <td class="number">{l.net.map(|n| n.to_string())}</td>
+                                    <td class="number">{l.cost.map_or_else(|| "—".to_owned(), |c| c.to_string())}</td>
+                                    <td class="number">{margin}</td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                    <tfoot><tr><th>{office.t(Phrase::Total)}</th><th></th><th class="number">{net.to_string()}</th><th class="number">{cost.to_string()}</th><th class="number" data-testid="order-margin-total">{margin.to_string()}</th></tr></tfoot>
+                </table>
+            }
+        })}
     }
 }

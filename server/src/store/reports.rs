@@ -187,3 +187,18 @@ pub fn shops(tx: &mut Tx<'_>) -> Result<Vec<(String, String, String)>, StoreErro
         .map(|row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
         .collect()
 }
+
+/// One order's lines as taken in: sku, quantity, net and cost in cents (if known).
+pub type LineRow = (String, u32, Option<i64>, Option<i64>);
+
+/// The lines of the order `request_id`, in order.
+pub fn lines_of(tx: &mut Tx<'_>, request_id: &str) -> Result<Vec<LineRow>, StoreError> {
+    tx.rows(
+        "SELECT sku, quantity, net_cents, cost_cents FROM order_lines WHERE request_id = ?1
+         ORDER BY line",
+        params![request_id],
+    )?
+    .iter()
+    .map(|row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))
+    .collect()
+}
