@@ -347,7 +347,8 @@ fn parse_amount(text: &str) -> Result<Money, AppError> {
     Ok(amount)
 }
 
-/// `POST /api/finance/payments`: 201 with what it paid.
+/// `POST /api/finance/payments`: 201 with what it paid (or, `to_prepaid`, a top-up of
+/// the shop's prepaid balance).
 pub async fn record_payment(
     State(state): State<AppState>,
     principal: Principal,
@@ -367,6 +368,9 @@ pub async fn record_payment(
     }
     if request.invoices.len() > 200 {
         return Err(AppError::invalid("invoices", "too_many"));
+    }
+    if request.to_prepaid && !request.invoices.is_empty() {
+        return Err(AppError::invalid("invoices", "not_with_prepaid"));
     }
     let note: String = request.note.trim().chars().take(200).collect();
     let (store, actor, who) = (
@@ -391,19 +395,20 @@ pub async fn record_payment(
                 }
                 _ => tx.now_ms,
             };
-            let done = ledger::record_payment(
-                tx,
-                &who,
-                &PaymentIn {
-                    shop: &shop,
-                    amount,
-                    reference: &reference,
-                    method: &request.method,
-                    received_ms,
-                    invoices: &request.invoices,
-                    note: &note,
-                },
-            )?;
+            let payment = PaymentIn {
+                shop: &shop,
+                amount,
+                reference: &reference,
+                method: &request.method,
+                received_ms,
+                invoices: &request.invoices,
+                note: &note,
+            };
+            let done = if request.to_prepaid {
+                ledger::top_up(tx, &who, &payment)?
+            } else {
+                ledger::record_payment(tx, &who, &payment)?
+            };
             let docs = Docs {
                 cache: store.docs(),
                 actor: &actor,

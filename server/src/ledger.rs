@@ -289,6 +289,65 @@ pub fn record_payment(
     })
 }
 
+/// Records money a shop paid into its prepaid balance (a top-up): the payment, the
+/// balance, the entry. Refused for a reference the shop used already, or a shop without
+/// an account.
+pub fn top_up(tx: &mut Tx<'_>, by: &str, payment: &PaymentIn<'_>) -> Result<PaymentDone, AppError> {
+    if money::payment_exists(tx, payment.shop, payment.reference)? {
+        return Err(AppError::client(
+            axum::http::StatusCode::CONFLICT,
+            "duplicate_payment",
+            "a payment with this reference was recorded for the shop already",
+        ));
+    }
+    let mut profile = commerce::stored_profile(tx, payment.shop)?;
+    let Some(account) = profile.account.as_mut() else {
+        return Err(AppError::client(
+            axum::http::StatusCode::CONFLICT,
+            "no_account",
+            "the shop has no account to hold a prepaid balance",
+        ));
+    };
+    account.prepaid_balance = account
+        .prepaid_balance
+        .checked_add(payment.amount)
+        .map_err(anyhow::Error::from)?;
+    let balance = account.prepaid_balance;
+    commerce::set_profile(tx, payment.shop, &profile)?;
+    money::insert_payment(
+        tx,
+        &money::NewPayment {
+            shop: payment.shop,
+            reference: payment.reference,
+            method: payment.method,
+            received_ms: payment.received_ms,
+            actor: by,
+            amount: payment.amount,
+            allocations: &[],
+            note: payment.note,
+        },
+    )?;
+    let reason = if payment.note.is_empty() {
+        "预付款充值 top-up".to_owned()
+    } else {
+        format!("预付款充值 top-up · {}", payment.note)
+    };
+    money::add_entry(
+        tx,
+        payment.shop,
+        by,
+        EntryKind::Prepaid,
+        (payment.reference, &reason),
+        (payment.amount, balance),
+    )?;
+    commerce::unbilled(tx, payment.shop)?;
+    Ok(PaymentDone {
+        allocations: Vec::new(),
+        on_account: money::on_account(tx, payment.shop)?,
+        receivable: money::receivable(tx, payment.shop)?,
+    })
+}
+
 /// The shop's account as its devices hold it, as of now.
 pub fn account_summary(tx: &mut Tx<'_>, shop: &ShopId) -> Result<AccountSummary, AppError> {
     commerce::unbilled(tx, shop)?;

@@ -501,6 +501,39 @@ async fn cash_on_delivery_falls_due_at_delivery_and_prepaid_is_paid_at_once() {
         .map(|e| e["kind"].as_str().unwrap())
         .collect();
     assert_eq!(kinds, ["prepaid", "invoice", "payment"]);
+
+    // Finance records a top-up into the prepaid balance; it pays no invoice.
+    let (status, _) = pay(&server, &cai, json!({"shop": "shop-peach", "amount": "100", "reference": "WX-1", "method": "wechat", "to_prepaid": true, "invoices": ["INV-000001-1"]})).await;
+    assert_eq!(status, 400);
+    let (status, topped) = pay(&server, &cai, json!({"shop": "shop-peach", "amount": "100", "reference": "WX-1", "method": "wechat", "to_prepaid": true})).await;
+    assert_eq!(status, 201, "{topped}");
+    assert_eq!(topped["allocations"], json!([]));
+    let after = statement(&server, &cai, "shop-peach").await;
+    assert_eq!(
+        money(&after["prepaid"]),
+        money(&shipped["prepaid"]).checked_add(yuan("100")).unwrap()
+    );
+    let last = after["entries"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        (last["kind"].as_str(), last["document"].as_str()),
+        (Some("prepaid"), Some("WX-1"))
+    );
+    assert_eq!(money(&last["balance"]), money(&after["prepaid"]));
+    let (status, again) = pay(&server, &cai, json!({"shop": "shop-peach", "amount": "100", "reference": "WX-1", "method": "wechat", "to_prepaid": true})).await;
+    assert_eq!(
+        (status, again["error"].as_str()),
+        (409, Some("duplicate_payment"))
+    );
+    // The phone sees the new balance after a sync.
+    peach.sync_now().await;
+    let account = read_account(
+        peach
+            .sync
+            .doc(&DocId::ShopPrices(peach.shop.clone()))
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(account.recent[0].document, "WX-1");
 }
 
 #[tokio::test]

@@ -101,6 +101,10 @@ pub struct PaymentRequest {
     pub invoices: Vec<String>,
     #[serde(default)]
     pub note: String,
+    /// A top-up: the money goes into the shop's prepaid balance instead of paying
+    /// invoices (no invoice may be named).
+    #[serde(default)]
+    pub to_prepaid: bool,
 }
 
 /// The ways a payment arrives.

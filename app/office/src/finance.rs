@@ -316,6 +316,7 @@ fn PaymentForm(
     let method = RwSignal::new("bank".to_owned());
     let received = RwSignal::new(day(now_ms()));
     let note = RwSignal::new(String::new());
+    let to_prepaid = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -328,8 +329,13 @@ fn PaymentForm(
             reference: reference.get_untracked(),
             method: method.get_untracked(),
             received_on: Some(received.get_untracked()),
-            invoices: chosen.get_untracked(),
+            invoices: if to_prepaid.get_untracked() {
+                Vec::new()
+            } else {
+                chosen.get_untracked()
+            },
             note: note.get_untracked(),
+            to_prepaid: to_prepaid.get_untracked(),
         };
         spawn_local(async move {
             let result = office
@@ -351,6 +357,9 @@ fn PaymentForm(
                 Err(Failure::Refused { body, .. }) if body.error == "duplicate_payment" => {
                     error.set(Some(office.t(Phrase::DuplicatePayment).to_owned()))
                 }
+                Err(Failure::Refused { body, .. }) if body.error == "no_account" => {
+                    error.set(Some(office.t(Phrase::NoAccountForMoney).to_owned()))
+                }
                 Err(Failure::Refused { body, .. }) if body.error == "unknown_invoice" => {
                     error.set(Some(office.t(Phrase::InvoiceNotOpen).to_owned()))
                 }
@@ -363,7 +372,9 @@ fn PaymentForm(
             <h2>{move || office.t(Phrase::RecordPayment)}</h2>
             <p class="meta">{move || {
                 let c = chosen.get();
-                if c.is_empty() { office.t(Phrase::PaysOldestFirst).to_owned() } else { format!("{}：{}", office.t(Phrase::PaysFirst), c.join(", ")) }
+                if to_prepaid.get() {
+                    office.t(Phrase::IntoPrepaid).to_owned()
+                } else if c.is_empty() { office.t(Phrase::PaysOldestFirst).to_owned() } else { format!("{}：{}", office.t(Phrase::PaysFirst), c.join(", ")) }
             }}</p>
             <label>{move || office.t(Phrase::AmountYuan)}<input name="amount" inputmode="decimal" required prop:value=move || amount.get() on:input=move |ev| amount.set(event_target_value(&ev))/></label>
             <label>{move || office.t(Phrase::PaymentReference)}<input name="reference" required prop:value=move || reference.get() on:input=move |ev| reference.set(event_target_value(&ev))/></label>
@@ -374,6 +385,7 @@ fn PaymentForm(
             </label>
             <label>{move || office.t(Phrase::ReceivedOn)}<input name="received_on" type="date" prop:value=move || received.get() on:input=move |ev| received.set(event_target_value(&ev))/></label>
             <label>{move || office.t(Phrase::Note)}<input name="note" prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev))/></label>
+            <label class="check"><input type="checkbox" name="to_prepaid" prop:checked=move || to_prepaid.get() on:change=move |ev| to_prepaid.set(event_target_checked(&ev))/>{move || office.t(Phrase::TopUp)}</label>
             <button type="submit" data-testid="record-payment" disabled=move || busy.get()>{move || office.t(Phrase::RecordPayment)}</button>
             {move || error.get().map(|text| view! { <p class="error" role="alert" data-testid="payment-error">{text}</p> })}
         </form>

@@ -490,6 +490,9 @@ pub enum Phrase {
     SlowSellers,
     UncostedLines,
     FirstRows,
+    IntoPrepaid,
+    TopUp,
+    NotWithPrepaid,
 }
 
 pub fn tr(lang: Lang, phrase: Phrase) -> &'static str {
@@ -1080,6 +1083,17 @@ pub fn tr(lang: Lang, phrase: Phrase) -> &'static str {
             "quantity breaks the minimum or pack size",
         ],
         CreditEntry => ["货款抵扣", "貨款抵扣", "Credit"],
+        IntoPrepaid => [
+            "充值：存入门店的预付款余额，不抵扣账单",
+            "儲值：存入門店的預付款餘額，不抵扣帳單",
+            "Top-up: into the shop's prepaid balance, paying no invoice",
+        ],
+        TopUp => ["预付款充值", "預付款儲值", "Prepaid top-up"],
+        NotWithPrepaid => [
+            "充值时不能勾选账单",
+            "儲值時不能勾選帳單",
+            "cannot be ticked for a top-up",
+        ],
         FirstRows => ["显示前", "顯示前", "Showing the first"],
         ByCategory => ["按分类", "按分類", "By category"],
         ByDay => ["按天", "按天", "By day"],
@@ -1378,6 +1392,7 @@ pub fn rule_phrase(rule: &str) -> Phrase {
         "in_the_future" => Phrase::InTheFuture,
         "before_from" => Phrase::BeforeFrom,
         "too_many" => Phrase::TooMany,
+        "not_with_prepaid" => Phrase::NotWithPrepaid,
         _ => Phrase::Invalid,
     }
 }

@@ -304,6 +304,11 @@ pub fn recent_entries(
         &format!("{ENTRY} WHERE shop = ?1 ORDER BY id DESC LIMIT ?2"),
         params![shop.as_str(), limit],
     )?;
+    entries(&rows)
+}
+
+/// The entries of `rows` (of kinds a statement shows).
+fn entries(rows: &[Row]) -> anyhow::Result<Vec<StatementEntry>> {
     Ok(rows
         .iter()
         .map(entry)
@@ -323,13 +328,7 @@ pub fn entries_since(
         &format!("{ENTRY} WHERE shop = ?1 AND at_ms >= ?2 ORDER BY id"),
         params![shop.as_str(), from_ms],
     )?;
-    Ok(rows
-        .iter()
-        .map(entry)
-        .collect::<anyhow::Result<Vec<_>>>()?
-        .into_iter()
-        .flatten()
-        .collect())
+    entries(&rows)
 }
 
 /// Each shop's open amounts by days past due at `now_ms`, for the shops that owe
@@ -438,16 +437,19 @@ pub fn reminders_of(tx: &mut Tx<'_>, shop: &ShopId) -> Result<Vec<Reminder>, Sto
         params![shop.as_str()],
     )?
     .iter()
-    .map(|row| {
-        Ok(Reminder {
-            invoice: row.get(0)?,
-            level: row.get(1)?,
-            days_overdue: row.get(2)?,
-            open: from_cents(row.get(3)?),
-            sent_ms: row.get(4)?,
-        })
-    })
+    .map(reminder)
     .collect()
+}
+
+/// A reminder from a row of (invoice, level, days overdue, open cents, sent at).
+fn reminder(row: &Row) -> Result<Reminder, StoreError> {
+    Ok(Reminder {
+        invoice: row.get(0)?,
+        level: row.get(1)?,
+        days_overdue: row.get(2)?,
+        open: from_cents(row.get(3)?),
+        sent_ms: row.get(4)?,
+    })
 }
 
 /// Reminders for invoices still open that finance has not marked handled, newest first,
@@ -464,18 +466,7 @@ pub fn reminders_to_follow(
         params![limit],
     )?
     .iter()
-    .map(|row| {
-        Ok((
-            row.get(5)?,
-            Reminder {
-                invoice: row.get(0)?,
-                level: row.get(1)?,
-                days_overdue: row.get(2)?,
-                open: from_cents(row.get(3)?),
-                sent_ms: row.get(4)?,
-            },
-        ))
-    })
+    .map(|row| Ok((row.get(5)?, reminder(row)?)))
     .collect()
 }
 

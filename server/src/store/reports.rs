@@ -95,6 +95,24 @@ pub enum Key {
     },
 }
 
+/// The parameters `?1`, `?2` (the period) and the condition on the shops named (`?3`…),
+/// or `None` when no shop is named at all (nothing to add up).
+fn shop_filter(
+    (from_ms, to_ms): (i64, i64),
+    shops: Option<&[String]>,
+) -> Option<(String, Vec<Value>)> {
+    let mut values: Vec<Value> = vec![from_ms.into(), to_ms.into()];
+    let Some(shops) = shops else {
+        return Some((String::new(), values));
+    };
+    if shops.is_empty() {
+        return None;
+    }
+    let marks: Vec<String> = (0..shops.len()).map(|i| format!("?{}", i + 3)).collect();
+    values.extend(shops.iter().map(|s| Value::from(s.as_str())));
+    Some((format!(" AND l.shop IN ({})", marks.join(", ")), values))
+}
+
 /// Sales of orders received in `[from_ms, to_ms)` that were not rejected or cancelled,
 /// by `key`, for the shops named (all when `None`).
 pub fn sales_by(
@@ -111,16 +129,9 @@ pub fn sales_by(
             i64::from(offset_minutes) * 60_000
         ),
     };
-    let mut values: Vec<Value> = vec![from_ms.into(), to_ms.into()];
-    let mut filter = String::new();
-    if let Some(shops) = shops {
-        if shops.is_empty() {
-            return Ok(Vec::new());
-        }
-        let marks: Vec<String> = (0..shops.len()).map(|i| format!("?{}", i + 3)).collect();
-        filter = format!(" AND l.shop IN ({})", marks.join(", "));
-        values.extend(shops.iter().map(|s| Value::from(s.as_str())));
-    }
+    let Some((filter, values)) = shop_filter((from_ms, to_ms), shops) else {
+        return Ok(Vec::new());
+    };
     let sql = format!(
         "SELECT {column},
                 CAST(COUNT(DISTINCT l.request_id) AS BIGINT),
@@ -159,21 +170,14 @@ pub fn orders_in(
     (from_ms, to_ms): (i64, i64),
     shops: Option<&[String]>,
 ) -> Result<i64, StoreError> {
-    let mut values: Vec<Value> = vec![from_ms.into(), to_ms.into()];
-    let mut filter = String::new();
-    if let Some(shops) = shops {
-        if shops.is_empty() {
-            return Ok(0);
-        }
-        let marks: Vec<String> = (0..shops.len()).map(|i| format!("?{}", i + 3)).collect();
-        filter = format!(" AND shop IN ({})", marks.join(", "));
-        values.extend(shops.iter().map(|s| Value::from(s.as_str())));
-    }
+    let Some((filter, values)) = shop_filter((from_ms, to_ms), shops) else {
+        return Ok(0);
+    };
     Ok(tx
         .value(
             &format!(
-                "SELECT CAST(COUNT(DISTINCT request_id) AS BIGINT) FROM order_lines
-                 WHERE received_ms >= ?1 AND received_ms < ?2 AND live = 1{filter}"
+                "SELECT CAST(COUNT(DISTINCT l.request_id) AS BIGINT) FROM order_lines l
+                 WHERE l.received_ms >= ?1 AND l.received_ms < ?2 AND l.live = 1{filter}"
             ),
             &values,
         )?
