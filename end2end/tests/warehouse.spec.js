@@ -514,6 +514,9 @@ test('an overdue invoice blocks a shop\'s orders until finance records its payme
   await api(request, 'POST', '/api/admin/staff', {
     username: 'kuaiji', display_name: '会计 Kuaiji', password: 'kuaiji-pass-1', permissions: ['finance'],
   });
+  await api(request, 'POST', '/api/admin/staff', {
+    username: 'yewu', display_name: '业务 Yewu', password: 'yewu-pass-1', role: 'manager', shops: ['shop-quince'],
+  });
   for (const [warehouse, onHand] of [['wh-north', 0], ['wh-east', 50]]) {
     await api(request, 'PUT', `/api/admin/stock/${warehouse}/GRN-0006`, { on_hand: onHand, safety: 0 });
   }
@@ -537,6 +540,18 @@ test('an overdue invoice blocks a shop\'s orders until finance records its payme
   await expect(phone.locator('[data-testid=account-invoice]')).toContainText(invoice);
   const owed = (await phone.locator('[data-testid=account-owes]').textContent()).trim();
   await phone.screenshot({ path: 'test-results/phone-account-overdue.png', fullPage: true });
+  // Its account manager sees it blocked among his shops, with what it owes.
+  const managerContext = await browser.newContext({ viewport: { width: 360, height: 740 } });
+  const managerPhone = await managerContext.newPage();
+  await signIn(managerPhone, 'yewu', 'yewu-pass-1');
+  await expect(managerPhone.locator('[data-testid=sync-state]')).toHaveText('已同步');
+  await managerPhone.click('a[href="/my-shops"]');
+  const mine = managerPhone.locator('[data-testid=my-shop][data-shop=shop-quince]');
+  await expect(mine.locator('[data-testid=my-shop-blocked]')).toBeVisible();
+  await expect(mine.locator('[data-testid=my-shop-owes]')).toContainText(owed);
+  await expect(managerPhone.locator('[data-testid=my-best-sellers]')).toContainText('GRN-0006');
+  await managerPhone.screenshot({ path: 'test-results/manager-my-shops.png', fullPage: true });
+  await managerContext.close();
   await phone.click('a[href="/"]');
   await phone.fill('[data-testid=search]', 'GRN-0006');
   await phone.locator('[data-testid=product][data-sku="GRN-0006"] [data-testid=add]').click();

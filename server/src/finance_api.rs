@@ -41,18 +41,28 @@ fn add(aging: &mut Aging, other: &Aging) -> Result<(), AppError> {
     Ok(())
 }
 
-/// `GET /api/finance/receivables`.
+/// `GET /api/finance/receivables`: every shop for finance; an account manager's own
+/// shops for him.
 pub async fn receivables(
     State(state): State<AppState>,
     principal: Principal,
 ) -> Result<Json<Receivables>, AppError> {
-    principal.require(Permission::Finance)?;
+    // Finance sees every shop; an account manager his own.
+    let only: Option<Vec<String>> = if principal.role == Role::Manager {
+        Some(principal.shops.iter().map(ToString::to_string).collect())
+    } else {
+        principal.require(Permission::Finance)?;
+        None
+    };
     let started = std::time::Instant::now();
     let mut answer = state
         .store
-        .read(|tx| -> Result<Receivables, AppError> {
+        .read(move |tx| -> Result<Receivables, AppError> {
             let now = tx.now_ms;
-            let rows = money::aging_by_shop(tx, now)?;
+            let mut rows = money::aging_by_shop(tx, now)?;
+            if let Some(only) = &only {
+                rows.retain(|(shop, _, _)| only.contains(shop));
+            }
             let names = money::shops_and_managers(tx)?;
             let zero = Aging::zero(Currency::Cny);
             let mut total = zero;
@@ -114,6 +124,7 @@ pub async fn receivables(
             shops.sort_by_key(key);
             let reminders = money::reminders_to_follow(tx, 200)?
                 .into_iter()
+                .filter(|(shop, _)| only.as_ref().is_none_or(|only| only.contains(shop)))
                 .map(|(shop, reminder)| ReminderTask {
                     name: names.get(&shop).map(|n| n.0.clone()).unwrap_or_default(),
                     shop,

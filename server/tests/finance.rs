@@ -193,6 +193,41 @@ async fn net_terms_invoice_per_shipment_age_block_orders_and_lift_once_paid() {
             .any(|e| e.kind == EntryKind::Invoice && e.document == invoice)
     );
 
+    // The account manager of the shop sees it among his; a shop does not.
+    let wang = token(&server, "wang", "wang123").await;
+    let (status, his) = call(
+        &server,
+        &wang,
+        Method::GET,
+        "/api/finance/receivables",
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{his}");
+    assert!(
+        his["shops"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["shop"] == "shop-lotus" || r["shop"] == "shop-bamboo")
+    );
+    assert!(
+        his["shops"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["shop"] == "shop-lotus")
+    );
+    let (status, _) = call(
+        &server,
+        &bamboo,
+        Method::GET,
+        "/api/finance/receivables",
+        None,
+    )
+    .await;
+    assert_eq!(status, 403);
+
     // Receivables: not yet due.
     let (status, aging) = call(&server, &cai, Method::GET, "/api/finance/receivables", None).await;
     assert_eq!(status, 200, "{aging}");

@@ -82,15 +82,22 @@ impl Office {
         tr(self.lang.get(), phrase)
     }
 
+    /// Whether the user is an admin. Read without tracking: the session signal changes
+    /// each time the access token is renewed, which must not rebuild the views that ask
+    /// (they would lose what was typed in them); who the user is changes only by signing
+    /// in, which builds every page anew.
     pub fn is_admin(&self) -> bool {
-        self.session.get().is_some_and(|s| s.is_admin())
+        self.session
+            .with_untracked(|s| s.as_ref().is_some_and(|s| s.is_admin()))
     }
 
-    /// Whether the user may do what `permission` names (admins may do everything).
+    /// Whether the user may do what `permission` names (admins may do everything); read
+    /// without tracking, as [`Office::is_admin`].
     pub fn may(&self, permission: &str) -> bool {
-        self.session
-            .get()
-            .is_some_and(|s| s.is_admin() || s.permissions.iter().any(|p| p == permission))
+        self.session.with_untracked(|s| {
+            s.as_ref()
+                .is_some_and(|s| s.is_admin() || s.permissions.iter().any(|p| p == permission))
+        })
     }
 
     fn keep(&self, session: Option<Session>) {

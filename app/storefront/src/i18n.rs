@@ -193,6 +193,14 @@ pub enum Phrase {
     TermsPrepaid,
     What,
     When,
+    MyShops,
+    ThisMonth,
+    OverdueBlocked,
+    OrdersThisMonth,
+    SalesThisMonth,
+    OverdueInvoiceCount,
+    OrderForShop,
+    BestSellers,
 }
 
 pub fn tr(lang: Lang, phrase: Phrase) -> &'static str {
@@ -440,6 +448,18 @@ pub fn tr(lang: Lang, phrase: Phrase) -> &'static str {
         ReturnCredited => ["已抵扣货款", "已抵扣貨款", "Credited"],
         ReturnReplaced => ["已换货", "已換貨", "Replacement sent"],
         OrderChanged => ["订单已修改", "訂單已修改", "Order changed"],
+        MyShops => ["我的门店", "我的門店", "My shops"],
+        ThisMonth => ["本月", "本月", "This month"],
+        OverdueBlocked => ["逾期停单", "逾期停單", "Blocked: overdue"],
+        OrdersThisMonth => ["本月订单", "本月訂單", "Orders this month"],
+        SalesThisMonth => ["销售额", "銷售額", "sales"],
+        OverdueInvoiceCount => ["逾期账单", "逾期帳單", "overdue invoices"],
+        OrderForShop => ["为这家下单", "為這家下單", "Order for this shop"],
+        BestSellers => [
+            "本月畅销（我的门店）",
+            "本月暢銷（我的門店）",
+            "Best sellers this month (my shops)",
+        ],
         Account => ["账户", "帳戶", "Account"],
         AmountCol => ["金额", "金額", "Amount"],
         AsOfSync => ["截至上次同步", "截至上次同步", "As of the last sync"],

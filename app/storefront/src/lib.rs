@@ -81,6 +81,7 @@ fn App() -> impl IntoView {
                         <Route path=path!("/orders/:id") view=OrderDetailPage/>
                         <Route path=path!("/devices") view=DevicesPage/>
                         <Route path=path!("/account") view=routes::account::AccountPage/>
+                        <Route path=path!("/my-shops") view=routes::my_shops::MyShopsPage/>
                     </Routes>
                 </main>
             </Show>

@@ -5,6 +5,7 @@ pub mod cart;
 pub mod catalog;
 pub mod devices;
 pub mod login;
+pub mod my_shops;
 pub mod order_detail;
 pub mod orders;
 pub mod product;

@@ -54,6 +54,9 @@ pub fn Header() -> impl IntoView {
                         (unread > 0).then(|| view! { <span class="badge" data-testid="notice-count">{unread}</span> })
                     }}
                 </A>
+                <Show when=move || store.session.get().is_some_and(|s| s.role == "manager")>
+                    <A href="/my-shops">{move || store.t(Phrase::MyShops)}</A>
+                </Show>
                 <A href="/account">{move || store.t(Phrase::Account)}
                     {move || {
                         let reminders = store.account.with(|a| a.as_ref().map_or(0, |a| a.reminders.len()));
