@@ -209,6 +209,9 @@ pub fn record_payment(
             "a payment with this reference was recorded for the shop already",
         ));
     }
+    // The shop's profile row first, then its balances and invoices: the order every
+    // transaction takes them in (the intake, an order's step), so none waits in a circle.
+    commerce::stored_profile(tx, payment.shop)?;
     commerce::unbilled(tx, payment.shop)?;
     let currency = Currency::Cny;
     let open = money::open_invoices(tx, payment.shop)?;
