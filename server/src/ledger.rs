@@ -32,7 +32,7 @@ fn smaller(a: Money, b: Money) -> Money {
 /// Raises the invoice of `order`'s newest shipment under the shop's terms: its total less
 /// what the shop paid in advance for the order (points, prepaid balance), less what the
 /// shop had on account, is left open. Records the entries. None when the shipment bills
-/// nothing (gifts alone).
+/// nothing (gifts alone, or an order without a quote).
 pub fn invoice_shipment(
     tx: &mut Tx<'_>,
     shop: &ShopId,
@@ -40,7 +40,8 @@ pub fn invoice_shipment(
     by: &str,
 ) -> Result<Option<Invoice>, AppError> {
     let index = order.shipments.len();
-    let Some(shipment) = order.shipments.last() else {
+    // An order kept from before quotes existed has nothing to bill from.
+    let (Some(shipment), Some(_)) = (order.shipments.last(), &order.quote) else {
         return Ok(None);
     };
     let profile = commerce::profile(tx, shop)?;
