@@ -583,7 +583,9 @@ test('an overdue invoice blocks a shop\'s orders until finance records its payme
   await expect(office.locator('[data-testid=payment-notice]')).toContainText(invoice);
   await expect(office.locator('[data-testid=no-open-invoices]')).toBeVisible();
   await expect(office.locator('[data-testid=account-receivable]')).toHaveText('¥0.00');
-  await expect(office.locator('[data-testid=statement-entry]')).toHaveCount(2);
+  // The points the order earned, its invoice and the payment.
+  await expect(office.locator('[data-testid=statement-entry]')).toHaveCount(3);
+  await expect(office.locator('[data-testid=statement-entry]').nth(1)).toContainText(invoice);
   await office.screenshot({ path: 'test-results/office-shop-account.png', fullPage: true });
   // The same reference twice is refused.
   await office.fill('[data-testid=payment-form] input[name=amount]', '1');

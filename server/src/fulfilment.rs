@@ -692,8 +692,16 @@ fn settle_balances(
     }
     if let (true, Some(quote)) = (cancelled, &order.quote) {
         let held = crate::order_intake::prepaid_of(&profile);
+        let points = profile.points_balance;
         refund_balances(&mut profile, quote);
         commerce::set_profile(tx, shop, &profile)?;
+        money::add_points_entry(
+            tx,
+            shop,
+            by,
+            (&order.number, "订单取消退回积分 order cancelled"),
+            (points, profile.points_balance),
+        )?;
         if let (Some(before), Some(after)) = (held, crate::order_intake::prepaid_of(&profile))
             && before != after
         {

@@ -27,7 +27,7 @@ use crate::app_error::AppError;
 use crate::fulfilment::{Applied, publish_applied, refused, resolve};
 use crate::order_intake::Pricing;
 use crate::state::OrderWork;
-use crate::store::{Tx, catalog, commerce, documents, orders, stock};
+use crate::store::{Tx, catalog, commerce, documents, money, orders, stock};
 
 /// The request the order was placed with, from its shop's requests document; for an
 /// order whose request cannot be read there, one rebuilt from the order.
@@ -92,6 +92,10 @@ pub fn edit_lines(
 
     // Take the order back: its balances, promotion uses and quota counts.
     let mut profile = commerce::profile(tx, &shop)?;
+    let (prepaid_before, points_before) = (
+        crate::order_intake::prepaid_of(&profile),
+        profile.points_balance,
+    );
     let terms = commerce::terms_of(&profile);
     let owed_before = commerce::owed_by(&order, terms)?;
     if let Some(quote) = &order.quote {
@@ -200,6 +204,30 @@ pub fn edit_lines(
     if let Some(quote) = &edited.quote {
         spend_balances(&mut spent, quote);
         commerce::set_profile(tx, &shop, &spent)?;
+    }
+    // What the change moved in the prepaid balance and points, as entries.
+    let why = "订单修改 order changed";
+    money::add_points_entry(
+        tx,
+        &shop,
+        by,
+        (&edited.number, why),
+        (points_before, spent.points_balance),
+    )?;
+    if let (Some(before), Some(after)) = (prepaid_before, crate::order_intake::prepaid_of(&spent))
+        && before != after
+    {
+        money::add_entry(
+            tx,
+            &shop,
+            by,
+            domain::ledger::EntryKind::Prepaid,
+            (&edited.number, why),
+            (
+                after.checked_sub(before).map_err(anyhow::Error::from)?,
+                after,
+            ),
+        )?;
     }
     let owed = commerce::owed_by(&edited, terms)?;
     if !owed.is_zero() && spent.account.is_some() {

@@ -227,15 +227,25 @@ pub fn take_in_orders(
     for answer in answers.iter().filter(|a| a.state != OrderState::Rejected) {
         if let Some(quote) = &answer.quote {
             let held = prepaid_of(&spent);
+            let points = spent.points_balance;
             spend_balances(&mut spent, quote);
+            let by = placed_by
+                .iter()
+                .find(|(key, _)| key == answer.request_id.as_str())
+                .map_or("", |(_, by)| by.as_str());
+            // Points redeemed and earned are an entry too (the account is not republished
+            // for them alone: the profile carries the balance).
+            money::add_points_entry(
+                tx,
+                shop,
+                by,
+                (&answer.number, "订单积分 points for the order"),
+                (points, spent.points_balance),
+            )?;
             if let (Some(before), Some(after)) = (held, prepaid_of(&spent))
                 && before != after
             {
                 // Every move of the prepaid balance is an entry on the shop's account.
-                let by = placed_by
-                    .iter()
-                    .find(|(key, _)| key == answer.request_id.as_str())
-                    .map_or("", |(_, by)| by.as_str());
                 money::add_entry(
                     tx,
                     shop,

@@ -675,7 +675,9 @@ async fn an_admin_creates_a_shop_changes_its_account_and_deactivates_it() {
         .iter()
         .map(|e| e["kind"].as_str().unwrap())
         .collect();
-    assert_eq!(kinds, ["points", "prepaid"]);
+    // Newest first: the admin's points, the top-up, the points the first order earned.
+    assert_eq!(kinds, ["points", "prepaid", "points"]);
+    assert_eq!(detail["entries"][2]["balance"], earned.to_string());
     assert!(phone.sync_now().await.is_empty());
     let profile = read_profile(
         phone

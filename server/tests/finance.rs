@@ -535,7 +535,14 @@ async fn cash_on_delivery_falls_due_at_delivery_and_prepaid_is_paid_at_once() {
         .iter()
         .map(|e| e["kind"].as_str().unwrap())
         .collect();
-    assert_eq!(kinds, ["prepaid", "invoice", "payment"]);
+    assert_eq!(kinds, ["points", "prepaid", "invoice", "payment"]);
+    // The points entry moved the balance the statement shows.
+    let points = shipped["entries"][0].clone();
+    assert_eq!(points["document"], number);
+    assert_eq!(
+        money(&points["balance"]).amount(),
+        rust_decimal::Decimal::from(shipped["points"].as_u64().unwrap())
+    );
 
     // Finance records a top-up into the prepaid balance; it pays no invoice.
     let (status, _) = pay(&server, &cai, json!({"shop": "shop-peach", "amount": "100", "reference": "WX-1", "method": "wechat", "to_prepaid": true, "invoices": ["INV-000001-1"]})).await;

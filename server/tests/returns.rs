@@ -373,7 +373,8 @@ async fn customer_service_records_a_return_and_sends_a_replacement() {
     assert_eq!(detail["order"]["priced"]["lines"][0]["quantity"], 2);
     assert_eq!(detail["order"]["priced"]["total"]["amount"], "0");
     assert_eq!(detail["order"]["allocations"][0]["quantity"], 2);
-    // No money moves for a replacement: the one entry is the shipment's invoice.
+    // No money moves for a replacement: the entries are the shipment's invoice and the
+    // points the order earned.
     let lotus = shop(&server, &admin, "shop-lotus").await;
     let kinds: Vec<&str> = lotus["entries"]
         .as_array()
@@ -381,7 +382,7 @@ async fn customer_service_records_a_return_and_sends_a_replacement() {
         .iter()
         .map(|e| e["kind"].as_str().unwrap())
         .collect();
-    assert_eq!(kinds, ["invoice"], "{lotus}");
+    assert_eq!(kinds, ["invoice", "points"], "{lotus}");
 
     // Another return of the same order, settled as a credit on the account instead.
     let (status, body) = call(&server, &cai, Method::POST, &path, Some(line(1))).await;

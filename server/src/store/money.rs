@@ -263,6 +263,34 @@ pub fn add_entry(
     Ok(())
 }
 
+/// Records the move of a shop's points from `before` to `after`, if they moved.
+pub fn add_points_entry(
+    tx: &mut Tx<'_>,
+    shop: &ShopId,
+    actor: &str,
+    (document, reason): (&str, &str),
+    (before, after): (u32, u32),
+) -> Result<(), StoreError> {
+    if before == after {
+        return Ok(());
+    }
+    let moved = i64::from(after) - i64::from(before);
+    tx.execute(
+        "INSERT INTO account_entries (shop, at_ms, actor, kind, amount, balance, reason, document)
+         VALUES (?1, ?2, ?3, 'points', ?4, ?5, ?6, ?7)",
+        params![
+            shop.as_str(),
+            tx.now_ms,
+            actor,
+            moved.to_string(),
+            after.to_string(),
+            reason,
+            document,
+        ],
+    )?;
+    Ok(())
+}
+
 fn entry(row: &Row) -> anyhow::Result<Option<StatementEntry>> {
     let kind: String = row.get(1)?;
     let Some(kind) = EntryKind::parse(&kind) else {
