@@ -182,8 +182,8 @@ async fn main() {
     // Reports over the whole year.
     let year = format!(
         "from={}&to={}",
-        domain::quota::local_date(now - 365 * DAY_MS, 480),
-        domain::quota::local_date(now, 480)
+        domain::quota::local_date(now - 365 * DAY_MS, domain::checkout::UTC_OFFSET_MINUTES),
+        domain::quota::local_date(now, domain::checkout::UTC_OFFSET_MINUTES)
     );
     let cases: Vec<(&str, String)> = cases
         .into_iter()

@@ -219,21 +219,7 @@ pub fn statement(
     let prepaid_opening = prepaid_closing
         .checked_sub(moved(&within, false).map_err(anyhow::Error::from)?)
         .map_err(anyhow::Error::from)?;
-    let ledger_now = {
-        let mut l = domain::ledger::Ledger::new(Currency::Cny);
-        for invoice in &summary.open_invoices {
-            l.invoices.insert(
-                invoice.number.clone(),
-                domain::ledger::InvoiceState {
-                    number: invoice.number.clone(),
-                    total: invoice.total,
-                    open: invoice.open,
-                    due_ms: invoice.due_ms,
-                },
-            );
-        }
-        l
-    };
+    let ledger_now = ledger::open_ledger(&summary.open_invoices, summary.on_account);
     let aging = ledger_now
         .aging(tx.now_ms)
         .map_err(|e| anyhow::anyhow!("{e}"))?;

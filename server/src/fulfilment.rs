@@ -337,7 +337,7 @@ pub fn apply(
     let mut money_moved = false;
     if let Some(shipment) = &shipment {
         orders::add_shipment(tx, &shop, request_id, shipment)?;
-        money_moved |= ledger::invoice_shipment(tx, &shop, &order, by)?.is_some();
+        money_moved |= ledger::invoice_shipment(tx, (&shop, terms), &order, by)?.is_some();
     }
     if let Action::Delivered(index) = action {
         money_moved |= ledger::due_on_delivery(tx, &order, index)?;

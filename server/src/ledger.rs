@@ -8,11 +8,12 @@
 use docs::schema::doc_id::DocId;
 use docs::schema::price_doc::{write_account, write_profile};
 use domain::checkout::ShopProfile;
+use domain::credit::PaymentTerms;
 use domain::invoice::{self, Invoice};
 use domain::ledger::{
     AccountSummary, EntryKind, InvoiceState, Ledger, LedgerError, Movement, RECENT_ENTRIES,
 };
-use domain::money::{Currency, Money};
+use domain::money::Money;
 use domain::order::OrderConfirmation;
 use domain::sku::ShopId;
 
@@ -29,13 +30,74 @@ fn smaller(a: Money, b: Money) -> Money {
     if a.amount() <= b.amount() { a } else { b }
 }
 
+/// `-money`, as an entry that takes from a balance carries it.
+fn negated(money: Money) -> Result<Money, AppError> {
+    Ok(Money::zero(money.currency())
+        .checked_sub(money)
+        .map_err(anyhow::Error::from)?)
+}
+
+/// The ledger of a shop's open invoices and what it has on account: enough to allocate a
+/// payment and to age what is open.
+pub fn open_ledger(open: &[domain::ledger::InvoiceSummary], on_account: Money) -> Ledger {
+    let mut ledger = Ledger::new(on_account.currency());
+    ledger.on_account = on_account;
+    for invoice in open {
+        ledger.invoices.insert(
+            invoice.number.clone(),
+            InvoiceState {
+                number: invoice.number.clone(),
+                total: invoice.total,
+                open: invoice.open,
+                due_ms: invoice.due_ms,
+            },
+        );
+    }
+    ledger
+}
+
+/// 409 when the shop recorded a payment with this reference already.
+fn refuse_duplicate(tx: &mut Tx<'_>, payment: &PaymentIn<'_>) -> Result<(), AppError> {
+    if money::payment_exists(tx, payment.shop, payment.reference)? {
+        return Err(AppError::client(
+            axum::http::StatusCode::CONFLICT,
+            "duplicate_payment",
+            "a payment with this reference was recorded for the shop already",
+        ));
+    }
+    Ok(())
+}
+
+/// Stores `payment` with how it was allocated.
+fn store_payment(
+    tx: &mut Tx<'_>,
+    by: &str,
+    payment: &PaymentIn<'_>,
+    allocations: &[(String, Money)],
+) -> Result<(), AppError> {
+    money::insert_payment(
+        tx,
+        &money::NewPayment {
+            shop: payment.shop,
+            reference: payment.reference,
+            method: payment.method,
+            received_ms: payment.received_ms,
+            actor: by,
+            amount: payment.amount,
+            allocations,
+            note: payment.note,
+        },
+    )?;
+    Ok(())
+}
+
 /// Raises the invoice of `order`'s newest shipment under the shop's terms: its total less
 /// what the shop paid in advance for the order (points, prepaid balance), less what the
 /// shop had on account, is left open. Records the entries. None when the shipment bills
 /// nothing (gifts alone, or an order without a quote).
 pub fn invoice_shipment(
     tx: &mut Tx<'_>,
-    shop: &ShopId,
+    (shop, terms): (&ShopId, PaymentTerms),
     order: &OrderConfirmation,
     by: &str,
 ) -> Result<Option<Invoice>, AppError> {
@@ -44,8 +106,6 @@ pub fn invoice_shipment(
     let (Some(shipment), Some(_)) = (order.shipments.last(), &order.quote) else {
         return Ok(None);
     };
-    let profile = commerce::profile(tx, shop)?;
-    let terms = commerce::terms_of(&profile);
     let number = invoice_number(&shipment.number);
     let bill = invoice::for_shipment(order, index, number, terms)
         .map_err(|e| anyhow::anyhow!("invoicing {}: {e}", shipment.number))?;
@@ -71,10 +131,7 @@ pub fn invoice_shipment(
     open = open.checked_sub(applied).map_err(anyhow::Error::from)?;
     money::insert_invoice(tx, shop, order.request_id.as_str(), &bill, open)?;
     if !applied.is_zero() {
-        let back = Money::zero(applied.currency())
-            .checked_sub(applied)
-            .map_err(anyhow::Error::from)?;
-        money::add_on_account(tx, shop, back)?;
+        money::add_on_account(tx, shop, negated(applied)?)?;
     }
     let owed = money::receivable(tx, shop)?;
     let owed_before_paid = owed.checked_add(paid).map_err(anyhow::Error::from)?;
@@ -88,16 +145,13 @@ pub fn invoice_shipment(
         (bill.total, owed_before_paid),
     )?;
     if !paid.is_zero() {
-        let negative = Money::zero(paid.currency())
-            .checked_sub(paid)
-            .map_err(anyhow::Error::from)?;
         money::add_entry(
             tx,
             shop,
             by,
             EntryKind::Payment,
             (&bill.number, "下单时已付 paid when ordered"),
-            (negative, owed),
+            (negated(paid)?, owed),
         )?;
     }
     Ok(Some(bill))
@@ -146,16 +200,13 @@ pub fn credit_return(
         money::add_on_account(tx, shop, left)?;
     }
     let owed = money::receivable(tx, shop)?;
-    let negative = Money::zero(value.currency())
-        .checked_sub(value)
-        .map_err(anyhow::Error::from)?;
     money::add_entry(
         tx,
         shop,
         by,
         EntryKind::Credit,
         (document, &format!("退货 {document} return")),
-        (negative, owed),
+        (negated(value)?, owed),
     )?;
     Ok(())
 }
@@ -203,33 +254,14 @@ pub fn record_payment(
     by: &str,
     payment: &PaymentIn<'_>,
 ) -> Result<PaymentDone, AppError> {
-    if money::payment_exists(tx, payment.shop, payment.reference)? {
-        return Err(AppError::client(
-            axum::http::StatusCode::CONFLICT,
-            "duplicate_payment",
-            "a payment with this reference was recorded for the shop already",
-        ));
-    }
+    refuse_duplicate(tx, payment)?;
     // The shop's profile row first, then its balances and invoices: the order every
     // transaction takes them in (the intake, an order's step), so none waits in a circle.
     commerce::stored_profile(tx, payment.shop)?;
     commerce::unbilled(tx, payment.shop)?;
-    let currency = Currency::Cny;
     let open = money::open_invoices(tx, payment.shop)?;
     let on_account = money::on_account(tx, payment.shop)?;
-    let mut ledger = Ledger::new(currency);
-    ledger.on_account = on_account;
-    for invoice in &open {
-        ledger.invoices.insert(
-            invoice.number.clone(),
-            InvoiceState {
-                number: invoice.number.clone(),
-                total: invoice.total,
-                open: invoice.open,
-                due_ms: invoice.due_ms,
-            },
-        );
-    }
+    let mut ledger = open_ledger(&open, on_account);
     let allocations = ledger
         .allocate(payment.amount, payment.invoices)
         .map_err(refused)?;
@@ -252,23 +284,8 @@ pub fn record_payment(
     if !added.is_zero() {
         money::add_on_account(tx, payment.shop, added)?;
     }
-    money::insert_payment(
-        tx,
-        &money::NewPayment {
-            shop: payment.shop,
-            reference: payment.reference,
-            method: payment.method,
-            received_ms: payment.received_ms,
-            actor: by,
-            amount: payment.amount,
-            allocations: &allocations,
-            note: payment.note,
-        },
-    )?;
+    store_payment(tx, by, payment, &allocations)?;
     let receivable = money::receivable(tx, payment.shop)?;
-    let negative = Money::zero(currency)
-        .checked_sub(payment.amount)
-        .map_err(anyhow::Error::from)?;
     let paid: Vec<&str> = allocations.iter().map(|(n, _)| n.as_str()).collect();
     let mut reason = if paid.is_empty() {
         "收款 payment".to_owned()
@@ -284,7 +301,7 @@ pub fn record_payment(
         by,
         EntryKind::Payment,
         (payment.reference, &reason),
-        (negative, receivable),
+        (negated(payment.amount)?, receivable),
     )?;
     Ok(PaymentDone {
         allocations,
@@ -297,13 +314,7 @@ pub fn record_payment(
 /// balance, the entry. Refused for a reference the shop used already, or a shop without
 /// an account.
 pub fn top_up(tx: &mut Tx<'_>, by: &str, payment: &PaymentIn<'_>) -> Result<PaymentDone, AppError> {
-    if money::payment_exists(tx, payment.shop, payment.reference)? {
-        return Err(AppError::client(
-            axum::http::StatusCode::CONFLICT,
-            "duplicate_payment",
-            "a payment with this reference was recorded for the shop already",
-        ));
-    }
+    refuse_duplicate(tx, payment)?;
     let mut profile = commerce::stored_profile(tx, payment.shop)?;
     let Some(account) = profile.account.as_mut() else {
         return Err(AppError::client(
@@ -318,19 +329,7 @@ pub fn top_up(tx: &mut Tx<'_>, by: &str, payment: &PaymentIn<'_>) -> Result<Paym
         .map_err(anyhow::Error::from)?;
     let balance = account.prepaid_balance;
     commerce::set_profile(tx, payment.shop, &profile)?;
-    money::insert_payment(
-        tx,
-        &money::NewPayment {
-            shop: payment.shop,
-            reference: payment.reference,
-            method: payment.method,
-            received_ms: payment.received_ms,
-            actor: by,
-            amount: payment.amount,
-            allocations: &[],
-            note: payment.note,
-        },
-    )?;
+    store_payment(tx, by, payment, &[])?;
     let reason = if payment.note.is_empty() {
         "预付款充值 top-up".to_owned()
     } else {

@@ -17,15 +17,13 @@ use crate::audit::format_time;
 use crate::i18n::{Lang, Phrase};
 use crate::{Office, print_page};
 
-const CHINA_MINUTES: i32 = 8 * 60;
-
 fn now_ms() -> i64 {
     js_sys::Date::now() as i64
 }
 
 /// A day as `YYYY-MM-DD` in China time.
 pub fn day(ms: i64) -> String {
-    domain::quota::local_date(ms, CHINA_MINUTES)
+    domain::quota::local_date(ms, domain::checkout::UTC_OFFSET_MINUTES)
 }
 
 pub fn terms_label(office: &Office, terms: Option<PaymentTerms>) -> String {

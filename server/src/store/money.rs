@@ -180,12 +180,7 @@ pub fn receivable(tx: &mut Tx<'_>, shop: &ShopId) -> Result<Money, StoreError> {
             params![shop.as_str()],
         )?
         .unwrap_or(0);
-    let credit: i64 = tx
-        .value(
-            "SELECT on_account_cents FROM shop_balances WHERE shop = ?1",
-            params![shop.as_str()],
-        )?
-        .unwrap_or(0);
+    let credit = cents(on_account(tx, shop)?);
     Ok(from_cents(open - credit))
 }
 

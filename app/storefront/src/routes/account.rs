@@ -14,10 +14,8 @@ use super::orders::format_time;
 use crate::i18n::Phrase;
 use crate::store::Store;
 
-const CHINA_MINUTES: i32 = 8 * 60;
-
 fn day(ms: i64) -> String {
-    domain::quota::local_date(ms, CHINA_MINUTES)
+    domain::quota::local_date(ms, domain::checkout::UTC_OFFSET_MINUTES)
 }
 
 /// The part of the server's statement this page shows.
