@@ -7,6 +7,7 @@ use docs::schema::create_document;
 use docs::schema::doc_id::DocId;
 use docs::schema::price_doc::write_prices;
 use domain::checkout::{SalesTerms, ShopProfile};
+use domain::commission::ReferralRules;
 use domain::credit::{CustomerAccount, PaymentTerms};
 use domain::money::{Currency, Money};
 use domain::product::{Category, LocalizedText, Product};
@@ -518,6 +519,15 @@ fn seed(
         }
     }
 
+    // Lotus Mart brought Peach Corner in (分销): Peach's orders earn Lotus 3 %.
+    let now = tx.now_ms;
+    crate::store::referrals::set_inviter(
+        tx,
+        &ShopId::parse("shop-peach")?,
+        Some(&ShopId::parse("shop-lotus")?),
+        now,
+    )?;
+
     let mut wang = None;
     for ((username, display_name, _, role, shop), hash) in DEMO_USERS.iter().zip(hashes) {
         let id = accounts::create_user(tx, username, display_name, hash, role, *shop)?;
@@ -551,7 +561,8 @@ fn cny(cents: i64) -> Money {
 
 /// The demo distributor's terms: shipping free from ¥200 (else ¥8 within 10 kg, ¥12 to the
 /// north), prices include VAT (13 %, 9 % on staples and shipping), 1 point per ¥1 and
-/// 100 points worth ¥1 (at most 20 % of an order).
+/// 100 points worth ¥1 (at most 20 % of an order); a shop earns 3 % of what the shops
+/// it brought in buy, a week after each delivery (分销).
 pub fn demo_terms() -> SalesTerms {
     let rate = |base, per_kg| RegionRate {
         base: cny(base),
@@ -581,6 +592,10 @@ pub fn demo_terms() -> SalesTerms {
             points_per_yuan: 100,
             max_redeem_percent: Decimal::new(20, 0),
         },
+        referral: Some(ReferralRules {
+            percent: Decimal::new(3, 0),
+            window_days: 7,
+        }),
     }
 }
 

@@ -338,6 +338,7 @@ pub fn apply(
     if let Some(shipment) = &shipment {
         orders::add_shipment(tx, &shop, request_id, shipment)?;
         money_moved |= ledger::invoice_shipment(tx, (&shop, terms), &order, by)?.is_some();
+        crate::referrals::accrue(tx, &shop, &order)?;
     }
     if let Action::Delivered(index) = action {
         money_moved |= ledger::due_on_delivery(tx, &order, index)?;

@@ -86,6 +86,20 @@ pub fn remind(
     Ok(sent)
 }
 
+/// Pays the commissions whose return window ended (分销), once an hour across processes;
+/// `None` if another process ran it this hour, else how many orders paid one.
+pub fn settle_commissions(
+    tx: &mut Tx<'_>,
+    docs: crate::fulfilment::Docs<'_>,
+    now_ms: i64,
+) -> Result<Option<usize>, crate::app_error::AppError> {
+    let period = (now_ms / HOUR_MS).to_string();
+    if !jobs::claim(tx, "commissions", &period, now_ms)? {
+        return Ok(None);
+    }
+    crate::referrals::settle_due(tx, docs, now_ms).map(Some)
+}
+
 /// Claims the compaction window `now_ms` falls in; false if another process has it.
 pub fn claim_compaction(tx: &mut Tx<'_>, now_ms: i64) -> Result<bool, StoreError> {
     let window = (now_ms / COMPACTION_EVERY_MS).to_string();
@@ -177,13 +191,13 @@ pub fn spawn(
                 Ok(_) => {}
                 Err(error) => tracing::warn!(%error, "folding scheduled prices did not run"),
             }
-            let (actor, docs) = (actor.clone(), store.clone());
+            let (reminding, docs) = (actor.clone(), store.clone());
             match store
                 .write(move |tx| {
                     let now = tx.now_ms;
                     let docs = crate::fulfilment::Docs {
                         cache: docs.docs(),
-                        actor: &actor,
+                        actor: &reminding,
                     };
                     send_reminders(tx, docs, now)
                 })
@@ -192,6 +206,22 @@ pub fn spawn(
                 Ok(Some(sent)) if sent > 0 => tracing::info!(sent, "payment reminders sent"),
                 Ok(_) => {}
                 Err(error) => tracing::warn!(%error, "payment reminders did not run"),
+            }
+            let (actor, docs) = (actor.clone(), store.clone());
+            match store
+                .write(move |tx| {
+                    let now = tx.now_ms;
+                    let docs = crate::fulfilment::Docs {
+                        cache: docs.docs(),
+                        actor: &actor,
+                    };
+                    settle_commissions(tx, docs, now)
+                })
+                .await
+            {
+                Ok(Some(paid)) if paid > 0 => tracing::info!(paid, "commissions paid"),
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "commissions were not paid"),
             }
         }
     });

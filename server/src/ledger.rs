@@ -287,10 +287,15 @@ pub fn record_payment(
     store_payment(tx, by, payment, &allocations)?;
     let receivable = money::receivable(tx, payment.shop)?;
     let paid: Vec<&str> = allocations.iter().map(|(n, _)| n.as_str()).collect();
-    let mut reason = if paid.is_empty() {
-        "收款 payment".to_owned()
+    let what = if payment.method == crate::referrals::METHOD {
+        "分销佣金 commission"
     } else {
-        format!("收款 payment → {}", paid.join(", "))
+        "收款 payment"
+    };
+    let mut reason = if paid.is_empty() {
+        what.to_owned()
+    } else {
+        format!("{what} → {}", paid.join(", "))
     };
     if !payment.note.is_empty() {
         reason = format!("{reason} · {}", payment.note);
@@ -330,10 +335,15 @@ pub fn top_up(tx: &mut Tx<'_>, by: &str, payment: &PaymentIn<'_>) -> Result<Paym
     let balance = account.prepaid_balance;
     commerce::set_profile(tx, payment.shop, &profile)?;
     store_payment(tx, by, payment, &[])?;
-    let reason = if payment.note.is_empty() {
-        "预付款充值 top-up".to_owned()
+    let what = if payment.method == crate::referrals::METHOD {
+        "分销佣金 commission → 预付款 prepaid"
     } else {
-        format!("预付款充值 top-up · {}", payment.note)
+        "预付款充值 top-up"
+    };
+    let reason = if payment.note.is_empty() {
+        what.to_owned()
+    } else {
+        format!("{what} · {}", payment.note)
     };
     money::add_entry(
         tx,

@@ -24,6 +24,8 @@ pub mod order_intake;
 pub mod orders_api;
 pub mod placing;
 pub mod prices_api;
+pub mod referrals;
+pub mod referrals_api;
 pub mod reports_api;
 pub mod returns_api;
 pub mod session;
@@ -273,6 +275,16 @@ pub fn router(state: AppState) -> Router {
             post(finance_api::reminder_handled),
         )
         .route("/shop/statement", get(finance_api::own_statement))
+        .route(
+            "/shop/referral",
+            get(referrals_api::get_referral).post(referrals_api::take_code),
+        )
+        .route("/finance/commissions", get(referrals_api::commissions))
+        .route("/admin/referral-rules", put(referrals_api::put_rules))
+        .route(
+            "/admin/shops/{shop}/inviter",
+            put(referrals_api::put_inviter),
+        )
         .route("/reports/sales", get(reports_api::sales))
         .route(
             "/admin/products/{sku}/costs",

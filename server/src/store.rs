@@ -19,6 +19,7 @@ pub mod jobs;
 pub mod money;
 pub mod orders;
 pub mod postgres;
+pub mod referrals;
 pub mod reports;
 pub mod returns;
 pub mod sql;

@@ -788,3 +788,232 @@ async fn sales_reports_add_up_the_same_by_every_dimension_with_margin_for_financ
         assert_eq!(status, 400, "{query}: {body}");
     }
 }
+
+/// Runs the commission settlement (the job's work, without its hourly claim) at `now`.
+async fn settle_commissions(server: &TestServer, now: i64) -> usize {
+    with_store(server, move |tx| {
+        let cache = server::store::documents::DocCache::default();
+        let actor = automerge::ActorId::random();
+        let docs = server::fulfilment::Docs {
+            cache: &cache,
+            actor: &actor,
+        };
+        server::referrals::settle_due(tx, docs, now).map_err(|e| anyhow::anyhow!("{e}"))
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_shop_brought_in_earns_its_inviter_a_share_once_the_return_window_passes() {
+    let _ = tracing_subscriber::fmt().with_test_writer().try_init();
+    let server = spawn_server().await;
+    let admin = token(&server, "admin", "admin123").await;
+    let cang = token(&server, "cang", "cang123").await;
+    let cai = token(&server, "cai", "cai123").await;
+    let lotus = token(&server, "lotus", "lotus123").await;
+    let bamboo = token(&server, "bamboo", "bamboo123").await;
+
+    // The admin sets 5 % after 7 days; nonsense is refused, and only admins set it.
+    for (rules, expect) in [
+        (json!({"percent": "0", "window_days": 7}), 400),
+        (json!({"percent": "80", "window_days": 7}), 400),
+        (json!({"percent": "5", "window_days": 9999}), 400),
+        (json!({"percent": "5", "window_days": 7}), 200),
+    ] {
+        let (status, body) = call(
+            &server,
+            &admin,
+            Method::PUT,
+            "/api/admin/referral-rules",
+            Some(json!({ "rules": rules })),
+        )
+        .await;
+        assert_eq!(status, expect, "{rules} → {body}");
+    }
+    let (status, _) = call(
+        &server,
+        &cai,
+        Method::PUT,
+        "/api/admin/referral-rules",
+        Some(json!({"rules": null})),
+    )
+    .await;
+    assert_eq!(status, 403);
+
+    // Lotus's code, the same every time it is asked for.
+    let (status, own) = call(&server, &lotus, Method::GET, "/api/shop/referral", None).await;
+    assert_eq!(status, 200, "{own}");
+    let code = own["code"].as_str().unwrap().to_owned();
+    assert_eq!(code.len(), 6);
+    let (_, again) = call(&server, &lotus, Method::GET, "/api/shop/referral", None).await;
+    assert_eq!(again["code"], code.as_str());
+    assert_eq!(again["rules"]["window_days"], 7);
+    // The demo's Peach Corner was brought in by Lotus already.
+    assert_eq!(again["invitees"][0]["shop"], "shop-peach");
+
+    // Bamboo takes it (typed in lower case); then no second inviter, no loop, no made-up code.
+    let take = |code: String| json!({ "code": code });
+    let (status, _) = call(
+        &server,
+        &bamboo,
+        Method::POST,
+        "/api/shop/referral",
+        Some(take("ZZZZZZ".into())),
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (status, taken) = call(
+        &server,
+        &bamboo,
+        Method::POST,
+        "/api/shop/referral",
+        Some(take(format!(" {} ", code.to_lowercase()))),
+    )
+    .await;
+    assert_eq!(status, 200, "{taken}");
+    assert_eq!(taken["inviter"]["shop"], "shop-lotus");
+    assert_eq!(taken["may_take_code"], false);
+    let bamboo_code = taken["code"].as_str().unwrap().to_owned();
+    let (status, body) = call(
+        &server,
+        &bamboo,
+        Method::POST,
+        "/api/shop/referral",
+        Some(take(code.clone())),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (409, Some("already_invited"))
+    );
+    let (status, body) = call(
+        &server,
+        &lotus,
+        Method::POST,
+        "/api/shop/referral",
+        Some(take(bamboo_code)),
+    )
+    .await;
+    assert_eq!((status, body["error"].as_str()), (409, Some("invite_loop")));
+    // Bamboo cannot read Lotus's page.
+    let (status, _) = call(
+        &server,
+        &bamboo,
+        Method::GET,
+        "/api/shop/referral?shop=shop-lotus",
+        None,
+    )
+    .await;
+    assert_eq!(status, 403);
+
+    // Bamboo orders; the shipment is expected to earn Lotus 5 % of its goods.
+    let mut phone = Device::new(&server, "bamboo", "bamboo123").await;
+    phone.sync_now().await;
+    let id = phone.place_order(&[("BEV-0002", 24)], 1);
+    assert!(phone.sync_now().await.is_empty());
+    let number = number_of(&phone, &id);
+    let order = &phone.sync.confirmations_of(&phone.shop)[&id];
+    let goods = order.quote.as_ref().unwrap().lines[0].net;
+    let expected = domain::commission::ReferralRules {
+        percent: rust_decimal::Decimal::new(5, 0),
+        window_days: 7,
+    }
+    .share_of(goods);
+    assert!(!expected.is_zero());
+    ship_all(&server, &cang, &number).await;
+    let (_, page) = call(&server, &lotus, Method::GET, "/api/shop/referral", None).await;
+    let row = page["invitees"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["shop"] == "shop-bamboo")
+        .unwrap()
+        .clone();
+    assert_eq!(money(&row["goods"]), goods, "{page}");
+    assert_eq!(money(&row["pending"]), expected);
+    assert_eq!(money(&row["paid"]), yuan("0"));
+    let (status, listed) = call(&server, &cai, Method::GET, "/api/finance/commissions", None).await;
+    assert_eq!(status, 200, "{listed}");
+    assert_eq!(listed["inviters"][0]["shop"], "shop-lotus");
+    assert_eq!(money(&listed["pending"]), expected);
+    let (status, _) = call(
+        &server,
+        &cang,
+        Method::GET,
+        "/api/finance/commissions",
+        None,
+    )
+    .await;
+    assert_eq!(status, 403);
+
+    // Within the window nothing is paid; after it, once.
+    let now = server::store::now_ms();
+    assert_eq!(settle_commissions(&server, now).await, 0);
+    let later = now + 8 * DAY_MS;
+    assert_eq!(settle_commissions(&server, later).await, 1);
+    assert_eq!(settle_commissions(&server, later + 1).await, 0);
+    let (_, page) = call(&server, &lotus, Method::GET, "/api/shop/referral", None).await;
+    let row = page["invitees"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["shop"] == "shop-bamboo")
+        .unwrap()
+        .clone();
+    assert_eq!(money(&row["pending"]), yuan("0"));
+    assert_eq!(money(&row["paid"]), expected);
+    // On Lotus's account: a credit it has on account (it owes nothing yet).
+    let account = statement(&server, &cai, "shop-lotus").await;
+    let entry = account["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["reason"].as_str().unwrap_or("").contains("分销佣金"))
+        .unwrap_or_else(|| panic!("{account}"))
+        .clone();
+    assert_eq!(
+        money(&entry["amount"]),
+        yuan("0").checked_sub(expected).unwrap()
+    );
+    assert_eq!(money(&account["on_account"]), expected);
+    assert_eq!(owed_by_entries(&account), money(&account["closing"]));
+
+    // The hourly job claims its hour once across processes.
+    let hour = later + 2 * 60 * 60 * 1000;
+    let runs = with_store(&server, move |tx| {
+        let cache = server::store::documents::DocCache::default();
+        let actor = automerge::ActorId::random();
+        let docs = server::fulfilment::Docs {
+            cache: &cache,
+            actor: &actor,
+        };
+        let first =
+            server::jobs::settle_commissions(tx, docs, hour).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let second =
+            server::jobs::settle_commissions(tx, docs, hour).map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok((first, second))
+    })
+    .await;
+    assert_eq!(runs, (Some(0), None));
+
+    // An admin corrects who brought a shop in; a loop is refused.
+    let (status, body) = call(
+        &server,
+        &admin,
+        Method::PUT,
+        "/api/admin/shops/shop-lotus/inviter",
+        Some(json!({"inviter": "shop-peach"})),
+    )
+    .await;
+    assert_eq!((status, body["error"].as_str()), (409, Some("invite_loop")));
+    let (status, body) = call(
+        &server,
+        &admin,
+        Method::PUT,
+        "/api/admin/shops/shop-bamboo/inviter",
+        Some(json!({"inviter": null})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["inviter"], Value::Null);
+}

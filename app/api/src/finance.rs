@@ -186,3 +186,89 @@ pub struct CostEntry {
     pub note: String,
     pub set_ms: i64,
 }
+
+/// A shop brought in by another (分销), with what it brought its inviter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invitee {
+    pub shop: String,
+    pub name: String,
+    pub since_ms: i64,
+    /// Goods shipped to it since (after discounts, before tax).
+    pub goods: Money,
+    /// What shipments still inside their return window should earn.
+    pub pending: Money,
+    /// What was paid for it.
+    pub paid: Money,
+}
+
+/// The shop that brought a shop in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Inviter {
+    pub shop: String,
+    pub name: String,
+    pub since_ms: i64,
+}
+
+/// `GET /api/shop/referral`: a shop's invite code, who brought it in, the shops it
+/// brought in and what they earned it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Referral {
+    pub shop: String,
+    pub code: String,
+    /// None: the distributor pays no commissions now.
+    pub rules: Option<domain::commission::ReferralRules>,
+    pub inviter: Option<Inviter>,
+    pub invitees: Vec<Invitee>,
+    pub pending: Money,
+    pub paid: Money,
+    /// Whether it may still take another shop's code (never shipped to, no inviter).
+    pub may_take_code: bool,
+}
+
+/// `POST /api/shop/referral`: the invite code of the shop that brought this one in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TakeCode {
+    /// The shop (for an account manager acting for it).
+    #[serde(default)]
+    pub shop: Option<String>,
+    pub code: String,
+}
+
+/// One shop that brought others in, for finance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviterCommissions {
+    pub shop: String,
+    pub name: String,
+    pub invitees: u32,
+    pub goods: Money,
+    pub pending: Money,
+    pub paid: Money,
+    /// Paid within the period asked for.
+    pub paid_in_period: Money,
+}
+
+/// `GET /api/finance/commissions`: every inviter's commissions, and the rules.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Commissions {
+    pub rules: Option<domain::commission::ReferralRules>,
+    pub from: String,
+    pub to: String,
+    pub inviters: Vec<InviterCommissions>,
+    pub pending: Money,
+    pub paid_in_period: Money,
+}
+
+/// `PUT /api/admin/referral-rules`: the share and return window (None: no commissions).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReferralRulesBody {
+    pub rules: Option<domain::commission::ReferralRules>,
+}
+
+/// `PUT /api/admin/shops/{shop}/inviter`: the shop that brought it in (None: nobody).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InviterBody {
+    pub inviter: Option<String>,
+}

@@ -37,6 +37,9 @@ pub struct SalesTerms {
     pub tax: TaxRules,
     #[serde(default)]
     pub points: PointsRules,
+    /// What a shop earns on the shops it brought in (分销); none: nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub referral: Option<super::commission::ReferralRules>,
 }
 
 /// One shop's standing, carried by its own prices document (only it and its manager see it).

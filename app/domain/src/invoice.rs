@@ -248,7 +248,7 @@ pub fn unbilled(order: &OrderConfirmation, terms: PaymentTerms) -> Result<Money,
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::collections::BTreeMap;
 
     use proptest::prelude::*;
@@ -269,7 +269,7 @@ mod tests {
 
     /// An order of `lines` (quantity, net cents, tax cents), its quote as the engine
     /// would total it, shipped in `shipments` (units per line, in line order).
-    fn shipped(
+    pub(crate) fn shipped(
         lines: &[(u32, i64, i64)],
         shipping: i64,
         shipping_tax: i64,

@@ -5,6 +5,7 @@
 pub mod carrier;
 pub mod check;
 pub mod checkout;
+pub mod commission;
 pub mod credit;
 pub mod forecast;
 pub mod fulfilment;
