@@ -207,6 +207,9 @@ pub fn CustomerPage() -> impl IntoView {
                             </tbody></table>
                         }.into_any()
                     }}
+                    <Show when=move || office.may("finance")>
+                        <crate::commissions::ReferralPanel shop=c.id.clone()/>
+                    </Show>
                     <h2>{office.t(Phrase::Entries)}</h2>
                     <Show when=move || office.is_admin()>
                         <EntryForm shop=shop_id.clone() saved/>

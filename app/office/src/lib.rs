@@ -8,6 +8,7 @@ pub mod audit;
 pub mod bulk;
 pub mod carriers;
 pub mod categories;
+pub mod commissions;
 pub mod customer_form;
 pub mod customers;
 pub mod edits;
@@ -282,6 +283,9 @@ fn App() -> impl IntoView {
                         <Show when=move || office.may("finance")>
                             <A href="/office/receivables">{move || office.t(Phrase::Receivables)}</A>
                         </Show>
+                        <Show when=move || office.may("finance")>
+                            <A href="/office/commissions">{move || office.t(Phrase::Commissions)}</A>
+                        </Show>
                         <Show when=move || office.may("finance") || office.may("orders.read")>
                             <A href="/office/reports">{move || office.t(Phrase::Reports)}</A>
                         </Show>
@@ -335,6 +339,7 @@ fn App() -> impl IntoView {
                             <Route path=path!("/office/carriers") view=CarriersPage/>
                             <Route path=path!("/office/receivables") view=finance::ReceivablesPage/>
                             <Route path=path!("/office/reports") view=reports::ReportsPage/>
+                            <Route path=path!("/office/commissions") view=commissions::CommissionsPage/>
                             <Route path=path!("/office/receivables/:shop") view=finance::ShopAccountPage/>
                             <Route path=path!("/office/invoices/:number") view=finance::InvoicePage/>
                         </Routes>

@@ -154,13 +154,16 @@ pub async fn refresh(refresh_token: &str) -> Result<TokenPair, CallError> {
     post_json("/api/refresh", &body, "unreadable_tokens").await
 }
 
-/// An authenticated JSON call without a body (`GET`, or a `POST` that needs none).
+/// An authenticated JSON call, with a JSON body or none (`GET`, or a `POST` that needs
+/// none).
 pub async fn call_json<T: serde::de::DeserializeOwned>(
     method: &str,
     url: &str,
+    body: Option<&serde_json::Value>,
     token: &str,
 ) -> Result<T, CallError> {
-    let response = fetch(method, url, None, Some(token)).await?;
+    let body = body.map(|b| (JsValue::from_str(&b.to_string()), "application/json"));
+    let response = fetch(method, url, body, Some(token)).await?;
     read_json(response, "unreadable_reply").await
 }
 

@@ -9,3 +9,4 @@ pub mod my_shops;
 pub mod order_detail;
 pub mod orders;
 pub mod product;
+pub mod referral;

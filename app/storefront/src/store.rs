@@ -935,16 +935,26 @@ impl Store {
         method: &str,
         url: &str,
     ) -> Result<T, CallError> {
+        self.call_with(method, url, None).await
+    }
+
+    /// [`Store::call`] with a JSON body.
+    pub async fn call_with<T: serde::de::DeserializeOwned>(
+        self,
+        method: &str,
+        url: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<T, CallError> {
         let Some(session) = self.session.get_untracked() else {
             return Err(CallError::Refused {
                 status: 401,
                 code: "signed_out".into(),
             });
         };
-        match api::call_json(method, url, &session.token).await {
+        match api::call_json(method, url, body, &session.token).await {
             Err(CallError::Refused { status: 401, code }) if code == "token_expired" => {
                 let renewed = self.refresh_session(&session).await?;
-                api::call_json(method, url, &renewed.token).await
+                api::call_json(method, url, body, &renewed.token).await
             }
             Err(CallError::Refused { status: 401, code }) => {
                 self.require_sign_in();

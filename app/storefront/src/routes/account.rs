@@ -178,6 +178,7 @@ pub fn AccountPage() -> impl IntoView {
                     {entries_table(store, recent)}
                 }.into_any()
             }}
+            <super::referral::ReferralSection/>
             <h3>{move || store.t(Phrase::StatementForPeriod)}</h3>
             <div class="period no-print">
                 <input type="date" data-testid="period-from" prop:value=move || from.get() on:change=move |ev| from.set(event_target_value(&ev))/>
