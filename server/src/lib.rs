@@ -286,6 +286,7 @@ pub fn router(state: AppState) -> Router {
             put(referrals_api::put_inviter),
         )
         .route("/reports/sales", get(reports_api::sales))
+        .route("/reports/fill-rate", get(reports_api::fill_rate))
         .route(
             "/admin/products/{sku}/costs",
             get(reports_api::costs).post(reports_api::set_cost),

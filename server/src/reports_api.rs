@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use api::{CostEdit, CostEntry, SalesReport, SalesRow};
+use api::{CostEdit, CostEntry, FillRateReport, FillRateRow, SalesReport, SalesRow};
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
@@ -362,4 +362,196 @@ pub async fn set_cost(
         .await?;
     let Json(history) = costs(State(state), principal, Ok(Path(key.to_string()))).await?;
     Ok((StatusCode::CREATED, Json(history)))
+}
+
+/// What a fill-rate report groups by.
+pub const FILL_DIMENSIONS: [&str; 5] = ["shop", "manager", "product", "month", "day"];
+/// The promise a fill-rate report judges by unless told: shipped within two days.
+pub const DEFAULT_WITHIN_HOURS: u32 = 48;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FillRateQuery {
+    pub by: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub within_hours: Option<String>,
+}
+
+fn percent(part: u64, whole: u64) -> Option<String> {
+    (whole > 0).then(|| {
+        (Decimal::from(part) * Decimal::ONE_HUNDRED / Decimal::from(whole))
+            .round_dp(1)
+            .to_string()
+    })
+}
+
+fn count(row: &mut FillRateRow, served: &domain::fulfilment::Service) {
+    row.orders += 1;
+    if !served.judged {
+        row.open += 1;
+        return;
+    }
+    row.judged += 1;
+    row.on_time += u64::from(served.on_time);
+    row.in_full += u64::from(served.in_full);
+    row.otif += u64::from(served.otif);
+    row.ordered_units += served.ordered_units;
+    row.shipped_units += served.shipped_units;
+    row.on_time_units += served.on_time_units;
+}
+
+/// The group `key` of `groups`, made with `label` the first time.
+fn group<'a>(
+    groups: &'a mut BTreeMap<String, FillRateRow>,
+    key: &str,
+    label: LocalizedText,
+) -> &'a mut FillRateRow {
+    groups.entry(key.to_owned()).or_insert_with(|| FillRateRow {
+        key: key.to_owned(),
+        label,
+        ..FillRateRow::default()
+    })
+}
+
+fn with_rates(mut row: FillRateRow) -> FillRateRow {
+    row.fill_rate = percent(row.shipped_units, row.ordered_units);
+    row.otif_rate = percent(row.otif, row.judged);
+    row.on_time_rate = percent(row.on_time, row.judged);
+    row.in_full_rate = percent(row.in_full, row.judged);
+    row
+}
+
+/// `GET /api/reports/fill-rate`: orders shipped on time and in full, by shop, account
+/// manager, product, month or day. For the same people as the sales report (an account
+/// manager: his own shops).
+pub async fn fill_rate(
+    State(state): State<AppState>,
+    principal: Principal,
+    query: Result<Query<FillRateQuery>, QueryRejection>,
+) -> Result<Json<FillRateReport>, AppError> {
+    let Query(query) =
+        query.map_err(|r| AppError::rejected("bad_query", r.status(), r.body_text()))?;
+    let shops: Option<Vec<String>> = match principal.role {
+        Role::Admin => None,
+        Role::Staff => {
+            principal.require_any(&[Permission::Finance, Permission::OrdersRead])?;
+            None
+        }
+        Role::Manager => Some(principal.shops.iter().map(ToString::to_string).collect()),
+        Role::Shop => {
+            return Err(AppError::client(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "reports are for the distributor's team",
+            ));
+        }
+    };
+    let by = query.by.clone().unwrap_or_else(|| "shop".to_owned());
+    if !FILL_DIMENSIONS.contains(&by.as_str()) {
+        return Err(AppError::invalid("by", "unknown"));
+    }
+    let within_hours = match query.within_hours.as_deref().map(str::trim) {
+        None | Some("") => DEFAULT_WITHIN_HOURS,
+        Some(text) => text
+            .parse::<u32>()
+            .ok()
+            .filter(|h| (1..=24 * 90).contains(h))
+            .ok_or_else(|| AppError::invalid("within_hours", "out_of_range"))?,
+    };
+    let cache = state.catalog.clone();
+    let started = std::time::Instant::now();
+    let mut report = state
+        .store
+        .read(move |tx| -> Result<FillRateReport, AppError> {
+            let period_query = PeriodQuery {
+                from: query.from.clone(),
+                to: query.to.clone(),
+            };
+            let (from_ms, to_ms, from, to) = period(&period_query, tx.now_ms)?;
+            let now = tx.now_ms;
+            let within_ms = i64::from(within_hours) * 60 * 60 * 1000;
+            let orders = reports::served(tx, (from_ms, to_ms), shops.as_deref())?;
+            let names = money::shops_and_managers(tx)?;
+            let products = if by == "product" {
+                Some(catalog::products(tx, &cache)?)
+            } else {
+                None
+            };
+            let mut groups: BTreeMap<String, FillRateRow> = BTreeMap::new();
+            let mut total = FillRateRow::default();
+            for order in orders.values() {
+                let shipments: Vec<(i64, &BTreeMap<Sku, u32>)> = order
+                    .shipments
+                    .iter()
+                    .map(|(at, lines)| (*at, lines))
+                    .collect();
+                let deadline = order.received_ms + within_ms;
+                let served = domain::fulfilment::service(&order.ordered, &shipments, deadline, now);
+                count(&mut total, &served);
+                match by.as_str() {
+                    "shop" | "manager" => {
+                        let (name, managers) = names.get(&order.shop).cloned().unwrap_or_default();
+                        if by == "shop" {
+                            count(
+                                group(&mut groups, &order.shop, LocalizedText::same(&name)),
+                                &served,
+                            );
+                        } else {
+                            for (username, manager) in managers {
+                                count(
+                                    group(&mut groups, &username, LocalizedText::same(&manager)),
+                                    &served,
+                                );
+                            }
+                        }
+                    }
+                    "product" => {
+                        for (sku, quantity) in &order.ordered {
+                            let one: BTreeMap<Sku, u32> = [(sku.clone(), *quantity)].into();
+                            let line = domain::fulfilment::service(&one, &shipments, deadline, now);
+                            let label = products.as_ref().and_then(|p| p.get(sku)).map_or_else(
+                                || LocalizedText::same(sku.as_str()),
+                                |p| p.name.clone(),
+                            );
+                            count(group(&mut groups, sku.as_str(), label), &line);
+                        }
+                    }
+                    _ => {
+                        let date = local_date(order.received_ms, UTC_OFFSET_MINUTES);
+                        let key = if by == "month" {
+                            &date[..7]
+                        } else {
+                            date.as_str()
+                        };
+                        count(group(&mut groups, key, LocalizedText::same(key)), &served);
+                    }
+                }
+            }
+            let mut rows: Vec<FillRateRow> = groups.into_values().map(with_rates).collect();
+            if !matches!(by.as_str(), "month" | "day") {
+                // The worst served first: what to look into.
+                rows.sort_by(|a, b| {
+                    let rate = |r: &FillRateRow| {
+                        (r.judged > 0).then(|| Decimal::from(r.otif) / Decimal::from(r.judged))
+                    };
+                    rate(a).cmp(&rate(b)).then(b.orders.cmp(&a.orders))
+                });
+            }
+            Ok(FillRateReport {
+                by: by.clone(),
+                from,
+                to,
+                within_hours,
+                rows,
+                total: with_rates(FillRateRow {
+                    key: "total".into(),
+                    ..total
+                }),
+                took_ms: 0,
+            })
+        })
+        .await?;
+    report.took_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    Ok(Json(report))
 }

@@ -1017,3 +1017,100 @@ async fn a_shop_brought_in_earns_its_inviter_a_share_once_the_return_window_pass
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["inviter"], Value::Null);
 }
+
+#[tokio::test]
+async fn fill_rate_counts_orders_shipped_on_time_and_in_full_and_waits_for_open_ones() {
+    let _ = tracing_subscriber::fmt().with_test_writer().try_init();
+    let server = spawn_server().await;
+    let cang = token(&server, "cang", "cang123").await;
+    let cai = token(&server, "cai", "cai123").await;
+    let mut phone = Device::new(&server, "lotus", "lotus123").await;
+    phone.sync_now().await;
+    let shipped = phone.place_order(&[("BEV-0002", 12)], 1);
+    let waiting = phone.place_order(&[("BEV-0002", 24), ("SNK-0002", 10)], 2);
+    assert!(phone.sync_now().await.is_empty());
+    ship_all(&server, &cang, &number_of(&phone, &shipped)).await;
+    let report = |query: &str| {
+        let (server, cai, query) = (&server, cai.clone(), query.to_owned());
+        async move {
+            let (status, body) = call(
+                server,
+                &cai,
+                Method::GET,
+                &format!("/api/reports/fill-rate?from=2025-01-01&to=2027-12-31{query}"),
+                None,
+            )
+            .await;
+            assert_eq!(status, 200, "{body}");
+            body
+        }
+    };
+
+    // Within its promise, the unshipped order is open, not late.
+    let now = report("&by=shop&within_hours=48").await;
+    assert_eq!(now["total"]["orders"], 2, "{now}");
+    assert_eq!(now["total"]["open"], 1);
+    assert_eq!(now["total"]["otif"], 1);
+    assert_eq!(now["total"]["otif_rate"], "100");
+    assert_eq!(now["rows"][0]["key"], "shop-lotus");
+
+    // Three hours later against a promise of one hour it is late, and nothing of it left.
+    let moved = waiting.as_str().to_owned();
+    with_store(&server, move |tx| {
+        for table in ["orders", "order_lines"] {
+            tx.execute(
+                &format!("UPDATE {table} SET received_ms = received_ms - ?2 WHERE request_id = ?1"),
+                server::params![moved.as_str(), 3_i64 * 60 * 60 * 1000],
+            )?;
+        }
+        Ok(())
+    })
+    .await;
+    let late = report("&by=shop&within_hours=1").await;
+    assert_eq!(late["total"]["judged"], 2, "{late}");
+    assert_eq!(late["total"]["otif"], 1);
+    assert_eq!(late["total"]["otif_rate"], "50");
+    assert_eq!(late["total"]["ordered_units"], 12 + 34);
+    assert_eq!(late["total"]["shipped_units"], 12);
+    assert_eq!(late["total"]["fill_rate"], "26.1");
+    // By product: the one only the late order had is at 0 %, listed first.
+    let products = report("&by=product&within_hours=1").await;
+    assert_eq!(products["rows"][0]["key"], "SNK-0002", "{products}");
+    assert_eq!(products["rows"][0]["otif_rate"], "0");
+    // By manager: Wang manages Lotus, and sees his own shops only.
+    let managers = report("&by=manager&within_hours=1").await;
+    assert_eq!(managers["rows"][0]["key"], "wang", "{managers}");
+    let wang = token(&server, "wang", "wang123").await;
+    let (status, his) = call(
+        &server,
+        &wang,
+        Method::GET,
+        "/api/reports/fill-rate?by=month&from=2025-01-01&to=2027-12-31",
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{his}");
+    assert_eq!(his["total"]["orders"], 2);
+
+    // Refusals.
+    for (query, expect) in [
+        ("&by=colour", 400),
+        ("&within_hours=0", 400),
+        ("&within_hours=abc", 400),
+        ("&from=2026-13-01", 400),
+    ] {
+        let (status, body) = call(
+            &server,
+            &cai,
+            Method::GET,
+            &format!("/api/reports/fill-rate?to=2027-12-31{query}"),
+            None,
+        )
+        .await;
+        assert_eq!(status, expect, "{query} → {body}");
+        assert!(body["error"].is_string());
+    }
+    let lotus = token(&server, "lotus", "lotus123").await;
+    let (status, _) = call(&server, &lotus, Method::GET, "/api/reports/fill-rate", None).await;
+    assert_eq!(status, 403);
+}

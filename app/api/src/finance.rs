@@ -272,3 +272,39 @@ pub struct ReferralRulesBody {
 pub struct InviterBody {
     pub inviter: Option<String>,
 }
+
+/// One group of a fill-rate report: orders served on time and in full against a promise
+/// to ship within so many hours of taking the order in. Rates are over the orders that
+/// can be judged (all shipped, or past the promise); those still within it are `open`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct FillRateRow {
+    pub key: String,
+    pub label: domain::product::LocalizedText,
+    pub orders: u64,
+    pub open: u64,
+    pub judged: u64,
+    pub on_time: u64,
+    pub in_full: u64,
+    pub otif: u64,
+    pub ordered_units: u64,
+    pub shipped_units: u64,
+    pub on_time_units: u64,
+    /// Units shipped of units ordered, in % to one decimal (judged orders).
+    pub fill_rate: Option<String>,
+    /// On time and in full, in % of judged orders.
+    pub otif_rate: Option<String>,
+    pub on_time_rate: Option<String>,
+    pub in_full_rate: Option<String>,
+}
+
+/// `GET /api/reports/fill-rate?by=&from=&to=&within_hours=`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FillRateReport {
+    pub by: String,
+    pub from: String,
+    pub to: String,
+    pub within_hours: u32,
+    pub rows: Vec<FillRateRow>,
+    pub total: FillRateRow,
+    pub took_ms: u64,
+}

@@ -503,6 +503,68 @@ pub fn step(
     Ok(())
 }
 
+/// How one order was served against a promise to ship within a time: what a fill-rate
+/// (OTIF) report adds up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Service {
+    pub ordered_units: u64,
+    /// Shipped, at most what was ordered of each product.
+    pub shipped_units: u64,
+    /// Shipped by the deadline.
+    pub on_time_units: u64,
+    /// Whether it can be judged yet: all of it shipped, or the deadline passed.
+    pub judged: bool,
+    /// Its first shipment left by the deadline.
+    pub on_time: bool,
+    /// All of it was shipped (whenever).
+    pub in_full: bool,
+    /// All of it was shipped by the deadline (on time, in full).
+    pub otif: bool,
+}
+
+/// How an order of `ordered` (units per product) was served by `shipments` (when each
+/// left, and what it held) against `deadline_ms`, as of `now_ms`.
+pub fn service(
+    ordered: &BTreeMap<Sku, u32>,
+    shipments: &[(i64, &BTreeMap<Sku, u32>)],
+    deadline_ms: i64,
+    now_ms: i64,
+) -> Service {
+    let mut shipped: BTreeMap<&Sku, u32> = BTreeMap::new();
+    let mut by_deadline: BTreeMap<&Sku, u32> = BTreeMap::new();
+    for (at_ms, lines) in shipments {
+        for (sku, quantity) in lines.iter() {
+            *shipped.entry(sku).or_default() += quantity;
+            if *at_ms <= deadline_ms {
+                *by_deadline.entry(sku).or_default() += quantity;
+            }
+        }
+    }
+    let capped = |counts: &BTreeMap<&Sku, u32>| -> u64 {
+        ordered
+            .iter()
+            .map(|(sku, want)| u64::from(counts.get(sku).copied().unwrap_or(0).min(*want)))
+            .sum()
+    };
+    let ordered_units: u64 = ordered.values().map(|q| u64::from(*q)).sum();
+    let shipped_units = capped(&shipped);
+    let on_time_units = capped(&by_deadline);
+    let in_full = ordered_units > 0 && shipped_units == ordered_units;
+    Service {
+        ordered_units,
+        shipped_units,
+        on_time_units,
+        judged: in_full || now_ms > deadline_ms,
+        on_time: shipments
+            .iter()
+            .map(|(at, _)| *at)
+            .min()
+            .is_some_and(|first| first <= deadline_ms),
+        in_full,
+        otif: ordered_units > 0 && on_time_units == ordered_units,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -862,5 +924,29 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn an_order_is_on_time_and_in_full_only_when_all_of_it_left_by_the_deadline() {
+        let tea = Sku::parse("TEA").unwrap();
+        let cup = Sku::parse("CUP").unwrap();
+        let ordered: BTreeMap<Sku, u32> = [(tea.clone(), 10), (cup.clone(), 2)].into();
+        let first: BTreeMap<Sku, u32> = [(tea.clone(), 6)].into();
+        let rest: BTreeMap<Sku, u32> = [(tea.clone(), 4), (cup.clone(), 3)].into();
+        // Part by the deadline, the rest after it.
+        let late = service(&ordered, &[(100, &first), (300, &rest)], 200, 400);
+        assert_eq!(
+            (late.ordered_units, late.shipped_units, late.on_time_units),
+            (12, 12, 6)
+        );
+        assert!(late.judged && late.on_time && late.in_full && !late.otif);
+        // All of it by the deadline (a third cup shipped counts as the two ordered).
+        let fine = service(&ordered, &[(100, &first), (150, &rest)], 200, 400);
+        assert!(fine.otif && fine.on_time && fine.in_full);
+        // Nothing yet: not judged before the deadline, late after it.
+        let waiting = service(&ordered, &[], 200, 150);
+        assert!(!waiting.judged);
+        let missed = service(&ordered, &[], 200, 250);
+        assert!(missed.judged && !missed.on_time && !missed.in_full && !missed.otif);
     }
 }

@@ -206,3 +206,54 @@ pub fn lines_of(tx: &mut Tx<'_>, request_id: &str) -> Result<Vec<LineRow>, Store
     .map(|row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))
     .collect()
 }
+
+/// An order as a fill-rate report reads it: its shop, when it came in, what it ordered
+/// and each shipment (when it left, what it held).
+#[derive(Debug, Clone, Default)]
+pub struct ServedOrder {
+    pub shop: String,
+    pub received_ms: i64,
+    pub ordered: std::collections::BTreeMap<Sku, u32>,
+    pub shipments: Vec<(i64, std::collections::BTreeMap<Sku, u32>)>,
+}
+
+/// The orders received in `[from_ms, to_ms)`, not rejected or cancelled, of the shops
+/// named (all when `None`), with their shipments; by request id.
+pub fn served(
+    tx: &mut Tx<'_>,
+    (from_ms, to_ms): (i64, i64),
+    shops: Option<&[String]>,
+) -> anyhow::Result<std::collections::BTreeMap<String, ServedOrder>> {
+    let mut orders: std::collections::BTreeMap<String, ServedOrder> =
+        std::collections::BTreeMap::new();
+    let Some((filter, values)) = shop_filter((from_ms, to_ms), shops) else {
+        return Ok(orders);
+    };
+    for row in tx.rows(
+        &format!(
+            "SELECT l.request_id, l.shop, l.received_ms, l.sku, l.quantity FROM order_lines l
+             WHERE l.received_ms >= ?1 AND l.received_ms < ?2 AND l.live = 1{filter}"
+        ),
+        &values,
+    )? {
+        let order = orders.entry(row.get(0)?).or_default();
+        order.shop = row.get(1)?;
+        order.received_ms = row.get(2)?;
+        let sku = Sku::parse(&row.get::<String>(3)?)?;
+        *order.ordered.entry(sku).or_default() += row.get::<u32>(4)?;
+    }
+    for row in tx.rows(
+        &format!(
+            "SELECT l.request_id, l.shipped_ms, l.lines FROM shipments l
+             JOIN orders o ON o.request_id = l.request_id
+             WHERE o.received_ms >= ?1 AND o.received_ms < ?2{filter}"
+        ),
+        &values,
+    )? {
+        if let Some(order) = orders.get_mut(&row.get::<String>(0)?) {
+            let lines = serde_json::from_str(&row.get::<String>(2)?)?;
+            order.shipments.push((row.get(1)?, lines));
+        }
+    }
+    Ok(orders)
+}
