@@ -702,6 +702,13 @@ test('a shop brought in with an invite link earns its inviter a commission both 
   await office.screenshot({ path: 'test-results/office-commissions.png', fullPage: true });
   await office.goto('/office/customers/shop-fig');
   await expect(office.locator('[data-testid=referral-inviter]')).toContainText('shop-lotus');
+  // Fig's order left at once: on time and in full in the fill-rate report.
+  await office.click('a[href="/office/fill-rate"]');
+  const figRow = office.locator('[data-testid=fill-row][data-key=shop-fig]');
+  await expect(figRow.locator('[data-testid=fill-otif]')).toHaveText('100%');
+  await expect(figRow.locator('[data-testid=fill-units]')).toHaveText('100%');
+  await expect(office.locator('[data-testid=fill-chart] rect').first()).toBeVisible();
+  await office.screenshot({ path: 'test-results/office-fill-rate.png', fullPage: true });
   await desk.close();
   await figContext.close();
   await lotusContext.close();

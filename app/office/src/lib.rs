@@ -13,6 +13,7 @@ pub mod customer_form;
 pub mod customers;
 pub mod edits;
 pub mod entry;
+pub mod fill_rate;
 pub mod finance;
 pub mod home;
 pub mod i18n;
@@ -289,6 +290,9 @@ fn App() -> impl IntoView {
                         <Show when=move || office.may("finance") || office.may("orders.read")>
                             <A href="/office/reports">{move || office.t(Phrase::Reports)}</A>
                         </Show>
+                        <Show when=move || office.may("finance") || office.may("orders.read")>
+                            <A href="/office/fill-rate">{move || office.t(Phrase::FillRateReport)}</A>
+                        </Show>
                         <Show when=move || office.may("inbox.resolve")>
                             <A href="/office/inbox">{move || office.t(Phrase::Inbox)}</A>
                         </Show>
@@ -340,6 +344,7 @@ fn App() -> impl IntoView {
                             <Route path=path!("/office/receivables") view=finance::ReceivablesPage/>
                             <Route path=path!("/office/reports") view=reports::ReportsPage/>
                             <Route path=path!("/office/commissions") view=commissions::CommissionsPage/>
+                            <Route path=path!("/office/fill-rate") view=fill_rate::FillRatePage/>
                             <Route path=path!("/office/receivables/:shop") view=finance::ShopAccountPage/>
                             <Route path=path!("/office/invoices/:number") view=finance::InvoicePage/>
                         </Routes>
