@@ -3,7 +3,8 @@
 //! that order's confirmation over a year, three shops, every channel, most of them
 //! completed), and each filter the order page offers is timed over HTTP as the back office
 //! calls it: median and slowest of 20 calls, first page of 50 and a page deep in the list;
-//! then receivables by age over 10,000 open invoices and each sales report over a year.
+//! then receivables by age over 10,000 open invoices, each sales report over a year and
+//! the fill-rate report over a year (its shipped orders left 0–3 days after they came in).
 #![allow(clippy::print_stdout)] // a report is its output
 #![allow(clippy::float_arithmetic)] // timings, never money
 
@@ -75,6 +76,22 @@ async fn main() {
             let shop = &shops[usize::try_from(n % 3)?];
             order.allocations.clear();
             orders::insert(tx, seq, shop, 0, &order, origin, received)?;
+            // Shipped orders left 0–3 days after they came in (the fill-rate report).
+            if matches!(order.state, OrderState::Shipped | OrderState::Completed) {
+                let shipment = domain::fulfilment::ShipmentRecord {
+                    number: format!("{}-1", order.number),
+                    warehouse: domain::sku::WarehouseId::parse("wh-east")?,
+                    carrier: "顺丰".into(),
+                    tracking: String::new(),
+                    lines: domain::fulfilment::ordered_quantities(&order),
+                    shipped_ms: received + i64::try_from(n % 4)? * DAY_MS,
+                    by: "bench".into(),
+                    delivered_ms: None,
+                    fee: None,
+                    shipped_with: Vec::new(),
+                };
+                orders::add_shipment(tx, shop, order.request_id.as_str(), &shipment)?;
+            }
             // One order in ten still owes its invoice, due 30 days after it was taken in.
             if n % 10 == 0 && order.state == OrderState::Completed {
                 let total = order.quote.as_ref().map_or(order.priced.total, |q| q.total);
@@ -199,6 +216,12 @@ async fn main() {
                 )
             }),
         )
+        .chain(["shop", "product", "month"].into_iter().map(|by| {
+            (
+                "fill-rate report over a year",
+                format!("/api/reports/fill-rate?by={by}&{year}"),
+            )
+        }))
         .collect();
     println!("| list | rows | median ms | slowest ms |\n|---|---|---|---|");
     for (name, path) in cases {
