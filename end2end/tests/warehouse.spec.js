@@ -550,7 +550,13 @@ test('an overdue invoice blocks a shop\'s orders until finance records its payme
   await expect(mine.locator('[data-testid=my-shop-blocked]')).toBeVisible();
   await expect(mine.locator('[data-testid=my-shop-owes]')).toContainText(owed);
   await expect(managerPhone.locator('[data-testid=my-best-sellers]')).toContainText('GRN-0006');
+  // Its order left at once: on time and in full.
+  await expect(mine.locator('[data-testid=my-shop-otif]')).toContainText('100%');
   await managerPhone.screenshot({ path: 'test-results/manager-my-shops.png', fullPage: true });
+  // Last month: nothing sold then; the period's dates shown.
+  await managerPhone.click('[data-testid=my-period-1]');
+  await expect(managerPhone.locator('[data-testid=my-best-sellers]')).not.toContainText('GRN-0006');
+  await expect(managerPhone.locator('[data-testid=my-period]')).toContainText('-01 — ');
   await managerContext.close();
   await phone.click('a[href="/"]');
   await phone.fill('[data-testid=search]', 'GRN-0006');

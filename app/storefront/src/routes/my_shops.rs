@@ -1,7 +1,8 @@
-//! An account manager's shops (online): each shop's orders and sales this month, what it
-//! owes and whether overdue invoices block it, the month's best sellers across his shops,
-//! and a button to order for a shop. The figures come from the server's reports and
-//! receivables, limited to his own shops.
+//! An account manager's shops (online): each shop's orders, sales and share of orders
+//! shipped on time and in full over a period (this month, last month, the last 90 days),
+//! what it owes and whether overdue invoices block it, the period's best sellers across
+//! his shops, and a button to order for a shop. The figures come from the server's
+//! reports and receivables, limited to his own shops.
 
 use std::collections::BTreeMap;
 
@@ -44,11 +45,44 @@ struct Sales {
     rows: Vec<Sold>,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+struct Served {
+    key: String,
+    otif_rate: Option<String>,
+    open: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+struct FillRate {
+    rows: Vec<Served>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Figures {
     owed: BTreeMap<String, Owed>,
     by_shop: BTreeMap<String, Sold>,
+    served: BTreeMap<String, Served>,
     products: Sales,
+}
+
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// The first and last day of the period chosen: 0 this month, 1 last month, 2 the last 90
+/// days.
+fn period(choice: u8, now_ms: i64) -> (String, String) {
+    use domain::checkout::UTC_OFFSET_MINUTES as OFFSET;
+    use domain::quota::{day_start, local_date};
+    let today = local_date(now_ms, OFFSET);
+    let first = format!("{}-01", &today[..7]);
+    match choice {
+        1 => {
+            let this_month = day_start(&first, OFFSET).unwrap_or(now_ms);
+            let last_day = local_date(this_month - DAY_MS, OFFSET);
+            (format!("{}-01", &last_day[..7]), last_day)
+        }
+        2 => (local_date(now_ms - 89 * DAY_MS, OFFSET), today),
+        _ => (first, today),
+    }
 }
 
 /// `/my-shops`.
@@ -57,36 +91,61 @@ pub fn MyShopsPage() -> impl IntoView {
     let store = expect_context::<Store>();
     let navigate = use_navigate();
     let figures = RwSignal::new(None::<Result<Figures, ()>>);
-    spawn_local(async move {
-        let owed = store
-            .call::<Receivables>("GET", "/api/finance/receivables")
-            .await;
-        let by_shop = store
-            .call::<Sales>("GET", "/api/reports/sales?by=shop")
-            .await;
-        let products = store
-            .call::<Sales>("GET", "/api/reports/sales?by=product")
-            .await;
-        figures.set(Some(match (owed, by_shop, products) {
-            (Ok(owed), Ok(by_shop), Ok(products)) => Ok(Figures {
-                owed: owed
-                    .shops
-                    .into_iter()
-                    .map(|o| (o.shop.clone(), o))
-                    .collect(),
-                by_shop: by_shop
-                    .rows
-                    .into_iter()
-                    .map(|r| (r.key.clone(), r))
-                    .collect(),
-                products,
-            }),
-            _ => Err(()),
-        }));
+    let choice = RwSignal::new(0u8);
+    Effect::new(move |_| {
+        let (from, to) = period(choice.get(), js_sys::Date::now() as i64);
+        let range = format!("from={from}&to={to}");
+        figures.set(None);
+        spawn_local(async move {
+            let owed = store
+                .call::<Receivables>("GET", "/api/finance/receivables")
+                .await;
+            let by_shop = store
+                .call::<Sales>("GET", &format!("/api/reports/sales?by=shop&{range}"))
+                .await;
+            let products = store
+                .call::<Sales>("GET", &format!("/api/reports/sales?by=product&{range}"))
+                .await;
+            let served = store
+                .call::<FillRate>("GET", &format!("/api/reports/fill-rate?by=shop&{range}"))
+                .await;
+            figures.set(Some(match (owed, by_shop, products, served) {
+                (Ok(owed), Ok(by_shop), Ok(products), Ok(served)) => Ok(Figures {
+                    served: served
+                        .rows
+                        .into_iter()
+                        .map(|r| (r.key.clone(), r))
+                        .collect(),
+                    owed: owed
+                        .shops
+                        .into_iter()
+                        .map(|o| (o.shop.clone(), o))
+                        .collect(),
+                    by_shop: by_shop
+                        .rows
+                        .into_iter()
+                        .map(|r| (r.key.clone(), r))
+                        .collect(),
+                    products,
+                }),
+                _ => Err(()),
+            }));
+        });
     });
+    let chip = move |value: u8, phrase: Phrase| {
+        view! {
+            <button class=move || if choice.get() == value { "chip active" } else { "chip" }
+                data-testid=format!("my-period-{value}") on:click=move |_| choice.set(value)>{move || store.t(phrase)}</button>
+        }
+    };
     view! {
         <section class="my-shops" data-testid="my-shops">
             <h2>{move || store.t(Phrase::MyShops)}</h2>
+            <div class="chips">
+                {chip(0, Phrase::ThisMonth)}
+                {chip(1, Phrase::LastMonth)}
+                {chip(2, Phrase::Last90Days)}
+            </div>
             {move || match figures.get() {
                 None => view! { <p>{store.t(Phrase::Loading)}</p> }.into_any(),
                 Some(Err(())) => view! { <p class="error">{store.t(Phrase::NeedsNetwork)}</p> }.into_any(),
@@ -95,12 +154,13 @@ pub fn MyShopsPage() -> impl IntoView {
                     let shops = store.session.get().map(|s| s.shops).unwrap_or_default();
                     let navigate = navigate.clone();
                     view! {
-                        <p class="meta">{format!("{} {} — {}", store.t(Phrase::ThisMonth), f.products.from, f.products.to)}</p>
+                        <p class="meta" data-testid="my-period">{format!("{} — {}", f.products.from, f.products.to)}</p>
                         <ul class="shops">
                             {shops.into_iter().map(|shop| {
                                 let id = shop.id.to_string();
                                 let sold = f.by_shop.get(&id).cloned();
                                 let owed = f.owed.get(&id).cloned();
+                                let served = f.served.get(&id).cloned();
                                 let navigate = navigate.clone();
                                 let chosen = shop.clone();
                                 view! {
@@ -108,6 +168,9 @@ pub fn MyShopsPage() -> impl IntoView {
                                         <strong>{shop.name.clone()}</strong>
                                         {owed.as_ref().filter(|o| o.blocked).map(|_| view! { <span class="badge warn" data-testid="my-shop-blocked">{store.t(Phrase::OverdueBlocked)}</span> })}
                                         <span>{format!("{} {} · {} {}", store.t(Phrase::OrdersThisMonth), sold.as_ref().map_or(0, |s| s.orders), store.t(Phrase::SalesThisMonth), sold.as_ref().map_or_else(|| "¥0.00".to_owned(), |s| s.revenue.to_string()))}</span>
+                                        {served.map(|s| view! {
+                                            <span data-testid="my-shop-otif">{format!("{} {}{}", store.t(Phrase::OnTimeInFull), s.otif_rate.map_or_else(|| "—".to_owned(), |r| format!("{r}%")), if s.open > 0 { format!(" · {} {}", store.t(Phrase::OpenOrdersCount), s.open) } else { String::new() })}</span>
+                                        })}
                                         <span data-testid="my-shop-owes">{format!("{} {}", store.t(Phrase::Owes), owed.as_ref().map_or_else(|| "¥0.00".to_owned(), |o| o.total.to_string()))}
                                             {owed.as_ref().filter(|o| o.overdue_invoices > 0).map(|o| format!(" · {} {}", store.t(Phrase::OverdueInvoiceCount), o.overdue_invoices))}</span>
                                         <button data-testid="order-for-shop" on:click=move |_| {
