@@ -111,14 +111,11 @@ fn count_use(
     usage: &mut PromotionUsage,
     ordered: &mut BTreeMap<(Sku, Period), u32>,
 ) {
-    for promotion in answer.quote.iter().flat_map(|q| &q.promotions) {
-        *usage.by_customer.entry(promotion.id.clone()).or_default() += 1;
-        *usage.total.entry(promotion.id.clone()).or_default() += 1;
-    }
-    for line in &answer.priced.lines {
-        for quota in checkout.profile.quotas.iter().filter(|q| q.sku == line.sku) {
-            let entry = ordered.entry((line.sku.clone(), quota.period)).or_default();
-            *entry = entry.saturating_add(line.quantity);
-        }
-    }
+    let promotions = answer.quote.as_ref().map_or(&[][..], |q| &q.promotions[..]);
+    domain::checkout::add_use(
+        promotions,
+        answer.priced.lines.iter().map(|l| (&l.sku, l.quantity)),
+        &checkout.profile.quotas,
+        (usage, ordered),
+    );
 }

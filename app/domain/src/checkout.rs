@@ -61,6 +61,29 @@ pub struct ShopProfile {
     pub window: Option<OrderingWindow>,
 }
 
+/// What one order adds to its shop's use of promotions and quotas: the one rule wherever
+/// use is counted (the device, the intake, the server's stored counts). Each promotion
+/// its quote applied counts once; of each SKU under one of `quotas`, the quantity priced
+/// (what was accepted, not what was asked). `quotas` are those whose period the order
+/// falls in.
+pub fn add_use<'a>(
+    promotions: &[super::promotion::AppliedPromotion],
+    lines: impl IntoIterator<Item = (&'a Sku, u32)>,
+    quotas: &[Quota],
+    (usage, ordered): (&mut PromotionUsage, &mut BTreeMap<(Sku, Period), u32>),
+) {
+    for promotion in promotions {
+        *usage.by_customer.entry(promotion.id.clone()).or_default() += 1;
+        *usage.total.entry(promotion.id.clone()).or_default() += 1;
+    }
+    for (sku, quantity) in lines {
+        for quota in quotas.iter().filter(|q| &q.sku == sku) {
+            let entry = ordered.entry((sku.clone(), quota.period)).or_default();
+            *entry = entry.saturating_add(quantity);
+        }
+    }
+}
+
 /// Everything [`quote_request`] needs besides the catalog and the price book.
 pub struct Checkout<'a> {
     pub shop: &'a ShopId,
@@ -212,6 +235,37 @@ pub fn refund_balances(profile: &mut ShopProfile, quote: &Quote) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_order_adds_each_promotion_once_and_what_was_priced_of_a_quota_sku() {
+        let tea = Sku::parse("TEA").unwrap();
+        let cup = Sku::parse("CUP").unwrap();
+        let promotion = crate::promotion::AppliedPromotion {
+            id: "spring".into(),
+            name: crate::product::LocalizedText::default(),
+            discount: crate::money::Money::cny(rust_decimal::Decimal::ONE),
+            gifts: vec![],
+        };
+        let quotas = [Quota {
+            sku: tea.clone(),
+            max_quantity: 48,
+            period: Period::Week,
+        }];
+        let mut usage = PromotionUsage::default();
+        let mut ordered = BTreeMap::new();
+        for _ in 0..2 {
+            add_use(
+                std::slice::from_ref(&promotion),
+                [(&tea, 12), (&cup, 5)],
+                &quotas,
+                (&mut usage, &mut ordered),
+            );
+        }
+        assert_eq!(usage.by_customer.get("spring"), Some(&2));
+        assert_eq!(usage.total.get("spring"), Some(&2));
+        assert_eq!(ordered.get(&(tea, Period::Week)), Some(&24));
+        assert_eq!(ordered.get(&(cup, Period::Week)), None);
+    }
+
     use super::*;
     use crate::money::Money;
     use crate::order::RequestId;

@@ -605,24 +605,32 @@ impl Store {
             let quote = confirmation
                 .and_then(|c| c.quote.as_ref())
                 .or(request.expected_quote.as_ref());
-            for promotion in quote.iter().flat_map(|q| &q.promotions) {
-                *usage.by_customer.entry(promotion.id.clone()).or_default() += 1;
-                *usage.total.entry(promotion.id.clone()).or_default() += 1;
-            }
-            for quota in &profile.quotas {
-                if request.placed_at_ms < period_start(quota.period, now_ms, UTC_OFFSET_MINUTES) {
-                    continue;
-                }
-                let quantity: u32 = request
+            let promotions = quote.map_or(&[][..], |q| &q.promotions[..]);
+            let current: Vec<_> = profile
+                .quotas
+                .iter()
+                .filter(|q| {
+                    request.placed_at_ms >= period_start(q.period, now_ms, UTC_OFFSET_MINUTES)
+                })
+                .cloned()
+                .collect();
+            // The same rule as the server's: what was priced (accepted) once it was, what
+            // this device priced while it waits, what was asked when nothing was priced.
+            let lines: Vec<(&Sku, u32)> = match (confirmation, quote) {
+                (Some(c), _) => c
+                    .priced
                     .lines
                     .iter()
-                    .filter(|l| l.sku == quota.sku)
-                    .map(|l| l.quantity)
-                    .sum();
-                *ordered
-                    .entry((quota.sku.clone(), quota.period))
-                    .or_default() += quantity;
-            }
+                    .map(|l| (&l.sku, l.quantity))
+                    .collect(),
+                (None, Some(q)) => q
+                    .lines
+                    .iter()
+                    .map(|l| (&l.line.sku, l.line.quantity))
+                    .collect(),
+                (None, None) => request.lines.iter().map(|l| (&l.sku, l.quantity)).collect(),
+            };
+            domain::checkout::add_use(promotions, lines, &current, (&mut usage, &mut ordered));
         }
         (usage, ordered)
     }
