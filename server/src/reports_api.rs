@@ -66,6 +66,26 @@ fn row(key: String, label: LocalizedText, sums: &Sums, with_cost: bool) -> Sales
     }
 }
 
+/// Whose orders `principal` may report on: every shop (None) for admins and for staff
+/// who read orders or finance; an account manager's own shops; shops get none (403).
+fn report_shops(principal: &Principal) -> Result<Option<Vec<String>>, AppError> {
+    match principal.role {
+        Role::Admin => Ok(None),
+        Role::Staff => {
+            principal.require_any(&[Permission::Finance, Permission::OrdersRead])?;
+            Ok(None)
+        }
+        Role::Manager => Ok(Some(
+            principal.shops.iter().map(ToString::to_string).collect(),
+        )),
+        Role::Shop => Err(AppError::client(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "reports are for the distributor's team",
+        )),
+    }
+}
+
 /// `GET /api/reports/sales`.
 pub async fn sales(
     State(state): State<AppState>,
@@ -74,21 +94,7 @@ pub async fn sales(
 ) -> Result<Json<SalesReport>, AppError> {
     let Query(query) =
         query.map_err(|r| AppError::rejected("bad_query", r.status(), r.body_text()))?;
-    let shops: Option<Vec<String>> = match principal.role {
-        Role::Admin => None,
-        Role::Staff => {
-            principal.require_any(&[Permission::Finance, Permission::OrdersRead])?;
-            None
-        }
-        Role::Manager => Some(principal.shops.iter().map(ToString::to_string).collect()),
-        Role::Shop => {
-            return Err(AppError::client(
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                "reports are for the distributor's team",
-            ));
-        }
-    };
+    let shops = report_shops(&principal)?;
     let with_cost = principal.may(Permission::Finance);
     let by = query.by.clone().unwrap_or_else(|| "product".to_owned());
     if !DIMENSIONS.contains(&by.as_str()) {
@@ -432,21 +438,7 @@ pub async fn fill_rate(
 ) -> Result<Json<FillRateReport>, AppError> {
     let Query(query) =
         query.map_err(|r| AppError::rejected("bad_query", r.status(), r.body_text()))?;
-    let shops: Option<Vec<String>> = match principal.role {
-        Role::Admin => None,
-        Role::Staff => {
-            principal.require_any(&[Permission::Finance, Permission::OrdersRead])?;
-            None
-        }
-        Role::Manager => Some(principal.shops.iter().map(ToString::to_string).collect()),
-        Role::Shop => {
-            return Err(AppError::client(
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                "reports are for the distributor's team",
-            ));
-        }
-    };
+    let shops = report_shops(&principal)?;
     let by = query.by.clone().unwrap_or_else(|| "shop".to_owned());
     if !FILL_DIMENSIONS.contains(&by.as_str()) {
         return Err(AppError::invalid("by", "unknown"));

@@ -280,33 +280,15 @@ async fn net_terms_invoice_per_shipment_age_block_orders_and_lift_once_paid() {
     // (two stores, each with its own connections) run the job at the same moment, or it
     // runs again this hour. In an hour of its own (the server's job may have run this one).
     let now = server::store::now_ms() + 2 * 60 * 60 * 1000;
-    let job = move |tx: &mut server::store::Tx<'_>| {
-        let cache = server::store::documents::DocCache::default();
-        let actor = automerge::ActorId::random();
-        let docs = server::fulfilment::Docs {
-            cache: &cache,
-            actor: &actor,
-        };
-        server::jobs::send_reminders(tx, docs, now).map_err(|e| anyhow::anyhow!("{e}"))
-    };
-    let (one, other) = tokio::join!(with_store(&server, job), with_store(&server, job));
+    let (one, other) = tokio::join!(
+        run_job(&server, server::jobs::send_reminders, now),
+        run_job(&server, server::jobs::send_reminders, now)
+    );
     let mut runs = [one, other];
     runs.sort();
     assert_eq!(runs, [None, Some(2)]);
-    let (again, later) = with_store(&server, move |tx| {
-        let cache = server::store::documents::DocCache::default();
-        let actor = automerge::ActorId::random();
-        let docs = server::fulfilment::Docs {
-            cache: &cache,
-            actor: &actor,
-        };
-        let again =
-            server::jobs::send_reminders(tx, docs, now).map_err(|e| anyhow::anyhow!("{e}"))?;
-        let later =
-            server::jobs::remind(tx, docs, now + 60_000).map_err(|e| anyhow::anyhow!("{e}"))?;
-        Ok((again, later))
-    })
-    .await;
+    let again = run_job(&server, server::jobs::send_reminders, now).await;
+    let later = run_job(&server, server::jobs::remind, now + 60_000).await;
     assert_eq!((again, later), (None, 0));
     let (_, aging) = call(&server, &cai, Method::GET, "/api/finance/receivables", None).await;
     let tasks: Vec<&Value> = aging["reminders"]
@@ -800,8 +782,17 @@ async fn sales_reports_add_up_the_same_by_every_dimension_with_margin_for_financ
     }
 }
 
-/// Runs the commission settlement (the job's work, without its hourly claim) at `now`.
-async fn settle_commissions(server: &TestServer, now: i64) -> usize {
+/// Runs `job` at `now` in a store of its own (as another server process would), with a
+/// document cache of its own.
+async fn run_job<T: Send + 'static>(
+    server: &TestServer,
+    job: fn(
+        &mut server::store::Tx<'_>,
+        server::fulfilment::Docs<'_>,
+        i64,
+    ) -> Result<T, server::app_error::AppError>,
+    now: i64,
+) -> T {
     with_store(server, move |tx| {
         let cache = server::store::documents::DocCache::default();
         let actor = automerge::ActorId::random();
@@ -809,9 +800,14 @@ async fn settle_commissions(server: &TestServer, now: i64) -> usize {
             cache: &cache,
             actor: &actor,
         };
-        server::referrals::settle_due(tx, docs, now).map_err(|e| anyhow::anyhow!("{e}"))
+        job(tx, docs, now).map_err(|e| anyhow::anyhow!("{e}"))
     })
     .await
+}
+
+/// Runs the commission settlement (the job's work, without its hourly claim) at `now`.
+async fn settle_commissions(server: &TestServer, now: i64) -> usize {
+    run_job(server, server::referrals::settle_due, now).await
 }
 
 #[tokio::test]
@@ -991,16 +987,10 @@ async fn a_shop_brought_in_earns_its_inviter_a_share_once_the_return_window_pass
 
     // The hourly job claims its hour once across processes (two stores at once).
     let hour = later + 2 * 60 * 60 * 1000;
-    let job = move |tx: &mut server::store::Tx<'_>| {
-        let cache = server::store::documents::DocCache::default();
-        let actor = automerge::ActorId::random();
-        let docs = server::fulfilment::Docs {
-            cache: &cache,
-            actor: &actor,
-        };
-        server::jobs::settle_commissions(tx, docs, hour).map_err(|e| anyhow::anyhow!("{e}"))
-    };
-    let (one, other) = tokio::join!(with_store(&server, job), with_store(&server, job));
+    let (one, other) = tokio::join!(
+        run_job(&server, server::jobs::settle_commissions, hour),
+        run_job(&server, server::jobs::settle_commissions, hour)
+    );
     let mut runs = [one, other];
     runs.sort();
     assert_eq!(runs, [None, Some(0)]);
