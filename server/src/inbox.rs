@@ -93,3 +93,61 @@ pub async fn resolve(
     }
     Ok(Json(serde_json::json!({ "resolved": request_id })))
 }
+
+/// `GET /api/reports/large-orders`: orders far above their shop's usual demand for a
+/// product in short supply, not looked at yet — for staff who read orders, and for an
+/// account manager his own shops'.
+pub async fn large_orders(
+    State(state): State<AppState>,
+    principal: Principal,
+) -> Result<Json<Vec<api::LargeOrder>>, AppError> {
+    let shops: Option<Vec<String>> = match principal.role {
+        crate::auth::Role::Manager => {
+            Some(principal.shops.iter().map(ToString::to_string).collect())
+        }
+        _ => {
+            principal.require_any(&[Permission::OrdersRead, Permission::Finance])?;
+            None
+        }
+    };
+    Ok(Json(
+        state
+            .store
+            .read(move |tx| crate::store::large_orders::open(tx, shops.as_deref(), 200))
+            .await?,
+    ))
+}
+
+/// `POST /api/admin/orders/{id}/large/handled`: staff looked at the order's flags (held
+/// it, called the shop, or let it stand).
+pub async fn large_order_handled(
+    State(state): State<AppState>,
+    principal: Principal,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Json<serde_json::Value>, AppError> {
+    principal.require(Permission::OrdersHold)?;
+    let Path(id) =
+        id.map_err(|r| AppError::rejected("bad_request_id", r.status(), r.body_text()))?;
+    let actor = principal.username.clone();
+    let handled = state
+        .store
+        .write(move |tx| -> Result<bool, AppError> {
+            let request_id = crate::fulfilment::resolve(tx, &id)?;
+            let now = tx.now_ms;
+            Ok(crate::store::large_orders::handle(
+                tx,
+                &request_id,
+                &actor,
+                now,
+            )?)
+        })
+        .await?;
+    if !handled {
+        return Err(AppError::client(
+            StatusCode::NOT_FOUND,
+            "no_open_flag",
+            "the order has no large-order flag waiting",
+        ));
+    }
+    Ok(Json(serde_json::json!({ "handled": true })))
+}

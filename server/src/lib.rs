@@ -287,6 +287,11 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/reports/sales", get(reports_api::sales))
         .route("/reports/fill-rate", get(reports_api::fill_rate))
+        .route("/reports/large-orders", get(inbox::large_orders))
+        .route(
+            "/admin/orders/{id}/large/handled",
+            post(inbox::large_order_handled),
+        )
         .route(
             "/admin/products/{sku}/costs",
             get(reports_api::costs).post(reports_api::set_cost),

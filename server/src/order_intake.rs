@@ -28,6 +28,7 @@ use domain::sku::{ShopId, Sku};
 use crate::app_error::AppError;
 use crate::fulfilment::{self, Action, Applied};
 use crate::store::catalog::{CatalogCache, Products};
+use crate::store::large_orders as store_flags;
 use crate::store::{Tx, catalog, commerce, documents, money, orders, returns, stock};
 
 /// What an order of a shop is priced and checked with, read from the tables: the shop's
@@ -215,6 +216,7 @@ pub fn take_in_orders(
         owed = owed.checked_add(commerce::owed_by(answer, commerce::terms_of(profile))?)?;
     }
     stock::save(tx, &before, &inventory)?;
+    guard_large_orders(tx, shop, &answers, now_ms)?;
     commerce::record_uses(tx, shop, &answers)?;
     if profile.account.is_some() && !owed.is_zero() {
         commerce::add_unbilled(tx, shop, owed)?;
@@ -275,6 +277,56 @@ pub fn take_in_orders(
         profile,
         account,
     })
+}
+
+/// How many weeks of a shop's history the bullwhip guard reads.
+const GUARD_WEEKS: usize = 12;
+
+/// The bullwhip guard: flags each product an order left waiting for stock (in short
+/// supply) when the order holds far more of it than the shop's smoothed weekly demand
+/// (`domain::forecast::far_above_demand`), for staff and the account manager to look at
+/// before the stock is allocated. Reads history only for backordered products.
+fn guard_large_orders(
+    tx: &mut Tx<'_>,
+    shop: &ShopId,
+    answers: &[OrderConfirmation],
+    now_ms: i64,
+) -> anyhow::Result<()> {
+    for answer in answers.iter().filter(|a| !a.backordered.is_empty()) {
+        for (sku, waiting) in &answer.backordered {
+            let ordered: u32 = answer
+                .priced
+                .lines
+                .iter()
+                .filter(|l| &l.sku == sku)
+                .map(|l| l.quantity)
+                .sum();
+            let history: Vec<domain::forecast::DemandWeek> =
+                store_flags::weekly_history(tx, shop, sku, GUARD_WEEKS, now_ms)?
+                    .into_iter()
+                    .map(|quantity| domain::forecast::DemandWeek {
+                        quantity,
+                        paused: false,
+                        factor: rust_decimal::Decimal::ONE,
+                    })
+                    .collect();
+            if let Some(weekly) = domain::forecast::far_above_demand(&history, ordered) {
+                store_flags::add(
+                    tx,
+                    &store_flags::NewFlag {
+                        request_id: answer.request_id.as_str(),
+                        sku,
+                        shop,
+                        ordered,
+                        backordered: *waiting,
+                        weekly: &weekly.to_string(),
+                    },
+                    now_ms,
+                )?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Opens `shop`'s next order volume once its current one, `volume`, holds `limit` stored

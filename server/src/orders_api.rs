@@ -364,9 +364,11 @@ pub async fn detail(
                     });
                 }
             }
+            let large = crate::store::large_orders::of_order(tx, &request_id)?;
             Ok(OrderDetail {
                 invoices,
                 margins,
+                large,
                 mergeable,
                 region,
                 weights,

@@ -16,6 +16,7 @@ pub mod customers;
 pub mod documents;
 pub mod images;
 pub mod jobs;
+pub mod large_orders;
 pub mod money;
 pub mod orders;
 pub mod postgres;

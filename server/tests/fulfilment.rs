@@ -8,7 +8,7 @@
 mod http_device;
 
 use domain::order::RequestId;
-use http_device::{Device, TestServer, call, spawn_server, token};
+use http_device::{Device, TestServer, call, spawn_server, token, with_store};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -875,4 +875,123 @@ async fn a_shops_orders_go_in_one_parcel_with_one_fee_and_arrive_together() {
             .as_array()
             .is_none_or(|s| s.is_empty())
     );
+}
+
+/// The bullwhip guard: in a shortage, an order far above what the shop usually takes
+/// each week is flagged for staff and its account manager; a usual one is not.
+#[tokio::test]
+async fn a_panic_order_in_a_shortage_is_flagged_and_a_usual_one_is_not() {
+    let server = spawn_server().await;
+    let admin = token(&server, "admin", "admin123").await;
+    let cai = token(&server, "cai", "cai123").await;
+    let mut phone = Device::new(&server, "lotus", "lotus123").await;
+    phone.sync_now().await;
+    // Six weeks of 12 a week, and 10 left after them: short.
+    set_only_stock(&server, &admin, "BEV-0002", "wh-east", 72 + 10).await;
+    let past: Vec<RequestId> = (0..6)
+        .map(|n| phone.place_order(&[("BEV-0002", 12)], 0x60 + n))
+        .collect();
+    assert!(phone.sync_now().await.is_empty());
+    let weeks: Vec<(String, i64)> = past
+        .iter()
+        .zip(1_i64..)
+        .map(|(id, weeks)| (id.as_str().to_owned(), weeks))
+        .collect();
+    with_store(&server, move |tx| {
+        for (id, weeks) in &weeks {
+            tx.execute(
+                "UPDATE order_lines SET received_ms = received_ms - ?2 WHERE request_id = ?1",
+                server::params![id.as_str(), *weeks * 7 * 24 * 60 * 60 * 1000],
+            )?;
+        }
+        Ok(())
+    })
+    .await;
+    let usual = phone.place_order(&[("BEV-0002", 24)], 0x70);
+    let panic = phone.place_order(&[("BEV-0002", 240)], 0x71);
+    assert!(phone.sync_now().await.is_empty());
+    let number = |id: &RequestId| phone.sync.confirmations_of(&phone.shop)[id].number.clone();
+    let (usual, panic) = (number(&usual), number(&panic));
+
+    let (status, flags) = call(
+        &server,
+        &cai,
+        Method::GET,
+        "/api/reports/large-orders",
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{flags}");
+    let flags = flags.as_array().unwrap().clone();
+    assert_eq!(flags.len(), 1, "{flags:?}");
+    assert_eq!(flags[0]["number"], panic.as_str());
+    assert_eq!(flags[0]["sku"], "BEV-0002");
+    assert_eq!(flags[0]["ordered"], 240);
+    // About 12 a week, smoothed (the last seven days had none).
+    let weekly: f64 = flags[0]["weekly"].as_str().unwrap().parse().unwrap();
+    assert!((5.0..=12.0).contains(&weekly), "{weekly}");
+    // On the order's page and the home page; its account manager sees it; a shop cannot.
+    let (_, detail) = call(
+        &server,
+        &cai,
+        Method::GET,
+        &format!("/api/admin/orders/{panic}"),
+        None,
+    )
+    .await;
+    // The usual order took the last 10: all of it waits.
+    assert_eq!(detail["large"][0]["backordered"], 240, "{detail}");
+    let (_, quiet) = call(
+        &server,
+        &cai,
+        Method::GET,
+        &format!("/api/admin/orders/{usual}"),
+        None,
+    )
+    .await;
+    assert_eq!(quiet["large"], json!([]));
+    let (_, board) = call(&server, &cai, Method::GET, "/api/admin/dashboard", None).await;
+    assert_eq!(board["large_orders"][0]["number"], panic.as_str());
+    let wang = token(&server, "wang", "wang123").await;
+    let (status, his) = call(
+        &server,
+        &wang,
+        Method::GET,
+        "/api/reports/large-orders",
+        None,
+    )
+    .await;
+    assert_eq!((status, his.as_array().map(Vec::len)), (200, Some(1)));
+    let lotus = token(&server, "lotus", "lotus123").await;
+    let (status, _) = call(
+        &server,
+        &lotus,
+        Method::GET,
+        "/api/reports/large-orders",
+        None,
+    )
+    .await;
+    assert_eq!(status, 403);
+
+    // Looked at once; then nothing waits.
+    let handled = format!("/api/admin/orders/{panic}/large/handled");
+    let cang = token(&server, "cang", "cang123").await;
+    let (status, _) = call(&server, &cang, Method::POST, &handled, None).await;
+    assert_eq!(status, 403);
+    let (status, body) = call(&server, &cai, Method::POST, &handled, None).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = call(&server, &cai, Method::POST, &handled, None).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (404, Some("no_open_flag"))
+    );
+    let (_, flags) = call(
+        &server,
+        &cai,
+        Method::GET,
+        "/api/reports/large-orders",
+        None,
+    )
+    .await;
+    assert_eq!(flags, json!([]));
 }

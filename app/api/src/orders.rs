@@ -69,6 +69,9 @@ pub struct OrderDetail {
     /// Each line's revenue, cost and margin as taken in (admins and finance only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub margins: Option<Vec<LineMargin>>,
+    /// Its lines far above the shop's usual demand in a shortage (the bullwhip guard).
+    #[serde(default)]
+    pub large: Vec<LargeOrder>,
 }
 
 /// What one order line sold for (before tax, after discounts) and cost as it was taken in
@@ -307,6 +310,9 @@ pub struct Dashboard {
     /// `approved` (the warehouse receives), `received` (customer service settles).
     #[serde(default)]
     pub returns: BTreeMap<String, i64>,
+    /// Orders far above their shop's usual demand in a shortage, not looked at yet.
+    #[serde(default)]
+    pub large_orders: Vec<LargeOrder>,
 }
 
 /// A rejected order in the inbox (`GET /api/admin/inbox`).
@@ -441,4 +447,24 @@ pub struct OrderImportReport {
 pub struct LinesEdit {
     pub lines: Vec<domain::pricing::RequestedLine>,
     pub reason: String,
+}
+
+/// An order far above its shop's usual demand for a product in short supply (the
+/// bullwhip guard), for staff and the shop's account manager to look at before the stock
+/// it waits for is allocated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LargeOrder {
+    pub request_id: String,
+    pub number: String,
+    pub shop: String,
+    pub shop_name: String,
+    pub sku: String,
+    pub ordered: u32,
+    /// What of it waits for stock.
+    pub backordered: u32,
+    /// The shop's smoothed weekly demand for the product.
+    pub weekly: String,
+    pub flagged_ms: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handled_ms: Option<i64>,
 }

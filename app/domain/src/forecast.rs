@@ -129,6 +129,33 @@ pub fn wape(pairs: &[(u32, u32)]) -> Option<Decimal> {
     )
 }
 
+/// An order of a product in short supply holding more than this many times the shop's
+/// smoothed weekly demand is flagged (the bullwhip guard: panic orders in a shortage).
+pub const FAR_ABOVE: u32 = 3;
+/// The fewest open weeks of history the guard judges from (a shop new to a product is
+/// not judged).
+pub const GUARD_MIN_WEEKS: usize = 4;
+
+/// The shop's smoothed weekly demand when `ordered` is far above it (more than
+/// [`FAR_ABOVE`] times), judged from `history` (weekly, oldest first); None when it is
+/// not, or when there are fewer than [`GUARD_MIN_WEEKS`] open weeks to judge from.
+pub fn far_above_demand(history: &[DemandWeek], ordered: u32) -> Option<Decimal> {
+    if history.iter().filter(|w| !w.paused).count() < GUARD_MIN_WEEKS {
+        return None;
+    }
+    let level = suggest(&ForecastInput {
+        history: history.to_vec(),
+        alpha: Decimal::new(3, 1),
+        next_factor: Decimal::ONE,
+        next_paused: false,
+        pack_size: 1,
+        quota_remaining: None,
+        stock_available: None,
+    })
+    .level;
+    (Decimal::from(ordered) > level * Decimal::from(FAR_ABOVE)).then_some(level.round_dp(1))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -222,5 +249,28 @@ mod tests {
         assert_eq!(wape(&[(10, 10), (20, 10)]), Some("0.5".parse().unwrap()));
         assert_eq!(wape(&[(0, 4), (4, 0)]), Some(Decimal::TWO));
         assert_eq!(wape(&[(3, 0)]), None);
+    }
+
+    #[test]
+    fn a_panic_order_is_far_above_the_smoothed_demand_and_a_usual_one_is_not() {
+        let weeks = |quantities: &[u32]| -> Vec<DemandWeek> {
+            quantities
+                .iter()
+                .map(|q| DemandWeek {
+                    quantity: *q,
+                    paused: false,
+                    factor: Decimal::ONE,
+                })
+                .collect()
+        };
+        let usual = weeks(&[12, 12, 0, 24, 12, 12]);
+        assert_eq!(far_above_demand(&usual, 24), None);
+        let level = far_above_demand(&usual, 120).unwrap();
+        assert!(
+            level > Decimal::from(5) && level < Decimal::from(20),
+            "{level}"
+        );
+        // Too little history to judge.
+        assert_eq!(far_above_demand(&weeks(&[12, 12, 12]), 500), None);
     }
 }

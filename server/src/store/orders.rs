@@ -800,6 +800,7 @@ pub fn dashboard(tx: &mut Tx<'_>) -> Result<api::Dashboard, StoreError> {
         .unwrap_or(0);
     board.stock_alerts = super::stock::alert_count(tx)?;
     board.returns = super::returns::waiting(tx)?.into_iter().collect();
+    board.large_orders = super::large_orders::open(tx, None, 20)?;
     Ok(board)
 }
 
