@@ -49,6 +49,7 @@ pub fn HomePage() -> impl IntoView {
                     let [on_hold, picking, packed] = [OrderState::OnHold, OrderState::Picking, OrderState::Packed]
                         .map(|state| by_state.get(&state_name(state)).copied().unwrap_or(0));
                     let asks = board.cancel_asks.clone();
+                    let large = board.large_orders.clone();
                     let to_pick = board.to_pick.clone();
                     let (rejected, waiting, alerts) = (board.rejected, board.waiting_for_stock, board.stock_alerts);
                     let returns_in = |state: &str| board.returns.get(state).copied().unwrap_or(0);
@@ -62,6 +63,17 @@ pub fn HomePage() -> impl IntoView {
                             {card("home-returns-decide".into(), office.t(Phrase::ReturnsToDecide).into(), to_decide, "/office/returns?state=requested".into())}
                             {card("home-returns-settle".into(), office.t(Phrase::ReturnsToSettle).into(), to_settle, "/office/returns?state=received".into())}
                         </div>
+                        {(!large.is_empty()).then(move || view! {
+                            <h3>{office.t(Phrase::LargeOrders)}</h3>
+                            <ul class="large-orders" data-testid="home-large-orders">
+                                {large.into_iter().map(|f| {
+                                    let text = format!(" · {} · {}", f.shop_name, crate::orders::large_order_text(&office, &f));
+                                    view! {
+                                        <li><A href=format!("/office/orders/{}", f.number)>{f.number.clone()}</A>{text}</li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        })}
                         {(!asks.is_empty()).then(|| view! {
                             <p class="muted">{format!("{} ", office.t(Phrase::CancelAsks))}
                                 {asks.into_iter().map(|n| view! { <A href=format!("/office/orders/{n}")>{n.clone()}</A>" " }).collect_view()}

@@ -425,6 +425,7 @@ fn OrderView(detail: OrderDetail, reload: Callback<()>) -> impl IntoView {
             {format!(" · {} {} · {} · {} {} · {}", office.t(Phrase::ShopCol), detail.shop, office.t(channel_phrase(&detail.channel)), office.t(Phrase::PlacedBy), detail.placed_by, format_time(detail.received_ms))}
             {order.pickup.then(|| view! { " · " <span class="badge" data-testid="order-pickup">{office.t(Phrase::Pickup)}</span> })}
         </p>
+        <LargeOrderBanner detail=detail.clone() reload=reload/>
         <Actions number=number.clone() possible=detail.possible.clone() reload=reload/>
         <h2>{office.t(Phrase::Lines)}</h2>
         <table class="grid">
@@ -977,4 +978,49 @@ fn money_section(office: Office, detail: &OrderDetail) -> impl IntoView + use<> 
             }
         })}
     }
+}
+
+/// The bullwhip guard's flags on an order: what it holds against the shop's usual weekly
+/// demand, and for staff who hold orders a button to mark them looked at.
+#[component]
+fn LargeOrderBanner(detail: OrderDetail, reload: Callback<()>) -> impl IntoView {
+    let office = expect_context::<Office>();
+    let open = detail.large.iter().any(|f| f.handled_ms.is_none());
+    let number = detail.order.number.clone();
+    let handled = move |_| {
+        let number = number.clone();
+        spawn_local(async move {
+            let url = format!("/api/admin/orders/{}/large/handled", encode(&number));
+            if office
+                .call::<serde_json::Value>("POST", &url, None)
+                .await
+                .is_ok()
+            {
+                reload.run(());
+            }
+        });
+    };
+    (!detail.large.is_empty()).then(|| {
+        view! {
+            <div class=if open { "banner warn" } else { "banner" } role="alert" data-testid="large-order">
+                {detail.large.iter().map(|f| view! {
+                    <p>{large_order_text(&office, f)}
+                        {f.handled_ms.map(|at| format!(" · {} {}", office.t(Phrase::LookedAt), format_time(at)))}</p>
+                }).collect_view()}
+                {(open && office.may("orders.hold")).then(|| view! {
+                    <button data-testid="large-order-handled" on:click=handled.clone()>{office.t(Phrase::LookedAt)}</button>
+                })}
+            </div>
+        }
+    })
+}
+
+/// "BEV-0002: 240 ordered, about 8.4 a week usually; 240 wait for stock".
+pub fn large_order_text(office: &Office, flag: &api::LargeOrder) -> String {
+    office
+        .t(Phrase::LargeOrderText)
+        .replace("{sku}", &flag.sku)
+        .replace("{ordered}", &flag.ordered.to_string())
+        .replace("{weekly}", &flag.weekly)
+        .replace("{waiting}", &flag.backordered.to_string())
 }

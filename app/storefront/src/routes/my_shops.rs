@@ -57,8 +57,20 @@ struct FillRate {
     rows: Vec<Served>,
 }
 
+/// An order far above the shop's usual demand in a shortage (the bullwhip guard).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+struct Large {
+    shop: String,
+    number: String,
+    sku: String,
+    ordered: u32,
+    backordered: u32,
+    weekly: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Figures {
+    large: Vec<Large>,
     owed: BTreeMap<String, Owed>,
     by_shop: BTreeMap<String, Sold>,
     served: BTreeMap<String, Served>,
@@ -109,8 +121,12 @@ pub fn MyShopsPage() -> impl IntoView {
             let served = store
                 .call::<FillRate>("GET", &format!("/api/reports/fill-rate?by=shop&{range}"))
                 .await;
-            figures.set(Some(match (owed, by_shop, products, served) {
-                (Ok(owed), Ok(by_shop), Ok(products), Ok(served)) => Ok(Figures {
+            let large = store
+                .call::<Vec<Large>>("GET", "/api/reports/large-orders")
+                .await;
+            figures.set(Some(match (owed, by_shop, products, served, large) {
+                (Ok(owed), Ok(by_shop), Ok(products), Ok(served), Ok(large)) => Ok(Figures {
+                    large,
                     served: served
                         .rows
                         .into_iter()
@@ -161,6 +177,7 @@ pub fn MyShopsPage() -> impl IntoView {
                                 let sold = f.by_shop.get(&id).cloned();
                                 let owed = f.owed.get(&id).cloned();
                                 let served = f.served.get(&id).cloned();
+                                let large: Vec<Large> = f.large.iter().filter(|l| l.shop == id).cloned().collect();
                                 let navigate = navigate.clone();
                                 let chosen = shop.clone();
                                 view! {
@@ -171,6 +188,13 @@ pub fn MyShopsPage() -> impl IntoView {
                                         {served.map(|s| view! {
                                             <span data-testid="my-shop-otif">{format!("{} {}{}", store.t(Phrase::OnTimeInFull), s.otif_rate.map_or_else(|| "—".to_owned(), |r| format!("{r}%")), if s.open > 0 { format!(" · {} {}", store.t(Phrase::OpenOrdersCount), s.open) } else { String::new() })}</span>
                                         })}
+                                        {large.into_iter().map(|l| view! {
+                                            <span class="warn" data-testid="my-shop-large">{format!("{} · {}", l.number, store.t(Phrase::LargeOrderText)
+                                                .replace("{sku}", &l.sku)
+                                                .replace("{ordered}", &l.ordered.to_string())
+                                                .replace("{weekly}", &l.weekly)
+                                                .replace("{waiting}", &l.backordered.to_string()))}</span>
+                                        }).collect_view()}
                                         <span data-testid="my-shop-owes">{format!("{} {}", store.t(Phrase::Owes), owed.as_ref().map_or_else(|| "¥0.00".to_owned(), |o| o.total.to_string()))}
                                             {owed.as_ref().filter(|o| o.overdue_invoices > 0).map(|o| format!(" · {} {}", store.t(Phrase::OverdueInvoiceCount), o.overdue_invoices))}</span>
                                         <button data-testid="order-for-shop" on:click=move |_| {
