@@ -650,8 +650,8 @@ test('an overdue invoice blocks a shop\'s orders until finance records its payme
 
 test('a shop brought in with an invite link earns its inviter a commission both can see', async ({ browser, request }) => {
   await api(request, 'POST', '/api/admin/shops', {
-    id: 'shop-fig', name: '无花果小店 Fig', tier: 'bronze', region: '',
-    managers: [], owner_username: 'fig', owner_display_name: '无花果', owner_password: 'fig-secret',
+    id: 'shop-mulberry', name: '桑葚小店 Mulberry', tier: 'bronze', region: '',
+    managers: [], owner_username: 'mulberry', owner_display_name: '桑葚', owner_password: 'mulberry-secret',
   });
   // Lotus Mart's invite code and link, on its account page.
   const lotusContext = await browser.newContext({ viewport: { width: 360, height: 740 } });
@@ -665,38 +665,38 @@ test('a shop brought in with an invite link earns its inviter a commission both 
   expect(link).toContain(`/account?invite=${code}`);
   await expect(lotus.locator('[data-testid=referral-rules]')).toContainText('3%');
 
-  // Fig opens the link: the code is filled in; a wrong one is refused in words first.
-  const figContext = await browser.newContext({ viewport: { width: 360, height: 740 } });
-  const fig = await figContext.newPage();
-  await signIn(fig, 'fig', 'fig-secret');
-  await expect(fig.locator('[data-testid=sync-state]')).toHaveText('已同步');
-  await fig.goto(link);
-  await expect(fig.locator('[data-testid=take-code]')).toHaveValue(code);
-  await fig.fill('[data-testid=take-code]', 'ZZZZZZ');
-  await fig.click('[data-testid=take-code-submit]');
-  await expect(fig.locator('[data-testid=referral-message]')).toContainText('没有这个邀请码');
-  await fig.fill('[data-testid=take-code]', code.toLowerCase());
-  await fig.click('[data-testid=take-code-submit]');
-  await expect(fig.locator('[data-testid=referral-message]')).toContainText('已记录推荐人');
-  await expect(fig.locator('[data-testid=invited-by]')).toContainText('Lotus');
-  await expect(fig.locator('[data-testid=take-code]')).toHaveCount(0);
-  await fig.screenshot({ path: 'test-results/phone-referral-invited.png', fullPage: true });
+  // Mulberry opens the link: the code is filled in; a wrong one is refused in words first.
+  const invitedContext = await browser.newContext({ viewport: { width: 360, height: 740 } });
+  const invited = await invitedContext.newPage();
+  await signIn(invited, 'mulberry', 'mulberry-secret');
+  await expect(invited.locator('[data-testid=sync-state]')).toHaveText('已同步');
+  await invited.goto(link);
+  await expect(invited.locator('[data-testid=take-code]')).toHaveValue(code);
+  await invited.fill('[data-testid=take-code]', 'ZZZZZZ');
+  await invited.click('[data-testid=take-code-submit]');
+  await expect(invited.locator('[data-testid=referral-message]')).toContainText('没有这个邀请码');
+  await invited.fill('[data-testid=take-code]', code.toLowerCase());
+  await invited.click('[data-testid=take-code-submit]');
+  await expect(invited.locator('[data-testid=referral-message]')).toContainText('已记录推荐人');
+  await expect(invited.locator('[data-testid=invited-by]')).toContainText('Lotus');
+  await expect(invited.locator('[data-testid=take-code]')).toHaveCount(0);
+  await invited.screenshot({ path: 'test-results/phone-referral-invited.png', fullPage: true });
 
-  // Fig's first order ships: Lotus sees what it should earn once the return window passes.
+  // Mulberry's first order ships: Lotus sees what it should earn once the return window passes.
   await api(request, 'PUT', '/api/admin/stock/wh-east/GRN-0006', { on_hand: 50, safety: 0 });
-  const order = await api(request, 'POST', '/api/admin/orders', { shop: 'shop-fig', lines: [{ sku: 'GRN-0006', quantity: 10 }], note: '' });
+  const order = await api(request, 'POST', '/api/admin/orders', { shop: 'shop-mulberry', lines: [{ sku: 'GRN-0006', quantity: 10 }], note: '' });
   const detail = await api(request, 'GET', `/api/admin/orders/${order.number}`);
   const [warehouse, lines] = Object.entries(detail.shippable)[0];
   await api(request, 'POST', `/api/orders/${order.number}/shipments`, { warehouse, carrier: '顺丰', tracking: 'SF4004', lines });
   await lotus.reload();
-  const invitee = lotus.locator('[data-testid=invitee]', { hasText: 'Fig' });
+  const invitee = lotus.locator('[data-testid=invitee]', { hasText: 'Mulberry' });
   await expect(invitee).toBeVisible();
   const pending = (await lotus.locator('[data-testid=commission-pending]').textContent()).trim();
   expect(pending).not.toBe('¥0.00');
   await lotus.screenshot({ path: 'test-results/phone-referral-inviter.png', fullPage: true });
 
   // Finance lists Lotus among the inviters with the same pending amount; the customer
-  // page shows who brought Fig in.
+  // page shows who brought Mulberry in.
   const desk = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const office = await desk.newPage();
   await signIn(office, 'cai', 'cai123');
@@ -706,16 +706,16 @@ test('a shop brought in with an invite link earns its inviter a commission both 
   await expect(row.locator('[data-testid=inviter-pending]')).toHaveText(pending);
   await expect(office.locator('[data-testid=commission-rules]')).toContainText('3%');
   await office.screenshot({ path: 'test-results/office-commissions.png', fullPage: true });
-  await office.goto('/office/customers/shop-fig');
+  await office.goto('/office/customers/shop-mulberry');
   await expect(office.locator('[data-testid=referral-inviter]')).toContainText('shop-lotus');
-  // Fig's order left at once: on time and in full in the fill-rate report.
+  // Mulberry's order left at once: on time and in full in the fill-rate report.
   await office.click('a[href="/office/fill-rate"]');
-  const figRow = office.locator('[data-testid=fill-row][data-key=shop-fig]');
-  await expect(figRow.locator('[data-testid=fill-otif]')).toHaveText('100%');
-  await expect(figRow.locator('[data-testid=fill-units]')).toHaveText('100%');
+  const invitedRow = office.locator('[data-testid=fill-row][data-key=shop-mulberry]');
+  await expect(invitedRow.locator('[data-testid=fill-otif]')).toHaveText('100%');
+  await expect(invitedRow.locator('[data-testid=fill-units]')).toHaveText('100%');
   await expect(office.locator('[data-testid=fill-chart] rect').first()).toBeVisible();
   await office.screenshot({ path: 'test-results/office-fill-rate.png', fullPage: true });
   await desk.close();
-  await figContext.close();
+  await invitedContext.close();
   await lotusContext.close();
 });
