@@ -557,6 +557,17 @@ test('an overdue invoice blocks a shop\'s orders until finance records its payme
   await managerPhone.click('[data-testid=my-period-1]');
   await expect(managerPhone.locator('[data-testid=my-best-sellers]')).not.toContainText('GRN-0006');
   await expect(managerPhone.locator('[data-testid=my-period]')).toContainText('-01 — ');
+  // Offline, the phone still shows what it holds of each shop (the shipped order is still
+  // on its way: open).
+  await expect(mine.locator('[data-testid=my-shop-last]')).toContainText('最近下单');
+  await managerContext.setOffline(true);
+  await managerPhone.click('a[href="/"]');
+  await managerPhone.click('a[href="/my-shops"]');
+  await expect(managerPhone.locator('[data-testid=my-shops-offline]')).toBeVisible();
+  await expect(mine.locator('[data-testid=my-shop-blocked]')).toBeVisible();
+  await expect(mine.locator('[data-testid=my-shop-owes]')).toContainText(owed);
+  await expect(mine.locator('[data-testid=my-shop-last]')).toContainText('未完成订单 1');
+  await managerPhone.screenshot({ path: 'test-results/manager-my-shops-offline.png', fullPage: true });
   await managerContext.close();
   await phone.click('a[href="/"]');
   await phone.fill('[data-testid=search]', 'GRN-0006');

@@ -56,6 +56,15 @@ thread_local! {
     static REPLICAS: RefCell<DeviceSync> = RefCell::new(DeviceSync::new());
 }
 
+/// A shop at a glance, from what the device holds ([`Store::glance`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShopGlance {
+    pub last_order_ms: Option<i64>,
+    pub open_orders: usize,
+    pub owes: Option<domain::money::Money>,
+    pub blocked: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SyncPhase {
     /// Not synced since the app opened.
@@ -230,6 +239,53 @@ impl Store {
     pub fn set_lang(&self, lang: Lang) {
         let _ = LocalStorage::set(LANG_KEY, lang.code());
         self.lang.set(lang);
+    }
+
+    /// What this device holds of `shop` (an account manager's phone holds each of his
+    /// shops' documents), offline: its last order, its open orders, what it owes and
+    /// whether overdue invoices block it. Read again after each sync.
+    pub fn glance(&self, shop: &domain::sku::ShopId) -> ShopGlance {
+        self.last_synced_ms.track();
+        let now = self.clock.get();
+        REPLICAS.with(|replicas| {
+            let replicas = replicas.borrow();
+            let confirmations = replicas.confirmations_of(shop);
+            let requests = replicas.requests_of(shop);
+            let last_order_ms = requests
+                .iter()
+                .map(|r| r.placed_at_ms)
+                .chain(confirmations.values().map(|c| c.placed_at_ms))
+                .max();
+            let open_orders = confirmations
+                .values()
+                .filter(|c| !c.state.is_final() && c.state != OrderState::Delivered)
+                .count()
+                + requests
+                    .iter()
+                    .filter(|r| !confirmations.contains_key(&r.id))
+                    .count();
+            let prices = replicas.doc(&DocId::ShopPrices(shop.clone()));
+            let profile = prices.map(read_profile).unwrap_or_default();
+            let owes = prices
+                .and_then(docs::schema::price_doc::read_account)
+                .map(|a| a.receivable);
+            let blocked = profile.account.as_ref().is_some_and(|account| {
+                matches!(
+                    domain::credit::check_credit(
+                        account,
+                        domain::money::Money::zero(domain::money::Currency::Cny),
+                        now
+                    ),
+                    Err(domain::credit::OrderBlock::Overdue { .. })
+                )
+            });
+            ShopGlance {
+                last_order_ms,
+                open_orders,
+                owes,
+                blocked,
+            }
+        })
     }
 
     pub fn select_shop(&self, shop: ShopSummary) {

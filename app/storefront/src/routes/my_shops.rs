@@ -1,4 +1,6 @@
-//! An account manager's shops (online): each shop's orders, sales and share of orders
+//! An account manager's shops. Offline, from the documents his phone holds: each shop's
+//! last order and days since, its open orders, what it owes and whether overdue invoices
+//! block it. Online besides: each shop's orders, sales and share of orders
 //! shipped on time and in full over a period (this month, last month, the last 90 days),
 //! what it owes and whether overdue invoices block it, the period's best sellers across
 //! his shops, and a button to order for a shop. The figures come from the server's
@@ -78,6 +80,10 @@ struct Figures {
 }
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+fn day(ms: i64) -> String {
+    domain::quota::local_date(ms, domain::checkout::UTC_OFFSET_MINUTES)
+}
 
 /// The first and last day of the period chosen: 0 this month, 1 last month, 2 the last 90
 /// days.
@@ -162,49 +168,65 @@ pub fn MyShopsPage() -> impl IntoView {
                 {chip(1, Phrase::LastMonth)}
                 {chip(2, Phrase::Last90Days)}
             </div>
-            {move || match figures.get() {
-                None => view! { <p>{store.t(Phrase::Loading)}</p> }.into_any(),
-                Some(Err(())) => view! { <p class="error">{store.t(Phrase::NeedsNetwork)}</p> }.into_any(),
-                Some(Ok(f)) => {
-                    let lang = store.lang.get();
-                    let shops = store.session.get().map(|s| s.shops).unwrap_or_default();
-                    let navigate = navigate.clone();
-                    view! {
-                        <p class="meta" data-testid="my-period">{format!("{} — {}", f.products.from, f.products.to)}</p>
-                        <ul class="shops">
-                            {shops.into_iter().map(|shop| {
-                                let id = shop.id.to_string();
-                                let sold = f.by_shop.get(&id).cloned();
-                                let owed = f.owed.get(&id).cloned();
-                                let served = f.served.get(&id).cloned();
-                                let large: Vec<Large> = f.large.iter().filter(|l| l.shop == id).cloned().collect();
-                                let navigate = navigate.clone();
-                                let chosen = shop.clone();
-                                view! {
-                                    <li data-testid="my-shop" data-shop=id.clone()>
-                                        <strong>{shop.name.clone()}</strong>
-                                        {owed.as_ref().filter(|o| o.blocked).map(|_| view! { <span class="badge warn" data-testid="my-shop-blocked">{store.t(Phrase::OverdueBlocked)}</span> })}
-                                        <span>{format!("{} {} · {} {}", store.t(Phrase::OrdersThisMonth), sold.as_ref().map_or(0, |s| s.orders), store.t(Phrase::SalesThisMonth), sold.as_ref().map_or_else(|| "¥0.00".to_owned(), |s| s.revenue.to_string()))}</span>
-                                        {served.map(|s| view! {
-                                            <span data-testid="my-shop-otif">{format!("{} {}{}", store.t(Phrase::OnTimeInFull), s.otif_rate.map_or_else(|| "—".to_owned(), |r| format!("{r}%")), if s.open > 0 { format!(" · {} {}", store.t(Phrase::OpenOrdersCount), s.open) } else { String::new() })}</span>
-                                        })}
-                                        {large.into_iter().map(|l| view! {
-                                            <span class="warn" data-testid="my-shop-large">{format!("{} · {}", l.number, store.t(Phrase::LargeOrderText)
-                                                .replace("{sku}", &l.sku)
-                                                .replace("{ordered}", &l.ordered.to_string())
-                                                .replace("{weekly}", &l.weekly)
-                                                .replace("{waiting}", &l.backordered.to_string()))}</span>
-                                        }).collect_view()}
-                                        <span data-testid="my-shop-owes">{format!("{} {}", store.t(Phrase::Owes), owed.as_ref().map_or_else(|| "¥0.00".to_owned(), |o| o.total.to_string()))}
-                                            {owed.as_ref().filter(|o| o.overdue_invoices > 0).map(|o| format!(" · {} {}", store.t(Phrase::OverdueInvoiceCount), o.overdue_invoices))}</span>
-                                        <button data-testid="order-for-shop" on:click=move |_| {
-                                            store.select_shop(chosen.clone());
-                                            navigate("/", Default::default());
-                                        }>{store.t(Phrase::OrderForShop)}</button>
-                                    </li>
-                                }
-                            }).collect_view()}
-                        </ul>
+            {move || {
+                let lang = store.lang.get();
+                let shops = store.session.get().map(|s| s.shops).unwrap_or_default();
+                let navigate = navigate.clone();
+                let state = figures.get();
+                let online = state.clone().and_then(Result::ok);
+                let note = match &state {
+                    None => Some(view! { <p class="meta">{store.t(Phrase::Loading)}</p> }.into_any()),
+                    Some(Err(())) => Some(view! { <p class="meta" data-testid="my-shops-offline">{store.t(Phrase::OfflineFiguresOnly)}</p> }.into_any()),
+                    Some(Ok(f)) => Some(view! { <p class="meta" data-testid="my-period">{format!("{} — {}", f.products.from, f.products.to)}</p> }.into_any()),
+                };
+                let today = store.clock.get();
+                view! {
+                    {note}
+                    <ul class="shops">
+                        {shops.into_iter().map(|shop| {
+                            let id = shop.id.to_string();
+                            let glance = store.glance(&shop.id);
+                            let sold = online.as_ref().and_then(|f| f.by_shop.get(&id).cloned());
+                            let owed = online.as_ref().and_then(|f| f.owed.get(&id).cloned());
+                            let served = online.as_ref().and_then(|f| f.served.get(&id).cloned());
+                            let large: Vec<Large> = online.as_ref().map(|f| f.large.iter().filter(|l| l.shop == id).cloned().collect()).unwrap_or_default();
+                            let navigate = navigate.clone();
+                            let chosen = shop.clone();
+                            let blocked = owed.as_ref().map_or(glance.blocked, |o| o.blocked);
+                            let owes = owed.as_ref().map(|o| o.total).or(glance.owes);
+                            let last = glance.last_order_ms.map_or_else(
+                                || store.t(Phrase::NoOrderYet).to_owned(),
+                                |at| format!("{} {} · {} {}", store.t(Phrase::LastOrder), day(at), (today - at).max(0) / DAY_MS, store.t(Phrase::DaysAgo)),
+                            );
+                            view! {
+                                <li data-testid="my-shop" data-shop=id.clone()>
+                                    <strong>{shop.name.clone()}</strong>
+                                    {blocked.then(|| view! { <span class="badge warn" data-testid="my-shop-blocked">{store.t(Phrase::OverdueBlocked)}</span> })}
+                                    <span data-testid="my-shop-last">{format!("{last} · {} {}", store.t(Phrase::OpenOrdersHeld), glance.open_orders)}</span>
+                                    {sold.map(|s| view! {
+                                        <span>{format!("{} {} · {} {}", store.t(Phrase::OrdersThisMonth), s.orders, store.t(Phrase::SalesThisMonth), s.revenue)}</span>
+                                    })}
+                                    {served.map(|s| view! {
+                                        <span data-testid="my-shop-otif">{format!("{} {}{}", store.t(Phrase::OnTimeInFull), s.otif_rate.map_or_else(|| "—".to_owned(), |r| format!("{r}%")), if s.open > 0 { format!(" · {} {}", store.t(Phrase::OpenOrdersCount), s.open) } else { String::new() })}</span>
+                                    })}
+                                    {large.into_iter().map(|l| view! {
+                                        <span class="warn" data-testid="my-shop-large">{format!("{} · {}", l.number, store.t(Phrase::LargeOrderText)
+                                            .replace("{sku}", &l.sku)
+                                            .replace("{ordered}", &l.ordered.to_string())
+                                            .replace("{weekly}", &l.weekly)
+                                            .replace("{waiting}", &l.backordered.to_string()))}</span>
+                                    }).collect_view()}
+                                    <span data-testid="my-shop-owes">{format!("{} {}", store.t(Phrase::Owes), owes.map_or_else(|| "¥0.00".to_owned(), |o| o.to_string()))}
+                                        {owed.as_ref().filter(|o| o.overdue_invoices > 0).map(|o| format!(" · {} {}", store.t(Phrase::OverdueInvoiceCount), o.overdue_invoices))}</span>
+                                    <button data-testid="order-for-shop" on:click=move |_| {
+                                        store.select_shop(chosen.clone());
+                                        navigate("/", Default::default());
+                                    }>{store.t(Phrase::OrderForShop)}</button>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                    {online.map(|f| view! {
                         <h3>{store.t(Phrase::BestSellers)}</h3>
                         <table class="entries" data-testid="my-best-sellers">
                             <tbody>
@@ -213,7 +235,7 @@ pub fn MyShopsPage() -> impl IntoView {
                                 }).collect_view()}
                             </tbody>
                         </table>
-                    }.into_any()
+                    })}
                 }
             }}
         </section>
