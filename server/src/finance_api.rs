@@ -250,11 +250,11 @@ pub fn statement(
     })
 }
 
-fn shop_id(text: &str) -> Result<ShopId, AppError> {
+pub(crate) fn shop_id(text: &str) -> Result<ShopId, AppError> {
     ShopId::parse(text.trim()).map_err(|_| AppError::invalid("shop", "unknown"))
 }
 
-fn unknown_shop() -> AppError {
+pub(crate) fn unknown_shop() -> AppError {
     AppError::client(StatusCode::NOT_FOUND, "unknown_shop", "no such shop")
 }
 

@@ -140,6 +140,39 @@ pub fn compact_documents(store: &Store, runtime: &tokio::runtime::Handle) -> any
     Ok(compacted)
 }
 
+/// A job that may write documents (as `actor`): how many things it did, or `None` when
+/// another process ran it this period.
+type DocumentJob = fn(
+    &mut Tx<'_>,
+    crate::fulfilment::Docs<'_>,
+    i64,
+) -> Result<Option<usize>, crate::app_error::AppError>;
+
+/// Runs `job` now in one transaction and logs what it did (`done`) or why not (`failed`).
+async fn run_document_job(
+    store: &Store,
+    actor: &automerge::ActorId,
+    job: DocumentJob,
+    (done, failed): (&'static str, &'static str),
+) {
+    let (actor, docs) = (actor.clone(), store.clone());
+    let outcome = store
+        .write(move |tx| {
+            let now = tx.now_ms;
+            let docs = crate::fulfilment::Docs {
+                cache: docs.docs(),
+                actor: &actor,
+            };
+            job(tx, docs, now)
+        })
+        .await;
+    match outcome {
+        Ok(Some(count)) if count > 0 => tracing::info!(count, "{done}"),
+        Ok(_) => {}
+        Err(error) => tracing::warn!(%error, "{failed}"),
+    }
+}
+
 /// Runs the jobs until the process ends: compaction every 2 seconds on a thread of its
 /// own, the others every minute.
 pub fn spawn(
@@ -191,38 +224,10 @@ pub fn spawn(
                 Ok(_) => {}
                 Err(error) => tracing::warn!(%error, "folding scheduled prices did not run"),
             }
-            let (reminding, docs) = (actor.clone(), store.clone());
-            match store
-                .write(move |tx| {
-                    let now = tx.now_ms;
-                    let docs = crate::fulfilment::Docs {
-                        cache: docs.docs(),
-                        actor: &reminding,
-                    };
-                    send_reminders(tx, docs, now)
-                })
-                .await
-            {
-                Ok(Some(sent)) if sent > 0 => tracing::info!(sent, "payment reminders sent"),
-                Ok(_) => {}
-                Err(error) => tracing::warn!(%error, "payment reminders did not run"),
-            }
-            let (actor, docs) = (actor.clone(), store.clone());
-            match store
-                .write(move |tx| {
-                    let now = tx.now_ms;
-                    let docs = crate::fulfilment::Docs {
-                        cache: docs.docs(),
-                        actor: &actor,
-                    };
-                    settle_commissions(tx, docs, now)
-                })
-                .await
-            {
-                Ok(Some(paid)) if paid > 0 => tracing::info!(paid, "commissions paid"),
-                Ok(_) => {}
-                Err(error) => tracing::warn!(%error, "commissions were not paid"),
-            }
+            let reminders = ("payment reminders sent", "payment reminders did not run");
+            run_document_job(&store, &actor, send_reminders, reminders).await;
+            let commissions = ("commissions paid", "commissions were not paid");
+            run_document_job(&store, &actor, settle_commissions, commissions).await;
         }
     });
 }

@@ -16,7 +16,7 @@ use serde::Deserialize;
 
 use crate::app_error::AppError;
 use crate::auth::{Permission, Principal, Role};
-use crate::finance_api::{PeriodQuery, period};
+use crate::finance_api::{PeriodQuery, period, shop_id, unknown_shop};
 use crate::referrals;
 use crate::state::AppState;
 use crate::store::audit::{self, Change};
@@ -28,14 +28,6 @@ use crate::store::{Tx, commerce, customers};
 pub struct ShopQuery {
     #[serde(default)]
     pub shop: Option<String>,
-}
-
-fn shop_id(text: &str) -> Result<ShopId, AppError> {
-    ShopId::parse(text.trim()).map_err(|_| AppError::invalid("shop", "unknown"))
-}
-
-fn unknown_shop() -> AppError {
-    AppError::client(StatusCode::NOT_FOUND, "unknown_shop", "no such shop")
 }
 
 /// The shop asked about: the user's own, one its manager acts for, or any for finance

@@ -4,7 +4,7 @@
 use api::LargeOrder;
 use domain::sku::{ShopId, Sku};
 
-use super::sql::{StoreError, Tx};
+use super::sql::{StoreError, Tx, Value};
 use crate::params;
 
 const WEEK_MS: i64 = 7 * 24 * 60 * 60 * 1000;
@@ -97,19 +97,25 @@ pub fn open(
     shops: Option<&[String]>,
     limit: i64,
 ) -> Result<Vec<LargeOrder>, StoreError> {
+    let mut values: Vec<Value> = vec![limit.into()];
+    let filter = match shops {
+        None => String::new(),
+        Some([]) => return Ok(Vec::new()),
+        Some(shops) => {
+            let marks: Vec<String> = (0..shops.len()).map(|i| format!("?{}", i + 2)).collect();
+            values.extend(shops.iter().map(|s| Value::from(s.as_str())));
+            format!(" AND f.shop IN ({})", marks.join(", "))
+        }
+    };
     let rows = tx.rows(
         &format!(
-            "SELECT {COLUMNS} WHERE f.handled_ms IS NULL
+            "SELECT {COLUMNS} WHERE f.handled_ms IS NULL{filter}
              AND o.state NOT IN ('rejected', 'cancelled', 'completed')
              ORDER BY f.flagged_ms DESC LIMIT ?1"
         ),
-        params![limit],
+        &values,
     )?;
-    let mut flags = read(rows)?;
-    if let Some(shops) = shops {
-        flags.retain(|f| shops.contains(&f.shop));
-    }
-    Ok(flags)
+    read(rows)
 }
 
 /// The flags of order `request_id`.
