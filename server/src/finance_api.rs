@@ -14,7 +14,6 @@ use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use domain::checkout::UTC_OFFSET_MINUTES;
-use domain::credit::check_credit;
 use domain::ledger::{Aging, EntryKind};
 use domain::money::{Currency, Money};
 use domain::quota::{day_start, local_date};
@@ -89,12 +88,9 @@ pub async fn receivables(
                 let blocked = overdue_invoices > 0 && {
                     let id = ShopId::parse(&shop).map_err(|e| anyhow::anyhow!("{e}"))?;
                     let profile = commerce::profile(tx, &id)?;
-                    profile.account.is_some_and(|account| {
-                        matches!(
-                            check_credit(&account, Money::zero(Currency::Cny), now),
-                            Err(domain::credit::OrderBlock::Overdue { .. })
-                        )
-                    })
+                    profile
+                        .account
+                        .is_some_and(|account| domain::credit::overdue_blocks(&account, now))
                 };
                 shops.push(ShopAging {
                     shop,

@@ -79,6 +79,16 @@ impl From<MoneyError> for OrderBlock {
     }
 }
 
+/// Whether invoices overdue past the grace days block `account`'s orders at `now_ms`,
+/// whatever the order (the badge on receivables and on the manager's and shop's pages).
+pub fn overdue_blocks(account: &CustomerAccount, now_ms: i64) -> bool {
+    let nothing = Money::zero(account.prepaid_balance.currency());
+    matches!(
+        check_credit(account, nothing, now_ms),
+        Err(OrderBlock::Overdue { .. })
+    )
+}
+
 /// Checks whether `account` may place an order of `order_total` at `now_ms`.
 pub fn check_credit(
     account: &CustomerAccount,

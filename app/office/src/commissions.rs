@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 
 use crate::Office;
 use crate::api::{Failure, encode};
-use crate::finance::{day, download};
+use crate::finance::{day, download, quote};
 use crate::i18n::Phrase;
 
 /// What a refusal means, in the user's words.
@@ -29,10 +29,6 @@ fn explain(office: &Office, failure: &Failure) -> String {
         }
     }
     office.explain(failure)
-}
-
-fn quote(text: &str) -> String {
-    format!("\"{}\"", text.replace('"', "\"\""))
 }
 
 fn csv(office: &Office, data: &Commissions) -> String {

@@ -8,7 +8,7 @@ use leptos::task::spawn_local;
 
 use crate::Office;
 use crate::api::{Failure, encode};
-use crate::finance::{day, download};
+use crate::finance::{day, download, quote};
 use crate::i18n::{Lang, Phrase};
 
 const DIMENSIONS: [(&str, Phrase); 5] = [
@@ -77,7 +77,6 @@ fn chart(lang: Lang, rows: &[FillRateRow]) -> impl IntoView + use<> {
 
 fn csv(office: &Office, report: &FillRateReport) -> String {
     let lang = office.lang.get_untracked();
-    let quote = |text: &str| format!("\"{}\"", text.replace('"', "\"\""));
     let head = [
         Phrase::Key,
         Phrase::Name,

@@ -88,7 +88,6 @@ fn aging_cells(aging: &Aging) -> impl IntoView + use<> {
 
 /// The aging table as CSV (shop, name, managers, the buckets, total).
 fn receivables_csv(office: &Office, data: &Receivables) -> String {
-    let quote = |text: &str| format!("\"{}\"", text.replace('"', "\"\""));
     let mut lines = vec![
         [
             office.t(Phrase::ShopCol),
@@ -117,6 +116,11 @@ fn receivables_csv(office: &Office, data: &Receivables) -> String {
         lines.push(cells.join(","));
     }
     lines.join("\r\n") + "\r\n"
+}
+
+/// `text` as one CSV field: quoted, its quotes doubled.
+pub fn quote(text: &str) -> String {
+    format!("\"{}\"", text.replace('"', "\"\""))
 }
 
 /// Saves `text` as a file the browser downloads.

@@ -10,7 +10,7 @@ use leptos::task::spawn_local;
 use crate::Office;
 use crate::api::{Failure, encode};
 use crate::audit::format_time;
-use crate::finance::{day, download};
+use crate::finance::{day, download, quote};
 use crate::i18n::{Lang, Phrase};
 
 const DIMENSIONS: [(&str, Phrase); 7] = [
@@ -107,7 +107,6 @@ fn chart(lang: Lang, rows: &[SalesRow], over_time: bool) -> impl IntoView + use<
 
 fn csv(office: &Office, report: &SalesReport) -> String {
     let lang = office.lang.get_untracked();
-    let quote = |text: &str| format!("\"{}\"", text.replace('"', "\"\""));
     let mut head = vec![
         office.t(Phrase::Key),
         office.t(Phrase::Name),

@@ -269,16 +269,10 @@ impl Store {
             let owes = prices
                 .and_then(docs::schema::price_doc::read_account)
                 .map(|a| a.receivable);
-            let blocked = profile.account.as_ref().is_some_and(|account| {
-                matches!(
-                    domain::credit::check_credit(
-                        account,
-                        domain::money::Money::zero(domain::money::Currency::Cny),
-                        now
-                    ),
-                    Err(domain::credit::OrderBlock::Overdue { .. })
-                )
-            });
+            let blocked = profile
+                .account
+                .as_ref()
+                .is_some_and(|account| domain::credit::overdue_blocks(account, now));
             ShopGlance {
                 last_order_ms,
                 open_orders,

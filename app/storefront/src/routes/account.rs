@@ -2,7 +2,7 @@
 //! dates, reminders of overdue ones, and the recent entries — all offline, as of the last
 //! sync. A statement for any period comes from the server (online) and prints.
 
-use domain::credit::{OrderBlock, PaymentTerms, check_credit};
+use domain::credit::{PaymentTerms, overdue_blocks};
 use domain::ledger::{EntryKind, StatementEntry};
 use domain::money::{Currency, Money};
 use leptos::prelude::*;
@@ -14,7 +14,8 @@ use super::orders::format_time;
 use crate::i18n::Phrase;
 use crate::store::Store;
 
-fn day(ms: i64) -> String {
+/// A day as the distributor's calendar has it (`2026-12-02`).
+pub(crate) fn day(ms: i64) -> String {
     domain::quota::local_date(ms, domain::checkout::UTC_OFFSET_MINUTES)
 }
 
@@ -121,7 +122,7 @@ pub fn AccountPage() -> impl IntoView {
                 };
                 let zero = Money::zero(Currency::Cny);
                 let now = store.clock.get();
-                let blocked = matches!(check_credit(&credit, zero, now), Err(OrderBlock::Overdue { .. }));
+                let blocked = overdue_blocks(&credit, now);
                 let terms = match credit.terms {
                     PaymentTerms::Prepaid => store.t(Phrase::TermsPrepaid).to_owned(),
                     PaymentTerms::CashOnDelivery => store.t(Phrase::TermsCod).to_owned(),

@@ -15,6 +15,7 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 use serde::Deserialize;
 
+use super::account::day;
 use crate::i18n::Phrase;
 use crate::store::Store;
 
@@ -80,10 +81,6 @@ struct Figures {
 }
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
-
-fn day(ms: i64) -> String {
-    domain::quota::local_date(ms, domain::checkout::UTC_OFFSET_MINUTES)
-}
 
 /// The first and last day of the period chosen: 0 this month, 1 last month, 2 the last 90
 /// days.

@@ -9,6 +9,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde::Deserialize;
 
+use super::account::day;
 use crate::api::CallError;
 use crate::i18n::Phrase;
 use crate::store::Store;
@@ -38,10 +39,6 @@ struct Referral {
     pending: Money,
     paid: Money,
     may_take_code: bool,
-}
-
-fn day(ms: i64) -> String {
-    domain::quota::local_date(ms, domain::checkout::UTC_OFFSET_MINUTES)
 }
 
 /// The invite code a link carried (`?invite=CODE`), if any.
