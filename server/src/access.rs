@@ -6,6 +6,7 @@
 //! | tier/T/prices        | read if S is T | read if a managed shop is T | read | — |
 //! | shop/S/prices        | read           | read         | read  | —           |
 //! | shop/S/cart          | read, write    | read, write  | read  | —           |
+//! | shop/S/proposal      | read, write    | read, write  | read  | —           |
 //! | shop/S/orders        | read, write    | read, write  | read  | —           |
 //! | shop/S/status        | read           | read         | read  | —           |
 //!
@@ -49,7 +50,9 @@ pub fn access(
         DocId::ShopPrices(shop) | DocId::OrderStatus(shop, _) if principal.acts_for(shop) => {
             Access::Read
         }
-        DocId::Cart(shop) | DocId::OrderRequests(shop, _) if principal.acts_for(shop) => {
+        DocId::Cart(shop) | DocId::Proposal(shop) | DocId::OrderRequests(shop, _)
+            if principal.acts_for(shop) =>
+        {
             Access::ReadWrite
         }
         _ => Access::None,

@@ -253,6 +253,7 @@ pub(crate) fn store_new_shop(
     for id in [
         DocId::ShopPrices(shop.clone()),
         DocId::Cart(shop.clone()),
+        DocId::Proposal(shop.clone()),
         DocId::OrderRequests(shop.clone(), 0),
         DocId::OrderStatus(shop.clone(), 0),
     ] {

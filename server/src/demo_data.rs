@@ -354,6 +354,7 @@ fn seed_bench_shops(
         for id in [
             DocId::ShopPrices(shop_id.clone()),
             DocId::Cart(shop_id.clone()),
+            DocId::Proposal(shop_id.clone()),
             DocId::OrderRequests(shop_id.clone(), 0),
             DocId::OrderStatus(shop_id, 0),
         ] {
@@ -511,6 +512,7 @@ fn seed(
         store_docs::create(tx, &DocId::ShopPrices(shop_id.clone()), prices_doc)?;
         for id in [
             DocId::Cart(shop_id.clone()),
+            DocId::Proposal(shop_id.clone()),
             DocId::OrderRequests(shop_id.clone(), 0),
             DocId::OrderStatus(shop_id.clone(), 0),
         ] {

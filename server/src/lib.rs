@@ -13,6 +13,7 @@ pub mod customers_api;
 pub mod demo_data;
 pub mod entry_api;
 pub mod finance_api;
+pub mod forecast_api;
 pub mod fulfilment;
 pub mod images_api;
 pub mod inbox;
@@ -287,6 +288,18 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/reports/sales", get(reports_api::sales))
         .route("/reports/fill-rate", get(reports_api::fill_rate))
+        .route("/reports/forecast-accuracy", get(forecast_api::accuracy))
+        .route("/shops/{shop}/demand", get(forecast_api::demand))
+        .route(
+            "/shops/{shop}/pauses",
+            get(forecast_api::pauses).post(forecast_api::add_pause),
+        )
+        .route(
+            "/shops/{shop}/pauses/{id}",
+            axum::routing::delete(forecast_api::remove_pause),
+        )
+        .route("/holidays", get(forecast_api::holidays))
+        .route("/admin/holidays", put(forecast_api::put_holidays))
         .route("/reports/large-orders", get(inbox::large_orders))
         .route(
             "/admin/orders/{id}/large/handled",

@@ -68,7 +68,7 @@ fn row(key: String, label: LocalizedText, sums: &Sums, with_cost: bool) -> Sales
 
 /// Whose orders `principal` may report on: every shop (None) for admins and for staff
 /// who read orders or finance; an account manager's own shops; shops get none (403).
-fn report_shops(principal: &Principal) -> Result<Option<Vec<String>>, AppError> {
+pub(crate) fn report_shops(principal: &Principal) -> Result<Option<Vec<String>>, AppError> {
     match principal.role {
         Role::Admin => Ok(None),
         Role::Staff => {

@@ -14,6 +14,7 @@ pub mod catalog;
 pub mod commerce;
 pub mod customers;
 pub mod documents;
+pub mod forecasts;
 pub mod images;
 pub mod jobs;
 pub mod large_orders;

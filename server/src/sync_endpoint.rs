@@ -184,6 +184,29 @@ struct Batch<'a> {
     volume_bytes: i64,
 }
 
+/// Loads `id`; a shop's proposal document, which shops from before proposals existed do
+/// not have yet, is made on first use by one of the shop's own devices or its manager's
+/// (`tiers` holds the principal's shops).
+fn load_or_start(
+    tx: &mut Tx<'_>,
+    cache: &DocCache,
+    actor: &automerge::ActorId,
+    id: &DocId,
+    tiers: &std::collections::BTreeMap<domain::sku::ShopId, Option<domain::sku::TierId>>,
+) -> anyhow::Result<Option<LoadedDoc>> {
+    if let Some(loaded) = documents::load(tx, cache, id)? {
+        return Ok(Some(loaded));
+    }
+    match id {
+        DocId::Proposal(shop) if matches!(tiers.get(shop), Some(Some(_))) => {
+            let doc = docs::schema::create_document(id, actor.clone())?;
+            documents::create(tx, id, doc)?;
+            documents::load(tx, cache, id)
+        }
+        _ => Ok(None),
+    }
+}
+
 fn process_batch(
     tx: &mut Tx<'_>,
     batch: &Batch<'_>,
@@ -221,7 +244,7 @@ fn process_batch(
             slots.push(refused(message.doc.clone(), 403, "forbidden"));
             continue;
         }
-        let Some(mut loaded) = documents::load(tx, cache, &id)? else {
+        let Some(mut loaded) = load_or_start(tx, cache, actor, &id, &tiers)? else {
             slots.push(refused(message.doc.clone(), 404, "unknown_document"));
             continue;
         };
@@ -250,6 +273,21 @@ fn process_batch(
                     refusal.code(),
                 ));
             }
+        }
+    }
+
+    // Proposals sent or answered: recorded for the accuracy report.
+    for slot in &slots {
+        if let Slot::Taken {
+            id: DocId::Proposal(_),
+            received,
+            loaded,
+            ..
+        } = slot
+            && received.changed
+        {
+            let held = docs::schema::proposal_doc::read_proposals(&loaded.doc);
+            crate::store::forecasts::record_proposals(tx, &held, &principal.username)?;
         }
     }
 

@@ -66,6 +66,7 @@ fn documents() -> Vec<(&'static str, String)> {
         ("price list (tier of B)", "tier/silver/prices".into()),
         ("own prices of A", "shop/shop-lotus/prices".into()),
         ("cart of A", "shop/shop-lotus/cart".into()),
+        ("proposed orders of A", "shop/shop-lotus/proposal".into()),
         ("order requests of A", "shop/shop-lotus/orders".into()),
         ("confirmations of A", "shop/shop-lotus/status".into()),
         (
@@ -107,7 +108,11 @@ fn expected(who: Who, doc: &str, op: Op) -> Outcome {
         DocId::TierPrices(tier) => tiers_of(who).contains(&tier.as_str()) || admin_pull,
         _ => of_a || admin_pull,
     };
-    let writes = of_a && matches!(id, DocId::Cart(_) | DocId::OrderRequests(..));
+    let writes = of_a
+        && matches!(
+            id,
+            DocId::Cart(_) | DocId::Proposal(_) | DocId::OrderRequests(..)
+        );
     match op {
         Op::Discover | Op::Pull if reads => Allowed,
         Op::Push if writes => Allowed,
@@ -228,6 +233,23 @@ fn push_edit(id: &DocId, base: &Automerge, maker: &Device, n: u8) -> DocMessage 
         DocId::Cart(_) => changes_message(&doc, base, |d| {
             set_quantity(d, &sku, u32::from(n) + 1, &format!("matrix{n}")).unwrap();
         }),
+        DocId::Proposal(shop) => {
+            let proposal = domain::proposal::Proposal {
+                id: RequestId::from_random_bytes([n; 16]),
+                shop: shop.clone(),
+                by: "matrix".into(),
+                sent_ms: 1,
+                week_ms: 0,
+                lines: vec![domain::proposal::ProposedLine {
+                    sku: sku.clone(),
+                    quantity: 12,
+                    why: domain::forecast::Why::default(),
+                }],
+            };
+            changes_message(&doc, base, |d| {
+                docs::schema::proposal_doc::send(d, &proposal).unwrap()
+            })
+        }
         DocId::OrderRequests(..) => {
             let request =
                 maker.build_request(&[("BEV-0001", 12)], RequestId::from_random_bytes([n; 16]));
@@ -314,6 +336,23 @@ async fn every_principal_gets_exactly_its_access_to_every_document_and_no_canary
     add_request(
         bamboo.doc_mut(DocId::OrderRequests(bamboo_shop.clone(), 0)),
         &request,
+    )
+    .unwrap();
+    let proposal = domain::proposal::Proposal {
+        id: RequestId::from_random_bytes([0xb1; 16]),
+        shop: bamboo_shop.clone(),
+        by: CANARY.into(),
+        sent_ms: 1,
+        week_ms: 0,
+        lines: vec![domain::proposal::ProposedLine {
+            sku: Sku::parse("BEV-0001").unwrap(),
+            quantity: 12,
+            why: domain::forecast::Why::default(),
+        }],
+    };
+    docs::schema::proposal_doc::send(
+        bamboo.doc_mut(DocId::Proposal(bamboo_shop.clone())),
+        &proposal,
     )
     .unwrap();
     assert!(bamboo.sync_now().await.is_empty());
@@ -468,7 +507,7 @@ async fn every_principal_gets_exactly_its_access_to_every_document_and_no_canary
         wrong.len(),
         results.len()
     );
-    assert_eq!(results.len(), 8 * 9 * 4);
+    assert_eq!(results.len(), 8 * 10 * 4);
 
     // The canary was really there to find, for those who may see shop B.
     let bamboo_sees = sync(

@@ -26,7 +26,7 @@ async fn sign_in_gives_a_token_and_wrong_passwords_get_a_json_401() {
         .unwrap();
     assert_eq!(ok["role"], "shop");
     assert_eq!(ok["token"].as_str().unwrap().len(), 64);
-    assert_eq!(ok["docs"].as_array().unwrap().len(), 6);
+    assert_eq!(ok["docs"].as_array().unwrap().len(), 7);
     for (user, password) in [("lotus", "wrong"), ("nobody", "lotus123"), ("", "")] {
         let response = sign_in(&server, user, password).await;
         assert_eq!(response.status(), 401);

@@ -3,8 +3,10 @@
 //! drift. Every error body is [`ErrorBody`].
 
 pub mod finance;
+pub mod forecasts;
 pub mod orders;
 pub use finance::*;
+pub use forecasts::*;
 pub use orders::*;
 
 use domain::checkout::ShopProfile;

@@ -9,6 +9,7 @@ pub mod doc_read;
 pub mod order_requests_doc;
 pub mod order_status_doc;
 pub mod price_doc;
+pub mod proposal_doc;
 pub mod validate;
 
 use automerge::{Automerge, ROOT, transaction::Transactable};
@@ -30,7 +31,7 @@ fn root_container(doc_id: &DocId) -> &'static str {
     match doc_id {
         DocId::Catalog => catalog_doc::PRODUCTS,
         DocId::TierPrices(_) | DocId::ShopPrices(_) => price_doc::PRICES,
-        DocId::Cart(_) => cart_doc::LINES,
+        DocId::Cart(_) | DocId::Proposal(_) => cart_doc::LINES,
         DocId::OrderRequests(..) => order_requests_doc::REQUESTS,
         DocId::OrderStatus(..) => order_status_doc::ORDERS,
     }
@@ -48,6 +49,10 @@ pub fn create_document(
         tx.put_object(ROOT, root_container(doc_id), automerge::ObjType::Map)?;
         if matches!(doc_id, DocId::Catalog) {
             tx.put_object(ROOT, catalog_doc::CATEGORIES, automerge::ObjType::Map)?;
+        }
+        if matches!(doc_id, DocId::Proposal(_)) {
+            tx.put_object(ROOT, proposal_doc::PROPOSALS, automerge::ObjType::Map)?;
+            tx.put_object(ROOT, proposal_doc::ANSWERS, automerge::ObjType::Map)?;
         }
         if matches!(doc_id, DocId::TierPrices(_) | DocId::ShopPrices(_)) {
             tx.put_object(ROOT, price_doc::PROMOTIONS, automerge::ObjType::Map)?;

@@ -115,6 +115,245 @@ pub fn suggest(input: &ForecastInput) -> Suggestion {
     }
 }
 
+/// A holiday or season in the distributor's calendar, as data an admin edits: from its
+/// first to its last local day (`YYYY-MM-DD`, inclusive), demand is `factor` times usual
+/// (1.4 for the weeks of stocking up before Spring Festival, 0.5 for the days shops close).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Holiday {
+    pub name: String,
+    pub from: String,
+    pub until: String,
+    pub factor: Decimal,
+}
+
+impl Holiday {
+    /// Why an admin's entry cannot be kept, in English for the API (the back office words
+    /// it in the user's language from the field name): `(field, rule)`.
+    pub fn check(&self) -> Result<(), (&'static str, &'static str)> {
+        let name = self.name.trim();
+        if name.is_empty() || name.chars().count() > 40 {
+            return Err(("name", "1 to 40 characters"));
+        }
+        let (Some(from), Some(until)) = (
+            crate::quota::day_start(&self.from, crate::checkout::UTC_OFFSET_MINUTES),
+            crate::quota::day_start(&self.until, crate::checkout::UTC_OFFSET_MINUTES),
+        ) else {
+            return Err(("from", "a date YYYY-MM-DD"));
+        };
+        if until < from || until - from > 62 * DAY_MS {
+            return Err(("until", "on or after the first day, at most 62 days later"));
+        }
+        if self.factor <= Decimal::ZERO
+            || self.factor > Decimal::from(10)
+            || self.factor.scale() > 2
+        {
+            return Err(("factor", "more than 0, at most 10, two decimals"));
+        }
+        Ok(())
+    }
+}
+
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+/// One week in milliseconds.
+pub const WEEK_MS: i64 = 7 * DAY_MS;
+
+/// The calendar factor of the week starting at `week_start_ms` (local midnight): the mean
+/// of its seven days' factors, a day outside every holiday counting 1 (where holidays
+/// overlap, the one furthest from 1 counts); and the names of the holidays it touches.
+pub fn week_factor(holidays: &[Holiday], week_start_ms: i64) -> (Decimal, Vec<String>) {
+    let offset = crate::checkout::UTC_OFFSET_MINUTES;
+    let spans: Vec<(i64, i64, &Holiday)> = holidays
+        .iter()
+        .filter_map(|h| {
+            Some((
+                crate::quota::day_start(&h.from, offset)?,
+                crate::quota::day_start(&h.until, offset)?,
+                h,
+            ))
+        })
+        .collect();
+    let mut sum = Decimal::ZERO;
+    let mut names: Vec<String> = Vec::new();
+    for day in 0..7 {
+        let at = week_start_ms + day * DAY_MS;
+        let mut factor = Decimal::ONE;
+        for (from, until, holiday) in &spans {
+            if (*from..=*until).contains(&at) {
+                if (holiday.factor - Decimal::ONE).abs() > (factor - Decimal::ONE).abs() {
+                    factor = holiday.factor;
+                }
+                if !names.contains(&holiday.name) {
+                    names.push(holiday.name.clone());
+                }
+            }
+        }
+        sum += factor;
+    }
+    (
+        (sum / Decimal::from(7)).round_dp_with_strategy(2, RoundingStrategy::MidpointNearestEven),
+        names,
+    )
+}
+
+/// What a shop's device needs to suggest an order offline, as the server sends it to the
+/// shop's account manager: weekly history per product, the calendar, quotas and stock.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ShopDemand {
+    /// Start (local Monday midnight) of the week being ordered for; history ends before it.
+    pub week_ms: i64,
+    /// Per past week, oldest first: the shop had paused ordering.
+    pub paused: Vec<bool>,
+    /// Per past week, oldest first: its calendar factor.
+    pub factors: Vec<Decimal>,
+    pub next_factor: Decimal,
+    /// The holidays the week being ordered for touches.
+    pub next_holidays: Vec<String>,
+    pub next_paused: bool,
+    pub products: Vec<ProductDemand>,
+    /// Products new to the catalog that the shop has never ordered (the distributor pushes
+    /// them: one pack is suggested).
+    pub new_products: Vec<crate::sku::Sku>,
+    /// When the server worked this out.
+    pub as_of_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductDemand {
+    pub sku: crate::sku::Sku,
+    /// Units ordered per past week, oldest first (as long as [`ShopDemand::paused`]).
+    pub weeks: Vec<u32>,
+    pub pack_size: u32,
+    /// What the shop's quota leaves for the week being ordered for.
+    pub quota_remaining: Option<u32>,
+    /// Stock free to promise.
+    pub available: Option<u32>,
+}
+
+/// Why a line of a suggested order says what it says, for the shop and the manager.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Why {
+    /// Smoothed weekly demand, calendar-adjusted.
+    pub weekly: Decimal,
+    /// The week's calendar factor (1 for an ordinary week).
+    pub factor: Decimal,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub holidays: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quota_cap: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stock_cap: Option<u32>,
+    /// A product new to the catalog the distributor is pushing.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub new_product: bool,
+    /// What the forecast suggested, when the manager changed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suggested: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SuggestedLine {
+    pub sku: crate::sku::Sku,
+    pub quantity: u32,
+    pub why: Why,
+}
+
+/// The smoothing weight of the newest week in suggested orders.
+pub fn default_alpha() -> Decimal {
+    Decimal::new(3, 1)
+}
+
+/// The suggested order for the week `demand` is for: each product the shop orders, by
+/// [`suggest`] over its open weeks, with the reasons; then one pack of each new product.
+/// Lines of 0 are left out; nothing is suggested for a paused week.
+pub fn suggest_order(demand: &ShopDemand) -> Vec<SuggestedLine> {
+    if demand.next_paused {
+        return Vec::new();
+    }
+    let mut lines = Vec::new();
+    for product in &demand.products {
+        let history: Vec<DemandWeek> = product
+            .weeks
+            .iter()
+            .enumerate()
+            .map(|(i, quantity)| DemandWeek {
+                quantity: *quantity,
+                paused: demand.paused.get(i).copied().unwrap_or(false),
+                factor: demand.factors.get(i).copied().unwrap_or(Decimal::ONE),
+            })
+            .collect();
+        let got = suggest(&ForecastInput {
+            history,
+            alpha: default_alpha(),
+            next_factor: demand.next_factor,
+            next_paused: false,
+            pack_size: product.pack_size,
+            quota_remaining: product.quota_remaining,
+            stock_available: product.available,
+        });
+        if got.quantity == 0 {
+            continue;
+        }
+        lines.push(SuggestedLine {
+            sku: product.sku.clone(),
+            quantity: got.quantity,
+            why: Why {
+                weekly: got.level.round_dp(1),
+                factor: demand.next_factor,
+                holidays: demand.next_holidays.clone(),
+                quota_cap: got
+                    .notes
+                    .contains(&ForecastNote::CappedByQuota)
+                    .then_some(product.quota_remaining)
+                    .flatten(),
+                stock_cap: got
+                    .notes
+                    .contains(&ForecastNote::CappedByStock)
+                    .then_some(product.available)
+                    .flatten(),
+                new_product: false,
+                suggested: None,
+            },
+        });
+    }
+    for sku in &demand.new_products {
+        if lines.iter().any(|l| &l.sku == sku) {
+            continue;
+        }
+        let pack = demand
+            .products
+            .iter()
+            .find(|p| &p.sku == sku)
+            .map_or(1, |p| p.pack_size.max(1));
+        lines.push(SuggestedLine {
+            sku: sku.clone(),
+            quantity: pack,
+            why: Why {
+                factor: demand.next_factor,
+                new_product: true,
+                ..Why::default()
+            },
+        });
+    }
+    lines
+}
+
+/// How far a forecast was from what was ordered, with the direction: WAPE and bias
+/// (Σ(forecast − actual) / Σ actual; positive when too much was proposed).
+pub fn bias(pairs: &[(u32, u32)]) -> Option<Decimal> {
+    let actual: i64 = pairs.iter().map(|(_, a)| i64::from(*a)).sum();
+    if actual == 0 {
+        return None;
+    }
+    let error: i64 = pairs
+        .iter()
+        .map(|(f, a)| i64::from(*f) - i64::from(*a))
+        .sum();
+    Some(
+        (Decimal::from(error) / Decimal::from(actual))
+            .round_dp_with_strategy(4, RoundingStrategy::MidpointNearestEven),
+    )
+}
+
 /// Weighted absolute percentage error of `(forecast, actual)` pairs; `None` when nothing
 /// was actually ordered (the ratio is undefined).
 pub fn wape(pairs: &[(u32, u32)]) -> Option<Decimal> {
@@ -242,6 +481,103 @@ mod tests {
         let mut closed = input(vec![week(8)]);
         closed.next_paused = true;
         check(closed, 0, "8", &[ForecastNote::ShopPaused]);
+    }
+
+    fn sku(text: &str) -> crate::sku::Sku {
+        crate::sku::Sku::parse(text).unwrap()
+    }
+
+    fn holiday(name: &str, from: &str, until: &str, factor: &str) -> Holiday {
+        Holiday {
+            name: name.into(),
+            from: from.into(),
+            until: until.into(),
+            factor: factor.parse().unwrap(),
+        }
+    }
+
+    #[test]
+    fn a_week_takes_the_mean_of_its_days_factors() {
+        let monday =
+            crate::quota::day_start("2027-01-25", crate::checkout::UTC_OFFSET_MINUTES).unwrap();
+        let calendar = vec![holiday("春节前", "2027-01-23", "2027-02-05", "1.4")];
+        assert_eq!(
+            week_factor(&calendar, monday),
+            ("1.4".parse().unwrap(), vec!["春节前".to_string()])
+        );
+        // The week before: only its Saturday and Sunday: (5 + 2 × 1.4) / 7 = 1.114…
+        assert_eq!(
+            week_factor(&calendar, monday - WEEK_MS).0,
+            "1.11".parse().unwrap()
+        );
+        assert_eq!(
+            week_factor(&calendar, monday - 2 * WEEK_MS),
+            (Decimal::ONE, vec![])
+        );
+        assert!(
+            holiday("x", "2027-02-01", "2027-01-01", "1")
+                .check()
+                .is_err()
+        );
+        assert!(
+            holiday("x", "2027-02-01", "2027-02-02", "0")
+                .check()
+                .is_err()
+        );
+        assert!(
+            holiday("x", "2027-02-30", "2027-03-02", "1")
+                .check()
+                .is_err()
+        );
+        assert!(
+            holiday("国庆", "2027-10-01", "2027-10-07", "1.25")
+                .check()
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn a_suggested_order_says_why_and_skips_paused_weeks() {
+        let demand = ShopDemand {
+            week_ms: 0,
+            paused: vec![false, false, true, false],
+            factors: vec![Decimal::ONE; 4],
+            next_factor: "1.4".parse().unwrap(),
+            next_holidays: vec!["春节前".into()],
+            next_paused: false,
+            products: vec![
+                ProductDemand {
+                    sku: sku("RICE"),
+                    weeks: vec![36, 36, 0, 36],
+                    pack_size: 12,
+                    quota_remaining: Some(48),
+                    available: None,
+                },
+                ProductDemand {
+                    sku: sku("OIL"),
+                    weeks: vec![0, 0, 0, 0],
+                    pack_size: 6,
+                    quota_remaining: None,
+                    available: None,
+                },
+            ],
+            new_products: vec![sku("TEA")],
+            as_of_ms: 0,
+        };
+        let lines = suggest_order(&demand);
+        // 36 a week (the paused week is not a zero) × 1.4 = 50.4 → 5 cases of 12 = 60,
+        // capped by the quota of 48; nothing for a product not ordered; one unit of tea.
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert_eq!((lines[0].sku.as_str(), lines[0].quantity), ("RICE", 48));
+        assert_eq!(lines[0].why.weekly, Decimal::from(36));
+        assert_eq!(lines[0].why.quota_cap, Some(48));
+        assert_eq!(lines[0].why.holidays, vec!["春节前".to_string()]);
+        assert!(lines[1].why.new_product && lines[1].quantity == 1);
+        let mut closed = demand.clone();
+        closed.next_paused = true;
+        assert!(suggest_order(&closed).is_empty());
+        assert_eq!(bias(&[(12, 10), (8, 10)]), Some(Decimal::ZERO));
+        assert_eq!(bias(&[(15, 10)]), Some("0.5".parse().unwrap()));
     }
 
     #[test]

@@ -20,6 +20,7 @@ pub mod price_book;
 pub mod pricing;
 pub mod product;
 pub mod promotion;
+pub mod proposal;
 pub mod quota;
 pub mod quote;
 pub mod returns;

@@ -51,6 +51,16 @@ pub fn password_of(tx: &mut Tx<'_>, username: &str) -> Result<Option<(i64, Strin
     .transpose()
 }
 
+/// Every user's display name, by username.
+pub fn display_names(
+    tx: &mut Tx<'_>,
+) -> Result<std::collections::BTreeMap<String, String>, StoreError> {
+    tx.rows("SELECT username, display_name FROM users", params![])?
+        .into_iter()
+        .map(|row| Ok((row.get(0)?, row.get(1)?)))
+        .collect()
+}
+
 pub fn display_name(tx: &mut Tx<'_>, user_id: i64) -> Result<String, StoreError> {
     Ok(tx
         .value(

@@ -27,13 +27,14 @@ pub struct CartLine {
     pub quantity: u32,
 }
 
-struct RawLine {
-    id: String,
-    sku: Sku,
-    quantity: i64,
+#[derive(Clone)]
+pub(crate) struct RawLine {
+    pub(crate) id: String,
+    pub(crate) sku: Sku,
+    pub(crate) quantity: i64,
 }
 
-fn raw_lines(doc: &Automerge) -> Vec<RawLine> {
+pub(crate) fn raw_lines(doc: &Automerge) -> Vec<RawLine> {
     let root = root(doc);
     let Some(lines) = get_map(&root, LINES) else {
         return Vec::new();
@@ -55,8 +56,13 @@ fn raw_lines(doc: &Automerge) -> Vec<RawLine> {
 
 /// The cart as shown: one line per SKU, quantities summed, sorted by SKU.
 pub fn read_cart(doc: &Automerge) -> Vec<CartLine> {
+    summed(raw_lines(doc))
+}
+
+/// One line per SKU, quantities summed, sorted by SKU.
+pub(crate) fn summed(lines: Vec<RawLine>) -> Vec<CartLine> {
     let mut by_sku: BTreeMap<Sku, i64> = BTreeMap::new();
-    for line in raw_lines(doc) {
+    for line in lines {
         *by_sku.entry(line.sku).or_default() += line.quantity.max(0);
     }
     by_sku
@@ -78,10 +84,21 @@ pub fn set_quantity(
     quantity: u32,
     new_line_id: &str,
 ) -> Result<(), SchemaError> {
+    set_quantity_among(doc, "", sku, quantity, new_line_id)
+}
+
+/// [`set_quantity`] over the lines whose ids start with `prefix` only.
+pub(crate) fn set_quantity_among(
+    doc: &mut Automerge,
+    prefix: &str,
+    sku: &Sku,
+    quantity: u32,
+    new_line_id: &str,
+) -> Result<(), SchemaError> {
     let lines = raw_lines(doc);
     let live: Vec<&RawLine> = lines
         .iter()
-        .filter(|l| &l.sku == sku && l.quantity > 0)
+        .filter(|l| l.id.starts_with(prefix) && &l.sku == sku && l.quantity > 0)
         .collect();
     let current: i64 = live.iter().map(|l| l.quantity).sum();
     let delta = i64::from(quantity) - current;

@@ -24,6 +24,8 @@ pub enum DocId {
     TierPrices(TierId),
     ShopPrices(ShopId),
     Cart(ShopId),
+    /// Proposed orders from the shop's account manager and the shop's answers.
+    Proposal(ShopId),
     OrderRequests(ShopId, u32),
     OrderStatus(ShopId, u32),
 }
@@ -50,6 +52,7 @@ impl DocId {
             }
             ["shop", id, "prices"] => Ok(DocId::ShopPrices(shop(id)?)),
             ["shop", id, "cart"] => Ok(DocId::Cart(shop(id)?)),
+            ["shop", id, "proposal"] => Ok(DocId::Proposal(shop(id)?)),
             ["shop", id, "orders"] => Ok(DocId::OrderRequests(shop(id)?, 0)),
             ["shop", id, "status"] => Ok(DocId::OrderStatus(shop(id)?, 0)),
             ["shop", id, "orders", n] => Ok(DocId::OrderRequests(shop(id)?, volume(n)?)),
@@ -64,6 +67,7 @@ impl DocId {
             DocId::Catalog | DocId::TierPrices(_) => None,
             DocId::ShopPrices(shop)
             | DocId::Cart(shop)
+            | DocId::Proposal(shop)
             | DocId::OrderRequests(shop, _)
             | DocId::OrderStatus(shop, _) => Some(shop),
         }
@@ -79,7 +83,10 @@ impl DocId {
 
     /// True for the documents shop devices write (cart and order requests).
     pub fn is_shop_writable(&self) -> bool {
-        matches!(self, DocId::Cart(_) | DocId::OrderRequests(..))
+        matches!(
+            self,
+            DocId::Cart(_) | DocId::Proposal(_) | DocId::OrderRequests(..)
+        )
     }
 
     pub fn kind_name(&self) -> &'static str {
@@ -88,6 +95,7 @@ impl DocId {
             DocId::TierPrices(_) => "tier_prices",
             DocId::ShopPrices(_) => "shop_prices",
             DocId::Cart(_) => "cart",
+            DocId::Proposal(_) => "proposal",
             DocId::OrderRequests(..) => "order_requests",
             DocId::OrderStatus(..) => "order_status",
         }
@@ -101,6 +109,7 @@ impl DocId {
             DocId::TierPrices(tier.clone()),
             DocId::ShopPrices(shop.clone()),
             DocId::Cart(shop.clone()),
+            DocId::Proposal(shop.clone()),
         ];
         for volume in volumes {
             docs.push(DocId::OrderRequests(shop.clone(), *volume));
@@ -117,6 +126,7 @@ impl fmt::Display for DocId {
             DocId::TierPrices(tier) => write!(f, "tier/{tier}/prices"),
             DocId::ShopPrices(shop) => write!(f, "shop/{shop}/prices"),
             DocId::Cart(shop) => write!(f, "shop/{shop}/cart"),
+            DocId::Proposal(shop) => write!(f, "shop/{shop}/proposal"),
             DocId::OrderRequests(shop, 0) => write!(f, "shop/{shop}/orders"),
             DocId::OrderStatus(shop, 0) => write!(f, "shop/{shop}/status"),
             DocId::OrderRequests(shop, volume) => write!(f, "shop/{shop}/orders/{volume}"),
@@ -149,6 +159,7 @@ mod tests {
             "tier/gold/prices",
             "shop/a-1/prices",
             "shop/a-1/cart",
+            "shop/a-1/proposal",
             "shop/a-1/orders",
             "shop/a-1/status",
             "shop/a-1/orders/1",

@@ -10,6 +10,7 @@
 //! |----------------------|------------------------------------------------------------|
 //! | `shop/S/cart`        | add a line under `lines` (a map with a valid `sku` and a `qty` counter of 1..=100 000); increment or decrement an existing line's `qty` by at most 100 000 |
 //! | `shop/S/orders`      | add a request under `requests`: a new request id whose value is the request's JSON, for shop S, with 1..=500 lines of whole quantities 1..=100 000; or a cancel request (its JSON names the order it `cancels`) for shop S; or a return request (its JSON names the order it `returns`) for shop S, 1..=500 lines of 1..=100 000 |
+//! | `shop/S/proposal`    | what it may in a cart, under `lines`; add a proposal under `proposals`: a new id whose value is the proposal's JSON, for shop S, 1..=200 lines of 1..=100 000; add an answer under `answers` to a proposal the document holds, once |
 //! | everything else      | nothing (the server writes it)                             |
 
 use std::collections::{BTreeMap, HashSet};
@@ -86,6 +87,7 @@ pub fn validate_changes_since(
         .collect();
     match id {
         DocId::Cart(_) => validate_cart(after, &ops),
+        DocId::Proposal(shop) => validate_proposal(shop, after, before, ops),
         DocId::OrderRequests(shop, _) => validate_requests(shop, after, before, &ops),
         _ => Err(violation(
             "read_only_document",
@@ -146,6 +148,83 @@ fn check_quantity(amount: i64, what: &str) -> Result<(), Violation> {
         ));
     }
     Ok(())
+}
+
+/// The map `name` at the root of `doc` as it was at `before`.
+fn root_map_at(
+    doc: &Automerge,
+    name: &str,
+    before: &[automerge::ChangeHash],
+) -> Result<ObjId, Violation> {
+    match doc.get_at(ROOT, name, before) {
+        Ok(Some((Value::Object(ObjType::Map), id))) => Ok(id),
+        _ => Err(violation(
+            "schema_missing",
+            format!("the document has no {name} map"),
+        )),
+    }
+}
+
+fn validate_proposal(
+    shop: &ShopId,
+    doc: &Automerge,
+    before: &[automerge::ChangeHash],
+    ops: Vec<IncomingOp>,
+) -> Result<(), Violation> {
+    use super::proposal_doc::{ANSWERS, PROPOSALS};
+    let proposals_obj = root_map_at(doc, PROPOSALS, before)?;
+    let answers_obj = root_map_at(doc, ANSWERS, before)?;
+    let (proposals, answers) = (proposals_obj.to_string(), answers_obj.to_string());
+    let mut line_ops = Vec::new();
+    for incoming in ops {
+        let object = incoming.object();
+        if object != proposals && object != answers {
+            line_ops.push(incoming);
+            continue;
+        }
+        let key = incoming.key().unwrap_or_default().to_owned();
+        let json = match &incoming.op.action {
+            OpType::Put(ScalarValue::Str(json)) if !incoming.op.insert => json.to_string(),
+            _ => return Err(violation("unexpected_change", incoming.describe())),
+        };
+        let id = RequestId::parse(&key).map_err(|e| violation("bad_proposal_id", e.to_string()))?;
+        let map = if object == proposals {
+            &proposals_obj
+        } else {
+            &answers_obj
+        };
+        // An answer written by the shop and its manager, neither having seen the other's,
+        // is kept (the document shows one); rewriting a seen one is refused.
+        let concurrent_answer = object == answers && incoming.op.pred.is_empty();
+        if !concurrent_answer && doc.get_at(map, &key, before).ok().flatten().is_some() {
+            return Err(violation(
+                "proposal_rewritten",
+                format!("{key} was already written and cannot change"),
+            ));
+        }
+        if object == proposals {
+            let proposal: domain::proposal::Proposal = serde_json::from_str(&json)
+                .map_err(|e| violation("bad_proposal", e.to_string()))?;
+            check_stored_as((&id, shop), (&proposal.id, &proposal.shop), "proposal")?;
+            proposal.check().map_err(|e| violation("bad_proposal", e))?;
+        } else {
+            let answer: domain::proposal::ProposalAnswer = serde_json::from_str(&json)
+                .map_err(|e| violation("bad_proposal", e.to_string()))?;
+            if answer.proposal != id || answer.by.chars().count() > 100 {
+                return Err(violation(
+                    "bad_proposal",
+                    "an answer names its own proposal",
+                ));
+            }
+            if doc.get(&proposals_obj, &key).ok().flatten().is_none() {
+                return Err(violation(
+                    "unknown_proposal",
+                    format!("an answer to {key}, which is not in the document"),
+                ));
+            }
+        }
+    }
+    validate_cart(doc, &line_ops)
 }
 
 fn validate_cart(after: &Automerge, ops: &[IncomingOp]) -> Result<(), Violation> {
@@ -309,11 +388,17 @@ fn validate_requests(
             _ => return Err(violation("malformed_request", incoming.describe())),
         };
         let id = RequestId::parse(key).map_err(|e| violation("bad_request_id", e.to_string()))?;
-        if doc
-            .get_at(&requests_obj, key, before)
-            .ok()
-            .flatten()
-            .is_some()
+        // The same order written by two devices that had not seen each other's (a shop and
+        // its manager placing one proposal, a hand-over): both are kept by Automerge and the
+        // server applies the id once. Overwriting a request the device had seen is refused.
+        let concurrent = incoming.op.pred.is_empty()
+            && super::order_requests_doc::entry_kind(json) == EntryKind::Order;
+        if !concurrent
+            && doc
+                .get_at(&requests_obj, key, before)
+                .ok()
+                .flatten()
+                .is_some()
         {
             return Err(violation(
                 "request_rewritten",

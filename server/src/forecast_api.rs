@@ -1,0 +1,518 @@
+//! Forecasts over HTTP: what a manager's phone needs to suggest a shop's order offline
+//! (`GET /api/shops/{shop}/demand`), the holiday calendar (read by the team, replaced by
+//! admins), a shop's paused stretches, and the accuracy of proposed orders.
+
+use std::collections::BTreeMap;
+
+use api::{AccuracyReport, AccuracyRow, HolidayCalendar, NewPause, Pause};
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use domain::checkout::UTC_OFFSET_MINUTES;
+use domain::forecast::{ProductDemand, ShopDemand, WEEK_MS, week_factor};
+use domain::product::LocalizedText;
+use domain::quota::{Period, day_start, local_date, period_start};
+use domain::sku::ShopId;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+use crate::app_error::AppError;
+use crate::auth::{Permission, Principal, Role};
+use crate::finance_api::{PeriodQuery, period, shop_id, unknown_shop};
+use crate::state::AppState;
+use crate::store::audit::{self, Change};
+use crate::store::forecasts::{self as stored, ProposalRow};
+use crate::store::{Tx, catalog, commerce, money, stock};
+
+/// Weeks of history a suggestion reads.
+pub const HISTORY_WEEKS: usize = 26;
+/// A product created this recently that a shop never ordered is suggested as new.
+const NEW_PRODUCT_MS: i64 = 8 * WEEK_MS;
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// The shop asked about, for its account manager and for the team (admins, staff who
+/// read orders).
+fn team_shop(principal: &Principal, shop: &str) -> Result<ShopId, AppError> {
+    let shop = shop_id(shop)?;
+    let allowed = match principal.role {
+        Role::Manager => principal.acts_for(&shop),
+        Role::Admin => true,
+        Role::Staff => principal.may(Permission::OrdersRead),
+        Role::Shop => false,
+    };
+    if allowed {
+        Ok(shop)
+    } else {
+        Err(AppError::client(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "not a shop you look after",
+        ))
+    }
+}
+
+/// The seven days from `week_start` count as paused when the shop was closed on four of
+/// them or more (`pauses`: first and last local midnight of each pause).
+fn week_paused(pauses: &[(i64, i64)], week_start: i64) -> bool {
+    (0..7)
+        .filter(|day| {
+            let at = week_start + day * DAY_MS;
+            pauses
+                .iter()
+                .any(|(from, until)| (*from..=*until).contains(&at))
+        })
+        .count()
+        >= 4
+}
+
+fn pause_spans(pauses: &[Pause]) -> Vec<(i64, i64)> {
+    pauses
+        .iter()
+        .filter_map(|p| {
+            Some((
+                day_start(&p.from, UTC_OFFSET_MINUTES)?,
+                day_start(&p.until, UTC_OFFSET_MINUTES)?,
+            ))
+        })
+        .collect()
+}
+
+/// What a device needs to suggest `shop`'s order for the seven days from today.
+pub fn shop_demand(
+    tx: &mut Tx<'_>,
+    cache: &catalog::CatalogCache,
+    shop: &ShopId,
+) -> Result<ShopDemand, AppError> {
+    let now = tx.now_ms;
+    let today = period_start(Period::Day, now, UTC_OFFSET_MINUTES);
+    let holidays = stored::holidays(tx)?;
+    let spans = pause_spans(&stored::pauses(tx, shop)?);
+    let weeks: Vec<i64> = (0..HISTORY_WEEKS)
+        .map(|i| today - i64::try_from(HISTORY_WEEKS - i).unwrap_or(0) * WEEK_MS)
+        .collect();
+    let history = stored::weekly_by_sku(tx, shop, HISTORY_WEEKS, today)?;
+    let products = catalog::products(tx, cache)?;
+    let profile = commerce::profile(tx, shop)?;
+    let ordered = commerce::ordered_for_quotas(tx, shop, &profile, now)?;
+    let mut skus: Vec<_> = history.keys().cloned().collect();
+    let new_products: Vec<_> = stored::new_products(tx, now - NEW_PRODUCT_MS)?
+        .into_iter()
+        .filter(|sku| !history.contains_key(sku))
+        .filter(|sku| products.get(sku).is_some_and(|p| p.active))
+        .collect();
+    skus.extend(new_products.iter().cloned());
+    let inventory = stock::levels(tx, skus.iter())?;
+    let tracked: std::collections::BTreeSet<_> = inventory
+        .levels
+        .keys()
+        .map(|(_, sku)| sku.clone())
+        .collect();
+    let (next_factor, next_holidays) = week_factor(&holidays, today);
+    let demand_products = skus
+        .iter()
+        .filter_map(|sku| {
+            let product = products.get(sku).filter(|p| p.active)?;
+            let quota_remaining = profile
+                .quotas
+                .iter()
+                .filter(|q| &q.sku == sku)
+                .map(|q| {
+                    q.max_quantity
+                        .saturating_sub(ordered.get(&(sku.clone(), q.period)).copied().unwrap_or(0))
+                })
+                .min();
+            Some(ProductDemand {
+                sku: sku.clone(),
+                weeks: history
+                    .get(sku)
+                    .cloned()
+                    .unwrap_or_else(|| vec![0; HISTORY_WEEKS]),
+                pack_size: product.pack_size,
+                quota_remaining,
+                available: tracked
+                    .contains(sku)
+                    .then(|| inventory.available_to_promise(sku)),
+            })
+        })
+        .collect();
+    Ok(ShopDemand {
+        week_ms: today,
+        paused: weeks.iter().map(|w| week_paused(&spans, *w)).collect(),
+        factors: weeks.iter().map(|w| week_factor(&holidays, *w).0).collect(),
+        next_factor,
+        next_holidays,
+        next_paused: week_paused(&spans, today),
+        products: demand_products,
+        new_products,
+        as_of_ms: now,
+    })
+}
+
+/// `GET /api/shops/{shop}/demand`.
+pub async fn demand(
+    State(state): State<AppState>,
+    principal: Principal,
+    shop: Result<Path<String>, PathRejection>,
+) -> Result<Json<ShopDemand>, AppError> {
+    let Path(shop) = shop.map_err(|r| AppError::rejected("bad_shop", r.status(), r.body_text()))?;
+    let shop = team_shop(&principal, &shop)?;
+    let cache = state.catalog.clone();
+    Ok(Json(
+        state
+            .store
+            .read(move |tx| -> Result<ShopDemand, AppError> {
+                if !catalog::shop_exists(tx, &shop)? {
+                    return Err(unknown_shop());
+                }
+                shop_demand(tx, &cache, &shop)
+            })
+            .await?,
+    ))
+}
+
+/// `GET /api/holidays` (the team).
+pub async fn holidays(
+    State(state): State<AppState>,
+    principal: Principal,
+) -> Result<Json<HolidayCalendar>, AppError> {
+    if principal.role == Role::Shop {
+        return Err(AppError::client(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "the calendar is for the distributor's team",
+        ));
+    }
+    Ok(Json(
+        state
+            .store
+            .read(|tx| -> Result<HolidayCalendar, AppError> {
+                Ok(HolidayCalendar {
+                    holidays: stored::holidays(tx)?,
+                })
+            })
+            .await?,
+    ))
+}
+
+/// `PUT /api/admin/holidays`: the whole calendar, each entry checked; audited.
+pub async fn put_holidays(
+    State(state): State<AppState>,
+    principal: Principal,
+    body: Result<Json<HolidayCalendar>, JsonRejection>,
+) -> Result<Json<HolidayCalendar>, AppError> {
+    principal.require_admin("edit the holiday calendar")?;
+    let Json(body) =
+        body.map_err(|r| AppError::rejected("malformed_calendar", r.status(), r.body_text()))?;
+    if body.holidays.len() > 200 {
+        return Err(AppError::invalid("holidays", "too_many"));
+    }
+    for holiday in &body.holidays {
+        holiday
+            .check()
+            .map_err(|(field, rule)| AppError::invalid(field, rule))?;
+    }
+    let who = principal.username.clone();
+    Ok(Json(
+        state
+            .store
+            .write(move |tx| -> Result<HolidayCalendar, AppError> {
+                let before = stored::holidays(tx)?;
+                stored::replace_holidays(tx, &body.holidays)?;
+                let after = stored::holidays(tx)?;
+                let change = Change {
+                    kind: "terms",
+                    object: "holidays",
+                    action: "update",
+                };
+                let now = tx.now_ms;
+                audit::record(tx, now, &who, change, Some(&before), Some(&after))?;
+                Ok(HolidayCalendar { holidays: after })
+            })
+            .await?,
+    ))
+}
+
+/// `GET /api/shops/{shop}/pauses`.
+pub async fn pauses(
+    State(state): State<AppState>,
+    principal: Principal,
+    shop: Result<Path<String>, PathRejection>,
+) -> Result<Json<Vec<Pause>>, AppError> {
+    let Path(shop) = shop.map_err(|r| AppError::rejected("bad_shop", r.status(), r.body_text()))?;
+    let shop = team_shop(&principal, &shop)?;
+    Ok(Json(
+        state
+            .store
+            .read(move |tx| -> Result<Vec<Pause>, AppError> { Ok(stored::pauses(tx, &shop)?) })
+            .await?,
+    ))
+}
+
+/// Only the shop's manager and admins record or remove its pauses.
+fn may_pause(principal: &Principal, shop: &ShopId) -> Result<(), AppError> {
+    if principal.role == Role::Admin
+        || (principal.role == Role::Manager && principal.acts_for(shop))
+    {
+        Ok(())
+    } else {
+        Err(AppError::client(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "a shop's pauses are recorded by its account manager or an admin",
+        ))
+    }
+}
+
+/// `POST /api/shops/{shop}/pauses`: the shop does not order from one day to another.
+pub async fn add_pause(
+    State(state): State<AppState>,
+    principal: Principal,
+    shop: Result<Path<String>, PathRejection>,
+    body: Result<Json<NewPause>, JsonRejection>,
+) -> Result<(StatusCode, Json<Vec<Pause>>), AppError> {
+    let Path(shop) = shop.map_err(|r| AppError::rejected("bad_shop", r.status(), r.body_text()))?;
+    let shop = team_shop(&principal, &shop)?;
+    may_pause(&principal, &shop)?;
+    let Json(body) =
+        body.map_err(|r| AppError::rejected("malformed_pause", r.status(), r.body_text()))?;
+    let from = day_start(&body.from, UTC_OFFSET_MINUTES)
+        .ok_or_else(|| AppError::invalid("from", "not_a_date"))?;
+    let until = day_start(&body.until, UTC_OFFSET_MINUTES)
+        .ok_or_else(|| AppError::invalid("until", "not_a_date"))?;
+    if until < from || until - from > 366 * DAY_MS {
+        return Err(AppError::invalid("until", "out_of_range"));
+    }
+    if body.note.chars().count() > 200 {
+        return Err(AppError::invalid("note", "too_long"));
+    }
+    let who = principal.username.clone();
+    let pauses = state
+        .store
+        .write(move |tx| -> Result<Vec<Pause>, AppError> {
+            if !catalog::shop_exists(tx, &shop)? {
+                return Err(unknown_shop());
+            }
+            let (from, until) = (
+                local_date(from, UTC_OFFSET_MINUTES),
+                local_date(until, UTC_OFFSET_MINUTES),
+            );
+            stored::add_pause(tx, &shop, (&from, &until, body.note.trim()), &who)?;
+            let change = Change {
+                kind: "customer",
+                object: shop.as_str(),
+                action: "pause",
+            };
+            let now = tx.now_ms;
+            audit::record(
+                tx,
+                now,
+                &who,
+                change,
+                None::<&()>,
+                Some(&(&from, &until, &body.note)),
+            )?;
+            Ok(stored::pauses(tx, &shop)?)
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(pauses)))
+}
+
+/// `DELETE /api/shops/{shop}/pauses/{id}`.
+pub async fn remove_pause(
+    State(state): State<AppState>,
+    principal: Principal,
+    path: Result<Path<(String, i64)>, PathRejection>,
+) -> Result<Json<Vec<Pause>>, AppError> {
+    let Path((shop, id)) =
+        path.map_err(|r| AppError::rejected("bad_path", r.status(), r.body_text()))?;
+    let shop = team_shop(&principal, &shop)?;
+    may_pause(&principal, &shop)?;
+    let who = principal.username.clone();
+    Ok(Json(
+        state
+            .store
+            .write(move |tx| -> Result<Vec<Pause>, AppError> {
+                if !stored::remove_pause(tx, &shop, id)? {
+                    return Err(AppError::client(
+                        StatusCode::NOT_FOUND,
+                        "unknown_pause",
+                        "no such pause",
+                    ));
+                }
+                let change = Change {
+                    kind: "customer",
+                    object: shop.as_str(),
+                    action: "unpause",
+                };
+                let now = tx.now_ms;
+                audit::record(tx, now, &who, change, Some(&id), None::<&()>)?;
+                Ok(stored::pauses(tx, &shop)?)
+            })
+            .await?,
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccuracyQuery {
+    pub by: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+const ACCURACY_DIMENSIONS: [&str; 3] = ["shop", "manager", "month"];
+
+/// One proposal judged against what its shop ordered in the seven days from it.
+struct Judged {
+    pairs: Vec<(u32, u32)>,
+}
+
+fn percent(ratio: Option<Decimal>) -> Option<String> {
+    ratio.map(|r| format!("{:.1}", (r * Decimal::from(100)).round_dp(1)))
+}
+
+fn add(row: &mut AccuracyRow, proposal: &ProposalRow, judged: Option<&Judged>, paused: bool) {
+    row.proposals += 1;
+    match proposal.answer.as_deref() {
+        Some("ordered") => row.ordered += 1,
+        Some("declined") => row.declined += 1,
+        _ => row.open += 1,
+    }
+    if paused {
+        row.paused += 1;
+        return;
+    }
+    if let Some(judged) = judged {
+        row.judged += 1;
+        row.proposed_units += judged.pairs.iter().map(|(f, _)| u64::from(*f)).sum::<u64>();
+        row.ordered_units += judged.pairs.iter().map(|(_, a)| u64::from(*a)).sum::<u64>();
+    }
+}
+
+/// WAPE and bias of a group from its judged pairs.
+fn finish(row: &mut AccuracyRow, pairs: &[(u32, u32)]) {
+    row.wape = percent(domain::forecast::wape(pairs));
+    row.bias = percent(domain::forecast::bias(pairs));
+}
+
+/// `GET /api/reports/forecast-accuracy?by=shop|manager|month&from=&to=`: proposals sent in
+/// the period, compared SKU by SKU with what the shop ordered in the seven days from each
+/// (a proposal whose seven days have not passed is counted but not judged; one for a week
+/// the shop had paused is shown as paused, not as zero demand). Managers see their shops.
+pub async fn accuracy(
+    State(state): State<AppState>,
+    principal: Principal,
+    query: Result<Query<AccuracyQuery>, QueryRejection>,
+) -> Result<Json<AccuracyReport>, AppError> {
+    let Query(query) =
+        query.map_err(|r| AppError::rejected("bad_query", r.status(), r.body_text()))?;
+    let shops = crate::reports_api::report_shops(&principal)?;
+    let by = query.by.clone().unwrap_or_else(|| "shop".to_owned());
+    if !ACCURACY_DIMENSIONS.contains(&by.as_str()) {
+        return Err(AppError::invalid("by", "unknown"));
+    }
+    let report = state
+        .store
+        .read(move |tx| -> Result<AccuracyReport, AppError> {
+            let period_query = PeriodQuery {
+                from: query.from.clone(),
+                to: query.to.clone(),
+            };
+            let (from_ms, to_ms, from, to) = period(&period_query, tx.now_ms)?;
+            let now = tx.now_ms;
+            let proposals = stored::proposals_between(tx, (from_ms, to_ms), shops.as_deref())?;
+            let names = money::shops_and_managers(tx)?;
+            let staff = crate::store::accounts::display_names(tx)?;
+            let mut groups: BTreeMap<String, (AccuracyRow, Vec<(u32, u32)>)> = BTreeMap::new();
+            let mut total = (AccuracyRow::default(), Vec::new());
+            let mut spans: BTreeMap<String, Vec<(i64, i64)>> = BTreeMap::new();
+            for proposal in &proposals {
+                let shop = ShopId::parse(&proposal.shop).map_err(|_| unknown_shop())?;
+                if !spans.contains_key(&proposal.shop) {
+                    let found = pause_spans(&stored::pauses(tx, &shop)?);
+                    spans.insert(proposal.shop.clone(), found);
+                }
+                let day = period_start(Period::Day, proposal.sent_ms, UTC_OFFSET_MINUTES);
+                let paused = week_paused(&spans[&proposal.shop], day);
+                let judged = if proposal.sent_ms + WEEK_MS <= now {
+                    let ordered = stored::ordered_between(
+                        tx,
+                        &proposal.shop,
+                        (proposal.sent_ms, proposal.sent_ms + WEEK_MS),
+                    )?;
+                    let mut skus: std::collections::BTreeSet<&String> =
+                        proposal.lines.keys().collect();
+                    skus.extend(ordered.keys());
+                    Some(Judged {
+                        pairs: skus
+                            .into_iter()
+                            .map(|sku| {
+                                (
+                                    proposal.lines.get(sku).copied().unwrap_or(0),
+                                    ordered.get(sku).copied().unwrap_or(0),
+                                )
+                            })
+                            .collect(),
+                    })
+                } else {
+                    None
+                };
+                let (key, label) = match by.as_str() {
+                    "shop" => (
+                        proposal.shop.clone(),
+                        LocalizedText::same(
+                            &names
+                                .get(&proposal.shop)
+                                .map(|n| n.0.clone())
+                                .unwrap_or_default(),
+                        ),
+                    ),
+                    "manager" => (
+                        proposal.sender.clone(),
+                        LocalizedText::same(
+                            staff.get(&proposal.sender).map_or(&proposal.sender, |n| n),
+                        ),
+                    ),
+                    _ => {
+                        let month =
+                            local_date(proposal.sent_ms, UTC_OFFSET_MINUTES)[..7].to_owned();
+                        (month.clone(), LocalizedText::same(&month))
+                    }
+                };
+                let group = groups.entry(key.clone()).or_insert_with(|| {
+                    (
+                        AccuracyRow {
+                            key,
+                            label,
+                            ..AccuracyRow::default()
+                        },
+                        Vec::new(),
+                    )
+                });
+                add(&mut group.0, proposal, judged.as_ref(), paused);
+                add(&mut total.0, proposal, judged.as_ref(), paused);
+                if let Some(judged) = judged.filter(|_| !paused) {
+                    group.1.extend(judged.pairs.iter().copied());
+                    total.1.extend(judged.pairs);
+                }
+            }
+            let rows = groups
+                .into_values()
+                .map(|(mut row, pairs)| {
+                    finish(&mut row, &pairs);
+                    row
+                })
+                .collect();
+            finish(&mut total.0, &total.1);
+            Ok(AccuracyReport {
+                by,
+                from,
+                to,
+                rows,
+                total: total.0,
+            })
+        })
+        .await?;
+    Ok(Json(report))
+}

@@ -1,0 +1,383 @@
+//! The account manager's suggested and proposed orders (issue 11): the data a phone
+//! suggests from, the holiday calendar and paused weeks, a proposal both sides edit
+//! offline and merge, one order whoever places it, and the accuracy report.
+
+#[path = "support/http_device.rs"]
+mod http_device;
+
+use docs::schema::doc_id::DocId;
+use docs::schema::proposal_doc::{self, open_proposal};
+use domain::forecast::{ShopDemand, suggest_order};
+use domain::order::RequestId;
+use domain::proposal::{Answer, Proposal, ProposalAnswer, ProposedLine};
+use domain::sku::{ShopId, Sku};
+use http_device::{Device, call, spawn_server, token, with_store};
+use reqwest::Method;
+use serde_json::json;
+
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+const WEEK_MS: i64 = 7 * DAY_MS;
+
+fn lotus() -> ShopId {
+    ShopId::parse("shop-lotus").unwrap()
+}
+
+#[tokio::test]
+async fn a_manager_suggests_adjusts_and_sends_the_shop_edits_and_accepts_and_the_accuracy_counts_it()
+ {
+    let server = spawn_server().await;
+    let mut shop = Device::new(&server, "lotus", "lotus123").await;
+    assert!(shop.sync_now().await.is_empty());
+    // Four weeks of history, the week before last and the three before: 24 green teas a
+    // week.
+    for week in 1..=4u8 {
+        shop.place_order(&[("BEV-0001", 24)], week);
+    }
+    assert!(shop.sync_now().await.is_empty());
+    with_store(&server, |tx| {
+        for week in 1..=4i64 {
+            let id = RequestId::from_random_bytes([u8::try_from(week).unwrap(); 16]);
+            tx.execute(
+                "UPDATE order_lines SET received_ms = received_ms - ?2 WHERE request_id = ?1",
+                server::params![id.as_str(), (week + 1) * WEEK_MS],
+            )?;
+        }
+        Ok(())
+    })
+    .await;
+
+    let wang_token = token(&server, "wang", "wang123").await;
+    let (status, body) = call(
+        &server,
+        &wang_token,
+        Method::GET,
+        "/api/shops/shop-lotus/demand",
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let demand: ShopDemand = serde_json::from_value(body).unwrap();
+    let tea = demand
+        .products
+        .iter()
+        .find(|p| p.sku.as_str() == "BEV-0001")
+        .unwrap();
+    assert_eq!(tea.weeks.iter().sum::<u32>(), 96, "{tea:?}");
+    assert_eq!(demand.paused.len(), tea.weeks.len());
+    let suggested = suggest_order(&demand);
+    let line = suggested
+        .iter()
+        .find(|l| l.sku.as_str() == "BEV-0001")
+        .unwrap();
+    // 24 a week in whole cases of 12, times whatever holiday this week is in.
+    assert_eq!(line.quantity % 12, 0);
+    assert!(line.quantity > 0);
+
+    // A shop owner and another shop's owner get no demand; a made-up shop is a 403 for a
+    // manager not looking after it.
+    let bamboo_token = token(&server, "bamboo", "bamboo123").await;
+    for (who, path) in [
+        (&bamboo_token, "/api/shops/shop-lotus/demand"),
+        (&wang_token, "/api/shops/shop-nowhere/demand"),
+        (&wang_token, "/api/shops/Bad%20Id/demand"),
+    ] {
+        let (status, body) = call(&server, who, Method::GET, path, None).await;
+        assert!(
+            (400..500).contains(&status) && body["error"].is_string(),
+            "{path}: {status} {body}"
+        );
+    }
+
+    // The manager adjusts (one case more) and sends it.
+    let mut wang = Device::new(&server, "wang", "wang123").await;
+    wang.shop = lotus();
+    assert!(wang.sync_now().await.is_empty());
+    let proposal = Proposal {
+        id: RequestId::from_random_bytes([0x77; 16]),
+        shop: lotus(),
+        by: "王经理".into(),
+        sent_ms: server::store::now_ms(),
+        week_ms: demand.week_ms,
+        lines: vec![ProposedLine {
+            sku: line.sku.clone(),
+            quantity: line.quantity + 12,
+            why: domain::forecast::Why {
+                suggested: Some(line.quantity),
+                ..line.why.clone()
+            },
+        }],
+    };
+    proposal_doc::send(wang.doc_mut(DocId::Proposal(lotus())), &proposal).unwrap();
+    assert!(wang.sync_now().await.is_empty());
+    assert!(shop.sync_now().await.is_empty());
+    let held = open_proposal(shop.sync.doc(&DocId::Proposal(lotus())).unwrap()).unwrap();
+    assert_eq!(held.proposal, proposal);
+
+    // Offline on both sides: the shop adds cola, the manager lowers the tea by a case.
+    let pid = proposal.id.as_str().to_owned();
+    let cola = Sku::parse("BEV-0002").unwrap();
+    proposal_doc::set_quantity(
+        shop.doc_mut(DocId::Proposal(lotus())),
+        &pid,
+        &cola,
+        12,
+        "s1",
+    )
+    .unwrap();
+    proposal_doc::set_quantity(
+        wang.doc_mut(DocId::Proposal(lotus())),
+        &pid,
+        &line.sku,
+        line.quantity,
+        "w1",
+    )
+    .unwrap();
+    assert!(shop.sync_now().await.is_empty());
+    assert!(wang.sync_now().await.is_empty());
+    assert!(shop.sync_now().await.is_empty());
+    let merged = open_proposal(shop.sync.doc(&DocId::Proposal(lotus())).unwrap()).unwrap();
+    let lines: Vec<(String, u32)> = merged
+        .lines
+        .iter()
+        .map(|l| (l.sku.to_string(), l.quantity))
+        .collect();
+    assert_eq!(
+        lines,
+        vec![
+            ("BEV-0001".to_string(), line.quantity),
+            ("BEV-0002".to_string(), 12)
+        ]
+    );
+    assert_eq!(
+        open_proposal(wang.sync.doc(&DocId::Proposal(lotus())).unwrap())
+            .unwrap()
+            .lines,
+        merged.lines
+    );
+
+    // The shop accepts: the order takes the proposal's id. The manager, offline, places
+    // it for the shop too: one order.
+    let order_lines: Vec<(&str, u32)> = merged
+        .lines
+        .iter()
+        .map(|l| (l.sku.as_str(), l.quantity))
+        .collect();
+    shop.place_order_with_id(&order_lines, proposal.id.clone());
+    wang.place_order_with_id(&order_lines, proposal.id.clone());
+    let answer = ProposalAnswer {
+        proposal: proposal.id.clone(),
+        answer: Answer::Ordered,
+        by: "店主".into(),
+        at_ms: server::store::now_ms(),
+    };
+    proposal_doc::answer(shop.doc_mut(DocId::Proposal(lotus())), &answer).unwrap();
+    assert!(wang.sync_now().await.is_empty());
+    assert!(shop.sync_now().await.is_empty());
+    assert!(wang.sync_now().await.is_empty());
+    assert!(open_proposal(wang.sync.doc(&DocId::Proposal(lotus())).unwrap()).is_none());
+    let orders = with_store(&server, {
+        let id = proposal.id.as_str().to_owned();
+        move |tx| {
+            Ok(tx.value::<i64>(
+                "SELECT COUNT(*) FROM orders WHERE request_id = ?1",
+                server::params![id.as_str()],
+            )?)
+        }
+    })
+    .await;
+    assert_eq!(orders, Some(1));
+
+    // A week later the accuracy report judges it: proposed tea + 12 (as sent) against
+    // what was ordered.
+    with_store(&server, {
+        let id = proposal.id.as_str().to_owned();
+        move |tx| {
+            tx.execute(
+                "UPDATE proposals SET sent_ms = sent_ms - ?2 WHERE id = ?1",
+                server::params![id.as_str(), 8 * DAY_MS],
+            )?;
+            tx.execute(
+                "UPDATE order_lines SET received_ms = received_ms - ?2 WHERE request_id = ?1",
+                server::params![id.as_str(), 8 * DAY_MS],
+            )?;
+            Ok(())
+        }
+    })
+    .await;
+    let from = domain::quota::local_date(
+        server::store::now_ms() - 30 * DAY_MS,
+        domain::checkout::UTC_OFFSET_MINUTES,
+    );
+    let (status, report) = call(
+        &server,
+        &wang_token,
+        Method::GET,
+        &format!("/api/reports/forecast-accuracy?by=manager&from={from}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{report}");
+    let row = &report["rows"][0];
+    assert_eq!(row["key"], "wang", "{report}");
+    assert_eq!(
+        (
+            row["proposals"].as_u64(),
+            row["ordered"].as_u64(),
+            row["judged"].as_u64()
+        ),
+        (Some(1), Some(1), Some(1)),
+        "{report}"
+    );
+    // Tea: proposed q + 12, ordered q; cola: proposed 0, ordered 12 → 24 / (q + 12).
+    let q = u64::from(line.quantity);
+    assert_eq!(row["proposed_units"].as_u64(), Some(q + 12), "{report}");
+    assert_eq!(row["ordered_units"].as_u64(), Some(q + 12));
+    let wape = rust_decimal::Decimal::from(2400) / rust_decimal::Decimal::from(q + 12);
+    assert_eq!(
+        row["wape"],
+        json!(format!("{:.1}", wape.round_dp(1))),
+        "{report}"
+    );
+    assert_eq!(row["bias"], json!("0.0"), "{report}");
+    // A shop owner gets no report.
+    let (status, _) = call(
+        &server,
+        &bamboo_token,
+        Method::GET,
+        "/api/reports/forecast-accuracy",
+        None,
+    )
+    .await;
+    assert_eq!(status, 403);
+}
+
+#[tokio::test]
+async fn the_calendar_is_data_admins_edit_and_a_paused_week_gets_no_suggestion() {
+    let server = spawn_server().await;
+    let admin = token(&server, "admin", "admin123").await;
+    let wang = token(&server, "wang", "wang123").await;
+    let (status, calendar) = call(&server, &wang, Method::GET, "/api/holidays", None).await;
+    assert_eq!(status, 200);
+    let names: Vec<&str> = calendar["holidays"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["name"].as_str().unwrap())
+        .collect();
+    for name in ["春节", "中秋", "国庆"] {
+        assert!(names.contains(&name), "{names:?}");
+    }
+    // Only admins change it; bad entries name their field and change nothing.
+    let (status, _) = call(
+        &server,
+        &wang,
+        Method::PUT,
+        "/api/admin/holidays",
+        Some(calendar.clone()),
+    )
+    .await;
+    assert_eq!(status, 403);
+    for (entry, field) in [
+        (
+            json!({"name": "x", "from": "2027-13-01", "until": "2027-12-02", "factor": "1"}),
+            "from",
+        ),
+        (
+            json!({"name": "x", "from": "2027-02-01", "until": "2027-01-02", "factor": "1"}),
+            "until",
+        ),
+        (
+            json!({"name": "x", "from": "2027-02-01", "until": "2027-02-02", "factor": "-1"}),
+            "factor",
+        ),
+        (
+            json!({"name": "", "from": "2027-02-01", "until": "2027-02-02", "factor": "1"}),
+            "name",
+        ),
+    ] {
+        let (status, body) = call(
+            &server,
+            &admin,
+            Method::PUT,
+            "/api/admin/holidays",
+            Some(json!({ "holidays": [entry] })),
+        )
+        .await;
+        assert_eq!(
+            (status, body["field"].as_str()),
+            (400, Some(field)),
+            "{body}"
+        );
+    }
+    let (status, body) = call(
+        &server,
+        &admin,
+        Method::PUT,
+        "/api/admin/holidays",
+        Some(json!({"holidays": [{"name": "开学季", "from": "2027-08-25", "until": "2027-09-05", "factor": "1.3"}]})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, calendar) = call(&server, &wang, Method::GET, "/api/holidays", None).await;
+    assert_eq!(calendar["holidays"].as_array().unwrap().len(), 1);
+
+    // The manager records a closure from today: this week is paused, nothing suggested.
+    let today = domain::quota::local_date(
+        server::store::now_ms(),
+        domain::checkout::UTC_OFFSET_MINUTES,
+    );
+    let until = domain::quota::local_date(
+        server::store::now_ms() + 20 * DAY_MS,
+        domain::checkout::UTC_OFFSET_MINUTES,
+    );
+    let (status, pauses) = call(
+        &server,
+        &wang,
+        Method::POST,
+        "/api/shops/shop-lotus/pauses",
+        Some(json!({"from": today, "until": until, "note": "装修"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{pauses}");
+    let (_, demand) = call(
+        &server,
+        &wang,
+        Method::GET,
+        "/api/shops/shop-lotus/demand",
+        None,
+    )
+    .await;
+    let demand: ShopDemand = serde_json::from_value(demand).unwrap();
+    assert!(demand.next_paused);
+    assert!(suggest_order(&demand).is_empty());
+    let (status, body) = call(
+        &server,
+        &wang,
+        Method::POST,
+        "/api/shops/shop-lotus/pauses",
+        Some(json!({"from": until, "until": today})),
+    )
+    .await;
+    assert_eq!((status, body["field"].as_str()), (400, Some("until")));
+    let id = pauses[0]["id"].as_i64().unwrap();
+    let (status, left) = call(
+        &server,
+        &wang,
+        Method::DELETE,
+        &format!("/api/shops/shop-lotus/pauses/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!((status, left.as_array().map(Vec::len)), (200, Some(0)));
+    // The shop's owner may not record its manager's pauses.
+    let lotus = token(&server, "lotus", "lotus123").await;
+    let (status, _) = call(
+        &server,
+        &lotus,
+        Method::POST,
+        "/api/shops/shop-lotus/pauses",
+        Some(json!({"from": today, "until": until})),
+    )
+    .await;
+    assert_eq!(status, 403);
+}
