@@ -730,3 +730,132 @@ test('a shop brought in with an invite link earns its inviter a commission both 
   await invitedContext.close();
   await lotusContext.close();
 });
+
+test('a manager suggests an order offline and sends it; the shop edits it offline too; both edits merge and accepting it places one order', async ({ browser, request }) => {
+  await api(request, 'POST', '/api/admin/shops', {
+    id: 'shop-medlar', name: '枇杷小店 Medlar', tier: 'bronze', region: '',
+    managers: [], owner_username: 'medlar', owner_display_name: '枇杷', owner_password: 'medlar-secret',
+  });
+  await api(request, 'POST', '/api/admin/staff', {
+    username: 'tuiguang', display_name: '推广 Tuiguang', password: 'tuiguang-pass-1', role: 'manager', shops: ['shop-medlar'],
+  });
+  // Two products new to the catalog, which the distributor pushes: a new shop with no
+  // history is suggested one case of each.
+  for (const [sku, zh] of [['BEV-9101', '桂花乌龙'], ['BEV-9102', '菊花茶']]) {
+    await api(request, 'POST', '/api/admin/products', {
+      sku, name: { en: sku, zh_hans: zh, zh_hant: zh }, category: 'beverages',
+      unit: { en: 'bottle', zh_hans: '瓶', zh_hant: '瓶' }, pack_size: 6, min_quantity: 6, list_price: '4.50',
+    });
+  }
+
+  // The manager opens his shops online once (the phone keeps what it suggests from),
+  // then goes out of signal.
+  const managerContext = await browser.newContext({ viewport: { width: 360, height: 740 } });
+  const manager = await managerContext.newPage();
+  await signIn(manager, 'tuiguang', 'tuiguang-pass-1');
+  await expect(manager.locator('[data-testid=sync-state]')).toHaveText('已同步');
+  await manager.evaluate(() => navigator.serviceWorker.ready);
+  await manager.click('a[href="/my-shops"]');
+  await expect(manager.locator('[data-testid=my-period]')).toBeVisible();
+  await expect.poll(() => manager.evaluate(() => localStorage.getItem('dinghuo.demand.shop-medlar') !== null)).toBe(true);
+  await managerContext.setOffline(true);
+  await managerContext.route('**/api/**', (route) => route.abort('internetdisconnected'));
+  await manager.locator('[data-testid=my-shop][data-shop=shop-medlar] [data-testid=propose-for-shop]').click();
+  await manager.click('[data-testid=suggest]');
+  const tea = manager.locator('[data-testid=suggest-line][data-sku="BEV-9101"]');
+  const mum = manager.locator('[data-testid=suggest-line][data-sku="BEV-9102"]');
+  await expect(tea.locator('[data-testid=suggest-why]')).toContainText('新品推荐');
+  await expect(tea.locator('[data-testid=suggest-qty]')).toHaveText('6');
+  // Two lines changed: one case more of each.
+  await tea.locator('[data-testid=suggest-more]').click();
+  await mum.locator('[data-testid=suggest-more]').click();
+  await expect(tea.locator('[data-testid=suggest-qty]')).toHaveText('12');
+  await manager.screenshot({ path: 'test-results/manager-suggestion.png', fullPage: true });
+  await manager.click('[data-testid=send-proposal]');
+  const sent = manager.locator('[data-testid=proposal-line][data-sku="BEV-9101"]');
+  await expect(sent.locator('[data-testid=proposal-why]')).toContainText('建议 6，经理已调整');
+  await expect(manager.locator('[data-testid=sync-state]')).not.toHaveText('已同步');
+  await managerContext.unroute('**/api/**');
+  await managerContext.setOffline(false);
+  await manager.click('[data-testid=sync-now]');
+  await expect(manager.locator('[data-testid=sync-state]')).toHaveText('已同步');
+
+  // The shop sees it, with the reasons.
+  const shopContext = await browser.newContext({ viewport: { width: 360, height: 740 } });
+  const phone = await shopContext.newPage();
+  await signIn(phone, 'medlar', 'medlar-secret');
+  await expect(phone.locator('[data-testid=sync-state]')).toHaveText('已同步');
+  await phone.evaluate(() => navigator.serviceWorker.ready);
+  await phone.click('[data-testid=proposal-banner] a');
+  const shopTea = phone.locator('[data-testid=proposal-line][data-sku="BEV-9101"]');
+  const shopMum = phone.locator('[data-testid=proposal-line][data-sku="BEV-9102"]');
+  await expect(shopTea.locator('[data-testid=proposal-qty]')).toHaveText('12');
+  await expect(phone.locator('[data-testid=proposal-from]')).toContainText('推广 Tuiguang');
+
+  // Both offline: the shop adds a case of tea, the manager takes a case of chrysanthemum off.
+  await shopContext.setOffline(true);
+  await shopContext.route('**/api/**', (route) => route.abort('internetdisconnected'));
+  await managerContext.setOffline(true);
+  await managerContext.route('**/api/**', (route) => route.abort('internetdisconnected'));
+  await shopTea.locator('[data-testid=proposal-more]').click();
+  await expect(shopTea.locator('[data-testid=proposal-qty]')).toHaveText('18');
+  await manager.locator('[data-testid=proposal-line][data-sku="BEV-9102"] [data-testid=proposal-less]').click();
+  await expect(manager.locator('[data-testid=proposal-line][data-sku="BEV-9102"] [data-testid=proposal-qty]')).toHaveText('6');
+  await phone.screenshot({ path: 'test-results/phone-proposal.png', fullPage: true });
+
+  // Both back online: each sees both edits.
+  await managerContext.unroute('**/api/**');
+  await managerContext.setOffline(false);
+  await manager.click('[data-testid=sync-now]');
+  await expect(manager.locator('[data-testid=sync-state]')).toHaveText('已同步');
+  await shopContext.unroute('**/api/**');
+  await shopContext.setOffline(false);
+  await phone.click('[data-testid=sync-now]');
+  await expect(phone.locator('[data-testid=sync-state]')).toHaveText('已同步');
+  await expect(shopTea.locator('[data-testid=proposal-qty]')).toHaveText('18');
+  await expect(shopMum.locator('[data-testid=proposal-qty]')).toHaveText('6');
+  await manager.click('[data-testid=sync-now]');
+  await expect(manager.locator('[data-testid=proposal-line][data-sku="BEV-9101"] [data-testid=proposal-qty]')).toHaveText('18');
+
+  // The shop accepts: one order, confirmed, with the merged lines.
+  await phone.click('[data-testid=proposal-order]');
+  await expect(phone.locator('[data-testid=order-state]')).toHaveText('已确认');
+  await manager.click('[data-testid=sync-now]');
+  await expect(manager.locator('[data-testid=proposal-page]')).toBeVisible();
+  await expect(manager.locator('[data-testid=suggest]')).toBeVisible();
+  const orders = await api(request, 'GET', '/api/orders?shop=shop-medlar');
+  expect(orders.orders.length).toBe(1);
+  expect(orders.orders[0].request_id).toBeTruthy();
+
+  // The accuracy report counts it (judged once its seven days have passed).
+  const accuracy = await api(request, 'GET', '/api/reports/forecast-accuracy?by=manager');
+  const row = accuracy.rows.find((r) => r.key === 'tuiguang');
+  expect(row.proposals).toBe(1);
+  expect(row.ordered).toBe(1);
+  // In the back office too; and the calendar the suggestions adjust for, which an admin edits.
+  const desk = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const office = await desk.newPage();
+  await signIn(office, 'admin', 'admin123');
+  await office.waitForURL('**/office/');
+  await office.click('a[href="/office/forecast-accuracy"]');
+  const managerRow = office.locator('[data-testid=accuracy-row][data-key=tuiguang]');
+  await expect(managerRow).toContainText('推广 Tuiguang');
+  await office.screenshot({ path: 'test-results/office-forecast-accuracy.png', fullPage: true });
+  await office.click('a[href="/office/holidays"]');
+  const spring = office.locator('[data-testid=holiday]').filter({ has: office.locator('[data-testid=holiday-name]') }).first();
+  await expect(office.locator('[data-testid=holiday]')).not.toHaveCount(0);
+  await spring.locator('[data-testid=holiday-factor]').fill('-2');
+  await spring.locator('[data-testid=holiday-factor]').dispatchEvent('change');
+  await office.click('[data-testid=holiday-save]');
+  await expect(office.locator('[data-testid=holiday-error]')).toContainText('系数');
+  await spring.locator('[data-testid=holiday-factor]').fill('1.6');
+  await spring.locator('[data-testid=holiday-factor]').dispatchEvent('change');
+  await office.click('[data-testid=holiday-save]');
+  await expect(office.locator('[data-testid=holiday-saved]')).toBeVisible();
+  const calendar = await api(request, 'GET', '/api/holidays');
+  expect(calendar.holidays.some((h) => h.factor === '1.6')).toBe(true);
+  await office.screenshot({ path: 'test-results/office-holidays.png', fullPage: true });
+  await desk.close();
+  await managerContext.close();
+  await shopContext.close();
+});

@@ -127,27 +127,30 @@ pub struct Holiday {
 }
 
 impl Holiday {
-    /// Why an admin's entry cannot be kept, in English for the API (the back office words
-    /// it in the user's language from the field name): `(field, rule)`.
+    /// Why an admin's entry cannot be kept: the field and the rule it breaks, as the API
+    /// names them (`("factor", "out_of_range")`).
     pub fn check(&self) -> Result<(), (&'static str, &'static str)> {
         let name = self.name.trim();
-        if name.is_empty() || name.chars().count() > 40 {
-            return Err(("name", "1 to 40 characters"));
+        if name.is_empty() {
+            return Err(("name", "required"));
         }
-        let (Some(from), Some(until)) = (
-            crate::quota::day_start(&self.from, crate::checkout::UTC_OFFSET_MINUTES),
-            crate::quota::day_start(&self.until, crate::checkout::UTC_OFFSET_MINUTES),
-        ) else {
-            return Err(("from", "a date YYYY-MM-DD"));
-        };
-        if until < from || until - from > 62 * DAY_MS {
-            return Err(("until", "on or after the first day, at most 62 days later"));
+        if name.chars().count() > 40 {
+            return Err(("name", "too_long"));
+        }
+        let offset = crate::checkout::UTC_OFFSET_MINUTES;
+        let from = crate::quota::day_start(&self.from, offset).ok_or(("from", "not_a_date"))?;
+        let until = crate::quota::day_start(&self.until, offset).ok_or(("until", "not_a_date"))?;
+        if until < from {
+            return Err(("until", "before_from"));
+        }
+        if until - from > 62 * DAY_MS {
+            return Err(("until", "out_of_range"));
         }
         if self.factor <= Decimal::ZERO
             || self.factor > Decimal::from(10)
             || self.factor.scale() > 2
         {
-            return Err(("factor", "more than 0, at most 10, two decimals"));
+            return Err(("factor", "out_of_range"));
         }
         Ok(())
     }

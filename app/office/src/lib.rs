@@ -15,6 +15,7 @@ pub mod edits;
 pub mod entry;
 pub mod fill_rate;
 pub mod finance;
+pub mod forecasts;
 pub mod home;
 pub mod i18n;
 pub mod orders;
@@ -293,6 +294,10 @@ fn App() -> impl IntoView {
                         <Show when=move || office.may("finance") || office.may("orders.read")>
                             <A href="/office/fill-rate">{move || office.t(Phrase::FillRateReport)}</A>
                         </Show>
+                        <Show when=move || office.may("finance") || office.may("orders.read")>
+                            <A href="/office/forecast-accuracy">{move || office.t(Phrase::ForecastAccuracy)}</A>
+                        </Show>
+                        <A href="/office/holidays">{move || office.t(Phrase::Holidays)}</A>
                         <Show when=move || office.may("inbox.resolve")>
                             <A href="/office/inbox">{move || office.t(Phrase::Inbox)}</A>
                         </Show>
@@ -345,6 +350,8 @@ fn App() -> impl IntoView {
                             <Route path=path!("/office/reports") view=reports::ReportsPage/>
                             <Route path=path!("/office/commissions") view=commissions::CommissionsPage/>
                             <Route path=path!("/office/fill-rate") view=fill_rate::FillRatePage/>
+                            <Route path=path!("/office/forecast-accuracy") view=forecasts::AccuracyPage/>
+                            <Route path=path!("/office/holidays") view=forecasts::HolidaysPage/>
                             <Route path=path!("/office/receivables/:shop") view=finance::ShopAccountPage/>
                             <Route path=path!("/office/invoices/:number") view=finance::InvoicePage/>
                         </Routes>

@@ -82,6 +82,7 @@ fn App() -> impl IntoView {
                         <Route path=path!("/devices") view=DevicesPage/>
                         <Route path=path!("/account") view=routes::account::AccountPage/>
                         <Route path=path!("/my-shops") view=routes::my_shops::MyShopsPage/>
+                        <Route path=path!("/proposal") view=routes::proposal::ProposalPage/>
                     </Routes>
                 </main>
             </Show>

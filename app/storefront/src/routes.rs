@@ -9,4 +9,5 @@ pub mod my_shops;
 pub mod order_detail;
 pub mod orders;
 pub mod product;
+pub mod proposal;
 pub mod referral;

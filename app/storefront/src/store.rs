@@ -19,6 +19,7 @@ use docs::schema::catalog_doc::{CatalogView, read_catalog};
 use docs::schema::doc_id::DocId;
 use docs::schema::order_requests_doc::{add_cancel, add_request, add_return};
 use docs::schema::price_doc::{read_prices, read_profile, read_promotions};
+use docs::schema::proposal_doc::{self, HeldProposal, open_proposal};
 use docs::sync::device_sync::DeviceSync;
 use docs::sync::wire::SyncResponse;
 use domain::checkout::{
@@ -63,6 +64,8 @@ pub struct ShopGlance {
     pub open_orders: usize,
     pub owes: Option<domain::money::Money>,
     pub blocked: bool,
+    /// A proposed order is waiting for the shop's answer.
+    pub proposal_waiting: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,6 +139,8 @@ pub struct Store {
     pub account: RwSignal<Option<Arc<domain::ledger::AccountSummary>>>,
     /// What the user chose at checkout.
     pub choices: RwSignal<Choices>,
+    /// The proposed order from the shop's account manager waiting for an answer.
+    pub proposal: RwSignal<Option<HeldProposal>>,
     /// Set when a scheduled price or a dated promotion starts or ends, so prices and the
     /// cart are worked out again at that moment (offline too).
     pub clock: RwSignal<i64>,
@@ -181,6 +186,7 @@ impl Store {
             profile: RwSignal::new(Arc::new(ShopProfile::default())),
             account: RwSignal::new(None),
             choices: RwSignal::new(Choices::default()),
+            proposal: RwSignal::new(None),
             clock: RwSignal::new(js_sys::Date::now() as i64),
         }
     }
@@ -273,11 +279,16 @@ impl Store {
                 .account
                 .as_ref()
                 .is_some_and(|account| domain::credit::overdue_blocks(account, now));
+            let proposal_waiting = replicas
+                .doc(&DocId::Proposal(shop.clone()))
+                .and_then(open_proposal)
+                .is_some();
             ShopGlance {
                 last_order_ms,
                 open_orders,
                 owes,
                 blocked,
+                proposal_waiting,
             }
         })
     }
@@ -410,6 +421,12 @@ impl Store {
             }
             self.cart
                 .set(replicas.doc(&cart).map(read_cart).unwrap_or_default());
+            let proposal = replicas
+                .doc(&DocId::Proposal(shop.id.clone()))
+                .and_then(open_proposal);
+            if self.proposal.with_untracked(|held| *held != proposal) {
+                self.proposal.set(proposal);
+            }
             let mut requests: Vec<OrderRequest> = replicas.requests_of(&shop.id);
             requests.sort_by_key(|r| std::cmp::Reverse(r.placed_at_ms));
             self.requests.set(requests);
@@ -590,9 +607,12 @@ impl Store {
 
     /// The cart priced by the shared engine, as the server will price it.
     pub fn priced_cart(&self) -> Option<PricedOrder> {
-        let lines: Vec<RequestedLine> = self
-            .cart
-            .get()
+        self.priced_lines(self.cart.get())
+    }
+
+    /// `lines` priced by the shared engine, as the server will price them.
+    fn priced_lines(&self, lines: Vec<CartLine>) -> Option<PricedOrder> {
+        let lines: Vec<RequestedLine> = lines
             .into_iter()
             .map(|l| RequestedLine {
                 sku: l.sku,
@@ -611,9 +631,19 @@ impl Store {
 
     /// The cart as an order request with the checkout choices (not placed yet).
     fn draft_request(&self, id: RequestId, placed_by: String) -> Option<OrderRequest> {
+        self.draft_request_of(id, placed_by, self.cart.get(), self.choices.get())
+    }
+
+    /// `lines` as an order request with `choices` (not placed yet).
+    fn draft_request_of(
+        &self,
+        id: RequestId,
+        placed_by: String,
+        lines: Vec<CartLine>,
+        choices: Choices,
+    ) -> Option<OrderRequest> {
         let shop = self.shop.get()?;
-        let expected = self.priced_cart()?;
-        let choices = self.choices.get();
+        let expected = self.priced_lines(lines)?;
         Some(OrderRequest {
             id,
             shop: shop.id,
@@ -689,6 +719,15 @@ impl Store {
     /// tax, points, prepaid balance; and whether the shop's quotas or credit block it.
     pub fn quote_cart(&self) -> Option<(Result<Quote, QuoteError>, Option<Blocked>)> {
         let request = self.draft_request(RequestId::from_random_bytes([0; 16]), String::new())?;
+        self.quote_of(&request)
+    }
+
+    /// `request` quoted offline exactly as the server will, and whether the shop's quotas
+    /// or credit block it.
+    fn quote_of(
+        &self,
+        request: &OrderRequest,
+    ) -> Option<(Result<Quote, QuoteError>, Option<Blocked>)> {
         let shop = self.shop.get()?;
         // Worked out again when a price or promotion changes.
         self.clock.track();
@@ -707,11 +746,11 @@ impl Store {
             usage: &usage,
             ordered: &ordered,
         };
-        let quote = quote_request(&request, &catalog.products, &book, &checkout, now);
+        let quote = quote_request(request, &catalog.products, &book, &checkout, now);
         let blocked = quote
             .as_ref()
             .ok()
-            .and_then(|q| check_blocks(&request, q, &checkout, now).err());
+            .and_then(|q| check_blocks(request, q, &checkout, now).err());
         Some((quote, blocked))
     }
 
@@ -760,6 +799,167 @@ impl Store {
             store.sync_now().await;
         });
         Some(request.id)
+    }
+
+    /// Writes `write` into the active shop's proposal document, keeps it and syncs.
+    fn edit_proposal(&self, write: impl FnOnce(&mut automerge::Automerge) -> bool) -> bool {
+        let Some(shop) = self.shop.get_untracked() else {
+            return false;
+        };
+        let id = DocId::Proposal(shop.id);
+        let done = REPLICAS.with_borrow_mut(|replicas| replicas.doc_mut(&id).is_some_and(write));
+        if done {
+            self.refresh(&[]);
+            let store = *self;
+            spawn_local(async move {
+                store.persist(&[id], &[]).await;
+                store.sync_now().await;
+            });
+        }
+        done
+    }
+
+    /// Sends the manager's proposed order for the week from `week_ms` to the active shop
+    /// (works offline).
+    pub fn send_proposal(&self, week_ms: i64, lines: Vec<domain::proposal::ProposedLine>) -> bool {
+        let (Some(shop), Some(session)) = (self.shop.get_untracked(), self.session.get_untracked())
+        else {
+            return false;
+        };
+        let lines: Vec<_> = lines.into_iter().filter(|l| l.quantity > 0).collect();
+        if lines.is_empty() {
+            return false;
+        }
+        let proposal = domain::proposal::Proposal {
+            id: random_id(),
+            shop: shop.id,
+            by: session.display_name,
+            sent_ms: js_sys::Date::now() as i64,
+            week_ms,
+            lines,
+        };
+        self.edit_proposal(|doc| proposal_doc::send(doc, &proposal).is_ok())
+    }
+
+    /// Changes a line of the open proposal (both sides' edits count, as in the cart).
+    pub fn set_proposal_quantity(&self, sku: &Sku, quantity: u32) {
+        let Some(held) = self.proposal.get_untracked() else {
+            return;
+        };
+        let tail = random_id().to_string()[..12].to_owned();
+        self.edit_proposal(|doc| {
+            proposal_doc::set_quantity(doc, held.proposal.id.as_str(), sku, quantity, &tail).is_ok()
+        });
+    }
+
+    /// What the open proposal's lines would cost and whether something blocks ordering them.
+    pub fn quote_proposal(&self) -> Option<(Result<Quote, QuoteError>, Option<Blocked>)> {
+        let held = self.proposal.get()?;
+        let request = self.draft_request_of(
+            held.proposal.id.clone(),
+            String::new(),
+            held.lines,
+            Choices::default(),
+        )?;
+        self.quote_of(&request)
+    }
+
+    /// Places the open proposal as the shop's order under the proposal's id (works
+    /// offline): if the shop and its manager both place it, it is still one order.
+    pub fn order_proposal(&self) -> Option<RequestId> {
+        let held = self.proposal.get_untracked()?;
+        let shop = self.shop.get_untracked()?;
+        let session = self.session.get_untracked()?;
+        let orders = REPLICAS.with_borrow(|r| r.writable_volume(&shop.id))?;
+        let mut request = self.draft_request_of(
+            held.proposal.id.clone(),
+            session.display_name.clone(),
+            held.lines.clone(),
+            Choices::default(),
+        )?;
+        if request.lines.is_empty() {
+            return None;
+        }
+        let (quote, blocked) = self.quote_of(&request)?;
+        if blocked.is_some() {
+            return None;
+        }
+        request.expected_quote = quote.ok();
+        let answer = domain::proposal::ProposalAnswer {
+            proposal: held.proposal.id.clone(),
+            answer: domain::proposal::Answer::Ordered,
+            by: session.display_name,
+            at_ms: js_sys::Date::now() as i64,
+        };
+        let proposal = DocId::Proposal(shop.id.clone());
+        let placed = REPLICAS.with_borrow_mut(|replicas| {
+            let added = replicas
+                .doc_mut(&orders)
+                .is_some_and(|doc| add_request(doc, &request).is_ok());
+            added
+                && replicas
+                    .doc_mut(&proposal)
+                    .is_some_and(|doc| proposal_doc::answer(doc, &answer).is_ok())
+        });
+        if !placed {
+            return None;
+        }
+        self.refresh(&[]);
+        let store = *self;
+        spawn_local(async move {
+            store.persist(&[orders, proposal], &[]).await;
+            store.sync_now().await;
+        });
+        Some(request.id)
+    }
+
+    /// Declines the open proposal (works offline).
+    pub fn decline_proposal(&self) -> bool {
+        let (Some(held), Some(session)) =
+            (self.proposal.get_untracked(), self.session.get_untracked())
+        else {
+            return false;
+        };
+        let answer = domain::proposal::ProposalAnswer {
+            proposal: held.proposal.id,
+            answer: domain::proposal::Answer::Declined,
+            by: session.display_name,
+            at_ms: js_sys::Date::now() as i64,
+        };
+        self.edit_proposal(|doc| proposal_doc::answer(doc, &answer).is_ok())
+    }
+
+    /// What the active shop's suggested order is worked out from: fetched from the server
+    /// when there is a network and kept on the device, so it works offline after.
+    pub async fn shop_demand(self) -> Option<domain::forecast::ShopDemand> {
+        let shop = self.shop.get_untracked()?;
+        self.demand_of(&shop.id, 0).await
+    }
+
+    /// `shop`'s demand: the copy this device keeps when it is younger than `fresh_ms`,
+    /// else the server's (kept), else any copy kept.
+    pub async fn demand_of(
+        self,
+        shop: &domain::sku::ShopId,
+        fresh_ms: i64,
+    ) -> Option<domain::forecast::ShopDemand> {
+        let key = format!("dinghuo.demand.{shop}");
+        let kept: Option<domain::forecast::ShopDemand> = LocalStorage::get(&key).ok();
+        if let Some(kept) = &kept
+            && js_sys::Date::now() as i64 - kept.as_of_ms < fresh_ms
+        {
+            return Some(kept.clone());
+        }
+        match self
+            .call::<domain::forecast::ShopDemand>("GET", &format!("/api/shops/{shop}/demand"))
+            .await
+        {
+            Ok(demand) => {
+                let _ = LocalStorage::set(&key, &demand);
+                Some(demand)
+            }
+            Err(_) => kept,
+        }
     }
 
     /// Asks to cancel the shop's order `order` (works offline): a cancel request beside

@@ -188,7 +188,7 @@ pub fn CartPage() -> impl IntoView {
 }
 
 /// Why the shop cannot order now, in the user's language.
-fn blocked_text(store: &Store, blocked: &Blocked) -> String {
+pub(crate) fn blocked_text(store: &Store, blocked: &Blocked) -> String {
     match blocked {
         Blocked::Window(outside) => format!(
             "{} {}",

@@ -39,6 +39,10 @@ pub fn CatalogPage() -> impl IntoView {
     });
     view! {
         <section class="catalog">
+            {move || store.proposal.get().map(|_| view! {
+                <p class="banner" data-testid="proposal-banner">{store.t(Phrase::ProposalWaiting)} " "
+                    <A href="/proposal">{store.t(Phrase::View)}</A></p>
+            })}
             <input class="search" type="search" data-testid="search" placeholder=move || store.t(Phrase::Search)
                 prop:value=move || query.get() on:input=move |ev| query.set(event_target_value(&ev))/>
             <div class="chips">

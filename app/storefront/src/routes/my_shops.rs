@@ -81,6 +81,8 @@ struct Figures {
 }
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+/// How old a shop's kept demand may be before the page fetches it again.
+const DEMAND_FRESH_MS: i64 = 6 * 60 * 60 * 1000;
 
 /// The first and last day of the period chosen: 0 this month, 1 last month, 2 the last 90
 /// days.
@@ -127,6 +129,7 @@ pub fn MyShopsPage() -> impl IntoView {
             let large = store
                 .call::<Vec<Large>>("GET", "/api/reports/large-orders")
                 .await;
+            let online = owed.is_ok();
             figures.set(Some(match (owed, by_shop, products, served, large) {
                 (Ok(owed), Ok(by_shop), Ok(products), Ok(served), Ok(large)) => Ok(Figures {
                     large,
@@ -149,6 +152,18 @@ pub fn MyShopsPage() -> impl IntoView {
                 }),
                 _ => Err(()),
             }));
+            // What each shop's suggested order is worked out from, kept on the phone for
+            // the visits ahead (offline); fetched again when older than six hours.
+            if online {
+                let shops = store
+                    .session
+                    .get_untracked()
+                    .map(|s| s.shops)
+                    .unwrap_or_default();
+                for shop in shops {
+                    store.demand_of(&shop.id, DEMAND_FRESH_MS).await;
+                }
+            }
         });
     });
     let chip = move |value: u8, phrase: Phrase| {
@@ -189,6 +204,8 @@ pub fn MyShopsPage() -> impl IntoView {
                             let large: Vec<Large> = online.as_ref().map(|f| f.large.iter().filter(|l| l.shop == id).cloned().collect()).unwrap_or_default();
                             let navigate = navigate.clone();
                             let chosen = shop.clone();
+                            let proposing = shop.clone();
+                            let navigate_proposal = navigate.clone();
                             let blocked = owed.as_ref().map_or(glance.blocked, |o| o.blocked);
                             let owes = owed.as_ref().map(|o| o.total).or(glance.owes);
                             let last = glance.last_order_ms.map_or_else(
@@ -199,6 +216,7 @@ pub fn MyShopsPage() -> impl IntoView {
                                 <li data-testid="my-shop" data-shop=id.clone()>
                                     <strong>{shop.name.clone()}</strong>
                                     {blocked.then(|| view! { <span class="badge warn" data-testid="my-shop-blocked">{store.t(Phrase::OverdueBlocked)}</span> })}
+                                    {glance.proposal_waiting.then(|| view! { <span class="badge" data-testid="my-shop-proposal">{store.t(Phrase::ProposalPending)}</span> })}
                                     <span data-testid="my-shop-last">{format!("{last} · {} {}", store.t(Phrase::OpenOrdersHeld), glance.open_orders)}</span>
                                     {sold.map(|s| view! {
                                         <span>{format!("{} {} · {} {}", store.t(Phrase::OrdersThisMonth), s.orders, store.t(Phrase::SalesThisMonth), s.revenue)}</span>
@@ -219,6 +237,10 @@ pub fn MyShopsPage() -> impl IntoView {
                                         store.select_shop(chosen.clone());
                                         navigate("/", Default::default());
                                     }>{store.t(Phrase::OrderForShop)}</button>
+                                    <button data-testid="propose-for-shop" on:click=move |_| {
+                                        store.select_shop(proposing.clone());
+                                        navigate_proposal("/proposal", Default::default());
+                                    }>{store.t(Phrase::SuggestedOrder)}</button>
                                 </li>
                             }
                         }).collect_view()}

@@ -1,0 +1,230 @@
+//! `/proposal`: the suggested order (建议订单). An account manager, offline too, works out a
+//! shop's suggestion from its order history, the holiday calendar, its paused weeks,
+//! quotas and stock (`domain::forecast::suggest_order`, fetched once online and kept on
+//! the phone), adjusts it and sends it. The shop sees it with each line's reason, edits it
+//! (both sides' edits are kept), and orders it or declines; the manager may order it for
+//! the shop with its agreement (代客下单). Either way it is one order, under the
+//! proposal's id.
+
+use domain::forecast::{ShopDemand, SuggestedLine, Why, suggest_order};
+use domain::proposal::ProposedLine;
+use domain::sku::Sku;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::use_navigate;
+use rust_decimal::Decimal;
+
+use super::account::day;
+use super::cart::blocked_text;
+use crate::i18n::Phrase;
+use crate::store::Store;
+
+/// A line's reason in the user's words: "每周约 24，×1.5（春节前备货），受限额 48 限制".
+pub(crate) fn why_text(store: &Store, why: Option<&Why>) -> String {
+    let Some(why) = why else {
+        return store.t(Phrase::WhyAddedLater).to_owned();
+    };
+    let mut parts = Vec::new();
+    if why.new_product {
+        parts.push(store.t(Phrase::WhyNew).to_owned());
+    } else {
+        parts.push(
+            store
+                .t(Phrase::WhyWeekly)
+                .replace("{n}", &why.weekly.normalize().to_string()),
+        );
+    }
+    if why.factor != Decimal::ONE && why.factor > Decimal::ZERO {
+        let names = if why.holidays.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", why.holidays.join("、"))
+        };
+        parts.push(format!("×{}{names}", why.factor.normalize()));
+    }
+    if let Some(cap) = why.quota_cap {
+        parts.push(store.t(Phrase::WhyQuota).replace("{n}", &cap.to_string()));
+    }
+    if let Some(cap) = why.stock_cap {
+        parts.push(store.t(Phrase::WhyStock).replace("{n}", &cap.to_string()));
+    }
+    if let Some(suggested) = why.suggested {
+        parts.push(
+            store
+                .t(Phrase::WhySuggested)
+                .replace("{n}", &suggested.to_string()),
+        );
+    }
+    parts.join(store.t(Phrase::ListSeparator))
+}
+
+/// The step and name of `sku` from the catalog the device holds.
+fn product_of(store: &Store, sku: &Sku) -> (u32, String) {
+    let catalog = store.catalog.get();
+    catalog.products.get(sku).map_or((1, sku.to_string()), |p| {
+        (p.quantity_step(), store.lang.get().pick(&p.name).to_owned())
+    })
+}
+
+#[component]
+pub fn ProposalPage() -> impl IntoView {
+    let store = expect_context::<Store>();
+    let is_manager = move || store.session.get().is_some_and(|s| s.role == "manager");
+    view! {
+        <section class="proposal" data-testid="proposal-page">
+            <h2>{move || store.t(Phrase::SuggestedOrder)}
+                {move || store.shop.get().map(|s| format!(" · {}", s.name))}</h2>
+            {move || match (store.proposal.get().is_some(), is_manager()) {
+                (true, _) => view! { <OpenProposal/> }.into_any(),
+                (false, true) => view! { <Suggest/> }.into_any(),
+                (false, false) => view! { <p class="meta" data-testid="no-proposal">{store.t(Phrase::NoProposal)}</p> }.into_any(),
+            }}
+        </section>
+    }
+}
+
+/// The proposal waiting for the shop: its lines with reasons, editable; order or decline.
+#[component]
+fn OpenProposal() -> impl IntoView {
+    let store = expect_context::<Store>();
+    let navigate = use_navigate();
+    let quoted = Memo::new(move |_| store.quote_proposal());
+    let blocked = move || quoted.get().and_then(|(_, blocked)| blocked);
+    let total = move || {
+        quoted
+            .get()
+            .and_then(|(quote, _)| quote.ok())
+            .map(|q| q.total.to_string())
+    };
+    let is_manager = move || store.session.get().is_some_and(|s| s.role == "manager");
+    let order = move |_| {
+        if let Some(id) = store.order_proposal() {
+            navigate(&format!("/orders/{id}"), Default::default());
+        }
+    };
+    view! {
+        {move || store.proposal.get().map(|held| {
+            let sent = format!("{} {} · {}", store.t(Phrase::ProposalFrom), held.proposal.by, day(held.proposal.sent_ms));
+            let reasons = held.proposal.lines.clone();
+            view! {
+                <p class="meta" data-testid="proposal-from">{sent}</p>
+                <ul class="lines">
+                    {held.lines.into_iter().map(|line| {
+                        let (step, name) = product_of(&store, &line.sku);
+                        let why = why_text(&store, reasons.iter().find(|r| r.sku == line.sku).map(|r| &r.why));
+                        let sku = line.sku.clone();
+                        let sku_less = line.sku.clone();
+                        let quantity = line.quantity;
+                        view! {
+                            <li class="line" data-testid="proposal-line" data-sku=line.sku.to_string()>
+                                <span class="name">{name}</span>
+                                <span class="meta" data-testid="proposal-why">{why}</span>
+                                <span class="stepper">
+                                    <button data-testid="proposal-less" on:click=move |_| store.set_proposal_quantity(&sku_less, quantity.saturating_sub(step))>"−"</button>
+                                    <span data-testid="proposal-qty">{quantity}</span>
+                                    <button data-testid="proposal-more" on:click=move |_| store.set_proposal_quantity(&sku, quantity + step)>"+"</button>
+                                </span>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            }
+        })}
+        {move || total().map(|t| view! { <p class="total" data-testid="proposal-total">{format!("{} {t}", store.t(Phrase::Total))}</p> })}
+        {move || blocked().map(|b| view! { <p class="error" data-testid="blocked">{format!("{}: {}", store.t(Phrase::CannotOrder), blocked_text(&store, &b))}</p> })}
+        <div class="actions">
+            <button class="primary" data-testid="proposal-order" on:click=order
+                disabled=move || blocked().is_some() || total().is_none()>
+                {move || store.t(if is_manager() { Phrase::OrderOnBehalfAgreed } else { Phrase::AcceptAndOrder })}
+            </button>
+            <button data-testid="proposal-decline" on:click=move |_| { store.decline_proposal(); }>{move || store.t(Phrase::DeclineProposal)}</button>
+        </div>
+    }
+}
+
+/// The manager's suggestion for the active shop, worked out on the phone; adjust, send.
+#[component]
+fn Suggest() -> impl IntoView {
+    let store = expect_context::<Store>();
+    // None: not worked out yet; Some(None): no data on this phone and no network.
+    let demand = RwSignal::new(None::<Option<ShopDemand>>);
+    let draft = RwSignal::new(Vec::<(SuggestedLine, u32)>::new());
+    let busy = RwSignal::new(false);
+    let suggest = move |_| {
+        busy.set(true);
+        spawn_local(async move {
+            let got = store.shop_demand().await;
+            draft.set(
+                got.as_ref()
+                    .map(suggest_order)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|line| {
+                        let quantity = line.quantity;
+                        (line, quantity)
+                    })
+                    .collect(),
+            );
+            demand.set(Some(got));
+            busy.set(false);
+        });
+    };
+    let change = move |index: usize, quantity: u32| {
+        draft.update(|lines| {
+            if let Some(line) = lines.get_mut(index) {
+                line.1 = quantity;
+            }
+        });
+    };
+    let send = move |_| {
+        let Some(Some(demand)) = demand.get_untracked() else {
+            return;
+        };
+        let lines: Vec<ProposedLine> = draft
+            .get_untracked()
+            .into_iter()
+            .map(|(line, quantity)| ProposedLine {
+                sku: line.sku,
+                quantity,
+                why: Why {
+                    suggested: (quantity != line.quantity).then_some(line.quantity),
+                    ..line.why
+                },
+            })
+            .collect();
+        store.send_proposal(demand.week_ms, lines);
+    };
+    view! {
+        <button class="primary" data-testid="suggest" on:click=suggest disabled=move || busy.get()>{move || store.t(Phrase::SuggestNow)}</button>
+        {move || match demand.get() {
+            None => ().into_any(),
+            Some(None) => view! { <p class="error" data-testid="suggest-needs-network">{store.t(Phrase::DemandNeedsNetwork)}</p> }.into_any(),
+            Some(Some(found)) => {
+                let lines = draft.get();
+                view! {
+                    <p class="meta" data-testid="suggest-as-of">{format!("{} {}", store.t(Phrase::DemandAsOf), super::orders::format_time(found.as_of_ms))}</p>
+                    {found.next_paused.then(|| view! { <p class="warn" data-testid="suggest-paused">{store.t(Phrase::ShopPausedWeek)}</p> })}
+                    <ul class="lines">
+                        {lines.into_iter().enumerate().map(|(index, (line, quantity))| {
+                            let (step, name) = product_of(&store, &line.sku);
+                            let why = why_text(&store, Some(&line.why));
+                            view! {
+                                <li class="line" data-testid="suggest-line" data-sku=line.sku.to_string()>
+                                    <span class="name">{name}</span>
+                                    <span class="meta" data-testid="suggest-why">{why}</span>
+                                    <span class="stepper">
+                                        <button data-testid="suggest-less" on:click=move |_| change(index, quantity.saturating_sub(step))>"−"</button>
+                                        <span data-testid="suggest-qty">{quantity}</span>
+                                        <button data-testid="suggest-more" on:click=move |_| change(index, quantity + step)>"+"</button>
+                                    </span>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                    <button class="primary" data-testid="send-proposal" on:click=send
+                        disabled=move || draft.get().iter().all(|(_, q)| *q == 0)>{store.t(Phrase::SendToShop)}</button>
+                }.into_any()
+            }
+        }}
+    }
+}
