@@ -760,6 +760,14 @@ test('a manager suggests an order offline and sends it; the shop edits it offlin
   await expect.poll(() => manager.evaluate(() => localStorage.getItem('dinghuo.demand.shop-medlar') !== null)).toBe(true);
   await managerContext.setOffline(true);
   await managerContext.route('**/api/**', (route) => route.abort('internetdisconnected'));
+  // A visit, recorded offline: the note and the next visit's date.
+  const medlarRow = manager.locator('[data-testid=my-shop][data-shop=shop-medlar]');
+  await medlarRow.locator('[data-testid=record-visit]').click();
+  await medlarRow.locator('[data-testid=visit-note]').fill('店主想试新茶');
+  await medlarRow.locator('[data-testid=visit-next]').fill('2027-01-15');
+  await medlarRow.locator('[data-testid=visit-save]').click();
+  await expect(medlarRow.locator('[data-testid=my-shop-visit]')).toContainText('下次拜访 2027-01-15');
+  await manager.screenshot({ path: 'test-results/manager-my-shops-visit.png', fullPage: true });
   await manager.locator('[data-testid=my-shop][data-shop=shop-medlar] [data-testid=propose-for-shop]').click();
   await manager.click('[data-testid=suggest]');
   const tea = manager.locator('[data-testid=suggest-line][data-sku="BEV-9101"]');
@@ -779,6 +787,9 @@ test('a manager suggests an order offline and sends it; the shop edits it offlin
   await managerContext.setOffline(false);
   await manager.click('[data-testid=sync-now]');
   await expect(manager.locator('[data-testid=sync-state]')).toHaveText('已同步');
+
+  // The visit reached the server with the sync.
+  await expect.poll(async () => (await api(request, 'GET', '/api/visits')).find((v) => v.shop === 'shop-medlar')?.next_visit).toBe('2027-01-15');
 
   // The shop sees it, with the reasons.
   const shopContext = await browser.newContext({ viewport: { width: 360, height: 740 } });

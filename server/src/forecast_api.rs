@@ -516,3 +516,73 @@ pub async fn accuracy(
         .await?;
     Ok(Json(report))
 }
+
+/// `POST /api/visits`: an account manager records a visit to one of his shops (sent
+/// again after a lost answer, it is stored once). Answers his shops' latest visits.
+pub async fn add_visit(
+    State(state): State<AppState>,
+    principal: Principal,
+    body: Result<Json<api::Visit>, JsonRejection>,
+) -> Result<Json<Vec<api::Visit>>, AppError> {
+    let Json(mut visit) =
+        body.map_err(|r| AppError::rejected("malformed_visit", r.status(), r.body_text()))?;
+    let shop = shop_id(&visit.shop)?;
+    if principal.role != Role::Manager || !principal.acts_for(&shop) {
+        return Err(AppError::client(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "visits are recorded by the shop's account manager",
+        ));
+    }
+    let id_ok = !visit.id.is_empty()
+        && visit.id.len() <= 64
+        && visit
+            .id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !id_ok {
+        return Err(AppError::invalid("id", "malformed"));
+    }
+    if visit.note.chars().count() > 1000 {
+        return Err(AppError::invalid("note", "too_long"));
+    }
+    if let Some(next) = visit.next_visit.as_deref().map(str::trim) {
+        if next.is_empty() {
+            visit.next_visit = None;
+        } else if day_start(next, UTC_OFFSET_MINUTES).is_none() {
+            return Err(AppError::invalid("next_visit", "not_a_date"));
+        } else {
+            visit.next_visit = Some(next.to_owned());
+        }
+    }
+    visit.manager = principal.username.clone();
+    visit.note = visit.note.trim().to_owned();
+    let shops: Vec<String> = principal.shops.iter().map(ToString::to_string).collect();
+    Ok(Json(
+        state
+            .store
+            .write(move |tx| -> Result<Vec<api::Visit>, AppError> {
+                // A phone's clock may be off: a visit is never later than its arrival.
+                visit.visited_ms = visit.visited_ms.clamp(0, tx.now_ms);
+                stored::add_visit(tx, &visit)?;
+                Ok(stored::latest_visits(tx, Some(&shops))?)
+            })
+            .await?,
+    ))
+}
+
+/// `GET /api/visits`: the latest visit of each shop (a manager's own shops).
+pub async fn visits(
+    State(state): State<AppState>,
+    principal: Principal,
+) -> Result<Json<Vec<api::Visit>>, AppError> {
+    let shops = crate::reports_api::report_shops(&principal)?;
+    Ok(Json(
+        state
+            .store
+            .read(move |tx| -> Result<Vec<api::Visit>, AppError> {
+                Ok(stored::latest_visits(tx, shops.as_deref())?)
+            })
+            .await?,
+    ))
+}

@@ -299,6 +299,10 @@ pub fn router(state: AppState) -> Router {
             axum::routing::delete(forecast_api::remove_pause),
         )
         .route("/holidays", get(forecast_api::holidays))
+        .route(
+            "/visits",
+            get(forecast_api::visits).post(forecast_api::add_visit),
+        )
         .route("/admin/holidays", put(forecast_api::put_holidays))
         .route("/reports/large-orders", get(inbox::large_orders))
         .route(

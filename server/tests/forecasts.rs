@@ -381,3 +381,55 @@ async fn the_calendar_is_data_admins_edit_and_a_paused_week_gets_no_suggestion()
     .await;
     assert_eq!(status, 403);
 }
+
+#[tokio::test]
+async fn a_managers_visit_is_recorded_once_and_only_for_his_shops() {
+    let server = spawn_server().await;
+    let wang = token(&server, "wang", "wang123").await;
+    let visit = json!({
+        "id": "visit-0001", "shop": "shop-lotus", "visited_ms": server::store::now_ms(),
+        "note": "店主说下周进冷饮", "next_visit": "2027-01-08",
+    });
+    for _ in 0..2 {
+        let (status, latest) = call(
+            &server,
+            &wang,
+            Method::POST,
+            "/api/visits",
+            Some(visit.clone()),
+        )
+        .await;
+        assert_eq!(status, 200, "{latest}");
+        assert_eq!(latest.as_array().unwrap().len(), 1, "{latest}");
+        assert_eq!(latest[0]["next_visit"], "2027-01-08");
+        assert_eq!(latest[0]["manager"], "wang");
+    }
+    let count = with_store(&server, |tx| {
+        Ok(tx.value::<i64>("SELECT COUNT(*) FROM visits", server::params![])?)
+    })
+    .await;
+    assert_eq!(count, Some(1));
+    // Not his shop, not a manager, a bad date or id: refused, nothing stored.
+    let lotus = token(&server, "lotus", "lotus123").await;
+    for (who, change, status, field) in [
+        (&wang, json!({"shop": "shop-peach"}), 403, None),
+        (&lotus, json!({}), 403, None),
+        (
+            &wang,
+            json!({"next_visit": "2027-02-30"}),
+            400,
+            Some("next_visit"),
+        ),
+        (&wang, json!({"id": "no spaces"}), 400, Some("id")),
+    ] {
+        let mut body = visit.clone();
+        body["id"] = json!("visit-0002");
+        for (key, value) in change.as_object().unwrap() {
+            body[key] = value.clone();
+        }
+        let (got, error) = call(&server, who, Method::POST, "/api/visits", Some(body)).await;
+        assert_eq!((got, error["field"].as_str()), (status, field), "{error}");
+    }
+    let (status, latest) = call(&server, &wang, Method::GET, "/api/visits", None).await;
+    assert_eq!((status, latest.as_array().map(Vec::len)), (200, Some(1)));
+}

@@ -66,3 +66,21 @@ pub struct AccuracyReport {
     pub rows: Vec<AccuracyRow>,
     pub total: AccuracyRow,
 }
+
+/// An account manager's visit to a shop (`POST /api/visits`; the id is minted by his
+/// phone, so a visit sent twice is stored once).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Visit {
+    pub id: String,
+    pub shop: String,
+    pub visited_ms: i64,
+    #[serde(default)]
+    pub note: String,
+    /// The next visit's date, `YYYY-MM-DD`.
+    #[serde(default)]
+    pub next_visit: Option<String>,
+    /// Who visited (set by the server).
+    #[serde(default)]
+    pub manager: String,
+}

@@ -48,6 +48,21 @@ const CATALOG_VIEW_KEY: &str = "view:catalog";
 /// The documents this device holds (the session's, and order volumes it followed since).
 const DOC_LIST_KEY: &str = "docs";
 const LAST_SYNCED_KEY: &str = "dinghuo.last_synced";
+/// An account manager's latest visit per shop, and the visits not sent yet.
+const VISITS_KEY: &str = "dinghuo.visits";
+const VISIT_QUEUE_KEY: &str = "dinghuo.visits.queue";
+
+/// A visit of an account manager to a shop, as `POST /api/visits` takes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Visit {
+    pub id: String,
+    pub shop: String,
+    pub visited_ms: i64,
+    pub note: String,
+    pub next_visit: Option<String>,
+    #[serde(default)]
+    pub manager: String,
+}
 
 /// The most round trips one sync session makes (a session of 100 requests carries up to
 /// 6,400 documents).
@@ -139,6 +154,8 @@ pub struct Store {
     pub account: RwSignal<Option<Arc<domain::ledger::AccountSummary>>>,
     /// What the user chose at checkout.
     pub choices: RwSignal<Choices>,
+    /// An account manager's latest visit of each of his shops (kept on the phone).
+    pub visits: RwSignal<BTreeMap<String, Visit>>,
     /// The proposed order from the shop's account manager waiting for an answer.
     pub proposal: RwSignal<Option<HeldProposal>>,
     /// Set when a scheduled price or a dated promotion starts or ends, so prices and the
@@ -187,6 +204,7 @@ impl Store {
             account: RwSignal::new(None),
             choices: RwSignal::new(Choices::default()),
             proposal: RwSignal::new(None),
+            visits: RwSignal::new(LocalStorage::get(VISITS_KEY).unwrap_or_default()),
             clock: RwSignal::new(js_sys::Date::now() as i64),
         }
     }
@@ -962,6 +980,11 @@ impl Store {
         }
     }
 
+    /// The demand of `shop` this phone keeps (from the last time it was fetched).
+    pub fn kept_demand(&self, shop: &domain::sku::ShopId) -> Option<domain::forecast::ShopDemand> {
+        LocalStorage::get(format!("dinghuo.demand.{shop}")).ok()
+    }
+
     /// Asks to cancel the shop's order `order` (works offline): a cancel request beside
     /// the order, which the server applies once. False when the device does not hold the
     /// order's volume.
@@ -1150,7 +1173,86 @@ impl Store {
             let _ = LocalStorage::set(LAST_SYNCED_KEY, now);
             self.last_synced_ms.set(Some(now));
         }
+        let settled = outcome == SyncPhase::Idle;
         self.phase.set(outcome);
+        if settled {
+            self.send_visits().await;
+        }
+    }
+
+    /// Records a visit to `shop` (works offline): kept on the phone and sent when the
+    /// network is there (under an id the phone mints, so it is stored once).
+    pub fn record_visit(
+        &self,
+        shop: &domain::sku::ShopId,
+        note: String,
+        next_visit: Option<String>,
+    ) {
+        let visit = Visit {
+            id: format!("v-{}", random_id()),
+            shop: shop.to_string(),
+            visited_ms: js_sys::Date::now() as i64,
+            note: note.trim().chars().take(1000).collect(),
+            next_visit: next_visit.filter(|d| !d.trim().is_empty()),
+            manager: String::new(),
+        };
+        let mut queue: Vec<Visit> = LocalStorage::get(VISIT_QUEUE_KEY).unwrap_or_default();
+        queue.push(visit.clone());
+        let _ = LocalStorage::set(VISIT_QUEUE_KEY, &queue);
+        self.visits.update(|latest| {
+            latest.insert(visit.shop.clone(), visit);
+        });
+        let _ = LocalStorage::set(VISITS_KEY, self.visits.get_untracked());
+        let store = *self;
+        spawn_local(async move { store.send_visits().await });
+    }
+
+    /// Sends the visits recorded offline; takes the server's latest visits of the
+    /// manager's shops when it answers.
+    pub async fn send_visits(self) {
+        if self
+            .session
+            .get_untracked()
+            .is_none_or(|s| s.role != "manager")
+        {
+            return;
+        }
+        let mut queue: Vec<Visit> = LocalStorage::get(VISIT_QUEUE_KEY).unwrap_or_default();
+        let mut latest: Option<Vec<Visit>> = None;
+        while let Some(visit) = queue.first().cloned() {
+            match self
+                .call_with::<Vec<Visit>>(
+                    "POST",
+                    "/api/visits",
+                    serde_json::to_value(&visit).ok().as_ref(),
+                )
+                .await
+            {
+                Ok(answer) => {
+                    latest = Some(answer);
+                    queue.remove(0);
+                    let _ = LocalStorage::set(VISIT_QUEUE_KEY, &queue);
+                }
+                // A refused visit (the shop is no longer his) is dropped; no network: later.
+                Err(CallError::Refused { .. }) => {
+                    queue.remove(0);
+                    let _ = LocalStorage::set(VISIT_QUEUE_KEY, &queue);
+                }
+                Err(_) => return,
+            }
+        }
+        let latest = match latest {
+            Some(latest) => Some(latest),
+            None => self.call::<Vec<Visit>>("GET", "/api/visits").await.ok(),
+        };
+        if let Some(latest) = latest {
+            let map: BTreeMap<String, Visit> =
+                latest.into_iter().map(|v| (v.shop.clone(), v)).collect();
+            let _ = LocalStorage::set(VISITS_KEY, &map);
+            if self.visits.with_untracked(|held| *held != map) {
+                self.visits.set(map);
+            }
+        }
     }
 
     /// Spends the refresh token for a new pair and keeps it; sends the user to sign in when

@@ -228,3 +228,49 @@ pub fn proposals_between(
     }
     Ok(rows)
 }
+
+/// Records a visit once (its id is the phone's); false when it was recorded before.
+pub fn add_visit(tx: &mut Tx<'_>, visit: &api::Visit) -> Result<bool, StoreError> {
+    Ok(tx.execute(
+        "INSERT INTO visits (id, manager, shop, visited_ms, note, next_day, recorded_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (id) DO NOTHING",
+        params![
+            visit.id.as_str(),
+            visit.manager.as_str(),
+            visit.shop.as_str(),
+            visit.visited_ms,
+            visit.note.as_str(),
+            visit.next_visit.as_deref(),
+            tx.now_ms
+        ],
+    )? > 0)
+}
+
+/// The latest visit of each of `shops` (all shops when None).
+pub fn latest_visits(
+    tx: &mut Tx<'_>,
+    shops: Option<&[String]>,
+) -> Result<Vec<api::Visit>, StoreError> {
+    let mut latest: BTreeMap<String, api::Visit> = BTreeMap::new();
+    for row in tx.rows(
+        "SELECT v.id, v.shop, v.visited_ms, v.note, v.next_day, v.manager FROM visits v
+         JOIN (SELECT shop, MAX(visited_ms) AS last FROM visits GROUP BY shop) m
+           ON m.shop = v.shop AND m.last = v.visited_ms
+         ORDER BY v.shop, v.id",
+        params![],
+    )? {
+        let shop: String = row.get(1)?;
+        if shops.is_some_and(|shops| !shops.contains(&shop)) {
+            continue;
+        }
+        latest.entry(shop.clone()).or_insert(api::Visit {
+            id: row.get(0)?,
+            shop,
+            visited_ms: row.get(2)?,
+            note: row.get(3)?,
+            next_visit: row.get(4)?,
+            manager: row.get(5)?,
+        });
+    }
+    Ok(latest.into_values().collect())
+}

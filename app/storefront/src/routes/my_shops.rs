@@ -182,7 +182,15 @@ pub fn MyShopsPage() -> impl IntoView {
             </div>
             {move || {
                 let lang = store.lang.get();
-                let shops = store.session.get().map(|s| s.shops).unwrap_or_default();
+                let mut shops = store.session.get().map(|s| s.shops).unwrap_or_default();
+                // The next visit due first; shops without one after, as listed.
+                let visits = store.visits.get();
+                shops.sort_by_key(|shop| {
+                    visits
+                        .get(shop.id.as_str())
+                        .and_then(|v| v.next_visit.clone())
+                        .map_or((1, String::new()), |next| (0, next))
+                });
                 let navigate = navigate.clone();
                 let state = figures.get();
                 let online = state.clone().and_then(Result::ok);
@@ -205,6 +213,16 @@ pub fn MyShopsPage() -> impl IntoView {
                             let navigate = navigate.clone();
                             let chosen = shop.clone();
                             let proposing = shop.clone();
+                            let visit = visits.get(&id).cloned();
+                            let kept = store.kept_demand(&shop.id);
+                            let paused = kept.as_ref().is_some_and(|d| d.next_paused);
+                            let quotas: Vec<String> = kept
+                                .iter()
+                                .flat_map(|d| d.products.iter())
+                                .filter_map(|p| p.quota_remaining.map(|left| format!("{} {left}", p.sku)))
+                                .take(3)
+                                .collect();
+                            let visit_shop = shop.id.clone();
                             let navigate_proposal = navigate.clone();
                             let blocked = owed.as_ref().map_or(glance.blocked, |o| o.blocked);
                             let owes = owed.as_ref().map(|o| o.total).or(glance.owes);
@@ -217,6 +235,13 @@ pub fn MyShopsPage() -> impl IntoView {
                                     <strong>{shop.name.clone()}</strong>
                                     {blocked.then(|| view! { <span class="badge warn" data-testid="my-shop-blocked">{store.t(Phrase::OverdueBlocked)}</span> })}
                                     {glance.proposal_waiting.then(|| view! { <span class="badge" data-testid="my-shop-proposal">{store.t(Phrase::ProposalPending)}</span> })}
+                                    {paused.then(|| view! { <span class="badge" data-testid="my-shop-paused">{store.t(Phrase::PausedOrdering)}</span> })}
+                                    <span data-testid="my-shop-visit">{visit.as_ref().map_or_else(
+                                        || store.t(Phrase::NotVisitedYet).to_owned(),
+                                        |v| format!("{} {}{}", store.t(Phrase::LastVisit), day(v.visited_ms),
+                                            v.next_visit.as_ref().map(|n| format!(" · {} {n}", store.t(Phrase::NextVisit))).unwrap_or_default()),
+                                    )}</span>
+                                    {(!quotas.is_empty()).then(|| view! { <span data-testid="my-shop-quota">{format!("{} {}", store.t(Phrase::QuotaLeft), quotas.join(", "))}</span> })}
                                     <span data-testid="my-shop-last">{format!("{last} · {} {}", store.t(Phrase::OpenOrdersHeld), glance.open_orders)}</span>
                                     {sold.map(|s| view! {
                                         <span>{format!("{} {} · {} {}", store.t(Phrase::OrdersThisMonth), s.orders, store.t(Phrase::SalesThisMonth), s.revenue)}</span>
@@ -241,6 +266,7 @@ pub fn MyShopsPage() -> impl IntoView {
                                         store.select_shop(proposing.clone());
                                         navigate_proposal("/proposal", Default::default());
                                     }>{store.t(Phrase::SuggestedOrder)}</button>
+                                    <VisitForm shop=visit_shop/>
                                 </li>
                             }
                         }).collect_view()}
@@ -258,5 +284,33 @@ pub fn MyShopsPage() -> impl IntoView {
                 }
             }}
         </section>
+    }
+}
+
+/// Records a visit to `shop`: a note and the next visit's date (offline too).
+#[component]
+fn VisitForm(shop: domain::sku::ShopId) -> impl IntoView {
+    let store = expect_context::<Store>();
+    let open = RwSignal::new(false);
+    let note = RwSignal::new(String::new());
+    let next = RwSignal::new(String::new());
+    let shop = StoredValue::new(shop);
+    view! {
+        <Show when=move || open.get() fallback=move || view! {
+            <button data-testid="record-visit" on:click=move |_| open.set(true)>{move || store.t(Phrase::RecordVisit)}</button>
+        }>
+            <div class="visit-form">
+                <textarea data-testid="visit-note" placeholder=move || store.t(Phrase::VisitNote)
+                    prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev))></textarea>
+                <label>{move || store.t(Phrase::NextVisit)}
+                    <input type="date" data-testid="visit-next" prop:value=move || next.get() on:change=move |ev| next.set(event_target_value(&ev))/></label>
+                <button class="primary" data-testid="visit-save" on:click=move |_| {
+                    store.record_visit(&shop.get_value(), note.get_untracked(), Some(next.get_untracked()));
+                    note.set(String::new());
+                    next.set(String::new());
+                    open.set(false);
+                }>{move || store.t(Phrase::SaveVisit)}</button>
+            </div>
+        </Show>
     }
 }
