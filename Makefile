@@ -109,6 +109,7 @@ fuzz:
 # The figures reported in issue notes: wasm size, sync bytes and round trips, intake rate,
 # a 10k-SKU catalog natively and in Chromium (offline open), the order list at 100k orders.
 bench: site browser-tools
+	cargo run --release -p domain --example forecast_bench
 	cargo build --release -p server --bin dinghuo --example bench --example order_list
 	target/release/examples/bench
 	target/release/examples/order_list

@@ -238,6 +238,7 @@ pub enum Phrase {
     WhyQuota,
     WhyStock,
     WhyNew,
+    WhyOnHand,
     WhySuggested,
     WhyAddedLater,
     ListSeparator,
@@ -669,6 +670,7 @@ pub fn tr(lang: Lang, phrase: Phrase) -> &'static str {
         WhyWeekly => ["每周约 {n}", "每週約 {n}", "about {n} a week"],
         WhyQuota => ["受限额 {n} 限制", "受限額 {n} 限制", "capped by quota {n}"],
         WhyStock => ["受库存 {n} 限制", "受庫存 {n} 限制", "capped by stock {n}"],
+        WhyOnHand => ["店里约剩 {n}", "店裡約剩 {n}", "about {n} left in the shop"],
         WhyNew => ["新品推荐", "新品推薦", "new product"],
         WhySuggested => [
             "建议 {n}，经理已调整",

@@ -42,6 +42,13 @@ pub(crate) fn why_text(store: &Store, why: Option<&Why>) -> String {
         };
         parts.push(format!("×{}{names}", why.factor.normalize()));
     }
+    if why.on_hand > 0 {
+        parts.push(
+            store
+                .t(Phrase::WhyOnHand)
+                .replace("{n}", &why.on_hand.to_string()),
+        );
+    }
     if let Some(cap) = why.quota_cap {
         parts.push(store.t(Phrase::WhyQuota).replace("{n}", &cap.to_string()));
     }

@@ -1,0 +1,486 @@
+//! Forecast accuracy on generated shop × SKU order histories (issue 11), as
+//! `../shared/research/forecast-anchors.md` §6 describes: 150 shops × 30 SKUs, 156 weeks
+//! from 2023-01-02 with Spring Festival, Mid-Autumn and National Day on their real dates,
+//! shop trends, pauses, launches and the odd panic order; shops order whole cases from
+//! their own stock level, so most weeks are zero. Rolling origins over the last 52 weeks,
+//! horizons 1–4. The engine (`domain::forecast::suggest`, as `suggest_order` runs it, with the calendar an admin
+//! would enter) against seasonal naive, MA(8), the average of the last 5 orders and the
+//! generator's true rate (the ceiling). Prints WAPE and bias at shop×SKU×week, 4-week
+//! totals and shop-week totals, the Spring Festival window and the 8 weeks after a pause,
+//! and the suggested order (rounded to cases) scored the same way.
+//!
+//! `cargo run --release -p domain --example forecast_bench [seed]`
+#![allow(
+    clippy::print_stdout,
+    clippy::float_arithmetic, // a generator and error sums, never money
+    clippy::needless_range_loop, // horizons index several tables at once
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss
+)]
+
+use domain::forecast::{DemandWeek, ForecastInput, default_alpha, default_beta, suggest};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
+
+const SHOPS: usize = 150;
+const SKUS: usize = 30;
+const WEEKS: usize = 156;
+const ORIGINS: usize = 52;
+const HORIZON: usize = 4;
+/// Weeks of history the engine reads (as `GET /api/shops/{shop}/demand` sends).
+const HISTORY: usize = 26;
+
+/// Spring Festival (the week containing its first day), Mid-Autumn, National Day: week
+/// indices from 2023-01-02 (a Monday).
+fn week_of(year: i32, month: u32, day: u32) -> i64 {
+    // Days from 2023-01-02.
+    let days = |y: i32, m: u32, d: u32| -> i64 {
+        let (y, m) = if m <= 2 { (y - 1, m + 12) } else { (y, m) };
+        let y = i64::from(y);
+        let m = i64::from(m);
+        365 * y + y / 4 - y / 100 + y / 400 + (153 * (m - 3) + 2) / 5 + i64::from(d)
+    };
+    (days(year, month, day) - days(2023, 1, 2)).div_euclid(7)
+}
+
+struct Calendar {
+    spring: Vec<i64>,
+    mid_autumn: Vec<i64>,
+    national: Vec<i64>,
+}
+
+impl Calendar {
+    fn new() -> Calendar {
+        Calendar {
+            spring: vec![
+                week_of(2023, 1, 22),
+                week_of(2024, 2, 10),
+                week_of(2025, 1, 29),
+                week_of(2026, 2, 17),
+            ],
+            mid_autumn: vec![
+                week_of(2023, 9, 29),
+                week_of(2024, 9, 17),
+                week_of(2025, 10, 6),
+            ],
+            national: vec![
+                week_of(2023, 10, 1),
+                week_of(2024, 10, 1),
+                week_of(2025, 10, 1),
+            ],
+        }
+    }
+
+    /// Offset of `week` from the nearest Spring Festival week.
+    fn spring_offset(&self, week: i64) -> i64 {
+        self.spring
+            .iter()
+            .map(|s| week - s)
+            .min_by_key(|o| o.abs())
+            .unwrap_or(99)
+    }
+
+    /// The true holiday factor of `category` in `week`.
+    fn factor(&self, category: usize, week: i64) -> f64 {
+        let table: [f64; 6] = match category {
+            0 => [1.3, 1.6, 1.9, 0.6, 0.6, 0.85], // tobacco
+            1 => [1.5, 2.0, 2.5, 0.6, 0.6, 0.85], // liquor
+            _ => [1.2, 1.4, 1.6, 0.7, 0.7, 0.9],  // beverages, snacks
+        };
+        let offset = self.spring_offset(week);
+        let mut factor = if (-3..=2).contains(&offset) {
+            table[(offset + 3) as usize]
+        } else {
+            1.0
+        };
+        if self
+            .mid_autumn
+            .iter()
+            .chain(&self.national)
+            .any(|h| week == h - 1)
+        {
+            factor *= if category == 1 { 1.8 } else { 1.4 };
+        }
+        factor
+    }
+
+    /// The calendar an admin enters: one factor per week for everything (the beverages'
+    /// Spring Festival profile; 1.4 the week before Mid-Autumn and National Day).
+    fn admin_factor(&self, week: i64) -> f64 {
+        self.factor(2, week)
+    }
+}
+
+/// SplitMix64 with the few distributions the generator needs.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    fn uniform(&mut self) -> f64 {
+        ((self.next() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    }
+    fn normal(&mut self) -> f64 {
+        let (u, v) = (self.uniform(), self.uniform());
+        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+    }
+    fn lognormal(&mut self, sigma: f64) -> f64 {
+        (sigma * self.normal() - sigma * sigma / 2.0).exp()
+    }
+    /// Gamma(shape, 1) (Marsaglia and Tsang).
+    fn gamma(&mut self, shape: f64) -> f64 {
+        if shape < 1.0 {
+            return self.gamma(shape + 1.0) * self.uniform().powf(1.0 / shape);
+        }
+        let d = shape - 1.0 / 3.0;
+        let c = 1.0 / (9.0 * d).sqrt();
+        loop {
+            let x = self.normal();
+            let v = (1.0 + c * x).powi(3);
+            if v > 0.0 && self.uniform().ln() < 0.5 * x * x + d - d * v + d * v.ln() {
+                return d * v;
+            }
+        }
+    }
+    fn poisson(&mut self, mean: f64) -> u32 {
+        if mean <= 0.0 {
+            return 0;
+        }
+        if mean > 50.0 {
+            return (mean + mean.sqrt() * self.normal()).round().max(0.0) as u32;
+        }
+        let limit = (-mean).exp();
+        let mut product = self.uniform();
+        let mut count = 0;
+        while product > limit {
+            product *= self.uniform();
+            count += 1;
+        }
+        count
+    }
+    /// Negative binomial with this mean and dispersion k (gamma-Poisson).
+    fn neg_binomial(&mut self, mean: f64, k: f64) -> u32 {
+        let scale = self.gamma(k) * mean / k;
+        self.poisson(scale)
+    }
+}
+
+struct Series {
+    shop: usize,
+    pack: u32,
+    /// Units ordered per week.
+    orders: Vec<u32>,
+    /// The true weekly demand rate.
+    rate: Vec<f64>,
+    paused: Vec<bool>,
+    /// The first week the product was on sale to this shop.
+    launched: usize,
+    /// The week a pause ended (for the post-pause window).
+    pause_end: Option<usize>,
+}
+
+fn generate(seed: u64, calendar: &Calendar) -> Vec<Series> {
+    let mut rng = Rng(seed);
+    let popularity: Vec<f64> = (0..120)
+        .map(|i| rng.lognormal(0.8) * 12.0 / (1.0 + i as f64 / 20.0))
+        .collect();
+    let season: Vec<(f64, f64)> = (0..4)
+        .map(|_| (0.05 + 0.4 * rng.uniform(), 52.0 * rng.uniform()))
+        .collect();
+    let mut all = Vec::new();
+    for shop in 0..SHOPS {
+        let size = rng.lognormal(0.6);
+        let trend = 0.15 * rng.normal();
+        let pause = (rng.uniform() < 0.1).then(|| {
+            let start = 60 + (rng.uniform() * 90.0) as usize;
+            (
+                start,
+                (start + 4 + (rng.uniform() * 7.0) as usize).min(WEEKS),
+            )
+        });
+        let dispersion = [0.5, 1.0, 2.0][(rng.uniform() * 3.0) as usize % 3];
+        let cover = 1.0 + rng.uniform();
+        let mut skus: Vec<usize> = (0..120).collect();
+        for i in 0..SKUS {
+            let j = i + (rng.uniform() * (120 - i) as f64) as usize;
+            skus.swap(i, j);
+        }
+        for (slot, sku) in skus.into_iter().take(SKUS).enumerate() {
+            let category = sku % 4;
+            let pack = [10, 6, 12, 12][category];
+            let base = size * popularity[sku] * rng.lognormal(0.5);
+            let launched = if slot >= SKUS - 5 {
+                60 + (rng.uniform() * 80.0) as usize
+            } else {
+                0
+            };
+            let (amplitude, phase) = season[category];
+            let mut stock = 0.0_f64;
+            let mut perceived = base;
+            let mut orders = vec![0; WEEKS];
+            let mut rate = vec![0.0; WEEKS];
+            let mut paused = vec![false; WEEKS];
+            for week in 0..WEEKS {
+                let is_paused = pause.is_some_and(|(s, e)| (s..e).contains(&week));
+                paused[week] = is_paused;
+                if week < launched || is_paused {
+                    continue;
+                }
+                let ramp = ((week - launched) as f64 / 8.0).min(1.0);
+                let ramp = if launched == 0 { 1.0 } else { ramp.max(0.125) };
+                let seasonal =
+                    1.0 + amplitude * (std::f64::consts::TAU * (week as f64 - phase) / 52.0).sin();
+                let mu = base
+                    * ramp
+                    * (trend * week as f64 / 52.0).exp()
+                    * seasonal
+                    * calendar.factor(category, week as i64);
+                rate[week] = mu;
+                // The shop's own order: whole cases up to `cover` weeks of what it expects
+                // to sell, when its stock is below a week's worth (stocking up ahead of a
+                // holiday it knows); now and then a panic order of three times that.
+                let expected = perceived * calendar.factor(category, week as i64 + 1).max(1.0);
+                if stock < expected {
+                    let need = expected * (1.0 + cover) - stock;
+                    let mut cases = (need / f64::from(pack)).ceil().max(1.0) as u32;
+                    if rng.uniform() < 0.01 {
+                        cases *= 3;
+                    }
+                    orders[week] = cases * pack;
+                    stock += f64::from(cases * pack);
+                }
+                // What customers ask for and the shop cannot give from stock it owes them
+                // (it buys it back next time), so over time it orders what it sells.
+                let sold = f64::from(rng.neg_binomial(mu, dispersion));
+                stock -= sold;
+                perceived = 0.8 * perceived + 0.2 * sold / calendar.factor(category, week as i64);
+            }
+            all.push(Series {
+                shop,
+                pack,
+                orders,
+                rate,
+                paused,
+                launched,
+                pause_end: pause.map(|(_, e)| e),
+            });
+        }
+    }
+    all
+}
+
+/// The methods scored, in the order of `forecasts`' rows: the engine's forecast, its
+/// suggested order in cases, seasonal naive, MA(8), the average of the last 5 orders, the
+/// true rate.
+const METHODS: usize = 6;
+
+#[derive(Default, Clone, Copy)]
+struct Score {
+    abs: f64,
+    signed: f64,
+    actual: f64,
+}
+
+impl Score {
+    fn add(&mut self, forecast: f64, actual: f64) {
+        self.abs += (forecast - actual).abs();
+        self.signed += forecast - actual;
+        self.actual += actual;
+    }
+    fn wape(&self) -> f64 {
+        self.abs / self.actual
+    }
+    fn bias(&self) -> f64 {
+        self.signed / self.actual
+    }
+}
+
+fn dec(value: f64) -> Decimal {
+    Decimal::from_f64(value).unwrap_or(Decimal::ONE).round_dp(2)
+}
+
+/// Every method's forecast of `series` for weeks `origin..origin + HORIZON`, from the weeks
+/// before `origin`.
+fn forecasts(series: &Series, origin: usize, calendar: &Calendar) -> [[f64; HORIZON]; 6] {
+    let mut out = [[0.0; HORIZON]; 6];
+    let start = origin.saturating_sub(HISTORY);
+    // The engine as `suggest_order` runs it on the shop's demand.
+    let history: Vec<DemandWeek> = (start..origin)
+        .map(|w| DemandWeek {
+            quantity: series.orders[w],
+            paused: series.paused[w],
+            factor: dec(calendar.admin_factor(w as i64)),
+        })
+        .collect();
+    let got = suggest(&ForecastInput {
+        history,
+        alpha: default_alpha(),
+        beta: default_beta(),
+        next_factor: Decimal::ONE,
+        next_paused: false,
+        pack_size: series.pack,
+        quota_remaining: None,
+        stock_available: None,
+    });
+    let level = got.level.to_f64().unwrap_or(0.0);
+    // The suggested orders of the weeks ahead: each week's demand less the stock the shop
+    // is estimated to have, in whole cases.
+    let mut on_hand = got.on_hand.to_f64().unwrap_or(0.0);
+    let pack = f64::from(series.pack);
+    for h in 0..HORIZON {
+        let target = origin + h;
+        let demand = level * calendar.admin_factor(target as i64);
+        out[0][h] = demand;
+        let need = demand - on_hand;
+        // As the engine rounds: up to whole cases once anything is needed.
+        let cases = if need > 0.0 {
+            (need / pack).ceil()
+        } else {
+            0.0
+        };
+        out[1][h] = cases * pack;
+        on_hand = (on_hand + cases * pack - demand).max(-level);
+        out[2][h] = target
+            .checked_sub(52)
+            .map_or(0.0, |w| f64::from(series.orders[w]));
+        let last8: Vec<f64> = series.orders[origin.saturating_sub(8)..origin]
+            .iter()
+            .map(|q| f64::from(*q))
+            .collect();
+        out[3][h] = last8.iter().sum::<f64>() / last8.len().max(1) as f64;
+        let recent: Vec<f64> = series.orders[..origin]
+            .iter()
+            .rev()
+            .filter(|q| **q > 0)
+            .take(5)
+            .map(|q| f64::from(*q))
+            .collect();
+        out[4][h] = recent.iter().sum::<f64>() / recent.len().max(1) as f64;
+        out[5][h] = series.rate[target];
+    }
+    out
+}
+
+fn main() {
+    let seed: u64 = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(2026);
+    let calendar = Calendar::new();
+    let started = std::time::Instant::now();
+    let all = generate(seed, &calendar);
+    let weeks_total: usize = all.len() * WEEKS;
+    let zero = all
+        .iter()
+        .flat_map(|s| s.orders.iter().zip(&s.paused).skip(s.launched))
+        .filter(|(q, p)| **q == 0 && !**p)
+        .count();
+    println!(
+        "forecast bench (seed {seed}): {} shop×SKU series, {WEEKS} weeks, {:.0} % of open weeks without an order, {:.2} units per series-week",
+        all.len(),
+        100.0 * zero as f64 / weeks_total as f64,
+        all.iter()
+            .flat_map(|s| &s.orders)
+            .map(|q| f64::from(*q))
+            .sum::<f64>()
+            / weeks_total as f64
+    );
+    let mut week_level = [Score::default(); 6];
+    let mut four_week = [Score::default(); 6];
+    let mut spring = [Score::default(); 6];
+    let mut after_pause = [Score::default(); 6];
+    // Shop-week totals: (shop, origin, h) → per method forecast and actual.
+    let mut shop_week = vec![[0.0_f64; 7]; SHOPS * ORIGINS * HORIZON];
+    for series in &all {
+        for o in 0..ORIGINS {
+            let origin = WEEKS - ORIGINS - HORIZON + 1 + o;
+            let f = forecasts(series, origin, &calendar);
+            let mut sums = [0.0; 6];
+            let mut actual_sum = 0.0;
+            let mut judged = false;
+            for h in 0..HORIZON {
+                let target = origin + h;
+                if series.paused[target] || target < series.launched {
+                    continue;
+                }
+                judged = true;
+                let actual = f64::from(series.orders[target]);
+                actual_sum += actual;
+                let cell = &mut shop_week[(series.shop * ORIGINS + o) * HORIZON + h];
+                cell[6] += actual;
+                let in_spring = (-3..=2).contains(&calendar.spring_offset(target as i64));
+                let post_pause = series
+                    .pause_end
+                    .is_some_and(|end| target >= end && target < end + 8 && origin >= end);
+                for m in 0..METHODS {
+                    week_level[m].add(f[m][h], actual);
+                    sums[m] += f[m][h];
+                    cell[m] += f[m][h];
+                    if in_spring {
+                        spring[m].add(f[m][h], actual);
+                    }
+                    if post_pause {
+                        after_pause[m].add(f[m][h], actual);
+                    }
+                }
+            }
+            if judged {
+                for m in 0..6 {
+                    four_week[m].add(sums[m], actual_sum);
+                }
+            }
+        }
+    }
+    let mut shop_level = [Score::default(); 6];
+    for cell in &shop_week {
+        for m in 0..6 {
+            shop_level[m].add(cell[m], cell[6]);
+        }
+    }
+    let names = [
+        "engine (forecast)",
+        "engine (suggested order, cases)",
+        "seasonal naive",
+        "MA(8)",
+        "average of last 5 orders",
+        "true rate (ceiling)",
+    ];
+    for (title, scores) in [
+        ("shop×SKU×week", &week_level),
+        ("4-week totals per shop×SKU", &four_week),
+        ("shop-week totals", &shop_level),
+        (
+            "Spring Festival window (−3…+2 weeks), shop×SKU×week",
+            &spring,
+        ),
+        ("8 weeks after a pause, shop×SKU×week", &after_pause),
+    ] {
+        println!("\n{title}:");
+        println!(
+            "  {:<34} {:>8} {:>8} {:>14} {:>12}",
+            "method", "WAPE", "bias", "vs seas. naive", "vs MA(8)"
+        );
+        for (m, name) in names.iter().enumerate() {
+            println!(
+                "  {:<34} {:>7.1}% {:>+7.1}% {:>+13.1}% {:>+11.1}%",
+                name,
+                100.0 * scores[m].wape(),
+                100.0 * scores[m].bias(),
+                100.0 * (1.0 - scores[m].wape() / scores[2].wape()),
+                100.0 * (1.0 - scores[m].wape() / scores[3].wape()),
+            );
+        }
+        let gap = (scores[3].wape() - scores[0].wape()) / (scores[3].wape() - scores[5].wape());
+        println!(
+            "  gap closed between MA(8) and the ceiling: {:.0} %",
+            100.0 * gap
+        );
+    }
+    println!("\n({:.1} s)", started.elapsed().as_secs_f64());
+}
