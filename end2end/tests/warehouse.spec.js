@@ -838,6 +838,10 @@ test('a manager suggests an order offline and sends it; the shop edits it offlin
   expect(orders.orders.length).toBe(1);
   expect(orders.orders[0].request_id).toBeTruthy();
 
+  // The manager's page counts it among the shop's proposals (judged after seven days).
+  await manager.click('a[href="/my-shops"]');
+  await expect(manager.locator('[data-testid=my-shop][data-shop=shop-medlar] [data-testid=my-shop-accuracy]')).toContainText('建议单 1');
+
   // The accuracy report counts it (judged once its seven days have passed).
   const accuracy = await api(request, 'GET', '/api/reports/forecast-accuracy?by=manager');
   const row = accuracy.rows.find((r) => r.key === 'tuiguang');
@@ -851,6 +855,7 @@ test('a manager suggests an order offline and sends it; the shop edits it offlin
   await office.click('a[href="/office/forecast-accuracy"]');
   const managerRow = office.locator('[data-testid=accuracy-row][data-key=tuiguang]');
   await expect(managerRow).toContainText('推广 Tuiguang');
+  await expect(office.locator('[data-testid=accuracy-chart]')).toBeVisible();
   await office.screenshot({ path: 'test-results/office-forecast-accuracy.png', fullPage: true });
   await office.click('a[href="/office/holidays"]');
   const spring = office.locator('[data-testid=holiday]').filter({ has: office.locator('[data-testid=holiday-name]') }).first();

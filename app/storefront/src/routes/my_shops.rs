@@ -71,9 +71,25 @@ struct Large {
     weekly: String,
 }
 
+/// How far proposals to a shop were from what it ordered.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+struct Judged {
+    key: String,
+    proposals: u64,
+    judged: u64,
+    wape: Option<String>,
+    bias: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+struct Accuracy {
+    rows: Vec<Judged>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Figures {
     large: Vec<Large>,
+    accuracy: BTreeMap<String, Judged>,
     owed: BTreeMap<String, Owed>,
     by_shop: BTreeMap<String, Sold>,
     served: BTreeMap<String, Served>,
@@ -129,10 +145,19 @@ pub fn MyShopsPage() -> impl IntoView {
             let large = store
                 .call::<Vec<Large>>("GET", "/api/reports/large-orders")
                 .await;
+            let accuracy = store
+                .call::<Accuracy>(
+                    "GET",
+                    &format!("/api/reports/forecast-accuracy?by=shop&{range}"),
+                )
+                .await
+                .map(|a| a.rows.into_iter().map(|r| (r.key.clone(), r)).collect())
+                .unwrap_or_default();
             let online = owed.is_ok();
             figures.set(Some(match (owed, by_shop, products, served, large) {
                 (Ok(owed), Ok(by_shop), Ok(products), Ok(served), Ok(large)) => Ok(Figures {
                     large,
+                    accuracy,
                     served: served
                         .rows
                         .into_iter()
@@ -209,6 +234,7 @@ pub fn MyShopsPage() -> impl IntoView {
                             let sold = online.as_ref().and_then(|f| f.by_shop.get(&id).cloned());
                             let owed = online.as_ref().and_then(|f| f.owed.get(&id).cloned());
                             let served = online.as_ref().and_then(|f| f.served.get(&id).cloned());
+                            let judged = online.as_ref().and_then(|f| f.accuracy.get(&id).cloned());
                             let large: Vec<Large> = online.as_ref().map(|f| f.large.iter().filter(|l| l.shop == id).cloned().collect()).unwrap_or_default();
                             let navigate = navigate.clone();
                             let chosen = shop.clone();
@@ -248,6 +274,12 @@ pub fn MyShopsPage() -> impl IntoView {
                                     })}
                                     {served.map(|s| view! {
                                         <span data-testid="my-shop-otif">{format!("{} {}{}", store.t(Phrase::OnTimeInFull), s.otif_rate.map_or_else(|| "—".to_owned(), |r| format!("{r}%")), if s.open > 0 { format!(" · {} {}", store.t(Phrase::OpenOrdersCount), s.open) } else { String::new() })}</span>
+                                    })}
+                                    {judged.map(|j| view! {
+                                        <span data-testid="my-shop-accuracy">{format!("{} {} · WAPE {} · {} {}", store.t(Phrase::ProposalsSent), j.proposals,
+                                            j.wape.map_or_else(|| "—".to_owned(), |w| format!("{w}%")), store.t(Phrase::Bias),
+                                            j.bias.map_or_else(|| "—".to_owned(), |b| format!("{b}%")))}
+                                            {(j.judged < j.proposals).then(|| format!(" ({} {})", store.t(Phrase::NotJudgedYet), j.proposals - j.judged))}</span>
                                     })}
                                     {large.into_iter().map(|l| view! {
                                         <span class="warn" data-testid="my-shop-large">{format!("{} · {}", l.number, store.t(Phrase::LargeOrderText)
