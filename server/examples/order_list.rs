@@ -4,7 +4,8 @@
 //! completed), and each filter the order page offers is timed over HTTP as the back office
 //! calls it: median and slowest of 20 calls, first page of 50 and a page deep in the list;
 //! then receivables by age over 10,000 open invoices, each sales report over a year and
-//! the fill-rate report over a year (its shipped orders left 0–3 days after they came in).
+//! the fill-rate report over a year (its shipped orders left 0–3 days after they came in);
+//! the forecast-accuracy report over a year of weekly proposals to each shop.
 #![allow(clippy::print_stdout)] // a report is its output
 #![allow(clippy::float_arithmetic)] // timings, never money
 
@@ -109,6 +110,21 @@ async fn main() {
                     total,
                 };
                 money::insert_invoice(tx, shop, order.request_id.as_str(), &invoice, total)?;
+            }
+        }
+        // A proposal a week to each shop from its manager (the accuracy report).
+        for week in 0..52_i64 {
+            for (index, shop) in shops.iter().enumerate() {
+                tx.execute(
+                    "INSERT INTO proposals (id, shop, sender, by_name, sent_ms, lines, answer, answered_ms, recorded_ms)
+                     VALUES (?1, ?2, 'wang', '王经理', ?3, ?4, 'ordered', ?3, ?3)",
+                    server::params![
+                        format!("{week:016x}{index:016x}"),
+                        shop.as_str(),
+                        now - (week + 1) * 7 * DAY_MS,
+                        r#"{"BEV-0001": 120, "SNK-0002": 100}"#
+                    ],
+                )?;
             }
         }
         tx.execute(
@@ -220,6 +236,12 @@ async fn main() {
             (
                 "fill-rate report over a year",
                 format!("/api/reports/fill-rate?by={by}&{year}"),
+            )
+        }))
+        .chain(["shop", "manager", "month"].into_iter().map(|by| {
+            (
+                "forecast accuracy over a year (156 proposals)",
+                format!("/api/reports/forecast-accuracy?by={by}&{year}"),
             )
         }))
         .collect();

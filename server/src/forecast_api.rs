@@ -427,20 +427,29 @@ pub async fn accuracy(
             let mut groups: BTreeMap<String, (AccuracyRow, Vec<(u32, u32)>)> = BTreeMap::new();
             let mut total = (AccuracyRow::default(), Vec::new());
             let mut spans: BTreeMap<String, Vec<(i64, i64)>> = BTreeMap::new();
+            // Each shop's order lines over the period and the week after, read once.
+            let mut lines: BTreeMap<String, Vec<(String, i64, u32)>> = BTreeMap::new();
             for proposal in &proposals {
                 let shop = ShopId::parse(&proposal.shop).map_err(|_| unknown_shop())?;
                 if !spans.contains_key(&proposal.shop) {
                     let found = pause_spans(&stored::pauses(tx, &shop)?);
                     spans.insert(proposal.shop.clone(), found);
+                    let read =
+                        stored::lines_between(tx, &proposal.shop, (from_ms, to_ms + WEEK_MS))?;
+                    lines.insert(proposal.shop.clone(), read);
                 }
                 let day = period_start(Period::Day, proposal.sent_ms, UTC_OFFSET_MINUTES);
                 let paused = week_paused(&spans[&proposal.shop], day);
                 let judged = if proposal.sent_ms + WEEK_MS <= now {
-                    let ordered = stored::ordered_between(
-                        tx,
-                        &proposal.shop,
-                        (proposal.sent_ms, proposal.sent_ms + WEEK_MS),
-                    )?;
+                    let held = &lines[&proposal.shop];
+                    let first = held.partition_point(|(_, at, _)| *at < proposal.sent_ms);
+                    let mut ordered: BTreeMap<String, u32> = BTreeMap::new();
+                    for (sku, _, quantity) in held[first..]
+                        .iter()
+                        .take_while(|(_, at, _)| *at < proposal.sent_ms + WEEK_MS)
+                    {
+                        *ordered.entry(sku.clone()).or_default() += quantity;
+                    }
                     let mut skus: std::collections::BTreeSet<&String> =
                         proposal.lines.keys().collect();
                     skus.extend(ordered.keys());

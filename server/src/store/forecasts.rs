@@ -120,23 +120,22 @@ pub fn weekly_by_sku(
     Ok(by_sku)
 }
 
-/// What `shop` ordered of each SKU between `from_ms` and `to_ms` (orders not rejected
-/// or cancelled).
-pub fn ordered_between(
+/// Every line `shop` ordered between `from_ms` and `to_ms` (orders not rejected or
+/// cancelled): SKU, when it came in, quantity; by time.
+pub fn lines_between(
     tx: &mut Tx<'_>,
     shop: &str,
     (from_ms, to_ms): (i64, i64),
-) -> Result<BTreeMap<String, u32>, StoreError> {
-    let mut ordered = BTreeMap::new();
-    for row in tx.rows(
-        "SELECT sku, CAST(SUM(quantity) AS BIGINT) FROM order_lines
+) -> Result<Vec<(String, i64, u32)>, StoreError> {
+    tx.rows(
+        "SELECT sku, received_ms, quantity FROM order_lines
          WHERE shop = ?1 AND received_ms >= ?2 AND received_ms < ?3 AND live = 1
-         GROUP BY sku",
+         ORDER BY received_ms",
         params![shop, from_ms, to_ms],
-    )? {
-        ordered.insert(row.get::<String>(0)?, row.get::<u32>(1)?);
-    }
-    Ok(ordered)
+    )?
+    .into_iter()
+    .map(|row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+    .collect()
 }
 
 /// Products created (per the change log) since `since_ms`.
