@@ -28,8 +28,9 @@ site: tools
 	wasm-bindgen --target web --no-typescript --remove-name-section --out-name app --out-dir $(SITE)/pkg \
 	  target/wasm32-unknown-unknown/wasm-release/storefront.wasm
 	cp public/index.html public/boot.js public/manifest.webmanifest public/icon.svg $(SITE)/
+	cp -r public/scan $(SITE)/scan
 	cp style/main.css $(SITE)/style.css
-	build=$$(cat $(SITE)/pkg/app_bg.wasm $(SITE)/pkg/app.js $(SITE)/style.css $(SITE)/index.html $(SITE)/boot.js | sha256sum | cut -c1-16)
+	build=$$(cat $(SITE)/pkg/app_bg.wasm $(SITE)/pkg/app.js $(SITE)/style.css $(SITE)/index.html $(SITE)/boot.js $(SITE)/scan/*.js | sha256sum | cut -c1-16)
 	shell=$$(cd $(SITE) && find . -type f ! -name '*.gz' ! -name '*.br' ! -path './office/*' | sed 's|^\.||' | sort | sed 's|.*|"&"|' | paste -sd, -)
 	sed -e "s/__BUILD__/$$build/" -e "s|__SHELL__|[$$shell]|" public/sw.js > $(SITE)/sw.js
 	# The back office: its own bundle under /office/, never in the storefront's shell.

@@ -875,3 +875,76 @@ test('a manager suggests an order offline and sends it; the shop edits it offlin
   await managerContext.close();
   await shopContext.close();
 });
+
+test('a shop offline for days shows its order as a QR code; its manager scans it offline and delivers it; it is one order', async ({ browser, request, browserName }, testInfo) => {
+  await api(request, 'POST', '/api/admin/shops', {
+    id: 'shop-loquat', name: '枇杷果小店 Loquat', tier: 'bronze', region: '',
+    managers: [], owner_username: 'loquat', owner_display_name: '枇杷果', owner_password: 'loquat-secret',
+  });
+  await api(request, 'POST', '/api/admin/staff', {
+    username: 'daiban', display_name: '代办 Daiban', password: 'daiban-pass-1', role: 'manager', shops: ['shop-loquat'],
+  });
+  // The shop orders with no network.
+  const shopContext = await browser.newContext({ viewport: { width: 360, height: 740 } });
+  const phone = await shopContext.newPage();
+  await signIn(phone, 'loquat', 'loquat-secret');
+  await expect(phone.locator('[data-testid=sync-state]')).toHaveText('已同步');
+  await phone.evaluate(() => navigator.serviceWorker.ready);
+  await shopContext.setOffline(true);
+  await shopContext.route('**/api/**', (route) => route.abort('internetdisconnected'));
+  await phone.fill('[data-testid=search]', 'GRN-0002');
+  await phone.locator('[data-testid=product][data-sku="GRN-0002"] [data-testid=add]').click();
+  await phone.click('a[href="/cart"]');
+  await phone.click('[data-testid=place-order]');
+  await expect(phone.locator('[data-testid=order-state]')).toHaveText('等待同步');
+  await phone.click('[data-testid=show-handover]');
+  const code = phone.locator('[data-testid=handover-qr]');
+  await expect(code.locator('svg')).toBeVisible();
+  await phone.screenshot({ path: 'test-results/phone-handover.png', fullPage: true });
+  // The camera of the manager's phone sees that code (Chromium's fake camera plays a
+  // picture of it).
+  const picture = testInfo.outputPath('handover.mjpeg');
+  // A frame of even width and height with a white margin, as a camera would see it.
+  const box = await code.boundingBox();
+  const even = (n) => Math.ceil(n / 2) * 2;
+  await phone.screenshot({
+    path: picture, type: 'jpeg', quality: 95,
+    clip: { x: Math.max(0, Math.floor(box.x) - 10), y: Math.max(0, Math.floor(box.y) - 10), width: even(box.width + 20), height: even(box.height + 20) },
+  });
+  const cameraBrowser = await browser.browserType().launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
+      `--use-file-for-fake-video-capture=${picture}`],
+  });
+  const managerContext = await cameraBrowser.newContext({ viewport: { width: 360, height: 740 }, baseURL: testInfo.project.use.baseURL });
+  await managerContext.grantPermissions(['camera'], { origin: testInfo.project.use.baseURL });
+  const manager = await managerContext.newPage();
+  await signIn(manager, 'daiban', 'daiban-pass-1');
+  await expect(manager.locator('[data-testid=sync-state]')).toHaveText('已同步');
+  await manager.evaluate(() => navigator.serviceWorker.ready);
+  // The scanner is kept for offline use once the app has been opened.
+  await expect.poll(() => manager.evaluate(async () => !!(await caches.match('/scan/jsQR.js')))).toBe(true);
+  await managerContext.setOffline(true);
+  await managerContext.route('**/api/**', (route) => route.abort('internetdisconnected'));
+  await manager.click('a[href="/my-shops"]');
+  await manager.click('[data-testid=scan-handover]');
+  // Scanned: the shop's order, on the manager's phone, waiting to sync.
+  await expect(manager.locator('[data-testid=order-state]')).toHaveText('等待同步');
+  await expect(manager.locator('.order-detail')).toContainText('香米');
+  await managerContext.unroute('**/api/**');
+  await managerContext.setOffline(false);
+  await manager.click('[data-testid=sync-now]');
+  await expect(manager.locator('[data-testid=order-state]')).toHaveText('已确认');
+  const number = (await manager.locator('[data-testid=order-number]').textContent()).trim();
+  // The shop comes back: the same order, confirmed once.
+  await shopContext.unroute('**/api/**');
+  await shopContext.setOffline(false);
+  await phone.click('[data-testid=sync-now]');
+  await expect(phone.locator('[data-testid=order-state]')).toHaveText('已确认');
+  await expect(phone.locator('[data-testid=order-number]')).toHaveText(number);
+  const orders = await api(request, 'GET', '/api/orders?shop=shop-loquat');
+  expect(orders.orders.length).toBe(1);
+  await managerContext.close();
+  await cameraBrowser.close();
+  await shopContext.close();
+});

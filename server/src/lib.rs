@@ -445,9 +445,10 @@ pub fn router(state: AppState) -> Router {
             header::HeaderName::from_static("cross-origin-opener-policy"),
             "same-origin",
         ),
+        // The camera for the account manager's scan of a shop's order (our own pages only).
         (
             header::HeaderName::from_static("permissions-policy"),
-            "camera=(), microphone=(), geolocation=()",
+            "camera=(self), microphone=(), geolocation=()",
         ),
     ];
     // The back office is its own bundle under /office/ (every path of it opens its

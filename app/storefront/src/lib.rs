@@ -83,6 +83,7 @@ fn App() -> impl IntoView {
                         <Route path=path!("/account") view=routes::account::AccountPage/>
                         <Route path=path!("/my-shops") view=routes::my_shops::MyShopsPage/>
                         <Route path=path!("/proposal") view=routes::proposal::ProposalPage/>
+                        <Route path=path!("/scan") view=routes::handover::ScanPage/>
                     </Routes>
                 </main>
             </Show>

@@ -4,6 +4,7 @@ pub mod account;
 pub mod cart;
 pub mod catalog;
 pub mod devices;
+pub mod handover;
 pub mod login;
 pub mod my_shops;
 pub mod order_detail;

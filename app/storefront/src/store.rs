@@ -980,6 +980,74 @@ impl Store {
         }
     }
 
+    /// Takes an order a shop's phone showed as a QR code (an account manager's phone,
+    /// offline too): the same request, priced again with the shop's prices this phone
+    /// holds, written into the shop's orders to sync. The server takes its id in once,
+    /// whichever phone brings it first.
+    pub fn take_handover(
+        &self,
+        text: &str,
+    ) -> Result<RequestId, crate::routes::handover::HandoverRefused> {
+        use crate::routes::handover::{Handover, HandoverRefused};
+        let handover = Handover::decode(text).ok_or(HandoverRefused::NotAnOrder)?;
+        let session = self
+            .session
+            .get_untracked()
+            .ok_or(HandoverRefused::NotYourShop)?;
+        let shop = session
+            .shops
+            .iter()
+            .find(|s| s.id == handover.shop)
+            .cloned()
+            .ok_or(HandoverRefused::NotYourShop)?;
+        if self.shop.get_untracked().as_ref().map(|s| &s.id) != Some(&shop.id) {
+            self.select_shop(shop.clone());
+        }
+        let lines = handover
+            .lines
+            .iter()
+            .map(|(sku, quantity)| CartLine {
+                sku: sku.clone(),
+                quantity: *quantity,
+            })
+            .collect();
+        let choices = Choices {
+            coupon_codes: handover.coupons.clone(),
+            redeem_points: handover.points,
+            use_prepaid: handover.prepaid,
+            pickup: handover.pickup,
+        };
+        let mut request = self
+            .draft_request_of(handover.id.clone(), handover.by.clone(), lines, choices)
+            .ok_or(HandoverRefused::CannotPlace)?;
+        request.placed_at_ms = handover.at;
+        request.note = handover.note.chars().take(1000).collect();
+        request.expected_quote = self.quote_of(&request).and_then(|(quote, _)| quote.ok());
+        let orders = REPLICAS
+            .with_borrow(|r| r.writable_volume(&shop.id))
+            .ok_or(HandoverRefused::CannotPlace)?;
+        // Already here (scanned twice): nothing to add.
+        let held =
+            REPLICAS.with_borrow(|r| r.requests_of(&shop.id).iter().any(|r| r.id == request.id));
+        if !held {
+            let added = REPLICAS.with_borrow_mut(|replicas| {
+                replicas
+                    .doc_mut(&orders)
+                    .is_some_and(|doc| add_request(doc, &request).is_ok())
+            });
+            if !added {
+                return Err(HandoverRefused::CannotPlace);
+            }
+            self.refresh(&[]);
+            let store = *self;
+            spawn_local(async move {
+                store.persist(&[orders], &[]).await;
+                store.sync_now().await;
+            });
+        }
+        Ok(request.id)
+    }
+
     /// The demand of `shop` this phone keeps (from the last time it was fetched).
     pub fn kept_demand(&self, shop: &domain::sku::ShopId) -> Option<domain::forecast::ShopDemand> {
         LocalStorage::get(format!("dinghuo.demand.{shop}")).ok()

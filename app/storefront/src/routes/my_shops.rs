@@ -12,6 +12,7 @@ use domain::money::Money;
 use domain::product::LocalizedText;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 use serde::Deserialize;
 
@@ -200,6 +201,7 @@ pub fn MyShopsPage() -> impl IntoView {
     view! {
         <section class="my-shops" data-testid="my-shops">
             <h2>{move || store.t(Phrase::MyShops)}</h2>
+            <A href="/scan" attr:data-testid="scan-handover">{move || store.t(Phrase::ScanHandover)}</A>
             <div class="chips">
                 {chip(0, Phrase::ThisMonth)}
                 {chip(1, Phrase::LastMonth)}

@@ -49,6 +49,9 @@ pub fn OrderDetailPage() -> impl IntoView {
                     </h2>
                     <p class="meta">{store.t(Phrase::PlacedAt)} " " {format_time(request.placed_at_ms)} " · " {request.placed_by.clone()}
                         {request.pickup.then(|| view! { " · " <span data-testid="order-pickup">{store.t(Phrase::Pickup)}</span> })}</p>
+                    {(confirmation.is_none() && store.session.get().is_some_and(|s| s.role == "shop")).then(|| view! {
+                        <super::handover::HandoverCode request=request.clone()/>
+                    })}
                     {lines_view(lang, &order)}
                     {quote.clone().map(|q| view! {
                         <ul class="quote">
