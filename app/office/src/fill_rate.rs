@@ -22,22 +22,28 @@ const DIMENSIONS: [(&str, Phrase); 5] = [
 const SHOWN_ROWS: usize = 100;
 const CHART_ROWS: usize = 20;
 
-fn label(lang: Lang, row: &FillRateRow) -> String {
-    let name = lang.pick(&row.label);
-    if name.is_empty() || name == row.key {
-        row.key.clone()
+/// A group's key and its name in the user's language ("shop-lotus 莲花便利店").
+pub(crate) fn key_label(lang: Lang, key: &str, label: &domain::product::LocalizedText) -> String {
+    let name = lang.pick(label);
+    if name.is_empty() || name == key {
+        key.to_owned()
     } else {
-        format!("{} {name}", row.key)
+        format!("{key} {name}")
     }
 }
 
-fn rate(text: &Option<String>) -> String {
+fn label(lang: Lang, row: &FillRateRow) -> String {
+    key_label(lang, &row.key, &row.label)
+}
+
+/// A percentage text as shown ("87.5%", "—" when there is none).
+pub(crate) fn rate(text: &Option<String>) -> String {
     text.as_ref()
         .map_or_else(|| "—".to_owned(), |r| format!("{r}%"))
 }
 
-/// Per mille of a percentage text ("87.5" → 875).
-fn per_mille(text: &Option<String>) -> i64 {
+/// Per mille of a percentage text ("87.5" → 875), within 0 and `most`.
+pub(crate) fn per_mille(text: &Option<String>, most: i64) -> i64 {
     text.as_ref()
         .and_then(|t| t.parse::<rust_decimal::Decimal>().ok())
         .and_then(|d| {
@@ -45,34 +51,50 @@ fn per_mille(text: &Option<String>) -> i64 {
             (d * rust_decimal::Decimal::TEN).round().to_i64()
         })
         .unwrap_or(0)
-        .clamp(0, 1000)
+        .clamp(0, most)
 }
 
-/// OTIF of each group as a bar out of 100 %.
-fn chart(lang: Lang, rows: &[FillRateRow]) -> impl IntoView + use<> {
-    let shown: Vec<&FillRateRow> = rows
-        .iter()
-        .filter(|r| r.judged > 0)
-        .take(CHART_ROWS)
-        .collect();
+/// Horizontal bars as SVG: each `(name, per mille of the scale's end, value shown)`.
+pub(crate) fn bars(
+    test_id: &'static str,
+    items: Vec<(String, i64, String)>,
+    full: i64,
+) -> impl IntoView + use<> {
     let bar = 22_i64;
-    let count = i64::try_from(shown.len().max(1)).unwrap_or(1);
+    let count = i64::try_from(items.len().max(1)).unwrap_or(1);
     view! {
-        <svg class="chart" data-testid="fill-chart" viewBox=format!("0 0 760 {}", bar * count) role="img">
-            {shown.iter().zip(0_i64..).map(|(r, i)| {
+        <svg class="chart" data-testid=test_id viewBox=format!("0 0 760 {}", bar * count) role="img">
+            {items.into_iter().zip(0_i64..).map(|((name, value, text), i)| {
                 let y = i * bar;
-                let w = per_mille(&r.otif_rate) * 440 / 1000;
+                let w = value * 440 / full.max(1);
                 view! {
                     <g>
-                        <text x=0 y=y + 15 class="name">{label(lang, r).chars().take(24).collect::<String>()}</text>
+                        <text x=0 y=y + 15 class="name">{name.chars().take(24).collect::<String>()}</text>
                         <rect x=200 y=y + 3 width=440 height=bar - 6 class="track"/>
                         <rect x=200 y=y + 3 width=w.max(1) height=bar - 6 class="bar"/>
-                        <text x=648 y=y + 15 class="value">{rate(&r.otif_rate)}</text>
+                        <text x=648 y=y + 15 class="value">{text}</text>
                     </g>
                 }
             }).collect_view()}
         </svg>
     }
+}
+
+/// OTIF of each group as a bar out of 100 %.
+fn chart(lang: Lang, rows: &[FillRateRow]) -> impl IntoView + use<> {
+    let items = rows
+        .iter()
+        .filter(|r| r.judged > 0)
+        .take(CHART_ROWS)
+        .map(|r| {
+            (
+                label(lang, r),
+                per_mille(&r.otif_rate, 1000),
+                rate(&r.otif_rate),
+            )
+        })
+        .collect();
+    bars("fill-chart", items, 1000)
 }
 
 fn csv(office: &Office, report: &FillRateReport) -> String {

@@ -10,6 +10,7 @@ use leptos::task::spawn_local;
 
 use crate::Office;
 use crate::api::{Failure, encode};
+use crate::fill_rate::{bars, key_label, per_mille, rate};
 use crate::finance::{day, download, quote};
 use crate::i18n::{Lang, Phrase};
 
@@ -20,54 +21,25 @@ const DIMENSIONS: [(&str, Phrase); 3] = [
 ];
 
 fn label(lang: Lang, row: &AccuracyRow) -> String {
-    let name = lang.pick(&row.label);
-    if name.is_empty() || name == row.key {
-        row.key.clone()
-    } else {
-        format!("{} {name}", row.key)
-    }
-}
-
-fn rate(text: &Option<String>) -> String {
-    text.as_ref()
-        .map_or_else(|| "—".to_owned(), |r| format!("{r}%"))
-}
-
-/// Per mille of a percentage text ("87.5" → 875), at most 2 000 (200 %).
-fn per_mille(text: &Option<String>) -> i64 {
-    text.as_ref()
-        .and_then(|t| t.parse::<rust_decimal::Decimal>().ok())
-        .and_then(|d| {
-            use rust_decimal::prelude::ToPrimitive;
-            (d * rust_decimal::Decimal::TEN).round().to_i64()
-        })
-        .unwrap_or(0)
-        .clamp(0, 2000)
+    key_label(lang, &row.key, &row.label)
 }
 
 /// WAPE of each judged group as a bar (the scale ends at 200 %), the worst first.
 fn chart(lang: Lang, rows: &[AccuracyRow]) -> impl IntoView + use<> {
     let mut shown: Vec<&AccuracyRow> = rows.iter().filter(|r| r.wape.is_some()).collect();
-    shown.sort_by_key(|r| std::cmp::Reverse(per_mille(&r.wape)));
-    shown.truncate(20);
-    let bar = 22_i64;
-    let count = i64::try_from(shown.len().max(1)).unwrap_or(1);
-    view! {
-        <svg class="chart" data-testid="accuracy-chart" viewBox=format!("0 0 760 {}", bar * count) role="img">
-            {shown.iter().zip(0_i64..).map(|(r, i)| {
-                let y = i * bar;
-                let w = per_mille(&r.wape) * 440 / 2000;
-                view! {
-                    <g>
-                        <text x=0 y=y + 15 class="name">{label(lang, r).chars().take(24).collect::<String>()}</text>
-                        <rect x=200 y=y + 3 width=440 height=bar - 6 class="track"/>
-                        <rect x=200 y=y + 3 width=w.max(1) height=bar - 6 class="bar"/>
-                        <text x=648 y=y + 15 class="value">{format!("WAPE {}", rate(&r.wape))}</text>
-                    </g>
-                }
-            }).collect_view()}
-        </svg>
-    }
+    shown.sort_by_key(|r| std::cmp::Reverse(per_mille(&r.wape, 2000)));
+    let items = shown
+        .into_iter()
+        .take(20)
+        .map(|r| {
+            (
+                label(lang, r),
+                per_mille(&r.wape, 2000),
+                format!("WAPE {}", rate(&r.wape)),
+            )
+        })
+        .collect();
+    bars("accuracy-chart", items, 2000)
 }
 
 fn csv(office: &Office, report: &AccuracyReport) -> String {

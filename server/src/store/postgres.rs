@@ -174,17 +174,21 @@ impl Sql for PgSql<'_> {
 }
 
 pub(crate) struct PgBackend {
-    pool: r2d2::Pool<PgManager>,
+    /// Always there until the backend is dropped.
+    pool: Option<r2d2::Pool<PgManager>>,
 }
 
 impl Drop for PgBackend {
     /// The synchronous client runs a small runtime of its own, which may not be dropped on
-    /// an async thread: the pool (with its connections) is dropped on a thread of its own.
+    /// an async thread: the pool (with its connections) is moved out and dropped on a
+    /// thread of its own. (A clone sent there instead raced with the original, and the last
+    /// one, dropped here, could take the connections with it.)
     fn drop(&mut self) {
-        let pool = self.pool.clone();
-        let _ = std::thread::Builder::new()
-            .name("postgres-pool-drop".into())
-            .spawn(move || drop(pool));
+        if let Some(pool) = self.pool.take() {
+            let _ = std::thread::Builder::new()
+                .name("postgres-pool-drop".into())
+                .spawn(move || drop(pool));
+        }
     }
 }
 
@@ -213,11 +217,13 @@ impl PgBackend {
             .min_idle(Some(2))
             .connection_timeout(Duration::from_secs(3))
             .build_unchecked(PgManager { config });
-        Ok(PgBackend { pool })
+        Ok(PgBackend { pool: Some(pool) })
     }
 
     fn connection(&self) -> Result<r2d2::PooledConnection<PgManager>, StoreError> {
         self.pool
+            .as_ref()
+            .ok_or_else(|| StoreError::Unavailable("the store is closing".into()))?
             .get()
             .map_err(|error| StoreError::Unavailable(error.to_string()))
     }
