@@ -878,16 +878,16 @@ test('a manager suggests an order offline and sends it; the shop edits it offlin
 
 test('a shop offline for days shows its order as a QR code; its manager scans it offline and delivers it; it is one order', async ({ browser, request, browserName }, testInfo) => {
   await api(request, 'POST', '/api/admin/shops', {
-    id: 'shop-loquat', name: '枇杷果小店 Loquat', tier: 'bronze', region: '',
-    managers: [], owner_username: 'loquat', owner_display_name: '枇杷果', owner_password: 'loquat-secret',
+    id: 'shop-lychee', name: '荔枝小店 Lychee', tier: 'bronze', region: '',
+    managers: [], owner_username: 'lychee', owner_display_name: '荔枝', owner_password: 'lychee-secret',
   });
   await api(request, 'POST', '/api/admin/staff', {
-    username: 'daiban', display_name: '代办 Daiban', password: 'daiban-pass-1', role: 'manager', shops: ['shop-loquat'],
+    username: 'daiban', display_name: '代办 Daiban', password: 'daiban-pass-1', role: 'manager', shops: ['shop-lychee'],
   });
   // The shop orders with no network.
   const shopContext = await browser.newContext({ viewport: { width: 360, height: 740 } });
   const phone = await shopContext.newPage();
-  await signIn(phone, 'loquat', 'loquat-secret');
+  await signIn(phone, 'lychee', 'lychee-secret');
   await expect(phone.locator('[data-testid=sync-state]')).toHaveText('已同步');
   await phone.evaluate(() => navigator.serviceWorker.ready);
   await shopContext.setOffline(true);
@@ -942,7 +942,7 @@ test('a shop offline for days shows its order as a QR code; its manager scans it
   await phone.click('[data-testid=sync-now]');
   await expect(phone.locator('[data-testid=order-state]')).toHaveText('已确认');
   await expect(phone.locator('[data-testid=order-number]')).toHaveText(number);
-  const orders = await api(request, 'GET', '/api/orders?shop=shop-loquat');
+  const orders = await api(request, 'GET', '/api/orders?shop=shop-lychee');
   expect(orders.orders.length).toBe(1);
   await managerContext.close();
   await cameraBrowser.close();
