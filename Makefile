@@ -31,7 +31,8 @@ site: tools
 	cp -r public/scan $(SITE)/scan
 	cp style/main.css $(SITE)/style.css
 	build=$$(cat $(SITE)/pkg/app_bg.wasm $(SITE)/pkg/app.js $(SITE)/style.css $(SITE)/index.html $(SITE)/boot.js $(SITE)/scan/*.js | sha256sum | cut -c1-16)
-	shell=$$(cd $(SITE) && find . -type f ! -name '*.gz' ! -name '*.br' ! -path './office/*' | sed 's|^\.||' | sort | sed 's|.*|"&"|' | paste -sd, -)
+	# Not the QR scanner (an account manager's phone keeps it itself) nor the back office.
+	shell=$$(cd $(SITE) && find . -type f ! -name '*.gz' ! -name '*.br' ! -path './office/*' ! -path './scan/*' | sed 's|^\.||' | sort | sed 's|.*|"&"|' | paste -sd, -)
 	sed -e "s/__BUILD__/$$build/" -e "s|__SHELL__|[$$shell]|" public/sw.js > $(SITE)/sw.js
 	# The back office: its own bundle under /office/, never in the storefront's shell.
 	cargo build -p office --lib --target wasm32-unknown-unknown --profile wasm-release
@@ -40,7 +41,7 @@ site: tools
 	  target/wasm32-unknown-unknown/wasm-release/office.wasm
 	cp public/office/index.html public/office/boot.js $(SITE)/office/
 	cp style/office.css $(SITE)/office/office.css
-	for file in $(SITE)/pkg/app_bg.wasm $(SITE)/pkg/app.js $(SITE)/style.css $(SITE)/index.html $(SITE)/boot.js \
+	for file in $(SITE)/pkg/app_bg.wasm $(SITE)/pkg/app.js $(SITE)/style.css $(SITE)/index.html $(SITE)/boot.js $(SITE)/scan/*.js \
 	  $(SITE)/office/pkg/office_bg.wasm $(SITE)/office/pkg/office.js $(SITE)/office/office.css $(SITE)/office/index.html $(SITE)/office/boot.js; do
 	  gzip -9 -k -f "$$file"
 	  if command -v brotli >/dev/null; then brotli -q 11 -k -f "$$file"; fi

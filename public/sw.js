@@ -12,7 +12,9 @@ self.addEventListener('install', (event) => {
 self.addEventListener('activate', (event) => {
   event.waitUntil(
     caches.keys()
-      .then((keys) => Promise.all(keys.filter((key) => key !== CACHE).map((key) => caches.delete(key))))
+      // The QR scanner's files an account manager's phone keeps (`dinghuo-scan`, refreshed
+      // by the app at each opening) outlive a build.
+      .then((keys) => Promise.all(keys.filter((key) => key !== CACHE && key !== 'dinghuo-scan').map((key) => caches.delete(key))))
       .then(() => self.clients.claim())
   );
 });

@@ -890,6 +890,8 @@ test('a shop offline for days shows its order as a QR code; its manager scans it
   await signIn(phone, 'lychee', 'lychee-secret');
   await expect(phone.locator('[data-testid=sync-state]')).toHaveText('已同步');
   await phone.evaluate(() => navigator.serviceWorker.ready);
+  // A shop's phone never downloads the scanner.
+  expect(await phone.evaluate(async () => !!(await caches.match('/scan/jsQR.js')))).toBe(false);
   await shopContext.setOffline(true);
   await shopContext.route('**/api/**', (route) => route.abort('internetdisconnected'));
   await phone.fill('[data-testid=search]', 'GRN-0002');

@@ -559,6 +559,14 @@ impl Store {
         }
         self.refresh(&changed);
         self.ready.set(true);
+        if self
+            .session
+            .get_untracked()
+            .is_some_and(|s| s.role == "manager")
+        {
+            // Only an account manager's phone keeps the QR scanner (jsQR) for offline use.
+            spawn_local(crate::routes::handover::keep_scanner_offline());
+        }
         self.sync_now().await;
     }
 

@@ -121,6 +121,49 @@ fn window_function(name: &str) -> Option<js_sys::Function> {
         .ok()
 }
 
+/// The scanner's files, kept by an account manager's phone in a cache of their own (the
+/// service worker answers from every cache and keeps this one across builds), so a shop's
+/// phone never downloads them.
+const SCANNER_CACHE: &str = "dinghuo-scan";
+const SCANNER_FILES: [&str; 2] = ["/scan/scan.js", "/scan/jsQR.js"];
+
+/// Puts the scanner's files in [`SCANNER_CACHE`] (fetched again at each opening, so a new
+/// build's files replace the old ones); nothing when the browser has no Cache API.
+pub async fn keep_scanner_offline() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let Ok(caches) = js_sys::Reflect::get(&window, &"caches".into()) else {
+        return;
+    };
+    let method = |target: &wasm_bindgen::JsValue, name: &str| {
+        js_sys::Reflect::get(target, &name.into())
+            .ok()?
+            .dyn_into::<js_sys::Function>()
+            .ok()
+    };
+    let Some(open) = method(&caches, "open") else {
+        return;
+    };
+    let Ok(opening) = open.call1(&caches, &SCANNER_CACHE.into()) else {
+        return;
+    };
+    let Ok(cache) = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(opening)).await
+    else {
+        return;
+    };
+    let Some(add_all) = method(&cache, "addAll") else {
+        return;
+    };
+    let files: js_sys::Array = SCANNER_FILES
+        .iter()
+        .map(|f| wasm_bindgen::JsValue::from(*f))
+        .collect();
+    if let Ok(adding) = add_all.call1(&cache, &files) {
+        let _ = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(adding)).await;
+    }
+}
+
 /// Loads `/scan/scan.js` once.
 async fn load_scanner() -> bool {
     if window_function("dinghuoScan").is_some() {
