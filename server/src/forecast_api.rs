@@ -10,7 +10,7 @@ use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use domain::checkout::UTC_OFFSET_MINUTES;
-use domain::forecast::{ProductDemand, ShopDemand, WEEK_MS, week_factor};
+use domain::forecast::{HISTORY_WEEKS, ProductDemand, ShopDemand, WEEK_MS, week_factor};
 use domain::product::LocalizedText;
 use domain::quota::{Period, day_start, local_date, period_start};
 use domain::sku::ShopId;
@@ -25,8 +25,6 @@ use crate::store::audit::{self, Change};
 use crate::store::forecasts::{self as stored, ProposalRow};
 use crate::store::{Tx, catalog, commerce, money, stock};
 
-/// Weeks of history a suggestion reads.
-pub const HISTORY_WEEKS: usize = 26;
 /// A product created this recently that a shop never ordered is suggested as new.
 const NEW_PRODUCT_MS: i64 = 8 * WEEK_MS;
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;

@@ -19,7 +19,9 @@
     clippy::cast_sign_loss
 )]
 
-use domain::forecast::{DemandWeek, ForecastInput, default_alpha, default_beta, suggest};
+use domain::forecast::{
+    DemandWeek, ForecastInput, HISTORY_WEEKS, default_alpha, default_beta, suggest,
+};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 
@@ -28,8 +30,6 @@ const SKUS: usize = 30;
 const WEEKS: usize = 156;
 const ORIGINS: usize = 52;
 const HORIZON: usize = 4;
-/// Weeks of history the engine reads (as `GET /api/shops/{shop}/demand` sends).
-const HISTORY: usize = 26;
 
 /// Spring Festival (the week containing its first day), Mid-Autumn, National Day: week
 /// indices from 2023-01-02 (a Monday).
@@ -309,7 +309,7 @@ fn dec(value: f64) -> Decimal {
 /// before `origin`.
 fn forecasts(series: &Series, origin: usize, calendar: &Calendar) -> [[f64; HORIZON]; 6] {
     let mut out = [[0.0; HORIZON]; 6];
-    let start = origin.saturating_sub(HISTORY);
+    let start = origin.saturating_sub(HISTORY_WEEKS);
     // The engine as `suggest_order` runs it on the shop's demand.
     let history: Vec<DemandWeek> = (start..origin)
         .map(|w| DemandWeek {

@@ -332,6 +332,9 @@ pub struct SuggestedLine {
     pub why: Why,
 }
 
+/// Weeks of a shop's history a suggested order is worked out from.
+pub const HISTORY_WEEKS: usize = 26;
+
 /// The smoothing weight of an order's size in suggested orders.
 pub fn default_alpha() -> Decimal {
     Decimal::new(1, 1)

@@ -152,8 +152,7 @@ pub fn CommissionsPage() -> impl IntoView {
         <section class="commissions">
             <div class="toolbar">
                 <h1>{move || office.t(Phrase::Commissions)}</h1>
-                <label>{move || office.t(Phrase::From)}<input type="date" data-testid="commissions-from" prop:value=move || from.get() on:change=move |ev| from.set(event_target_value(&ev))/></label>
-                <label>{move || office.t(Phrase::Until)}<input type="date" data-testid="commissions-to" prop:value=move || to.get() on:change=move |ev| to.set(event_target_value(&ev))/></label>
+                {crate::reports::period_inputs(office, "commissions", from, to)}
                 <button data-testid="commissions-csv" on:click=move |_| {
                     if let Some(Ok(d)) = data.get_untracked() {
                         download(&format!("commissions-{}-{}.csv", d.from, d.to), &csv(&office, &d));

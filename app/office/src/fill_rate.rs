@@ -10,6 +10,7 @@ use crate::Office;
 use crate::api::{Failure, encode};
 use crate::finance::{day, download, quote};
 use crate::i18n::{Lang, Phrase};
+use crate::reports::{bars, dimension_tabs, key_label, per_mille, period_inputs, rate};
 
 const DIMENSIONS: [(&str, Phrase); 5] = [
     ("shop", Phrase::ByShop),
@@ -22,62 +23,8 @@ const DIMENSIONS: [(&str, Phrase); 5] = [
 const SHOWN_ROWS: usize = 100;
 const CHART_ROWS: usize = 20;
 
-/// A group's key and its name in the user's language ("shop-lotus 莲花便利店").
-pub(crate) fn key_label(lang: Lang, key: &str, label: &domain::product::LocalizedText) -> String {
-    let name = lang.pick(label);
-    if name.is_empty() || name == key {
-        key.to_owned()
-    } else {
-        format!("{key} {name}")
-    }
-}
-
 fn label(lang: Lang, row: &FillRateRow) -> String {
     key_label(lang, &row.key, &row.label)
-}
-
-/// A percentage text as shown ("87.5%", "—" when there is none).
-pub(crate) fn rate(text: &Option<String>) -> String {
-    text.as_ref()
-        .map_or_else(|| "—".to_owned(), |r| format!("{r}%"))
-}
-
-/// Per mille of a percentage text ("87.5" → 875), within 0 and `most`.
-pub(crate) fn per_mille(text: &Option<String>, most: i64) -> i64 {
-    text.as_ref()
-        .and_then(|t| t.parse::<rust_decimal::Decimal>().ok())
-        .and_then(|d| {
-            use rust_decimal::prelude::ToPrimitive;
-            (d * rust_decimal::Decimal::TEN).round().to_i64()
-        })
-        .unwrap_or(0)
-        .clamp(0, most)
-}
-
-/// Horizontal bars as SVG: each `(name, per mille of the scale's end, value shown)`.
-pub(crate) fn bars(
-    test_id: &'static str,
-    items: Vec<(String, i64, String)>,
-    full: i64,
-) -> impl IntoView + use<> {
-    let bar = 22_i64;
-    let count = i64::try_from(items.len().max(1)).unwrap_or(1);
-    view! {
-        <svg class="chart" data-testid=test_id viewBox=format!("0 0 760 {}", bar * count) role="img">
-            {items.into_iter().zip(0_i64..).map(|((name, value, text), i)| {
-                let y = i * bar;
-                let w = value * 440 / full.max(1);
-                view! {
-                    <g>
-                        <text x=0 y=y + 15 class="name">{name.chars().take(24).collect::<String>()}</text>
-                        <rect x=200 y=y + 3 width=440 height=bar - 6 class="track"/>
-                        <rect x=200 y=y + 3 width=w.max(1) height=bar - 6 class="bar"/>
-                        <text x=648 y=y + 15 class="value">{text}</text>
-                    </g>
-                }
-            }).collect_view()}
-        </svg>
-    }
 }
 
 /// OTIF of each group as a bar out of 100 %.
@@ -175,8 +122,7 @@ pub fn FillRatePage() -> impl IntoView {
         <section class="reports">
             <div class="toolbar">
                 <h1>{move || office.t(Phrase::FillRateReport)}</h1>
-                <label>{move || office.t(Phrase::From)}<input type="date" data-testid="fill-from" prop:value=move || from.get() on:change=move |ev| from.set(event_target_value(&ev))/></label>
-                <label>{move || office.t(Phrase::Until)}<input type="date" data-testid="fill-to" prop:value=move || to.get() on:change=move |ev| to.set(event_target_value(&ev))/></label>
+                {period_inputs(office, "fill", from, to)}
                 <label>{move || office.t(Phrase::PromiseHours)}<input data-testid="fill-within" inputmode="numeric" size="4" prop:value=move || within.get() on:change=move |ev| within.set(event_target_value(&ev))/></label>
                 <button data-testid="fill-csv" on:click=move |_| {
                     if let Some(Ok(r)) = report.get_untracked() {
@@ -184,12 +130,7 @@ pub fn FillRatePage() -> impl IntoView {
                     }
                 }>{move || office.t(Phrase::ExportCsv)}</button>
             </div>
-            <div class="tabs">
-                {DIMENSIONS.into_iter().map(|(name, phrase)| view! {
-                    <button data-testid=format!("fill-by-{name}") class=move || if by.get() == name { "tab active" } else { "tab" }
-                        on:click=move |_| by.set(name.to_owned())>{move || office.t(phrase)}</button>
-                }).collect_view()}
-            </div>
+            {dimension_tabs(office, "fill", &DIMENSIONS, by, || ())}
             {move || match report.get() {
                 None => view! { <p>{office.t(Phrase::Loading)}</p> }.into_any(),
                 Some(Err(failure)) => view! { <p class="error" role="alert">{office.explain(&failure)}</p> }.into_any(),

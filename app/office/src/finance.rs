@@ -441,8 +441,7 @@ pub fn ShopAccountPage() -> impl IntoView {
         <section class="account">
             <div class="toolbar no-print">
                 <A href="/office/receivables">{move || office.t(Phrase::Receivables)}</A>
-                <label>{move || office.t(Phrase::From)}<input type="date" data-testid="statement-from" prop:value=move || from.get() on:change=move |ev| from.set(event_target_value(&ev))/></label>
-                <label>{move || office.t(Phrase::Until)}<input type="date" data-testid="statement-to" prop:value=move || to.get() on:change=move |ev| to.set(event_target_value(&ev))/></label>
+                {crate::reports::period_inputs(office, "statement", from, to)}
                 <button on:click=print_page data-testid="print-statement">{move || office.t(Phrase::Print)}</button>
             </div>
             {move || notice.get().map(|text| view! { <p class="saved" role="status" data-testid="payment-notice">{text}</p> })}

@@ -10,9 +10,9 @@ use leptos::task::spawn_local;
 
 use crate::Office;
 use crate::api::{Failure, encode};
-use crate::fill_rate::{bars, key_label, per_mille, rate};
 use crate::finance::{day, download, quote};
 use crate::i18n::{Lang, Phrase};
+use crate::reports::{bars, dimension_tabs, key_label, per_mille, period_inputs, rate};
 
 const DIMENSIONS: [(&str, Phrase); 3] = [
     ("shop", Phrase::ByShop),
@@ -123,20 +123,14 @@ pub fn AccuracyPage() -> impl IntoView {
         <section class="reports">
             <div class="toolbar">
                 <h1>{move || office.t(Phrase::ForecastAccuracy)}</h1>
-                <label>{move || office.t(Phrase::From)}<input type="date" data-testid="accuracy-from" prop:value=move || from.get() on:change=move |ev| from.set(event_target_value(&ev))/></label>
-                <label>{move || office.t(Phrase::Until)}<input type="date" data-testid="accuracy-to" prop:value=move || to.get() on:change=move |ev| to.set(event_target_value(&ev))/></label>
+                {period_inputs(office, "accuracy", from, to)}
                 <button data-testid="accuracy-csv" on:click=move |_| {
                     if let Some(Ok(r)) = report.get_untracked() {
                         download(&format!("forecast-accuracy-{}-{}-{}.csv", r.by, r.from, r.to), &csv(&office, &r));
                     }
                 }>{move || office.t(Phrase::ExportCsv)}</button>
             </div>
-            <div class="tabs">
-                {DIMENSIONS.into_iter().map(|(name, phrase)| view! {
-                    <button data-testid=format!("accuracy-by-{name}") class=move || if by.get() == name { "tab active" } else { "tab" }
-                        on:click=move |_| by.set(name.to_owned())>{move || office.t(phrase)}</button>
-                }).collect_view()}
-            </div>
+            {dimension_tabs(office, "accuracy", &DIMENSIONS, by, || ())}
             {move || match report.get() {
                 None => view! { <p>{office.t(Phrase::Loading)}</p> }.into_any(),
                 Some(Err(failure)) => view! { <p class="error" role="alert">{office.explain(&failure)}</p> }.into_any(),
