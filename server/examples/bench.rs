@@ -151,6 +151,8 @@ fn product(n: u32) -> Product {
         limited_to: None,
         price_changes: Vec::new(),
         image: None,
+        aliases: Vec::new(),
+        pinyin: Vec::new(),
     }
 }
 

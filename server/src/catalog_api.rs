@@ -187,6 +187,15 @@ pub(crate) fn apply_edit(
             })
             .transpose()?;
     }
+    if let Some(aliases) = edit.aliases {
+        product.aliases = aliases
+            .iter()
+            .map(|alias| alias.trim().to_owned())
+            .filter(|alias| !alias.is_empty())
+            .collect();
+        product.aliases.dedup();
+    }
+    crate::search_keys::fill(product);
     product
         .check()
         .map_err(|problem| AppError::invalid(problem.field, problem.rule))
@@ -260,6 +269,8 @@ pub(crate) fn blank_product(sku: &Sku) -> anyhow::Result<Product> {
         limited_to: None,
         price_changes: Vec::new(),
         image: None,
+        aliases: Vec::new(),
+        pinyin: Vec::new(),
     })
 }
 

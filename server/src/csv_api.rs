@@ -35,7 +35,7 @@ use crate::store::documents;
 /// The most rows one import takes.
 pub const MAX_ROWS: usize = 20_000;
 
-const PRODUCT_COLUMNS: [&str; 17] = [
+const PRODUCT_COLUMNS: [&str; 18] = [
     "sku",
     "name_zh_hans",
     "name_zh_hant",
@@ -53,6 +53,7 @@ const PRODUCT_COLUMNS: [&str; 17] = [
     "description_zh_hans",
     "description_zh_hant",
     "description_en",
+    "aliases",
 ];
 
 const PRICE_COLUMNS: [&str; 3] = ["list", "sku", "price"];
@@ -146,6 +147,7 @@ pub async fn export(
                                 p.description.zh_hans.clone(),
                                 p.description.zh_hant.clone(),
                                 p.description.en.clone(),
+                                p.aliases.join("|"),
                             ],
                         )?;
                     }
@@ -344,6 +346,13 @@ fn product_edit(row: &BTreeMap<String, String>) -> Result<ProductEdit, AppError>
         promo_price: None,
         limited_to: None,
         allowed_shops: None,
+        // Several in one cell, separated by "|" (a comma is the file's own separator).
+        aliases: text("aliases").map(|cell| {
+            cell.split(['|', '、'])
+                .map(|alias| alias.trim().to_owned())
+                .filter(|alias| !alias.is_empty())
+                .collect()
+        }),
     })
 }
 

@@ -244,7 +244,12 @@ pub fn demo_catalog(total: usize) -> (Vec<Category>, Vec<Product>) {
                 limited_to: None,
                 price_changes: Vec::new(),
                 image: None,
+                aliases: Vec::new(),
+                pinyin: Vec::new(),
             });
+            if let Some(product) = products.last_mut() {
+                crate::search_keys::fill(product);
+            }
         }
     }
     (categories, products)

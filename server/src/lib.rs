@@ -29,6 +29,7 @@ pub mod referrals;
 pub mod referrals_api;
 pub mod reports_api;
 pub mod returns_api;
+pub mod search_keys;
 pub mod session;
 pub mod staff_api;
 pub mod state;
@@ -168,6 +169,10 @@ pub async fn open_state(config: &Config) -> anyhow::Result<AppState> {
     let actor = automerge::ActorId::random();
     if demo_data::seed_if_empty(&store, &actor, config.demo_skus, config.demo_shops).await? {
         tracing::info!("seeded the demo data");
+    }
+    let keyed = search_keys::backfill(&store, &actor).await?;
+    if keyed > 0 {
+        tracing::info!(products = keyed, "gave products their pinyin search keys");
     }
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     Ok(AppState {

@@ -124,6 +124,9 @@ pub struct ProductEdit {
     /// Shops given the product by name (when it is limited).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_shops: Option<Vec<String>>,
+    /// Other names shops may search it by (助记码); replaces the list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aliases: Option<Vec<String>>,
 }
 
 /// A product as the back office edits it: the product and the shops given it by name.

@@ -77,6 +77,8 @@ fn catalog() -> BTreeMap<Sku, Product> {
                 limited_to: None,
                 price_changes: Vec::new(),
                 image: None,
+                aliases: Vec::new(),
+                pinyin: Vec::new(),
             };
             (product.sku.clone(), product)
         })

@@ -267,6 +267,8 @@ mod tests {
             limited_to: None,
             price_changes: Vec::new(),
             image: None,
+            aliases: Vec::new(),
+            pinyin: Vec::new(),
         }
     }
 

@@ -32,6 +32,39 @@ impl LocalizedText {
     }
 }
 
+/// The most aliases a product may have, and the longest one (in characters).
+pub const MAX_ALIASES: usize = 10;
+pub const MAX_ALIAS_CHARS: usize = 40;
+
+/// What a search matches a product against, lower-cased and joined with `\n` (which no
+/// query holds): its SKU, its three names, its aliases and pinyin. Built once per catalog,
+/// so each keystroke is one `contains` per product.
+pub fn search_text(product: &Product) -> String {
+    let mut text = product.sku.as_str().to_lowercase();
+    let names = [
+        &product.name.zh_hans,
+        &product.name.zh_hant,
+        &product.name.en,
+    ];
+    for part in names
+        .into_iter()
+        .chain(&product.aliases)
+        .chain(&product.pinyin)
+    {
+        text.push('\n');
+        text.push_str(&part.to_lowercase());
+    }
+    text
+}
+
+/// True when `text` (from [`search_text`]) matches what was typed: every word of it
+/// (split at spaces), lower-cased, is found.
+pub fn search_matches(text: &str, query: &str) -> bool {
+    query
+        .split_whitespace()
+        .all(|word| text.contains(word.to_lowercase().as_str()))
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Category {
     pub id: CategoryId,
@@ -75,6 +108,15 @@ pub struct Product {
     /// Its photo, as thumbnails the server made (`/img/<hash>.webp`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<ProductImage>,
+    /// Other names a shop owner may type for it, as an admin gives them: a 助记码
+    /// (mnemonic code), a local name, a correction of a polyphone's reading (长春 → "cc").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+    /// The pinyin of its Chinese names in full and by initials ("lvcha", "lc" for 绿茶),
+    /// lower-case ASCII, made by the server whenever the product is published: a phone
+    /// matches what is typed against them with no dictionary of its own.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pinyin: Vec<String>,
 }
 
 /// A product photo's thumbnails, named by the SHA-256 of their bytes (so a URL never
@@ -162,6 +204,17 @@ impl Product {
         for (field, text, most) in texts {
             if text.chars().count() > most {
                 return problem(field, "too_long");
+            }
+        }
+        if self.aliases.len() > MAX_ALIASES {
+            return problem("aliases", "too_many");
+        }
+        for alias in &self.aliases {
+            if alias.trim().is_empty() || alias.contains('\n') {
+                return problem("aliases", "blank");
+            }
+            if alias.chars().count() > MAX_ALIAS_CHARS {
+                return problem("aliases", "too_long");
             }
         }
         if self.pack_size == 0 || self.pack_size > MAX_RULE_QUANTITY {
@@ -271,6 +324,8 @@ mod tests {
             limited_to: None,
             price_changes: Vec::new(),
             image: None,
+            aliases: Vec::new(),
+            pinyin: Vec::new(),
         }
     }
 

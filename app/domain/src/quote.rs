@@ -469,6 +469,8 @@ mod tests {
                     limited_to: None,
                     price_changes: Vec::new(),
                     image: None,
+                    aliases: Vec::new(),
+                    pinyin: Vec::new(),
                 };
                 (product.sku.clone(), product)
             })

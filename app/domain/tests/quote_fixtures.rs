@@ -371,6 +371,8 @@ fn run_case(world: &World, case: &Case) -> Vec<String> {
                 limited_to: None,
                 price_changes: Vec::new(),
                 image: None,
+                aliases: Vec::new(),
+                pinyin: Vec::new(),
             };
             (product.sku.clone(), product)
         })

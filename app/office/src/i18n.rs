@@ -183,6 +183,8 @@ pub enum Phrase {
     OnlySome,
     TiersAllowed,
     ShopsAllowed,
+    Aliases,
+    PinyinKeys,
     NotLimited,
     NewPromotion,
     Benefit,
@@ -856,6 +858,16 @@ pub fn tr(lang: Lang, phrase: Phrase) -> &'static str {
             "Only some tiers or shops",
         ],
         TiersAllowed => ["可购买的等级", "可購買的等級", "Tiers that may buy it"],
+        Aliases => [
+            "搜索别名 / 助记码（用逗号分隔）",
+            "搜尋別名 / 助記碼（用逗號分隔）",
+            "Search aliases / mnemonic codes (comma-separated)",
+        ],
+        PinyinKeys => [
+            "店主也能用拼音搜到它：",
+            "店主也能用拼音搜到它：",
+            "Shops also find it by pinyin: ",
+        ],
         ShopsAllowed => [
             "另外指定的门店（编码，用逗号分隔）",
             "另外指定的門店（編碼，用逗號分隔）",
@@ -1568,6 +1580,7 @@ pub fn field_phrase(field: &str) -> Vec<Phrase> {
         "shops" => Phrase::ManagedShops,
         "limited_to" => Phrase::TiersAllowed,
         "allowed_shops" => Phrase::ShopsAllowed,
+        "aliases" => Phrase::Aliases,
         "min_spend" => Phrase::MinSpendYuan,
         "valid_from_ms" => Phrase::From,
         "valid_until_ms" => Phrase::Until,

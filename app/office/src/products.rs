@@ -270,6 +270,8 @@ fn ProductForm(product: Option<ProductDetail>) -> impl IntoView {
     let description = Texts::new(p.map(|p| &p.description));
     let unit = Texts::new(p.map(|p| &p.unit));
     let category = RwSignal::new(p.map(|p| p.category.to_string()).unwrap_or_default());
+    let aliases = RwSignal::new(p.map(|p| p.aliases.join(", ")).unwrap_or_default());
+    let pinyin = p.map(|p| p.pinyin.join(" ")).unwrap_or_default();
     let number = |n: Option<u32>| RwSignal::new(n.map(|n| n.to_string()).unwrap_or_default());
     let pack_size = number(Some(p.map_or(1, |p| p.pack_size)));
     let min_quantity = number(Some(p.map_or(1, |p| p.min_quantity)));
@@ -380,6 +382,14 @@ fn ProductForm(product: Option<ProductDetail>) -> impl IntoView {
             } else {
                 Vec::new()
             }),
+            aliases: Some(
+                aliases
+                    .get_untracked()
+                    .split([',', '，', '、'])
+                    .map(|alias| alias.trim().to_owned())
+                    .filter(|alias| !alias.is_empty())
+                    .collect(),
+            ),
         })
     };
     let save = move |ev: leptos::ev::SubmitEvent| {
@@ -434,6 +444,10 @@ fn ProductForm(product: Option<ProductDetail>) -> impl IntoView {
                     </label>
                     <h2>{move || office.t(Phrase::Name)}</h2>
                     <TextsInput texts=name field="name"/>
+                    <label>{move || office.t(Phrase::Aliases)} {text_input(aliases, "aliases")}</label>
+                    {(!pinyin.is_empty()).then(|| view! {
+                        <p class="hint" data-testid="pinyin">{move || office.t(Phrase::PinyinKeys)} {pinyin.clone()}</p>
+                    })}
                     <div class="row">
                         <label>{move || office.t(Phrase::Category)}
                             <select name="category" on:change=move |ev| category.set(event_target_value(&ev))>

@@ -2,6 +2,7 @@
 //! bundle carries only what it uses.
 
 pub mod history;
+pub mod virtual_list;
 
 use std::cell::Cell;
 use std::future::Future;

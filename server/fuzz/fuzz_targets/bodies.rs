@@ -99,6 +99,8 @@ pub(crate) mod order_request_json {
             limited_to: None,
             price_changes: Vec::new(),
             image: None,
+            aliases: Vec::new(),
+            pinyin: Vec::new(),
         };
         [(sku, product)].into_iter().collect()
     }

@@ -128,6 +128,10 @@ pub fn write_products(doc: &mut Automerge, products: &[Product]) -> Result<(), S
                 tx.put(&obj, "changes", changes)?;
                 let image = serde_json::to_string(&product.image).unwrap_or_default();
                 tx.put(&obj, "image", image)?;
+                let aliases = serde_json::to_string(&product.aliases).unwrap_or_default();
+                tx.put(&obj, "aliases", aliases)?;
+                let pinyin = serde_json::to_string(&product.pinyin).unwrap_or_default();
+                tx.put(&obj, "pinyin", pinyin)?;
             }
             Ok(())
         })
@@ -165,6 +169,12 @@ fn read_product(sku: &str, map: &automerge::hydrate::Map) -> Option<Product> {
         image: get_str(map, "image")
             .and_then(|json| serde_json::from_str(json).ok())
             .flatten(),
+        aliases: get_str(map, "aliases")
+            .and_then(|json| serde_json::from_str(json).ok())
+            .unwrap_or_default(),
+        pinyin: get_str(map, "pinyin")
+            .and_then(|json| serde_json::from_str(json).ok())
+            .unwrap_or_default(),
     })
 }
 
@@ -258,6 +268,16 @@ mod tests {
                     from_ms: 30,
                     price: Some(Money::cny(Decimal::new(1399, 2))),
                 }]
+            } else {
+                Vec::new()
+            },
+            aliases: if n == 9 {
+                vec!["绿茶王".to_owned(), "ql 9".to_owned()]
+            } else {
+                Vec::new()
+            },
+            pinyin: if n == 9 {
+                vec!["cha9".to_owned(), "c9".to_owned()]
             } else {
                 Vec::new()
             },

@@ -1,4 +1,8 @@
-//! The catalog: categories, search, and each product with this shop's price.
+//! The catalog: every product this shop may buy, by category or all, found by SKU, any of
+//! its names, an alias or pinyin ("lvcha", "lc"). The list renders only the rows on screen
+//! (a catalog of 10,000 products scrolls as one of 20), each row the same height.
+
+use std::sync::Arc;
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -7,36 +11,110 @@ use crate::components::price_tag::PriceTag;
 use crate::components::quantity_stepper::QuantityStepper;
 use crate::i18n::Phrase;
 use crate::store::Store;
+use domain::product::{Product, search_matches, search_text};
 use domain::sku::CategoryId;
 
-/// Rows rendered at once; the search narrows the rest.
-const PAGE: usize = 60;
+/// One row's height and the gap below it, in CSS pixels (`.products.virtual .product`).
+const ROW_PX: f64 = 120.0;
+/// Rows rendered above and below the screen, so a quick flick shows no blank.
+const OVERSCAN: usize = 6;
+
+/// The products this shop may buy, each with the text a search matches.
+#[derive(Clone)]
+struct Index(Arc<Vec<(Product, String)>>);
+
+impl PartialEq for Index {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
 
 #[component]
 pub fn CatalogPage() -> impl IntoView {
     let store = expect_context::<Store>();
     let query = RwSignal::new(String::new());
     let category = RwSignal::new(None::<CategoryId>);
-    let products = Memo::new(move |_| {
+    let index = Memo::new(move |_| {
         let catalog = store.catalog.get();
         let book = store.book.get();
-        let needle = query.get().trim().to_lowercase();
-        let chosen = category.get();
-        catalog
-            .products
-            .values()
-            // Only what this shop may buy (limited products of other tiers or shops not).
-            .filter(|p| book.may_buy(p))
-            .filter(|p| chosen.as_ref().is_none_or(|c| &p.category == c))
-            .filter(|p| {
-                needle.is_empty()
-                    || p.sku.as_str().to_lowercase().contains(&needle)
-                    || p.name.contains_lowercase(&needle)
-            })
-            .take(PAGE)
-            .cloned()
-            .collect::<Vec<_>>()
+        Index(Arc::new(
+            catalog
+                .products
+                .values()
+                // Only what this shop may buy (limited products of other tiers or shops not).
+                .filter(|p| book.may_buy(p))
+                .map(|p| (p.clone(), search_text(p)))
+                .collect(),
+        ))
     });
+    // Positions in the index of the products the category and the search leave.
+    let matches = Memo::new(move |_| {
+        let index = index.get();
+        let needle = query.get();
+        let chosen = category.get();
+        index
+            .0
+            .iter()
+            .enumerate()
+            .filter(|(_, (p, _))| chosen.as_ref().is_none_or(|c| &p.category == c))
+            .filter(|(_, (_, text))| search_matches(text, &needle))
+            .map(|(at, _)| at)
+            .collect::<Vec<usize>>()
+    });
+    // How far the list's top is above the screen's top, and the screen's height.
+    let list = NodeRef::<leptos::html::Ul>::new();
+    let screen = RwSignal::new((0.0_f64, 900.0_f64));
+    let measure = move || {
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let height = window
+            .inner_height()
+            .ok()
+            .and_then(|h| h.as_f64())
+            .unwrap_or(900.0);
+        let top = list
+            .get_untracked()
+            .map_or(0.0, |ul| ul.get_bounding_client_rect().top());
+        screen.set((-top, height));
+    };
+    let on_scroll = window_event_listener(leptos::ev::scroll, move |_| measure());
+    let on_resize = window_event_listener(leptos::ev::resize, move |_| measure());
+    on_cleanup(move || {
+        on_scroll.remove();
+        on_resize.remove();
+    });
+    Effect::new(move |_| {
+        list.track();
+        measure();
+    });
+    // A new search or category starts at its first row.
+    Effect::new(move |previous: Option<()>| {
+        query.track();
+        category.track();
+        if previous.is_some() {
+            let (scrolled, _) = screen.get_untracked();
+            if scrolled > 0.0
+                && let Some(window) = web_sys::window()
+            {
+                window.scroll_by_with_x_and_y(0.0, -scrolled);
+            }
+            measure();
+        }
+    });
+    let rows = Memo::new(move |_| {
+        let matches = matches.get();
+        let (scrolled, height) = screen.get();
+        let (start, end) =
+            ui_kit::virtual_list::window(matches.len(), ROW_PX, OVERSCAN, scrolled, height);
+        let index = index.get_untracked();
+        let products: Vec<Product> = matches[start..end]
+            .iter()
+            .map(|&at| index.0[at].0.clone())
+            .collect();
+        (start, products)
+    });
+    let count = move || matches.get().len();
     view! {
         <section class="catalog">
             {move || store.proposal.get().map(|_| view! {
@@ -44,6 +122,7 @@ pub fn CatalogPage() -> impl IntoView {
                     <A href="/proposal">{store.t(Phrase::View)}</A></p>
             })}
             <input class="search" type="search" data-testid="search" placeholder=move || store.t(Phrase::Search)
+                aria-label=move || store.t(Phrase::Search)
                 prop:value=move || query.get() on:input=move |ev| query.set(event_target_value(&ev))/>
             <div class="chips">
                 <button class="chip" class:active=move || category.get().is_none() on:click=move |_| category.set(None)>
@@ -61,33 +140,69 @@ pub fn CatalogPage() -> impl IntoView {
                 }).collect_view()}
             </div>
             <Show when=move || !store.catalog.get().products.is_empty() fallback=move || view! { <p>{move || store.t(Phrase::Loading)}</p> }>
-                <ul class="products">
-                    <For each=move || products.get() key=|p| p.sku.clone() children=move |product| {
-                        let name = product.name.clone();
-                        let unit = product.unit.clone();
-                        let pack = product.pack_size;
-                        let sku = product.sku.to_string();
-                        let photo = product.image.clone();
-                        let has_photo = photo.is_some();
-                        view! {
-                            <li class="product" class:with-photo=has_photo data-testid="product" data-sku=sku.clone()>
-                                {photo.map(|image| view! {
-                                    <img class="thumb" data-testid="photo" src=image.small_url() alt="" loading="lazy" decoding="async"
-                                        width=image.width.to_string() height=image.height.to_string()/>
-                                })}
-                                <A href=format!("/product/{sku}")>
-                                    <span class="name">{move || store.lang.get().pick(&name)}</span>
-                                </A>
-                                <span class="meta">{sku.clone()} " · " {
-                                    move || format!("{} {} {}", store.t(Phrase::PackOf), pack, store.lang.get().pick(&unit))
-                                }</span>
-                                <PriceTag product=product.clone()/>
-                                <QuantityStepper product=product/>
-                            </li>
-                        }
+                <p class="result-count" data-testid="result-count" aria-live="polite">
+                    {move || match count() {
+                        0 => format!("{}“{}”", store.t(Phrase::NoProductsMatch), query.get().trim()),
+                        n => format!("{n} {}", store.t(Phrase::ProductsCount)),
+                    }}
+                    {move || (!query.get().is_empty()).then(|| view! {
+                        <button class="link" data-testid="clear-search" on:click=move |_| query.set(String::new())>
+                            {store.t(Phrase::ClearSearch)}
+                        </button>
+                    })}
+                </p>
+                <ul class="products virtual" node_ref=list role="list" aria-rowcount=move || count().to_string()
+                    style:height=move || format!("{}px", count() as f64 * ROW_PX)
+                    style:padding-top=move || format!("{}px", rows.get().0 as f64 * ROW_PX)>
+                    <For each=move || rows.get().1 key=|p| p.sku.clone() children=move |product| {
+                        let position = {
+                            let sku = product.sku.clone();
+                            move || {
+                                let (start, products) = rows.get();
+                                products.iter().position(|p| p.sku == sku).map_or(0, |at| start + at + 1)
+                            }
+                        };
+                        view! { <ProductRow product position/> }
                     }/>
                 </ul>
             </Show>
         </section>
+    }
+}
+
+/// One product of the list: photo (or its first character), name, SKU and pack, price and
+/// quantity, in a row of fixed height.
+#[component]
+fn ProductRow(
+    product: Product,
+    position: impl Fn() -> usize + Send + Sync + 'static,
+) -> impl IntoView {
+    let store = expect_context::<Store>();
+    let name = product.name.clone();
+    let initial_name = product.name.clone();
+    let unit = product.unit.clone();
+    let pack = product.pack_size;
+    let sku = product.sku.to_string();
+    let photo = product.image.clone();
+    view! {
+        <li class="product" data-testid="product" data-sku=sku.clone() aria-posinset=move || position().to_string()>
+            {match photo {
+                Some(image) => view! {
+                    <img class="thumb" data-testid="photo" src=image.small_url() alt="" loading="lazy" decoding="async"
+                        width=image.width.to_string() height=image.height.to_string()/>
+                }.into_any(),
+                None => view! {
+                    <span class="thumb none" aria-hidden="true">
+                        {move || store.lang.get().pick(&initial_name).chars().next().map(String::from).unwrap_or_default()}
+                    </span>
+                }.into_any(),
+            }}
+            <A href=format!("/product/{sku}") attr:class="name">{move || store.lang.get().pick(&name).to_owned()}</A>
+            <span class="meta">{sku.clone()} " · " {
+                move || format!("{} {} {}", store.t(Phrase::PackOf), pack, store.lang.get().pick(&unit))
+            }</span>
+            <PriceTag product=product.clone()/>
+            <QuantityStepper product=product/>
+        </li>
     }
 }
