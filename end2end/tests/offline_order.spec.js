@@ -132,7 +132,7 @@ test('two devices edit one cart offline and both edits survive the merge', async
   await product(phone, 'BEV-0002').locator('[data-testid=add]').click();
   await expect(phone.locator('[data-testid=sync-state]')).toHaveText('已同步');
   await signIn(tablet, 'bamboo', 'bamboo123');
-  await expect(product(tablet, 'BEV-0002').locator('[data-testid=qty]')).toHaveText('12');
+  await expect(product(tablet, 'BEV-0002').locator('[data-testid=qty]')).toHaveAttribute('data-units', '12');
 
   await goOffline(phoneContext);
   await goOffline(tabletContext);
@@ -140,10 +140,12 @@ test('two devices edit one cart offline and both edits survive the merge', async
   await product(phone, 'SNK-0001').locator('[data-testid=add]').click();
   await phone.fill('[data-testid=search]', '');
   await product(phone, 'BEV-0002').locator('[data-testid=more]').click();
+  await tablet.fill('[data-testid=search]', 'DRY-0003');
   await product(tablet, 'DRY-0003').locator('[data-testid=add]').click();
+  await tablet.fill('[data-testid=search]', '');
   await product(tablet, 'BEV-0002').locator('[data-testid=more]').click();
-  await expect(product(phone, 'BEV-0002').locator('[data-testid=qty]')).toHaveText('24');
-  await expect(product(tablet, 'BEV-0002').locator('[data-testid=qty]')).toHaveText('24');
+  await expect(product(phone, 'BEV-0002').locator('[data-testid=qty]')).toHaveAttribute('data-units', '24');
+  await expect(product(tablet, 'BEV-0002').locator('[data-testid=qty]')).toHaveAttribute('data-units', '24');
 
   await goOnline(phoneContext);
   await goOnline(tabletContext);
@@ -158,9 +160,9 @@ test('two devices edit one cart offline and both edits survive the merge', async
     }
     for (const page of [phone, tablet]) {
       // Both increases of the same line count: 12 + 12 + 12.
-      await expect(line(page, 'BEV-0002')).toHaveText('36', { timeout: 1_000 });
-      await expect(line(page, 'SNK-0001')).toHaveText('10', { timeout: 1_000 });
-      await expect(line(page, 'DRY-0003')).toHaveText('6', { timeout: 1_000 });
+      await expect(line(page, 'BEV-0002')).toHaveAttribute('data-units', '36', { timeout: 1_000 });
+      await expect(line(page, 'SNK-0001')).toHaveAttribute('data-units', '10', { timeout: 1_000 });
+      await expect(line(page, 'DRY-0003')).toHaveAttribute('data-units', '6', { timeout: 1_000 });
       await expect(page.locator('[data-testid=cart-count]')).toHaveText('3', { timeout: 1_000 });
     }
   }).toPass({ timeout: 30_000 });
@@ -233,6 +235,7 @@ test('an order placed offline survives an expired token and a revoked device', a
   const otherContext = await browser.newContext();
   const other = await newPage(otherContext);
   await signIn(other, 'peach', 'peach123');
+  await other.click('a[href="/account"]');
   await other.click('a[href="/devices"]');
   await expect(other.locator('[data-testid=device][data-current=true]')).toHaveCount(1);
   const lost = other.locator(`[data-testid=device][data-id="${deviceId}"]`);

@@ -5,3 +5,5 @@ pub mod price_tag;
 pub mod quantity_stepper;
 pub mod returns;
 pub mod sync_indicator;
+pub mod tab_bar;
+pub mod undo_bar;

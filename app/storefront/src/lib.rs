@@ -86,6 +86,8 @@ fn App() -> impl IntoView {
                         <Route path=path!("/scan") view=routes::handover::ScanPage/>
                     </Routes>
                 </main>
+                <self::components::undo_bar::UndoBar/>
+                <self::components::tab_bar::TabBar/>
             </Show>
         </Router>
     }

@@ -161,6 +161,16 @@ pub struct Store {
     /// Set when a scheduled price or a dated promotion starts or ends, so prices and the
     /// cart are worked out again at that moment (offline too).
     pub clock: RwSignal<i64>,
+    /// The cart line removed last, which the user may still put back.
+    pub removed: RwSignal<Option<Removed>>,
+}
+
+/// A cart line just removed: what it held, to undo.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Removed {
+    pub sku: Sku,
+    pub quantity: u32,
+    pub at_ms: i64,
 }
 
 impl Default for Store {
@@ -206,6 +216,7 @@ impl Store {
             proposal: RwSignal::new(None),
             visits: RwSignal::new(LocalStorage::get(VISITS_KEY).unwrap_or_default()),
             clock: RwSignal::new(js_sys::Date::now() as i64),
+            removed: RwSignal::new(None),
         }
     }
 
@@ -620,6 +631,57 @@ impl Store {
                 store.sync_now().await;
             });
         }
+    }
+
+    /// Takes a line out of the cart, keeping what it held so the user can undo it.
+    pub fn remove_from_cart(&self, sku: &Sku) {
+        let quantity = self.cart_quantity_untracked(sku);
+        if quantity == 0 {
+            return;
+        }
+        self.set_cart_quantity(sku, 0);
+        self.removed.set(Some(Removed {
+            sku: sku.clone(),
+            quantity,
+            at_ms: js_sys::Date::now() as i64,
+        }));
+    }
+
+    /// Puts the line removed last back, as it was.
+    pub fn undo_remove(&self) {
+        if let Some(removed) = self.removed.get_untracked() {
+            self.removed.set(None);
+            if self.cart_quantity_untracked(&removed.sku) == 0 {
+                self.set_cart_quantity(&removed.sku, removed.quantity);
+            }
+        }
+    }
+
+    fn cart_quantity_untracked(&self, sku: &Sku) -> u32 {
+        self.cart
+            .with_untracked(|cart| cart.iter().find(|l| &l.sku == sku).map(|l| l.quantity))
+            .unwrap_or(0)
+    }
+
+    /// What this shop may still order of `sku` under its tightest quota this period (its
+    /// orders so far, those waiting to sync included), and that quota's period; `None`
+    /// when no quota limits it.
+    pub fn quota_left(&self, sku: &Sku) -> Option<(u32, Period)> {
+        let now = js_sys::Date::now() as i64;
+        let quotas: Vec<_> = self
+            .profile
+            .with_untracked(|p| p.quotas.iter().filter(|q| &q.sku == sku).cloned().collect());
+        if quotas.is_empty() {
+            return None;
+        }
+        let (_, ordered) = self.own_history(now);
+        quotas
+            .into_iter()
+            .map(|q| {
+                let used = ordered.get(&(sku.clone(), q.period)).copied().unwrap_or(0);
+                (q.max_quantity.saturating_sub(used), q.period)
+            })
+            .min_by_key(|(left, _)| *left)
     }
 
     pub fn cart_quantity(&self, sku: &Sku) -> u32 {

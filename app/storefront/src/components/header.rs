@@ -1,8 +1,8 @@
-//! The top bar: shop, navigation, sync indicator, language and sign-out.
+//! The top bar, kept short: shop, language, sign-out and the sync line (navigation is
+//! the bottom tab bar's).
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::components::A;
 
 use super::sync_indicator::SyncIndicator;
 use crate::i18n::{Lang, Phrase};
@@ -12,7 +12,6 @@ use crate::store::Store;
 pub fn Header() -> impl IntoView {
     let store = expect_context::<Store>();
     let shops = move || store.session.get().map(|s| s.shops).unwrap_or_default();
-    let cart_count = move || store.cart.get().len();
     view! {
         <header class="top">
             <div class="top-row">
@@ -45,26 +44,6 @@ pub fn Header() -> impl IntoView {
                 <button class="link" data-testid="sign-out" on:click=move |_| spawn_local(store.sign_out())>{move || store.t(Phrase::SignOut)}</button>
             </div>
             <SyncIndicator/>
-            <nav>
-                <A href="/">{move || store.t(Phrase::Catalog)}</A>
-                <A href="/cart">{move || store.t(Phrase::Cart)} " (" <span data-testid="cart-count">{cart_count}</span> ")"</A>
-                <A href="/orders">{move || store.t(Phrase::Orders)}
-                    {move || {
-                        let unread = store.notices.with(Vec::len);
-                        (unread > 0).then(|| view! { <span class="badge" data-testid="notice-count">{unread}</span> })
-                    }}
-                </A>
-                <Show when=move || store.session.get().is_some_and(|s| s.role == "manager")>
-                    <A href="/my-shops">{move || store.t(Phrase::MyShops)}</A>
-                </Show>
-                <A href="/account">{move || store.t(Phrase::Account)}
-                    {move || {
-                        let reminders = store.account.with(|a| a.as_ref().map_or(0, |a| a.reminders.len()));
-                        (reminders > 0).then(|| view! { <span class="badge warn" data-testid="account-badge">"!"</span> })
-                    }}
-                </A>
-                <A href="/devices">{move || store.t(Phrase::Devices)}</A>
-            </nav>
             {move || store.notice.get().map(|notice| view! {
                 <p class="notice" on:click=move |_| store.notice.set(None)>{notice}</p>
             })}

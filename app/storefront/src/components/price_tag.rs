@@ -14,6 +14,8 @@ pub fn PriceTag(product: Product) -> impl IntoView {
     let store = expect_context::<Store>();
     let list_price = product.list_price;
     let first = product.first_quantity();
+    let pack = product.pack_size.max(1);
+    let unit = product.unit.clone();
     let product = StoredValue::new(product);
     let priced = Memo::new(move |_| {
         let product = product.get_value();
@@ -33,6 +35,14 @@ pub fn PriceTag(product: Product) -> impl IntoView {
     view! {
         <span class="price" data-testid="price">
             <span class="amount">{move || priced.get().0.to_string()}</span>
+            <span class="per">{move || format!("/{}", store.lang.get().pick(&unit))}</span>
+            // Sold by the case: what a case costs at this price.
+            {(pack > 1).then(|| view! {
+                <span class="case-price" data-testid="case-price">{move || {
+                    let case = priced.get().0.amount() * rust_decimal::Decimal::from(pack);
+                    format!("{}/{}", domain::money::Money::new(case, priced.get().0.currency()), store.t(Phrase::PerCase))
+                }}</span>
+            })}
             <span class="price-source">{move || match priced.get().1 {
                 PriceSource::Customer => store.t(Phrase::YourPrice).to_owned(),
                 PriceSource::Tier { .. } => store.t(Phrase::TierPrice).to_owned(),

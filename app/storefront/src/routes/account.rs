@@ -114,6 +114,7 @@ pub fn AccountPage() -> impl IntoView {
     view! {
         <section class="account" data-testid="account">
             <h2>{move || store.t(Phrase::Account)}</h2>
+            <p class="account-links"><A href="/devices">{move || store.t(Phrase::Devices)}</A></p>
             {move || {
                 let profile = store.profile.get();
                 let account = store.account.get();

@@ -59,7 +59,7 @@ pub fn CartPage() -> impl IntoView {
                                 <span class="meta">{format!("{} × {}", line.unit_price, line.quantity)}</span>
                                 <span class="line-total" data-testid="line-total">{line.line_total.to_string()}</span>
                                 {product.map(|product| view! { <QuantityStepper product=product/> })}
-                                <button class="link remove" data-testid="remove" on:click=move |_| store.set_cart_quantity(&sku, 0)>
+                                <button class="link remove" data-testid="remove" on:click=move |_| store.remove_from_cart(&sku)>
                                     {store.t(Phrase::Remove)}
                                 </button>
                             </li>

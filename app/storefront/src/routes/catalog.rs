@@ -15,7 +15,7 @@ use domain::product::{Product, search_matches, search_text};
 use domain::sku::CategoryId;
 
 /// One row's height and the gap below it, in CSS pixels (`.products.virtual .product`).
-const ROW_PX: f64 = 120.0;
+const ROW_PX: f64 = 140.0;
 /// Rows rendered above and below the screen, so a quick flick shows no blank.
 const OVERSCAN: usize = 6;
 
