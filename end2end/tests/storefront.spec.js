@@ -86,3 +86,81 @@ test('every product is reachable: the whole list scrolls, search finds pinyin, i
   }
   await page.screenshot({ path: 'test-results/phone-catalog-category.png' });
 });
+
+async function api(request, method, path, data) {
+  const token = await adminToken(request);
+  const response = await request.fetch(path, { method, data, headers: { Authorization: `Bearer ${token}` } });
+  expect(response.status(), `${method} ${path}: ${await response.text()}`).toBeLessThan(300);
+  return response;
+}
+
+test('quantities as shop owners think: cases typed or stepped, the rule said while typing, a removed line can be undone', async ({ page, request }) => {
+  // A shop whose weekly quota of one product is 4 cases (48 bottles).
+  await api(request, 'POST', '/api/admin/shops', {
+    id: 'shop-plum', name: '李子小店 Plum', tier: 'bronze', region: '',
+    managers: [], owner_username: 'plum', owner_display_name: '李子', owner_password: 'plum-secret',
+  });
+  await api(request, 'PUT', '/api/admin/shops/shop-plum', {
+    name: '李子小店 Plum', tier: 'bronze', active: true, region: '', managers: [], account: null,
+    quotas: [{ sku: 'BEV-0004', max_quantity: 48, period: 'week' }], window: null,
+  });
+  await signIn(page, 'plum', 'plum-secret');
+  await page.getByTestId('search').fill('BEV-0004');
+  const card = page.locator('[data-testid=product][data-sku="BEV-0004"]');
+  // Sold by the case of 12: the case price beside the bottle's.
+  const unitPrice = Number((await card.locator('[data-testid=price] .amount').innerText()).replace(/[^\d.]/g, ''));
+  await expect(card.getByTestId('case-price')).toHaveText(`¥${(unitPrice * 12).toFixed(2)}/箱`);
+  await card.getByTestId('add').click();
+  const input = card.getByTestId('qty-input');
+  await expect(input).toHaveValue('1');
+  await expect(card.getByTestId('qty')).toHaveAttribute('data-units', '12');
+  await expect(card.getByTestId('qty')).toHaveText('= 12 瓶');
+
+  // Typed: 3 cases are 36 bottles, at once.
+  await input.fill('3');
+  await expect(card.getByTestId('qty')).toHaveAttribute('data-units', '36');
+  await expect(card.getByTestId('qty-problem')).toHaveCount(0);
+  // Over the quota: said while typing, the cart keeps 3 cases.
+  await input.fill('5');
+  await expect(card.getByTestId('qty-problem')).toHaveText('本周限额还剩 48 瓶');
+  await expect(card.getByTestId('qty')).toHaveAttribute('data-units', '36');
+  await input.fill('4');
+  await expect(card.getByTestId('qty-problem')).toHaveCount(0);
+  await expect(card.getByTestId('qty')).toHaveAttribute('data-units', '48');
+  // "+" at the quota says so too.
+  await card.getByTestId('more').click();
+  await expect(card.getByTestId('qty-problem')).toHaveText('本周限额还剩 48 瓶');
+  await input.fill('x');
+  await expect(card.getByTestId('qty-problem')).toHaveText('请输入整数');
+  await input.fill('2');
+  await input.press('Enter');
+  await expect(card.getByTestId('qty')).toHaveAttribute('data-units', '24');
+
+  // Another product's maximum (50 cases) is said in cases.
+  await page.getByTestId('search').fill('BEV-0005');
+  const other = page.locator('[data-testid=product][data-sku="BEV-0005"]');
+  await other.getByTestId('add').click();
+  await other.getByTestId('qty-input').fill('60');
+  await expect(other.getByTestId('qty-problem')).toHaveText('最多 50 箱');
+  await page.screenshot({ path: 'test-results/phone-quantity-rule.png' });
+  await other.getByTestId('qty-input').fill('2');
+
+  // Typing 0 and leaving the field removes the line, with a way back.
+  await page.getByTestId('search').fill('BEV-0004');
+  await input.fill('0');
+  await input.press('Enter');
+  await expect(card.getByTestId('add')).toBeVisible();
+  await expect(page.getByTestId('undo-bar')).toContainText('已从购物车移除：');
+  await page.getByTestId('undo').click();
+  await expect(card.getByTestId('qty')).toHaveAttribute('data-units', '24');
+  // "−" at one case removes it too, and the undo bar brings it back in the cart.
+  await card.getByTestId('less').click();
+  await card.getByTestId('less').click();
+  await expect(card.getByTestId('add')).toBeVisible();
+  await page.click('a[href="/cart"]');
+  await expect(page.locator('[data-testid=cart-line]')).toHaveCount(1);
+  await page.getByTestId('undo').click();
+  await expect(page.locator('[data-testid=cart-line]')).toHaveCount(2);
+  await expect(page.locator('[data-testid=cart-line][data-sku="BEV-0004"] [data-testid=qty]')).toHaveAttribute('data-units', '12');
+  await page.screenshot({ path: 'test-results/phone-cart-cases.png' });
+});
