@@ -196,7 +196,7 @@ test('when prices change while a shop is offline, the confirmed order shows what
   await expect(page.locator('[data-testid=order-total]')).toHaveText('¥130.88');
   await expect(page.locator('[data-testid=total-changed]')).toBeVisible();
   await expect(page.locator('[data-testid=change]')).toHaveCount(2);
-  await expect(page.locator('[data-testid=change]').nth(0)).toContainText('BEV-0003: ¥9.99');
+  await expect(page.locator('[data-testid=change]').nth(0)).toContainText('绿茶1L: ¥9.99');
   await expect(page.locator('[data-testid=change]').nth(1)).toContainText('已停售');
 
   // In English too.

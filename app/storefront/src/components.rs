@@ -3,6 +3,7 @@
 pub mod header;
 pub mod price_tag;
 pub mod quantity_stepper;
+pub mod reorder;
 pub mod returns;
 pub mod sync_indicator;
 pub mod tab_bar;

@@ -163,6 +163,17 @@ pub struct Store {
     pub clock: RwSignal<i64>,
     /// The cart line removed last, which the user may still put back.
     pub removed: RwSignal<Option<Removed>>,
+    /// What the last "order again" added and left out.
+    pub reorder_report: RwSignal<Option<Vec<ReorderNote>>>,
+}
+
+/// One line of a past order put into the cart again: the units added (0 when none) and,
+/// when not all of it was, why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReorderNote {
+    pub sku: Sku,
+    pub added: u32,
+    pub why: Option<Phrase>,
 }
 
 /// A cart line just removed: what it held, to undo.
@@ -217,6 +228,7 @@ impl Store {
             visits: RwSignal::new(LocalStorage::get(VISITS_KEY).unwrap_or_default()),
             clock: RwSignal::new(js_sys::Date::now() as i64),
             removed: RwSignal::new(None),
+            reorder_report: RwSignal::new(None),
         }
     }
 
@@ -645,6 +657,59 @@ impl Store {
             quantity,
             at_ms: js_sys::Date::now() as i64,
         }));
+    }
+
+    /// Adds a past order's lines to the cart, each to today's rules: a discontinued
+    /// product, one no longer offered to this shop or gone from the catalog is left out;
+    /// a quantity is raised to the minimum, rounded to whole packs, and lowered to the
+    /// maximum or the quota left. The notes say what happened to each line.
+    pub fn reorder(&self, lines: &[(Sku, u32)]) {
+        let catalog = self.catalog.get_untracked();
+        let book = self.book.get_untracked();
+        let mut notes = Vec::new();
+        for (sku, quantity) in lines {
+            let in_cart = self.cart_quantity_untracked(sku);
+            let note = |added, why| ReorderNote {
+                sku: sku.clone(),
+                added,
+                why,
+            };
+            let Some(product) = catalog.products.get(sku) else {
+                notes.push(note(0, Some(Phrase::UnknownProduct)));
+                continue;
+            };
+            if !product.active {
+                notes.push(note(0, Some(Phrase::Discontinued)));
+                continue;
+            }
+            if !book.may_buy(product) {
+                notes.push(note(0, Some(Phrase::NotOffered)));
+                continue;
+            }
+            let pack = product.pack_size.max(1);
+            let mut wanted = (in_cart + quantity).max(product.first_quantity());
+            wanted = wanted.div_ceil(pack) * pack;
+            let mut why = (wanted != in_cart + quantity).then_some(Phrase::QuantityAdjusted);
+            if let Some(max) = product.max_quantity
+                && wanted > max
+            {
+                wanted = max / pack * pack;
+                why = Some(Phrase::QuantityAdjusted);
+            }
+            if let Some((left, _)) = self.quota_left(sku)
+                && wanted > left
+            {
+                wanted = left / pack * pack;
+                why = Some(Phrase::QuotaReached);
+            }
+            if wanted < product.first_quantity() || wanted <= in_cart {
+                notes.push(note(0, why.or(Some(Phrase::QuantityRule))));
+                continue;
+            }
+            self.set_cart_quantity(sku, wanted);
+            notes.push(note(wanted - in_cart, why));
+        }
+        self.reorder_report.set(Some(notes));
     }
 
     /// Puts the line removed last back, as it was.

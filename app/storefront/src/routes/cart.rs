@@ -48,6 +48,7 @@ pub fn CartPage() -> impl IntoView {
     };
     view! {
         <section class="cart">
+            <crate::components::reorder::ReorderReport/>
             <Show when=move || !store.cart.get().is_empty() fallback=move || view! { <p data-testid="empty-cart">{move || store.t(Phrase::EmptyCart)}</p> }>
                 <ul class="lines">
                     {move || priced.get().map(|order| order.lines.into_iter().map(|line| {

@@ -35,6 +35,14 @@ pub fn OrderDetailPage() -> impl IntoView {
                 let total = super::orders::order_total(&request, confirmation.as_ref());
                 let shown_total = request.expected_quote.as_ref().map(|q| q.total);
                 let lang = store.lang.get();
+                // A product by its name in the reader's language (its SKU if the catalog
+                // no longer has it).
+                let named = move |sku: &domain::sku::Sku| {
+                    store
+                        .catalog
+                        .with(|c| c.products.get(sku).map(|p| lang.pick(&p.name).to_owned()))
+                        .unwrap_or_else(|| sku.to_string())
+                };
                 let reason = |reason: &LineRefusal| match reason {
                     LineRefusal::UnknownSku => store.t(Phrase::UnknownProduct),
                     LineRefusal::Discontinued => store.t(Phrase::Discontinued),
@@ -89,6 +97,7 @@ pub fn OrderDetailPage() -> impl IntoView {
                             }
                         })}
                     <CancelControl id=id.clone() state=state/>
+                    <crate::components::reorder::ReorderButton lines=order.lines.iter().map(|l| (l.sku.clone(), l.quantity)).collect()/>
                     {confirmation.as_ref().map(|c| shipments_view(&store, c))}
                     {confirmation.as_ref().map(|c| edits_view(&store, c))}
                     {confirmation.clone().map(|c| view! { <ReturnsSection order=c/> })}
@@ -97,7 +106,7 @@ pub fn OrderDetailPage() -> impl IntoView {
                             <h3>{store.t(Phrase::AwaitingStock)}</h3>
                             <ul>
                                 {backordered.iter().map(|(sku, quantity)| view! {
-                                    <li>{format!("{sku} × {quantity}")}</li>
+                                    <li>{format!("{} × {quantity}", named(sku))}</li>
                                 }).collect_view()}
                             </ul>
                         </div>
@@ -108,13 +117,13 @@ pub fn OrderDetailPage() -> impl IntoView {
                             <ul>
                                 {changes.iter().map(|change| match change {
                                     LineChange::PriceChanged { sku, was, now } => view! {
-                                        <li data-testid="change">{format!("{sku}: {now} ({} {was})", store.t(Phrase::PriceChangedFrom))}</li>
+                                        <li data-testid="change">{format!("{}: {now} ({} {was})", named(sku), store.t(Phrase::PriceChangedFrom))}</li>
                                     }.into_any(),
                                     LineChange::Removed { sku, reason: why } => view! {
-                                        <li data-testid="change">{format!("{sku}: {} ({})", store.t(Phrase::RemovedFromOrder), reason(why))}</li>
+                                        <li data-testid="change">{format!("{}: {} ({})", named(sku), store.t(Phrase::RemovedFromOrder), reason(why))}</li>
                                     }.into_any(),
                                     LineChange::Added { sku, quantity } => view! {
-                                        <li data-testid="change">{format!("{sku}: +{quantity}")}</li>
+                                        <li data-testid="change">{format!("{}: +{quantity}", named(sku))}</li>
                                     }.into_any(),
                                 }).collect_view()}
                             </ul>
@@ -154,6 +163,7 @@ fn ServerOrder(id: RequestId) -> impl IntoView {
                 <p class="meta">{store.t(Phrase::PlacedAt)} " " {format_time(order.placed_at_ms)}</p>
                 {lines_view(lang, &order.priced)}
                 <p class="total">{store.t(Phrase::Total)} " " <strong data-testid="order-total">{total.to_string()}</strong></p>
+                <crate::components::reorder::ReorderButton lines=order.priced.lines.iter().map(|l| (l.sku.clone(), l.quantity)).collect()/>
                 {shipments_view(&store, &order)}
                 <h3>{store.t(Phrase::History)}</h3>
                 <ul class="history">
