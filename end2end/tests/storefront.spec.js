@@ -202,3 +202,57 @@ test('order again in one tap: what can be ordered goes into the cart, what canno
   await expect(page.locator('[data-testid=reorder-note][data-sku="TEA-9200"]')).toHaveText('乌龙茶250g — 未加入：已停售');
   await page.screenshot({ path: 'test-results/phone-reorder.png' });
 });
+
+test('quick ordering: favourites and usual products as filters, and a pasted list read into the cart', async ({ page, request }) => {
+  await api(request, 'POST', '/api/admin/shops', {
+    id: 'shop-apricot', name: '杏小店 Apricot', tier: 'bronze', region: '',
+    managers: [], owner_username: 'apricot', owner_display_name: '杏', owner_password: 'apricot-secret',
+  });
+  await signIn(page, 'apricot', 'apricot-secret');
+  // A favourite, starred in the list, kept across a reload.
+  await page.getByTestId('favourites-chip').click();
+  await expect(page.getByTestId('result-count')).toContainText('还没有收藏');
+  await page.locator('[data-testid=category]', { hasText: '零食' }).click();
+  await page.locator('[data-testid=product][data-sku="SNK-0002"] [data-testid=favourite]').click();
+  await expect(page.locator('[data-testid=product][data-sku="SNK-0002"] [data-testid=favourite]')).toHaveAttribute('aria-pressed', 'true');
+  await page.reload();
+  await page.getByTestId('favourites-chip').click();
+  await expect(page.locator('[data-testid=product]')).toHaveCount(1);
+  await expect(page.locator('[data-testid=product]')).toHaveAttribute('data-sku', 'SNK-0002');
+
+  // A list pasted from a message: codes, names, pinyin, with and without unit words.
+  await page.getByTestId('favourites-chip').click();
+  await page.getByTestId('quick-link').click();
+  await page.getByTestId('quick-text').fill([
+    'BEV-0001 2',
+    '可乐500ml×3箱',
+    'lc1l，1',
+    '绿茶',
+    '咖啡 2',
+    'SNK-0001',
+    'BEV-0002 60',
+  ].join('\n'));
+  await page.getByTestId('quick-check').click();
+  const lines = page.getByTestId('quick-line');
+  await expect(lines).toHaveCount(7);
+  await expect(lines.nth(0)).toHaveAttribute('data-ok', 'true');
+  await expect(lines.nth(0)).toContainText('绿茶330ml × 2 箱 (= 24 瓶)');
+  await expect(lines.nth(1)).toContainText('可乐500ml × 3 箱');
+  await expect(lines.nth(2)).toContainText('绿茶1L × 1 箱');
+  await expect(lines.nth(3)).toContainText('有几个商品相符');
+  await expect(lines.nth(4)).toContainText('没有找到这个商品');
+  await expect(lines.nth(5)).toContainText('请在后面写上数量');
+  await expect(lines.nth(6)).toContainText('最多 50 箱');
+  await page.screenshot({ path: 'test-results/phone-quick-entry.png' });
+  await page.getByTestId('quick-add').click();
+  await expect(page).toHaveURL(/\/cart$/);
+  await expect(page.locator('[data-testid=cart-line]')).toHaveCount(3);
+  await expect(page.locator('[data-testid=cart-line][data-sku="BEV-0007"] [data-testid=qty]')).toHaveAttribute('data-units', '36');
+
+  // Ordered once: "usual" lists what this shop orders.
+  await page.click('[data-testid=place-order]');
+  await expect(page.locator('[data-testid=order-state]')).toHaveText('已确认');
+  await page.click('a[href="/"]');
+  await page.getByTestId('usual-chip').click();
+  await expect(page.locator('[data-testid=product]')).toHaveCount(3);
+});

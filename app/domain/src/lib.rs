@@ -21,6 +21,7 @@ pub mod pricing;
 pub mod product;
 pub mod promotion;
 pub mod proposal;
+pub mod quick_entry;
 pub mod quota;
 pub mod quote;
 pub mod returns;

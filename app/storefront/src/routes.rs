@@ -11,4 +11,5 @@ pub mod order_detail;
 pub mod orders;
 pub mod product;
 pub mod proposal;
+pub mod quick;
 pub mod referral;

@@ -42,6 +42,7 @@ const OFFICE_SESSION_KEY: &str = "dinghuo.office.session";
 /// Who last signed in on this device: signing in again as them keeps the local data
 /// (orders not yet sent survive a revoked or expired session).
 const LAST_USER_KEY: &str = "dinghuo.last_user";
+const FAVOURITES_KEY: &str = "dinghuo.favourites";
 const LANG_KEY: &str = "dinghuo.lang";
 const SHOP_KEY: &str = "dinghuo.shop";
 const CATALOG_VIEW_KEY: &str = "view:catalog";
@@ -165,6 +166,22 @@ pub struct Store {
     pub removed: RwSignal<Option<Removed>>,
     /// What the last "order again" added and left out.
     pub reorder_report: RwSignal<Option<Vec<ReorderNote>>>,
+    /// Each shop's favourite products (kept on this device).
+    pub favourites: RwSignal<BTreeMap<String, std::collections::BTreeSet<Sku>>>,
+    /// The catalog's search and filter, kept while the user looks at a product.
+    pub catalog_query: RwSignal<String>,
+    pub catalog_filter: RwSignal<CatalogFilter>,
+}
+
+/// Which products the catalog shows before the search narrows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CatalogFilter {
+    All,
+    Category(domain::sku::CategoryId),
+    /// The shop's favourites.
+    Favourites,
+    /// What the shop has ordered, most often first.
+    Usual,
 }
 
 /// One line of a past order put into the cart again: the units added (0 when none) and,
@@ -229,6 +246,9 @@ impl Store {
             clock: RwSignal::new(js_sys::Date::now() as i64),
             removed: RwSignal::new(None),
             reorder_report: RwSignal::new(None),
+            favourites: RwSignal::new(LocalStorage::get(FAVOURITES_KEY).unwrap_or_default()),
+            catalog_query: RwSignal::new(String::new()),
+            catalog_filter: RwSignal::new(CatalogFilter::All),
         }
     }
 
@@ -338,6 +358,54 @@ impl Store {
         let _ = LocalStorage::set(SHOP_KEY, shop.id.as_str());
         self.shop.set(Some(shop));
         self.refresh_all();
+    }
+
+    /// True when `sku` is one of this shop's favourites.
+    pub fn is_favourite(&self, sku: &Sku) -> bool {
+        let shop = self.shop.with(|s| s.as_ref().map(|s| s.id.to_string()));
+        shop.is_some_and(|shop| {
+            self.favourites
+                .with(|f| f.get(&shop).is_some_and(|set| set.contains(sku)))
+        })
+    }
+
+    /// This shop's favourites.
+    pub fn favourite_skus(&self) -> std::collections::BTreeSet<Sku> {
+        let shop = self.shop.with(|s| s.as_ref().map(|s| s.id.to_string()));
+        shop.and_then(|shop| self.favourites.with(|f| f.get(&shop).cloned()))
+            .unwrap_or_default()
+    }
+
+    /// Adds `sku` to this shop's favourites, or takes it out.
+    pub fn toggle_favourite(&self, sku: &Sku) {
+        let Some(shop) = self
+            .shop
+            .with_untracked(|s| s.as_ref().map(|s| s.id.to_string()))
+        else {
+            return;
+        };
+        self.favourites.update(|f| {
+            let set = f.entry(shop).or_default();
+            if !set.remove(sku) {
+                set.insert(sku.clone());
+            }
+        });
+        let _ = LocalStorage::set(FAVOURITES_KEY, self.favourites.get_untracked());
+    }
+
+    /// The products this shop orders, most often first (its orders this device holds).
+    pub fn usual_skus(&self) -> Vec<Sku> {
+        let mut counts: BTreeMap<Sku, usize> = BTreeMap::new();
+        self.requests.with(|requests| {
+            for request in requests {
+                for line in &request.lines {
+                    *counts.entry(line.sku.clone()).or_default() += 1;
+                }
+            }
+        });
+        let mut usual: Vec<(Sku, usize)> = counts.into_iter().collect();
+        usual.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        usual.into_iter().map(|(sku, _)| sku).collect()
     }
 
     /// Orders placed on this device or another that the server has not answered yet.
@@ -720,6 +788,11 @@ impl Store {
                 self.set_cart_quantity(&removed.sku, removed.quantity);
             }
         }
+    }
+
+    /// What the cart holds of `sku`, without tracking it.
+    pub fn cart_quantity_of(&self, sku: &Sku) -> u32 {
+        self.cart_quantity_untracked(sku)
     }
 
     fn cart_quantity_untracked(&self, sku: &Sku) -> u32 {

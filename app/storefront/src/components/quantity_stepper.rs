@@ -11,7 +11,7 @@ use domain::product::{Product, QuantityError};
 use domain::quota::Period;
 
 /// Why `quantity` cannot be ordered, in the user's words; `None` when it can.
-fn rule_text(store: &Store, product: &Product, quantity: u32) -> Option<String> {
+pub(crate) fn rule_text(store: &Store, product: &Product, quantity: u32) -> Option<String> {
     let pack = product.pack_size.max(1);
     let unit = store.lang.get_untracked().pick(&product.unit).to_owned();
     // A quantity in cases when sold by the case, in units otherwise.

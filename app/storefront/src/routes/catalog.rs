@@ -10,9 +10,8 @@ use leptos_router::components::A;
 use crate::components::price_tag::PriceTag;
 use crate::components::quantity_stepper::QuantityStepper;
 use crate::i18n::Phrase;
-use crate::store::Store;
+use crate::store::{CatalogFilter as Filter, Store};
 use domain::product::{Product, search_matches, search_text};
-use domain::sku::CategoryId;
 
 /// One row's height and the gap below it, in CSS pixels (`.products.virtual .product`).
 const ROW_PX: f64 = 140.0;
@@ -32,8 +31,9 @@ impl PartialEq for Index {
 #[component]
 pub fn CatalogPage() -> impl IntoView {
     let store = expect_context::<Store>();
-    let query = RwSignal::new(String::new());
-    let category = RwSignal::new(None::<CategoryId>);
+    // Kept by the store, so a product page and back find the list as it was left.
+    let query = store.catalog_query;
+    let filter = store.catalog_filter;
     let index = Memo::new(move |_| {
         let catalog = store.catalog.get();
         let book = store.book.get();
@@ -51,15 +51,37 @@ pub fn CatalogPage() -> impl IntoView {
     let matches = Memo::new(move |_| {
         let index = index.get();
         let needle = query.get();
-        let chosen = category.get();
-        index
+        let chosen = filter.get();
+        let favourites = match chosen {
+            Filter::Favourites => store.favourite_skus(),
+            _ => Default::default(),
+        };
+        let usual: std::collections::BTreeMap<_, usize> = match chosen {
+            Filter::Usual => store
+                .usual_skus()
+                .into_iter()
+                .enumerate()
+                .map(|(rank, sku)| (sku, rank))
+                .collect(),
+            _ => Default::default(),
+        };
+        let mut found = index
             .0
             .iter()
             .enumerate()
-            .filter(|(_, (p, _))| chosen.as_ref().is_none_or(|c| &p.category == c))
+            .filter(|(_, (p, _))| match &chosen {
+                Filter::All => true,
+                Filter::Category(c) => &p.category == c,
+                Filter::Favourites => favourites.contains(&p.sku),
+                Filter::Usual => usual.contains_key(&p.sku),
+            })
             .filter(|(_, (_, text))| search_matches(text, &needle))
             .map(|(at, _)| at)
-            .collect::<Vec<usize>>()
+            .collect::<Vec<usize>>();
+        if chosen == Filter::Usual {
+            found.sort_by_key(|&at| usual.get(&index.0[at].0.sku).copied().unwrap_or(usize::MAX));
+        }
+        found
     });
     // How far the list's top is above the screen's top, and the screen's height.
     let list = NodeRef::<leptos::html::Ul>::new();
@@ -91,7 +113,7 @@ pub fn CatalogPage() -> impl IntoView {
     // A new search or category starts at its first row.
     Effect::new(move |previous: Option<()>| {
         query.track();
-        category.track();
+        filter.track();
         if previous.is_some() {
             let (scrolled, _) = screen.get_untracked();
             if scrolled > 0.0
@@ -125,15 +147,23 @@ pub fn CatalogPage() -> impl IntoView {
                 aria-label=move || store.t(Phrase::Search)
                 prop:value=move || query.get() on:input=move |ev| query.set(event_target_value(&ev))/>
             <div class="chips">
-                <button class="chip" class:active=move || category.get().is_none() on:click=move |_| category.set(None)>
+                <button class="chip" class:active=move || filter.get() == Filter::All on:click=move |_| filter.set(Filter::All)>
                     {move || store.t(Phrase::AllCategories)}
+                </button>
+                <button class="chip" data-testid="favourites-chip" class:active=move || filter.get() == Filter::Favourites
+                    on:click=move |_| filter.set(Filter::Favourites)>
+                    {move || format!("★ {}", store.t(Phrase::Favourites))}
+                </button>
+                <button class="chip" data-testid="usual-chip" class:active=move || filter.get() == Filter::Usual
+                    on:click=move |_| filter.set(Filter::Usual)>
+                    {move || store.t(Phrase::UsualProducts)}
                 </button>
                 {move || store.catalog.get().categories.iter().cloned().map(|c| {
                     let id = c.id.clone();
                     let id_active = c.id.clone();
                     view! {
-                        <button class="chip" data-testid="category" class:active=move || category.get().as_ref() == Some(&id_active)
-                            on:click=move |_| category.set(Some(id.clone()))>
+                        <button class="chip" data-testid="category" class:active=move || filter.get() == Filter::Category(id_active.clone())
+                            on:click=move |_| filter.set(Filter::Category(id.clone()))>
                             {move || store.lang.get().pick(&c.name)}
                         </button>
                     }
@@ -141,15 +171,21 @@ pub fn CatalogPage() -> impl IntoView {
             </div>
             <Show when=move || !store.catalog.get().products.is_empty() fallback=move || view! { <p>{move || store.t(Phrase::Loading)}</p> }>
                 <p class="result-count" data-testid="result-count" aria-live="polite">
-                    {move || match count() {
-                        0 => format!("{}“{}”", store.t(Phrase::NoProductsMatch), query.get().trim()),
-                        n => format!("{n} {}", store.t(Phrase::ProductsCount)),
+                    {move || match (count(), filter.get()) {
+                        (0, Filter::Favourites) if query.get().trim().is_empty() => store.t(Phrase::NoFavouritesYet).to_owned(),
+                        (0, Filter::Usual) if query.get().trim().is_empty() => store.t(Phrase::NoOrders).to_owned(),
+                        (0, _) => format!("{}“{}”", store.t(Phrase::NoProductsMatch), query.get().trim()),
+                        (n, _) => format!("{n} {}", store.t(Phrase::ProductsCount)),
                     }}
-                    {move || (!query.get().is_empty()).then(|| view! {
-                        <button class="link" data-testid="clear-search" on:click=move |_| query.set(String::new())>
-                            {store.t(Phrase::ClearSearch)}
-                        </button>
-                    })}
+                    {move || if query.get().is_empty() {
+                        view! { <A href="/quick" attr:class="quick-link" attr:data-testid="quick-link">{store.t(Phrase::QuickEntry)}</A> }.into_any()
+                    } else {
+                        view! {
+                            <button class="link" data-testid="clear-search" on:click=move |_| query.set(String::new())>
+                                {store.t(Phrase::ClearSearch)}
+                            </button>
+                        }.into_any()
+                    }}
                 </p>
                 <ul class="products virtual" node_ref=list role="list" aria-rowcount=move || count().to_string()
                     style:height=move || format!("{}px", count() as f64 * ROW_PX)
@@ -184,8 +220,18 @@ fn ProductRow(
     let pack = product.pack_size;
     let sku = product.sku.to_string();
     let photo = product.image.clone();
+    let favourite_sku = product.sku.clone();
+    let toggle_sku = product.sku.clone();
     view! {
         <li class="product" data-testid="product" data-sku=sku.clone() aria-posinset=move || position().to_string()>
+            <button class="fav" data-testid="favourite" aria-label=move || store.t(Phrase::Favourites)
+                aria-pressed=move || store.is_favourite(&favourite_sku).to_string()
+                on:click=move |_| store.toggle_favourite(&toggle_sku)>
+                {
+                    let sku = product.sku.clone();
+                    move || if store.is_favourite(&sku) { "★" } else { "☆" }
+                }
+            </button>
             {match photo {
                 Some(image) => view! {
                     <img class="thumb" data-testid="photo" src=image.small_url() alt="" loading="lazy" decoding="async"

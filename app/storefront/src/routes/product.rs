@@ -23,7 +23,28 @@ pub fn ProductPage() -> impl IntoView {
                 None => view! { <p>{store.t(Phrase::NotFound)}</p> }.into_any(),
                 Some(product) => {
                     let lang = store.lang.get();
+                    let sku = product.sku.clone();
+                    let toggle = product.sku.clone();
                     view! {
+                        <p class="back-row">
+                            <a href="/" data-testid="back" on:click=move |ev| {
+                                // Back to where the list was, when there is a page to go back to.
+                                if let Some(history) = web_sys::window().and_then(|w| w.history().ok())
+                                    && history.length().unwrap_or(0) > 1
+                                {
+                                    ev.prevent_default();
+                                    let _ = history.back();
+                                }
+                            }>{format!("← {}", store.t(Phrase::Catalog))}</a>
+                            <button class="fav" data-testid="favourite" aria-label=store.t(Phrase::Favourites)
+                                aria-pressed=move || store.is_favourite(&sku).to_string()
+                                on:click=move |_| store.toggle_favourite(&toggle)>
+                                {
+                                    let sku = product.sku.clone();
+                                    move || if store.is_favourite(&sku) { "★" } else { "☆" }
+                                }
+                            </button>
+                        </p>
                         {product.image.clone().map(|image| view! {
                             <img class="photo" data-testid="product-photo" src=image.large_url() alt=lang.pick(&product.name).to_owned()
                                 decoding="async" width=(image.width * 2).to_string() height=(image.height * 2).to_string()/>
