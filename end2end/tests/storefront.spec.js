@@ -256,3 +256,36 @@ test('quick ordering: favourites and usual products as filters, and a pasted lis
   await page.getByTestId('usual-chip').click();
   await expect(page.locator('[data-testid=product]')).toHaveCount(3);
 });
+
+test('offers: the promotions this shop can use, in words, and in the cart how close it is to free delivery and the next one', async ({ page, request }) => {
+  await api(request, 'POST', '/api/admin/shops', {
+    id: 'shop-guava', name: '番石榴小店 Guava', tier: 'bronze', region: '',
+    managers: [], owner_username: 'guava', owner_display_name: '番石榴', owner_password: 'guava-secret',
+  });
+  await signIn(page, 'guava', 'guava-secret');
+  await expect(page.getByTestId('offers-link')).toHaveText('3 个优惠进行中 ›');
+  await page.getByTestId('offers-link').click();
+  const offer = (id) => page.locator(`[data-testid=offer][data-id="${id}"]`);
+  await expect(offer('bev-300-20')).toContainText('饮料满300减20');
+  await expect(offer('bev-300-20').getByTestId('offer-text')).toHaveText('每满 ¥300.00 减 ¥20.00，限 饮料');
+  await expect(offer('milk-10-1').getByTestId('offer-text')).toContainText('买 ');
+  await expect(offer('coupon-new20').getByTestId('offer-text')).toHaveText('立减 ¥20.00，满 ¥150.00 可用');
+  await expect(offer('coupon-new20')).toContainText('需输入优惠券');
+  // A gold tier's offer is not this bronze shop's.
+  await expect(offer('gold-1000-5pct')).toHaveCount(0);
+  await page.screenshot({ path: 'test-results/phone-offers.png' });
+
+  await page.click('a[href="/"]');
+  await page.getByTestId('search').fill('BEV-0004');
+  await page.locator('[data-testid=product][data-sku="BEV-0004"] [data-testid=add]').click();
+  await page.click('a[href="/cart"]');
+  const total = Number((await page.getByTestId('line-total').innerText()).replace(/[^\d.]/g, ''));
+  expect(total).toBeLessThan(200);
+  const nudges = page.getByTestId('nudge');
+  await expect(nudges.nth(0)).toHaveText(`再买 ¥${(200 - total).toFixed(2)} 免运费`);
+  await expect(nudges.nth(1)).toHaveText(`再买 ¥${(300 - total).toFixed(2)} 可享饮料满300减20`);
+  await page.screenshot({ path: 'test-results/phone-cart-nudges.png' });
+  // In English too.
+  await page.selectOption('[data-testid=lang]', 'en');
+  await expect(nudges.nth(0)).toHaveText(`Add ¥${(200 - total).toFixed(2)} more for free delivery`);
+});

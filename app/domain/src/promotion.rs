@@ -523,6 +523,69 @@ impl Promotion {
     }
 }
 
+/// How much more an order needs for a promotion (or its next step): spend this much more
+/// in its scope, or add this many units of a product.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Closer {
+    Spend { more: Money },
+    Units { sku: Sku, more: u32 },
+}
+
+impl Promotion {
+    /// What `lines` lack for this promotion to give (more): the spend its threshold or its
+    /// next 满减 step needs, or the units a "buy X get Y" needs for its next free one.
+    /// `None` when nothing of the order is in its scope (it is not close), or when there is
+    /// nothing more to gain. Eligibility (dates, tiers, coupon) is the caller's to check.
+    pub fn closer(&self, lines: &[PromotableLine]) -> Option<Closer> {
+        let in_scope: Vec<&PromotableLine> = lines
+            .iter()
+            .filter(|l| self.scope.covers(&l.sku, &l.category))
+            .collect();
+        let currency = in_scope.first()?.line_total.currency();
+        let subtotal = Money::sum(in_scope.iter().map(|l| l.line_total), currency).ok()?;
+        let more_to = |target: Money| {
+            (subtotal.amount() < target.amount())
+                .then(|| target.checked_sub(subtotal).ok())
+                .flatten()
+                .map(|more| Closer::Spend { more })
+        };
+        if let Some(minimum) = self.min_spend
+            && subtotal.amount() < minimum.amount()
+        {
+            return more_to(minimum);
+        }
+        match &self.kind {
+            PromotionKind::AmountOff { .. } | PromotionKind::PercentOff { .. } => None,
+            PromotionKind::SpendStep {
+                every, max_steps, ..
+            } => {
+                let done = steps(subtotal, *every);
+                if max_steps.is_some_and(|most| done >= most) {
+                    return None;
+                }
+                more_to(every.times(done.checked_add(1)?).ok()?)
+            }
+            PromotionKind::SpendPercent { threshold, .. }
+            | PromotionKind::GiftWithSpend { threshold, .. } => more_to(*threshold),
+            PromotionKind::BuyXGetY {
+                buy, buy_quantity, ..
+            } => {
+                let have: u32 = lines
+                    .iter()
+                    .filter(|l| &l.sku == buy)
+                    .map(|l| l.quantity)
+                    .sum();
+                let step = (*buy_quantity).max(1);
+                let left = step - have % step;
+                (have > 0 && left != step).then(|| Closer::Units {
+                    sku: buy.clone(),
+                    more: left,
+                })
+            }
+        }
+    }
+}
+
 /// The promotions an order gets.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct PromotionOutcome {
@@ -665,6 +728,66 @@ mod check_tests {
 
     fn yuan(amount: i64) -> Money {
         Money::cny(Decimal::from(amount))
+    }
+
+    fn line(sku: &str, quantity: u32, total: i64) -> PromotableLine {
+        PromotableLine {
+            sku: Sku::parse(sku).unwrap(),
+            category: CategoryId::parse("tea").unwrap(),
+            quantity,
+            line_total: yuan(total),
+        }
+    }
+
+    #[test]
+    fn how_close_an_order_is_to_a_threshold_a_next_step_or_a_free_unit() {
+        let step = promotion(PromotionKind::SpendStep {
+            every: yuan(300),
+            off: yuan(20),
+            max_steps: Some(2),
+        });
+        let more = |more: i64| Some(Closer::Spend { more: yuan(more) });
+        assert_eq!(step.closer(&[line("T-1", 12, 265)]), more(35));
+        // One step reached: the next one.
+        assert_eq!(
+            step.closer(&[line("T-1", 12, 310), line("T-2", 1, 40)]),
+            more(250)
+        );
+        // At its most steps: nothing more to gain.
+        assert_eq!(step.closer(&[line("T-1", 12, 650)]), None);
+        // Nothing in scope: not close.
+        let mut scoped = step.clone();
+        scoped.scope = Scope::Skus {
+            skus: vec![Sku::parse("T-9").unwrap()],
+        };
+        assert_eq!(scoped.closer(&[line("T-1", 12, 265)]), None);
+        let gift = promotion(PromotionKind::GiftWithSpend {
+            threshold: yuan(500),
+            gift: Sku::parse("G-1").unwrap(),
+            quantity: 1,
+        });
+        assert_eq!(gift.closer(&[line("T-1", 1, 420)]), more(80));
+        assert_eq!(gift.closer(&[line("T-1", 1, 520)]), None);
+        let mut minimum = promotion(PromotionKind::AmountOff { amount: yuan(5) });
+        minimum.min_spend = Some(yuan(100));
+        assert_eq!(minimum.closer(&[line("T-1", 1, 99)]), more(1));
+        assert_eq!(minimum.closer(&[line("T-1", 1, 100)]), None);
+        let buy = promotion(PromotionKind::BuyXGetY {
+            buy: Sku::parse("T-1").unwrap(),
+            buy_quantity: 10,
+            get: Sku::parse("T-1").unwrap(),
+            get_quantity: 1,
+        });
+        let units = |more| {
+            Some(Closer::Units {
+                sku: Sku::parse("T-1").unwrap(),
+                more,
+            })
+        };
+        assert_eq!(buy.closer(&[line("T-1", 8, 80)]), units(2));
+        assert_eq!(buy.closer(&[line("T-1", 13, 130)]), units(7));
+        assert_eq!(buy.closer(&[line("T-1", 20, 200)]), None);
+        assert_eq!(buy.closer(&[line("T-2", 20, 200)]), None);
     }
 
     #[test]

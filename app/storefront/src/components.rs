@@ -1,6 +1,7 @@
 //! Widgets shared by the pages.
 
 pub mod header;
+pub mod offers;
 pub mod price_tag;
 pub mod quantity_stepper;
 pub mod reorder;

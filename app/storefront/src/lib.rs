@@ -78,6 +78,7 @@ fn App() -> impl IntoView {
                         <Route path=path!("/product/:sku") view=ProductPage/>
                         <Route path=path!("/cart") view=CartPage/>
                         <Route path=path!("/quick") view=routes::quick::QuickEntryPage/>
+                        <Route path=path!("/offers") view=self::components::offers::OffersPage/>
                         <Route path=path!("/orders") view=OrdersPage/>
                         <Route path=path!("/orders/:id") view=OrderDetailPage/>
                         <Route path=path!("/devices") view=DevicesPage/>

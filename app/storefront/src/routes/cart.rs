@@ -3,6 +3,7 @@
 //! and "place order".
 
 use leptos::prelude::*;
+use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 
 use crate::components::quantity_stepper::QuantityStepper;
@@ -83,6 +84,15 @@ pub fn CartPage() -> impl IntoView {
                         }
                     }).collect_view())}
                 </ul>
+                {move || quote().map(|q| {
+                    let nudges = crate::components::offers::cart_nudges(&store, &q);
+                    (!nudges.is_empty()).then(|| view! {
+                        <ul class="nudges" data-testid="nudges">
+                            {nudges.into_iter().take(3).map(|(text, _)| view! { <li data-testid="nudge">{text}</li> }).collect_view()}
+                            <li><A href="/offers">{store.t(Phrase::Offers)} " ›"</A></li>
+                        </ul>
+                    })
+                })}
                 {move || quote().map(|q| view! {
                     <ul class="quote" data-testid="quote">
                         {q.promotions.iter().map(|p| view! {

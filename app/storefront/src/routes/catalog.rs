@@ -143,6 +143,7 @@ pub fn CatalogPage() -> impl IntoView {
                 <p class="banner" data-testid="proposal-banner">{store.t(Phrase::ProposalWaiting)} " "
                     <A href="/proposal">{store.t(Phrase::View)}</A></p>
             })}
+            <crate::components::offers::OffersLink/>
             <input class="search" type="search" data-testid="search" placeholder=move || store.t(Phrase::Search)
                 aria-label=move || store.t(Phrase::Search)
                 prop:value=move || query.get() on:input=move |ev| query.set(event_target_value(&ev))/>
