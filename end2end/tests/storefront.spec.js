@@ -289,3 +289,46 @@ test('offers: the promotions this shop can use, in words, and in the cart how cl
   await page.selectOption('[data-testid=lang]', 'en');
   await expect(nudges.nth(0)).toHaveText(`Add ¥${(200 - total).toFixed(2)} more for free delivery`);
 });
+
+test('orders not yet sent are never wiped by another user signing in, and the app asks to keep its storage', async ({ browser, request }) => {
+  await api(request, 'POST', '/api/admin/shops', {
+    id: 'shop-olive', name: '橄榄小店 Olive', tier: 'bronze', region: '',
+    managers: [], owner_username: 'olive', owner_display_name: '橄榄', owner_password: 'olive-secret',
+  });
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+  const page = await context.newPage();
+  await signIn(page, 'olive', 'olive-secret');
+  // It asked the browser to keep its storage, and says what the browser answered.
+  await page.click('a[href="/account"]');
+  await expect(page.getByTestId('storage-persistent')).toHaveAttribute('data-persisted', /^(true|false)$/);
+
+  // An order placed offline, then the session gone (expired on a shared phone).
+  await context.setOffline(true);
+  await context.route('**/api/**', (route) => route.abort('internetdisconnected'));
+  await page.click('a[href="/"]');
+  await page.getByTestId('search').fill('BEV-0001');
+  await page.locator('[data-testid=product][data-sku="BEV-0001"] [data-testid=add]').click();
+  await page.click('a[href="/cart"]');
+  await page.click('[data-testid=place-order]');
+  await expect(page.locator('[data-testid=order-state]')).toHaveText('等待同步');
+  const orderId = page.url().split('/orders/')[1];
+  await page.evaluate(() => localStorage.removeItem('dinghuo.session'));
+  await context.unroute('**/api/**');
+  await context.setOffline(false);
+  await page.goto('/');
+
+  // Someone else tries to sign in on this phone: refused, saying whose orders wait.
+  await page.fill('input[name=username]', 'peach');
+  await page.fill('input[name=password]', 'peach123');
+  await page.click('[data-testid=sign-in]');
+  await expect(page.getByTestId('unsent-elsewhere')).toContainText('olive · 1 张');
+  await expect(page.locator('[data-testid=product]')).toHaveCount(0);
+  // The owner signs in again: the order is still there and reaches the server.
+  await page.fill('input[name=username]', 'olive');
+  await page.fill('input[name=password]', 'olive-secret');
+  await page.click('[data-testid=sign-in]');
+  await expect(page.locator('[data-testid=sync-state]')).toHaveText('已同步');
+  await page.goto(`/orders/${orderId}`);
+  await expect(page.locator('[data-testid=order-state]')).toHaveText('已确认');
+  await context.close();
+});

@@ -59,6 +59,7 @@ fn App() -> impl IntoView {
             handle.clear();
         }
     });
+    Effect::new(move |_| store.remember_unsent());
     Effect::new(move |_| {
         if let Some(root) = web_sys::window()
             .and_then(|w| w.document())

@@ -43,6 +43,8 @@ const OFFICE_SESSION_KEY: &str = "dinghuo.office.session";
 /// (orders not yet sent survive a revoked or expired session).
 const LAST_USER_KEY: &str = "dinghuo.last_user";
 const FAVOURITES_KEY: &str = "dinghuo.favourites";
+/// Who holds orders on this device that have not reached the server, and how many.
+const UNSENT_KEY: &str = "dinghuo.unsent";
 const LANG_KEY: &str = "dinghuo.lang";
 const SHOP_KEY: &str = "dinghuo.shop";
 const CATALOG_VIEW_KEY: &str = "view:catalog";
@@ -171,6 +173,9 @@ pub struct Store {
     /// The catalog's search and filter, kept while the user looks at a product.
     pub catalog_query: RwSignal<String>,
     pub catalog_filter: RwSignal<CatalogFilter>,
+    /// Whether the browser keeps this site's storage for good (`None`: not known yet, or
+    /// the browser cannot say).
+    pub persistent: RwSignal<Option<bool>>,
 }
 
 /// Which products the catalog shows before the search narrows it.
@@ -249,6 +254,7 @@ impl Store {
             favourites: RwSignal::new(LocalStorage::get(FAVOURITES_KEY).unwrap_or_default()),
             catalog_query: RwSignal::new(String::new()),
             catalog_filter: RwSignal::new(CatalogFilter::All),
+            persistent: RwSignal::new(None),
         }
     }
 
@@ -358,6 +364,47 @@ impl Store {
         let _ = LocalStorage::set(SHOP_KEY, shop.id.as_str());
         self.shop.set(Some(shop));
         self.refresh_all();
+    }
+
+    /// Remembers (across sign-outs and reloads) how many of the signed-in user's orders
+    /// have not reached the server, so another user cannot sign in over them.
+    pub fn remember_unsent(&self) {
+        let Some(session) = self.session.get() else {
+            return;
+        };
+        let count = self.pending_count();
+        if count == 0 {
+            LocalStorage::delete(UNSENT_KEY);
+        } else {
+            let _ = LocalStorage::set(UNSENT_KEY, (session.username, count));
+        }
+    }
+
+    /// Another user's orders on this device that have not reached the server: their
+    /// username and how many. Signing in as someone else would wipe them.
+    pub fn unsent_of_another(&self, username: &str) -> Option<(String, usize)> {
+        let (holder, count): (String, usize) = LocalStorage::get(UNSENT_KEY).ok()?;
+        (holder != username.trim() && count > 0).then_some((holder, count))
+    }
+
+    /// Asks the browser to keep this site's storage under pressure (orders not yet sent
+    /// live there); `persistent` says whether it will.
+    async fn ask_persistent_storage(self) {
+        let Some(storage) = web_sys::window().map(|w| w.navigator().storage()) else {
+            return;
+        };
+        let granted = async |promise: Result<js_sys::Promise, wasm_bindgen::JsValue>| {
+            let promise = promise.ok()?;
+            wasm_bindgen_futures::JsFuture::from(promise)
+                .await
+                .ok()?
+                .as_bool()
+        };
+        let mut kept = granted(storage.persisted()).await;
+        if kept == Some(false) {
+            kept = granted(storage.persist()).await;
+        }
+        self.persistent.set(kept);
     }
 
     /// True when `sku` is one of this shop's favourites.
@@ -607,6 +654,7 @@ impl Store {
         let Some(session) = self.session.get_untracked() else {
             return;
         };
+        spawn_local(self.ask_persistent_storage());
         let cached: Option<CachedCatalog> = idb::get_text(CATALOG_VIEW_KEY)
             .await
             .ok()

@@ -115,6 +115,11 @@ pub fn AccountPage() -> impl IntoView {
         <section class="account" data-testid="account">
             <h2>{move || store.t(Phrase::Account)}</h2>
             <p class="account-links"><A href="/devices">{move || store.t(Phrase::Devices)}</A></p>
+            {move || store.persistent.get().map(|kept| view! {
+                <p class=if kept { "meta" } else { "banner warn" } data-testid="storage-persistent" data-persisted=kept.to_string()>
+                    {store.t(if kept { Phrase::StorageKept } else { Phrase::StorageNotKept })}
+                </p>
+            })}
             {move || {
                 let profile = store.profile.get();
                 let account = store.account.get();

@@ -13,11 +13,17 @@ pub fn LoginPage() -> impl IntoView {
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let error = RwSignal::new(None::<Phrase>);
+    // Another user's orders still on this device: signing in would wipe them.
+    let unsent = RwSignal::new(None::<(String, usize)>);
     let busy = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        busy.set(true);
         error.set(None);
+        unsent.set(store.unsent_of_another(&username.get_untracked()));
+        if unsent.get_untracked().is_some() {
+            return;
+        }
+        busy.set(true);
         spawn_local(async move {
             let result = store
                 .sign_in(username.get_untracked(), password.get_untracked())
@@ -52,6 +58,11 @@ pub fn LoginPage() -> impl IntoView {
                 </label>
                 <button type="submit" data-testid="sign-in" disabled=move || busy.get()>{move || store.t(Phrase::SignIn)}</button>
                 {move || error.get().map(|phrase| view! { <p class="error" role="alert">{store.t(phrase)}</p> })}
+                {move || unsent.get().map(|(holder, count)| view! {
+                    <p class="error" role="alert" data-testid="unsent-elsewhere">
+                        {format!("{} {holder} · {count} {}", store.t(Phrase::UnsentOfUser), store.t(Phrase::UnsentSignInFirst))}
+                    </p>
+                })}
             </form>
         </main>
     }
