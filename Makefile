@@ -20,6 +20,12 @@ tools:
 	  # Exactly the crate's version, and without --locked (see ../shared/research/toolchain.md).
 	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
 	fi
+	# Brotli files are what phones download (a third smaller than gzip): `make run` makes
+	# them too, not only the test command.
+	if ! command -v brotli >/dev/null; then
+	  ( $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q brotli ) \
+	    || echo "warning: brotli could not be installed; the site is served gzip-compressed" >&2
+	fi
 
 # The storefront: wasm32 app (size profile) + wasm-bindgen glue + static files, precompressed.
 site: tools
@@ -27,7 +33,8 @@ site: tools
 	rm -rf $(SITE) && mkdir -p $(SITE)/pkg
 	wasm-bindgen --target web --no-typescript --remove-name-section --out-name app --out-dir $(SITE)/pkg \
 	  target/wasm32-unknown-unknown/wasm-release/storefront.wasm
-	cp public/index.html public/boot.js public/manifest.webmanifest public/icon.svg $(SITE)/
+	cp public/index.html public/manifest.webmanifest public/icon.svg $(SITE)/
+	sed -e "s/__WASM_BYTES__/$$(stat -c %s $(SITE)/pkg/app_bg.wasm)/" public/boot.js > $(SITE)/boot.js
 	cp -r public/scan $(SITE)/scan
 	cp style/main.css $(SITE)/style.css
 	build=$$(cat $(SITE)/pkg/app_bg.wasm $(SITE)/pkg/app.js $(SITE)/style.css $(SITE)/index.html $(SITE)/boot.js $(SITE)/scan/*.js | sha256sum | cut -c1-16)
@@ -71,6 +78,7 @@ test: tools
 	cargo test $(NATIVE)
 	$(MAKE) test-postgres
 	$(MAKE) e2e
+	.ci/size-check $(SITE)
 
 # The server's integration tests again on a real PostgreSQL (a throwaway cluster started
 # here and stopped afterwards), plus two server processes sharing it.
@@ -111,6 +119,11 @@ fuzz:
 # The figures reported in issue notes: wasm size, sync bytes and round trips, intake rate,
 # a 10k-SKU catalog natively and in Chromium (offline open), the order list at 100k orders.
 bench: site browser-tools
+	# What each bundle is made of, by crate (issue 13's size work starts here).
+	command -v twiggy >/dev/null || cargo install twiggy --version 0.8.0
+	.ci/size-check $(SITE) || true
+	.ci/wasm-split target/wasm32-unknown-unknown/wasm-release/storefront.wasm
+	.ci/wasm-split target/wasm32-unknown-unknown/wasm-release/office.wasm
 	cargo run --release -p domain --example forecast_bench
 	cargo build --release -p server --bin dinghuo --example bench --example order_list
 	target/release/examples/bench

@@ -1,8 +1,35 @@
 // Starts the storefront and registers the service worker (a file, so the
-// Content-Security-Policy can forbid inline scripts).
+// Content-Security-Policy can forbid inline scripts). On a slow link the app's download
+// shows its progress in the shell index.html draws at once.
 import init from '/pkg/app.js';
 
-init({ module_or_path: '/pkg/app_bg.wasm' });
+// The app's size as the browser receives it (decompressed), filled in by `make site`.
+const WASM_BYTES = Number('__WASM_BYTES__') || 0;
+
+async function download(url) {
+  const response = await fetch(url);
+  const bar = document.getElementById('shell-progress');
+  if (!response.ok || !response.body || !bar || !WASM_BYTES) return response;
+  const reader = response.body.getReader();
+  const parts = [];
+  let received = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    parts.push(value);
+    received += value.length;
+    bar.value = Math.min(99, Math.round((received / WASM_BYTES) * 100));
+  }
+  return new Response(new Blob(parts), { headers: { 'Content-Type': 'application/wasm' } });
+}
+
+download('/pkg/app_bg.wasm')
+  .then((module_or_path) => init({ module_or_path }))
+  .then(() => document.getElementById('shell')?.remove())
+  .catch(() => {
+    const text = document.getElementById('shell-text');
+    if (text) text.textContent = '加载失败，请检查网络后刷新 · Could not load: check the network and reload';
+  });
 if ('serviceWorker' in navigator) {
   navigator.serviceWorker.register('/sw.js');
 }
