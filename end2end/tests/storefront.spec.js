@@ -335,3 +335,63 @@ test('orders not yet sent are never wiped by another user signing in, and the ap
   await expect(page.locator('[data-testid=order-state]')).toHaveText('已确认');
   await context.close();
 });
+
+// Accessibility (axe-core, WCAG 2.1 A and AA) of the main screens at 360×740: no serious or
+// critical violation.
+const { AxeBuilder } = require('@axe-core/playwright');
+
+test('the main screens pass an accessibility check at phone size', async ({ page }) => {
+  await signIn(page, 'bamboo', 'bamboo123');
+  const screens = [
+    ['/', null],
+    ['/offers', '[data-testid=offers-now]'],
+    ['/quick', '[data-testid=quick-text]'],
+    ['/orders', null],
+    ['/account', null],
+    ['/cart', null],
+  ];
+  const found = [];
+  for (const [path, ready] of screens) {
+    await page.goto(path);
+    await expect(page.locator('[data-testid=sync-state]')).toHaveText('已同步');
+    if (ready) await page.locator(ready).waitFor();
+    const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21aa']).analyze();
+    for (const v of result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')) {
+      found.push(`${path}: ${v.id} (${v.impact}) ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+    }
+  }
+  expect(found).toEqual([]);
+});
+
+test('a phone whose clock is 3 days ahead is told so, and its orders show and sort by the server time', async ({ browser, request }) => {
+  await api(request, 'POST', '/api/admin/shops', {
+    id: 'shop-cherry', name: '樱桃小店 Cherry', tier: 'bronze', region: '',
+    managers: [], owner_username: 'cherry', owner_display_name: '樱桃', owner_password: 'cherry-secret',
+  });
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+  await context.addInitScript(() => {
+    const shift = 3 * 24 * 3600 * 1000;
+    const RealDate = Date;
+    class ShiftedDate extends RealDate {
+      constructor(...args) { if (args.length === 0) super(RealDate.now() + shift); else super(...args); }
+      static now() { return RealDate.now() + shift; }
+    }
+    globalThis.Date = ShiftedDate;
+  });
+  const page = await context.newPage();
+  await signIn(page, 'cherry', 'cherry-secret');
+  await expect(page.getByTestId('clock-off')).toContainText('手机时间比服务器快 3 天');
+  await page.getByTestId('search').fill('BEV-0009');
+  await page.locator('[data-testid=product][data-sku="BEV-0009"] [data-testid=add]').click();
+  await page.click('a[href="/cart"]');
+  await page.click('[data-testid=place-order]');
+  await expect(page.locator('[data-testid=order-state]')).toHaveText('已确认');
+  // The server's time first, the phone's only as "placed offline at".
+  const today = new Date();
+  const serverDay = `${today.getFullYear()}-${String(today.getMonth() + 1).padStart(2, '0')}-${String(today.getDate()).padStart(2, '0')}`;
+  await expect(page.getByTestId('placed-at')).toContainText('离线下单于');
+  await expect(page.getByTestId('placed-at')).toContainText(serverDay);
+  await page.click('a[href="/orders"]');
+  await expect(page.locator('[data-testid=order] .meta').first()).toContainText(serverDay);
+  await context.close();
+});

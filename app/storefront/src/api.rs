@@ -178,9 +178,26 @@ pub struct DeviceInfo {
     pub current: bool,
 }
 
+thread_local! {
+    /// How far the server's clock is ahead of this device's (ms), from the last sync reply.
+    static SERVER_AHEAD_MS: std::cell::Cell<Option<i64>> = const { std::cell::Cell::new(None) };
+}
+
+/// How far the server's clock was ahead of this device's at the last sync (negative: the
+/// device runs ahead), to within the second of the server's `Date` header.
+pub fn server_ahead_ms() -> Option<i64> {
+    SERVER_AHEAD_MS.get()
+}
+
 pub async fn post_sync(token: &str, body: Vec<u8>) -> Result<Vec<u8>, CallError> {
     let bytes: JsValue = Uint8Array::from(body.as_slice()).into();
     let response = send("/api/sync", bytes, "application/octet-stream", Some(token)).await?;
+    if let Ok(Some(date)) = response.headers().get("date") {
+        let server_ms = js_sys::Date::parse(&date);
+        if !server_ms.is_nan() {
+            SERVER_AHEAD_MS.set(Some((server_ms - js_sys::Date::now()) as i64));
+        }
+    }
     let buffer = JsFuture::from(response.array_buffer().map_err(js_error)?)
         .await
         .map_err(js_error)?;

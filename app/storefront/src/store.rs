@@ -176,7 +176,12 @@ pub struct Store {
     /// Whether the browser keeps this site's storage for good (`None`: not known yet, or
     /// the browser cannot say).
     pub persistent: RwSignal<Option<bool>>,
+    /// How far the server's clock is ahead of this phone's, from the last sync.
+    pub server_ahead_ms: RwSignal<Option<i64>>,
 }
+
+/// A phone clock this far off the server's is said to be wrong.
+pub const CLOCK_OFF_MS: i64 = 10 * 60 * 1000;
 
 /// Which products the catalog shows before the search narrows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -255,6 +260,7 @@ impl Store {
             catalog_query: RwSignal::new(String::new()),
             catalog_filter: RwSignal::new(CatalogFilter::All),
             persistent: RwSignal::new(None),
+            server_ahead_ms: RwSignal::new(None),
         }
     }
 
@@ -1496,6 +1502,7 @@ impl Store {
             let now = js_sys::Date::now() as i64;
             let _ = LocalStorage::set(LAST_SYNCED_KEY, now);
             self.last_synced_ms.set(Some(now));
+            self.server_ahead_ms.set(api::server_ahead_ms());
         }
         let settled = outcome == SyncPhase::Idle;
         self.phase.set(outcome);

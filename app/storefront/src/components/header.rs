@@ -22,6 +22,7 @@ pub fn Header() -> impl IntoView {
                 >
                     <select
                         class="shop-select"
+                        aria-label=move || store.t(Phrase::Shop)
                         data-testid="shop-select"
                         on:change=move |ev| {
                             let id = event_target_value(&ev);
@@ -36,7 +37,7 @@ pub fn Header() -> impl IntoView {
                         }).collect_view()}
                     </select>
                 </Show>
-                <select class="lang" data-testid="lang" on:change=move |ev| store.set_lang(Lang::from_code(&event_target_value(&ev)))>
+                <select class="lang" data-testid="lang" aria-label=move || store.t(Phrase::Language) on:change=move |ev| store.set_lang(Lang::from_code(&event_target_value(&ev)))>
                     {Lang::ALL.into_iter().map(|lang| view! {
                         <option value=lang.code() selected=move || store.lang.get() == lang>{lang.label()}</option>
                     }).collect_view()}
@@ -44,6 +45,20 @@ pub fn Header() -> impl IntoView {
                 <button class="link" data-testid="sign-out" on:click=move |_| spawn_local(store.sign_out())>{move || store.t(Phrase::SignOut)}</button>
             </div>
             <SyncIndicator/>
+            {move || store.server_ahead_ms.get().filter(|ahead| ahead.abs() > crate::store::CLOCK_OFF_MS).map(|ahead| {
+                let hours = ahead.abs() as f64 / 3_600_000.0;
+                let (amount, unit) = if hours >= 48.0 {
+                    (format!("{:.0}", hours / 24.0), store.t(Phrase::Days))
+                } else {
+                    (format!("{hours:.1}"), store.t(Phrase::Hours))
+                };
+                let way = store.t(if ahead < 0 { Phrase::ClockAhead } else { Phrase::ClockBehind });
+                view! {
+                    <p class="banner warn" role="alert" data-testid="clock-off">
+                        {format!("{way} {amount} {unit}{}", store.t(Phrase::ClockFix))}
+                    </p>
+                }
+            })}
             {move || store.notice.get().map(|notice| view! {
                 <p class="notice" on:click=move |_| store.notice.set(None)>{notice}</p>
             })}

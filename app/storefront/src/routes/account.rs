@@ -188,9 +188,9 @@ pub fn AccountPage() -> impl IntoView {
             <super::referral::ReferralSection/>
             <h3>{move || store.t(Phrase::StatementForPeriod)}</h3>
             <div class="period no-print">
-                <input type="date" data-testid="period-from" prop:value=move || from.get() on:change=move |ev| from.set(event_target_value(&ev))/>
+                <input type="date" data-testid="period-from" aria-label=move || store.t(Phrase::PeriodStart) prop:value=move || from.get() on:change=move |ev| from.set(event_target_value(&ev))/>
                 " — "
-                <input type="date" data-testid="period-to" prop:value=move || to.get() on:change=move |ev| to.set(event_target_value(&ev))/>
+                <input type="date" data-testid="period-to" aria-label=move || store.t(Phrase::PeriodEnd) prop:value=move || to.get() on:change=move |ev| to.set(event_target_value(&ev))/>
                 <button data-testid="load-statement" on:click=load_statement>{move || store.t(Phrase::ShowStatement)}</button>
                 <button on:click=print>{move || store.t(Phrase::Print)}</button>
             </div>

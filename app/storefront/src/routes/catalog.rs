@@ -188,7 +188,7 @@ pub fn CatalogPage() -> impl IntoView {
                         }.into_any()
                     }}
                 </p>
-                <ul class="products virtual" node_ref=list role="list" aria-rowcount=move || count().to_string()
+                <ul class="products virtual" node_ref=list role="list"
                     style:height=move || format!("{}px", count() as f64 * ROW_PX)
                     style:padding-top=move || format!("{}px", rows.get().0 as f64 * ROW_PX)>
                     <For each=move || rows.get().1 key=|p| p.sku.clone() children=move |product| {
@@ -199,7 +199,7 @@ pub fn CatalogPage() -> impl IntoView {
                                 products.iter().position(|p| p.sku == sku).map_or(0, |at| start + at + 1)
                             }
                         };
-                        view! { <ProductRow product position/> }
+                        view! { <ProductRow product position total=count/> }
                     }/>
                 </ul>
             </Show>
@@ -213,6 +213,7 @@ pub fn CatalogPage() -> impl IntoView {
 fn ProductRow(
     product: Product,
     position: impl Fn() -> usize + Send + Sync + 'static,
+    total: impl Fn() -> usize + Send + Sync + 'static,
 ) -> impl IntoView {
     let store = expect_context::<Store>();
     let name = product.name.clone();
@@ -224,7 +225,7 @@ fn ProductRow(
     let favourite_sku = product.sku.clone();
     let toggle_sku = product.sku.clone();
     view! {
-        <li class="product" data-testid="product" data-sku=sku.clone() aria-posinset=move || position().to_string()>
+        <li class="product" data-testid="product" data-sku=sku.clone() aria-posinset=move || position().to_string() aria-setsize=move || total().to_string()>
             <button class="fav" data-testid="favourite" aria-label=move || store.t(Phrase::Favourites)
                 aria-pressed=move || store.is_favourite(&favourite_sku).to_string()
                 on:click=move |_| store.toggle_favourite(&toggle_sku)>

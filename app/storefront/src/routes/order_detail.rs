@@ -55,7 +55,7 @@ pub fn OrderDetailPage() -> impl IntoView {
                         " "
                         <span class="state" data-testid="order-state">{state_label(&store, state)}</span>
                     </h2>
-                    <p class="meta">{store.t(Phrase::PlacedAt)} " " {format_time(request.placed_at_ms)} " · " {request.placed_by.clone()}
+                    <p class="meta" data-testid="placed-at">{store.t(Phrase::PlacedAt)} " " {super::orders::placed_text(&store, request.placed_at_ms, super::orders::received_ms(confirmation.as_ref()))} " · " {request.placed_by.clone()}
                         {request.pickup.then(|| view! { " · " <span data-testid="order-pickup">{store.t(Phrase::Pickup)}</span> })}</p>
                     {(confirmation.is_none() && store.session.get().is_some_and(|s| s.role == "shop")).then(|| view! {
                         <super::handover::HandoverCode request=request.clone()/>

@@ -43,6 +43,29 @@ pub(crate) fn order_total(
     }
 }
 
+/// When the server received an order (its first status event), once it has.
+pub(crate) fn received_ms(confirmation: Option<&domain::order::OrderConfirmation>) -> Option<i64> {
+    confirmation
+        .and_then(|c| c.history.first())
+        .map(|event| event.at_ms)
+}
+
+/// An order's time: the server's once it has it, the phone's "placed offline at" beside it
+/// when the two differ by more than a few minutes (the order waited, or the phone's clock
+/// is wrong); the phone's alone while it waits.
+pub(crate) fn placed_text(store: &Store, placed_ms: i64, received: Option<i64>) -> String {
+    match received {
+        None => format_time(placed_ms),
+        Some(at) if (at - placed_ms).abs() <= 5 * 60 * 1000 => format_time(at),
+        Some(at) => format!(
+            "{} ({} {})",
+            format_time(at),
+            store.t(Phrase::PlacedOffline),
+            format_time(placed_ms)
+        ),
+    }
+}
+
 pub(crate) fn format_time(ms: i64) -> String {
     let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
     format!(
@@ -65,7 +88,14 @@ pub fn OrdersPage() -> impl IntoView {
                 <ul class="order-list">
                     {move || {
                         let confirmations = store.confirmations.get();
-                        store.requests.get().into_iter().map(|request| {
+                        let mut requests = store.requests.get();
+                        // Newest first by when the server received them (a phone's clock
+                        // may be wrong); those still waiting to sync on top.
+                        requests.sort_by_key(|r| match received_ms(confirmations.get(&r.id)) {
+                            None => (0, std::cmp::Reverse(r.placed_at_ms)),
+                            Some(at) => (1, std::cmp::Reverse(at)),
+                        });
+                        requests.into_iter().map(|request| {
                             let confirmation = confirmations.get(&request.id).cloned();
                             let state = confirmation.as_ref().map(|c| c.state);
                             let total = order_total(&request, confirmation.as_ref());
@@ -76,7 +106,7 @@ pub fn OrdersPage() -> impl IntoView {
                                         <span class="number">{number}</span>
                                         <span class="state" data-testid="order-state">{state_label(&store, state)}</span>
                                         <span class="total">{total.to_string()}</span>
-                                        <span class="meta">{format_time(request.placed_at_ms)}</span>
+                                        <span class="meta">{placed_text(&store, request.placed_at_ms, received_ms(confirmation.as_ref()))}</span>
                                     </A>
                                 </li>
                             }
