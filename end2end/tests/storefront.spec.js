@@ -381,8 +381,8 @@ test('a phone whose clock is 3 days ahead is told so, and its orders show and so
   const page = await context.newPage();
   await signIn(page, 'cherry', 'cherry-secret');
   await expect(page.getByTestId('clock-off')).toContainText('手机时间比服务器快 3 天');
-  await page.getByTestId('search').fill('BEV-0009');
-  await page.locator('[data-testid=product][data-sku="BEV-0009"] [data-testid=add]').click();
+  await page.getByTestId('search').fill('BEV-0013');
+  await page.locator('[data-testid=product][data-sku="BEV-0013"] [data-testid=add]').click();
   await page.click('a[href="/cart"]');
   await page.click('[data-testid=place-order]');
   await expect(page.locator('[data-testid=order-state]')).toHaveText('已确认');

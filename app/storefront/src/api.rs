@@ -195,7 +195,9 @@ pub async fn post_sync(token: &str, body: Vec<u8>) -> Result<Vec<u8>, CallError>
     if let Ok(Some(date)) = response.headers().get("date") {
         let server_ms = js_sys::Date::parse(&date);
         if !server_ms.is_nan() {
-            SERVER_AHEAD_MS.set(Some((server_ms - js_sys::Date::now()) as i64));
+            SERVER_AHEAD_MS.set(Some(
+                (server_ms as i64).saturating_sub(js_sys::Date::now() as i64),
+            ));
         }
     }
     let buffer = JsFuture::from(response.array_buffer().map_err(js_error)?)

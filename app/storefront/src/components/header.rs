@@ -46,11 +46,12 @@ pub fn Header() -> impl IntoView {
             </div>
             <SyncIndicator/>
             {move || store.server_ahead_ms.get().filter(|ahead| ahead.abs() > crate::store::CLOCK_OFF_MS).map(|ahead| {
-                let hours = ahead.abs() as f64 / 3_600_000.0;
-                let (amount, unit) = if hours >= 48.0 {
-                    (format!("{:.0}", hours / 24.0), store.t(Phrase::Days))
+                // Whole days from two days off, else hours to the tenth.
+                let tenths_of_hours = ahead.unsigned_abs().div_ceil(360_000);
+                let (amount, unit) = if tenths_of_hours >= 480 {
+                    ((tenths_of_hours.saturating_add(120) / 240).to_string(), store.t(Phrase::Days))
                 } else {
-                    (format!("{hours:.1}"), store.t(Phrase::Hours))
+                    (format!("{}.{}", tenths_of_hours / 10, tenths_of_hours % 10), store.t(Phrase::Hours))
                 };
                 let way = store.t(if ahead < 0 { Phrase::ClockAhead } else { Phrase::ClockBehind });
                 view! {

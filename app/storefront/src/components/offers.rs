@@ -301,6 +301,6 @@ pub fn cart_nudges(store: &Store, quote: &Quote) -> Vec<(String, Money)> {
             None => {}
         }
     }
-    nudges.sort_by(|a, b| a.1.amount().cmp(&b.1.amount()));
+    nudges.sort_by_key(|nudge| nudge.1.amount());
     nudges
 }

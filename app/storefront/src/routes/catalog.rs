@@ -14,7 +14,7 @@ use crate::store::{CatalogFilter as Filter, Store};
 use domain::product::{Product, search_matches, search_text};
 
 /// One row's height and the gap below it, in CSS pixels (`.products.virtual .product`).
-const ROW_PX: f64 = 140.0;
+const ROW_PX: u32 = 140;
 /// Rows rendered above and below the screen, so a quick flick shows no blank.
 const OVERSCAN: usize = 6;
 
@@ -85,7 +85,8 @@ pub fn CatalogPage() -> impl IntoView {
     });
     // How far the list's top is above the screen's top, and the screen's height.
     let list = NodeRef::<leptos::html::Ul>::new();
-    let screen = RwSignal::new((0.0_f64, 900.0_f64));
+    // In whole CSS pixels: (how far scrolled past the list's top, screen height).
+    let screen = RwSignal::new((0_i64, 900_u32));
     let measure = move || {
         let Some(window) = web_sys::window() else {
             return;
@@ -94,11 +95,11 @@ pub fn CatalogPage() -> impl IntoView {
             .inner_height()
             .ok()
             .and_then(|h| h.as_f64())
-            .unwrap_or(900.0);
+            .map_or(900, |h| h.max(0.0).round() as u32);
         let top = list
             .get_untracked()
-            .map_or(0.0, |ul| ul.get_bounding_client_rect().top());
-        screen.set((-top, height));
+            .map_or(0, |ul| ul.get_bounding_client_rect().top().round() as i64);
+        screen.set((top.saturating_neg(), height));
     };
     let on_scroll = window_event_listener(leptos::ev::scroll, move |_| measure());
     let on_resize = window_event_listener(leptos::ev::resize, move |_| measure());
@@ -116,10 +117,10 @@ pub fn CatalogPage() -> impl IntoView {
         filter.track();
         if previous.is_some() {
             let (scrolled, _) = screen.get_untracked();
-            if scrolled > 0.0
+            if scrolled > 0
                 && let Some(window) = web_sys::window()
             {
-                window.scroll_by_with_x_and_y(0.0, -scrolled);
+                window.scroll_by_with_x_and_y(0.0, scrolled.saturating_neg() as f64);
             }
             measure();
         }
@@ -189,8 +190,8 @@ pub fn CatalogPage() -> impl IntoView {
                     }}
                 </p>
                 <ul class="products virtual" node_ref=list role="list"
-                    style:height=move || format!("{}px", count() as f64 * ROW_PX)
-                    style:padding-top=move || format!("{}px", rows.get().0 as f64 * ROW_PX)>
+                    style:height=move || format!("{}px", count().saturating_mul(ROW_PX as usize))
+                    style:padding-top=move || format!("{}px", rows.get().0.saturating_mul(ROW_PX as usize))>
                     <For each=move || rows.get().1 key=|p| p.sku.clone() children=move |product| {
                         let position = {
                             let sku = product.sku.clone();
