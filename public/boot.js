@@ -30,6 +30,28 @@ download('/pkg/app_bg.wasm')
     const text = document.getElementById('shell-text');
     if (text) text.textContent = '加载失败，请检查网络后刷新 · Could not load: check the network and reload';
   });
+// A new build: the service worker installs it in the background and the page says so;
+// the user reloads when it suits them (never in the middle of an order).
+function offerUpdate() {
+  if (document.getElementById('update-banner')) return;
+  const banner = document.createElement('button');
+  banner.id = 'update-banner';
+  banner.className = 'update-banner';
+  banner.dataset.testid = 'update-banner';
+  banner.textContent = '有新版本，点此更新 · New version: tap to reload';
+  banner.addEventListener('click', () => window.location.reload());
+  document.body.appendChild(banner);
+}
+
 if ('serviceWorker' in navigator) {
-  navigator.serviceWorker.register('/sw.js');
+  // A page a service worker already served: a new one taking over is a new build (the
+  // worker activates at once and takes the open pages; its cache holds the new files).
+  const hadController = Boolean(navigator.serviceWorker.controller);
+  navigator.serviceWorker.addEventListener('controllerchange', () => {
+    if (hadController) offerUpdate();
+  });
+  navigator.serviceWorker.register('/sw.js', { updateViaCache: 'none' }).then((registration) => {
+    // Look for a new build at every opening, not only when the browser gets round to it.
+    registration.update().catch(() => {});
+  });
 }

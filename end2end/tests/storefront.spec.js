@@ -395,3 +395,30 @@ test('a phone whose clock is 3 days ahead is told so, and its orders show and so
   await expect(page.locator('[data-testid=order] .meta').first()).toContainText(serverDay);
   await context.close();
 });
+
+test('a new build reaches the phone the next time it opens the app: it says so and reloads when the user taps', async ({ page }) => {
+  const fs = require('fs');
+  const path = require('path');
+  const sw = path.join(__dirname, '../../target/site/sw.js');
+  const original = fs.readFileSync(sw, 'utf8');
+  try {
+    await signIn(page, 'peach', 'peach123');
+    await page.evaluate(() => navigator.serviceWorker.ready);
+    await page.reload();
+    await expect(page.locator('[data-testid=product]').first()).toBeVisible();
+    await expect(page.getByTestId('update-banner')).toHaveCount(0);
+    // The server now has a new build (its service worker changed).
+    fs.writeFileSync(sw, `${original}\n// a new build\n`);
+    await page.reload();
+    await expect(page.getByTestId('update-banner')).toBeVisible();
+    await expect(page.getByTestId('update-banner')).toHaveText('有新版本，点此更新 · New version: tap to reload');
+    // Static files are revalidated, never kept without asking.
+    const response = await page.request.get('/pkg/app.js');
+    expect(response.headers()['cache-control']).toBe('no-cache');
+    await page.getByTestId('update-banner').click();
+    await expect(page.locator('[data-testid=product]').first()).toBeVisible();
+    await expect(page.getByTestId('update-banner')).toHaveCount(0);
+  } finally {
+    fs.writeFileSync(sw, original);
+  }
+});

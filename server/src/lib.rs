@@ -442,6 +442,11 @@ pub fn router(state: AppState) -> Router {
                 .precompressed_gzip(),
         );
     let headers = [
+        // The app's files keep their names from build to build: the browser asks each time
+        // whether its copy is still current (a 304 when it is, by Last-Modified), so a new
+        // build reaches the phone the next time it opens the app online. Photos say
+        // otherwise (named by their hash, immutable); the API says no-store.
+        (header::CACHE_CONTROL, "no-cache"),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),
         (header::REFERRER_POLICY, "no-referrer"),
