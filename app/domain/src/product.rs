@@ -60,9 +60,18 @@ pub fn search_text(product: &Product) -> String {
 /// True when `text` (from [`search_text`]) matches what was typed: every word of it
 /// (split at spaces), lower-cased, is found.
 pub fn search_matches(text: &str, query: &str) -> bool {
-    query
-        .split_whitespace()
-        .all(|word| text.contains(word.to_lowercase().as_str()))
+    matches_words(text, &search_words(query))
+}
+
+/// What was typed as the lower-case words a search looks for (once per keystroke, not
+/// once per product).
+pub fn search_words(query: &str) -> Vec<String> {
+    query.split_whitespace().map(str::to_lowercase).collect()
+}
+
+/// True when `text` (from [`search_text`]) holds every one of `words`.
+pub fn matches_words(text: &str, words: &[String]) -> bool {
+    words.iter().all(|word| text.contains(word.as_str()))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -878,10 +878,7 @@ impl Store {
 
     pub fn cart_quantity(&self, sku: &Sku) -> u32 {
         self.cart
-            .get()
-            .iter()
-            .find(|l| &l.sku == sku)
-            .map(|l| l.quantity)
+            .with(|cart| cart.iter().find(|l| &l.sku == sku).map(|l| l.quantity))
             .unwrap_or(0)
     }
 

@@ -124,11 +124,12 @@ pub fn QuantityStepper(product: Product) -> impl IntoView {
             unit.with_value(|u| store.lang.get().pick(u).to_owned())
         }
     };
+    // Whether it is sold never changes while the row is shown (a new catalog redraws it).
+    if !active {
+        return view! { <span class="discontinued">{move || store.t(Phrase::Discontinued)}</span> }
+            .into_any();
+    }
     view! {
-        <Show
-            when=move || active
-            fallback=move || view! { <span class="discontinued">{move || store.t(Phrase::Discontinued)}</span> }
-        >
             <Show
                 when=move || { quantity.get() > 0 }
                 fallback=move || view! { <button class="add" data-testid="add" on:click=add>{move || store.t(Phrase::Add)}</button> }
@@ -150,6 +151,6 @@ pub fn QuantityStepper(product: Product) -> impl IntoView {
             {move || problem.get().map(|why| view! {
                 <span class="qty-problem" role="alert" data-testid="qty-problem">{why}</span>
             })}
-        </Show>
     }
+    .into_any()
 }

@@ -11,12 +11,12 @@ use crate::components::price_tag::PriceTag;
 use crate::components::quantity_stepper::QuantityStepper;
 use crate::i18n::Phrase;
 use crate::store::{CatalogFilter as Filter, Store};
-use domain::product::{Product, search_matches, search_text};
+use domain::product::{Product, matches_words, search_text, search_words};
 
 /// One row's height and the gap below it, in CSS pixels (`.products.virtual .product`).
 const ROW_PX: u32 = 140;
 /// Rows rendered above and below the screen, so a quick flick shows no blank.
-const OVERSCAN: usize = 6;
+const OVERSCAN: usize = 3;
 
 /// The products this shop may buy, each with the text a search matches.
 #[derive(Clone)]
@@ -47,11 +47,36 @@ pub fn CatalogPage() -> impl IntoView {
                 .collect(),
         ))
     });
+    // The last search: its list, query, filter and what it found.
+    let last_search = StoredValue::new((
+        None::<Index>,
+        String::new(),
+        Filter::All,
+        Vec::<usize>::new(),
+    ));
     // Positions in the index of the products the category and the search leave.
     let matches = Memo::new(move |_| {
         let index = index.get();
-        let needle = query.get();
+        let typed = query.get();
+        let words = search_words(&typed);
         let chosen = filter.get();
+        // Typed on (the same list, the query only longer): only what matched before can
+        // match now, so only those are looked at again.
+        let before = last_search.with_value(|(last_index, last_typed, last_filter, found)| {
+            (last_index.as_ref() == Some(&index)
+                && last_filter == &chosen
+                && typed.len() > last_typed.len()
+                && typed.starts_with(last_typed.as_str()))
+            .then(|| found.clone())
+        });
+        if let Some(found) = before {
+            let found: Vec<usize> = found
+                .into_iter()
+                .filter(|&at| matches_words(&index.0[at].1, &words))
+                .collect();
+            last_search.set_value((Some(index), typed, chosen, found.clone()));
+            return found;
+        }
         let favourites = match chosen {
             Filter::Favourites => store.favourite_skus(),
             _ => Default::default(),
@@ -75,12 +100,13 @@ pub fn CatalogPage() -> impl IntoView {
                 Filter::Favourites => favourites.contains(&p.sku),
                 Filter::Usual => usual.contains_key(&p.sku),
             })
-            .filter(|(_, (_, text))| search_matches(text, &needle))
+            .filter(|(_, (_, text))| matches_words(text, &words))
             .map(|(at, _)| at)
             .collect::<Vec<usize>>();
         if chosen == Filter::Usual {
             found.sort_by_key(|&at| usual.get(&index.0[at].0.sku).copied().unwrap_or(usize::MAX));
         }
+        last_search.set_value((Some(index), typed, chosen, found.clone()));
         found
     });
     // How far the list's top is above the screen's top, and the screen's height.
@@ -191,13 +217,14 @@ pub fn CatalogPage() -> impl IntoView {
                 </p>
                 <ul class="products virtual" node_ref=list role="list"
                     style:height=move || format!("{}px", count().saturating_mul(ROW_PX as usize))
-                    style:padding-top=move || format!("{}px", rows.get().0.saturating_mul(ROW_PX as usize))>
+                    style:padding-top=move || format!("{}px", rows.with(|r| r.0).saturating_mul(ROW_PX as usize))>
                     <For each=move || rows.get().1 key=|p| p.sku.clone() children=move |product| {
                         let position = {
                             let sku = product.sku.clone();
                             move || {
-                                let (start, products) = rows.get();
-                                products.iter().position(|p| p.sku == sku).map_or(0, |at| start + at + 1)
+                                rows.with(|(start, products)| {
+                                    products.iter().position(|p| p.sku == sku).map_or(0, |at| start + at + 1)
+                                })
                             }
                         };
                         view! { <ProductRow product position total=count/> }
@@ -246,7 +273,8 @@ fn ProductRow(
                     </span>
                 }.into_any(),
             }}
-            <A href=format!("/product/{sku}") attr:class="name">{move || store.lang.get().pick(&name).to_owned()}</A>
+            // A plain link (the router follows it): lighter than `<A>` for a list's rows.
+            <a href=format!("/product/{sku}") class="name">{move || store.lang.get().pick(&name).to_owned()}</a>
             <span class="meta">{sku.clone()} " · " {
                 move || format!("{} {} {}", store.t(Phrase::PackOf), pack, store.lang.get().pick(&unit))
             }</span>
