@@ -87,6 +87,16 @@ test('every product is reachable: the whole list scrolls, search finds pinyin, i
   await page.screenshot({ path: 'test-results/phone-catalog-category.png' });
 });
 
+// A shop of the test's own (a retry gets a fresh one: the first attempt's is still there).
+async function newShop(request, name, zh, testInfo) {
+  const id = `${name}${testInfo.retry ? testInfo.retry : ''}`;
+  await api(request, 'POST', '/api/admin/shops', {
+    id: `shop-${id}`, name: `${zh} ${name}`, tier: 'bronze', region: '',
+    managers: [], owner_username: id, owner_display_name: zh, owner_password: `${name}-secret`,
+  });
+  return { id: `shop-${id}`, username: id, password: `${name}-secret` };
+}
+
 async function api(request, method, path, data) {
   const token = await adminToken(request);
   const response = await request.fetch(path, { method, data, headers: { Authorization: `Bearer ${token}` } });
@@ -94,17 +104,14 @@ async function api(request, method, path, data) {
   return response;
 }
 
-test('quantities as shop owners think: cases typed or stepped, the rule said while typing, a removed line can be undone', async ({ page, request }) => {
+test('quantities as shop owners think: cases typed or stepped, the rule said while typing, a removed line can be undone', async ({ page, request }, testInfo) => {
   // A shop whose weekly quota of one product is 4 cases (48 bottles).
-  await api(request, 'POST', '/api/admin/shops', {
-    id: 'shop-jujube', name: '枣小店 Jujube', tier: 'bronze', region: '',
-    managers: [], owner_username: 'jujube', owner_display_name: '枣', owner_password: 'jujube-secret',
-  });
-  await api(request, 'PUT', '/api/admin/shops/shop-jujube', {
-    name: '枣小店 Jujube', tier: 'bronze', active: true, region: '', managers: [], account: null,
+  const shop = await newShop(request, 'jujube', '枣小店', testInfo);
+  await api(request, 'PUT', `/api/admin/shops/${shop.id}`, {
+    name: '枣小店 jujube', tier: 'bronze', active: true, region: '', managers: [], account: null,
     quotas: [{ sku: 'BEV-0011', max_quantity: 48, period: 'week' }], window: null,
   });
-  await signIn(page, 'jujube', 'jujube-secret');
+  await signIn(page, shop.username, shop.password);
   await page.getByTestId('search').fill('BEV-0011');
   const card = page.locator('[data-testid=product][data-sku="BEV-0011"]');
   // Sold by the case of 12: the case price beside the bottle's.
@@ -165,19 +172,17 @@ test('quantities as shop owners think: cases typed or stepped, the rule said whi
   await page.screenshot({ path: 'test-results/phone-cart-cases.png' });
 });
 
-test('order again in one tap: what can be ordered goes into the cart, what cannot is named with why', async ({ page, request }) => {
-  await api(request, 'POST', '/api/admin/shops', {
-    id: 'shop-pear', name: '梨小店 Pear', tier: 'bronze', region: '',
-    managers: [], owner_username: 'pear', owner_display_name: '梨', owner_password: 'pear-secret',
-  });
+test('order again in one tap: what can be ordered goes into the cart, what cannot is named with why', async ({ page, request }, testInfo) => {
+  const shop = await newShop(request, 'pear', '梨小店', testInfo);
+  const oolong = `TEA-920${testInfo.retry}`;
   await api(request, 'POST', '/api/admin/products', {
-    sku: 'TEA-9200', name: { en: 'Oolong 250g', zh_hans: '乌龙茶250g', zh_hant: '烏龍茶250g' },
+    sku: oolong, name: { en: 'Oolong 250g', zh_hans: '乌龙茶250g', zh_hant: '烏龍茶250g' },
     category: 'beverages', unit: { en: 'box', zh_hans: '盒', zh_hant: '盒' }, list_price: '18.00',
     pack_size: 6, min_quantity: 6,
   });
-  await signIn(page, 'pear', 'pear-secret');
+  await signIn(page, shop.username, shop.password);
   const search = page.getByTestId('search');
-  for (const sku of ['TEA-9200', 'BEV-0006']) {
+  for (const sku of [oolong, 'BEV-0006']) {
     await search.fill(sku);
     await page.locator(`[data-testid=product][data-sku="${sku}"] [data-testid=add]`).click();
   }
@@ -187,28 +192,26 @@ test('order again in one tap: what can be ordered goes into the cart, what canno
   const orderUrl = page.url();
 
   // The oolong is discontinued; the phone learns it on its next sync.
-  await api(request, 'PUT', '/api/admin/products/TEA-9200', { active: false });
+  await api(request, 'PUT', `/api/admin/products/${oolong}`, { active: false });
   await page.getByTestId('sync-now').click();
   await page.click('a[href="/"]');
-  await search.fill('TEA-9200');
-  await expect(page.locator('[data-testid=product][data-sku="TEA-9200"] .discontinued')).toBeVisible();
+  await search.fill(oolong);
+  await expect(page.locator(`[data-testid=product][data-sku="${oolong}"] .discontinued`)).toBeVisible();
 
   await page.goto(orderUrl);
+  await expect(page.locator('[data-testid=sync-state]')).toHaveText('已同步');
   await page.getByTestId('reorder').click();
   await expect(page).toHaveURL(/\/cart$/);
   await expect(page.locator('[data-testid=cart-line]')).toHaveCount(1);
   await expect(page.locator('[data-testid=cart-line][data-sku="BEV-0006"] [data-testid=qty]')).toHaveAttribute('data-units', '12');
   await expect(page.getByTestId('reorder-report')).toContainText('已加入购物车的商品种数： 1');
-  await expect(page.locator('[data-testid=reorder-note][data-sku="TEA-9200"]')).toHaveText('乌龙茶250g — 未加入：已停售');
+  await expect(page.locator(`[data-testid=reorder-note][data-sku="${oolong}"]`)).toHaveText('乌龙茶250g — 未加入：已停售');
   await page.screenshot({ path: 'test-results/phone-reorder.png' });
 });
 
-test('quick ordering: favourites and usual products as filters, and a pasted list read into the cart', async ({ page, request }) => {
-  await api(request, 'POST', '/api/admin/shops', {
-    id: 'shop-apricot', name: '杏小店 Apricot', tier: 'bronze', region: '',
-    managers: [], owner_username: 'apricot', owner_display_name: '杏', owner_password: 'apricot-secret',
-  });
-  await signIn(page, 'apricot', 'apricot-secret');
+test('quick ordering: favourites and usual products as filters, and a pasted list read into the cart', async ({ page, request }, testInfo) => {
+  const shop = await newShop(request, 'apricot', '杏小店', testInfo);
+  await signIn(page, shop.username, shop.password);
   // A favourite, starred in the list, kept across a reload.
   await page.getByTestId('favourites-chip').click();
   await expect(page.getByTestId('result-count')).toContainText('还没有收藏');
@@ -257,12 +260,9 @@ test('quick ordering: favourites and usual products as filters, and a pasted lis
   await expect(page.locator('[data-testid=product]')).toHaveCount(3);
 });
 
-test('offers: the promotions this shop can use, in words, and in the cart how close it is to free delivery and the next one', async ({ page, request }) => {
-  await api(request, 'POST', '/api/admin/shops', {
-    id: 'shop-guava', name: '番石榴小店 Guava', tier: 'bronze', region: '',
-    managers: [], owner_username: 'guava', owner_display_name: '番石榴', owner_password: 'guava-secret',
-  });
-  await signIn(page, 'guava', 'guava-secret');
+test('offers: the promotions this shop can use, in words, and in the cart how close it is to free delivery and the next one', async ({ page, request }, testInfo) => {
+  const shop = await newShop(request, 'guava', '番石榴小店', testInfo);
+  await signIn(page, shop.username, shop.password);
   // The demo's three offers for every bronze shop (and any other test's still on).
   const on = Number((await page.getByTestId('offers-link').innerText()).match(/^(\d+) 个优惠进行中 ›$/)[1]);
   expect(on).toBeGreaterThanOrEqual(3);
@@ -293,14 +293,11 @@ test('offers: the promotions this shop can use, in words, and in the cart how cl
   await expect(nudges.nth(0)).toHaveText(`Add ¥${(200 - total).toFixed(2)} more for free delivery`);
 });
 
-test('orders not yet sent are never wiped by another user signing in, and the app asks to keep its storage', async ({ browser, request }) => {
-  await api(request, 'POST', '/api/admin/shops', {
-    id: 'shop-olive', name: '橄榄小店 Olive', tier: 'bronze', region: '',
-    managers: [], owner_username: 'olive', owner_display_name: '橄榄', owner_password: 'olive-secret',
-  });
+test('orders not yet sent are never wiped by another user signing in, and the app asks to keep its storage', async ({ browser, request }, testInfo) => {
+  const shop = await newShop(request, 'olive', '橄榄小店', testInfo);
   const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
   const page = await context.newPage();
-  await signIn(page, 'olive', 'olive-secret');
+  await signIn(page, shop.username, shop.password);
   // It asked the browser to keep its storage, and says what the browser answered.
   await page.click('a[href="/account"]');
   await expect(page.getByTestId('storage-persistent')).toHaveAttribute('data-persisted', /^(true|false)$/);
@@ -324,11 +321,11 @@ test('orders not yet sent are never wiped by another user signing in, and the ap
   await page.fill('input[name=username]', 'peach');
   await page.fill('input[name=password]', 'peach123');
   await page.click('[data-testid=sign-in]');
-  await expect(page.getByTestId('unsent-elsewhere')).toContainText('olive · 1 张');
+  await expect(page.getByTestId('unsent-elsewhere')).toContainText(`${shop.username} · 1 张`);
   await expect(page.locator('[data-testid=product]')).toHaveCount(0);
   // The owner signs in again: the order is still there and reaches the server.
-  await page.fill('input[name=username]', 'olive');
-  await page.fill('input[name=password]', 'olive-secret');
+  await page.fill('input[name=username]', shop.username);
+  await page.fill('input[name=password]', shop.password);
   await page.click('[data-testid=sign-in]');
   await expect(page.locator('[data-testid=sync-state]')).toHaveText('已同步');
   await page.goto(`/orders/${orderId}`);
@@ -363,11 +360,8 @@ test('the main screens pass an accessibility check at phone size', async ({ page
   expect(found).toEqual([]);
 });
 
-test('a phone whose clock is 3 days ahead is told so, and its orders show and sort by the server time', async ({ browser, request }) => {
-  await api(request, 'POST', '/api/admin/shops', {
-    id: 'shop-cherry', name: '樱桃小店 Cherry', tier: 'bronze', region: '',
-    managers: [], owner_username: 'cherry', owner_display_name: '樱桃', owner_password: 'cherry-secret',
-  });
+test('a phone whose clock is 3 days ahead is told so, and its orders show and sort by the server time', async ({ browser, request }, testInfo) => {
+  const shop = await newShop(request, 'cherry', '樱桃小店', testInfo);
   const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
   await context.addInitScript(() => {
     const shift = 3 * 24 * 3600 * 1000;
@@ -379,7 +373,7 @@ test('a phone whose clock is 3 days ahead is told so, and its orders show and so
     globalThis.Date = ShiftedDate;
   });
   const page = await context.newPage();
-  await signIn(page, 'cherry', 'cherry-secret');
+  await signIn(page, shop.username, shop.password);
   await expect(page.getByTestId('clock-off')).toContainText('手机时间比服务器快 3 天');
   await page.getByTestId('search').fill('BEV-0013');
   await page.locator('[data-testid=product][data-sku="BEV-0013"] [data-testid=add]').click();
@@ -421,4 +415,71 @@ test('a new build reaches the phone the next time it opens the app: it says so a
   } finally {
     fs.writeFileSync(sw, original);
   }
+});
+
+test('two tabs of one shop offline: an order placed in a tab closed before it synced reaches the server from the other', async ({ browser, request }, testInfo) => {
+  const shop = await newShop(request, 'kumquat', '金桔小店', testInfo);
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+  const first = await context.newPage();
+  await signIn(first, shop.username, shop.password);
+  await first.evaluate(() => navigator.serviceWorker.ready);
+  const second = await context.newPage();
+  await second.goto('/');
+  await expect(second.locator('[data-testid=sync-state]')).toHaveText('已同步');
+
+  await context.setOffline(true);
+  await context.route('**/api/**', (route) => route.abort('internetdisconnected'));
+  // Each tab puts a line in the cart; each sees the other's.
+  await first.getByTestId('search').fill('SNK-0006');
+  await first.locator('[data-testid=product][data-sku="SNK-0006"] [data-testid=add]').click();
+  await second.getByTestId('search').fill('SNK-0007');
+  await second.locator('[data-testid=product][data-sku="SNK-0007"] [data-testid=add]').click();
+  await expect(first.getByTestId('cart-count')).toHaveText('2');
+  await expect(second.getByTestId('cart-count')).toHaveText('2');
+  // The first tab places the order and is closed before any network.
+  await first.click('a[href="/cart"]');
+  await first.click('[data-testid=place-order]');
+  await expect(first.locator('[data-testid=order-state]')).toHaveText('等待同步');
+  const orderId = first.url().split('/orders/')[1];
+  await first.close();
+  await expect(second.getByTestId('pending-count')).toHaveAttribute('data-count', '1');
+  // A third tab opened offline sees it too.
+  const third = await context.newPage();
+  await third.goto(`/orders/${orderId}`);
+  await expect(third.locator('[data-testid=order-state]')).toHaveText('等待同步');
+  await third.close();
+
+  await context.unroute('**/api/**');
+  await context.setOffline(false);
+  await second.getByTestId('sync-now').click();
+  await expect(second.getByTestId('pending-count')).toHaveAttribute('data-count', '0');
+  const token = await adminToken(request);
+  const orders = await request.get(`/api/orders?shop=${shop.id}`, { headers: { Authorization: `Bearer ${token}` } });
+  const mine = (await orders.json()).orders.filter((o) => o.request_id === orderId);
+  expect(mine).toHaveLength(1);
+  await context.close();
+});
+
+test('storage cleared while an order waits: the phone says the order is lost, and downloads the rest again', async ({ browser, request }, testInfo) => {
+  const shop = await newShop(request, 'yuzu', '柚子小店', testInfo);
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+  const page = await context.newPage();
+  await signIn(page, shop.username, shop.password);
+  await context.setOffline(true);
+  await context.route('**/api/**', (route) => route.abort('internetdisconnected'));
+  await page.getByTestId('search').fill('SNK-0008');
+  await page.locator('[data-testid=product][data-sku="SNK-0008"] [data-testid=add]').click();
+  await page.click('a[href="/cart"]');
+  await page.click('[data-testid=place-order]');
+  await expect(page.locator('[data-testid=order-state]')).toHaveText('等待同步');
+  // The browser clears the site's IndexedDB (as under storage pressure).
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Storage.clearDataForOrigin', { origin: new URL(page.url()).origin, storageTypes: 'indexeddb' });
+  await context.unroute('**/api/**');
+  await context.setOffline(false);
+  await page.goto('/');
+  await expect(page.getByTestId('header-notice')).toContainText('1 张未同步的订单无法恢复');
+  await expect(page.locator('[data-testid=product]').first()).toBeVisible();
+  await expect(page.locator('[data-testid=sync-state]')).toHaveText('已同步');
+  await context.close();
 });

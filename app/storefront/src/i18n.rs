@@ -17,6 +17,8 @@ pub enum Phrase {
     Cart,
     Orders,
     Search,
+    StorageCleared,
+    OrdersLost,
     Days,
     Hours,
     ClockAhead,
@@ -366,6 +368,16 @@ pub fn tr(lang: Lang, phrase: Phrase) -> &'static str {
         Cart => ["购物车", "購物車", "Cart"],
         Orders => ["订单", "訂單", "Orders"],
         Search => ["搜索商品", "搜尋商品", "Search products"],
+        StorageCleared => [
+            "本机保存的数据被浏览器清除了：已从服务器重新下载商品和订单，但有 ",
+            "本機保存的資料被瀏覽器清除了：已從伺服器重新下載商品和訂單，但有 ",
+            "This device's saved data was cleared by the browser: the catalog and orders are downloaded again, but ",
+        ],
+        OrdersLost => [
+            " 张未同步的订单无法恢复，请重新下单。",
+            " 張未同步的訂單無法恢復，請重新下單。",
+            " order(s) not yet sent could not be recovered: please place them again.",
+        ],
         Days => ["天", "天", "days"],
         Hours => ["小时", "小時", "hours"],
         ClockAhead => [

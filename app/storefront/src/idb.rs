@@ -39,6 +39,26 @@ export async function idb_put_all(keys, values) {
     tx.onabort = () => reject(tx.error);
   });
 }
+// One tab at a time reads, merges and writes the documents (Web Locks; a closed tab's
+// lock is let go by the browser). Resolves with the function that lets it go.
+export function lock_store() {
+  if (!navigator.locks) return Promise.resolve(() => {});
+  return new Promise((acquired) => {
+    navigator.locks.request('dinghuo-store', () => new Promise((release) => acquired(release)));
+  });
+}
+// Tells the app's other tabs which documents this one saved.
+let channel = null;
+export function announce_saved(ids) {
+  if (typeof BroadcastChannel === 'undefined') return;
+  channel = channel || new BroadcastChannel('dinghuo-docs');
+  channel.postMessage(ids);
+}
+export function on_saved_elsewhere(callback) {
+  if (typeof BroadcastChannel === 'undefined') return;
+  const listener = new BroadcastChannel('dinghuo-docs');
+  listener.onmessage = (event) => callback(event.data);
+}
 export async function idb_clear() {
   const d = await db();
   return new Promise((resolve, reject) => {
@@ -56,6 +76,46 @@ extern "C" {
     async fn idb_put_all(keys: Array, values: Array) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch)]
     async fn idb_clear() -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch)]
+    async fn lock_store() -> Result<JsValue, JsValue>;
+    fn announce_saved(ids: Array);
+    fn on_saved_elsewhere(callback: &Closure<dyn FnMut(JsValue)>);
+}
+
+/// Holds the store's lock across the app's tabs until dropped.
+pub struct StoreLock(Option<js_sys::Function>);
+
+impl Drop for StoreLock {
+    fn drop(&mut self) {
+        if let Some(release) = self.0.take() {
+            let _ = release.call0(&JsValue::NULL);
+        }
+    }
+}
+
+/// Waits for the store's lock (no other tab of the app reads and writes documents while
+/// it is held).
+pub async fn lock() -> StoreLock {
+    StoreLock(lock_store().await.ok().and_then(|f| f.dyn_into().ok()))
+}
+
+/// Tells the app's other tabs that these documents were saved.
+pub fn announce(ids: &[String]) {
+    announce_saved(ids.iter().map(|id| JsValue::from_str(id)).collect());
+}
+
+/// Calls `on_saved` with the documents another tab of the app saved, each time it does.
+pub fn listen(mut on_saved: impl FnMut(Vec<String>) + 'static) {
+    let callback = Closure::<dyn FnMut(JsValue)>::new(move |ids: JsValue| {
+        let ids: Vec<String> = Array::from(&ids)
+            .iter()
+            .filter_map(|id| id.as_string())
+            .collect();
+        on_saved(ids);
+    });
+    on_saved_elsewhere(&callback);
+    // The listener lives as long as the page.
+    callback.forget();
 }
 
 fn describe(error: JsValue) -> String {

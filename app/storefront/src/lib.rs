@@ -47,6 +47,8 @@ fn App() -> impl IntoView {
         spawn_local(store.open());
     }
     spawn_local(store.keep_time());
+    // Every tab of the app sees what the others save (orders, cart lines).
+    store.follow_other_tabs();
     // Sync by itself: when the network returns and every 20 seconds.
     let online = window_event_listener(leptos::ev::online, move |_| spawn_local(store.sync_now()));
     let interval = set_interval_with_handle(

@@ -178,6 +178,8 @@ pub struct Store {
     pub persistent: RwSignal<Option<bool>>,
     /// How far the server's clock is ahead of this phone's, from the last sync.
     pub server_ahead_ms: RwSignal<Option<i64>>,
+    /// Orders this device held unsent when its storage was found cleared.
+    pub lost_orders: RwSignal<Option<usize>>,
 }
 
 /// A phone clock this far off the server's is said to be wrong.
@@ -261,6 +263,7 @@ impl Store {
             catalog_filter: RwSignal::new(CatalogFilter::All),
             persistent: RwSignal::new(None),
             server_ahead_ms: RwSignal::new(None),
+            lost_orders: RwSignal::new(None),
         }
     }
 
@@ -378,6 +381,10 @@ impl Store {
         let Some(session) = self.session.get() else {
             return;
         };
+        // Not before this device's copy is loaded: until then it shows no orders at all.
+        if !self.ready.get() {
+            return;
+        }
         let count = self.pending_count();
         if count == 0 {
             LocalStorage::delete(UNSENT_KEY);
@@ -680,6 +687,22 @@ impl Store {
             .ok()
             .flatten()
             .and_then(|json| serde_json::from_str(&json).ok());
+        // Signed in, orders waiting to be sent, and nothing in IndexedDB: the browser (or
+        // someone) cleared this device's copy. Say so plainly; what the server has comes
+        // back with the sync, the unsent orders cannot.
+        if held.is_none()
+            && let Ok((holder, count)) = LocalStorage::get::<(String, usize)>(UNSENT_KEY)
+            && holder == session.username
+            && count > 0
+        {
+            let lang = self.lang.get_untracked();
+            self.lost_orders.set(Some(count));
+            self.notice.set(Some(format!(
+                "{}{count}{}",
+                tr(lang, Phrase::StorageCleared),
+                tr(lang, Phrase::OrdersLost)
+            )));
+        }
         let mut ids: Vec<DocId> = held
             .as_ref()
             .unwrap_or(&session.docs)
@@ -718,6 +741,11 @@ impl Store {
     /// Saves documents and every sync state in one IndexedDB transaction, with the list
     /// of documents held and the deletion of documents dropped.
     async fn persist(&self, ids: &[DocId], dropped: &[DocId]) {
+        // Another tab of the app may have saved its own edits of these documents since
+        // this one read them: merge them in before writing, under a lock no other tab
+        // holds meanwhile, so no tab's order or cart line is overwritten.
+        let lock = idb::lock().await;
+        let merged = self.merge_saved_elsewhere(ids).await;
         let entries = REPLICAS.with_borrow(|replicas| {
             let mut entries = Vec::new();
             for id in dropped {
@@ -743,6 +771,64 @@ impl Store {
         if let Err(error) = idb::put_all(entries).await {
             leptos::logging::error!("saving to IndexedDB failed: {error}");
         }
+        drop(lock);
+        if !merged.is_empty() {
+            self.refresh(&merged);
+        }
+        let saved: Vec<String> = ids
+            .iter()
+            .filter(|id| id.is_shop_writable())
+            .map(ToString::to_string)
+            .collect();
+        if !saved.is_empty() {
+            idb::announce(&saved);
+        }
+    }
+
+    /// Merges into this tab's replicas what another tab saved of the documents among
+    /// `ids` a device writes (the cart, order requests, proposals; the server writes the
+    /// others and each tab syncs them itself). Returns those that gained changes.
+    async fn merge_saved_elsewhere(&self, ids: &[DocId]) -> Vec<DocId> {
+        let mut saved = Vec::new();
+        for id in ids.iter().filter(|id| id.is_shop_writable()) {
+            if let Ok(Some(bytes)) = idb::get_bytes(&format!("doc:{id}")).await {
+                saved.push((id.clone(), bytes));
+            }
+        }
+        REPLICAS.with_borrow_mut(|replicas| {
+            let mut merged = Vec::new();
+            for (id, bytes) in saved {
+                let (Some(doc), Ok(mut theirs)) = (replicas.doc_mut(&id), Automerge::load(&bytes))
+                else {
+                    continue;
+                };
+                let before = doc.get_heads();
+                if doc.merge(&mut theirs).is_ok() && doc.get_heads() != before {
+                    merged.push(id);
+                }
+            }
+            merged
+        })
+    }
+
+    /// Another tab saved documents: merge them in (without writing; the next save here
+    /// writes the merged copy) and show what changed.
+    pub fn follow_other_tabs(&self) {
+        let store = *self;
+        idb::listen(move |ids| {
+            let ids: Vec<DocId> = ids.iter().filter_map(|id| DocId::parse(id).ok()).collect();
+            spawn_local(async move {
+                if !store.ready.get_untracked() {
+                    return;
+                }
+                let merged = store.merge_saved_elsewhere(&ids).await;
+                if !merged.is_empty() {
+                    store.refresh(&merged);
+                    // What another tab put here reaches the server from this one too.
+                    store.sync_now().await;
+                }
+            });
+        });
     }
 
     /// Sets a cart quantity (0 removes the line), saves it and syncs.

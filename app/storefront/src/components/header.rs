@@ -61,7 +61,7 @@ pub fn Header() -> impl IntoView {
                 }
             })}
             {move || store.notice.get().map(|notice| view! {
-                <p class="notice" on:click=move |_| store.notice.set(None)>{notice}</p>
+                <p class="notice" data-testid="header-notice" role="alert" on:click=move |_| store.notice.set(None)>{notice}</p>
             })}
         </header>
     }

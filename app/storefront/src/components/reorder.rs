@@ -18,7 +18,8 @@ pub fn ReorderButton(lines: Vec<(Sku, u32)>) -> impl IntoView {
         navigate("/cart", Default::default());
     };
     view! {
-        <button class="reorder" data-testid="reorder" on:click=again>{move || store.t(Phrase::OrderAgain)}</button>
+        // Only once this device's copy is loaded (its catalog and cart).
+        <button class="reorder" data-testid="reorder" disabled=move || !store.ready.get() on:click=again>{move || store.t(Phrase::OrderAgain)}</button>
     }
 }
 
