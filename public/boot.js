@@ -30,6 +30,30 @@ download('/pkg/app_bg.wasm')
     const text = document.getElementById('shell-text');
     if (text) text.textContent = '加载失败，请检查网络后刷新 · Could not load: check the network and reload';
   });
+// What the app downloaded this month, counted on this device (shown on the account page):
+// every response that came over the network (a cached one transfers nothing), photos the
+// service worker fetched reported by it.
+const USED = 'dinghuo.data_used';
+function addUsed(bytes) {
+  if (!bytes) return;
+  const month = new Date().toISOString().slice(0, 7);
+  let used = null;
+  try { used = JSON.parse(localStorage.getItem(USED)); } catch { used = null; }
+  if (!used || used.month !== month) used = { month, bytes: 0 };
+  used.bytes += bytes;
+  localStorage.setItem(USED, JSON.stringify(used));
+}
+if ('PerformanceObserver' in window) {
+  new PerformanceObserver((list) => {
+    addUsed(list.getEntries().reduce((sum, entry) => sum + (entry.transferSize || 0), 0));
+  }).observe({ type: 'resource', buffered: true });
+  const page = performance.getEntriesByType('navigation')[0];
+  addUsed(page ? page.transferSize : 0);
+}
+navigator.serviceWorker?.addEventListener('message', (event) => {
+  if (event.data && typeof event.data.downloaded === 'number') addUsed(event.data.downloaded);
+});
+
 // A new build: the service worker installs it in the background and the page says so;
 // the user reloads when it suits them (never in the middle of an order).
 function offerUpdate() {

@@ -483,3 +483,52 @@ test('storage cleared while an order waits: the phone says the order is lost, an
   await expect(page.locator('[data-testid=sync-state]')).toHaveText('已同步');
   await context.close();
 });
+
+test('pictures: photos seen stay on the phone offline; on a slow connection the data saver is offered, and it shows no photos and counts what was downloaded', async ({ browser, request }, testInfo) => {
+  // A product with a photo (a 2×2 PNG; the server makes the thumbnails).
+  const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEElEQVR4nGM4IScHRAwQCgAfJgQRoo8irwAAAABJRU5ErkJggg==', 'base64');
+  const token = await adminToken(request);
+  const upload = await request.post('/api/admin/products/SNK-0004/image', {
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'image/png' }, data: png,
+  });
+  expect(upload.status(), await upload.text()).toBeLessThan(300);
+  const shop = await newShop(request, 'longan', '龙眼小店', testInfo);
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+  // The phone is on 2G.
+  await context.addInitScript(() => {
+    Object.defineProperty(Navigator.prototype, 'connection', { get: () => ({ effectiveType: '2g', saveData: false }) });
+  });
+  const page = await context.newPage();
+  await signIn(page, shop.username, shop.password);
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await expect(page.getByTestId('data-saver-offer')).toBeVisible();
+  const card = page.locator('[data-testid=product][data-sku="SNK-0004"]');
+  await page.getByTestId('search').fill('SNK-0004');
+  const photo = card.getByTestId('photo');
+  await expect(photo).toBeVisible();
+  await expect.poll(() => photo.evaluate((img) => img.complete && img.naturalWidth)).toBeGreaterThan(0);
+
+  // Offline: the photo seen is still there.
+  await context.setOffline(true);
+  await context.route('**/api/**', (route) => route.abort('internetdisconnected'));
+  await page.reload();
+  await page.getByTestId('search').fill('SNK-0004');
+  await expect.poll(() => card.getByTestId('photo').evaluate((img) => img.complete && img.naturalWidth)).toBeGreaterThan(0);
+  await context.unroute('**/api/**');
+  await context.setOffline(false);
+
+  // The data saver, as offered: no photos.
+  await page.getByTestId('data-saver-yes').click();
+  await expect(page.getByTestId('data-saver-offer')).toHaveCount(0);
+  await page.click('a[href="/account"]');
+  await expect(page.getByTestId('data-saver-toggle')).toBeChecked();
+  const used = await page.getByTestId('data-used').innerText();
+  const megabytes = Number(used.match(/([\d.]+) MB/)[1]);
+  expect(megabytes).toBeGreaterThan(0.1);
+  await page.click('a[href="/"]');
+  await page.getByTestId('search').fill('SNK-0004');
+  await expect(card).toBeVisible();
+  await expect(card.getByTestId('photo')).toHaveCount(0);
+  await page.screenshot({ path: 'test-results/phone-data-saver.png' });
+  await context.close();
+});

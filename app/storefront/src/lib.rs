@@ -52,7 +52,17 @@ fn App() -> impl IntoView {
     // Sync by itself: when the network returns and every 20 seconds.
     let online = window_event_listener(leptos::ev::online, move |_| spawn_local(store.sync_now()));
     let interval = set_interval_with_handle(
-        move || spawn_local(store.sync_now()),
+        move || {
+            // The data saver syncs in the background every few minutes only.
+            let now = js_sys::Date::now() as i64;
+            let recent = store
+                .last_synced_ms
+                .get_untracked()
+                .is_some_and(|at| now.saturating_sub(at) < store::DATA_SAVER_SYNC_MS);
+            if !(store.data_saver.get_untracked() && recent) {
+                spawn_local(store.sync_now());
+            }
+        },
         std::time::Duration::from_secs(20),
     );
     on_cleanup(move || {

@@ -45,6 +45,11 @@ const LAST_USER_KEY: &str = "dinghuo.last_user";
 const FAVOURITES_KEY: &str = "dinghuo.favourites";
 /// Who holds orders on this device that have not reached the server, and how many.
 const UNSENT_KEY: &str = "dinghuo.unsent";
+const DATA_SAVER_KEY: &str = "dinghuo.data_saver";
+/// What the app downloaded this month (`{month, bytes}`, counted by `boot.js`).
+const DATA_USED_KEY: &str = "dinghuo.data_used";
+/// Set once the user answered the data saver's offer on a slow connection.
+const DATA_SAVER_ASKED_KEY: &str = "dinghuo.data_saver_asked";
 const LANG_KEY: &str = "dinghuo.lang";
 const SHOP_KEY: &str = "dinghuo.shop";
 const CATALOG_VIEW_KEY: &str = "view:catalog";
@@ -180,7 +185,13 @@ pub struct Store {
     pub server_ahead_ms: RwSignal<Option<i64>>,
     /// Orders this device held unsent when its storage was found cleared.
     pub lost_orders: RwSignal<Option<usize>>,
+    /// The data saver (2G mode): no photos, a sync every few minutes rather than every 20
+    /// seconds (still at once for the user's own changes and when the network returns).
+    pub data_saver: RwSignal<bool>,
 }
+
+/// Between two background syncs in the data saver.
+pub const DATA_SAVER_SYNC_MS: i64 = 5 * 60 * 1000;
 
 /// A phone clock this far off the server's is said to be wrong.
 pub const CLOCK_OFF_MS: i64 = 10 * 60 * 1000;
@@ -264,6 +275,7 @@ impl Store {
             persistent: RwSignal::new(None),
             server_ahead_ms: RwSignal::new(None),
             lost_orders: RwSignal::new(None),
+            data_saver: RwSignal::new(LocalStorage::get(DATA_SAVER_KEY).unwrap_or(false)),
         }
     }
 
@@ -398,6 +410,58 @@ impl Store {
     pub fn unsent_of_another(&self, username: &str) -> Option<(String, usize)> {
         let (holder, count): (String, usize) = LocalStorage::get(UNSENT_KEY).ok()?;
         (holder != username.trim() && count > 0).then_some((holder, count))
+    }
+
+    /// Turns the data saver on or off (kept on this device).
+    pub fn set_data_saver(&self, on: bool) {
+        let _ = LocalStorage::set(DATA_SAVER_KEY, on);
+        let _ = LocalStorage::set(DATA_SAVER_ASKED_KEY, true);
+        self.data_saver.set(on);
+    }
+
+    /// True when the connection is slow (2G, or the browser's data saver asks) and the
+    /// user has not yet said whether to use the data saver.
+    pub fn offer_data_saver(&self) -> bool {
+        if self.data_saver.get() || LocalStorage::get::<bool>(DATA_SAVER_ASKED_KEY).unwrap_or(false)
+        {
+            return false;
+        }
+        let Some(connection) = web_sys::window()
+            .and_then(|w| js_sys::Reflect::get(&w.navigator(), &"connection".into()).ok())
+            .filter(|c| c.is_object())
+        else {
+            return false;
+        };
+        let get = |key: &str| js_sys::Reflect::get(&connection, &key.into()).ok();
+        let slow = get("effectiveType")
+            .and_then(|t| t.as_string())
+            .is_some_and(|t| t == "2g" || t == "slow-2g");
+        let save_data = get("saveData").and_then(|s| s.as_bool()).unwrap_or(false);
+        slow || save_data
+    }
+
+    /// Says no to the data saver's offer (asked once).
+    pub fn decline_data_saver(&self) {
+        let _ = LocalStorage::set(DATA_SAVER_ASKED_KEY, true);
+        self.data_saver.set(false);
+    }
+
+    /// Bytes the app downloaded this month on this device.
+    pub fn data_used_this_month(&self) -> u64 {
+        #[derive(Deserialize)]
+        struct Used {
+            month: String,
+            bytes: u64,
+        }
+        let month = js_sys::Date::new_0()
+            .to_iso_string()
+            .as_string()
+            .and_then(|iso| iso.get(..7).map(str::to_owned))
+            .unwrap_or_default();
+        LocalStorage::get::<Used>(DATA_USED_KEY)
+            .ok()
+            .filter(|used| used.month == month)
+            .map_or(0, |used| used.bytes)
     }
 
     /// Asks the browser to keep this site's storage under pressure (orders not yet sent

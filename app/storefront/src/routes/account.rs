@@ -115,6 +115,20 @@ pub fn AccountPage() -> impl IntoView {
         <section class="account" data-testid="account">
             <h2>{move || store.t(Phrase::Account)}</h2>
             <p class="account-links"><A href="/devices">{move || store.t(Phrase::Devices)}</A></p>
+            <div class="data-saver" data-testid="data-saver">
+                <label class="check">
+                    <input type="checkbox" data-testid="data-saver-toggle" prop:checked=move || store.data_saver.get()
+                        on:change=move |ev| store.set_data_saver(event_target_checked(&ev))/>
+                    {move || store.t(Phrase::DataSaver)}
+                </label>
+                <p class="meta">{move || store.t(Phrase::DataSaverHint)}</p>
+                <p data-testid="data-used">{move || {
+                    // Read again whenever the page draws (the count grows in the background).
+                    store.last_synced_ms.track();
+                    let bytes = store.data_used_this_month();
+                    format!("{} {}.{} MB", store.t(Phrase::DataUsedThisMonth), bytes / 1_000_000, bytes % 1_000_000 / 100_000)
+                }}</p>
+            </div>
             {move || store.persistent.get().map(|kept| view! {
                 <p class=if kept { "meta" } else { "banner warn" } data-testid="storage-persistent" data-persisted=kept.to_string()>
                     {store.t(if kept { Phrase::StorageKept } else { Phrase::StorageNotKept })}

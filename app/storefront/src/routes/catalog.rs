@@ -170,6 +170,13 @@ pub fn CatalogPage() -> impl IntoView {
                 <p class="banner" data-testid="proposal-banner">{store.t(Phrase::ProposalWaiting)} " "
                     <A href="/proposal">{store.t(Phrase::View)}</A></p>
             })}
+            {move || store.offer_data_saver().then(|| view! {
+                <p class="banner warn" data-testid="data-saver-offer">{store.t(Phrase::SlowNetworkOffer)} " "
+                    <button data-testid="data-saver-yes" on:click=move |_| store.set_data_saver(true)>{store.t(Phrase::TurnOn)}</button>
+                    " "
+                    <button class="link" on:click=move |_| store.decline_data_saver()>{store.t(Phrase::NoThanks)}</button>
+                </p>
+            })}
             <crate::components::offers::OffersLink/>
             <input class="search" type="search" data-testid="search" placeholder=move || store.t(Phrase::Search)
                 aria-label=move || store.t(Phrase::Search)
@@ -262,7 +269,7 @@ fn ProductRow(
                     move || if store.is_favourite(&sku) { "★" } else { "☆" }
                 }
             </button>
-            {match photo {
+            {match photo.filter(|_| !store.data_saver.get_untracked()) {
                 Some(image) => view! {
                     <img class="thumb" data-testid="photo" src=image.small_url() alt="" loading="lazy" decoding="async"
                         width=image.width.to_string() height=image.height.to_string()/>

@@ -45,7 +45,7 @@ pub fn ProductPage() -> impl IntoView {
                                 }
                             </button>
                         </p>
-                        {product.image.clone().map(|image| view! {
+                        {product.image.clone().filter(|_| !store.data_saver.get()).map(|image| view! {
                             <img class="photo" data-testid="product-photo" src=image.large_url() alt=lang.pick(&product.name).to_owned()
                                 decoding="async" width=(image.width * 2).to_string() height=(image.height * 2).to_string()/>
                         })}
