@@ -203,6 +203,9 @@ test('when prices change while a shop is offline, the confirmed order shows what
   await page.selectOption('[data-testid=lang]', 'en');
   await expect(page.locator('[data-testid=order-state]')).toHaveText('Confirmed');
   await expect(page.locator('[data-testid=change]').nth(1)).toContainText('Discontinued');
+  // The order list says so too.
+  await page.click('a[href="/orders"]');
+  await expect(page.locator('[data-testid=order-changed]').first()).toHaveText('Lines the server changed: 2');
   await context.close();
 });
 

@@ -188,12 +188,14 @@ pub(crate) fn apply_edit(
             .transpose()?;
     }
     if let Some(aliases) = edit.aliases {
-        product.aliases = aliases
-            .iter()
-            .map(|alias| alias.trim().to_owned())
-            .filter(|alias| !alias.is_empty())
-            .collect();
-        product.aliases.dedup();
+        // Trimmed, blanks dropped, each once, in the order given.
+        let mut kept: Vec<String> = Vec::new();
+        for alias in aliases.iter().map(|alias| alias.trim()) {
+            if !alias.is_empty() && !kept.iter().any(|k| k == alias) {
+                kept.push(alias.to_owned());
+            }
+        }
+        product.aliases = kept;
     }
     crate::search_keys::fill(product);
     product

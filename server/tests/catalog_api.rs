@@ -138,6 +138,13 @@ async fn an_admin_creates_and_edits_products_and_categories_and_shops_see_them()
             "name.zh_hans",
             "required",
         ),
+        (
+            json!({"aliases": (0..11).map(|n| format!("a{n}")).collect::<Vec<_>>()}),
+            "aliases",
+            "too_many",
+        ),
+        (json!({"aliases": ["x".repeat(41)]}), "aliases", "too_long"),
+        (json!({"aliases": ["a\nb"]}), "aliases", "blank"),
     ] {
         let mut body = good.clone();
         for (key, value) in change.as_object().unwrap() {
@@ -172,6 +179,10 @@ async fn an_admin_creates_and_edits_products_and_categories_and_shops_see_them()
 
     let (status, created) = post("/api/admin/products", good.clone()).await;
     assert_eq!(status, 201, "{created}");
+    // Found by the pinyin of its names, which the server made (乌 wū, 龙 lóng, 茶 chá, 礼
+    // lǐ, 盒 hé; other readings after).
+    assert_eq!(created["pinyin"][0], "wulongchalihe");
+    assert_eq!(created["pinyin"][1], "wlclh");
     let (status, error) = post("/api/admin/products", good).await;
     assert_eq!((status, error["error"].as_str()), (409, Some("sku_taken")));
 
@@ -242,6 +253,17 @@ async fn an_admin_creates_and_edits_products_and_categories_and_shops_see_them()
     assert_eq!(entries[0]["before"]["list_price"]["amount"], json!("88.00"));
     assert_eq!(entries[0]["after"]["list_price"]["amount"], json!("86.50"));
     assert_eq!(entries[1]["before"], Value::Null);
+    // The aliases an admin gives: trimmed, blanks dropped, each once.
+    let (status, aliased) = call(
+        &server,
+        &admin,
+        reqwest::Method::PUT,
+        "/api/admin/products/TEA-9001",
+        Some(json!({"aliases": [" 招牌乌龙 ", "zpwl", "", "zpwl"]})),
+    )
+    .await;
+    assert_eq!(status, 200, "{aliased}");
+    assert_eq!(aliased["aliases"], json!(["招牌乌龙", "zpwl"]));
     let (_, log) = call(
         &server,
         &admin,

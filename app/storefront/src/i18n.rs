@@ -17,6 +17,7 @@ pub enum Phrase {
     Cart,
     Orders,
     Search,
+    ChangedLines,
     SlowNetworkOffer,
     TurnOn,
     NoThanks,
@@ -374,6 +375,11 @@ pub fn tr(lang: Lang, phrase: Phrase) -> &'static str {
         Cart => ["购物车", "購物車", "Cart"],
         Orders => ["订单", "訂單", "Orders"],
         Search => ["搜索商品", "搜尋商品", "Search products"],
+        ChangedLines => [
+            "服务器调整了商品行：",
+            "伺服器調整了商品行：",
+            "Lines the server changed:",
+        ],
         SlowNetworkOffer => [
             "网络很慢：开启省流量模式？不显示图片，后台少同步。",
             "網路很慢：開啟省流量模式？不顯示圖片，背景少同步。",

@@ -959,9 +959,10 @@ impl Store {
                 continue;
             }
             let pack = product.pack_size.max(1);
-            let mut wanted = (in_cart + quantity).max(product.first_quantity());
-            wanted = wanted.div_ceil(pack) * pack;
-            let mut why = (wanted != in_cart + quantity).then_some(Phrase::QuantityAdjusted);
+            let asked = in_cart.saturating_add(*quantity);
+            let mut wanted = asked.max(product.first_quantity());
+            wanted = wanted.div_ceil(pack).saturating_mul(pack);
+            let mut why = (wanted != asked).then_some(Phrase::QuantityAdjusted);
             if let Some(max) = product.max_quantity
                 && wanted > max
             {

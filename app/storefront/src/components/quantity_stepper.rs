@@ -132,7 +132,10 @@ pub fn QuantityStepper(product: Product) -> impl IntoView {
     view! {
             <Show
                 when=move || { quantity.get() > 0 }
-                fallback=move || view! { <button class="add" data-testid="add" on:click=add>{move || store.t(Phrase::Add)}</button> }
+                fallback=move || view! {
+                    // Not before this device's copy is loaded (a tap would be lost).
+                    <button class="add" data-testid="add" disabled=move || !store.ready.get() on:click=add>{move || store.t(Phrase::Add)}</button>
+                }
             >
                 <span class="stepper">
                     <button data-testid="less" aria-label=move || store.t(Phrase::Less) on:click=less>"−"</button>

@@ -77,7 +77,11 @@ pub fn CartPage() -> impl IntoView {
                         };
                         view! {
                             <li class="line refused" data-testid="refused-line">
-                                <span class="name">{refused.sku.to_string()}</span>
+                                <span class="name">{
+                                    store.catalog.get().products.get(&refused.sku)
+                                        .map(|p| store.lang.get().pick(&p.name).to_owned())
+                                        .unwrap_or_else(|| refused.sku.to_string())
+                                }</span>
                                 <span class="error">{reason}</span>
                                 <button on:click=move |_| store.set_cart_quantity(&sku, 0)>{store.t(Phrase::Remove)}</button>
                             </li>
@@ -206,13 +210,24 @@ pub(crate) fn blocked_text(store: &Store, blocked: &Blocked) -> String {
             store.t(Phrase::OutsideWindow),
             super::orders::format_time(outside.next_open_ms)
         ),
-        Blocked::Quota(over) => format!(
-            "{} {} ({} {})",
-            store.t(Phrase::OverQuota),
-            over.sku,
-            store.t(Phrase::Remaining),
-            over.remaining
-        ),
+        Blocked::Quota(over) => {
+            // The product by name, and what is left in its units.
+            let (name, unit) = store
+                .catalog
+                .with_untracked(|c| {
+                    c.products.get(&over.sku).map(|p| {
+                        let lang = store.lang.get_untracked();
+                        (lang.pick(&p.name).to_owned(), lang.pick(&p.unit).to_owned())
+                    })
+                })
+                .unwrap_or_else(|| (over.sku.to_string(), String::new()));
+            format!(
+                "{} {name} ({} {} {unit})",
+                store.t(Phrase::OverQuota),
+                store.t(Phrase::Remaining),
+                over.remaining
+            )
+        }
         Blocked::Credit(OrderBlock::Suspended { reason }) => {
             if reason.is_empty() {
                 store.t(Phrase::AccountSuspended).to_owned()

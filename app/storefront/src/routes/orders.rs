@@ -107,6 +107,10 @@ pub fn OrdersPage() -> impl IntoView {
                                         <span class="state" data-testid="order-state">{state_label(&store, state)}</span>
                                         <span class="total">{total.to_string()}</span>
                                         <span class="meta">{placed_text(&store, request.placed_at_ms, received_ms(confirmation.as_ref()))}</span>
+                                        // The server confirmed it otherwise than the phone showed.
+                                        {confirmation.as_ref().map(|c| c.changes.len()).filter(|n| *n > 0).map(|n| view! {
+                                            <span class="changed" data-testid="order-changed">{format!("{} {n}", store.t(Phrase::ChangedLines))}</span>
+                                        })}
                                     </A>
                                 </li>
                             }
