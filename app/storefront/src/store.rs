@@ -316,13 +316,21 @@ impl Store {
     /// Moves [`Store::clock`] at every change of price or promotion (and every minute), for
     /// as long as the app runs.
     pub async fn keep_time(self) {
+        // Looks again at least every 5 seconds, so a change a sync brought in after the
+        // wait began (a price scheduled a moment ahead) is not missed; prices are worked out
+        // again only when a change's moment passed.
+        let mut last = js_sys::Date::now() as i64;
         loop {
             let now = js_sys::Date::now() as i64;
-            let wait = self
-                .next_change_after(now)
-                .map_or(60_000, |at| (at - now + 20).clamp(20, 60_000));
-            ui_kit::sleep_ms(i32::try_from(wait).unwrap_or(60_000)).await;
-            self.clock.set(js_sys::Date::now() as i64);
+            let wait = self.next_change_after(now).map_or(5_000, |at| {
+                at.saturating_sub(now).saturating_add(20).clamp(20, 5_000)
+            });
+            ui_kit::sleep_ms(i32::try_from(wait).unwrap_or(5_000)).await;
+            let now = js_sys::Date::now() as i64;
+            if self.next_change_after(last).is_some_and(|at| at <= now) {
+                self.clock.set(now);
+            }
+            last = now;
         }
     }
 
@@ -1547,6 +1555,12 @@ impl Store {
         let Some(mut session) = self.session.get_untracked() else {
             return;
         };
+        // The browser knows it has no network (`onLine` false is reliable; true is only a
+        // maybe): no request is tried, it would only fail. The `online` event syncs again.
+        if web_sys::window().is_some_and(|w| !w.navigator().on_line()) {
+            self.phase.set(SyncPhase::Offline);
+            return;
+        }
         self.phase.set(SyncPhase::Syncing);
         REPLICAS.with_borrow_mut(|r| r.start_session());
         let mut changed: Vec<DocId> = Vec::new();
