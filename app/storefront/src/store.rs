@@ -183,8 +183,6 @@ pub struct Store {
     pub persistent: RwSignal<Option<bool>>,
     /// How far the server's clock is ahead of this phone's, from the last sync.
     pub server_ahead_ms: RwSignal<Option<i64>>,
-    /// Orders this device held unsent when its storage was found cleared.
-    pub lost_orders: RwSignal<Option<usize>>,
     /// The data saver (2G mode): no photos, a sync every few minutes rather than every 20
     /// seconds (still at once for the user's own changes and when the network returns).
     pub data_saver: RwSignal<bool>,
@@ -274,7 +272,6 @@ impl Store {
             catalog_filter: RwSignal::new(CatalogFilter::All),
             persistent: RwSignal::new(None),
             server_ahead_ms: RwSignal::new(None),
-            lost_orders: RwSignal::new(None),
             data_saver: RwSignal::new(LocalStorage::get(DATA_SAVER_KEY).unwrap_or(false)),
         }
     }
@@ -490,6 +487,15 @@ impl Store {
             kept = granted(storage.persist()).await;
         }
         self.persistent.set(kept);
+    }
+
+    /// A product by its name in the reader's language (its SKU when the catalog does not
+    /// have it, or no longer does).
+    pub fn product_name(&self, sku: &Sku) -> String {
+        let lang = self.lang.get();
+        self.catalog
+            .with(|c| c.products.get(sku).map(|p| lang.pick(&p.name).to_owned()))
+            .unwrap_or_else(|| sku.to_string())
     }
 
     /// True when `sku` is one of this shop's favourites.
@@ -768,7 +774,6 @@ impl Store {
             && count > 0
         {
             let lang = self.lang.get_untracked();
-            self.lost_orders.set(Some(count));
             self.notice.set(Some(format!(
                 "{}{count}{}",
                 tr(lang, Phrase::StorageCleared),
@@ -1004,11 +1009,7 @@ impl Store {
     }
 
     /// What the cart holds of `sku`, without tracking it.
-    pub fn cart_quantity_of(&self, sku: &Sku) -> u32 {
-        self.cart_quantity_untracked(sku)
-    }
-
-    fn cart_quantity_untracked(&self, sku: &Sku) -> u32 {
+    pub fn cart_quantity_untracked(&self, sku: &Sku) -> u32 {
         self.cart
             .with_untracked(|cart| cart.iter().find(|l| &l.sku == sku).map(|l| l.quantity))
             .unwrap_or(0)

@@ -26,18 +26,6 @@ fn percent_text(lang: Lang, percent: Decimal) -> String {
     }
 }
 
-/// A product by its name (its SKU when the catalog does not have it).
-fn product_name(store: &Store, sku: &domain::sku::Sku) -> String {
-    store
-        .catalog
-        .with(|c| {
-            c.products
-                .get(sku)
-                .map(|p| store.lang.get().pick(&p.name).to_owned())
-        })
-        .unwrap_or_else(|| sku.to_string())
-}
-
 /// What a promotion gives, in words.
 pub fn describe(store: &Store, promotion: &Promotion) -> String {
     let lang = store.lang.get();
@@ -81,9 +69,9 @@ pub fn describe(store: &Store, promotion: &Promotion) -> String {
         } => format!(
             "{} {} × {buy_quantity} {} {} × {get_quantity}",
             t(Phrase::OfferBuy),
-            product_name(store, buy),
+            store.product_name(buy),
             t(Phrase::OfferGet),
-            product_name(store, get)
+            store.product_name(get)
         ),
         PromotionKind::GiftWithSpend {
             threshold,
@@ -93,7 +81,7 @@ pub fn describe(store: &Store, promotion: &Promotion) -> String {
             "{} {threshold} {} {} × {quantity}",
             t(Phrase::OfferFrom),
             t(Phrase::OfferGet),
-            product_name(store, gift)
+            store.product_name(gift)
         ),
     };
     if let Some(minimum) = promotion.min_spend {
@@ -106,11 +94,7 @@ pub fn describe(store: &Store, promotion: &Promotion) -> String {
     match &promotion.scope {
         Scope::All => {}
         Scope::Skus { skus } => {
-            let names: Vec<String> = skus
-                .iter()
-                .take(3)
-                .map(|s| product_name(store, s))
-                .collect();
+            let names: Vec<String> = skus.iter().take(3).map(|s| store.product_name(s)).collect();
             text.push_str(&format!("，{} {}", t(Phrase::OfferOnly), names.join("、")));
         }
         Scope::Categories { categories } => {
@@ -292,7 +276,7 @@ pub fn cart_nudges(store: &Store, quote: &Quote) -> Vec<(String, Money)> {
                     format!(
                         "{} {} {more} {unit} {}{name}",
                         store.t(Phrase::AddMore),
-                        product_name(store, &sku),
+                        store.product_name(&sku),
                         store.t(Phrase::ToGet)
                     ),
                     zero,

@@ -30,12 +30,6 @@ pub fn ReorderReport() -> impl IntoView {
     move || {
         store.reorder_report.get().map(|notes| {
             let added = notes.iter().filter(|n| n.added > 0).count();
-            let name = move |sku: &Sku| {
-                store
-                    .catalog
-                    .with(|c| c.products.get(sku).map(|p| store.lang.get().pick(&p.name).to_owned()))
-                    .unwrap_or_else(|| sku.to_string())
-            };
             view! {
                 <div class="banner ok reorder-report" role="status" data-testid="reorder-report">
                     <p>{format!("{} {added}", store.t(Phrase::ReorderAdded))}</p>
@@ -46,7 +40,7 @@ pub fn ReorderReport() -> impl IntoView {
                                 (0, Some(why)) => format!("{}：{}", store.t(Phrase::NotAdded), store.t(why)),
                                 (added, Some(why)) => format!("{} {added}：{}", store.t(Phrase::AddedOnly), store.t(why)),
                             };
-                            Some(view! { <li data-testid="reorder-note" data-sku=note.sku.to_string()>{format!("{} — {why}", name(&note.sku))}</li> })
+                            Some(view! { <li data-testid="reorder-note" data-sku=note.sku.to_string()>{format!("{} — {why}", store.product_name(&note.sku))}</li> })
                         }).collect_view()}
                     </ul>
                     <button class="link" on:click=move |_| store.reorder_report.set(None)>{store.t(Phrase::Dismiss)}</button>

@@ -24,10 +24,7 @@ pub fn UndoBar() -> impl IntoView {
     });
     move || {
         store.removed.get().map(|removed| {
-            let name = store
-                .catalog
-                .with(|c| c.products.get(&removed.sku).map(|p| store.lang.get().pick(&p.name).to_owned()))
-                .unwrap_or_else(|| removed.sku.to_string());
+            let name = store.product_name(&removed.sku);
             view! {
                 <div class="undo-bar" role="status" data-testid="undo-bar">
                     <span>{store.t(Phrase::RemovedFromCart)} {name}</span>

@@ -77,11 +77,7 @@ pub fn CartPage() -> impl IntoView {
                         };
                         view! {
                             <li class="line refused" data-testid="refused-line">
-                                <span class="name">{
-                                    store.catalog.get().products.get(&refused.sku)
-                                        .map(|p| store.lang.get().pick(&p.name).to_owned())
-                                        .unwrap_or_else(|| refused.sku.to_string())
-                                }</span>
+                                <span class="name">{store.product_name(&refused.sku)}</span>
                                 <span class="error">{reason}</span>
                                 <button on:click=move |_| store.set_cart_quantity(&sku, 0)>{store.t(Phrase::Remove)}</button>
                             </li>

@@ -35,14 +35,7 @@ pub fn OrderDetailPage() -> impl IntoView {
                 let total = super::orders::order_total(&request, confirmation.as_ref());
                 let shown_total = request.expected_quote.as_ref().map(|q| q.total);
                 let lang = store.lang.get();
-                // A product by its name in the reader's language (its SKU if the catalog
-                // no longer has it).
-                let named = move |sku: &domain::sku::Sku| {
-                    store
-                        .catalog
-                        .with(|c| c.products.get(sku).map(|p| lang.pick(&p.name).to_owned()))
-                        .unwrap_or_else(|| sku.to_string())
-                };
+                let named = |sku: &domain::sku::Sku| store.product_name(sku);
                 let reason = |reason: &LineRefusal| match reason {
                     LineRefusal::UnknownSku => store.t(Phrase::UnknownProduct),
                     LineRefusal::Discontinued => store.t(Phrase::Discontinued),

@@ -64,7 +64,8 @@ fn read_lines(store: &Store, text: &str) -> Vec<Read> {
                         }
                         Some(n) => {
                             let units = n.saturating_mul(product.pack_size.max(1));
-                            let total = units.saturating_add(store.cart_quantity_of(&product.sku));
+                            let total =
+                                units.saturating_add(store.cart_quantity_untracked(&product.sku));
                             match rule_text(store, product, total) {
                                 Some(why) => read.problem = Some(why),
                                 None => read.units = units,
@@ -89,7 +90,7 @@ pub fn QuickEntryPage() -> impl IntoView {
     let add = move |_| {
         for line in read.get_untracked() {
             if let (Some(product), None) = (&line.product, &line.problem) {
-                let now = store.cart_quantity_of(&product.sku);
+                let now = store.cart_quantity_untracked(&product.sku);
                 store.set_cart_quantity(&product.sku, now + line.units);
             }
         }
