@@ -8,6 +8,7 @@ SHELL := bash
 
 SITE := target/site
 WASM_BINDGEN_VERSION := 0.2.130
+WASM_SPLIT_VERSION := 0.2.4
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Every native cargo command selects the same packages, so features unify the same way
 # and no dependency is compiled twice (a second copy filled CI's disk).
@@ -20,6 +21,10 @@ tools:
 	  # Exactly the crate's version, and without --locked (see ../shared/research/toolchain.md).
 	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
 	fi
+	# Splits the storefront into the sign-in module and the modules loaded after it.
+	if ! cargo install --list | grep -qx "wasm_split_cli_support v$(WASM_SPLIT_VERSION):"; then
+	  cargo install --locked wasm_split_cli_support --version $(WASM_SPLIT_VERSION) --features build-binary
+	fi
 	# Brotli files are what phones download (a third smaller than gzip): `make run` makes
 	# them too, not only the test command.
 	if ! command -v brotli >/dev/null; then
@@ -31,13 +36,26 @@ tools:
 site: tools
 	cargo build -p storefront --lib --target wasm32-unknown-unknown --profile wasm-release
 	rm -rf $(SITE) && mkdir -p $(SITE)/pkg
-	wasm-bindgen --target web --no-typescript --remove-name-section --out-name app --out-dir $(SITE)/pkg \
-	  target/wasm32-unknown-unknown/wasm-release/storefront.wasm
+	# Split at the app's `#[lazy]` functions (what a phone needs before sign-in, and the
+	# rest); the main module then goes through wasm-bindgen, the others are loaded by
+	# __wasm_split.js into the same memory, stripped of their names.
+	wasm-split-cli --out-name app target/wasm32-unknown-unknown/wasm-release/storefront.wasm $(SITE)/pkg
+	# A module loaded later is named by its build, so a page still running the previous
+	# build never loads a module of this one (it fails cleanly and says so instead).
+	build=$$(cat $(SITE)/pkg/*.wasm | sha256sum | cut -c1-12)
+	for file in $$(cd $(SITE)/pkg && ls *.wasm | grep -vx app.wasm); do
+	  mv $(SITE)/pkg/$$file $(SITE)/pkg/$${file%.wasm}.$$build.wasm
+	  sed -i "s|\"\./$$file\"|\"./$${file%.wasm}.$$build.wasm\"|" $(SITE)/pkg/__wasm_split.js
+	done
+	wasm-bindgen --target web --no-typescript --remove-name-section --keep-lld-exports --out-name app \
+	  --out-dir $(SITE)/pkg $(SITE)/pkg/app.wasm
+	rm $(SITE)/pkg/app.wasm
+	.ci/strip-wasm $(SITE)/pkg/*.wasm
 	cp public/index.html public/manifest.webmanifest public/icon.svg $(SITE)/
 	sed -e "s/__WASM_BYTES__/$$(stat -c %s $(SITE)/pkg/app_bg.wasm)/" public/boot.js > $(SITE)/boot.js
 	cp -r public/scan $(SITE)/scan
 	cp style/main.css $(SITE)/style.css
-	build=$$(cat $(SITE)/pkg/app_bg.wasm $(SITE)/pkg/app.js $(SITE)/style.css $(SITE)/index.html $(SITE)/boot.js $(SITE)/scan/*.js | sha256sum | cut -c1-16)
+	build=$$(cat $(SITE)/pkg/*.wasm $(SITE)/pkg/*.js $(SITE)/style.css $(SITE)/index.html $(SITE)/boot.js $(SITE)/scan/*.js | sha256sum | cut -c1-16)
 	# Not the QR scanner (an account manager's phone keeps it itself) nor the back office.
 	shell=$$(cd $(SITE) && find . -type f ! -name '*.gz' ! -name '*.br' ! -path './office/*' ! -path './scan/*' | sed 's|^\.||' | sort | sed 's|.*|"&"|' | paste -sd, -)
 	sed -e "s/__BUILD__/$$build/" -e "s|__SHELL__|[$$shell]|" public/sw.js > $(SITE)/sw.js
@@ -46,9 +64,11 @@ site: tools
 	mkdir -p $(SITE)/office/pkg
 	wasm-bindgen --target web --no-typescript --remove-name-section --out-name office --out-dir $(SITE)/office/pkg \
 	  target/wasm32-unknown-unknown/wasm-release/office.wasm
+	# The linker's relocations (kept for the storefront's split) are not shipped.
+	.ci/strip-wasm $(SITE)/office/pkg/office_bg.wasm
 	cp public/office/index.html public/office/boot.js $(SITE)/office/
 	cp style/office.css $(SITE)/office/office.css
-	for file in $(SITE)/pkg/app_bg.wasm $(SITE)/pkg/app.js $(SITE)/style.css $(SITE)/index.html $(SITE)/boot.js $(SITE)/scan/*.js \
+	for file in $(SITE)/pkg/*.wasm $(SITE)/pkg/*.js $(SITE)/style.css $(SITE)/index.html $(SITE)/boot.js $(SITE)/scan/*.js \
 	  $(SITE)/office/pkg/office_bg.wasm $(SITE)/office/pkg/office.js $(SITE)/office/office.css $(SITE)/office/index.html $(SITE)/office/boot.js; do
 	  gzip -9 -k -f "$$file"
 	  if command -v brotli >/dev/null; then brotli -q 11 -k -f "$$file"; fi

@@ -74,8 +74,25 @@ if ('serviceWorker' in navigator) {
   navigator.serviceWorker.addEventListener('controllerchange', () => {
     if (hadController) offerUpdate();
   });
-  navigator.serviceWorker.register('/sw.js', { updateViaCache: 'none' }).then((registration) => {
+  const registered = navigator.serviceWorker.register('/sw.js', { updateViaCache: 'none' });
+  registered.then((registration) => {
     // Look for a new build at every opening, not only when the browser gets round to it.
     registration.update().catch(() => {});
+  }).catch(() => {});
+  window.dinghuoWorkerReady = registered.then(activeWorker).catch(() => undefined);
+}
+// Resolved once a service worker holds the app's files (or when there will be none): the
+// app fetches the rest of itself then, from the worker's cache, so a weak link carries it
+// once (src/lib.rs, preload_signed_in).
+window.dinghuoWorkerReady ??= Promise.resolve();
+
+function activeWorker(registration) {
+  if (registration.active) return undefined;
+  const worker = registration.installing || registration.waiting;
+  if (!worker) return undefined;
+  return new Promise((resolve) => {
+    worker.addEventListener('statechange', () => {
+      if (worker.state === 'activated' || worker.state === 'redundant') resolve();
+    });
   });
 }

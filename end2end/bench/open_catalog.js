@@ -16,8 +16,10 @@ function median(values) {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
-  // A first visit on a weak link (400 kbit/s, 400 ms each way), nothing cached.
-  const weak = await browser.newContext({ viewport: { width: 360, height: 740 } });
+  // A first visit on a weak link (400 kbit/s, 400 ms each way), nothing cached. Without a
+  // service worker: the throttling applies to the page's requests only, and the worker's
+  // own (installing the app) would bypass it.
+  const weak = await browser.newContext({ viewport: { width: 360, height: 740 }, serviceWorkers: 'block' });
   const weakPage = await weak.newPage();
   const net = await weak.newCDPSession(weakPage);
   await net.send('Network.enable');
@@ -32,6 +34,13 @@ function median(values) {
   const toShell = Date.now() - visitStart;
   await weakPage.locator('input[name=username]').waitFor({ timeout: 300_000 });
   const toSignIn = Date.now() - visitStart;
+  // Signing in at once (the rest of the app may still be downloading): until the signed-in
+  // app shows (its header; the catalog's own download is timed below).
+  await weakPage.fill('input[name=username]', 'bamboo');
+  await weakPage.fill('input[name=password]', 'bamboo123');
+  await weakPage.click('[data-testid=sign-in]');
+  await weakPage.locator('[data-testid=sync-state]').waitFor({ timeout: 300_000 });
+  const toApp = Date.now() - visitStart;
   await weak.close();
 
   const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
@@ -116,7 +125,7 @@ function median(values) {
   console.log(`| product rows rendered at once | ${count} |`);
   console.log(`| search keystroke at 4× CPU throttling (${keystrokes.length} keystrokes: median / max) | ${median(keystrokes).toFixed(1)} / ${Math.max(...keystrokes).toFixed(1)} ms |`);
   console.log(`| scroll step through 10k rows at 4× CPU throttling (20 jumps: median / max) | ${median(scrolls).toFixed(1)} / ${Math.max(...scrolls).toFixed(1)} ms |`);
-  console.log(`| first visit at 400 kbit/s, 400 ms: shell shown / sign-in form | ${toShell} ms / ${toSignIn} ms (${Math.round(firstVisitBytes / 1024)} KiB transferred) |\n`);
+  console.log(`| first visit at 400 kbit/s, 400 ms: shell shown / sign-in form / signed-in app (signing in at once) | ${toShell} ms / ${toSignIn} ms / ${toApp} ms (${Math.round(firstVisitBytes / 1024)} KiB transferred) |\n`);
 })().catch((error) => {
   console.error(error);
   process.exit(1);

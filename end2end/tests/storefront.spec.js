@@ -532,3 +532,29 @@ test('pictures: photos seen stay on the phone offline; on a slow connection the 
   await page.screenshot({ path: 'test-results/phone-data-saver.png' });
   await context.close();
 });
+
+test('the first download is the sign-in form: the rest of the app comes after it, and a failed download says so and can be tried again', async ({ browser }) => {
+  // No service worker: the test sees (and cuts) every request the page makes.
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 }, serviceWorkers: 'block' });
+  const page = await context.newPage();
+  const wasm = [];
+  page.on('request', (req) => { if (req.url().endsWith('.wasm')) wasm.push(new URL(req.url()).pathname); });
+  let cut = true;
+  await page.route('**/pkg/split_*.wasm', (route) => (cut ? route.abort('internetdisconnected') : route.continue()));
+  await page.goto('/');
+  await expect(page.locator('input[name=username]')).toBeVisible();
+  // The main module first; the signed-in app's own module is named by its build.
+  expect(wasm[0]).toBe('/pkg/app_bg.wasm');
+  await expect.poll(() => wasm.length).toBeGreaterThan(1);
+  expect(wasm[1]).toMatch(/^\/pkg\/split_signed_in\.[0-9a-f]{12}\.wasm$/);
+
+  await page.fill('input[name=username]', 'bamboo');
+  await page.fill('input[name=password]', 'bamboo123');
+  await page.click('[data-testid=sign-in]');
+  await expect(page.getByTestId('load-failed')).toContainText('应用未能下载完');
+  cut = false;
+  await page.getByTestId('load-failed').getByRole('button', { name: '重试' }).click();
+  await expect(page.locator('[data-testid=product]').first()).toBeVisible();
+  await expect(page.locator('[data-testid=sync-state]')).toHaveText('已同步');
+  await context.close();
+});

@@ -17,6 +17,8 @@ pub enum Phrase {
     Cart,
     Orders,
     Search,
+    AppLoadFailed,
+    TryAgain,
     ChangedLines,
     SlowNetworkOffer,
     TurnOn,
@@ -375,6 +377,12 @@ pub fn tr(lang: Lang, phrase: Phrase) -> &'static str {
         Cart => ["购物车", "購物車", "Cart"],
         Orders => ["订单", "訂單", "Orders"],
         Search => ["搜索商品", "搜尋商品", "Search products"],
+        AppLoadFailed => [
+            "应用未能下载完，请检查网络后重试",
+            "應用未能下載完，請檢查網路後重試",
+            "The app did not finish downloading: check the network and try again",
+        ],
+        TryAgain => ["重试", "重試", "Try again"],
         ChangedLines => [
             "服务器调整了商品行：",
             "伺服器調整了商品行：",

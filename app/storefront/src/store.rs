@@ -1869,8 +1869,8 @@ impl Store {
         let _ = LocalStorage::set(LAST_USER_KEY, &session.username);
         let _ = LocalStorage::set(SESSION_KEY, &session);
         self.shop.set(session.shops.first().cloned());
+        // The signed-in app opens the documents (`crate::signed_in`).
         self.session.set(Some(session));
-        self.open().await;
         Ok(())
     }
 
