@@ -3,6 +3,8 @@
 //! The rule (minimum, whole cases, maximum, quota left) is said as the number is typed;
 //! a line removed (− at the minimum, or 0 typed) can be put back from the undo bar.
 
+use std::sync::Arc;
+
 use leptos::prelude::*;
 
 use crate::i18n::Phrase;
@@ -54,21 +56,41 @@ pub(crate) fn rule_text(store: &Store, product: &Product, quantity: u32) -> Opti
 }
 
 #[component]
-pub fn QuantityStepper(product: Product) -> impl IntoView {
+pub fn QuantityStepper(
+    /// A list row reuses its stepper for the next product it shows (`Signal`).
+    #[prop(into)]
+    product: Signal<Arc<Product>>,
+) -> impl IntoView {
     let store = expect_context::<Store>();
-    let sku = StoredValue::new(product.sku.clone());
-    let rules = StoredValue::new(product.clone());
-    let quantity = Memo::new(move |_| store.cart_quantity(&sku.get_value()));
-    let pack = product.pack_size.max(1);
-    let first = product.first_quantity();
-    let active = product.active;
-    let unit = StoredValue::new(product.unit.clone());
+    // Words fixed when drawn: every page with a stepper draws it again in a new language.
+    let lang = store.lang.get_untracked();
+    let t = move |phrase| crate::i18n::tr(lang, phrase);
+    let sku = Memo::new(move |_| product.with(|p| p.sku.clone()));
+    let quantity = Memo::new(move |_| store.cart_quantity(&sku.get()));
+    let pack = Memo::new(move |_| product.with(|p| p.pack_size.max(1)));
+    let active = Memo::new(move |_| product.with(|p| p.active));
+    let unit_name = Memo::new(move |_| product.with(|p| lang.pick(&p.unit).to_owned()));
+    let unit_word = move || {
+        if pack.get() > 1 {
+            t(Phrase::CaseWord).to_owned()
+        } else {
+            unit_name.get()
+        }
+    };
     // What is being typed (in cases when sold by the case), while it is.
     let typed = RwSignal::new(None::<String>);
     let problem = RwSignal::new(None::<String>);
-    let set = move |q: u32| store.set_cart_quantity(&sku.get_value(), q);
+    // Another product in the same place (a list row reused): nothing typed or said yet.
+    Effect::new(move |previous: Option<()>| {
+        sku.track();
+        if previous.is_some() {
+            typed.set(None);
+            problem.set(None);
+        }
+    });
+    let set = move |q: u32| store.set_cart_quantity(&sku.get_untracked(), q);
     // Sets `q` if it may be ordered; otherwise says why and leaves the cart as it is.
-    let try_set = move |q: u32| match rule_text(&store, &rules.get_value(), q) {
+    let try_set = move |q: u32| match product.with_untracked(|p| rule_text(&store, p, q)) {
         Some(why) => problem.set(Some(why)),
         None => {
             problem.set(None);
@@ -78,19 +100,19 @@ pub fn QuantityStepper(product: Product) -> impl IntoView {
     let less = move |_| {
         typed.set(None);
         let q = quantity.get_untracked();
-        let product = rules.get_value();
-        if q.saturating_sub(pack) < product.first_quantity() {
+        let pack = pack.get_untracked();
+        if q.saturating_sub(pack) < product.with_untracked(|p| p.first_quantity()) {
             problem.set(None);
-            store.remove_from_cart(&sku.get_value());
+            store.remove_from_cart(&sku.get_untracked());
         } else {
             try_set(q - pack);
         }
     };
     let more = move |_| {
         typed.set(None);
-        try_set(quantity.get_untracked() + pack);
+        try_set(quantity.get_untracked() + pack.get_untracked());
     };
-    let add = move |_| try_set(first);
+    let add = move |_| try_set(product.with_untracked(|p| p.first_quantity()));
     let on_input = move |ev| {
         let text = event_target_value(&ev);
         let trimmed = text.trim().to_owned();
@@ -99,7 +121,7 @@ pub fn QuantityStepper(product: Product) -> impl IntoView {
             // Empty, or 0 (removed when the field is left): nothing said yet.
             _ if trimmed.is_empty() => problem.set(None),
             Ok(0) => problem.set(None),
-            Ok(n) => try_set(n.saturating_mul(pack)),
+            Ok(n) => try_set(n.saturating_mul(pack.get_untracked())),
             Err(_) => problem.set(Some(store.t(Phrase::WholeNumber).to_owned())),
         }
     };
@@ -108,52 +130,41 @@ pub fn QuantityStepper(product: Product) -> impl IntoView {
             && text.trim().parse::<u32>() == Ok(0)
         {
             problem.set(None);
-            store.remove_from_cart(&sku.get_value());
+            store.remove_from_cart(&sku.get_untracked());
         }
         typed.set(None);
     };
     let shown = move || {
         typed
             .get()
-            .unwrap_or_else(|| (quantity.get() / pack).to_string())
+            .unwrap_or_else(|| (quantity.get() / pack.get()).to_string())
     };
-    let unit_word = move || {
-        if pack > 1 {
-            store.t(Phrase::CaseWord).to_owned()
-        } else {
-            unit.with_value(|u| store.lang.get().pick(u).to_owned())
-        }
-    };
-    // Whether it is sold never changes while the row is shown (a new catalog redraws it).
-    if !active {
-        return view! { <span class="discontinued">{move || store.t(Phrase::Discontinued)}</span> }
-            .into_any();
-    }
     view! {
+        <Show when=move || active.get() fallback=move || view! { <span class="discontinued">{t(Phrase::Discontinued)}</span> }>
             <Show
                 when=move || { quantity.get() > 0 }
                 fallback=move || view! {
                     // Not before this device's copy is loaded (a tap would be lost).
-                    <button class="add" data-testid="add" disabled=move || !store.ready.get() on:click=add>{move || store.t(Phrase::Add)}</button>
+                    <button class="add" data-testid="add" disabled=move || !store.ready.get() on:click=add>{t(Phrase::Add)}</button>
                 }
             >
                 <span class="stepper">
-                    <button data-testid="less" aria-label=move || store.t(Phrase::Less) on:click=less>"−"</button>
+                    <button data-testid="less" aria-label=t(Phrase::Less) on:click=less>"−"</button>
                     <input class="qty" data-testid="qty-input" type="text" inputmode="numeric" pattern="[0-9]*"
-                        aria-label=move || format!("{} ({})", store.t(Phrase::QuantityLabel), unit_word())
+                        aria-label=move || format!("{} ({})", t(Phrase::QuantityLabel), unit_word())
                         prop:value=shown on:input=on_input on:change=on_change
                         on:blur=move |_| typed.set(None)/>
                     <span class="qty-unit">{unit_word}</span>
-                    <button data-testid="more" aria-label=move || store.t(Phrase::More) on:click=more>"+"</button>
+                    <button data-testid="more" aria-label=t(Phrase::More) on:click=more>"+"</button>
                 </span>
                 // The units the cases make (what the cart and the invoice count).
                 <span class="qty-units" data-testid="qty" data-units=move || quantity.get().to_string()>
-                    {move || (pack > 1).then(|| format!("= {} {}", quantity.get(), unit.with_value(|u| store.lang.get().pick(u).to_owned())))}
+                    {move || (pack.get() > 1).then(|| format!("= {} {}", quantity.get(), unit_name.get()))}
                 </span>
             </Show>
             {move || problem.get().map(|why| view! {
                 <span class="qty-problem" role="alert" data-testid="qty-problem">{why}</span>
             })}
+        </Show>
     }
-    .into_any()
 }

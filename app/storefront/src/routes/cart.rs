@@ -60,7 +60,7 @@ pub fn CartPage() -> impl IntoView {
                                 <span class="name">{store.lang.get().pick(&line.name)}</span>
                                 <span class="meta">{format!("{} × {}", line.unit_price, line.quantity)}</span>
                                 <span class="line-total" data-testid="line-total">{line.line_total.to_string()}</span>
-                                {product.map(|product| view! { <QuantityStepper product=product/> })}
+                                {product.map(|product| view! { <QuantityStepper product=std::sync::Arc::new(product)/> })}
                                 <button class="link remove" data-testid="remove" on:click=move |_| store.remove_from_cart(&sku)>
                                     {store.t(Phrase::Remove)}
                                 </button>

@@ -20,7 +20,7 @@ const OVERSCAN: usize = 3;
 
 /// The products this shop may buy, each with the text a search matches.
 #[derive(Clone)]
-struct Index(Arc<Vec<(Product, String)>>);
+struct Index(Arc<Vec<(Arc<Product>, String)>>);
 
 impl PartialEq for Index {
     fn eq(&self, other: &Self) -> bool {
@@ -43,7 +43,7 @@ pub fn CatalogPage() -> impl IntoView {
                 .values()
                 // Only what this shop may buy (limited products of other tiers or shops not).
                 .filter(|p| book.may_buy(p))
-                .map(|p| (p.clone(), search_text(p)))
+                .map(|p| (Arc::new(p.clone()), search_text(p)))
                 .collect(),
         ))
     });
@@ -125,7 +125,10 @@ pub fn CatalogPage() -> impl IntoView {
         let top = list
             .get_untracked()
             .map_or(0, |ul| ul.get_bounding_client_rect().top().round() as i64);
-        screen.set((top.saturating_neg(), height));
+        let now = (top.saturating_neg(), height);
+        if screen.get_untracked() != now {
+            screen.set(now);
+        }
     };
     let on_scroll = window_event_listener(leptos::ev::scroll, move |_| measure());
     let on_resize = window_event_listener(leptos::ev::resize, move |_| measure());
@@ -141,14 +144,16 @@ pub fn CatalogPage() -> impl IntoView {
     Effect::new(move |previous: Option<()>| {
         query.track();
         filter.track();
+        // Only when scrolled: measuring forces the browser to lay the page out at once,
+        // inside the keystroke (the list's place does not move while typing).
         if previous.is_some() {
             let (scrolled, _) = screen.get_untracked();
             if scrolled > 0
                 && let Some(window) = web_sys::window()
             {
                 window.scroll_by_with_x_and_y(0.0, scrolled.saturating_neg() as f64);
+                measure();
             }
-            measure();
         }
     });
     let rows = Memo::new(move |_| {
@@ -157,9 +162,9 @@ pub fn CatalogPage() -> impl IntoView {
         let (start, end) =
             ui_kit::virtual_list::window(matches.len(), ROW_PX, OVERSCAN, scrolled, height);
         let index = index.get_untracked();
-        let products: Vec<Product> = matches[start..end]
+        let products: Vec<Arc<Product>> = matches[start..end]
             .iter()
-            .map(|&at| index.0[at].0.clone())
+            .map(|&at| Arc::clone(&index.0[at].0))
             .collect();
         (start, products)
     });
@@ -225,67 +230,73 @@ pub fn CatalogPage() -> impl IntoView {
                 <ul class="products virtual" node_ref=list role="list"
                     style:height=move || format!("{}px", count().saturating_mul(ROW_PX as usize))
                     style:padding-top=move || format!("{}px", rows.with(|r| r.0).saturating_mul(ROW_PX as usize))>
-                    <For each=move || rows.get().1 key=|p| p.sku.clone() children=move |product| {
-                        let position = {
-                            let sku = product.sku.clone();
-                            move || {
+                    // A row per place on screen, reused for the product that comes there:
+                    // a search keystroke changes the rows' words, not the page's elements
+                    // (keyed by language too: a row's fixed words are drawn once).
+                    <For each=move || {
+                            let lang = store.lang.get();
+                            rows.with(|(start, products)| {
+                                products.iter().enumerate().map(|(at, p)| (lang, start + at, Arc::clone(p))).collect::<Vec<_>>()
+                            })
+                        }
+                        key=|(lang, position, _)| (lang.code(), *position)
+                        children=move |(_, position, first)| {
+                            // The product in this place now (the row leaving keeps its last).
+                            let product = Memo::new(move |previous: Option<&Arc<Product>>| {
                                 rows.with(|(start, products)| {
-                                    products.iter().position(|p| p.sku == sku).map_or(0, |at| start + at + 1)
+                                    position.checked_sub(*start).and_then(|at| products.get(at)).cloned()
                                 })
-                            }
-                        };
-                        view! { <ProductRow product position total=count/> }
-                    }/>
+                                .or_else(|| previous.cloned())
+                                .unwrap_or_else(|| Arc::clone(&first))
+                            });
+                            view! { <ProductRow product position total=count/> }
+                        }/>
                 </ul>
             </Show>
         </section>
     }
 }
 
-/// One product of the list: photo (or its first character), name, SKU and pack, price and
-/// quantity, in a row of fixed height.
+/// One place of the list: the photo (or first character), name, SKU and pack, price and
+/// quantity of the product there now, in a row of fixed height.
 #[component]
 fn ProductRow(
-    product: Product,
-    position: impl Fn() -> usize + Send + Sync + 'static,
+    product: Memo<Arc<Product>>,
+    /// Where the row is in the list, from 0.
+    position: usize,
     total: impl Fn() -> usize + Send + Sync + 'static,
 ) -> impl IntoView {
     let store = expect_context::<Store>();
-    let name = product.name.clone();
-    let initial_name = product.name.clone();
-    let unit = product.unit.clone();
-    let pack = product.pack_size;
-    let sku = product.sku.to_string();
-    let photo = product.image.clone();
-    let favourite_sku = product.sku.clone();
-    let toggle_sku = product.sku.clone();
+    let lang = store.lang.get_untracked();
+    let t = move |phrase| crate::i18n::tr(lang, phrase);
+    let sku = Memo::new(move |_| product.with(|p| p.sku.clone()));
+    let name = Memo::new(move |_| product.with(|p| lang.pick(&p.name).to_owned()));
+    let favourite = move || store.is_favourite(&sku.get());
+    // Drawn again only when the photo differs (most rows of a search have none, or the same).
+    let image = Memo::new(move |_| product.with(|p| p.image.clone()));
     view! {
-        <li class="product" data-testid="product" data-sku=sku.clone() aria-posinset=move || position().to_string() aria-setsize=move || total().to_string()>
-            <button class="fav" data-testid="favourite" aria-label=move || store.t(Phrase::Favourites)
-                aria-pressed=move || store.is_favourite(&favourite_sku).to_string()
-                on:click=move |_| store.toggle_favourite(&toggle_sku)>
-                {
-                    let sku = product.sku.clone();
-                    move || if store.is_favourite(&sku) { "★" } else { "☆" }
-                }
+        <li class="product" data-testid="product" data-sku=move || sku.get().to_string()
+            aria-posinset=(position + 1).to_string() aria-setsize=move || total().to_string()>
+            <button class="fav" data-testid="favourite" aria-label=t(Phrase::Favourites)
+                aria-pressed=move || favourite().to_string()
+                on:click=move |_| store.toggle_favourite(&sku.get_untracked())>
+                {move || if favourite() { "★" } else { "☆" }}
             </button>
-            {match photo.filter(|_| !store.data_saver.get_untracked()) {
+            {move || match image.get().filter(|_| !store.data_saver.get_untracked()) {
                 Some(image) => view! {
                     <img class="thumb" data-testid="photo" src=image.small_url() alt="" loading="lazy" decoding="async"
                         width=image.width.to_string() height=image.height.to_string()/>
                 }.into_any(),
                 None => view! {
                     <span class="thumb none" aria-hidden="true">
-                        {move || store.lang.get().pick(&initial_name).chars().next().map(String::from).unwrap_or_default()}
+                        {move || name.with(|n| n.chars().next().map(String::from).unwrap_or_default())}
                     </span>
                 }.into_any(),
             }}
             // A plain link (the router follows it): lighter than `<A>` for a list's rows.
-            <a href=format!("/product/{sku}") class="name">{move || store.lang.get().pick(&name).to_owned()}</a>
-            <span class="meta">{sku.clone()} " · " {
-                move || format!("{} {} {}", store.t(Phrase::PackOf), pack, store.lang.get().pick(&unit))
-            }</span>
-            <PriceTag product=product.clone()/>
+            <a href=move || format!("/product/{}", sku.get()) class="name">{move || name.get()}</a>
+            <span class="meta">{move || product.with(|p| format!("{} · {} {} {}", p.sku, t(Phrase::PackOf), p.pack_size, lang.pick(&p.unit)))}</span>
+            <PriceTag product=product/>
             <QuantityStepper product=product/>
         </li>
     }

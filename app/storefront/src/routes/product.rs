@@ -56,8 +56,8 @@ pub fn ProductPage() -> impl IntoView {
                             {format!("{} {} {} · {} {}", store.t(Phrase::PackOf), product.pack_size, lang.pick(&product.unit),
                                 store.t(Phrase::MinimumOrder), product.min_quantity)}
                         </p>
-                        <PriceTag product=product.clone()/>
-                        <QuantityStepper product=product.clone()/>
+                        <PriceTag product=std::sync::Arc::new(product.clone())/>
+                        <QuantityStepper product=std::sync::Arc::new(product.clone())/>
                     }.into_any()
                 }
             }}
