@@ -150,6 +150,14 @@ test('quantities as shop owners think: cases typed or stepped, the rule said whi
   await other.getByTestId('qty-input').fill('60');
   await expect(other.getByTestId('qty-problem')).toHaveText('最多 50 箱');
   await page.screenshot({ path: 'test-results/phone-quantity-rule.png' });
+  // The row on screen is reused for the next search's product: what was typed and said
+  // about the other one is not carried over.
+  await page.getByTestId('search').fill('BEV-0011');
+  await expect(card.getByTestId('qty-input')).toHaveValue('2');
+  await expect(card.getByTestId('qty')).toHaveAttribute('data-units', '24');
+  await expect(card.getByTestId('qty-problem')).toHaveCount(0);
+  await page.getByTestId('search').fill('BEV-0005');
+  await expect(other.getByTestId('qty-problem')).toHaveCount(0);
   await other.getByTestId('qty-input').fill('2');
 
   // Typing 0 and leaving the field removes the line, with a way back.
