@@ -364,6 +364,11 @@ pub async fn put_terms(
     let Json(body) =
         body.map_err(|r| AppError::rejected("malformed_terms", r.status(), r.body_text()))?;
     let terms: domain::checkout::SalesTerms = strict(body)?;
+    if let Some(approval) = &terms.approval {
+        approval
+            .check()
+            .map_err(|rule| AppError::invalid("approval", rule))?;
+    }
     let who = principal.username.clone();
     change_commerce(&state, move |tx| {
         let before = commerce::terms(tx)?;

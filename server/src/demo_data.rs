@@ -569,7 +569,9 @@ fn cny(cents: i64) -> Money {
 /// The demo distributor's terms: shipping free from ¥200 (else ¥8 within 10 kg, ¥12 to the
 /// north), prices include VAT (13 %, 9 % on staples and shipping), 1 point per ¥1 and
 /// 100 points worth ¥1 (at most 20 % of an order); a shop earns 3 % of what the shops
-/// it brought in buy, a week after each delivery (分销).
+/// it brought in buy, a week after each delivery (分销); an order the server would charge
+/// more than 2 % and ¥5 above what the phone showed, or without some of its lines, waits
+/// a day for the shop's OK.
 pub fn demo_terms() -> SalesTerms {
     let rate = |base, per_kg| RegionRate {
         base: cny(base),
@@ -602,6 +604,13 @@ pub fn demo_terms() -> SalesTerms {
         referral: Some(ReferralRules {
             percent: Decimal::new(3, 0),
             window_days: 7,
+        }),
+        // An order that costs over 2 % (and over ¥5) more than the phone showed, or lost a
+        // line, waits a day for the shop's OK.
+        approval: Some(domain::checkout::ApprovalRules {
+            tolerance_bp: 200,
+            tolerance: cny(500),
+            answer_within_hours: 24,
         }),
     }
 }

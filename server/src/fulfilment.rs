@@ -49,6 +49,10 @@ pub enum Action {
     Note(HistoryFact),
     /// The shop cancels it (before picking), saying why.
     ShopCancel(String),
+    /// The shop accepts the order held for its OK: released to where it was held.
+    ShopAccept,
+    /// The shop did not answer in time: the order held for its OK is cancelled.
+    NotAnswered,
     /// The order's shipment of this index (1 for the first) arrived.
     Delivered(usize),
     /// A shop's request to return goods of the order (taken in once).
@@ -75,6 +79,13 @@ pub enum Action {
 pub struct Docs<'a> {
     pub cache: &'a DocCache,
     pub actor: &'a ActorId,
+}
+
+/// The order's last history line says `fact` (what the system did, worded by each screen).
+fn with_fact(order: &mut domain::order::OrderConfirmation, by: &str, fact: HistoryFact) {
+    if let Some(last) = order.history.last_mut() {
+        *last = StatusEvent::fact(last.state, last.at_ms, by, fact);
+    }
 }
 
 /// An order's request id from what people call it: its number (`DH-000042`, `42`) or
@@ -232,7 +243,7 @@ pub fn apply(
     let mut shipment = None;
     let cancelled = matches!(
         action,
-        Action::Event(OrderEvent::Cancel, _) | Action::ShopCancel(_)
+        Action::Event(OrderEvent::Cancel, _) | Action::ShopCancel(_) | Action::NotAnswered
     );
     let mut touched_return = None;
     let mut settled = None;
@@ -291,6 +302,19 @@ pub fn apply(
                     *last = StatusEvent::fact(last.state, last.at_ms, by, fact);
                 }
             })
+            .map_err(refused),
+        Action::ShopAccept | Action::NotAnswered if order.awaiting_shop_until().is_none() => {
+            Err(AppError::client(
+                axum::http::StatusCode::CONFLICT,
+                "not_awaiting_shop",
+                "the order is not waiting for the shop's OK",
+            ))
+        }
+        Action::ShopAccept => fulfilment::step(&mut order, OrderEvent::Release, by, now, "")
+            .map(|()| with_fact(&mut order, by, HistoryFact::ShopAccepted))
+            .map_err(refused),
+        Action::NotAnswered => fulfilment::cancel(&mut order, &mut inventory, by, now, "")
+            .map(|()| with_fact(&mut order, by, HistoryFact::NotAnswered))
             .map_err(refused),
         Action::OpenReturn(request) => {
             touched_return = Some(returns::open(&mut order, request, now));

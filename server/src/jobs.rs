@@ -100,6 +100,50 @@ pub fn settle_commissions(
     crate::referrals::settle_due(tx, docs, now_ms).map(Some)
 }
 
+/// Cancels the orders whose shop did not give its OK in time (their stock goes back on
+/// the shelf), once a minute across processes; `None` if another process ran it this
+/// minute, else how many were cancelled.
+pub fn expire_unanswered(
+    tx: &mut Tx<'_>,
+    docs: crate::fulfilment::Docs<'_>,
+    now_ms: i64,
+) -> Result<Option<usize>, crate::app_error::AppError> {
+    let period = (now_ms / 60_000).to_string();
+    if !jobs::claim(tx, "unanswered", &period, now_ms)? {
+        return Ok(None);
+    }
+    expire(tx, docs, now_ms).map(Some)
+}
+
+/// [`expire_unanswered`] without the claim.
+pub fn expire(
+    tx: &mut Tx<'_>,
+    docs: crate::fulfilment::Docs<'_>,
+    now_ms: i64,
+) -> Result<usize, crate::app_error::AppError> {
+    let mut expired = 0;
+    for request_id in crate::store::orders::on_hold(tx, 1_000)? {
+        let Some((_, _, order)) = crate::store::orders::confirmation(tx, &request_id)? else {
+            continue;
+        };
+        if order
+            .awaiting_shop_until()
+            .is_none_or(|until| until > now_ms)
+        {
+            continue;
+        }
+        let applied = crate::fulfilment::apply(
+            tx,
+            "system",
+            &request_id,
+            crate::fulfilment::Action::NotAnswered,
+        )?;
+        crate::fulfilment::publish_applied(tx, docs, &applied)?;
+        expired += 1;
+    }
+    Ok(expired)
+}
+
 /// Claims the compaction window `now_ms` falls in; false if another process has it.
 pub fn claim_compaction(tx: &mut Tx<'_>, now_ms: i64) -> Result<bool, StoreError> {
     let window = (now_ms / COMPACTION_EVERY_MS).to_string();
@@ -228,6 +272,11 @@ pub fn spawn(
             run_document_job(&store, &actor, send_reminders, reminders).await;
             let commissions = ("commissions paid", "commissions were not paid");
             run_document_job(&store, &actor, settle_commissions, commissions).await;
+            let unanswered = (
+                "orders the shop did not answer in time cancelled",
+                "unanswered orders were not cancelled",
+            );
+            run_document_job(&store, &actor, expire_unanswered, unanswered).await;
         }
     });
 }

@@ -11,7 +11,7 @@ use automerge::Automerge;
 use docs::intake::{StockSource, answer_requests};
 use docs::schema::create_document;
 use docs::schema::doc_id::DocId;
-use docs::schema::order_requests_doc::{StoredCancel, StoredRequest, StoredReturn};
+use docs::schema::order_requests_doc::{StoredAccept, StoredCancel, StoredRequest, StoredReturn};
 use docs::schema::order_status_doc::{put_confirmations, set_next_volume};
 use std::collections::BTreeMap;
 
@@ -410,6 +410,51 @@ pub fn take_in_cancels(
             Err(refused) => {
                 tracing::warn!(order = target, reason = %refused, "a cancel request was refused");
                 orders::set_cancel_outcome(tx, &stored.key, "refused")?;
+            }
+        }
+    }
+    Ok(changed)
+}
+
+/// Takes in `shop`'s OKs to orders held for it, each once: an order still waiting is
+/// released to where it was held (its stock stays reserved); one that no longer waits
+/// (cancelled, expired, released by staff) is left as it is. Returns what changed.
+pub fn take_in_accepts(
+    tx: &mut Tx<'_>,
+    shop: &ShopId,
+    accepts: Vec<StoredAccept>,
+    now_ms: i64,
+) -> anyhow::Result<Vec<Applied>> {
+    let mut changed = Vec::new();
+    for stored in accepts {
+        let Ok(accept) = stored.accept else {
+            continue;
+        };
+        let target = accept.accepts.as_str();
+        if !orders::record_accept(tx, &stored.key, shop, target, now_ms)? {
+            continue;
+        }
+        match orders::confirmation(tx, target)? {
+            Some((owner, _, order)) if &owner == shop => {
+                if order.awaiting_shop_until().is_none() {
+                    orders::set_accept_outcome(tx, &stored.key, "not_waiting")?;
+                    continue;
+                }
+            }
+            _ => {
+                orders::set_accept_outcome(tx, &stored.key, "unknown_order")?;
+                continue;
+            }
+        }
+        match fulfilment::apply(tx, &accept.placed_by, target, Action::ShopAccept) {
+            Ok(applied) => {
+                orders::set_accept_outcome(tx, &stored.key, "accepted")?;
+                changed.push(applied);
+            }
+            Err(AppError::Internal(error)) => return Err(error),
+            Err(refused) => {
+                tracing::warn!(order = target, reason = %refused, "a shop's OK was refused");
+                orders::set_accept_outcome(tx, &stored.key, "refused")?;
             }
         }
     }

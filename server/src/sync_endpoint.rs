@@ -19,7 +19,7 @@ use crate::access::{Access, access};
 use crate::app_error::AppError;
 use crate::auth::{Principal, Role};
 use crate::order_intake::{
-    open_next_volume_if_full, take_in_cancels, take_in_orders, take_in_returns,
+    open_next_volume_if_full, take_in_accepts, take_in_cancels, take_in_orders, take_in_returns,
 };
 use crate::state::AppState;
 use crate::store::catalog::CatalogCache;
@@ -312,8 +312,14 @@ fn process_batch(
     let mut follow_ups = Vec::new();
     for (shop, volume, entries) in arrived {
         let requests = entries.requests;
-        if !entries.cancels.is_empty() || !entries.returns.is_empty() {
-            follow_ups.push((shop.clone(), entries.cancels, entries.returns));
+        if !entries.cancels.is_empty() || !entries.returns.is_empty() || !entries.accepts.is_empty()
+        {
+            follow_ups.push((
+                shop.clone(),
+                entries.cancels,
+                entries.returns,
+                entries.accepts,
+            ));
         }
         if requests.is_empty() {
             continue;
@@ -361,9 +367,11 @@ fn process_batch(
         }
     }
 
-    // Cancel and return requests, after the orders of the same batch were taken in.
-    for (shop, cancels, returns) in follow_ups {
-        let mut applied_all = take_in_cancels(tx, &shop, cancels, now)?;
+    // Cancel and return requests and OKs, after the orders of the same batch were taken in
+    // (an OK first: a device that accepted an order and then cancelled it meant the cancel).
+    for (shop, cancels, returns, accepts) in follow_ups {
+        let mut applied_all = take_in_accepts(tx, &shop, accepts, now)?;
+        applied_all.extend(take_in_cancels(tx, &shop, cancels, now)?);
         applied_all.extend(take_in_returns(tx, &shop, returns, now)?);
         for applied in applied_all {
             let status_doc = writable(

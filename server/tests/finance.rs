@@ -13,7 +13,7 @@ use domain::ledger::EntryKind;
 use domain::money::Money;
 use domain::order::RequestId;
 use domain::order_state::OrderState;
-use http_device::{Device, TestServer, call, spawn_server, token, with_store};
+use http_device::{Device, TestServer, call, run_job, spawn_server, token, with_store};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -780,29 +780,6 @@ async fn sales_reports_add_up_the_same_by_every_dimension_with_margin_for_financ
         .await;
         assert_eq!(status, 400, "{query}: {body}");
     }
-}
-
-/// Runs `job` at `now` in a store of its own (as another server process would), with a
-/// document cache of its own.
-async fn run_job<T: Send + 'static>(
-    server: &TestServer,
-    job: fn(
-        &mut server::store::Tx<'_>,
-        server::fulfilment::Docs<'_>,
-        i64,
-    ) -> Result<T, server::app_error::AppError>,
-    now: i64,
-) -> T {
-    with_store(server, move |tx| {
-        let cache = server::store::documents::DocCache::default();
-        let actor = automerge::ActorId::random();
-        let docs = server::fulfilment::Docs {
-            cache: &cache,
-            actor: &actor,
-        };
-        job(tx, docs, now).map_err(|e| anyhow::anyhow!("{e}"))
-    })
-    .await
 }
 
 /// Runs the commission settlement (the job's work, without its hourly claim) at `now`.

@@ -8,7 +8,7 @@
 mod http_device;
 
 use domain::order::RequestId;
-use http_device::{Device, TestServer, call, spawn_server, token, with_store};
+use http_device::{Device, TestServer, call, run_job, spawn_server, token, with_store};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -994,4 +994,135 @@ async fn a_panic_order_in_a_shortage_is_flagged_and_a_usual_one_is_not() {
     )
     .await;
     assert_eq!(flags, json!([]));
+}
+
+/// Places on the phone an order of `lines` whose phone showed `showed` of the server's
+/// amount due (`of`: a quote the server made for the same lines), as a phone with stale
+/// prices would.
+fn place_priced_lower(
+    phone: &mut Device,
+    lines: &[(&str, u32)],
+    of: &domain::quote::Quote,
+    showed_percent: i64,
+    id_byte: u8,
+) -> RequestId {
+    let mut request = phone.build_request(lines, RequestId::from_random_bytes([id_byte; 16]));
+    let mut quote = of.clone();
+    quote.amount_due = domain::money::Money::new(
+        (quote.amount_due.amount() * rust_decimal::Decimal::from(showed_percent)
+            / rust_decimal::Decimal::from(100))
+        .round_dp(2),
+        quote.amount_due.currency(),
+    );
+    request.expected_quote = Some(quote);
+    let volume = phone.sync.writable_volume(&phone.shop).unwrap();
+    docs::schema::order_requests_doc::add_request(phone.doc_mut(volume), &request).unwrap();
+    request.id
+}
+
+/// Writes the shop's OK to `order` on the phone (as its storefront does, offline too).
+fn accept_on_phone(phone: &mut Device, order: &RequestId, id_byte: u8) {
+    let accept = domain::order::AcceptRequest {
+        id: RequestId::from_random_bytes([id_byte; 16]),
+        shop: phone.shop.clone(),
+        accepts: order.clone(),
+        placed_at_ms: 1,
+        placed_by: "lotus".into(),
+    };
+    let volume = phone.sync.writable_volume(&phone.shop).unwrap();
+    docs::schema::order_requests_doc::add_accept(phone.doc_mut(volume), &accept).unwrap();
+}
+
+#[tokio::test]
+async fn an_order_costing_more_than_the_phone_showed_waits_for_the_shops_ok_and_is_cancelled_unanswered()
+ {
+    let server = spawn_server().await;
+    let admin = token(&server, "admin", "admin123").await;
+    let cang = token(&server, "cang", "cang123").await;
+    set_only_stock(&server, &admin, "BEV-0005", "wh-east", 48).await;
+    let mut phone = Device::new(&server, "lotus", "lotus123").await;
+    assert!(phone.sync_now().await.is_empty());
+    // An order whose phone showed what the server asks: confirmed as it is.
+    let probe = quote_of(&server, &mut phone).await;
+    let plain = place_priced_lower(&mut phone, &[("BEV-0005", 12)], &probe, 100, 21);
+    assert!(phone.sync_now().await.is_empty());
+    let seen = phone.sync.confirmations_of(&phone.shop);
+    assert_eq!(format!("{:?}", seen[&plain].state), "Confirmed");
+    let quote = seen[&plain].quote.clone().unwrap();
+    // 1 % less on the phone: within the demo's tolerance (2 %, ¥5), confirmed.
+    let close = place_priced_lower(&mut phone, &[("BEV-0005", 12)], &quote, 99, 22);
+    // 20 % less on the phone: held for the shop's OK, its stock reserved meanwhile.
+    let dearer = place_priced_lower(&mut phone, &[("BEV-0005", 12)], &quote, 80, 23);
+    let unanswered = place_priced_lower(&mut phone, &[("BEV-0005", 12)], &quote, 80, 24);
+    assert!(phone.sync_now().await.is_empty());
+    let seen = phone.sync.confirmations_of(&phone.shop);
+    assert_eq!(format!("{:?}", seen[&close].state), "Confirmed");
+    for held in [&dearer, &unanswered] {
+        assert_eq!(format!("{:?}", seen[held].state), "OnHold");
+        let until = seen[held]
+            .awaiting_shop_until()
+            .expect("waiting for the shop");
+        assert!(until > 24 * 3_600_000, "{until}");
+        let last = seen[held].history.last().unwrap();
+        match &last.fact {
+            Some(domain::order::HistoryFact::AwaitingShop {
+                expected, total, ..
+            }) => {
+                assert_eq!(*total, quote.amount_due);
+                assert!(expected.amount() < total.amount(), "{expected} {total}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    // On hand, reserved: all four orders hold their 12.
+    assert_eq!(level(&server, &cang, "wh-east", "BEV-0005").await, (48, 48));
+
+    // The shop accepts one (offline, then syncs); a second OK of it changes nothing.
+    accept_on_phone(&mut phone, &dearer, 31);
+    assert!(phone.sync_now().await.is_empty());
+    accept_on_phone(&mut phone, &dearer, 32);
+    assert!(phone.sync_now().await.is_empty());
+    let seen = phone.sync.confirmations_of(&phone.shop);
+    assert_eq!(format!("{:?}", seen[&dearer].state), "Confirmed");
+    assert_eq!(
+        seen[&dearer].history.last().unwrap().fact,
+        Some(domain::order::HistoryFact::ShopAccepted)
+    );
+    assert_eq!(seen[&dearer].history.last().unwrap().actor, "lotus");
+    assert!(seen[&dearer].awaiting_shop_until().is_none());
+
+    // The other is not answered: before its time nothing happens; after it, it is
+    // cancelled and its stock goes back.
+    let until = seen[&unanswered].awaiting_shop_until().unwrap();
+    assert_eq!(run_job(&server, server::jobs::expire, until - 1).await, 0);
+    assert_eq!(run_job(&server, server::jobs::expire, until + 1).await, 1);
+    assert_eq!(run_job(&server, server::jobs::expire, until + 2).await, 0);
+    assert!(phone.sync_now().await.is_empty());
+    let seen = phone.sync.confirmations_of(&phone.shop);
+    assert_eq!(format!("{:?}", seen[&unanswered].state), "Cancelled");
+    assert_eq!(
+        seen[&unanswered].history.last().unwrap().fact,
+        Some(domain::order::HistoryFact::NotAnswered)
+    );
+    assert_eq!(level(&server, &cang, "wh-east", "BEV-0005").await, (48, 36));
+    // An OK that arrives too late changes nothing.
+    accept_on_phone(&mut phone, &unanswered, 33);
+    assert!(phone.sync_now().await.is_empty());
+    let seen = phone.sync.confirmations_of(&phone.shop);
+    assert_eq!(format!("{:?}", seen[&unanswered].state), "Cancelled");
+}
+
+/// The server's quote for 12 of BEV-0005 to the phone's shop: an order placed and
+/// cancelled at once (its stock back).
+async fn quote_of(server: &TestServer, phone: &mut Device) -> domain::quote::Quote {
+    let probe = phone.place_order(&[("BEV-0005", 12)], 20);
+    assert!(phone.sync_now().await.is_empty());
+    let quote = phone.sync.confirmations_of(&phone.shop)[&probe]
+        .quote
+        .clone()
+        .unwrap();
+    cancel_on_phone(phone, &probe, 19, "");
+    assert!(phone.sync_now().await.is_empty());
+    let _ = server;
+    quote
 }

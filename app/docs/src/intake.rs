@@ -89,6 +89,9 @@ pub fn answer_requests(
                 let mut answer =
                     confirm_order(&request, catalog, book, &current, next_number(), now_ms);
                 reserve_stock(&mut answer, stock.inventory, stock.nearest_first, now_ms);
+                if let Some(rules) = &checkout.terms.approval {
+                    domain::order::hold_for_shop_ok(&mut answer, &request, rules, now_ms);
+                }
                 if answer.state != OrderState::Rejected {
                     count_use(&answer, checkout, &mut usage, &mut ordered);
                     if let Some(quote) = &answer.quote {

@@ -40,6 +40,54 @@ pub struct SalesTerms {
     /// What a shop earns on the shops it brought in (分销); none: nothing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub referral: Option<super::commission::ReferralRules>,
+    /// When an order placed on a phone waits for the shop's OK (the server's result costs
+    /// more than the phone showed, or drops lines); none: every order is confirmed as the
+    /// server prices it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval: Option<ApprovalRules>,
+}
+
+/// The shop's OK (point 9 of issue 13): an order the server would confirm at a higher
+/// amount than the phone showed, beyond the tolerance, or without some of its lines, is held
+/// (stock reserved) until the shop accepts or cancels it, and cancelled when it has not
+/// answered within `answer_within_hours`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApprovalRules {
+    /// An increase up to this share of what the phone showed is accepted silently, in
+    /// basis points (200 = 2 %)...
+    pub tolerance_bp: u32,
+    /// ...or up to this amount, whichever is larger.
+    pub tolerance: super::money::Money,
+    /// How long the shop has to answer, in hours (1..=720).
+    pub answer_within_hours: u32,
+}
+
+impl ApprovalRules {
+    /// Whether `now` (what the server's quote asks the shop to pay) exceeds `expected`
+    /// (what the phone showed) by more than the tolerance.
+    pub fn costs_too_much(&self, expected: super::money::Money, now: super::money::Money) -> bool {
+        let increase = now.amount() - expected.amount();
+        if increase <= rust_decimal::Decimal::ZERO {
+            return false;
+        }
+        let share = expected.amount() * rust_decimal::Decimal::from(self.tolerance_bp)
+            / rust_decimal::Decimal::from(10_000);
+        increase > share.max(self.tolerance.amount())
+    }
+
+    /// The rules' own limits, in words, when one is out of range.
+    pub fn check(&self) -> Result<(), &'static str> {
+        if self.tolerance_bp > 10_000 {
+            return Err("tolerance_bp is at most 10000 (100 %)");
+        }
+        if self.tolerance.amount() < rust_decimal::Decimal::ZERO {
+            return Err("tolerance is not negative");
+        }
+        if !(1..=720).contains(&self.answer_within_hours) {
+            return Err("answer_within_hours is 1 to 720");
+        }
+        Ok(())
+    }
 }
 
 /// One shop's standing, carried by its own prices document (only it and its manager see it).
@@ -235,6 +283,42 @@ pub fn refund_balances(profile: &mut ShopProfile, quote: &Quote) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_increase_is_too_much_past_both_the_share_and_the_amount() {
+        let yuan = |cents: i64| crate::money::Money::cny(rust_decimal::Decimal::new(cents, 2));
+        let rules = ApprovalRules {
+            tolerance_bp: 200,
+            tolerance: yuan(500),
+            answer_within_hours: 24,
+        };
+        // ¥100 shown: the ¥5 amount is the larger tolerance.
+        assert!(!rules.costs_too_much(yuan(10_000), yuan(10_500)));
+        assert!(rules.costs_too_much(yuan(10_000), yuan(10_501)));
+        // ¥1 000 shown: 2 % (¥20) is.
+        assert!(!rules.costs_too_much(yuan(100_000), yuan(102_000)));
+        assert!(rules.costs_too_much(yuan(100_000), yuan(102_001)));
+        // Cheaper is never too much.
+        assert!(!rules.costs_too_much(yuan(10_000), yuan(1)));
+        assert!(rules.check().is_ok());
+        let wrong = |rules: ApprovalRules| rules.check().is_err();
+        assert!(wrong(ApprovalRules {
+            tolerance_bp: 10_001,
+            ..rules.clone()
+        }));
+        assert!(wrong(ApprovalRules {
+            answer_within_hours: 0,
+            ..rules.clone()
+        }));
+        assert!(wrong(ApprovalRules {
+            answer_within_hours: 721,
+            ..rules.clone()
+        }));
+        assert!(wrong(ApprovalRules {
+            tolerance: yuan(-1),
+            ..rules
+        }));
+    }
+
     #[test]
     fn an_order_adds_each_promotion_once_and_what_was_priced_of_a_quota_sku() {
         let tea = Sku::parse("TEA").unwrap();

@@ -116,6 +116,20 @@ pub struct CancelRequest {
     pub reason: String,
 }
 
+/// A shop's OK to an order the server held for it (`HistoryFact::AwaitingShop`): the order
+/// as the server priced it is accepted. Written on a device (offline too) beside the
+/// order's request under its own device-minted id; the server applies it once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AcceptRequest {
+    pub id: RequestId,
+    pub shop: ShopId,
+    /// The order accepted.
+    pub accepts: RequestId,
+    /// The device's clock, advisory.
+    pub placed_at_ms: i64,
+    pub placed_by: String,
+}
+
 fn is_zero(value: &u32) -> bool {
     *value == 0
 }
@@ -207,6 +221,22 @@ pub enum HistoryFact {
     LinesChanged {
         reason: String,
     },
+    /// The server's result costs the shop more than the phone showed (beyond the
+    /// distributor's tolerance) or drops lines: held, stock reserved, until the shop
+    /// accepts or cancels it, or `until_ms` passes.
+    AwaitingShop {
+        /// What the phone showed the shop would pay, and what the server asks.
+        expected: Money,
+        total: Money,
+        /// Lines the server could not take.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        dropped: Vec<Sku>,
+        until_ms: i64,
+    },
+    /// The shop accepted the order as the server priced it.
+    ShopAccepted,
+    /// The shop did not answer in time: cancelled, its stock released.
+    NotAnswered,
     /// The server refused the whole order.
     Rejected {
         rejection: OrderRejection,
@@ -269,6 +299,28 @@ impl HistoryFact {
             } => format!("return {number} {}: {note}", state.name()),
             HistoryFact::Replacement { of } => format!("replacement for {of}"),
             HistoryFact::LinesChanged { reason } => format!("lines changed: {reason}"),
+            HistoryFact::AwaitingShop {
+                expected,
+                total,
+                dropped,
+                ..
+            } => format!(
+                "waiting for the shop's OK: {total} instead of {expected}{}",
+                if dropped.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        ", without {}",
+                        dropped
+                            .iter()
+                            .map(|s| s.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                }
+            ),
+            HistoryFact::ShopAccepted => "accepted by the shop".to_owned(),
+            HistoryFact::NotAnswered => "the shop did not answer in time".to_owned(),
             HistoryFact::Rejected { rejection } => rejection.to_string(),
         }
     }
@@ -478,6 +530,69 @@ pub fn confirm_order(
 /// stays confirmed with the shortfall listed, or becomes backordered when nothing could be
 /// reserved. SKUs whose stock is not tracked (no warehouse holds a level for them) are
 /// confirmed without a reservation. Stock never goes below zero.
+/// Holds `confirmation` for the shop's OK when the distributor asks for it (`rules`) and
+/// the server's result differs from what the phone showed (`request.expected_quote`): it
+/// costs more beyond the tolerance, or some requested line is not in it. The stock stays
+/// reserved; the history says what differs and until when the shop may answer. Orders
+/// without a phone's quote (entered by staff) are never held. True when held.
+pub fn hold_for_shop_ok(
+    confirmation: &mut OrderConfirmation,
+    request: &OrderRequest,
+    rules: &super::checkout::ApprovalRules,
+    now_ms: i64,
+) -> bool {
+    let (Some(expected), Some(quote)) = (&request.expected_quote, &confirmation.quote) else {
+        return false;
+    };
+    let dropped: Vec<Sku> = request
+        .expected
+        .lines
+        .iter()
+        .filter(|line| !confirmation.priced.lines.iter().any(|l| l.sku == line.sku))
+        .map(|line| line.sku.clone())
+        .collect();
+    if dropped.is_empty() && !rules.costs_too_much(expected.amount_due, quote.amount_due) {
+        return false;
+    }
+    let Ok(held) = confirmation.state.apply(OrderEvent::Hold) else {
+        return false;
+    };
+    let until_ms =
+        now_ms.saturating_add(i64::from(rules.answer_within_hours).saturating_mul(3_600_000));
+    confirmation.state = held;
+    confirmation.history.push(StatusEvent::fact(
+        held,
+        now_ms,
+        "server",
+        HistoryFact::AwaitingShop {
+            expected: expected.amount_due,
+            total: quote.amount_due,
+            dropped,
+            until_ms,
+        },
+    ));
+    true
+}
+
+impl OrderConfirmation {
+    /// Until when the shop may answer, while the order waits for its OK.
+    pub fn awaiting_shop_until(&self) -> Option<i64> {
+        if self.state != OrderState::OnHold {
+            return None;
+        }
+        // Within the hold the order is in now (staff may hold it again later, for
+        // another reason).
+        self.history
+            .iter()
+            .rev()
+            .take_while(|event| event.state == OrderState::OnHold)
+            .find_map(|event| match &event.fact {
+                Some(HistoryFact::AwaitingShop { until_ms, .. }) => Some(*until_ms),
+                _ => None,
+            })
+    }
+}
+
 pub fn reserve_stock(
     confirmation: &mut OrderConfirmation,
     inventory: &mut Inventory,

@@ -180,6 +180,46 @@ impl Words<'_> {
                 "{}{colon}{reason}",
                 self.t(["改单", "改單", "Lines changed"])
             ),
+            HistoryFact::AwaitingShop {
+                expected,
+                total,
+                dropped,
+                ..
+            } => {
+                let mut text = match self.lang {
+                    Lang::En => format!(
+                        "Waiting for the shop's OK: {total} instead of the {expected} the phone showed"
+                    ),
+                    _ => format!(
+                        "{}{colon}{total}{}{expected}{}",
+                        self.t(["等待门店确认", "等待門店確認", ""]),
+                        self.t(["（手机上显示 ", "（手機上顯示 ", ""]),
+                        self.t(["）", "）", ""]),
+                    ),
+                };
+                if !dropped.is_empty() {
+                    let separator = self.t(["、", "、", ", "]);
+                    text.push_str(self.t(["，不含 ", "，不含 ", ", without "]));
+                    text.push_str(
+                        &dropped
+                            .iter()
+                            .map(|sku| (self.product)(sku))
+                            .collect::<Vec<_>>()
+                            .join(separator),
+                    );
+                }
+                text
+            }
+            HistoryFact::ShopAccepted => self
+                .t(["门店已确认", "門店已確認", "Accepted by the shop"])
+                .to_owned(),
+            HistoryFact::NotAnswered => self
+                .t([
+                    "门店未在期限内确认，已取消",
+                    "門店未在期限內確認，已取消",
+                    "The shop did not answer in time: cancelled",
+                ])
+                .to_owned(),
             HistoryFact::Rejected { rejection } => self.rejection(rejection),
         }
     }

@@ -409,6 +409,40 @@ pub fn set_cancel_outcome(tx: &mut Tx<'_>, id: &str, outcome: &str) -> Result<()
     Ok(())
 }
 
+/// Records a shop's OK `id` to the held order `target`; false when it was recorded before
+/// (an OK is applied once).
+pub fn record_accept(
+    tx: &mut Tx<'_>,
+    id: &str,
+    shop: &ShopId,
+    target: &str,
+    now_ms: i64,
+) -> Result<bool, StoreError> {
+    Ok(tx.execute(
+        "INSERT INTO accept_requests (id, shop, target, received_ms) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (id) DO NOTHING",
+        params![id, shop.as_str(), target, now_ms],
+    )? == 1)
+}
+
+/// What became of a shop's OK: `accepted`, `not_waiting` or `unknown_order`.
+pub fn set_accept_outcome(tx: &mut Tx<'_>, id: &str, outcome: &str) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE accept_requests SET outcome = ?2 WHERE id = ?1",
+        params![id, outcome],
+    )?;
+    Ok(())
+}
+
+/// Orders on hold (some of them waiting for their shop's OK), oldest first: the request
+/// ids the expiry job reads.
+pub fn on_hold(tx: &mut Tx<'_>, limit: usize) -> Result<Vec<String>, StoreError> {
+    tx.column(
+        "SELECT request_id FROM orders WHERE state = 'on_hold' ORDER BY seq LIMIT ?1",
+        params![limit],
+    )
+}
+
 /// Orders whose shop asked to cancel after picking started and that are still open: the
 /// numbers staff have to decide on, oldest first.
 pub fn cancel_asks(tx: &mut Tx<'_>, limit: usize) -> Result<Vec<String>, StoreError> {

@@ -514,3 +514,26 @@ pub(crate) async fn call(
     let status = response.status().as_u16();
     (status, response.json().await.unwrap_or(Value::Null))
 }
+
+/// Runs `job` at `now` in a store of its own (as another server process would), with a
+/// document cache of its own.
+pub(crate) async fn run_job<T: Send + 'static>(
+    server: &TestServer,
+    job: fn(
+        &mut server::store::Tx<'_>,
+        server::fulfilment::Docs<'_>,
+        i64,
+    ) -> Result<T, server::app_error::AppError>,
+    now: i64,
+) -> T {
+    with_store(server, move |tx| {
+        let cache = server::store::documents::DocCache::default();
+        let actor = automerge::ActorId::random();
+        let docs = server::fulfilment::Docs {
+            cache: &cache,
+            actor: &actor,
+        };
+        job(tx, docs, now).map_err(|e| anyhow::anyhow!("{e}"))
+    })
+    .await
+}

@@ -10,7 +10,7 @@ use automerge::{Automerge, ReadDoc, ScalarValue};
 
 use super::doc_read::{get_map, root};
 use super::{SchemaError, container};
-use domain::order::{CancelRequest, OrderRequest, RequestId};
+use domain::order::{AcceptRequest, CancelRequest, OrderRequest, RequestId};
 use domain::returns::ReturnRequest;
 
 pub(crate) const REQUESTS: &str = "requests";
@@ -29,6 +29,11 @@ pub fn add_request(doc: &mut Automerge, request: &OrderRequest) -> Result<(), Sc
 /// Adds a request to cancel an order (immutable, like an order request).
 pub fn add_cancel(doc: &mut Automerge, cancel: &CancelRequest) -> Result<(), SchemaError> {
     put_entry(doc, cancel.id.as_str(), cancel)
+}
+
+/// Adds a shop's OK to an order held for it (immutable, like an order request).
+pub fn add_accept(doc: &mut Automerge, accept: &AcceptRequest) -> Result<(), SchemaError> {
+    put_entry(doc, accept.id.as_str(), accept)
 }
 
 /// Adds a request to return goods of an order (immutable, like an order request).
@@ -56,6 +61,8 @@ pub enum EntryKind {
     Cancel,
     /// A request to return goods (its JSON names the order it `returns`).
     Return,
+    /// The shop's OK to an order held for it (its JSON names the order it `accepts`).
+    Accept,
 }
 
 /// What an entry's JSON is; the rest of the entry is skipped, not built.
@@ -64,10 +71,12 @@ pub fn entry_kind(json: &str) -> EntryKind {
     struct Probe {
         cancels: Option<serde::de::IgnoredAny>,
         returns: Option<serde::de::IgnoredAny>,
+        accepts: Option<serde::de::IgnoredAny>,
     }
     match serde_json::from_str::<Probe>(json) {
         Ok(probe) if probe.cancels.is_some() => EntryKind::Cancel,
         Ok(probe) if probe.returns.is_some() => EntryKind::Return,
+        Ok(probe) if probe.accepts.is_some() => EntryKind::Accept,
         _ => EntryKind::Order,
     }
 }
@@ -84,6 +93,13 @@ fn kind_of(value: Option<&ScalarValue>) -> EntryKind {
 pub struct StoredCancel {
     pub key: String,
     pub cancel: Result<CancelRequest, String>,
+}
+
+/// A shop's OK in the map: its key and the request, or why it could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredAccept {
+    pub key: String,
+    pub accept: Result<AcceptRequest, String>,
 }
 
 /// A return request in the map: its key and the request, or why it could not be read.
@@ -120,6 +136,13 @@ fn parse_cancel(key: &str, value: Option<&ScalarValue>) -> StoredCancel {
     }
 }
 
+fn parse_accept(key: &str, value: Option<&ScalarValue>) -> StoredAccept {
+    StoredAccept {
+        key: key.to_owned(),
+        accept: parse_entry(key, value, |a: &AcceptRequest| a.id.as_str()),
+    }
+}
+
 fn parse_return(key: &str, value: Option<&ScalarValue>) -> StoredReturn {
     StoredReturn {
         key: key.to_owned(),
@@ -130,6 +153,11 @@ fn parse_return(key: &str, value: Option<&ScalarValue>) -> StoredReturn {
 /// Every cancel request the document holds, sorted by key.
 pub fn read_cancels(doc: &Automerge) -> Vec<StoredCancel> {
     read_all(doc).cancels
+}
+
+/// Every shop's OK the document holds, sorted by key.
+pub fn read_accepts(doc: &Automerge) -> Vec<StoredAccept> {
+    read_all(doc).accepts
 }
 
 /// Every return request the document holds, sorted by key.
@@ -151,6 +179,7 @@ pub struct Entries {
     pub requests: Vec<StoredRequest>,
     pub cancels: Vec<StoredCancel>,
     pub returns: Vec<StoredReturn>,
+    pub accepts: Vec<StoredAccept>,
 }
 
 /// The order, cancel and return requests under `keys` (present ones only), in one pass:
@@ -167,6 +196,7 @@ pub fn read_entries_at(doc: &Automerge, keys: &[String]) -> Entries {
                 match kind_of(Some(scalar)) {
                     EntryKind::Cancel => entries.cancels.push(parse_cancel(key, Some(scalar))),
                     EntryKind::Return => entries.returns.push(parse_return(key, Some(scalar))),
+                    EntryKind::Accept => entries.accepts.push(parse_accept(key, Some(scalar))),
                     EntryKind::Order => entries.requests.push(parse_stored(key, Some(scalar))),
                 }
             }
@@ -177,6 +207,7 @@ pub fn read_entries_at(doc: &Automerge, keys: &[String]) -> Entries {
     entries.requests.sort_by(|a, b| a.key.cmp(&b.key));
     entries.cancels.sort_by(|a, b| a.key.cmp(&b.key));
     entries.returns.sort_by(|a, b| a.key.cmp(&b.key));
+    entries.accepts.sort_by(|a, b| a.key.cmp(&b.key));
     entries
 }
 

@@ -408,6 +408,7 @@ fn validate_requests(
         match super::order_requests_doc::entry_kind(json) {
             EntryKind::Cancel => check_cancel_json(shop, &id, json)?,
             EntryKind::Return => check_return_json(shop, &id, json)?,
+            EntryKind::Accept => check_accept_json(shop, &id, json)?,
             EntryKind::Order => check_request_json(shop, &id, json)?,
         }
     }
@@ -444,6 +445,20 @@ pub fn check_cancel_json(shop: &ShopId, id: &RequestId, json: &str) -> Result<()
         return Err(violation(
             "text_too_long",
             "placed_by and reason hold at most 1 000 characters",
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a shop's OK: readable, about this shop, naming an order id.
+pub fn check_accept_json(shop: &ShopId, id: &RequestId, json: &str) -> Result<(), Violation> {
+    let accept: domain::order::AcceptRequest =
+        serde_json::from_str(json).map_err(|e| violation("malformed_request", e.to_string()))?;
+    check_stored_as((id, shop), (&accept.id, &accept.shop), "accept")?;
+    if accept.placed_by.chars().count() > MAX_TEXT {
+        return Err(violation(
+            "text_too_long",
+            "placed_by holds at most 1 000 characters",
         ));
     }
     Ok(())

@@ -13,7 +13,7 @@ use automerge::sync::{Message, State, SyncDoc};
 
 use super::wire::{DocMessage, MAX_DOCS_PER_REQUEST, SyncRequest, SyncResponse};
 use crate::schema::doc_id::DocId;
-use crate::schema::order_requests_doc::{read_cancels, read_requests, read_returns};
+use crate::schema::order_requests_doc::{read_accepts, read_cancels, read_requests, read_returns};
 use crate::schema::order_status_doc::{next_volume, read_confirmations};
 use domain::order::{CancelRequest, OrderConfirmation, OrderRequest, RequestId};
 use domain::returns::ReturnRequest;
@@ -342,6 +342,17 @@ impl DeviceSync {
             .flat_map(|(_, replica)| read_cancels(&replica.doc))
             .filter_map(|stored| stored.cancel.ok())
             .map(|cancel| (cancel.cancels.clone(), cancel))
+            .collect()
+    }
+
+    /// The shop's OKs to held orders this device holds, by the order they accept.
+    pub fn accepts_of(&self, shop: &ShopId) -> BTreeMap<RequestId, domain::order::AcceptRequest> {
+        self.replicas
+            .iter()
+            .filter(|(id, _)| matches!(id, DocId::OrderRequests(s, _) if s == shop))
+            .flat_map(|(_, replica)| read_accepts(&replica.doc))
+            .filter_map(|stored| stored.accept.ok())
+            .map(|accept| (accept.accepts.clone(), accept))
             .collect()
     }
 
