@@ -566,3 +566,90 @@ test('the first download is the sign-in form: the rest of the app comes after it
   await expect(page.locator('[data-testid=sync-state]')).toHaveText('已同步');
   await context.close();
 });
+
+test("an order that costs more than the phone showed waits for the shop's OK: accepted offline in one tap, or cancelled", async ({ browser, request }, testInfo) => {
+  const shop = await newShop(request, 'fig', '无花果小店', testInfo);
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+  const page = await context.newPage();
+  await signIn(page, shop.username, shop.password);
+  const card = page.locator('[data-testid=product][data-sku="SNK-0012"]');
+  const offline = async () => {
+    await context.setOffline(true);
+    await context.route('**/api/**', (route) => route.abort('internetdisconnected'));
+  };
+  const online = async () => {
+    await context.unroute('**/api/**');
+    await context.setOffline(false);
+    await page.click('[data-testid=sync-now]');
+  };
+  // Offline, two orders of a case of sunflower seeds at the price the phone knows.
+  await offline();
+  for (const _ of [1, 2]) {
+    await page.getByTestId('search').fill('SNK-0012');
+    await card.getByTestId('add').click();
+    await page.click('a[href="/cart"]');
+    await page.click('[data-testid=place-order]');
+    await expect(page.locator('[data-testid=order-state]')).toHaveText('等待同步');
+    await page.click('a[href="/"]');
+  }
+  // Meanwhile the distributor's price goes up by half.
+  const edit = await api(request, 'GET', '/api/admin/products?q=SNK-0012');
+  const was = (await edit.json()).products[0].list_price.amount;
+  await api(request, 'PUT', '/api/admin/products/SNK-0012', { list_price: (Number(was) * 1.5).toFixed(2) });
+  try {
+    await online();
+    await page.click('a[href="/orders"]');
+    const orders = page.locator('[data-testid=order]');
+    await expect(orders.getByTestId('order-state')).toHaveText(['待您确认', '待您确认']);
+
+    // The first: what it costs against what the phone showed, until when; accepted offline.
+    await orders.nth(1).locator('a').click();
+    const waiting = page.getByTestId('awaiting-ok');
+    await expect(waiting).toContainText('订单有变化，请确认后发货');
+    await expect(page.getByTestId('awaiting-amounts')).toContainText('下单时显示的金额为 ¥');
+    await expect(page.getByTestId('awaiting-amounts')).toContainText('(+¥');
+    await expect(page.getByTestId('awaiting-until')).toContainText('前确认，否则订单自动取消');
+    await page.screenshot({ path: 'test-results/phone-awaiting-ok.png' });
+    await offline();
+    await page.getByTestId('accept-order').click();
+    await expect(page.getByTestId('accept-pending')).toBeVisible();
+    await online();
+    await expect(page.locator('h2 [data-testid=order-state]')).toHaveText('已确认');
+    await expect(page.getByTestId('awaiting-ok')).toHaveCount(0);
+    await expect(page.getByTestId('history')).toContainText('门店已确认');
+
+    // The second: cancelled instead.
+    await page.click('a[href="/orders"]');
+    await orders.nth(0).locator('a').click();
+    await expect(page.getByTestId('awaiting-ok')).toBeVisible();
+    await page.getByTestId('cancel-order').click();
+    await page.getByTestId('confirm-cancel').click();
+    await page.click('[data-testid=sync-now]');
+    await expect(page.locator('h2 [data-testid=order-state]')).toHaveText('已取消');
+  } finally {
+    await api(request, 'PUT', '/api/admin/products/SNK-0012', { list_price: was });
+  }
+  await context.close();
+});
+
+test("the back office says when an order waits for the shop's OK, and an admin changes it", async ({ page }) => {
+  await page.goto('/office/');
+  await page.fill('input[name=username]', 'admin');
+  await page.fill('input[name=password]', 'admin123');
+  await page.click('[data-testid=sign-in]');
+  await page.goto('/office/orders');
+  const rules = page.getByTestId('approval-rules');
+  await expect(rules).toContainText('2% 且超过 ¥5.00');
+  await expect(rules).toContainText('24 小时');
+  await page.getByTestId('edit-approval').click();
+  await page.getByTestId('approval-hours').fill('0');
+  await page.getByTestId('save-approval').click();
+  await expect(page.getByTestId('approval-problem')).toBeVisible();
+  await page.getByTestId('approval-hours').fill('48');
+  await page.getByTestId('save-approval').click();
+  await expect(rules).toContainText('48 小时');
+  await page.getByTestId('edit-approval').click();
+  await page.getByTestId('approval-hours').fill('24');
+  await page.getByTestId('save-approval').click();
+  await expect(rules).toContainText('24 小时');
+});

@@ -385,6 +385,59 @@ pub async fn put_terms(
     Ok(Json(serde_json::json!({ "published": "terms" })))
 }
 
+/// `GET /api/admin/approval-rules`: when an order waits for its shop's OK (any office user
+/// may read them: customer service explains them to shops).
+pub async fn get_approval_rules(
+    State(state): State<AppState>,
+    principal: Principal,
+) -> Result<Json<api::finance::ApprovalRulesBody>, AppError> {
+    principal.require_office()?;
+    let terms = state.store.read(commerce::terms).await?;
+    Ok(Json(api::finance::ApprovalRulesBody {
+        rules: terms.approval,
+    }))
+}
+
+/// `PUT /api/admin/approval-rules`: the tolerance and the time to answer, or none.
+pub async fn put_approval_rules(
+    State(state): State<AppState>,
+    principal: Principal,
+    body: Result<Json<api::finance::ApprovalRulesBody>, JsonRejection>,
+) -> Result<Json<api::finance::ApprovalRulesBody>, AppError> {
+    principal.require_admin("change prices, promotions, terms and profiles")?;
+    let Json(body) =
+        body.map_err(|r| AppError::rejected("malformed_rules", r.status(), r.body_text()))?;
+    if let Some(rules) = &body.rules {
+        rules
+            .check()
+            .map_err(|rule| AppError::invalid("rules", rule))?;
+    }
+    let who = principal.username.clone();
+    let rules = body.rules.clone();
+    change_commerce(&state, move |tx| {
+        let mut terms = commerce::terms(tx)?;
+        let before = terms.approval.clone();
+        terms.approval = rules.clone();
+        commerce::set_terms(tx, &terms)?;
+        let change = Change {
+            kind: "terms",
+            object: "approval",
+            action: "update",
+        };
+        audit::record(
+            tx,
+            tx.now_ms,
+            &who,
+            change,
+            Some(&before),
+            Some(&terms.approval),
+        )?;
+        Ok(Touched::Terms)
+    })
+    .await?;
+    Ok(Json(body))
+}
+
 /// `PUT /api/admin/shops/{shop}/profile` with the shop's region, points, account and quotas.
 pub async fn put_profile(
     State(state): State<AppState>,

@@ -401,6 +401,10 @@ pub fn router(state: AppState) -> Router {
             put(admin_api::put_promotion).delete(admin_api::delete_promotion),
         )
         .route("/admin/terms", put(admin_api::put_terms))
+        .route(
+            "/admin/approval-rules",
+            get(admin_api::get_approval_rules).put(admin_api::put_approval_rules),
+        )
         .route("/admin/shops/{shop}/profile", put(admin_api::put_profile))
         .route("/admin/stock/{sku}", get(stock_api::of_product))
         .route("/admin/stock/{warehouse}/{sku}", put(stock_api::count))

@@ -259,6 +259,14 @@ pub struct Commissions {
     pub paid_in_period: Money,
 }
 
+/// `GET`/`PUT /api/admin/approval-rules`: when an order placed on a phone waits for the
+/// shop's OK (None: never, every order is confirmed as the server prices it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalRulesBody {
+    pub rules: Option<domain::checkout::ApprovalRules>,
+}
+
 /// `PUT /api/admin/referral-rules`: the share and return window (None: no commissions).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -4,6 +4,7 @@
 //! to it at sign-in.
 
 pub mod api;
+pub mod approval;
 pub mod audit;
 pub mod bulk;
 pub mod carriers;

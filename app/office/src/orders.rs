@@ -187,6 +187,7 @@ pub fn OrdersPage() -> impl IntoView {
                     <A href="/office/orders/new" attr:data-testid="new-order">{move || office.t(Phrase::NewOrder)}</A>
                 </Show>
             </div>
+            <crate::approval::ApprovalRulesLine/>
             <div class="filters">
                 {filter_select(state, "order-state", Phrase::AnyOrderState, states)}
                 {filter_select(warehouse, "order-warehouse", Phrase::AnyWarehouse, warehouses)}

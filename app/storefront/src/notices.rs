@@ -34,6 +34,9 @@ pub struct Notice {
     /// When staff changed the order's lines: why.
     #[serde(default)]
     pub edited: Option<String>,
+    /// The order waits for the shop's OK.
+    #[serde(default)]
+    pub awaiting: bool,
 }
 
 fn seen_key(shop: &ShopId) -> String {
@@ -110,6 +113,7 @@ pub fn note_changes(
                     tracking: None,
                     ret: None,
                     edited: order.edits.last().map(|e| e.reason.clone()),
+                    awaiting: false,
                 });
             }
         }
@@ -135,6 +139,7 @@ pub fn note_changes(
                 tracking: None,
                 ret: Some((record.number.clone(), record.state)),
                 edited: None,
+                awaiting: false,
             });
         }
         let now = (order.state, order.shipments.len());
@@ -166,6 +171,7 @@ pub fn note_changes(
                 .filter(|t| !t.is_empty()),
             ret: None,
             edited: None,
+            awaiting: order.awaiting_shop_until().is_some(),
         });
     }
     if changed {

@@ -17,7 +17,7 @@ use super::idb;
 use docs::schema::cart_doc::{CartLine, read_cart, set_quantity, take_ordered};
 use docs::schema::catalog_doc::{CatalogView, read_catalog};
 use docs::schema::doc_id::DocId;
-use docs::schema::order_requests_doc::{add_cancel, add_request, add_return};
+use docs::schema::order_requests_doc::{add_accept, add_cancel, add_request, add_return};
 use docs::schema::price_doc::{read_prices, read_profile, read_promotions};
 use docs::schema::proposal_doc::{self, HeldProposal, open_proposal};
 use docs::sync::device_sync::DeviceSync;
@@ -144,6 +144,8 @@ pub struct Store {
     pub confirmations: RwSignal<BTreeMap<RequestId, OrderConfirmation>>,
     /// The shop's requests to cancel orders, by the order they cancel.
     pub cancels: RwSignal<BTreeMap<RequestId, CancelRequest>>,
+    /// The shop's OKs to orders held for it, by the order they accept.
+    pub accepts: RwSignal<BTreeMap<RequestId, domain::order::AcceptRequest>>,
     /// The shop's requests to return goods, as this device holds them.
     pub returns: RwSignal<Vec<ReturnRequest>>,
     /// What happened to the shop's orders that the user has not read yet.
@@ -252,6 +254,7 @@ impl Store {
             requests: RwSignal::new(Vec::new()),
             confirmations: RwSignal::new(BTreeMap::new()),
             cancels: RwSignal::new(BTreeMap::new()),
+            accepts: RwSignal::new(BTreeMap::new()),
             returns: RwSignal::new(Vec::new()),
             notices: RwSignal::new(Vec::new()),
             phase: RwSignal::new(SyncPhase::Starting),
@@ -682,6 +685,7 @@ impl Store {
                 super::notices::note_changes(&shop.id, &confirmations, js_sys::Date::now() as i64);
             self.confirmations.set(confirmations);
             self.cancels.set(replicas.cancels_of(&shop.id));
+            self.accepts.set(replicas.accepts_of(&shop.id));
             let returns = replicas.returns_of(&shop.id);
             if self.returns.with_untracked(|held| *held != returns) {
                 self.returns.set(returns);
@@ -715,7 +719,11 @@ impl Store {
                 self.t(crate::components::returns::state_phrase(*state))
             );
         }
-        let state = crate::routes::orders::state_label(self, Some(notice.state));
+        let state = if notice.awaiting {
+            self.t(Phrase::AwaitingYourOk)
+        } else {
+            crate::routes::orders::state_label(self, Some(notice.state))
+        };
         match &notice.tracking {
             Some(tracking) => format!(
                 "{} {state} · {} {tracking}",
@@ -1486,6 +1494,22 @@ impl Store {
                 reason: reason.chars().take(200).collect(),
             };
             move |doc: &mut automerge::Automerge| add_cancel(doc, &cancel).is_ok()
+        })
+    }
+
+    /// Accepts the shop's order `order` as the server priced it, when it waits for the
+    /// shop's OK (works offline): an OK beside the order, which the server applies once.
+    /// False when the device does not hold the order's volume.
+    pub fn accept_order(&self, order: &RequestId) -> bool {
+        self.write_beside(order, |shop, by| {
+            let accept = domain::order::AcceptRequest {
+                id: random_id(),
+                shop,
+                accepts: order.clone(),
+                placed_at_ms: js_sys::Date::now() as i64,
+                placed_by: by,
+            };
+            move |doc: &mut automerge::Automerge| add_accept(doc, &accept).is_ok()
         })
     }
 

@@ -46,8 +46,9 @@ pub fn OrderDetailPage() -> impl IntoView {
                     <h2>
                         <span data-testid="order-number">{confirmation.as_ref().map(|c| c.number.clone()).unwrap_or_else(|| "—".into())}</span>
                         " "
-                        <span class="state" data-testid="order-state">{state_label(&store, state)}</span>
+                        <span class="state" data-testid="order-state">{super::orders::status_label(&store, confirmation.as_ref())}</span>
                     </h2>
+                    {confirmation.clone().filter(|c| c.awaiting_shop_until().is_some()).map(|c| view! { <AwaitingOk order=c/> })}
                     <p class="meta" data-testid="placed-at">{store.t(Phrase::PlacedAt)} " " {super::orders::placed_text(&store, request.placed_at_ms, super::orders::received_ms(confirmation.as_ref()))} " · " {request.placed_by.clone()}
                         {request.pickup.then(|| view! { " · " <span data-testid="order-pickup">{store.t(Phrase::Pickup)}</span> })}</p>
                     {(confirmation.is_none() && store.session.get().is_some_and(|s| s.role == "shop")).then(|| view! {
@@ -81,6 +82,8 @@ pub fn OrderDetailPage() -> impl IntoView {
                     })}
                     {confirmation.as_ref()
                         .filter(|c| matches!(c.state, domain::order_state::OrderState::Rejected | domain::order_state::OrderState::Cancelled | domain::order_state::OrderState::OnHold))
+                        // Held for the shop's OK: said above, with what to do.
+                        .filter(|c| c.awaiting_shop_until().is_none())
                         .and_then(|c| c.history.last().cloned())
                         .filter(|event| !event.reason.is_empty())
                         .map(|event| {
@@ -122,6 +125,7 @@ pub fn OrderDetailPage() -> impl IntoView {
                             </ul>
                         </div>
                     })}
+                    {confirmation.as_ref().map(|c| history_view(&store, c))}
                 }.into_any()
             }}
         </section>
@@ -158,16 +162,7 @@ fn ServerOrder(id: RequestId) -> impl IntoView {
                 <p class="total">{store.t(Phrase::Total)} " " <strong data-testid="order-total">{total.to_string()}</strong></p>
                 <crate::components::reorder::ReorderButton lines=order.priced.lines.iter().map(|l| (l.sku.clone(), l.quantity)).collect()/>
                 {shipments_view(&store, &order)}
-                <h3>{store.t(Phrase::History)}</h3>
-                <ul class="history">
-                    {order.history.iter().map(|event| view! {
-                        <li>
-                            <span>{state_label(&store, Some(event.state))}</span>
-                            <span class="meta">{format!("{} · {}", format_time(event.at_ms), event.actor)}</span>
-                            {(!event.reason.is_empty()).then(|| view! { <span class="meta">{history_text(&store, &order, event)}</span> })}
-                        </li>
-                    }).collect_view()}
-                </ul>
+                {history_view(&store, &order)}
             }.into_any()
         }
     }
@@ -250,6 +245,87 @@ fn edits_view(store: &Store, order: &OrderConfirmation) -> impl IntoView + use<>
             </div>
         }
     })
+}
+
+/// What happened to the order, step by step, in the reader's language.
+fn history_view(store: &Store, order: &domain::order::OrderConfirmation) -> impl IntoView + use<> {
+    let store = *store;
+    view! {
+        <h3>{store.t(Phrase::History)}</h3>
+        <ul class="history" data-testid="history">
+            {order.history.iter().map(|event| view! {
+                <li>
+                    <span>{state_label(&store, Some(event.state))}</span>
+                    <span class="meta">{format!("{} · {}", format_time(event.at_ms), event.actor)}</span>
+                    {(!event.reason.is_empty()).then(|| view! { <span class="meta">{history_text(&store, order, event)}</span> })}
+                </li>
+            }).collect_view()}
+        </ul>
+    }
+}
+
+/// An order the server held for the shop's OK: what it costs now against what the phone
+/// showed, the lines it could not take, until when the shop may answer; accepting it (one
+/// tap, offline too) or cancelling it below.
+#[component]
+fn AwaitingOk(order: domain::order::OrderConfirmation) -> impl IntoView {
+    let store = expect_context::<Store>();
+    let fact = order
+        .history
+        .iter()
+        .rev()
+        .find_map(|event| match &event.fact {
+            Some(domain::order::HistoryFact::AwaitingShop {
+                expected,
+                total,
+                dropped,
+                until_ms,
+            }) => Some((*expected, *total, dropped.clone(), *until_ms)),
+            _ => None,
+        });
+    let Some((expected, total, dropped, until_ms)) = fact else {
+        return ().into_any();
+    };
+    let id = order.request_id.clone();
+    let accepted = {
+        let id = id.clone();
+        move || store.accepts.with(|a| a.contains_key(&id))
+    };
+    let more = total
+        .checked_sub(expected)
+        .ok()
+        .filter(|d| !d.is_zero() && d.amount() > rust_decimal::Decimal::ZERO);
+    let dropped_names = dropped
+        .iter()
+        .map(|sku| store.product_name(sku))
+        .collect::<Vec<_>>()
+        .join("、");
+    view! {
+        <div class="awaiting-ok" role="alert" data-testid="awaiting-ok">
+            <h3>{store.t(Phrase::OrderChangedConfirm)}</h3>
+            <p data-testid="awaiting-amounts">
+                {format!("{} {expected} → {} {total}", store.t(Phrase::DeviceShowed), store.t(Phrase::NowCosts))}
+                {more.map(|d| format!(" (+{d})"))}
+            </p>
+            {(!dropped.is_empty()).then(|| view! {
+                <p data-testid="awaiting-dropped">{format!("{}{dropped_names}", store.t(Phrase::CannotSupply))}</p>
+            })}
+            <p class="meta" data-testid="awaiting-until">
+                {format!("{} {} {}", store.t(Phrase::AnswerBefore), super::orders::format_time(until_ms), store.t(Phrase::OrCancelledItself))}
+            </p>
+            {move || if accepted() {
+                view! { <p class="changes" data-testid="accept-pending">{store.t(Phrase::AcceptPending)}</p> }.into_any()
+            } else {
+                let id = id.clone();
+                view! {
+                    <button class="primary" data-testid="accept-order" on:click=move |_| { store.accept_order(&id); }>
+                        {store.t(Phrase::AcceptOrder)}
+                    </button>
+                }.into_any()
+            }}
+        </div>
+    }
+    .into_any()
 }
 
 /// The shop cancels its order (offline too) until picking starts; after that its request

@@ -10,6 +10,17 @@ use crate::store::Store;
 use domain::order::{OrderConfirmation, OrderRequest};
 use domain::order_state::OrderState;
 
+/// An order's state as the shop reads it: held for its OK is "waiting for your OK".
+pub(crate) fn status_label(
+    store: &Store,
+    confirmation: Option<&OrderConfirmation>,
+) -> &'static str {
+    match confirmation {
+        Some(c) if c.awaiting_shop_until().is_some() => store.t(Phrase::AwaitingYourOk),
+        _ => state_label(store, confirmation.map(|c| c.state)),
+    }
+}
+
 pub(crate) fn state_label(store: &Store, state: Option<OrderState>) -> &'static str {
     match state {
         None => store.t(Phrase::WaitingToSync),
@@ -104,7 +115,7 @@ pub fn OrdersPage() -> impl IntoView {
                                 <li class="order" data-testid="order" data-state=state.map(|s| format!("{s:?}")).unwrap_or_else(|| "Waiting".into())>
                                     <A href=format!("/orders/{}", request.id)>
                                         <span class="number">{number}</span>
-                                        <span class="state" data-testid="order-state">{state_label(&store, state)}</span>
+                                        <span class="state" data-testid="order-state">{status_label(&store, confirmation.as_ref())}</span>
                                         <span class="total">{total.to_string()}</span>
                                         <span class="meta">{placed_text(&store, request.placed_at_ms, received_ms(confirmation.as_ref()))}</span>
                                         // The server confirmed it otherwise than the phone showed.
