@@ -568,7 +568,7 @@ test('the first download is the sign-in form: the rest of the app comes after it
 });
 
 test("an order that costs more than the phone showed waits for the shop's OK: accepted offline in one tap, or cancelled", async ({ browser, request }, testInfo) => {
-  const shop = await newShop(request, 'fig', '无花果小店', testInfo);
+  const shop = await newShop(request, 'persimmon', '柿子小店', testInfo);
   const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
   const page = await context.newPage();
   await signIn(page, shop.username, shop.password);
@@ -637,7 +637,7 @@ test("the back office says when an order waits for the shop's OK, and an admin c
   await page.fill('input[name=username]', 'admin');
   await page.fill('input[name=password]', 'admin123');
   await page.click('[data-testid=sign-in]');
-  await page.goto('/office/orders');
+  await page.click('a[href="/office/orders"]');
   const rules = page.getByTestId('approval-rules');
   await expect(rules).toContainText('2% 且超过 ¥5.00');
   await expect(rules).toContainText('24 小时');
