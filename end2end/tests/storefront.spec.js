@@ -588,6 +588,9 @@ test("an order that costs more than the phone showed waits for the shop's OK: ac
     await page.getByTestId('search').fill('SNK-0012');
     await card.getByTestId('add').click();
     await page.click('a[href="/cart"]');
+    // The cart says when its prices are from and what happens if the server's are higher.
+    await expect(page.getByTestId('prices-as-of')).toContainText('价格更新于 20');
+    await expect(page.getByTestId('prices-as-of')).toContainText('会先请您确认');
     await page.click('[data-testid=place-order]');
     await expect(page.locator('[data-testid=order-state]')).toHaveText('等待同步');
     await page.click('a[href="/"]');

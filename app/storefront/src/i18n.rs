@@ -17,6 +17,9 @@ pub enum Phrase {
     Cart,
     Orders,
     Search,
+    PricesAsOf,
+    Semicolon,
+    AskedIfDearer,
     AwaitingYourOk,
     OrderChangedConfirm,
     NowCosts,
@@ -385,6 +388,13 @@ pub fn tr(lang: Lang, phrase: Phrase) -> &'static str {
         Cart => ["购物车", "購物車", "Cart"],
         Orders => ["订单", "訂單", "Orders"],
         Search => ["搜索商品", "搜尋商品", "Search products"],
+        PricesAsOf => ["价格更新于", "價格更新於", "Prices as of"],
+        Semicolon => ["；", "；", "; "],
+        AskedIfDearer => [
+            "若确认时价格更高或有商品缺货，会先请您确认",
+            "若確認時價格更高或有商品缺貨，會先請您確認",
+            "if the order costs more when confirmed, or a product is missing, you are asked first",
+        ],
         AwaitingYourOk => ["待您确认", "待您確認", "Waiting for your OK"],
         OrderChangedConfirm => [
             "订单有变化，请确认后发货",

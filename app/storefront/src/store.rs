@@ -1200,7 +1200,19 @@ impl Store {
     }
 
     /// Places the cart as an order request (works offline); it syncs when it can.
-    pub fn place_order(&self) -> Option<RequestId> {
+    /// Places the cart as an order (offline too) and returns once it is kept on the
+    /// device (IndexedDB, told to the other tabs): a tab closed the moment the order shows
+    /// as placed does not lose it. Syncs it after.
+    pub async fn place_order(self) -> Option<RequestId> {
+        let (id, written) = self.write_order()?;
+        self.persist(&written, &[]).await;
+        spawn_local(self.sync_now());
+        Some(id)
+    }
+
+    /// Writes the cart's order into the newest order volume and takes its lines out of the
+    /// cart (in memory): the order's id and the documents written.
+    fn write_order(&self) -> Option<(RequestId, [DocId; 2])> {
         let (shop, cart, ..) = self.active_docs()?;
         // The newest order volume the server has sent (none before the first sync).
         let orders = REPLICAS.with_borrow(|r| r.writable_volume(&shop.id))?;
@@ -1238,12 +1250,7 @@ impl Store {
             return None;
         }
         self.refresh(&[]);
-        let store = *self;
-        spawn_local(async move {
-            store.persist(&[orders, cart], &[]).await;
-            store.sync_now().await;
-        });
-        Some(request.id)
+        Some((request.id, [orders, cart]))
     }
 
     /// Writes `write` into the active shop's proposal document, keeps it and syncs.

@@ -3,6 +3,7 @@
 //! and "place order".
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 
@@ -42,10 +43,21 @@ pub fn CartPage() -> impl IntoView {
             .update(|c| c.redeem_points = if on { balance } else { 0 });
     };
     let navigate = use_navigate();
+    // Until the order is kept on the device (a second tap would place it twice).
+    let placing = RwSignal::new(false);
     let place = move |_| {
-        if let Some(id) = store.place_order() {
-            navigate(&format!("/orders/{id}"), Default::default());
+        if placing.get_untracked() {
+            return;
         }
+        placing.set(true);
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            if let Some(id) = store.place_order().await {
+                navigate(&format!("/orders/{id}"), Default::default());
+            }
+            // The cart may be gone by now (the order's page shows).
+            let _ = placing.try_set(false);
+        });
     };
     view! {
         <section class="cart">
@@ -189,8 +201,18 @@ pub fn CartPage() -> impl IntoView {
                 {move || blocked().map(|blocked| view! {
                     <p class="error" data-testid="blocked">{format!("{}: {}", store.t(Phrase::CannotOrder), blocked_text(&store, &blocked))}</p>
                 })}
+                // What the prices shown are as of, and what happens if the server's differ.
+                {move || store.last_synced_ms.get().map(|ms| {
+                    let approval = store.catalog.with(|c| c.terms.approval.is_some());
+                    view! {
+                        <p class="meta" data-testid="prices-as-of">
+                            {format!("{} {}", store.t(Phrase::PricesAsOf), super::orders::format_time(ms))}
+                            {approval.then(|| format!("{}{}", store.t(Phrase::Semicolon), store.t(Phrase::AskedIfDearer)))}
+                        </p>
+                    }
+                })}
                 <button class="primary" data-testid="place-order" on:click=place.clone()
-                    disabled=move || priced.get().is_none_or(|o| o.lines.is_empty()) || blocked().is_some()>
+                    disabled=move || placing.get() || priced.get().is_none_or(|o| o.lines.is_empty()) || blocked().is_some()>
                     {move || store.t(Phrase::PlaceOrder)}
                 </button>
             </Show>

@@ -15,6 +15,9 @@ use domain::product::{Product, matches_words, search_text, search_words};
 
 /// One row's height and the gap below it, in CSS pixels (`.products.virtual .product`).
 const ROW_PX: u32 = 140;
+/// The narrowest a product takes in a row of several (tablet, desktop), in CSS pixels.
+const COLUMN_MIN_PX: u32 = 340;
+
 /// Rows rendered above and below the screen, so a quick flick shows no blank.
 const OVERSCAN: usize = 3;
 
@@ -111,8 +114,10 @@ pub fn CatalogPage() -> impl IntoView {
     });
     // How far the list's top is above the screen's top, and the screen's height.
     let list = NodeRef::<leptos::html::Ul>::new();
-    // In whole CSS pixels: (how far scrolled past the list's top, screen height).
+    // In whole CSS pixels: (how far scrolled past the list's top, screen height), and how
+    // many products a row holds (more than one on a tablet or a desktop: the width is used).
     let screen = RwSignal::new((0_i64, 900_u32));
+    let columns = RwSignal::new(1_usize);
     let measure = move || {
         let Some(window) = web_sys::window() else {
             return;
@@ -122,9 +127,14 @@ pub fn CatalogPage() -> impl IntoView {
             .ok()
             .and_then(|h| h.as_f64())
             .map_or(900, |h| h.max(0.0).round() as u32);
-        let top = list
-            .get_untracked()
-            .map_or(0, |ul| ul.get_bounding_client_rect().top().round() as i64);
+        let (top, width) = list.get_untracked().map_or((0, 0), |ul| {
+            let rect = ul.get_bounding_client_rect();
+            (rect.top().round() as i64, rect.width().round() as u32)
+        });
+        let fit = usize::try_from((width / COLUMN_MIN_PX).clamp(1, 3)).unwrap_or(1);
+        if columns.get_untracked() != fit {
+            columns.set(fit);
+        }
         let now = (top.saturating_neg(), height);
         if screen.get_untracked() != now {
             screen.set(now);
@@ -159,8 +169,16 @@ pub fn CatalogPage() -> impl IntoView {
     let rows = Memo::new(move |_| {
         let matches = matches.get();
         let (scrolled, height) = screen.get();
-        let (start, end) =
-            ui_kit::virtual_list::window(matches.len(), ROW_PX, OVERSCAN, scrolled, height);
+        let columns = columns.get();
+        let (first_row, end_row) = ui_kit::virtual_list::window(
+            matches.len().div_ceil(columns),
+            ROW_PX,
+            OVERSCAN,
+            scrolled,
+            height,
+        );
+        let start = first_row.saturating_mul(columns).min(matches.len());
+        let end = end_row.saturating_mul(columns).min(matches.len());
         let index = index.get_untracked();
         let products: Vec<Arc<Product>> = matches[start..end]
             .iter()
@@ -228,8 +246,9 @@ pub fn CatalogPage() -> impl IntoView {
                     }}
                 </p>
                 <ul class="products virtual" node_ref=list role="list"
-                    style:height=move || format!("{}px", count().saturating_mul(ROW_PX as usize))
-                    style:padding-top=move || format!("{}px", rows.with(|r| r.0).saturating_mul(ROW_PX as usize))>
+                    style:height=move || format!("{}px", count().div_ceil(columns.get()).saturating_mul(ROW_PX as usize))
+                    style:padding-top=move || format!("{}px", (rows.with(|r| r.0) / columns.get()).saturating_mul(ROW_PX as usize))
+                    style:grid-template-columns=move || format!("repeat({}, minmax(0, 1fr))", columns.get())>
                     // A row per place on screen, reused for the product that comes there:
                     // a search keystroke changes the rows' words, not the page's elements
                     // (keyed by language too: a row's fixed words are drawn once).
