@@ -1318,7 +1318,16 @@ impl Store {
 
     /// Places the open proposal as the shop's order under the proposal's id (works
     /// offline): if the shop and its manager both place it, it is still one order.
-    pub fn order_proposal(&self) -> Option<RequestId> {
+    pub async fn order_proposal(self) -> Option<RequestId> {
+        let (id, written) = self.write_proposal_order()?;
+        // Shown as placed once kept on the device (like `place_order`).
+        self.persist(&written, &[]).await;
+        spawn_local(self.sync_now());
+        Some(id)
+    }
+
+    /// Writes the open proposal as the shop's order and its answer (in memory).
+    fn write_proposal_order(&self) -> Option<(RequestId, [DocId; 2])> {
         let held = self.proposal.get_untracked()?;
         let shop = self.shop.get_untracked()?;
         let session = self.session.get_untracked()?;
@@ -1357,12 +1366,7 @@ impl Store {
             return None;
         }
         self.refresh(&[]);
-        let store = *self;
-        spawn_local(async move {
-            store.persist(&[orders, proposal], &[]).await;
-            store.sync_now().await;
-        });
-        Some(request.id)
+        Some((request.id, [orders, proposal]))
     }
 
     /// Declines the open proposal (works offline).
@@ -1570,10 +1574,12 @@ impl Store {
         if !added {
             return false;
         }
-        self.refresh(&[]);
+        // Shown once kept on the device: a page closed or reloaded the moment the request
+        // shows as made does not lose it.
         let store = *self;
         spawn_local(async move {
             store.persist(&[volume], &[]).await;
+            store.refresh(&[]);
             store.sync_now().await;
         });
         true

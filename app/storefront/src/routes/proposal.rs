@@ -105,9 +105,12 @@ fn OpenProposal() -> impl IntoView {
     };
     let is_manager = move || store.session.get().is_some_and(|s| s.role == "manager");
     let order = move |_| {
-        if let Some(id) = store.order_proposal() {
-            navigate(&format!("/orders/{id}"), Default::default());
-        }
+        let navigate = navigate.clone();
+        leptos::task::spawn_local(async move {
+            if let Some(id) = store.order_proposal().await {
+                navigate(&format!("/orders/{id}"), Default::default());
+            }
+        });
     };
     view! {
         {move || store.proposal.get().map(|held| {
