@@ -29,6 +29,7 @@ use crate::app_error::AppError;
 use crate::fulfilment::{self, Action, Applied};
 use crate::store::catalog::{CatalogCache, Products};
 use crate::store::large_orders as store_flags;
+use crate::store::orders::FollowUp;
 use crate::store::{Tx, catalog, commerce, documents, money, orders, returns, stock};
 
 /// What an order of a shop is priced and checked with, read from the tables: the shop's
@@ -382,13 +383,13 @@ pub fn take_in_cancels(
             continue;
         };
         let target = cancel.cancels.as_str();
-        if !orders::record_cancel(tx, &stored.key, shop, target, now_ms)? {
+        if !orders::record_follow_up(tx, FollowUp::Cancel, (&stored.key, shop, target), now_ms)? {
             continue;
         }
         let state = match orders::confirmation(tx, target)? {
             Some((owner, _, order)) if &owner == shop => order.state,
             _ => {
-                orders::set_cancel_outcome(tx, &stored.key, "unknown_order")?;
+                orders::set_follow_up_outcome(tx, FollowUp::Cancel, &stored.key, "unknown_order")?;
                 continue;
             }
         };
@@ -403,13 +404,13 @@ pub fn take_in_cancels(
         };
         match fulfilment::apply(tx, &cancel.placed_by, target, action) {
             Ok(applied) => {
-                orders::set_cancel_outcome(tx, &stored.key, outcome)?;
+                orders::set_follow_up_outcome(tx, FollowUp::Cancel, &stored.key, outcome)?;
                 changed.push(applied);
             }
             Err(AppError::Internal(error)) => return Err(error),
             Err(refused) => {
                 tracing::warn!(order = target, reason = %refused, "a cancel request was refused");
-                orders::set_cancel_outcome(tx, &stored.key, "refused")?;
+                orders::set_follow_up_outcome(tx, FollowUp::Cancel, &stored.key, "refused")?;
             }
         }
     }
@@ -431,30 +432,35 @@ pub fn take_in_accepts(
             continue;
         };
         let target = accept.accepts.as_str();
-        if !orders::record_accept(tx, &stored.key, shop, target, now_ms)? {
+        if !orders::record_follow_up(tx, FollowUp::Accept, (&stored.key, shop, target), now_ms)? {
             continue;
         }
         match orders::confirmation(tx, target)? {
             Some((owner, _, order)) if &owner == shop => {
                 if order.awaiting_shop_until().is_none() {
-                    orders::set_accept_outcome(tx, &stored.key, "not_waiting")?;
+                    orders::set_follow_up_outcome(
+                        tx,
+                        FollowUp::Accept,
+                        &stored.key,
+                        "not_waiting",
+                    )?;
                     continue;
                 }
             }
             _ => {
-                orders::set_accept_outcome(tx, &stored.key, "unknown_order")?;
+                orders::set_follow_up_outcome(tx, FollowUp::Accept, &stored.key, "unknown_order")?;
                 continue;
             }
         }
         match fulfilment::apply(tx, &accept.placed_by, target, Action::ShopAccept) {
             Ok(applied) => {
-                orders::set_accept_outcome(tx, &stored.key, "accepted")?;
+                orders::set_follow_up_outcome(tx, FollowUp::Accept, &stored.key, "accepted")?;
                 changed.push(applied);
             }
             Err(AppError::Internal(error)) => return Err(error),
             Err(refused) => {
                 tracing::warn!(order = target, reason = %refused, "a shop's OK was refused");
-                orders::set_accept_outcome(tx, &stored.key, "refused")?;
+                orders::set_follow_up_outcome(tx, FollowUp::Accept, &stored.key, "refused")?;
             }
         }
     }

@@ -1205,9 +1205,15 @@ impl Store {
     /// as placed does not lose it. Syncs it after.
     pub async fn place_order(self) -> Option<RequestId> {
         let (id, written) = self.write_order()?;
-        self.persist(&written, &[]).await;
-        spawn_local(self.sync_now());
+        self.keep_then_sync(&written).await;
         Some(id)
+    }
+
+    /// Saves the documents `written` on the device (told to the other tabs), then syncs in
+    /// the background.
+    async fn keep_then_sync(self, written: &[DocId]) {
+        self.persist(written, &[]).await;
+        spawn_local(self.sync_now());
     }
 
     /// Writes the cart's order into the newest order volume and takes its lines out of the
@@ -1321,8 +1327,7 @@ impl Store {
     pub async fn order_proposal(self) -> Option<RequestId> {
         let (id, written) = self.write_proposal_order()?;
         // Shown as placed once kept on the device (like `place_order`).
-        self.persist(&written, &[]).await;
-        spawn_local(self.sync_now());
+        self.keep_then_sync(&written).await;
         Some(id)
     }
 

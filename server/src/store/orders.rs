@@ -384,53 +384,50 @@ pub fn waiting_for<'a>(
     Ok(waiting)
 }
 
-/// Records a shop's cancel request `id` for `target`; false when it was recorded before
-/// (a cancel request is applied once).
-pub fn record_cancel(
+/// The tables of a shop's follow-up requests to one of its orders, each applied once.
+#[derive(Clone, Copy)]
+pub enum FollowUp {
+    /// `cancel_requests`: `cancelled`, `asked` or `unknown_order`.
+    Cancel,
+    /// `accept_requests` (a shop's OK to a held order): `accepted`, `not_waiting`,
+    /// `refused` or `unknown_order`.
+    Accept,
+}
+
+impl FollowUp {
+    fn table(self) -> &'static str {
+        match self {
+            FollowUp::Cancel => "cancel_requests",
+            FollowUp::Accept => "accept_requests",
+        }
+    }
+}
+
+/// Records a shop's request `id` about its order `target`; false when it was recorded
+/// before (each is applied once).
+pub fn record_follow_up(
     tx: &mut Tx<'_>,
-    id: &str,
-    shop: &ShopId,
-    target: &str,
+    kind: FollowUp,
+    (id, shop, target): (&str, &ShopId, &str),
     now_ms: i64,
 ) -> Result<bool, StoreError> {
-    Ok(tx.execute(
-        "INSERT INTO cancel_requests (id, shop, target, received_ms) VALUES (?1, ?2, ?3, ?4)
+    let sql = format!(
+        "INSERT INTO {} (id, shop, target, received_ms) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (id) DO NOTHING",
-        params![id, shop.as_str(), target, now_ms],
-    )? == 1)
+        kind.table()
+    );
+    Ok(tx.execute(&sql, params![id, shop.as_str(), target, now_ms])? == 1)
 }
 
-/// What became of a cancel request: `cancelled`, `asked` or `unknown_order`.
-pub fn set_cancel_outcome(tx: &mut Tx<'_>, id: &str, outcome: &str) -> Result<(), StoreError> {
-    tx.execute(
-        "UPDATE cancel_requests SET outcome = ?2 WHERE id = ?1",
-        params![id, outcome],
-    )?;
-    Ok(())
-}
-
-/// Records a shop's OK `id` to the held order `target`; false when it was recorded before
-/// (an OK is applied once).
-pub fn record_accept(
+/// What became of a shop's request `id` (see [`FollowUp`]).
+pub fn set_follow_up_outcome(
     tx: &mut Tx<'_>,
+    kind: FollowUp,
     id: &str,
-    shop: &ShopId,
-    target: &str,
-    now_ms: i64,
-) -> Result<bool, StoreError> {
-    Ok(tx.execute(
-        "INSERT INTO accept_requests (id, shop, target, received_ms) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (id) DO NOTHING",
-        params![id, shop.as_str(), target, now_ms],
-    )? == 1)
-}
-
-/// What became of a shop's OK: `accepted`, `not_waiting` or `unknown_order`.
-pub fn set_accept_outcome(tx: &mut Tx<'_>, id: &str, outcome: &str) -> Result<(), StoreError> {
-    tx.execute(
-        "UPDATE accept_requests SET outcome = ?2 WHERE id = ?1",
-        params![id, outcome],
-    )?;
+    outcome: &str,
+) -> Result<(), StoreError> {
+    let sql = format!("UPDATE {} SET outcome = ?2 WHERE id = ?1", kind.table());
+    tx.execute(&sql, params![id, outcome])?;
     Ok(())
 }
 
