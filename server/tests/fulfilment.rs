@@ -1008,12 +1008,16 @@ fn place_priced_lower(
 ) -> RequestId {
     let mut request = phone.build_request(lines, RequestId::from_random_bytes([id_byte; 16]));
     let mut quote = of.clone();
-    quote.amount_due = domain::money::Money::new(
-        (quote.amount_due.amount() * rust_decimal::Decimal::from(showed_percent)
-            / rust_decimal::Decimal::from(100))
-        .round_dp(2),
-        quote.amount_due.currency(),
-    );
+    let scaled = |money: domain::money::Money| {
+        domain::money::Money::new(
+            (money.amount() * rust_decimal::Decimal::from(showed_percent)
+                / rust_decimal::Decimal::from(100))
+            .round_dp(2),
+            money.currency(),
+        )
+    };
+    quote.total = scaled(quote.total);
+    quote.amount_due = scaled(quote.amount_due);
     request.expected_quote = Some(quote);
     let volume = phone.sync.writable_volume(&phone.shop).unwrap();
     docs::schema::order_requests_doc::add_request(phone.doc_mut(volume), &request).unwrap();
@@ -1068,7 +1072,7 @@ async fn an_order_costing_more_than_the_phone_showed_waits_for_the_shops_ok_and_
             Some(domain::order::HistoryFact::AwaitingShop {
                 expected, total, ..
             }) => {
-                assert_eq!(*total, quote.amount_due);
+                assert_eq!(*total, quote.total);
                 assert!(expected.amount() < total.amount(), "{expected} {total}");
             }
             other => panic!("{other:?}"),

@@ -63,8 +63,8 @@ pub struct ApprovalRules {
 }
 
 impl ApprovalRules {
-    /// Whether `now` (what the server's quote asks the shop to pay) exceeds `expected`
-    /// (what the phone showed) by more than the tolerance.
+    /// Whether `now` (the order's total as the server quotes it) exceeds `expected` (the
+    /// total the phone showed) by more than the tolerance.
     pub fn costs_too_much(&self, expected: super::money::Money, now: super::money::Money) -> bool {
         let increase = now.amount() - expected.amount();
         if increase <= rust_decimal::Decimal::ZERO {

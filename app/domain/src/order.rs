@@ -551,7 +551,8 @@ pub fn hold_for_shop_ok(
         .filter(|line| !confirmation.priced.lines.iter().any(|l| l.sku == line.sku))
         .map(|line| line.sku.clone())
         .collect();
-    if dropped.is_empty() && !rules.costs_too_much(expected.amount_due, quote.amount_due) {
+    // What the order costs (how it is paid, points or prepaid balance, is not a cost).
+    if dropped.is_empty() && !rules.costs_too_much(expected.total, quote.total) {
         return false;
     }
     let Ok(held) = confirmation.state.apply(OrderEvent::Hold) else {
@@ -565,8 +566,8 @@ pub fn hold_for_shop_ok(
         now_ms,
         "server",
         HistoryFact::AwaitingShop {
-            expected: expected.amount_due,
-            total: quote.amount_due,
+            expected: expected.total,
+            total: quote.total,
             dropped,
             until_ms,
         },
