@@ -13,6 +13,17 @@ async function signIn(page, username, password) {
   await expect(page.locator('[data-testid=sync-state]')).toHaveText('已同步');
 }
 
+// No network, as the phone sees it: the browser says so, and nothing reaches the API.
+async function goOffline(context) {
+  await context.setOffline(true);
+  await context.route('**/api/**', (route) => route.abort('internetdisconnected'));
+}
+
+async function goOnline(context) {
+  await context.unroute('**/api/**');
+  await context.setOffline(false);
+}
+
 async function adminToken(request) {
   const login = await request.post('/api/login', { data: { username: 'admin', password: 'admin123' } });
   expect(login.status()).toBe(200);
@@ -311,8 +322,7 @@ test('orders not yet sent are never wiped by another user signing in, and the ap
   await expect(page.getByTestId('storage-persistent')).toHaveAttribute('data-persisted', /^(true|false)$/);
 
   // An order placed offline, then the session gone (expired on a shared phone).
-  await context.setOffline(true);
-  await context.route('**/api/**', (route) => route.abort('internetdisconnected'));
+  await goOffline(context);
   await page.click('a[href="/"]');
   await page.getByTestId('search').fill('BEV-0001');
   await page.locator('[data-testid=product][data-sku="BEV-0001"] [data-testid=add]').click();
@@ -321,8 +331,7 @@ test('orders not yet sent are never wiped by another user signing in, and the ap
   await expect(page.locator('[data-testid=order-state]')).toHaveText('等待同步');
   const orderId = page.url().split('/orders/')[1];
   await page.evaluate(() => localStorage.removeItem('dinghuo.session'));
-  await context.unroute('**/api/**');
-  await context.setOffline(false);
+  await goOnline(context);
   await page.goto('/');
 
   // Someone else tries to sign in on this phone: refused, saying whose orders wait.
@@ -435,8 +444,7 @@ test('two tabs of one shop offline: an order placed in a tab closed before it sy
   await second.goto('/');
   await expect(second.locator('[data-testid=sync-state]')).toHaveText('已同步');
 
-  await context.setOffline(true);
-  await context.route('**/api/**', (route) => route.abort('internetdisconnected'));
+  await goOffline(context);
   // Each tab puts a line in the cart; each sees the other's.
   await first.getByTestId('search').fill('SNK-0006');
   await first.locator('[data-testid=product][data-sku="SNK-0006"] [data-testid=add]').click();
@@ -457,8 +465,7 @@ test('two tabs of one shop offline: an order placed in a tab closed before it sy
   await expect(third.locator('[data-testid=order-state]')).toHaveText('等待同步');
   await third.close();
 
-  await context.unroute('**/api/**');
-  await context.setOffline(false);
+  await goOnline(context);
   await second.getByTestId('sync-now').click();
   await expect(second.getByTestId('pending-count')).toHaveAttribute('data-count', '0');
   const token = await adminToken(request);
@@ -473,8 +480,7 @@ test('storage cleared while an order waits: the phone says the order is lost, an
   const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
   const page = await context.newPage();
   await signIn(page, shop.username, shop.password);
-  await context.setOffline(true);
-  await context.route('**/api/**', (route) => route.abort('internetdisconnected'));
+  await goOffline(context);
   await page.getByTestId('search').fill('SNK-0008');
   await page.locator('[data-testid=product][data-sku="SNK-0008"] [data-testid=add]').click();
   await page.click('a[href="/cart"]');
@@ -483,8 +489,7 @@ test('storage cleared while an order waits: the phone says the order is lost, an
   // The browser clears the site's IndexedDB (as under storage pressure).
   const cdp = await context.newCDPSession(page);
   await cdp.send('Storage.clearDataForOrigin', { origin: new URL(page.url()).origin, storageTypes: 'indexeddb' });
-  await context.unroute('**/api/**');
-  await context.setOffline(false);
+  await goOnline(context);
   await page.goto('/');
   await expect(page.getByTestId('header-notice')).toContainText('1 张未同步的订单无法恢复');
   await expect(page.locator('[data-testid=product]').first()).toBeVisible();
@@ -517,13 +522,11 @@ test('pictures: photos seen stay on the phone offline; on a slow connection the 
   await expect.poll(() => photo.evaluate((img) => img.complete && img.naturalWidth)).toBeGreaterThan(0);
 
   // Offline: the photo seen is still there.
-  await context.setOffline(true);
-  await context.route('**/api/**', (route) => route.abort('internetdisconnected'));
+  await goOffline(context);
   await page.reload();
   await page.getByTestId('search').fill('SNK-0004');
   await expect.poll(() => card.getByTestId('photo').evaluate((img) => img.complete && img.naturalWidth)).toBeGreaterThan(0);
-  await context.unroute('**/api/**');
-  await context.setOffline(false);
+  await goOnline(context);
 
   // The data saver, as offered: no photos.
   await page.getByTestId('data-saver-yes').click();
@@ -573,13 +576,9 @@ test("an order that costs more than the phone showed waits for the shop's OK: ac
   const page = await context.newPage();
   await signIn(page, shop.username, shop.password);
   const card = page.locator('[data-testid=product][data-sku="SNK-0012"]');
-  const offline = async () => {
-    await context.setOffline(true);
-    await context.route('**/api/**', (route) => route.abort('internetdisconnected'));
-  };
+  const offline = () => goOffline(context);
   const online = async () => {
-    await context.unroute('**/api/**');
-    await context.setOffline(false);
+    await goOnline(context);
     await page.click('[data-testid=sync-now]');
   };
   // Offline, two orders of a case of sunflower seeds at the price the phone knows.

@@ -295,12 +295,10 @@ pub fn apply(
         }
         Action::ShopCancel(reason) => fulfilment::cancel(&mut order, &mut inventory, by, now, "")
             .map(|()| {
-                if let Some(last) = order.history.last_mut() {
-                    let fact = HistoryFact::CancelledByShop {
-                        reason: reason.clone(),
-                    };
-                    *last = StatusEvent::fact(last.state, last.at_ms, by, fact);
-                }
+                let fact = HistoryFact::CancelledByShop {
+                    reason: reason.clone(),
+                };
+                with_fact(&mut order, by, fact);
             })
             .map_err(refused),
         Action::ShopAccept | Action::NotAnswered if order.awaiting_shop_until().is_none() => {

@@ -525,24 +525,19 @@ pub fn confirm_order(
     }
 }
 
-/// Reserves stock for a confirmed order, from the shop's warehouses nearest first, each
-/// line split across warehouses as needed. What is not in stock is backordered: the order
-/// stays confirmed with the shortfall listed, or becomes backordered when nothing could be
-/// reserved. SKUs whose stock is not tracked (no warehouse holds a level for them) are
-/// confirmed without a reservation. Stock never goes below zero.
 /// Holds `confirmation` for the shop's OK when the distributor asks for it (`rules`) and
 /// the server's result differs from what the phone showed (`request.expected_quote`): it
 /// costs more beyond the tolerance, or some requested line is not in it. The stock stays
 /// reserved; the history says what differs and until when the shop may answer. Orders
-/// without a phone's quote (entered by staff) are never held. True when held.
+/// without a phone's quote (entered by staff) are never held.
 pub fn hold_for_shop_ok(
     confirmation: &mut OrderConfirmation,
     request: &OrderRequest,
     rules: &super::checkout::ApprovalRules,
     now_ms: i64,
-) -> bool {
+) {
     let (Some(expected), Some(quote)) = (&request.expected_quote, &confirmation.quote) else {
-        return false;
+        return;
     };
     let dropped: Vec<Sku> = request
         .expected
@@ -553,10 +548,10 @@ pub fn hold_for_shop_ok(
         .collect();
     // What the order costs (how it is paid, points or prepaid balance, is not a cost).
     if dropped.is_empty() && !rules.costs_too_much(expected.total, quote.total) {
-        return false;
+        return;
     }
     let Ok(held) = confirmation.state.apply(OrderEvent::Hold) else {
-        return false;
+        return;
     };
     let until_ms =
         now_ms.saturating_add(i64::from(rules.answer_within_hours).saturating_mul(3_600_000));
@@ -572,28 +567,56 @@ pub fn hold_for_shop_ok(
             until_ms,
         },
     ));
-    true
+}
+
+/// What an order held for its shop's OK waits on (`HistoryFact::AwaitingShop`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AwaitingShop<'a> {
+    /// The total the phone showed, and the total the server asks.
+    pub expected: Money,
+    pub total: Money,
+    pub dropped: &'a [Sku],
+    pub until_ms: i64,
 }
 
 impl OrderConfirmation {
-    /// Until when the shop may answer, while the order waits for its OK.
-    pub fn awaiting_shop_until(&self) -> Option<i64> {
+    /// What the order waits on while it waits for its shop's OK: the fact of the hold it
+    /// is in now (staff may hold it again later, for another reason).
+    pub fn awaiting_shop(&self) -> Option<AwaitingShop<'_>> {
         if self.state != OrderState::OnHold {
             return None;
         }
-        // Within the hold the order is in now (staff may hold it again later, for
-        // another reason).
         self.history
             .iter()
             .rev()
             .take_while(|event| event.state == OrderState::OnHold)
             .find_map(|event| match &event.fact {
-                Some(HistoryFact::AwaitingShop { until_ms, .. }) => Some(*until_ms),
+                Some(HistoryFact::AwaitingShop {
+                    expected,
+                    total,
+                    dropped,
+                    until_ms,
+                }) => Some(AwaitingShop {
+                    expected: *expected,
+                    total: *total,
+                    dropped,
+                    until_ms: *until_ms,
+                }),
                 _ => None,
             })
     }
+
+    /// Until when the shop may answer, while the order waits for its OK.
+    pub fn awaiting_shop_until(&self) -> Option<i64> {
+        self.awaiting_shop().map(|waiting| waiting.until_ms)
+    }
 }
 
+/// Reserves stock for a confirmed order, from the shop's warehouses nearest first, each
+/// line split across warehouses as needed. What is not in stock is backordered: the order
+/// stays confirmed with the shortfall listed, or becomes backordered when nothing could be
+/// reserved. SKUs whose stock is not tracked (no warehouse holds a level for them) are
+/// confirmed without a reservation. Stock never goes below zero.
 pub fn reserve_stock(
     confirmation: &mut OrderConfirmation,
     inventory: &mut Inventory,

@@ -8,6 +8,7 @@ use domain::money::Money;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
 
 use crate::Office;
 use crate::i18n::Phrase;
@@ -74,7 +75,7 @@ pub fn ApprovalRulesLine() -> impl IntoView {
         let basis_points = percent
             .map(|p| p * Decimal::from(100))
             .filter(|bp| bp.fract().is_zero() && *bp >= Decimal::ZERO)
-            .and_then(|bp| u32::try_from(bp.mantissa() / 10_i128.pow(bp.scale())).ok());
+            .and_then(|bp| bp.to_u32());
         match (basis_points, amount, hours) {
             (Some(tolerance_bp), Some(amount), Some(answer_within_hours)) => {
                 let rules = ApprovalRules {

@@ -1199,7 +1199,6 @@ impl Store {
         Some((quote, blocked))
     }
 
-    /// Places the cart as an order request (works offline); it syncs when it can.
     /// Places the cart as an order (offline too) and returns once it is kept on the
     /// device (IndexedDB, told to the other tabs): a tab closed the moment the order shows
     /// as placed does not lose it. Syncs it after.

@@ -270,22 +270,18 @@ fn history_view(store: &Store, order: &domain::order::OrderConfirmation) -> impl
 #[component]
 fn AwaitingOk(order: domain::order::OrderConfirmation) -> impl IntoView {
     let store = expect_context::<Store>();
-    let fact = order
-        .history
-        .iter()
-        .rev()
-        .find_map(|event| match &event.fact {
-            Some(domain::order::HistoryFact::AwaitingShop {
-                expected,
-                total,
-                dropped,
-                until_ms,
-            }) => Some((*expected, *total, dropped.clone(), *until_ms)),
-            _ => None,
-        });
-    let Some((expected, total, dropped, until_ms)) = fact else {
+    let Some(waiting) = order.awaiting_shop() else {
         return ().into_any();
     };
+    let (expected, total, until_ms) = (waiting.expected, waiting.total, waiting.until_ms);
+    let dropped_names = (!waiting.dropped.is_empty()).then(|| {
+        waiting
+            .dropped
+            .iter()
+            .map(|sku| store.product_name(sku))
+            .collect::<Vec<_>>()
+            .join("、")
+    });
     let id = order.request_id.clone();
     let accepted = {
         let id = id.clone();
@@ -294,12 +290,7 @@ fn AwaitingOk(order: domain::order::OrderConfirmation) -> impl IntoView {
     let more = total
         .checked_sub(expected)
         .ok()
-        .filter(|d| !d.is_zero() && d.amount() > rust_decimal::Decimal::ZERO);
-    let dropped_names = dropped
-        .iter()
-        .map(|sku| store.product_name(sku))
-        .collect::<Vec<_>>()
-        .join("、");
+        .filter(|d| d.amount() > rust_decimal::Decimal::ZERO);
     view! {
         <div class="awaiting-ok" role="alert" data-testid="awaiting-ok">
             <h3>{store.t(Phrase::OrderChangedConfirm)}</h3>
@@ -307,8 +298,8 @@ fn AwaitingOk(order: domain::order::OrderConfirmation) -> impl IntoView {
                 {format!("{} {expected} → {} {total}", store.t(Phrase::DeviceShowed), store.t(Phrase::NowCosts))}
                 {more.map(|d| format!(" (+{d})"))}
             </p>
-            {(!dropped.is_empty()).then(|| view! {
-                <p data-testid="awaiting-dropped">{format!("{}{dropped_names}", store.t(Phrase::CannotSupply))}</p>
+            {dropped_names.map(|names| view! {
+                <p data-testid="awaiting-dropped">{format!("{}{names}", store.t(Phrase::CannotSupply))}</p>
             })}
             <p class="meta" data-testid="awaiting-until">
                 {format!("{} {} {}", store.t(Phrase::AnswerBefore), super::orders::format_time(until_ms), store.t(Phrase::OrCancelledItself))}
