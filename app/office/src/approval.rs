@@ -8,7 +8,6 @@ use domain::money::Money;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
 
 use crate::Office;
 use crate::i18n::Phrase;
@@ -75,7 +74,9 @@ pub fn ApprovalRulesLine() -> impl IntoView {
         let basis_points = percent
             .map(|p| p * Decimal::from(100))
             .filter(|bp| bp.fract().is_zero() && *bp >= Decimal::ZERO)
-            .and_then(|bp| bp.to_u32());
+            // A whole number of basis points, read off the decimal's digits (smaller in the
+            // bundle than rust_decimal's conversions).
+            .and_then(|bp| u32::try_from(bp.mantissa() / 10_i128.pow(bp.scale())).ok());
         match (basis_points, amount, hours) {
             (Some(tolerance_bp), Some(amount), Some(answer_within_hours)) => {
                 let rules = ApprovalRules {
