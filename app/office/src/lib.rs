@@ -140,6 +140,18 @@ impl Office {
         url: &str,
         body: Option<api::Payload>,
     ) -> Result<T, Failure> {
+        let (status, text) = self.exchange(method, url, body).await?;
+        api::read(status, &text)
+    }
+
+    /// One authenticated request and its answer's status and text, after renewing an
+    /// expired access token once; a refused session signs out.
+    async fn exchange(
+        self,
+        method: &str,
+        url: &str,
+        body: Option<api::Payload>,
+    ) -> Result<(u16, String), Failure> {
         let Some(session) = self.session.get_untracked() else {
             return Err(Failure::Offline);
         };
@@ -163,7 +175,7 @@ impl Office {
         if status == 401 {
             self.keep(None);
         }
-        api::read(status, &text)
+        Ok((status, text))
     }
 
     /// A new token pair for `stale`. Calls that find the access token expired at once
@@ -192,7 +204,6 @@ impl Office {
         Ok(renewed)
     }
 
-    /// A failure in the user's words, naming the field when the server named one.
     /// Posts a CSV file to an import and reads its report, which comes with problems on a
     /// 400 too; anything else is explained in the user's words.
     pub async fn import_file<T: serde::de::DeserializeOwned>(
@@ -200,9 +211,10 @@ impl Office {
         url: &str,
         file: web_sys::File,
     ) -> Result<T, String> {
-        let session = self.session.get_untracked();
-        let token = session.as_ref().map(|s| s.token.as_str());
-        match api::fetch("POST", url, Some(&api::Payload::File(file)), token).await {
+        match self
+            .exchange("POST", url, Some(api::Payload::File(file)))
+            .await
+        {
             Ok((status, text)) => serde_json::from_str::<T>(&text).map_err(|_| {
                 api::read::<()>(status, &text)
                     .err()
@@ -213,6 +225,7 @@ impl Office {
         }
     }
 
+    /// A failure in the user's words, naming the field when the server named one.
     pub fn explain(&self, failure: &Failure) -> String {
         match failure {
             Failure::Offline => self.t(Phrase::NeedsNetwork).to_owned(),
