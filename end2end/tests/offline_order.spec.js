@@ -170,7 +170,7 @@ test('two devices edit one cart offline and both edits survive the merge', async
   await tabletContext.close();
 });
 
-test('when prices change while a shop is offline, the confirmed order shows what changed', async ({ browser, request }) => {
+test('when prices change while a shop is offline, the prices it saw hold and the confirmed order shows what changed', async ({ browser, request }) => {
   const context = await browser.newContext();
   const page = await newPage(context);
   await signIn(page, 'peach', 'peach123');
@@ -180,10 +180,13 @@ test('when prices change while a shop is offline, the confirmed order shows what
 
   await goOffline(context);
   await page.click('a[href="/cart"]');
+  // The cart says when its prices are from, and for how long they hold (the demo: 24 h).
+  await expect(page.getByTestId('prices-as-of')).toContainText('24 小时内下单按此价格');
+  const seen = await page.locator('[data-testid=cart-line][data-sku="BEV-0003"] [data-testid=line-total]').textContent();
   await page.click('[data-testid=place-order]');
   await expect(page.locator('[data-testid=order-state]')).toHaveText('等待同步');
 
-  // Meanwhile, in the back office: a new list price and a discontinued product.
+  // Meanwhile, in the back office: a dearer list price and a discontinued product.
   const headers = { Authorization: `Bearer ${await adminToken(request)}` };
   expect((await request.put('/api/admin/products/BEV-0003', { headers, data: { list_price: '9.99' } })).status()).toBe(200);
   expect((await request.put('/api/admin/products/BEV-0004', { headers, data: { active: false } })).status()).toBe(200);
@@ -195,21 +198,25 @@ test('when prices change while a shop is offline, the confirmed order shows what
   await expect(page.getByTestId('awaiting-dropped')).toContainText('无法供货');
   await page.getByTestId('accept-order').click();
   await expect(page.locator('[data-testid=order-state]')).toHaveText('已确认');
-  // 12 × ¥9.99 and delivery of 12.7 kg (¥8.00 for 10 kg, ¥1.00 per started kg above);
-  // the device had shown a different total, and says so.
-  await expect(page.locator('[data-testid=order-total]')).toHaveText('¥130.88');
+  // The green tea at the price the phone showed (held), not ¥9.99; the device had shown
+  // a different total (with the dropped line), and says so.
+  await expect(page.locator('.lines .line-total')).toHaveText([seen]);
+  await expect(page.getByTestId('prices-held')).toContainText('已按 ');
+  await expect(page.getByTestId('prices-held')).toContainText('的价格确认：绿茶1L');
   await expect(page.locator('[data-testid=total-changed]')).toBeVisible();
-  await expect(page.locator('[data-testid=change]')).toHaveCount(2);
-  await expect(page.locator('[data-testid=change]').nth(0)).toContainText('绿茶1L: ¥9.99');
-  await expect(page.locator('[data-testid=change]').nth(1)).toContainText('已停售');
+  await expect(page.locator('[data-testid=change]')).toHaveCount(1);
+  await expect(page.locator('[data-testid=change]').nth(0)).toContainText('已停售');
+  await expect(page.getByTestId('history')).toContainText('保价：按手机上显示的价格确认：绿茶1L');
+  await page.screenshot({ path: 'test-results/phone-prices-held.png', fullPage: true });
 
   // In English too.
   await page.selectOption('[data-testid=lang]', 'en');
   await expect(page.locator('[data-testid=order-state]')).toHaveText('Confirmed');
-  await expect(page.locator('[data-testid=change]').nth(1)).toContainText('Discontinued');
+  await expect(page.locator('[data-testid=change]').nth(0)).toContainText('Discontinued');
+  await expect(page.getByTestId('prices-held')).toContainText('Confirmed at the prices of ');
   // The order list says so too.
   await page.click('a[href="/orders"]');
-  await expect(page.locator('[data-testid=order-changed]').first()).toHaveText('Lines the server changed: 2');
+  await expect(page.locator('[data-testid=order-changed]').first()).toHaveText('Lines the server changed: 1');
   await context.close();
 });
 

@@ -581,24 +581,31 @@ test("an order that costs more than the phone showed waits for the shop's OK: ac
     await goOnline(context);
     await page.click('[data-testid=sync-now]');
   };
-  // Offline, two orders of a case of sunflower seeds at the price the phone knows.
-  await offline();
-  for (const _ of [1, 2]) {
-    await page.getByTestId('search').fill('SNK-0012');
-    await card.getByTestId('add').click();
-    await page.click('a[href="/cart"]');
-    // The cart says when its prices are from and what happens if the server's are higher.
-    await expect(page.getByTestId('prices-as-of')).toContainText('价格更新于 20');
-    await expect(page.getByTestId('prices-as-of')).toContainText('会先请您确认');
-    await page.click('[data-testid=place-order]');
-    await expect(page.locator('[data-testid=order-state]')).toHaveText('等待同步');
-    await page.click('a[href="/"]');
-  }
-  // Meanwhile the distributor's price goes up by half.
+  // Without a price hold (the distributor turned it off), a price raised while the phone
+  // was offline is the server's.
+  const rules = await (await api(request, 'GET', '/api/admin/approval-rules')).json();
+  await api(request, 'PUT', '/api/admin/approval-rules', { rules: { ...rules.rules, price_hold_hours: 0 } });
   const edit = await api(request, 'GET', '/api/admin/products?q=SNK-0012');
   const was = (await edit.json()).products[0].list_price.amount;
-  await api(request, 'PUT', '/api/admin/products/SNK-0012', { list_price: (Number(was) * 1.5).toFixed(2) });
   try {
+    await page.click('[data-testid=sync-now]');
+    await expect(page.locator('[data-testid=sync-state]')).toHaveText('已同步');
+    // Offline, two orders of a case of sunflower seeds at the price the phone knows.
+    await offline();
+    for (const _ of [1, 2]) {
+      await page.getByTestId('search').fill('SNK-0012');
+      await card.getByTestId('add').click();
+      await page.click('a[href="/cart"]');
+      // The cart says when its prices are from and what happens if the server's are higher.
+      await expect(page.getByTestId('prices-as-of')).toContainText('价格更新于 20');
+      await expect(page.getByTestId('prices-as-of')).toContainText('会先请您确认');
+      await expect(page.getByTestId('prices-as-of')).not.toContainText('小时内下单按此价格');
+      await page.click('[data-testid=place-order]');
+      await expect(page.locator('[data-testid=order-state]')).toHaveText('等待同步');
+      await page.click('a[href="/"]');
+    }
+    // Meanwhile the distributor's price goes up by half.
+    await api(request, 'PUT', '/api/admin/products/SNK-0012', { list_price: (Number(was) * 1.5).toFixed(2) });
     await online();
     await page.click('a[href="/orders"]');
     const orders = page.locator('[data-testid=order]');
@@ -619,6 +626,8 @@ test("an order that costs more than the phone showed waits for the shop's OK: ac
     await expect(page.locator('h2 [data-testid=order-state]')).toHaveText('已确认');
     await expect(page.getByTestId('awaiting-ok')).toHaveCount(0);
     await expect(page.getByTestId('history')).toContainText('门店已确认');
+    await expect(page.getByTestId('change')).toContainText('价格已变更，原价');
+    await expect(page.getByTestId('prices-held')).toHaveCount(0);
 
     // The second: cancelled instead.
     await page.click('a[href="/orders"]');
@@ -630,6 +639,7 @@ test("an order that costs more than the phone showed waits for the shop's OK: ac
     await expect(page.locator('h2 [data-testid=order-state]')).toHaveText('已取消');
   } finally {
     await api(request, 'PUT', '/api/admin/products/SNK-0012', { list_price: was });
+    await api(request, 'PUT', '/api/admin/approval-rules', rules);
   }
   await context.close();
 });
@@ -653,5 +663,17 @@ test("the back office says when an order waits for the shop's OK, and an admin c
   await page.getByTestId('edit-approval').click();
   await page.getByTestId('approval-hours').fill('24');
   await page.getByTestId('save-approval').click();
-  await expect(rules).toContainText('24 小时');
+  await expect(rules).toContainText('保价：手机收到的价格保持 24 小时');
+  // The price hold: at most a week (the price history the server keeps); 0 turns it off.
+  await page.getByTestId('edit-approval').click();
+  await page.getByTestId('approval-hold').fill('200');
+  await page.getByTestId('save-approval').click();
+  await expect(page.getByTestId('approval-problem')).toBeVisible();
+  await page.getByTestId('approval-hold').fill('0');
+  await page.getByTestId('save-approval').click();
+  await expect(rules).toContainText('不保价');
+  await page.getByTestId('edit-approval').click();
+  await page.getByTestId('approval-hold').fill('24');
+  await page.getByTestId('save-approval').click();
+  await expect(rules).toContainText('保价：手机收到的价格保持 24 小时');
 });

@@ -251,6 +251,7 @@ fn place(device: &mut Device, id: RequestId) {
         use_prepaid: false,
         pickup: false,
         expected_quote: None,
+        prices_as_of_ms: None,
     };
     let volume = device.sync.writable_volume(&device.shop).unwrap();
     docs::schema::order_requests_doc::add_request(device.doc_mut(volume), &request).unwrap();

@@ -605,12 +605,13 @@ pub fn demo_terms() -> SalesTerms {
             percent: Decimal::new(3, 0),
             window_days: 7,
         }),
-        // An order that costs over 2 % (and over ¥5) more than the phone showed, or lost a
-        // line, waits a day for the shop's OK.
+        // Prices a phone received hold for a day; an order that still costs over 2 % (and
+        // over ¥5) more than the phone showed, or lost a line, waits a day for the shop's OK.
         approval: Some(domain::checkout::ApprovalRules {
             tolerance_bp: 200,
             tolerance: cny(500),
             answer_within_hours: 24,
+            price_hold_hours: 24,
         }),
     }
 }

@@ -78,6 +78,7 @@ fn request_for(
         use_prepaid: order.use_prepaid,
         pickup: order.pickup,
         expected_quote: None,
+        prices_as_of_ms: None,
     }
 }
 

@@ -24,8 +24,8 @@ pub fn clean_up_tokens(tx: &mut Tx<'_>, now_ms: i64) -> Result<Option<u64>, Stor
     accounts::delete_dead_tokens(tx, now_ms, REFRESH_TTL_MS).map(Some)
 }
 
-/// Folds scheduled prices a week past their time into the plain prices, once an hour
-/// across processes; `None` if another process ran it this hour.
+/// Folds scheduled prices a week past their time into the plain prices and forgets price
+/// history as old, once an hour across processes; `None` if another process ran it this hour.
 pub fn fold_price_changes(
     tx: &mut Tx<'_>,
     docs: (&documents::DocCache, &automerge::ActorId),
@@ -36,6 +36,12 @@ pub fn fold_price_changes(
     if !jobs::claim(tx, "price_fold", &period, now_ms)? {
         return Ok(None);
     }
+    // Price history older than any order still priced at its placement time is of no use
+    // to the price hold.
+    crate::store::catalog::forget_prices_before(
+        tx,
+        now_ms - domain::order::PLACEMENT_PRICE_GRACE_MS,
+    )?;
     crate::prices_api::fold_due_changes(tx, docs, catalog, now_ms).map(Some)
 }
 

@@ -65,6 +65,7 @@ fn original_request(
             .is_some_and(|q| !q.prepaid_used.is_zero()),
         pickup: false,
         expected_quote: None,
+        prices_as_of_ms: None,
     }))
 }
 
@@ -133,6 +134,8 @@ pub fn edit_lines(
         },
         ..original
     };
+    // Priced again as it was: under the price hold it held prices from, if any.
+    let held = pricing.held(tx, &shop, [&request], &skus, now)?;
     let answer = answer_requests(
         vec![StoredRequest {
             key: request_id.clone(),
@@ -141,6 +144,7 @@ pub fn edit_lines(
         pricing.products.as_ref(),
         &pricing.book,
         &pricing.checkout(&shop),
+        &held,
         StockSource {
             inventory: &mut inventory,
             nearest_first: &nearest_first,

@@ -20,6 +20,7 @@ use domain::ledger::EntryKind;
 use domain::order::{HistoryFact, OrderConfirmation, OrderRequest, RequestId};
 use domain::order_state::OrderState;
 use domain::price_book::PriceBook;
+use domain::price_hold::{PricesThen, held_since};
 use domain::promotion::{Promotion, PromotionUsage};
 use domain::quota::Period;
 use domain::sku::TierId;
@@ -74,6 +75,29 @@ impl Pricing {
         })
     }
 
+    /// The prices the shop's devices had at the times `requests` hold prices from, under
+    /// the distributor's price hold (none when it holds no prices).
+    pub fn held<'r>(
+        &self,
+        tx: &mut Tx<'_>,
+        shop: &ShopId,
+        requests: impl IntoIterator<Item = &'r OrderRequest>,
+        skus: &BTreeSet<Sku>,
+        now_ms: i64,
+    ) -> anyhow::Result<Vec<PricesThen>> {
+        let Some(hours) = self.terms.approval.as_ref().map(|r| r.price_hold_hours) else {
+            return Ok(Vec::new());
+        };
+        let since: BTreeSet<i64> = requests
+            .into_iter()
+            .filter_map(|request| held_since(request, hours, now_ms))
+            .collect();
+        since
+            .into_iter()
+            .map(|as_of| catalog::prices_then(tx, shop, (&self.products, &self.book), skus, as_of))
+            .collect()
+    }
+
     pub fn checkout<'a>(&'a self, shop: &'a ShopId) -> Checkout<'a> {
         Checkout {
             shop,
@@ -109,6 +133,7 @@ pub fn preview(
         pricing.products.as_ref(),
         &pricing.book,
         &pricing.checkout(shop),
+        &[],
         StockSource {
             inventory: &mut inventory,
             nearest_first: &nearest_first,
@@ -170,6 +195,15 @@ pub fn take_in_orders(
     let nearest_first = catalog::nearest_warehouses(tx, shop)?;
     let first_seq = orders::take_numbers(tx, requests.len())?;
     let mut seq = first_seq - 1;
+    let held = pricing.held(
+        tx,
+        shop,
+        requests
+            .iter()
+            .filter_map(|stored| stored.request.as_ref().ok()),
+        &requested,
+        now_ms,
+    )?;
     let checkout = pricing.checkout(shop);
     let (products, book, profile) = (&pricing.products, &pricing.book, &pricing.profile);
     let placed_by: Vec<(String, String)> = requests
@@ -181,6 +215,7 @@ pub fn take_in_orders(
         products.as_ref(),
         book,
         &checkout,
+        &held,
         StockSource {
             inventory: &mut inventory,
             nearest_first: &nearest_first,

@@ -77,6 +77,7 @@ pub fn place(
         use_prepaid: placement.use_prepaid,
         pickup: placement.pickup,
         expected_quote: None,
+        prices_as_of_ms: None,
     };
     let volume = orders::current_volume(tx, &shop)?;
     documents::edit(
@@ -194,6 +195,7 @@ pub fn place_replacement(
         use_prepaid: false,
         pickup: false,
         expected_quote: None,
+        prices_as_of_ms: None,
     };
     documents::edit(
         tx,

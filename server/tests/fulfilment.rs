@@ -1130,3 +1130,139 @@ async fn quote_of(server: &TestServer, phone: &mut Device) -> domain::quote::Quo
     let _ = server;
     quote
 }
+
+/// Places on the phone an order of `lines` that the phone priced as `showed` (an order of
+/// the same lines the server confirmed), with prices it received at `prices_as_of_ms`,
+/// placed now.
+fn place_with_prices_of(
+    phone: &mut Device,
+    lines: &[(&str, u32)],
+    showed: &domain::order::OrderConfirmation,
+    prices_as_of_ms: Option<i64>,
+    id_byte: u8,
+) -> RequestId {
+    let mut request = phone.build_request(lines, RequestId::from_random_bytes([id_byte; 16]));
+    request.placed_at_ms = server::store::now_ms();
+    request.prices_as_of_ms = prices_as_of_ms;
+    request.expected = showed.priced.clone();
+    request.expected_quote = showed.quote.clone();
+    let volume = phone.sync.writable_volume(&phone.shop).unwrap();
+    docs::schema::order_requests_doc::add_request(phone.doc_mut(volume), &request).unwrap();
+    request.id
+}
+
+#[tokio::test]
+async fn prices_a_phone_received_hold_for_its_orders_within_the_hold_at_the_lower_of_then_and_now()
+{
+    let server = spawn_server().await;
+    let admin = token(&server, "admin", "admin123").await;
+    set_only_stock(&server, &admin, "BEV-0005", "wh-east", 500).await;
+    let mut phone = Device::new(&server, "lotus", "lotus123").await;
+    assert!(phone.sync_now().await.is_empty());
+    // What 12 cost when the phone last received its prices.
+    let probe = phone.place_order(&[("BEV-0005", 12)], 40);
+    assert!(phone.sync_now().await.is_empty());
+    let showed = phone.sync.confirmations_of(&phone.shop)[&probe].clone();
+    let was = showed.priced.lines[0].unit_price;
+    cancel_on_phone(&mut phone, &probe, 41, "");
+    assert!(phone.sync_now().await.is_empty());
+    let as_of = server::store::now_ms();
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let shop = phone.shop.clone();
+    let set_price = |price: rust_decimal::Decimal| {
+        let (server, admin, shop) = (&server, &admin, &shop);
+        async move {
+            let (status, body) = call(
+                server,
+                admin,
+                Method::PUT,
+                &format!("/api/admin/shops/{shop}/prices/BEV-0005"),
+                Some(json!({ "price": price.to_string() })),
+            )
+            .await;
+            assert_eq!(status, 200, "{body}");
+        }
+    };
+    // The distributor doubles the shop's price while the phone is offline.
+    let dearer = (was.amount() * rust_decimal::Decimal::TWO).round_dp(2);
+    set_price(dearer).await;
+    // Ordered within the demo's 24 h hold of the prices the phone had: confirmed at them.
+    let held = place_with_prices_of(&mut phone, &[("BEV-0005", 12)], &showed, Some(as_of), 42);
+    // Prices received 25 hours before the order, or a phone that does not say when: the
+    // price now, which costs far more than the phone showed, so the order waits for the OK.
+    let stale = as_of - 25 * 3_600_000;
+    let too_old = place_with_prices_of(&mut phone, &[("BEV-0005", 12)], &showed, Some(stale), 43);
+    let unsaid = place_with_prices_of(&mut phone, &[("BEV-0005", 12)], &showed, None, 44);
+    // A time after the order is no claim.
+    let future = Some(server::store::now_ms() + 3_600_000);
+    let ahead = place_with_prices_of(&mut phone, &[("BEV-0005", 12)], &showed, future, 45);
+    assert!(phone.sync_now().await.is_empty());
+    let seen = phone.sync.confirmations_of(&phone.shop);
+    let order = &seen[&held];
+    assert_eq!(format!("{:?}", order.state), "Confirmed");
+    assert_eq!(order.priced.lines[0].unit_price, was);
+    assert!(order.changes.is_empty(), "{:?}", order.changes);
+    assert_eq!(
+        order.quote.as_ref().unwrap().total,
+        showed.quote.as_ref().unwrap().total
+    );
+    let (since, skus) = order.prices_held().expect("prices held");
+    assert_eq!(since, as_of);
+    assert_eq!(skus, [domain::sku::Sku::parse("BEV-0005").unwrap()]);
+    for id in [&too_old, &unsaid, &ahead] {
+        let order = &seen[id];
+        assert_eq!(format!("{:?}", order.state), "OnHold");
+        assert_eq!(order.priced.lines[0].unit_price.amount(), dearer);
+        assert!(order.prices_held().is_none());
+        assert!(order.awaiting_shop().is_some());
+    }
+
+    // Now cheaper than then: an order holding the old prices gets the lower one of now.
+    let cheaper = (was.amount() / rust_decimal::Decimal::TWO).round_dp(2);
+    set_price(cheaper).await;
+    let lower = place_with_prices_of(&mut phone, &[("BEV-0005", 12)], &showed, Some(as_of), 46);
+    assert!(phone.sync_now().await.is_empty());
+    let order = &phone.sync.confirmations_of(&phone.shop)[&lower];
+    assert_eq!(format!("{:?}", order.state), "Confirmed");
+    assert_eq!(order.priced.lines[0].unit_price.amount(), cheaper);
+    assert!(order.prices_held().is_none());
+
+    // With the hold turned off, prices are the server's now, whatever the phone had.
+    let (status, rules) = call(
+        &server,
+        &admin,
+        Method::GET,
+        "/api/admin/approval-rules",
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let mut off = rules.clone();
+    off["rules"]["price_hold_hours"] = json!(0);
+    let (status, body) = call(
+        &server,
+        &admin,
+        Method::PUT,
+        "/api/admin/approval-rules",
+        Some(off),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    set_price(dearer).await;
+    let unheld = place_with_prices_of(&mut phone, &[("BEV-0005", 12)], &showed, Some(as_of), 47);
+    assert!(phone.sync_now().await.is_empty());
+    let order = &phone.sync.confirmations_of(&phone.shop)[&unheld];
+    assert_eq!(order.priced.lines[0].unit_price.amount(), dearer);
+    // A hold longer than the week of price history kept is refused.
+    let mut long = rules;
+    long["rules"]["price_hold_hours"] = json!(169);
+    let (status, body) = call(
+        &server,
+        &admin,
+        Method::PUT,
+        "/api/admin/approval-rules",
+        Some(long),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+}

@@ -15,6 +15,7 @@ use domain::order::{
 };
 use domain::order_state::OrderState;
 use domain::price_book::PriceBook;
+use domain::price_hold::{PricesThen, held_since};
 use domain::pricing::ProductLookup;
 use domain::promotion::PromotionUsage;
 use domain::quota::Period;
@@ -46,6 +47,7 @@ pub fn answer_new_requests(
         catalog,
         book,
         checkout,
+        &[],
         stock,
         is_applied,
         next_number,
@@ -54,13 +56,15 @@ pub fn answer_new_requests(
 }
 
 /// [`answer_new_requests`] for requests already read (the server reads only the ones a
-/// sync brought).
+/// sync brought), with the prices the shop's devices had at the times their requests hold
+/// prices from (`held`, for the distributor's price hold; see [`held_since`]).
 #[allow(clippy::too_many_arguments)]
 pub fn answer_requests(
     stored_requests: Vec<StoredRequest>,
     catalog: &impl ProductLookup,
     book: &PriceBook,
     checkout: &Checkout<'_>,
+    held: &[PricesThen],
     stock: StockSource<'_>,
     is_applied: impl Fn(&RequestId) -> bool,
     mut next_number: impl FnMut() -> String,
@@ -86,8 +90,22 @@ pub fn answer_requests(
                     profile: &profile,
                     ..*checkout
                 };
-                let mut answer =
-                    confirm_order(&request, catalog, book, &current, next_number(), now_ms);
+                // Under the distributor's price hold, the prices this request's device had.
+                let then = checkout
+                    .terms
+                    .approval
+                    .as_ref()
+                    .and_then(|rules| held_since(&request, rules.price_hold_hours, now_ms))
+                    .and_then(|since| held.iter().find(|then| then.as_of_ms == since));
+                let mut answer = confirm_order(
+                    &request,
+                    catalog,
+                    book,
+                    &current,
+                    then,
+                    next_number(),
+                    now_ms,
+                );
                 reserve_stock(&mut answer, stock.inventory, stock.nearest_first, now_ms);
                 if let Some(rules) = &checkout.terms.approval {
                     domain::order::hold_for_shop_ok(&mut answer, &request, rules, now_ms);

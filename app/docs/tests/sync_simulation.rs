@@ -455,6 +455,7 @@ fn run(seed: u64) -> usize {
                         use_prepaid: false,
                         pickup: false,
                         expected_quote: None,
+                        prices_as_of_ms: None,
                     };
                     add_request(
                         device

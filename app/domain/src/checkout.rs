@@ -47,10 +47,13 @@ pub struct SalesTerms {
     pub approval: Option<ApprovalRules>,
 }
 
-/// The shop's OK (point 9 of issue 13): an order the server would confirm at a higher
-/// amount than the phone showed, beyond the tolerance, or without some of its lines, is held
-/// (stock reserved) until the shop accepts or cancels it, and cancelled when it has not
-/// answered within `answer_within_hours`.
+/// What protects a shop from surprises (point 9 of issue 13). The price hold: an order
+/// placed within `price_hold_hours` after its device last received prices is confirmed at
+/// the prices it showed where those are lower ([`crate::price_hold`]). The shop's OK: an
+/// order the server would still confirm at a higher amount than the phone showed, beyond
+/// the tolerance, or without some of its lines, is held (stock reserved) until the shop
+/// accepts or cancels it, and cancelled when it has not answered within
+/// `answer_within_hours`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApprovalRules {
     /// An increase up to this share of what the phone showed is accepted silently, in
@@ -60,6 +63,10 @@ pub struct ApprovalRules {
     pub tolerance: super::money::Money,
     /// How long the shop has to answer, in hours (1..=720).
     pub answer_within_hours: u32,
+    /// How long prices a device received stay valid for its orders, in hours (0: not held;
+    /// at most [`crate::price_hold::MAX_HOLD_HOURS`]).
+    #[serde(default)]
+    pub price_hold_hours: u32,
 }
 
 impl ApprovalRules {
@@ -85,6 +92,9 @@ impl ApprovalRules {
         }
         if !(1..=720).contains(&self.answer_within_hours) {
             return Err("answer_within_hours is 1 to 720");
+        }
+        if self.price_hold_hours > crate::price_hold::MAX_HOLD_HOURS {
+            return Err("price_hold_hours is 0 to 168 (a week)");
         }
         Ok(())
     }
@@ -290,6 +300,7 @@ mod tests {
             tolerance_bp: 200,
             tolerance: yuan(500),
             answer_within_hours: 24,
+            price_hold_hours: 24,
         };
         // ¥100 shown: the ¥5 amount is the larger tolerance.
         assert!(!rules.costs_too_much(yuan(10_000), yuan(10_500)));
@@ -311,6 +322,10 @@ mod tests {
         }));
         assert!(wrong(ApprovalRules {
             answer_within_hours: 721,
+            ..rules.clone()
+        }));
+        assert!(wrong(ApprovalRules {
+            price_hold_hours: 169,
             ..rules.clone()
         }));
         assert!(wrong(ApprovalRules {
@@ -377,6 +392,7 @@ mod tests {
             use_prepaid: false,
             pickup: false,
             expected_quote: None,
+            prices_as_of_ms: None,
         }
     }
 

@@ -17,6 +17,7 @@ pub mod money;
 pub mod order;
 pub mod order_state;
 pub mod price_book;
+pub mod price_hold;
 pub mod pricing;
 pub mod product;
 pub mod promotion;

@@ -98,6 +98,10 @@ pub struct OrderRequest {
     /// The whole quote the device showed (promotions, shipping, tax, amount due).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expected_quote: Option<Quote>,
+    /// When the device last received its prices (server time): what it showed is held
+    /// from then for the distributor's price hold ([`crate::price_hold`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prices_as_of_ms: Option<i64>,
 }
 
 /// A shop's request to cancel one of its orders, written on a device (offline too) under its
@@ -233,6 +237,12 @@ pub enum HistoryFact {
         dropped: Vec<Sku>,
         until_ms: i64,
     },
+    /// Prices held (the distributor's price hold): these lines were priced as they were
+    /// when the shop's device received its prices at `as_of_ms`, lower than now.
+    PricesHeld {
+        as_of_ms: i64,
+        skus: Vec<Sku>,
+    },
     /// The shop accepted the order as the server priced it.
     ShopAccepted,
     /// The shop did not answer in time: cancelled, its stock released.
@@ -318,6 +328,10 @@ impl HistoryFact {
                             .join(", ")
                     )
                 }
+            ),
+            HistoryFact::PricesHeld { skus, .. } => format!(
+                "priced as the phone showed: {}",
+                skus.iter().map(Sku::as_str).collect::<Vec<_>>().join(", ")
             ),
             HistoryFact::ShopAccepted => "accepted by the shop".to_owned(),
             HistoryFact::NotAnswered => "the shop did not answer in time".to_owned(),
@@ -432,16 +446,37 @@ pub fn pricing_time(placed_at_ms: i64, received_ms: i64) -> i64 {
 
 /// Confirms (or rejects) `request` against the server's own catalog, prices, promotions,
 /// terms and the shop's account: the order is quoted with [`quote_request`] at its
-/// [`pricing_time`], then the shop's credit and quotas are checked. The number and time
-/// come from the caller; nothing here reads a clock.
+/// [`pricing_time`], then the shop's credit and quotas are checked. Under a price hold
+/// (`then`: the prices its device had), each SKU is priced at the lower of then and now
+/// ([`crate::price_hold::lower_of`]). The number and time come from the caller; nothing
+/// here reads a clock.
 pub fn confirm_order(
     request: &OrderRequest,
     catalog: &impl ProductLookup,
     book: &PriceBook,
     checkout: &Checkout<'_>,
+    then: Option<&crate::price_hold::PricesThen>,
     number: String,
     now_ms: i64,
 ) -> OrderConfirmation {
+    let at = pricing_time(request.placed_at_ms, now_ms);
+    let (replaced, merged, held) = match then {
+        Some(then) => {
+            let (replaced, merged, held) =
+                crate::price_hold::lower_of(request, catalog, book, then, at);
+            (replaced, std::borrow::Cow::Owned(merged), held)
+        }
+        None => (
+            BTreeMap::new(),
+            std::borrow::Cow::Borrowed(book),
+            Vec::new(),
+        ),
+    };
+    let catalog = &crate::price_hold::WithProducts {
+        catalog,
+        replaced: &replaced,
+    };
+    let book = &*merged;
     let shop = checkout.shop;
     let event = |state, fact: HistoryFact| StatusEvent::fact(state, now_ms, "server", fact);
     let reject = |rejection: OrderRejection| OrderConfirmation {
@@ -470,7 +505,6 @@ pub fn confirm_order(
     if &request.shop != shop {
         return reject(OrderRejection::WrongShop);
     }
-    let at = pricing_time(request.placed_at_ms, now_ms);
     let priced: PriceOrderResult = price_order(&request.lines, catalog, book, Currency::Cny, at);
     let priced = match priced {
         Ok(priced) => priced,
@@ -514,7 +548,18 @@ pub fn confirm_order(
         priced,
         changes,
         placed_at_ms: request.placed_at_ms,
-        history: vec![StatusEvent::said(state, now_ms, "server", String::new())],
+        history: match then {
+            Some(then) if !held.is_empty() => vec![StatusEvent::fact(
+                state,
+                now_ms,
+                "server",
+                HistoryFact::PricesHeld {
+                    as_of_ms: then.as_of_ms,
+                    skus: held,
+                },
+            )],
+            _ => vec![StatusEvent::said(state, now_ms, "server", String::new())],
+        },
         quote: Some(quote),
         allocations: vec![],
         backordered: BTreeMap::new(),
@@ -602,6 +647,18 @@ impl OrderConfirmation {
                     dropped,
                     until_ms: *until_ms,
                 }),
+                _ => None,
+            })
+    }
+
+    /// Since when the order's prices were held, and the SKUs held (the last time it was
+    /// priced: an edit prices it again).
+    pub fn prices_held(&self) -> Option<(i64, &[Sku])> {
+        self.history
+            .iter()
+            .rev()
+            .find_map(|event| match &event.fact {
+                Some(HistoryFact::PricesHeld { as_of_ms, skus }) => Some((*as_of_ms, &skus[..])),
                 _ => None,
             })
     }

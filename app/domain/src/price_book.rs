@@ -64,6 +64,21 @@ pub enum PriceSource {
 }
 
 impl PriceBook {
+    /// Makes `sku`'s tier and own prices, with their scheduled changes, those of `other`
+    /// (what may be bought stays this book's).
+    pub fn take_prices_of(&mut self, sku: &Sku, other: &PriceBook) {
+        fn copy<T: Clone>(to: &mut BTreeMap<Sku, T>, from: &BTreeMap<Sku, T>, sku: &Sku) {
+            match from.get(sku) {
+                Some(value) => to.insert(sku.clone(), value.clone()),
+                None => to.remove(sku),
+            };
+        }
+        copy(&mut self.tier_prices, &other.tier_prices, sku);
+        copy(&mut self.customer_prices, &other.customer_prices, sku);
+        copy(&mut self.tier_schedule, &other.tier_schedule, sku);
+        copy(&mut self.customer_schedule, &other.customer_schedule, sku);
+    }
+
     /// Whether the shop may buy `product`: it is not limited, or limited to the shop's
     /// tier, or given to the shop by name.
     pub fn may_buy(&self, product: &Product) -> bool {

@@ -41,6 +41,9 @@ pub enum Phrase {
     From,
     Until,
     Save,
+    PriceHoldSays,
+    NoPriceHold,
+    PriceHoldHours,
     ApprovalOff,
     ApprovalOver,
     ApprovalAnd,
@@ -615,6 +618,13 @@ pub fn tr(lang: Lang, phrase: Phrase) -> &'static str {
         From => ["开始", "開始", "From"],
         Until => ["结束", "結束", "Until"],
         Save => ["保存", "儲存", "Save"],
+        PriceHoldSays => [
+            "保价：手机收到的价格保持",
+            "保價：手機收到的價格保持",
+            "Price hold: prices a phone received hold for",
+        ],
+        NoPriceHold => ["不保价", "不保價", "No price hold"],
+        PriceHoldHours => ["保价时长（小时）", "保價時長（小時）", "Price hold (hours)"],
         ApprovalOff => [
             "门店确认：未启用（订单一律按服务器价格确认）",
             "門店確認：未啟用（訂單一律按伺服器價格確認）",

@@ -17,6 +17,9 @@ pub enum Phrase {
     Cart,
     Orders,
     Search,
+    HoldFor,
+    HeldPricesOf,
+    Colon,
     PricesAsOf,
     Semicolon,
     AskedIfDearer,
@@ -388,6 +391,20 @@ pub fn tr(lang: Lang, phrase: Phrase) -> &'static str {
         Cart => ["购物车", "購物車", "Cart"],
         Orders => ["订单", "訂單", "Orders"],
         Search => ["搜索商品", "搜尋商品", "Search products"],
+        // "{}": the hours of the distributor's price hold.
+        HoldFor => [
+            "{} 小时内下单按此价格",
+            "{} 小時內下單按此價格",
+            "kept for orders placed within {} h",
+        ],
+        // "{}": when the phone received the prices (no empty phrase: one would turn this
+        // table into code, +15 KB of wasm).
+        HeldPricesOf => [
+            "已按 {} 的价格确认",
+            "已按 {} 的價格確認",
+            "Confirmed at the prices of {}",
+        ],
+        Colon => ["：", "：", ": "],
         PricesAsOf => ["价格更新于", "價格更新於", "Prices as of"],
         Semicolon => ["；", "；", "; "],
         AskedIfDearer => [

@@ -56,6 +56,9 @@ const CATALOG_VIEW_KEY: &str = "view:catalog";
 /// The documents this device holds (the session's, and order volumes it followed since).
 const DOC_LIST_KEY: &str = "docs";
 const LAST_SYNCED_KEY: &str = "dinghuo.last_synced";
+/// The server's time at the last full sync: what the prices on this device are as of, sent
+/// with each order for the distributor's price hold.
+const PRICES_AS_OF_KEY: &str = "dinghuo.prices_as_of";
 /// An account manager's latest visit per shop, and the visits not sent yet.
 const VISITS_KEY: &str = "dinghuo.visits";
 const VISIT_QUEUE_KEY: &str = "dinghuo.visits.queue";
@@ -1109,6 +1112,7 @@ impl Store {
             use_prepaid: choices.use_prepaid,
             pickup: choices.pickup,
             expected_quote: None,
+            prices_as_of_ms: LocalStorage::get(PRICES_AS_OF_KEY).ok(),
         })
     }
 
@@ -1705,8 +1709,10 @@ impl Store {
         if outcome == SyncPhase::Idle {
             let now = js_sys::Date::now() as i64;
             let _ = LocalStorage::set(LAST_SYNCED_KEY, now);
+            let ahead = api::server_ahead_ms();
+            let _ = LocalStorage::set(PRICES_AS_OF_KEY, now + ahead.unwrap_or(0));
             self.last_synced_ms.set(Some(now));
-            self.server_ahead_ms.set(api::server_ahead_ms());
+            self.server_ahead_ms.set(ahead);
         }
         let settled = outcome == SyncPhase::Idle;
         self.phase.set(outcome);
@@ -1926,6 +1932,7 @@ impl Store {
         }
         LocalStorage::delete(SESSION_KEY);
         LocalStorage::delete(LAST_USER_KEY);
+        LocalStorage::delete(PRICES_AS_OF_KEY);
         let _ = idb::clear().await;
         REPLICAS.with_borrow_mut(|r| *r = DeviceSync::new());
         self.ready.set(false);

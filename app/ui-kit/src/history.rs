@@ -210,6 +210,18 @@ impl Words<'_> {
                 }
                 text
             }
+            HistoryFact::PricesHeld { skus, .. } => format!(
+                "{}{colon}{}",
+                self.t([
+                    "保价：按手机上显示的价格确认",
+                    "保價：按手機上顯示的價格確認",
+                    "Price hold: priced as the phone showed"
+                ]),
+                skus.iter()
+                    .map(|sku| (self.product)(sku))
+                    .collect::<Vec<_>>()
+                    .join(self.t(["、", "、", ", "]))
+            ),
             HistoryFact::ShopAccepted => self
                 .t(["门店已确认", "門店已確認", "Accepted by the shop"])
                 .to_owned(),

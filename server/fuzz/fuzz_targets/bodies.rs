@@ -142,6 +142,7 @@ pub(crate) mod order_request_json {
             &catalog(),
             &PriceBook::default(),
             &checkout,
+            None,
             "DH-1".into(),
             0,
         );

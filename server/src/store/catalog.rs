@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use anyhow::Context;
 use domain::money::{Currency, Money};
 use domain::price_book::{PriceBook, ScheduledPrice};
+use domain::price_hold::PricesThen;
 use domain::product::{Category, Product};
 use domain::sku::{CategoryId, ShopId, Sku, TierId, WarehouseId};
 
@@ -84,7 +85,43 @@ pub fn product_exists(tx: &mut Tx<'_>, sku: &Sku) -> Result<bool, StoreError> {
 }
 
 /// Inserts or replaces a product.
+/// What a shop pays for a product besides its price lists, as the price hold compares it.
+fn price_fields(product: &Product) -> impl PartialEq + use<'_> {
+    (
+        product.list_price,
+        &product.volume_prices,
+        &product.promo_price,
+        &product.price_changes,
+    )
+}
+
+/// Records what `list` held for `sku` before a change now (see
+/// `migrations/*/V20__price_history.sql`).
+fn remember(
+    tx: &mut Tx<'_>,
+    list: &str,
+    sku: &Sku,
+    before: Option<String>,
+) -> Result<(), StoreError> {
+    let now_ms = tx.now_ms;
+    tx.execute(
+        "INSERT INTO price_history (list, sku, changed_ms, before) VALUES (?1, ?2, ?3, ?4)",
+        params![list, sku.as_str(), now_ms, before],
+    )?;
+    Ok(())
+}
+
 pub fn put_product(tx: &mut Tx<'_>, product: &Product) -> anyhow::Result<()> {
+    if let Some(before) = self::product(tx, &product.sku)?
+        && price_fields(&before) != price_fields(product)
+    {
+        remember(
+            tx,
+            "product",
+            &product.sku,
+            Some(serde_json::to_string(&before)?),
+        )?;
+    }
     tx.execute(
         "INSERT INTO products (sku, json) VALUES (?1, ?2)
          ON CONFLICT (sku) DO UPDATE SET json = excluded.json",
@@ -256,6 +293,88 @@ pub fn price_book<'a>(
     Ok(book)
 }
 
+/// The prices of `skus` for `shop` as they were at `as_of_ms`: the products and the book it
+/// has now (`products`, `book`, read for those SKUs) with every change since undone from
+/// the price history (the earliest change after `as_of_ms` of each list holds its value
+/// then). What may be bought is not undone.
+pub fn prices_then(
+    tx: &mut Tx<'_>,
+    shop: &ShopId,
+    (products, book): (&BTreeMap<Sku, Product>, &PriceBook),
+    skus: &BTreeSet<Sku>,
+    as_of_ms: i64,
+) -> anyhow::Result<PricesThen> {
+    let mut then = PricesThen {
+        as_of_ms,
+        products: BTreeMap::new(),
+        book: book.clone(),
+    };
+    let tier = book.tier.as_ref().map(|t| PriceList::Tier(t.clone()).key());
+    let own = PriceList::Shop(shop.clone()).key();
+    fn put<T>(map: &mut BTreeMap<Sku, T>, sku: &Sku, value: Option<T>) {
+        match value {
+            Some(value) => map.insert(sku.clone(), value),
+            None => map.remove(sku),
+        };
+    }
+    for sku in skus {
+        let mut undone = BTreeSet::new();
+        for row in tx.rows(
+            "SELECT list, before FROM price_history WHERE sku = ?1 AND changed_ms > ?2
+             ORDER BY changed_ms, id",
+            params![sku.as_str(), as_of_ms],
+        )? {
+            let list: String = row.get(0)?;
+            let before: Option<String> = row.get(1)?;
+            if !undone.insert(list.clone()) {
+                continue;
+            }
+            let price = |before: &Option<String>| {
+                before
+                    .as_deref()
+                    .map(|p| Money::parse_price(p, Currency::Cny))
+                    .transpose()
+            };
+            let changes = |before: &Option<String>| -> anyhow::Result<Option<Vec<ScheduledPrice>>> {
+                let changes: Vec<ScheduledPrice> =
+                    serde_json::from_str(before.as_deref().unwrap_or("[]"))?;
+                Ok((!changes.is_empty()).then_some(changes))
+            };
+            let list = list.as_str();
+            let schedule = list.strip_prefix("schedule/");
+            if list == "product" {
+                if let (Some(now), Some(json)) = (products.get(sku), &before) {
+                    let old: Product = serde_json::from_str(json)
+                        .context("a remembered product does not parse")?;
+                    let mut held = now.clone();
+                    held.list_price = old.list_price;
+                    held.volume_prices = old.volume_prices;
+                    held.promo_price = old.promo_price;
+                    held.price_changes = old.price_changes;
+                    then.products.insert(sku.clone(), held);
+                }
+            } else if Some(list) == tier.as_deref() {
+                put(&mut then.book.tier_prices, sku, price(&before)?);
+            } else if list == own {
+                put(&mut then.book.customer_prices, sku, price(&before)?);
+            } else if schedule.is_some() && schedule == tier.as_deref() {
+                put(&mut then.book.tier_schedule, sku, changes(&before)?);
+            } else if schedule == Some(own.as_str()) {
+                put(&mut then.book.customer_schedule, sku, changes(&before)?);
+            }
+        }
+    }
+    Ok(then)
+}
+
+/// Forgets price history from before `cutoff_ms`; how many changes were forgotten.
+pub fn forget_prices_before(tx: &mut Tx<'_>, cutoff_ms: i64) -> Result<u64, StoreError> {
+    tx.execute(
+        "DELETE FROM price_history WHERE changed_ms < ?1",
+        params![cutoff_ms],
+    )
+}
+
 /// Which price list a price belongs to.
 #[derive(Debug, Clone)]
 pub enum PriceList {
@@ -335,6 +454,13 @@ pub fn schedule_of(
     .collect()
 }
 
+/// Records `sku`'s scheduled changes in `list` before a change of them.
+fn remember_schedule(tx: &mut Tx<'_>, list: &PriceList, sku: &Sku) -> anyhow::Result<()> {
+    let before = serde_json::to_string(&schedule_of(tx, list, sku)?)?;
+    remember(tx, &format!("schedule/{}", list.key()), sku, Some(before))?;
+    Ok(())
+}
+
 /// Schedules `price` (or its removal) for `sku` in `list` from `from_ms` (replacing a
 /// change at that same time).
 pub fn schedule_price(
@@ -342,7 +468,8 @@ pub fn schedule_price(
     list: &PriceList,
     sku: &Sku,
     change: ScheduledPrice,
-) -> Result<(), StoreError> {
+) -> anyhow::Result<()> {
+    remember_schedule(tx, list, sku)?;
     tx.execute(
         "INSERT INTO scheduled_prices (list, sku, from_ms, price) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (list, sku, from_ms) DO UPDATE SET price = excluded.price",
@@ -362,7 +489,8 @@ pub fn unschedule_price(
     list: &PriceList,
     sku: &Sku,
     from_ms: i64,
-) -> Result<bool, StoreError> {
+) -> anyhow::Result<bool> {
+    remember_schedule(tx, list, sku)?;
     Ok(tx.execute(
         "DELETE FROM scheduled_prices WHERE list = ?1 AND sku = ?2 AND from_ms = ?3",
         params![list.key(), sku.as_str(), from_ms],
@@ -411,6 +539,13 @@ pub fn set_price(
     sku: &Sku,
     price: Option<Money>,
 ) -> Result<(), StoreError> {
+    let before = price_in(tx, list, sku)?;
+    let parsed = before
+        .as_deref()
+        .and_then(|b| Money::parse_price(b, Currency::Cny).ok());
+    if parsed != price {
+        remember(tx, &list.key(), sku, before)?;
+    }
     let price = price.map(|p| p.amount().to_string());
     match (list, price) {
         (PriceList::Tier(tier), Some(price)) => tx.execute(

@@ -359,6 +359,7 @@ impl Device {
             use_prepaid: false,
             pickup: false,
             expected_quote: None,
+            prices_as_of_ms: None,
         }
     }
 

@@ -203,11 +203,17 @@ pub fn CartPage() -> impl IntoView {
                 })}
                 // What the prices shown are as of, and what happens if the server's differ.
                 {move || store.last_synced_ms.get().map(|ms| {
-                    let approval = store.catalog.with(|c| c.terms.approval.is_some());
+                    let approval = store.catalog.with(|c| c.terms.approval.clone());
+                    let hold = approval.as_ref().map_or(0, |a| a.price_hold_hours);
                     view! {
                         <p class="meta" data-testid="prices-as-of">
                             {format!("{} {}", store.t(Phrase::PricesAsOf), super::orders::format_time(ms))}
-                            {approval.then(|| format!("{}{}", store.t(Phrase::Semicolon), store.t(Phrase::AskedIfDearer)))}
+                            {(hold > 0).then(|| format!(
+                                "{}{}",
+                                store.t(Phrase::Semicolon),
+                                store.t(Phrase::HoldFor).replace("{}", &hold.to_string())
+                            ))}
+                            {approval.is_some().then(|| format!("{}{}", store.t(Phrase::Semicolon), store.t(Phrase::AskedIfDearer)))}
                         </p>
                     }
                 })}

@@ -80,6 +80,15 @@ pub fn OrderDetailPage() -> impl IntoView {
                     {shown_total.filter(|shown| confirmation.is_some() && *shown != total).map(|shown| view! {
                         <p class="changes" data-testid="total-changed">{format!("{} {shown}", store.t(Phrase::DeviceShowed))}</p>
                     })}
+                    // The distributor's price hold kept prices the phone showed.
+                    {confirmation.as_ref().and_then(|c| c.prices_held()).map(|(as_of, skus)| view! {
+                        <p class="meta" data-testid="prices-held">{format!(
+                            "{}{}{}",
+                            store.t(Phrase::HeldPricesOf).replace("{}", &format_time(as_of)),
+                            store.t(Phrase::Colon),
+                            skus.iter().map(named).collect::<Vec<_>>().join(store.t(Phrase::ListSeparator)),
+                        )}</p>
+                    })}
                     {confirmation.as_ref()
                         .filter(|c| matches!(c.state, domain::order_state::OrderState::Rejected | domain::order_state::OrderState::Cancelled | domain::order_state::OrderState::OnHold))
                         // Held for the shop's OK: said above, with what to do.
