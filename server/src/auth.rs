@@ -30,6 +30,8 @@ pub enum Role {
     Admin,
     /// Warehouse or finance staff: what they may do is the permissions an admin gave them.
     Staff,
+    /// Another system calling with an API key: what it may do is the key's scopes.
+    Key,
 }
 
 impl Role {
@@ -114,17 +116,78 @@ pub struct Principal {
     pub role: Role,
     /// The shops this principal acts for: its own (shop users) or its assigned ones (managers).
     pub shops: Vec<ShopId>,
-    /// What a staff member may do (empty for everyone else; admins may do everything).
+    /// What a staff member may do (empty for everyone else; admins may do everything). An
+    /// API key holds the permissions its scopes name ([`Principal::for_key`]).
     pub permissions: Vec<Permission>,
+    /// An API key's scopes (`api::keys::SCOPES`; empty for everyone else).
+    pub scopes: Vec<String>,
 }
 
 impl Principal {
+    /// The caller with API key `key` (`username` is `key:<its name>`, so the audit log
+    /// names it): the permissions its scopes name, nothing else.
+    pub fn for_key(key: &api::keys::ApiKeyRow) -> Principal {
+        let has = |scope: &str| key.scopes.iter().any(|s| s == scope);
+        let mut permissions = Vec::new();
+        for (scope, granted) in [
+            ("orders:read", &[Permission::OrdersRead][..]),
+            ("orders:fulfil", &[Permission::OrdersFulfil]),
+            ("stock:read", &[Permission::StockRead]),
+            (
+                "stock:write",
+                &[Permission::StockRead, Permission::StockWrite],
+            ),
+        ] {
+            if has(scope) {
+                permissions.extend_from_slice(granted);
+            }
+        }
+        permissions.sort();
+        permissions.dedup();
+        Principal {
+            device_id: 0,
+            user_id: 0,
+            username: format!("key:{}", key.name),
+            role: Role::Key,
+            shops: Vec::new(),
+            permissions,
+            scopes: key.scopes.clone(),
+        }
+    }
+
     pub fn acts_for(&self, shop: &ShopId) -> bool {
         self.shops.contains(shop)
     }
 
     pub fn may(&self, permission: Permission) -> bool {
         self.role == Role::Admin || self.permissions.contains(&permission)
+    }
+
+    /// 403 for an API key: sessions, devices and documents are for people's devices.
+    pub fn require_device(&self) -> Result<(), AppError> {
+        if self.role == Role::Key {
+            return Err(AppError::client(
+                axum::http::StatusCode::FORBIDDEN,
+                "forbidden",
+                "an API key has no session, devices or documents",
+            ));
+        }
+        Ok(())
+    }
+
+    /// 403 unless the principal works in the back office, or is an API key with `scope`.
+    pub fn require_office_or(&self, scope: &str) -> Result<(), AppError> {
+        if self.role == Role::Key && self.scopes.iter().any(|s| s == scope) {
+            return Ok(());
+        }
+        if self.role == Role::Key {
+            return Err(AppError::client(
+                axum::http::StatusCode::FORBIDDEN,
+                "forbidden",
+                format!("this needs the {scope} scope"),
+            ));
+        }
+        self.require_office()
     }
 
     /// 403 unless the principal is an admin; `what` says what only admins may do.
@@ -479,7 +542,7 @@ pub fn principal_for_token(
             .iter()
             .filter_map(|s| ShopId::parse(s).ok())
             .collect(),
-        Role::Admin | Role::Staff => Vec::new(),
+        Role::Admin | Role::Staff | Role::Key => Vec::new(),
     };
     let permissions = match role {
         Role::Staff => permissions_of(tx, row.user_id)?,
@@ -492,7 +555,73 @@ pub fn principal_for_token(
         role,
         shops,
         permissions,
+        scopes: Vec::new(),
     }))
+}
+
+/// How an API key starts (`dhk_` and 40 hexadecimal digits): told apart from a device's
+/// access token by its look.
+pub const KEY_PREFIX: &str = "dhk_";
+
+/// A new API key and its SHA-256 (what is stored).
+pub fn new_key() -> anyhow::Result<(String, String)> {
+    let mut bytes = [0u8; 20];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let key = format!("{KEY_PREFIX}{secret}");
+    let hash = key_hash(&key);
+    Ok((key, hash))
+}
+
+/// What is stored of an API key: its SHA-256, in hexadecimal. (A key is 160 random bits,
+/// so a fast hash is enough; passwords get argon2.)
+fn key_hash(key: &str) -> String {
+    token_hash(key).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// How often a key's last use is written down (its list shows it to the minute).
+const KEY_TOUCH_EVERY_MS: i64 = 60_000;
+
+/// The caller with API key `KEY_PREFIX` + `secret`: refused when unknown or revoked (401),
+/// or over its rate (429); its last use written at most once a minute.
+async fn principal_for_key(state: &AppState, secret: &str) -> Result<Principal, AppError> {
+    if secret.len() != 40 || !secret.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(AppError::unauthorized("the API key is malformed"));
+    }
+    let hash = key_hash(&format!("{KEY_PREFIX}{secret}"));
+    let key = state
+        .store
+        .read(move |tx| crate::store::api_keys::by_hash(tx, &hash))
+        .await?
+        .ok_or_else(|| AppError::unauthorized("unknown API key"))?;
+    if key.revoked_ms.is_some() {
+        return Err(AppError::unauthorized("the API key was revoked"));
+    }
+    state
+        .key_limiter
+        .attempt(key.id, std::time::Instant::now())
+        .map_err(|wait| {
+            AppError::client(
+                axum::http::StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!(
+                    "too many calls with this API key; try again in {} ms",
+                    wait.as_millis().max(1)
+                ),
+            )
+        })?;
+    let now = crate::store::now_ms();
+    if key
+        .last_used_ms
+        .is_none_or(|used| now - used >= KEY_TOUCH_EVERY_MS)
+    {
+        let id = key.id;
+        state
+            .store
+            .write(move |tx| crate::store::api_keys::touch(tx, id))
+            .await?;
+    }
+    Ok(Principal::for_key(&key))
 }
 
 impl FromRequestParts<AppState> for Principal {
@@ -507,6 +636,12 @@ impl FromRequestParts<AppState> for Principal {
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|value| value.to_str().ok())
             .ok_or_else(|| AppError::unauthorized("sign in first"))?;
+        if let Some(key) = header
+            .strip_prefix("Bearer ")
+            .and_then(|t| t.strip_prefix(KEY_PREFIX))
+        {
+            return principal_for_key(state, key).await;
+        }
         let token = header
             .strip_prefix("Bearer ")
             .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))

@@ -38,7 +38,7 @@ pub async fn list_products(
     principal: Principal,
     query: Result<Query<ProductQuery>, QueryRejection>,
 ) -> Result<Json<ProductPage>, AppError> {
-    principal.require_office()?;
+    principal.require_office_or("catalog:read")?;
     let Query(query) =
         query.map_err(|r| AppError::rejected("bad_query", r.status(), r.body_text()))?;
     let cache = state.catalog.clone();
@@ -86,7 +86,7 @@ pub async fn get_product(
     principal: Principal,
     Path(sku): Path<String>,
 ) -> Result<Json<ProductDetail>, AppError> {
-    principal.require_office()?;
+    principal.require_office_or("catalog:read")?;
     let unknown = || AppError::client(StatusCode::NOT_FOUND, "unknown_product", "no such product");
     let sku = Sku::parse(&sku).map_err(|_| unknown())?;
     let product = state
@@ -419,7 +419,7 @@ pub async fn list_categories(
     State(state): State<AppState>,
     principal: Principal,
 ) -> Result<Json<Vec<CategoryRow>>, AppError> {
-    principal.require_office()?;
+    principal.require_office_or("catalog:read")?;
     let cache = state.catalog.clone();
     let (categories, products) = state
         .store

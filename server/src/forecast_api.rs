@@ -37,7 +37,7 @@ fn team_shop(principal: &Principal, shop: &str) -> Result<ShopId, AppError> {
         Role::Manager => principal.acts_for(&shop),
         Role::Admin => true,
         Role::Staff => principal.may(Permission::OrdersRead),
-        Role::Shop => false,
+        Role::Shop | Role::Key => false,
     };
     if allowed {
         Ok(shop)

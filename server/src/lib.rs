@@ -18,6 +18,7 @@ pub mod fulfilment;
 pub mod images_api;
 pub mod inbox;
 pub mod jobs;
+pub mod keys_api;
 pub mod ledger;
 pub mod login_limiter;
 pub mod order_edits;
@@ -45,7 +46,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -75,6 +76,8 @@ pub struct Config {
     pub order_volume_bytes: i64,
     /// Sign-in attempts a minute per username and address (default 5).
     pub login_attempts: usize,
+    /// Calls a minute one API key may make (default 600).
+    pub key_calls_per_minute: usize,
 }
 
 /// The default of [`Config::order_volume_bytes`].
@@ -84,7 +87,8 @@ impl Config {
     /// Reads `DINGHUO_ADDR` (default 127.0.0.1:3000), `DINGHUO_DATA` (default ./data),
     /// `DINGHUO_DATABASE_URL` (a `postgres://` URL; default: SQLite in the data directory),
     /// `DINGHUO_SITE` (default ./target/site), `DINGHUO_DEMO_SKUS` (default 200),
-    /// `DINGHUO_ACCESS_TTL_SECS` (default 900), `DINGHUO_LOGIN_ATTEMPTS` (default 5) and
+    /// `DINGHUO_ACCESS_TTL_SECS` (default 900), `DINGHUO_LOGIN_ATTEMPTS` (default 5),
+    /// `DINGHUO_KEY_CALLS_PER_MINUTE` (default 600) and
     /// `DINGHUO_ORDER_VOLUME_BYTES` (default
     /// 16384).
     pub fn from_env() -> anyhow::Result<Config> {
@@ -145,6 +149,16 @@ impl Config {
                     })?,
                 Err(_) => login_limiter::MAX_ATTEMPTS,
             },
+            key_calls_per_minute: match std::env::var("DINGHUO_KEY_CALLS_PER_MINUTE") {
+                Ok(text) => text
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .with_context(|| {
+                        format!("DINGHUO_KEY_CALLS_PER_MINUTE={text} is not a positive number")
+                    })?,
+                Err(_) => login_limiter::KEY_CALLS_PER_MINUTE,
+            },
         })
     }
 }
@@ -181,6 +195,9 @@ pub async fn open_state(config: &Config) -> anyhow::Result<AppState> {
         actor,
         site_dir: config.site_dir.clone(),
         login_limiter: std::sync::Arc::new(login_limiter::LoginLimiter::new(config.login_attempts)),
+        key_limiter: std::sync::Arc::new(login_limiter::KeyLimiter::new(
+            config.key_calls_per_minute,
+        )),
         access_ttl_ms: config.access_ttl_ms,
         order_volume_bytes: config.order_volume_bytes,
         // One core is left to the rest of the server, so a storm of sign-ins cannot slow
@@ -331,6 +348,11 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/admin/stock", get(stock_api::list))
         .route("/admin/staff", get(staff_api::list).post(staff_api::create))
+        .route(
+            "/admin/api-keys",
+            get(keys_api::list).post(keys_api::create),
+        )
+        .route("/admin/api-keys/{id}", delete(keys_api::revoke))
         .route("/admin/staff/{username}", put(staff_api::update))
         .route(
             "/admin/staff/{username}/permissions",

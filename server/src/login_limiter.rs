@@ -1,6 +1,7 @@
 //! Slows down password guessing: at most [`MAX_ATTEMPTS`] sign-in attempts a minute for one
 //! username from one address (`DINGHUO_LOGIN_ATTEMPTS` changes it); more get 429 until the
-//! oldest attempt leaves the window.
+//! oldest attempt leaves the window. [`KeyLimiter`] does the same for the calls of one API
+//! key (in each server process).
 
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
@@ -59,6 +60,42 @@ impl LoginLimiter {
             return Err(WINDOW.saturating_sub(now.duration_since(oldest)));
         }
         times.push_back(now);
+        Ok(())
+    }
+}
+
+/// The default of `DINGHUO_KEY_CALLS_PER_MINUTE`: calls a minute one API key may make.
+pub const KEY_CALLS_PER_MINUTE: usize = 600;
+
+/// At most so many calls a minute per API key: the minute is counted from a key's first
+/// call in it, and a call over the limit is told how long to wait.
+pub struct KeyLimiter {
+    windows: Mutex<HashMap<i64, (Instant, usize)>>,
+    per_minute: usize,
+}
+
+impl KeyLimiter {
+    pub fn new(per_minute: usize) -> KeyLimiter {
+        KeyLimiter {
+            windows: Mutex::default(),
+            per_minute: per_minute.max(1),
+        }
+    }
+
+    /// Records a call of key `key` at `now`; `Err(wait)` when it is one too many.
+    pub fn attempt(&self, key: i64, now: Instant) -> Result<(), Duration> {
+        let mut windows = self
+            .windows
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let (start, calls) = windows.entry(key).or_insert((now, 0));
+        if now.duration_since(*start) >= WINDOW {
+            (*start, *calls) = (now, 0);
+        }
+        if *calls >= self.per_minute {
+            return Err(WINDOW.saturating_sub(now.duration_since(*start)));
+        }
+        *calls += 1;
         Ok(())
     }
 }

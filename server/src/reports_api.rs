@@ -78,7 +78,7 @@ pub(crate) fn report_shops(principal: &Principal) -> Result<Option<Vec<String>>,
         Role::Manager => Ok(Some(
             principal.shops.iter().map(ToString::to_string).collect(),
         )),
-        Role::Shop => Err(AppError::client(
+        Role::Shop | Role::Key => Err(AppError::client(
             StatusCode::FORBIDDEN,
             "forbidden",
             "reports are for the distributor's team",

@@ -156,6 +156,7 @@ pub async fn session(
     State(state): State<AppState>,
     principal: Principal,
 ) -> Result<Json<SessionInfo>, AppError> {
+    principal.require_device()?;
     Ok(Json(
         state
             .store
@@ -169,6 +170,7 @@ pub async fn logout(
     State(state): State<AppState>,
     principal: Principal,
 ) -> Result<Json<serde_json::Value>, AppError> {
+    principal.require_device()?;
     let device = principal.device_id;
     state
         .store
@@ -224,6 +226,7 @@ pub async fn devices(
     State(state): State<AppState>,
     principal: Principal,
 ) -> Result<Json<Vec<DeviceInfo>>, AppError> {
+    principal.require_device()?;
     let user = principal.user_id;
     let devices = state
         .store
@@ -246,6 +249,7 @@ pub async fn revoke(
     principal: Principal,
     device: Result<axum::extract::Path<i64>, axum::extract::rejection::PathRejection>,
 ) -> Result<Json<serde_json::Value>, AppError> {
+    principal.require_device()?;
     let axum::extract::Path(device) = device.map_err(|rejection| {
         AppError::rejected("bad_device_id", rejection.status(), rejection.body_text())
     })?;

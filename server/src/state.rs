@@ -17,6 +17,8 @@ pub struct AppState {
     /// The built storefront (index.html, pkg/, sw.js).
     pub site_dir: PathBuf,
     pub login_limiter: Arc<LoginLimiter>,
+    /// Calls per API key a minute.
+    pub key_limiter: Arc<crate::login_limiter::KeyLimiter>,
     /// How long an access token lasts ([`crate::auth::ACCESS_TTL_MS`] unless configured).
     pub access_ttl_ms: i64,
     /// When a shop's next order volume opens ([`crate::Config::order_volume_bytes`]).

@@ -8,6 +8,7 @@
 //! `server/migrations/`.
 
 pub mod accounts;
+pub mod api_keys;
 pub mod audit;
 pub mod carriers;
 pub mod catalog;

@@ -52,6 +52,8 @@ pub async fn sync(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, AppError> {
+    // Documents are for devices: an API key never reaches a shop's.
+    principal.require_device()?;
     let permits = body_permits(&headers);
     let _budget = if permits > 0 {
         Some(

@@ -37,6 +37,9 @@ enum Who {
     Admin,
     RevokedDevice,
     ExpiredToken,
+    /// Another system, with an API key holding every scope but `orders:read` (which
+    /// reads every shop's orders, as staff who read orders do).
+    ApiKey,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -98,6 +101,10 @@ fn expected(who: Who, doc: &str, op: Op) -> Outcome {
     if matches!(who, Who::Anonymous | Who::RevokedDevice | Who::ExpiredToken) {
         return Unauthenticated;
     }
+    // An API key never reaches a document, not even the catalog's.
+    if who == Who::ApiKey {
+        return Refused;
+    }
     let Ok(id) = DocId::parse(doc) else {
         return Refused;
     };
@@ -123,6 +130,24 @@ fn expected(who: Who, doc: &str, op: Op) -> Outcome {
 struct Principal {
     who: Who,
     token: Option<String>,
+}
+
+/// A new API key with every scope there is but `orders:read`.
+async fn api_key(server: &TestServer, admin: &str) -> String {
+    let scopes: Vec<&str> = api::keys::SCOPES
+        .into_iter()
+        .filter(|scope| *scope != "orders:read")
+        .collect();
+    let (status, body) = http_device::call(
+        server,
+        admin,
+        reqwest::Method::POST,
+        "/api/admin/api-keys",
+        Some(serde_json::json!({ "name": "every scope but orders:read", "scopes": scopes })),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    body["key"].as_str().unwrap().to_owned()
 }
 
 /// Everything each principal received, to look for the canary in.
@@ -424,6 +449,10 @@ async fn every_principal_gets_exactly_its_access_to_every_document_and_no_canary
             who: Who::ExpiredToken,
             token: Some(token_of(&expired)),
         },
+        Principal {
+            who: Who::ApiKey,
+            token: Some(api_key(&server, &token_of(&login("admin", "admin123").await)).await),
+        },
     ];
 
     // The server's copy of every synced document of A, through the admin's read access.
@@ -483,7 +512,7 @@ async fn every_principal_gets_exactly_its_access_to_every_document_and_no_canary
                                 }
                                 Outcome::Allowed
                             }
-                            (200, Some((403 | 404, _))) => Outcome::Refused,
+                            (200, Some((403 | 404, _))) | (403, _) => Outcome::Refused,
                             other => panic!("{:?} {op:?} {name}: unexpected {other:?}", p.who),
                         }
                     }
@@ -507,7 +536,7 @@ async fn every_principal_gets_exactly_its_access_to_every_document_and_no_canary
         wrong.len(),
         results.len()
     );
-    assert_eq!(results.len(), 8 * 10 * 4);
+    assert_eq!(results.len(), 9 * 10 * 4);
 
     // The canary was really there to find, for those who may see shop B.
     let bamboo_sees = sync(
@@ -529,6 +558,7 @@ async fn every_principal_gets_exactly_its_access_to_every_document_and_no_canary
         Who::ManagerNotOfA,
         Who::RevokedDevice,
         Who::ExpiredToken,
+        Who::ApiKey,
     ] {
         let leaks = seen
             .0
@@ -541,7 +571,7 @@ async fn every_principal_gets_exactly_its_access_to_every_document_and_no_canary
     }
     let responses: usize = seen.0.values().map(Vec::len).sum();
     eprintln!(
-        "access matrix: {} cells, all as the table says; canary absent from every response to 5 outside principals ({responses} responses checked)",
+        "access matrix: {} cells, all as the table says; canary absent from every response to 6 outside principals ({responses} responses checked)",
         results.len()
     );
 }

@@ -4,6 +4,7 @@
 
 pub mod finance;
 pub mod forecasts;
+pub mod keys;
 pub mod orders;
 pub use finance::*;
 pub use forecasts::*;

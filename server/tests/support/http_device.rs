@@ -50,6 +50,16 @@ pub(crate) async fn spawn_server_with_volume_bytes(bytes: i64) -> TestServer {
     spawn_configured(dir, Some(temp), |config| config.order_volume_bytes = bytes).await
 }
 
+/// A server where one API key may make `calls` calls a minute.
+pub(crate) async fn spawn_server_with_key_rate(calls: usize) -> TestServer {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path().to_owned();
+    spawn_configured(dir, Some(temp), |config| {
+        config.key_calls_per_minute = calls
+    })
+    .await
+}
+
 /// A server with `count` more shops (`bench-00001`…, each with a user `bench00001`…
 /// whose password is `bench123`).
 pub(crate) async fn spawn_server_with_shops(count: usize) -> TestServer {
@@ -73,6 +83,7 @@ async fn spawn_configured(
         access_ttl_ms: server::auth::ACCESS_TTL_MS,
         order_volume_bytes: server::ORDER_VOLUME_BYTES,
         login_attempts: 5,
+        key_calls_per_minute: 600,
     };
     tweak(&mut config);
     let (tx, rx) = tokio::sync::oneshot::channel::<SocketAddr>();

@@ -1,0 +1,55 @@
+//! API keys for other systems (an ERP, a marketplace connector): what an admin asks for,
+//! what the server answers once (the key itself), and how a key is listed afterwards.
+
+use serde::{Deserialize, Serialize};
+
+/// What a key may do. Each names the calls it opens; a key can do nothing else, and never
+/// reaches a shop's documents.
+pub const SCOPES: [&str; 5] = [
+    // Every shop's orders, one by one and listed.
+    "orders:read",
+    // Ship and deliver orders (a warehouse system).
+    "orders:fulfil",
+    // The catalog: products, listed and one by one.
+    "catalog:read",
+    // Stock levels.
+    "stock:read",
+    // Count and receive stock (reads it too).
+    "stock:write",
+];
+
+/// `POST /api/admin/api-keys`: a key for the system `name` with `scopes`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewApiKey {
+    pub name: String,
+    pub scopes: Vec<String>,
+}
+
+/// A key as listed: never the key itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKeyRow {
+    pub id: i64,
+    pub name: String,
+    /// The key's first characters, to tell keys apart.
+    pub prefix: String,
+    pub scopes: Vec<String>,
+    pub created_ms: i64,
+    pub created_by: String,
+    /// When a call last used it (to the minute).
+    pub last_used_ms: Option<i64>,
+    pub revoked_ms: Option<i64>,
+}
+
+/// The answer to [`NewApiKey`]: the key, shown this once (only its hash is kept).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKeyCreated {
+    pub key: String,
+    pub row: ApiKeyRow,
+}
+
+/// `GET /api/admin/api-keys`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKeyList {
+    pub keys: Vec<ApiKeyRow>,
+}

@@ -1,0 +1,99 @@
+//! API keys for other systems (issue 14, point 2), made and revoked by admins:
+//! `GET`/`POST /api/admin/api-keys`, `DELETE /api/admin/api-keys/{id}`. A key is shown
+//! once, when made; only its SHA-256 is kept. Making and revoking one is in the audit log.
+
+use api::keys::{ApiKeyCreated, ApiKeyList, NewApiKey, SCOPES};
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+
+use crate::app_error::AppError;
+use crate::auth::{self, Principal};
+use crate::state::AppState;
+use crate::store::api_keys;
+use crate::store::audit::{self, Change};
+
+pub async fn list(
+    State(state): State<AppState>,
+    principal: Principal,
+) -> Result<Json<ApiKeyList>, AppError> {
+    principal.require_admin("manage API keys")?;
+    let keys = state.store.read(api_keys::list).await?;
+    Ok(Json(ApiKeyList { keys }))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    principal: Principal,
+    body: Result<Json<NewApiKey>, JsonRejection>,
+) -> Result<(StatusCode, Json<ApiKeyCreated>), AppError> {
+    principal.require_admin("manage API keys")?;
+    let Json(mut new) =
+        body.map_err(|r| AppError::rejected("malformed_key", r.status(), r.body_text()))?;
+    new.name = new.name.trim().to_owned();
+    if new.name.is_empty() {
+        return Err(AppError::invalid("name", "required"));
+    }
+    if new.name.chars().count() > 64 {
+        return Err(AppError::invalid("name", "too_long"));
+    }
+    new.scopes.sort();
+    new.scopes.dedup();
+    if new.scopes.is_empty() {
+        return Err(AppError::invalid("scopes", "required"));
+    }
+    if new.scopes.iter().any(|s| !SCOPES.contains(&s.as_str())) {
+        return Err(AppError::invalid("scopes", "unknown"));
+    }
+    let (key, hash) = auth::new_key()?;
+    let prefix: String = key.chars().take(auth::KEY_PREFIX.len() + 6).collect();
+    let who = principal.username.clone();
+    let row = state
+        .store
+        .write(move |tx| {
+            let row = api_keys::create(tx, (&new.name, &new.scopes), (&prefix, &hash), &who)?;
+            let object = row.id.to_string();
+            let change = Change {
+                kind: "api_key",
+                object: &object,
+                action: "create",
+            };
+            audit::record(tx, tx.now_ms, &who, change, None::<&()>, Some(&row))?;
+            Ok::<_, AppError>(row)
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(ApiKeyCreated { key, row })))
+}
+
+pub async fn revoke(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<api::keys::ApiKeyRow>, AppError> {
+    principal.require_admin("manage API keys")?;
+    let missing = || AppError::client(StatusCode::NOT_FOUND, "unknown_api_key", "no such key");
+    let id: i64 = id.parse().map_err(|_| missing())?;
+    let who = principal.username.clone();
+    state
+        .store
+        .write(move |tx| {
+            let Some((row, revoked)) = api_keys::revoke(tx, id)? else {
+                return Ok(None);
+            };
+            if !revoked {
+                return Ok(Some(row));
+            }
+            let object = row.id.to_string();
+            let change = Change {
+                kind: "api_key",
+                object: &object,
+                action: "delete",
+            };
+            audit::record(tx, tx.now_ms, &who, change, None::<&()>, Some(&row))?;
+            Ok::<_, AppError>(Some(row))
+        })
+        .await?
+        .map(Json)
+        .ok_or_else(missing)
+}

@@ -1,0 +1,96 @@
+//! API keys (table `api_keys`): made, listed, revoked, found by the SHA-256 of what a
+//! caller presents, and marked when used.
+
+use api::keys::ApiKeyRow;
+
+use super::sql::{Row, StoreError, Tx};
+use crate::params;
+
+const COLUMNS: &str = "id, name, prefix, scopes, created_ms, created_by, last_used_ms, revoked_ms";
+
+fn read(row: &Row) -> Result<ApiKeyRow, StoreError> {
+    Ok(ApiKeyRow {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        prefix: row.get(2)?,
+        scopes: row
+            .get::<String>(3)?
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        created_ms: row.get(4)?,
+        created_by: row.get(5)?,
+        last_used_ms: row.get(6)?,
+        revoked_ms: row.get(7)?,
+    })
+}
+
+/// Stores a key by its hash; its row.
+pub fn create(
+    tx: &mut Tx<'_>,
+    (name, scopes): (&str, &[String]),
+    (prefix, hash): (&str, &str),
+    created_by: &str,
+) -> Result<ApiKeyRow, StoreError> {
+    let now = tx.now_ms;
+    let row = tx
+        .row(
+            &format!(
+                "INSERT INTO api_keys (name, prefix, hash, scopes, created_ms, created_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING {COLUMNS}"
+            ),
+            params![name, prefix, hash, scopes.join(","), now, created_by],
+        )?
+        .ok_or_else(|| StoreError::Database("no key returned".into()))?;
+    read(&row)
+}
+
+/// Every key, newest first.
+pub fn list(tx: &mut Tx<'_>) -> Result<Vec<ApiKeyRow>, StoreError> {
+    tx.rows(
+        &format!("SELECT {COLUMNS} FROM api_keys ORDER BY id DESC"),
+        params![],
+    )?
+    .iter()
+    .map(read)
+    .collect()
+}
+
+/// The key whose hash is `hash`, revoked or not.
+pub fn by_hash(tx: &mut Tx<'_>, hash: &str) -> Result<Option<ApiKeyRow>, StoreError> {
+    tx.row(
+        &format!("SELECT {COLUMNS} FROM api_keys WHERE hash = ?1"),
+        params![hash],
+    )?
+    .as_ref()
+    .map(read)
+    .transpose()
+}
+
+/// Revokes key `id` (once: a revoked key keeps its first revocation time); its row and
+/// whether this revoked it, or `None` when there is no such key.
+pub fn revoke(tx: &mut Tx<'_>, id: i64) -> Result<Option<(ApiKeyRow, bool)>, StoreError> {
+    let now = tx.now_ms;
+    let revoked = tx.execute(
+        "UPDATE api_keys SET revoked_ms = ?1 WHERE id = ?2 AND revoked_ms IS NULL",
+        params![now, id],
+    )? > 0;
+    let row = tx.row(
+        &format!("SELECT {COLUMNS} FROM api_keys WHERE id = ?1"),
+        params![id],
+    )?;
+    row.as_ref()
+        .map(|row| Ok((read(row)?, revoked)))
+        .transpose()
+}
+
+/// Marks key `id` used now.
+pub fn touch(tx: &mut Tx<'_>, id: i64) -> Result<(), StoreError> {
+    let now = tx.now_ms;
+    tx.execute(
+        "UPDATE api_keys SET last_used_ms = ?1 WHERE id = ?2",
+        params![now, id],
+    )?;
+    Ok(())
+}

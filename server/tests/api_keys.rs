@@ -1,0 +1,247 @@
+//! API keys (issue 14, point 2) through HTTP: an admin makes a key for a named system with
+//! scopes and sees it once; the key does what its scopes name and nothing else (403, JSON),
+//! never syncs a shop's documents, is rate-limited, leaves its name in the audit log, shows
+//! when it was last used, and stops working when revoked.
+
+#[path = "support/http_device.rs"]
+mod http_device;
+
+use http_device::{TestServer, call, spawn_server, spawn_server_with_key_rate, token};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+async fn make_key(
+    server: &TestServer,
+    admin: &str,
+    name: &str,
+    scopes: &[&str],
+) -> (String, Value) {
+    let (status, body) = call(
+        server,
+        admin,
+        Method::POST,
+        "/api/admin/api-keys",
+        Some(json!({ "name": name, "scopes": scopes })),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    (
+        body["key"].as_str().unwrap().to_owned(),
+        body["row"].clone(),
+    )
+}
+
+#[tokio::test]
+async fn a_key_does_what_its_scopes_name_and_nothing_else_until_revoked() {
+    let server = spawn_server().await;
+    let admin = token(&server, "admin", "admin123").await;
+    let (key, row) = make_key(
+        &server,
+        &admin,
+        "金蝶 ERP",
+        &["orders:read", "catalog:read"],
+    )
+    .await;
+    assert!(key.starts_with("dhk_") && key.len() == 44, "{key}");
+    assert!(key.starts_with(row["prefix"].as_str().unwrap()));
+    assert_eq!(row["scopes"], json!(["catalog:read", "orders:read"]));
+    assert_eq!(row["last_used_ms"], Value::Null);
+    // Listed without the key itself.
+    let (status, list) = call(&server, &admin, Method::GET, "/api/admin/api-keys", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(list["keys"][0]["name"], "金蝶 ERP");
+    assert!(!list.to_string().contains(&key));
+
+    // What its scopes name.
+    for path in [
+        "/api/admin/products?limit=5",
+        "/api/admin/products/BEV-0001",
+        "/api/orders?limit=5",
+    ] {
+        let (status, body) = call(&server, &key, Method::GET, path, None).await;
+        assert_eq!(status, 200, "{path}: {body}");
+    }
+    // Nothing else: each refusal is the JSON error body.
+    let refused: [(Method, &str, Option<Value>); 8] = [
+        (Method::GET, "/api/session", None),
+        (Method::GET, "/api/devices", None),
+        (Method::GET, "/api/admin/api-keys", None),
+        (Method::GET, "/api/admin/stock/BEV-0001", None),
+        (
+            Method::PUT,
+            "/api/admin/stock/wh-east/BEV-0001",
+            Some(json!({ "on_hand": 1, "safety": 0 })),
+        ),
+        (
+            Method::POST,
+            "/api/admin/orders",
+            Some(
+                json!({ "shop": "shop-lotus", "lines": [{ "sku": "BEV-0001", "quantity": 12 }], "note": "" }),
+            ),
+        ),
+        (Method::GET, "/api/reports/sales", None),
+        (Method::GET, "/api/admin/audit", None),
+    ];
+    for (method, path, body) in refused {
+        let (status, answer) = call(&server, &key, method.clone(), path, body).await;
+        assert_eq!(status, 403, "{method} {path}: {answer}");
+        assert_eq!(answer["error"], "forbidden", "{answer}");
+    }
+    // A key never syncs a shop's documents.
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/sync", server.base))
+        .bearer_auth(&key)
+        .header("content-type", "application/octet-stream")
+        .body(Vec::new())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 403);
+
+    // Its last use shows.
+    let (_, list) = call(&server, &admin, Method::GET, "/api/admin/api-keys", None).await;
+    assert!(list["keys"][0]["last_used_ms"].as_i64().is_some(), "{list}");
+
+    // Revoked: refused at once; revoking again keeps the first time; an unknown id is 404.
+    let id = row["id"].as_i64().unwrap();
+    let path = format!("/api/admin/api-keys/{id}");
+    let (status, revoked) = call(&server, &admin, Method::DELETE, &path, None).await;
+    assert_eq!(status, 200, "{revoked}");
+    let (status, answer) = call(&server, &key, Method::GET, "/api/orders?limit=5", None).await;
+    assert_eq!(status, 401, "{answer}");
+    assert!(
+        answer["message"].as_str().unwrap().contains("revoked"),
+        "{answer}"
+    );
+    let (_, again) = call(&server, &admin, Method::DELETE, &path, None).await;
+    assert_eq!(again["revoked_ms"], revoked["revoked_ms"]);
+    let (status, _) = call(
+        &server,
+        &admin,
+        Method::DELETE,
+        "/api/admin/api-keys/999",
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (status, _) = call(
+        &server,
+        &admin,
+        Method::DELETE,
+        "/api/admin/api-keys/x",
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+
+    // Made and revoked: both in the audit log.
+    let (_, audit) = call(
+        &server,
+        &admin,
+        Method::GET,
+        &format!("/api/admin/audit?kind=api_key&object={id}"),
+        None,
+    )
+    .await;
+    let actions: Vec<&str> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["delete", "create"]);
+}
+
+#[tokio::test]
+async fn a_key_that_counts_stock_is_in_the_audit_log_by_its_name_and_bad_keys_are_refused() {
+    let server = spawn_server().await;
+    let admin = token(&server, "admin", "admin123").await;
+    let (key, _) = make_key(&server, &admin, "WMS", &["stock:write"]).await;
+    let (status, body) = call(
+        &server,
+        &key,
+        Method::PUT,
+        "/api/admin/stock/wh-east/BEV-0001",
+        Some(json!({ "on_hand": 77, "safety": 0 })),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = call(
+        &server,
+        &key,
+        Method::GET,
+        "/api/admin/stock/BEV-0001",
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (_, audit) = call(
+        &server,
+        &admin,
+        Method::GET,
+        "/api/admin/audit?kind=stock",
+        None,
+    )
+    .await;
+    assert_eq!(audit["entries"][0]["actor"], "key:WMS", "{audit}");
+    // Not its scope: the catalog.
+    let (status, _) = call(&server, &key, Method::GET, "/api/admin/products", None).await;
+    assert_eq!(status, 403);
+
+    // Keys that are not keys: 401 with the JSON body.
+    for bad in ["dhk_nothex", &format!("dhk_{}", "0".repeat(40)), "dhk_"] {
+        let (status, answer) = call(&server, bad, Method::GET, "/api/orders", None).await;
+        assert_eq!(status, 401, "{bad}: {answer}");
+        assert!(answer["error"].is_string(), "{answer}");
+    }
+    // What an admin may not ask for: a key without a name, without scopes, or with one
+    // that does not exist; a staff member may not make keys at all.
+    for body in [
+        json!({ "name": " ", "scopes": ["orders:read"] }),
+        json!({ "name": "x", "scopes": [] }),
+        json!({ "name": "x", "scopes": ["orders:delete"] }),
+        json!({ "name": "x" }),
+    ] {
+        let (status, answer) = call(
+            &server,
+            &admin,
+            Method::POST,
+            "/api/admin/api-keys",
+            Some(body.clone()),
+        )
+        .await;
+        assert_eq!(status, 400, "{body}: {answer}");
+    }
+    let cang = token(&server, "cang", "cang123").await;
+    let (status, _) = call(
+        &server,
+        &cang,
+        Method::POST,
+        "/api/admin/api-keys",
+        Some(json!({ "name": "x", "scopes": ["orders:read"] })),
+    )
+    .await;
+    assert_eq!(status, 403);
+    let (_, list) = call(&server, &admin, Method::GET, "/api/admin/api-keys", None).await;
+    assert_eq!(list["keys"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_key_over_its_rate_is_told_to_wait() {
+    let server = spawn_server_with_key_rate(3).await;
+    let admin = token(&server, "admin", "admin123").await;
+    let (key, _) = make_key(&server, &admin, "marketplace", &["orders:read"]).await;
+    for _ in 0..3 {
+        let (status, _) = call(&server, &key, Method::GET, "/api/orders?limit=1", None).await;
+        assert_eq!(status, 200);
+    }
+    let (status, answer) = call(&server, &key, Method::GET, "/api/orders?limit=1", None).await;
+    assert_eq!(status, 429, "{answer}");
+    assert_eq!(answer["error"], "rate_limited");
+    // Another key has its own count; people are not limited by it.
+    let (other, _) = make_key(&server, &admin, "erp", &["orders:read"]).await;
+    let (status, _) = call(&server, &other, Method::GET, "/api/orders?limit=1", None).await;
+    assert_eq!(status, 200);
+    let (status, _) = call(&server, &admin, Method::GET, "/api/orders?limit=1", None).await;
+    assert_eq!(status, 200);
+}
