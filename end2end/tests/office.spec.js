@@ -484,3 +484,45 @@ test('a sign-in refused for too many attempts says so, not "wrong password", at 
   await expect(page.locator('[role=alert]')).toHaveText('登录尝试次数过多，请稍后再试');
   await context.close();
 });
+
+test('an admin makes an API key for an ERP, which reads what its scopes name and nothing else, then revokes it', async ({ browser, request }) => {
+  const desk = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const office = await desk.newPage();
+  await signIn(office, 'admin', 'admin123');
+  await office.waitForURL('**/office/');
+  await office.click('a[href="/office/api-keys"]');
+  // No scope ticked: refused, named in the admin's language.
+  await office.fill('[data-testid=key-name]', '金蝶云 ERP');
+  await office.click('[data-testid=make-key]');
+  await expect(office.getByTestId('key-problem')).toContainText('权限范围');
+  await office.check('[data-testid=key-scope][data-scope="catalog:read"]');
+  await office.check('[data-testid=key-scope][data-scope="orders:read"]');
+  await office.click('[data-testid=make-key]');
+  // Shown this once.
+  const key = (await office.getByTestId('key-secret').textContent()).trim();
+  expect(key).toMatch(/^dhk_[0-9a-f]{40}$/);
+  const row = office.locator('[data-testid=key-row][data-name="金蝶云 ERP"]');
+  await expect(row).toContainText('catalog:read, orders:read');
+  await expect(row.getByTestId('key-last-used')).toHaveText('从未');
+  await office.screenshot({ path: 'test-results/office-api-keys.png', fullPage: true });
+  await office.reload();
+  await expect(office.getByTestId('key-secret')).toHaveCount(0);
+  await expect(office.locator('body')).not.toContainText(key);
+
+  // The ERP calls with it: the catalog and orders, not stock, not the storefront's session.
+  const headers = { Authorization: `Bearer ${key}` };
+  expect((await request.get('/api/admin/products?limit=5', { headers })).status()).toBe(200);
+  expect((await request.get('/api/orders?limit=5', { headers })).status()).toBe(200);
+  const refused = await request.get('/api/admin/stock/BEV-0001', { headers });
+  expect(refused.status()).toBe(403);
+  expect((await refused.json()).error).toBe('forbidden');
+  expect((await request.get('/api/session', { headers })).status()).toBe(403);
+  await office.reload();
+  await expect(row.getByTestId('key-last-used')).not.toHaveText('从未');
+
+  // Revoked: the next call is refused.
+  await row.getByTestId('revoke-key').click();
+  await expect(row.getByTestId('key-revoked')).toContainText('已停用');
+  expect((await request.get('/api/orders?limit=5', { headers })).status()).toBe(401);
+  await desk.close();
+});

@@ -205,6 +205,7 @@ pub fn AuditLogPage() -> impl IntoView {
         ("terms", Phrase::Terms),
         ("profile", Phrase::Profiles),
         ("stock", Phrase::Stock),
+        ("api_key", Phrase::ApiKeys),
     ];
     view! {
         <section class="audit-log">

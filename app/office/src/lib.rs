@@ -19,6 +19,7 @@ pub mod finance;
 pub mod forecasts;
 pub mod home;
 pub mod i18n;
+pub mod keys;
 pub mod orders;
 pub mod photo;
 pub mod prices;
@@ -329,6 +330,7 @@ fn App() -> impl IntoView {
                             <A href="/office/staff">{move || office.t(Phrase::Staff)}</A>
                             <A href="/office/carriers">{move || office.t(Phrase::Carriers)}</A>
                             <A href="/office/audit">{move || office.t(Phrase::Audit)}</A>
+                            <A href="/office/api-keys">{move || office.t(Phrase::ApiKeys)}</A>
                         </Show>
                     </nav>
                     <main>
@@ -343,6 +345,7 @@ fn App() -> impl IntoView {
                             <Route path=path!("/office/products/:sku") view=EditProductPage/>
                             <Route path=path!("/office/categories") view=CategoriesPage/>
                             <Route path=path!("/office/audit") view=AuditLogPage/>
+                            <Route path=path!("/office/api-keys") view=keys::ApiKeysPage/>
                             <Route path=path!("/office/staff") view=StaffPage/>
                             <Route path=path!("/office/bulk") view=BulkPage/>
                             <Route path=path!("/office/prices") view=PriceListPageView/>

@@ -1,0 +1,135 @@
+//! API keys for other systems (admins): make one for a named system with scopes and copy
+//! it (shown this once), see each key's scopes and last use, revoke one.
+
+use ::api::keys::{ApiKeyCreated, ApiKeyList, NewApiKey, SCOPES};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::Office;
+use crate::api::Failure;
+use crate::audit::format_time;
+use crate::i18n::Phrase;
+
+/// `/office/api-keys`.
+#[component]
+pub fn ApiKeysPage() -> impl IntoView {
+    let office = expect_context::<Office>();
+    let keys = RwSignal::new(None::<Result<ApiKeyList, Failure>>);
+    let version = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        version.track();
+        spawn_local(async move {
+            keys.set(Some(
+                office
+                    .call::<ApiKeyList>("GET", "/api/admin/api-keys", None)
+                    .await,
+            ));
+        });
+    });
+    let name = RwSignal::new(String::new());
+    let chosen = RwSignal::new(Vec::<String>::new());
+    let made = RwSignal::new(None::<String>);
+    let problem = RwSignal::new(None::<String>);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let body = NewApiKey {
+            name: name.get_untracked(),
+            scopes: chosen.get_untracked(),
+        };
+        spawn_local(async move {
+            match office
+                .call::<ApiKeyCreated>(
+                    "POST",
+                    "/api/admin/api-keys",
+                    serde_json::to_value(&body).ok(),
+                )
+                .await
+            {
+                Ok(created) => {
+                    problem.set(None);
+                    made.set(Some(created.key));
+                    name.set(String::new());
+                    chosen.set(Vec::new());
+                    version.update(|v| *v += 1);
+                }
+                Err(failure) => problem.set(Some(office.explain(&failure))),
+            }
+        });
+    };
+    let revoke = move |id: i64| {
+        spawn_local(async move {
+            let url = format!("/api/admin/api-keys/{id}");
+            if let Err(failure) = office.call::<serde_json::Value>("DELETE", &url, None).await {
+                problem.set(Some(office.explain(&failure)));
+            }
+            version.update(|v| *v += 1);
+        });
+    };
+    view! {
+        <section class="api-keys">
+            <h1>{move || office.t(Phrase::ApiKeys)}</h1>
+            <p class="muted">{move || office.t(Phrase::ApiKeysSay)}</p>
+            <form class="inline-form" on:submit=submit>
+                <label>{move || office.t(Phrase::SystemName)}
+                    <input data-testid="key-name" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/></label>
+                <fieldset>
+                    <legend>{move || office.t(Phrase::Scopes)}</legend>
+                    {SCOPES.into_iter().map(|scope| view! {
+                        <label class="check">
+                            <input type="checkbox" data-testid="key-scope" data-scope=scope
+                                prop:checked=move || chosen.with(|c| c.iter().any(|s| s == scope))
+                                on:change=move |ev| {
+                                    let on = event_target_checked(&ev);
+                                    chosen.update(|c| {
+                                        c.retain(|s| s != scope);
+                                        if on {
+                                            c.push(scope.to_owned());
+                                        }
+                                    });
+                                }/>
+                            <code>{scope}</code>
+                        </label>
+                    }).collect_view()}
+                </fieldset>
+                <button type="submit" class="primary" data-testid="make-key">{move || office.t(Phrase::MakeKey)}</button>
+            </form>
+            {move || problem.get().map(|text| view! { <p class="error" role="alert" data-testid="key-problem">{text}</p> })}
+            {move || made.get().map(|key| view! {
+                <div class="saved" data-testid="new-key">
+                    <p>{office.t(Phrase::KeyShownOnce)}</p>
+                    <code data-testid="key-secret">{key}</code>
+                </div>
+            })}
+            {move || match keys.get() {
+                None => view! { <p>{office.t(Phrase::Loading)}</p> }.into_any(),
+                Some(Err(failure)) => view! { <p class="error">{office.explain(&failure)}</p> }.into_any(),
+                Some(Ok(list)) => view! {
+                    <table class="grid">
+                        <thead><tr>
+                            <th>{office.t(Phrase::SystemName)}</th><th>{office.t(Phrase::KeyCol)}</th><th>{office.t(Phrase::Scopes)}</th>
+                            <th>{office.t(Phrase::MadeBy)}</th><th>{office.t(Phrase::LastUsed)}</th><th></th>
+                        </tr></thead>
+                        <tbody>
+                            {list.keys.into_iter().map(|key| {
+                                let id = key.id;
+                                view! {
+                                    <tr data-testid="key-row" data-name=key.name.clone()>
+                                        <td>{key.name.clone()}</td>
+                                        <td><code>{format!("{}…", key.prefix)}</code></td>
+                                        <td>{key.scopes.join(", ")}</td>
+                                        <td>{format!("{} · {}", format_time(key.created_ms), key.created_by)}</td>
+                                        <td data-testid="key-last-used">{key.last_used_ms.map(format_time).unwrap_or_else(|| office.t(Phrase::Never).to_owned())}</td>
+                                        <td>{match key.revoked_ms {
+                                            Some(at) => view! { <span data-testid="key-revoked">{format!("{} {}", office.t(Phrase::Revoked), format_time(at))}</span> }.into_any(),
+                                            None => view! { <button type="button" data-testid="revoke-key" on:click=move |_| revoke(id)>{office.t(Phrase::Revoke)}</button> }.into_any(),
+                                        }}</td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any(),
+            }}
+        </section>
+    }
+}
