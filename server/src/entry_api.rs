@@ -5,7 +5,8 @@
 //! order the engine would reject is refused with the reason instead of stored. A CSV
 //! import (`ref,shop,sku,quantity[,note]`, one order per `ref`) is checked whole, and
 //! either every order is placed or none is; importing the same file again places nothing
-//! new (an order's id is derived from its shop and `ref`).
+//! new (an order's id is derived from its shop and `ref`). Other systems post orders with
+//! an API key (`POST /api/orders`, channel `api`) under an `Idempotency-Key`.
 
 use std::collections::BTreeMap;
 
@@ -137,6 +138,74 @@ pub async fn place(
         })
         .await?;
     Ok((StatusCode::CREATED, Json(placed)))
+}
+
+/// `POST /api/orders` with an `Idempotency-Key` header (1 to 128 visible characters): an
+/// order another system places for a shop (an API key with `orders:write`, or customer
+/// service), priced and checked by the same engine as every order, placed on channel
+/// `api` (201), or refused with the reason (409 `order_rejected`, nothing stored). The
+/// same key with the same body answers the order it placed (201 again, with
+/// `Idempotent-Replayed: true`); with another body, 409 `idempotency_conflict`.
+pub async fn post_order(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<axum::response::Response, AppError> {
+    use axum::response::IntoResponse;
+    if principal.role == crate::auth::Role::Key {
+        principal.require_office_or("orders:write")?;
+    } else {
+        principal.require(Permission::OrdersHold)?;
+    }
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|k| !k.is_empty() && k.len() <= 128 && k.bytes().all(|b| b.is_ascii_graphic()))
+        .ok_or_else(|| AppError::invalid("Idempotency-Key", "required"))?
+        .to_owned();
+    let order: OfficeOrder = serde_json::from_slice(&body)
+        .map_err(|e| AppError::bad_request("malformed_order", e.to_string()))?;
+    let body_hash: String = Sha256::digest(&body)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let owner = principal.username.clone();
+    let (replayed, placed) = state
+        .write_orders(move |tx, work| {
+            if let Some((hash, request_id)) = orders::idempotent(tx, &owner, &key)? {
+                if hash != body_hash {
+                    return Err(AppError::client(
+                        StatusCode::CONFLICT,
+                        "idempotency_conflict",
+                        "this Idempotency-Key was used with another body",
+                    ));
+                }
+                let (_, _, done) = orders::confirmation(tx, &request_id)?.ok_or_else(|| {
+                    anyhow::anyhow!("order {request_id} of an idempotency key is gone")
+                })?;
+                return Ok((true, done));
+            }
+            let shop = checked(tx, &order)?;
+            let digest = Sha256::digest(format!("api\n{owner}\n{key}").as_bytes());
+            let mut bytes = [0u8; 16];
+            bytes.copy_from_slice(&digest[..16]);
+            let id = RequestId::from_random_bytes(bytes);
+            let request = request_for(id.clone(), &shop, &order, &owner, tx.now_ms);
+            let placed = place_checked(tx, work, request, "api")?;
+            orders::remember_idempotent(tx, (&owner, &key), &body_hash, id.as_str())?;
+            Ok((false, placed))
+        })
+        .await?;
+    let mut response = (StatusCode::CREATED, Json(placed)).into_response();
+    if replayed {
+        response.headers_mut().insert(
+            "idempotent-replayed",
+            axum::http::HeaderValue::from_static("true"),
+        );
+    }
+    Ok(response)
 }
 
 /// Previews `request`, refuses it when it would be rejected, else places it.

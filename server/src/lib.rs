@@ -269,7 +269,10 @@ pub fn router(state: AppState) -> Router {
         .route("/devices/{id}/revoke", post(session::revoke))
         .route("/session", get(session::session))
         .route("/sync", post(sync_endpoint::sync))
-        .route("/orders", get(orders_api::list_orders))
+        .route(
+            "/orders",
+            get(orders_api::list_orders).post(entry_api::post_order),
+        )
         .route("/orders/{request_id}", get(orders_api::get_order))
         .route(
             "/orders/{request_id}/events",

@@ -245,3 +245,89 @@ async fn a_key_over_its_rate_is_told_to_wait() {
     let (status, _) = call(&server, &admin, Method::GET, "/api/orders?limit=1", None).await;
     assert_eq!(status, 200);
 }
+
+async fn post_order(
+    server: &TestServer,
+    key: &str,
+    idempotency: Option<&str>,
+    body: &Value,
+) -> (u16, Option<String>, Value) {
+    let mut request = reqwest::Client::new()
+        .post(format!("{}/api/orders", server.base))
+        .bearer_auth(key)
+        .json(body);
+    if let Some(idempotency) = idempotency {
+        request = request.header("Idempotency-Key", idempotency);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let replayed = response
+        .headers()
+        .get("idempotent-replayed")
+        .map(|v| v.to_str().unwrap().to_owned());
+    (
+        status,
+        replayed,
+        response.json().await.unwrap_or(Value::Null),
+    )
+}
+
+#[tokio::test]
+async fn another_channel_places_an_order_once_per_idempotency_key_and_the_shop_sees_it() {
+    let server = spawn_server().await;
+    let admin = token(&server, "admin", "admin123").await;
+    let (key, _) = make_key(&server, &admin, "天猫店", &["orders:write"]).await;
+    let order = json!({
+        "shop": "shop-lotus",
+        "lines": [{ "sku": "BEV-0001", "quantity": 12 }],
+        "note": "天猫 #88"
+    });
+    let (status, replayed, first) = post_order(&server, &key, Some("tm-88"), &order).await;
+    assert_eq!(status, 201, "{first}");
+    assert_eq!(replayed, None);
+    assert_eq!(first["state"], "confirmed", "{first}");
+    let number = first["number"].as_str().unwrap().to_owned();
+    // The same key and body again (a retry after a lost reply): the same order.
+    let (status, replayed, again) = post_order(&server, &key, Some("tm-88"), &order).await;
+    assert_eq!(status, 201, "{again}");
+    assert_eq!(replayed.as_deref(), Some("true"));
+    assert_eq!(again["number"], number.as_str());
+    // The same key with another body: refused, nothing placed.
+    let mut other = order.clone();
+    other["lines"][0]["quantity"] = json!(24);
+    let (status, _, conflict) = post_order(&server, &key, Some("tm-88"), &other).await;
+    assert_eq!(status, 409, "{conflict}");
+    assert_eq!(conflict["error"], "idempotency_conflict");
+    // Without a key, or with a malformed body: 400 with the JSON body.
+    let (status, _, missing) = post_order(&server, &key, None, &order).await;
+    assert_eq!(status, 400, "{missing}");
+    assert_eq!(missing["field"], "Idempotency-Key");
+    let (status, _, malformed) =
+        post_order(&server, &key, Some("tm-89"), &json!({ "shop": 1 })).await;
+    assert_eq!(status, 400, "{malformed}");
+    assert!(malformed["error"].is_string());
+    // A key that may only read the catalog cannot place an order.
+    let (reader, _) = make_key(&server, &admin, "catalog reader", &["catalog:read"]).await;
+    let (status, _, _) = post_order(&server, &reader, Some("x-1"), &order).await;
+    assert_eq!(status, 403);
+    // One order on channel `api`, placed by the key, which the shop's phone shows.
+    let (_, listed) = call(
+        &server,
+        &admin,
+        Method::GET,
+        "/api/orders?channel=api",
+        None,
+    )
+    .await;
+    let rows = listed["orders"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{listed}");
+    assert_eq!(rows[0]["number"], number.as_str());
+    let mut phone = http_device::Device::new(&server, "lotus", "lotus123").await;
+    assert!(phone.sync_now().await.is_empty());
+    let seen = phone.sync.confirmations_of(&phone.shop);
+    let on_phone = seen
+        .values()
+        .find(|c| c.number == number)
+        .expect("on the phone");
+    assert_eq!(format!("{:?}", on_phone.state), "Confirmed");
+}

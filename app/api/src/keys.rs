@@ -5,9 +5,11 @@ use serde::{Deserialize, Serialize};
 
 /// What a key may do. Each names the calls it opens; a key can do nothing else, and never
 /// reaches a shop's documents.
-pub const SCOPES: [&str; 5] = [
+pub const SCOPES: [&str; 6] = [
     // Every shop's orders, one by one and listed.
     "orders:read",
+    // Place orders for shops (`POST /api/orders`, channel `api`).
+    "orders:write",
     // Ship and deliver orders (a warehouse system).
     "orders:fulfil",
     // The catalog: products, listed and one by one.

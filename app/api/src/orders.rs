@@ -36,7 +36,7 @@ pub struct OrderPage {
 }
 
 /// The channels an order comes from.
-pub const CHANNELS: [&str; 4] = ["storefront", "manager", "office", "import"];
+pub const CHANNELS: [&str; 5] = ["storefront", "manager", "office", "import", "api"];
 
 /// An order as the back office's order page shows it (`GET /api/admin/orders/{number}`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -310,6 +310,7 @@ pub enum Phrase {
     ChannelManager,
     ChannelOffice,
     ChannelImport,
+    ChannelApi,
     Warehouse,
     AnyWarehouse,
     AccountManager,
@@ -1126,6 +1127,7 @@ pub fn tr(lang: Lang, phrase: Phrase) -> &'static str {
         ChannelManager => ["客户经理代下", "客戶經理代下", "Account manager"],
         ChannelOffice => ["后台代客下单", "後台代客下單", "Back office"],
         ChannelImport => ["导入", "匯入", "Import"],
+        ChannelApi => ["接口", "介面", "API"],
         ChannelReplacement => ["换货", "換貨", "Replacement"],
         Returns => ["退货", "退貨", "Returns"],
         ReturnsToDecide => ["待审核退货", "待審核退貨", "Returns to decide"],
@@ -1762,6 +1764,7 @@ pub fn channel_phrase(channel: &str) -> Phrase {
         "manager" => Phrase::ChannelManager,
         "office" => Phrase::ChannelOffice,
         "import" => Phrase::ChannelImport,
+        "api" => Phrase::ChannelApi,
         "replacement" => Phrase::ChannelReplacement,
         _ => Phrase::ChannelStorefront,
     }

@@ -846,3 +846,37 @@ pub fn count(tx: &mut Tx<'_>) -> Result<(i64, i64), StoreError> {
         .ok_or_else(|| StoreError::Database("no row".into()))?;
     Ok((row.get(0)?, row.get(1)?))
 }
+
+/// What an `Idempotency-Key` of `owner` placed before: the SHA-256 of that body and the
+/// order's request id.
+pub fn idempotent(
+    tx: &mut Tx<'_>,
+    owner: &str,
+    key: &str,
+) -> Result<Option<(String, String)>, StoreError> {
+    let Some(row) = tx.row(
+        "SELECT body_hash, request_id FROM idempotency_keys
+         WHERE owner = ?1 AND idempotency_key = ?2",
+        params![owner, key],
+    )?
+    else {
+        return Ok(None);
+    };
+    Ok(Some((row.get(0)?, row.get(1)?)))
+}
+
+/// Records that `owner`'s `key` with a body of SHA-256 `body_hash` placed `request_id`.
+pub fn remember_idempotent(
+    tx: &mut Tx<'_>,
+    (owner, key): (&str, &str),
+    body_hash: &str,
+    request_id: &str,
+) -> Result<(), StoreError> {
+    let now = tx.now_ms;
+    tx.execute(
+        "INSERT INTO idempotency_keys (owner, idempotency_key, body_hash, request_id, created_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![owner, key, body_hash, request_id, now],
+    )?;
+    Ok(())
+}
