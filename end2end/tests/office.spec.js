@@ -497,12 +497,14 @@ test('an admin makes an API key for an ERP, which reads what its scopes name and
   await expect(office.getByTestId('key-problem')).toContainText('权限范围');
   await office.check('[data-testid=key-scope][data-scope="catalog:read"]');
   await office.check('[data-testid=key-scope][data-scope="orders:read"]');
+  await office.check('[data-testid=key-review]');
   await office.click('[data-testid=make-key]');
   // Shown this once.
   const key = (await office.getByTestId('key-secret').textContent()).trim();
   expect(key).toMatch(/^dhk_[0-9a-f]{40}$/);
   const row = office.locator('[data-testid=key-row][data-name="金蝶云 ERP"]');
   await expect(row).toContainText('catalog:read, orders:read');
+  await expect(row.getByTestId('key-reviewed')).toContainText('订单先人工审核');
   await expect(row.getByTestId('key-last-used')).toHaveText('从未');
   await office.screenshot({ path: 'test-results/office-api-keys.png', fullPage: true });
   await office.reload();

@@ -121,6 +121,8 @@ pub struct Principal {
     pub permissions: Vec<Permission>,
     /// An API key's scopes (`api::keys::SCOPES`; empty for everyone else).
     pub scopes: Vec<String>,
+    /// The API key's id, for a key.
+    pub key: Option<i64>,
 }
 
 impl Principal {
@@ -152,6 +154,7 @@ impl Principal {
             shops: Vec::new(),
             permissions,
             scopes: key.scopes.clone(),
+            key: Some(key.id),
         }
     }
 
@@ -556,6 +559,7 @@ pub fn principal_for_token(
         shops,
         permissions,
         scopes: Vec::new(),
+        key: None,
     }))
 }
 

@@ -25,10 +25,12 @@ use sha2::{Digest, Sha256};
 
 use crate::app_error::AppError;
 use crate::auth::{Permission, Principal};
+use crate::fulfilment::{self, Action};
 use crate::order_intake;
 use crate::placing::{self, Placement};
 use crate::state::{AppState, OrderWork};
 use crate::store::{Tx, catalog, orders};
+use domain::order_state::OrderEvent;
 
 const ORDER_COLUMNS: [&str; 5] = ["ref", "shop", "sku", "quantity", "note"];
 
@@ -140,12 +142,17 @@ pub async fn place(
     Ok((StatusCode::CREATED, Json(placed)))
 }
 
+/// Why an order of a channel whose orders are reviewed is held.
+pub const REVIEW_REASON: &str = "接口订单待审核 (awaiting review)";
+
 /// `POST /api/orders` with an `Idempotency-Key` header (1 to 128 visible characters): an
 /// order another system places for a shop (an API key with `orders:write`, or customer
 /// service), priced and checked by the same engine as every order, placed on channel
 /// `api` (201), or refused with the reason (409 `order_rejected`, nothing stored). The
 /// same key with the same body answers the order it placed (201 again, with
-/// `Idempotent-Replayed: true`); with another body, 409 `idempotency_conflict`.
+/// `Idempotent-Replayed: true`); with another body, 409 `idempotency_conflict`. A key
+/// whose orders the admin wants reviewed places them held ([`REVIEW_REASON`]), its stock
+/// reserved, until staff release or cancel them.
 pub async fn post_order(
     State(state): State<AppState>,
     principal: Principal,
@@ -172,6 +179,7 @@ pub async fn post_order(
         .map(|b| format!("{b:02x}"))
         .collect();
     let owner = principal.username.clone();
+    let api_key = principal.key;
     let (replayed, placed) = state
         .write_orders(move |tx, work| {
             if let Some((hash, request_id)) = orders::idempotent(tx, &owner, &key)? {
@@ -193,8 +201,15 @@ pub async fn post_order(
             bytes.copy_from_slice(&digest[..16]);
             let id = RequestId::from_random_bytes(bytes);
             let request = request_for(id.clone(), &shop, &order, &owner, tx.now_ms);
-            let placed = place_checked(tx, work, request, "api")?;
+            let mut placed = place_checked(tx, work, request, "api")?;
             orders::remember_idempotent(tx, (&owner, &key), &body_hash, id.as_str())?;
+            // The admin's rule for this channel: its orders wait for a person's review.
+            if let Some(key_id) = api_key
+                && crate::store::api_keys::reviews(tx, key_id)?
+            {
+                let hold = Action::Event(OrderEvent::Hold, REVIEW_REASON.to_owned());
+                (placed, _) = fulfilment::act(tx, work.docs, &owner, id.as_str(), hold)?;
+            }
             Ok((false, placed))
         })
         .await?;

@@ -52,7 +52,12 @@ pub async fn create(
     let row = state
         .store
         .write(move |tx| {
-            let row = api_keys::create(tx, (&new.name, &new.scopes), (&prefix, &hash), &who)?;
+            let row = api_keys::create(
+                tx,
+                (&new.name, &new.scopes, new.review),
+                (&prefix, &hash),
+                &who,
+            )?;
             let object = row.id.to_string();
             let change = Change {
                 kind: "api_key",

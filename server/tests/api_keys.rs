@@ -331,3 +331,45 @@ async fn another_channel_places_an_order_once_per_idempotency_key_and_the_shop_s
         .expect("on the phone");
     assert_eq!(format!("{:?}", on_phone.state), "Confirmed");
 }
+
+#[tokio::test]
+async fn a_channel_whose_orders_are_reviewed_places_them_held_until_staff_release_them() {
+    let server = spawn_server().await;
+    let admin = token(&server, "admin", "admin123").await;
+    let (status, made) = call(
+        &server,
+        &admin,
+        Method::POST,
+        "/api/admin/api-keys",
+        Some(json!({ "name": "拼多多", "scopes": ["orders:write"], "review": true })),
+    )
+    .await;
+    assert_eq!(status, 201, "{made}");
+    assert_eq!(made["row"]["review"], true);
+    let key = made["key"].as_str().unwrap();
+    let order = json!({ "shop": "shop-bamboo", "lines": [{ "sku": "BEV-0002", "quantity": 12 }] });
+    let (status, _, held) = post_order(&server, key, Some("pdd-1"), &order).await;
+    assert_eq!(status, 201, "{held}");
+    assert_eq!(held["state"], "on_hold", "{held}");
+    let last = held["history"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["actor"], "key:拼多多");
+    assert!(
+        last["reason"].as_str().unwrap().contains("待审核"),
+        "{last}"
+    );
+    // A retry answers the same held order; staff release it and it goes on.
+    let (_, replayed, again) = post_order(&server, key, Some("pdd-1"), &order).await;
+    assert_eq!(replayed.as_deref(), Some("true"));
+    assert_eq!(again["state"], "on_hold");
+    let id = held["request_id"].as_str().unwrap();
+    let (status, released) = call(
+        &server,
+        &admin,
+        Method::POST,
+        &format!("/api/orders/{id}/events"),
+        Some(json!({ "event": "release", "reason": "已核对" })),
+    )
+    .await;
+    assert_eq!(status, 200, "{released}");
+    assert_eq!(released["state"], "confirmed");
+}

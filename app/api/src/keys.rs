@@ -26,6 +26,10 @@ pub const SCOPES: [&str; 6] = [
 pub struct NewApiKey {
     pub name: String,
     pub scopes: Vec<String>,
+    /// The orders it places wait for a person's review (held) before the warehouse sees
+    /// them.
+    #[serde(default)]
+    pub review: bool,
 }
 
 /// A key as listed: never the key itself.
@@ -36,6 +40,9 @@ pub struct ApiKeyRow {
     /// The key's first characters, to tell keys apart.
     pub prefix: String,
     pub scopes: Vec<String>,
+    /// Its orders wait for review.
+    #[serde(default)]
+    pub review: bool,
     pub created_ms: i64,
     pub created_by: String,
     /// When a call last used it (to the minute).

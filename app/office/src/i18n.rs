@@ -53,6 +53,7 @@ pub enum Phrase {
     Never,
     Revoked,
     Revoke,
+    ReviewOrders,
     PriceHoldSays,
     NoPriceHold,
     PriceHoldHours,
@@ -651,6 +652,7 @@ pub fn tr(lang: Lang, phrase: Phrase) -> &'static str {
         Never => ["从未", "從未", "Never"],
         Revoked => ["已停用", "已停用", "Revoked"],
         Revoke => ["停用", "停用", "Revoke"],
+        ReviewOrders => ["订单先人工审核", "訂單先人工審核", "Orders wait for review"],
         PriceHoldSays => [
             "保价：手机收到的价格保持",
             "保價：手機收到的價格保持",

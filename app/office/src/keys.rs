@@ -28,6 +28,7 @@ pub fn ApiKeysPage() -> impl IntoView {
     });
     let name = RwSignal::new(String::new());
     let chosen = RwSignal::new(Vec::<String>::new());
+    let review = RwSignal::new(false);
     let made = RwSignal::new(None::<String>);
     let problem = RwSignal::new(None::<String>);
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -35,6 +36,7 @@ pub fn ApiKeysPage() -> impl IntoView {
         let body = NewApiKey {
             name: name.get_untracked(),
             scopes: chosen.get_untracked(),
+            review: review.get_untracked(),
         };
         spawn_local(async move {
             match office
@@ -50,6 +52,7 @@ pub fn ApiKeysPage() -> impl IntoView {
                     made.set(Some(created.key));
                     name.set(String::new());
                     chosen.set(Vec::new());
+                    review.set(false);
                     version.update(|v| *v += 1);
                 }
                 Err(failure) => problem.set(Some(office.explain(&failure))),
@@ -91,6 +94,11 @@ pub fn ApiKeysPage() -> impl IntoView {
                         </label>
                     }).collect_view()}
                 </fieldset>
+                <label class="check">
+                    <input type="checkbox" data-testid="key-review" prop:checked=move || review.get()
+                        on:change=move |ev| review.set(event_target_checked(&ev))/>
+                    {move || office.t(Phrase::ReviewOrders)}
+                </label>
                 <button type="submit" class="primary" data-testid="make-key">{move || office.t(Phrase::MakeKey)}</button>
             </form>
             {move || problem.get().map(|text| view! { <p class="error" role="alert" data-testid="key-problem">{text}</p> })}
@@ -116,7 +124,8 @@ pub fn ApiKeysPage() -> impl IntoView {
                                     <tr data-testid="key-row" data-name=key.name.clone()>
                                         <td>{key.name.clone()}</td>
                                         <td><code>{format!("{}…", key.prefix)}</code></td>
-                                        <td>{key.scopes.join(", ")}</td>
+                                        <td>{key.scopes.join(", ")}
+                                            {key.review.then(|| view! { <span class="muted" data-testid="key-reviewed">{format!(" · {}", office.t(Phrase::ReviewOrders))}</span> })}</td>
                                         <td>{format!("{} · {}", format_time(key.created_ms), key.created_by)}</td>
                                         <td data-testid="key-last-used">{key.last_used_ms.map(format_time).unwrap_or_else(|| office.t(Phrase::Never).to_owned())}</td>
                                         <td>{match key.revoked_ms {

@@ -6,7 +6,8 @@ use api::keys::ApiKeyRow;
 use super::sql::{Row, StoreError, Tx};
 use crate::params;
 
-const COLUMNS: &str = "id, name, prefix, scopes, created_ms, created_by, last_used_ms, revoked_ms";
+const COLUMNS: &str =
+    "id, name, prefix, scopes, created_ms, created_by, last_used_ms, revoked_ms, review";
 
 fn read(row: &Row) -> Result<ApiKeyRow, StoreError> {
     Ok(ApiKeyRow {
@@ -23,13 +24,14 @@ fn read(row: &Row) -> Result<ApiKeyRow, StoreError> {
         created_by: row.get(5)?,
         last_used_ms: row.get(6)?,
         revoked_ms: row.get(7)?,
+        review: row.get(8)?,
     })
 }
 
 /// Stores a key by its hash; its row.
 pub fn create(
     tx: &mut Tx<'_>,
-    (name, scopes): (&str, &[String]),
+    (name, scopes, review): (&str, &[String], bool),
     (prefix, hash): (&str, &str),
     created_by: &str,
 ) -> Result<ApiKeyRow, StoreError> {
@@ -37,10 +39,18 @@ pub fn create(
     let row = tx
         .row(
             &format!(
-                "INSERT INTO api_keys (name, prefix, hash, scopes, created_ms, created_by)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING {COLUMNS}"
+                "INSERT INTO api_keys (name, prefix, hash, scopes, created_ms, created_by, review)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING {COLUMNS}"
             ),
-            params![name, prefix, hash, scopes.join(","), now, created_by],
+            params![
+                name,
+                prefix,
+                hash,
+                scopes.join(","),
+                now,
+                created_by,
+                i64::from(review)
+            ],
         )?
         .ok_or_else(|| StoreError::Database("no key returned".into()))?;
     read(&row)
@@ -93,4 +103,11 @@ pub fn touch(tx: &mut Tx<'_>, id: i64) -> Result<(), StoreError> {
         params![now, id],
     )?;
     Ok(())
+}
+
+/// Whether the orders key `id` places wait for review.
+pub fn reviews(tx: &mut Tx<'_>, id: i64) -> Result<bool, StoreError> {
+    Ok(tx
+        .value::<bool>("SELECT review FROM api_keys WHERE id = ?1", params![id])?
+        .unwrap_or(false))
 }
