@@ -224,35 +224,23 @@ const LINES: [(&str, u32); 2] = [("BEV-0001", 12), ("GRN-0002", 2)];
 /// it first (the server prices every order itself; `expected` may be empty, as
 /// `app/src/sync/PROTOCOL.md` says), so the generator spends its CPU on syncing.
 fn place(device: &mut Device, id: RequestId) {
-    use domain::money::{Currency, Money};
     use domain::order::OrderRequest;
-    use domain::pricing::{PricedOrder, RequestedLine};
+    use domain::pricing::RequestedLine;
     use domain::sku::Sku;
-    let request = OrderRequest {
+    let lines = LINES
+        .iter()
+        .map(|(sku, quantity)| RequestedLine {
+            sku: Sku::parse(sku).unwrap(),
+            quantity: *quantity,
+        })
+        .collect();
+    let request = OrderRequest::new(
         id,
-        shop: device.shop.clone(),
-        placed_at_ms: server::store::now_ms(),
-        placed_by: "load".into(),
-        lines: LINES
-            .iter()
-            .map(|(sku, quantity)| RequestedLine {
-                sku: Sku::parse(sku).unwrap(),
-                quantity: *quantity,
-            })
-            .collect(),
-        expected: PricedOrder {
-            lines: Vec::new(),
-            refused: Vec::new(),
-            total: Money::zero(Currency::Cny),
-        },
-        note: String::new(),
-        coupon_codes: Vec::new(),
-        redeem_points: 0,
-        use_prepaid: false,
-        pickup: false,
-        expected_quote: None,
-        prices_as_of_ms: None,
-    };
+        device.shop.clone(),
+        server::store::now_ms(),
+        "load",
+        lines,
+    );
     let volume = device.sync.writable_volume(&device.shop).unwrap();
     docs::schema::order_requests_doc::add_request(device.doc_mut(volume), &request).unwrap();
 }

@@ -15,10 +15,9 @@ use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use domain::money::{Currency, Money};
 use domain::order::{OrderConfirmation, OrderRequest, RequestId};
 use domain::order_state::OrderState;
-use domain::pricing::{PricedOrder, RequestedLine};
+use domain::pricing::RequestedLine;
 use domain::sku::{ShopId, Sku};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -65,23 +64,11 @@ fn request_for(
     now_ms: i64,
 ) -> OrderRequest {
     OrderRequest {
-        id,
-        shop: shop.clone(),
-        placed_at_ms: now_ms,
-        placed_by: by.to_owned(),
-        lines: order.lines.clone(),
-        expected: PricedOrder {
-            lines: Vec::new(),
-            refused: Vec::new(),
-            total: Money::zero(Currency::Cny),
-        },
         note: order.note.clone(),
         coupon_codes: order.coupon_codes.clone(),
-        redeem_points: 0,
         use_prepaid: order.use_prepaid,
         pickup: order.pickup,
-        expected_quote: None,
-        prices_as_of_ms: None,
+        ..OrderRequest::new(id, shop.clone(), now_ms, by, order.lines.clone())
     }
 }
 

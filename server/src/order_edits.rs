@@ -50,22 +50,19 @@ fn original_request(
         documents::put_back(tx, id, loaded)?;
     }
     Ok(stored.unwrap_or_else(|| OrderRequest {
-        id: order.request_id.clone(),
-        shop: shop.clone(),
-        placed_at_ms: order.placed_at_ms,
-        placed_by: String::new(),
-        lines: Vec::new(),
         expected: order.priced.clone(),
-        note: String::new(),
-        coupon_codes: Vec::new(),
         redeem_points: order.quote.as_ref().map_or(0, |q| q.points_redeemed),
         use_prepaid: order
             .quote
             .as_ref()
             .is_some_and(|q| !q.prepaid_used.is_zero()),
-        pickup: false,
-        expected_quote: None,
-        prices_as_of_ms: None,
+        ..OrderRequest::new(
+            order.request_id.clone(),
+            shop.clone(),
+            order.placed_at_ms,
+            "",
+            Vec::new(),
+        )
     }))
 }
 

@@ -65,19 +65,18 @@ pub fn place(
     }
     let shop = placement.shop.clone();
     let request = OrderRequest {
-        id,
-        shop: shop.clone(),
-        placed_at_ms: tx.now_ms,
-        placed_by: placement.placed_by,
-        lines: placement.lines,
         expected: placement.expected,
         note: placement.note,
         coupon_codes: placement.coupon_codes,
-        redeem_points: 0,
         use_prepaid: placement.use_prepaid,
         pickup: placement.pickup,
-        expected_quote: None,
-        prices_as_of_ms: None,
+        ..OrderRequest::new(
+            id,
+            shop.clone(),
+            tx.now_ms,
+            placement.placed_by,
+            placement.lines,
+        )
     };
     let volume = orders::current_volume(tx, &shop)?;
     documents::edit(
@@ -179,23 +178,13 @@ pub fn place_replacement(
         now,
     )?;
     let request = OrderRequest {
-        id: request_id,
-        shop: shop.clone(),
-        placed_at_ms: now,
-        placed_by: by.to_owned(),
-        lines,
         expected: order.priced.clone(),
         note: order
             .history
             .first()
             .map(|e| e.reason.clone())
             .unwrap_or_default(),
-        coupon_codes: Vec::new(),
-        redeem_points: 0,
-        use_prepaid: false,
-        pickup: false,
-        expected_quote: None,
-        prices_as_of_ms: None,
+        ..OrderRequest::new(request_id, shop.clone(), now, by, lines)
     };
     documents::edit(
         tx,

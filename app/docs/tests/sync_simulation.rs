@@ -442,20 +442,11 @@ fn run(seed: u64) -> usize {
                         now as i64,
                     )
                     .unwrap();
+                    let id = RequestId::from_random_bytes(rng.bytes16());
+                    let by = format!("device {index}");
                     let request = OrderRequest {
-                        id: RequestId::from_random_bytes(rng.bytes16()),
-                        shop: shop.clone(),
-                        placed_at_ms: now as i64,
-                        placed_by: format!("device {index}"),
-                        lines: requested,
                         expected,
-                        note: String::new(),
-                        coupon_codes: Vec::new(),
-                        redeem_points: 0,
-                        use_prepaid: false,
-                        pickup: false,
-                        expected_quote: None,
-                        prices_as_of_ms: None,
+                        ..OrderRequest::new(id, shop.clone(), now as i64, by, requested)
                     };
                     add_request(
                         device

@@ -366,34 +366,21 @@ mod tests {
     }
 
     use super::*;
-    use crate::money::Money;
     use crate::order::RequestId;
-    use crate::pricing::PricedOrder;
 
     const DAY_MS: i64 = 24 * 60 * 60 * 1000;
     // 2026-11-18 (a Wednesday) 02:00 UTC, 10:00 in China.
     const WEDNESDAY_10AM: i64 = 20_775 * DAY_MS + 2 * 60 * 60 * 1000;
 
     fn request(placed_at_ms: i64) -> OrderRequest {
-        OrderRequest {
-            id: RequestId::from_random_bytes([1; 16]),
-            shop: ShopId::parse("s").unwrap(),
+        let shop = ShopId::parse("s").unwrap();
+        OrderRequest::new(
+            RequestId::from_random_bytes([1; 16]),
+            shop,
             placed_at_ms,
-            placed_by: String::new(),
-            lines: vec![],
-            expected: PricedOrder {
-                lines: vec![],
-                refused: vec![],
-                total: Money::zero(Currency::Cny),
-            },
-            note: String::new(),
-            coupon_codes: vec![],
-            redeem_points: 0,
-            use_prepaid: false,
-            pickup: false,
-            expected_quote: None,
-            prices_as_of_ms: None,
-        }
+            "",
+            vec![],
+        )
     }
 
     #[test]

@@ -104,6 +104,39 @@ pub struct OrderRequest {
     pub prices_as_of_ms: Option<i64>,
 }
 
+impl OrderRequest {
+    /// A request for `lines` with nothing else chosen (no note, coupons, points, prepaid
+    /// balance or pickup) and nothing priced yet: the fields a caller sets beyond those
+    /// follow with struct update syntax.
+    pub fn new(
+        id: RequestId,
+        shop: ShopId,
+        placed_at_ms: i64,
+        placed_by: impl Into<String>,
+        lines: Vec<RequestedLine>,
+    ) -> OrderRequest {
+        OrderRequest {
+            id,
+            shop,
+            placed_at_ms,
+            placed_by: placed_by.into(),
+            lines,
+            expected: PricedOrder {
+                lines: Vec::new(),
+                refused: Vec::new(),
+                total: Money::zero(Currency::Cny),
+            },
+            note: String::new(),
+            coupon_codes: Vec::new(),
+            redeem_points: 0,
+            use_prepaid: false,
+            pickup: false,
+            expected_quote: None,
+            prices_as_of_ms: None,
+        }
+    }
+}
+
 /// A shop's request to cancel one of its orders, written on a device (offline too) under its
 /// own device-minted id, beside the order's request; the server applies it once. Before
 /// picking starts the order is cancelled; after, the request goes to staff to decide.

@@ -91,7 +91,7 @@ mod tests {
     use super::*;
     use crate::money::{Currency, Money};
     use crate::order::RequestId;
-    use crate::pricing::{PricedOrder, RequestedLine};
+    use crate::pricing::RequestedLine;
     use crate::product::LocalizedText;
     use crate::sku::{CategoryId, ShopId, TierId};
 
@@ -125,30 +125,23 @@ mod tests {
     }
 
     fn request(placed_at_ms: i64, as_of: Option<i64>, skus: &[&str]) -> OrderRequest {
+        let lines = skus
+            .iter()
+            .map(|sku| RequestedLine {
+                sku: Sku::parse(sku).unwrap(),
+                quantity: 2,
+            })
+            .collect();
+        let shop = ShopId::parse("shop-a").unwrap();
         OrderRequest {
-            id: RequestId::from_random_bytes([7; 16]),
-            shop: ShopId::parse("shop-a").unwrap(),
-            placed_at_ms,
-            placed_by: "a".into(),
-            lines: skus
-                .iter()
-                .map(|sku| RequestedLine {
-                    sku: Sku::parse(sku).unwrap(),
-                    quantity: 2,
-                })
-                .collect(),
-            expected: PricedOrder {
-                lines: vec![],
-                refused: vec![],
-                total: Money::zero(Currency::Cny),
-            },
-            note: String::new(),
-            coupon_codes: vec![],
-            redeem_points: 0,
-            use_prepaid: false,
-            pickup: false,
-            expected_quote: None,
             prices_as_of_ms: as_of,
+            ..OrderRequest::new(
+                RequestId::from_random_bytes([7; 16]),
+                shop,
+                placed_at_ms,
+                "a",
+                lines,
+            )
         }
     }
 

@@ -1092,27 +1092,23 @@ impl Store {
     ) -> Option<OrderRequest> {
         let shop = self.shop.get()?;
         let expected = self.priced_lines(lines)?;
+        let lines = expected
+            .lines
+            .iter()
+            .map(|l| RequestedLine {
+                sku: l.sku.clone(),
+                quantity: l.quantity,
+            })
+            .collect();
+        let placed_at_ms = js_sys::Date::now() as i64;
         Some(OrderRequest {
-            id,
-            shop: shop.id,
-            placed_at_ms: js_sys::Date::now() as i64,
-            placed_by,
-            lines: expected
-                .lines
-                .iter()
-                .map(|l| RequestedLine {
-                    sku: l.sku.clone(),
-                    quantity: l.quantity,
-                })
-                .collect(),
             expected,
-            note: String::new(),
             coupon_codes: choices.coupon_codes,
             redeem_points: choices.redeem_points,
             use_prepaid: choices.use_prepaid,
             pickup: choices.pickup,
-            expected_quote: None,
             prices_as_of_ms: LocalStorage::get(PRICES_AS_OF_KEY).ok(),
+            ..OrderRequest::new(id, shop.id, placed_at_ms, placed_by, lines)
         })
     }
 

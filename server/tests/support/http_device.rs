@@ -358,19 +358,8 @@ impl Device {
         )
         .unwrap();
         OrderRequest {
-            id,
-            shop: self.shop.clone(),
-            placed_at_ms: 1,
-            placed_by: "test".into(),
-            lines: requested,
             expected,
-            note: String::new(),
-            coupon_codes: Vec::new(),
-            redeem_points: 0,
-            use_prepaid: false,
-            pickup: false,
-            expected_quote: None,
-            prices_as_of_ms: None,
+            ..OrderRequest::new(id, self.shop.clone(), 1, "test", requested)
         }
     }
 
