@@ -273,6 +273,7 @@ pub fn router(state: AppState) -> Router {
             "/orders",
             get(orders_api::list_orders).post(entry_api::post_order),
         )
+        .route("/orders/changes", get(orders_api::changes))
         .route("/orders/{request_id}", get(orders_api::get_order))
         .route(
             "/orders/{request_id}/events",

@@ -107,6 +107,38 @@ pub async fn list_orders(
     }))
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangesQuery {
+    /// The cursor: changes after this one (0: from the start).
+    #[serde(default)]
+    pub after: i64,
+    pub limit: Option<usize>,
+}
+
+/// `GET /api/orders/changes?after=N&limit=`: for an ERP that pulls instead of listening,
+/// every order changed after change `N` (placed, confirmed, held, shipped, edited,
+/// cancelled, …), oldest change first, each as it is now; an order changed twice since
+/// comes once, at its latest change. Ask again with `next` until the page is empty. For
+/// those who read every shop's orders (an API key with `orders:read`).
+pub async fn changes(
+    State(state): State<AppState>,
+    principal: Principal,
+    query: Result<Query<ChangesQuery>, QueryRejection>,
+) -> Result<Json<api::ChangesPage>, AppError> {
+    principal.require(Permission::OrdersRead)?;
+    let Query(query) =
+        query.map_err(|r| AppError::rejected("bad_query", r.status(), r.body_text()))?;
+    let limit = query.limit.unwrap_or(200).clamp(1, PAGE_MAX);
+    let after = query.after.max(0);
+    let orders = state
+        .store
+        .read(move |tx| orders::changed_after(tx, after, limit))
+        .await?;
+    let next = orders.last().map_or(after, |o| o.change);
+    Ok(Json(api::ChangesPage { orders, next }))
+}
+
 /// `GET /api/orders/{request_id}`: one order as the server answered it (lines, quote,
 /// history), for those who may see its shop's orders; 404 for anyone else, so an order's
 /// existence does not leak. Devices read orders older than the volumes they hold here.

@@ -373,3 +373,90 @@ async fn a_channel_whose_orders_are_reviewed_places_them_held_until_staff_releas
     assert_eq!(status, 200, "{released}");
     assert_eq!(released["state"], "confirmed");
 }
+
+#[tokio::test]
+async fn an_erp_pulls_what_changed_after_its_cursor_and_misses_nothing() {
+    let server = spawn_server().await;
+    let admin = token(&server, "admin", "admin123").await;
+    let (writer, _) = make_key(&server, &admin, "shop connector", &["orders:write"]).await;
+    let (erp, _) = make_key(&server, &admin, "ERP", &["orders:read"]).await;
+    let changes = |after: i64| {
+        let (server, erp) = (&server, &erp);
+        async move {
+            let (status, page) = call(
+                server,
+                erp,
+                Method::GET,
+                &format!("/api/orders/changes?after={after}&limit=500"),
+                None,
+            )
+            .await;
+            assert_eq!(status, 200, "{page}");
+            page
+        }
+    };
+    // From the start: every order there is, once.
+    let start = changes(0).await;
+    let cursor = start["next"].as_i64().unwrap();
+    // Two orders placed, then the first one held: three changes, two orders, each once at
+    // its latest state, in change order.
+    let mut numbers = Vec::new();
+    for n in 1..=2 {
+        let order =
+            json!({ "shop": "shop-peach", "lines": [{ "sku": "BEV-0003", "quantity": 12 }] });
+        let (status, _, placed) =
+            post_order(&server, &writer, Some(&format!("p-{n}")), &order).await;
+        assert_eq!(status, 201, "{placed}");
+        numbers.push((
+            placed["request_id"].as_str().unwrap().to_owned(),
+            placed["number"].as_str().unwrap().to_owned(),
+        ));
+    }
+    let (status, held) = call(
+        &server,
+        &admin,
+        Method::POST,
+        &format!("/api/orders/{}/events", numbers[0].0),
+        Some(json!({ "event": "hold", "reason": "核对地址" })),
+    )
+    .await;
+    assert_eq!(status, 200, "{held}");
+    let page = changes(cursor).await;
+    let got: Vec<(&str, &str)> = page["orders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["order"]["number"].as_str().unwrap(),
+                o["order"]["state"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (numbers[1].1.as_str(), "confirmed"),
+            (numbers[0].1.as_str(), "on_hold")
+        ]
+    );
+    assert_eq!(page["orders"][0]["channel"], "api");
+    assert_eq!(page["orders"][0]["shop"], "shop-peach");
+    // Nothing changed since: an empty page that keeps the cursor.
+    let next = page["next"].as_i64().unwrap();
+    let empty = changes(next).await;
+    assert_eq!(empty["orders"], json!([]));
+    assert_eq!(empty["next"], next);
+    // Only for those who read every shop's orders.
+    let (status, _) = call(&server, &writer, Method::GET, "/api/orders/changes", None).await;
+    assert_eq!(status, 403);
+    let (status, answer) = call(
+        &server,
+        &erp,
+        Method::GET,
+        "/api/orders/changes?after=x",
+        None,
+    )
+    .await;
+    assert_eq!(status, 400, "{answer}");
+}

@@ -468,3 +468,21 @@ pub struct LargeOrder {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handled_ms: Option<i64>,
 }
+
+/// One order as an ERP pulls it (`GET /api/orders/changes?after=N`): as it is now, with
+/// the number of its latest change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangedOrder {
+    pub change: i64,
+    pub shop: String,
+    pub channel: String,
+    pub order: domain::order::OrderConfirmation,
+}
+
+/// A page of [`ChangedOrder`]s; `next` is the cursor to ask after (the last change in it,
+/// or the one asked after when nothing changed since).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangesPage {
+    pub orders: Vec<ChangedOrder>,
+    pub next: i64,
+}

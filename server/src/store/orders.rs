@@ -47,6 +47,17 @@ pub fn take_numbers(tx: &mut Tx<'_>, count: usize) -> Result<i64, StoreError> {
     Ok(last - i64::try_from(count).unwrap_or(0) + 1)
 }
 
+/// The number of a change to an order: the next of counter `order_change`, whose row stays
+/// locked until the transaction ends, so numbers follow the order of commits and a reader
+/// of "changes after N" never misses one committed later with a smaller number.
+fn next_change(tx: &mut Tx<'_>) -> Result<i64, StoreError> {
+    tx.value(
+        "UPDATE counters SET value = value + 1 WHERE name = 'order_change' RETURNING value",
+        params![],
+    )?
+    .ok_or_else(|| StoreError::Database("the order_change counter is missing".into()))
+}
+
 /// Who placed an order and through what.
 #[derive(Debug, Clone, Copy)]
 pub struct Origin<'a> {
@@ -73,9 +84,10 @@ pub fn insert(
         .quote
         .as_ref()
         .map_or(answer.priced.total, |q| q.total);
+    let changed = next_change(tx)?;
     tx.execute(
-        "INSERT INTO orders (seq, request_id, number, shop, state, total, placed_by, device, received_ms, confirmation, volume, channel)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        "INSERT INTO orders (seq, request_id, number, shop, state, total, placed_by, device, received_ms, confirmation, volume, channel, changed)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         params![
             seq,
             answer.request_id.as_str(),
@@ -89,6 +101,7 @@ pub fn insert(
             serde_json::to_string(answer)?,
             volume,
             origin.channel,
+            changed,
         ],
     )?;
     if answer.state != OrderState::Rejected {
@@ -302,13 +315,16 @@ pub fn update(tx: &mut Tx<'_>, confirmation: &OrderConfirmation) -> anyhow::Resu
         .quote
         .as_ref()
         .map_or(confirmation.priced.total, |q| q.total);
+    let changed = next_change(tx)?;
     tx.execute(
-        "UPDATE orders SET state = ?2, confirmation = ?3, total = ?4 WHERE request_id = ?1",
+        "UPDATE orders SET state = ?2, confirmation = ?3, total = ?4, changed = ?5
+         WHERE request_id = ?1",
         params![
             id,
             state_name(confirmation.state),
             serde_json::to_string(confirmation)?,
-            total.amount().to_string()
+            total.amount().to_string(),
+            changed
         ],
     )?;
     tx.execute(
@@ -879,4 +895,28 @@ pub fn remember_idempotent(
         params![owner, key, body_hash, request_id, now],
     )?;
     Ok(())
+}
+
+/// Orders changed after change `after` (placed, confirmed, held, shipped, edited, …), the
+/// oldest change first, each as it is now with its shop, channel and change number.
+pub fn changed_after(
+    tx: &mut Tx<'_>,
+    after: i64,
+    limit: usize,
+) -> anyhow::Result<Vec<api::ChangedOrder>> {
+    tx.rows(
+        "SELECT changed, shop, channel, confirmation FROM orders WHERE changed > ?1
+         ORDER BY changed LIMIT ?2",
+        params![after, limit],
+    )?
+    .iter()
+    .map(|row| {
+        Ok(api::ChangedOrder {
+            change: row.get(0)?,
+            shop: row.get(1)?,
+            channel: row.get(2)?,
+            order: serde_json::from_str(&row.get::<String>(3)?)?,
+        })
+    })
+    .collect()
 }
