@@ -119,16 +119,14 @@ pub struct Principal {
     /// What a staff member may do (empty for everyone else; admins may do everything). An
     /// API key holds the permissions its scopes name ([`Principal::for_key`]).
     pub permissions: Vec<Permission>,
-    /// An API key's scopes (`api::keys::SCOPES`; empty for everyone else).
-    pub scopes: Vec<String>,
-    /// The API key's id, for a key.
-    pub key: Option<i64>,
+    /// The API key called with (its scopes, whether its orders are reviewed), for a key.
+    pub key: Option<api::keys::ApiKeyRow>,
 }
 
 impl Principal {
     /// The caller with API key `key` (`username` is `key:<its name>`, so the audit log
     /// names it): the permissions its scopes name, nothing else.
-    pub fn for_key(key: &api::keys::ApiKeyRow) -> Principal {
+    pub fn for_key(key: api::keys::ApiKeyRow) -> Principal {
         let has = |scope: &str| key.scopes.iter().any(|s| s == scope);
         let mut permissions = Vec::new();
         for (scope, granted) in [
@@ -153,8 +151,7 @@ impl Principal {
             role: Role::Key,
             shops: Vec::new(),
             permissions,
-            scopes: key.scopes.clone(),
-            key: Some(key.id),
+            key: Some(key),
         }
     }
 
@@ -180,17 +177,17 @@ impl Principal {
 
     /// 403 unless the principal works in the back office, or is an API key with `scope`.
     pub fn require_office_or(&self, scope: &str) -> Result<(), AppError> {
-        if self.role == Role::Key && self.scopes.iter().any(|s| s == scope) {
+        let Some(key) = &self.key else {
+            return self.require_office();
+        };
+        if key.scopes.iter().any(|s| s == scope) {
             return Ok(());
         }
-        if self.role == Role::Key {
-            return Err(AppError::client(
-                axum::http::StatusCode::FORBIDDEN,
-                "forbidden",
-                format!("this needs the {scope} scope"),
-            ));
-        }
-        self.require_office()
+        Err(AppError::client(
+            axum::http::StatusCode::FORBIDDEN,
+            "forbidden",
+            format!("this needs the {scope} scope"),
+        ))
     }
 
     /// 403 unless the principal is an admin; `what` says what only admins may do.
@@ -434,10 +431,25 @@ fn token_hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
-fn new_token() -> anyhow::Result<String> {
-    let mut bytes = [0u8; 32];
+/// `bytes` in hexadecimal.
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The SHA-256 of `bytes`, in hexadecimal.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+/// `N` random bytes, in hexadecimal.
+fn random_hex<const N: usize>() -> anyhow::Result<String> {
+    let mut bytes = [0u8; N];
     getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(hex(&bytes))
+}
+
+fn new_token() -> anyhow::Result<String> {
+    random_hex::<32>()
 }
 
 /// When tokens are issued and how long the access token lasts.
@@ -558,7 +570,6 @@ pub fn principal_for_token(
         role,
         shops,
         permissions,
-        scopes: Vec::new(),
         key: None,
     }))
 }
@@ -569,10 +580,7 @@ pub const KEY_PREFIX: &str = "dhk_";
 
 /// A new API key and its SHA-256 (what is stored).
 pub fn new_key() -> anyhow::Result<(String, String)> {
-    let mut bytes = [0u8; 20];
-    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
-    let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    let key = format!("{KEY_PREFIX}{secret}");
+    let key = format!("{KEY_PREFIX}{}", random_hex::<20>()?);
     let hash = key_hash(&key);
     Ok((key, hash))
 }
@@ -580,7 +588,7 @@ pub fn new_key() -> anyhow::Result<(String, String)> {
 /// What is stored of an API key: its SHA-256, in hexadecimal. (A key is 160 random bits,
 /// so a fast hash is enough; passwords get argon2.)
 fn key_hash(key: &str) -> String {
-    token_hash(key).iter().map(|b| format!("{b:02x}")).collect()
+    sha256_hex(key.as_bytes())
 }
 
 /// How often a key's last use is written down (its list shows it to the minute).
@@ -625,7 +633,7 @@ async fn principal_for_key(state: &AppState, secret: &str) -> Result<Principal, 
             .write(move |tx| crate::store::api_keys::touch(tx, id))
             .await?;
     }
-    Ok(Principal::for_key(&key))
+    Ok(Principal::for_key(key))
 }
 
 impl FromRequestParts<AppState> for Principal {

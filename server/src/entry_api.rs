@@ -161,12 +161,10 @@ pub async fn post_order(
         .to_owned();
     let order: OfficeOrder = serde_json::from_slice(&body)
         .map_err(|e| AppError::bad_request("malformed_order", e.to_string()))?;
-    let body_hash: String = Sha256::digest(&body)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let body_hash = crate::auth::sha256_hex(&body);
     let owner = principal.username.clone();
-    let api_key = principal.key;
+    // The admin's rule for this channel: its orders wait for a person's review.
+    let reviewed = principal.key.as_ref().is_some_and(|key| key.review);
     let (replayed, placed) = state
         .write_orders(move |tx, work| {
             if let Some((hash, request_id)) = orders::idempotent(tx, &owner, &key)? {
@@ -183,17 +181,11 @@ pub async fn post_order(
                 return Ok((true, done));
             }
             let shop = checked(tx, &order)?;
-            let digest = Sha256::digest(format!("api\n{owner}\n{key}").as_bytes());
-            let mut bytes = [0u8; 16];
-            bytes.copy_from_slice(&digest[..16]);
-            let id = RequestId::from_random_bytes(bytes);
+            let id = derived_id(&format!("api\n{owner}\n{key}"));
             let request = request_for(id.clone(), &shop, &order, &owner, tx.now_ms);
             let mut placed = place_checked(tx, work, request, "api")?;
             orders::remember_idempotent(tx, (&owner, &key), &body_hash, id.as_str())?;
-            // The admin's rule for this channel: its orders wait for a person's review.
-            if let Some(key_id) = api_key
-                && crate::store::api_keys::reviews(tx, key_id)?
-            {
+            if reviewed {
                 let hold = Action::Event(OrderEvent::Hold, REVIEW_REASON.to_owned());
                 (placed, _) = fulfilment::act(tx, work.docs, &owner, id.as_str(), hold)?;
             }
@@ -253,13 +245,19 @@ struct FileOrder {
     note: String,
 }
 
-/// The id an imported order gets: the same for the same shop and `ref`, so importing a
-/// file again places nothing twice.
-fn import_id(shop: &ShopId, reference: &str) -> RequestId {
-    let digest = Sha256::digest(format!("import\n{shop}\n{reference}").as_bytes());
+/// The request id of an order that comes with its own name (`text`): the same name, the
+/// same id, so the order is placed once.
+fn derived_id(text: &str) -> RequestId {
+    let digest = Sha256::digest(text.as_bytes());
     let mut bytes = [0u8; 16];
     bytes.copy_from_slice(&digest[..16]);
     RequestId::from_random_bytes(bytes)
+}
+
+/// The id an imported order gets: the same for the same shop and `ref`, so importing a
+/// file again places nothing twice.
+fn import_id(shop: &ShopId, reference: &str) -> RequestId {
+    derived_id(&format!("import\n{shop}\n{reference}"))
 }
 
 /// `POST /api/admin/import/orders?apply=` with the CSV as body: checks every row (shop,

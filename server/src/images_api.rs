@@ -17,7 +17,6 @@ use axum::response::{IntoResponse, Response};
 use domain::product::{Product, ProductImage};
 use domain::sku::Sku;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
-use sha2::{Digest, Sha256};
 
 use crate::app_error::AppError;
 use crate::auth::Principal;
@@ -61,10 +60,7 @@ fn thumbnail(image: &DynamicImage, side: u32) -> Result<Thumbnail, AppError> {
         .quality(QUALITY)
         .encode(webpx::Unstoppable)
         .map_err(|e| AppError::Internal(anyhow::anyhow!("WebP encoding failed: {e:?}")))?;
-    let hash: String = Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let hash = crate::auth::sha256_hex(&bytes);
     Ok(Thumbnail {
         hash,
         bytes,

@@ -151,6 +151,27 @@ impl ProductImage {
 }
 
 impl Product {
+    /// Whether what a shop pays for it, besides its price lists, is the same as for `other`:
+    /// list price, volume breaks, promotional price, scheduled list prices.
+    pub fn same_prices(&self, other: &Product) -> bool {
+        self.list_price == other.list_price
+            && self.volume_prices == other.volume_prices
+            && self.promo_price == other.promo_price
+            && self.price_changes == other.price_changes
+    }
+
+    /// This product with the prices of `other` (see [`Product::same_prices`]), everything
+    /// else (name, availability, …) its own.
+    pub fn with_prices_of(&self, other: &Product) -> Product {
+        Product {
+            list_price: other.list_price,
+            volume_prices: other.volume_prices.clone(),
+            promo_price: other.promo_price.clone(),
+            price_changes: other.price_changes.clone(),
+            ..self.clone()
+        }
+    }
+
     /// The list price at `at_ms`, with its scheduled changes up to then.
     pub fn list_price_at(&self, at_ms: i64) -> Money {
         crate::price_book::price_at(Some(self.list_price), &self.price_changes, at_ms)

@@ -104,10 +104,3 @@ pub fn touch(tx: &mut Tx<'_>, id: i64) -> Result<(), StoreError> {
     )?;
     Ok(())
 }
-
-/// Whether the orders key `id` places wait for review.
-pub fn reviews(tx: &mut Tx<'_>, id: i64) -> Result<bool, StoreError> {
-    Ok(tx
-        .value::<bool>("SELECT review FROM api_keys WHERE id = ?1", params![id])?
-        .unwrap_or(false))
-}

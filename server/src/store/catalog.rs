@@ -84,17 +84,6 @@ pub fn product_exists(tx: &mut Tx<'_>, sku: &Sku) -> Result<bool, StoreError> {
         .is_some())
 }
 
-/// Inserts or replaces a product.
-/// What a shop pays for a product besides its price lists, as the price hold compares it.
-fn price_fields(product: &Product) -> impl PartialEq + use<'_> {
-    (
-        product.list_price,
-        &product.volume_prices,
-        &product.promo_price,
-        &product.price_changes,
-    )
-}
-
 /// Records what `list` held for `sku` before a change now (see
 /// `migrations/*/V20__price_history.sql`).
 fn remember(
@@ -111,9 +100,10 @@ fn remember(
     Ok(())
 }
 
+/// Inserts or replaces a product (remembering its prices before, when they change).
 pub fn put_product(tx: &mut Tx<'_>, product: &Product) -> anyhow::Result<()> {
     if let Some(before) = self::product(tx, &product.sku)?
-        && price_fields(&before) != price_fields(product)
+        && !before.same_prices(product)
     {
         remember(
             tx,
@@ -346,12 +336,7 @@ pub fn prices_then(
                 if let (Some(now), Some(json)) = (products.get(sku), &before) {
                     let old: Product = serde_json::from_str(json)
                         .context("a remembered product does not parse")?;
-                    let mut held = now.clone();
-                    held.list_price = old.list_price;
-                    held.volume_prices = old.volume_prices;
-                    held.promo_price = old.promo_price;
-                    held.price_changes = old.price_changes;
-                    then.products.insert(sku.clone(), held);
+                    then.products.insert(sku.clone(), now.with_prices_of(&old));
                 }
             } else if Some(list) == tier.as_deref() {
                 put(&mut then.book.tier_prices, sku, price(&before)?);
