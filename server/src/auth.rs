@@ -432,7 +432,7 @@ fn token_hash(token: &str) -> Vec<u8> {
 }
 
 /// `bytes` in hexadecimal.
-fn hex(bytes: &[u8]) -> String {
+pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -442,7 +442,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// `N` random bytes, in hexadecimal.
-fn random_hex<const N: usize>() -> anyhow::Result<String> {
+pub fn random_hex<const N: usize>() -> anyhow::Result<String> {
     let mut bytes = [0u8; N];
     getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
     Ok(hex(&bytes))

@@ -12,7 +12,8 @@ const HOUR_MS: i64 = 60 * 60 * 1000;
 /// How often a compaction pass runs (in one process of all).
 const COMPACTION_EVERY_MS: i64 = 2_000;
 
-/// Deletes tokens that expired long enough ago to be of no use, once an hour. Returns how
+/// Deletes tokens that expired long enough ago to be of no use (and webhook deliveries
+/// done a month ago), once an hour. Returns how
 /// many went, or `None` if another process already ran it this hour.
 pub fn clean_up_tokens(tx: &mut Tx<'_>, now_ms: i64) -> Result<Option<u64>, StoreError> {
     let period = (now_ms / HOUR_MS).to_string();
@@ -21,6 +22,7 @@ pub fn clean_up_tokens(tx: &mut Tx<'_>, now_ms: i64) -> Result<Option<u64>, Stor
     }
     // Compaction claims a window every 2 seconds; a day of them is plenty to keep.
     jobs::forget(tx, "compaction", now_ms - 24 * HOUR_MS)?;
+    crate::store::webhooks::forget_before(tx, now_ms - crate::store::webhooks::KEEP_MS)?;
     accounts::delete_dead_tokens(tx, now_ms, REFRESH_TTL_MS).map(Some)
 }
 

@@ -37,6 +37,8 @@ pub mod state;
 pub mod stock_api;
 pub mod store;
 pub mod sync_endpoint;
+pub mod webhooks;
+pub mod webhooks_api;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -78,6 +80,8 @@ pub struct Config {
     pub login_attempts: usize,
     /// Calls a minute one API key may make (default 600).
     pub key_calls_per_minute: usize,
+    /// How webhook deliveries are retried and how long a receiver has to answer.
+    pub webhooks: webhooks::Policy,
 }
 
 /// The default of [`Config::order_volume_bytes`].
@@ -88,7 +92,8 @@ impl Config {
     /// `DINGHUO_DATABASE_URL` (a `postgres://` URL; default: SQLite in the data directory),
     /// `DINGHUO_SITE` (default ./target/site), `DINGHUO_DEMO_SKUS` (default 200),
     /// `DINGHUO_ACCESS_TTL_SECS` (default 900), `DINGHUO_LOGIN_ATTEMPTS` (default 5),
-    /// `DINGHUO_KEY_CALLS_PER_MINUTE` (default 600) and
+    /// `DINGHUO_KEY_CALLS_PER_MINUTE` (default 600), `DINGHUO_WEBHOOK_RETRY_MS` (the first
+    /// retry's delay, default 10000), `DINGHUO_WEBHOOK_TIMEOUT_MS` (default 10000) and
     /// `DINGHUO_ORDER_VOLUME_BYTES` (default
     /// 16384).
     pub fn from_env() -> anyhow::Result<Config> {
@@ -159,7 +164,23 @@ impl Config {
                     })?,
                 Err(_) => login_limiter::KEY_CALLS_PER_MINUTE,
             },
+            webhooks: webhooks::Policy {
+                retry_base_ms: positive_ms("DINGHUO_WEBHOOK_RETRY_MS", 10_000)?,
+                timeout_ms: positive_ms("DINGHUO_WEBHOOK_TIMEOUT_MS", 10_000)?,
+            },
         })
+    }
+}
+
+/// Milliseconds from the environment variable `name` (a positive number), else `default`.
+fn positive_ms(name: &str, default: i64) -> anyhow::Result<i64> {
+    match std::env::var(name) {
+        Ok(text) => text
+            .parse::<i64>()
+            .ok()
+            .filter(|ms| *ms > 0)
+            .with_context(|| format!("{name}={text} is not a positive number")),
+        Err(_) => Ok(default),
     }
 }
 
@@ -357,6 +378,23 @@ pub fn router(state: AppState) -> Router {
             get(keys_api::list).post(keys_api::create),
         )
         .route("/admin/api-keys/{id}", delete(keys_api::revoke))
+        .route(
+            "/admin/webhooks",
+            get(webhooks_api::list).post(webhooks_api::create),
+        )
+        .route(
+            "/admin/webhooks/{id}",
+            axum::routing::patch(webhooks_api::change).delete(webhooks_api::delete),
+        )
+        .route(
+            "/admin/webhooks/{id}/deliveries",
+            get(webhooks_api::deliveries),
+        )
+        .route(
+            "/admin/webhooks/{id}/deliveries/{delivery}/resend",
+            post(webhooks_api::resend),
+        )
+        .route("/admin/webhooks/{id}/ping", post(webhooks_api::ping))
         .route("/admin/staff/{username}", put(staff_api::update))
         .route(
             "/admin/staff/{username}/permissions",
@@ -526,6 +564,7 @@ pub async fn serve(config: Config, on_bound: impl FnOnce(SocketAddr)) -> anyhow:
         state.actor.clone(),
         state.catalog.clone(),
     );
+    webhooks::spawn(state.store.clone(), config.webhooks)?;
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .with_context(|| format!("binding {}", config.addr))?;

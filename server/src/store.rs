@@ -29,6 +29,7 @@ pub mod sql;
 pub mod sqlite;
 pub mod stock;
 pub mod sync_states;
+pub mod webhooks;
 
 use std::path::Path;
 use std::sync::Arc;

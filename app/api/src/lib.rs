@@ -6,6 +6,7 @@ pub mod finance;
 pub mod forecasts;
 pub mod keys;
 pub mod orders;
+pub mod webhooks;
 pub use finance::*;
 pub use forecasts::*;
 pub use orders::*;

@@ -313,6 +313,9 @@ pub struct Dashboard {
     /// Orders far above their shop's usual demand in a shortage, not looked at yet.
     #[serde(default)]
     pub large_orders: Vec<LargeOrder>,
+    /// Webhook endpoints turned off because every delivery failed for a day (their URLs).
+    #[serde(default)]
+    pub webhooks_failing: Vec<String>,
 }
 
 /// A rejected order in the inbox (`GET /api/admin/inbox`).

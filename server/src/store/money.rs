@@ -50,6 +50,15 @@ pub fn insert_invoice(
             serde_json::to_string(invoice)?,
         ],
     )?;
+    if super::webhooks::wanted(tx, "invoice.")? {
+        let data = serde_json::json!({
+            "shop": shop.as_str(),
+            "request_id": request_id,
+            "open": open,
+            "invoice": invoice,
+        });
+        super::webhooks::emit(tx, "invoice.raised", data)?;
+    }
     Ok(())
 }
 
@@ -228,6 +237,19 @@ pub fn insert_payment(tx: &mut Tx<'_>, payment: &NewPayment<'_>) -> anyhow::Resu
             payment.note,
         ],
     )?;
+    if super::webhooks::wanted(tx, "payment.")? {
+        let data = serde_json::json!({
+            "shop": payment.shop.as_str(),
+            "reference": payment.reference,
+            "method": payment.method,
+            "received_ms": payment.received_ms,
+            "amount": payment.amount,
+            "allocations": payment.allocations,
+            "note": payment.note,
+            "recorded_by": payment.actor,
+        });
+        super::webhooks::emit(tx, "payment.received", data)?;
+    }
     Ok(())
 }
 

@@ -134,6 +134,89 @@ pub fn insert(
             &event.reason,
         )?;
     }
+    let mut kinds = vec!["order.placed"];
+    kinds.extend(first_answer_event(answer.state));
+    order_events(tx, &kinds, (shop.as_str(), origin.channel, changed), answer)
+}
+
+/// The event an order's state at intake (or on leaving review) tells a webhook.
+fn first_answer_event(state: OrderState) -> Option<&'static str> {
+    match state {
+        OrderState::Confirmed | OrderState::Allocated | OrderState::Backordered => {
+            Some("order.confirmed")
+        }
+        OrderState::OnHold => Some("order.held"),
+        OrderState::Rejected => Some("order.rejected"),
+        _ => None,
+    }
+}
+
+/// Returns whose goods came back (received, then refunded, credited or replaced).
+fn returned(order: &OrderConfirmation) -> usize {
+    use domain::returns::ReturnState;
+    order
+        .returns
+        .iter()
+        .filter(|r| {
+            matches!(
+                r.state,
+                ReturnState::Received
+                    | ReturnState::Refunded
+                    | ReturnState::Credited
+                    | ReturnState::Replaced
+            )
+        })
+        .count()
+}
+
+/// The webhook event of a change from `before` to `after`: a shipment, goods back, a
+/// new state that has its own event, or else `order.changed`.
+fn change_event(before: &OrderConfirmation, after: &OrderConfirmation) -> &'static str {
+    if after.shipments.len() > before.shipments.len() {
+        return "order.shipped";
+    }
+    if returned(after) > returned(before) {
+        return "order.returned";
+    }
+    if after.state == before.state {
+        return "order.changed";
+    }
+    let confirmed_before = before.history.iter().any(|e| {
+        !matches!(
+            e.state,
+            OrderState::Submitted | OrderState::OnHold | OrderState::Rejected
+        )
+    });
+    match after.state {
+        OrderState::OnHold => "order.held",
+        OrderState::Cancelled => "order.cancelled",
+        OrderState::Rejected => "order.rejected",
+        OrderState::Delivered => "order.delivered",
+        state if !confirmed_before => first_answer_event(state).unwrap_or("order.changed"),
+        _ => "order.changed",
+    }
+}
+
+/// Writes `kinds` of webhook events about `order` (of `shop`, from `channel`, at change
+/// number `change`) to the outbox, when an endpoint subscribes to order events.
+fn order_events(
+    tx: &mut Tx<'_>,
+    kinds: &[&str],
+    (shop, channel, change): (&str, &str, i64),
+    order: &OrderConfirmation,
+) -> anyhow::Result<()> {
+    if !super::webhooks::wanted(tx, "order.")? {
+        return Ok(());
+    }
+    let data = serde_json::json!({
+        "change": change,
+        "shop": shop,
+        "channel": channel,
+        "order": order,
+    });
+    for kind in kinds {
+        super::webhooks::emit(tx, kind, data.clone())?;
+    }
     Ok(())
 }
 
@@ -316,6 +399,14 @@ pub fn update(tx: &mut Tx<'_>, confirmation: &OrderConfirmation) -> anyhow::Resu
         .as_ref()
         .map_or(confirmation.priced.total, |q| q.total);
     let changed = next_change(tx)?;
+    let before = if super::webhooks::wanted(tx, "order.")? {
+        tx.row(
+            "SELECT shop, channel, confirmation FROM orders WHERE request_id = ?1",
+            params![id],
+        )?
+    } else {
+        None
+    };
     tx.execute(
         "UPDATE orders SET state = ?2, confirmation = ?3, total = ?4, changed = ?5
          WHERE request_id = ?1",
@@ -344,6 +435,12 @@ pub fn update(tx: &mut Tx<'_>, confirmation: &OrderConfirmation) -> anyhow::Resu
         )?;
     }
     save_backorders(tx, confirmation)?;
+    if let Some(row) = before {
+        let (shop, channel): (String, String) = (row.get(0)?, row.get(1)?);
+        let old: OrderConfirmation = serde_json::from_str(&row.get::<String>(2)?)?;
+        let kind = change_event(&old, confirmation);
+        order_events(tx, &[kind], (&shop, &channel, changed), confirmation)?;
+    }
     Ok(())
 }
 
@@ -848,6 +945,7 @@ pub fn dashboard(tx: &mut Tx<'_>) -> Result<api::Dashboard, StoreError> {
     board.stock_alerts = super::stock::alert_count(tx)?;
     board.returns = super::returns::waiting(tx)?.into_iter().collect();
     board.large_orders = super::large_orders::open(tx, None, 20)?;
+    board.webhooks_failing = super::webhooks::failing_endpoints(tx)?;
     Ok(board)
 }
 

@@ -38,9 +38,14 @@ pub fn levels<'a>(
 
 /// Writes back the levels that changed between `before` and `after` (a level `after`
 /// holds and `before` did not is a warehouse starting to stock the SKU).
-pub fn save(tx: &mut Tx<'_>, before: &Inventory, after: &Inventory) -> Result<(), StoreError> {
+pub fn save(tx: &mut Tx<'_>, before: &Inventory, after: &Inventory) -> anyhow::Result<()> {
+    let watched = super::webhooks::wanted(tx, "stock.")?;
     for ((warehouse, sku), level) in &after.levels {
-        if before.levels.get(&(warehouse.clone(), sku.clone())) != Some(level) {
+        let was = before.levels.get(&(warehouse.clone(), sku.clone()));
+        if watched && let Some(was) = was {
+            low_stock_event(tx, (warehouse, sku), was, level)?;
+        }
+        if was != Some(level) {
             tx.execute(
                 "INSERT INTO stock (warehouse, sku, on_hand, reserved, safety) VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (warehouse, sku) DO UPDATE SET on_hand = excluded.on_hand,
@@ -54,6 +59,44 @@ pub fn save(tx: &mut Tx<'_>, before: &Inventory, after: &Inventory) -> Result<()
                 ],
             )?;
         }
+    }
+    Ok(())
+}
+
+/// Writes a `stock.low` webhook event when what can be promised of a level falls from
+/// above its low threshold to or below it.
+fn low_stock_event(
+    tx: &mut Tx<'_>,
+    (warehouse, sku): (&WarehouseId, &Sku),
+    before: &StockLevel,
+    after: &StockLevel,
+) -> anyhow::Result<()> {
+    let available =
+        |l: &StockLevel| i64::from(l.on_hand) - i64::from(l.reserved) - i64::from(l.safety);
+    let (was, is) = (available(before), available(after));
+    if is >= was {
+        return Ok(());
+    }
+    let Some(low) = tx
+        .value::<Option<i64>>(
+            "SELECT low FROM stock WHERE warehouse = ?1 AND sku = ?2",
+            params![warehouse.as_str(), sku.as_str()],
+        )?
+        .flatten()
+    else {
+        return Ok(());
+    };
+    if was > low && is <= low {
+        let data = serde_json::json!({
+            "warehouse": warehouse.as_str(),
+            "sku": sku.as_str(),
+            "on_hand": after.on_hand,
+            "reserved": after.reserved,
+            "safety": after.safety,
+            "available": is,
+            "low": low,
+        });
+        super::webhooks::emit(tx, "stock.low", data)?;
     }
     Ok(())
 }

@@ -84,6 +84,10 @@ async fn spawn_configured(
         order_volume_bytes: server::ORDER_VOLUME_BYTES,
         login_attempts: 5,
         key_calls_per_minute: 600,
+        webhooks: server::webhooks::Policy {
+            retry_base_ms: 100,
+            timeout_ms: 2_000,
+        },
     };
     tweak(&mut config);
     let (tx, rx) = tokio::sync::oneshot::channel::<SocketAddr>();
