@@ -73,10 +73,11 @@ async fn hook(State(receiver): State<Receiver>, headers: HeaderMap, body: String
         return StatusCode::UNAUTHORIZED;
     }
     let kind = event["type"].as_str().unwrap_or_default().to_owned();
-    if got.events.contains_key(&id) {
-        got.duplicates += 1;
-    } else {
-        got.events.insert(id, (kind, event["data"].clone()));
+    match got.events.entry(id) {
+        std::collections::btree_map::Entry::Occupied(_) => got.duplicates += 1,
+        std::collections::btree_map::Entry::Vacant(new) => {
+            new.insert((kind, event["data"].clone()));
+        }
     }
     StatusCode::NO_CONTENT
 }
