@@ -40,6 +40,8 @@ module.exports = defineConfig({
       // The back office's tests sign in as admin more than 5 times a minute from one
       // address (each test its own browser context, as people would).
       DINGHUO_LOGIN_ATTEMPTS: '30',
+      // Webhook retries every fraction of a second, not every 10 s.
+      DINGHUO_WEBHOOK_RETRY_MS: '200',
     },
   },
 });

@@ -528,3 +528,92 @@ test('an admin makes an API key for an ERP, which reads what its scopes name and
   expect((await request.get('/api/orders?limit=5', { headers })).status()).toBe(401);
   await desk.close();
 });
+
+test('an admin subscribes an ERP to order events, sees a failed delivery retried, and resends one', async ({ browser, request }) => {
+  // The ERP's receiver, on this machine: it is busy at first (503), then takes everything,
+  // checking each signature with the secret the admin copies from the page.
+  const http = require('http');
+  const crypto = require('crypto');
+  const received = [];
+  let secret = '';
+  let busy = 1;
+  const receiver = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => { body += chunk; });
+    req.on('end', () => {
+      if (busy > 0) {
+        busy -= 1;
+        res.writeHead(503).end('busy');
+        return;
+      }
+      const stamp = req.headers['dinghuo-timestamp'];
+      const expected = 'v1=' + crypto.createHmac('sha256', secret).update(`${stamp}.${body}`).digest('hex');
+      const event = JSON.parse(body);
+      received.push({ signed: req.headers['dinghuo-signature'] === expected, id: req.headers['dinghuo-event-id'], event });
+      res.writeHead(200).end('ok');
+    });
+  });
+  await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${receiver.address().port}/dinghuo`;
+
+  const desk = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const office = await desk.newPage();
+  await signIn(office, 'admin', 'admin123');
+  await office.waitForURL('**/office/');
+  await office.click('a[href="/office/webhooks"]');
+  // A receiver elsewhere over plain HTTP is refused, in the admin's language.
+  await office.fill('[data-testid=hook-url]', 'http://erp.example.com/hook');
+  await office.check('[data-testid=hook-event][data-event="order.placed"]');
+  await office.click('[data-testid=add-hook]');
+  await expect(office.getByTestId('hook-problem')).toContainText('必须是 https://');
+  await office.fill('[data-testid=hook-url]', url);
+  await office.fill('[data-testid=hook-description]', '金蝶云 ERP');
+  await office.check('[data-testid=hook-event][data-event="order.confirmed"]');
+  await office.click('[data-testid=add-hook]');
+  secret = (await office.getByTestId('hook-secret').textContent()).trim();
+  expect(secret).toMatch(/^whsec_[0-9a-f]{64}$/);
+  const row = office.locator(`[data-testid=hook-row][data-url="${url}"]`);
+  await expect(row).toContainText('下单、订单确认');
+  await expect(row.getByTestId('hook-health')).toHaveText('正常');
+
+  // An order comes in through the marketplace's API key.
+  const login = await request.post('/api/login', { data: { username: 'admin', password: 'admin123' } });
+  const admin = { Authorization: `Bearer ${(await login.json()).token}` };
+  const made = await request.post('/api/admin/api-keys', { headers: admin, data: { name: 'webhook e2e', scopes: ['orders:write'] } });
+  const key = { Authorization: `Bearer ${(await made.json()).key}` };
+  const placed = await request.post('/api/orders', {
+    headers: { ...key, 'Idempotency-Key': `hook-${Date.now()}` },
+    data: { shop: 'shop-lotus', lines: [{ sku: 'BEV-0001', quantity: 12 }], note: '' },
+  });
+  expect(placed.status()).toBe(201);
+  const number = (await placed.json()).number;
+  await expect.poll(() => received.length, { timeout: 15_000 }).toBe(2);
+  expect(received.every((r) => r.signed)).toBe(true);
+  expect(received.map((r) => r.event.type).sort()).toEqual(['order.confirmed', 'order.placed']);
+  expect(received[0].event.data.order.number).toBe(number);
+
+  // The deliveries: one was refused (503) before it got through.
+  await expect(async () => {
+    await office.reload();
+    await expect(row.getByTestId('hook-counts')).toHaveText('已送达 2 · 待推送 0', { timeout: 1000 });
+  }).toPass();
+  await row.getByTestId('hook-deliveries').click();
+  const deliveries = office.getByTestId('delivery-row');
+  await expect(deliveries).toHaveCount(2);
+  await expect(office.locator('[data-testid=attempt][data-status="503"]')).toHaveCount(1);
+  await expect(office.locator('[data-testid=attempt][data-status="200"]')).toHaveCount(2);
+  await office.screenshot({ path: 'test-results/office-webhooks.png', fullPage: true });
+  // Resent: the same event id again (the receiver drops it as a duplicate).
+  await deliveries.first().getByTestId('resend').click();
+  await expect.poll(() => received.length, { timeout: 15_000 }).toBe(3);
+  expect(new Set(received.map((r) => r.id)).size).toBe(2);
+  // A test event, then the endpoint turned off.
+  await row.getByTestId('hook-ping').click();
+  await expect.poll(() => received.filter((r) => r.event.type === 'ping').length, { timeout: 15_000 }).toBe(1);
+  await row.getByTestId('hook-toggle').click();
+  await expect(row.getByTestId('hook-health')).toHaveText('已停用');
+  await row.getByTestId('hook-delete').click();
+  await expect(row).toHaveCount(0);
+  receiver.close();
+  await desk.close();
+});

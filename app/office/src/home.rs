@@ -91,7 +91,14 @@ pub fn HomePage() -> impl IntoView {
                             {card("home-returns-receive".into(), office.t(Phrase::ReturnsToReceive).into(), to_receive, "/office/returns?state=approved".into())}
                         </div>
                     });
-                    view! { {service} {warehouse} }.into_any()
+                    let hooks_off = board.webhooks_failing.clone();
+                    let hooks = (!hooks_off.is_empty()).then(move || view! {
+                        <p class="error" role="alert" data-testid="home-webhooks-off">
+                            {office.t(Phrase::WebhooksOff)}" "
+                            <A href="/office/webhooks">{hooks_off.join("、")}</A>
+                        </p>
+                    });
+                    view! { {hooks} {service} {warehouse} }.into_any()
                 }
             }}
         </section>

@@ -29,6 +29,7 @@ pub mod reports;
 pub mod returns;
 pub mod staff;
 pub mod stock;
+pub mod webhooks;
 
 use gloo_storage::{LocalStorage, Storage};
 use leptos::prelude::*;
@@ -331,6 +332,7 @@ fn App() -> impl IntoView {
                             <A href="/office/carriers">{move || office.t(Phrase::Carriers)}</A>
                             <A href="/office/audit">{move || office.t(Phrase::Audit)}</A>
                             <A href="/office/api-keys">{move || office.t(Phrase::ApiKeys)}</A>
+                            <A href="/office/webhooks">{move || office.t(Phrase::Webhooks)}</A>
                         </Show>
                     </nav>
                     <main>
@@ -346,6 +348,7 @@ fn App() -> impl IntoView {
                             <Route path=path!("/office/categories") view=CategoriesPage/>
                             <Route path=path!("/office/audit") view=AuditLogPage/>
                             <Route path=path!("/office/api-keys") view=keys::ApiKeysPage/>
+                            <Route path=path!("/office/webhooks") view=webhooks::WebhooksPage/>
                             <Route path=path!("/office/staff") view=StaffPage/>
                             <Route path=path!("/office/bulk") view=BulkPage/>
                             <Route path=path!("/office/prices") view=PriceListPageView/>
