@@ -156,7 +156,8 @@ bench: site browser-tools
 	cd end2end && node bench/open_catalog.js
 
 # Load through the real sync protocol against release servers with 600 benchmark shops:
-# intake with 50 devices, 500 devices syncing every 20 s for 5 minutes, a sign-in storm,
+# intake with 50 devices (again with a webhook receiver that never answers, then the
+# backlog delivered when it comes to life), 500 devices syncing every 20 s for 5 minutes, a sign-in storm,
 # and one shop's 1,500th order against its first; on SQLite, then on PostgreSQL with two
 # server processes. LOAD_SECONDS (default 30) sets the intake run; STEADY_SECONDS (300)
 # the steady one. The generator's own CPU use is printed beside the servers'.
@@ -173,6 +174,7 @@ load:
 	pid=$$!; pids="$$pids $$pid"; up http://127.0.0.1:3301
 	target/release/examples/load intake http://127.0.0.1:3301 --devices 50 --seconds $${LOAD_SECONDS:-30} --first-shop 1 --server-pid $$pid
 	target/release/examples/load history http://127.0.0.1:3301 --orders 1500 --first-shop 590 --server-pid $$pid
+	target/release/examples/load webhooks http://127.0.0.1:3301 --devices 50 --seconds $${LOAD_SECONDS:-30} --first-shop 1 --server-pid $$pid
 	target/release/examples/load signins http://127.0.0.1:3301 --devices 20 --first-shop 51 --server-pid $$pid
 	target/release/examples/load steady http://127.0.0.1:3301 --devices 500 --seconds $${STEADY_SECONDS:-300} --first-shop 71 --server-pid $$pid
 	kill $$pid

@@ -8,7 +8,11 @@
 //! load steady  BASE --devices 500 --seconds 300 [--server-pid PID]...
 //! load signins BASE --devices 20 [--server-pid PID]...
 //! load history BASE --orders 1500 [--server-pid PID]...
+//! load webhooks BASE --devices 50 --seconds 30 [--server-pid PID]...
 //! ```
+//! `webhooks` runs intake with an endpoint subscribed to order events whose receiver
+//! accepts connections and never answers, checks no event was dropped, then brings the
+//! receiver to life and measures how fast the backlog is delivered (events/s).
 //! Device n signs in as benchmark shop n (`bench0000n` / `bench123`).
 #![allow(clippy::print_stdout)] // a report is its output
 #![allow(clippy::float_arithmetic)] // timings and rates, never money
@@ -591,6 +595,146 @@ async fn history(args: &Args) {
     println!();
 }
 
+/// Admin calls for the webhook scenario.
+async fn admin_call(
+    base: &str,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> serde_json::Value {
+    let mut request = reqwest::Client::new()
+        .request(method, format!("{base}{path}"))
+        .bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    assert!(
+        response.status().is_success(),
+        "{path}: {}",
+        response.status()
+    );
+    response.json().await.unwrap_or(serde_json::Value::Null)
+}
+
+/// The endpoint's (pending, delivered) counts.
+async fn hook_counts(base: &str, token: &str, id: i64) -> (i64, i64) {
+    let list = admin_call(
+        base,
+        token,
+        reqwest::Method::GET,
+        "/api/admin/webhooks",
+        None,
+    )
+    .await;
+    let row = list["endpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == id)
+        .cloned()
+        .unwrap();
+    (
+        row["pending"].as_i64().unwrap(),
+        row["delivered"].as_i64().unwrap(),
+    )
+}
+
+async fn webhooks(args: &Args) {
+    let server = remote(&args.base);
+    let body: serde_json::Value = sign_in(&server, "admin", "admin123")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let admin = body["token"].as_str().unwrap().to_owned();
+    // A receiver that takes connections and never answers (each attempt waits out the
+    // server's 10 s timeout).
+    let dead = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = dead.local_addr().unwrap().port();
+    let holding = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = dead.accept().await {
+            held.push(socket);
+        }
+    });
+    let made = admin_call(
+        &args.base,
+        &admin,
+        reqwest::Method::POST,
+        "/api/admin/webhooks",
+        Some(serde_json::json!({
+            "url": format!("http://127.0.0.1:{port}/hook"),
+            "events": ["order.placed", "order.confirmed"],
+            "description": "load: never answers"
+        })),
+    )
+    .await;
+    let id = made["endpoint"]["id"].as_i64().unwrap();
+    println!("# Intake with a webhook receiver that never answers\n");
+    intake(args).await;
+    let (pending, delivered) = hook_counts(&args.base, &admin, id).await;
+    println!(
+        "| deliveries queued (2 per order: placed, confirmed) | {pending} waiting, {delivered} delivered |\n"
+    );
+
+    // The receiver comes to life on the same port; turning the endpoint off and on makes
+    // the whole backlog due at once.
+    holding.abort();
+    let _ = holding.await;
+    let received = Arc::new(AtomicU64::new(0));
+    let counter = received.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move || {
+            let counter = counter.clone();
+            async move {
+                counter.fetch_add(1, Ordering::Relaxed);
+                axum::http::StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let alive = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let serving = tokio::spawn(async move {
+        let _ = axum::serve(alive, app).await;
+    });
+    let usage = Usage::start(args);
+    let path = format!("/api/admin/webhooks/{id}");
+    for enabled in [false, true] {
+        let change = serde_json::json!({ "enabled": enabled });
+        admin_call(
+            &args.base,
+            &admin,
+            reqwest::Method::PATCH,
+            &path,
+            Some(change),
+        )
+        .await;
+    }
+    let started = Instant::now();
+    let (mut pending, mut delivered) = hook_counts(&args.base, &admin, id).await;
+    // Attempts cut off by the receiver's restart wait out their lease (25 s) first.
+    while pending > 0 && started.elapsed() < Duration::from_secs(600) {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        (pending, delivered) = hook_counts(&args.base, &admin, id).await;
+    }
+    let wall = started.elapsed().as_secs_f64();
+    let got = received.load(Ordering::Relaxed);
+    println!("## Delivering the backlog to a local receiver\n");
+    println!("| figure | value |\n|---|---|");
+    println!(
+        "| events delivered | {delivered} in {wall:.1} s ({:.0} events/s; the receiver got {got} requests), {pending} left |",
+        delivered as f64 / wall
+    );
+    usage.report(args);
+    println!();
+    serving.abort();
+    admin_call(&args.base, &admin, reqwest::Method::DELETE, &path, None).await;
+}
+
 #[tokio::main]
 async fn main() {
     let args = args();
@@ -599,6 +743,7 @@ async fn main() {
         "steady" => steady(&args).await,
         "signins" => signins(&args).await,
         "history" => history(&args).await,
+        "webhooks" => webhooks(&args).await,
         other => panic!("unknown scenario {other}"),
     }
 }
