@@ -70,7 +70,7 @@ const CUSTOMER_COLUMNS: [&str; 9] = [
     "owner_password",
 ];
 
-fn csv_response(name: &str, body: Vec<u8>) -> Response {
+pub(crate) fn csv_response(name: &str, body: Vec<u8>) -> Response {
     let mut bytes = "\u{feff}".as_bytes().to_vec();
     bytes.extend(body);
     (
@@ -90,17 +90,17 @@ fn csv_response(name: &str, body: Vec<u8>) -> Response {
         .into_response()
 }
 
-fn writer() -> csv::Writer<Vec<u8>> {
+pub(crate) fn writer() -> csv::Writer<Vec<u8>> {
     csv::Writer::from_writer(Vec::new())
 }
 
-fn finish(writer: csv::Writer<Vec<u8>>) -> Result<Vec<u8>, AppError> {
+pub(crate) fn finish(writer: csv::Writer<Vec<u8>>) -> Result<Vec<u8>, AppError> {
     writer
         .into_inner()
         .map_err(|e| AppError::Internal(anyhow::anyhow!("writing CSV: {e}")))
 }
 
-fn write_row<I, T>(writer: &mut csv::Writer<Vec<u8>>, row: I) -> Result<(), AppError>
+pub(crate) fn write_row<I, T>(writer: &mut csv::Writer<Vec<u8>>, row: I) -> Result<(), AppError>
 where
     I: IntoIterator<Item = T>,
     T: AsRef<[u8]>,

@@ -12,6 +12,7 @@ pub mod csv_api;
 pub mod customers_api;
 pub mod demo_data;
 pub mod entry_api;
+pub mod erp_api;
 pub mod finance_api;
 pub mod forecast_api;
 pub mod fulfilment;
@@ -295,6 +296,9 @@ pub fn router(state: AppState) -> Router {
             get(orders_api::list_orders).post(entry_api::post_order),
         )
         .route("/orders/changes", get(orders_api::changes))
+        .route("/invoices/changes", get(erp_api::invoice_changes))
+        .route("/payments/changes", get(erp_api::payment_changes))
+        .route("/export/{name}", get(erp_api::export))
         .route("/orders/{request_id}", get(orders_api::get_order))
         .route(
             "/orders/{request_id}/events",

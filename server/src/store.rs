@@ -15,6 +15,7 @@ pub mod catalog;
 pub mod commerce;
 pub mod customers;
 pub mod documents;
+pub mod erp;
 pub mod forecasts;
 pub mod images;
 pub mod jobs;

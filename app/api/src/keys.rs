@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// What a key may do. Each names the calls it opens; a key can do nothing else, and never
 /// reaches a shop's documents.
-pub const SCOPES: [&str; 6] = [
+pub const SCOPES: [&str; 7] = [
     // Every shop's orders, one by one and listed.
     "orders:read",
     // Place orders for shops (`POST /api/orders`, channel `api`).
@@ -18,6 +18,8 @@ pub const SCOPES: [&str; 6] = [
     "stock:read",
     // Count and receive stock (reads it too).
     "stock:write",
+    // Invoices and payments: changed after a cursor, and exported for a period.
+    "finance:read",
 ];
 
 /// `POST /api/admin/api-keys`: a key for the system `name` with `scopes`.
