@@ -433,6 +433,27 @@ test('a CSV import with one bad row shows that row\'s problem and changes nothin
   expect(download.suggestedFilename()).toBe('products.csv');
   const exported = require('fs').readFileSync(await download.path(), 'utf8');
   expect(exported.startsWith('\ufeffsku,name_zh_hans,')).toBe(true);
+  // For the ERP: this month's orders, one row per line, in the documented layout.
+  const [orders] = await Promise.all([
+    office.waitForEvent('download'),
+    office.click('[data-testid=erp-orders]'),
+  ]);
+  expect(orders.suggestedFilename()).toMatch(/^orders-.*\.csv$/);
+  const orderRows = require('fs').readFileSync(await orders.path(), 'utf8');
+  expect(orderRows.startsWith('\ufefforder_number,request_id,received_at,shop,shop_name,channel,')).toBe(true);
+  // A period that ends before it starts: the reason, in the admin's language.
+  await office.fill('[data-testid=erp-from]', '2026-02-01');
+  await office.fill('[data-testid=erp-to]', '2026-01-01');
+  await office.click('[data-testid=erp-invoices]');
+  await expect(office.getByTestId('bulk-message')).toBeVisible();
+  await office.fill('[data-testid=erp-to]', '2026-02-28');
+  const [invoices] = await Promise.all([
+    office.waitForEvent('download'),
+    office.click('[data-testid=erp-invoices]'),
+  ]);
+  expect(invoices.suggestedFilename()).toBe('invoices-2026-02-01-2026-02-28.csv');
+  const invoiceRows = require('fs').readFileSync(await invoices.path(), 'utf8');
+  expect(invoiceRows.startsWith('\ufeffinvoice_number,order_number,')).toBe(true);
 
   await office.selectOption('select[name=kind]', 'prices');
   const bad = 'list,sku,price\ntier/gold,BEV-0005,9.50\ntier/gold,BEV-0006,lots\n';

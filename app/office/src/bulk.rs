@@ -1,4 +1,5 @@
-//! Bulk work: download products, prices and customers as CSV; import products, prices or
+//! Bulk work: download products, prices and customers as CSV, and orders, invoices and
+//! payments of a period for an ERP; import products, prices or
 //! customers (changes, and new shops with their owner's sign-in) from a CSV file: a preview first (what would be created, changed, left alone, and every
 //! refused row by line and column), then the import, all rows or none.
 
@@ -8,16 +9,12 @@ use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
 use crate::Office;
-use crate::api::{self, Failure};
+use crate::api::Failure;
 use crate::i18n::Phrase;
 
 /// Fetches `url` with the session and saves the answer as `name`.
 async fn download(office: Office, url: &str, name: &str) -> Result<(), Failure> {
-    let session = office.session.get_untracked().ok_or(Failure::Offline)?;
-    let (status, text) = api::fetch("GET", url, None, Some(&session.token)).await?;
-    if status != 200 {
-        return api::read::<()>(status, &text);
-    }
+    let text = office.get_text(url).await?;
     // Reading the answer as text dropped its byte-order mark; spreadsheet programs need
     // it to read the file as UTF-8.
     let text = format!("\u{feff}{}", text.trim_start_matches('\u{feff}'));
@@ -58,6 +55,19 @@ pub fn BulkPage() -> impl IntoView {
             }
         });
     };
+    // Orders, invoices and payments of a period, in the layout an ERP imports.
+    let (from, to) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
+    let erp = move |name: &'static str| {
+        let (from, to) = (from.get_untracked(), to.get_untracked());
+        spawn_local(async move {
+            let url = format!("/api/export/{name}?from={from}&to={to}");
+            let file = format!("{}-{from}-{to}.csv", name.trim_end_matches(".csv"));
+            match download(office, &url, &file).await {
+                Ok(()) => message.set(None),
+                Err(failure) => message.set(Some(office.explain(&failure))),
+            }
+        });
+    };
     let send = move |apply: bool| {
         let Some(picked) = file.get_value() else {
             message.set(Some(office.t(Phrase::ChooseFile).to_owned()));
@@ -94,6 +104,23 @@ pub fn BulkPage() -> impl IntoView {
                 <button type="button" data-testid="export-prices" on:click=move |_| export("prices.csv")>{move || office.t(Phrase::Prices)}</button>
                 <button type="button" data-testid="export-customers" on:click=move |_| export("customers.csv")>{move || office.t(Phrase::Customers)}</button>
             </div>
+            <Show when=move || office.may("orders.read") || office.may("finance")>
+                <h2>{move || office.t(Phrase::ErpExport)}</h2>
+                <p class="meta">{move || office.t(Phrase::ErpExportHelp)}</p>
+                <div class="row">
+                    <label>{move || office.t(Phrase::From)}
+                        <input type="date" data-testid="erp-from" prop:value=move || from.get() on:input=move |ev| from.set(event_target_value(&ev))/></label>
+                    <label>{move || office.t(Phrase::Until)}
+                        <input type="date" data-testid="erp-to" prop:value=move || to.get() on:input=move |ev| to.set(event_target_value(&ev))/></label>
+                    <Show when=move || office.may("orders.read")>
+                        <button type="button" data-testid="erp-orders" on:click=move |_| erp("orders.csv")>{move || office.t(Phrase::Orders)}</button>
+                    </Show>
+                    <Show when=move || office.may("finance")>
+                        <button type="button" data-testid="erp-invoices" on:click=move |_| erp("invoices.csv")>{move || office.t(Phrase::Invoice)}</button>
+                        <button type="button" data-testid="erp-payments" on:click=move |_| erp("payments.csv")>{move || office.t(Phrase::PaymentEntry)}</button>
+                    </Show>
+                </div>
+            </Show>
             <Show when=move || office.is_admin()>
                 <h2>{move || office.t(Phrase::Import)}</h2>
                 <p class="meta">{move || office.t(Phrase::ImportHelp)}</p>

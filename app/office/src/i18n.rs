@@ -41,6 +41,8 @@ pub enum Phrase {
     From,
     Until,
     Save,
+    ErpExport,
+    ErpExportHelp,
     HttpsRequired,
     NotAUrl,
     Webhooks,
@@ -670,6 +672,12 @@ pub fn tr(lang: Lang, phrase: Phrase) -> &'static str {
         From => ["开始", "開始", "From"],
         Until => ["结束", "結束", "Until"],
         Save => ["保存", "儲存", "Save"],
+        ErpExport => ["导出给 ERP", "匯出給 ERP", "Export for an ERP"],
+        ErpExportHelp => [
+            "某段时间的订单（每行一个商品）、发票和收款，CSV 格式，列说明见 README；日期按北京时间，含首尾两天，不填则为本月。",
+            "某段時間的訂單（每行一個商品）、發票和收款，CSV 格式，欄位說明見 README；日期按北京時間，含首尾兩天，不填則為本月。",
+            "Orders (one row per line), invoices and payments of a period as CSV, columns as the README lists them; days in China time, both included; this month when empty.",
+        ],
         HttpsRequired => [
             "必须是 https:// 地址（本机测试可用 http://127.0.0.1）",
             "必須是 https:// 位址（本機測試可用 http://127.0.0.1）",

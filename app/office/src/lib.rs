@@ -127,6 +127,16 @@ impl Office {
         self.send(method, url, body.map(api::Payload::Json)).await
     }
 
+    /// The body of a `GET` (a file to save), with the session renewed as every call does;
+    /// a refusal as the failure it says.
+    pub async fn get_text(self, url: &str) -> Result<String, Failure> {
+        let (status, text) = self.exchange("GET", url, None).await?;
+        if status != 200 {
+            api::read::<()>(status, &text)?;
+        }
+        Ok(text)
+    }
+
     /// Sends a file the user picked as the request's body.
     pub async fn upload<T: DeserializeOwned>(
         self,
