@@ -56,6 +56,35 @@ fn checked(tx: &mut Tx<'_>, order: &OfficeOrder) -> Result<ShopId, AppError> {
     Ok(shop)
 }
 
+/// The channel's own prices of `order`, checked: only for a key the admin lets send them
+/// (403 otherwise), each for a SKU the order has, each a price in yuan.
+fn channel_prices(
+    principal: &Principal,
+    order: &OfficeOrder,
+) -> Result<domain::channel::ChannelPrices, AppError> {
+    if order.unit_prices.is_empty() {
+        return Ok(domain::channel::ChannelPrices::new());
+    }
+    if !principal.key.as_ref().is_some_and(|key| key.own_prices) {
+        return Err(AppError::client(
+            StatusCode::FORBIDDEN,
+            "prices_not_allowed",
+            "this key may not send its own prices",
+        ));
+    }
+    let mut prices = domain::channel::ChannelPrices::new();
+    for (sku, price) in &order.unit_prices {
+        let sku = domain::sku::Sku::parse(sku.trim())
+            .ok()
+            .filter(|sku| order.lines.iter().any(|l| &l.sku == sku))
+            .ok_or_else(|| AppError::invalid("unit_prices", "unknown"))?;
+        let price = domain::money::Money::parse_price(price, domain::money::Currency::Cny)
+            .map_err(|_| AppError::invalid("unit_prices", "not_a_price"))?;
+        prices.insert(sku, price);
+    }
+    Ok(prices)
+}
+
 fn request_for(
     id: RequestId,
     shop: &ShopId,
@@ -94,6 +123,8 @@ pub async fn preview(
     let Json(order) =
         body.map_err(|r| AppError::rejected("malformed_order", r.status(), r.body_text()))?;
     principal.require(Permission::OrdersHold)?;
+    // Staff price by the engine: no channel prices here.
+    channel_prices(&principal, &order)?;
     let by = principal.username.clone();
     let cache = state.catalog.clone();
     let answer = state
@@ -117,6 +148,7 @@ pub async fn place(
     let Json(order) =
         body.map_err(|r| AppError::rejected("malformed_order", r.status(), r.body_text()))?;
     principal.require(Permission::OrdersHold)?;
+    channel_prices(&principal, &order)?;
     let by = principal.username.clone();
     let id = placing::new_request_id()?;
     let placed = state
@@ -161,6 +193,7 @@ pub async fn post_order(
         .to_owned();
     let order: OfficeOrder = serde_json::from_slice(&body)
         .map_err(|e| AppError::bad_request("malformed_order", e.to_string()))?;
+    let prices = channel_prices(&principal, &order)?;
     let body_hash = crate::auth::sha256_hex(&body);
     let owner = principal.username.clone();
     // The admin's rule for this channel: its orders wait for a person's review.
@@ -183,6 +216,7 @@ pub async fn post_order(
             let shop = checked(tx, &order)?;
             let id = derived_id(&format!("api\n{owner}\n{key}"));
             let request = request_for(id.clone(), &shop, &order, &owner, tx.now_ms);
+            orders::set_channel_prices(tx, id.as_str(), &prices)?;
             let mut placed = place_checked(tx, work, request, "api")?;
             orders::remember_idempotent(tx, (&owner, &key), &body_hash, id.as_str())?;
             if reviewed {
@@ -324,6 +358,7 @@ pub async fn import(
                         pickup: false,
                         use_prepaid: false,
                         coupon_codes: Vec::new(),
+                        unit_prices: std::collections::BTreeMap::new(),
                     },
                     &by,
                     tx.now_ms,

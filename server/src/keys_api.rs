@@ -1,5 +1,5 @@
 //! API keys for other systems (issue 14, point 2), made and revoked by admins:
-//! `GET`/`POST /api/admin/api-keys`, `DELETE /api/admin/api-keys/{id}`. A key is shown
+//! `GET`/`POST /api/admin/api-keys`, `PATCH` (its rules) and `DELETE /api/admin/api-keys/{id}`. A key is shown
 //! once, when made; only its SHA-256 is kept. Making and revoking one is in the audit log.
 
 use api::keys::{ApiKeyCreated, ApiKeyList, NewApiKey, SCOPES};
@@ -54,7 +54,7 @@ pub async fn create(
         .write(move |tx| {
             let row = api_keys::create(
                 tx,
-                (&new.name, &new.scopes, new.review),
+                (&new.name, &new.scopes, new.review, new.own_prices),
                 (&prefix, &hash),
                 &who,
             )?;
@@ -97,6 +97,45 @@ pub async fn revoke(
             };
             audit::record(tx, tx.now_ms, &who, change, None::<&()>, Some(&row))?;
             Ok::<_, AppError>(Some(row))
+        })
+        .await?
+        .map(Json)
+        .ok_or_else(missing)
+}
+
+/// `PATCH /api/admin/api-keys/{id}`: the channel's rules (review, own prices), audited.
+pub async fn change(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+    body: Result<Json<api::keys::ApiKeyChange>, JsonRejection>,
+) -> Result<Json<api::keys::ApiKeyRow>, AppError> {
+    principal.require_admin("manage API keys")?;
+    let missing = || AppError::client(StatusCode::NOT_FOUND, "unknown_api_key", "no such key");
+    let id: i64 = id.parse().map_err(|_| missing())?;
+    let Json(change) =
+        body.map_err(|r| AppError::rejected("malformed_key", r.status(), r.body_text()))?;
+    let who = principal.username.clone();
+    state
+        .store
+        .write(move |tx| {
+            let before = api_keys::list(tx)?.into_iter().find(|k| k.id == id);
+            let Some(before) = before else {
+                return Ok(None);
+            };
+            let after = api_keys::set_rules(tx, id, (change.review, change.own_prices))?;
+            if let Some(after) = &after
+                && *after != before
+            {
+                let object = id.to_string();
+                let change = Change {
+                    kind: "api_key",
+                    object: &object,
+                    action: "update",
+                };
+                audit::record(tx, tx.now_ms, &who, change, Some(&before), Some(after))?;
+            }
+            Ok::<_, AppError>(after)
         })
         .await?
         .map(Json)

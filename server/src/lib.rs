@@ -381,7 +381,10 @@ pub fn router(state: AppState) -> Router {
             "/admin/api-keys",
             get(keys_api::list).post(keys_api::create),
         )
-        .route("/admin/api-keys/{id}", delete(keys_api::revoke))
+        .route(
+            "/admin/api-keys/{id}",
+            delete(keys_api::revoke).patch(keys_api::change),
+        )
         .route(
             "/admin/webhooks",
             get(webhooks_api::list).post(webhooks_api::create),

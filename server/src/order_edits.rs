@@ -133,6 +133,8 @@ pub fn edit_lines(
     };
     // Priced again as it was: under the price hold it held prices from, if any.
     let held = pricing.held(tx, &shop, [&request], &skus, now)?;
+    // Lines another channel priced keep its prices.
+    let channel = crate::store::orders::channel_prices(tx, [request_id.as_str()])?;
     let answer = answer_requests(
         vec![StoredRequest {
             key: request_id.clone(),
@@ -142,6 +144,7 @@ pub fn edit_lines(
         &pricing.book,
         &pricing.checkout(&shop),
         &held,
+        &channel,
         StockSource {
             inventory: &mut inventory,
             nearest_first: &nearest_first,
@@ -166,6 +169,7 @@ pub fn edit_lines(
         ));
     }
 
+    crate::order_intake::record_our_prices(tx, &pricing, &channel, std::slice::from_ref(&answer))?;
     // The order as it now is: its number, history and what came before kept.
     let total = |o: &OrderConfirmation| o.quote.as_ref().map_or(o.priced.total, |q| q.total);
     let edit = OrderEdit {

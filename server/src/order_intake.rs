@@ -111,6 +111,50 @@ impl Pricing {
     }
 }
 
+/// Records, beside what another channel charged for each line of its orders, what the
+/// distributor's own price was at the order's pricing time (the difference on record).
+pub fn record_our_prices(
+    tx: &mut Tx<'_>,
+    pricing: &Pricing,
+    channel: &BTreeMap<String, domain::channel::ChannelPrices>,
+    answers: &[OrderConfirmation],
+) -> anyhow::Result<()> {
+    for answer in answers {
+        let Some(prices) = channel.get(answer.request_id.as_str()) else {
+            continue;
+        };
+        let lines: Vec<domain::pricing::RequestedLine> = answer
+            .priced
+            .lines
+            .iter()
+            .filter(|l| prices.contains_key(&l.sku))
+            .map(|l| domain::pricing::RequestedLine {
+                sku: l.sku.clone(),
+                quantity: l.quantity,
+            })
+            .collect();
+        let at = domain::order::pricing_time(answer.placed_at_ms, tx.now_ms);
+        let ours = domain::pricing::price_order(
+            &lines,
+            pricing.products.as_ref(),
+            &pricing.book,
+            domain::money::Currency::Cny,
+            at,
+        );
+        let Ok(ours) = ours else { continue };
+        for line in ours.lines {
+            orders::record_our_price(
+                tx,
+                answer.request_id.as_str(),
+                &line.sku,
+                line.quantity,
+                line.unit_price,
+            )?;
+        }
+    }
+    Ok(())
+}
+
 /// What `request` would become if taken in now (priced, checked, stock reserved on a
 /// copy), without writing anything: the back office's preview of an order it enters.
 pub fn preview(
@@ -134,6 +178,7 @@ pub fn preview(
         &pricing.book,
         &pricing.checkout(shop),
         &[],
+        &orders::channel_prices(tx, [request.id.as_str()])?,
         StockSource {
             inventory: &mut inventory,
             nearest_first: &nearest_first,
@@ -204,6 +249,13 @@ pub fn take_in_orders(
         &requested,
         now_ms,
     )?;
+    // Another channel's own prices: only for the orders it placed through the API (a
+    // device cannot claim them; they are written by the API before the order is placed).
+    let channel_prices = if channel == "api" {
+        orders::channel_prices(tx, requests.iter().map(|r| r.key.as_str()))?
+    } else {
+        BTreeMap::new()
+    };
     let checkout = pricing.checkout(shop);
     let (products, book, profile) = (&pricing.products, &pricing.book, &pricing.profile);
     let placed_by: Vec<(String, String)> = requests
@@ -216,6 +268,7 @@ pub fn take_in_orders(
         book,
         &checkout,
         &held,
+        &channel_prices,
         StockSource {
             inventory: &mut inventory,
             nearest_first: &nearest_first,
@@ -252,6 +305,7 @@ pub fn take_in_orders(
         owed = owed.checked_add(commerce::owed_by(answer, commerce::terms_of(profile))?)?;
     }
     stock::save(tx, &before, &inventory)?;
+    record_our_prices(tx, &pricing, &channel_prices, &answers)?;
     guard_large_orders(tx, shop, &answers, now_ms)?;
     commerce::record_uses(tx, shop, &answers)?;
     if profile.account.is_some() && !owed.is_zero() {

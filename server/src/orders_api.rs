@@ -397,7 +397,9 @@ pub async fn detail(
                 }
             }
             let large = crate::store::large_orders::of_order(tx, &request_id)?;
+            let channel_prices = orders::channel_lines(tx, &request_id)?;
             Ok(OrderDetail {
+                channel_prices,
                 invoices,
                 margins,
                 large,

@@ -460,3 +460,111 @@ async fn an_erp_pulls_what_changed_after_its_cursor_and_misses_nothing() {
     .await;
     assert_eq!(status, 400, "{answer}");
 }
+
+#[tokio::test]
+async fn a_channel_allowed_its_own_prices_sells_at_them_and_the_difference_is_recorded() {
+    let server = spawn_server().await;
+    let admin = token(&server, "admin", "admin123").await;
+    let (key, row) = make_key(&server, &admin, "抖音店", &["orders:write"]).await;
+    assert_eq!(row["own_prices"], false);
+    let order = json!({
+        "shop": "shop-lotus",
+        "lines": [{ "sku": "BEV-0001", "quantity": 12 }, { "sku": "BEV-0002", "quantity": 12 }],
+        "unit_prices": { "BEV-0001": "2.80" }
+    });
+    // Not allowed yet: refused, nothing placed.
+    let (status, _, refused) = post_order(&server, &key, Some("dy-1"), &order).await;
+    assert_eq!(status, 403, "{refused}");
+    assert_eq!(refused["error"], "prices_not_allowed");
+    // The admin allows it (and changes nothing else).
+    let id = row["id"].as_i64().unwrap();
+    let (status, changed) = call(
+        &server,
+        &admin,
+        Method::PATCH,
+        &format!("/api/admin/api-keys/{id}"),
+        Some(json!({ "own_prices": true })),
+    )
+    .await;
+    assert_eq!(status, 200, "{changed}");
+    assert_eq!(changed["own_prices"], true);
+    assert_eq!(changed["review"], false);
+    // Prices that are not prices, or for a SKU not in the order: 400, the field named.
+    for prices in [
+        json!({ "BEV-0001": "cheap" }),
+        json!({ "BEV-0009": "1.00" }),
+    ] {
+        let mut bad = order.clone();
+        bad["unit_prices"] = prices;
+        let (status, _, answer) = post_order(&server, &key, Some("dy-bad"), &bad).await;
+        assert_eq!(status, 400, "{answer}");
+        assert_eq!(answer["field"], "unit_prices");
+    }
+    let (status, _, placed) = post_order(&server, &key, Some("dy-1"), &order).await;
+    assert_eq!(status, 201, "{placed}");
+    let lines = placed["priced"]["lines"].as_array().unwrap();
+    let line = |sku: &str| lines.iter().find(|l| l["sku"] == sku).unwrap().clone();
+    assert_eq!(line("BEV-0001")["unit_price"]["amount"], "2.80", "{placed}");
+    assert_eq!(
+        line("BEV-0001")["price_source"]["source"],
+        "channel",
+        "{placed}"
+    );
+    assert_ne!(line("BEV-0002")["price_source"]["source"], "channel");
+    assert_eq!(placed["quote"]["promotions"], json!([]));
+    // The back office sees what the channel charged beside our price, and the difference.
+    let number = placed["number"].as_str().unwrap();
+    let (status, detail) = call(
+        &server,
+        &admin,
+        Method::GET,
+        &format!("/api/admin/orders/{number}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{detail}");
+    let recorded = &detail["channel_prices"][0];
+    assert_eq!(recorded["sku"], "BEV-0001");
+    assert_eq!(recorded["quantity"], 12);
+    assert_eq!(recorded["theirs"], "2.80");
+    let ours: rust_decimal::Decimal = recorded["ours"].as_str().unwrap().parse().unwrap();
+    let difference: rust_decimal::Decimal =
+        recorded["difference"].as_str().unwrap().parse().unwrap();
+    assert_eq!(
+        difference,
+        (rust_decimal::Decimal::new(280, 2) - ours) * rust_decimal::Decimal::from(12)
+    );
+    // Staff enter orders at the engine's prices only.
+    let cai = token(&server, "cai", "cai123").await;
+    let (status, answer) = call(
+        &server,
+        &cai,
+        Method::POST,
+        "/api/admin/orders/preview",
+        Some(order.clone()),
+    )
+    .await;
+    assert_eq!(status, 403, "{answer}");
+    // Review turned on after the key was made: the next order waits.
+    let (status, _) = call(
+        &server,
+        &admin,
+        Method::PATCH,
+        &format!("/api/admin/api-keys/{id}"),
+        Some(json!({ "review": true })),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, _, held) = post_order(&server, &key, Some("dy-2"), &order).await;
+    assert_eq!(status, 201, "{held}");
+    assert_eq!(held["state"], "on_hold");
+    let (_, audit) = call(
+        &server,
+        &admin,
+        Method::GET,
+        "/api/admin/audit?kind=api_key",
+        None,
+    )
+    .await;
+    assert!(audit.to_string().contains("\"update\""), "{audit}");
+}

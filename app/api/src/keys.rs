@@ -32,6 +32,20 @@ pub struct NewApiKey {
     /// them.
     #[serde(default)]
     pub review: bool,
+    /// It may send its own prices with an order (a marketplace's): its lines cost those,
+    /// and the difference from the distributor's price is recorded.
+    #[serde(default)]
+    pub own_prices: bool,
+}
+
+/// `PATCH /api/admin/api-keys/{id}`: change a channel's rules.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiKeyChange {
+    #[serde(default)]
+    pub review: Option<bool>,
+    #[serde(default)]
+    pub own_prices: Option<bool>,
 }
 
 /// A key as listed: never the key itself.
@@ -45,6 +59,9 @@ pub struct ApiKeyRow {
     /// Its orders wait for review.
     #[serde(default)]
     pub review: bool,
+    /// It may send its own prices.
+    #[serde(default)]
+    pub own_prices: bool,
     pub created_ms: i64,
     pub created_by: String,
     /// When a call last used it (to the minute).

@@ -72,6 +72,9 @@ pub struct OrderDetail {
     /// Its lines far above the shop's usual demand in a shortage (the bullwhip guard).
     #[serde(default)]
     pub large: Vec<LargeOrder>,
+    /// Sold by another channel at its own prices: each SKU's price there and ours.
+    #[serde(default)]
+    pub channel_prices: Vec<ChannelLine>,
 }
 
 /// What one order line sold for (before tax, after discounts) and cost as it was taken in
@@ -416,6 +419,11 @@ pub struct OfficeOrder {
     pub use_prepaid: bool,
     #[serde(default)]
     pub coupon_codes: Vec<String>,
+    /// What another channel charged (SKU → unit price in yuan, "12.50"), sent by an API
+    /// key the admin allows to (`own_prices`): those lines cost that, and the difference
+    /// from the distributor's price is recorded.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub unit_prices: BTreeMap<String, String>,
 }
 
 /// One order an import placed (or would place, in a preview).
@@ -488,4 +496,15 @@ pub struct ChangedOrder {
 pub struct ChangesPage {
     pub orders: Vec<ChangedOrder>,
     pub next: i64,
+}
+
+/// One SKU of an order another channel sold at its own price: what it charged, what the
+/// distributor's price was, and the difference over the line (theirs − ours, × quantity).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelLine {
+    pub sku: String,
+    pub quantity: i64,
+    pub theirs: String,
+    pub ours: Option<String>,
+    pub difference: Option<String>,
 }

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use automerge::Automerge;
 
 use crate::schema::order_requests_doc::{StoredRequest, read_requests};
+use domain::channel::{ChannelPrices, at_channel_prices};
 use domain::checkout::{Checkout, spend_balances};
 use domain::inventory::Inventory;
 use domain::order::{
@@ -15,7 +16,7 @@ use domain::order::{
 };
 use domain::order_state::OrderState;
 use domain::price_book::PriceBook;
-use domain::price_hold::{PricesThen, held_since};
+use domain::price_hold::{PricesThen, WithProducts, held_since};
 use domain::pricing::ProductLookup;
 use domain::promotion::PromotionUsage;
 use domain::quota::Period;
@@ -48,6 +49,7 @@ pub fn answer_new_requests(
         book,
         checkout,
         &[],
+        &BTreeMap::new(),
         stock,
         is_applied,
         next_number,
@@ -57,7 +59,10 @@ pub fn answer_new_requests(
 
 /// [`answer_new_requests`] for requests already read (the server reads only the ones a
 /// sync brought), with the prices the shop's devices had at the times their requests hold
-/// prices from (`held`, for the distributor's price hold; see [`held_since`]).
+/// prices from (`held`, for the distributor's price hold; see [`held_since`]), and the
+/// prices another channel charged for its orders (`channel`, by request key; see
+/// [`domain::channel`]): those lines cost what it charged, with none of the distributor's
+/// promotions on top.
 #[allow(clippy::too_many_arguments)]
 pub fn answer_requests(
     stored_requests: Vec<StoredRequest>,
@@ -65,6 +70,7 @@ pub fn answer_requests(
     book: &PriceBook,
     checkout: &Checkout<'_>,
     held: &[PricesThen],
+    channel: &BTreeMap<String, ChannelPrices>,
     stock: StockSource<'_>,
     is_applied: impl Fn(&RequestId) -> bool,
     mut next_number: impl FnMut() -> String,
@@ -97,15 +103,39 @@ pub fn answer_requests(
                     .as_ref()
                     .and_then(|rules| held_since(&request, rules.price_hold_hours, now_ms))
                     .and_then(|since| held.iter().find(|then| then.as_of_ms == since));
-                let mut answer = confirm_order(
-                    &request,
-                    catalog,
-                    book,
-                    &current,
-                    then,
-                    next_number(),
-                    now_ms,
-                );
+                let mut answer = match channel.get(&stored.key) {
+                    Some(prices) => {
+                        let (replaced, merged) = at_channel_prices(catalog, book, prices);
+                        let theirs = WithProducts {
+                            catalog,
+                            replaced: &replaced,
+                        };
+                        let without_promotions = Checkout {
+                            promotions: &[],
+                            ..current
+                        };
+                        let mut answer = confirm_order(
+                            &request,
+                            &theirs,
+                            &merged,
+                            &without_promotions,
+                            None,
+                            next_number(),
+                            now_ms,
+                        );
+                        mark_channel_lines(&mut answer, prices);
+                        answer
+                    }
+                    None => confirm_order(
+                        &request,
+                        catalog,
+                        book,
+                        &current,
+                        then,
+                        next_number(),
+                        now_ms,
+                    ),
+                };
                 reserve_stock(&mut answer, stock.inventory, stock.nearest_first, now_ms);
                 if let Some(rules) = &checkout.terms.approval {
                     domain::order::hold_for_shop_ok(&mut answer, &request, rules, now_ms);
@@ -123,6 +153,19 @@ pub fn answer_requests(
         answers.push(answer);
     }
     answers
+}
+
+/// Names the channel as the source of the price of each line it priced.
+fn mark_channel_lines(answer: &mut OrderConfirmation, prices: &ChannelPrices) {
+    let quoted = answer
+        .quote
+        .iter_mut()
+        .flat_map(|q| q.lines.iter_mut().map(|l| &mut l.line));
+    for line in answer.priced.lines.iter_mut().chain(quoted) {
+        if prices.contains_key(&line.sku) {
+            line.price_source = domain::price_book::PriceSource::Channel;
+        }
+    }
 }
 
 /// Adds a confirmed order to the promotion counts and to what the shop ordered this period.

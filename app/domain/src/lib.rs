@@ -3,6 +3,7 @@
 //! offline total equals the server's total.
 
 pub mod carrier;
+pub mod channel;
 pub mod check;
 pub mod checkout;
 pub mod commission;

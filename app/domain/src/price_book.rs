@@ -61,6 +61,9 @@ pub enum PriceSource {
     Promotional,
     /// Sent again for goods that came back (a return's replacement): no charge.
     Replacement,
+    /// What another sales channel (a marketplace) charged: its own price, sent with its
+    /// order ([`crate::channel`]).
+    Channel,
 }
 
 impl PriceBook {

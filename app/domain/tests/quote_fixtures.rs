@@ -309,6 +309,7 @@ fn render_lines(quote: &Quote) -> Vec<String> {
                 PriceSource::Volume { min_quantity } => format!("volume {min_quantity}+"),
                 PriceSource::Promotional => "promotional".to_owned(),
                 PriceSource::Replacement => "replacement".to_owned(),
+                PriceSource::Channel => "channel".to_owned(),
             };
             format!(
                 "{} {} × {} = {} {source}",

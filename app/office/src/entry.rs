@@ -75,6 +75,7 @@ pub fn NewOrderPage() -> impl IntoView {
         pickup: pickup.get(),
         use_prepaid: use_prepaid.get(),
         coupon_codes: Vec::new(),
+        unit_prices: Default::default(),
     };
     // The engine's answer to the order as it stands.
     Effect::new(move |_| {

@@ -6,8 +6,7 @@ use api::keys::ApiKeyRow;
 use super::sql::{Row, StoreError, Tx};
 use crate::params;
 
-const COLUMNS: &str =
-    "id, name, prefix, scopes, created_ms, created_by, last_used_ms, revoked_ms, review";
+const COLUMNS: &str = "id, name, prefix, scopes, created_ms, created_by, last_used_ms, revoked_ms, review, own_prices";
 
 fn read(row: &Row) -> Result<ApiKeyRow, StoreError> {
     Ok(ApiKeyRow {
@@ -25,13 +24,14 @@ fn read(row: &Row) -> Result<ApiKeyRow, StoreError> {
         last_used_ms: row.get(6)?,
         revoked_ms: row.get(7)?,
         review: row.get(8)?,
+        own_prices: row.get(9)?,
     })
 }
 
 /// Stores a key by its hash; its row.
 pub fn create(
     tx: &mut Tx<'_>,
-    (name, scopes, review): (&str, &[String], bool),
+    (name, scopes, review, own_prices): (&str, &[String], bool, bool),
     (prefix, hash): (&str, &str),
     created_by: &str,
 ) -> Result<ApiKeyRow, StoreError> {
@@ -39,8 +39,9 @@ pub fn create(
     let row = tx
         .row(
             &format!(
-                "INSERT INTO api_keys (name, prefix, hash, scopes, created_ms, created_by, review)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING {COLUMNS}"
+                "INSERT INTO api_keys (name, prefix, hash, scopes, created_ms, created_by, review,
+                                       own_prices)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING {COLUMNS}"
             ),
             params![
                 name,
@@ -49,7 +50,8 @@ pub fn create(
                 scopes.join(","),
                 now,
                 created_by,
-                i64::from(review)
+                i64::from(review),
+                i64::from(own_prices)
             ],
         )?
         .ok_or_else(|| StoreError::Database("no key returned".into()))?;
@@ -103,4 +105,32 @@ pub fn touch(tx: &mut Tx<'_>, id: i64) -> Result<(), StoreError> {
         params![now, id],
     )?;
     Ok(())
+}
+
+/// Changes the rules of key `id` (whether its orders wait for review, whether it may send
+/// its own prices); its row after, or `None` when there is no such key.
+pub fn set_rules(
+    tx: &mut Tx<'_>,
+    id: i64,
+    (review, own_prices): (Option<bool>, Option<bool>),
+) -> Result<Option<ApiKeyRow>, StoreError> {
+    if let Some(review) = review {
+        tx.execute(
+            "UPDATE api_keys SET review = ?2 WHERE id = ?1",
+            params![id, review],
+        )?;
+    }
+    if let Some(own_prices) = own_prices {
+        tx.execute(
+            "UPDATE api_keys SET own_prices = ?2 WHERE id = ?1",
+            params![id, own_prices],
+        )?;
+    }
+    tx.row(
+        &format!("SELECT {COLUMNS} FROM api_keys WHERE id = ?1"),
+        params![id],
+    )?
+    .as_ref()
+    .map(read)
+    .transpose()
 }

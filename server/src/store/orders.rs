@@ -1018,3 +1018,87 @@ pub fn changed_after(
     })
     .collect()
 }
+
+/// Keeps what another channel charged for each SKU of order `request_id` (before it is
+/// placed: the intake prices the order at it).
+pub fn set_channel_prices(
+    tx: &mut Tx<'_>,
+    request_id: &str,
+    prices: &domain::channel::ChannelPrices,
+) -> Result<(), StoreError> {
+    for (sku, price) in prices {
+        tx.execute(
+            "INSERT INTO channel_prices (request_id, sku, theirs_cents) VALUES (?1, ?2, ?3)
+             ON CONFLICT (request_id, sku) DO UPDATE SET theirs_cents = excluded.theirs_cents",
+            params![request_id, sku.as_str(), super::money::cents(*price)],
+        )?;
+    }
+    Ok(())
+}
+
+/// The channel prices of those of `request_ids` that have them, by request id.
+pub fn channel_prices<'a>(
+    tx: &mut Tx<'_>,
+    request_ids: impl IntoIterator<Item = &'a str>,
+) -> anyhow::Result<std::collections::BTreeMap<String, domain::channel::ChannelPrices>> {
+    let mut found = std::collections::BTreeMap::new();
+    for id in request_ids {
+        let rows = tx.rows(
+            "SELECT sku, theirs_cents FROM channel_prices WHERE request_id = ?1",
+            params![id],
+        )?;
+        if rows.is_empty() {
+            continue;
+        }
+        let mut prices = domain::channel::ChannelPrices::new();
+        for row in rows {
+            let sku = domain::sku::Sku::parse(&row.get::<String>(0)?)?;
+            prices.insert(sku, super::money::from_cents(row.get(1)?));
+        }
+        found.insert(id.to_owned(), prices);
+    }
+    Ok(found)
+}
+
+/// Records the quantity of `sku` in order `request_id` and the distributor's own unit price
+/// for it, beside what the channel charged.
+pub fn record_our_price(
+    tx: &mut Tx<'_>,
+    request_id: &str,
+    sku: &domain::sku::Sku,
+    quantity: u32,
+    ours: domain::money::Money,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE channel_prices SET quantity = ?3, ours_cents = ?4 WHERE request_id = ?1 AND sku = ?2",
+        params![request_id, sku.as_str(), quantity, super::money::cents(ours)],
+    )?;
+    Ok(())
+}
+
+/// What the channel charged and what the distributor's price was, per SKU of an order.
+pub fn channel_lines(
+    tx: &mut Tx<'_>,
+    request_id: &str,
+) -> Result<Vec<api::ChannelLine>, StoreError> {
+    tx.rows(
+        "SELECT sku, quantity, theirs_cents, ours_cents FROM channel_prices
+         WHERE request_id = ?1 ORDER BY sku",
+        params![request_id],
+    )?
+    .iter()
+    .map(|row| {
+        let quantity: i64 = row.get(1)?;
+        let theirs: i64 = row.get(2)?;
+        let ours: Option<i64> = row.get(3)?;
+        let yuan = |cents: i64| super::money::from_cents(cents).amount().to_string();
+        Ok(api::ChannelLine {
+            sku: row.get(0)?,
+            quantity,
+            theirs: yuan(theirs),
+            ours: ours.map(yuan),
+            difference: ours.map(|ours| yuan((theirs - ours).saturating_mul(quantity))),
+        })
+    })
+    .collect()
+}

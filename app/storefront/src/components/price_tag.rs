@@ -51,7 +51,8 @@ pub fn PriceTag(
                 }}</span>
             })}
             <span class="price-source">{move || match priced.get().1 {
-                PriceSource::Customer => t(Phrase::YourPrice).to_owned(),
+                // A channel's own price is never a catalog price: only its orders have it.
+                PriceSource::Customer | PriceSource::Channel => t(Phrase::YourPrice).to_owned(),
                 PriceSource::Tier { .. } => t(Phrase::TierPrice).to_owned(),
                 PriceSource::List => t(Phrase::ListPrice).to_owned(),
                 PriceSource::Volume { min_quantity } => format!("{} {min_quantity}+", t(Phrase::VolumePrice)),
