@@ -638,3 +638,38 @@ test('an admin subscribes an ERP to order events, sees a failed delivery retried
   receiver.close();
   await desk.close();
 });
+
+test('a marketplace allowed its own prices sells at them, and the order page shows them beside ours', async ({ browser, request }) => {
+  const desk = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const office = await desk.newPage();
+  await signIn(office, 'admin', 'admin123');
+  await office.waitForURL('**/office/');
+  await office.click('a[href="/office/api-keys"]');
+  const stamp = Date.now();
+  const name = `抖音小店 ${stamp}`;
+  await office.fill('[data-testid=key-name]', name);
+  await office.check('[data-testid=key-scope][data-scope="orders:write"]');
+  await office.click('[data-testid=make-key]');
+  const key = (await office.getByTestId('key-secret').textContent()).trim();
+  const row = office.locator(`[data-testid=key-row][data-name="${name}"]`);
+  // Not allowed at first: its prices are refused.
+  const headers = { Authorization: `Bearer ${key}` };
+  const order = { shop: 'shop-lotus', lines: [{ sku: 'BEV-0001', quantity: 12 }], unit_prices: { 'BEV-0001': '2.70' } };
+  const refused = await request.post('/api/orders', { headers: { ...headers, 'Idempotency-Key': `own-${stamp}` }, data: order });
+  expect(refused.status()).toBe(403);
+  // The admin allows it on the key's row.
+  await row.getByTestId('key-rule-own-prices').check();
+  await expect(row.getByTestId('key-rule-own-prices')).toBeChecked();
+  await office.reload();
+  await expect(row.getByTestId('key-rule-own-prices')).toBeChecked();
+  const placed = await request.post('/api/orders', { headers: { ...headers, 'Idempotency-Key': `own-${stamp}` }, data: order });
+  expect(placed.status()).toBe(201);
+  const body = await placed.json();
+  expect(body.priced.lines[0].unit_price.amount).toBe('2.70');
+  await office.goto(`/office/orders/${body.number}`);
+  const line = office.locator('[data-testid=order-channel-price][data-sku="BEV-0001"]');
+  await expect(line).toContainText('2.70');
+  await expect(line.getByTestId('channel-difference')).not.toHaveText('');
+  await office.screenshot({ path: 'test-results/office-channel-prices.png', fullPage: true });
+  await desk.close();
+});

@@ -29,6 +29,7 @@ pub fn ApiKeysPage() -> impl IntoView {
     let name = RwSignal::new(String::new());
     let chosen = RwSignal::new(Vec::<String>::new());
     let review = RwSignal::new(false);
+    let own_prices = RwSignal::new(false);
     let made = RwSignal::new(None::<String>);
     let problem = RwSignal::new(None::<String>);
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -37,6 +38,7 @@ pub fn ApiKeysPage() -> impl IntoView {
             name: name.get_untracked(),
             scopes: chosen.get_untracked(),
             review: review.get_untracked(),
+            own_prices: own_prices.get_untracked(),
         };
         spawn_local(async move {
             match office
@@ -53,10 +55,25 @@ pub fn ApiKeysPage() -> impl IntoView {
                     name.set(String::new());
                     chosen.set(Vec::new());
                     review.set(false);
+                    own_prices.set(false);
                     version.update(|v| *v += 1);
                 }
                 Err(failure) => problem.set(Some(office.explain(&failure))),
             }
+        });
+    };
+    // A channel's rules, changed after its key was made.
+    let set_rule = move |id: i64, rule: &'static str, on: bool| {
+        spawn_local(async move {
+            let url = format!("/api/admin/api-keys/{id}");
+            let body = serde_json::json!({ rule: on });
+            if let Err(failure) = office
+                .call::<serde_json::Value>("PATCH", &url, Some(body))
+                .await
+            {
+                problem.set(Some(office.explain(&failure)));
+            }
+            version.update(|v| *v += 1);
         });
     };
     let revoke = move |id: i64| {
@@ -99,6 +116,11 @@ pub fn ApiKeysPage() -> impl IntoView {
                         on:change=move |ev| review.set(event_target_checked(&ev))/>
                     {move || office.t(Phrase::ReviewOrders)}
                 </label>
+                <label class="check">
+                    <input type="checkbox" data-testid="key-own-prices" prop:checked=move || own_prices.get()
+                        on:change=move |ev| own_prices.set(event_target_checked(&ev))/>
+                    {move || office.t(Phrase::ChannelOwnPrices)}
+                </label>
                 <button type="submit" class="primary" data-testid="make-key">{move || office.t(Phrase::MakeKey)}</button>
             </form>
             {move || problem.get().map(|text| view! { <p class="error" role="alert" data-testid="key-problem">{text}</p> })}
@@ -125,7 +147,18 @@ pub fn ApiKeysPage() -> impl IntoView {
                                         <td>{key.name.clone()}</td>
                                         <td><code>{format!("{}…", key.prefix)}</code></td>
                                         <td>{key.scopes.join(", ")}
-                                            {key.review.then(|| view! { <span class="muted" data-testid="key-reviewed">{format!(" · {}", office.t(Phrase::ReviewOrders))}</span> })}</td>
+                                            {key.review.then(|| view! { <span class="muted" data-testid="key-reviewed">{format!(" · {}", office.t(Phrase::ReviewOrders))}</span> })}
+                                            {(key.revoked_ms.is_none() && key.scopes.iter().any(|s| s == "orders:write")).then(|| {
+                                                let (review, own) = (key.review, key.own_prices);
+                                                view! {
+                                                    <div class="rules">
+                                                        <label class="check"><input type="checkbox" data-testid="key-rule-review" prop:checked=review
+                                                            on:change=move |ev| set_rule(id, "review", event_target_checked(&ev))/>{office.t(Phrase::ReviewOrders)}</label>
+                                                        <label class="check"><input type="checkbox" data-testid="key-rule-own-prices" prop:checked=own
+                                                            on:change=move |ev| set_rule(id, "own_prices", event_target_checked(&ev))/>{office.t(Phrase::ChannelOwnPrices)}</label>
+                                                    </div>
+                                                }
+                                            })}</td>
                                         <td>{format!("{} · {}", format_time(key.created_ms), key.created_by)}</td>
                                         <td data-testid="key-last-used">{key.last_used_ms.map(format_time).unwrap_or_else(|| office.t(Phrase::Never).to_owned())}</td>
                                         <td>{match key.revoked_ms {

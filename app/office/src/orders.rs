@@ -923,8 +923,27 @@ pub fn PackingListPage() -> impl IntoView {
 fn money_section(office: Office, detail: &OrderDetail) -> impl IntoView + use<> {
     let invoices = detail.invoices.clone();
     let margins = detail.margins.clone();
+    let channel = detail.channel_prices.clone();
     let finance = office.may("finance");
     view! {
+        {(!channel.is_empty()).then(|| view! {
+            <h2>{office.t(Phrase::ChannelPrices)}</h2>
+            <table class="grid" data-testid="order-channel-prices">
+                <thead><tr><th>{office.t(Phrase::Sku)}</th><th class="number">{office.t(Phrase::Units)}</th>
+                    <th class="number">{office.t(Phrase::TheirPrice)}</th><th class="number">{office.t(Phrase::OurPrice)}</th>
+                    <th class="number">{office.t(Phrase::Difference)}</th></tr></thead>
+                <tbody>
+                    {channel.into_iter().map(|l| view! {
+                        <tr data-testid="order-channel-price" data-sku=l.sku.clone()>
+                            <td>{l.sku.clone()}</td><td class="number">{l.quantity}</td>
+                            <td class="number">{l.theirs.clone()}</td>
+                            <td class="number">{l.ours.clone().unwrap_or_else(|| "—".to_owned())}</td>
+                            <td class="number" data-testid="channel-difference">{l.difference.clone().unwrap_or_default()}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        })}
         {(!invoices.is_empty()).then(|| view! {
             <h2>{office.t(Phrase::Invoice)}</h2>
             <table class="grid" data-testid="order-invoices">
