@@ -96,9 +96,13 @@ test: tools
 	cargo clippy $(NATIVE) --all-targets -- -D warnings
 	cargo clippy -p storefront -p office -p ui-kit --lib --target wasm32-unknown-unknown -- -D warnings
 	cargo test $(NATIVE)
+	.ci/fuzz-api target/debug/dinghuo $(FUZZ_EXAMPLES)
 	$(MAKE) test-postgres
 	$(MAKE) e2e
 	.ci/size-check $(SITE)
+
+# Examples per documented operation for the API fuzzer (.ci/fuzz-api, schemathesis).
+FUZZ_EXAMPLES := 25
 
 # The server's integration tests again on a real PostgreSQL (a throwaway cluster started
 # here and stopped afterwards), plus two server processes sharing it.
@@ -109,6 +113,7 @@ test-postgres:
 	url=$$(.ci/postgres start "$$pgdir/cluster")
 	trap '.ci/postgres stop "$$pgdir/cluster"; rm -rf "$$pgdir"' EXIT
 	DINGHUO_TEST_POSTGRES="$$url" DINGHUO_TEST_POSTGRES_DIR="$$pgdir/cluster" cargo test $(NATIVE) $(PG_TESTS) -- --nocapture
+	.ci/fuzz-api target/debug/dinghuo $(FUZZ_EXAMPLES) "$$url"
 
 # The long runs of the fault tests (CI runs 1 000 seeds, 100 kills, 1 000 hostile changes).
 # SIM_SEEDS, CRASH_KILLS and HOSTILE_CASES override the counts; a failing seed replays

@@ -22,7 +22,7 @@ use crate::state::AppState;
 use crate::store::Tx;
 use crate::store::accounts;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Shop,
@@ -48,7 +48,16 @@ impl Role {
 
 /// What an admin can allow a staff member. Admins hold every permission.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
 )]
 pub enum Permission {
     /// See every shop's orders.
@@ -391,7 +400,7 @@ pub const REFRESH_TTL_MS: i64 = 90 * 24 * 60 * 60 * 1000;
 pub const REUSE_GRACE_MS: i64 = 60 * 1000;
 
 /// A new pair of tokens for one device.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct TokenPair {
     /// The access token, sent as `Authorization: Bearer`.
     pub token: String,

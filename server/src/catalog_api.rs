@@ -33,6 +33,11 @@ fn price(field: &'static str, text: &str) -> Result<Money, AppError> {
 const PAGE_MAX: usize = 200;
 
 /// `GET /api/admin/products`: a page of the products that match, in SKU order.
+#[utoipa::path(get, path = "/admin/products", tag = "catalog", params(api::ProductQuery),
+    responses(
+        (status = 200, description = "A page of products in SKU order", body = api::ProductPage),
+        (status = "4XX", description = "Refused", body = crate::openapi::ErrorBody),
+    ), security(("bearer" = [])))]
 pub async fn list_products(
     State(state): State<AppState>,
     principal: Principal,
@@ -81,6 +86,12 @@ pub async fn list_products(
 }
 
 /// `GET /api/admin/products/{sku}`: one product.
+#[utoipa::path(get, path = "/admin/products/{sku}", tag = "catalog",
+    params(("sku" = String, Path)),
+    responses(
+        (status = 200, description = "One product with its prices", body = api::ProductDetail),
+        (status = "4XX", description = "No such product", body = crate::openapi::ErrorBody),
+    ), security(("bearer" = [])))]
 pub async fn get_product(
     State(state): State<AppState>,
     principal: Principal,
@@ -415,6 +426,11 @@ pub async fn change_product(
 }
 
 /// `GET /api/admin/categories`.
+#[utoipa::path(get, path = "/admin/categories", tag = "catalog",
+    responses(
+        (status = 200, description = "Every category", body = Vec<api::CategoryRow>),
+        (status = "4XX", description = "Refused", body = crate::openapi::ErrorBody),
+    ), security(("bearer" = [])))]
 pub async fn list_categories(
     State(state): State<AppState>,
     principal: Principal,

@@ -172,6 +172,13 @@ pub const REVIEW_REASON: &str = "接口订单待审核 (awaiting review)";
 /// `Idempotent-Replayed: true`); with another body, 409 `idempotency_conflict`. A key
 /// whose orders the admin wants reviewed places them held ([`REVIEW_REASON`]), its stock
 /// reserved, until staff release or cancel them.
+#[utoipa::path(post, path = "/orders", tag = "orders",
+    params(("Idempotency-Key" = String, Header, description = "Once per order: the same key and body answer the first order again")),
+    request_body = api::OfficeOrder,
+    responses(
+        (status = 201, description = "Placed (or, with `Idempotent-Replayed: true`, placed before)", body = domain::order::OrderConfirmation),
+        (status = "4XX", description = "Refused: malformed, rejected by the engine (409 `order_rejected`), the key used with another body (409 `idempotency_conflict`)", body = crate::openapi::ErrorBody),
+    ), security(("bearer" = [])))]
 pub async fn post_order(
     State(state): State<AppState>,
     principal: Principal,

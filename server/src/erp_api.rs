@@ -76,6 +76,11 @@ fn cursor(query: Result<Query<ChangesQuery>, QueryRejection>) -> Result<(i64, us
 
 /// `GET /api/invoices/changes?after=N&limit=`: invoices raised, made due or paid after
 /// change `N`, each once as it is now, oldest change first.
+#[utoipa::path(get, path = "/invoices/changes", tag = "finance", params(ChangesQuery),
+    responses(
+        (status = 200, description = "Invoices changed after the cursor", body = InvoiceChanges),
+        (status = "4XX", description = "Refused", body = crate::openapi::ErrorBody),
+    ), security(("bearer" = [])))]
 pub async fn invoice_changes(
     State(state): State<AppState>,
     principal: Principal,
@@ -92,6 +97,11 @@ pub async fn invoice_changes(
 }
 
 /// `GET /api/payments/changes?after=N&limit=`: payments recorded after change `N`.
+#[utoipa::path(get, path = "/payments/changes", tag = "finance", params(ChangesQuery),
+    responses(
+        (status = 200, description = "Payments recorded after the cursor", body = PaymentChanges),
+        (status = "4XX", description = "Refused", body = crate::openapi::ErrorBody),
+    ), security(("bearer" = [])))]
 pub async fn payment_changes(
     State(state): State<AppState>,
     principal: Principal,
@@ -120,6 +130,12 @@ fn money(value: domain::money::Money) -> String {
 }
 
 /// `GET /api/export/{name}?from=&to=`: `orders.csv`, `invoices.csv` or `payments.csv`.
+#[utoipa::path(get, path = "/export/{name}", tag = "finance",
+    params(("name" = String, Path, description = "`orders.csv`, `invoices.csv` or `payments.csv`"), PeriodQuery),
+    responses(
+        (status = 200, description = "The period's rows as CSV (layout in the README)", content_type = "text/csv", body = String),
+        (status = "4XX", description = "Refused", body = crate::openapi::ErrorBody),
+    ), security(("bearer" = [])))]
 pub async fn export(
     State(state): State<AppState>,
     principal: Principal,

@@ -143,7 +143,8 @@ pub async fn receivables(
 
 /// `?from=2026-11-01&to=2026-11-30`: days in China time, both included; the current
 /// month when absent.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PeriodQuery {
     #[serde(default)]

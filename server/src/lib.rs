@@ -22,6 +22,7 @@ pub mod jobs;
 pub mod keys_api;
 pub mod ledger;
 pub mod login_limiter;
+pub mod openapi;
 pub mod order_edits;
 pub mod order_intake;
 pub mod orders_api;
@@ -284,6 +285,8 @@ async fn json_errors(response: axum::response::Response) -> axum::response::Resp
 
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
+        .route("/openapi.json", get(openapi::openapi_json))
+        .route("/docs", get(openapi::reference))
         .route("/login", post(session::login))
         .route("/logout", post(session::logout))
         .route("/refresh", post(session::refresh))
@@ -506,6 +509,10 @@ pub fn router(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::HeaderName::from_static("dinghuo-api-version"),
+            HeaderValue::from_static(openapi::VERSION),
         ));
     let index = state.site_dir.join("index.html");
     let site = ServeDir::new(&state.site_dir)
@@ -548,6 +555,8 @@ pub fn router(state: AppState) -> Router {
                 .precompressed_gzip(),
         );
     let mut router = Router::new()
+        // Version 1 of the API, as documented, and the same for the apps at /api.
+        .nest("/api/v1", api.clone())
         .nest("/api", api)
         .route("/img/{name}", get(images_api::serve))
         .nest_service("/office", office)

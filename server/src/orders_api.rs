@@ -29,7 +29,8 @@ use crate::state::AppState;
 /// several, comma-separated), `manager`, `warehouse`, `channel`, `from`/`to` (milliseconds
 /// since 1970, `to` exclusive), `number` (an order number, whole or its digits) and
 /// `waiting=true` (only orders waiting for stock).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     pub before: Option<i64>,
     pub limit: Option<usize>,
@@ -54,6 +55,11 @@ fn nonempty(value: Option<String>) -> Option<String> {
 /// `GET /api/orders`: the orders the caller may see, newest first, a page at a time
 /// (`?limit=` up to 1000, `?before=` the `next_before` of the previous page), filtered as
 /// [`ListQuery`] says; a shop the caller may not see gives an empty page.
+#[utoipa::path(get, path = "/orders", tag = "orders", params(ListQuery),
+    responses(
+        (status = 200, description = "A page of orders, newest first", body = api::OrderPage),
+        (status = "4XX", description = "Refused", body = crate::openapi::ErrorBody),
+    ), security(("bearer" = [])))]
 pub async fn list_orders(
     State(state): State<AppState>,
     principal: Principal,
@@ -107,7 +113,8 @@ pub async fn list_orders(
     }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ChangesQuery {
     /// The cursor: changes after this one (0: from the start).
@@ -121,6 +128,11 @@ pub struct ChangesQuery {
 /// cancelled, …), oldest change first, each as it is now; an order changed twice since
 /// comes once, at its latest change. Ask again with `next` until the page is empty. For
 /// those who read every shop's orders (an API key with `orders:read`).
+#[utoipa::path(get, path = "/orders/changes", tag = "orders", params(ChangesQuery),
+    responses(
+        (status = 200, description = "Orders changed after the cursor, oldest change first", body = api::ChangesPage),
+        (status = "4XX", description = "Refused", body = crate::openapi::ErrorBody),
+    ), security(("bearer" = [])))]
 pub async fn changes(
     State(state): State<AppState>,
     principal: Principal,
@@ -142,6 +154,12 @@ pub async fn changes(
 /// `GET /api/orders/{request_id}`: one order as the server answered it (lines, quote,
 /// history), for those who may see its shop's orders; 404 for anyone else, so an order's
 /// existence does not leak. Devices read orders older than the volumes they hold here.
+#[utoipa::path(get, path = "/orders/{request_id}", tag = "orders",
+    params(("request_id" = String, Path, description = "The order's request id or number")),
+    responses(
+        (status = 200, description = "The order as the server answered it", body = domain::order::OrderConfirmation),
+        (status = "4XX", description = "No such order (or not yours)", body = crate::openapi::ErrorBody),
+    ), security(("bearer" = [])))]
 pub async fn get_order(
     State(state): State<AppState>,
     principal: Principal,
@@ -222,6 +240,13 @@ pub async fn record_event(
 /// "tracking": "SF1234", "lines": {"TEA-001": 10}}`: ships exactly those units (at most
 /// what is reserved for the order there); the rest stays reserved or backordered and ships
 /// later. Answers the order and the shipment.
+#[utoipa::path(post, path = "/orders/{id}/shipments", tag = "orders",
+    params(("id" = String, Path, description = "The order's number or request id")),
+    request_body = domain::fulfilment::ShipRequest,
+    responses(
+        (status = 200, description = "Shipped (the order, the shipment, its invoice)", body = api::Shipped),
+        (status = "4XX", description = "Refused (more than reserved, no carrier …)", body = crate::openapi::ErrorBody),
+    ), security(("bearer" = [])))]
 pub async fn ship(
     State(state): State<AppState>,
     principal: Principal,
@@ -242,6 +267,13 @@ pub async fn ship(
 
 /// `POST /api/orders/{number}/shipments/{n}/deliver`: shipment `n` (1 for the first)
 /// arrived; the order is delivered once all of them have.
+#[utoipa::path(post, path = "/orders/{id}/shipments/{n}/deliver", tag = "orders",
+    params(("id" = String, Path, description = "The order's number or request id"),
+           ("n" = usize, Path, description = "The shipment's index, from 0")),
+    responses(
+        (status = 200, description = "Delivered", body = domain::order::OrderConfirmation),
+        (status = "4XX", description = "Refused", body = crate::openapi::ErrorBody),
+    ), security(("bearer" = [])))]
 pub async fn deliver(
     State(state): State<AppState>,
     principal: Principal,

@@ -22,7 +22,7 @@ use crate::auth::{
 use crate::state::AppState;
 use crate::store::{Tx, accounts, catalog, orders};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct LoginRequest {
     pub username: String,
     pub password: String,
@@ -30,14 +30,14 @@ pub struct LoginRequest {
     pub device_name: String,
 }
 
-#[derive(Debug, Serialize, Deserialize, Clone, PartialEq, Eq)]
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq, Eq, utoipa::ToSchema)]
 pub struct ShopSummary {
     pub id: ShopId,
     pub name: String,
     pub tier: TierId,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SessionInfo {
     /// The new device's tokens, at sign-in only.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
@@ -50,6 +50,7 @@ pub struct SessionInfo {
     /// A staff member's permissions.
     pub permissions: Vec<Permission>,
     /// The documents this device keeps and syncs.
+    #[schema(value_type = Vec<String>)]
     pub docs: Vec<DocId>,
 }
 
@@ -95,6 +96,14 @@ pub fn check_login(login: &LoginRequest) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Signs a person in on a device: the device's tokens and what the user may see. Limited to
+/// a few attempts a minute per name and address (429 with `Retry-After`).
+#[utoipa::path(post, path = "/login", tag = "session",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in", body = SessionInfo),
+        (status = "4XX", description = "Wrong username or password, too many attempts", body = crate::openapi::ErrorBody),
+    ))]
 pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,

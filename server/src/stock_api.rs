@@ -45,6 +45,12 @@ fn stock_rows(tx: &mut Tx<'_>, sku: &Sku) -> anyhow::Result<Vec<StockRow>> {
 }
 
 /// `GET /api/admin/stock/{sku}`: the SKU's stock in every warehouse.
+#[utoipa::path(get, path = "/admin/stock/{sku}", tag = "stock",
+    params(("sku" = String, Path)),
+    responses(
+        (status = 200, description = "The product's level in each warehouse", body = Vec<api::StockRow>),
+        (status = "4XX", description = "Refused", body = crate::openapi::ErrorBody),
+    ), security(("bearer" = [])))]
 pub async fn of_product(
     State(state): State<AppState>,
     principal: Principal,
@@ -154,6 +160,13 @@ fn check_target(tx: &mut Tx<'_>, warehouse: &WarehouseId, sku: &Sku) -> Result<(
 /// `PUT /api/admin/stock/{warehouse}/{sku}` with `{"on_hand": 120, "safety": 6}`: a stock
 /// count. Reservations are kept, so a count below what is reserved is refused (409 naming
 /// the orders that hold it); a count above lets waiting orders have the difference.
+#[utoipa::path(put, path = "/admin/stock/{warehouse}/{sku}", tag = "stock",
+    params(("warehouse" = String, Path), ("sku" = String, Path)),
+    request_body = api::StockCount,
+    responses(
+        (status = 200, description = "Counted", body = api::StockChanged),
+        (status = "4XX", description = "Refused", body = crate::openapi::ErrorBody),
+    ), security(("bearer" = [])))]
 pub async fn count(
     State(state): State<AppState>,
     principal: Principal,

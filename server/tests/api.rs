@@ -1482,3 +1482,62 @@ async fn an_order_placed_outside_the_shops_ordering_days_is_rejected_with_the_re
         "outside the shop's ordering days"
     );
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_routes_the_server_has_and_its_reference_page_lists_them() {
+    let server = spawn_server().await;
+    let http = reqwest::Client::new();
+    let doc: Value = http
+        .get(format!("{}/api/openapi.json", server.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert_eq!(doc["servers"][0]["url"], "/api/v1");
+    let paths = doc["paths"].as_object().unwrap();
+    assert!(paths.len() >= 14, "{}", paths.len());
+    for (path, methods) in paths {
+        let concrete = path
+            .split('/')
+            .map(|part| if part.starts_with('{') { "x" } else { part })
+            .collect::<Vec<_>>()
+            .join("/");
+        for method in methods.as_object().unwrap().keys() {
+            let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let response = http
+                .request(method.clone(), format!("{}/api/v1{concrete}", server.base))
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            assert_eq!(
+                response.headers()["dinghuo-api-version"],
+                "1",
+                "{method} {path}"
+            );
+            let body: Value = response.json().await.unwrap_or(Value::Null);
+            assert_ne!(status, 405, "{method} {path} is documented but not routed");
+            assert!(
+                !(status == 404 && body["error"] == "not_found"),
+                "{method} {path} is documented but not routed: {body}"
+            );
+            assert!(
+                body["error"].is_string(),
+                "{method} {path}: a JSON error, {body}"
+            );
+        }
+    }
+    let page = http
+        .get(format!("{}/api/docs", server.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("<code>/orders/changes</code>"));
+    assert!(page.contains("id=\"schema-OrderConfirmation\""));
+}

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 /// An invoice as it is now, with the number of its latest change (raised, made due at
 /// delivery, paid in part or in full).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InvoiceChange {
     pub change: i64,
     pub number: String,
@@ -25,6 +26,7 @@ pub struct InvoiceChange {
 /// `GET /api/invoices/changes?after=N&limit=`: oldest change first; `next` is the cursor to
 /// ask after (the last change in the page, or `after` when nothing changed since).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InvoiceChanges {
     pub invoices: Vec<InvoiceChange>,
     pub next: i64,
@@ -32,6 +34,7 @@ pub struct InvoiceChanges {
 
 /// What part of a payment went to which invoice.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PaymentPart {
     pub invoice: String,
     pub amount: String,
@@ -39,6 +42,7 @@ pub struct PaymentPart {
 
 /// A payment recorded (payments do not change once recorded).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PaymentChange {
     pub change: i64,
     pub id: i64,
@@ -57,6 +61,7 @@ pub struct PaymentChange {
 
 /// `GET /api/payments/changes?after=N&limit=`, as [`InvoiceChanges`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PaymentChanges {
     pub payments: Vec<PaymentChange>,
     pub next: i64,

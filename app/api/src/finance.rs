@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// One shop's receivables by age.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ShopAging {
     pub shop: String,
     pub name: String,
@@ -24,6 +25,7 @@ pub struct ShopAging {
 
 /// One account manager's shops' receivables together.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ManagerAging {
     pub manager: String,
     pub name: String,
@@ -34,6 +36,7 @@ pub struct ManagerAging {
 
 /// A reminder finance has to follow up (call the shop), with the shop.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReminderTask {
     pub shop: String,
     pub name: String,
@@ -43,6 +46,7 @@ pub struct ReminderTask {
 /// `GET /api/finance/receivables`: every shop that owes, oldest debts first; the same per
 /// account manager; the total; and the reminders not followed up yet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Receivables {
     pub as_of_ms: i64,
     pub shops: Vec<ShopAging>,
@@ -56,6 +60,7 @@ pub struct Receivables {
 /// `GET /api/finance/shops/{shop}/statement?from=2026-11-01&to=2026-11-30` (days in China
 /// time, both included): the shop's account over the period.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Statement {
     pub shop: String,
     pub name: String,
@@ -88,6 +93,7 @@ pub struct Statement {
 /// (`"1200.50"`); `invoices` the ones it pays first (empty: the oldest due); `received_on`
 /// the day it arrived (`2026-11-30`, China time; today if absent).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PaymentRequest {
     pub shop: String,
@@ -112,6 +118,7 @@ pub const PAYMENT_METHODS: [&str; 5] = ["bank", "cash", "wechat", "alipay", "oth
 
 /// What a recorded payment paid, and what the shop owes after it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PaymentRecorded {
     pub allocations: Vec<(String, Money)>,
     pub on_account: Money,
@@ -120,6 +127,7 @@ pub struct PaymentRecorded {
 
 /// `GET /api/finance/invoices/{number}`: an invoice in full, for printing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InvoiceDetail {
     pub shop: String,
     pub name: String,
@@ -130,6 +138,7 @@ pub struct InvoiceDetail {
 /// One group of a sales report: what it sold, for how much, and (for admins and finance)
 /// what it cost and the gross margin.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SalesRow {
     /// The SKU, category, shop, tier, manager's username, `2026-11` or `2026-11-30`.
     pub key: String,
@@ -156,6 +165,7 @@ pub struct SalesRow {
 /// include those on sale that sold nothing (slow sellers: `sort=units&order=asc`). Cost and margin for admins and
 /// finance only; an account manager sees his own shops.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SalesReport {
     pub by: String,
     pub from: String,
@@ -168,6 +178,7 @@ pub struct SalesReport {
 
 /// `POST /api/admin/products/{sku}/costs`: the unit cost from a day on (today if absent).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CostEdit {
     pub cost: String,
@@ -179,6 +190,7 @@ pub struct CostEdit {
 
 /// A product's cost from a moment on, as it was set.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CostEntry {
     pub from_ms: i64,
     pub cost: Money,
@@ -189,6 +201,7 @@ pub struct CostEntry {
 
 /// A shop brought in by another (分销), with what it brought its inviter.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Invitee {
     pub shop: String,
     pub name: String,
@@ -203,6 +216,7 @@ pub struct Invitee {
 
 /// The shop that brought a shop in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Inviter {
     pub shop: String,
     pub name: String,
@@ -212,6 +226,7 @@ pub struct Inviter {
 /// `GET /api/shop/referral`: a shop's invite code, who brought it in, the shops it
 /// brought in and what they earned it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Referral {
     pub shop: String,
     pub code: String,
@@ -227,6 +242,7 @@ pub struct Referral {
 
 /// `POST /api/shop/referral`: the invite code of the shop that brought this one in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TakeCode {
     /// The shop (for an account manager acting for it).
@@ -237,6 +253,7 @@ pub struct TakeCode {
 
 /// One shop that brought others in, for finance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InviterCommissions {
     pub shop: String,
     pub name: String,
@@ -250,6 +267,7 @@ pub struct InviterCommissions {
 
 /// `GET /api/finance/commissions`: every inviter's commissions, and the rules.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Commissions {
     pub rules: Option<domain::commission::ReferralRules>,
     pub from: String,
@@ -262,6 +280,7 @@ pub struct Commissions {
 /// `GET`/`PUT /api/admin/approval-rules`: when an order placed on a phone waits for the
 /// shop's OK (None: never, every order is confirmed as the server prices it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ApprovalRulesBody {
     pub rules: Option<domain::checkout::ApprovalRules>,
@@ -269,6 +288,7 @@ pub struct ApprovalRulesBody {
 
 /// `PUT /api/admin/referral-rules`: the share and return window (None: no commissions).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ReferralRulesBody {
     pub rules: Option<domain::commission::ReferralRules>,
@@ -276,6 +296,7 @@ pub struct ReferralRulesBody {
 
 /// `PUT /api/admin/shops/{shop}/inviter`: the shop that brought it in (None: nobody).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct InviterBody {
     pub inviter: Option<String>,
@@ -285,6 +306,7 @@ pub struct InviterBody {
 /// to ship within so many hours of taking the order in. Rates are over the orders that
 /// can be judged (all shipped, or past the promise); those still within it are `open`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FillRateRow {
     pub key: String,
     pub label: domain::product::LocalizedText,
@@ -307,6 +329,7 @@ pub struct FillRateRow {
 
 /// `GET /api/reports/fill-rate?by=&from=&to=&within_hours=`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FillRateReport {
     pub by: String,
     pub from: String,

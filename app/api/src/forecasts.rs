@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// `GET`/`PUT /api/admin/holidays`: the whole calendar.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct HolidayCalendar {
     pub holidays: Vec<Holiday>,
@@ -15,6 +16,7 @@ pub struct HolidayCalendar {
 /// A stretch of days a shop does not order (a seasonal closure): its weeks are skipped by
 /// the forecast and shown as paused in the accuracy report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Pause {
     pub id: i64,
     pub from: String,
@@ -25,6 +27,7 @@ pub struct Pause {
 
 /// `POST /api/shops/{shop}/pauses`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewPause {
     pub from: String,
@@ -36,6 +39,7 @@ pub struct NewPause {
 /// One group of the accuracy report: proposals sent in the period and how far what was
 /// proposed was from what the shop ordered in the seven days after.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AccuracyRow {
     pub key: String,
     pub label: LocalizedText,
@@ -59,6 +63,7 @@ pub struct AccuracyRow {
 
 /// `GET /api/reports/forecast-accuracy?by=shop|manager|month&from=&to=`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AccuracyReport {
     pub by: String,
     pub from: String,
@@ -70,6 +75,7 @@ pub struct AccuracyReport {
 /// An account manager's visit to a shop (`POST /api/visits`; the id is minted by his
 /// phone, so a visit sent twice is stored once).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Visit {
     pub id: String,

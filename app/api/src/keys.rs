@@ -24,6 +24,7 @@ pub const SCOPES: [&str; 7] = [
 
 /// `POST /api/admin/api-keys`: a key for the system `name` with `scopes`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewApiKey {
     pub name: String,
@@ -40,6 +41,7 @@ pub struct NewApiKey {
 
 /// `PATCH /api/admin/api-keys/{id}`: change a channel's rules.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ApiKeyChange {
     #[serde(default)]
@@ -50,6 +52,7 @@ pub struct ApiKeyChange {
 
 /// A key as listed: never the key itself.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiKeyRow {
     pub id: i64,
     pub name: String,
@@ -71,6 +74,7 @@ pub struct ApiKeyRow {
 
 /// The answer to [`NewApiKey`]: the key, shown this once (only its hash is kept).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiKeyCreated {
     pub key: String,
     pub row: ApiKeyRow,
@@ -78,6 +82,7 @@ pub struct ApiKeyCreated {
 
 /// `GET /api/admin/api-keys`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiKeyList {
     pub keys: Vec<ApiKeyRow>,
 }

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 /// Every error the API answers: a code a program can act on, a message for people, and
 /// for a refused field its name and the rule it broke (`pack_size`, `out_of_range`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub error: String,
     #[serde(default)]
@@ -36,6 +37,8 @@ pub struct ErrorBody {
 /// `GET /api/admin/products?q=&category=&active=&offset=&limit=`: products whose SKU or
 /// any of its three names contains `q` (case-insensitive), in `category`, active or not.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 #[serde(deny_unknown_fields)]
 pub struct ProductQuery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -52,6 +55,7 @@ pub struct ProductQuery {
 
 /// A page of the product list, in SKU order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProductPage {
     /// How many products match, on every page.
     pub total: usize,
@@ -61,6 +65,7 @@ pub struct ProductPage {
 
 /// A unit price from a quantity on (prices are decimal strings in yuan).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct VolumePriceEdit {
     pub min_quantity: u32,
@@ -69,6 +74,7 @@ pub struct VolumePriceEdit {
 
 /// A promotional unit price for `[from_ms, until_ms)`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DatedPriceEdit {
     pub price: String,
@@ -80,6 +86,7 @@ pub struct DatedPriceEdit {
 /// `list_price` required) and `PUT /api/admin/products/{sku}` (what is given changes; the
 /// SKU never does). `max_quantity` and `promo_price` take `null` to remove them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ProductEdit {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -134,6 +141,7 @@ pub struct ProductEdit {
 
 /// A product as the back office edits it: the product and the shops given it by name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProductDetail {
     #[serde(flatten)]
     pub product: Product,
@@ -144,6 +152,7 @@ pub struct ProductDetail {
 /// `POST /api/admin/categories` (`id` and `name` required) and
 /// `PUT /api/admin/categories/{id}` (rename, move).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CategoryEdit {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -157,6 +166,7 @@ pub struct CategoryEdit {
 /// `GET /api/admin/categories`: every category in display order, with how many products
 /// each holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CategoryRow {
     #[serde(flatten)]
     pub category: Category,
@@ -166,6 +176,7 @@ pub struct CategoryRow {
 /// `GET /api/admin/shops?q=&offset=&limit=`: shops whose id, name, owner or manager
 /// contains `q`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CustomerQuery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -178,6 +189,7 @@ pub struct CustomerQuery {
 
 /// A shop (customer) as the back office lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CustomerRow {
     pub id: String,
     pub name: String,
@@ -192,6 +204,7 @@ pub struct CustomerRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CustomerPage {
     pub total: usize,
     pub offset: usize,
@@ -200,6 +213,7 @@ pub struct CustomerPage {
 
 /// `GET /api/admin/shops/{id}`: everything a shop's account holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CustomerDetail {
     #[serde(flatten)]
     pub customer: CustomerRow,
@@ -216,6 +230,7 @@ pub struct CustomerDetail {
 /// `POST /api/admin/shops`: a new shop (customer) and its owner's sign-in. The shop starts
 /// active, with no account (pay on the terms set later), delivered from every warehouse.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewCustomer {
     /// `shop-…`: lowercase letters, digits and `-`; fixed once created.
@@ -235,6 +250,7 @@ pub struct NewCustomer {
 /// A shop's payment terms and credit, as an admin sets them (the balances it holds move by
 /// entries and orders, never from this form).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AccountSettings {
     pub terms: domain::credit::PaymentTerms,
@@ -251,6 +267,7 @@ pub struct AccountSettings {
 /// its devices and at the server, with `account.suspended` (or a general notice) as the
 /// reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CustomerEdit {
     pub name: String,
@@ -266,6 +283,7 @@ pub struct CustomerEdit {
 
 /// `GET /api/admin/customer-options`: what the customer forms offer to choose from.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CustomerOptions {
     pub tiers: Vec<String>,
     /// Account managers: username and display name.
@@ -274,6 +292,7 @@ pub struct CustomerOptions {
 
 /// What an account entry moves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EntryKind {
     /// The prepaid (stored-value) balance, in yuan.
@@ -292,6 +311,7 @@ pub enum EntryKind {
 /// `POST /api/admin/shops/{id}/entries`: a prepaid top-up (or correction) or a points
 /// adjustment, signed (`"-20"` takes away), with the reason people will read later.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewEntry {
     pub kind: EntryKind,
@@ -301,6 +321,7 @@ pub struct NewEntry {
 
 /// One entry on a shop's account, with the balance it left.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AccountEntry {
     pub id: i64,
     pub at_ms: i64,
@@ -328,6 +349,7 @@ pub const PERMISSIONS: [&str; 8] = [
 /// back office with the permissions given, and account managers, who order for the shops
 /// they look after.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StaffMember {
     pub username: String,
     pub display_name: String,
@@ -344,6 +366,7 @@ pub struct StaffMember {
 
 /// `POST /api/admin/staff`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewStaff {
     pub username: String,
@@ -362,6 +385,7 @@ pub struct NewStaff {
 /// `PUT /api/admin/staff/{username}`: display name, permissions (staff) and shops
 /// (managers), replacing what was there.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct StaffEdit {
     pub display_name: String,
@@ -372,6 +396,7 @@ pub struct StaffEdit {
 /// `POST /api/admin/users/{username}/password`: a new password set by an admin; the user's
 /// devices are signed out.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PasswordReset {
     pub password: String,
@@ -380,6 +405,7 @@ pub struct PasswordReset {
 /// A promotion as the back office lists it (`GET /api/admin/promotions`): the promotion,
 /// how often it was used, and how many shops it reaches.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PromotionRow {
     #[serde(flatten)]
     pub promotion: domain::promotion::Promotion,
@@ -392,6 +418,7 @@ pub struct PromotionRow {
 /// `POST /api/admin/promotion-preview`: which shops a promotion (as in the form, before it
 /// is saved) would be offered to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PromotionReach {
     pub count: usize,
     /// The first 50 shops, by id.
@@ -400,6 +427,7 @@ pub struct PromotionReach {
 
 /// One price of a product in one list, now and as scheduled.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PriceCell {
     /// `list`, `tier/T` or `shop/S`.
     pub list: String,
@@ -411,6 +439,7 @@ pub struct PriceCell {
 /// `GET /api/admin/prices/{sku}`: a product's list price, every tier's price and every
 /// shop's own price (shops that have one or have one scheduled), with scheduled changes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProductPrices {
     pub sku: String,
     pub list: PriceCell,
@@ -421,6 +450,7 @@ pub struct ProductPrices {
 /// `GET /api/admin/price-lists/{list}?q=&offset=&limit=` (`list`: `tier/T` or `shop/S`):
 /// the products with their list price and this list's price, paged.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PriceListPage {
     pub total: usize,
     pub offset: usize,
@@ -428,6 +458,7 @@ pub struct PriceListPage {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PriceListRow {
     pub sku: String,
     pub name: domain::product::LocalizedText,
@@ -438,6 +469,7 @@ pub struct PriceListRow {
 /// `POST /api/admin/price-changes` (schedule; `price: null` removes the price then, not
 /// allowed for the list price) and `DELETE /api/admin/price-changes` (cancel one).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PriceChangeRequest {
     /// `list`, `tier/T` or `shop/S`.
@@ -451,6 +483,7 @@ pub struct PriceChangeRequest {
 /// One refused row of an imported CSV file: its line in the file (the header is line 1),
 /// the column and the rule it broke.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImportProblem {
     pub line: usize,
     pub field: String,
@@ -460,6 +493,7 @@ pub struct ImportProblem {
 /// What an import found (`POST /api/admin/import/{kind}?apply=false`, a preview) or did
 /// (`apply=true`): nothing is changed unless every row is right.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImportReport {
     pub rows: usize,
     pub created: usize,
@@ -471,6 +505,7 @@ pub struct ImportReport {
 
 /// One change an admin made (`GET /api/admin/audit?kind=&object=&before=`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditEntry {
     pub id: i64,
     pub at_ms: i64,
@@ -490,6 +525,7 @@ pub struct AuditEntry {
 
 /// A page of the audit log, newest first; `next_before` asks for the next page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditPage {
     pub entries: Vec<AuditEntry>,
     pub next_before: Option<i64>,

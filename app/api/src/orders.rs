@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 /// An order as lists show it (`GET /api/orders`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderRow {
     pub number: String,
     pub request_id: String,
@@ -30,6 +31,7 @@ pub struct OrderRow {
 
 /// A page of orders, newest first; `next_before` asks for the page after it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderPage {
     pub orders: Vec<OrderRow>,
     pub next_before: Option<i64>,
@@ -40,6 +42,7 @@ pub const CHANNELS: [&str; 5] = ["storefront", "manager", "office", "import", "a
 
 /// An order as the back office's order page shows it (`GET /api/admin/orders/{number}`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderDetail {
     pub order: OrderConfirmation,
     pub shop: String,
@@ -80,6 +83,7 @@ pub struct OrderDetail {
 /// What one order line sold for (before tax, after discounts) and cost as it was taken in
 /// (none: no cost price was set then).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LineMargin {
     pub sku: Sku,
     pub quantity: u32,
@@ -90,6 +94,7 @@ pub struct LineMargin {
 /// Another open order of the same shop, and what a shipment from each warehouse may take
 /// of it now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MergeCandidate {
     pub number: String,
     pub state: OrderState,
@@ -103,6 +108,7 @@ pub struct MergeCandidate {
 /// orders of one shop, with one carrier, one tracking number and one fee (given, or the
 /// carrier's rule for the parcel's weight), shared by the orders in proportion to weight.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ParcelRequest {
     pub warehouse: WarehouseId,
@@ -116,6 +122,7 @@ pub struct ParcelRequest {
 
 /// An order in a parcel and how much of each SKU it ships.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ParcelOrder {
     /// Its number (or request id).
@@ -126,6 +133,7 @@ pub struct ParcelOrder {
 /// What `POST /api/admin/parcels` answers: each order and its shipment, in the request's
 /// order, and the parcel's whole fee.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ParcelShipped {
     pub shipped: Vec<Shipped>,
     #[serde(default)]
@@ -134,6 +142,7 @@ pub struct ParcelShipped {
 
 /// `POST /api/orders/{number}/events`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EventBody {
     pub event: OrderEvent,
@@ -143,6 +152,7 @@ pub struct EventBody {
 
 /// What `POST /api/orders/{number}/shipments` answers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Shipped {
     pub order: OrderConfirmation,
     pub shipment: ShipmentRecord,
@@ -150,6 +160,7 @@ pub struct Shipped {
 
 /// One product to pick: where it is, how many in all, and for which orders.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PickProduct {
     pub sku: Sku,
     pub name: LocalizedText,
@@ -160,6 +171,7 @@ pub struct PickProduct {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PickOrder {
     pub number: String,
     pub shop: String,
@@ -174,6 +186,7 @@ pub struct PickOrder {
 /// reserved there that wait to be picked, packed or shipped, and the products to fetch
 /// for them, by bin location.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PickList {
     pub warehouse: String,
     pub generated_ms: i64,
@@ -183,6 +196,7 @@ pub struct PickList {
 
 /// A SKU's stock in one warehouse (`GET /api/admin/stock/{sku}`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StockRow {
     pub warehouse: String,
     pub on_hand: u32,
@@ -193,6 +207,7 @@ pub struct StockRow {
 
 /// A warehouse's level of one SKU as the stock page shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StockItem {
     pub warehouse: String,
     pub sku: String,
@@ -215,6 +230,7 @@ pub struct StockItem {
 
 /// `GET /api/admin/stock?warehouse=&q=&alerts=&after=`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StockPage {
     pub items: Vec<StockItem>,
     /// `after=` for the next page, when there is one.
@@ -223,6 +239,7 @@ pub struct StockPage {
 
 /// A movement of stock on hand: what, where, how much, why, by whom.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StockMove {
     pub at_ms: i64,
     pub warehouse: String,
@@ -241,6 +258,7 @@ pub struct StockMove {
 /// `GET /api/admin/fulfilment-options`: the warehouses, the carriers used before, and how
 /// many stock levels are past a threshold.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FulfilmentOptions {
     pub warehouses: Vec<String>,
     /// Carriers' names: those with rules, then others used before.
@@ -253,6 +271,7 @@ pub struct FulfilmentOptions {
 
 /// `PUT /api/admin/stock/{warehouse}/{sku}`: a stock count.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct StockCount {
     pub on_hand: u32,
@@ -264,6 +283,7 @@ pub struct StockCount {
 
 /// `POST /api/admin/stock/{warehouse}/{sku}/receive`: goods arrived.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Receipt {
     pub quantity: u32,
@@ -276,6 +296,7 @@ pub struct Receipt {
 
 /// `PUT /api/admin/stock/{warehouse}/{sku}/settings`: alert thresholds and bin location.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct StockSettings {
     #[serde(default)]
@@ -289,6 +310,7 @@ pub struct StockSettings {
 /// What a receipt or count answers: the SKU's levels now, and the orders that got stock
 /// (by number).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StockChanged {
     pub levels: Vec<StockRow>,
     pub allocated: Vec<String>,
@@ -296,6 +318,7 @@ pub struct StockChanged {
 
 /// What waits for the back office's people (`GET /api/admin/dashboard`): its home page.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Dashboard {
     /// Open orders per state (`on_hold`, `confirmed`, `picking`…).
     pub by_state: BTreeMap<String, i64>,
@@ -323,6 +346,7 @@ pub struct Dashboard {
 
 /// A rejected order in the inbox (`GET /api/admin/inbox`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InboxRow {
     pub request_id: String,
     pub number: String,
@@ -335,6 +359,7 @@ pub struct InboxRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Resolution {
     pub at_ms: i64,
     pub by: String,
@@ -343,6 +368,7 @@ pub struct Resolution {
 
 /// A return in the back office's list (`GET /api/admin/returns`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReturnRow {
     /// `DH-000042-R1`.
     pub number: String,
@@ -364,6 +390,7 @@ pub struct ReturnRow {
 /// `POST /api/orders/{number}/returns`: customer service records a return for the shop
 /// (it called); the shop's own come from its devices.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewReturn {
     pub lines: Vec<domain::returns::ReturnLine>,
@@ -374,6 +401,7 @@ pub struct NewReturn {
 
 /// `POST /api/returns/{number}/receipt`: what came back to `warehouse`, per SKU.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ReturnReceipt {
     pub warehouse: String,
@@ -385,6 +413,7 @@ pub struct ReturnReceipt {
 /// `POST /api/returns/{number}/settlement`: refund, credit or replace (none: what was
 /// agreed).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Settlement {
     #[serde(default)]
@@ -396,6 +425,7 @@ pub struct Settlement {
 /// What a step of a return answers: the return as it now is, and the replacement order
 /// it placed, if any.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReturnDone {
     #[serde(rename = "return")]
     pub record: domain::returns::ReturnRecord,
@@ -407,6 +437,7 @@ pub struct ReturnDone {
 /// `POST /api/admin/orders` (and `/api/admin/orders/preview`): an order customer service
 /// enters for a shop that phoned or wrote, priced by the same engine as the shop's own.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct OfficeOrder {
     pub shop: String,
@@ -428,6 +459,7 @@ pub struct OfficeOrder {
 
 /// One order an import placed (or would place, in a preview).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImportedOrder {
     /// The file's `ref` for the order.
     pub reference: String,
@@ -444,6 +476,7 @@ pub struct ImportedOrder {
 /// What `POST /api/admin/import/orders?apply=` found or did: every order placed, or none
 /// when any row is wrong (then `problems` names each by line and column).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderImportReport {
     pub rows: usize,
     pub orders: Vec<ImportedOrder>,
@@ -454,6 +487,7 @@ pub struct OrderImportReport {
 /// `POST /api/orders/{number}/lines`: the order's lines as they should be (a line left out
 /// is removed), and why (the shop reads it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LinesEdit {
     pub lines: Vec<domain::pricing::RequestedLine>,
@@ -464,6 +498,7 @@ pub struct LinesEdit {
 /// bullwhip guard), for staff and the shop's account manager to look at before the stock
 /// it waits for is allocated.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LargeOrder {
     pub request_id: String,
     pub number: String,
@@ -483,6 +518,7 @@ pub struct LargeOrder {
 /// One order as an ERP pulls it (`GET /api/orders/changes?after=N`): as it is now, with
 /// the number of its latest change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChangedOrder {
     pub change: i64,
     pub shop: String,
@@ -493,6 +529,7 @@ pub struct ChangedOrder {
 /// A page of [`ChangedOrder`]s; `next` is the cursor to ask after (the last change in it,
 /// or the one asked after when nothing changed since).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChangesPage {
     pub orders: Vec<ChangedOrder>,
     pub next: i64,
@@ -501,6 +538,7 @@ pub struct ChangesPage {
 /// One SKU of an order another channel sold at its own price: what it charged, what the
 /// distributor's price was, and the difference over the line (theirs − ours, × quantity).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChannelLine {
     pub sku: String,
     pub quantity: i64,

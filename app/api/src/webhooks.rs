@@ -41,6 +41,7 @@ pub const EVENTS: [&str; 13] = [
 
 /// One event as a receiver gets it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Event {
     /// `evt_` and 32 hex digits: the same on every delivery of this event.
     pub id: String,
@@ -57,6 +58,7 @@ pub struct Event {
 
 /// `POST /api/admin/webhooks`: subscribe `url` to `events`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewEndpoint {
     pub url: String,
@@ -68,6 +70,7 @@ pub struct NewEndpoint {
 
 /// `PATCH /api/admin/webhooks/{id}`: turn an endpoint on or off, or change its events.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EndpointChange {
     #[serde(default)]
@@ -78,6 +81,7 @@ pub struct EndpointChange {
 
 /// An endpoint as listed (never its secret).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Endpoint {
     pub id: i64,
     pub url: String,
@@ -99,6 +103,7 @@ pub struct Endpoint {
 
 /// The answer to [`NewEndpoint`]: the signing secret, shown this once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EndpointCreated {
     pub secret: String,
     pub endpoint: Endpoint,
@@ -106,12 +111,14 @@ pub struct EndpointCreated {
 
 /// `GET /api/admin/webhooks`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EndpointList {
     pub endpoints: Vec<Endpoint>,
 }
 
 /// One try to deliver.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Attempt {
     pub at_ms: i64,
     /// The HTTP status the receiver answered, if it answered.
@@ -123,6 +130,7 @@ pub struct Attempt {
 
 /// One event's delivery to one endpoint.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Delivery {
     pub id: i64,
     pub event_id: String,
@@ -139,6 +147,7 @@ pub struct Delivery {
 
 /// `GET /api/admin/webhooks/{id}/deliveries?before=ID&limit=N`: newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeliveryPage {
     pub deliveries: Vec<Delivery>,
     /// Pass as `before` for the next (older) page; `None` at the end.

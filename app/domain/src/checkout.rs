@@ -29,6 +29,7 @@ pub const UTC_OFFSET_MINUTES: i32 = 8 * 60;
 /// The distributor's terms, the same for every shop; admins set them and the catalog
 /// document carries them to devices.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SalesTerms {
     /// No rules: shipping is free.
     #[serde(default)]
@@ -55,6 +56,7 @@ pub struct SalesTerms {
 /// accepts or cancels it, and cancelled when it has not answered within
 /// `answer_within_hours`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApprovalRules {
     /// An increase up to this share of what the phone showed is accepted silently, in
     /// basis points (200 = 2 %)...
@@ -102,6 +104,7 @@ impl ApprovalRules {
 
 /// One shop's standing, carried by its own prices document (only it and its manager see it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ShopProfile {
     /// The shipping region its deliveries are charged by.
     #[serde(default)]

@@ -23,6 +23,7 @@ pub const MAX_WINDOW_DAYS: u32 = 365;
 
 /// What the distributor pays for a shop brought in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReferralRules {
     /// Percent of the invitee's goods (3.5 is 3.5%).
     pub percent: Decimal,
@@ -32,6 +33,7 @@ pub struct ReferralRules {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum RulesError {
     #[error("the share must be above 0 and at most {max}%")]

@@ -9,6 +9,7 @@ use super::money::{Money, MoneyError};
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum PaymentTerms {
     /// Paid before the order is confirmed, from the prepaid balance.
@@ -31,6 +32,7 @@ impl PaymentTerms {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OpenInvoice {
     pub number: String,
     /// What is still unpaid.
@@ -40,6 +42,7 @@ pub struct OpenInvoice {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CustomerAccount {
     pub terms: PaymentTerms,
     /// Set when the account is suspended, with the reason shown to the shop.
@@ -59,6 +62,7 @@ pub struct CustomerAccount {
 
 /// Why a customer cannot order now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "block", rename_all = "snake_case")]
 pub enum OrderBlock {
     #[error("the account is suspended: {reason}")]

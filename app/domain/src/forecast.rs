@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 /// One past week of one SKU at one shop, oldest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DemandWeek {
     pub quantity: u32,
     /// The shop was closed or had paused ordering.
@@ -30,6 +31,7 @@ pub struct DemandWeek {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ForecastInput {
     pub history: Vec<DemandWeek>,
     /// Smoothing weight of an order's size, between 0 and 1.
@@ -46,6 +48,7 @@ pub struct ForecastInput {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ForecastNote {
     /// No open week in the history: nothing to go on (a new product or a new shop).
@@ -56,6 +59,7 @@ pub enum ForecastNote {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Suggestion {
     pub quantity: u32,
     /// Weekly demand (deseasonalised), for the explanation.
@@ -184,6 +188,7 @@ pub fn suggest(input: &ForecastInput) -> Suggestion {
 /// first to its last local day (`YYYY-MM-DD`, inclusive), demand is `factor` times usual
 /// (1.4 for the weeks of stocking up before Spring Festival, 0.5 for the days shops close).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Holiday {
     pub name: String,
     pub from: String,
@@ -266,6 +271,7 @@ pub fn week_factor(holidays: &[Holiday], week_start_ms: i64) -> (Decimal, Vec<St
 /// What a shop's device needs to suggest an order offline, as the server sends it to the
 /// shop's account manager: weekly history per product, the calendar, quotas and stock.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ShopDemand {
     /// Start (local Monday midnight) of the week being ordered for; history ends before it.
     pub week_ms: i64,
@@ -286,6 +292,7 @@ pub struct ShopDemand {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProductDemand {
     pub sku: crate::sku::Sku,
     /// Units ordered per past week, oldest first (as long as [`ShopDemand::paused`]).
@@ -299,6 +306,7 @@ pub struct ProductDemand {
 
 /// Why a line of a suggested order says what it says, for the shop and the manager.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Why {
     /// Smoothed weekly demand, calendar-adjusted.
     pub weekly: Decimal,
@@ -326,6 +334,7 @@ fn is_zero(value: &u32) -> bool {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SuggestedLine {
     pub sku: crate::sku::Sku,
     pub quantity: u32,

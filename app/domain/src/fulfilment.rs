@@ -18,6 +18,7 @@ use super::sku::{Sku, WarehouseId};
 
 /// One shipment of (part of) an order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ShipmentRecord {
     /// `DH-000042-1`: the order's number and the shipment's place among its shipments.
     pub number: String,
@@ -49,6 +50,7 @@ pub fn shipment_place(number: &str) -> Option<(&str, usize)> {
 
 /// What a shipment takes: from which warehouse, with whom, and how much of each SKU.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ShipRequest {
     pub warehouse: WarehouseId,
     pub carrier: String,
@@ -62,6 +64,7 @@ pub struct ShipRequest {
 
 /// Why a fulfilment step is refused. Each names what would make it possible.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum FulfilError {
     #[error("an order that is {state:?} cannot {event:?}; possible now: {possible:?}")]
@@ -506,6 +509,7 @@ pub fn step(
 /// How one order was served against a promise to ship within a time: what a fill-rate
 /// (OTIF) report adds up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Service {
     pub ordered_units: u64,
     /// Shipped, at most what was ordered of each product.

@@ -12,6 +12,7 @@ use super::pricing::RequestedLine;
 use super::sku::{Sku, WarehouseId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StockLevel {
     pub on_hand: u32,
     pub reserved: u32,
@@ -29,11 +30,13 @@ impl StockLevel {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Inventory {
     pub levels: BTreeMap<(WarehouseId, Sku), StockLevel>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Allocation {
     pub warehouse: WarehouseId,
     pub sku: Sku,
@@ -41,6 +44,7 @@ pub struct Allocation {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AllocationResult {
     pub allocations: Vec<Allocation>,
     /// SKU → quantity that could not be promised now.
@@ -49,6 +53,7 @@ pub struct AllocationResult {
 
 /// Why a stock change is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum StockError {
     #[error("counted {counted} but {reserved} are reserved for orders")]
@@ -59,6 +64,7 @@ pub enum StockError {
 
 /// Stock level alerts for a warehouse and SKU.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum StockAlert {
     Low,
@@ -219,6 +225,7 @@ impl Inventory {
 
 /// An order waiting for stock.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PendingOrder {
     pub id: String,
     /// 0 is the highest tier.
@@ -275,6 +282,7 @@ pub fn allocate_by_priority(
 
 /// One shipment from one warehouse, possibly serving several orders of one shop.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Shipment {
     pub warehouse: WarehouseId,
     pub lines: BTreeMap<Sku, u32>,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::product::LocalizedText;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Lang {
     #[default]
     ZhHans,

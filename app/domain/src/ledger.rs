@@ -17,6 +17,7 @@ const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
 /// One movement of a shop's money.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Movement {
     /// An invoice raised: the shop owes its total, due at `due_ms` (none: not yet due,
@@ -80,6 +81,7 @@ impl Movement {
 
 /// Why a movement is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum LedgerError {
     #[error("an amount must be above zero")]
@@ -110,6 +112,7 @@ impl From<MoneyError> for LedgerError {
 
 /// An invoice as it stands: its total, what is still open, when it falls due.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InvoiceState {
     pub number: String,
     pub total: Money,
@@ -119,6 +122,7 @@ pub struct InvoiceState {
 
 /// A shop's ledger folded: both balances, the invoices and the credit not yet applied.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Ledger {
     /// What the shop owes (negative: in credit).
     pub receivable: Money,
@@ -345,6 +349,7 @@ impl Ledger {
 
 /// Open amounts by days past due: not yet due (or due today), 1–30, 31–60, 61–90, 90+.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Aging {
     pub current: Money,
     pub days_1_30: Money,
@@ -381,6 +386,7 @@ impl Aging {
 
 /// What an entry on a shop's account is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EntryKind {
     /// An invoice raised (the shop owes more).
@@ -430,6 +436,7 @@ impl EntryKind {
 /// amount is signed as it moves its balance: an invoice adds to what is owed, a payment
 /// or credit takes from it; a prepaid entry adds to or takes from the prepaid balance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StatementEntry {
     /// Its place among all entries (newer ones have larger ids).
     #[serde(default)]
@@ -446,6 +453,7 @@ pub struct StatementEntry {
 
 /// An invoice as a statement lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InvoiceSummary {
     pub number: String,
     pub order: String,
@@ -468,6 +476,7 @@ impl InvoiceSummary {
 
 /// A reminder (dunning notice) sent for an overdue invoice.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Reminder {
     pub invoice: String,
     /// 1, 2, 3: the levels after the due date.
@@ -494,6 +503,7 @@ pub fn reminder_levels(due_ms: i64, now_ms: i64) -> Vec<(u32, u32)> {
 /// A shop's account as its devices hold it (in its prices document): what it owes, the
 /// open invoices, the recent entries and the reminders, as of `as_of_ms`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AccountSummary {
     pub as_of_ms: i64,
     /// What the shop owes: open invoices less what is on account.

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// The currencies Dinghuo prices in. Arithmetic across currencies is an error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Currency {
     #[default]
     #[serde(rename = "CNY")]
@@ -42,6 +43,7 @@ pub enum MoneyError {
 /// An amount of money. The amount keeps whatever scale arithmetic gave it; call
 /// [`Money::round_to_cents`] where the business rule says a figure is rounded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Money {
     amount: Decimal,
     currency: Currency,

@@ -21,6 +21,7 @@ use super::sku::{ShopId, Sku, WarehouseId};
 
 /// A device-minted order id: 32 lowercase hex digits (128 random bits).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String))]
 #[serde(try_from = "String", into = "String")]
 pub struct RequestId(String);
 
@@ -72,6 +73,7 @@ impl fmt::Display for RequestId {
 
 /// What a device writes when the shop places an order. Immutable once written.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderRequest {
     pub id: RequestId,
     pub shop: ShopId,
@@ -141,6 +143,7 @@ impl OrderRequest {
 /// own device-minted id, beside the order's request; the server applies it once. Before
 /// picking starts the order is cancelled; after, the request goes to staff to decide.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CancelRequest {
     pub id: RequestId,
     pub shop: ShopId,
@@ -157,6 +160,7 @@ pub struct CancelRequest {
 /// as the server priced it is accepted. Written on a device (offline too) beside the
 /// order's request under its own device-minted id; the server applies it once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AcceptRequest {
     pub id: RequestId,
     pub shop: ShopId,
@@ -173,6 +177,7 @@ fn is_zero(value: &u32) -> bool {
 
 /// One recorded change of state: who, when, why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StatusEvent {
     pub state: OrderState,
     pub at_ms: i64,
@@ -212,6 +217,7 @@ impl StatusEvent {
 /// What a line of an order's history records when the system (not a person's words)
 /// says what happened.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum HistoryFact {
     /// Not in stock when confirmed: these wait for stock.
@@ -375,6 +381,7 @@ impl HistoryFact {
 
 /// The server's answer to an order request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderConfirmation {
     pub request_id: RequestId,
     /// The order number shown to people, such as `DH-000042`.
@@ -410,6 +417,7 @@ pub struct OrderConfirmation {
 /// Staff changed an order's lines (before picking): who, when, why, each line's quantity
 /// before and after, and the order's total before and after (re-priced, re-reserved).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderEdit {
     pub at_ms: i64,
     pub by: String,
@@ -421,6 +429,7 @@ pub struct OrderEdit {
 
 /// One line's quantity before and after an edit (0: not on the order).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LineEdit {
     pub sku: Sku,
     pub was: u32,
@@ -449,6 +458,7 @@ pub fn line_edits(before: &PricedOrder, after: &PricedOrder) -> Vec<LineEdit> {
 
 /// Why the server rejects a whole order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum OrderRejection {
     #[error("no line of the order can be supplied")]

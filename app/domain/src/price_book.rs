@@ -10,6 +10,7 @@ use super::product::Product;
 use super::sku::{Sku, TierId};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PriceBook {
     pub tier: Option<TierId>,
     pub tier_prices: BTreeMap<Sku, Money>,
@@ -30,6 +31,7 @@ pub struct PriceBook {
 /// rule applies). Orders are priced at their placement time, so a change applies to orders
 /// placed from then on, wherever they were placed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ScheduledPrice {
     pub from_ms: i64,
     pub price: Option<Money>,
@@ -46,6 +48,7 @@ pub fn price_at(base: Option<Money>, changes: &[ScheduledPrice], at_ms: i64) -> 
 
 /// Which rule gave a line its unit price.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "source", rename_all = "snake_case")]
 pub enum PriceSource {
     List,

@@ -36,12 +36,14 @@ impl ProductLookup for std::collections::HashMap<Sku, Product> {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RequestedLine {
     pub sku: Sku,
     pub quantity: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PricedLine {
     pub sku: Sku,
     pub name: LocalizedText,
@@ -54,6 +56,7 @@ pub struct PricedLine {
 
 /// Why a requested line could not be priced.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum LineRefusal {
     UnknownSku,
@@ -66,6 +69,7 @@ pub enum LineRefusal {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RefusedLine {
     pub sku: Sku,
     pub quantity: u32,
@@ -73,6 +77,7 @@ pub struct RefusedLine {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PricedOrder {
     pub lines: Vec<PricedLine>,
     pub refused: Vec<RefusedLine>,
@@ -187,6 +192,7 @@ pub fn price_order(
 
 /// What the server changed compared with what the shop saw when it ordered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "change", rename_all = "snake_case")]
 pub enum LineChange {
     PriceChanged { sku: Sku, was: Money, now: Money },

@@ -9,6 +9,7 @@ use super::sku::{CategoryId, Sku, TierId};
 
 /// Text in the three interface languages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LocalizedText {
     pub en: String,
     pub zh_hans: String,
@@ -75,6 +76,7 @@ pub fn matches_words(text: &str, words: &[String]) -> bool {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Category {
     pub id: CategoryId,
     pub name: LocalizedText,
@@ -82,6 +84,7 @@ pub struct Category {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Product {
     pub sku: Sku,
     pub name: LocalizedText,
@@ -132,6 +135,7 @@ pub struct Product {
 /// changes meaning and can be cached for good): `small` for lists (400 px), `large` for
 /// the product page (800 px).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProductImage {
     pub small: String,
     pub large: String,
@@ -181,6 +185,7 @@ impl Product {
 
 /// A unit price that applies from `min_quantity` on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VolumePrice {
     pub min_quantity: u32,
     pub price: Money,
@@ -188,6 +193,7 @@ pub struct VolumePrice {
 
 /// A unit price valid in `[from_ms, until_ms)` (milliseconds since 1970).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DatedPrice {
     pub price: Money,
     pub from_ms: i64,
@@ -196,6 +202,7 @@ pub struct DatedPrice {
 
 /// Why a quantity cannot be ordered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "rule", rename_all = "snake_case")]
 pub enum QuantityError {
     #[error("quantity must be at least 1")]

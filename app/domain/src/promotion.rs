@@ -25,6 +25,7 @@ use super::product::LocalizedText;
 use super::sku::{CategoryId, ShopId, Sku, TierId};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum PromotionKind {
     /// A fixed amount off (a typical coupon).
@@ -70,6 +71,7 @@ impl PromotionKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Scope {
     #[default]
@@ -83,6 +85,7 @@ pub enum Scope {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Stacking {
     #[default]
@@ -91,6 +94,7 @@ pub enum Stacking {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Promotion {
     pub id: String,
     pub name: LocalizedText,
@@ -129,6 +133,7 @@ pub struct Promotion {
 /// A coupon code as a device holds it: SHA-256 of the salt and the normalised code (trimmed,
 /// upper case), in hex. A typed code is checked offline without the code being published.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CouponCheck {
     pub salt: String,
     pub hash: String,
@@ -188,6 +193,7 @@ impl Promotion {
 
 /// How often each promotion has been used already (by this customer, and by everyone).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PromotionUsage {
     #[serde(default)]
     pub by_customer: BTreeMap<String, u32>,
@@ -213,6 +219,7 @@ pub struct PromotableLine {
 
 /// A free line a promotion adds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Gift {
     pub sku: Sku,
     pub quantity: u32,
@@ -220,6 +227,7 @@ pub struct Gift {
 
 /// One promotion as applied to an order: listed on the order with its amount.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AppliedPromotion {
     pub id: String,
     pub name: LocalizedText,
@@ -229,6 +237,7 @@ pub struct AppliedPromotion {
 
 /// Why an eligible-looking promotion was not applied (shown when a coupon does not work).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum PromotionSkipped {
     NotYetValid,

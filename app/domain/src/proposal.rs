@@ -13,6 +13,7 @@ use crate::sku::{ShopId, Sku};
 pub const MAX_LINES: usize = 200;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Proposal {
     /// Minted by the manager's device; the order placed from it takes this id.
     pub id: RequestId,
@@ -27,6 +28,7 @@ pub struct Proposal {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProposedLine {
     pub sku: Sku,
     pub quantity: u32,
@@ -35,6 +37,7 @@ pub struct ProposedLine {
 
 /// What the shop (or the manager with its agreement) did with a proposal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Answer {
     /// Placed as an order whose request id is the proposal's id.
@@ -43,6 +46,7 @@ pub enum Answer {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProposalAnswer {
     pub proposal: RequestId,
     pub answer: Answer,

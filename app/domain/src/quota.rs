@@ -11,6 +11,7 @@ const MINUTE_MS: i64 = 60 * 1000;
 const DAY_MS: i64 = 24 * 60 * MINUTE_MS;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Period {
     Day,
@@ -20,6 +21,7 @@ pub enum Period {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Quota {
     pub sku: Sku,
     pub max_quantity: u32,
@@ -28,6 +30,7 @@ pub struct Quota {
 
 /// A line that would take more than the customer's allocation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QuotaExceeded {
     pub sku: Sku,
     pub max_quantity: u32,
@@ -132,6 +135,7 @@ pub fn check_quotas(
 
 /// When a shop may order: on these weekdays (0 = Monday), before the cut-off.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderingWindow {
     pub weekdays: Vec<u32>,
     /// Minutes after local midnight after which that day's window is closed.
@@ -139,6 +143,7 @@ pub struct OrderingWindow {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[error("orders are taken on the shop's ordering days; the next window opens at {next_open_ms}")]
 pub struct OutsideWindow {
     pub next_open_ms: i64,

@@ -38,6 +38,7 @@ use super::promotion::{
 use super::sku::{CategoryId, Sku};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RegionRate {
     pub base: Money,
     pub per_kg: Money,
@@ -46,6 +47,7 @@ pub struct RegionRate {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ShippingRules {
     /// Free shipping at or above this net merchandise amount.
     pub free_above: Option<Money>,
@@ -71,6 +73,7 @@ impl Default for ShippingRules {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Delivery {
     Ship { region: String },
@@ -78,6 +81,7 @@ pub enum Delivery {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TaxMode {
     /// Prices include tax (the usual retail display in China).
@@ -87,6 +91,7 @@ pub enum TaxMode {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TaxRules {
     pub mode: TaxMode,
     /// Percent, such as 13 for 13 %.
@@ -98,6 +103,7 @@ pub struct TaxRules {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PointsRules {
     /// Points earned per ¥1 of net merchandise paid.
     pub earn_per_yuan: Decimal,
@@ -109,6 +115,7 @@ pub struct PointsRules {
 
 /// What the customer holds and wants to use.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Payment {
     pub points_balance: u32,
     pub redeem_points: u32,
@@ -135,6 +142,7 @@ pub struct QuoteInput<'a, C: ProductLookup> {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QuotedLine {
     pub line: PricedLine,
     /// This line's share of the order discount.
@@ -146,6 +154,7 @@ pub struct QuotedLine {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GiftLine {
     pub sku: Sku,
     pub name: LocalizedText,
@@ -154,6 +163,7 @@ pub struct GiftLine {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Quote {
     pub lines: Vec<QuotedLine>,
     pub gifts: Vec<GiftLine>,

@@ -22,6 +22,7 @@ use super::sku::{ShopId, Sku, WarehouseId};
 
 /// Why a line comes back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ReturnReason {
     /// Broken or spoiled in transit.
@@ -62,6 +63,7 @@ impl ReturnReason {
 
 /// What the shop gets for the goods it returns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Remedy {
     /// Their value back to the shop's prepaid balance.
@@ -86,6 +88,7 @@ impl Remedy {
 
 /// One line a shop asks to return.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReturnLine {
     pub sku: Sku,
     pub quantity: u32,
@@ -95,6 +98,7 @@ pub struct ReturnLine {
 /// A shop's request to return goods of one of its orders: its own device-minted id, in
 /// the shop's order requests beside the order; the server takes it in once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReturnRequest {
     pub id: RequestId,
     pub shop: ShopId,
@@ -111,6 +115,7 @@ pub struct ReturnRequest {
 
 /// Where a return is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ReturnState {
     /// Waiting for customer service.
@@ -129,6 +134,7 @@ pub enum ReturnState {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ReturnEvent {
     Approve,
@@ -203,6 +209,7 @@ impl ReturnState {
 
 /// One line of a return as it goes: asked, approved, and what came back.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReturnedLine {
     pub sku: Sku,
     pub reason: ReturnReason,
@@ -231,6 +238,7 @@ impl ReturnedLine {
 
 /// One step of a return: who, when, to what, and the note given.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReturnStep {
     pub state: ReturnState,
     pub at_ms: i64,
@@ -241,6 +249,7 @@ pub struct ReturnStep {
 
 /// A return as the server keeps it, on its order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReturnRecord {
     /// The request's id.
     pub id: RequestId,
@@ -307,6 +316,7 @@ impl ReturnRecord {
 
 /// Why a return (or a step of one) is refused. Each says what would be possible.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum ReturnError {
     #[error("only shipped goods can be returned; the order is {state:?}")]
@@ -540,6 +550,7 @@ fn check_step(record: &ReturnRecord, event: ReturnEvent) -> Result<ReturnState, 
 
 /// Customer service's decision on the return `id` of `order`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Decision {
     pub approve: bool,
     /// Per SKU, what is accepted (the rest is not); none: everything asked.
@@ -607,6 +618,7 @@ pub fn decide(
 
 /// What came back of one SKU: good units (back into stock) and damaged ones (written off).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Received {
     #[serde(default)]
     pub good: u32,
