@@ -73,15 +73,23 @@ pub async fn list_products(
         .collect();
     let offset = query.offset.unwrap_or(0);
     let limit = query.limit.unwrap_or(50).clamp(1, PAGE_MAX);
+    let total = matching.len();
+    let mut rest = matching
+        .into_iter()
+        .filter(|p| {
+            query
+                .after
+                .as_deref()
+                .is_none_or(|after| p.sku.as_str() > after)
+        })
+        .skip(offset);
+    let products: Vec<Product> = rest.by_ref().take(limit).cloned().collect();
+    let next = rest.next().and(products.last()).map(|p| p.sku.to_string());
     Ok(Json(ProductPage {
-        total: matching.len(),
+        total,
         offset,
-        products: matching
-            .into_iter()
-            .skip(offset)
-            .take(limit)
-            .cloned()
-            .collect(),
+        products,
+        next,
     }))
 }
 

@@ -51,6 +51,10 @@ pub struct ProductQuery {
     pub offset: Option<usize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<usize>,
+    /// The cursor: products after this SKU (the `next` of the previous page); pages stay
+    /// whole while products are added.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
 }
 
 /// A page of the product list, in SKU order.
@@ -61,6 +65,9 @@ pub struct ProductPage {
     pub total: usize,
     pub offset: usize,
     pub products: Vec<Product>,
+    /// Pass as `after` for the next page; `None` on the last.
+    #[serde(default)]
+    pub next: Option<String>,
 }
 
 /// A unit price from a quantity on (prices are decimal strings in yuan).
