@@ -32,7 +32,7 @@ fn parse_price(text: &str) -> Result<Money, AppError> {
         .map_err(|e| AppError::bad_request("invalid_price", e.to_string()))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PriceChange {
     /// The new price, or `null` to remove it (the next rule applies again).
@@ -104,6 +104,13 @@ async fn change_price(
 }
 
 /// `PUT /api/admin/tiers/{tier}/prices/{sku}` with `{"price": "9.90"}` (or `null`).
+#[utoipa::path(put, path = "/admin/tiers/{tier}/prices/{sku}", tag = "prices",
+    params(("tier" = String, Path), ("sku" = String, Path)),
+    request_body = PriceChange,
+    responses(
+        (status = 200, description = "The tier's price of the product now (`price` null: none, the list price applies)", body = serde_json::Value),
+        (status = "4XX", description = "Refused (admins only; not a price; unknown tier or product)", body = crate::openapi::ErrorBody),
+    ), security(("bearer" = [])))]
 pub async fn change_tier_price(
     State(state): State<AppState>,
     principal: Principal,
@@ -115,6 +122,13 @@ pub async fn change_tier_price(
 }
 
 /// `PUT /api/admin/shops/{shop}/prices/{sku}` with `{"price": "9.90"}` (or `null`).
+#[utoipa::path(put, path = "/admin/shops/{shop}/prices/{sku}", tag = "prices",
+    params(("shop" = String, Path), ("sku" = String, Path)),
+    request_body = PriceChange,
+    responses(
+        (status = 200, description = "The shop's own price of the product now", body = serde_json::Value),
+        (status = "4XX", description = "Refused", body = crate::openapi::ErrorBody),
+    ), security(("bearer" = [])))]
 pub async fn change_shop_price(
     State(state): State<AppState>,
     principal: Principal,

@@ -154,6 +154,18 @@ impl IntoResponse for AppError {
             AppError::Internal(error)
                 if matches!(
                     error.downcast_ref::<StoreError>(),
+                    Some(StoreError::NulInText)
+                ) =>
+            {
+                (
+                    StatusCode::BAD_REQUEST,
+                    Json(json!({ "error": "nul_character", "message": "text may not contain the NUL character" })),
+                )
+                    .into_response()
+            }
+            AppError::Internal(error)
+                if matches!(
+                    error.downcast_ref::<StoreError>(),
                     Some(StoreError::Unavailable(_))
                 ) =>
             {

@@ -38,6 +38,11 @@ fn row(tx: &mut Tx<'_>, shop: ShopRow) -> anyhow::Result<CustomerRow> {
     })
 }
 
+#[utoipa::path(get, path = "/admin/shops", tag = "customers", params(api::CustomerQuery),
+    responses(
+        (status = 200, description = "A page of shops (customers)", body = api::CustomerPage),
+        (status = "4XX", description = "Refused", body = crate::openapi::ErrorBody),
+    ), security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
     principal: Principal,
@@ -53,6 +58,7 @@ pub async fn list(
         .filter(|q| !q.is_empty());
     let offset = query.offset.unwrap_or(0);
     let limit = query.limit.unwrap_or(50).clamp(1, 200);
+    let after = query.after.clone();
     let page = state
         .store
         .read(move |tx| -> anyhow::Result<CustomerPage> {
@@ -71,22 +77,37 @@ pub async fn list(
                 })
                 .collect();
             let total = matching.len();
-            let customers = matching
+            let mut rest = matching
                 .into_iter()
-                .skip(offset)
+                .filter(|shop| {
+                    after
+                        .as_deref()
+                        .is_none_or(|after| shop.id.as_str() > after)
+                })
+                .skip(offset);
+            let customers: Vec<CustomerRow> = rest
+                .by_ref()
                 .take(limit)
                 .map(|shop| row(tx, shop))
                 .collect::<anyhow::Result<_>>()?;
+            let next = rest.next().and(customers.last()).map(|c| c.id.clone());
             Ok(CustomerPage {
                 total,
                 offset,
                 customers,
+                next,
             })
         })
         .await?;
     Ok(Json(page))
 }
 
+#[utoipa::path(get, path = "/admin/shops/{shop}", tag = "customers",
+    params(("shop" = String, Path)),
+    responses(
+        (status = 200, description = "One shop: its terms, owners, managers, account", body = api::CustomerDetail),
+        (status = "4XX", description = "Refused or no such shop", body = crate::openapi::ErrorBody),
+    ), security(("bearer" = [])))]
 pub async fn get(
     State(state): State<AppState>,
     principal: Principal,

@@ -62,6 +62,12 @@ fn list_cell(product: &Product) -> PriceCell {
 }
 
 /// `GET /api/admin/prices/{sku}`.
+#[utoipa::path(get, path = "/admin/prices/{sku}", tag = "prices",
+    params(("sku" = String, Path)),
+    responses(
+        (status = 200, description = "The product's price in every list (list, tiers, shops) and scheduled changes", body = api::ProductPrices),
+        (status = "4XX", description = "Refused", body = crate::openapi::ErrorBody),
+    ), security(("bearer" = [])))]
 pub async fn product_prices(
     State(state): State<AppState>,
     principal: Principal,

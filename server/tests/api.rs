@@ -13,7 +13,7 @@ use docs::schema::price_doc::read_prices;
 use docs::sync::device_sync::DeviceSync;
 use docs::sync::wire::{DocMessage, SyncRequest};
 use domain::sku::{ShopId, Sku};
-use http_device::{Device, admin_orders, sign_in, spawn_server, spawn_server_in};
+use http_device::{Device, admin_orders, call, sign_in, spawn_server, spawn_server_in, token};
 use serde_json::Value;
 
 #[tokio::test]
@@ -1540,4 +1540,21 @@ async fn the_openapi_document_describes_routes_the_server_has_and_its_reference_
         .unwrap();
     assert!(page.contains("<code>/orders/changes</code>"));
     assert!(page.contains("id=\"schema-OrderConfirmation\""));
+}
+
+#[tokio::test]
+async fn a_nul_character_in_input_is_refused_alike_on_both_databases() {
+    // Found by the API fuzzer on PostgreSQL, which cannot store NUL: a 500 there.
+    let server = spawn_server().await;
+    let admin = token(&server, "admin", "admin123").await;
+    let (status, body) = call(
+        &server,
+        &admin,
+        reqwest::Method::GET,
+        "/api/v1/orders?channel=a%00b",
+        None,
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"], "nul_character");
 }

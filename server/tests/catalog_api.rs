@@ -1670,23 +1670,22 @@ async fn the_product_list_pages_by_cursor_without_repeating_or_missing_a_product
     let admin = token(&server, "admin", "admin123").await;
     let mut after: Option<String> = None;
     let mut seen = Vec::new();
-    let mut total = 0;
-    loop {
+    let total = loop {
         let path = match &after {
             Some(sku) => format!("/api/v1/admin/products?limit=37&after={sku}"),
             None => "/api/v1/admin/products?limit=37".to_owned(),
         };
         let (status, page) = call(&server, &admin, reqwest::Method::GET, &path, None).await;
         assert_eq!(status, 200, "{page}");
-        total = page["total"].as_u64().unwrap();
+        let total = page["total"].as_u64().unwrap();
         for product in page["products"].as_array().unwrap() {
             seen.push(product["sku"].as_str().unwrap().to_owned());
         }
         match page["next"].as_str() {
             Some(next) => after = Some(next.to_owned()),
-            None => break,
+            None => break total,
         }
-    }
+    };
     assert_eq!(seen.len() as u64, total);
     let mut sorted = seen.clone();
     sorted.sort();

@@ -183,7 +183,8 @@ pub struct CategoryRow {
 /// `GET /api/admin/shops?q=&offset=&limit=`: shops whose id, name, owner or manager
 /// contains `q`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 #[serde(deny_unknown_fields)]
 pub struct CustomerQuery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -192,6 +193,9 @@ pub struct CustomerQuery {
     pub offset: Option<usize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<usize>,
+    /// The cursor: shops after this id (the `next` of the previous page).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
 }
 
 /// A shop (customer) as the back office lists it.
@@ -216,6 +220,9 @@ pub struct CustomerPage {
     pub total: usize,
     pub offset: usize,
     pub customers: Vec<CustomerRow>,
+    /// Pass as `after` for the next page; `None` on the last.
+    #[serde(default)]
+    pub next: Option<String>,
 }
 
 /// `GET /api/admin/shops/{id}`: everything a shop's account holds.

@@ -103,6 +103,22 @@ pub enum StoreError {
     },
     #[error("{0}")]
     Database(String),
+    /// A text had the NUL character, which PostgreSQL cannot store: refused on both
+    /// databases alike (the caller's input, a 400).
+    #[error("text may not contain the NUL character")]
+    NulInText,
+}
+
+/// Refuses parameters PostgreSQL could not take (and SQLite should not take either, so both
+/// answer alike).
+fn check_params(params: &[Value]) -> Result<(), StoreError> {
+    if params
+        .iter()
+        .any(|p| matches!(p, Value::Text(text) if text.contains('\0')))
+    {
+        return Err(StoreError::NulInText);
+    }
+    Ok(())
 }
 
 impl StoreError {
@@ -239,16 +255,18 @@ impl<'a> Tx<'a> {
 
     /// Runs a statement, returning how many rows it changed.
     pub fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, StoreError> {
+        check_params(params)?;
         self.sql.execute(sql, params)
     }
 
     pub fn rows(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
+        check_params(params)?;
         self.sql.query(sql, params)
     }
 
     /// The first row, if any.
     pub fn row(&mut self, sql: &str, params: &[Value]) -> Result<Option<Row>, StoreError> {
-        Ok(self.sql.query(sql, params)?.into_iter().next())
+        Ok(self.rows(sql, params)?.into_iter().next())
     }
 
     /// The first column of the first row, if there is a row.
