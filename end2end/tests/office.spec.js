@@ -519,6 +519,7 @@ test('an admin makes an API key for an ERP, which reads what its scopes name and
   await office.check('[data-testid=key-scope][data-scope="catalog:read"]');
   await office.check('[data-testid=key-scope][data-scope="orders:read"]');
   await office.check('[data-testid=key-review]');
+  await office.fill('[data-testid=key-expires]', '90');
   await office.click('[data-testid=make-key]');
   // Shown this once.
   const key = (await office.getByTestId('key-secret').textContent()).trim();
@@ -527,6 +528,7 @@ test('an admin makes an API key for an ERP, which reads what its scopes name and
   await expect(row).toContainText('catalog:read, orders:read');
   await expect(row.getByTestId('key-reviewed')).toContainText('订单先人工审核');
   await expect(row.getByTestId('key-last-used')).toHaveText('从未');
+  await expect(row.getByTestId('key-expiry')).toContainText('到期');
   await office.screenshot({ path: 'test-results/office-api-keys.png', fullPage: true });
   await office.reload();
   await expect(office.getByTestId('key-secret')).toHaveCount(0);

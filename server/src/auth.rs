@@ -618,6 +618,16 @@ async fn principal_for_key(state: &AppState, secret: &str) -> Result<Principal, 
     if key.revoked_ms.is_some() {
         return Err(AppError::unauthorized("the API key was revoked"));
     }
+    if key
+        .expires_ms
+        .is_some_and(|expires| expires <= crate::store::now_ms())
+    {
+        return Err(AppError::client(
+            axum::http::StatusCode::UNAUTHORIZED,
+            "key_expired",
+            "the API key expired",
+        ));
+    }
     state
         .key_limiter
         .attempt(key.id, std::time::Instant::now())

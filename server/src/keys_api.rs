@@ -46,6 +46,12 @@ pub async fn create(
     if new.scopes.iter().any(|s| !SCOPES.contains(&s.as_str())) {
         return Err(AppError::invalid("scopes", "unknown"));
     }
+    if new
+        .expires_in_days
+        .is_some_and(|days| days == 0 || days > api::keys::MAX_EXPIRY_DAYS)
+    {
+        return Err(AppError::invalid("expires_in_days", "out_of_range"));
+    }
     let (key, hash) = auth::new_key()?;
     let prefix: String = key.chars().take(auth::KEY_PREFIX.len() + 6).collect();
     let who = principal.username.clone();
@@ -55,6 +61,8 @@ pub async fn create(
             let row = api_keys::create(
                 tx,
                 (&new.name, &new.scopes, new.review, new.own_prices),
+                new.expires_in_days
+                    .map(|days| tx.now_ms + i64::from(days) * 24 * 60 * 60 * 1000),
                 (&prefix, &hash),
                 &who,
             )?;

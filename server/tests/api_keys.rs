@@ -6,7 +6,7 @@
 #[path = "support/http_device.rs"]
 mod http_device;
 
-use http_device::{TestServer, call, spawn_server, spawn_server_with_key_rate, token};
+use http_device::{TestServer, call, spawn_server, spawn_server_with_key_rate, token, with_store};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -567,4 +567,68 @@ async fn a_channel_allowed_its_own_prices_sells_at_them_and_the_difference_is_re
     )
     .await;
     assert!(audit.to_string().contains("\"update\""), "{audit}");
+}
+
+#[tokio::test]
+async fn an_expired_key_is_refused_and_oversized_or_malformed_orders_are_refused_with_json() {
+    let server = spawn_server().await;
+    let admin = token(&server, "admin", "admin123").await;
+    for days in [0, api::keys::MAX_EXPIRY_DAYS + 1] {
+        let (status, body) = call(
+            &server,
+            &admin,
+            Method::POST,
+            "/api/admin/api-keys",
+            Some(json!({ "name": "x", "scopes": ["orders:read"], "expires_in_days": days })),
+        )
+        .await;
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(body["field"], "expires_in_days");
+    }
+    let (status, made) = call(
+        &server,
+        &admin,
+        Method::POST,
+        "/api/admin/api-keys",
+        Some(json!({ "name": "trial", "scopes": ["orders:read", "orders:write"], "expires_in_days": 30 })),
+    )
+    .await;
+    assert_eq!(status, 201, "{made}");
+    let key = made["key"].as_str().unwrap().to_owned();
+    let expires = made["row"]["expires_ms"].as_i64().unwrap();
+    let day = 24 * 60 * 60 * 1000;
+    assert!((expires - server::store::now_ms() - 30 * day).abs() < 60_000);
+    let (status, _) = call(&server, &key, Method::GET, "/api/orders?limit=1", None).await;
+    assert_eq!(status, 200);
+
+    // Oversized and malformed orders: the JSON error body, nothing placed.
+    let huge = json!({ "shop": "shop-lotus", "lines": [], "note": "x".repeat(docs::sync::wire::MAX_BODY_BYTES + 1) });
+    let (status, _, body) = post_order(&server, &key, Some("big-1"), &huge).await;
+    assert_eq!(status, 413, "{body}");
+    assert!(body["error"].is_string(), "{body}");
+    for malformed in [
+        json!("an order"),
+        json!({ "shop": "shop-lotus", "lines": [{ "sku": "BEV-0001", "quantity": -1 }] }),
+        json!({ "shop": "shop-lotus", "lines": [{ "sku": "BEV-0001", "quantity": 0 }] }),
+        json!({ "shop": "shop-lotus", "lines": [], "surprise": true }),
+    ] {
+        let (status, _, body) = post_order(&server, &key, Some("bad-1"), &malformed).await;
+        assert_eq!(status, 400, "{malformed}: {body}");
+        assert!(body["error"].is_string(), "{body}");
+    }
+    let (_, listed) = call(&server, &key, Method::GET, "/api/orders?channel=api", None).await;
+    assert_eq!(listed["orders"], json!([]));
+
+    // Its time up: refused as expired.
+    with_store(&server, |tx| {
+        tx.execute(
+            "UPDATE api_keys SET expires_ms = ?1 WHERE name = 'trial'",
+            server::params![server::store::now_ms() - 1],
+        )?;
+        Ok(())
+    })
+    .await;
+    let (status, body) = call(&server, &key, Method::GET, "/api/orders?limit=1", None).await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(body["error"], "key_expired");
 }

@@ -37,7 +37,13 @@ pub struct NewApiKey {
     /// and the difference from the distributor's price is recorded.
     #[serde(default)]
     pub own_prices: bool,
+    /// It stops working after this many days (none: until revoked).
+    #[serde(default)]
+    pub expires_in_days: Option<u32>,
 }
+
+/// The longest a key may be made to last, in days, when it expires at all.
+pub const MAX_EXPIRY_DAYS: u32 = 3650;
 
 /// `PATCH /api/admin/api-keys/{id}`: change a channel's rules.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -70,6 +76,9 @@ pub struct ApiKeyRow {
     /// When a call last used it (to the minute).
     pub last_used_ms: Option<i64>,
     pub revoked_ms: Option<i64>,
+    /// When it stops working (none: until revoked).
+    #[serde(default)]
+    pub expires_ms: Option<i64>,
 }
 
 /// The answer to [`NewApiKey`]: the key, shown this once (only its hash is kept).

@@ -30,6 +30,7 @@ pub fn ApiKeysPage() -> impl IntoView {
     let chosen = RwSignal::new(Vec::<String>::new());
     let review = RwSignal::new(false);
     let own_prices = RwSignal::new(false);
+    let expires = RwSignal::new(String::new());
     let made = RwSignal::new(None::<String>);
     let problem = RwSignal::new(None::<String>);
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -39,6 +40,7 @@ pub fn ApiKeysPage() -> impl IntoView {
             scopes: chosen.get_untracked(),
             review: review.get_untracked(),
             own_prices: own_prices.get_untracked(),
+            expires_in_days: expires.get_untracked().trim().parse().ok(),
         };
         spawn_local(async move {
             match office
@@ -56,6 +58,7 @@ pub fn ApiKeysPage() -> impl IntoView {
                     chosen.set(Vec::new());
                     review.set(false);
                     own_prices.set(false);
+                    expires.set(String::new());
                     version.update(|v| *v += 1);
                 }
                 Err(failure) => problem.set(Some(office.explain(&failure))),
@@ -121,6 +124,9 @@ pub fn ApiKeysPage() -> impl IntoView {
                         on:change=move |ev| own_prices.set(event_target_checked(&ev))/>
                     {move || office.t(Phrase::ChannelOwnPrices)}
                 </label>
+                <label>{move || office.t(Phrase::ExpiresInDays)}
+                    <input type="number" min="1" data-testid="key-expires" prop:value=move || expires.get()
+                        on:input=move |ev| expires.set(event_target_value(&ev))/></label>
                 <button type="submit" class="primary" data-testid="make-key">{move || office.t(Phrase::MakeKey)}</button>
             </form>
             {move || problem.get().map(|text| view! { <p class="error" role="alert" data-testid="key-problem">{text}</p> })}
@@ -159,7 +165,8 @@ pub fn ApiKeysPage() -> impl IntoView {
                                                     </div>
                                                 }
                                             })}</td>
-                                        <td>{format!("{} · {}", format_time(key.created_ms), key.created_by)}</td>
+                                        <td>{format!("{} · {}", format_time(key.created_ms), key.created_by)}
+                                            {key.expires_ms.map(|at| view! { <div class="muted" data-testid="key-expiry">{format!("{} {}", office.t(Phrase::ExpiresOn), format_time(at))}</div> })}</td>
                                         <td data-testid="key-last-used">{key.last_used_ms.map(format_time).unwrap_or_else(|| office.t(Phrase::Never).to_owned())}</td>
                                         <td>{match key.revoked_ms {
                                             Some(at) => view! { <span data-testid="key-revoked">{format!("{} {}", office.t(Phrase::Revoked), format_time(at))}</span> }.into_any(),

@@ -6,7 +6,7 @@ use api::keys::ApiKeyRow;
 use super::sql::{Row, StoreError, Tx};
 use crate::params;
 
-const COLUMNS: &str = "id, name, prefix, scopes, created_ms, created_by, last_used_ms, revoked_ms, review, own_prices";
+const COLUMNS: &str = "id, name, prefix, scopes, created_ms, created_by, last_used_ms, revoked_ms, review, own_prices, expires_ms";
 
 fn read(row: &Row) -> Result<ApiKeyRow, StoreError> {
     Ok(ApiKeyRow {
@@ -25,6 +25,7 @@ fn read(row: &Row) -> Result<ApiKeyRow, StoreError> {
         revoked_ms: row.get(7)?,
         review: row.get(8)?,
         own_prices: row.get(9)?,
+        expires_ms: row.get(10)?,
     })
 }
 
@@ -32,6 +33,7 @@ fn read(row: &Row) -> Result<ApiKeyRow, StoreError> {
 pub fn create(
     tx: &mut Tx<'_>,
     (name, scopes, review, own_prices): (&str, &[String], bool, bool),
+    expires_ms: Option<i64>,
     (prefix, hash): (&str, &str),
     created_by: &str,
 ) -> Result<ApiKeyRow, StoreError> {
@@ -40,8 +42,8 @@ pub fn create(
         .row(
             &format!(
                 "INSERT INTO api_keys (name, prefix, hash, scopes, created_ms, created_by, review,
-                                       own_prices)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING {COLUMNS}"
+                                       own_prices, expires_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING {COLUMNS}"
             ),
             params![
                 name,
@@ -51,7 +53,8 @@ pub fn create(
                 now,
                 created_by,
                 i64::from(review),
-                i64::from(own_prices)
+                i64::from(own_prices),
+                expires_ms
             ],
         )?
         .ok_or_else(|| StoreError::Database("no key returned".into()))?;
