@@ -599,14 +599,15 @@ test('an admin subscribes an ERP to order events, sees a failed delivery retried
   await expect(row).toContainText('下单、订单确认');
   await expect(row.getByTestId('hook-health')).toHaveText('正常');
 
-  // An order comes in through the marketplace's API key.
+  // An order comes in through the marketplace's API key (of a product no other test
+  // orders, so the others' stock is left alone).
   const login = await request.post('/api/login', { data: { username: 'admin', password: 'admin123' } });
   const admin = { Authorization: `Bearer ${(await login.json()).token}` };
   const made = await request.post('/api/admin/api-keys', { headers: admin, data: { name: 'webhook e2e', scopes: ['orders:write'] } });
   const key = { Authorization: `Bearer ${(await made.json()).key}` };
   const placed = await request.post('/api/orders', {
     headers: { ...key, 'Idempotency-Key': `hook-${Date.now()}` },
-    data: { shop: 'shop-lotus', lines: [{ sku: 'BEV-0001', quantity: 12 }], note: '' },
+    data: { shop: 'shop-lotus', lines: [{ sku: 'BEV-0021', quantity: 12 }], note: '' },
   });
   expect(placed.status()).toBe(201);
   const number = (await placed.json()).number;
@@ -656,7 +657,7 @@ test('a marketplace allowed its own prices sells at them, and the order page sho
   const row = office.locator(`[data-testid=key-row][data-name="${name}"]`);
   // Not allowed at first: its prices are refused.
   const headers = { Authorization: `Bearer ${key}` };
-  const order = { shop: 'shop-lotus', lines: [{ sku: 'BEV-0001', quantity: 12 }], unit_prices: { 'BEV-0001': '2.70' } };
+  const order = { shop: 'shop-lotus', lines: [{ sku: 'BEV-0021', quantity: 12 }], unit_prices: { 'BEV-0021': '2.70' } };
   const refused = await request.post('/api/orders', { headers: { ...headers, 'Idempotency-Key': `own-${stamp}` }, data: order });
   expect(refused.status()).toBe(403);
   // The admin allows it on the key's row.
@@ -669,7 +670,7 @@ test('a marketplace allowed its own prices sells at them, and the order page sho
   const body = await placed.json();
   expect(body.priced.lines[0].unit_price.amount).toBe('2.70');
   await office.goto(`/office/orders/${body.number}`);
-  const line = office.locator('[data-testid=order-channel-price][data-sku="BEV-0001"]');
+  const line = office.locator('[data-testid=order-channel-price][data-sku="BEV-0021"]');
   await expect(line).toContainText('2.70');
   await expect(line.getByTestId('channel-difference')).not.toHaveText('');
   await office.screenshot({ path: 'test-results/office-channel-prices.png', fullPage: true });
