@@ -552,6 +552,22 @@ test('an admin makes an API key for an ERP, which reads what its scopes name and
   await desk.close();
 });
 
+// A shop of its own for a test's API orders, so other tests' shops keep only their orders.
+async function shopOfItsOwn(request, stamp) {
+  const login = await request.post('/api/login', { data: { username: 'admin', password: 'admin123' } });
+  const headers = { Authorization: `Bearer ${(await login.json()).token}` };
+  const id = `shop-api-${stamp}`;
+  const made = await request.post('/api/admin/shops', {
+    headers,
+    data: {
+      id, name: `接口测试 ${stamp}`, tier: 'silver', region: '', managers: [],
+      owner_username: `api${stamp}`, owner_display_name: '接口', owner_password: 'api-secret-1',
+    },
+  });
+  expect(made.status(), await made.text()).toBeLessThan(300);
+  return id;
+}
+
 test('an admin subscribes an ERP to order events, sees a failed delivery retried, and resends one', async ({ browser, request }) => {
   // The ERP's receiver, on this machine: it is busy at first (503), then takes everything,
   // checking each signature with the secret the admin copies from the page.
@@ -605,9 +621,10 @@ test('an admin subscribes an ERP to order events, sees a failed delivery retried
   const admin = { Authorization: `Bearer ${(await login.json()).token}` };
   const made = await request.post('/api/admin/api-keys', { headers: admin, data: { name: 'webhook e2e', scopes: ['orders:write'] } });
   const key = { Authorization: `Bearer ${(await made.json()).key}` };
+  const shop = await shopOfItsOwn(request, Date.now());
   const placed = await request.post('/api/orders', {
     headers: { ...key, 'Idempotency-Key': `hook-${Date.now()}` },
-    data: { shop: 'shop-lotus', lines: [{ sku: 'BEV-0021', quantity: 12 }], note: '' },
+    data: { shop, lines: [{ sku: 'BEV-0021', quantity: 12 }], note: '' },
   });
   expect(placed.status()).toBe(201);
   const number = (await placed.json()).number;
@@ -657,7 +674,8 @@ test('a marketplace allowed its own prices sells at them, and the order page sho
   const row = office.locator(`[data-testid=key-row][data-name="${name}"]`);
   // Not allowed at first: its prices are refused.
   const headers = { Authorization: `Bearer ${key}` };
-  const order = { shop: 'shop-lotus', lines: [{ sku: 'BEV-0021', quantity: 12 }], unit_prices: { 'BEV-0021': '2.70' } };
+  const shop = await shopOfItsOwn(request, stamp);
+  const order = { shop, lines: [{ sku: 'BEV-0021', quantity: 12 }], unit_prices: { 'BEV-0021': '2.70' } };
   const refused = await request.post('/api/orders', { headers: { ...headers, 'Idempotency-Key': `own-${stamp}` }, data: order });
   expect(refused.status()).toBe(403);
   // The admin allows it on the key's row.
