@@ -3,7 +3,8 @@
 //! at `/api/openapi.json`, with a readable reference at `/api/docs` drawn from it.
 //!
 //! Version 1 of the API is served at `/api/v1/…` (and, for the apps, at `/api/…`); every
-//! answer says `Dinghuo-Api-Version: 1`. A breaking change gets `/api/v2/…`.
+//! answer says `Dinghuo-Api-Version: 1`, and a call that asks for another version in that
+//! header is refused (400 `unsupported_api_version`). A breaking change gets `/api/v2/…`.
 
 use std::fmt::Write as _;
 use std::sync::OnceLock;
@@ -15,6 +16,28 @@ use utoipa::{Modify, OpenApi, ToSchema};
 
 /// The version of the API this server speaks.
 pub const VERSION: &str = "1";
+
+/// Refuses a call that asks for another version of the API (`Dinghuo-Api-Version`, or a
+/// path under `/api/v2/…` and beyond falls to the JSON 404): this server speaks only
+/// [`VERSION`].
+pub async fn check_version(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let asked = request
+        .headers()
+        .get("dinghuo-api-version")
+        .map(|v| v.to_str().unwrap_or_default().trim().to_owned());
+    match asked {
+        Some(version) if version != VERSION => crate::app_error::AppError::client(
+            axum::http::StatusCode::BAD_REQUEST,
+            "unsupported_api_version",
+            format!("this server speaks version {VERSION} of the API, not {version}"),
+        )
+        .into_response(),
+        _ => next.run(request).await,
+    }
+}
 
 /// The JSON body of every refusal and failure.
 #[derive(Debug, ToSchema)]

@@ -1558,3 +1558,28 @@ async fn a_nul_character_in_input_is_refused_alike_on_both_databases() {
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["error"], "nul_character");
 }
+
+#[tokio::test]
+async fn a_call_for_another_version_of_the_api_is_refused() {
+    let server = spawn_server().await;
+    let http = reqwest::Client::new();
+    for (version, status) in [("1", 401), ("2", 400), ("v1", 400)] {
+        let response = http
+            .get(format!("{}/api/v1/orders", server.base))
+            .header("Dinghuo-Api-Version", version)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), status, "version {version}");
+        let body: Value = response.json().await.unwrap();
+        if status == 400 {
+            assert_eq!(body["error"], "unsupported_api_version");
+        }
+    }
+    let response = http
+        .get(format!("{}/api/v2/orders", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 404);
+}
