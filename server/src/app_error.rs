@@ -117,6 +117,24 @@ impl AppError {
     }
 }
 
+/// A JSON body that must be an object (serde would also read a struct from an array of its
+/// fields in order, which the API does not document nor mean), as `T`; `code` names a
+/// refusal.
+pub fn object_body<T: serde::de::DeserializeOwned>(
+    body: Result<axum::Json<serde_json::Value>, axum::extract::rejection::JsonRejection>,
+    code: &'static str,
+) -> Result<T, AppError> {
+    let axum::Json(value) =
+        body.map_err(|r| AppError::rejected(code, r.status(), r.body_text()))?;
+    if !value.is_object() {
+        return Err(AppError::bad_request(
+            code,
+            "the body must be a JSON object".to_owned(),
+        ));
+    }
+    serde_json::from_value(value).map_err(|e| AppError::bad_request(code, e.to_string()))
+}
+
 impl From<StoreError> for AppError {
     fn from(error: StoreError) -> AppError {
         AppError::Internal(error.into())

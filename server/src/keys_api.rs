@@ -14,6 +14,11 @@ use crate::state::AppState;
 use crate::store::api_keys;
 use crate::store::audit::{self, Change};
 
+#[utoipa::path(get, path = "/admin/api-keys", tag = "keys",
+    responses(
+        (status = 200, description = "Every key (never the key itself)", body = ApiKeyList),
+        (status = "4XX", description = "Refused (admins only)", body = crate::openapi::ErrorBody),
+    ), security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
     principal: Principal,
@@ -23,14 +28,19 @@ pub async fn list(
     Ok(Json(ApiKeyList { keys }))
 }
 
+#[utoipa::path(post, path = "/admin/api-keys", tag = "keys",
+    request_body = NewApiKey,
+    responses(
+        (status = 201, description = "Made; the key, shown this once", body = ApiKeyCreated),
+        (status = "4XX", description = "Refused", body = crate::openapi::ErrorBody),
+    ), security(("bearer" = [])))]
 pub async fn create(
     State(state): State<AppState>,
     principal: Principal,
-    body: Result<Json<NewApiKey>, JsonRejection>,
+    body: Result<Json<serde_json::Value>, JsonRejection>,
 ) -> Result<(StatusCode, Json<ApiKeyCreated>), AppError> {
     principal.require_admin("manage API keys")?;
-    let Json(mut new) =
-        body.map_err(|r| AppError::rejected("malformed_key", r.status(), r.body_text()))?;
+    let mut new: NewApiKey = crate::app_error::object_body(body, "malformed_key")?;
     new.name = new.name.trim().to_owned();
     if new.name.is_empty() {
         return Err(AppError::invalid("name", "required"));
@@ -79,6 +89,12 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(ApiKeyCreated { key, row })))
 }
 
+#[utoipa::path(delete, path = "/admin/api-keys/{id}", tag = "keys",
+    params(("id" = i64, Path)),
+    responses(
+        (status = 200, description = "Revoked (at once)", body = api::keys::ApiKeyRow),
+        (status = "4XX", description = "Refused or no such key", body = crate::openapi::ErrorBody),
+    ), security(("bearer" = [])))]
 pub async fn revoke(
     State(state): State<AppState>,
     principal: Principal,
@@ -112,17 +128,23 @@ pub async fn revoke(
 }
 
 /// `PATCH /api/admin/api-keys/{id}`: the channel's rules (review, own prices), audited.
+#[utoipa::path(patch, path = "/admin/api-keys/{id}", tag = "keys",
+    params(("id" = i64, Path)),
+    request_body = api::keys::ApiKeyChange,
+    responses(
+        (status = 200, description = "The key's rules after the change", body = api::keys::ApiKeyRow),
+        (status = "4XX", description = "Refused or no such key", body = crate::openapi::ErrorBody),
+    ), security(("bearer" = [])))]
 pub async fn change(
     State(state): State<AppState>,
     principal: Principal,
     Path(id): Path<String>,
-    body: Result<Json<api::keys::ApiKeyChange>, JsonRejection>,
+    body: Result<Json<serde_json::Value>, JsonRejection>,
 ) -> Result<Json<api::keys::ApiKeyRow>, AppError> {
     principal.require_admin("manage API keys")?;
     let missing = || AppError::client(StatusCode::NOT_FOUND, "unknown_api_key", "no such key");
     let id: i64 = id.parse().map_err(|_| missing())?;
-    let Json(change) =
-        body.map_err(|r| AppError::rejected("malformed_key", r.status(), r.body_text()))?;
+    let change: api::keys::ApiKeyChange = crate::app_error::object_body(body, "malformed_key")?;
     let who = principal.username.clone();
     state
         .store

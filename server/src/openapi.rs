@@ -101,6 +101,17 @@ impl Modify for Security {
         crate::erp_api::invoice_changes,
         crate::erp_api::payment_changes,
         crate::erp_api::export,
+        crate::keys_api::list,
+        crate::keys_api::create,
+        crate::keys_api::change,
+        crate::keys_api::revoke,
+        crate::webhooks_api::list,
+        crate::webhooks_api::create,
+        crate::webhooks_api::change,
+        crate::webhooks_api::delete,
+        crate::webhooks_api::deliveries,
+        crate::webhooks_api::resend,
+        crate::webhooks_api::ping,
     ),
     components(schemas(ErrorBody, api::webhooks::Event)),
     modifiers(&Security),
@@ -112,6 +123,8 @@ impl Modify for Security {
         (name = "orders", description = "Orders from every channel, their shipments"),
         (name = "stock", description = "Stock per warehouse"),
         (name = "finance", description = "Invoices, payments, exports for an ERP"),
+        (name = "keys", description = "API keys for other systems (admins)"),
+        (name = "webhooks", description = "Webhook endpoints and their deliveries (admins)"),
     )
 )]
 pub struct ApiDoc;

@@ -65,6 +65,11 @@ fn audited(
     Ok(())
 }
 
+#[utoipa::path(get, path = "/admin/webhooks", tag = "webhooks",
+    responses(
+        (status = 200, description = "Every endpoint (never its secret)", body = EndpointList),
+        (status = "4XX", description = "Refused (admins only)", body = crate::openapi::ErrorBody),
+    ), security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
     principal: Principal,
@@ -74,14 +79,19 @@ pub async fn list(
     Ok(Json(EndpointList { endpoints }))
 }
 
+#[utoipa::path(post, path = "/admin/webhooks", tag = "webhooks",
+    request_body = NewEndpoint,
+    responses(
+        (status = 201, description = "Subscribed; the signing secret, shown this once", body = EndpointCreated),
+        (status = "4XX", description = "Refused (not HTTPS, unknown event, too many endpoints …)", body = crate::openapi::ErrorBody),
+    ), security(("bearer" = [])))]
 pub async fn create(
     State(state): State<AppState>,
     principal: Principal,
-    body: Result<Json<NewEndpoint>, JsonRejection>,
+    body: Result<Json<serde_json::Value>, JsonRejection>,
 ) -> Result<(StatusCode, Json<EndpointCreated>), AppError> {
     principal.require_admin(WHAT)?;
-    let Json(new) =
-        body.map_err(|r| AppError::rejected("malformed_webhook", r.status(), r.body_text()))?;
+    let new: NewEndpoint = crate::app_error::object_body(body, "malformed_webhook")?;
     let url = new.url.trim().to_owned();
     if url.len() > 2000 {
         return Err(AppError::invalid("url", "too_long"));
@@ -117,16 +127,22 @@ pub async fn create(
     ))
 }
 
+#[utoipa::path(patch, path = "/admin/webhooks/{id}", tag = "webhooks",
+    params(("id" = i64, Path)),
+    request_body = EndpointChange,
+    responses(
+        (status = 200, description = "The endpoint after the change", body = Endpoint),
+        (status = "4XX", description = "Refused or no such endpoint", body = crate::openapi::ErrorBody),
+    ), security(("bearer" = [])))]
 pub async fn change(
     State(state): State<AppState>,
     principal: Principal,
     Path(id): Path<String>,
-    body: Result<Json<EndpointChange>, JsonRejection>,
+    body: Result<Json<serde_json::Value>, JsonRejection>,
 ) -> Result<Json<Endpoint>, AppError> {
     principal.require_admin(WHAT)?;
     let id = id_of(&id)?;
-    let Json(change) =
-        body.map_err(|r| AppError::rejected("malformed_webhook", r.status(), r.body_text()))?;
+    let change: EndpointChange = crate::app_error::object_body(body, "malformed_webhook")?;
     let events = change.events.map(checked_events).transpose()?;
     let who = principal.username.clone();
     let endpoint = state
@@ -149,6 +165,12 @@ pub async fn change(
     Ok(Json(endpoint))
 }
 
+#[utoipa::path(delete, path = "/admin/webhooks/{id}", tag = "webhooks",
+    params(("id" = i64, Path)),
+    responses(
+        (status = 204, description = "Deleted; its waiting deliveries dropped"),
+        (status = "4XX", description = "Refused or no such endpoint", body = crate::openapi::ErrorBody),
+    ), security(("bearer" = [])))]
 pub async fn delete(
     State(state): State<AppState>,
     principal: Principal,
@@ -175,13 +197,20 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
     pub before: Option<i64>,
     pub limit: Option<usize>,
 }
 
+#[utoipa::path(get, path = "/admin/webhooks/{id}/deliveries", tag = "webhooks",
+    params(("id" = i64, Path), PageQuery),
+    responses(
+        (status = 200, description = "Its deliveries, newest first, each with every attempt", body = DeliveryPage),
+        (status = "4XX", description = "Refused or no such endpoint", body = crate::openapi::ErrorBody),
+    ), security(("bearer" = [])))]
 pub async fn deliveries(
     State(state): State<AppState>,
     principal: Principal,
@@ -203,6 +232,12 @@ pub async fn deliveries(
     Ok(Json(page))
 }
 
+#[utoipa::path(post, path = "/admin/webhooks/{id}/deliveries/{delivery}/resend", tag = "webhooks",
+    params(("id" = i64, Path), ("delivery" = i64, Path)),
+    responses(
+        (status = 200, description = "Due again at once", body = serde_json::Value),
+        (status = "4XX", description = "Refused or no such delivery", body = crate::openapi::ErrorBody),
+    ), security(("bearer" = [])))]
 pub async fn resend(
     State(state): State<AppState>,
     principal: Principal,
@@ -222,6 +257,12 @@ pub async fn resend(
 
 /// Queues a `ping` event for this endpoint alone (to try a receiver and its signature
 /// check); its delivery shows on the endpoint's list like any other.
+#[utoipa::path(post, path = "/admin/webhooks/{id}/ping", tag = "webhooks",
+    params(("id" = i64, Path)),
+    responses(
+        (status = 202, description = "A `ping` event queued for this endpoint alone", body = serde_json::Value),
+        (status = "4XX", description = "Refused or no such endpoint", body = crate::openapi::ErrorBody),
+    ), security(("bearer" = [])))]
 pub async fn ping(
     State(state): State<AppState>,
     principal: Principal,

@@ -489,6 +489,17 @@ async fn a_channel_allowed_its_own_prices_sells_at_them_and_the_difference_is_re
     assert_eq!(status, 200, "{changed}");
     assert_eq!(changed["own_prices"], true);
     assert_eq!(changed["review"], false);
+    // A body that is not an object is refused (found by the fuzzer: serde read a struct from
+    // an array of its fields).
+    let (status, refused) = call(
+        &server,
+        &admin,
+        Method::PATCH,
+        &format!("/api/admin/api-keys/{id}"),
+        Some(json!([null, null])),
+    )
+    .await;
+    assert_eq!(status, 400, "{refused}");
     // Prices that are not prices, or for a SKU not in the order: 400, the field named.
     for prices in [
         json!({ "BEV-0001": "cheap" }),
