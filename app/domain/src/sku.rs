@@ -14,12 +14,28 @@ pub struct IdError {
 }
 
 macro_rules! identifier {
-    ($(#[$doc:meta])* $name:ident, $kind:literal, $max:literal, $allowed:literal, $ok:expr) => {
+    ($(#[$doc:meta])* $name:ident, $kind:literal, $max:literal, $allowed:literal, $pattern:literal, $ok:expr) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String))]
         #[serde(try_from = "String", into = "String")]
         pub struct $name(String);
+
+        /// A string of 1 to `$max` of the allowed characters, as the API's document says.
+        #[cfg(feature = "openapi")]
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .min_length(Some(1))
+                    .max_length(Some($max))
+                    .pattern(Some($pattern))
+                    .description(Some(concat!($kind, ": 1 to ", $max, " characters of ", $allowed)))
+                    .into()
+            }
+        }
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::ToSchema for $name {}
 
         impl $name {
             pub fn parse(value: &str) -> Result<$name, IdError> {
@@ -63,23 +79,23 @@ macro_rules! identifier {
 
 identifier!(
     /// A stock-keeping unit code such as `BEV-0012`.
-    Sku, "a SKU", 32, "A-Z, 0-9 and -", |c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-'
+    Sku, "a SKU", 32, "A-Z, 0-9 and -", "^[A-Z0-9-]+$", |c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-'
 );
 identifier!(
     /// A shop (customer) identifier such as `shop-lotus`.
-    ShopId, "a shop id", 40, "a-z, 0-9 and -", |c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'
+    ShopId, "a shop id", 40, "a-z, 0-9 and -", "^[a-z0-9-]+$", |c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'
 );
 identifier!(
     /// A customer level (tier) such as `gold`.
-    TierId, "a tier id", 40, "a-z, 0-9 and -", |c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'
+    TierId, "a tier id", 40, "a-z, 0-9 and -", "^[a-z0-9-]+$", |c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'
 );
 identifier!(
     /// A warehouse such as `wh-east`.
-    WarehouseId, "a warehouse id", 40, "a-z, 0-9 and -", |c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'
+    WarehouseId, "a warehouse id", 40, "a-z, 0-9 and -", "^[a-z0-9-]+$", |c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'
 );
 identifier!(
     /// A product category such as `beverages`.
-    CategoryId, "a category id", 40, "a-z, 0-9 and -", |c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'
+    CategoryId, "a category id", 40, "a-z, 0-9 and -", "^[a-z0-9-]+$", |c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'
 );
 
 #[cfg(test)]
