@@ -26,7 +26,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use domain::checkout::UTC_OFFSET_MINUTES;
-use rust_decimal::Decimal;
 
 use crate::app_error::AppError;
 use crate::auth::{Permission, Principal};
@@ -257,10 +256,7 @@ fn write_orders(out: &mut Out, orders: &[erp::PeriodOrder]) -> Result<(), AppErr
     Ok(())
 }
 
-fn write_invoices(
-    out: &mut Out,
-    invoices: &[(api::erp::InvoiceChange, String)],
-) -> Result<(), AppError> {
+fn write_invoices(out: &mut Out, invoices: &[erp::PeriodInvoice]) -> Result<(), AppError> {
     write_row(
         out,
         [
@@ -277,9 +273,7 @@ fn write_invoices(
             "open",
         ],
     )?;
-    for (i, shop_name) in invoices {
-        let parse = |s: &str| s.parse::<Decimal>().unwrap_or_default();
-        let paid = (parse(&i.total) - parse(&i.open)).round_dp(2);
+    for (i, shop_name, paid) in invoices {
         write_row(
             out,
             [
@@ -292,7 +286,7 @@ fn write_invoices(
                 local_time(i.issued_ms),
                 i.due_ms.map(local_time).unwrap_or_default(),
                 i.total.clone(),
-                format!("{paid:.2}"),
+                paid.clone(),
                 i.open.clone(),
             ],
         )?;

@@ -149,8 +149,7 @@ pub async fn change(
     state
         .store
         .write(move |tx| {
-            let before = api_keys::list(tx)?.into_iter().find(|k| k.id == id);
-            let Some(before) = before else {
+            let Some(before) = api_keys::by_id(tx, id)? else {
                 return Ok(None);
             };
             let after = api_keys::set_rules(tx, id, (change.review, change.own_prices))?;

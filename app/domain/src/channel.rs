@@ -51,8 +51,7 @@ mod tests {
     use crate::price_book::PriceSource;
     use crate::price_hold::WithProducts;
     use crate::pricing::{RequestedLine, price_order};
-    use crate::product::{LocalizedText, VolumePrice};
-    use crate::sku::CategoryId;
+    use crate::product::VolumePrice;
 
     fn yuan(amount: &str) -> Money {
         Money::parse_price(amount, Currency::Cny).unwrap()
@@ -62,27 +61,11 @@ mod tests {
     fn a_channel_line_costs_what_the_channel_charged_whatever_our_prices() {
         let sku = Sku::parse("BEV-0001").unwrap();
         let product = Product {
-            sku: sku.clone(),
-            name: LocalizedText::same("绿茶"),
-            description: LocalizedText::same(""),
-            category: CategoryId::parse("drinks").unwrap(),
-            unit: LocalizedText::same("瓶"),
-            pack_size: 1,
-            min_quantity: 1,
-            max_quantity: None,
-            list_price: yuan("3.00"),
-            active: true,
-            weight_grams: 0,
             volume_prices: vec![VolumePrice {
                 min_quantity: 10,
                 price: yuan("2.00"),
             }],
-            promo_price: None,
-            limited_to: None,
-            price_changes: vec![],
-            image: None,
-            aliases: vec![],
-            pinyin: vec![],
+            ..Product::for_test("BEV-0001", yuan("3.00"))
         };
         let catalog = BTreeMap::from([(sku.clone(), product)]);
         let mut book = PriceBook::default();

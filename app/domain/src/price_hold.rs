@@ -92,8 +92,7 @@ mod tests {
     use crate::money::{Currency, Money};
     use crate::order::RequestId;
     use crate::pricing::RequestedLine;
-    use crate::product::LocalizedText;
-    use crate::sku::{CategoryId, ShopId, TierId};
+    use crate::sku::{ShopId, TierId};
 
     const HOUR: i64 = 3_600_000;
 
@@ -102,26 +101,7 @@ mod tests {
     }
 
     fn product(sku: &str, list: &str) -> Product {
-        Product {
-            sku: Sku::parse(sku).unwrap(),
-            name: LocalizedText::same(sku),
-            description: LocalizedText::same(""),
-            category: CategoryId::parse("drinks").unwrap(),
-            unit: LocalizedText::same("瓶"),
-            pack_size: 1,
-            min_quantity: 1,
-            max_quantity: None,
-            list_price: yuan(list),
-            active: true,
-            weight_grams: 0,
-            volume_prices: vec![],
-            promo_price: None,
-            limited_to: None,
-            price_changes: vec![],
-            image: None,
-            aliases: vec![],
-            pinyin: vec![],
-        }
+        Product::for_test(sku, yuan(list))
     }
 
     fn request(placed_at_ms: i64, as_of: Option<i64>, skus: &[&str]) -> OrderRequest {

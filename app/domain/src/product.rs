@@ -338,6 +338,34 @@ impl Product {
 }
 
 #[cfg(test)]
+impl Product {
+    /// A plain product for tests: `sku`, named after itself, a drink sold by the bottle at
+    /// `list_price`, no other prices or limits.
+    pub(crate) fn for_test(sku: &str, list_price: Money) -> Product {
+        Product {
+            sku: Sku::parse(sku).unwrap(),
+            name: LocalizedText::same(sku),
+            description: LocalizedText::same(""),
+            category: CategoryId::parse("drinks").unwrap(),
+            unit: LocalizedText::same("瓶"),
+            pack_size: 1,
+            min_quantity: 1,
+            max_quantity: None,
+            list_price,
+            active: true,
+            weight_grams: 0,
+            volume_prices: vec![],
+            promo_price: None,
+            limited_to: None,
+            price_changes: vec![],
+            image: None,
+            aliases: vec![],
+            pinyin: vec![],
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use rust_decimal::Decimal;
 

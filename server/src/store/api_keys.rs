@@ -83,6 +83,17 @@ pub fn by_hash(tx: &mut Tx<'_>, hash: &str) -> Result<Option<ApiKeyRow>, StoreEr
     .transpose()
 }
 
+/// Key `id`, revoked or not.
+pub fn by_id(tx: &mut Tx<'_>, id: i64) -> Result<Option<ApiKeyRow>, StoreError> {
+    tx.row(
+        &format!("SELECT {COLUMNS} FROM api_keys WHERE id = ?1"),
+        params![id],
+    )?
+    .as_ref()
+    .map(read)
+    .transpose()
+}
+
 /// Revokes key `id` (once: a revoked key keeps its first revocation time); its row and
 /// whether this revoked it, or `None` when there is no such key.
 pub fn revoke(tx: &mut Tx<'_>, id: i64) -> Result<Option<(ApiKeyRow, bool)>, StoreError> {
@@ -91,13 +102,7 @@ pub fn revoke(tx: &mut Tx<'_>, id: i64) -> Result<Option<(ApiKeyRow, bool)>, Sto
         "UPDATE api_keys SET revoked_ms = ?1 WHERE id = ?2 AND revoked_ms IS NULL",
         params![now, id],
     )? > 0;
-    let row = tx.row(
-        &format!("SELECT {COLUMNS} FROM api_keys WHERE id = ?1"),
-        params![id],
-    )?;
-    row.as_ref()
-        .map(|row| Ok((read(row)?, revoked)))
-        .transpose()
+    Ok(by_id(tx, id)?.map(|row| (row, revoked)))
 }
 
 /// Marks key `id` used now.
@@ -129,11 +134,5 @@ pub fn set_rules(
             params![id, own_prices],
         )?;
     }
-    tx.row(
-        &format!("SELECT {COLUMNS} FROM api_keys WHERE id = ?1"),
-        params![id],
-    )?
-    .as_ref()
-    .map(read)
-    .transpose()
+    by_id(tx, id)
 }

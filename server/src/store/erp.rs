@@ -91,13 +91,16 @@ pub fn payment_changes(
     .collect()
 }
 
-/// Invoices issued in `[from_ms, to_ms)` with their shop's name, oldest first; at most
-/// `limit` (the caller asks one more to tell a period too large).
+/// An invoice of a period, with its shop's name and what was paid of it (yuan).
+pub type PeriodInvoice = (InvoiceChange, String, String);
+
+/// Invoices issued in `[from_ms, to_ms)`, oldest first; at most `limit` (the caller asks one
+/// more to tell a period too large).
 pub fn invoices_in(
     tx: &mut Tx<'_>,
     (from_ms, to_ms): (i64, i64),
     limit: usize,
-) -> Result<Vec<(InvoiceChange, String)>, StoreError> {
+) -> Result<Vec<PeriodInvoice>, StoreError> {
     tx.rows(
         &format!(
             "SELECT {INVOICE_COLUMNS}, s.name FROM invoices i JOIN shops s ON s.id = i.shop
@@ -106,7 +109,10 @@ pub fn invoices_in(
         params![from_ms, to_ms, limit],
     )?
     .iter()
-    .map(|row| Ok((invoice(row)?, row.get(10)?)))
+    .map(|row| {
+        let paid = row.get::<i64>(8)? - row.get::<i64>(9)?;
+        Ok((invoice(row)?, row.get(10)?, yuan(paid)))
+    })
     .collect()
 }
 

@@ -14,16 +14,6 @@ use crate::params;
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
-/// The next number of counter `name` (`invoice_change`, `payment_change`): its row stays
-/// locked until the transaction ends, so numbers follow the order of commits.
-fn next_change(tx: &mut Tx<'_>, name: &str) -> Result<i64, StoreError> {
-    tx.value(
-        "UPDATE counters SET value = value + 1 WHERE name = ?1 RETURNING value",
-        params![name],
-    )?
-    .ok_or_else(|| StoreError::Database(format!("the {name} counter is missing")))
-}
-
 /// `money` in whole cents (amounts are kept to the cent everywhere).
 pub fn cents(money: Money) -> i64 {
     let scaled = (money.amount() * Decimal::ONE_HUNDRED).round();
@@ -43,7 +33,7 @@ pub fn insert_invoice(
     invoice: &Invoice,
     open: Money,
 ) -> anyhow::Result<()> {
-    let changed = next_change(tx, "invoice_change")?;
+    let changed = tx.next_of("invoice_change")?;
     tx.execute(
         "INSERT INTO invoices (number, shop, request_id, order_number, shipment, issued_ms,
                                due_ms, total_cents, open_cents, json, changed)
@@ -77,7 +67,7 @@ pub fn insert_invoice(
 /// Makes the invoice of shipment `shipment` due at `due_ms` if nothing was due yet (cash
 /// on delivery, at the delivery). True if it changed.
 pub fn set_due(tx: &mut Tx<'_>, shipment: &str, due_ms: i64) -> Result<bool, StoreError> {
-    let changed = next_change(tx, "invoice_change")?;
+    let changed = tx.next_of("invoice_change")?;
     Ok(tx.execute(
         "UPDATE invoices SET due_ms = ?2, changed = ?3 WHERE shipment = ?1 AND due_ms IS NULL",
         params![shipment, due_ms, changed],
@@ -166,7 +156,7 @@ pub fn invoice(tx: &mut Tx<'_>, number: &str) -> anyhow::Result<Option<(ShopId, 
 /// Takes `part` off what is open on invoice `number`. False if less than that was open.
 pub fn settle(tx: &mut Tx<'_>, number: &str, part: Money) -> Result<bool, StoreError> {
     let part = cents(part);
-    let changed = next_change(tx, "invoice_change")?;
+    let changed = tx.next_of("invoice_change")?;
     Ok(tx.execute(
         "UPDATE invoices SET open_cents = open_cents - ?2, changed = ?3
          WHERE number = ?1 AND open_cents >= ?2",
@@ -236,7 +226,7 @@ pub fn insert_payment(tx: &mut Tx<'_>, payment: &NewPayment<'_>) -> anyhow::Resu
         .iter()
         .map(|(number, part)| (number.as_str(), cents(*part)))
         .collect();
-    let changed = next_change(tx, "payment_change")?;
+    let changed = tx.next_of("payment_change")?;
     tx.execute(
         "INSERT INTO payments (shop, reference, method, received_ms, recorded_ms, actor,
                                amount_cents, allocations, note, changed)

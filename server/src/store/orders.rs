@@ -47,15 +47,10 @@ pub fn take_numbers(tx: &mut Tx<'_>, count: usize) -> Result<i64, StoreError> {
     Ok(last - i64::try_from(count).unwrap_or(0) + 1)
 }
 
-/// The number of a change to an order: the next of counter `order_change`, whose row stays
-/// locked until the transaction ends, so numbers follow the order of commits and a reader
-/// of "changes after N" never misses one committed later with a smaller number.
+/// The number of a change to an order ([`Tx::next_of`] counter `order_change`): a reader of
+/// "changes after N" never misses one committed later with a smaller number.
 fn next_change(tx: &mut Tx<'_>) -> Result<i64, StoreError> {
-    tx.value(
-        "UPDATE counters SET value = value + 1 WHERE name = 'order_change' RETURNING value",
-        params![],
-    )?
-    .ok_or_else(|| StoreError::Database("the order_change counter is missing".into()))
+    tx.next_of("order_change")
 }
 
 /// Who placed an order and through what.

@@ -264,6 +264,16 @@ impl<'a> Tx<'a> {
         self.sql.query(sql, params)
     }
 
+    /// The next number of counter `name`. Its row stays locked until the transaction ends, so
+    /// numbers follow the order of commits (what the change cursors rely on).
+    pub fn next_of(&mut self, name: &str) -> Result<i64, StoreError> {
+        self.value(
+            "UPDATE counters SET value = value + 1 WHERE name = ?1 RETURNING value",
+            crate::params![name],
+        )?
+        .ok_or_else(|| StoreError::Database(format!("the {name} counter is missing")))
+    }
+
     /// The first row, if any.
     pub fn row(&mut self, sql: &str, params: &[Value]) -> Result<Option<Row>, StoreError> {
         Ok(self.rows(sql, params)?.into_iter().next())
