@@ -199,6 +199,25 @@ impl Principal {
         ))
     }
 
+    /// 403 unless the principal holds `permission` or, for an API key, the key names
+    /// `scope` (a key holds only what its scopes name).
+    pub fn require_or_scope(&self, permission: Permission, scope: &str) -> Result<(), AppError> {
+        if self.key.is_some() {
+            self.require_office_or(scope)
+        } else {
+            self.require(permission)
+        }
+    }
+
+    /// 403 unless the principal is an admin or, for an API key, the key names `scope`.
+    pub fn require_admin_or_scope(&self, what: &str, scope: &str) -> Result<(), AppError> {
+        if self.key.is_some() {
+            self.require_office_or(scope)
+        } else {
+            self.require_admin(what)
+        }
+    }
+
     /// 403 unless the principal is an admin; `what` says what only admins may do.
     pub fn require_admin(&self, what: &str) -> Result<(), AppError> {
         if self.role == Role::Admin {

@@ -323,12 +323,18 @@ fn body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
 }
 
 /// `POST /api/admin/products`: a new product; 409 if the SKU exists.
+#[utoipa::path(post, path = "/admin/products", tag = "catalog",
+    request_body = api::ProductEdit,
+    responses(
+        (status = 201, description = "Created (`sku`, `name`, `category`, `unit`, `list_price` are required)", body = api::ProductDetail),
+        (status = "4XX", description = "Refused (SKU taken, a field out of range …)", body = crate::openapi::ErrorBody),
+    ), security(("bearer" = [])))]
 pub async fn create_product(
     State(state): State<AppState>,
     principal: Principal,
     edit: Result<Json<ProductEdit>, JsonRejection>,
 ) -> Result<(StatusCode, Json<ProductDetail>), AppError> {
-    principal.require_admin("change the catalog")?;
+    principal.require_admin_or_scope("change the catalog", "catalog:write")?;
     let edit = body(edit)?;
     let sku = edit
         .sku
@@ -383,13 +389,20 @@ pub async fn create_product(
 }
 
 /// `PUT /api/admin/products/{sku}`: changes what the body gives (the SKU is fixed).
+#[utoipa::path(put, path = "/admin/products/{sku}", tag = "catalog",
+    params(("sku" = String, Path)),
+    request_body = api::ProductEdit,
+    responses(
+        (status = 200, description = "Changed", body = api::ProductDetail),
+        (status = "4XX", description = "Refused or no such product", body = crate::openapi::ErrorBody),
+    ), security(("bearer" = [])))]
 pub async fn change_product(
     State(state): State<AppState>,
     principal: Principal,
     Path(sku): Path<String>,
     edit: Result<Json<ProductEdit>, JsonRejection>,
 ) -> Result<Json<ProductDetail>, AppError> {
-    principal.require_admin("change the catalog")?;
+    principal.require_admin_or_scope("change the catalog", "catalog:write")?;
     let edit = body(edit)?;
     let unknown = || AppError::client(StatusCode::NOT_FOUND, "unknown_product", "no such product");
     let sku = Sku::parse(&sku).map_err(|_| unknown())?;
@@ -494,12 +507,18 @@ fn publish_category(
 }
 
 /// `POST /api/admin/categories`: a new category (409 if the id exists).
+#[utoipa::path(post, path = "/admin/categories", tag = "catalog",
+    request_body = api::CategoryEdit,
+    responses(
+        (status = 201, description = "Created (`id` and `name` are required)", body = domain::product::Category),
+        (status = "4XX", description = "Refused (id taken …)", body = crate::openapi::ErrorBody),
+    ), security(("bearer" = [])))]
 pub async fn create_category(
     State(state): State<AppState>,
     principal: Principal,
     edit: Result<Json<CategoryEdit>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Category>), AppError> {
-    principal.require_admin("change the catalog")?;
+    principal.require_admin_or_scope("change the catalog", "catalog:write")?;
     let edit = body(edit)?;
     let id = edit
         .id
@@ -556,13 +575,20 @@ pub async fn create_category(
 }
 
 /// `PUT /api/admin/categories/{id}`: rename or move a category.
+#[utoipa::path(put, path = "/admin/categories/{id}", tag = "catalog",
+    params(("id" = String, Path)),
+    request_body = api::CategoryEdit,
+    responses(
+        (status = 200, description = "Changed", body = domain::product::Category),
+        (status = "4XX", description = "Refused or no such category", body = crate::openapi::ErrorBody),
+    ), security(("bearer" = [])))]
 pub async fn change_category(
     State(state): State<AppState>,
     principal: Principal,
     Path(id): Path<String>,
     edit: Result<Json<CategoryEdit>, JsonRejection>,
 ) -> Result<Json<Category>, AppError> {
-    principal.require_admin("change the catalog")?;
+    principal.require_admin_or_scope("change the catalog", "catalog:write")?;
     let edit = body(edit)?;
     let unknown = || {
         AppError::client(

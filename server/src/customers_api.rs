@@ -48,7 +48,7 @@ pub async fn list(
     principal: Principal,
     query: Result<Query<CustomerQuery>, QueryRejection>,
 ) -> Result<Json<CustomerPage>, AppError> {
-    principal.require_office()?;
+    principal.require_office_or("customers:read")?;
     let Query(query) =
         query.map_err(|r| AppError::rejected("bad_query", r.status(), r.body_text()))?;
     let needle = query
@@ -113,7 +113,7 @@ pub async fn get(
     principal: Principal,
     Path(id): Path<String>,
 ) -> Result<Json<CustomerDetail>, AppError> {
-    principal.require_office()?;
+    principal.require_office_or("customers:read")?;
     let unknown = || AppError::client(StatusCode::NOT_FOUND, "unknown_shop", "no such shop");
     let shop = ShopId::parse(&id).map_err(|_| unknown())?;
     let detail = state
@@ -340,6 +340,12 @@ pub(crate) fn store_basics(
 
 /// `POST /api/admin/shops`: a new shop with its owner's sign-in, its documents and every
 /// warehouse to deliver from; its devices can sign in and order at once.
+#[utoipa::path(post, path = "/admin/shops", tag = "customers",
+    request_body = api::NewCustomer,
+    responses(
+        (status = 201, description = "Created, with its owner's sign-in", body = api::CustomerRow),
+        (status = "4XX", description = "Refused (taken id or username, unknown tier or manager …)", body = crate::openapi::ErrorBody),
+    ), security(("bearer" = [])))]
 pub async fn create(
     State(state): State<AppState>,
     principal: Principal,
@@ -431,6 +437,13 @@ fn check_quotas_and_window(tx: &mut Tx<'_>, edit: &CustomerEdit) -> Result<(), A
 /// `PUT /api/admin/shops/{shop}`: name, tier, active, region, managers, account settings,
 /// quotas and ordering days, in one change; balances are kept. The shop's devices see it
 /// at their next sync (a new tier's prices too).
+#[utoipa::path(put, path = "/admin/shops/{shop}", tag = "customers",
+    params(("shop" = String, Path)),
+    request_body = api::CustomerEdit,
+    responses(
+        (status = 200, description = "Changed", body = api::CustomerRow),
+        (status = "4XX", description = "Refused or no such shop", body = crate::openapi::ErrorBody),
+    ), security(("bearer" = [])))]
 pub async fn update(
     State(state): State<AppState>,
     principal: Principal,

@@ -57,11 +57,7 @@ pub fn local_time(ms: i64) -> String {
 
 /// Invoices and payments: finance staff, or a key with `finance:read`.
 fn require_finance_read(principal: &Principal) -> Result<(), AppError> {
-    if principal.key.is_some() {
-        principal.require_office_or("finance:read")
-    } else {
-        principal.require(Permission::Finance)
-    }
+    principal.require_or_scope(Permission::Finance, "finance:read")
 }
 
 fn cursor(query: Result<Query<ChangesQuery>, QueryRejection>) -> Result<(i64, usize), AppError> {

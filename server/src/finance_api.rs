@@ -40,8 +40,14 @@ fn add(aging: &mut Aging, other: &Aging) -> Result<(), AppError> {
     Ok(())
 }
 
-/// `GET /api/finance/receivables`: every shop for finance; an account manager's own
-/// shops for him.
+/// `GET /api/finance/receivables`: every shop for finance (or a key with `finance:read`);
+/// an account manager's own shops for him. A report, not a list: every shop that owes,
+/// the oldest debts first, in one answer.
+#[utoipa::path(get, path = "/finance/receivables", tag = "finance",
+    responses(
+        (status = 200, description = "What each shop owes by age, per account manager, the reminders to follow up", body = api::Receivables),
+        (status = "4XX", description = "Refused", body = crate::openapi::ErrorBody),
+    ), security(("bearer" = [])))]
 pub async fn receivables(
     State(state): State<AppState>,
     principal: Principal,
@@ -50,7 +56,7 @@ pub async fn receivables(
     let only: Option<Vec<String>> = if principal.role == Role::Manager {
         Some(principal.shops.iter().map(ToString::to_string).collect())
     } else {
-        principal.require(Permission::Finance)?;
+        principal.require_or_scope(Permission::Finance, "finance:read")?;
         None
     };
     let started = std::time::Instant::now();
@@ -147,8 +153,12 @@ pub async fn receivables(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PeriodQuery {
+    /// The first day (`2026-11-01`, China time; the month's first day if absent).
     #[serde(default)]
+    #[param(pattern = r"^\d{4}-\d{2}-\d{2}$")]
     pub from: Option<String>,
+    /// The last day, included (today if absent).
+    #[param(pattern = r"^\d{4}-\d{2}-\d{2}$")]
     pub to: Option<String>,
 }
 
@@ -256,6 +266,12 @@ pub(crate) fn unknown_shop() -> AppError {
 }
 
 /// `GET /api/finance/shops/{shop}/statement?from=&to=`.
+#[utoipa::path(get, path = "/finance/shops/{shop}/statement", tag = "finance",
+    params(("shop" = String, Path), PeriodQuery),
+    responses(
+        (status = 200, description = "The shop's account over the period: opening and closing balances, every entry, open invoices", body = api::Statement),
+        (status = "4XX", description = "Refused, no such shop, or not a period", body = crate::openapi::ErrorBody),
+    ), security(("bearer" = [])))]
 pub async fn shop_statement(
     State(state): State<AppState>,
     principal: Principal,
@@ -265,7 +281,7 @@ pub async fn shop_statement(
     let Path(shop) = shop.map_err(|r| AppError::rejected("bad_shop", r.status(), r.body_text()))?;
     let Query(query) =
         query.map_err(|r| AppError::rejected("bad_query", r.status(), r.body_text()))?;
-    principal.require(Permission::Finance)?;
+    principal.require_or_scope(Permission::Finance, "finance:read")?;
     let shop = shop_id(&shop)?;
     Ok(Json(
         state
@@ -342,7 +358,15 @@ fn parse_amount(text: &str) -> Result<Money, AppError> {
 }
 
 /// `POST /api/finance/payments`: 201 with what it paid (or, `to_prepaid`, a top-up of
-/// the shop's prepaid balance).
+/// the shop's prepaid balance). Finance, or a key with `finance:write`. A reference the
+/// shop used already is refused (409 `duplicate_payment`), so a payment sent twice is
+/// recorded once.
+#[utoipa::path(post, path = "/finance/payments", tag = "finance",
+    request_body = api::PaymentRequest,
+    responses(
+        (status = 201, description = "Recorded: the invoices it paid, what is left on account, what the shop owes", body = api::PaymentRecorded),
+        (status = "4XX", description = "Refused (duplicate reference, unknown invoice …)", body = crate::openapi::ErrorBody),
+    ), security(("bearer" = [])))]
 pub async fn record_payment(
     State(state): State<AppState>,
     principal: Principal,
@@ -350,7 +374,7 @@ pub async fn record_payment(
 ) -> Result<(StatusCode, Json<PaymentRecorded>), AppError> {
     let Json(request) =
         body.map_err(|r| AppError::rejected("malformed_payment", r.status(), r.body_text()))?;
-    principal.require(Permission::Finance)?;
+    principal.require_or_scope(Permission::Finance, "finance:write")?;
     let shop = shop_id(&request.shop)?;
     let amount = parse_amount(&request.amount)?;
     let reference = request.reference.trim().to_owned();
@@ -426,7 +450,14 @@ pub async fn record_payment(
     Ok((StatusCode::CREATED, Json(done)))
 }
 
-/// `GET /api/finance/invoices/{number}`: finance, or the shop the invoice is for.
+/// `GET /api/finance/invoices/{number}`: finance (or a key with `finance:read`), or the
+/// shop the invoice is for.
+#[utoipa::path(get, path = "/finance/invoices/{number}", tag = "finance",
+    params(("number" = String, Path, description = "The invoice's number")),
+    responses(
+        (status = 200, description = "The invoice in full, with what is still open of it", body = api::InvoiceDetail),
+        (status = "4XX", description = "No such invoice (or not yours)", body = crate::openapi::ErrorBody),
+    ), security(("bearer" = [])))]
 pub async fn invoice(
     State(state): State<AppState>,
     principal: Principal,
@@ -454,8 +485,8 @@ pub async fn invoice(
     let unknown = || AppError::client(StatusCode::NOT_FOUND, "unknown_invoice", "no such invoice");
     let detail = found.ok_or_else(unknown)?;
     let shop = ShopId::parse(&detail.shop).map_err(|e| anyhow::anyhow!("{e}"))?;
-    if !principal.may(Permission::Finance) && !principal.acts_for(&shop) {
-        return Err(unknown());
+    if !principal.acts_for(&shop) {
+        principal.require_or_scope(Permission::Finance, "finance:read")?;
     }
     Ok(Json(detail))
 }

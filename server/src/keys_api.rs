@@ -37,10 +37,11 @@ pub async fn list(
 pub async fn create(
     State(state): State<AppState>,
     principal: Principal,
-    body: Result<Json<serde_json::Value>, JsonRejection>,
+    body: Result<Json<NewApiKey>, JsonRejection>,
 ) -> Result<(StatusCode, Json<ApiKeyCreated>), AppError> {
     principal.require_admin("manage API keys")?;
-    let mut new: NewApiKey = crate::app_error::object_body(body, "malformed_key")?;
+    let Json(mut new) =
+        body.map_err(|r| AppError::rejected("malformed_key", r.status(), r.body_text()))?;
     new.name = new.name.trim().to_owned();
     if new.name.is_empty() {
         return Err(AppError::invalid("name", "required"));
@@ -139,12 +140,13 @@ pub async fn change(
     State(state): State<AppState>,
     principal: Principal,
     Path(id): Path<String>,
-    body: Result<Json<serde_json::Value>, JsonRejection>,
+    body: Result<Json<api::keys::ApiKeyChange>, JsonRejection>,
 ) -> Result<Json<api::keys::ApiKeyRow>, AppError> {
     principal.require_admin("manage API keys")?;
     let missing = || AppError::client(StatusCode::NOT_FOUND, "unknown_api_key", "no such key");
     let id: i64 = id.parse().map_err(|_| missing())?;
-    let change: api::keys::ApiKeyChange = crate::app_error::object_body(body, "malformed_key")?;
+    let Json(change) =
+        body.map_err(|r| AppError::rejected("malformed_key", r.status(), r.body_text()))?;
     let who = principal.username.clone();
     state
         .store

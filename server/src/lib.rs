@@ -504,6 +504,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/health", get(|| async { "ok" }))
         .fallback(api_not_found)
+        .layer(axum::middleware::from_fn(app_error::json_objects_only))
         .layer(axum::middleware::from_fn(openapi::check_version))
         .layer(axum::middleware::map_response(json_errors))
         .layer(DefaultBodyLimit::max(docs::sync::wire::MAX_BODY_BYTES))

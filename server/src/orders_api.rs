@@ -212,6 +212,13 @@ fn permission_for(event: OrderEvent) -> Option<Permission> {
 /// with its stock (cancelling releases the reservation, allocating reserves what arrived),
 /// records who did it and why, and writes the new status into the shop's status document,
 /// all in one transaction. The order is named by its number or its request id.
+#[utoipa::path(post, path = "/orders/{request_id}/events", tag = "orders",
+    params(("request_id" = String, Path, description = "The order's number or request id")),
+    request_body = api::EventBody,
+    responses(
+        (status = 200, description = "The order after the move", body = domain::order::OrderConfirmation),
+        (status = "4XX", description = "Refused (409 names the moves possible now) or no such order", body = crate::openapi::ErrorBody),
+    ), security(("bearer" = [])))]
 pub async fn record_event(
     State(state): State<AppState>,
     principal: Principal,
@@ -292,6 +299,13 @@ pub async fn deliver(
 /// `POST /api/orders/{number}/lines` with `{"lines": [{"sku": "TEA-001", "quantity": 24}],
 /// "reason": "…"}`: customer service changes the order's lines before picking; it is
 /// priced and reserved again. 409 when picking started or the engine refuses the result.
+#[utoipa::path(post, path = "/orders/{id}/lines", tag = "orders",
+    params(("id" = String, Path, description = "The order's number or request id")),
+    request_body = api::LinesEdit,
+    responses(
+        (status = 200, description = "The order priced and reserved again", body = domain::order::OrderConfirmation),
+        (status = "4XX", description = "Refused (picking started, the engine refuses the lines …) or no such order", body = crate::openapi::ErrorBody),
+    ), security(("bearer" = [])))]
 pub async fn edit_lines(
     State(state): State<AppState>,
     principal: Principal,

@@ -22,15 +22,29 @@ use crate::state::AppState;
 use crate::store::returns as store_returns;
 use crate::store::{Tx, orders, stock};
 
-/// `?state=requested,approved&shop=kiwi&limit=200`.
-#[derive(Debug, Deserialize)]
+/// `?state=requested,approved&shop=shop-kiwi&before=R-…&limit=200`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ReturnQuery {
+    /// Only returns in these states, comma-separated (`requested`, `approved`, `declined`,
+    /// `received`, `settled`).
     pub state: Option<String>,
+    /// Only this shop's.
     pub shop: Option<String>,
+    /// The cursor: returns placed before this one (the `number` of the last on the
+    /// previous page).
+    pub before: Option<String>,
+    /// At most this many (1–1000, 200 if absent).
     pub limit: Option<usize>,
 }
 
-/// `GET /api/admin/returns`: returns newest first, filtered by state and shop.
+/// `GET /api/admin/returns`: returns newest first, filtered by state and shop, a page at a
+/// time.
+#[utoipa::path(get, path = "/admin/returns", tag = "orders", params(ReturnQuery),
+    responses(
+        (status = 200, description = "Returns newest first; pass the last one's `number` as `before` for the next page", body = Vec<api::ReturnRow>),
+        (status = "4XX", description = "Refused", body = crate::openapi::ErrorBody),
+    ), security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
     principal: Principal,
@@ -63,9 +77,27 @@ pub async fn list(
         None => None,
     };
     let limit = query.limit.unwrap_or(200).clamp(1, 1000);
+    let before = query
+        .before
+        .map(|b| b.trim().to_owned())
+        .filter(|b| !b.is_empty());
     let rows: Vec<store_returns::ReturnListRow> = state
         .store
-        .read(move |tx| store_returns::list(tx, &states, shop.as_ref(), limit))
+        .read(move |tx| -> Result<_, AppError> {
+            let before = match before {
+                Some(number) => Some(store_returns::place_of(tx, &number)?.ok_or_else(|| {
+                    AppError::bad_request("bad_cursor", format!("no return {number:?}"))
+                })?),
+                None => None,
+            };
+            Ok(store_returns::list(
+                tx,
+                &states,
+                shop.as_ref(),
+                before,
+                limit,
+            )?)
+        })
         .await?;
     Ok(Json(
         rows.into_iter()
@@ -106,6 +138,13 @@ pub async fn list(
 /// `POST /api/orders/{number}/returns`: customer service records a return for the shop
 /// (it called or wrote). Taken in as the shop's own would be: 201 with the return,
 /// declined at once (with the reason) when it asks for what was not shipped.
+#[utoipa::path(post, path = "/orders/{id}/returns", tag = "orders",
+    params(("id" = String, Path, description = "The order's number or request id")),
+    request_body = api::NewReturn,
+    responses(
+        (status = 201, description = "Recorded (or declined at once, with the reason)", body = api::ReturnDone),
+        (status = "4XX", description = "Refused or no such order", body = crate::openapi::ErrorBody),
+    ), security(("bearer" = [])))]
 pub async fn create(
     State(state): State<AppState>,
     principal: Principal,
@@ -168,6 +207,13 @@ pub async fn create(
 /// `POST /api/returns/{number}/decision` with `{"approve": true}` (all that was asked),
 /// `{"approve": true, "quantities": {"TEA-001": 2}}` (part), or `{"approve": false,
 /// "note": "…"}`; `remedy` changes what the shop gets.
+#[utoipa::path(post, path = "/returns/{id}/decision", tag = "orders",
+    params(("id" = String, Path, description = "The return's number")),
+    request_body = domain::returns::Decision,
+    responses(
+        (status = 200, description = "Decided", body = api::ReturnDone),
+        (status = "4XX", description = "Refused (not waiting for a decision …) or no such return", body = crate::openapi::ErrorBody),
+    ), security(("bearer" = [])))]
 pub async fn decide(
     State(state): State<AppState>,
     principal: Principal,
@@ -195,6 +241,13 @@ pub async fn decide(
 /// `POST /api/returns/{number}/receipt` with `{"warehouse": "north", "lines": {"TEA-001":
 /// {"good": 3, "damaged": 1}}}`: good units go back on hand (and fill waiting orders),
 /// damaged ones are written off.
+#[utoipa::path(post, path = "/returns/{id}/receipt", tag = "orders",
+    params(("id" = String, Path, description = "The return's number")),
+    request_body = api::ReturnReceipt,
+    responses(
+        (status = 200, description = "Received", body = api::ReturnDone),
+        (status = "4XX", description = "Refused (not approved, more than approved …) or no such return", body = crate::openapi::ErrorBody),
+    ), security(("bearer" = [])))]
 pub async fn receive(
     State(state): State<AppState>,
     principal: Principal,
@@ -262,6 +315,13 @@ pub async fn receive(
 /// the value of what was received goes back to the prepaid balance, or is credited to the
 /// shop's account, or the goods are sent again at no charge as a new order (channel
 /// `replacement`) that reserves and ships like any other.
+#[utoipa::path(post, path = "/returns/{id}/settlement", tag = "orders",
+    params(("id" = String, Path, description = "The return's number")),
+    request_body = api::Settlement,
+    responses(
+        (status = 200, description = "Settled", body = api::ReturnDone),
+        (status = "4XX", description = "Refused (not received …) or no such return", body = crate::openapi::ErrorBody),
+    ), security(("bearer" = [])))]
 pub async fn settle(
     State(state): State<AppState>,
     principal: Principal,

@@ -188,12 +188,19 @@ pub async fn logout(
     Ok(Json(serde_json::json!({ "signed_out": true })))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RefreshRequest {
+    /// The refresh token of the last pair (each is spent once).
     pub refresh_token: String,
 }
 
 /// `POST /api/refresh`: spends a refresh token for a new pair.
+#[utoipa::path(post, path = "/refresh", tag = "session",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "A new access token and refresh token", body = crate::auth::TokenPair),
+        (status = "4XX", description = "Unknown, spent or expired refresh token", body = crate::openapi::ErrorBody),
+    ))]
 pub async fn refresh(
     State(state): State<AppState>,
     body: Result<Json<RefreshRequest>, JsonRejection>,

@@ -10,7 +10,7 @@ use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use domain::inventory::StockError;
+use domain::inventory::{MAX_ON_HAND, StockError};
 use domain::sku::{Sku, WarehouseId};
 use serde::{Deserialize, Serialize};
 
@@ -64,18 +64,29 @@ pub async fn of_product(
 }
 
 /// `?warehouse=&q=&alerts=true&after=<warehouse>/<sku>&limit=`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Only this warehouse's levels.
     pub warehouse: Option<String>,
+    /// A search by SKU or name.
     pub q: Option<String>,
+    /// Only the levels past a threshold (low, or over).
     #[serde(default)]
     pub alerts: bool,
+    /// The cursor: levels after this `warehouse/SKU` (the `next_after` of the previous page).
     pub after: Option<String>,
+    /// At most this many (1–500, 100 if absent).
     pub limit: Option<usize>,
 }
 
 /// `GET /api/admin/stock`: levels by warehouse and SKU, a page at a time, filtered by
 /// warehouse, a search by SKU or name, or only those past a threshold.
+#[utoipa::path(get, path = "/admin/stock", tag = "stock", params(ListQuery),
+    responses(
+        (status = 200, description = "A page of levels by warehouse and SKU", body = api::StockPage),
+        (status = "4XX", description = "Refused", body = crate::openapi::ErrorBody),
+    ), security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
     principal: Principal,
@@ -176,6 +187,12 @@ pub async fn count(
     principal.require(Permission::StockWrite)?;
     let Json(count) =
         body.map_err(|r| AppError::rejected("malformed_change", r.status(), r.body_text()))?;
+    if count.on_hand > MAX_ON_HAND {
+        return Err(AppError::invalid("on_hand", "out_of_range"));
+    }
+    if count.safety.is_some_and(|safety| safety > MAX_ON_HAND) {
+        return Err(AppError::invalid("safety", "out_of_range"));
+    }
     let (warehouse, sku) = target(&warehouse, &sku)?;
     let kind = Kind {
         name: "count",
@@ -196,6 +213,13 @@ pub async fn count(
 /// `POST /api/admin/stock/{warehouse}/{sku}/receive` with `{"quantity": 50, "reference":
 /// "PO-17"}`: goods arrived. Orders waiting for the product get them at once, in priority
 /// order.
+#[utoipa::path(post, path = "/admin/stock/{warehouse}/{sku}/receive", tag = "stock",
+    params(("warehouse" = String, Path), ("sku" = String, Path)),
+    request_body = api::Receipt,
+    responses(
+        (status = 200, description = "Received: the levels now, the orders that got stock", body = api::StockChanged),
+        (status = "4XX", description = "Refused", body = crate::openapi::ErrorBody),
+    ), security(("bearer" = [])))]
 pub async fn receive(
     State(state): State<AppState>,
     principal: Principal,
@@ -207,6 +231,9 @@ pub async fn receive(
         body.map_err(|r| AppError::rejected("malformed_receipt", r.status(), r.body_text()))?;
     if receipt.quantity == 0 {
         return Err(AppError::invalid("quantity", "at_least_one"));
+    }
+    if receipt.quantity > MAX_ON_HAND {
+        return Err(AppError::invalid("quantity", "out_of_range"));
     }
     let (warehouse, sku) = target(&warehouse, &sku)?;
     let kind = Kind {
@@ -325,17 +352,30 @@ fn stock_refused(
 }
 
 /// `PUT /api/admin/stock/{warehouse}/{sku}/settings` with `{"low": 10, "over": 500,
-/// "location": "A-03-2"}`: the alert thresholds and the bin location.
+/// "location": "A-03-2"}`: the alert thresholds and the bin location; answers what was
+/// saved.
+#[utoipa::path(put, path = "/admin/stock/{warehouse}/{sku}/settings", tag = "stock",
+    params(("warehouse" = String, Path), ("sku" = String, Path)),
+    request_body = api::StockSettings,
+    responses(
+        (status = 200, description = "Saved", body = api::StockSettings),
+        (status = "4XX", description = "Refused (no level kept there, low not below over …)", body = crate::openapi::ErrorBody),
+    ), security(("bearer" = [])))]
 pub async fn settings(
     State(state): State<AppState>,
     principal: Principal,
     Path((warehouse, sku)): Path<(String, String)>,
     body: Result<Json<StockSettings>, JsonRejection>,
-) -> Result<Json<serde_json::Value>, AppError> {
+) -> Result<Json<StockSettings>, AppError> {
     principal.require(Permission::StockWrite)?;
     let Json(settings) =
         body.map_err(|r| AppError::rejected("malformed_settings", r.status(), r.body_text()))?;
     let (warehouse, sku) = target(&warehouse, &sku)?;
+    for (field, value) in [("low", settings.low), ("over", settings.over)] {
+        if value.is_some_and(|v| v > MAX_ON_HAND) {
+            return Err(AppError::invalid(field, "out_of_range"));
+        }
+    }
     if let (Some(low), Some(over)) = (settings.low, settings.over)
         && low >= over
     {
@@ -343,6 +383,11 @@ pub async fn settings(
     }
     let location: String = settings.location.trim().chars().take(40).collect();
     let who = principal.username.clone();
+    let saved = StockSettings {
+        low: settings.low,
+        over: settings.over,
+        location: location.clone(),
+    };
     state
         .store
         .write(move |tx| -> Result<(), AppError> {
@@ -364,21 +409,43 @@ pub async fn settings(
             Ok(())
         })
         .await?;
-    Ok(Json(serde_json::json!({"ok": true})))
+    Ok(Json(saved))
 }
 
-/// `GET /api/admin/stock/{warehouse}/{sku}/moves`: the latest 100 movements.
+/// `?before=<move id>&limit=`: a page of movements, newest first.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MovesQuery {
+    /// The cursor: movements older than this one (the `id` of the last on the previous page).
+    pub before: Option<i64>,
+    /// At most this many (1–500, 100 if absent).
+    pub limit: Option<usize>,
+}
+
+/// `GET /api/admin/stock/{warehouse}/{sku}/moves`: the movements, newest first, a page at
+/// a time.
+#[utoipa::path(get, path = "/admin/stock/{warehouse}/{sku}/moves", tag = "stock",
+    params(("warehouse" = String, Path), ("sku" = String, Path), MovesQuery),
+    responses(
+        (status = 200, description = "Movements newest first; pass the last one's `id` as `before` for the next page", body = Vec<api::StockMove>),
+        (status = "4XX", description = "Refused", body = crate::openapi::ErrorBody),
+    ), security(("bearer" = [])))]
 pub async fn moves(
     State(state): State<AppState>,
     principal: Principal,
     Path((warehouse, sku)): Path<(String, String)>,
+    query: Result<Query<MovesQuery>, QueryRejection>,
 ) -> Result<Json<Vec<stock::Move>>, AppError> {
     read_access(&principal)?;
+    let Query(query) =
+        query.map_err(|r| AppError::rejected("bad_query", r.status(), r.body_text()))?;
     let (warehouse, sku) = target(&warehouse, &sku)?;
+    let limit = query.limit.unwrap_or(100).clamp(1, 500);
+    let before = query.before.unwrap_or(i64::MAX);
     Ok(Json(
         state
             .store
-            .read(move |tx| stock::moves(tx, &warehouse, &sku, 100))
+            .read(move |tx| stock::moves(tx, &warehouse, &sku, before, limit))
             .await?,
     ))
 }

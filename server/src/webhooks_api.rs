@@ -88,10 +88,11 @@ pub async fn list(
 pub async fn create(
     State(state): State<AppState>,
     principal: Principal,
-    body: Result<Json<serde_json::Value>, JsonRejection>,
+    body: Result<Json<NewEndpoint>, JsonRejection>,
 ) -> Result<(StatusCode, Json<EndpointCreated>), AppError> {
     principal.require_admin(WHAT)?;
-    let new: NewEndpoint = crate::app_error::object_body(body, "malformed_webhook")?;
+    let Json(new) =
+        body.map_err(|r| AppError::rejected("malformed_webhook", r.status(), r.body_text()))?;
     let url = new.url.trim().to_owned();
     if url.len() > 2000 {
         return Err(AppError::invalid("url", "too_long"));
@@ -138,11 +139,12 @@ pub async fn change(
     State(state): State<AppState>,
     principal: Principal,
     Path(id): Path<String>,
-    body: Result<Json<serde_json::Value>, JsonRejection>,
+    body: Result<Json<EndpointChange>, JsonRejection>,
 ) -> Result<Json<Endpoint>, AppError> {
     principal.require_admin(WHAT)?;
     let id = id_of(&id)?;
-    let change: EndpointChange = crate::app_error::object_body(body, "malformed_webhook")?;
+    let Json(change) =
+        body.map_err(|r| AppError::rejected("malformed_webhook", r.status(), r.body_text()))?;
     let events = change.events.map(checked_events).transpose()?;
     let who = principal.username.clone();
     let endpoint = state

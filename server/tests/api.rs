@@ -504,6 +504,15 @@ async fn an_admin_price_change_reaches_shops_and_the_server_reports_what_changed
             400,
             "malformed_body",
         ),
+        // A body that is not an object, for any endpoint (serde would read a struct from
+        // an array of its fields: found by the fuzzer).
+        (
+            "products/BEV-0003",
+            serde_json::json!([null, null]),
+            admin_token.to_owned(),
+            400,
+            "malformed_body",
+        ),
         (
             "tiers/platinum/prices/BEV-0003",
             serde_json::json!({ "price": "1.00" }),

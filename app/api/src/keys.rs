@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// What a key may do. Each names the calls it opens; a key can do nothing else, and never
 /// reaches a shop's documents.
-pub const SCOPES: [&str; 7] = [
+pub const SCOPES: [&str; 10] = [
     // Every shop's orders, one by one and listed.
     "orders:read",
     // Place orders for shops (`POST /api/orders`, channel `api`).
@@ -14,12 +14,19 @@ pub const SCOPES: [&str; 7] = [
     "orders:fulfil",
     // The catalog: products, listed and one by one.
     "catalog:read",
+    // Create and change products and categories (an ERP that keeps the product master).
+    "catalog:write",
     // Stock levels.
     "stock:read",
     // Count and receive stock (reads it too).
     "stock:write",
-    // Invoices and payments: changed after a cursor, and exported for a period.
+    // Invoices and payments (changed after a cursor, exported for a period, one by one),
+    // receivables and statements.
     "finance:read",
+    // Record payments received (a bank or an ERP reporting what shops paid).
+    "finance:write",
+    // Shops (customers): listed and one by one, with their terms.
+    "customers:read",
 ];
 
 /// `POST /api/admin/api-keys`: a key for the system `name` with `scopes`.

@@ -253,6 +253,9 @@ pub struct StockMove {
     pub reference: String,
     pub actor: String,
     pub note: String,
+    /// Its place in the movements (pass as `before` for the page after it).
+    #[serde(default)]
+    pub id: i64,
 }
 
 /// `GET /api/admin/fulfilment-options`: the warehouses, the carriers used before, and how
@@ -274,8 +277,11 @@ pub struct FulfilmentOptions {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct StockCount {
+    /// At most `domain::inventory::MAX_ON_HAND`.
+    #[cfg_attr(feature = "openapi", schema(maximum = 100_000_000))]
     pub on_hand: u32,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(maximum = 100_000_000))]
     pub safety: Option<u32>,
     #[serde(default)]
     pub note: String,
@@ -286,6 +292,8 @@ pub struct StockCount {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Receipt {
+    /// At least one; what is then on hand may not pass `domain::inventory::MAX_ON_HAND`.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 100_000_000))]
     pub quantity: u32,
     /// The supplier's delivery note or purchase order.
     #[serde(default)]
@@ -300,8 +308,10 @@ pub struct Receipt {
 #[serde(deny_unknown_fields)]
 pub struct StockSettings {
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(maximum = 100_000_000))]
     pub low: Option<u32>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(maximum = 100_000_000))]
     pub over: Option<u32>,
     #[serde(default)]
     pub location: String,

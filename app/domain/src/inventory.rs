@@ -58,9 +58,13 @@ pub struct AllocationResult {
 pub enum StockError {
     #[error("counted {counted} but {reserved} are reserved for orders")]
     BelowReserved { counted: u32, reserved: u32 },
-    #[error("more stock than can be counted")]
+    #[error("more than {MAX_ON_HAND} units on hand")]
     TooMuch,
 }
+
+/// The most units one warehouse may hold of one SKU (a hundred million: more is a typing
+/// error, and stays far from what the database's integers hold).
+pub const MAX_ON_HAND: u32 = 100_000_000;
 
 /// Stock level alerts for a warehouse and SKU.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -100,6 +104,7 @@ impl Inventory {
         level.on_hand = level
             .on_hand
             .checked_add(quantity)
+            .filter(|total| *total <= MAX_ON_HAND)
             .ok_or(StockError::TooMuch)?;
         Ok(())
     }
@@ -117,6 +122,9 @@ impl Inventory {
             .levels
             .entry((warehouse.clone(), sku.clone()))
             .or_default();
+        if on_hand > MAX_ON_HAND || safety.is_some_and(|s| s > MAX_ON_HAND) {
+            return Err(StockError::TooMuch);
+        }
         if on_hand < level.reserved {
             return Err(StockError::BelowReserved {
                 counted: on_hand,

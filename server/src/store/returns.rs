@@ -77,6 +77,7 @@ pub fn list(
     tx: &mut Tx<'_>,
     states: &[ReturnState],
     shop: Option<&ShopId>,
+    before: Option<(i64, i64)>,
     limit: usize,
 ) -> Result<Vec<ReturnListRow>, StoreError> {
     let names: Vec<String> = if states.is_empty() {
@@ -93,26 +94,41 @@ pub fn list(
          FROM returns r JOIN orders o ON o.request_id = r.request_id
          LEFT JOIN shops s ON s.id = r.shop
          WHERE r.state IN ({}) AND (?1 = '' OR r.shop = ?1)
-         ORDER BY r.placed_ms DESC, r.id LIMIT ?2",
+           AND (r.placed_ms < ?3 OR (r.placed_ms = ?3 AND r.id < ?4))
+         ORDER BY r.placed_ms DESC, r.id DESC LIMIT ?2",
         names.join(", ")
     );
-    tx.rows(&sql, params![shop.map_or("", |s| s.as_str()), limit])?
-        .iter()
-        .map(|row| {
-            Ok((
-                row.get(0)?,
-                row.get(1)?,
-                row.get(2)?,
-                row.get(3)?,
-                row.get(4)?,
-                row.get(5)?,
-                row.get(6)?,
-                row.get(7)?,
-                row.get(8)?,
-                row.get(9)?,
-            ))
-        })
-        .collect()
+    let (placed, id) = before.unwrap_or((i64::MAX, i64::MAX));
+    tx.rows(
+        &sql,
+        params![shop.map_or("", |s| s.as_str()), limit, placed, id],
+    )?
+    .iter()
+    .map(|row| {
+        Ok((
+            row.get(0)?,
+            row.get(1)?,
+            row.get(2)?,
+            row.get(3)?,
+            row.get(4)?,
+            row.get(5)?,
+            row.get(6)?,
+            row.get(7)?,
+            row.get(8)?,
+            row.get(9)?,
+        ))
+    })
+    .collect()
+}
+
+/// Where the return `number` stands in the list (its time placed and id), for a cursor.
+pub fn place_of(tx: &mut Tx<'_>, number: &str) -> Result<Option<(i64, i64)>, StoreError> {
+    tx.row(
+        "SELECT placed_ms, id FROM returns WHERE number = ?1",
+        params![number],
+    )?
+    .map(|row| Ok((row.get(0)?, row.get(1)?)))
+    .transpose()
 }
 
 /// How many returns wait in each of the states someone acts on.

@@ -141,12 +141,14 @@ pub fn moves(
     tx: &mut Tx<'_>,
     warehouse: &WarehouseId,
     sku: &Sku,
+    before: i64,
     limit: usize,
 ) -> Result<Vec<Move>, StoreError> {
     tx.rows(
-        "SELECT at_ms, warehouse, sku, delta, on_hand, kind, reference, actor, note FROM stock_moves
-         WHERE warehouse = ?1 AND sku = ?2 ORDER BY id DESC LIMIT ?3",
-        params![warehouse.as_str(), sku.as_str(), limit],
+        "SELECT at_ms, warehouse, sku, delta, on_hand, kind, reference, actor, note, id
+         FROM stock_moves
+         WHERE warehouse = ?1 AND sku = ?2 AND id < ?3 ORDER BY id DESC LIMIT ?4",
+        params![warehouse.as_str(), sku.as_str(), before, limit],
     )?
     .iter()
     .map(|row| {
@@ -160,6 +162,7 @@ pub fn moves(
             reference: row.get(6)?,
             actor: row.get(7)?,
             note: row.get(8)?,
+            id: row.get(9)?,
         })
     })
     .collect()
