@@ -36,6 +36,7 @@ fn parse_price(text: &str) -> Result<Money, AppError> {
 #[serde(deny_unknown_fields)]
 pub struct PriceChange {
     /// The new price, or `null` to remove it (the next rule applies again).
+    #[schema(value_type = Option<api::schemas::Price>)]
     pub price: Option<String>,
 }
 

@@ -117,16 +117,25 @@ impl AppError {
     }
 }
 
-/// Every JSON body the API takes is an object: serde would also read a struct from an
-/// array of its fields in order (`[null, null]` as a change of nothing), which the API
-/// neither documents nor means. A POST, PUT or PATCH whose JSON body starts with anything
-/// but `{` is refused here (400 `malformed_body`), before any handler reads it, so the
-/// rule holds for every endpoint at once. An empty body passes (the handler decides).
-pub async fn json_objects_only(
+/// A rule every request to the API follows, checked here before any handler, so it holds
+/// for every endpoint at once: every JSON body is an object. Serde would also read a
+/// struct from an array of its fields in order (`[null, null]` as a change of nothing),
+/// which the API neither documents nor means. A POST, PUT or PATCH whose JSON body starts
+/// with anything but `{` is refused (400 `malformed_body`); an empty body passes (the
+/// handler decides).
+pub async fn request_rules(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
     use axum::http::{Method, header};
+    // A caller who is not signed in learns only that (the handler answers 401 before it
+    // reads anything); signing in and refreshing read their bodies with no token.
+    let signs_in = ["/login", "/refresh"]
+        .iter()
+        .any(|end| request.uri().path().ends_with(end));
+    if !signs_in && !request.headers().contains_key(header::AUTHORIZATION) {
+        return next.run(request).await;
+    }
     let is_json = request
         .headers()
         .get(header::CONTENT_TYPE)
@@ -162,11 +171,49 @@ pub async fn json_objects_only(
         return AppError::bad_request("malformed_body", "the body must be a JSON object")
             .into_response();
     }
+    let bytes = whole_numbers(bytes);
     next.run(axum::extract::Request::from_parts(
         parts,
         axum::body::Body::from(bytes),
     ))
     .await
+}
+
+/// `12.0` is the integer 12 in JSON (and in the JSON Schema of the API's document), but
+/// serde refuses it for a Rust integer: a body with such numbers is rewritten with them as
+/// integers. Bodies without a `.`, `e` or `E` (most) are passed through untouched, and so
+/// is one that is not JSON (the handler refuses it).
+fn whole_numbers(bytes: axum::body::Bytes) -> axum::body::Bytes {
+    fn rewrite(value: &mut serde_json::Value) -> bool {
+        match value {
+            serde_json::Value::Number(number) if number.is_f64() => {
+                let Some(float) = number.as_f64() else {
+                    return false;
+                };
+                // Within ±2⁵³ every whole float is exact.
+                if float.fract() == 0.0 && float.abs() < 9_007_199_254_740_992.0 {
+                    #[allow(clippy::cast_possible_truncation, reason = "whole and within ±2^53")]
+                    let whole = float as i64;
+                    *value = whole.into();
+                    return true;
+                }
+                false
+            }
+            serde_json::Value::Array(items) => items.iter_mut().fold(false, |c, v| rewrite(v) | c),
+            serde_json::Value::Object(map) => map.values_mut().fold(false, |c, v| rewrite(v) | c),
+            _ => false,
+        }
+    }
+    if !bytes.iter().any(|b| matches!(b, b'.' | b'e' | b'E')) {
+        return bytes;
+    }
+    let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        return bytes;
+    };
+    if !rewrite(&mut value) {
+        return bytes;
+    }
+    serde_json::to_vec(&value).map_or(bytes, axum::body::Bytes::from)
 }
 
 impl From<StoreError> for AppError {

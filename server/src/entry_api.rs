@@ -173,7 +173,7 @@ pub const REVIEW_REASON: &str = "接口订单待审核 (awaiting review)";
 /// whose orders the admin wants reviewed places them held ([`REVIEW_REASON`]), its stock
 /// reserved, until staff release or cancel them.
 #[utoipa::path(post, path = "/orders", tag = "orders",
-    params(("Idempotency-Key" = String, Header, description = "Once per order: the same key and body answer the first order again")),
+    params(("Idempotency-Key" = String, Header, pattern = r"^[!-~]{1,128}$", description = "Once per order (1 to 128 visible ASCII characters): the same key and body answer the first order again")),
     request_body = api::OfficeOrder,
     responses(
         (status = 201, description = "Placed (or, with `Idempotent-Replayed: true`, placed before)", body = domain::order::OrderConfirmation),

@@ -153,12 +153,12 @@ pub async fn receivables(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PeriodQuery {
-    /// The first day (`2026-11-01`, China time; the month's first day if absent).
+    /// The first day (`2026-11-01`, China time; the month's first day if absent or empty).
     #[serde(default)]
-    #[param(pattern = r"^\d{4}-\d{2}-\d{2}$")]
+    #[param(pattern = r"^$|^\d{4}-\d{2}-\d{2}$")]
     pub from: Option<String>,
-    /// The last day, included (today if absent).
-    #[param(pattern = r"^\d{4}-\d{2}-\d{2}$")]
+    /// The last day, included (today if absent or empty).
+    #[param(pattern = r"^$|^\d{4}-\d{2}-\d{2}$")]
     pub to: Option<String>,
 }
 
@@ -267,7 +267,7 @@ pub(crate) fn unknown_shop() -> AppError {
 
 /// `GET /api/finance/shops/{shop}/statement?from=&to=`.
 #[utoipa::path(get, path = "/finance/shops/{shop}/statement", tag = "finance",
-    params(("shop" = String, Path), PeriodQuery),
+    params(("shop" = domain::sku::ShopId, Path), PeriodQuery),
     responses(
         (status = 200, description = "The shop's account over the period: opening and closing balances, every entry, open invoices", body = api::Statement),
         (status = "4XX", description = "Refused, no such shop, or not a period", body = crate::openapi::ErrorBody),

@@ -151,7 +151,8 @@ pub async fn change(
     state
         .store
         .write(move |tx| {
-            let Some(before) = api_keys::by_id(tx, id)? else {
+            // A revoked key is gone for good: nothing about it changes any more.
+            let Some(before) = api_keys::by_id(tx, id)?.filter(|k| k.revoked_ms.is_none()) else {
                 return Ok(None);
             };
             let after = api_keys::set_rules(tx, id, (change.review, change.own_prices))?;

@@ -503,8 +503,9 @@ pub fn router(state: AppState) -> Router {
             put(admin_api::change_shop_price),
         )
         .route("/health", get(|| async { "ok" }))
+        // Only where a route and its method match: anything else gets its 404 or 405.
+        .route_layer(axum::middleware::from_fn(app_error::request_rules))
         .fallback(api_not_found)
-        .layer(axum::middleware::from_fn(app_error::json_objects_only))
         .layer(axum::middleware::from_fn(openapi::check_version))
         .layer(axum::middleware::map_response(json_errors))
         .layer(DefaultBodyLimit::max(docs::sync::wire::MAX_BODY_BYTES))

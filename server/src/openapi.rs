@@ -155,10 +155,50 @@ pub struct ApiDoc;
 pub fn document() -> &'static str {
     static DOCUMENT: OnceLock<String> = OnceLock::new();
     DOCUMENT.get_or_init(|| {
-        ApiDoc::openapi()
-            .to_pretty_json()
+        let made = serde_json::to_value(ApiDoc::openapi()).map(|mut document| {
+            complete_schemas(&mut document);
+            document
+        });
+        made.and_then(|document| serde_json::to_string_pretty(&document))
             .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
     })
+}
+
+/// Says in every integer schema what the Rust integer behind it holds (`u32`, `i32`,
+/// `u64` and `usize`, `i64`) when the schema does not say how large it may be, so a client
+/// is told (and a fuzzer never sends) a number no request could carry. A path parameter
+/// is left as it is: any other value names nothing (404).
+fn complete_schemas(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(object) if object.get("in").is_some_and(|i| i == "path") => {}
+        serde_json::Value::Object(object) => {
+            let is_integer = match object.get("type") {
+                Some(serde_json::Value::String(kind)) => kind == "integer",
+                Some(serde_json::Value::Array(kinds)) => kinds.iter().any(|k| k == "integer"),
+                _ => false,
+            };
+            if is_integer {
+                let int32 = object.get("format").is_some_and(|f| f == "int32");
+                let unsigned = object.get("minimum").is_some_and(|m| m == 0);
+                let (low, high): (serde_json::Value, serde_json::Value) = if int32 && unsigned {
+                    (0.into(), u32::MAX.into())
+                } else if int32 {
+                    (i32::MIN.into(), i32::MAX.into())
+                } else if unsigned {
+                    (0.into(), u64::MAX.into())
+                } else {
+                    (i64::MIN.into(), i64::MAX.into())
+                };
+                object.entry("minimum").or_insert(low);
+                object.entry("maximum").or_insert(high);
+            }
+            for child in object.values_mut() {
+                complete_schemas(child);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(complete_schemas),
+        _ => {}
+    }
 }
 
 /// `GET /api/openapi.json`.

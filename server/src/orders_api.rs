@@ -34,7 +34,9 @@ use crate::state::AppState;
 pub struct ListQuery {
     pub before: Option<i64>,
     pub limit: Option<usize>,
+    #[param(value_type = Option<api::schemas::ShopFilter>)]
     pub shop: Option<String>,
+    #[param(value_type = Option<api::schemas::OrderStates>)]
     pub state: Option<String>,
     pub manager: Option<String>,
     pub warehouse: Option<String>,
@@ -194,6 +196,9 @@ pub async fn get_order(
 /// releases and cancels; confirmation, rejection and backordering belong to the intake.
 fn permission_for(event: OrderEvent) -> Option<Permission> {
     use OrderEvent as E;
+    if !api::staff_may_record(event) {
+        return None;
+    }
     match event {
         E::Allocate
         | E::StartPicking

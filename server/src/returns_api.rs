@@ -27,9 +27,11 @@ use crate::store::{Tx, orders, stock};
 #[into_params(parameter_in = Query)]
 pub struct ReturnQuery {
     /// Only returns in these states, comma-separated (`requested`, `approved`, `declined`,
-    /// `received`, `settled`).
+    /// `received`, `refunded`, `credited`, `replaced`).
+    #[param(value_type = Option<api::schemas::ReturnStates>)]
     pub state: Option<String>,
     /// Only this shop's.
+    #[param(value_type = Option<api::schemas::ShopFilter>)]
     pub shop: Option<String>,
     /// The cursor: returns placed before this one (the `number` of the last on the
     /// previous page).

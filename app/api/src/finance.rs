@@ -96,12 +96,18 @@ pub struct Statement {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PaymentRequest {
+    #[cfg_attr(feature = "openapi", schema(value_type = domain::sku::ShopId))]
     pub shop: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::schemas::PaymentAmount))]
     pub amount: String,
+    /// The bank's or the payer's reference: once per shop.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::schemas::Text, max_length = 64))]
     pub reference: String,
     /// `bank`, `cash`, `wechat`, `alipay`, `other`.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::schemas::PaymentMethod))]
     pub method: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::schemas::Day>))]
     pub received_on: Option<String>,
     #[serde(default)]
     pub invoices: Vec<String>,

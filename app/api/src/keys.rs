@@ -34,7 +34,9 @@ pub const SCOPES: [&str; 10] = [
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewApiKey {
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::schemas::Text, max_length = 64))]
     pub name: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<crate::schemas::ScopeName>, min_items = 1))]
     pub scopes: Vec<String>,
     /// The orders it places wait for a person's review (held) before the warehouse sees
     /// them.
@@ -46,6 +48,7 @@ pub struct NewApiKey {
     pub own_prices: bool,
     /// It stops working after this many days (none: until revoked).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 3650))]
     pub expires_in_days: Option<u32>,
 }
 

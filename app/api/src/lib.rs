@@ -12,6 +12,136 @@ pub use finance::*;
 pub use forecasts::*;
 pub use orders::*;
 
+/// Schemas the OpenAPI document gives fields that Rust keeps as plain strings: the
+/// document names the values or the form the server accepts, from the same constants
+/// the server checks against, so a client is told (and the fuzzer generates) only what
+/// would be taken.
+#[cfg(feature = "openapi")]
+pub mod schemas {
+    use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+    use utoipa::openapi::{RefOr, schema::SchemaFormat};
+
+    fn one_of(values: &[&str], description: &str) -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(values.iter().copied()))
+            .description(Some(description))
+            .into()
+    }
+
+    fn matching(pattern: &str, description: &str) -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(pattern))
+            .description(Some(description))
+            .into()
+    }
+
+    macro_rules! documented {
+        ($name:ident, $schema:expr) => {
+            pub struct $name;
+            impl utoipa::PartialSchema for $name {
+                fn schema() -> RefOr<Schema> {
+                    $schema
+                }
+            }
+            impl utoipa::ToSchema for $name {}
+        };
+    }
+
+    documented!(
+        ScopeName,
+        one_of(&crate::keys::SCOPES, "What an API key may do")
+    );
+    documented!(
+        EventName,
+        one_of(
+            &crate::webhooks::EVENTS,
+            "An event a webhook endpoint subscribes to"
+        )
+    );
+    documented!(StaffEvent, {
+        let names: Vec<&str> = domain::order_state::OrderEvent::ALL
+            .into_iter()
+            .filter(|e| crate::orders::staff_may_record(*e))
+            .map(domain::order_state::OrderEvent::name)
+            .collect();
+        one_of(
+            &names,
+            "A move staff (or a key) records; intake decides the rest",
+        )
+    });
+    /// `a,b`: one or more of `names`, comma-separated.
+    fn comma_list(names: &[&str], description: &str) -> RefOr<Schema> {
+        let one = format!("({})", names.join("|"));
+        matching(&format!("^{one}(,{one})*$"), description)
+    }
+
+    documented!(ReturnStates, {
+        let names: Vec<&str> = domain::returns::ReturnState::ALL
+            .into_iter()
+            .map(domain::returns::ReturnState::name)
+            .collect();
+        comma_list(&names, "Return states, comma-separated")
+    });
+    documented!(OrderStates, {
+        let names: Vec<String> = domain::order_state::OrderState::ALL
+            .into_iter()
+            .filter_map(|s| serde_json::to_value(s).ok()?.as_str().map(str::to_owned))
+            .collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        comma_list(&names, "Order states, comma-separated")
+    });
+    documented!(
+        PaymentAmount,
+        matching(
+            r"^(?=.*[1-9])(100000000(\.0{1,2})?|\d{1,8}(\.\d{1,2})?)$",
+            "Yuan as a decimal string in cents, above zero, at most 100,000,000 (`120.50`)"
+        )
+    );
+    documented!(ShopFilter, {
+        // A shop's id, or empty (no filter).
+        let mut schema = <domain::sku::ShopId as utoipa::PartialSchema>::schema();
+        if let RefOr::T(Schema::Object(object)) = &mut schema {
+            object.min_length = None;
+            object.pattern = object.pattern.take().map(|p| format!("^$|{p}"));
+            object.description = Some("A shop's id, or empty for every shop".into());
+        }
+        schema
+    });
+    documented!(
+        PaymentMethod,
+        one_of(&crate::finance::PAYMENT_METHODS, "How a payment arrived")
+    );
+    documented!(
+        Price,
+        matching(
+            r"^\d{1,15}(\.\d{1,4})?$",
+            "Yuan as a decimal string (`12.50`): up to 15 digits and 4 decimals, not negative"
+        )
+    );
+    documented!(
+        Text,
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .min_length(Some(1))
+            .pattern(Some(r"\S"))
+            .description(Some("Not empty, nor only spaces"))
+            .into()
+    );
+    documented!(
+        Day,
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(
+                utoipa::openapi::KnownFormat::Date
+            )))
+            .pattern(Some(r"^\d{4}-\d{2}-\d{2}$"))
+            .description(Some("A day in China time, `2026-11-30`"))
+            .into()
+    );
+}
+
 use domain::checkout::ShopProfile;
 use domain::product::{Category, LocalizedText, Product};
 use serde::{Deserialize, Serialize};
@@ -97,6 +227,7 @@ pub struct DatedPriceEdit {
 #[serde(deny_unknown_fields)]
 pub struct ProductEdit {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<domain::sku::Sku>))]
     pub sku: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<LocalizedText>,
@@ -117,6 +248,7 @@ pub struct ProductEdit {
     )]
     pub max_quantity: Option<Option<u32>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::schemas::Price>))]
     pub list_price: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
@@ -163,6 +295,7 @@ pub struct ProductDetail {
 #[serde(deny_unknown_fields)]
 pub struct CategoryEdit {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<domain::sku::CategoryId>))]
     pub id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<LocalizedText>,
@@ -248,16 +381,24 @@ pub struct CustomerDetail {
 #[serde(deny_unknown_fields)]
 pub struct NewCustomer {
     /// `shop-…`: lowercase letters, digits and `-`; fixed once created.
+    #[cfg_attr(feature = "openapi", schema(value_type = domain::sku::ShopId))]
     pub id: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::schemas::Text))]
     pub name: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = domain::sku::TierId))]
     pub tier: String,
     #[serde(default)]
     pub region: String,
     /// Account managers' usernames.
     #[serde(default)]
     pub managers: Vec<String>,
+    /// 1 to 64 letters, digits, `.`, `_`, `-`.
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[A-Za-z0-9._-]{1,64}$"))]
     pub owner_username: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::schemas::Text))]
     pub owner_display_name: String,
+    /// 8 to 256 characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 8, max_length = 256))]
     pub owner_password: String,
 }
 
@@ -284,7 +425,9 @@ pub struct AccountSettings {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CustomerEdit {
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::schemas::Text))]
     pub name: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = domain::sku::TierId))]
     pub tier: String,
     pub active: bool,
     pub region: String,

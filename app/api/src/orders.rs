@@ -140,11 +140,21 @@ pub struct ParcelShipped {
     pub fee: Option<Money>,
 }
 
+/// Whether staff (or a key) may record `event` on an order: confirming, rejecting and
+/// backordering are decided by the order intake alone.
+pub fn staff_may_record(event: OrderEvent) -> bool {
+    !matches!(
+        event,
+        OrderEvent::Confirm | OrderEvent::Reject | OrderEvent::Backorder
+    )
+}
+
 /// `POST /api/orders/{number}/events`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EventBody {
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::schemas::StaffEvent))]
     pub event: OrderEvent,
     #[serde(default)]
     pub reason: String,
@@ -403,6 +413,7 @@ pub struct ReturnRow {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewReturn {
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 500))]
     pub lines: Vec<domain::returns::ReturnLine>,
     pub remedy: domain::returns::Remedy,
     #[serde(default)]
@@ -500,7 +511,9 @@ pub struct OrderImportReport {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LinesEdit {
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 500))]
     pub lines: Vec<domain::pricing::RequestedLine>,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::schemas::Text))]
     pub reason: String,
 }
 

@@ -61,7 +61,16 @@ pub struct Event {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewEndpoint {
+    /// `https://…`, or `http://` to a loopback address (for tests).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 2000,
+            pattern = r"^(https://[A-Za-z0-9][A-Za-z0-9.-]*(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?|http://127\.0\.0\.1(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?)$"
+        )
+    )]
     pub url: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<crate::schemas::EventName>, min_items = 1))]
     pub events: Vec<String>,
     /// Who receives it (for the admin's list).
     #[serde(default)]
@@ -76,6 +85,7 @@ pub struct EndpointChange {
     #[serde(default)]
     pub enabled: Option<bool>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<crate::schemas::EventName>>, min_items = 1))]
     pub events: Option<Vec<String>>,
 }
 

@@ -45,6 +45,8 @@ pub enum MoneyError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Money {
+    /// A decimal string (`12.50`, `-3`): up to 15 digits and 4 decimals.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^-?\d{1,15}(\.\d{1,4})?$"))]
     amount: Decimal,
     currency: Currency,
 }
