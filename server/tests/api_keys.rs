@@ -133,6 +133,16 @@ async fn a_key_does_what_its_scopes_name_and_nothing_else_until_revoked() {
     )
     .await;
     assert_eq!(status, 404);
+    // A revoked key's rules no longer change (found by the fuzzer's stateful tests).
+    let (status, answer) = call(
+        &server,
+        &admin,
+        Method::PATCH,
+        &path,
+        Some(json!({ "review": true })),
+    )
+    .await;
+    assert_eq!(status, 404, "{answer}");
 
     // Made and revoked: both in the audit log.
     let (_, audit) = call(
@@ -150,6 +160,93 @@ async fn a_key_does_what_its_scopes_name_and_nothing_else_until_revoked() {
         .map(|e| e["action"].as_str().unwrap())
         .collect();
     assert_eq!(actions, ["delete", "create"]);
+}
+
+#[tokio::test]
+async fn an_erp_key_reads_shops_and_invoices_and_records_payments_only_with_those_scopes() {
+    let server = spawn_server().await;
+    let admin = token(&server, "admin", "admin123").await;
+    let (reader, _) = make_key(&server, &admin, "ERP reader", &["finance:read"]).await;
+    let (bank, _) = make_key(
+        &server,
+        &admin,
+        "bank feed",
+        &["finance:write", "customers:read"],
+    )
+    .await;
+    let payment = json!({
+        "shop": "shop-lotus", "amount": "120.50", "reference": "BANK-77", "method": "bank",
+        "to_prepaid": true
+    });
+    // finance:read reads receivables and statements, never records a payment.
+    for path in [
+        "/api/finance/receivables",
+        "/api/finance/shops/shop-lotus/statement",
+    ] {
+        let (status, body) = call(&server, &reader, Method::GET, path, None).await;
+        assert_eq!(status, 200, "{path}: {body}");
+    }
+    let (status, refused) = call(
+        &server,
+        &reader,
+        Method::POST,
+        "/api/finance/payments",
+        Some(payment.clone()),
+    )
+    .await;
+    assert_eq!(status, 403, "{refused}");
+    assert_eq!(refused["error"], "forbidden");
+    // customers:read lists shops; finance:write records the payment once.
+    let (status, shops) = call(
+        &server,
+        &bank,
+        Method::GET,
+        "/api/admin/shops?limit=2",
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{shops}");
+    assert_eq!(shops["customers"].as_array().unwrap().len(), 2);
+    let (status, _) = call(&server, &reader, Method::GET, "/api/admin/shops", None).await;
+    assert_eq!(status, 403);
+    let (status, _) = call(
+        &server,
+        &bank,
+        Method::GET,
+        "/api/finance/receivables",
+        None,
+    )
+    .await;
+    assert_eq!(status, 403);
+    let (status, recorded) = call(
+        &server,
+        &bank,
+        Method::POST,
+        "/api/finance/payments",
+        Some(payment.clone()),
+    )
+    .await;
+    assert_eq!(status, 201, "{recorded}");
+    let (status, again) = call(
+        &server,
+        &bank,
+        Method::POST,
+        "/api/finance/payments",
+        Some(payment),
+    )
+    .await;
+    assert_eq!(status, 409, "{again}");
+    assert_eq!(again["error"], "duplicate_payment");
+    // In the audit log under the key's name.
+    let (_, audit) = call(
+        &server,
+        &admin,
+        Method::GET,
+        "/api/admin/audit?kind=payment",
+        None,
+    )
+    .await;
+    assert_eq!(audit["entries"][0]["actor"], "key:bank feed", "{audit}");
 }
 
 #[tokio::test]
