@@ -485,8 +485,13 @@ pub async fn invoice(
     let unknown = || AppError::client(StatusCode::NOT_FOUND, "unknown_invoice", "no such invoice");
     let detail = found.ok_or_else(unknown)?;
     let shop = ShopId::parse(&detail.shop).map_err(|e| anyhow::anyhow!("{e}"))?;
-    if !principal.acts_for(&shop) {
-        principal.require_or_scope(Permission::Finance, "finance:read")?;
+    // Someone else's invoice is as unknown as one that does not exist.
+    if !principal.acts_for(&shop)
+        && principal
+            .require_or_scope(Permission::Finance, "finance:read")
+            .is_err()
+    {
+        return Err(unknown());
     }
     Ok(Json(detail))
 }
