@@ -222,6 +222,30 @@ async fn thirty_six_ordered_twelve_in_stock_ship_twelve_then_the_rest_when_stock
     assert_eq!(kinds[..3], [("ship", -24), ("receive", 60), ("ship", -12)]);
     assert_eq!(moves[1]["reference"], "PO-7");
     assert_eq!(moves[2]["reference"], format!("{number}-1"));
+    // A page of two, then the rest after the last one's id: the same movements.
+    let base = "/api/admin/stock/wh-east/BEV-0002/moves";
+    let (_, first) = call(
+        &server,
+        &cang,
+        Method::GET,
+        &format!("{base}?limit=2"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        first.as_array().unwrap()[..],
+        moves.as_array().unwrap()[..2]
+    );
+    let last = first[1]["id"].as_i64().unwrap();
+    let (_, rest) = call(
+        &server,
+        &cang,
+        Method::GET,
+        &format!("{base}?before={last}"),
+        None,
+    )
+    .await;
+    assert_eq!(rest.as_array().unwrap()[..], moves.as_array().unwrap()[2..]);
 
     // The shop's phone sees both shipments with their tracking numbers, both arrived.
     assert!(phone.sync_now().await.is_empty());

@@ -163,6 +163,39 @@ async fn a_return_from_request_to_refund_on_the_prepaid_balance() {
     assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
     assert_eq!(list[0]["number"], format!("{number}-R1"));
     assert_eq!(list[0]["order"], number);
+    // Every return (the declined one too), a page of one at a time by the `before` cursor:
+    // each once, in the order of the whole list.
+    let (_, all) = call(&server, &cai, Method::GET, "/api/admin/returns", None).await;
+    let numbers = |page: &Value| -> Vec<String> {
+        page.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["number"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let all = numbers(&all);
+    assert_eq!(all.len(), 2, "{all:?}");
+    let (mut paged, mut path) = (Vec::new(), "/api/admin/returns?limit=1".to_owned());
+    loop {
+        let (status, page) = call(&server, &cai, Method::GET, &path, None).await;
+        assert_eq!(status, 200, "{page}");
+        let Some(last) = numbers(&page).pop() else {
+            break;
+        };
+        paged.push(last.clone());
+        path = format!("/api/admin/returns?limit=1&before={last}");
+    }
+    assert_eq!(paged, all);
+    let (status, refused) = call(
+        &server,
+        &cai,
+        Method::GET,
+        "/api/admin/returns?before=NOPE-R9",
+        None,
+    )
+    .await;
+    assert_eq!(status, 400, "{refused}");
+    assert_eq!(refused["error"], "bad_cursor");
     assert_eq!(list[0]["units"], 4);
     let (_, board) = call(&server, &cai, Method::GET, "/api/admin/dashboard", None).await;
     assert_eq!(board["returns"]["requested"], 1, "{board}");

@@ -77,7 +77,7 @@ pub fn list(
     tx: &mut Tx<'_>,
     states: &[ReturnState],
     shop: Option<&ShopId>,
-    before: Option<(i64, i64)>,
+    before: Option<(i64, String)>,
     limit: usize,
 ) -> Result<Vec<ReturnListRow>, StoreError> {
     let names: Vec<String> = if states.is_empty() {
@@ -94,14 +94,15 @@ pub fn list(
          FROM returns r JOIN orders o ON o.request_id = r.request_id
          LEFT JOIN shops s ON s.id = r.shop
          WHERE r.state IN ({}) AND (?1 = '' OR r.shop = ?1)
-           AND (r.placed_ms < ?3 OR (r.placed_ms = ?3 AND r.id < ?4))
+           AND (?3 = 0 OR r.placed_ms < ?4 OR (r.placed_ms = ?4 AND r.id < ?5))
          ORDER BY r.placed_ms DESC, r.id DESC LIMIT ?2",
         names.join(", ")
     );
-    let (placed, id) = before.unwrap_or((i64::MAX, i64::MAX));
+    let cursor = i64::from(before.is_some());
+    let (placed, id) = before.unwrap_or_default();
     tx.rows(
         &sql,
-        params![shop.map_or("", |s| s.as_str()), limit, placed, id],
+        params![shop.map_or("", |s| s.as_str()), limit, cursor, placed, id],
     )?
     .iter()
     .map(|row| {
@@ -122,7 +123,7 @@ pub fn list(
 }
 
 /// Where the return `number` stands in the list (its time placed and id), for a cursor.
-pub fn place_of(tx: &mut Tx<'_>, number: &str) -> Result<Option<(i64, i64)>, StoreError> {
+pub fn place_of(tx: &mut Tx<'_>, number: &str) -> Result<Option<(i64, String)>, StoreError> {
     tx.row(
         "SELECT placed_ms, id FROM returns WHERE number = ?1",
         params![number],
