@@ -117,12 +117,15 @@ impl AppError {
     }
 }
 
-/// A rule every request to the API follows, checked here before any handler, so it holds
-/// for every endpoint at once: every JSON body is an object. Serde would also read a
-/// struct from an array of its fields in order (`[null, null]` as a change of nothing),
-/// which the API neither documents nor means. A POST, PUT or PATCH whose JSON body starts
-/// with anything but `{` is refused (400 `malformed_body`); an empty body passes (the
-/// handler decides).
+/// Rules every request to the API follows, checked here before any handler, so they hold
+/// for every endpoint at once:
+/// - a read's query holds no NUL character (`%00`: the store keeps no such text, so no
+///   filter could match it; some filters reached the store and were refused, others
+///   matched nothing): 400 `nul_character`;
+/// - every JSON body is an object. Serde would also read a struct from an array of its
+///   fields in order (`[null, null]` as a change of nothing), which the API neither
+///   documents nor means. A POST, PUT or PATCH whose JSON body starts with anything but
+///   `{` is refused (400 `malformed_body`); an empty body passes (the handler decides).
 pub async fn request_rules(
     request: axum::extract::Request,
     next: axum::middleware::Next,
@@ -135,6 +138,10 @@ pub async fn request_rules(
         .any(|end| request.uri().path().ends_with(end));
     if !signs_in && !request.headers().contains_key(header::AUTHORIZATION) {
         return next.run(request).await;
+    }
+    if request.method() == Method::GET && request.uri().query().is_some_and(|q| q.contains("%00")) {
+        return AppError::bad_request("nul_character", "text may not contain the NUL character")
+            .into_response();
     }
     let is_json = request
         .headers()

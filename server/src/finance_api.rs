@@ -155,10 +155,10 @@ pub async fn receivables(
 pub struct PeriodQuery {
     /// The first day (`2026-11-01`, China time; the month's first day if absent or empty).
     #[serde(default)]
-    #[param(pattern = r"^$|^\d{4}-\d{2}-\d{2}$")]
+    #[param(pattern = r"^$|^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")]
     pub from: Option<String>,
     /// The last day, included (today if absent or empty).
-    #[param(pattern = r"^$|^\d{4}-\d{2}-\d{2}$")]
+    #[param(pattern = r"^$|^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")]
     pub to: Option<String>,
 }
 

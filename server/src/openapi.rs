@@ -156,7 +156,7 @@ pub fn document() -> &'static str {
     static DOCUMENT: OnceLock<String> = OnceLock::new();
     DOCUMENT.get_or_init(|| {
         let made = serde_json::to_value(ApiDoc::openapi()).map(|mut document| {
-            complete_schemas(&mut document);
+            complete_schemas(&mut document, false);
             document
         });
         made.and_then(|document| serde_json::to_string_pretty(&document))
@@ -164,20 +164,35 @@ pub fn document() -> &'static str {
     })
 }
 
-/// Says in every integer schema what the Rust integer behind it holds (`u32`, `i32`,
-/// `u64` and `usize`, `i64`) when the schema does not say how large it may be, so a client
-/// is told (and a fuzzer never sends) a number no request could carry. A path parameter
-/// is left as it is: any other value names nothing (404).
-fn complete_schemas(value: &mut serde_json::Value) {
+/// Says in every schema what holds for all of them, so a client is told (and a fuzzer
+/// never sends) what no request could carry:
+/// - an integer schema that does not say how large it may be gets the bounds of the Rust
+///   integer behind it (`u32`, `i32`, `u64` and `usize`, `i64`);
+/// - a free string in a query parameter may not hold the NUL character (refused with 400
+///   `nul_character`, `app_error::request_rules`). Bodies are left alone: their schemas
+///   describe answers too, and an error message may quote what was sent.
+///
+/// A path parameter is left as it is: any other value names nothing (404).
+fn complete_schemas(value: &mut serde_json::Value, in_query: bool) {
     match value {
         serde_json::Value::Object(object) if object.get("in").is_some_and(|i| i == "path") => {}
         serde_json::Value::Object(object) => {
-            let is_integer = match object.get("type") {
-                Some(serde_json::Value::String(kind)) => kind == "integer",
-                Some(serde_json::Value::Array(kinds)) => kinds.iter().any(|k| k == "integer"),
-                _ => false,
-            };
-            if is_integer {
+            let is =
+                |object: &serde_json::Map<String, serde_json::Value>, wanted: &str| match object
+                    .get("type")
+                {
+                    Some(serde_json::Value::String(kind)) => kind == wanted,
+                    Some(serde_json::Value::Array(kinds)) => kinds.iter().any(|k| k == wanted),
+                    _ => false,
+                };
+            let free_string = is(object, "string")
+                && !["pattern", "enum", "format", "const"]
+                    .iter()
+                    .any(|k| object.contains_key(*k));
+            if in_query && free_string {
+                object.insert("pattern".into(), "^[^\\u0000]*$".into());
+            }
+            if is(object, "integer") {
                 let int32 = object.get("format").is_some_and(|f| f == "int32");
                 let unsigned = object.get("minimum").is_some_and(|m| m == 0);
                 let (low, high): (serde_json::Value, serde_json::Value) = if int32 && unsigned {
@@ -192,11 +207,14 @@ fn complete_schemas(value: &mut serde_json::Value) {
                 object.entry("minimum").or_insert(low);
                 object.entry("maximum").or_insert(high);
             }
+            let query = in_query || object.get("in").is_some_and(|i| i == "query");
             for child in object.values_mut() {
-                complete_schemas(child);
+                complete_schemas(child, query);
             }
         }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(complete_schemas),
+        serde_json::Value::Array(items) => items
+            .iter_mut()
+            .for_each(|item| complete_schemas(item, in_query)),
         _ => {}
     }
 }

@@ -281,7 +281,7 @@ pub async fn ship(
 /// arrived; the order is delivered once all of them have.
 #[utoipa::path(post, path = "/orders/{id}/shipments/{n}/deliver", tag = "orders",
     params(("id" = String, Path, description = "The order's number or request id"),
-           ("n" = usize, Path, description = "The shipment's index, from 0")),
+           ("n" = usize, Path, description = "The shipment's number on the order, from 1")),
     responses(
         (status = 200, description = "Delivered", body = domain::order::OrderConfirmation),
         (status = "4XX", description = "Refused", body = crate::openapi::ErrorBody),
@@ -289,10 +289,19 @@ pub async fn ship(
 pub async fn deliver(
     State(state): State<AppState>,
     principal: Principal,
-    path: Result<Path<(String, usize)>, PathRejection>,
+    path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Json<OrderConfirmation>, AppError> {
-    let Path((id, index)) =
+    let Path((id, n)) =
         path.map_err(|r| AppError::rejected("bad_shipment", r.status(), r.body_text()))?;
+    // A number too large for any order is a shipment it does not have, like any other
+    // beyond its last; what is not a number at all is a malformed path.
+    if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(AppError::bad_request(
+            "bad_shipment",
+            format!("the shipment number {n:?} is not a number"),
+        ));
+    }
+    let index = n.parse::<usize>().unwrap_or(usize::MAX);
     principal.require(Permission::OrdersFulfil)?;
     let by = principal.username.clone();
     let order = state

@@ -88,7 +88,11 @@ pub async fn list(
         .read(move |tx| -> Result<_, AppError> {
             let before = match before {
                 Some(number) => Some(store_returns::place_of(tx, &number)?.ok_or_else(|| {
-                    AppError::bad_request("bad_cursor", format!("no return {number:?}"))
+                    AppError::client(
+                        StatusCode::NOT_FOUND,
+                        "unknown_return",
+                        format!("no return {number:?} to page from"),
+                    )
                 })?),
                 None => None,
             };

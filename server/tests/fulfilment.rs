@@ -158,6 +158,20 @@ async fn thirty_six_ordered_twelve_in_stock_ship_twelve_then_the_rest_when_stock
     assert_eq!(level(&server, &cang, "wh-east", "BEV-0002").await, (0, 0));
     // The first box arrives at the shop: the order is still partly shipped.
     let arrived = |n: u32| format!("/api/orders/{number}/shipments/{n}/deliver");
+    // A shipment the order does not have, even one past any integer, is refused cleanly.
+    let (status, body) = call(
+        &server,
+        &cang,
+        Method::POST,
+        &format!("/api/orders/{number}/shipments/99999999999999999999999/deliver"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, body["detail"]["reason"].as_str()),
+        (409, Some("unknown_shipment")),
+        "{body}"
+    );
     let (status, body) = call(&server, &cang, Method::POST, &arrived(1), None).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["state"], "partially_shipped");

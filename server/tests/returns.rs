@@ -194,8 +194,8 @@ async fn a_return_from_request_to_refund_on_the_prepaid_balance() {
         None,
     )
     .await;
-    assert_eq!(status, 400, "{refused}");
-    assert_eq!(refused["error"], "bad_cursor");
+    assert_eq!(status, 404, "{refused}");
+    assert_eq!(refused["error"], "unknown_return");
     assert_eq!(list[0]["units"], 4);
     let (_, board) = call(&server, &cai, Method::GET, "/api/admin/dashboard", None).await;
     assert_eq!(board["returns"]["requested"], 1, "{board}");

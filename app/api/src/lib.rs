@@ -136,7 +136,7 @@ pub mod schemas {
             .format(Some(SchemaFormat::KnownFormat(
                 utoipa::openapi::KnownFormat::Date
             )))
-            .pattern(Some(r"^\d{4}-\d{2}-\d{2}$"))
+            .pattern(Some(r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"))
             .description(Some("A day in China time, `2026-11-30`"))
             .into()
     );

@@ -416,6 +416,7 @@ pub struct NewReturn {
     #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 500))]
     pub lines: Vec<domain::returns::ReturnLine>,
     pub remedy: domain::returns::Remedy,
+    #[cfg_attr(feature = "openapi", schema(max_length = 500))]
     #[serde(default)]
     pub note: String,
 }
@@ -427,6 +428,7 @@ pub struct NewReturn {
 pub struct ReturnReceipt {
     pub warehouse: String,
     pub lines: BTreeMap<Sku, domain::returns::Received>,
+    #[cfg_attr(feature = "openapi", schema(max_length = 500))]
     #[serde(default)]
     pub note: String,
 }
@@ -439,6 +441,7 @@ pub struct ReturnReceipt {
 pub struct Settlement {
     #[serde(default)]
     pub remedy: Option<domain::returns::Remedy>,
+    #[cfg_attr(feature = "openapi", schema(max_length = 500))]
     #[serde(default)]
     pub note: String,
 }

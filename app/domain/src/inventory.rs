@@ -58,7 +58,7 @@ pub struct AllocationResult {
 pub enum StockError {
     #[error("counted {counted} but {reserved} are reserved for orders")]
     BelowReserved { counted: u32, reserved: u32 },
-    #[error("more than {MAX_ON_HAND} units on hand")]
+    #[error("more than 100,000,000 units on hand (MAX_ON_HAND)")]
     TooMuch,
 }
 

@@ -560,6 +560,7 @@ pub struct Decision {
     #[serde(default)]
     pub remedy: Option<Remedy>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 500))]
     pub note: String,
 }
 
