@@ -14,18 +14,39 @@ use crate::state::AppState;
 use crate::store::api_keys;
 use crate::store::audit::{self, Change};
 
-#[utoipa::path(get, path = "/admin/api-keys", tag = "keys",
+/// `?before=<id>&limit=`: a page of keys, newest first.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// The cursor: keys older than this one (the `next` of the previous page).
+    pub before: Option<i64>,
+    /// At most this many (1–500, 100 if absent).
+    pub limit: Option<usize>,
+}
+
+#[utoipa::path(get, path = "/admin/api-keys", tag = "keys", params(ListQuery),
     responses(
-        (status = 200, description = "Every key (never the key itself)", body = ApiKeyList),
+        (status = 200, description = "Keys newest first, revoked ones too (never the key itself)", body = ApiKeyList),
         (status = "4XX", description = "Refused (admins only)", body = crate::openapi::ErrorBody),
     ), security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
     principal: Principal,
+    query: Result<axum::extract::Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<ApiKeyList>, AppError> {
     principal.require_admin("manage API keys")?;
-    let keys = state.store.read(api_keys::list).await?;
-    Ok(Json(ApiKeyList { keys }))
+    let axum::extract::Query(query) =
+        query.map_err(|r| AppError::rejected("bad_query", r.status(), r.body_text()))?;
+    let limit = query.limit.unwrap_or(100).clamp(1, 500);
+    let before = query.before.unwrap_or(i64::MAX);
+    let keys = state
+        .store
+        .read(move |tx| api_keys::list(tx, before, limit))
+        .await?;
+    let next = (keys.len() == limit)
+        .then(|| keys.last().map(|k| k.id))
+        .flatten();
+    Ok(Json(ApiKeyList { keys, next }))
 }
 
 #[utoipa::path(post, path = "/admin/api-keys", tag = "keys",

@@ -67,7 +67,7 @@ fn audited(
 
 #[utoipa::path(get, path = "/admin/webhooks", tag = "webhooks",
     responses(
-        (status = 200, description = "Every endpoint (never its secret)", body = EndpointList),
+        (status = 200, description = "Every endpoint, in one answer: there are at most 20 (never their secrets)", body = EndpointList),
         (status = "4XX", description = "Refused (admins only)", body = crate::openapi::ErrorBody),
     ), security(("bearer" = [])))]
 pub async fn list(

@@ -51,6 +51,37 @@ async fn a_key_does_what_its_scopes_name_and_nothing_else_until_revoked() {
     assert_eq!(status, 200);
     assert_eq!(list["keys"][0]["name"], "金蝶 ERP");
     assert!(!list.to_string().contains(&key));
+    // Listed newest first, a page at a time by the `before` cursor.
+    make_key(&server, &admin, "second", &["stock:read"]).await;
+    make_key(&server, &admin, "third", &["stock:read"]).await;
+    let names = |page: &Value| -> Vec<String> {
+        page["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (_, first) = call(
+        &server,
+        &admin,
+        Method::GET,
+        "/api/admin/api-keys?limit=2",
+        None,
+    )
+    .await;
+    assert_eq!(names(&first), ["third", "second"]);
+    let next = first["next"].as_i64().unwrap();
+    let (_, rest) = call(
+        &server,
+        &admin,
+        Method::GET,
+        &format!("/api/admin/api-keys?limit=2&before={next}"),
+        None,
+    )
+    .await;
+    assert_eq!(names(&rest), ["金蝶 ERP"]);
+    assert_eq!(rest["next"], Value::Null);
 
     // What its scopes name.
     for path in [
@@ -100,7 +131,13 @@ async fn a_key_does_what_its_scopes_name_and_nothing_else_until_revoked() {
 
     // Its last use shows.
     let (_, list) = call(&server, &admin, Method::GET, "/api/admin/api-keys", None).await;
-    assert!(list["keys"][0]["last_used_ms"].as_i64().is_some(), "{list}");
+    let used = list["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["name"] == "金蝶 ERP")
+        .unwrap();
+    assert!(used["last_used_ms"].as_i64().is_some(), "{list}");
 
     // Revoked: refused at once; revoking again keeps the first time; an unknown id is 404.
     let id = row["id"].as_i64().unwrap();

@@ -103,5 +103,9 @@ pub struct ApiKeyCreated {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiKeyList {
+    /// Newest first.
     pub keys: Vec<ApiKeyRow>,
+    /// Pass as `before` for the next page; `None` on the last.
+    #[serde(default)]
+    pub next: Option<i64>,
 }

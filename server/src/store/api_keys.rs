@@ -62,10 +62,11 @@ pub fn create(
 }
 
 /// Every key, newest first.
-pub fn list(tx: &mut Tx<'_>) -> Result<Vec<ApiKeyRow>, StoreError> {
+/// Keys older than `before` (an id), newest first, at most `limit`.
+pub fn list(tx: &mut Tx<'_>, before: i64, limit: usize) -> Result<Vec<ApiKeyRow>, StoreError> {
     tx.rows(
-        &format!("SELECT {COLUMNS} FROM api_keys ORDER BY id DESC"),
-        params![],
+        &format!("SELECT {COLUMNS} FROM api_keys WHERE id < ?1 ORDER BY id DESC LIMIT ?2"),
+        params![before, limit],
     )?
     .iter()
     .map(read)
