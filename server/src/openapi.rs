@@ -156,7 +156,7 @@ pub fn document() -> &'static str {
     static DOCUMENT: OnceLock<String> = OnceLock::new();
     DOCUMENT.get_or_init(|| {
         let made = serde_json::to_value(ApiDoc::openapi()).map(|mut document| {
-            complete_schemas(&mut document, false);
+            complete_schemas(&mut document);
             document
         });
         made.and_then(|document| serde_json::to_string_pretty(&document))
@@ -168,12 +168,29 @@ pub fn document() -> &'static str {
 /// never sends) what no request could carry:
 /// - an integer schema that does not say how large it may be gets the bounds of the Rust
 ///   integer behind it (`u32`, `i32`, `u64` and `usize`, `i64`);
-/// - a free string in a query parameter may not hold the NUL character (refused with 400
-///   `nul_character`, `app_error::request_rules`). Bodies are left alone: their schemas
-///   describe answers too, and an error message may quote what was sent.
+/// - a free string holds no NUL character: the store keeps no such text (a body with one
+///   is refused with 400 `nul_character`, a read's query too, `app_error::request_rules`),
+///   so no answer holds one either — except an error's message, which may quote what was
+///   sent, so `ErrorBody` is left alone.
 ///
 /// A path parameter is left as it is: any other value names nothing (404).
-fn complete_schemas(value: &mut serde_json::Value, in_query: bool) {
+fn complete_schemas(document: &mut serde_json::Value) {
+    let errors = document
+        .pointer_mut("/components/schemas")
+        .and_then(serde_json::Value::as_object_mut)
+        .and_then(|schemas| schemas.remove("ErrorBody"));
+    complete(document);
+    if let (Some(errors), Some(schemas)) = (
+        errors,
+        document
+            .pointer_mut("/components/schemas")
+            .and_then(serde_json::Value::as_object_mut),
+    ) {
+        schemas.insert("ErrorBody".into(), errors);
+    }
+}
+
+fn complete(value: &mut serde_json::Value) {
     match value {
         serde_json::Value::Object(object) if object.get("in").is_some_and(|i| i == "path") => {}
         serde_json::Value::Object(object) => {
@@ -189,7 +206,7 @@ fn complete_schemas(value: &mut serde_json::Value, in_query: bool) {
                 && !["pattern", "enum", "format", "const"]
                     .iter()
                     .any(|k| object.contains_key(*k));
-            if in_query && free_string {
+            if free_string {
                 object.insert("pattern".into(), "^[^\\u0000]*$".into());
             }
             if is(object, "integer") {
@@ -207,14 +224,11 @@ fn complete_schemas(value: &mut serde_json::Value, in_query: bool) {
                 object.entry("minimum").or_insert(low);
                 object.entry("maximum").or_insert(high);
             }
-            let query = in_query || object.get("in").is_some_and(|i| i == "query");
             for child in object.values_mut() {
-                complete_schemas(child, query);
+                complete(child);
             }
         }
-        serde_json::Value::Array(items) => items
-            .iter_mut()
-            .for_each(|item| complete_schemas(item, in_query)),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(complete),
         _ => {}
     }
 }

@@ -125,7 +125,7 @@ pub mod schemas {
         ObjectBuilder::new()
             .schema_type(Type::String)
             .min_length(Some(1))
-            .pattern(Some(r"\S"))
+            .pattern(Some(r"^[^\u0000]*[^\s\u0000][^\u0000]*$"))
             .description(Some("Not empty, nor only spaces"))
             .into()
     );
