@@ -188,8 +188,8 @@ pub async fn request_rules(
 
 /// `12.0` is the integer 12 in JSON (and in the JSON Schema of the API's document), but
 /// serde refuses it for a Rust integer: a body with such numbers is rewritten with them as
-/// integers. Bodies without a `.`, `e` or `E` (most) are passed through untouched, and so
-/// is one that is not JSON (the handler refuses it).
+/// integers. A body with no digit followed by `.`, `e` or `E` holds no such number and is
+/// passed through untouched, and so is one that is not JSON (the handler refuses it).
 fn whole_numbers(bytes: axum::body::Bytes) -> axum::body::Bytes {
     fn rewrite(value: &mut serde_json::Value) -> bool {
         match value {
@@ -211,7 +211,10 @@ fn whole_numbers(bytes: axum::body::Bytes) -> axum::body::Bytes {
             _ => false,
         }
     }
-    if !bytes.iter().any(|b| matches!(b, b'.' | b'e' | b'E')) {
+    let fraction_or_exponent = bytes
+        .windows(2)
+        .any(|pair| pair[0].is_ascii_digit() && matches!(pair[1], b'.' | b'e' | b'E'));
+    if !fraction_or_exponent {
         return bytes;
     }
     let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
@@ -291,6 +294,33 @@ impl IntoResponse for AppError {
                 )
                     .into_response()
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::whole_numbers;
+    use axum::body::Bytes;
+
+    fn rewritten(body: &str) -> String {
+        String::from_utf8(whole_numbers(Bytes::from(body.to_owned())).to_vec()).unwrap()
+    }
+
+    #[test]
+    fn whole_floats_become_integers_and_nothing_else_changes() {
+        assert_eq!(
+            rewritten(r#"{"quantity": 12.0, "price": "1.50", "n": [3e2, 1.5]}"#),
+            r#"{"n":[300,1.5],"price":"1.50","quantity":12}"#
+        );
+        // No whole float: the body is passed on byte for byte.
+        for body in [
+            r#"{"quantity": 12, "name": "Green tea"}"#,
+            r#"{"share": 0.25}"#,
+            r#"{"price": "1.50"}"#,
+            "not json 1.0",
+        ] {
+            assert_eq!(rewritten(body), body);
         }
     }
 }
