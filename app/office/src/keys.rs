@@ -95,7 +95,7 @@ pub fn ApiKeysPage() -> impl IntoView {
             <form class="inline-form" on:submit=submit>
                 <label>{move || office.t(Phrase::SystemName)}
                     <input data-testid="key-name" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/></label>
-                <fieldset>
+                <fieldset class="scopes">
                     <legend>{move || office.t(Phrase::Scopes)}</legend>
                     {SCOPES.into_iter().map(|scope| view! {
                         <label class="check">
@@ -110,7 +110,8 @@ pub fn ApiKeysPage() -> impl IntoView {
                                         }
                                     });
                                 }/>
-                            <code>{scope}</code>
+                            {move || scope_label(scope).map(|phrase| office.t(phrase))}
+                            " "<code>{scope}</code>
                         </label>
                     }).collect_view()}
                 </fieldset>
@@ -181,4 +182,22 @@ pub fn ApiKeysPage() -> impl IntoView {
             }}
         </section>
     }
+}
+
+/// What a scope lets a key do, in the admin's language (`None` for a scope this build does
+/// not know, which then shows by its code alone).
+fn scope_label(scope: &str) -> Option<Phrase> {
+    Some(match scope {
+        "orders:read" => Phrase::ScopeOrdersRead,
+        "orders:write" => Phrase::ScopeOrdersWrite,
+        "orders:fulfil" => Phrase::ScopeOrdersFulfil,
+        "catalog:read" => Phrase::ScopeCatalogRead,
+        "catalog:write" => Phrase::ScopeCatalogWrite,
+        "stock:read" => Phrase::ScopeStockRead,
+        "stock:write" => Phrase::ScopeStockWrite,
+        "finance:read" => Phrase::ScopeFinanceRead,
+        "finance:write" => Phrase::ScopeFinanceWrite,
+        "customers:read" => Phrase::ScopeCustomersRead,
+        _ => return None,
+    })
 }
