@@ -135,7 +135,14 @@ impl Modify for Security {
         crate::webhooks_api::resend,
         crate::webhooks_api::ping,
     ),
-    components(schemas(ErrorBody, api::webhooks::Event)),
+    components(schemas(
+        ErrorBody,
+        api::webhooks::Event,
+        // Query parameters name these by reference; utoipa collects only bodies' schemas.
+        api::schemas::OrderStates,
+        api::schemas::ReturnStates,
+        api::schemas::ShopFilter,
+    )),
     modifiers(&Security),
     tags(
         (name = "session", description = "Signing in"),

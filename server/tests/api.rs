@@ -1508,6 +1508,15 @@ async fn the_openapi_document_describes_routes_the_server_has_and_its_reference_
     assert_eq!(doc["servers"][0]["url"], "/api/v1");
     let paths = doc["paths"].as_object().unwrap();
     assert!(paths.len() >= 14, "{}", paths.len());
+    // Every schema the document refers to is in it.
+    let text = doc.to_string();
+    for reference in text.split("\"#/components/schemas/").skip(1) {
+        let name = reference.split('"').next().unwrap();
+        assert!(
+            doc["components"]["schemas"].get(name).is_some(),
+            "{name} is referred to but not defined"
+        );
+    }
     for (path, methods) in paths {
         let concrete = path
             .split('/')

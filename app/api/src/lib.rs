@@ -71,10 +71,10 @@ pub mod schemas {
             "A move staff (or a key) records; intake decides the rest",
         )
     });
-    /// `a,b`: one or more of `names`, comma-separated.
+    /// `a,b`: one or more of `names`, comma-separated, or empty (no filter).
     fn comma_list(names: &[&str], description: &str) -> RefOr<Schema> {
         let one = format!("({})", names.join("|"));
-        matching(&format!("^{one}(,{one})*$"), description)
+        matching(&format!("^$|^{one}(,{one})*$"), description)
     }
 
     documented!(ReturnStates, {
@@ -82,15 +82,17 @@ pub mod schemas {
             .into_iter()
             .map(domain::returns::ReturnState::name)
             .collect();
-        comma_list(&names, "Return states, comma-separated")
+        comma_list(
+            &names,
+            "Return states, comma-separated (empty: every state)",
+        )
     });
     documented!(OrderStates, {
-        let names: Vec<String> = domain::order_state::OrderState::ALL
+        let names: Vec<&str> = domain::order_state::OrderState::ALL
             .into_iter()
-            .filter_map(|s| serde_json::to_value(s).ok()?.as_str().map(str::to_owned))
+            .map(domain::order_state::OrderState::name)
             .collect();
-        let names: Vec<&str> = names.iter().map(String::as_str).collect();
-        comma_list(&names, "Order states, comma-separated")
+        comma_list(&names, "Order states, comma-separated (empty: every state)")
     });
     documented!(
         PaymentAmount,
