@@ -76,6 +76,29 @@ fn pause_spans(pauses: &[Pause]) -> Vec<(i64, i64)> {
         .collect()
 }
 
+/// Per past week, whether the shop ordered all that its quota on `sku` allows in a week
+/// (seven days' worth of a daily quota; the whole of a weekly or monthly one): demand
+/// that week was at least what it ordered, so the forecast treats it as censored. Empty
+/// for a product without a quota.
+fn capped_weeks(
+    quotas: &[domain::quota::Quota],
+    sku: &domain::sku::Sku,
+    weeks: &[u32],
+) -> Vec<bool> {
+    let allowance = quotas
+        .iter()
+        .filter(|q| &q.sku == sku)
+        .map(|q| match q.period {
+            domain::quota::Period::Day => q.max_quantity.saturating_mul(7),
+            domain::quota::Period::Week | domain::quota::Period::Month => q.max_quantity,
+        })
+        .min();
+    match allowance {
+        Some(allowance) => weeks.iter().map(|q| *q > 0 && *q >= allowance).collect(),
+        None => Vec::new(),
+    }
+}
+
 /// What a device needs to suggest `shop`'s order for the seven days from today.
 pub fn shop_demand(
     tx: &mut Tx<'_>,
@@ -120,12 +143,16 @@ pub fn shop_demand(
                         .saturating_sub(ordered.get(&(sku.clone(), q.period)).copied().unwrap_or(0))
                 })
                 .min();
+            // Two years of weeks per product add up on a manager's phone, which keeps
+            // every shop's demand: the weeks before the first order are left out.
+            let weeks: Vec<u32> = history
+                .get(sku)
+                .map(|weeks| weeks.iter().copied().skip_while(|q| *q == 0).collect())
+                .unwrap_or_default();
             Some(ProductDemand {
                 sku: sku.clone(),
-                weeks: history
-                    .get(sku)
-                    .cloned()
-                    .unwrap_or_else(|| vec![0; HISTORY_WEEKS]),
+                capped: capped_weeks(&profile.quotas, sku, &weeks),
+                weeks,
                 pack_size: product.pack_size,
                 quota_remaining,
                 available: tracked

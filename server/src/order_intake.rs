@@ -398,6 +398,7 @@ fn guard_large_orders(
                         quantity,
                         paused: false,
                         factor: rust_decimal::Decimal::ONE,
+                        capped: false,
                     })
                     .collect();
             if let Some(weekly) = domain::forecast::far_above_demand(&history, ordered) {

@@ -1,13 +1,14 @@
 //! Forecast accuracy on generated shop × SKU order histories (issue 11), as
 //! `../shared/research/forecast-anchors.md` §6 describes: 150 shops × 30 SKUs, 156 weeks
 //! from 2023-01-02 with Spring Festival, Mid-Autumn and National Day on their real dates,
-//! shop trends, pauses, launches and the odd panic order; shops order whole cases from
-//! their own stock level, so most weeks are zero. Rolling origins over the last 52 weeks,
+//! shop trends, pauses, launches, shortages rationed by a weekly quota (some shops order
+//! the whole quota every week while it lasts) and the odd panic order; shops order whole
+//! cases from their own stock level, so most weeks are zero. Rolling origins over the last 52 weeks,
 //! horizons 1–4. The engine (`domain::forecast::suggest`, as `suggest_order` runs it, with the calendar an admin
 //! would enter) against seasonal naive, MA(8), the average of the last 5 orders and the
 //! generator's true rate (the ceiling). Prints WAPE and bias at shop×SKU×week, 4-week
-//! totals and shop-week totals, the Spring Festival window and the 8 weeks after a pause,
-//! and the suggested order (rounded to cases) scored the same way.
+//! totals and shop-week totals, the Spring Festival window, the 8 weeks after a pause and
+//! the quota weeks, and the suggested order (rounded to cases) scored the same way.
 //!
 //! `cargo run --release -p domain --example forecast_bench [seed]`
 #![allow(
@@ -183,6 +184,11 @@ struct Series {
     launched: usize,
     /// The week a pause ended (for the post-pause window).
     pause_end: Option<usize>,
+    /// Weeks the shop ordered all its quota allowed.
+    capped: Vec<bool>,
+    /// The weeks the product was rationed, and the shop's weekly quota then.
+    shortage: Option<(usize, usize)>,
+    quota: u32,
 }
 
 fn generate(seed: u64, calendar: &Calendar) -> Vec<Series> {
@@ -193,9 +199,24 @@ fn generate(seed: u64, calendar: &Calendar) -> Vec<Series> {
     let season: Vec<(f64, f64)> = (0..4)
         .map(|_| (0.05 + 0.4 * rng.uniform(), 52.0 * rng.uniform()))
         .collect();
+    // One product in twelve is short for 6–10 weeks of the last year and rationed by a
+    // weekly quota per shop.
+    let shortages: Vec<Option<(usize, usize)>> = (0..120)
+        .map(|sku| {
+            (sku % 12 == 5).then(|| {
+                let start = WEEKS - 52 + (rng.uniform() * 40.0) as usize;
+                (
+                    start,
+                    (start + 6 + (rng.uniform() * 5.0) as usize).min(WEEKS),
+                )
+            })
+        })
+        .collect();
     let mut all = Vec::new();
     for shop in 0..SHOPS {
         let size = rng.lognormal(0.6);
+        // One shop in five games a quota: it orders all of it every week while it lasts.
+        let gaming = rng.uniform() < 0.2;
         let trend = 0.15 * rng.normal();
         let pause = (rng.uniform() < 0.1).then(|| {
             let start = 60 + (rng.uniform() * 90.0) as usize;
@@ -226,6 +247,9 @@ fn generate(seed: u64, calendar: &Calendar) -> Vec<Series> {
             let mut orders = vec![0; WEEKS];
             let mut rate = vec![0.0; WEEKS];
             let mut paused = vec![false; WEEKS];
+            let mut capped = vec![false; WEEKS];
+            // The quota: 80 % of a usual week's demand, at least a case.
+            let quota = ((0.8 * base / f64::from(pack)).floor() as u32).max(1) * pack;
             for week in 0..WEEKS {
                 let is_paused = pause.is_some_and(|(s, e)| (s..e).contains(&week));
                 paused[week] = is_paused;
@@ -253,8 +277,15 @@ fn generate(seed: u64, calendar: &Calendar) -> Vec<Series> {
                         cases *= 3;
                     }
                     orders[week] = cases * pack;
-                    stock += f64::from(cases * pack);
                 }
+                if shortages[sku].is_some_and(|(s, e)| (s..e).contains(&week)) {
+                    if gaming {
+                        orders[week] = quota;
+                    }
+                    orders[week] = orders[week].min(quota);
+                    capped[week] = orders[week] == quota;
+                }
+                stock += f64::from(orders[week]);
                 // What customers ask for and the shop cannot give from stock it owes them
                 // (it buys it back next time), so over time it orders what it sells.
                 let sold = f64::from(rng.neg_binomial(mu, dispersion));
@@ -269,6 +300,9 @@ fn generate(seed: u64, calendar: &Calendar) -> Vec<Series> {
                 paused,
                 launched,
                 pause_end: pause.map(|(_, e)| e),
+                capped,
+                shortage: shortages[sku],
+                quota,
             });
         }
     }
@@ -301,6 +335,10 @@ impl Score {
     }
 }
 
+fn rationed(series: &Series, week: usize) -> bool {
+    series.shortage.is_some_and(|(s, e)| (s..e).contains(&week))
+}
+
 fn dec(value: f64) -> Decimal {
     Decimal::from_f64(value).unwrap_or(Decimal::ONE).round_dp(2)
 }
@@ -316,6 +354,7 @@ fn forecasts(series: &Series, origin: usize, calendar: &Calendar) -> [[f64; HORI
             quantity: series.orders[w],
             paused: series.paused[w],
             factor: dec(calendar.admin_factor(w as i64)),
+            capped: series.capped[w],
         })
         .collect();
     let got = suggest(&ForecastInput {
@@ -325,7 +364,7 @@ fn forecasts(series: &Series, origin: usize, calendar: &Calendar) -> [[f64; HORI
         next_factor: Decimal::ONE,
         next_paused: false,
         pack_size: series.pack,
-        quota_remaining: None,
+        quota_remaining: rationed(series, origin).then_some(series.quota),
         stock_available: None,
     });
     let level = got.level.to_f64().unwrap_or(0.0);
@@ -335,7 +374,12 @@ fn forecasts(series: &Series, origin: usize, calendar: &Calendar) -> [[f64; HORI
     let pack = f64::from(series.pack);
     for h in 0..HORIZON {
         let target = origin + h;
-        let demand = level * calendar.admin_factor(target as i64);
+        let mut demand = level * calendar.admin_factor(target as i64);
+        // While a product is rationed the shop can order no more than its quota: the
+        // distributor knows it, and so does the engine (`quota_remaining`).
+        if rationed(series, target) {
+            demand = demand.min(f64::from(series.quota));
+        }
         out[0][h] = demand;
         let need = demand - on_hand;
         // As the engine rounds: up to whole cases once anything is needed.
@@ -344,7 +388,11 @@ fn forecasts(series: &Series, origin: usize, calendar: &Calendar) -> [[f64; HORI
         } else {
             0.0
         };
-        out[1][h] = cases * pack;
+        out[1][h] = if rationed(series, target) {
+            (cases * pack).min(f64::from(series.quota))
+        } else {
+            cases * pack
+        };
         on_hand = (on_hand + cases * pack - demand).max(-level);
         out[2][h] = target
             .checked_sub(52)
@@ -395,6 +443,7 @@ fn main() {
     let mut four_week = [Score::default(); 6];
     let mut spring = [Score::default(); 6];
     let mut after_pause = [Score::default(); 6];
+    let mut quota_weeks = [Score::default(); 6];
     // Shop-week totals: (shop, origin, h) → per method forecast and actual.
     let mut shop_week = vec![[0.0_f64; 7]; SHOPS * ORIGINS * HORIZON];
     for series in &all {
@@ -418,6 +467,9 @@ fn main() {
                 let post_pause = series
                     .pause_end
                     .is_some_and(|end| target >= end && target < end + 8 && origin >= end);
+                let rationed = series
+                    .shortage
+                    .is_some_and(|(s, e)| target >= s && target < e + 4);
                 for m in 0..METHODS {
                     week_level[m].add(f[m][h], actual);
                     sums[m] += f[m][h];
@@ -427,6 +479,9 @@ fn main() {
                     }
                     if post_pause {
                         after_pause[m].add(f[m][h], actual);
+                    }
+                    if rationed {
+                        quota_weeks[m].add(f[m][h], actual);
                     }
                 }
             }
@@ -460,6 +515,10 @@ fn main() {
             &spring,
         ),
         ("8 weeks after a pause, shop×SKU×week", &after_pause),
+        (
+            "quota weeks (a shortage and the 4 weeks after), shop×SKU×week",
+            &quota_weeks,
+        ),
     ] {
         println!("\n{title}:");
         println!(
