@@ -23,6 +23,7 @@
 use domain::forecast::{
     DemandWeek, ForecastInput, HISTORY_WEEKS, default_alpha, default_beta, suggest,
 };
+use domain::seasonality::{CalendarWeek, estimate_factors};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 
@@ -111,6 +112,25 @@ impl Calendar {
     fn admin_factor(&self, week: i64) -> f64 {
         self.factor(2, week)
     }
+
+    /// The admin's calendar as holidays: the six weeks around Spring Festival as one
+    /// holiday, the week before Mid-Autumn and the week before National Day.
+    fn week(&self, week: i64) -> CalendarWeek {
+        let offset = self.spring_offset(week);
+        let holiday = if (-3..=2).contains(&offset) {
+            Some(("春节".to_string(), (offset + 3) as u32))
+        } else if self.mid_autumn.iter().any(|h| week == h - 1) {
+            Some(("中秋前".to_string(), 0))
+        } else if self.national.iter().any(|h| week == h - 1) {
+            Some(("国庆前".to_string(), 0))
+        } else {
+            None
+        };
+        CalendarWeek {
+            holiday,
+            entered: dec(self.admin_factor(week)),
+        }
+    }
 }
 
 /// SplitMix64 with the few distributions the generator needs.
@@ -174,6 +194,7 @@ impl Rng {
 
 struct Series {
     shop: usize,
+    category: usize,
     pack: u32,
     /// Units ordered per week.
     orders: Vec<u32>,
@@ -294,6 +315,7 @@ fn generate(seed: u64, calendar: &Calendar) -> Vec<Series> {
             }
             all.push(Series {
                 shop,
+                category,
                 pack,
                 orders,
                 rate,
@@ -311,8 +333,8 @@ fn generate(seed: u64, calendar: &Calendar) -> Vec<Series> {
 
 /// The methods scored, in the order of `forecasts`' rows: the engine's forecast, its
 /// suggested order in cases, seasonal naive, MA(8), the average of the last 5 orders, the
-/// true rate.
-const METHODS: usize = 6;
+/// true rate, and the engine with the admin's calendar factors as entered.
+const METHODS: usize = 7;
 
 #[derive(Default, Clone, Copy)]
 struct Score {
@@ -345,36 +367,58 @@ fn dec(value: f64) -> Decimal {
 
 /// Every method's forecast of `series` for weeks `origin..origin + HORIZON`, from the weeks
 /// before `origin`.
-fn forecasts(series: &Series, origin: usize, calendar: &Calendar) -> [[f64; HORIZON]; 6] {
-    let mut out = [[0.0; HORIZON]; 6];
+fn forecasts(
+    series: &Series,
+    origin: usize,
+    calendar: &Calendar,
+    factors: &[Decimal],
+) -> [[f64; HORIZON]; METHODS] {
+    let mut out = [[0.0; HORIZON]; METHODS];
     let start = origin.saturating_sub(HISTORY_WEEKS);
-    // The engine as `suggest_order` runs it on the shop's demand.
-    let history: Vec<DemandWeek> = (start..origin)
-        .map(|w| DemandWeek {
-            quantity: series.orders[w],
-            paused: series.paused[w],
-            factor: dec(calendar.admin_factor(w as i64)),
-            capped: series.capped[w],
+    // The engine as `suggest_order` runs it on the shop's demand, with the category's
+    // factors estimated from every shop's orders before the origin.
+    let run = |factor: &dyn Fn(usize) -> Decimal| {
+        let history: Vec<DemandWeek> = (start..origin)
+            .map(|w| DemandWeek {
+                quantity: series.orders[w],
+                paused: series.paused[w],
+                factor: factor(w),
+                capped: series.capped[w],
+            })
+            .collect();
+        suggest(&ForecastInput {
+            history,
+            alpha: default_alpha(),
+            beta: default_beta(),
+            next_factor: Decimal::ONE,
+            next_paused: false,
+            pack_size: series.pack,
+            quota_remaining: rationed(series, origin).then_some(series.quota),
+            stock_available: None,
         })
-        .collect();
-    let got = suggest(&ForecastInput {
-        history,
-        alpha: default_alpha(),
-        beta: default_beta(),
-        next_factor: Decimal::ONE,
-        next_paused: false,
-        pack_size: series.pack,
-        quota_remaining: rationed(series, origin).then_some(series.quota),
-        stock_available: None,
-    });
+    };
+    let estimated = |w: usize| factors[w];
+    let got = run(&estimated);
     let level = got.level.to_f64().unwrap_or(0.0);
+    let factor = |w: usize| factors[w].to_f64().unwrap_or(1.0);
+    let admin = run(&|w| dec(calendar.admin_factor(w as i64)))
+        .level
+        .to_f64()
+        .unwrap_or(0.0);
+    for h in 0..HORIZON {
+        let target = origin + h;
+        out[6][h] = admin * calendar.admin_factor(target as i64);
+        if rationed(series, target) {
+            out[6][h] = out[6][h].min(f64::from(series.quota));
+        }
+    }
     // The suggested orders of the weeks ahead: each week's demand less the stock the shop
     // is estimated to have, in whole cases.
     let mut on_hand = got.on_hand.to_f64().unwrap_or(0.0);
     let pack = f64::from(series.pack);
     for h in 0..HORIZON {
         let target = origin + h;
-        let mut demand = level * calendar.admin_factor(target as i64);
+        let mut demand = level * factor(target);
         // While a product is rationed the shop can order no more than its quota: the
         // distributor knows it, and so does the engine (`quota_remaining`).
         if rationed(series, target) {
@@ -439,18 +483,38 @@ fn main() {
             .sum::<f64>()
             / weeks_total as f64
     );
-    let mut week_level = [Score::default(); 6];
-    let mut four_week = [Score::default(); 6];
-    let mut spring = [Score::default(); 6];
-    let mut after_pause = [Score::default(); 6];
-    let mut quota_weeks = [Score::default(); 6];
+    let mut week_level = [Score::default(); METHODS];
+    let mut four_week = [Score::default(); METHODS];
+    let mut spring = [Score::default(); METHODS];
+    let mut after_pause = [Score::default(); METHODS];
+    let mut quota_weeks = [Score::default(); METHODS];
     // Shop-week totals: (shop, origin, h) → per method forecast and actual.
-    let mut shop_week = vec![[0.0_f64; 7]; SHOPS * ORIGINS * HORIZON];
+    let mut shop_week = vec![[0.0_f64; METHODS + 1]; SHOPS * ORIGINS * HORIZON];
+    // Each category's factors as the server would estimate them at each origin: from
+    // every shop's orders before it.
+    let mut totals = vec![vec![0_u64; WEEKS]; 4];
+    for series in &all {
+        for (w, q) in series.orders.iter().enumerate() {
+            totals[series.category][w] += u64::from(*q);
+        }
+    }
+    let weeks: Vec<CalendarWeek> = (0..WEEKS + HORIZON)
+        .map(|w| calendar.week(w as i64))
+        .collect();
+    let factors: Vec<Vec<Vec<Decimal>>> = (0..ORIGINS)
+        .map(|o| {
+            let origin = WEEKS - ORIGINS - HORIZON + 1 + o;
+            totals
+                .iter()
+                .map(|t| estimate_factors(&t[..origin], &weeks[..origin + HORIZON]))
+                .collect()
+        })
+        .collect();
     for series in &all {
         for o in 0..ORIGINS {
             let origin = WEEKS - ORIGINS - HORIZON + 1 + o;
-            let f = forecasts(series, origin, &calendar);
-            let mut sums = [0.0; 6];
+            let f = forecasts(series, origin, &calendar, &factors[o][series.category]);
+            let mut sums = [0.0; METHODS];
             let mut actual_sum = 0.0;
             let mut judged = false;
             for h in 0..HORIZON {
@@ -462,7 +526,7 @@ fn main() {
                 let actual = f64::from(series.orders[target]);
                 actual_sum += actual;
                 let cell = &mut shop_week[(series.shop * ORIGINS + o) * HORIZON + h];
-                cell[6] += actual;
+                cell[METHODS] += actual;
                 let in_spring = (-3..=2).contains(&calendar.spring_offset(target as i64));
                 let post_pause = series
                     .pause_end
@@ -486,16 +550,16 @@ fn main() {
                 }
             }
             if judged {
-                for m in 0..6 {
+                for m in 0..METHODS {
                     four_week[m].add(sums[m], actual_sum);
                 }
             }
         }
     }
-    let mut shop_level = [Score::default(); 6];
+    let mut shop_level = [Score::default(); METHODS];
     for cell in &shop_week {
-        for m in 0..6 {
-            shop_level[m].add(cell[m], cell[6]);
+        for m in 0..METHODS {
+            shop_level[m].add(cell[m], cell[METHODS]);
         }
     }
     let names = [
@@ -505,6 +569,7 @@ fn main() {
         "MA(8)",
         "average of last 5 orders",
         "true rate (ceiling)",
+        "engine, admin's calendar as entered",
     ];
     for (title, scores) in [
         ("shop×SKU×week", &week_level),

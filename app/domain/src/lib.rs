@@ -27,4 +27,5 @@ pub mod quick_entry;
 pub mod quota;
 pub mod quote;
 pub mod returns;
+pub mod seasonality;
 pub mod sku;
