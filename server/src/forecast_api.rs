@@ -10,9 +10,13 @@ use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use domain::checkout::UTC_OFFSET_MINUTES;
-use domain::forecast::{HISTORY_WEEKS, ProductDemand, ShopDemand, WEEK_MS, week_factor};
+use domain::forecast::{
+    CategoryFactors, HISTORY_WEEKS, Holiday, ProductDemand, ShopDemand, WEEK_MS, week_factor,
+};
 use domain::product::LocalizedText;
 use domain::quota::{Period, day_start, local_date, period_start};
+use domain::seasonality::{CalendarWeek, estimate_factors};
+use domain::sku::CategoryId;
 use domain::sku::ShopId;
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -99,10 +103,113 @@ fn capped_weeks(
     }
 }
 
+/// Weeks of every shop's orders the categories' calendar factors are estimated from:
+/// three years, so each holiday has earlier years to be judged from.
+const SEASON_WEEKS: usize = 156;
+
+type Factors = std::sync::Arc<BTreeMap<CategoryId, Vec<Decimal>>>;
+
+/// The categories' calendar factors (`domain::seasonality`), worked out at most once a
+/// day per process and again when the holidays change: they read three years of every
+/// shop's orders.
+#[derive(Default)]
+pub struct SeasonCache {
+    entry: std::sync::Mutex<Option<(u64, Factors)>>,
+}
+
+/// Which holiday each week (starting at local midnight) falls in, by the holiday that
+/// has most of its days, and the week's place in it; the admin's factor for the week.
+fn calendar_weeks(holidays: &[Holiday], weeks: &[i64]) -> Vec<CalendarWeek> {
+    let spans: Vec<(i64, i64, &Holiday)> = holidays
+        .iter()
+        .filter_map(|h| {
+            Some((
+                day_start(&h.from, UTC_OFFSET_MINUTES)?,
+                day_start(&h.until, UTC_OFFSET_MINUTES)?,
+                h,
+            ))
+        })
+        .collect();
+    weeks
+        .iter()
+        .map(|week| {
+            let days = |from: i64, until: i64| {
+                (0..7)
+                    .filter(|d| (from..=until).contains(&(week + d * DAY_MS)))
+                    .count()
+            };
+            let holiday = spans
+                .iter()
+                .map(|(from, until, h)| (days(*from, *until), *from, *h))
+                .filter(|(n, ..)| *n > 0)
+                .max_by_key(|(n, ..)| *n)
+                .map(|(_, from, h)| {
+                    let place = (week + WEEK_MS - DAY_MS - from).div_euclid(WEEK_MS);
+                    (h.name.clone(), u32::try_from(place).unwrap_or(0))
+                });
+            CalendarWeek {
+                holiday,
+                entered: week_factor(holidays, *week).0,
+            }
+        })
+        .collect()
+}
+
+/// Each category's factor for the [`SEASON_WEEKS`] weeks before `today`'s week and for
+/// that week, from every shop's orders.
+fn category_factors(
+    tx: &mut Tx<'_>,
+    cache: &catalog::CatalogCache,
+    seasons: &SeasonCache,
+    holidays: &[Holiday],
+    today: i64,
+) -> Result<Factors, AppError> {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    today.hash(&mut hasher);
+    format!("{holidays:?}").hash(&mut hasher);
+    let key = hasher.finish();
+    if let Some((cached, factors)) = seasons
+        .entry
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .as_ref()
+        && *cached == key
+    {
+        return Ok(factors.clone());
+    }
+    let weeks: Vec<i64> = (0..=SEASON_WEEKS)
+        .map(|i| today - i64::try_from(SEASON_WEEKS - i).unwrap_or(0) * WEEK_MS)
+        .collect();
+    let calendar = calendar_weeks(holidays, &weeks);
+    let products = catalog::products(tx, cache)?;
+    let mut totals: BTreeMap<CategoryId, Vec<u64>> = BTreeMap::new();
+    for (sku, weekly) in stored::weekly_by_sku_all(tx, SEASON_WEEKS, today)? {
+        let Some(product) = products.get(&sku) else {
+            continue;
+        };
+        let sum = totals
+            .entry(product.category.clone())
+            .or_insert_with(|| vec![0; SEASON_WEEKS]);
+        for (total, units) in sum.iter_mut().zip(weekly) {
+            *total = total.saturating_add(units);
+        }
+    }
+    let factors: Factors = std::sync::Arc::new(
+        totals
+            .into_iter()
+            .map(|(category, weekly)| (category, estimate_factors(&weekly, &calendar)))
+            .collect(),
+    );
+    *seasons.entry.lock().unwrap_or_else(|p| p.into_inner()) = Some((key, factors.clone()));
+    Ok(factors)
+}
+
 /// What a device needs to suggest `shop`'s order for the seven days from today.
 pub fn shop_demand(
     tx: &mut Tx<'_>,
     cache: &catalog::CatalogCache,
+    seasons: &SeasonCache,
     shop: &ShopId,
 ) -> Result<ShopDemand, AppError> {
     let now = tx.now_ms;
@@ -151,6 +258,7 @@ pub fn shop_demand(
                 .unwrap_or_default();
             Some(ProductDemand {
                 sku: sku.clone(),
+                category: Some(product.category.clone()),
                 capped: capped_weeks(&profile.quotas, sku, &weeks),
                 weeks,
                 pack_size: product.pack_size,
@@ -160,8 +268,22 @@ pub fn shop_demand(
                     .then(|| inventory.available_to_promise(sku)),
             })
         })
-        .collect();
+        .collect::<Vec<ProductDemand>>();
+    let estimated = category_factors(tx, cache, seasons, &holidays, today)?;
+    let mut categories: Vec<CategoryFactors> = Vec::new();
+    for category in demand_products.iter().filter_map(|p| p.category.as_ref()) {
+        if categories.iter().any(|c| &c.category == category) {
+            continue;
+        }
+        if let Some(factors) = estimated.get(category) {
+            categories.push(CategoryFactors {
+                category: category.clone(),
+                factors: factors[factors.len().saturating_sub(HISTORY_WEEKS + 1)..].to_vec(),
+            });
+        }
+    }
     Ok(ShopDemand {
+        categories,
         week_ms: today,
         paused: weeks.iter().map(|w| week_paused(&spans, *w)).collect(),
         factors: weeks.iter().map(|w| week_factor(&holidays, *w).0).collect(),
@@ -183,6 +305,7 @@ pub async fn demand(
     let Path(shop) = shop.map_err(|r| AppError::rejected("bad_shop", r.status(), r.body_text()))?;
     let shop = team_shop(&principal, &shop)?;
     let cache = state.catalog.clone();
+    let seasons = state.seasons.clone();
     Ok(Json(
         state
             .store
@@ -190,7 +313,7 @@ pub async fn demand(
                 if !catalog::shop_exists(tx, &shop)? {
                     return Err(unknown_shop());
                 }
-                shop_demand(tx, &cache, &shop)
+                shop_demand(tx, &cache, &seasons, &shop)
             })
             .await?,
     ))

@@ -215,6 +215,7 @@ pub async fn open_state(config: &Config) -> anyhow::Result<AppState> {
     Ok(AppState {
         store,
         catalog: Default::default(),
+        seasons: Default::default(),
         actor,
         site_dir: config.site_dir.clone(),
         login_limiter: std::sync::Arc::new(login_limiter::LoginLimiter::new(config.login_attempts)),

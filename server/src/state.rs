@@ -12,6 +12,8 @@ pub struct AppState {
     pub store: Store,
     /// The products, as of the catalog's stored version.
     pub catalog: Arc<CatalogCache>,
+    /// The categories' calendar factors, estimated from every shop's orders.
+    pub seasons: Arc<crate::forecast_api::SeasonCache>,
     /// The server's Automerge actor, used for everything the server itself writes.
     pub actor: automerge::ActorId,
     /// The built storefront (index.html, pkg/, sw.js).

@@ -435,3 +435,114 @@ async fn a_managers_visit_is_recorded_once_and_only_for_his_shops() {
     let (status, latest) = call(&server, &wang, Method::GET, "/api/visits", None).await;
     assert_eq!((status, latest.as_array().map(Vec::len)), (200, Some(1)));
 }
+
+/// Two years in which green tea sold triple in one week (the admin calls it 店庆 and
+/// guessed 1.2): the factor of this year's 店庆 week comes from the data, for the
+/// category, and the suggestion follows it; ordinary weeks stay about 1.
+#[tokio::test]
+async fn a_holiday_the_data_saw_twice_gets_its_factor_from_the_data() {
+    let server = spawn_server().await;
+    let mut shop = Device::new(&server, "lotus", "lotus123").await;
+    assert!(shop.sync_now().await.is_empty());
+    let id = shop.place_order(&[("BEV-0001", 24)], 0x31);
+    assert!(shop.sync_now().await.is_empty());
+    let offset = domain::checkout::UTC_OFFSET_MINUTES;
+    let today =
+        domain::quota::period_start(domain::quota::Period::Day, server::store::now_ms(), offset);
+    // 150 weeks of 24 a week, 72 in the weeks 52 and 104 weeks back; lines of the one
+    // real order, each in a week of its own.
+    let request = id.as_str().to_string();
+    with_store(&server, move |tx| {
+        tx.execute(
+            "UPDATE order_lines SET received_ms = received_ms - ?2 WHERE request_id = ?1",
+            server::params![request.as_str(), 151 * WEEK_MS],
+        )?;
+        for back in 1..=150i64 {
+            let quantity: i64 = if back == 52 || back == 104 { 72 } else { 24 };
+            tx.execute(
+                "INSERT INTO order_lines (request_id, line, shop, sku, quantity, received_ms, live)
+                 VALUES (?1, ?2, 'shop-lotus', 'BEV-0001', ?3, ?4, 1)",
+                server::params![
+                    request.as_str(),
+                    100 + back,
+                    quantity,
+                    today - back * WEEK_MS + DAY_MS / 2
+                ],
+            )?;
+        }
+        Ok(())
+    })
+    .await;
+    let admin = token(&server, "admin", "admin123").await;
+    // The week starting 104, 52 and 0 weeks back, Monday or not: six days after "from".
+    let holidays: Vec<_> = [104i64, 52, 0]
+        .iter()
+        .map(|back| {
+            let from = today - back * WEEK_MS + DAY_MS / 2;
+            json!({
+                "name": "店庆",
+                "from": domain::quota::local_date(from, offset),
+                "until": domain::quota::local_date(from + 6 * DAY_MS, offset),
+                "factor": "1.2",
+            })
+        })
+        .collect();
+    let (status, body) = call(
+        &server,
+        &admin,
+        Method::PUT,
+        "/api/admin/holidays",
+        Some(json!({ "holidays": holidays })),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let wang = token(&server, "wang", "wang123").await;
+    let (status, body) = call(
+        &server,
+        &wang,
+        Method::GET,
+        "/api/shops/shop-lotus/demand",
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let demand: ShopDemand = serde_json::from_value(body).unwrap();
+    let tea = demand
+        .products
+        .iter()
+        .find(|p| p.sku.as_str() == "BEV-0001")
+        .unwrap();
+    let category = demand
+        .categories
+        .iter()
+        .find(|c| Some(&c.category) == tea.category.as_ref())
+        .expect("the tea's category has factors");
+    assert_eq!(category.factors.len(), domain::forecast::HISTORY_WEEKS + 1);
+    // This week: (≈2.9 + ≈2.9 + the admin's 1.2) / 3 ≈ 2.3.
+    let ahead = *category.factors.last().unwrap();
+    assert!(
+        ahead > rust_decimal::Decimal::TWO && ahead < rust_decimal::Decimal::from(3),
+        "{ahead}"
+    );
+    assert_eq!(demand.next_factor, "1.2".parse().unwrap());
+    // A year ago, read against the two other years: about 2.3 too; an ordinary week ≈ 1.
+    let year_ago = category.factors[domain::forecast::HISTORY_WEEKS - 52];
+    assert!(year_ago > rust_decimal::Decimal::TWO, "{year_ago}");
+    let ordinary = category.factors[domain::forecast::HISTORY_WEEKS - 30];
+    assert!(
+        (ordinary - rust_decimal::Decimal::ONE).abs() < "0.1".parse().unwrap(),
+        "{ordinary}"
+    );
+    // The suggestion: about 24 a week (the holiday weeks divided back), times ≈2.3.
+    let line = suggest_order(&demand)
+        .into_iter()
+        .find(|l| l.sku.as_str() == "BEV-0001")
+        .unwrap();
+    assert_eq!(line.why.factor, ahead);
+    assert!(
+        line.why.weekly > rust_decimal::Decimal::from(22)
+            && line.why.weekly < rust_decimal::Decimal::from(27),
+        "{line:?}"
+    );
+    assert!(line.quantity >= 36, "{line:?}");
+}

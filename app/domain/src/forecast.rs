@@ -304,6 +304,11 @@ pub struct ShopDemand {
     pub next_holidays: Vec<String>,
     pub next_paused: bool,
     pub products: Vec<ProductDemand>,
+    /// Calendar factors of the products' categories, estimated from every shop's orders
+    /// (`crate::seasonality`); a product whose category is here uses them in place of
+    /// `factors` and `next_factor`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub categories: Vec<CategoryFactors>,
     /// Products new to the catalog that the shop has never ordered (the distributor pushes
     /// them: one pack is suggested).
     pub new_products: Vec<crate::sku::Sku>,
@@ -311,10 +316,21 @@ pub struct ShopDemand {
     pub as_of_ms: i64,
 }
 
+/// One category's calendar factors, week by week.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CategoryFactors {
+    pub category: crate::sku::CategoryId,
+    /// One per past week of [`ShopDemand::paused`], then the week being ordered for.
+    pub factors: Vec<Decimal>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProductDemand {
     pub sku: crate::sku::Sku,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<crate::sku::CategoryId>,
     /// Units ordered per past week, oldest first, ending with the same week as
     /// [`ShopDemand::paused`]; the weeks before the shop's first order of it are left
     /// out (they would all be 0, and the forecast starts at the first order anyway).
@@ -393,6 +409,20 @@ pub fn suggest_order(demand: &ShopDemand) -> Vec<SuggestedLine> {
     }
     let mut lines = Vec::new();
     for product in &demand.products {
+        // The product's category's factors where the server estimated them, else the
+        // admin's calendar.
+        let estimated = demand
+            .categories
+            .iter()
+            .find(|c| Some(&c.category) == product.category.as_ref())
+            .filter(|c| c.factors.len() == demand.paused.len() + 1);
+        let (factors, next_factor) = match estimated {
+            Some(c) => (
+                &c.factors[..demand.paused.len()],
+                c.factors.last().copied().unwrap_or(Decimal::ONE),
+            ),
+            None => (&demand.factors[..], demand.next_factor),
+        };
         // The product's weeks are the last of the shop's.
         let skipped = demand.paused.len().saturating_sub(product.weeks.len());
         let history: Vec<DemandWeek> = product
@@ -402,11 +432,7 @@ pub fn suggest_order(demand: &ShopDemand) -> Vec<SuggestedLine> {
             .map(|(i, quantity)| DemandWeek {
                 quantity: *quantity,
                 paused: demand.paused.get(skipped + i).copied().unwrap_or(false),
-                factor: demand
-                    .factors
-                    .get(skipped + i)
-                    .copied()
-                    .unwrap_or(Decimal::ONE),
+                factor: factors.get(skipped + i).copied().unwrap_or(Decimal::ONE),
                 capped: product.capped.get(i).copied().unwrap_or(false),
             })
             .collect();
@@ -414,7 +440,7 @@ pub fn suggest_order(demand: &ShopDemand) -> Vec<SuggestedLine> {
             history,
             alpha: default_alpha(),
             beta: default_beta(),
-            next_factor: demand.next_factor,
+            next_factor,
             next_paused: false,
             pack_size: product.pack_size,
             quota_remaining: product.quota_remaining,
@@ -428,7 +454,7 @@ pub fn suggest_order(demand: &ShopDemand) -> Vec<SuggestedLine> {
             quantity: got.quantity,
             why: Why {
                 weekly: got.level.round_dp(1),
-                factor: demand.next_factor,
+                factor: next_factor,
                 holidays: demand.next_holidays.clone(),
                 quota_cap: got
                     .notes
@@ -725,6 +751,7 @@ mod tests {
             products: vec![
                 ProductDemand {
                     sku: sku("RICE"),
+                    category: None,
                     weeks: vec![36, 36, 0, 36],
                     pack_size: 12,
                     capped: vec![],
@@ -733,6 +760,7 @@ mod tests {
                 },
                 ProductDemand {
                     sku: sku("OIL"),
+                    category: None,
                     weeks: vec![0, 0, 0, 0],
                     capped: vec![],
                     pack_size: 6,
@@ -740,6 +768,7 @@ mod tests {
                     available: None,
                 },
             ],
+            categories: vec![],
             new_products: vec![sku("TEA")],
             as_of_ms: 0,
         };
@@ -749,8 +778,31 @@ mod tests {
         let mut later = demand.clone();
         later.products[0].weeks = vec![36, 0, 36];
         later.products[0].quota_remaining = None;
-        let later = suggest_order(&later);
-        assert_eq!(later[0].why.weekly, Decimal::from(36), "{later:?}");
+        let lines_later = suggest_order(&later);
+        assert_eq!(
+            lines_later[0].why.weekly,
+            Decimal::from(36),
+            "{lines_later:?}"
+        );
+        // The category's own factors, where the server sent them: this week sells half.
+        let grain = crate::sku::CategoryId::parse("grain").unwrap();
+        later.products[0].category = Some(grain.clone());
+        later.categories = vec![CategoryFactors {
+            category: grain,
+            factors: vec![
+                Decimal::ONE,
+                Decimal::ONE,
+                Decimal::ONE,
+                Decimal::ONE,
+                "0.5".parse().unwrap(),
+            ],
+        }];
+        let halved = suggest_order(&later);
+        assert_eq!(halved[0].why.factor, "0.5".parse().unwrap());
+        assert_eq!(
+            halved[0].quantity, 24,
+            "36 × 0.5 = 18, in cases of 12: {halved:?}"
+        );
         // 36 a week (the paused week is not a zero) × 1.4 = 50.4 → 5 cases of 12 = 60,
         // capped by the quota of 48; nothing for a product not ordered; one unit of tea.
         assert_eq!(lines.len(), 2, "{lines:?}");

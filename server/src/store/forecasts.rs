@@ -120,6 +120,32 @@ pub fn weekly_by_sku(
     Ok(by_sku)
 }
 
+/// Units every shop ordered per SKU and week over the `weeks` weeks before `until_ms`
+/// (oldest first), for the categories' calendar factors.
+pub fn weekly_by_sku_all(
+    tx: &mut Tx<'_>,
+    weeks: usize,
+    until_ms: i64,
+) -> Result<BTreeMap<Sku, Vec<u64>>, StoreError> {
+    let since = until_ms - i64::try_from(weeks).unwrap_or(0) * WEEK_MS;
+    let mut by_sku: BTreeMap<Sku, Vec<u64>> = BTreeMap::new();
+    for row in tx.rows(
+        "SELECT sku, (received_ms - ?1) / ?3, CAST(SUM(quantity) AS BIGINT) FROM order_lines
+         WHERE received_ms >= ?1 AND received_ms < ?2 AND live = 1
+         GROUP BY 1, 2",
+        params![since, until_ms, WEEK_MS],
+    )? {
+        let sku = Sku::parse(&row.get::<String>(0)?).map_err(bad)?;
+        let week = usize::try_from(row.get::<i64>(1)?)
+            .unwrap_or(0)
+            .min(weeks.saturating_sub(1));
+        let quantity = u64::try_from(row.get::<i64>(2)?).unwrap_or(0);
+        let totals = by_sku.entry(sku).or_insert_with(|| vec![0; weeks]);
+        totals[week] = totals[week].saturating_add(quantity);
+    }
+    Ok(by_sku)
+}
+
 /// Every line `shop` ordered between `from_ms` and `to_ms` (orders not rejected or
 /// cancelled): SKU, when it came in, quantity; by time.
 pub fn lines_between(
