@@ -757,7 +757,7 @@ test('a manager suggests an order offline and sends it; the shop edits it offlin
   await manager.evaluate(() => navigator.serviceWorker.ready);
   await manager.click('a[href="/my-shops"]');
   await expect(manager.locator('[data-testid=my-period]')).toBeVisible();
-  await expect.poll(() => manager.evaluate(() => localStorage.getItem('dinghuo.demand.shop-medlar') !== null)).toBe(true);
+  await expect.poll(() => manager.evaluate(() => localStorage.getItem('dinghuo.demand-glance.shop-medlar') !== null)).toBe(true);
   await managerContext.setOffline(true);
   await managerContext.route('**/api/**', (route) => route.abort('internetdisconnected'));
   // A visit, recorded offline: the note and the next visit's date.

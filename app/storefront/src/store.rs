@@ -36,6 +36,35 @@ use domain::quote::{Quote, QuoteError};
 use domain::returns::{Remedy, ReturnLine, ReturnRequest};
 use domain::sku::Sku;
 
+/// Where a shop's demand is kept whole (IndexedDB).
+fn demand_key(shop: &domain::sku::ShopId) -> String {
+    format!("demand/{shop}")
+}
+
+const DEMAND_GLANCE_PREFIX: &str = "dinghuo.demand-glance.";
+
+/// What the list of a manager's shops shows of a shop's kept demand.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DemandGlance {
+    pub as_of_ms: i64,
+    pub next_paused: bool,
+    /// What each product's quota leaves.
+    pub quotas: Vec<(Sku, u32)>,
+}
+
+/// Forgets every shop's demand kept in localStorage (another user signs in, or this one
+/// signs out: it is the shops' business).
+fn forget_demands() {
+    let storage = LocalStorage::raw();
+    let keys: Vec<String> = (0..storage.length().unwrap_or(0))
+        .filter_map(|i| storage.key(i).ok().flatten())
+        .filter(|key| key.starts_with("dinghuo.demand"))
+        .collect();
+    for key in keys {
+        let _ = storage.remove_item(&key);
+    }
+}
+
 const SESSION_KEY: &str = "dinghuo.session";
 /// Where the back office reads its session (`office::api::SESSION_KEY`).
 const OFFICE_SESSION_KEY: &str = "dinghuo.office.session";
@@ -1390,36 +1419,60 @@ impl Store {
     }
 
     /// What the active shop's suggested order is worked out from: fetched from the server
-    /// when there is a network and kept on the device, so it works offline after.
+    /// when there is a network and kept on the device (IndexedDB: two years of weeks per
+    /// product, for each of a manager's shops, is more than localStorage holds), so it
+    /// works offline after.
     pub async fn shop_demand(self) -> Option<domain::forecast::ShopDemand> {
         let shop = self.shop.get_untracked()?;
-        self.demand_of(&shop.id, 0).await
+        match self.fetch_demand(&shop.id).await {
+            Some(demand) => Some(demand),
+            None => idb::get_text(&demand_key(&shop.id))
+                .await
+                .ok()
+                .flatten()
+                .and_then(|json| serde_json::from_str(&json).ok())
+                // Where earlier versions kept it.
+                .or_else(|| LocalStorage::get(format!("dinghuo.demand.{}", shop.id)).ok()),
+        }
     }
 
-    /// `shop`'s demand: the copy this device keeps when it is younger than `fresh_ms`,
-    /// else the server's (kept), else any copy kept.
-    pub async fn demand_of(
+    /// Fetches `shop`'s demand unless the copy this device keeps is younger than
+    /// `fresh_ms` (a manager's phone keeps each of his shops' for the visits ahead).
+    pub async fn keep_demand(self, shop: &domain::sku::ShopId, fresh_ms: i64) {
+        let fresh = self
+            .kept_demand(shop)
+            .is_some_and(|kept| js_sys::Date::now() as i64 - kept.as_of_ms < fresh_ms);
+        if !fresh {
+            self.fetch_demand(shop).await;
+        }
+    }
+
+    /// `shop`'s demand from the server, kept whole in IndexedDB and at a glance (what
+    /// the list of shops shows) in localStorage; None when the server cannot be reached.
+    async fn fetch_demand(
         self,
         shop: &domain::sku::ShopId,
-        fresh_ms: i64,
     ) -> Option<domain::forecast::ShopDemand> {
-        let key = format!("dinghuo.demand.{shop}");
-        let kept: Option<domain::forecast::ShopDemand> = LocalStorage::get(&key).ok();
-        if let Some(kept) = &kept
-            && js_sys::Date::now() as i64 - kept.as_of_ms < fresh_ms
-        {
-            return Some(kept.clone());
-        }
-        match self
+        let demand = self
             .call::<domain::forecast::ShopDemand>("GET", &format!("/api/shops/{shop}/demand"))
             .await
-        {
-            Ok(demand) => {
-                let _ = LocalStorage::set(&key, &demand);
-                Some(demand)
-            }
-            Err(_) => kept,
+            .ok()?;
+        if let Ok(json) = serde_json::to_string(&demand) {
+            let _ = idb::put_all(vec![(demand_key(shop), idb::Value::Text(json))]).await;
         }
+        let glance = DemandGlance {
+            as_of_ms: demand.as_of_ms,
+            next_paused: demand.next_paused,
+            quotas: demand
+                .products
+                .iter()
+                .filter_map(|p| p.quota_remaining.map(|left| (p.sku.clone(), left)))
+                .collect(),
+        };
+        let _ = LocalStorage::set(format!("{DEMAND_GLANCE_PREFIX}{shop}"), &glance);
+        // Where earlier versions kept the whole demand.
+        LocalStorage::delete(format!("dinghuo.demand.{shop}"));
+        Some(demand)
     }
 
     /// Takes an order a shop's phone showed as a QR code (an account manager's phone,
@@ -1490,9 +1543,10 @@ impl Store {
         Ok(request.id)
     }
 
-    /// The demand of `shop` this phone keeps (from the last time it was fetched).
-    pub fn kept_demand(&self, shop: &domain::sku::ShopId) -> Option<domain::forecast::ShopDemand> {
-        LocalStorage::get(format!("dinghuo.demand.{shop}")).ok()
+    /// What this phone keeps of `shop`'s demand at a glance (from the last time it was
+    /// fetched).
+    pub fn kept_demand(&self, shop: &domain::sku::ShopId) -> Option<DemandGlance> {
+        LocalStorage::get(format!("{DEMAND_GLANCE_PREFIX}{shop}")).ok()
     }
 
     /// Asks to cancel the shop's order `order` (works offline): a cancel request beside
@@ -1894,6 +1948,7 @@ impl Store {
         let last_user: Option<String> = LocalStorage::get(LAST_USER_KEY).ok();
         if last_user.as_deref() != Some(session.username.as_str()) {
             let _ = idb::clear().await;
+            forget_demands();
         }
         // The documents to hold from now on: the new session's and whatever this device
         // still holds of the same user (an order volume with a request not sent yet).
@@ -1930,6 +1985,7 @@ impl Store {
         LocalStorage::delete(LAST_USER_KEY);
         LocalStorage::delete(PRICES_AS_OF_KEY);
         let _ = idb::clear().await;
+        forget_demands();
         REPLICAS.with_borrow_mut(|r| *r = DeviceSync::new());
         self.ready.set(false);
         self.phase.set(SyncPhase::Starting);

@@ -187,7 +187,7 @@ pub fn MyShopsPage() -> impl IntoView {
                     .map(|s| s.shops)
                     .unwrap_or_default();
                 for shop in shops {
-                    store.demand_of(&shop.id, DEMAND_FRESH_MS).await;
+                    store.keep_demand(&shop.id, DEMAND_FRESH_MS).await;
                 }
             }
         });
@@ -246,8 +246,8 @@ pub fn MyShopsPage() -> impl IntoView {
                             let paused = kept.as_ref().is_some_and(|d| d.next_paused);
                             let quotas: Vec<String> = kept
                                 .iter()
-                                .flat_map(|d| d.products.iter())
-                                .filter_map(|p| p.quota_remaining.map(|left| format!("{} {left}", p.sku)))
+                                .flat_map(|d| d.quotas.iter())
+                                .map(|(sku, left)| format!("{sku} {left}"))
                                 .take(3)
                                 .collect();
                             let visit_shop = shop.id.clone();
