@@ -220,13 +220,14 @@ pub fn shop_demand(
         .map(|i| today - i64::try_from(HISTORY_WEEKS - i).unwrap_or(0) * WEEK_MS)
         .collect();
     let history = stored::weekly_by_sku(tx, shop, HISTORY_WEEKS, today)?;
+    let ordered_today = stored::ordered_since(tx, shop, today)?;
     let products = catalog::products(tx, cache)?;
     let profile = commerce::profile(tx, shop)?;
     let ordered = commerce::ordered_for_quotas(tx, shop, &profile, now)?;
     let mut skus: Vec<_> = history.keys().cloned().collect();
     let new_products: Vec<_> = stored::new_products(tx, now - NEW_PRODUCT_MS)?
         .into_iter()
-        .filter(|sku| !history.contains_key(sku))
+        .filter(|sku| !history.contains_key(sku) && !ordered_today.contains_key(sku))
         .filter(|sku| products.get(sku).is_some_and(|p| p.active))
         .collect();
     skus.extend(new_products.iter().cloned());
@@ -266,6 +267,7 @@ pub fn shop_demand(
                 available: tracked
                     .contains(sku)
                     .then(|| inventory.available_to_promise(sku)),
+                ordered: ordered_today.get(sku).copied().unwrap_or(0),
             })
         })
         .collect::<Vec<ProductDemand>>();

@@ -398,6 +398,7 @@ fn forecasts(
             pack_size: series.pack,
             quota_remaining: rationed(series, origin).then_some(series.quota),
             stock_available: None,
+            already_ordered: 0,
         })
     };
     let estimated = |w: usize| factors[w];

@@ -52,6 +52,10 @@ pub struct ForecastInput {
     pub pack_size: u32,
     pub quota_remaining: Option<u32>,
     pub stock_available: Option<u32>,
+    /// Units the shop already ordered for the week being ordered for (earlier today):
+    /// they count as stock it has.
+    #[serde(default)]
+    pub already_ordered: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -177,6 +181,7 @@ pub fn suggest(input: &ForecastInput) -> Suggestion {
     }
     let pack = input.pack_size.max(1);
     let demand = level * input.next_factor.max(Decimal::ZERO);
+    let on_hand = on_hand + Decimal::from(input.already_ordered);
     let need = demand - on_hand;
     let mut quantity = if need > Decimal::ZERO {
         whole((need / Decimal::from(pack)).ceil()).saturating_mul(pack)
@@ -344,6 +349,9 @@ pub struct ProductDemand {
     pub quota_remaining: Option<u32>,
     /// Stock free to promise.
     pub available: Option<u32>,
+    /// Units the shop ordered since the week being ordered for began (earlier today).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub ordered: u32,
 }
 
 /// Why a line of a suggested order says what it says, for the shop and the manager.
@@ -445,6 +453,7 @@ pub fn suggest_order(demand: &ShopDemand) -> Vec<SuggestedLine> {
             pack_size: product.pack_size,
             quota_remaining: product.quota_remaining,
             stock_available: product.available,
+            already_ordered: product.ordered,
         });
         if got.quantity == 0 {
             continue;
@@ -548,6 +557,7 @@ pub fn far_above_demand(history: &[DemandWeek], ordered: u32) -> Option<Decimal>
         pack_size: 1,
         quota_remaining: None,
         stock_available: None,
+        already_ordered: 0,
     })
     .level;
     (Decimal::from(ordered) > level * Decimal::from(FAR_ABOVE)).then_some(level.round_dp(1))
@@ -576,6 +586,7 @@ mod tests {
             pack_size: 1,
             quota_remaining: None,
             stock_available: None,
+            already_ordered: 0,
         }
     }
 
@@ -597,6 +608,12 @@ mod tests {
         // Ten a week, every week: ten, nothing left over.
         let steady = suggest(&input(weeks(&[10, 10, 10, 10])));
         assert_eq!((steady.quantity, steady.level), (10, Decimal::from(10)));
+        // What the shop ordered earlier today counts as stock it has.
+        let mut ordered_today = input(weeks(&[10, 10, 10, 10]));
+        ordered_today.already_ordered = 6;
+        assert_eq!(suggest(&ordered_today).quantity, 4);
+        ordered_today.already_ordered = 10;
+        assert_eq!(suggest(&ordered_today).quantity, 0);
         // Weeks before the first order do not count; a paused week is skipped, not
         // counted as zero.
         let mut with_pause = weeks(&[0, 0, 10, 10]);
@@ -757,6 +774,7 @@ mod tests {
                     capped: vec![],
                     quota_remaining: Some(48),
                     available: None,
+                    ordered: 0,
                 },
                 ProductDemand {
                     sku: sku("OIL"),
@@ -766,6 +784,7 @@ mod tests {
                     pack_size: 6,
                     quota_remaining: None,
                     available: None,
+                    ordered: 0,
                 },
             ],
             categories: vec![],

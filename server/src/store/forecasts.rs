@@ -120,6 +120,25 @@ pub fn weekly_by_sku(
     Ok(by_sku)
 }
 
+/// Units `shop` ordered per SKU since `since_ms` (orders not rejected or cancelled).
+pub fn ordered_since(
+    tx: &mut Tx<'_>,
+    shop: &ShopId,
+    since_ms: i64,
+) -> Result<BTreeMap<Sku, u32>, StoreError> {
+    let mut by_sku = BTreeMap::new();
+    for row in tx.rows(
+        "SELECT sku, CAST(SUM(quantity) AS BIGINT) FROM order_lines
+         WHERE shop = ?1 AND received_ms >= ?2 AND live = 1 GROUP BY sku",
+        params![shop.as_str(), since_ms],
+    )? {
+        let sku = Sku::parse(&row.get::<String>(0)?).map_err(bad)?;
+        let units = u32::try_from(row.get::<i64>(1)?).unwrap_or(u32::MAX);
+        by_sku.insert(sku, units);
+    }
+    Ok(by_sku)
+}
+
 /// Units every shop ordered per SKU and week over the `weeks` weeks before `until_ms`
 /// (oldest first), for the categories' calendar factors.
 pub fn weekly_by_sku_all(
