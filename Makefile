@@ -159,6 +159,13 @@ bench: site browser-tools
 	trap 'kill $$server' EXIT
 	until curl -sf http://127.0.0.1:3300/api/health >/dev/null; do sleep 0.5; done
 	cd end2end && node bench/open_catalog.js
+	kill $$server
+	# An account manager with 200 shops (issue 11): first and steady-state sync, his list.
+	rm -rf ../target/bench-manager
+	DINGHUO_ADDR=127.0.0.1:3301 DINGHUO_DATA=../target/bench-manager DINGHUO_SITE=../$(SITE) DINGHUO_DEMO_SHOPS=200 ../target/release/dinghuo &
+	server=$$!
+	until curl -sf http://127.0.0.1:3301/api/health >/dev/null; do sleep 0.5; done
+	node bench/manager_sync.js
 
 # Load through the real sync protocol against release servers with 600 benchmark shops:
 # intake with 50 devices (again with a webhook receiver that never answers, then the
