@@ -492,6 +492,7 @@ fn main() {
     let mut spring = [Score::default(); METHODS];
     let mut after_pause = [Score::default(); METHODS];
     let mut quota_weeks = [Score::default(); METHODS];
+    let mut after_launch = [Score::default(); METHODS];
     // Shop-week totals: (shop, origin, h) → per method forecast and actual.
     let mut shop_week = vec![[0.0_f64; METHODS + 1]; SHOPS * ORIGINS * HORIZON];
     // Each category's factors as the server would estimate them at each origin: from
@@ -535,6 +536,7 @@ fn main() {
                 let post_pause = series
                     .pause_end
                     .is_some_and(|end| target >= end && target < end + 8 && origin >= end);
+                let launching = series.launched > 0 && target < series.launched + 26;
                 let rationed = series
                     .shortage
                     .is_some_and(|(s, e)| target >= s && target < e + 4);
@@ -550,6 +552,9 @@ fn main() {
                     }
                     if rationed {
                         quota_weeks[m].add(f[m][h], actual);
+                    }
+                    if launching {
+                        after_launch[m].add(f[m][h], actual);
                     }
                 }
             }
@@ -588,6 +593,7 @@ fn main() {
             "quota weeks (a shortage and the 4 weeks after), shop×SKU×week",
             &quota_weeks,
         ),
+        ("26 weeks after a launch, shop×SKU×week", &after_launch),
     ] {
         println!("\n{title}:");
         println!(
