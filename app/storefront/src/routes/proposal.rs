@@ -34,7 +34,13 @@ pub(crate) fn why_text(store: &Store, why: Option<&Why>) -> String {
                 .replace("{n}", &why.weekly.normalize().to_string()),
         );
     }
-    if why.factor != Decimal::ONE && why.factor > Decimal::ZERO {
+    // The factor is said when a holiday explains it or it moves demand by a tenth or more
+    // (factors estimated from every shop's orders are rarely exactly 1).
+    let notable = (why.factor - Decimal::ONE).abs() >= Decimal::new(1, 1);
+    if why.factor != Decimal::ONE
+        && why.factor > Decimal::ZERO
+        && (notable || !why.holidays.is_empty())
+    {
         let names = if why.holidays.is_empty() {
             String::new()
         } else {
