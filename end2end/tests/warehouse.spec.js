@@ -950,3 +950,46 @@ test('a shop offline for days shows its order as a QR code; its manager scans it
   await cameraBrowser.close();
   await shopContext.close();
 });
+
+test("in the data saver a manager's phone keeps only the demand of the shops he visits within two days", async ({ browser, request }) => {
+  for (const [id, name, owner] of [['shop-loquat', '枇杷二店 Loquat', 'loquat'], ['shop-plum', '李子小店 Plum', 'plum']]) {
+    await api(request, 'POST', '/api/admin/shops', {
+      id, name, tier: 'bronze', region: '', managers: [],
+      owner_username: owner, owner_display_name: owner, owner_password: `${owner}-secret`,
+    });
+  }
+  await api(request, 'POST', '/api/admin/staff', {
+    username: 'jiefang', display_name: '解放 Jiefang', password: 'jiefang-pass-1', role: 'manager', shops: ['shop-loquat', 'shop-plum'],
+  });
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+  const page = await context.newPage();
+  await signIn(page, 'jiefang', 'jiefang-pass-1');
+  await expect(page.locator('[data-testid=sync-state]')).toHaveText('已同步');
+  const kept = () => page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('dinghuo.demand-glance.')).sort());
+  const saver = async (on) => {
+    await page.evaluate((value) => localStorage.setItem('dinghuo.data_saver', value), JSON.stringify(on));
+    await page.reload();
+    await expect(page.locator('[data-testid=sync-state]')).toHaveText('已同步');
+  };
+  await saver(true);
+  await page.click('a[href="/my-shops"]');
+  await expect(page.locator('[data-testid=my-period]')).toBeVisible();
+  // Plum is visited tomorrow (China time); Loquat has no visit planned.
+  const tomorrow = new Date(Date.now() + 32 * 3600 * 1000).toISOString().slice(0, 10);
+  const plum = page.locator('[data-testid=my-shop][data-shop=shop-plum]');
+  await plum.locator('[data-testid=record-visit]').click();
+  await plum.locator('[data-testid=visit-note]').fill('明天补货');
+  await plum.locator('[data-testid=visit-next]').fill(tomorrow);
+  await plum.locator('[data-testid=visit-save]').click();
+  await expect(plum.locator('[data-testid=my-shop-visit]')).toContainText(`下次拜访 ${tomorrow}`);
+  // The page's figures again (another period): its demand is fetched, Loquat's is not.
+  await page.click('[data-testid=my-period-1]');
+  await expect.poll(kept).toEqual(['dinghuo.demand-glance.shop-plum']);
+  await page.waitForTimeout(500);
+  expect(await kept()).toEqual(['dinghuo.demand-glance.shop-plum']);
+  // Without the data saver: every shop's.
+  await saver(false);
+  await page.click('a[href="/my-shops"]');
+  await expect.poll(kept).toEqual(['dinghuo.demand-glance.shop-loquat', 'dinghuo.demand-glance.shop-plum']);
+  await context.close();
+});

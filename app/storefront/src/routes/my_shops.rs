@@ -179,14 +179,30 @@ pub fn MyShopsPage() -> impl IntoView {
                 _ => Err(()),
             }));
             // What each shop's suggested order is worked out from, kept on the phone for
-            // the visits ahead (offline); fetched again when older than six hours.
+            // the visits ahead (offline); fetched again when older than six hours. The
+            // next visits first, so a signal lost halfway leaves those ready; in the data
+            // saver only the shops due within two days (the others when their suggestion
+            // is opened).
             if online {
-                let shops = store
+                let mut shops = store
                     .session
                     .get_untracked()
                     .map(|s| s.shops)
                     .unwrap_or_default();
+                let visits = store.visits.get_untracked();
+                let next = |shop: &domain::sku::ShopId| {
+                    visits.get(shop.as_str()).and_then(|v| v.next_visit.clone())
+                };
+                shops.sort_by_key(|shop| next(&shop.id).map_or((1, String::new()), |n| (0, n)));
+                let soon = domain::quota::local_date(
+                    js_sys::Date::now() as i64 + 2 * DAY_MS,
+                    domain::checkout::UTC_OFFSET_MINUTES,
+                );
+                let saver = store.data_saver.get_untracked();
                 for shop in shops {
+                    if saver && next(&shop.id).is_none_or(|n| n > soon) {
+                        continue;
+                    }
                     store.keep_demand(&shop.id, DEMAND_FRESH_MS).await;
                 }
             }
