@@ -871,6 +871,13 @@ test('a manager suggests an order offline and sends it; the shop edits it offlin
   const calendar = await api(request, 'GET', '/api/holidays');
   expect(calendar.holidays.some((h) => h.factor === '1.6')).toBe(true);
   await office.screenshot({ path: 'test-results/office-holidays.png', fullPage: true });
+  // The visit the manager recorded offline, on the shop's page.
+  await office.goto('/office/customers/shop-medlar');
+  const visit = office.locator('[data-testid=visit]').first();
+  await expect(visit).toContainText('店主想试新茶');
+  await expect(visit).toContainText('下次拜访 2027-01-15');
+  await expect(visit).toContainText('tuiguang');
+  await office.screenshot({ path: 'test-results/office-customer-visits.png', fullPage: true });
   await desk.close();
   await managerContext.close();
   await shopContext.close();

@@ -730,18 +730,48 @@ pub async fn add_visit(
     ))
 }
 
-/// `GET /api/visits`: the latest visit of each shop (a manager's own shops).
+/// `GET /api/visits`: the latest visit of each shop (a manager's own shops); with
+/// `?shop=`, that shop's visits, newest first.
 pub async fn visits(
     State(state): State<AppState>,
     principal: Principal,
+    query: Result<Query<VisitsQuery>, QueryRejection>,
 ) -> Result<Json<Vec<api::Visit>>, AppError> {
+    let Query(query) =
+        query.map_err(|r| AppError::rejected("bad_query", r.status(), r.body_text()))?;
     let shops = crate::reports_api::report_shops(&principal)?;
+    let one = match query.shop {
+        Some(shop) => {
+            let shop = shop_id(&shop)?.to_string();
+            if shops.as_ref().is_some_and(|shops| !shops.contains(&shop)) {
+                return Err(AppError::client(
+                    StatusCode::FORBIDDEN,
+                    "forbidden",
+                    "not a shop you look after",
+                ));
+            }
+            Some(shop)
+        }
+        None => None,
+    };
     Ok(Json(
         state
             .store
             .read(move |tx| -> Result<Vec<api::Visit>, AppError> {
-                Ok(stored::latest_visits(tx, shops.as_deref())?)
+                Ok(match &one {
+                    Some(shop) => stored::visits_of(tx, shop, VISITS_SHOWN)?,
+                    None => stored::latest_visits(tx, shops.as_deref())?,
+                })
             })
             .await?,
     ))
+}
+
+/// The most visits of one shop `GET /api/visits?shop=` answers (newest first).
+const VISITS_SHOWN: i64 = 50;
+
+#[derive(Debug, Deserialize)]
+pub struct VisitsQuery {
+    /// One shop's visits, newest first (else the latest visit of each shop).
+    shop: Option<String>,
 }

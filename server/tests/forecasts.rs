@@ -434,6 +434,42 @@ async fn a_managers_visit_is_recorded_once_and_only_for_his_shops() {
     }
     let (status, latest) = call(&server, &wang, Method::GET, "/api/visits", None).await;
     assert_eq!((status, latest.as_array().map(Vec::len)), (200, Some(1)));
+
+    // A second visit: the shop's history (the back office's customer page) lists both,
+    // newest first; the latest per shop is the second.
+    let mut later = visit.clone();
+    later["id"] = json!("visit-0003");
+    later["visited_ms"] = json!(server::store::now_ms() + 1000);
+    later["note"] = json!("冷饮已到");
+    let (status, _) = call(&server, &wang, Method::POST, "/api/visits", Some(later)).await;
+    assert_eq!(status, 200);
+    let admin = token(&server, "admin", "admin123").await;
+    let (status, history) = call(
+        &server,
+        &admin,
+        Method::GET,
+        "/api/visits?shop=shop-lotus",
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{history}");
+    let notes: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["note"].as_str().unwrap())
+        .collect();
+    assert_eq!(notes, ["冷饮已到", "店主说下周进冷饮"]);
+    // Another manager's shop, a shop owner, a malformed shop: refused.
+    for (who, path, status) in [
+        (&wang, "/api/visits?shop=shop-peach", 403),
+        (&lotus, "/api/visits?shop=shop-lotus", 403),
+        (&admin, "/api/visits?shop=Bad%20Id", 400),
+    ] {
+        let (got, body) = call(&server, who, Method::GET, path, None).await;
+        assert_eq!(got, status, "{path}: {body}");
+        assert!(body["error"].is_string(), "{body}");
+    }
 }
 
 /// Two years in which green tea sold triple in one week (the admin calls it 店庆 and

@@ -143,6 +143,7 @@ pub fn CustomerPage() -> impl IntoView {
         Some(Ok(detail)) => {
             let c = detail.customer;
             let shop_id = c.id.clone();
+            let visits_of = c.id.clone();
             let account = c.profile.account.clone();
             let terms = terms_text(&office, &c.profile);
 
@@ -210,6 +211,9 @@ pub fn CustomerPage() -> impl IntoView {
                     <Show when=move || office.may("finance")>
                         <crate::commissions::ReferralPanel shop=c.id.clone()/>
                     </Show>
+                    <Show when=move || office.may("orders.read") || office.may("finance")>
+                        <Visits shop=visits_of.clone()/>
+                    </Show>
                     <h2>{office.t(Phrase::Entries)}</h2>
                     <Show when=move || office.is_admin()>
                         <EntryForm shop=shop_id.clone() saved/>
@@ -245,5 +249,39 @@ pub fn CustomerPage() -> impl IntoView {
                 </section>
             }.into_any()
         }
+    }
+}
+
+/// The shop's account manager visits, newest first (`GET /api/visits?shop=`): when, who,
+/// the note and the next visit planned.
+#[component]
+fn Visits(shop: String) -> impl IntoView {
+    let office = expect_context::<Office>();
+    let visits = RwSignal::new(None::<Result<Vec<api::Visit>, Failure>>);
+    spawn_local(async move {
+        let url = format!("/api/visits?shop={}", encode(&shop));
+        visits.set(Some(
+            office.call::<Vec<api::Visit>>("GET", &url, None).await,
+        ));
+    });
+    view! {
+        <h2>{office.t(Phrase::Visits)}</h2>
+        {move || match visits.get() {
+            None => view! { <p class="meta">{office.t(Phrase::Loading)}</p> }.into_any(),
+            Some(Err(failure)) => view! { <p class="error">{office.explain(&failure)}</p> }.into_any(),
+            Some(Ok(list)) if list.is_empty() => view! { <p class="meta" data-testid="no-visits">{office.t(Phrase::NoVisits)}</p> }.into_any(),
+            Some(Ok(list)) => view! {
+                <table class="grid" data-testid="visits"><tbody>
+                    {list.into_iter().map(|v| view! {
+                        <tr data-testid="visit">
+                            <td>{crate::audit::format_time(v.visited_ms)}</td>
+                            <td>{v.manager}</td>
+                            <td>{v.note}</td>
+                            <td>{v.next_visit.map(|next| format!("{} {next}", office.t(Phrase::NextVisitOn))).unwrap_or_default()}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody></table>
+            }.into_any(),
+        }}
     }
 }

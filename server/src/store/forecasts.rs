@@ -290,6 +290,27 @@ pub fn add_visit(tx: &mut Tx<'_>, visit: &api::Visit) -> Result<bool, StoreError
     )? > 0)
 }
 
+/// `shop`'s visits, newest first, at most `limit`.
+pub fn visits_of(tx: &mut Tx<'_>, shop: &str, limit: i64) -> Result<Vec<api::Visit>, StoreError> {
+    tx.rows(
+        "SELECT id, shop, visited_ms, note, next_day, manager FROM visits
+         WHERE shop = ?1 ORDER BY visited_ms DESC, id LIMIT ?2",
+        params![shop, limit],
+    )?
+    .into_iter()
+    .map(|row| {
+        Ok(api::Visit {
+            id: row.get(0)?,
+            shop: row.get(1)?,
+            visited_ms: row.get(2)?,
+            note: row.get(3)?,
+            next_visit: row.get(4)?,
+            manager: row.get(5)?,
+        })
+    })
+    .collect()
+}
+
 /// The latest visit of each of `shops` (all shops when None).
 pub fn latest_visits(
     tx: &mut Tx<'_>,
