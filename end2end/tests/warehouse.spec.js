@@ -958,7 +958,7 @@ test('a shop offline for days shows its order as a QR code; its manager scans it
   await shopContext.close();
 });
 
-test("in the data saver a manager's phone keeps only the demand of the shops he visits within two days", async ({ browser, request }) => {
+test("in the data saver a manager's phone keeps only the demand of the shops he visits within two days, and syncs in the background only the shop he works with", async ({ browser, request }) => {
   for (const [id, name, owner] of [['shop-loquat', '枇杷二店 Loquat', 'loquat'], ['shop-plum', '李子小店 Plum', 'plum']]) {
     await api(request, 'POST', '/api/admin/shops', {
       id, name, tier: 'bronze', region: '', managers: [],
@@ -970,6 +970,9 @@ test("in the data saver a manager's phone keeps only the demand of the shops he 
   });
   const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
   const page = await context.newPage();
+  // The page's timers can be moved forward (the background sync runs every few minutes
+  // in the data saver).
+  await page.clock.install();
   await signIn(page, 'jiefang', 'jiefang-pass-1');
   await expect(page.locator('[data-testid=sync-state]')).toHaveText('已同步');
   const kept = () => page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('dinghuo.demand-glance.')).sort());
@@ -994,6 +997,21 @@ test("in the data saver a manager's phone keeps only the demand of the shops he 
   await expect.poll(kept).toEqual(['dinghuo.demand-glance.shop-plum']);
   await page.waitForTimeout(500);
   expect(await kept()).toEqual(['dinghuo.demand-glance.shop-plum']);
+  // The background sync, minutes later: the shop he is working with, not the other one.
+  const bodies = [];
+  page.on('request', (r) => { if (r.url().endsWith('/api/sync')) bodies.push(r.postDataBuffer()); });
+  await page.clock.fastForward('06:00');
+  await expect.poll(() => bodies.length).toBeGreaterThan(0);
+  await expect(page.locator('[data-testid=sync-state]')).toHaveText('已同步');
+  const sent = bodies.map((b) => (b ? b.toString('latin1') : '')).join('');
+  expect(sent).toContain('catalog');
+  const covered = ['shop-loquat', 'shop-plum'].filter((shop) => sent.includes(shop));
+  expect(covered).toHaveLength(1);
+  const other = covered[0] === 'shop-plum' ? 'shop-loquat' : 'shop-plum';
+  // "Sync now" covers every shop.
+  bodies.length = 0;
+  await page.click('[data-testid=sync-now]');
+  await expect.poll(() => bodies.map((b) => (b ? b.toString('latin1') : '')).join('')).toContain(other);
   // Without the data saver: every shop's.
   await saver(false);
   await page.click('a[href="/my-shops"]');

@@ -163,7 +163,7 @@ fn start_background(store: Store) {
                 .get_untracked()
                 .is_some_and(|at| now.saturating_sub(at) < store::DATA_SAVER_SYNC_MS);
             if !(store.data_saver.get_untracked() && recent) {
-                spawn_local(store.sync_now());
+                spawn_local(store.sync_background());
             }
         },
         std::time::Duration::from_secs(20),

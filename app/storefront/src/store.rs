@@ -1645,6 +1645,17 @@ impl Store {
 
     /// One sync session with the server; safe to call at any time.
     pub async fn sync_now(self) {
+        self.sync_with(false).await;
+    }
+
+    /// The background sync: in the data saver, a manager's phone syncs the shop he is
+    /// working with (and the catalog, and whatever it changed), not every shop he looks
+    /// after; "sync now" and a returning network sync them all.
+    pub async fn sync_background(self) {
+        self.sync_with(self.data_saver.get_untracked()).await;
+    }
+
+    async fn sync_with(self, only_active_shop: bool) {
         if self.phase.get_untracked() == SyncPhase::Syncing || !self.ready.get_untracked() {
             return;
         }
@@ -1658,7 +1669,14 @@ impl Store {
             return;
         }
         self.phase.set(SyncPhase::Syncing);
-        REPLICAS.with_borrow_mut(|r| r.start_session());
+        let active = self.shop.get_untracked().map(|shop| shop.id);
+        let shops = session.shops.len();
+        match active {
+            Some(active) if only_active_shop && shops > 1 => REPLICAS.with_borrow_mut(|r| {
+                r.start_session_for(|id| id.shop().is_none_or(|shop| shop == &active));
+            }),
+            _ => REPLICAS.with_borrow_mut(|r| r.start_session()),
+        }
         let mut changed: Vec<DocId> = Vec::new();
         let mut outcome = SyncPhase::Idle;
         let mut refreshed = false;

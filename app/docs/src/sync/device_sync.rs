@@ -51,6 +51,9 @@ pub struct DeviceSync {
     replicas: BTreeMap<DocId, Replica>,
     next_seq: u64,
     outstanding: Option<u64>,
+    /// The documents this session covers besides those with changes of this device
+    /// (`None`: all).
+    scope: Option<std::collections::BTreeSet<DocId>>,
 }
 
 impl DeviceSync {
@@ -98,6 +101,21 @@ impl DeviceSync {
             replica.fresh_session = true;
         }
         self.outstanding = None;
+        self.scope = None;
+    }
+
+    /// Starts a session over the documents `wanted` keeps only (and any document this
+    /// device changed, which always goes out): the data saver's background sync of a
+    /// manager's phone covers the shop he is working with, not his 200 others.
+    pub fn start_session_for(&mut self, wanted: impl Fn(&DocId) -> bool) {
+        self.start_session();
+        self.scope = Some(
+            self.replicas
+                .keys()
+                .filter(|id| wanted(id))
+                .cloned()
+                .collect(),
+        );
     }
 
     /// The next request of the session, or `None` when every document is in sync. A
@@ -111,6 +129,7 @@ impl DeviceSync {
             self.replicas
                 .keys()
                 .filter(|id| !unsynced.contains(id))
+                .filter(|id| self.scope.as_ref().is_none_or(|scope| scope.contains(id)))
                 .cloned(),
         );
         let mut docs = Vec::new();
@@ -517,6 +536,37 @@ mod tests {
             .map(|d| d.doc.as_str())
             .collect();
         assert_eq!(sent.len(), 70, "every document is sent once");
+    }
+
+    #[test]
+    fn a_scoped_session_covers_its_documents_and_whatever_this_device_changed() {
+        let mut device = DeviceSync::new();
+        for n in 0..10 {
+            let shop = ShopId::parse(&format!("s{n}")).unwrap();
+            device.insert(DocId::Cart(shop.clone()), Automerge::new(), None);
+            device.insert(DocId::ShopPrices(shop), Automerge::new(), None);
+        }
+        device.insert(DocId::Catalog, Automerge::new(), None);
+        // A change in another shop's cart (a manager's edit) still goes out.
+        let other = DocId::Cart(ShopId::parse("s7").unwrap());
+        let mut tx = device.doc_mut(&other).unwrap().transaction();
+        tx.put(automerge::ROOT, "kind", "cart").unwrap();
+        tx.commit();
+        let active = ShopId::parse("s2").unwrap();
+        device.start_session_for(|id| id.shop().is_none_or(|shop| shop == &active));
+        let request = device.make_request().unwrap();
+        let sent: BTreeSet<&str> = request.docs.iter().map(|d| d.doc.as_str()).collect();
+        let expected: BTreeSet<String> = [
+            other.to_string(),
+            DocId::Catalog.to_string(),
+            DocId::Cart(active.clone()).to_string(),
+            DocId::ShopPrices(active).to_string(),
+        ]
+        .into();
+        assert_eq!(sent, expected.iter().map(String::as_str).collect());
+        // A whole session again covers everything.
+        device.start_session();
+        assert_eq!(device.make_request().unwrap().docs.len(), 21);
     }
 
     #[test]
