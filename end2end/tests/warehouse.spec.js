@@ -959,14 +959,14 @@ test('a shop offline for days shows its order as a QR code; its manager scans it
 });
 
 test("in the data saver a manager's phone keeps only the demand of the shops he visits within two days, and syncs in the background only the shop he works with", async ({ browser, request }) => {
-  for (const [id, name, owner] of [['shop-loquat', '枇杷二店 Loquat', 'loquat'], ['shop-plum', '李子小店 Plum', 'plum']]) {
+  for (const [id, name, owner] of [['shop-kumquat', '金桔小店 Kumquat', 'kumquat'], ['shop-damson', '西梅小店 Damson', 'damson']]) {
     await api(request, 'POST', '/api/admin/shops', {
       id, name, tier: 'bronze', region: '', managers: [],
       owner_username: owner, owner_display_name: owner, owner_password: `${owner}-secret`,
     });
   }
   await api(request, 'POST', '/api/admin/staff', {
-    username: 'jiefang', display_name: '解放 Jiefang', password: 'jiefang-pass-1', role: 'manager', shops: ['shop-loquat', 'shop-plum'],
+    username: 'jiefang', display_name: '解放 Jiefang', password: 'jiefang-pass-1', role: 'manager', shops: ['shop-kumquat', 'shop-damson'],
   });
   const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
   const page = await context.newPage();
@@ -984,19 +984,19 @@ test("in the data saver a manager's phone keeps only the demand of the shops he 
   await saver(true);
   await page.click('a[href="/my-shops"]');
   await expect(page.locator('[data-testid=my-period]')).toBeVisible();
-  // Plum is visited tomorrow (China time); Loquat has no visit planned.
+  // Damson is visited tomorrow (China time); Kumquat has no visit planned.
   const tomorrow = new Date(Date.now() + 32 * 3600 * 1000).toISOString().slice(0, 10);
-  const plum = page.locator('[data-testid=my-shop][data-shop=shop-plum]');
-  await plum.locator('[data-testid=record-visit]').click();
-  await plum.locator('[data-testid=visit-note]').fill('明天补货');
-  await plum.locator('[data-testid=visit-next]').fill(tomorrow);
-  await plum.locator('[data-testid=visit-save]').click();
-  await expect(plum.locator('[data-testid=my-shop-visit]')).toContainText(`下次拜访 ${tomorrow}`);
-  // The page's figures again (another period): its demand is fetched, Loquat's is not.
+  const damson = page.locator('[data-testid=my-shop][data-shop=shop-damson]');
+  await damson.locator('[data-testid=record-visit]').click();
+  await damson.locator('[data-testid=visit-note]').fill('明天补货');
+  await damson.locator('[data-testid=visit-next]').fill(tomorrow);
+  await damson.locator('[data-testid=visit-save]').click();
+  await expect(damson.locator('[data-testid=my-shop-visit]')).toContainText(`下次拜访 ${tomorrow}`);
+  // The page's figures again (another period): its demand is fetched, Kumquat's is not.
   await page.click('[data-testid=my-period-1]');
-  await expect.poll(kept).toEqual(['dinghuo.demand-glance.shop-plum']);
+  await expect.poll(kept).toEqual(['dinghuo.demand-glance.shop-damson']);
   await page.waitForTimeout(500);
-  expect(await kept()).toEqual(['dinghuo.demand-glance.shop-plum']);
+  expect(await kept()).toEqual(['dinghuo.demand-glance.shop-damson']);
   // The background sync, minutes later: the shop he is working with, not the other one.
   const bodies = [];
   page.on('request', (r) => { if (r.url().endsWith('/api/sync')) bodies.push(r.postDataBuffer()); });
@@ -1005,9 +1005,9 @@ test("in the data saver a manager's phone keeps only the demand of the shops he 
   await expect(page.locator('[data-testid=sync-state]')).toHaveText('已同步');
   const sent = bodies.map((b) => (b ? b.toString('latin1') : '')).join('');
   expect(sent).toContain('catalog');
-  const covered = ['shop-loquat', 'shop-plum'].filter((shop) => sent.includes(shop));
+  const covered = ['shop-kumquat', 'shop-damson'].filter((shop) => sent.includes(shop));
   expect(covered).toHaveLength(1);
-  const other = covered[0] === 'shop-plum' ? 'shop-loquat' : 'shop-plum';
+  const other = covered[0] === 'shop-damson' ? 'shop-kumquat' : 'shop-damson';
   // "Sync now" covers every shop.
   bodies.length = 0;
   await page.click('[data-testid=sync-now]');
@@ -1015,6 +1015,6 @@ test("in the data saver a manager's phone keeps only the demand of the shops he 
   // Without the data saver: every shop's.
   await saver(false);
   await page.click('a[href="/my-shops"]');
-  await expect.poll(kept).toEqual(['dinghuo.demand-glance.shop-loquat', 'dinghuo.demand-glance.shop-plum']);
+  await expect.poll(kept).toEqual(['dinghuo.demand-glance.shop-damson', 'dinghuo.demand-glance.shop-kumquat']);
   await context.close();
 });

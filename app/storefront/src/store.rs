@@ -425,6 +425,11 @@ impl Store {
         let _ = LocalStorage::set(SHOP_KEY, shop.id.as_str());
         self.shop.set(Some(shop));
         self.refresh_all();
+        // In the data saver the background sync covers the active shop only: bring the
+        // one just chosen up to date now.
+        if self.data_saver.get_untracked() {
+            spawn_local(self.sync_background());
+        }
     }
 
     /// Remembers (across sign-outs and reloads) how many of the signed-in user's orders
@@ -852,6 +857,7 @@ impl Store {
             // Only an account manager's phone keeps the QR scanner (jsQR) for offline use.
             spawn_local(crate::routes::handover::keep_scanner_offline());
         }
+        // Opening the app brings every document up to date, in the data saver too.
         self.sync_now().await;
     }
 
@@ -942,7 +948,7 @@ impl Store {
                 if !merged.is_empty() {
                     store.refresh(&merged);
                     // What another tab put here reaches the server from this one too.
-                    store.sync_now().await;
+                    store.sync_background().await;
                 }
             });
         });
@@ -965,7 +971,7 @@ impl Store {
             let store = *self;
             spawn_local(async move {
                 store.persist(&[cart], &[]).await;
-                store.sync_now().await;
+                store.sync_background().await;
             });
         }
     }
@@ -1241,7 +1247,7 @@ impl Store {
     /// the background.
     async fn keep_then_sync(self, written: &[DocId]) {
         self.persist(written, &[]).await;
-        spawn_local(self.sync_now());
+        spawn_local(self.sync_background());
     }
 
     /// Writes the cart's order into the newest order volume and takes its lines out of the
@@ -1299,7 +1305,7 @@ impl Store {
             let store = *self;
             spawn_local(async move {
                 store.persist(&[id], &[]).await;
-                store.sync_now().await;
+                store.sync_background().await;
             });
         }
         done
@@ -1537,7 +1543,7 @@ impl Store {
             let store = *self;
             spawn_local(async move {
                 store.persist(&[orders], &[]).await;
-                store.sync_now().await;
+                store.sync_background().await;
             });
         }
         Ok(request.id)
@@ -1638,7 +1644,7 @@ impl Store {
         spawn_local(async move {
             store.persist(&[volume], &[]).await;
             store.refresh(&[]);
-            store.sync_now().await;
+            store.sync_background().await;
         });
         true
     }
@@ -1650,7 +1656,7 @@ impl Store {
 
     /// The background sync: in the data saver, a manager's phone syncs the shop he is
     /// working with (and the catalog, and whatever it changed), not every shop he looks
-    /// after; "sync now" and a returning network sync them all.
+    /// after; opening the app, "sync now" and a returning network sync them all.
     pub async fn sync_background(self) {
         self.sync_with(self.data_saver.get_untracked()).await;
     }
