@@ -959,14 +959,14 @@ test('a shop offline for days shows its order as a QR code; its manager scans it
 });
 
 test("in the data saver a manager's phone keeps only the demand of the shops he visits within two days, and syncs in the background only the shop he works with", async ({ browser, request }) => {
-  for (const [id, name, owner] of [['shop-kumquat', '金桔小店 Kumquat', 'kumquat'], ['shop-damson', '西梅小店 Damson', 'damson']]) {
+  for (const [id, name, owner] of [['shop-saver-b', '省流二店 Saver B', 'saverb'], ['shop-saver-a', '省流一店 Saver A', 'savera']]) {
     await api(request, 'POST', '/api/admin/shops', {
       id, name, tier: 'bronze', region: '', managers: [],
       owner_username: owner, owner_display_name: owner, owner_password: `${owner}-secret`,
     });
   }
   await api(request, 'POST', '/api/admin/staff', {
-    username: 'jiefang', display_name: '解放 Jiefang', password: 'jiefang-pass-1', role: 'manager', shops: ['shop-kumquat', 'shop-damson'],
+    username: 'jiefang', display_name: '解放 Jiefang', password: 'jiefang-pass-1', role: 'manager', shops: ['shop-saver-b', 'shop-saver-a'],
   });
   const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
   const page = await context.newPage();
@@ -984,19 +984,19 @@ test("in the data saver a manager's phone keeps only the demand of the shops he 
   await saver(true);
   await page.click('a[href="/my-shops"]');
   await expect(page.locator('[data-testid=my-period]')).toBeVisible();
-  // Damson is visited tomorrow (China time); Kumquat has no visit planned.
+  // A is visited tomorrow (China time); B has no visit planned.
   const tomorrow = new Date(Date.now() + 32 * 3600 * 1000).toISOString().slice(0, 10);
-  const damson = page.locator('[data-testid=my-shop][data-shop=shop-damson]');
+  const damson = page.locator('[data-testid=my-shop][data-shop=shop-saver-a]');
   await damson.locator('[data-testid=record-visit]').click();
   await damson.locator('[data-testid=visit-note]').fill('明天补货');
   await damson.locator('[data-testid=visit-next]').fill(tomorrow);
   await damson.locator('[data-testid=visit-save]').click();
   await expect(damson.locator('[data-testid=my-shop-visit]')).toContainText(`下次拜访 ${tomorrow}`);
-  // The page's figures again (another period): its demand is fetched, Kumquat's is not.
+  // The page's figures again (another period): its demand is fetched, B's is not.
   await page.click('[data-testid=my-period-1]');
-  await expect.poll(kept).toEqual(['dinghuo.demand-glance.shop-damson']);
+  await expect.poll(kept).toEqual(['dinghuo.demand-glance.shop-saver-a']);
   await page.waitForTimeout(500);
-  expect(await kept()).toEqual(['dinghuo.demand-glance.shop-damson']);
+  expect(await kept()).toEqual(['dinghuo.demand-glance.shop-saver-a']);
   // The background sync, minutes later: the shop he is working with, not the other one.
   const bodies = [];
   page.on('request', (r) => { if (r.url().endsWith('/api/sync')) bodies.push(r.postDataBuffer()); });
@@ -1005,9 +1005,9 @@ test("in the data saver a manager's phone keeps only the demand of the shops he 
   await expect(page.locator('[data-testid=sync-state]')).toHaveText('已同步');
   const sent = bodies.map((b) => (b ? b.toString('latin1') : '')).join('');
   expect(sent).toContain('catalog');
-  const covered = ['shop-kumquat', 'shop-damson'].filter((shop) => sent.includes(shop));
+  const covered = ['shop-saver-b', 'shop-saver-a'].filter((shop) => sent.includes(shop));
   expect(covered).toHaveLength(1);
-  const other = covered[0] === 'shop-damson' ? 'shop-kumquat' : 'shop-damson';
+  const other = covered[0] === 'shop-saver-a' ? 'shop-saver-b' : 'shop-saver-a';
   // "Sync now" covers every shop.
   bodies.length = 0;
   await page.click('[data-testid=sync-now]');
@@ -1015,6 +1015,6 @@ test("in the data saver a manager's phone keeps only the demand of the shops he 
   // Without the data saver: every shop's.
   await saver(false);
   await page.click('a[href="/my-shops"]');
-  await expect.poll(kept).toEqual(['dinghuo.demand-glance.shop-damson', 'dinghuo.demand-glance.shop-kumquat']);
+  await expect.poll(kept).toEqual(['dinghuo.demand-glance.shop-saver-a', 'dinghuo.demand-glance.shop-saver-b']);
   await context.close();
 });
