@@ -179,13 +179,7 @@ async fn orders_survive_sigkill_at_random_points_exactly_once() {
     assert_eq!(orders.len(), placed.len());
     // Order numbers were taken in the transactions that applied them: none skipped by a
     // kill, none given twice.
-    let mut numbers: Vec<&str> = orders
-        .iter()
-        .map(|o| o["number"].as_str().unwrap())
-        .collect();
-    numbers.sort_unstable();
-    let contiguous: Vec<String> = (1..=numbers.len()).map(|n| format!("DH-{n:06}")).collect();
-    assert_eq!(numbers, contiguous, "order numbers have gaps or duplicates");
+    http_device::assert_numbers_contiguous(&orders, "after the kills");
     // And every shop sees each of its orders answered in its status document.
     let answered: BTreeSet<RequestId> = devices.iter().flat_map(confirmed).collect();
     assert_eq!(answered, placed);

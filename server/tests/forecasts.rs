@@ -7,11 +7,11 @@ mod http_device;
 
 use docs::schema::doc_id::DocId;
 use docs::schema::proposal_doc::{self, open_proposal};
-use domain::forecast::{ShopDemand, suggest_order};
+use domain::forecast::{ProductDemand, ShopDemand, suggest_order};
 use domain::order::RequestId;
 use domain::proposal::{Answer, Proposal, ProposalAnswer, ProposedLine};
 use domain::sku::{ShopId, Sku};
-use http_device::{Device, call, spawn_server, token, with_store};
+use http_device::{Device, TestServer, call, spawn_server, token, with_store};
 use reqwest::Method;
 use serde_json::json;
 
@@ -20,6 +20,27 @@ const WEEK_MS: i64 = 7 * DAY_MS;
 
 fn lotus() -> ShopId {
     ShopId::parse("shop-lotus").unwrap()
+}
+
+/// Lotus's demand as its manager's phone gets it, and green tea's part of it.
+async fn lotus_demand(server: &TestServer, token: &str) -> (ShopDemand, ProductDemand) {
+    let (status, body) = call(
+        server,
+        token,
+        Method::GET,
+        "/api/shops/shop-lotus/demand",
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let demand: ShopDemand = serde_json::from_value(body).unwrap();
+    let tea = demand
+        .products
+        .iter()
+        .find(|p| p.sku.as_str() == "BEV-0001")
+        .cloned()
+        .expect("green tea in the demand");
+    (demand, tea)
 }
 
 #[tokio::test]
@@ -47,21 +68,7 @@ async fn a_manager_suggests_adjusts_and_sends_the_shop_edits_and_accepts_and_the
     .await;
 
     let wang_token = token(&server, "wang", "wang123").await;
-    let (status, body) = call(
-        &server,
-        &wang_token,
-        Method::GET,
-        "/api/shops/shop-lotus/demand",
-        None,
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
-    let demand: ShopDemand = serde_json::from_value(body).unwrap();
-    let tea = demand
-        .products
-        .iter()
-        .find(|p| p.sku.as_str() == "BEV-0001")
-        .unwrap();
+    let (demand, tea) = lotus_demand(&server, &wang_token).await;
     assert_eq!(tea.weeks.iter().sum::<u32>(), 96, "{tea:?}");
     // Two years of weeks, the product's from its first order on.
     assert_eq!(demand.paused.len(), domain::forecast::HISTORY_WEEKS);
@@ -533,21 +540,7 @@ async fn a_holiday_the_data_saw_twice_gets_its_factor_from_the_data() {
     .await;
     assert_eq!(status, 200, "{body}");
     let wang = token(&server, "wang", "wang123").await;
-    let (status, body) = call(
-        &server,
-        &wang,
-        Method::GET,
-        "/api/shops/shop-lotus/demand",
-        None,
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
-    let demand: ShopDemand = serde_json::from_value(body).unwrap();
-    let tea = demand
-        .products
-        .iter()
-        .find(|p| p.sku.as_str() == "BEV-0001")
-        .unwrap();
+    let (demand, tea) = lotus_demand(&server, &wang).await;
     let category = demand
         .categories
         .iter()
@@ -586,21 +579,7 @@ async fn a_holiday_the_data_saw_twice_gets_its_factor_from_the_data() {
     // as in the shop and suggests no more tea.
     shop.place_order(&[("BEV-0001", line.quantity)], 0x32);
     assert!(shop.sync_now().await.is_empty());
-    let (status, body) = call(
-        &server,
-        &wang,
-        Method::GET,
-        "/api/shops/shop-lotus/demand",
-        None,
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
-    let demand: ShopDemand = serde_json::from_value(body).unwrap();
-    let tea = demand
-        .products
-        .iter()
-        .find(|p| p.sku.as_str() == "BEV-0001")
-        .unwrap();
+    let (demand, tea) = lotus_demand(&server, &wang).await;
     assert_eq!(tea.ordered, line.quantity);
     assert!(
         !suggest_order(&demand)

@@ -244,13 +244,7 @@ async fn run(seed: u64) {
         applied.values().all(|n| *n == 1),
         "seed {seed}: an order was applied twice"
     );
-    let mut numbers: Vec<&str> = orders
-        .iter()
-        .map(|o| o["number"].as_str().unwrap())
-        .collect();
-    numbers.sort_unstable();
-    let contiguous: Vec<String> = (1..=numbers.len()).map(|n| format!("DH-{n:06}")).collect();
-    assert_eq!(numbers, contiguous, "seed {seed}: order numbers");
+    http_device::assert_numbers_contiguous(&orders, &format!("seed {seed}"));
     for device in &sim.devices {
         let answered: BTreeSet<RequestId> =
             device.sync.confirmations_of(&shop).into_keys().collect();

@@ -440,6 +440,21 @@ pub(crate) async fn all_orders(base: &str, token: &str) -> Vec<Value> {
     }
 }
 
+/// Order numbers are taken in the transactions that apply the orders: `orders` (every
+/// order the server lists) must be numbered DH-000001… with no gap and no duplicate.
+pub(crate) fn assert_numbers_contiguous(orders: &[Value], context: &str) {
+    let mut numbers: Vec<&str> = orders
+        .iter()
+        .map(|o| o["number"].as_str().unwrap())
+        .collect();
+    numbers.sort_unstable();
+    let contiguous: Vec<String> = (1..=numbers.len()).map(|n| format!("DH-{n:06}")).collect();
+    assert_eq!(
+        numbers, contiguous,
+        "{context}: order numbers have gaps or duplicates"
+    );
+}
+
 pub(crate) async fn admin_orders(server: &TestServer) -> Vec<Value> {
     let admin: Value = sign_in(server, "admin", "admin123")
         .await
