@@ -272,18 +272,20 @@ pub fn shop_demand(
         })
         .collect::<Vec<ProductDemand>>();
     let estimated = category_factors(tx, cache, seasons, &holidays, today)?;
-    let mut categories: Vec<CategoryFactors> = Vec::new();
-    for category in demand_products.iter().filter_map(|p| p.category.as_ref()) {
-        if categories.iter().any(|c| &c.category == category) {
-            continue;
-        }
-        if let Some(factors) = estimated.get(category) {
-            categories.push(CategoryFactors {
+    let wanted: std::collections::BTreeSet<&CategoryId> = demand_products
+        .iter()
+        .filter_map(|p| p.category.as_ref())
+        .collect();
+    let categories: Vec<CategoryFactors> = wanted
+        .into_iter()
+        .filter_map(|category| {
+            let factors = estimated.get(category)?;
+            Some(CategoryFactors {
                 category: category.clone(),
                 factors: factors[factors.len().saturating_sub(HISTORY_WEEKS + 1)..].to_vec(),
-            });
-        }
-    }
+            })
+        })
+        .collect();
     Ok(ShopDemand {
         categories,
         week_ms: today,

@@ -393,8 +393,8 @@ pub struct SuggestedLine {
 
 /// Weeks of a shop's history a suggested order is worked out from: two years, so each
 /// holiday has been seen twice and a product ordered a case a quarter has several orders
-/// to go on (`make bench`'s forecast bench: with 26 weeks the 4-week WAPE was 85.9 %, with
-/// 104 it is 78.6 %).
+/// to go on (`make bench`'s forecast bench, seed 2026: 26 weeks smoothed at 0.1 gave a
+/// 4-week WAPE of 92.9 % and a bias of +7.9 %; 104 weeks at 0.05, 84.1 % and −0.1 %).
 pub const HISTORY_WEEKS: usize = 104;
 
 /// The smoothing weight of an order's size in suggested orders (slow: a small shop's

@@ -45,9 +45,7 @@ pub fn estimate_factors(totals: &[u64], weeks: &[CalendarWeek]) -> Vec<Decimal> 
                     let samples: Vec<Decimal> = ratios
                         .iter()
                         .enumerate()
-                        .filter(|(w, r)| {
-                            *w != t && r.is_some() && weeks[*w].holiday.as_ref() == Some(holiday)
-                        })
+                        .filter(|(w, _)| *w != t && weeks[*w].holiday.as_ref() == Some(holiday))
                         .filter_map(|(_, r)| *r)
                         .collect();
                     shrunk(&samples, week.entered, 1)

@@ -297,18 +297,21 @@ pub fn visits_of(tx: &mut Tx<'_>, shop: &str, limit: i64) -> Result<Vec<api::Vis
          WHERE shop = ?1 ORDER BY visited_ms DESC, id LIMIT ?2",
         params![shop, limit],
     )?
-    .into_iter()
-    .map(|row| {
-        Ok(api::Visit {
-            id: row.get(0)?,
-            shop: row.get(1)?,
-            visited_ms: row.get(2)?,
-            note: row.get(3)?,
-            next_visit: row.get(4)?,
-            manager: row.get(5)?,
-        })
-    })
+    .iter()
+    .map(visit)
     .collect()
+}
+
+/// A visit from a row of `id, shop, visited_ms, note, next_day, manager`.
+fn visit(row: &super::sql::Row) -> Result<api::Visit, StoreError> {
+    Ok(api::Visit {
+        id: row.get(0)?,
+        shop: row.get(1)?,
+        visited_ms: row.get(2)?,
+        note: row.get(3)?,
+        next_visit: row.get(4)?,
+        manager: row.get(5)?,
+    })
 }
 
 /// The latest visit of each of `shops` (all shops when None).
@@ -328,14 +331,9 @@ pub fn latest_visits(
         if shops.is_some_and(|shops| !shops.contains(&shop)) {
             continue;
         }
-        latest.entry(shop.clone()).or_insert(api::Visit {
-            id: row.get(0)?,
-            shop,
-            visited_ms: row.get(2)?,
-            note: row.get(3)?,
-            next_visit: row.get(4)?,
-            manager: row.get(5)?,
-        });
+        if let std::collections::btree_map::Entry::Vacant(entry) = latest.entry(shop) {
+            entry.insert(visit(&row)?);
+        }
     }
     Ok(latest.into_values().collect())
 }
