@@ -270,17 +270,17 @@ fn Visits(shop: String) -> impl IntoView {
             None => view! { <p class="meta">{office.t(Phrase::Loading)}</p> }.into_any(),
             Some(Err(failure)) => view! { <p class="error">{office.explain(&failure)}</p> }.into_any(),
             Some(Ok(list)) if list.is_empty() => view! { <p class="meta" data-testid="no-visits">{office.t(Phrase::NoVisits)}</p> }.into_any(),
+            // A list rather than a table: a note of any length wraps, at any width.
             Some(Ok(list)) => view! {
-                <table class="grid" data-testid="visits"><tbody>
+                <ul class="visits" data-testid="visits">
                     {list.into_iter().map(|v| view! {
-                        <tr data-testid="visit">
-                            <td>{crate::audit::format_time(v.visited_ms)}</td>
-                            <td>{v.manager}</td>
-                            <td>{v.note}</td>
-                            <td>{v.next_visit.map(|next| format!("{} {next}", office.t(Phrase::NextVisitOn))).unwrap_or_default()}</td>
-                        </tr>
+                        <li data-testid="visit">
+                            <span class="meta">{format!("{} · {}", crate::audit::format_time(v.visited_ms), v.manager)}</span>
+                            <span>{v.note}</span>
+                            <span class="meta">{v.next_visit.map(|next| format!("{} {next}", office.t(Phrase::NextVisitOn))).unwrap_or_default()}</span>
+                        </li>
                     }).collect_view()}
-                </tbody></table>
+                </ul>
             }.into_any(),
         }}
     }
