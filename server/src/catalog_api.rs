@@ -446,10 +446,14 @@ pub async fn change_product(
     Ok(Json(product))
 }
 
+/// How many categories a catalog may have: their list is one answer, and every phone
+/// carries them in the catalog document.
+const MAX_CATEGORIES: usize = 500;
+
 /// `GET /api/admin/categories`.
 #[utoipa::path(get, path = "/admin/categories", tag = "catalog",
     responses(
-        (status = 200, description = "Every category", body = Vec<api::CategoryRow>),
+        (status = 200, description = "Every category, in one answer: there are at most 500", body = Vec<api::CategoryRow>),
         (status = "4XX", description = "Refused", body = crate::openapi::ErrorBody),
     ), security(("bearer" = [])))]
 pub async fn list_categories(
@@ -506,12 +510,13 @@ fn publish_category(
     })
 }
 
-/// `POST /api/admin/categories`: a new category (409 if the id exists).
+/// `POST /api/admin/categories`: a new category (409 if the id exists, or if there are
+/// [`MAX_CATEGORIES`] already).
 #[utoipa::path(post, path = "/admin/categories", tag = "catalog",
     request_body = api::CategoryEdit,
     responses(
         (status = 201, description = "Created (`id` and `name` are required)", body = domain::product::Category),
-        (status = "4XX", description = "Refused (id taken …)", body = crate::openapi::ErrorBody),
+        (status = "4XX", description = "Refused (id taken, 500 categories already …)", body = crate::openapi::ErrorBody),
     ), security(("bearer" = [])))]
 pub async fn create_category(
     State(state): State<AppState>,
@@ -540,13 +545,17 @@ pub async fn create_category(
                     format!("{id} exists already"),
                 ));
             }
+            let existing = catalog::categories(tx)?;
+            if existing.len() >= MAX_CATEGORIES {
+                return Err(AppError::client(
+                    StatusCode::CONFLICT,
+                    "too_many_categories",
+                    format!("at most {MAX_CATEGORIES} categories"),
+                ));
+            }
             let position = match edit.position {
                 Some(position) => position,
-                None => catalog::categories(tx)?
-                    .iter()
-                    .map(|c| c.position + 1)
-                    .max()
-                    .unwrap_or(0),
+                None => existing.iter().map(|c| c.position + 1).max().unwrap_or(0),
             };
             let category = Category {
                 id: id.clone(),

@@ -1692,3 +1692,46 @@ async fn the_product_list_pages_by_cursor_without_repeating_or_missing_a_product
     sorted.dedup();
     assert_eq!(sorted, seen, "in SKU order, each once");
 }
+
+#[tokio::test]
+async fn a_catalog_holds_at_most_500_categories_and_the_501st_is_refused() {
+    let server = spawn_server().await;
+    let admin = token(&server, "admin", "admin123").await;
+    let list = || async {
+        let (status, categories) = call(
+            &server,
+            &admin,
+            reqwest::Method::GET,
+            "/api/admin/categories",
+            None,
+        )
+        .await;
+        assert_eq!(status, 200);
+        categories.as_array().unwrap().len()
+    };
+    let create = |n: usize| {
+        let (server, admin) = (&server, &admin);
+        async move {
+            call(
+                server,
+                admin,
+                reqwest::Method::POST,
+                "/api/admin/categories",
+                Some(json!({"id": format!("extra-{n}"), "name": {"en": format!("Extra {n}"), "zh_hans": format!("分类{n}"), "zh_hant": format!("分類{n}")}})),
+            )
+            .await
+        }
+    };
+    let demo = list().await;
+    for n in demo..500 {
+        let (status, body) = create(n).await;
+        assert_eq!(status, 201, "{body}");
+    }
+    assert_eq!(list().await, 500);
+    let (status, error) = create(500).await;
+    assert_eq!(
+        (status, error["error"].as_str()),
+        (409, Some("too_many_categories"))
+    );
+    assert_eq!(list().await, 500, "the refused category is not stored");
+}
