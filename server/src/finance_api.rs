@@ -45,7 +45,7 @@ fn add(aging: &mut Aging, other: &Aging) -> Result<(), AppError> {
 /// the oldest debts first, in one answer.
 #[utoipa::path(get, path = "/finance/receivables", tag = "finance",
     responses(
-        (status = 200, description = "What each shop owes by age, per account manager, the reminders to follow up", body = api::Receivables),
+        (status = 200, description = "A report, in one answer: what each shop that owes anything owes by age (one row per such shop, oldest debts first), the totals per account manager and overall, the reminders to follow up. Invoices and payments one by one page by cursor in /invoices/changes and /payments/changes", body = api::Receivables),
         (status = "4XX", description = "Refused", body = crate::openapi::ErrorBody),
     ), security(("bearer" = [])))]
 pub async fn receivables(
