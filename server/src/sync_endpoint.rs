@@ -134,6 +134,9 @@ enum Slot {
         received: Received,
         /// The heads the document had before this batch.
         before: Vec<automerge::ChangeHash>,
+        /// The device's sync state as stored before this batch (not written again when
+        /// the batch leaves it as it was: most documents of most syncs).
+        stored_state: Option<Vec<u8>>,
     },
 }
 
@@ -186,19 +189,16 @@ struct Batch<'a> {
     volume_bytes: i64,
 }
 
-/// Loads `id`; a shop's proposal document, which shops from before proposals existed do
-/// not have yet, is made on first use by one of the shop's own devices or its manager's
+/// Starts `id`, which is not stored: a shop's proposal document, which shops from before
+/// proposals existed do not have yet, is made on first use by one of the shop's own devices or its manager's
 /// (`tiers` holds the principal's shops).
-fn load_or_start(
+fn start_missing(
     tx: &mut Tx<'_>,
     cache: &DocCache,
     actor: &automerge::ActorId,
     id: &DocId,
     tiers: &std::collections::BTreeMap<domain::sku::ShopId, Option<domain::sku::TierId>>,
 ) -> anyhow::Result<Option<LoadedDoc>> {
-    if let Some(loaded) = documents::load(tx, cache, id)? {
-        return Ok(Some(loaded));
-    }
     match id {
         DocId::Proposal(shop) if matches!(tiers.get(shop), Some(Some(_))) => {
             let doc = docs::schema::create_document(id, actor.clone())?;
@@ -224,10 +224,17 @@ fn process_batch(
     let now = tx.now_ms;
     let mut slots = Vec::with_capacity(request.docs.len());
     let mut seen = std::collections::HashSet::new();
-    let mut tiers = std::collections::BTreeMap::new();
-    for shop in &principal.shops {
-        tiers.insert(shop.clone(), catalog::tier_of(tx, shop)?);
-    }
+    let tiers = catalog::tiers_of(tx, &principal.shops)?;
+    // What is stored of the documents named, and this device's sync state for each, in
+    // two statements rather than two per document.
+    let names: Vec<String> = request
+        .docs
+        .iter()
+        .filter_map(|message| DocId::parse(&message.doc).ok())
+        .map(|id| id.to_string())
+        .collect();
+    let stored = documents::stored(tx, &names)?;
+    let mut states = sync_states::get_many(tx, principal.device_id, &names)?;
     for message in &request.docs {
         let Ok(id) = DocId::parse(&message.doc) else {
             slots.push(refused(
@@ -246,11 +253,16 @@ fn process_batch(
             slots.push(refused(message.doc.clone(), 403, "forbidden"));
             continue;
         }
-        let Some(mut loaded) = load_or_start(tx, cache, actor, &id, &tiers)? else {
+        let name = id.to_string();
+        let loaded = match stored.get(&name) {
+            Some(stored) => Some(documents::load_stored(tx, cache, &id, *stored)?),
+            None => start_missing(tx, cache, actor, &id, &tiers)?,
+        };
+        let Some(mut loaded) = loaded else {
             slots.push(refused(message.doc.clone(), 404, "unknown_document"));
             continue;
         };
-        let state = sync_states::get(tx, principal.device_id, &message.doc)?;
+        let state = states.remove(&name);
         let before = loaded.doc.get_heads();
         match receive_doc(
             &id,
@@ -264,6 +276,7 @@ fn process_batch(
                 loaded: Box::new(loaded),
                 received,
                 before,
+                stored_state: state,
             }),
             Err(refusal) => {
                 tracing::warn!(doc = %id, device = principal.device_id, user = %principal.username, reason = %refusal, "refused a document");
@@ -303,6 +316,7 @@ fn process_batch(
                 received,
                 loaded,
                 before,
+                ..
             } if received.changed => {
                 let keys = keys_written_since(&loaded.doc, before);
                 let entries = read_entries_at(&loaded.doc, &keys);
@@ -411,11 +425,14 @@ fn process_batch(
                 id,
                 loaded,
                 received,
+                stored_state,
                 ..
             } => {
                 let (message, state) = reply_doc(&loaded.doc, received);
                 let name = id.to_string();
-                sync_states::put(tx, principal.device_id, &name, state)?;
+                if stored_state.as_ref() != Some(&state) {
+                    sync_states::put(tx, principal.device_id, &name, state)?;
+                }
                 documents::put_back(tx, id, *loaded)?;
                 replies.push(DocReply {
                     doc: name,

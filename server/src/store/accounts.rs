@@ -278,9 +278,11 @@ pub fn signed_in_devices(tx: &mut Tx<'_>, user_id: i64) -> Result<i64, StoreErro
 }
 
 pub fn touch_device(tx: &mut Tx<'_>, device: i64, now_ms: i64) -> Result<(), StoreError> {
+    // At most once a minute: a device that syncs every few seconds would otherwise rewrite
+    // its row (and the log) on every sync, for a time shown to the minute.
     tx.execute(
-        "UPDATE devices SET last_seen_ms = ?1 WHERE id = ?2",
-        params![now_ms, device],
+        "UPDATE devices SET last_seen_ms = ?1 WHERE id = ?2 AND last_seen_ms <= ?3",
+        params![now_ms, device, now_ms - 60_000],
     )?;
     Ok(())
 }

@@ -13,7 +13,7 @@ use domain::price_hold::PricesThen;
 use domain::product::{Category, Product};
 use domain::sku::{CategoryId, ShopId, Sku, TierId, WarehouseId};
 
-use super::sql::{StoreError, Tx};
+use super::sql::{StoreError, Tx, Value};
 use crate::params;
 
 /// Every product, by SKU.
@@ -210,6 +210,34 @@ pub fn tier_of(tx: &mut Tx<'_>, shop: &ShopId) -> anyhow::Result<Option<TierId>>
         params![shop.as_str()],
     )?;
     Ok(tier.and_then(|t| TierId::parse(&t).ok()))
+}
+
+/// The tier of each of `shops` (`None` for a shop without one or not stored), a few
+/// hundred shops per statement: a manager's every sync checks them all.
+pub fn tiers_of<'a>(
+    tx: &mut Tx<'_>,
+    shops: impl IntoIterator<Item = &'a ShopId>,
+) -> anyhow::Result<BTreeMap<ShopId, Option<TierId>>> {
+    let shops: Vec<&ShopId> = shops.into_iter().collect();
+    let mut tiers: BTreeMap<ShopId, Option<TierId>> =
+        shops.iter().map(|shop| ((*shop).clone(), None)).collect();
+    for part in shops.chunks(500) {
+        let marks: Vec<String> = (1..=part.len()).map(|i| format!("?{i}")).collect();
+        let values: Vec<Value> = part.iter().map(|shop| Value::from(shop.as_str())).collect();
+        for row in tx.rows(
+            &format!(
+                "SELECT id, tier FROM shops WHERE id IN ({})",
+                marks.join(", ")
+            ),
+            &values,
+        )? {
+            let (shop, tier): (String, Option<String>) = (row.get(0)?, row.get(1)?);
+            if let Ok(shop) = ShopId::parse(&shop) {
+                tiers.insert(shop, tier.and_then(|t| TierId::parse(&t).ok()));
+            }
+        }
+    }
+    Ok(tiers)
 }
 
 /// The weight of one unit of each of `skus`, in grams (unknown SKUs left out).

@@ -12,7 +12,7 @@ use anyhow::Context;
 use automerge::{Automerge, ChangeHash};
 use docs::schema::doc_id::DocId;
 
-use super::sql::{StoreError, Tx, WrittenDoc};
+use super::sql::{StoreError, Tx, Value, WrittenDoc};
 use crate::params;
 
 /// Documents kept in memory between requests, at most this many.
@@ -96,6 +96,41 @@ impl LoadedDoc {
     }
 }
 
+/// A stored document's version and the bytes appended since its snapshot.
+#[derive(Debug, Clone, Copy)]
+pub struct Stored {
+    version: i64,
+    tail_bytes: i64,
+}
+
+/// The stored version of each of `ids` that exists, read in one statement (a sync names
+/// up to 64 documents; one statement each was a third of PostgreSQL's work per order).
+pub fn stored(tx: &mut Tx<'_>, ids: &[String]) -> Result<HashMap<String, Stored>, StoreError> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let marks: Vec<String> = (1..=ids.len()).map(|i| format!("?{i}")).collect();
+    let values: Vec<Value> = ids.iter().map(|id| Value::from(id.as_str())).collect();
+    tx.rows(
+        &format!(
+            "SELECT id, version, tail_bytes FROM docs WHERE id IN ({})",
+            marks.join(", ")
+        ),
+        &values,
+    )?
+    .into_iter()
+    .map(|row| {
+        Ok((
+            row.get::<String>(0)?,
+            Stored {
+                version: row.get(1)?,
+                tail_bytes: row.get(2)?,
+            },
+        ))
+    })
+    .collect()
+}
+
 /// Loads `id`, from the cache when its version is current. `None` if it does not exist.
 pub fn load(tx: &mut Tx<'_>, cache: &DocCache, id: &DocId) -> anyhow::Result<Option<LoadedDoc>> {
     let key = id.to_string();
@@ -106,7 +141,25 @@ pub fn load(tx: &mut Tx<'_>, cache: &DocCache, id: &DocId) -> anyhow::Result<Opt
     else {
         return Ok(None);
     };
-    let (version, tail_bytes): (i64, i64) = (row.get(0)?, row.get(1)?);
+    let stored = Stored {
+        version: row.get(0)?,
+        tail_bytes: row.get(1)?,
+    };
+    load_stored(tx, cache, id, stored).map(Some)
+}
+
+/// Loads `id`, whose stored version [`stored`] read in this transaction.
+pub fn load_stored(
+    tx: &mut Tx<'_>,
+    cache: &DocCache,
+    id: &DocId,
+    stored: Stored,
+) -> anyhow::Result<LoadedDoc> {
+    let key = id.to_string();
+    let Stored {
+        version,
+        tail_bytes,
+    } = stored;
     let cached = if tx.owns_cache {
         cache.take(id)
     } else {
@@ -134,12 +187,12 @@ pub fn load(tx: &mut Tx<'_>, cache: &DocCache, id: &DocId) -> anyhow::Result<Opt
         }
     };
     let saved_heads = doc.get_heads();
-    Ok(Some(LoadedDoc {
+    Ok(LoadedDoc {
         doc,
         version,
         saved_heads,
         tail_bytes,
-    }))
+    })
 }
 
 /// Stores a new document.

@@ -1,13 +1,32 @@
 //! The sync state the server keeps per device and document (without its in-flight part).
 
-use super::sql::{StoreError, Tx};
+use std::collections::HashMap;
+
+use super::sql::{StoreError, Tx, Value};
 use crate::params;
 
-pub fn get(tx: &mut Tx<'_>, device: i64, doc: &str) -> Result<Option<Vec<u8>>, StoreError> {
-    tx.value(
-        "SELECT state FROM sync_states WHERE device = ?1 AND doc = ?2",
-        params![device, doc],
-    )
+/// The device's stored state for each of `docs` that has one, read in one statement.
+pub fn get_many(
+    tx: &mut Tx<'_>,
+    device: i64,
+    docs: &[String],
+) -> Result<HashMap<String, Vec<u8>>, StoreError> {
+    if docs.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let marks: Vec<String> = (2..=docs.len() + 1).map(|i| format!("?{i}")).collect();
+    let mut values = vec![Value::from(device)];
+    values.extend(docs.iter().map(|doc| Value::from(doc.as_str())));
+    tx.rows(
+        &format!(
+            "SELECT doc, state FROM sync_states WHERE device = ?1 AND doc IN ({})",
+            marks.join(", ")
+        ),
+        &values,
+    )?
+    .into_iter()
+    .map(|row| Ok((row.get::<String>(0)?, row.get::<Vec<u8>>(1)?)))
+    .collect()
 }
 
 pub fn put(tx: &mut Tx<'_>, device: i64, doc: &str, state: Vec<u8>) -> Result<(), StoreError> {
