@@ -208,6 +208,9 @@ pub(crate) struct WrittenDoc {
     pub(crate) id: DocId,
     pub(crate) version: i64,
     pub(crate) doc: Automerge,
+    /// Its stored size (snapshot and appended chunks), from which the cache estimates its
+    /// memory.
+    pub(crate) bytes: i64,
 }
 
 /// One transaction: every storage function takes `&mut Tx`. Documents written in it reach
