@@ -876,7 +876,7 @@ test('a manager suggests an order offline and sends it; the shop edits it offlin
   const visit = office.locator('[data-testid=visit]').first();
   await expect(visit).toContainText('店主想试新茶');
   await expect(visit).toContainText('下次拜访 2027-01-15');
-  await expect(visit).toContainText('tuiguang');
+  await expect(visit).toContainText('推广 Tuiguang');
   await office.screenshot({ path: 'test-results/office-customer-visits.png', fullPage: true });
   await desk.close();
   await managerContext.close();

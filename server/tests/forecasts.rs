@@ -467,6 +467,14 @@ async fn a_managers_visit_is_recorded_once_and_only_for_his_shops() {
         .map(|v| v["note"].as_str().unwrap())
         .collect();
     assert_eq!(notes, ["冷饮已到", "店主说下周进冷饮"]);
+    // Staff see who visited by the name they know him by.
+    assert_eq!(
+        (
+            history[0]["manager"].as_str(),
+            history[0]["manager_name"].as_str()
+        ),
+        (Some("wang"), Some("王经理 Manager Wang"))
+    );
     // Another manager's shop, a shop owner, a malformed shop: refused.
     for (who, path, status) in [
         (&wang, "/api/visits?shop=shop-peach", 403),

@@ -89,4 +89,7 @@ pub struct Visit {
     /// Who visited (set by the server).
     #[serde(default)]
     pub manager: String,
+    /// Their name as staff know it (set by the server when it lists visits).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub manager_name: String,
 }

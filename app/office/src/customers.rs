@@ -275,7 +275,7 @@ fn Visits(shop: String) -> impl IntoView {
                 <ul class="visits" data-testid="visits">
                     {list.into_iter().map(|v| view! {
                         <li data-testid="visit">
-                            <span class="meta">{format!("{} · {}", crate::audit::format_time(v.visited_ms), v.manager)}</span>
+                            <span class="meta">{format!("{} · {}", crate::audit::format_time(v.visited_ms), if v.manager_name.is_empty() { &v.manager } else { &v.manager_name })}</span>
                             <span>{v.note}</span>
                             <span class="meta">{v.next_visit.map(|next| format!("{} {next}", office.t(Phrase::NextVisitOn))).unwrap_or_default()}</span>
                         </li>

@@ -293,8 +293,9 @@ pub fn add_visit(tx: &mut Tx<'_>, visit: &api::Visit) -> Result<bool, StoreError
 /// `shop`'s visits, newest first, at most `limit`.
 pub fn visits_of(tx: &mut Tx<'_>, shop: &str, limit: i64) -> Result<Vec<api::Visit>, StoreError> {
     tx.rows(
-        "SELECT id, shop, visited_ms, note, next_day, manager FROM visits
-         WHERE shop = ?1 ORDER BY visited_ms DESC, id LIMIT ?2",
+        "SELECT v.id, v.shop, v.visited_ms, v.note, v.next_day, v.manager, u.display_name
+         FROM visits v LEFT JOIN users u ON u.username = v.manager
+         WHERE v.shop = ?1 ORDER BY v.visited_ms DESC, v.id LIMIT ?2",
         params![shop, limit],
     )?
     .iter()
@@ -302,7 +303,7 @@ pub fn visits_of(tx: &mut Tx<'_>, shop: &str, limit: i64) -> Result<Vec<api::Vis
     .collect()
 }
 
-/// A visit from a row of `id, shop, visited_ms, note, next_day, manager`.
+/// A visit from a row of `id, shop, visited_ms, note, next_day, manager, display_name`.
 fn visit(row: &super::sql::Row) -> Result<api::Visit, StoreError> {
     Ok(api::Visit {
         id: row.get(0)?,
@@ -311,6 +312,7 @@ fn visit(row: &super::sql::Row) -> Result<api::Visit, StoreError> {
         note: row.get(3)?,
         next_visit: row.get(4)?,
         manager: row.get(5)?,
+        manager_name: row.get::<Option<String>>(6)?.unwrap_or_default(),
     })
 }
 
@@ -321,9 +323,11 @@ pub fn latest_visits(
 ) -> Result<Vec<api::Visit>, StoreError> {
     let mut latest: BTreeMap<String, api::Visit> = BTreeMap::new();
     for row in tx.rows(
-        "SELECT v.id, v.shop, v.visited_ms, v.note, v.next_day, v.manager FROM visits v
+        "SELECT v.id, v.shop, v.visited_ms, v.note, v.next_day, v.manager, u.display_name
+         FROM visits v
          JOIN (SELECT shop, MAX(visited_ms) AS last FROM visits GROUP BY shop) m
            ON m.shop = v.shop AND m.last = v.visited_ms
+         LEFT JOIN users u ON u.username = v.manager
          ORDER BY v.shop, v.id",
         params![],
     )? {
