@@ -127,7 +127,8 @@ pub async fn sync(
 }
 
 enum Slot {
-    Refused(DocReply),
+    /// Refused, or answered already.
+    Answered(DocReply),
     Taken {
         id: DocId,
         loaded: Box<LoadedDoc>,
@@ -141,7 +142,7 @@ enum Slot {
 }
 
 fn refused(doc: String, status: u16, code: &str) -> Slot {
-    Slot::Refused(DocReply {
+    Slot::Answered(DocReply {
         doc,
         status,
         message: Vec::new(),
@@ -206,6 +207,34 @@ fn start_missing(
             documents::load(tx, cache, id)
         }
         _ => Ok(None),
+    }
+}
+
+/// The reply to a document of the batch: its sync message, after its sync state (when it
+/// moved) and the document itself are saved.
+fn answer(tx: &mut Tx<'_>, device: i64, slot: Slot) -> anyhow::Result<DocReply> {
+    match slot {
+        Slot::Answered(reply) => Ok(reply),
+        Slot::Taken {
+            id,
+            loaded,
+            received,
+            stored_state,
+            ..
+        } => {
+            let (message, state) = reply_doc(&loaded.doc, received);
+            let name = id.to_string();
+            if stored_state.as_ref() != Some(&state) {
+                sync_states::put(tx, device, &name, state)?;
+            }
+            documents::put_back(tx, id, *loaded)?;
+            Ok(DocReply {
+                doc: name,
+                status: 200,
+                message,
+                error: None,
+            })
+        }
     }
 }
 
@@ -325,6 +354,17 @@ fn process_batch(
             _ => None,
         })
         .collect();
+    // Every document the rest of the batch cannot change (all but order statuses and
+    // prices) is answered and saved now, before the intake locks stock rows and the order
+    // counter: PostgreSQL holds those locks until the commit, so what is left after them
+    // is what other batches wait for.
+    for slot in &mut slots {
+        if matches!(slot, Slot::Taken { id, .. } if !matches!(id, DocId::OrderStatus(..) | DocId::ShopPrices(_)))
+        {
+            let taken = std::mem::replace(slot, refused(String::new(), 0, ""));
+            *slot = Slot::Answered(answer(tx, principal.device_id, taken)?);
+        }
+    }
     let mut follow_ups = Vec::new();
     for (shop, volume, entries) in arrived {
         let requests = entries.requests;
@@ -419,29 +459,7 @@ fn process_batch(
     // Replies, after everything the batch caused has been written.
     let mut replies = Vec::with_capacity(slots.len());
     for slot in slots {
-        match slot {
-            Slot::Refused(reply) => replies.push(reply),
-            Slot::Taken {
-                id,
-                loaded,
-                received,
-                stored_state,
-                ..
-            } => {
-                let (message, state) = reply_doc(&loaded.doc, received);
-                let name = id.to_string();
-                if stored_state.as_ref() != Some(&state) {
-                    sync_states::put(tx, principal.device_id, &name, state)?;
-                }
-                documents::put_back(tx, id, *loaded)?;
-                replies.push(DocReply {
-                    doc: name,
-                    status: 200,
-                    message,
-                    error: None,
-                });
-            }
-        }
+        replies.push(answer(tx, principal.device_id, slot)?);
     }
     for (id, loaded) in extra {
         documents::put_back(tx, id, loaded)?;
