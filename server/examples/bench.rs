@@ -213,6 +213,7 @@ fn big_catalog() {
                 status: 200,
                 message,
                 error: None,
+                changes: Vec::new(),
             }],
         };
         let encoded = response.encode();

@@ -11,9 +11,9 @@ use docs::schema::doc_id::DocId;
 use docs::schema::order_requests_doc::{keys_written_since, read_entries_at};
 use docs::schema::order_status_doc::put_confirmations;
 use docs::schema::price_doc::{write_account, write_profile};
-use docs::sync::server_sync::{Received, receive_doc, reply_doc};
+use docs::sync::server_sync::{Received, quiet_changes, receive_doc, reply_doc};
 use docs::sync::wire::MAX_BODY_BYTES;
-use docs::sync::wire::{DocReply, SyncRequest, SyncResponse, WireError};
+use docs::sync::wire::{DocMessage, DocReply, SyncRequest, SyncResponse, WireError, encode_heads};
 
 use crate::access::{Access, access};
 use crate::app_error::AppError;
@@ -129,6 +129,15 @@ pub async fn sync(
 enum Slot {
     /// Refused, or answered already.
     Answered(DocReply),
+    /// A quiet document (the device's heads only): answered once the batch is done, with
+    /// the changes after those heads, without loading it when they are the stored heads.
+    Quiet {
+        id: DocId,
+        heads: Vec<automerge::ChangeHash>,
+        /// The stored document has exactly these heads.
+        unchanged: bool,
+        stored_state: Option<Vec<u8>>,
+    },
     Taken {
         id: DocId,
         loaded: Box<LoadedDoc>,
@@ -147,6 +156,7 @@ fn refused(doc: String, status: u16, code: &str) -> Slot {
         status,
         message: Vec::new(),
         error: Some(code.to_owned()),
+        changes: Vec::new(),
     })
 }
 
@@ -211,8 +221,22 @@ fn start_missing(
 }
 
 /// The reply to a document of the batch: its sync message, after its sync state (when it
-/// moved) and the document itself are saved.
-fn answer(tx: &mut Tx<'_>, device: i64, slot: Slot) -> anyhow::Result<DocReply> {
+/// moved) and the document itself are saved; to a quiet one, the changes after its heads
+/// (from the copy the batch changed, if it did).
+fn answer(
+    tx: &mut Tx<'_>,
+    cache: &DocCache,
+    device: i64,
+    slot: Slot,
+    extra: &mut [(DocId, LoadedDoc)],
+) -> anyhow::Result<DocReply> {
+    let reply = |name: String, message: Vec<u8>, changes| DocReply {
+        doc: name,
+        status: 200,
+        message,
+        error: None,
+        changes,
+    };
     match slot {
         Slot::Answered(reply) => Ok(reply),
         Slot::Taken {
@@ -228,12 +252,54 @@ fn answer(tx: &mut Tx<'_>, device: i64, slot: Slot) -> anyhow::Result<DocReply> 
                 sync_states::put(tx, device, &name, state)?;
             }
             documents::put_back(tx, id, *loaded)?;
-            Ok(DocReply {
-                doc: name,
-                status: 200,
-                message,
-                error: None,
-            })
+            Ok(reply(name, message, Vec::new()))
+        }
+        Slot::Quiet {
+            id,
+            heads,
+            unchanged,
+            stored_state,
+        } => {
+            let name = id.to_string();
+            let changed_here = extra.iter_mut().find(|(extra_id, _)| *extra_id == id);
+            if changed_here.is_none() && unchanged {
+                return Ok(reply(name, Vec::new(), Vec::new()));
+            }
+            let mut own = None;
+            let doc = match changed_here {
+                Some((_, loaded)) => &mut loaded.doc,
+                None => {
+                    let loaded = own.insert(
+                        documents::load(tx, cache, &id)?
+                            .ok_or_else(|| anyhow::anyhow!("{id} is missing"))?,
+                    );
+                    &mut loaded.doc
+                }
+            };
+            let answer = match quiet_changes(doc, &heads) {
+                Some(changes) => reply(name, Vec::new(), changes),
+                None => {
+                    // Heads this server does not hold: the usual exchange, from its state.
+                    let none = DocMessage {
+                        doc: name.clone(),
+                        message: Vec::new(),
+                        changes: Vec::new(),
+                        heads: None,
+                    };
+                    let received = receive_doc(&id, doc, stored_state.as_deref(), &none, false)
+                        .map_err(|refusal| anyhow::anyhow!("{refusal}"))?;
+                    let (message, state) = reply_doc(doc, received);
+                    if stored_state.as_ref() != Some(&state) {
+                        sync_states::put(tx, device, &name, state)?;
+                    }
+                    reply(name, message, Vec::new())
+                }
+            };
+            if let Some(loaded) = own {
+                // Unchanged: back to the cache.
+                documents::put_back(tx, id, loaded)?;
+            }
+            Ok(answer)
         }
     }
 }
@@ -283,8 +349,19 @@ fn process_batch(
             continue;
         }
         let name = id.to_string();
+        if let Some(heads) = message.quiet_heads()
+            && let Some(stored) = stored.get(&name)
+        {
+            slots.push(Slot::Quiet {
+                unchanged: stored.has_heads(&encode_heads(&heads)),
+                id,
+                heads,
+                stored_state: states.remove(&name),
+            });
+            continue;
+        }
         let loaded = match stored.get(&name) {
-            Some(stored) => Some(documents::load_stored(tx, cache, &id, *stored)?),
+            Some(stored) => Some(documents::load_stored(tx, cache, &id, stored.clone())?),
             None => start_missing(tx, cache, actor, &id, &tiers)?,
         };
         let Some(mut loaded) = loaded else {
@@ -359,10 +436,10 @@ fn process_batch(
     // counter: PostgreSQL holds those locks until the commit, so what is left after them
     // is what other batches wait for.
     for slot in &mut slots {
-        if matches!(slot, Slot::Taken { id, .. } if !matches!(id, DocId::OrderStatus(..) | DocId::ShopPrices(_)))
+        if matches!(slot, Slot::Taken { id, .. } | Slot::Quiet { id, .. } if !matches!(id, DocId::OrderStatus(..) | DocId::ShopPrices(_)))
         {
             let taken = std::mem::replace(slot, refused(String::new(), 0, ""));
-            *slot = Slot::Answered(answer(tx, principal.device_id, taken)?);
+            *slot = Slot::Answered(answer(tx, cache, principal.device_id, taken, &mut extra)?);
         }
     }
     let mut follow_ups = Vec::new();
@@ -459,7 +536,7 @@ fn process_batch(
     // Replies, after everything the batch caused has been written.
     let mut replies = Vec::with_capacity(slots.len());
     for slot in slots {
-        replies.push(answer(tx, principal.device_id, slot)?);
+        replies.push(answer(tx, cache, principal.device_id, slot, &mut extra)?);
     }
     for (id, loaded) in extra {
         documents::put_back(tx, id, loaded)?;

@@ -399,16 +399,19 @@ async fn bad_input_gets_a_4xx_with_a_json_body_and_nothing_is_lost() {
                 doc: "shop/shop-lotus/secrets".into(),
                 message: vec![],
                 changes: Vec::new(),
+                heads: None,
             },
             DocMessage {
                 doc: "shop/shop-lotus/cart".into(),
                 message: vec![0x42, 0xff, 0xff],
                 changes: Vec::new(),
+                heads: None,
             },
             DocMessage {
                 doc: "shop/shop-lotus/orders".into(),
                 message: vec![],
                 changes: vec![serde_bytes::ByteBuf::from(vec![1, 2, 3, 4])],
+                heads: None,
             },
         ],
     };

@@ -443,6 +443,7 @@ async fn send_hostile(device: &Device, hostile: Hostile, rng: &mut Rng) -> (u16,
             doc: hostile.doc.to_string(),
             message: Vec::new(),
             changes,
+            heads: None,
         }],
     };
     let response = device.post(request.encode()).await;

@@ -19,7 +19,7 @@ use docs::schema::doc_id::DocId;
 use docs::schema::order_requests_doc::add_request;
 use docs::schema::order_status_doc::{put_confirmations, read_confirmations};
 use docs::sync::device_sync::DeviceSync;
-use docs::sync::server_sync::{receive_doc, reply_doc};
+use docs::sync::server_sync::{quiet_changes, receive_doc, reply_doc};
 use docs::sync::wire::{DocReply, SyncRequest, SyncResponse};
 use domain::checkout::Checkout;
 use domain::inventory::{Inventory, StockLevel};
@@ -134,8 +134,15 @@ impl Server {
     fn handle(&mut self, device: usize, body: &[u8]) -> Vec<u8> {
         let request = SyncRequest::decode(body).unwrap();
         let mut received = Vec::new();
+        // Quiet documents are answered last, from what the batch left (as the server does).
+        let mut quiet = Vec::new();
+        let mut replies_quiet = Vec::new();
         for message in &request.docs {
             let id = DocId::parse(&message.doc).unwrap();
+            if let Some(heads) = message.quiet_heads() {
+                quiet.push((id, heads));
+                continue;
+            }
             let doc = self.docs.get_mut(&id).unwrap();
             let state = self.states.get(&(device, id.clone())).cloned();
             let outcome =
@@ -186,7 +193,31 @@ impl Server {
             )
             .unwrap();
         }
-        let docs = received
+        for (id, heads) in quiet {
+            match quiet_changes(&self.docs[&id], &heads) {
+                Some(changes) => replies_quiet.push(DocReply {
+                    doc: id.to_string(),
+                    status: 200,
+                    message: Vec::new(),
+                    error: None,
+                    changes,
+                }),
+                // Heads the server does not hold: the usual exchange, from its own state.
+                None => {
+                    let state = self.states.get(&(device, id.clone())).cloned();
+                    let doc = self.docs.get_mut(&id).unwrap();
+                    let empty = docs::sync::wire::DocMessage {
+                        doc: id.to_string(),
+                        message: Vec::new(),
+                        changes: Vec::new(),
+                        heads: None,
+                    };
+                    let outcome = receive_doc(&id, doc, state.as_deref(), &empty, false).unwrap();
+                    received.push((id, outcome));
+                }
+            }
+        }
+        let mut docs: Vec<DocReply> = received
             .into_iter()
             .map(|(id, outcome)| {
                 let (message, state) = reply_doc(&self.docs[&id], outcome);
@@ -196,9 +227,11 @@ impl Server {
                     status: 200,
                     message,
                     error: None,
+                    changes: Vec::new(),
                 }
             })
             .collect();
+        docs.extend(replies_quiet);
         SyncResponse {
             seq: request.seq,
             docs,

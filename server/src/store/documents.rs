@@ -14,6 +14,8 @@ use anyhow::Context;
 use automerge::{Automerge, ChangeHash};
 use docs::schema::doc_id::DocId;
 
+use docs::sync::wire::encode_heads;
+
 use super::sql::{StoreError, Tx, Value, WrittenDoc};
 use crate::params;
 
@@ -129,6 +131,8 @@ pub struct LoadedDoc {
     saved_heads: Vec<ChangeHash>,
     snapshot_bytes: i64,
     tail_bytes: i64,
+    /// The stored row says its heads (rows from before V30 do not until saved again).
+    heads_stored: bool,
 }
 
 impl LoadedDoc {
@@ -138,12 +142,31 @@ impl LoadedDoc {
     }
 }
 
-/// A stored document's version and the bytes appended since its snapshot.
-#[derive(Debug, Clone, Copy)]
+/// A stored document's version, the bytes appended since its snapshot, and its heads.
+#[derive(Debug, Clone)]
 pub struct Stored {
     version: i64,
     snapshot_bytes: i64,
     tail_bytes: i64,
+    heads: Option<Vec<u8>>,
+}
+
+impl Stored {
+    /// True when the stored document's heads are exactly `heads`
+    /// (`docs::sync::wire::encode_heads`): a device holding them lacks nothing.
+    pub fn has_heads(&self, heads: &[u8]) -> bool {
+        self.heads.as_deref() == Some(heads)
+    }
+}
+
+/// `Stored` from a row of `version, snapshot_bytes, tail_bytes, heads` from column `from`.
+fn stored_row(row: &super::sql::Row, from: usize) -> Result<Stored, StoreError> {
+    Ok(Stored {
+        version: row.get(from)?,
+        snapshot_bytes: row.get(from + 1)?,
+        tail_bytes: row.get(from + 2)?,
+        heads: row.get(from + 3)?,
+    })
 }
 
 /// The stored version of each of `ids` that exists, read in one statement (a sync names
@@ -156,22 +179,13 @@ pub fn stored(tx: &mut Tx<'_>, ids: &[String]) -> Result<HashMap<String, Stored>
     let values: Vec<Value> = ids.iter().map(|id| Value::from(id.as_str())).collect();
     tx.rows(
         &format!(
-            "SELECT id, version, snapshot_bytes, tail_bytes FROM docs WHERE id IN ({})",
+            "SELECT id, version, snapshot_bytes, tail_bytes, heads FROM docs WHERE id IN ({})",
             marks.join(", ")
         ),
         &values,
     )?
     .into_iter()
-    .map(|row| {
-        Ok((
-            row.get::<String>(0)?,
-            Stored {
-                version: row.get(1)?,
-                snapshot_bytes: row.get(2)?,
-                tail_bytes: row.get(3)?,
-            },
-        ))
-    })
+    .map(|row| Ok((row.get::<String>(0)?, stored_row(&row, 1)?)))
     .collect()
 }
 
@@ -179,17 +193,13 @@ pub fn stored(tx: &mut Tx<'_>, ids: &[String]) -> Result<HashMap<String, Stored>
 pub fn load(tx: &mut Tx<'_>, cache: &DocCache, id: &DocId) -> anyhow::Result<Option<LoadedDoc>> {
     let key = id.to_string();
     let Some(row) = tx.row(
-        "SELECT version, snapshot_bytes, tail_bytes FROM docs WHERE id = ?1",
+        "SELECT version, snapshot_bytes, tail_bytes, heads FROM docs WHERE id = ?1",
         params![key.as_str()],
     )?
     else {
         return Ok(None);
     };
-    let stored = Stored {
-        version: row.get(0)?,
-        snapshot_bytes: row.get(1)?,
-        tail_bytes: row.get(2)?,
-    };
+    let stored = stored_row(&row, 0)?;
     load_stored(tx, cache, id, stored).map(Some)
 }
 
@@ -205,6 +215,7 @@ pub fn load_stored(
         version,
         snapshot_bytes,
         tail_bytes,
+        heads,
     } = stored;
     let cached = if tx.owns_cache {
         cache.take(id)
@@ -239,6 +250,7 @@ pub fn load_stored(
         saved_heads,
         snapshot_bytes,
         tail_bytes,
+        heads_stored: heads.is_some(),
     })
 }
 
@@ -247,8 +259,8 @@ pub fn create(tx: &mut Tx<'_>, id: &DocId, doc: Automerge) -> anyhow::Result<()>
     let bytes = doc.save();
     let key = id.to_string();
     tx.execute(
-        "INSERT INTO docs (id, version, snapshot_bytes, tail_bytes) VALUES (?1, 1, ?2, 0)",
-        params![key.as_str(), bytes.len()],
+        "INSERT INTO docs (id, version, snapshot_bytes, tail_bytes, heads) VALUES (?1, 1, ?2, 0, ?3)",
+        params![key.as_str(), bytes.len(), encode_heads(&doc.get_heads())],
     )?;
     tx.execute(
         "INSERT INTO doc_chunks (doc, seq, bytes) VALUES (?1, 1, ?2)",
@@ -271,8 +283,14 @@ pub fn put_back(tx: &mut Tx<'_>, id: DocId, mut loaded: LoadedDoc) -> anyhow::Re
         let appended = loaded.doc.save_after(&loaded.saved_heads);
         let tail = loaded.tail_bytes + i64::try_from(appended.len())?;
         let moved = tx.execute(
-            "UPDATE docs SET version = ?2, tail_bytes = ?3 WHERE id = ?1 AND version = ?4",
-            params![key.as_str(), version, tail, loaded.version],
+            "UPDATE docs SET version = ?2, tail_bytes = ?3, heads = ?5 WHERE id = ?1 AND version = ?4",
+            params![
+                key.as_str(),
+                version,
+                tail,
+                loaded.version,
+                encode_heads(&loaded.doc.get_heads())
+            ],
         )?;
         if moved != 1 {
             return Err(
@@ -286,6 +304,16 @@ pub fn put_back(tx: &mut Tx<'_>, id: DocId, mut loaded: LoadedDoc) -> anyhow::Re
         loaded.version = version;
         loaded.tail_bytes = tail;
         loaded.saved_heads = loaded.doc.get_heads();
+    } else if !loaded.heads_stored {
+        // A row from before V30 learns its heads the first time it is used.
+        tx.execute(
+            "UPDATE docs SET heads = ?3 WHERE id = ?1 AND version = ?2",
+            params![
+                id.to_string().as_str(),
+                loaded.version,
+                encode_heads(&loaded.saved_heads)
+            ],
+        )?;
     }
     tx.written.push(WrittenDoc {
         id,

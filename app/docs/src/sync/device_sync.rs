@@ -30,6 +30,9 @@ struct Replica {
     state: State,
     /// True until the first message of the current session has been made.
     fresh_session: bool,
+    /// Sent quiet this session: the server's answer settles it, unless the server
+    /// answers with a sync message instead (then the usual exchange goes on).
+    quiet: bool,
 }
 
 /// What one reply did.
@@ -72,6 +75,7 @@ impl DeviceSync {
                 doc,
                 state,
                 fresh_session: true,
+                quiet: false,
             },
         );
     }
@@ -99,6 +103,7 @@ impl DeviceSync {
         for replica in self.replicas.values_mut() {
             replica.state = State::decode(&replica.state.encode()).unwrap_or_default();
             replica.fresh_session = true;
+            replica.quiet = false;
         }
         self.outstanding = None;
         self.scope = None;
@@ -140,6 +145,32 @@ impl DeviceSync {
             let Some(replica) = self.replicas.get_mut(&id) else {
                 continue;
             };
+            if replica.quiet {
+                continue;
+            }
+            // Nothing of this device's own and nothing it has not shared: the document goes
+            // quiet, its heads only, and the server answers with what came after them (or
+            // nothing), without a sync message either way.
+            let heads = replica.doc.get_heads();
+            if replica.fresh_session && !unsynced.contains(&id) && {
+                let mut shared = replica.state.shared_heads.clone();
+                shared.sort();
+                let mut held = heads.clone();
+                held.sort();
+                shared == held
+            } {
+                replica.fresh_session = false;
+                replica.quiet = true;
+                docs.push(DocMessage {
+                    doc: id.to_string(),
+                    message: Vec::new(),
+                    changes: Vec::new(),
+                    heads: Some(serde_bytes::ByteBuf::from(super::wire::encode_heads(
+                        &heads,
+                    ))),
+                });
+                continue;
+            }
             let message = replica
                 .doc
                 .generate_sync_message(&mut replica.state)
@@ -169,6 +200,7 @@ impl DeviceSync {
                 doc: id.to_string(),
                 message: message.map(Message::encode).unwrap_or_default(),
                 changes,
+                heads: None,
             });
         }
         if docs.is_empty() {
@@ -215,13 +247,39 @@ impl DeviceSync {
                 received.refused.push((id, reply.status, code));
                 continue;
             }
-            if reply.message.is_empty() {
-                continue;
-            }
             let bad = |detail: String| DeviceSyncError::BadMessage {
                 doc: reply.doc.clone(),
                 detail,
             };
+            if !reply.changes.is_empty() {
+                // The answer to a quiet document: the server's changes after its heads.
+                let before = replica.doc.get_heads();
+                let mut changes = Vec::with_capacity(reply.changes.len());
+                for bytes in &reply.changes {
+                    changes.push(
+                        automerge::Change::from_bytes(bytes.to_vec())
+                            .map_err(|e| bad(e.to_string()))?,
+                    );
+                }
+                replica
+                    .doc
+                    .apply_changes(changes)
+                    .map_err(|e| bad(e.to_string()))?;
+                // Everything in it came from the server (the document was quiet: nothing of
+                // this device's own), so the server holds all of it.
+                let heads = replica.doc.get_heads();
+                replica.state.shared_heads = heads.clone();
+                replica.state.their_heads = Some(heads);
+                if replica.doc.get_heads() != before {
+                    received.changed.push(id);
+                }
+                continue;
+            }
+            if reply.message.is_empty() {
+                continue;
+            }
+            // The server synced a quiet document the usual way: go on with it.
+            replica.quiet = false;
             let message = Message::decode(&reply.message).map_err(|e| bad(e.to_string()))?;
             let before = replica.doc.get_heads();
             replica
@@ -470,7 +528,7 @@ mod tests {
     use super::*;
     use crate::schema::cart_doc::{read_cart, set_quantity};
     use crate::schema::create_document;
-    use crate::sync::server_sync::{receive_doc, reply_doc};
+    use crate::sync::server_sync::{quiet_changes, receive_doc, reply_doc};
     use crate::sync::wire::DocReply;
     use automerge::ReadDoc;
     use automerge::transaction::Transactable;
@@ -483,12 +541,25 @@ mod tests {
         let mut replies = Vec::new();
         for message in &request.docs {
             let stored = server.save();
+            if let Some(heads) = message.quiet_heads()
+                && let Some(changes) = quiet_changes(server, &heads)
+            {
+                replies.push(DocReply {
+                    doc: message.doc.clone(),
+                    status: 200,
+                    message: Vec::new(),
+                    error: None,
+                    changes,
+                });
+                continue;
+            }
             let reply = match receive_doc(id, server, None, message, true) {
                 Ok(received) => DocReply {
                     doc: message.doc.clone(),
                     status: 200,
                     message: reply_doc(server, received).0,
                     error: None,
+                    changes: Vec::new(),
                 },
                 Err(refusal) => {
                     *server = Automerge::load(&stored).unwrap();
@@ -497,6 +568,7 @@ mod tests {
                         status: refusal.status(),
                         message: Vec::new(),
                         error: Some(refusal.code().to_owned()),
+                        changes: Vec::new(),
                     }
                 }
             };

@@ -125,3 +125,25 @@ pub fn reply_doc(doc: &Automerge, received: Received) -> (Vec<u8>, Vec<u8>) {
         .unwrap_or_default();
     (reply, state.encode())
 }
+
+/// The answer to a quiet document (`DocMessage::quiet_heads`): the changes after the heads
+/// the device holds, one encoded change each (none when it holds what `doc` holds), or
+/// `None` when `doc` does not hold one of those heads (then it is synced the usual way).
+pub fn quiet_changes(
+    doc: &Automerge,
+    heads: &[automerge::ChangeHash],
+) -> Option<Vec<serde_bytes::ByteBuf>> {
+    use automerge::ReadDoc;
+    if heads
+        .iter()
+        .any(|hash| doc.get_change_by_hash(hash).is_none())
+    {
+        return None;
+    }
+    Some(
+        doc.get_changes(heads)
+            .into_iter()
+            .map(|change| serde_bytes::ByteBuf::from(change.raw_bytes().to_vec()))
+            .collect(),
+    )
+}
