@@ -57,6 +57,10 @@ pub struct DeviceSync {
     /// The documents this session covers besides those with changes of this device
     /// (`None`: all).
     scope: Option<std::collections::BTreeSet<DocId>>,
+    /// Order volumes [`DeviceSync::prune_volumes`] kept, with the heads of their requests
+    /// and status documents then: looked at again only once one of them moved (reading
+    /// every answer of every kept volume after each sync was most of a busy shop's work).
+    kept: BTreeMap<DocId, (Vec<automerge::ChangeHash>, Vec<automerge::ChangeHash>)>,
 }
 
 impl DeviceSync {
@@ -482,6 +486,11 @@ impl DeviceSync {
             for volume in volumes.iter().rev().skip(2) {
                 let requests = DocId::OrderRequests(shop.clone(), *volume);
                 let status = DocId::OrderStatus(shop.clone(), *volume);
+                let heads = |id: &DocId| self.doc(id).map(Automerge::get_heads).unwrap_or_default();
+                let now = (heads(&requests), heads(&status));
+                if self.kept.get(&status) == Some(&now) {
+                    continue;
+                }
                 let answers = self
                     .doc(&status)
                     .map(read_confirmations)
@@ -510,8 +519,10 @@ impl DeviceSync {
                     answer.state.is_underway() || answer.returns.iter().any(|r| !r.state.is_final())
                 });
                 if waiting || underway || unsynced.contains(&requests) {
+                    self.kept.insert(status, now);
                     continue;
                 }
+                self.kept.remove(&status);
                 for id in [requests, status] {
                     if self.replicas.remove(&id).is_some() {
                         dropped.push(id);
