@@ -1604,3 +1604,87 @@ async fn a_call_for_another_version_of_the_api_is_refused() {
         .unwrap();
     assert_eq!(response.status().as_u16(), 404);
 }
+
+/// Quiet documents (envelope version 2): an idle session sends every document's heads only
+/// and gets nothing back; what the server changed since comes back as changes; heads the
+/// server does not hold get the usual exchange; a version 1 body still syncs.
+#[tokio::test]
+async fn an_idle_sync_is_quiet_and_what_changed_comes_back_as_changes() {
+    use docs::sync::wire::{Envelope, SyncResponse};
+    let server = spawn_server().await;
+    let mut phone = Device::new(&server, "lotus", "lotus123").await;
+    assert!(phone.sync_now().await.is_empty());
+
+    // Nothing changed: every document goes quiet and every answer is empty.
+    phone.sync.start_session();
+    let request = phone.sync.make_request().unwrap();
+    assert!(request.docs.len() >= 5, "{request:?}");
+    assert!(
+        request
+            .docs
+            .iter()
+            .all(|d| d.message.is_empty() && d.quiet_heads().is_some()),
+        "{request:?}"
+    );
+    let reply = phone.post_sync(&request).await;
+    assert!(
+        reply
+            .docs
+            .iter()
+            .all(|d| d.status == 200 && d.message.is_empty() && d.changes.is_empty()),
+        "{reply:?}"
+    );
+    assert!(phone.sync.receive(reply).unwrap().changed.is_empty());
+    assert!(
+        phone.sync.make_request().is_none(),
+        "one request settles it"
+    );
+
+    // The admin retires a product: the catalog's answer carries the change.
+    let admin = token(&server, "admin", "admin123").await;
+    let (status, body) = call(
+        &server,
+        &admin,
+        reqwest::Method::PUT,
+        "/api/admin/products/BEV-0002",
+        Some(serde_json::json!({"active": false})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    phone.sync.start_session();
+    let request = phone.sync.make_request().unwrap();
+    let reply = phone.post_sync(&request).await;
+    let catalog = reply.docs.iter().find(|d| d.doc == "catalog").unwrap();
+    assert!(catalog.message.is_empty() && !catalog.changes.is_empty());
+    let received = phone.sync.receive(reply).unwrap();
+    assert_eq!(received.changed, vec![DocId::Catalog]);
+    let products = read_catalog(phone.sync.doc(&DocId::Catalog).unwrap()).products;
+    assert!(!products[&Sku::parse("BEV-0002").unwrap()].active);
+    assert!(phone.sync.make_request().is_none());
+
+    // Heads the server does not hold: a sync message, the usual exchange.
+    let strange = SyncRequest {
+        seq: 9,
+        docs: vec![DocMessage {
+            doc: "catalog".into(),
+            message: Vec::new(),
+            changes: Vec::new(),
+            heads: Some(serde_bytes::ByteBuf::from(vec![0x11; 32])),
+        }],
+    };
+    let reply = phone.post_sync(&strange).await;
+    assert_eq!(reply.docs[0].status, 200);
+    assert!(!reply.docs[0].message.is_empty() && reply.docs[0].changes.is_empty());
+
+    // A device still speaking version 1 syncs, answered in version 1.
+    let mut old = DeviceSync::new();
+    old.insert(DocId::Catalog, Automerge::new(), None);
+    old.start_session();
+    let request = old.make_request().unwrap();
+    let response = phone.post(request.encode_in(Envelope::V1)).await;
+    assert_eq!(response.status(), 200);
+    let body = response.bytes().await.unwrap();
+    assert_eq!(&body[..3], b"DH\x01");
+    let reply = SyncResponse::decode(&body).unwrap();
+    assert!(!reply.docs[0].message.is_empty());
+}
