@@ -257,18 +257,14 @@ impl DeviceSync {
             };
             if !reply.changes.is_empty() {
                 // The answer to a quiet document: the server's changes after its heads.
+                // (Each is a change, or the whole document for one that held nothing.)
                 let before = replica.doc.get_heads();
-                let mut changes = Vec::with_capacity(reply.changes.len());
                 for bytes in &reply.changes {
-                    changes.push(
-                        automerge::Change::from_bytes(bytes.to_vec())
-                            .map_err(|e| bad(e.to_string()))?,
-                    );
+                    replica
+                        .doc
+                        .load_incremental(bytes)
+                        .map_err(|e| bad(e.to_string()))?;
                 }
-                replica
-                    .doc
-                    .apply_changes(changes)
-                    .map_err(|e| bad(e.to_string()))?;
                 // Everything in it came from the server (the document was quiet: nothing of
                 // this device's own), so the server holds all of it.
                 let heads = replica.doc.get_heads();

@@ -127,7 +127,8 @@ pub fn reply_doc(doc: &Automerge, received: Received) -> (Vec<u8>, Vec<u8>) {
 }
 
 /// The answer to a quiet document (`DocMessage::quiet_heads`): the changes after the heads
-/// the device holds, one encoded change each (none when it holds what `doc` holds), or
+/// the device holds, one encoded change each (none when it holds what `doc` holds; the
+/// whole saved document when it holds nothing), for `load_incremental`; or
 /// `None` when `doc` does not hold one of those heads (then it is synced the usual way).
 pub fn quiet_changes(
     doc: &Automerge,
@@ -139,6 +140,11 @@ pub fn quiet_changes(
         .any(|hash| doc.get_change_by_hash(hash).is_none())
     {
         return None;
+    }
+    if heads.is_empty() && !doc.get_heads().is_empty() {
+        // The device holds nothing of it: the whole document, compressed, is smaller than
+        // every change one by one (a first sync).
+        return Some(vec![serde_bytes::ByteBuf::from(doc.save())]);
     }
     Some(
         doc.get_changes(heads)
