@@ -514,7 +514,12 @@ impl DeviceSync {
                 let underway = answers.values().any(|answer| {
                     answer.state.is_underway() || answer.returns.iter().any(|r| !r.state.is_final())
                 });
-                if waiting || underway || unsynced.contains(&requests) {
+                if unsynced.contains(&requests) {
+                    // Not remembered: the server's acknowledgement moves no heads.
+                    continue;
+                }
+                if waiting || underway {
+                    // An answer, or an order moving on, changes the status document.
                     self.kept.insert(status, now);
                     continue;
                 }
