@@ -201,7 +201,8 @@ struct Batch<'a> {
 }
 
 /// Starts `id`, which is not stored: a shop's proposal document, which shops from before
-/// proposals existed do not have yet, is made on first use by one of the shop's own devices or its manager's
+/// proposals existed do not have yet, is made on first use by one of the shop's own
+/// devices or its manager's
 /// (`tiers` holds the principal's shops).
 fn start_missing(
     tx: &mut Tx<'_>,
