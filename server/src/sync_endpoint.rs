@@ -221,6 +221,21 @@ fn start_missing(
     }
 }
 
+/// Saves the device's sync state for `doc` when the batch moved it (most documents of
+/// most syncs leave it as it was).
+fn keep_state(
+    tx: &mut Tx<'_>,
+    device: i64,
+    doc: &str,
+    stored: Option<Vec<u8>>,
+    state: Vec<u8>,
+) -> anyhow::Result<()> {
+    if stored.as_ref() != Some(&state) {
+        sync_states::put(tx, device, doc, state)?;
+    }
+    Ok(())
+}
+
 /// The reply to a document of the batch: its sync message, after its sync state (when it
 /// moved) and the document itself are saved; to a quiet one, the changes after its heads
 /// (from the copy the batch changed, if it did).
@@ -249,9 +264,7 @@ fn answer(
         } => {
             let (message, state) = reply_doc(&loaded.doc, received);
             let name = id.to_string();
-            if stored_state.as_ref() != Some(&state) {
-                sync_states::put(tx, device, &name, state)?;
-            }
+            keep_state(tx, device, &name, stored_state, state)?;
             documents::put_back(tx, id, *loaded)?;
             Ok(reply(name, message, Vec::new()))
         }
@@ -290,9 +303,7 @@ fn answer(
                     let received = receive_doc(&id, doc, stored_state.as_deref(), &none, false)
                         .map_err(|refusal| anyhow::anyhow!("{refusal}"))?;
                     let (message, state) = reply_doc(doc, received);
-                    if stored_state.as_ref() != Some(&state) {
-                        sync_states::put(tx, device, &name, state)?;
-                    }
+                    keep_state(tx, device, &name, stored_state, state)?;
                     reply(name, message, Vec::new())
                 }
             };

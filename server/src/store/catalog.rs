@@ -13,7 +13,7 @@ use domain::price_hold::PricesThen;
 use domain::product::{Category, Product};
 use domain::sku::{CategoryId, ShopId, Sku, TierId, WarehouseId};
 
-use super::sql::{StoreError, Tx, Value};
+use super::sql::{StoreError, Tx, Value, marks};
 use crate::params;
 
 /// Every product, by SKU.
@@ -222,12 +222,11 @@ pub fn tiers_of<'a>(
     let mut tiers: BTreeMap<ShopId, Option<TierId>> =
         shops.iter().map(|shop| ((*shop).clone(), None)).collect();
     for part in shops.chunks(500) {
-        let marks: Vec<String> = (1..=part.len()).map(|i| format!("?{i}")).collect();
         let values: Vec<Value> = part.iter().map(|shop| Value::from(shop.as_str())).collect();
         for row in tx.rows(
             &format!(
                 "SELECT id, tier FROM shops WHERE id IN ({})",
-                marks.join(", ")
+                marks(1, part.len())
             ),
             &values,
         )? {

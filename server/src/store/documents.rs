@@ -16,7 +16,7 @@ use docs::schema::doc_id::DocId;
 
 use docs::sync::wire::encode_heads;
 
-use super::sql::{StoreError, Tx, Value, WrittenDoc};
+use super::sql::{StoreError, Tx, Value, WrittenDoc, marks};
 use crate::params;
 
 /// The memory the documents kept between requests may take, as [`memory_of`] estimates
@@ -175,12 +175,11 @@ pub fn stored(tx: &mut Tx<'_>, ids: &[String]) -> Result<HashMap<String, Stored>
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let marks: Vec<String> = (1..=ids.len()).map(|i| format!("?{i}")).collect();
     let values: Vec<Value> = ids.iter().map(|id| Value::from(id.as_str())).collect();
     tx.rows(
         &format!(
             "SELECT id, version, snapshot_bytes, tail_bytes, heads FROM docs WHERE id IN ({})",
-            marks.join(", ")
+            marks(1, ids.len())
         ),
         &values,
     )?

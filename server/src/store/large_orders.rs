@@ -4,7 +4,7 @@
 use api::LargeOrder;
 use domain::sku::{ShopId, Sku};
 
-use super::sql::{StoreError, Tx, Value};
+use super::sql::{StoreError, Tx, Value, marks};
 use crate::params;
 
 const WEEK_MS: i64 = 7 * 24 * 60 * 60 * 1000;
@@ -102,9 +102,8 @@ pub fn open(
         None => String::new(),
         Some([]) => return Ok(Vec::new()),
         Some(shops) => {
-            let marks: Vec<String> = (0..shops.len()).map(|i| format!("?{}", i + 2)).collect();
             values.extend(shops.iter().map(|s| Value::from(s.as_str())));
-            format!(" AND f.shop IN ({})", marks.join(", "))
+            format!(" AND f.shop IN ({})", marks(2, shops.len()))
         }
     };
     let rows = tx.rows(

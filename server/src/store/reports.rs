@@ -3,7 +3,7 @@
 
 use domain::sku::Sku;
 
-use super::sql::{StoreError, Tx, Value};
+use super::sql::{StoreError, Tx, Value, marks};
 use crate::params;
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
@@ -108,9 +108,11 @@ fn shop_filter(
     if shops.is_empty() {
         return None;
     }
-    let marks: Vec<String> = (0..shops.len()).map(|i| format!("?{}", i + 3)).collect();
     values.extend(shops.iter().map(|s| Value::from(s.as_str())));
-    Some((format!(" AND l.shop IN ({})", marks.join(", ")), values))
+    Some((
+        format!(" AND l.shop IN ({})", marks(3, shops.len())),
+        values,
+    ))
 }
 
 /// Sales of orders received in `[from_ms, to_ms)` that were not rejected or cancelled,

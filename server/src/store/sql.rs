@@ -85,6 +85,15 @@ macro_rules! params {
 }
 pub use params;
 
+/// The placeholders of an `IN (…)` list of `count` values numbered from `first`:
+/// `?3, ?4, ?5`.
+pub fn marks(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Why a statement failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use super::sql::{StoreError, Tx, Value};
+use super::sql::{StoreError, Tx, Value, marks};
 use crate::params;
 
 /// The device's stored state for each of `docs` that has one, read in one statement.
@@ -14,13 +14,12 @@ pub fn get_many(
     if docs.is_empty() {
         return Ok(HashMap::new());
     }
-    let marks: Vec<String> = (2..=docs.len() + 1).map(|i| format!("?{i}")).collect();
     let mut values = vec![Value::from(device)];
     values.extend(docs.iter().map(|doc| Value::from(doc.as_str())));
     tx.rows(
         &format!(
             "SELECT doc, state FROM sync_states WHERE device = ?1 AND doc IN ({})",
-            marks.join(", ")
+            marks(2, docs.len())
         ),
         &values,
     )?
