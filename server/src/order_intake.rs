@@ -391,16 +391,21 @@ fn guard_large_orders(
                 .filter(|l| &l.sku == sku)
                 .map(|l| l.quantity)
                 .sum();
-            let history: Vec<domain::forecast::DemandWeek> =
-                store_flags::weekly_history(tx, shop, sku, GUARD_WEEKS, now_ms)?
-                    .into_iter()
-                    .map(|quantity| domain::forecast::DemandWeek {
-                        quantity,
-                        paused: false,
-                        factor: rust_decimal::Decimal::ONE,
-                        capped: false,
-                    })
-                    .collect();
+            let history: Vec<domain::forecast::DemandWeek> = store_flags::weekly_history(
+                tx,
+                shop,
+                sku,
+                (GUARD_WEEKS, domain::forecast::GUARD_MIN_WEEKS),
+                now_ms,
+            )?
+            .into_iter()
+            .map(|quantity| domain::forecast::DemandWeek {
+                quantity,
+                paused: false,
+                factor: rust_decimal::Decimal::ONE,
+                capped: false,
+            })
+            .collect();
             if let Some(weekly) = domain::forecast::far_above_demand(&history, ordered) {
                 store_flags::add(
                     tx,

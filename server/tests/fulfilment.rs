@@ -1304,3 +1304,55 @@ async fn prices_a_phone_received_hold_for_its_orders_within_the_hold_at_the_lowe
     .await;
     assert_eq!(status, 400, "{body}");
 }
+
+/// The guard's history: a shop is judged from its first week of ordering a product, and
+/// not at all with fewer than four weeks of it, however many orders it placed lately.
+#[tokio::test]
+async fn the_guard_reads_weekly_history_only_once_it_is_four_weeks_long() {
+    use domain::sku::{ShopId, Sku};
+    let server = spawn_server().await;
+    let mut phone = Device::new(&server, "bamboo", "bamboo123").await;
+    phone.sync_now().await;
+    // Four orders of 12, 24, 36 and 48, moved back in time below.
+    let placed: Vec<RequestId> = (0..4)
+        .map(|n: u8| phone.place_order(&[("BEV-0002", 12 * (1 + u32::from(n)))], 0x90 + n))
+        .collect();
+    assert!(phone.sync_now().await.is_empty());
+    let history = |ages: Vec<(String, i64)>| {
+        let server = &server;
+        async move {
+            with_store(server, move |tx| {
+                for (id, weeks) in &ages {
+                    // Half a day on top, so that no line sits on a week's edge.
+                    let back = *weeks * 7 * 24 * 60 * 60 * 1000 + 12 * 60 * 60 * 1000;
+                    tx.execute(
+                        "UPDATE order_lines SET received_ms = received_ms - ?2 WHERE request_id = ?1",
+                        server::params![id.as_str(), back],
+                    )?;
+                }
+                let now = tx.now_ms;
+                let shop = ShopId::parse("shop-bamboo").unwrap();
+                let sku = Sku::parse("BEV-0002").unwrap();
+                Ok(server::store::large_orders::weekly_history(
+                    tx,
+                    &shop,
+                    &sku,
+                    (12, 4),
+                    now,
+                )?)
+            })
+            .await
+        }
+    };
+    let ages = |weeks: [i64; 4]| -> Vec<(String, i64)> {
+        placed
+            .iter()
+            .zip(weeks)
+            .map(|(id, weeks)| (id.as_str().to_owned(), weeks))
+            .collect()
+    };
+    // Three weeks of history (this week, one and two weeks ago): not judged.
+    assert_eq!(history(ages([0, 1, 2, 2])).await, Vec::<u32>::new());
+    // The last moved a further week back (three weeks old): four weeks, oldest first.
+    assert_eq!(history(ages([0, 0, 0, 1])).await, vec![48, 36, 24, 12]);
+}

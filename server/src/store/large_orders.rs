@@ -11,29 +11,51 @@ const WEEK_MS: i64 = 7 * 24 * 60 * 60 * 1000;
 
 /// What `shop` ordered of `sku` in each of the `weeks` weeks before `now_ms` (oldest
 /// first), from the first week it ordered the product at all; orders not rejected or
-/// cancelled.
+/// cancelled. Empty when that is fewer than `min_weeks` weeks: one indexed probe answers
+/// that for a shop new to the product, however many orders it placed lately, and
+/// otherwise the weeks are summed by the database from the `(shop, sku, received_ms)`
+/// index (at most `weeks` rows come back).
 pub fn weekly_history(
     tx: &mut Tx<'_>,
     shop: &ShopId,
     sku: &Sku,
-    weeks: usize,
+    (weeks, min_weeks): (usize, usize),
     now_ms: i64,
 ) -> Result<Vec<u32>, StoreError> {
     let span = i64::try_from(weeks).unwrap_or(0);
+    if span == 0 || min_weeks > weeks {
+        return Ok(Vec::new());
+    }
     let since = now_ms - span * WEEK_MS;
+    // Only a line in the first `weeks - min_weeks + 1` weeks makes the history that long.
+    let long_enough_before =
+        since + (span - i64::try_from(min_weeks).unwrap_or(span) + 1) * WEEK_MS;
+    let old_enough: Option<i64> = tx.value(
+        "SELECT 1 FROM order_lines
+         WHERE shop = ?1 AND sku = ?2 AND received_ms >= ?3 AND received_ms < ?4 AND live = 1
+         LIMIT 1",
+        params![
+            shop.as_str(),
+            sku.as_str(),
+            since,
+            long_enough_before.min(now_ms)
+        ],
+    )?;
+    if old_enough.is_none() {
+        return Ok(Vec::new());
+    }
     let mut totals = vec![0u32; weeks];
     let mut first: Option<usize> = None;
     for row in tx.rows(
-        "SELECT received_ms, quantity FROM order_lines
-         WHERE shop = ?1 AND sku = ?2 AND received_ms >= ?3 AND received_ms < ?4 AND live = 1",
-        params![shop.as_str(), sku.as_str(), since, now_ms],
+        "SELECT (received_ms - ?3) / ?5, CAST(SUM(quantity) AS BIGINT) FROM order_lines
+         WHERE shop = ?1 AND sku = ?2 AND received_ms >= ?3 AND received_ms < ?4 AND live = 1
+         GROUP BY 1",
+        params![shop.as_str(), sku.as_str(), since, now_ms, WEEK_MS],
     )? {
-        let at: i64 = row.get(0)?;
-        let quantity: u32 = row.get(1)?;
-        let week = usize::try_from((at - since) / WEEK_MS)
-            .unwrap_or(0)
-            .min(weeks - 1);
-        totals[week] = totals[week].saturating_add(quantity);
+        let week: i64 = row.get(0)?;
+        let quantity: i64 = row.get(1)?;
+        let week = usize::try_from(week).unwrap_or(0).min(weeks - 1);
+        totals[week] = totals[week].saturating_add(u32::try_from(quantity).unwrap_or(u32::MAX));
         first = Some(first.map_or(week, |f| f.min(week)));
     }
     Ok(first.map_or_else(Vec::new, |first| totals.split_off(first)))
