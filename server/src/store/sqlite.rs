@@ -2,7 +2,8 @@
 //! write transactions from a queue and commits several at once (group commit, each in its
 //! own savepoint so one failure undoes only itself; every caller is answered after the
 //! shared commit is durable), and a pool of read-only connections that never wait for it
-//! (WAL).
+//! (WAL). A third thread copies the WAL into the database file (checkpoints), so the
+//! writer spends its core on transactions.
 
 use std::panic::AssertUnwindSafe;
 use std::path::Path;
@@ -19,6 +20,15 @@ use super::sql::{Dialect, Row, Sql, StoreError, Tx, Value};
 
 /// At most this many write transactions share one commit.
 const GROUP_COMMIT_MAX: usize = 64;
+
+/// The checkpoint thread copies the WAL into the database at most this often, after
+/// commits (SQLite's own default copies it from the committing thread, every 1,000 pages).
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// The writer still checkpoints itself when the WAL reaches this many pages: a WAL that
+/// is never entirely copied while commits keep coming never starts over, and what is left
+/// to copy by then is the little the checkpoint thread has not done yet.
+const WRITER_CHECKPOINT_PAGES: i64 = 8000;
 
 mod embedded {
     refinery::embed_migrations!("migrations/sqlite");
@@ -110,6 +120,15 @@ impl SqliteBackend {
         conn.pragma_update(None, "synchronous", "FULL")?;
         configure(&conn)?;
         migrate(&mut conn)?;
+        conn.pragma_update(None, "wal_autocheckpoint", WRITER_CHECKPOINT_PAGES)?;
+        let checkpoints = Connection::open(path)
+            .with_context(|| format!("opening {} to checkpoint it", path.display()))?;
+        configure(&checkpoints)?;
+        let (committed, commits) = mpsc::sync_channel::<()>(1);
+        std::thread::Builder::new()
+            .name("sqlite-checkpoint".into())
+            .spawn(move || run_checkpoints(&checkpoints, &commits))
+            .context("starting the SQLite checkpoint thread")?;
         let readers = r2d2::Pool::builder()
             .max_size(8)
             .min_idle(Some(1))
@@ -121,7 +140,7 @@ impl SqliteBackend {
         let (sender, receiver) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || run_writer(conn, receiver, docs))
+            .spawn(move || run_writer(conn, receiver, docs, committed))
             .context("starting the SQLite writer")?;
         Ok(SqliteBackend {
             jobs: std::sync::Mutex::new(sender),
@@ -162,7 +181,12 @@ impl SqliteBackend {
 /// The writer: takes the first waiting job, then whatever else is waiting (up to
 /// [`GROUP_COMMIT_MAX`]), runs each in a savepoint of one `BEGIN IMMEDIATE` transaction,
 /// commits once, then answers them all.
-fn run_writer(conn: Connection, jobs: mpsc::Receiver<Job>, docs: Arc<DocCache>) {
+fn run_writer(
+    conn: Connection,
+    jobs: mpsc::Receiver<Job>,
+    docs: Arc<DocCache>,
+    committed: mpsc::SyncSender<()>,
+) {
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
         while batch.len() < GROUP_COMMIT_MAX {
@@ -205,19 +229,35 @@ fn run_writer(conn: Connection, jobs: mpsc::Receiver<Job>, docs: Arc<DocCache>) 
                 Err(_) => tracing::error!("a write transaction panicked; it was rolled back"),
             }
         }
-        let committed = conn.execute_batch("COMMIT").map_err(store_error);
-        if let Err(error) = &committed {
-            tracing::error!(%error, "a group commit failed");
-            let _ = conn.execute_batch("ROLLBACK");
-            docs.clear();
+        let commit = conn.execute_batch("COMMIT").map_err(store_error);
+        match &commit {
+            // Full when a checkpoint is already asked for: it will copy this commit too.
+            Ok(()) => _ = committed.try_send(()),
+            Err(error) => {
+                tracing::error!(%error, "a group commit failed");
+                let _ = conn.execute_batch("ROLLBACK");
+                docs.clear();
+            }
         }
         for finish in finishes {
-            let outcome = match &committed {
+            let outcome = match &commit {
                 Ok(()) => Ok(()),
                 Err(error) => Err(StoreError::Database(error.to_string())),
             };
             finish(outcome);
         }
+    }
+}
+
+/// Copies the WAL into the database after commits, at most every [`CHECKPOINT_EVERY`]
+/// (PASSIVE: it never makes the writer or a reader wait); ends with the writer.
+fn run_checkpoints(conn: &Connection, commits: &mpsc::Receiver<()>) {
+    while commits.recv().is_ok() {
+        let started = std::time::Instant::now();
+        if let Err(error) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            tracing::warn!(%error, "a checkpoint failed");
+        }
+        std::thread::sleep(CHECKPOINT_EVERY.saturating_sub(started.elapsed()));
     }
 }
 

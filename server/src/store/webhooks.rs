@@ -35,10 +35,14 @@ fn pattern(kind: &str) -> String {
 
 /// True when an enabled endpoint subscribes to an event whose type starts with `prefix`
 /// (`"order."`): writers skip building events nobody receives.
+///
+/// The pattern is written `'' || ?1`, not `?1`: SQLite prepares a statement whose `LIKE`
+/// takes a bare parameter again each time it is bound (to plan for the value), and this
+/// one runs with every order written.
 pub fn wanted(tx: &mut Tx<'_>, prefix: &str) -> Result<bool, StoreError> {
     Ok(tx
         .value::<i64>(
-            "SELECT 1 FROM webhook_endpoints WHERE enabled = 1 AND events LIKE ?1 LIMIT 1",
+            "SELECT 1 FROM webhook_endpoints WHERE enabled = 1 AND events LIKE '' || ?1 LIMIT 1",
             params![format!("%,{prefix}%")],
         )?
         .is_some())
@@ -55,7 +59,7 @@ pub fn emit(
 ) -> anyhow::Result<Option<String>> {
     let endpoints: Vec<i64> = tx
         .rows(
-            "SELECT id FROM webhook_endpoints WHERE enabled = 1 AND events LIKE ?1",
+            "SELECT id FROM webhook_endpoints WHERE enabled = 1 AND events LIKE '' || ?1",
             params![pattern(kind)],
         )?
         .iter()
