@@ -63,6 +63,15 @@ pub struct DeviceSync {
     kept: BTreeMap<DocId, (Vec<automerge::ChangeHash>, Vec<automerge::ChangeHash>)>,
 }
 
+/// Whether `doc` holds a change the server is not known to hold: a head of it that is not
+/// among the heads shared with the server (every change under a shared head is shared,
+/// and a head is under no other change). The same answer as asking Automerge for the
+/// changes after `shared`, without building them (that was most of what a device spent
+/// making a request).
+fn holds_unshared(doc: &Automerge, shared: &[automerge::ChangeHash]) -> bool {
+    doc.get_heads().iter().any(|head| !shared.contains(head))
+}
+
 impl DeviceSync {
     pub fn new() -> DeviceSync {
         DeviceSync::default()
@@ -187,11 +196,17 @@ impl DeviceSync {
                         && replica.state.their_heads.as_ref() == Some(&message.heads);
                     replica.fresh_session || !bare_ack
                 });
-            let changes = if replica.fresh_session && id.is_shop_writable() {
-                let mut changes = replica.doc.get_changes(&replica.state.shared_heads);
-                changes
-                    .iter_mut()
-                    .map(|change| serde_bytes::ByteBuf::from(change.bytes().into_owned()))
+            let changes = if replica.fresh_session
+                && id.is_shop_writable()
+                && holds_unshared(&replica.doc, &replica.state.shared_heads)
+            {
+                // Uncompressed, as the server sends its own: compressing each small change
+                // (a deflate set up per change) cost more than the bytes it saved.
+                replica
+                    .doc
+                    .get_changes(&replica.state.shared_heads)
+                    .iter()
+                    .map(|change| serde_bytes::ByteBuf::from(change.raw_bytes().to_vec()))
                     .collect()
             } else {
                 Vec::new()
@@ -298,11 +313,7 @@ impl DeviceSync {
         self.replicas
             .iter()
             .filter(|(id, replica)| {
-                id.is_shop_writable()
-                    && !replica
-                        .doc
-                        .get_changes(&replica.state.shared_heads)
-                        .is_empty()
+                id.is_shop_writable() && holds_unshared(&replica.doc, &replica.state.shared_heads)
             })
             .map(|(id, _)| id.clone())
             .collect()
@@ -545,6 +556,39 @@ mod tests {
     use automerge::ReadDoc;
     use automerge::transaction::Transactable;
     use domain::sku::{ShopId, Sku};
+
+    /// `holds_unshared` answers what asking Automerge for the changes after the shared
+    /// heads answers: nothing shared, all shared, a change of this device's own on top,
+    /// and two concurrent branches of which one is shared.
+    #[test]
+    fn unshared_changes_are_found_from_the_heads_alone() {
+        let edit = |doc: &mut Automerge, key: &str| {
+            let mut tx = doc.transaction();
+            tx.put(automerge::ROOT, key, 1_i64).unwrap();
+            tx.commit();
+        };
+        let agrees = |doc: &Automerge, shared: &[automerge::ChangeHash]| {
+            let unshared = holds_unshared(doc, shared);
+            assert_eq!(unshared, !doc.get_changes(shared).is_empty(), "{shared:?}");
+            unshared
+        };
+        let mut server = Automerge::new();
+        edit(&mut server, "a");
+        let mut device = server.fork();
+        assert!(!agrees(&device, &server.get_heads()));
+        edit(&mut device, "b");
+        assert!(agrees(&device, &[]));
+        assert!(agrees(&device, &server.get_heads()));
+        assert!(!agrees(&device, &device.get_heads()));
+        // The server moved on meanwhile; the device took the server's change in.
+        edit(&mut server, "c");
+        device.merge(&mut server.clone()).unwrap();
+        assert_eq!(device.get_heads().len(), 2);
+        assert!(agrees(&device, &server.get_heads()));
+        let mut both = device.get_heads();
+        both.sort();
+        assert!(!agrees(&device, &both));
+    }
 
     /// Runs one request of `device` against `server` the way the sync endpoint does (a
     /// refused document is dropped and the stored copy used again).
