@@ -774,6 +774,19 @@ test('a manager suggests an order offline and sends it; the shop edits it offlin
   const mum = manager.locator('[data-testid=suggest-line][data-sku="BEV-9102"]');
   await expect(tea.locator('[data-testid=suggest-why]')).toContainText('新品推荐');
   await expect(tea.locator('[data-testid=suggest-qty]')).toHaveText('6');
+  // The order covers the weeks until the next visit (whole weeks, at most four); the
+  // manager may choose another cover.
+  const today = new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10);
+  const days = (Date.parse('2027-01-15T00:00:00Z') - Date.parse(`${today}T00:00:00Z`)) / 86400e3;
+  const weeks = Math.min(4, Math.max(1, Math.ceil(days / 7)));
+  const cover = (n) => manager.locator(`[data-testid=cover-weeks][data-weeks="${n}"]`);
+  await expect(cover(weeks)).toHaveAttribute('aria-pressed', 'true');
+  await expect(manager.locator('[data-testid=cover-visit]')).toContainText('到下次拜访 2027-01-15');
+  await cover(1).click();
+  await expect(cover(1)).toHaveAttribute('aria-pressed', 'true');
+  await expect(cover(4)).toHaveAttribute('aria-pressed', 'false');
+  await cover(weeks).click();
+  await expect(tea.locator('[data-testid=suggest-qty]')).toHaveText('6');
   // Two lines changed: one case more of each.
   await tea.locator('[data-testid=suggest-more]').click();
   await mum.locator('[data-testid=suggest-more]').click();

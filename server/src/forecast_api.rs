@@ -11,7 +11,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use domain::checkout::UTC_OFFSET_MINUTES;
 use domain::forecast::{
-    CategoryFactors, HISTORY_WEEKS, Holiday, ProductDemand, ShopDemand, WEEK_MS, week_factor,
+    CategoryFactors, HISTORY_WEEKS, Holiday, MAX_COVER_WEEKS, ProductDemand, ShopDemand, WEEK_MS,
+    WeekAhead, week_factor,
 };
 use domain::product::LocalizedText;
 use domain::quota::{Period, day_start, local_date, period_start};
@@ -155,8 +156,9 @@ fn calendar_weeks(holidays: &[Holiday], weeks: &[i64]) -> Vec<CalendarWeek> {
         .collect()
 }
 
-/// Each category's factor for the [`SEASON_WEEKS`] weeks before `today`'s week and for
-/// that week, from every shop's orders.
+/// Each category's factor for the [`SEASON_WEEKS`] weeks before `today`'s week, for
+/// that week and for the weeks after it an order may cover (up to [`MAX_COVER_WEEKS`]
+/// in all), from every shop's orders.
 fn category_factors(
     tx: &mut Tx<'_>,
     cache: &catalog::CatalogCache,
@@ -178,8 +180,9 @@ fn category_factors(
     {
         return Ok(factors.clone());
     }
-    let weeks: Vec<i64> = (0..=SEASON_WEEKS)
-        .map(|i| today - i64::try_from(SEASON_WEEKS - i).unwrap_or(0) * WEEK_MS)
+    let ahead = usize::try_from(MAX_COVER_WEEKS).unwrap_or(1);
+    let weeks: Vec<i64> = (0..SEASON_WEEKS + ahead)
+        .map(|i| today + (i64::try_from(i).unwrap_or(0) - SEASON_WEEKS as i64) * WEEK_MS)
         .collect();
     let calendar = calendar_weeks(holidays, &weeks);
     let products = catalog::products(tx, cache)?;
@@ -205,7 +208,8 @@ fn category_factors(
     Ok(factors)
 }
 
-/// What a device needs to suggest `shop`'s order for the seven days from today.
+/// What a device needs to suggest `shop`'s order for the seven days from today, or for
+/// up to [`MAX_COVER_WEEKS`] weeks (until the manager's next visit).
 pub fn shop_demand(
     tx: &mut Tx<'_>,
     cache: &catalog::CatalogCache,
@@ -272,6 +276,7 @@ pub fn shop_demand(
         })
         .collect::<Vec<ProductDemand>>();
     let estimated = category_factors(tx, cache, seasons, &holidays, today)?;
+    let cover = usize::try_from(MAX_COVER_WEEKS).unwrap_or(1);
     let wanted: std::collections::BTreeSet<&CategoryId> = demand_products
         .iter()
         .filter_map(|p| p.category.as_ref())
@@ -282,7 +287,7 @@ pub fn shop_demand(
             let factors = estimated.get(category)?;
             Some(CategoryFactors {
                 category: category.clone(),
-                factors: factors[factors.len().saturating_sub(HISTORY_WEEKS + 1)..].to_vec(),
+                factors: factors[factors.len().saturating_sub(HISTORY_WEEKS + cover)..].to_vec(),
             })
         })
         .collect();
@@ -294,6 +299,17 @@ pub fn shop_demand(
         next_factor,
         next_holidays,
         next_paused: week_paused(&spans, today),
+        ahead: (1..i64::from(MAX_COVER_WEEKS))
+            .map(|n| {
+                let start = today + n * WEEK_MS;
+                let (factor, holidays) = week_factor(&holidays, start);
+                WeekAhead {
+                    factor,
+                    holidays,
+                    paused: week_paused(&spans, start),
+                }
+            })
+            .collect(),
         products: demand_products,
         new_products,
         as_of_ms: now,

@@ -554,9 +554,15 @@ async fn a_holiday_the_data_saw_twice_gets_its_factor_from_the_data() {
         .iter()
         .find(|c| Some(&c.category) == tea.category.as_ref())
         .expect("the tea's category has factors");
-    assert_eq!(category.factors.len(), domain::forecast::HISTORY_WEEKS + 1);
+    // The past weeks, this week, then the weeks after it an order may cover.
+    let cover = domain::forecast::MAX_COVER_WEEKS as usize;
+    assert_eq!(
+        category.factors.len(),
+        domain::forecast::HISTORY_WEEKS + cover
+    );
+    assert_eq!(demand.ahead.len(), cover - 1);
     // This week: (≈2.9 + ≈2.9 + the admin's 1.2) / 3 ≈ 2.3.
-    let ahead = *category.factors.last().unwrap();
+    let ahead = category.factors[domain::forecast::HISTORY_WEEKS];
     assert!(
         ahead > rust_decimal::Decimal::TWO && ahead < rust_decimal::Decimal::from(3),
         "{ahead}"
@@ -582,6 +588,24 @@ async fn a_holiday_the_data_saw_twice_gets_its_factor_from_the_data() {
         "{line:?}"
     );
     assert!(line.quantity >= 36, "{line:?}");
+    // Covering two weeks: the holiday week and an ordinary one after it (the holiday
+    // ends with this week; its factor there is the data's ≈2.3, the next ≈1).
+    assert!(demand.ahead[0].holidays.is_empty() && !demand.ahead[0].paused);
+    let next = category.factors[domain::forecast::HISTORY_WEEKS + 1];
+    assert!(
+        (next - rust_decimal::Decimal::ONE).abs() < "0.2".parse().unwrap(),
+        "{next}"
+    );
+    let two = domain::forecast::suggest_order_covering(&demand, 2)
+        .into_iter()
+        .find(|l| l.sku.as_str() == "BEV-0001")
+        .unwrap();
+    assert_eq!(two.why.weeks, 2);
+    assert_eq!(
+        two.why.factor,
+        ((ahead + next) / rust_decimal::Decimal::TWO).round_dp(2)
+    );
+    assert!(two.quantity > line.quantity, "{two:?} {line:?}");
 
     // The shop orders that much this morning: asked again, the manager's phone counts it
     // as in the shop and suggests no more tea.

@@ -308,6 +308,10 @@ pub struct ShopDemand {
     /// The holidays the week being ordered for touches.
     pub next_holidays: Vec<String>,
     pub next_paused: bool,
+    /// The weeks after the one being ordered for (up to [`MAX_COVER_WEEKS`] − 1): an
+    /// order may cover demand until the manager's next visit.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ahead: Vec<WeekAhead>,
     pub products: Vec<ProductDemand>,
     /// Calendar factors of the products' categories, estimated from every shop's orders
     /// (`crate::seasonality`); a product whose category is here uses them in place of
@@ -321,12 +325,41 @@ pub struct ShopDemand {
     pub as_of_ms: i64,
 }
 
+/// A week after the one being ordered for, as the calendar and the shop's pauses see it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WeekAhead {
+    pub factor: Decimal,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub holidays: Vec<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub paused: bool,
+}
+
+/// The most weeks one suggested order covers (a manager visiting once a month).
+pub const MAX_COVER_WEEKS: u32 = 4;
+
+/// How many weeks an order placed in the week starting `week_ms` should cover when the
+/// manager's next visit is the local day starting `next_visit_ms`: until that visit
+/// (whole weeks, rounded up), at least one and at most [`MAX_COVER_WEEKS`]; one when no
+/// visit is planned or the date has passed.
+pub fn cover_weeks(week_ms: i64, next_visit_ms: Option<i64>) -> u32 {
+    let Some(next) = next_visit_ms.filter(|next| *next > week_ms) else {
+        return 1;
+    };
+    let weeks = (next - week_ms + WEEK_MS - 1) / WEEK_MS;
+    u32::try_from(weeks)
+        .unwrap_or(MAX_COVER_WEEKS)
+        .clamp(1, MAX_COVER_WEEKS)
+}
+
 /// One category's calendar factors, week by week.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CategoryFactors {
     pub category: crate::sku::CategoryId,
-    /// One per past week of [`ShopDemand::paused`], then the week being ordered for.
+    /// One per past week of [`ShopDemand::paused`], then the week being ordered for, then
+    /// (from servers that send them) each week of [`ShopDemand::ahead`].
     pub factors: Vec<Decimal>,
 }
 
@@ -355,7 +388,7 @@ pub struct ProductDemand {
 }
 
 /// Why a line of a suggested order says what it says, for the shop and the manager.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Why {
     /// Smoothed weekly demand, calendar-adjusted.
@@ -377,10 +410,38 @@ pub struct Why {
     /// What the shop is estimated to still have (bought less sold at the weekly rate).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub on_hand: u32,
+    /// The open weeks the line covers, when more than one (until the manager's next
+    /// visit); `weekly` and `factor` are then per week, the factor their mean.
+    #[serde(default = "one_week", skip_serializing_if = "is_one_week")]
+    pub weeks: u32,
 }
 
 fn is_zero(value: &u32) -> bool {
     *value == 0
+}
+
+fn one_week() -> u32 {
+    1
+}
+
+impl Default for Why {
+    fn default() -> Why {
+        Why {
+            weekly: Decimal::ZERO,
+            factor: Decimal::ONE,
+            holidays: Vec::new(),
+            quota_cap: None,
+            stock_cap: None,
+            new_product: false,
+            suggested: None,
+            on_hand: 0,
+            weeks: 1,
+        }
+    }
+}
+
+fn is_one_week(weeks: &u32) -> bool {
+    *weeks == 1
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -412,25 +473,66 @@ pub fn default_beta() -> Decimal {
 /// [`suggest`] over its open weeks, with the reasons; then one pack of each new product.
 /// Lines of 0 are left out; nothing is suggested for a paused week.
 pub fn suggest_order(demand: &ShopDemand) -> Vec<SuggestedLine> {
-    if demand.next_paused {
+    suggest_order_covering(demand, 1)
+}
+
+/// The suggested order covering `weeks` weeks from the week `demand` is for (the weeks
+/// the demand has, at least one): each week's demand at its own calendar factor, a week
+/// the shop has paused counting for nothing, summed; the stock the shop is estimated to
+/// hold taken off once; then rounded to packs and capped by the quota and the stock as
+/// for one week (an order placed now counts against the current period's quota).
+pub fn suggest_order_covering(demand: &ShopDemand, weeks: u32) -> Vec<SuggestedLine> {
+    let covered = usize::try_from(weeks)
+        .unwrap_or(1)
+        .clamp(1, demand.ahead.len() + 1);
+    // The covered weeks: (the calendar's factor, paused, holidays).
+    let cover: Vec<(Decimal, bool, &[String])> = std::iter::once((
+        demand.next_factor,
+        demand.next_paused,
+        &demand.next_holidays[..],
+    ))
+    .chain(
+        demand
+            .ahead
+            .iter()
+            .map(|week| (week.factor, week.paused, &week.holidays[..])),
+    )
+    .take(covered)
+    .collect();
+    let open = cover.iter().filter(|(_, paused, _)| !paused).count();
+    if open == 0 {
         return Vec::new();
     }
+    let mut holidays: Vec<String> = Vec::new();
+    for (_, paused, names) in &cover {
+        for name in names.iter().filter(|_| !paused) {
+            if !holidays.contains(name) {
+                holidays.push(name.clone());
+            }
+        }
+    }
+    let open_weeks = u32::try_from(open).unwrap_or(1);
     let mut lines = Vec::new();
     for product in &demand.products {
-        // The product's category's factors where the server estimated them, else the
-        // admin's calendar.
+        // The product's category's factors where the server estimated them (for each
+        // covered week it sent one for), else the admin's calendar.
+        let past = demand.paused.len();
         let estimated = demand
             .categories
             .iter()
             .find(|c| Some(&c.category) == product.category.as_ref())
-            .filter(|c| c.factors.len() == demand.paused.len() + 1);
-        let (factors, next_factor) = match estimated {
-            Some(c) => (
-                &c.factors[..demand.paused.len()],
-                c.factors.last().copied().unwrap_or(Decimal::ONE),
-            ),
-            None => (&demand.factors[..], demand.next_factor),
-        };
+            .filter(|c| c.factors.len() > past && c.factors.len() <= past + 1 + demand.ahead.len());
+        let factors = estimated.map_or(&demand.factors[..], |c| &c.factors[..past]);
+        let cover_factor: Decimal = cover
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, paused, _))| !paused)
+            .map(|(i, (entered, _, _))| {
+                estimated
+                    .and_then(|c| c.factors.get(past + i).copied())
+                    .unwrap_or(*entered)
+            })
+            .sum();
         // The product's weeks are the last of the shop's.
         let skipped = demand.paused.len().saturating_sub(product.weeks.len());
         let history: Vec<DemandWeek> = product
@@ -448,7 +550,7 @@ pub fn suggest_order(demand: &ShopDemand) -> Vec<SuggestedLine> {
             history,
             alpha: default_alpha(),
             beta: default_beta(),
-            next_factor,
+            next_factor: cover_factor,
             next_paused: false,
             pack_size: product.pack_size,
             quota_remaining: product.quota_remaining,
@@ -463,8 +565,8 @@ pub fn suggest_order(demand: &ShopDemand) -> Vec<SuggestedLine> {
             quantity: got.quantity,
             why: Why {
                 weekly: got.level.round_dp(1),
-                factor: next_factor,
-                holidays: demand.next_holidays.clone(),
+                factor: (cover_factor / Decimal::from(open_weeks)).round_dp(2),
+                holidays: holidays.clone(),
                 quota_cap: got
                     .notes
                     .contains(&ForecastNote::CappedByQuota)
@@ -478,6 +580,7 @@ pub fn suggest_order(demand: &ShopDemand) -> Vec<SuggestedLine> {
                 new_product: false,
                 suggested: None,
                 on_hand: whole(got.on_hand.round()),
+                weeks: open_weeks,
             },
         });
     }
@@ -765,6 +868,7 @@ mod tests {
             next_factor: "1.4".parse().unwrap(),
             next_holidays: vec!["春节前".into()],
             next_paused: false,
+            ahead: vec![],
             products: vec![
                 ProductDemand {
                     sku: sku("RICE"),
@@ -835,6 +939,100 @@ mod tests {
         assert!(suggest_order(&closed).is_empty());
         assert_eq!(bias(&[(12, 10), (8, 10)]), Some(Decimal::ZERO));
         assert_eq!(bias(&[(15, 10)]), Some("0.5".parse().unwrap()));
+    }
+
+    /// An order covering the weeks until the next visit: each week at its own factor, a
+    /// paused week counting for nothing, the stock the shop holds taken off once, the
+    /// reasons per week with the number of weeks; the quota caps it as for one week.
+    #[test]
+    fn an_order_covers_the_weeks_until_the_next_visit() {
+        let sku = |s: &str| crate::sku::Sku::parse(s).unwrap();
+        let grain = crate::sku::CategoryId::parse("grain").unwrap();
+        let product = |name: &str, category: Option<crate::sku::CategoryId>| ProductDemand {
+            sku: sku(name),
+            category,
+            weeks: vec![24; 8],
+            pack_size: 6,
+            capped: vec![],
+            quota_remaining: None,
+            available: None,
+            ordered: 0,
+        };
+        let week = |factor: &str, paused: bool, holidays: &[&str]| WeekAhead {
+            factor: factor.parse().unwrap(),
+            paused,
+            holidays: holidays.iter().map(|h| (*h).to_owned()).collect(),
+        };
+        let demand = ShopDemand {
+            paused: vec![false; 8],
+            factors: vec![Decimal::ONE; 8],
+            next_factor: Decimal::ONE,
+            ahead: vec![
+                week("1.5", false, &["春节前"]),
+                week("1", true, &["春节"]),
+                week("1", false, &[]),
+            ],
+            products: vec![product("RICE", None), product("OIL", Some(grain.clone()))],
+            categories: vec![CategoryFactors {
+                category: grain,
+                // Eight past weeks, the next one, then one of the weeks ahead.
+                factors: [
+                    vec![Decimal::ONE; 8],
+                    vec!["0.5".parse().unwrap(), Decimal::TWO],
+                ]
+                .concat(),
+            }],
+            new_products: vec![sku("TEA")],
+            ..ShopDemand::default()
+        };
+        let one = suggest_order(&demand);
+        assert_eq!(one, suggest_order_covering(&demand, 1));
+        assert_eq!((one[0].quantity, one[0].why.weeks), (24, 1), "{one:?}");
+        // Two weeks: 24 + 24 × 1.5 = 60; the oil's category says 0.5 then 2: 12 + 48.
+        let two = suggest_order_covering(&demand, 2);
+        assert_eq!((two[0].quantity, two[0].why.weeks), (60, 2), "{two:?}");
+        assert_eq!(two[0].why.weekly, Decimal::from(24));
+        assert_eq!(two[0].why.factor, "1.25".parse().unwrap());
+        assert_eq!(two[0].why.holidays, vec!["春节前".to_string()]);
+        assert_eq!(two[1].quantity, 60, "{two:?}");
+        // Four weeks, the third paused: three open weeks (24 + 36 + 24); the oil's weeks
+        // past what its category sent take the calendar's factor.
+        let four = suggest_order_covering(&demand, 4);
+        assert_eq!((four[0].quantity, four[0].why.weeks), (84, 3), "{four:?}");
+        assert_eq!(four[1].quantity, 12 + 48 + 24);
+        // No more weeks than the demand has; a new product is one pack whatever the cover.
+        assert_eq!(suggest_order_covering(&demand, 9), four);
+        assert_eq!((four[2].sku.as_str(), four[2].quantity), ("TEA", 1));
+        // The quota left caps a longer order as a shorter one.
+        let mut rationed = demand.clone();
+        rationed.products[0].quota_remaining = Some(40);
+        let capped = suggest_order_covering(&rationed, 2);
+        assert_eq!(
+            (capped[0].quantity, capped[0].why.quota_cap),
+            (36, Some(40))
+        );
+        // What the shop holds is taken off once, not once a week.
+        let mut stocked = demand.clone();
+        stocked.products[0].ordered = 30;
+        assert_eq!(suggest_order_covering(&stocked, 2)[0].quantity, 30);
+        // Every covered week paused: nothing.
+        let mut closed = demand.clone();
+        closed.next_paused = true;
+        closed.ahead[0].paused = true;
+        assert!(suggest_order_covering(&closed, 2).is_empty());
+        assert!(suggest_order_covering(&closed, 3).is_empty());
+        assert!(!suggest_order_covering(&closed, 4).is_empty());
+    }
+
+    #[test]
+    fn the_cover_runs_until_the_next_visit_in_whole_weeks() {
+        let day = 24 * 60 * 60 * 1000;
+        assert_eq!(cover_weeks(0, None), 1);
+        assert_eq!(cover_weeks(10 * day, Some(3 * day)), 1, "a visit past");
+        assert_eq!(cover_weeks(0, Some(7 * day)), 1);
+        assert_eq!(cover_weeks(0, Some(8 * day)), 2);
+        assert_eq!(cover_weeks(0, Some(14 * day)), 2);
+        assert_eq!(cover_weeks(0, Some(60 * day)), MAX_COVER_WEEKS);
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! the shop with its agreement (代客下单). Either way it is one order, under the
 //! proposal's id.
 
-use domain::forecast::{ShopDemand, SuggestedLine, Why, suggest_order};
+use domain::forecast::{MAX_COVER_WEEKS, ShopDemand, SuggestedLine, Why, suggest_order_covering};
 use domain::proposal::ProposedLine;
 use domain::sku::Sku;
 use leptos::prelude::*;
@@ -36,6 +36,13 @@ pub(crate) fn why_text(store: &Store, why: Option<&Why>) -> String {
     }
     // The factor is said when a holiday explains it or it moves demand by a tenth or more
     // (factors estimated from every shop's orders are rarely exactly 1).
+    if why.weeks > 1 {
+        parts.push(
+            store
+                .t(Phrase::WhyWeeks)
+                .replace("{n}", &why.weeks.to_string()),
+        );
+    }
     let notable = (why.factor - Decimal::ONE).abs() >= Decimal::new(1, 1);
     if why.factor != Decimal::ONE
         && why.factor > Decimal::ZERO
@@ -166,24 +173,48 @@ fn Suggest() -> impl IntoView {
     let demand = RwSignal::new(None::<Option<ShopDemand>>);
     let draft = RwSignal::new(Vec::<(SuggestedLine, u32)>::new());
     let busy = RwSignal::new(false);
+    // The weeks the order covers: until the manager's next visit to the shop, or chosen.
+    let weeks = RwSignal::new(1_u32);
+    let next_visit = move || {
+        let shop = store.shop.get_untracked()?;
+        store
+            .visits
+            .get_untracked()
+            .get(shop.id.as_str())
+            .and_then(|visit| visit.next_visit.clone())
+    };
+    let work_out = move |found: Option<&ShopDemand>, cover: u32| {
+        draft.set(
+            found
+                .map(|found| suggest_order_covering(found, cover))
+                .unwrap_or_default()
+                .into_iter()
+                .map(|line| {
+                    let quantity = line.quantity;
+                    (line, quantity)
+                })
+                .collect(),
+        );
+    };
     let suggest = move |_| {
         busy.set(true);
         spawn_local(async move {
             let got = store.shop_demand().await;
-            draft.set(
-                got.as_ref()
-                    .map(suggest_order)
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|line| {
-                        let quantity = line.quantity;
-                        (line, quantity)
-                    })
-                    .collect(),
-            );
+            let visit_ms = next_visit().and_then(|day| {
+                domain::quota::day_start(&day, domain::checkout::UTC_OFFSET_MINUTES)
+            });
+            let cover = got.as_ref().map_or(1, |found| {
+                domain::forecast::cover_weeks(found.week_ms, visit_ms)
+            });
+            weeks.set(cover);
+            work_out(got.as_ref(), cover);
             demand.set(Some(got));
             busy.set(false);
         });
+    };
+    let cover = move |chosen: u32| {
+        weeks.set(chosen);
+        demand.with_untracked(|found| work_out(found.as_ref().and_then(Option::as_ref), chosen));
     };
     let change = move |index: usize, quantity: u32| {
         draft.update(|lines| {
@@ -220,6 +251,20 @@ fn Suggest() -> impl IntoView {
                 view! {
                     <p class="meta" data-testid="suggest-as-of">{format!("{} {}", store.t(Phrase::DemandAsOf), super::orders::format_time(found.as_of_ms))}</p>
                     {found.next_paused.then(|| view! { <p class="warn" data-testid="suggest-paused">{store.t(Phrase::ShopPausedWeek)}</p> })}
+                    <p class="meta" id="cover-label">
+                        {store.t(Phrase::CoverWeeks)}
+                        {next_visit().map(|day| view! { " · "<span data-testid="cover-visit">{store.t(Phrase::UntilNextVisit).replace("{n}", &day)}</span> })}
+                    </p>
+                    <div class="chips" role="group" aria-labelledby="cover-label" data-testid="cover">
+                        {(1..=MAX_COVER_WEEKS.min(u32::try_from(found.ahead.len() + 1).unwrap_or(1))).map(|n| view! {
+                            <button class="chip" data-testid="cover-weeks" data-weeks=n
+                                class:active=move || weeks.get() == n
+                                aria-pressed=move || (weeks.get() == n).to_string()
+                                on:click=move |_| cover(n)>
+                                {store.t(Phrase::WeeksUnit).replace("{n}", &n.to_string())}
+                            </button>
+                        }).collect_view()}
+                    </div>
                     <ul class="lines">
                         {lines.into_iter().enumerate().map(|(index, (line, quantity))| {
                             let (step, name) = product_of(&store, &line.sku);
