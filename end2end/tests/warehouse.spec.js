@@ -1025,6 +1025,17 @@ test("in the data saver a manager's phone keeps only the demand of the shops he 
   bodies.length = 0;
   await page.click('[data-testid=sync-now]');
   await expect.poll(() => bodies.map((b) => (b ? b.toString('latin1') : '')).join('')).toContain(other);
+  // Opening the app again: the shop he works with and A (visited tomorrow); B only if
+  // it is the one he works with.
+  await expect(page.locator('[data-testid=sync-state]')).toHaveText('已同步');
+  bodies.length = 0;
+  await page.reload();
+  await expect(page.locator('[data-testid=sync-state]')).toHaveText('已同步');
+  await expect.poll(() => bodies.length).toBeGreaterThan(0);
+  const opened = bodies.map((b) => (b ? b.toString('latin1') : '')).join('');
+  expect(opened).toContain('catalog');
+  expect(opened).toContain('shop-saver-a');
+  expect(opened.includes('shop-saver-b')).toBe(covered[0] === 'shop-saver-b');
   // Without the data saver: every shop's.
   await saver(false);
   await page.click('a[href="/my-shops"]');

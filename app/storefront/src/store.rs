@@ -2,7 +2,7 @@
 //! local edits, and the sync loop that runs whenever there is a network.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use automerge::Automerge;
@@ -224,6 +224,17 @@ pub struct Store {
 
 /// Between two background syncs in the data saver.
 pub const DATA_SAVER_SYNC_MS: i64 = 5 * 60 * 1000;
+
+/// What one sync session covers on a phone that holds several shops' documents (an
+/// account manager's): the shared documents and whatever the phone changed always go.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    Everything,
+    /// The shop he is working with (the data saver's background sync).
+    Working,
+    /// That shop and those he visits within two days (the data saver's opening sync).
+    Visits,
+}
 
 /// A phone clock this far off the server's is said to be wrong.
 pub const CLOCK_OFF_MS: i64 = 10 * 60 * 1000;
@@ -857,8 +868,14 @@ impl Store {
             // Only an account manager's phone keeps the QR scanner (jsQR) for offline use.
             spawn_local(crate::routes::handover::keep_scanner_offline());
         }
-        // Opening the app brings every document up to date, in the data saver too.
-        self.sync_now().await;
+        // Opening the app brings every document up to date; in the data saver a manager's
+        // phone brings those of the shop he works with and the shops he visits within two
+        // days ("sync now" brings every shop's).
+        if self.data_saver.get_untracked() {
+            self.sync_with(Scope::Visits).await;
+        } else {
+            self.sync_now().await;
+        }
     }
 
     /// Saves documents and every sync state in one IndexedDB transaction, with the list
@@ -1651,17 +1668,38 @@ impl Store {
 
     /// One sync session with the server; safe to call at any time.
     pub async fn sync_now(self) {
-        self.sync_with(false).await;
+        self.sync_with(Scope::Everything).await;
     }
 
     /// The background sync: in the data saver, a manager's phone syncs the shop he is
     /// working with (and the catalog, and whatever it changed), not every shop he looks
-    /// after; opening the app, "sync now" and a returning network sync them all.
+    /// after; opening the app adds the shops he visits within two days; "sync now" and
+    /// a returning network sync them all.
     pub async fn sync_background(self) {
-        self.sync_with(self.data_saver.get_untracked()).await;
+        let scope = if self.data_saver.get_untracked() {
+            Scope::Working
+        } else {
+            Scope::Everything
+        };
+        self.sync_with(scope).await;
     }
 
-    async fn sync_with(self, only_active_shop: bool) {
+    /// The shops whose next visit is within two days (or overdue): their documents and
+    /// demand are what a manager's phone fetches in the data saver.
+    pub fn visits_due(&self) -> BTreeSet<String> {
+        let soon = domain::quota::local_date(
+            js_sys::Date::now() as i64 + 2 * 24 * 60 * 60 * 1000,
+            domain::checkout::UTC_OFFSET_MINUTES,
+        );
+        self.visits
+            .get_untracked()
+            .into_values()
+            .filter(|visit| visit.next_visit.as_ref().is_some_and(|next| *next <= soon))
+            .map(|visit| visit.shop)
+            .collect()
+    }
+
+    async fn sync_with(self, scope: Scope) {
         if self.phase.get_untracked() == SyncPhase::Syncing || !self.ready.get_untracked() {
             return;
         }
@@ -1676,13 +1714,21 @@ impl Store {
         }
         self.phase.set(SyncPhase::Syncing);
         let active = self.shop.get_untracked().map(|shop| shop.id);
-        let shops = session.shops.len();
-        match active {
-            Some(active) if only_active_shop && shops > 1 => REPLICAS.with_borrow_mut(|r| {
-                r.start_session_for(|id| id.shop().is_none_or(|shop| shop == &active));
+        let due = match scope {
+            Scope::Visits => self.visits_due(),
+            Scope::Working | Scope::Everything => BTreeSet::new(),
+        };
+        let scoped = active.filter(|_| scope != Scope::Everything && session.shops.len() > 1);
+        let start = move || match &scoped {
+            Some(active) => REPLICAS.with_borrow_mut(|r| {
+                r.start_session_for(|id| {
+                    id.shop()
+                        .is_none_or(|shop| shop == active || due.contains(shop.as_str()))
+                });
             }),
-            _ => REPLICAS.with_borrow_mut(|r| r.start_session()),
-        }
+            None => REPLICAS.with_borrow_mut(|r| r.start_session()),
+        };
+        start();
         let mut changed: Vec<DocId> = Vec::new();
         let mut outcome = SyncPhase::Idle;
         let mut refreshed = false;
@@ -1756,7 +1802,7 @@ impl Store {
                     match self.refresh_session(&session).await {
                         Ok(renewed) => {
                             session = renewed;
-                            REPLICAS.with_borrow_mut(|r| r.start_session());
+                            start();
                         }
                         Err(CallError::Offline) => {
                             outcome = SyncPhase::Offline;

@@ -194,13 +194,10 @@ pub fn MyShopsPage() -> impl IntoView {
                     visits.get(shop.as_str()).and_then(|v| v.next_visit.clone())
                 };
                 shops.sort_by_key(|shop| next(&shop.id).map_or((1, String::new()), |n| (0, n)));
-                let soon = domain::quota::local_date(
-                    js_sys::Date::now() as i64 + 2 * DAY_MS,
-                    domain::checkout::UTC_OFFSET_MINUTES,
-                );
+                let due = store.visits_due();
                 let saver = store.data_saver.get_untracked();
                 for shop in shops {
-                    if saver && next(&shop.id).is_none_or(|n| n > soon) {
+                    if saver && !due.contains(shop.id.as_str()) {
                         continue;
                     }
                     store.keep_demand(&shop.id, DEMAND_FRESH_MS).await;
