@@ -565,9 +565,10 @@ fn finish(row: &mut AccuracyRow, pairs: &[(u32, u32)]) {
 }
 
 /// `GET /api/reports/forecast-accuracy?by=shop|manager|month&from=&to=`: proposals sent in
-/// the period, compared SKU by SKU with what the shop ordered in the seven days from each
-/// (a proposal whose seven days have not passed is counted but not judged; one for a week
-/// the shop had paused is shown as paused, not as zero demand). Managers see their shops.
+/// the period, compared SKU by SKU with what the shop ordered in the weeks each covers
+/// (seven days, or up to four weeks until the manager's next visit; a proposal whose
+/// weeks have not passed is counted but not judged; one for a week the shop had paused
+/// is shown as paused, not as zero demand). Managers see their shops.
 pub async fn accuracy(
     State(state): State<AppState>,
     principal: Principal,
@@ -602,19 +603,20 @@ pub async fn accuracy(
                 if !spans.contains_key(&proposal.shop) {
                     let found = pause_spans(&stored::pauses(tx, &shop)?);
                     spans.insert(proposal.shop.clone(), found);
+                    let longest = i64::from(domain::forecast::MAX_COVER_WEEKS) * WEEK_MS;
                     let read =
-                        stored::lines_between(tx, &proposal.shop, (from_ms, to_ms + WEEK_MS))?;
+                        stored::lines_between(tx, &proposal.shop, (from_ms, to_ms + longest))?;
                     lines.insert(proposal.shop.clone(), read);
                 }
                 let day = period_start(Period::Day, proposal.sent_ms, UTC_OFFSET_MINUTES);
                 let paused = week_paused(&spans[&proposal.shop], day);
-                let judged = if proposal.sent_ms + WEEK_MS <= now {
+                let covered = proposal.sent_ms + i64::from(proposal.weeks.max(1)) * WEEK_MS;
+                let judged = if covered <= now {
                     let held = &lines[&proposal.shop];
                     let first = held.partition_point(|(_, at, _)| *at < proposal.sent_ms);
                     let mut ordered: BTreeMap<String, u32> = BTreeMap::new();
-                    for (sku, _, quantity) in held[first..]
-                        .iter()
-                        .take_while(|(_, at, _)| *at < proposal.sent_ms + WEEK_MS)
+                    for (sku, _, quantity) in
+                        held[first..].iter().take_while(|(_, at, _)| *at < covered)
                     {
                         *ordered.entry(sku.clone()).or_default() += quantity;
                     }

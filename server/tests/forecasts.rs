@@ -621,3 +621,95 @@ async fn a_holiday_the_data_saw_twice_gets_its_factor_from_the_data() {
         suggest_order(&demand)
     );
 }
+
+/// A proposal covering two weeks (until the manager's next visit) is judged against what
+/// the shop ordered in those two weeks, once they have passed.
+#[tokio::test]
+async fn a_two_week_proposal_is_judged_against_two_weeks_of_orders() {
+    let server = spawn_server().await;
+    let mut shop = Device::new(&server, "lotus", "lotus123").await;
+    let mut wang = Device::new(&server, "wang", "wang123").await;
+    wang.shop = lotus();
+    assert!(shop.sync_now().await.is_empty());
+    assert!(wang.sync_now().await.is_empty());
+    let tea = Sku::parse("BEV-0001").unwrap();
+    let two_weeks = |byte: u8| Proposal {
+        id: RequestId::from_random_bytes([byte; 16]),
+        shop: lotus(),
+        by: "王经理".into(),
+        sent_ms: server::store::now_ms(),
+        week_ms: 0,
+        lines: vec![ProposedLine {
+            sku: tea.clone(),
+            quantity: 48,
+            why: domain::forecast::Why {
+                weekly: 24.into(),
+                weeks: 2,
+                ..domain::forecast::Why::default()
+            },
+        }],
+    };
+    // The first, then an answer to it (so the second can be sent).
+    let first = two_weeks(0x51);
+    proposal_doc::send(wang.doc_mut(DocId::Proposal(lotus())), &first).unwrap();
+    assert!(wang.sync_now().await.is_empty());
+    let declined = ProposalAnswer {
+        proposal: first.id.clone(),
+        answer: Answer::Declined,
+        by: "店主".into(),
+        at_ms: server::store::now_ms(),
+    };
+    proposal_doc::answer(wang.doc_mut(DocId::Proposal(lotus())), &declined).unwrap();
+    let second = two_weeks(0x52);
+    proposal_doc::send(wang.doc_mut(DocId::Proposal(lotus())), &second).unwrap();
+    assert!(wang.sync_now().await.is_empty());
+    // The shop orders 24 in each of the first proposal's two weeks.
+    let week_one = shop.place_order(&[("BEV-0001", 24)], 0x61);
+    let week_two = shop.place_order(&[("BEV-0001", 24)], 0x62);
+    assert!(shop.sync_now().await.is_empty());
+    let moves = vec![
+        (first.id.as_str().to_owned(), "proposals", 15 * DAY_MS),
+        (second.id.as_str().to_owned(), "proposals", 10 * DAY_MS),
+        (week_one.as_str().to_owned(), "order_lines", 14 * DAY_MS),
+        (week_two.as_str().to_owned(), "order_lines", 6 * DAY_MS),
+    ];
+    with_store(&server, move |tx| {
+        for (id, table, back) in &moves {
+            let (column, key) = match *table {
+                "proposals" => ("sent_ms", "id"),
+                _ => ("received_ms", "request_id"),
+            };
+            tx.execute(
+                &format!("UPDATE {table} SET {column} = {column} - ?2 WHERE {key} = ?1"),
+                server::params![id.as_str(), *back],
+            )?;
+        }
+        Ok(())
+    })
+    .await;
+    let from = domain::quota::local_date(
+        server::store::now_ms() - 30 * DAY_MS,
+        domain::checkout::UTC_OFFSET_MINUTES,
+    );
+    let wang_token = token(&server, "wang", "wang123").await;
+    let (status, report) = call(
+        &server,
+        &wang_token,
+        Method::GET,
+        &format!("/api/reports/forecast-accuracy?by=manager&from={from}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{report}");
+    let row = &report["rows"][0];
+    // Two sent; the second's two weeks have not passed: only the first is judged, 48
+    // proposed against 24 + 24 ordered.
+    assert_eq!(
+        (row["proposals"].as_u64(), row["judged"].as_u64()),
+        (Some(2), Some(1)),
+        "{report}"
+    );
+    assert_eq!(row["proposed_units"].as_u64(), Some(48), "{report}");
+    assert_eq!(row["ordered_units"].as_u64(), Some(48), "{report}");
+    assert_eq!(row["wape"], json!("0.0"), "{report}");
+}

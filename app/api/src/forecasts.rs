@@ -37,7 +37,8 @@ pub struct NewPause {
 }
 
 /// One group of the accuracy report: proposals sent in the period and how far what was
-/// proposed was from what the shop ordered in the seven days after.
+/// proposed was from what the shop ordered in the weeks it covers (seven days, or up to
+/// four weeks until the manager's next visit).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AccuracyRow {
@@ -51,7 +52,7 @@ pub struct AccuracyRow {
     pub open: u64,
     /// Sent for a week the shop had paused: not judged.
     pub paused: u64,
-    /// Proposals whose seven days have passed (the ones judged).
+    /// Proposals whose weeks have passed (the ones judged).
     pub judged: u64,
     pub proposed_units: u64,
     pub ordered_units: u64,

@@ -1537,9 +1537,9 @@ pub fn tr(lang: Lang, phrase: Phrase) -> &'static str {
         Wape => ["WAPE 误差率", "WAPE 誤差率", "WAPE"],
         Bias => ["偏差", "偏差", "Bias"],
         AccuracyExplained => [
-            "每份建议单与店铺发出后 7 天内的实际订货逐个商品比较：WAPE = Σ|建议−实订| ÷ Σ实订；偏差 = Σ(建议−实订) ÷ Σ实订，为正表示建议多了。未满 7 天的不评估；店铺暂停订货那周的建议单列为暂停，不算作零需求。",
-            "每份建議單與店鋪發出後 7 天內的實際訂貨逐個商品比較：WAPE = Σ|建議−實訂| ÷ Σ實訂；偏差 = Σ(建議−實訂) ÷ Σ實訂，為正表示建議多了。未滿 7 天的不評估；店鋪暫停訂貨那週的建議單列為暫停，不算作零需求。",
-            "Each proposal is compared product by product with what the shop ordered in the seven days after it: WAPE = Σ|proposed − ordered| ÷ Σ ordered; bias = Σ(proposed − ordered) ÷ Σ ordered, positive when too much was proposed. Proposals younger than seven days are not judged; those for a week the shop had paused are shown as paused, not as zero demand.",
+            "每份建议单与店铺在它覆盖的几周内（通常 7 天，按下次拜访可到 4 周）的实际订货逐个商品比较：WAPE = Σ|建议−实订| ÷ Σ实订；偏差 = Σ(建议−实订) ÷ Σ实订，为正表示建议多了。覆盖期未过完的不评估；店铺暂停订货那周的建议单列为暂停，不算作零需求。",
+            "每份建議單與店鋪在它覆蓋的幾週內（通常 7 天，按下次拜訪可到 4 週）的實際訂貨逐個商品比較：WAPE = Σ|建議−實訂| ÷ Σ實訂；偏差 = Σ(建議−實訂) ÷ Σ實訂，為正表示建議多了。覆蓋期未過完的不評估；店鋪暫停訂貨那週的建議單列為暫停，不算作零需求。",
+            "Each proposal is compared product by product with what the shop ordered in the weeks it covers (seven days, or up to four weeks until the next visit): WAPE = Σ|proposed − ordered| ÷ Σ ordered; bias = Σ(proposed − ordered) ÷ Σ ordered, positive when too much was proposed. Proposals whose weeks have not passed are not judged; those for a week the shop had paused are shown as paused, not as zero demand.",
         ],
         HolidaysExplained => [
             "节假日期间的需求是平常的几倍（如春节前备货 1.5、春节休市 0.5）。客户经理的建议订单按此调整。",

@@ -1032,7 +1032,7 @@ pub fn tr(lang: Lang, phrase: Phrase) -> &'static str {
         QuotaLeft => ["限额余", "限額餘", "Quota left"],
         ProposalsSent => ["建议单", "建議單", "Proposals"],
         Bias => ["偏差", "偏差", "bias"],
-        NotJudgedYet => ["未满 7 天", "未滿 7 天", "within their week"],
+        NotJudgedYet => ["覆盖期未过完", "覆蓋期未過完", "within their weeks"],
         ShowHandover => [
             "出示二维码，交给客户经理带回",
             "出示二維碼，交給客戶經理帶回",

@@ -214,9 +214,17 @@ pub fn record_proposals(
             Answer::Ordered => "ordered",
             Answer::Declined => "declined",
         });
+        // The weeks it covers: its lines' (a line added by hand says one week).
+        let weeks = proposal
+            .lines
+            .iter()
+            .map(|l| l.why.weeks)
+            .max()
+            .unwrap_or(1)
+            .clamp(1, domain::forecast::MAX_COVER_WEEKS);
         tx.execute(
-            "INSERT INTO proposals (id, shop, sender, by_name, sent_ms, lines, answer, answered_ms, recorded_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+            "INSERT INTO proposals (id, shop, sender, by_name, sent_ms, lines, answer, answered_ms, recorded_ms, weeks)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
              ON CONFLICT (id) DO UPDATE SET answer = excluded.answer, answered_ms = excluded.answered_ms
              WHERE proposals.answer IS NULL AND excluded.answer IS NOT NULL",
             params![
@@ -228,7 +236,8 @@ pub fn record_proposals(
                 lines.as_str(),
                 answer,
                 entry.answer.as_ref().map(|a| a.at_ms),
-                tx.now_ms
+                tx.now_ms,
+                weeks
             ],
         )?;
     }
@@ -243,6 +252,8 @@ pub struct ProposalRow {
     pub sent_ms: i64,
     pub lines: BTreeMap<String, u32>,
     pub answer: Option<String>,
+    /// The weeks it covers (1–4).
+    pub weeks: u32,
 }
 
 /// The proposals sent between `from_ms` and `to_ms`, of `shops` when given.
@@ -253,7 +264,7 @@ pub fn proposals_between(
 ) -> Result<Vec<ProposalRow>, StoreError> {
     let mut rows = Vec::new();
     for row in tx.rows(
-        "SELECT id, shop, sender, sent_ms, lines, answer FROM proposals
+        "SELECT id, shop, sender, sent_ms, lines, answer, weeks FROM proposals
          WHERE sent_ms >= ?1 AND sent_ms < ?2 ORDER BY sent_ms",
         params![from_ms, to_ms],
     )? {
@@ -268,6 +279,7 @@ pub fn proposals_between(
             sent_ms: row.get(3)?,
             lines: serde_json::from_str(&row.get::<String>(4)?).map_err(bad)?,
             answer: row.get(5)?,
+            weeks: row.get(6)?,
         });
     }
     Ok(rows)
