@@ -43,6 +43,24 @@ async fn lotus_demand(server: &TestServer, token: &str) -> (ShopDemand, ProductD
     (demand, tea)
 }
 
+/// The forecast accuracy report by manager over the last 30 days, as `token` sees it.
+async fn accuracy_by_manager(server: &TestServer, token: &str) -> serde_json::Value {
+    let from = domain::quota::local_date(
+        server::store::now_ms() - 30 * DAY_MS,
+        domain::checkout::UTC_OFFSET_MINUTES,
+    );
+    let (status, report) = call(
+        server,
+        token,
+        Method::GET,
+        &format!("/api/reports/forecast-accuracy?by=manager&from={from}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{report}");
+    report
+}
+
 #[tokio::test]
 async fn a_manager_suggests_adjusts_and_sends_the_shop_edits_and_accepts_and_the_accuracy_counts_it()
  {
@@ -213,19 +231,7 @@ async fn a_manager_suggests_adjusts_and_sends_the_shop_edits_and_accepts_and_the
         }
     })
     .await;
-    let from = domain::quota::local_date(
-        server::store::now_ms() - 30 * DAY_MS,
-        domain::checkout::UTC_OFFSET_MINUTES,
-    );
-    let (status, report) = call(
-        &server,
-        &wang_token,
-        Method::GET,
-        &format!("/api/reports/forecast-accuracy?by=manager&from={from}"),
-        None,
-    )
-    .await;
-    assert_eq!(status, 200, "{report}");
+    let report = accuracy_by_manager(&server, &wang_token).await;
     let row = &report["rows"][0];
     assert_eq!(row["key"], "wang", "{report}");
     assert_eq!(
@@ -687,20 +693,8 @@ async fn a_two_week_proposal_is_judged_against_two_weeks_of_orders() {
         Ok(())
     })
     .await;
-    let from = domain::quota::local_date(
-        server::store::now_ms() - 30 * DAY_MS,
-        domain::checkout::UTC_OFFSET_MINUTES,
-    );
     let wang_token = token(&server, "wang", "wang123").await;
-    let (status, report) = call(
-        &server,
-        &wang_token,
-        Method::GET,
-        &format!("/api/reports/forecast-accuracy?by=manager&from={from}"),
-        None,
-    )
-    .await;
-    assert_eq!(status, 200, "{report}");
+    let report = accuracy_by_manager(&server, &wang_token).await;
     let row = &report["rows"][0];
     // Two sent; the second's two weeks have not passed: only the first is judged, 48
     // proposed against 24 + 24 ordered.
