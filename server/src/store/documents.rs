@@ -170,7 +170,7 @@ fn stored_row(row: &super::sql::Row, from: usize) -> Result<Stored, StoreError> 
 }
 
 /// The stored version of each of `ids` that exists, read in one statement (a sync names
-/// up to 64 documents; one statement each was a third of PostgreSQL's work per order).
+/// up to 512 documents; one statement each was a third of PostgreSQL's work per order).
 pub fn stored(tx: &mut Tx<'_>, ids: &[String]) -> Result<HashMap<String, Stored>, StoreError> {
     if ids.is_empty() {
         return Ok(HashMap::new());

@@ -11,7 +11,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use automerge::Automerge;
 use automerge::sync::{Message, State, SyncDoc};
 
-use super::wire::{DocMessage, MAX_DOCS_PER_REQUEST, SyncRequest, SyncResponse};
+use super::wire::{
+    DocMessage, MAX_DOCS_PER_REQUEST, MAX_QUIET_DOCS_PER_REQUEST, SyncRequest, SyncResponse,
+};
 use crate::schema::doc_id::DocId;
 use crate::schema::order_requests_doc::{read_accepts, read_cancels, read_requests, read_returns};
 use crate::schema::order_status_doc::{next_volume, read_confirmations};
@@ -151,8 +153,11 @@ impl DeviceSync {
                 .cloned(),
         );
         let mut docs = Vec::new();
+        // Documents with a sync message or changes (at most MAX_DOCS_PER_REQUEST); quiet
+        // ones fill the request up to MAX_QUIET_DOCS_PER_REQUEST.
+        let mut loud = 0;
         for id in order {
-            if docs.len() == MAX_DOCS_PER_REQUEST {
+            if docs.len() == MAX_QUIET_DOCS_PER_REQUEST {
                 break;
             }
             let Some(replica) = self.replicas.get_mut(&id) else {
@@ -182,6 +187,10 @@ impl DeviceSync {
                         &heads,
                     ))),
                 });
+                continue;
+            }
+            if loud == MAX_DOCS_PER_REQUEST {
+                // Full of documents with messages: this one goes in the next request.
                 continue;
             }
             let message = replica
@@ -215,6 +224,7 @@ impl DeviceSync {
             if message.is_none() && changes.is_empty() {
                 continue;
             }
+            loud += 1;
             docs.push(DocMessage {
                 doc: id.to_string(),
                 message: message.map(Message::encode).unwrap_or_default(),
@@ -640,30 +650,60 @@ mod tests {
 
     #[test]
     fn a_session_with_more_documents_than_a_request_carries_sends_them_in_turns() {
+        let edit = |device: &mut DeviceSync, id: &DocId| {
+            let mut tx = device.doc_mut(id).unwrap().transaction();
+            tx.put(automerge::ROOT, "kind", "cart").unwrap();
+            tx.commit();
+        };
+        let cart = |n: usize| DocId::Cart(ShopId::parse(&format!("s{n}")).unwrap());
+        // Quiet documents (held as the server last sent them, here nothing) fill a
+        // request up to MAX_QUIET_DOCS_PER_REQUEST; a local change in a document that
+        // sorts last goes out first.
         let mut device = DeviceSync::new();
-        for n in 0..70 {
-            let id = DocId::Cart(ShopId::parse(&format!("s{n}")).unwrap());
-            device.insert(id, Automerge::new(), None);
+        for n in 0..600 {
+            device.insert(cart(n), Automerge::new(), None);
         }
-        // A local change in a document that sorts last goes out first.
-        let changed = DocId::Cart(ShopId::parse("s9").unwrap());
-        let doc = device.doc_mut(&changed).unwrap();
-        let mut tx = doc.transaction();
-        tx.put(automerge::ROOT, "kind", "cart").unwrap();
-        tx.commit();
+        edit(&mut device, &cart(9));
         device.start_session();
         let first = device.make_request().unwrap();
-        assert_eq!(first.docs.len(), MAX_DOCS_PER_REQUEST);
-        assert_eq!(first.docs[0].doc, changed.to_string());
+        assert_eq!(first.docs.len(), MAX_QUIET_DOCS_PER_REQUEST);
+        assert_eq!(first.docs[0].doc, cart(9).to_string());
+        assert!(first.docs[0].quiet_heads().is_none());
+        assert!(first.docs[1..].iter().all(|d| d.quiet_heads().is_some()));
         let second = device.make_request().unwrap();
-        assert_eq!(second.docs.len(), 70 - MAX_DOCS_PER_REQUEST);
+        assert_eq!(second.docs.len(), 600 - MAX_QUIET_DOCS_PER_REQUEST);
         let sent: BTreeSet<&str> = first
             .docs
             .iter()
             .chain(&second.docs)
             .map(|d| d.doc.as_str())
             .collect();
-        assert_eq!(sent.len(), 70, "every document is sent once");
+        assert_eq!(sent.len(), 600, "every document is sent once");
+        // Documents with messages: at most MAX_DOCS_PER_REQUEST a request, quiet ones
+        // beside them.
+        let mut device = DeviceSync::new();
+        for n in 0..100 {
+            device.insert(cart(n), Automerge::new(), None);
+            if n < 70 {
+                edit(&mut device, &cart(n));
+            }
+        }
+        device.start_session();
+        let first = device.make_request().unwrap();
+        let loud = |request: &SyncRequest| {
+            request
+                .docs
+                .iter()
+                .filter(|d| d.quiet_heads().is_none())
+                .count()
+        };
+        assert_eq!(loud(&first), MAX_DOCS_PER_REQUEST);
+        assert_eq!(first.docs.len(), MAX_DOCS_PER_REQUEST + 30);
+        let second = device.make_request().unwrap();
+        assert_eq!((loud(&second), second.docs.len()), (6, 6));
+        // What the server reads back is what the device sent.
+        let bytes = first.encode();
+        assert_eq!(SyncRequest::decode(&bytes).unwrap(), first);
     }
 
     #[test]
