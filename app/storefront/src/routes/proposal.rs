@@ -203,8 +203,11 @@ fn Suggest() -> impl IntoView {
             let visit_ms = next_visit().and_then(|day| {
                 domain::quota::day_start(&day, domain::checkout::UTC_OFFSET_MINUTES)
             });
+            // No more weeks than the demand kept on the phone has (one, from a server
+            // before the weeks ahead).
             let cover = got.as_ref().map_or(1, |found| {
                 domain::forecast::cover_weeks(found.week_ms, visit_ms)
+                    .min(u32::try_from(found.ahead.len() + 1).unwrap_or(1))
             });
             weeks.set(cover);
             work_out(got.as_ref(), cover);
