@@ -180,9 +180,9 @@ fn category_factors(
     {
         return Ok(factors.clone());
     }
-    let ahead = usize::try_from(MAX_COVER_WEEKS).unwrap_or(1);
-    let weeks: Vec<i64> = (0..SEASON_WEEKS + ahead)
-        .map(|i| today + (i64::try_from(i).unwrap_or(0) - SEASON_WEEKS as i64) * WEEK_MS)
+    let season = i64::try_from(SEASON_WEEKS).unwrap_or(0);
+    let weeks: Vec<i64> = (-season..i64::from(MAX_COVER_WEEKS))
+        .map(|n| today + n * WEEK_MS)
         .collect();
     let calendar = calendar_weeks(holidays, &weeks);
     let products = catalog::products(tx, cache)?;

@@ -504,8 +504,8 @@ pub fn suggest_order_covering(demand: &ShopDemand, weeks: u32) -> Vec<SuggestedL
         return Vec::new();
     }
     let mut holidays: Vec<String> = Vec::new();
-    for (_, paused, names) in &cover {
-        for name in names.iter().filter(|_| !paused) {
+    for (_, _, names) in cover.iter().filter(|(_, paused, _)| !paused) {
+        for name in names.iter() {
             if !holidays.contains(name) {
                 holidays.push(name.clone());
             }

@@ -62,18 +62,25 @@ pub struct DocMessage {
 }
 
 impl DocMessage {
+    /// Whether this is a quiet document ([`DocMessage::quiet_heads`] is some), without
+    /// reading the heads out.
+    pub fn is_quiet(&self) -> bool {
+        self.heads.as_ref().is_some_and(|heads| {
+            self.message.is_empty()
+                && self.changes.is_empty()
+                && heads.len() % 32 == 0
+                && heads.len() / 32 <= MAX_QUIET_HEADS
+        })
+    }
+
     /// The heads of a quiet document, if this is one (and they are well formed: whole
     /// hashes, at most [`MAX_QUIET_HEADS`]).
     pub fn quiet_heads(&self) -> Option<Vec<automerge::ChangeHash>> {
-        let heads = self.heads.as_ref()?;
-        if !self.message.is_empty()
-            || !self.changes.is_empty()
-            || heads.len() % 32 != 0
-            || heads.len() / 32 > MAX_QUIET_HEADS
-        {
+        if !self.is_quiet() {
             return None;
         }
-        heads
+        self.heads
+            .as_ref()?
             .chunks(32)
             .map(|hash| automerge::ChangeHash::try_from(hash).ok())
             .collect()
@@ -287,11 +294,7 @@ impl SyncRequest {
             Envelope::V2 => take(batch)?,
             Envelope::V1 | Envelope::Bare => take::<v1::SyncRequest>(batch)?.into(),
         };
-        let loud = request
-            .docs
-            .iter()
-            .filter(|doc| doc.quiet_heads().is_none())
-            .count();
+        let loud = request.docs.iter().filter(|doc| !doc.is_quiet()).count();
         if loud > MAX_DOCS_PER_REQUEST || request.docs.len() > MAX_QUIET_DOCS_PER_REQUEST {
             return Err(WireError::TooManyDocuments(request.docs.len()));
         }
