@@ -54,10 +54,25 @@ test('every product is reachable: the whole list scrolls, search finds pinyin, i
   const rendered = await page.locator('[data-testid=product]').count();
   expect(rendered).toBeGreaterThan(4);
   expect(rendered).toBeLessThan(30);
+  const rows = () => page.locator('[data-testid=product]').evaluateAll((all) =>
+    all.map((row) => ({ at: Number(row.getAttribute('aria-posinset')), sku: row.dataset.sku })));
+  const top = await rows();
   // The last product is reached by scrolling, and it is the last of the count.
   await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
   await expect(page.locator(`[data-testid=product][aria-posinset="${total}"]`)).toBeInViewport();
   expect(await page.locator('[data-testid=product]').count()).toBeLessThan(30);
+  // Rows are reused as the list scrolls: wherever it is, the page holds consecutive
+  // places of the list in their order, each product once; back at the top, the same
+  // products as at first.
+  for (const at of [0.37, 0.371, 0.5, 0]) {
+    await page.evaluate((f) => window.scrollTo(0, document.body.scrollHeight * f), at);
+    await expect.poll(async () => {
+      const shown = await rows();
+      return shown.every((row, i) => i === 0 || row.at === shown[i - 1].at + 1)
+        && new Set(shown.map((row) => row.sku)).size === shown.length;
+    }).toBe(true);
+  }
+  await expect.poll(rows).toEqual(top);
 
   // Full pinyin: every row shown is a green tea, the search box back at the top.
   const search = page.getByTestId('search');

@@ -186,6 +186,16 @@ pub fn CatalogPage() -> impl IntoView {
             .collect();
         (start, products)
     });
+    // The most products the window holds (`virtual_list::window`'s rows on a screen of
+    // this height, with the overscan on both sides, times the columns).
+    let slots = Memo::new(move |_| {
+        let (_, height) = screen.get();
+        let shown = height.div_ceil(ROW_PX) as usize + 1;
+        shown
+            .saturating_add(2 * OVERSCAN)
+            .saturating_mul(columns.get())
+            .max(1)
+    });
     let count = move || matches.get().len();
     view! {
         <section class="catalog">
@@ -250,24 +260,39 @@ pub fn CatalogPage() -> impl IntoView {
                     style:padding-top=move || format!("{}px", (rows.with(|r| r.0) / columns.get()).saturating_mul(ROW_PX as usize))
                     style:grid-template-columns=move || format!("repeat({}, minmax(0, 1fr))", columns.get())>
                     // A row per place on screen, reused for the product that comes there:
-                    // a search keystroke changes the rows' words, not the page's elements
-                    // (keyed by language too: a row's fixed words are drawn once).
+                    // a search keystroke or a scroll changes the rows' words, not the page's
+                    // elements. Place `slot` shows the product at the one position of the
+                    // window with `position % slots == slot` (the window never holds more
+                    // than `slots`), so scrolling one row moves one element to the other
+                    // end and a long jump redraws words only (keyed by language too: a
+                    // row's fixed words are drawn once).
                     <For each=move || {
                             let lang = store.lang.get();
+                            let slots = slots.get();
                             rows.with(|(start, products)| {
-                                products.iter().enumerate().map(|(at, p)| (lang, start + at, Arc::clone(p))).collect::<Vec<_>>()
+                                products.iter().enumerate().map(|(at, p)| (lang, (start + at) % slots, Arc::clone(p))).collect::<Vec<_>>()
                             })
                         }
-                        key=|(lang, position, _)| (lang.code(), *position)
-                        children=move |(_, position, first)| {
-                            // The product in this place now (the row leaving keeps its last).
+                        key=|(lang, slot, _)| (lang.code(), *slot)
+                        children=move |(_, slot, first)| {
+                            // Where this place is in the list now, and the product there (the
+                            // row leaving keeps its last).
+                            let position = Memo::new(move |previous: Option<&Option<usize>>| {
+                                let slots = slots.get();
+                                rows.with(|(start, products)| {
+                                    let at = (slot + slots - start % slots) % slots;
+                                    (at < products.len()).then_some(start + at)
+                                })
+                                .or_else(|| previous.copied().flatten())
+                            });
                             let product = Memo::new(move |previous: Option<&Arc<Product>>| {
                                 rows.with(|(start, products)| {
-                                    position.checked_sub(*start).and_then(|at| products.get(at)).cloned()
+                                    position.get().and_then(|p| p.checked_sub(*start)).and_then(|at| products.get(at)).cloned()
                                 })
                                 .or_else(|| previous.cloned())
                                 .unwrap_or_else(|| Arc::clone(&first))
                             });
+                            let position = Signal::derive(move || position.get().unwrap_or(slot));
                             view! { <ProductRow product position total=count/> }
                         }/>
                 </ul>
@@ -281,8 +306,8 @@ pub fn CatalogPage() -> impl IntoView {
 #[component]
 fn ProductRow(
     product: Memo<Arc<Product>>,
-    /// Where the row is in the list, from 0.
-    position: usize,
+    /// Where the row is in the list now, from 0.
+    position: Signal<usize>,
     total: impl Fn() -> usize + Send + Sync + 'static,
 ) -> impl IntoView {
     let store = expect_context::<Store>();
@@ -295,7 +320,7 @@ fn ProductRow(
     let image = Memo::new(move |_| product.with(|p| p.image.clone()));
     view! {
         <li class="product" data-testid="product" data-sku=move || sku.get().to_string()
-            aria-posinset=(position + 1).to_string() aria-setsize=move || total().to_string()>
+            aria-posinset=move || (position.get() + 1).to_string() aria-setsize=move || total().to_string()>
             <button class="fav" data-testid="favourite" aria-label=t(Phrase::Favourites)
                 aria-pressed=move || favourite().to_string()
                 on:click=move |_| store.toggle_favourite(&sku.get_untracked())>
