@@ -2,6 +2,7 @@
 //! Each document is authorized on its own (403/404 for that document, nothing of it
 //! applied); orders that arrive are taken in; everything commits before the reply.
 
+use automerge::ChangeHash;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -332,18 +333,48 @@ fn process_batch(
     let mut slots = Vec::with_capacity(request.docs.len());
     let mut seen = std::collections::HashSet::new();
     let tiers = catalog::tiers_of(tx, &principal.shops)?;
-    // What is stored of the documents named, and this device's sync state for each, in
-    // two statements rather than two per document.
-    let names: Vec<String> = request
+    // Each name read once: the document, its name as stored, and for a quiet one whether
+    // the server holds it at the device's heads (nothing to send back).
+    let parsed: Vec<Option<(DocId, String)>> = request
         .docs
         .iter()
-        .filter_map(|message| DocId::parse(&message.doc).ok())
-        .map(|id| id.to_string())
+        .map(|message| {
+            DocId::parse(&message.doc).ok().map(|id| {
+                let name = id.to_string();
+                (id, name)
+            })
+        })
         .collect();
+    let names: Vec<String> = parsed
+        .iter()
+        .flatten()
+        .map(|(_, name)| name.clone())
+        .collect();
+    // What is stored of the documents named, and this device's sync states, in two
+    // statements rather than two per document; only the states the batch may use: a
+    // quiet document the server holds at the device's heads needs none (a device's
+    // open orders are mostly that).
     let stored = documents::stored(tx, &names)?;
-    let mut states = sync_states::get_many(tx, principal.device_id, &names)?;
-    for message in &request.docs {
-        let Ok(id) = DocId::parse(&message.doc) else {
+    let quiet: Vec<Option<(Vec<ChangeHash>, bool)>> = request
+        .docs
+        .iter()
+        .zip(&parsed)
+        .map(|(message, parsed)| {
+            let stored = stored.get(&parsed.as_ref()?.1)?;
+            let heads = message.quiet_heads()?;
+            let unchanged = stored.has_heads(&encode_heads(&heads));
+            Some((heads, unchanged))
+        })
+        .collect();
+    let wanted: Vec<String> = parsed
+        .iter()
+        .zip(&quiet)
+        .filter(|(_, quiet)| !matches!(quiet, Some((_, true))))
+        .filter_map(|(parsed, _)| parsed.as_ref().map(|(_, name)| name.clone()))
+        .collect();
+    let mut states = sync_states::get_many(tx, principal.device_id, &wanted)?;
+    for ((message, parsed), quiet) in request.docs.iter().zip(parsed).zip(quiet) {
+        let Some((id, name)) = parsed else {
             slots.push(refused(
                 message.doc.chars().take(80).collect(),
                 404,
@@ -360,12 +391,9 @@ fn process_batch(
             slots.push(refused(message.doc.clone(), 403, "forbidden"));
             continue;
         }
-        let name = id.to_string();
-        if let Some(heads) = message.quiet_heads()
-            && let Some(stored) = stored.get(&name)
-        {
+        if let Some((heads, unchanged)) = quiet {
             slots.push(Slot::Quiet {
-                unchanged: stored.has_heads(&encode_heads(&heads)),
+                unchanged,
                 id,
                 heads,
                 stored_state: states.remove(&name),
