@@ -134,6 +134,8 @@ enum Slot {
     /// the changes after those heads, without loading it when they are the stored heads.
     Quiet {
         id: DocId,
+        /// `id` as the device named it (hundreds of these a batch: written once).
+        name: String,
         heads: Vec<automerge::ChangeHash>,
         /// The stored document has exactly these heads.
         unchanged: bool,
@@ -271,11 +273,11 @@ fn answer(
         }
         Slot::Quiet {
             id,
+            name,
             heads,
             unchanged,
             stored_state,
         } => {
-            let name = id.to_string();
             let changed_here = extra.iter_mut().find(|(extra_id, _)| *extra_id == id);
             if changed_here.is_none() && unchanged {
                 return Ok(reply(name, Vec::new(), Vec::new()));
@@ -395,8 +397,9 @@ fn process_batch(
             slots.push(Slot::Quiet {
                 unchanged,
                 id,
-                heads,
                 stored_state: states.remove(&name),
+                name,
+                heads,
             });
             continue;
         }
