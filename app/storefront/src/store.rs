@@ -225,11 +225,16 @@ pub struct Store {
 /// Between two background syncs in the data saver.
 pub const DATA_SAVER_SYNC_MS: i64 = 5 * 60 * 1000;
 
-/// What one sync session covers on a phone that holds several shops' documents (an
-/// account manager's): the shared documents and whatever the phone changed always go.
+/// What one sync session covers: the shared documents and whatever the phone changed
+/// always go. Working and Visits narrow it on a phone that holds several shops' documents
+/// (an account manager's), Sending after a change of this phone's own.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Scope {
     Everything,
+    /// After this device placed or changed something: what it changed, the documents
+    /// that are not order volumes and each shop's newest two volumes
+    /// (`DeviceSync::start_sending_session`).
+    Sending,
     /// The shop he is working with (the data saver's background sync).
     Working,
     /// That shop and those he visits within two days (the data saver's opening sync).
@@ -988,7 +993,7 @@ impl Store {
             let store = *self;
             spawn_local(async move {
                 store.persist(&[cart], &[]).await;
-                store.sync_background().await;
+                store.sync_sent().await;
             });
         }
     }
@@ -1264,7 +1269,7 @@ impl Store {
     /// the background.
     async fn keep_then_sync(self, written: &[DocId]) {
         self.persist(written, &[]).await;
-        spawn_local(self.sync_background());
+        spawn_local(self.sync_sent());
     }
 
     /// Writes the cart's order into the newest order volume and takes its lines out of the
@@ -1322,7 +1327,7 @@ impl Store {
             let store = *self;
             spawn_local(async move {
                 store.persist(&[id], &[]).await;
-                store.sync_background().await;
+                store.sync_sent().await;
             });
         }
         done
@@ -1560,7 +1565,7 @@ impl Store {
             let store = *self;
             spawn_local(async move {
                 store.persist(&[orders], &[]).await;
-                store.sync_background().await;
+                store.sync_sent().await;
             });
         }
         Ok(request.id)
@@ -1684,6 +1689,21 @@ impl Store {
         self.sync_with(scope).await;
     }
 
+    /// The sync after this device placed an order or changed a cart or proposal: what it
+    /// changed, the catalog, prices, cart and proposal, and each shop's newest two order
+    /// volumes, where an order just placed is answered. Older volumes (orders still
+    /// underway) wait for the background sync every 20 seconds, so a shop with many open
+    /// orders does not name them all to send one. In the data saver, the background
+    /// sync's own scope.
+    pub async fn sync_sent(self) {
+        let scope = if self.data_saver.get_untracked() {
+            Scope::Working
+        } else {
+            Scope::Sending
+        };
+        self.sync_with(scope).await;
+    }
+
     /// The shops whose next visit is within two days (or overdue): their documents and
     /// demand are what a manager's phone fetches in the data saver.
     pub fn visits_due(&self) -> BTreeSet<String> {
@@ -1716,10 +1736,14 @@ impl Store {
         let active = self.shop.get_untracked().map(|shop| shop.id);
         let due = match scope {
             Scope::Visits => self.visits_due(),
-            Scope::Working | Scope::Everything => BTreeSet::new(),
+            Scope::Working | Scope::Everything | Scope::Sending => BTreeSet::new(),
         };
-        let scoped = active.filter(|_| scope != Scope::Everything && session.shops.len() > 1);
+        let scoped = active
+            .filter(|_| matches!(scope, Scope::Working | Scope::Visits) && session.shops.len() > 1);
         let start = move || match &scoped {
+            None if scope == Scope::Sending => {
+                REPLICAS.with_borrow_mut(|r| r.start_sending_session());
+            }
             Some(active) => REPLICAS.with_borrow_mut(|r| {
                 r.start_session_for(|id| {
                     id.shop()

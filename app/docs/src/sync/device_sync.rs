@@ -138,6 +138,28 @@ impl DeviceSync {
         );
     }
 
+    /// Starts a session over what this device just did (an order placed, a cart line
+    /// changed): the documents it changed (they always go out), those that are not order
+    /// volumes (catalog, prices, cart, proposal) and each shop's newest two order volumes,
+    /// where an order just placed is answered. Older volumes, kept for orders still
+    /// underway, wait for the next whole session (the app's every 20 seconds): a shop with
+    /// many open orders sends one order without naming all of them.
+    pub fn start_sending_session(&mut self) {
+        let mut newest: BTreeMap<ShopId, u32> = BTreeMap::new();
+        for id in self.replicas.keys() {
+            if let (Some(shop), Some(volume)) = (id.shop(), id.volume()) {
+                let at = newest.entry(shop.clone()).or_insert(volume);
+                *at = (*at).max(volume);
+            }
+        }
+        self.start_session_for(|id| match (id.shop(), id.volume()) {
+            (Some(shop), Some(volume)) => newest
+                .get(shop)
+                .is_some_and(|last| volume.saturating_add(1) >= *last),
+            _ => true,
+        });
+    }
+
     /// The next request of the session, or `None` when every document is in sync. A
     /// request carries at most [`MAX_DOCS_PER_REQUEST`] documents, those with changes of
     /// this device's first (a new order goes out in the first request); the rest follow
@@ -360,6 +382,10 @@ impl DeviceSync {
             ] {
                 if !self.replicas.contains_key(&id) {
                     self.insert(id.clone(), Automerge::new(), None);
+                    // A session over some documents fetches a volume it learns of.
+                    if let Some(scope) = &mut self.scope {
+                        scope.insert(id.clone());
+                    }
                     added.push(id);
                 }
             }
@@ -735,6 +761,62 @@ mod tests {
         // A whole session again covers everything.
         device.start_session();
         assert_eq!(device.make_request().unwrap().docs.len(), 21);
+    }
+
+    #[test]
+    fn a_sending_session_names_the_newest_two_volumes_and_what_this_device_changed() {
+        let shop = ShopId::parse("s").unwrap();
+        let mut device = DeviceSync::new();
+        device.insert(DocId::Catalog, Automerge::new(), None);
+        device.insert(DocId::Cart(shop.clone()), Automerge::new(), None);
+        for volume in 0..=4 {
+            device.insert(
+                DocId::OrderRequests(shop.clone(), volume),
+                Automerge::new(),
+                None,
+            );
+            device.insert(
+                DocId::OrderStatus(shop.clone(), volume),
+                Automerge::new(),
+                None,
+            );
+        }
+        // An old volume this device wrote to (a cancel of an order still underway).
+        let old = DocId::OrderRequests(shop.clone(), 1);
+        let mut tx = device.doc_mut(&old).unwrap().transaction();
+        tx.put(automerge::ROOT, "kind", "order_requests").unwrap();
+        tx.commit();
+        let names = |request: &SyncRequest| -> BTreeSet<String> {
+            request.docs.iter().map(|d| d.doc.clone()).collect()
+        };
+        device.start_sending_session();
+        let request = device.make_request().unwrap();
+        let expected: BTreeSet<String> = [
+            DocId::Catalog,
+            DocId::Cart(shop.clone()),
+            old.clone(),
+            DocId::OrderRequests(shop.clone(), 3),
+            DocId::OrderStatus(shop.clone(), 3),
+            DocId::OrderRequests(shop.clone(), 4),
+            DocId::OrderStatus(shop.clone(), 4),
+        ]
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+        assert_eq!(names(&request), expected);
+        // A volume the server opens meanwhile is fetched in the same session.
+        let newest = DocId::OrderStatus(shop.clone(), 4);
+        let mut tx = device.doc_mut(&newest).unwrap().transaction();
+        tx.put(automerge::ROOT, "next_volume", 5_i64).unwrap();
+        tx.commit();
+        assert_eq!(device.follow_volumes().len(), 2);
+        device.outstanding = None;
+        let request = device.make_request().unwrap();
+        assert!(names(&request).contains(&DocId::OrderStatus(shop.clone(), 5).to_string()));
+        assert!(!names(&request).contains(&DocId::OrderStatus(shop.clone(), 2).to_string()));
+        // A whole session names every volume.
+        device.start_session();
+        assert_eq!(device.make_request().unwrap().docs.len(), 2 + 2 * 6);
     }
 
     #[test]
