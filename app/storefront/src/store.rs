@@ -1681,12 +1681,7 @@ impl Store {
     /// after; opening the app adds the shops he visits within two days; "sync now" and
     /// a returning network sync them all.
     pub async fn sync_background(self) {
-        let scope = if self.data_saver.get_untracked() {
-            Scope::Working
-        } else {
-            Scope::Everything
-        };
-        self.sync_with(scope).await;
+        self.sync_saving_or(Scope::Everything).await;
     }
 
     /// The sync after this device placed an order or changed a cart or proposal: what it
@@ -1696,10 +1691,15 @@ impl Store {
     /// orders does not name them all to send one. In the data saver, the background
     /// sync's own scope.
     pub async fn sync_sent(self) {
+        self.sync_saving_or(Scope::Sending).await;
+    }
+
+    /// In the data saver, the shop he is working with; otherwise `scope`.
+    async fn sync_saving_or(self, scope: Scope) {
         let scope = if self.data_saver.get_untracked() {
             Scope::Working
         } else {
-            Scope::Sending
+            scope
         };
         self.sync_with(scope).await;
     }
