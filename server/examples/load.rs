@@ -233,7 +233,7 @@ const LINES: [(&str, u32); 2] = [("BEV-0001", 12), ("GRN-0002", 2)];
 
 /// Adds an order request to the device's requests document the cheap way: without pricing
 /// it first (the server prices every order itself; `expected` may be empty, as
-/// `app/src/sync/PROTOCOL.md` says), so the generator spends its CPU on syncing.
+/// `app/docs/src/sync/PROTOCOL.md` says), so the generator spends its CPU on syncing.
 fn place(device: &mut Device, id: RequestId) {
     use domain::order::OrderRequest;
     use domain::pricing::RequestedLine;
