@@ -515,7 +515,8 @@ impl DeviceSync {
     /// Forgets order volumes this device no longer needs: of each shop's volumes, all but
     /// the newest two, except one holding a request the server has not answered, an
     /// order still underway or a change not yet synced (the server's history has the
-    /// rest). Returns the documents dropped, to delete from storage.
+    /// rest), and one the session did not cover. Returns the documents dropped, to
+    /// delete from storage.
     pub fn prune_volumes(&mut self) -> Vec<DocId> {
         let unsynced = self.unsynced_docs();
         let mut volumes: BTreeMap<ShopId, BTreeSet<u32>> = BTreeMap::new();
@@ -529,6 +530,15 @@ impl DeviceSync {
             for volume in volumes.iter().rev().skip(2) {
                 let requests = DocId::OrderRequests(shop.clone(), *volume);
                 let status = DocId::OrderStatus(shop.clone(), *volume);
+                // A volume this session did not cover is judged by the next one that does:
+                // its copy may be behind the server's (an order moved on since).
+                if self
+                    .scope
+                    .as_ref()
+                    .is_some_and(|scope| !scope.contains(&status))
+                {
+                    continue;
+                }
                 let heads = |id: &DocId| self.doc(id).map(Automerge::get_heads).unwrap_or_default();
                 let now = (heads(&requests), heads(&status));
                 if self.kept.get(&status) == Some(&now) {
@@ -817,6 +827,38 @@ mod tests {
         // A whole session names every volume.
         device.start_session();
         assert_eq!(device.make_request().unwrap().docs.len(), 2 + 2 * 6);
+    }
+
+    #[test]
+    fn only_a_session_that_covered_a_volume_lets_it_go() {
+        let shop = ShopId::parse("s").unwrap();
+        let mut device = DeviceSync::new();
+        for volume in 0..=3 {
+            device.insert(
+                DocId::OrderRequests(shop.clone(), volume),
+                Automerge::new(),
+                None,
+            );
+            device.insert(
+                DocId::OrderStatus(shop.clone(), volume),
+                Automerge::new(),
+                None,
+            );
+        }
+        // Volumes 0 and 1 hold nothing underway, as far as this device's copies tell.
+        device.start_sending_session();
+        assert!(device.prune_volumes().is_empty());
+        device.start_session();
+        let dropped: BTreeSet<DocId> = device.prune_volumes().into_iter().collect();
+        let expected: BTreeSet<DocId> = (0..=1)
+            .flat_map(|v| {
+                [
+                    DocId::OrderRequests(shop.clone(), v),
+                    DocId::OrderStatus(shop.clone(), v),
+                ]
+            })
+            .collect();
+        assert_eq!(dropped, expected);
     }
 
     #[test]
