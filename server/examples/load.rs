@@ -131,7 +131,7 @@ struct Tally {
 /// volumes (`start_sending_session`); otherwise over every document held.
 async fn session(device: &mut Device, carrying: bool, tally: &Mutex<Tally>) -> bool {
     if carrying {
-        device.sync.start_sending_session();
+        device.sync.start_sending_session(None);
     } else {
         device.sync.start_session();
     }

@@ -1686,7 +1686,8 @@ impl Store {
 
     /// The sync after this device placed an order or changed a cart or proposal: what it
     /// changed, the catalog, prices, cart and proposal, and each shop's newest two order
-    /// volumes, where an order just placed is answered. Older volumes (orders still
+    /// volumes, where an order just placed is answered (on a manager's phone, of the shop
+    /// he is working with only). Older volumes (orders still
     /// underway) wait for the background sync every 20 seconds, so a shop with many open
     /// orders does not name them all to send one. In the data saver, the background
     /// sync's own scope.
@@ -1738,11 +1739,11 @@ impl Store {
             Scope::Visits => self.visits_due(),
             Scope::Working | Scope::Everything | Scope::Sending => BTreeSet::new(),
         };
-        let scoped = active
-            .filter(|_| matches!(scope, Scope::Working | Scope::Visits) && session.shops.len() > 1);
+        // On a phone holding several shops (a manager's), the shop he is working with.
+        let scoped = active.filter(|_| scope != Scope::Everything && session.shops.len() > 1);
         let start = move || match &scoped {
-            None if scope == Scope::Sending => {
-                REPLICAS.with_borrow_mut(|r| r.start_sending_session());
+            only if scope == Scope::Sending => {
+                REPLICAS.with_borrow_mut(|r| r.start_sending_session(only.as_ref()));
             }
             Some(active) => REPLICAS.with_borrow_mut(|r| {
                 r.start_session_for(|id| {

@@ -143,8 +143,10 @@ impl DeviceSync {
     /// volumes (catalog, prices, cart, proposal) and each shop's newest two order volumes,
     /// where an order just placed is answered. Older volumes, kept for orders still
     /// underway, wait for the next whole session (the app's every 20 seconds): a shop with
-    /// many open orders sends one order without naming all of them.
-    pub fn start_sending_session(&mut self) {
+    /// many open orders sends one order without naming all of them. With `only`, a phone
+    /// holding several shops' documents (an account manager's, ordering for the shop he
+    /// is working with) covers that shop's documents and none of the others'.
+    pub fn start_sending_session(&mut self, only: Option<&ShopId>) {
         let mut newest: BTreeMap<ShopId, u32> = BTreeMap::new();
         for id in self.replicas.keys() {
             if let (Some(shop), Some(volume)) = (id.shop(), id.volume()) {
@@ -153,6 +155,7 @@ impl DeviceSync {
             }
         }
         self.start_session_for(|id| match (id.shop(), id.volume()) {
+            (Some(shop), _) if only.is_some_and(|only| only != shop) => false,
             (Some(shop), Some(volume)) => newest
                 .get(shop)
                 .is_some_and(|last| volume.saturating_add(1) >= *last),
@@ -799,7 +802,7 @@ mod tests {
         let names = |request: &SyncRequest| -> BTreeSet<String> {
             request.docs.iter().map(|d| d.doc.clone()).collect()
         };
-        device.start_sending_session();
+        device.start_sending_session(None);
         let request = device.make_request().unwrap();
         let expected: BTreeSet<String> = [
             DocId::Catalog,
@@ -827,6 +830,19 @@ mod tests {
         // A whole session names every volume.
         device.start_session();
         assert_eq!(device.make_request().unwrap().docs.len(), 2 + 2 * 6);
+        // A manager's phone ordering for one shop leaves the other shops' documents out
+        // (but not what it changed in them).
+        let other = ShopId::parse("t").unwrap();
+        device.insert(DocId::Cart(other.clone()), Automerge::new(), None);
+        device.insert(DocId::OrderStatus(other.clone(), 0), Automerge::new(), None);
+        device.start_sending_session(Some(&other));
+        let sent = names(&device.make_request().unwrap());
+        assert!(sent.contains(&DocId::Cart(other.clone()).to_string()));
+        assert!(sent.contains(&DocId::OrderStatus(other, 0).to_string()));
+        assert!(sent.contains(&old.to_string()));
+        assert!(sent.contains(&DocId::Catalog.to_string()));
+        assert!(!sent.contains(&DocId::Cart(shop.clone()).to_string()));
+        assert!(!sent.contains(&DocId::OrderStatus(shop, 5).to_string()));
     }
 
     #[test]
@@ -846,7 +862,7 @@ mod tests {
             );
         }
         // Volumes 0 and 1 hold nothing underway, as far as this device's copies tell.
-        device.start_sending_session();
+        device.start_sending_session(None);
         assert!(device.prune_volumes().is_empty());
         device.start_session();
         let dropped: BTreeSet<DocId> = device.prune_volumes().into_iter().collect();
