@@ -776,24 +776,25 @@ mod tests {
         assert_eq!(device.make_request().unwrap().docs.len(), 21);
     }
 
+    /// Empty copies of `shop`'s order volumes 0 to `newest`.
+    fn hold_volumes(device: &mut DeviceSync, shop: &ShopId, newest: u32) {
+        for volume in 0..=newest {
+            for id in [
+                DocId::OrderRequests(shop.clone(), volume),
+                DocId::OrderStatus(shop.clone(), volume),
+            ] {
+                device.insert(id, Automerge::new(), None);
+            }
+        }
+    }
+
     #[test]
     fn a_sending_session_names_the_newest_two_volumes_and_what_this_device_changed() {
         let shop = ShopId::parse("s").unwrap();
         let mut device = DeviceSync::new();
         device.insert(DocId::Catalog, Automerge::new(), None);
         device.insert(DocId::Cart(shop.clone()), Automerge::new(), None);
-        for volume in 0..=4 {
-            device.insert(
-                DocId::OrderRequests(shop.clone(), volume),
-                Automerge::new(),
-                None,
-            );
-            device.insert(
-                DocId::OrderStatus(shop.clone(), volume),
-                Automerge::new(),
-                None,
-            );
-        }
+        hold_volumes(&mut device, &shop, 4);
         // An old volume this device wrote to (a cancel of an order still underway).
         let old = DocId::OrderRequests(shop.clone(), 1);
         let mut tx = device.doc_mut(&old).unwrap().transaction();
@@ -849,18 +850,7 @@ mod tests {
     fn only_a_session_that_covered_a_volume_lets_it_go() {
         let shop = ShopId::parse("s").unwrap();
         let mut device = DeviceSync::new();
-        for volume in 0..=3 {
-            device.insert(
-                DocId::OrderRequests(shop.clone(), volume),
-                Automerge::new(),
-                None,
-            );
-            device.insert(
-                DocId::OrderStatus(shop.clone(), volume),
-                Automerge::new(),
-                None,
-            );
-        }
+        hold_volumes(&mut device, &shop, 3);
         // Volumes 0 and 1 hold nothing underway, as far as this device's copies tell.
         device.start_sending_session(None);
         assert!(device.prune_volumes().is_empty());
