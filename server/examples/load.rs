@@ -124,11 +124,11 @@ struct Tally {
     orders: u64,
 }
 
-/// One sync session; the time of each POST is recorded, the first one as `carrying` when
-/// the session carries an order. Errors are counted, not fatal.
 /// One sync session, as the app runs it: right after placing an order (`carrying`), over
 /// what the device changed, the documents that are not order volumes and the newest two
-/// volumes (`start_sending_session`); otherwise over every document held.
+/// volumes (`start_sending_session`); otherwise over every document held. The time of
+/// each POST is recorded, the first one as `carrying` when the session carries an order.
+/// Errors are counted, not fatal.
 async fn session(device: &mut Device, carrying: bool, tally: &Mutex<Tally>) -> bool {
     if carrying {
         device.sync.start_sending_session(None);

@@ -1687,10 +1687,9 @@ impl Store {
     /// The sync after this device placed an order or changed a cart or proposal: what it
     /// changed, the catalog, prices, cart and proposal, and each shop's newest two order
     /// volumes, where an order just placed is answered (on a manager's phone, of the shop
-    /// he is working with only). Older volumes (orders still
-    /// underway) wait for the background sync every 20 seconds, so a shop with many open
-    /// orders does not name them all to send one. In the data saver, the background
-    /// sync's own scope.
+    /// he is working with only). Older volumes (orders still underway) wait for the
+    /// background sync every 20 seconds, so a shop with many open orders does not name
+    /// them all to send one. In the data saver, the background sync's own scope.
     pub async fn sync_sent(self) {
         self.sync_saving_or(Scope::Sending).await;
     }

@@ -21,6 +21,10 @@ use domain::order::{CancelRequest, OrderConfirmation, OrderRequest, RequestId};
 use domain::returns::ReturnRequest;
 use domain::sku::ShopId;
 
+/// Of each shop's order volumes, the newest this many are always kept and are what a
+/// sending session covers (where new requests go and are answered).
+const NEWEST_VOLUMES: usize = 2;
+
 #[derive(Debug, thiserror::Error)]
 pub enum DeviceSyncError {
     #[error("the server's message for {doc} could not be read: {detail}")]
@@ -147,20 +151,25 @@ impl DeviceSync {
     /// holding several shops' documents (an account manager's, ordering for the shop he
     /// is working with) covers that shop's documents and none of the others'.
     pub fn start_sending_session(&mut self, only: Option<&ShopId>) {
-        let mut newest: BTreeMap<ShopId, u32> = BTreeMap::new();
-        for id in self.replicas.keys() {
-            if let (Some(shop), Some(volume)) = (id.shop(), id.volume()) {
-                let at = newest.entry(shop.clone()).or_insert(volume);
-                *at = (*at).max(volume);
-            }
-        }
+        let volumes = self.volumes_held();
         self.start_session_for(|id| match (id.shop(), id.volume()) {
             (Some(shop), _) if only.is_some_and(|only| only != shop) => false,
-            (Some(shop), Some(volume)) => newest
+            (Some(shop), Some(volume)) => volumes
                 .get(shop)
-                .is_some_and(|last| volume.saturating_add(1) >= *last),
+                .is_some_and(|held| held.iter().rev().take(NEWEST_VOLUMES).any(|v| *v == volume)),
             _ => true,
         });
+    }
+
+    /// The order volumes held, by shop.
+    fn volumes_held(&self) -> BTreeMap<ShopId, BTreeSet<u32>> {
+        let mut volumes: BTreeMap<ShopId, BTreeSet<u32>> = BTreeMap::new();
+        for id in self.replicas.keys() {
+            if let (Some(shop), Some(volume)) = (id.shop(), id.volume()) {
+                volumes.entry(shop.clone()).or_default().insert(volume);
+            }
+        }
+        volumes
     }
 
     /// The next request of the session, or `None` when every document is in sync. A
@@ -522,15 +531,9 @@ impl DeviceSync {
     /// delete from storage.
     pub fn prune_volumes(&mut self) -> Vec<DocId> {
         let unsynced = self.unsynced_docs();
-        let mut volumes: BTreeMap<ShopId, BTreeSet<u32>> = BTreeMap::new();
-        for id in self.replicas.keys() {
-            if let (Some(shop), Some(volume)) = (id.shop(), id.volume()) {
-                volumes.entry(shop.clone()).or_default().insert(volume);
-            }
-        }
         let mut dropped = Vec::new();
-        for (shop, volumes) in volumes {
-            for volume in volumes.iter().rev().skip(2) {
+        for (shop, volumes) in self.volumes_held() {
+            for volume in volumes.iter().rev().skip(NEWEST_VOLUMES) {
                 let requests = DocId::OrderRequests(shop.clone(), *volume);
                 let status = DocId::OrderStatus(shop.clone(), *volume);
                 // A volume this session did not cover is judged by the next one that does:
