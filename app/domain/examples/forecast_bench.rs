@@ -26,7 +26,7 @@
 )]
 
 use domain::forecast::{
-    DemandWeek, ForecastInput, HISTORY_WEEKS, default_alpha, default_beta, suggest,
+    DemandWeek, ForecastInput, HISTORY_WEEKS, forecast_weeks, shop_trend, suggest,
 };
 use domain::seasonality::{CalendarWeek, estimate_factors};
 use rust_decimal::Decimal;
@@ -374,48 +374,55 @@ fn dec(value: f64) -> Decimal {
 /// before `origin`; and the one order covering all of them that `suggest_order_covering`
 /// makes (each open week's demand, less the stock the shop holds once, in whole cases,
 /// capped by the quota when rationed).
+/// The weeks of `series` before `origin` the engine reads, each with its factor.
+fn history(series: &Series, origin: usize, factor: &dyn Fn(usize) -> Decimal) -> Vec<DemandWeek> {
+    (origin.saturating_sub(HISTORY_WEEKS)..origin)
+        .map(|w| DemandWeek {
+            quantity: series.orders[w],
+            paused: series.paused[w],
+            factor: factor(w),
+            capped: series.capped[w],
+        })
+        .collect()
+}
+
 fn forecasts(
     series: &Series,
     origin: usize,
     calendar: &Calendar,
     factors: &[Decimal],
+    (trend, admin_trend): (Decimal, Decimal),
 ) -> ([[f64; HORIZON]; METHODS], f64) {
     let mut out = [[0.0; HORIZON]; METHODS];
-    let start = origin.saturating_sub(HISTORY_WEEKS);
-    // The engine as `suggest_order` runs it on the shop's demand, with the category's
-    // factors estimated from every shop's orders before the origin.
-    let run = |factor: &dyn Fn(usize) -> Decimal| {
-        let history: Vec<DemandWeek> = (start..origin)
-            .map(|w| DemandWeek {
-                quantity: series.orders[w],
-                paused: series.paused[w],
-                factor: factor(w),
-                capped: series.capped[w],
-            })
-            .collect();
-        suggest(&ForecastInput {
-            history,
-            alpha: default_alpha(),
-            beta: default_beta(),
+    // The engine as `suggest_order` runs it on the shop's demand (the shop's trend over
+    // all its products), with the category's factors estimated from every shop's orders
+    // before the origin; and its forecast of the weeks ahead.
+    let run = |factor: &dyn Fn(usize) -> Decimal, shop_trend: Decimal| {
+        let input = ForecastInput {
+            history: history(series, origin, factor),
+            shop_trend,
             next_factor: Decimal::ONE,
             next_paused: false,
             pack_size: series.pack,
             quota_remaining: rationed(series, origin).then_some(series.quota),
             stock_available: None,
             already_ordered: 0,
-        })
+        };
+        let ahead: Vec<Decimal> = (origin..origin + HORIZON).map(factor).collect();
+        let weeks: Vec<f64> = forecast_weeks(&input, &ahead)
+            .iter()
+            .map(|d| d.to_f64().unwrap_or(0.0))
+            .collect();
+        (suggest(&input), weeks)
     };
     let estimated = |w: usize| factors[w];
-    let got = run(&estimated);
+    let (got, weeks) = run(&estimated, trend);
     let level = got.level.to_f64().unwrap_or(0.0);
     let factor = |w: usize| factors[w].to_f64().unwrap_or(1.0);
-    let admin = run(&|w| dec(calendar.admin_factor(w as i64)))
-        .level
-        .to_f64()
-        .unwrap_or(0.0);
+    let (_, admin) = run(&|w| dec(calendar.admin_factor(w as i64)), admin_trend);
     for h in 0..HORIZON {
         let target = origin + h;
-        out[6][h] = admin * calendar.admin_factor(target as i64);
+        out[6][h] = admin[h];
         if rationed(series, target) {
             out[6][h] = out[6][h].min(f64::from(series.quota));
         }
@@ -445,7 +452,11 @@ fn forecasts(
         if rationed(series, target) {
             demand = demand.min(f64::from(series.quota));
         }
-        out[0][h] = demand;
+        out[0][h] = if rationed(series, target) {
+            weeks[h].min(f64::from(series.quota))
+        } else {
+            weeks[h]
+        };
         let need = demand - on_hand;
         // As the engine rounds: up to whole cases once anything is needed.
         let cases = if need > 0.0 {
@@ -533,10 +544,37 @@ fn main() {
                 .collect()
         })
         .collect();
+    // Each shop's trend at each origin, as `suggest_order` works it out from all its
+    // products: with the estimated factors, and with the admin's.
+    let trends: Vec<(Decimal, Decimal)> = (0..SHOPS)
+        .flat_map(|shop| (0..ORIGINS).map(move |o| (shop, o)))
+        .map(|(shop, o)| {
+            let origin = WEEKS - ORIGINS - HORIZON + 1 + o;
+            let products = &all[shop * SKUS..(shop + 1) * SKUS];
+            let estimated: Vec<Vec<DemandWeek>> = products
+                .iter()
+                .map(|s| history(s, origin, &|w| factors[o][s.category][w]))
+                .collect();
+            let admin: Vec<Vec<DemandWeek>> = products
+                .iter()
+                .map(|s| history(s, origin, &|w| dec(calendar.admin_factor(w as i64))))
+                .collect();
+            (
+                shop_trend(estimated.iter().map(Vec::as_slice)),
+                shop_trend(admin.iter().map(Vec::as_slice)),
+            )
+        })
+        .collect();
     for series in &all {
         for o in 0..ORIGINS {
             let origin = WEEKS - ORIGINS - HORIZON + 1 + o;
-            let (f, cover) = forecasts(series, origin, &calendar, &factors[o][series.category]);
+            let (f, cover) = forecasts(
+                series,
+                origin,
+                &calendar,
+                &factors[o][series.category],
+                trends[series.shop * ORIGINS + o],
+            );
             let mut sums = [0.0; METHODS];
             let mut actual_sum = 0.0;
             let mut judged = false;
