@@ -892,7 +892,7 @@ mod tests {
     fn the_shops_trend_lifts_a_product_and_one_it_stopped_buying_fades() {
         // Three products at 10 a week for 78 weeks, then 15: the shop grew by half.
         let grown: Vec<u32> = [vec![10; 78], vec![15; 26]].concat();
-        let shop = vec![weeks(&grown), weeks(&grown), weeks(&grown)];
+        let shop = [weeks(&grown), weeks(&grown), weeks(&grown)];
         let trend = shop_trend(shop.iter().map(Vec::as_slice));
         // 15 a week against (78 × 10 + 26 × 15) / 104 = 11.25.
         assert_eq!(trend, "1.3333".parse().unwrap());
