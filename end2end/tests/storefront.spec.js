@@ -371,6 +371,13 @@ const { AxeBuilder } = require('@axe-core/playwright');
 
 test('the main screens pass an accessibility check at phone size', async ({ page }) => {
   await signIn(page, 'bamboo', 'bamboo123');
+  // Each row's whole price shows at 360 px: the shop's price, the case price, its badge and
+  // the struck-out list price wrap beside the button, never cut off.
+  await expect(page.locator('[data-testid=product] .price s').first()).toBeVisible();
+  const cut = await page.evaluate(() => [...document.querySelectorAll('[data-testid=product] .price')]
+    .filter((p) => p.scrollWidth > p.clientWidth + 1 || p.scrollHeight > p.clientHeight + 1)
+    .map((p) => p.textContent));
+  expect(cut).toEqual([]);
   const screens = [
     ['/', null],
     ['/offers', '[data-testid=offers-now]'],
