@@ -4,10 +4,11 @@
 //! shop trends, pauses, launches, shortages rationed by a weekly quota (some shops order
 //! the whole quota every week while it lasts) and the odd panic order; shops order whole
 //! cases from their own stock level, so most weeks are zero. Rolling origins over the
-//! last 52 weeks, horizons 1–4. The engine (`domain::forecast::suggest`, as
-//! `suggest_order` runs it: two years of history, each category's calendar factors
-//! estimated by `domain::seasonality` from every shop's orders before the origin, the
-//! weeks the admin's calendar marks) against seasonal naive, MA(8), the average of the
+//! last 52 weeks, horizons 1–4. The engine (`domain::forecast::forecast_weeks`, on the
+//! input `suggest_order` gives `suggest`: two years of history, the shop's trend over all
+//! its products, each category's calendar factors estimated by `domain::seasonality` from
+//! every shop's orders before the origin, the weeks the admin's calendar marks) against
+//! seasonal naive, MA(8), the average of the
 //! last 5 orders, the generator's true rate (the ceiling) and the engine with the admin's
 //! factors as entered (one profile for every category). Prints WAPE and bias at shop×SKU×week, 4-week
 //! totals and shop-week totals, the Spring Festival window, the 8 weeks after a pause and
