@@ -100,8 +100,7 @@ fn round4(value: Decimal) -> Decimal {
     value.round_dp_with_strategy(4, RoundingStrategy::MidpointNearestEven)
 }
 
-/// One open week of a history, from the first order on: (deseasonalised units, the
-/// week's factor, units, capped), with the history's index.
+/// One open week of a history, from the first order on, with its index in the history.
 struct Open {
     index: usize,
     units: Decimal,
@@ -200,10 +199,10 @@ fn rate_and_stock(input: &ForecastInput) -> Option<(Decimal, Decimal, Decimal)> 
         .map(|w| w.units)
         .collect();
     // Weighed by itself: an order that lasts twice as long is twice as likely to be the
-    // one a day falls in.
+    // one a day falls in (each term at most the order itself, so no square can overflow).
     let total: Decimal = sizes.iter().copied().sum();
     let size = if total > Decimal::ZERO {
-        round4(sizes.iter().map(|q| *q * *q).sum::<Decimal>() / total)
+        round4(sizes.iter().map(|q| *q * (*q / total)).sum::<Decimal>())
     } else {
         Decimal::ZERO
     };
@@ -938,6 +937,16 @@ mod tests {
             forecast_weeks(&input(vec![]), &ones),
             vec![Decimal::ZERO; 4]
         );
+        // The largest weeks at a factor of 0.0001 stay within what a Decimal holds (a
+        // size weighed by its square overflowed).
+        let huge = vec![
+            DemandWeek {
+                factor: "0.0001".parse().unwrap(),
+                ..week(u32::MAX)
+            };
+            104
+        ];
+        assert!(forecast_weeks(&input(huge), &ones)[0] > Decimal::ZERO);
     }
 
     fn sku(text: &str) -> crate::sku::Sku {
