@@ -10,6 +10,15 @@ SITE := target/site
 WASM_BINDGEN_VERSION := 0.2.130
 WASM_SPLIT_VERSION := 0.2.4
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# The two wasm bundles are built with the standard library compiled for size from its
+# sources (the stable toolchain's rust-src; RUSTC_BOOTSTRAP lets stable cargo take
+# these -Z flags): core's small sort and formatting code (`optimize_for_size`), no file and
+# line in panics, and a panic that stops at once instead of formatting a message nobody
+# on a phone reads. Measured on the storefront (brotli, all modules): 860,116 -> 796,791 B.
+# The flags are added to `.cargo/config.toml`'s (cargo merges the lists).
+WASM_BUILD := RUSTC_BOOTSTRAP=1 cargo build --target wasm32-unknown-unknown --profile wasm-release \
+  -Z build-std=std,panic_abort -Z build-std-features=optimize_for_size \
+  --config 'target.wasm32-unknown-unknown.rustflags=["-Zlocation-detail=none","-Zunstable-options","-Cpanic=immediate-abort"]'
 # Every native cargo command selects the same packages, so features unify the same way
 # and no dependency is compiled twice (a second copy filled CI's disk).
 NATIVE := --workspace --exclude storefront --exclude office
@@ -17,6 +26,7 @@ NATIVE := --workspace --exclude storefront --exclude office
 tools:
 	rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 	rustup component list --installed | grep -q '^clippy' || rustup component add clippy rustfmt
+	rustup component list --installed | grep -q '^rust-src' || rustup component add rust-src
 	if [ "$$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $(WASM_BINDGEN_VERSION)" ]; then
 	  # Exactly the crate's version, and without --locked (see ../shared/research/toolchain.md).
 	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
@@ -34,7 +44,7 @@ tools:
 
 # The storefront: wasm32 app (size profile) + wasm-bindgen glue + static files, precompressed.
 site: tools
-	cargo build -p storefront --lib --target wasm32-unknown-unknown --profile wasm-release
+	$(WASM_BUILD) -p storefront --lib
 	rm -rf $(SITE) && mkdir -p $(SITE)/pkg
 	# Split at the app's `#[lazy]` functions (what a phone needs before sign-in, and the
 	# rest); the main module then goes through wasm-bindgen, the others are loaded by
@@ -60,7 +70,7 @@ site: tools
 	shell=$$(cd $(SITE) && find . -type f ! -name '*.gz' ! -name '*.br' ! -path './office/*' ! -path './scan/*' | sed 's|^\.||' | sort | sed 's|.*|"&"|' | paste -sd, -)
 	sed -e "s/__BUILD__/$$build/" -e "s|__SHELL__|[$$shell]|" public/sw.js > $(SITE)/sw.js
 	# The back office: its own bundle under /office/, never in the storefront's shell.
-	cargo build -p office --lib --target wasm32-unknown-unknown --profile wasm-release
+	$(WASM_BUILD) -p office --lib
 	mkdir -p $(SITE)/office/pkg
 	wasm-bindgen --target web --no-typescript --remove-name-section --out-name office --out-dir $(SITE)/office/pkg \
 	  target/wasm32-unknown-unknown/wasm-release/office.wasm

@@ -30,7 +30,8 @@ pub fn start() {
     leptos::mount::mount_to_body(App);
 }
 
-/// Logs panics to the console (instead of an opaque "unreachable").
+/// Logs panics to the console (instead of an opaque "unreachable") in a build that formats
+/// them; the shipped bundle (`make site`) stops at once on a panic, smaller by ~20 KB.
 fn console_error_panic_hook_lite() {
     std::panic::set_hook(Box::new(|info| leptos::logging::error!("{info}")));
 }
