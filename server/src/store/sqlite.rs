@@ -118,6 +118,9 @@ impl SqliteBackend {
         // WAL for readers beside the writer; FULL so an acknowledged order survives power loss.
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
+        // Each job's savepoint keeps the pages it changes first in a sub-journal: in memory,
+        // not in a temporary file written page by page.
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
         configure(&conn)?;
         migrate(&mut conn)?;
         conn.pragma_update(None, "wal_autocheckpoint", WRITER_CHECKPOINT_PAGES)?;
