@@ -73,9 +73,28 @@ fn cpu_seconds(pid: Option<u32>) -> f64 {
         Some(pid) => format!("/proc/{pid}/stat"),
         None => "/proc/self/stat".into(),
     };
-    let Ok(stat) = std::fs::read_to_string(path) else {
-        return 0.0;
-    };
+    stat_cpu_seconds(&path).unwrap_or(0.0)
+}
+
+/// The SQLite writer thread of a server process: the one thread every write goes through.
+const WRITER_THREAD: &str = "sqlite-writer";
+
+/// CPU seconds the server's SQLite writer thread has used so far; `None` when it has none
+/// (a PostgreSQL server).
+fn writer_cpu_seconds(pid: u32) -> Option<f64> {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).ok()?;
+    tasks.flatten().find_map(|task| {
+        let dir = task.path();
+        let comm = std::fs::read_to_string(dir.join("comm")).ok()?;
+        (comm.trim() == WRITER_THREAD)
+            .then(|| stat_cpu_seconds(&dir.join("stat").to_string_lossy()))
+            .flatten()
+    })
+}
+
+/// utime + stime of a `/proc/…/stat` file, in seconds.
+fn stat_cpu_seconds(path: &str) -> Option<f64> {
+    let stat = std::fs::read_to_string(path).ok()?;
     // Fields after the command name (which is in parentheses and may hold spaces).
     let fields: Vec<&str> = stat
         .rsplit_once(')')
@@ -88,7 +107,7 @@ fn cpu_seconds(pid: Option<u32>) -> f64 {
             .unwrap_or(0.0)
     };
     // utime and stime are fields 14 and 15 of the whole line: 11 and 12 after the name.
-    (ticks(11) + ticks(12)) / 100.0
+    Some((ticks(11) + ticks(12)) / 100.0)
 }
 
 fn rss_mib(pid: u32) -> f64 {
@@ -260,6 +279,7 @@ struct Usage {
     started: Instant,
     own_cpu: f64,
     server_cpu: Vec<f64>,
+    writer_cpu: Vec<Option<f64>>,
 }
 
 impl Usage {
@@ -272,23 +292,50 @@ impl Usage {
                 .iter()
                 .map(|pid| cpu_seconds(Some(*pid)))
                 .collect(),
+            writer_cpu: args
+                .server_pids
+                .iter()
+                .map(|pid| writer_cpu_seconds(*pid))
+                .collect(),
         }
     }
 
-    fn report(&self, args: &Args) {
+    /// The generator's and each server's CPU; with `orders`, also per order, and the
+    /// SQLite writer thread's share (the one thread every write waits for).
+    fn report(&self, args: &Args, orders: Option<u64>) {
         let wall = self.started.elapsed().as_secs_f64();
         let own = cpu_seconds(None) - self.own_cpu;
         println!(
             "| load generator CPU | {own:.1} s in {wall:.1} s ({:.0}% of one core) |",
             own / wall * 100.0
         );
-        for (pid, before) in args.server_pids.iter().zip(&self.server_cpu) {
+        let per_order = |seconds: f64| match orders {
+            Some(orders) if orders > 0 => {
+                format!(", {:.2} ms per order", seconds * 1000.0 / orders as f64)
+            }
+            _ => String::new(),
+        };
+        for ((pid, before), writer) in args
+            .server_pids
+            .iter()
+            .zip(&self.server_cpu)
+            .zip(&self.writer_cpu)
+        {
             let used = cpu_seconds(Some(*pid)) - before;
             println!(
-                "| server {pid} CPU, RSS | {used:.1} s ({:.0}% of one core), {:.0} MiB |",
+                "| server {pid} CPU, RSS | {used:.1} s ({:.0}% of one core{}), {:.0} MiB |",
                 used / wall * 100.0,
+                per_order(used),
                 rss_mib(*pid)
             );
+            if let (Some(before), Some(now)) = (writer, writer_cpu_seconds(*pid)) {
+                let used = now - before;
+                println!(
+                    "| server {pid} SQLite writer thread CPU | {used:.1} s ({:.0}% of one core{}) |",
+                    used / wall * 100.0,
+                    per_order(used)
+                );
+            }
         }
     }
 }
@@ -356,7 +403,7 @@ async fn intake(args: &Args) {
     println!("| round trip carrying an order, p50 / p99 | {p50:.1} ms / {p99:.1} ms |");
     let all99 = percentile(&mut tally.round_trips, 0.99);
     println!("| every sync round trip, p99 | {all99:.1} ms |");
-    usage.report(args);
+    usage.report(args, Some(orders));
     println!();
 }
 
@@ -409,7 +456,7 @@ async fn steady(args: &Args) {
     let p50 = percentile(&mut tally.round_trips, 0.5);
     let p99 = percentile(&mut tally.round_trips, 0.99);
     println!("| sync round trip p50 / p99 | {p50:.1} ms / {p99:.1} ms |");
-    usage.report(args);
+    usage.report(args, None);
     println!();
 }
 
@@ -512,7 +559,7 @@ async fn signins(args: &Args) {
             rss_mib(*pid)
         );
     }
-    usage.report(args);
+    usage.report(args, None);
     println!();
 }
 
@@ -607,7 +654,7 @@ async fn history(args: &Args) {
         "| its order documents: volumes held, saved size | {}, {order_bytes} B |",
         order_docs.len() / 2
     );
-    usage.report(args);
+    usage.report(args, None);
     println!();
 }
 
@@ -745,7 +792,7 @@ async fn webhooks(args: &Args) {
         "| events delivered | {delivered} in {wall:.1} s ({:.0} events/s; the receiver got {got} requests), {pending} left |",
         delivered as f64 / wall
     );
-    usage.report(args);
+    usage.report(args, None);
     println!();
     serving.abort();
     admin_call(&args.base, &admin, reqwest::Method::DELETE, &path, None).await;
