@@ -20,6 +20,7 @@
 #[path = "../tests/support/http_device.rs"]
 mod http_device;
 
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -73,7 +74,7 @@ fn cpu_seconds(pid: Option<u32>) -> f64 {
         Some(pid) => format!("/proc/{pid}/stat"),
         None => "/proc/self/stat".into(),
     };
-    stat_cpu_seconds(&path).unwrap_or(0.0)
+    stat_cpu_seconds(Path::new(&path)).unwrap_or(0.0)
 }
 
 /// The SQLite writer thread of a server process: the one thread every write goes through.
@@ -87,13 +88,13 @@ fn writer_cpu_seconds(pid: u32) -> Option<f64> {
         let dir = task.path();
         let comm = std::fs::read_to_string(dir.join("comm")).ok()?;
         (comm.trim() == WRITER_THREAD)
-            .then(|| stat_cpu_seconds(&dir.join("stat").to_string_lossy()))
+            .then(|| stat_cpu_seconds(&dir.join("stat")))
             .flatten()
     })
 }
 
 /// utime + stime of a `/proc/…/stat` file, in seconds.
-fn stat_cpu_seconds(path: &str) -> Option<f64> {
+fn stat_cpu_seconds(path: &Path) -> Option<f64> {
     let stat = std::fs::read_to_string(path).ok()?;
     // Fields after the command name (which is in parentheses and may hold spaces).
     let fields: Vec<&str> = stat
