@@ -230,6 +230,7 @@ pub async fn open_state(config: &Config) -> anyhow::Result<AppState> {
         sync_bodies: std::sync::Arc::new(tokio::sync::Semaphore::new(
             sync_endpoint::SYNC_BODY_BUDGET_MIB as usize,
         )),
+        preparing: std::sync::Arc::new(tokio::sync::Semaphore::new(cores)),
     })
 }
 

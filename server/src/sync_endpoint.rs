@@ -32,6 +32,17 @@ use crate::store::{Tx, accounts, catalog, sync_states};
 /// 8 MiB at once took it from 100 to 214 MiB, which the allocator kept).
 pub const SYNC_BODY_BUDGET_MIB: u32 = 32;
 
+/// Batches whose work was thrown away and done again from the start: prepared on a
+/// snapshot the writer found stale (a document they read was written meanwhile), or, on
+/// PostgreSQL, beaten to a row by another transaction.
+static REDONE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// How many batches this process did again from the start (see [`REDONE`]): tests check
+/// that they raced.
+pub fn batches_redone() -> u64 {
+    REDONE.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// The share of [`SYNC_BODY_BUDGET_MIB`] a body takes: its announced length in whole MiB
 /// (a small body takes none), or the most a body may be when it announces none.
 fn body_permits(headers: &HeaderMap) -> u32 {
@@ -103,10 +114,45 @@ pub async fn sync(
             }
             _ => AppError::bad_request("malformed_sync_body", error.to_string()),
         })?;
+    // The documents are received, checked and answered on a read snapshot, in parallel
+    // with other batches; the writer then only checks that none of them moved since and
+    // writes (or, when one did, does it all again itself).
+    let request = std::sync::Arc::new(request);
+    let preparing = state.preparing.clone().acquire_owned().await;
+    let prepared = {
+        let (store, catalog, principal, actor, request) = (
+            state.store.clone(),
+            state.catalog.clone(),
+            principal.clone(),
+            state.actor.clone(),
+            request.clone(),
+        );
+        let volume_bytes = state.order_volume_bytes;
+        state
+            .store
+            .read(move |tx| {
+                let batch = Batch {
+                    cache: store.docs(),
+                    catalog_cache: &catalog,
+                    principal: &principal,
+                    actor: &actor,
+                    volume_bytes,
+                };
+                prepare(tx, &batch, &request)
+            })
+            .await
+    };
+    drop(preparing);
+    let mut prepared = prepared.unwrap_or_else(|error| {
+        // The writer does it again and meets the same error, if it is one.
+        tracing::debug!(%error, "a batch could not be prepared on a snapshot");
+        None
+    });
     let actor = state.actor.clone();
     let store = state.store.clone();
     let catalog_cache = state.catalog.clone();
     let volume_bytes = state.order_volume_bytes;
+    let mut attempted = false;
     let response = state
         .store
         .write(move |tx| {
@@ -117,7 +163,16 @@ pub async fn sync(
                 actor: &actor,
                 volume_bytes,
             };
-            process_batch(tx, &context, &request)
+            let retried = std::mem::replace(&mut attempted, true);
+            match prepared.take() {
+                Some(prepared) if still_current(tx, &prepared)? => finish(tx, &context, prepared),
+                stale => {
+                    if retried || stale.is_some() {
+                        REDONE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    process_batch(tx, &context, &request)
+                }
+            }
         })
         .await?;
     Ok((
@@ -224,30 +279,44 @@ fn start_missing(
     }
 }
 
-/// Saves the device's sync state for `doc` when the batch moved it (most documents of
-/// most syncs leave it as it was).
-fn keep_state(
-    tx: &mut Tx<'_>,
-    device: i64,
-    doc: &str,
-    stored: Option<Vec<u8>>,
-    state: Vec<u8>,
-) -> anyhow::Result<()> {
+/// A write a batch owes the database: worked out on a snapshot, made by the writer.
+enum Owed {
+    /// The device's new sync state for a document (only when it moved: most documents of
+    /// most syncs leave it as it was).
+    State { doc: String, state: Vec<u8> },
+    /// A document to save (when it changed) and hand back to the cache.
+    Doc { id: DocId, loaded: Box<LoadedDoc> },
+}
+
+/// `state` for `doc`, owed when it differs from the one `stored`.
+fn owe_state(owed: &mut Vec<Owed>, doc: &str, stored: Option<Vec<u8>>, state: Vec<u8>) {
     if stored.as_ref() != Some(&state) {
-        sync_states::put(tx, device, doc, state)?;
+        owed.push(Owed::State {
+            doc: doc.to_owned(),
+            state,
+        });
+    }
+}
+
+fn pay(tx: &mut Tx<'_>, device: i64, owed: Vec<Owed>) -> anyhow::Result<()> {
+    for owed in owed {
+        match owed {
+            Owed::State { doc, state } => sync_states::put(tx, device, &doc, state)?,
+            Owed::Doc { id, loaded } => documents::put_back(tx, id, *loaded)?,
+        }
     }
     Ok(())
 }
 
-/// The reply to a document of the batch: its sync message, after its sync state (when it
-/// moved) and the document itself are saved; to a quiet one, the changes after its heads
-/// (from the copy the batch changed, if it did).
+/// The reply to a document of the batch: its sync message, owing its sync state (when it
+/// moved) and the document itself; to a quiet one, the changes after its heads (from the
+/// copy the batch changed, if it did).
 fn answer(
     tx: &mut Tx<'_>,
     cache: &DocCache,
-    device: i64,
     slot: Slot,
     extra: &mut [(DocId, LoadedDoc)],
+    owed: &mut Vec<Owed>,
 ) -> anyhow::Result<DocReply> {
     let reply = |name: String, message: Vec<u8>, changes| DocReply {
         doc: name,
@@ -267,8 +336,8 @@ fn answer(
         } => {
             let (message, state) = reply_doc(&loaded.doc, received);
             let name = id.to_string();
-            keep_state(tx, device, &name, stored_state, state)?;
-            documents::put_back(tx, id, *loaded)?;
+            owe_state(owed, &name, stored_state, state);
+            owed.push(Owed::Doc { id, loaded });
             Ok(reply(name, message, Vec::new()))
         }
         Slot::Quiet {
@@ -306,32 +375,85 @@ fn answer(
                     let received = receive_doc(&id, doc, stored_state.as_deref(), &none, false)
                         .map_err(|refusal| anyhow::anyhow!("{refusal}"))?;
                     let (message, state) = reply_doc(doc, received);
-                    keep_state(tx, device, &name, stored_state, state)?;
+                    owe_state(owed, &name, stored_state, state);
                     reply(name, message, Vec::new())
                 }
             };
             if let Some(loaded) = own {
                 // Unchanged: back to the cache.
-                documents::put_back(tx, id, loaded)?;
+                owed.push(Owed::Doc {
+                    id,
+                    loaded: Box::new(loaded),
+                });
             }
             Ok(answer)
         }
     }
 }
 
-fn process_batch(
+/// A batch with its documents received and checked, and those the intake cannot change
+/// answered: what is left is writing.
+struct Prepared {
+    /// The request's sequence number (echoed in the response).
+    seq: u64,
+    slots: Vec<Slot>,
+    /// Writes owed for the documents answered already.
+    owed: Vec<Owed>,
+    /// Proposals sent or answered (recorded for the accuracy report).
+    proposals: Vec<docs::schema::proposal_doc::HeldProposal>,
+    /// Order requests, cancels, returns and OKs that arrived, per shop and order volume.
+    arrived: Vec<(
+        domain::sku::ShopId,
+        u32,
+        docs::schema::order_requests_doc::Entries,
+    )>,
+}
+
+impl Prepared {
+    /// Every stored document the batch read, with the version it read.
+    fn versions(&self) -> impl Iterator<Item = (&DocId, i64)> {
+        let slots = self.slots.iter().filter_map(|slot| match slot {
+            Slot::Taken { id, loaded, .. } => Some((id, loaded.version)),
+            _ => None,
+        });
+        let owed = self.owed.iter().filter_map(|owed| match owed {
+            Owed::Doc { id, loaded } => Some((id, loaded.version)),
+            Owed::State { .. } => None,
+        });
+        slots.chain(owed)
+    }
+}
+
+/// True when no document `prepared` read has been written since (its work stands).
+fn still_current(tx: &mut Tx<'_>, prepared: &Prepared) -> anyhow::Result<bool> {
+    let read: Vec<(String, i64)> = prepared
+        .versions()
+        .map(|(id, version)| (id.to_string(), version))
+        .collect();
+    let names: Vec<String> = read.iter().map(|(name, _)| name.clone()).collect();
+    let stored = documents::stored(tx, &names)?;
+    Ok(read.iter().all(|(name, version)| {
+        stored
+            .get(name)
+            .is_some_and(|stored| stored.version() == *version)
+    }))
+}
+
+/// Receives the batch's documents (each authorized on its own), reads what arrived in
+/// order documents, and answers every document the intake cannot change. On a read-only
+/// snapshot nothing is written (`None` when the batch must create a document: the writer
+/// does it all then).
+fn prepare(
     tx: &mut Tx<'_>,
     batch: &Batch<'_>,
     request: &SyncRequest,
-) -> anyhow::Result<SyncResponse> {
+) -> anyhow::Result<Option<Prepared>> {
     let Batch {
         cache,
-        catalog_cache,
         principal,
         actor,
-        volume_bytes,
+        ..
     } = *batch;
-    let now = tx.now_ms;
     let mut slots = Vec::with_capacity(request.docs.len());
     let mut seen = std::collections::HashSet::new();
     let tiers = catalog::tiers_of(tx, &principal.shops)?;
@@ -405,6 +527,7 @@ fn process_batch(
         }
         let loaded = match stored.get(&name) {
             Some(stored) => Some(documents::load_stored(tx, cache, &id, stored.clone())?),
+            None if tx.is_read_only() => return Ok(None),
             None => start_missing(tx, cache, actor, &id, &tiers)?,
         };
         let Some(mut loaded) = loaded else {
@@ -440,24 +563,20 @@ fn process_batch(
         }
     }
 
-    // Proposals sent or answered: recorded for the accuracy report.
-    for slot in &slots {
-        if let Slot::Taken {
-            id: DocId::Proposal(_),
-            received,
-            loaded,
-            ..
-        } = slot
-            && received.changed
-        {
-            let held = docs::schema::proposal_doc::read_proposals(&loaded.doc);
-            crate::store::forecasts::record_proposals(tx, &held, &principal.username)?;
-        }
-    }
-
-    // Orders that arrived: answer them in the status document of their shop.
-    let mut extra: Vec<(DocId, LoadedDoc)> = Vec::new();
-    let arrived: Vec<_> = slots
+    let proposals = slots
+        .iter()
+        .filter_map(|slot| match slot {
+            Slot::Taken {
+                id: DocId::Proposal(_),
+                received,
+                loaded,
+                ..
+            } if received.changed => Some(docs::schema::proposal_doc::read_proposals(&loaded.doc)),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    let arrived = slots
         .iter()
         .filter_map(|slot| match slot {
             Slot::Taken {
@@ -475,16 +594,61 @@ fn process_batch(
         })
         .collect();
     // Every document the rest of the batch cannot change (all but order statuses and
-    // prices) is answered and saved now, before the intake locks stock rows and the order
-    // counter: PostgreSQL holds those locks until the commit, so what is left after them
-    // is what other batches wait for.
+    // prices) is answered now: in the writer that is before the intake locks stock rows
+    // and the order counter (PostgreSQL holds those locks until the commit, so what is
+    // left after them is what other batches wait for), and on a snapshot it is outside
+    // the writer altogether.
+    let mut owed = Vec::new();
     for slot in &mut slots {
         if matches!(slot, Slot::Taken { id, .. } | Slot::Quiet { id, .. } if !matches!(id, DocId::OrderStatus(..) | DocId::ShopPrices(_)))
         {
             let taken = std::mem::replace(slot, refused(String::new(), 0, ""));
-            *slot = Slot::Answered(answer(tx, cache, principal.device_id, taken, &mut extra)?);
+            *slot = Slot::Answered(answer(tx, cache, taken, &mut [], &mut owed)?);
         }
     }
+    Ok(Some(Prepared {
+        seq: request.seq,
+        slots,
+        owed,
+        proposals,
+        arrived,
+    }))
+}
+
+/// The batch in the writer from the start: received, then written.
+fn process_batch(
+    tx: &mut Tx<'_>,
+    batch: &Batch<'_>,
+    request: &SyncRequest,
+) -> anyhow::Result<SyncResponse> {
+    let prepared = prepare(tx, batch, request)?
+        .ok_or_else(|| anyhow::anyhow!("a writable batch was not prepared"))?;
+    finish(tx, batch, prepared)
+}
+
+/// Writes a prepared batch: what it owes, the orders, cancels, returns and OKs that
+/// arrived (answered in their shops' status documents), and the replies.
+fn finish(tx: &mut Tx<'_>, batch: &Batch<'_>, prepared: Prepared) -> anyhow::Result<SyncResponse> {
+    let Batch {
+        cache,
+        catalog_cache,
+        principal,
+        actor,
+        volume_bytes,
+    } = *batch;
+    let Prepared {
+        seq,
+        mut slots,
+        owed,
+        proposals,
+        arrived,
+    } = prepared;
+    let now = tx.now_ms;
+    if !proposals.is_empty() {
+        crate::store::forecasts::record_proposals(tx, &proposals, &principal.username)?;
+    }
+    pay(tx, principal.device_id, owed)?;
+    let mut extra: Vec<(DocId, LoadedDoc)> = Vec::new();
     let mut follow_ups = Vec::new();
     for (shop, volume, entries) in arrived {
         let requests = entries.requests;
@@ -578,15 +742,14 @@ fn process_batch(
 
     // Replies, after everything the batch caused has been written.
     let mut replies = Vec::with_capacity(slots.len());
+    let mut owed = Vec::new();
     for slot in slots {
-        replies.push(answer(tx, cache, principal.device_id, slot, &mut extra)?);
+        replies.push(answer(tx, cache, slot, &mut extra, &mut owed)?);
     }
+    pay(tx, principal.device_id, owed)?;
     for (id, loaded) in extra {
         documents::put_back(tx, id, loaded)?;
     }
     accounts::touch_device(tx, principal.device_id, now)?;
-    Ok(SyncResponse {
-        seq: request.seq,
-        docs: replies,
-    })
+    Ok(SyncResponse { seq, docs: replies })
 }

@@ -157,6 +157,11 @@ impl Stored {
     pub fn has_heads(&self, heads: &[u8]) -> bool {
         self.heads.as_deref() == Some(heads)
     }
+
+    /// The stored version (one more with each write).
+    pub fn version(&self) -> i64 {
+        self.version
+    }
 }
 
 /// `Stored` from a row of `version, snapshot_bytes, tail_bytes, heads` from column `from`.
