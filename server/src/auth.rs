@@ -341,36 +341,14 @@ const HASH_QUEUE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 /// blocking threads every new thread kept its own (50 sign-ins left the server at 900 MB).
 pub struct Hashers {
     permits: std::sync::Arc<tokio::sync::Semaphore>,
-    jobs: std::sync::Mutex<std::sync::mpsc::Sender<Box<dyn FnOnce() + Send>>>,
+    threads: crate::workers::Workers,
 }
 
 impl Hashers {
     pub fn new(threads: usize) -> Hashers {
-        let (sender, receiver) = std::sync::mpsc::channel::<Box<dyn FnOnce() + Send>>();
-        let receiver = std::sync::Arc::new(std::sync::Mutex::new(receiver));
-        for n in 0..threads.max(1) {
-            let receiver = receiver.clone();
-            let spawned = std::thread::Builder::new()
-                .name(format!("argon2-{n}"))
-                .spawn(move || {
-                    loop {
-                        let job = {
-                            let receiver = receiver.lock().unwrap_or_else(|p| p.into_inner());
-                            receiver.recv()
-                        };
-                        match job {
-                            Ok(job) => job(),
-                            Err(_) => return,
-                        }
-                    }
-                });
-            if let Err(error) = spawned {
-                tracing::error!(%error, "could not start a hashing thread");
-            }
-        }
         Hashers {
             permits: std::sync::Arc::new(tokio::sync::Semaphore::new(threads.max(1))),
-            jobs: std::sync::Mutex::new(sender),
+            threads: crate::workers::Workers::new("argon2", threads),
         }
     }
 }
@@ -393,21 +371,15 @@ pub async fn with_hash_permit<T: Send + 'static>(
             )
         })?
         .map_err(anyhow::Error::from)?;
-    let (sender, receiver) = tokio::sync::oneshot::channel();
-    let job: Box<dyn FnOnce() + Send> = Box::new(move || {
-        let result = hash_work();
-        drop(permit);
-        let _ = sender.send(result);
-    });
     hashers
-        .jobs
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .send(job)
-        .map_err(|_| anyhow::anyhow!("the hashing threads have stopped"))?;
-    receiver
+        .threads
+        .run(move || {
+            let result = hash_work();
+            drop(permit);
+            result
+        })
         .await
-        .map_err(|_| AppError::Internal(anyhow::anyhow!("a password hash was lost")))
+        .map_err(AppError::Internal)
 }
 
 /// How long an access token lasts. A device that is offline longer keeps working locally

@@ -41,6 +41,7 @@ pub mod store;
 pub mod sync_endpoint;
 pub mod webhooks;
 pub mod webhooks_api;
+pub mod workers;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -230,7 +231,7 @@ pub async fn open_state(config: &Config) -> anyhow::Result<AppState> {
         sync_bodies: std::sync::Arc::new(tokio::sync::Semaphore::new(
             sync_endpoint::SYNC_BODY_BUDGET_MIB as usize,
         )),
-        preparing: std::sync::Arc::new(tokio::sync::Semaphore::new(cores)),
+        preparing: std::sync::Arc::new(workers::Workers::new("sync-prepare", cores)),
     })
 }
 

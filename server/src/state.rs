@@ -30,9 +30,9 @@ pub struct AppState {
     pub hashing: Arc<crate::auth::Hashers>,
     /// Sync bodies read at once, in MiB ([`crate::sync_endpoint::SYNC_BODY_BUDGET_MIB`]).
     pub sync_bodies: Arc<tokio::sync::Semaphore>,
-    /// Sync batches prepared at once on read snapshots, one per core: more would only
-    /// wait for a core while holding their documents' copies.
-    pub preparing: Arc<tokio::sync::Semaphore>,
+    /// The threads that prepare sync batches on read snapshots, one per core: more would
+    /// only wait for a core while holding their documents' copies.
+    pub preparing: Arc<crate::workers::Workers>,
 }
 
 /// What a write transaction that places or changes orders writes with.

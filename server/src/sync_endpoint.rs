@@ -118,59 +118,43 @@ pub async fn sync(
     // with other batches; the writer then only checks that none of them moved since and
     // writes (or, when one did, does it all again itself).
     let request = std::sync::Arc::new(request);
-    let preparing = state.preparing.clone().acquire_owned().await;
+    let context = std::sync::Arc::new(Context {
+        store: state.store.clone(),
+        catalog: state.catalog.clone(),
+        principal,
+        actor: state.actor.clone(),
+        volume_bytes: state.order_volume_bytes,
+    });
     let prepared = {
-        let (store, catalog, principal, actor, request) = (
-            state.store.clone(),
-            state.catalog.clone(),
-            principal.clone(),
-            state.actor.clone(),
-            request.clone(),
-        );
-        let volume_bytes = state.order_volume_bytes;
+        let (context, request) = (context.clone(), request.clone());
         state
-            .store
-            .read(move |tx| {
-                let batch = Batch {
-                    cache: store.docs(),
-                    catalog_cache: &catalog,
-                    principal: &principal,
-                    actor: &actor,
-                    volume_bytes,
-                };
-                prepare(tx, &batch, &request)
+            .preparing
+            .run(move || {
+                context
+                    .store
+                    .read_blocking(|tx| prepare(tx, &context.batch(), &request))
             })
             .await
+            .and_then(|prepared| prepared)
     };
-    drop(preparing);
     let mut prepared = prepared.unwrap_or_else(|error| {
         // The writer does it again and meets the same error, if it is one.
         tracing::debug!(%error, "a batch could not be prepared on a snapshot");
         None
     });
-    let actor = state.actor.clone();
-    let store = state.store.clone();
-    let catalog_cache = state.catalog.clone();
-    let volume_bytes = state.order_volume_bytes;
     let mut attempted = false;
     let response = state
         .store
         .write(move |tx| {
-            let context = Batch {
-                cache: store.docs(),
-                catalog_cache: &catalog_cache,
-                principal: &principal,
-                actor: &actor,
-                volume_bytes,
-            };
+            let batch = context.batch();
             let retried = std::mem::replace(&mut attempted, true);
             match prepared.take() {
-                Some(prepared) if still_current(tx, &prepared)? => finish(tx, &context, prepared),
+                Some(prepared) if still_current(tx, &prepared)? => finish(tx, &batch, prepared),
                 stale => {
                     if retried || stale.is_some() {
                         REDONE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     }
-                    process_batch(tx, &context, &request)
+                    process_batch(tx, &batch, &request)
                 }
             }
         })
@@ -245,6 +229,28 @@ fn writable<'a>(
         }
     };
     Ok(&mut extra[index].1.doc)
+}
+
+/// What a batch is processed with, owned: shared by its part on a snapshot and its part
+/// in the writer.
+struct Context {
+    store: crate::store::Store,
+    catalog: std::sync::Arc<CatalogCache>,
+    principal: Principal,
+    actor: automerge::ActorId,
+    volume_bytes: i64,
+}
+
+impl Context {
+    fn batch(&self) -> Batch<'_> {
+        Batch {
+            cache: self.store.docs(),
+            catalog_cache: &self.catalog,
+            principal: &self.principal,
+            actor: &self.actor,
+            volume_bytes: self.volume_bytes,
+        }
+    }
 }
 
 /// What a batch is processed with besides its request.
