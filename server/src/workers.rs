@@ -4,6 +4,7 @@
 //! same few threads run every job, so the memory one job frees is reused by the next
 //! rather than kept by a thread that came and went.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
@@ -30,7 +31,13 @@ impl Workers {
                             receiver.recv()
                         };
                         match job {
-                            Ok(job) => job(),
+                            // A job that panics is lost (its caller is told so, its
+                            // answer's sender being dropped); the thread stays.
+                            Ok(job) => {
+                                if std::panic::catch_unwind(AssertUnwindSafe(job)).is_err() {
+                                    tracing::error!("a job of the worker threads panicked");
+                                }
+                            }
                             Err(_) => return,
                         }
                     }
@@ -44,7 +51,8 @@ impl Workers {
         }
     }
 
-    /// Runs `work` on one of the threads, once one is free, and returns what it returned.
+    /// Runs `work` on one of the threads, once one is free, and returns what it returned
+    /// (an error if it panicked).
     pub async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> T + Send + 'static,
@@ -61,5 +69,20 @@ impl Workers {
         receiver
             .await
             .map_err(|_| anyhow::anyhow!("a job of the worker threads was lost"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_job_that_panics_fails_alone_and_the_threads_go_on() {
+        let workers = Workers::new("test", 1);
+        assert_eq!(workers.run(|| 2 + 2).await.unwrap(), 4);
+        let panicked = workers.run(|| -> u32 { panic!("a job that panics") }).await;
+        assert!(panicked.is_err());
+        // The one thread is still there for the next job.
+        assert_eq!(workers.run(|| 3 * 3).await.unwrap(), 9);
     }
 }
