@@ -118,7 +118,7 @@ FUZZ_EXAMPLES := 25
 
 # The server's integration tests again on a real PostgreSQL (a throwaway cluster started
 # here and stopped afterwards), plus two server processes sharing it.
-PG_TESTS := --test api --test api_keys --test access_matrix --test hostile_changes --test crash --test two_servers --test postgres_outage --test order_volumes --test catalog_api --test fulfilment --test returns --test entry --test edits --test manager_sync --test finance --test forecasts --test webhooks --test erp
+PG_TESTS := --test api --test api_keys --test concurrent_sync --test access_matrix --test hostile_changes --test crash --test two_servers --test postgres_outage --test order_volumes --test catalog_api --test fulfilment --test returns --test entry --test edits --test manager_sync --test finance --test forecasts --test webhooks --test erp
 test-postgres:
 	pgdir=$$(mktemp -d)
 	chmod 755 "$$pgdir"
