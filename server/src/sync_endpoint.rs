@@ -132,7 +132,7 @@ pub async fn sync(
             .run(move || {
                 context
                     .store
-                    .read_blocking(|tx| prepare(tx, &context.batch(), &request))
+                    .read_blocking(|tx| prepare(tx, &context, &request))
             })
             .await
             .and_then(|prepared| prepared)
@@ -146,15 +146,14 @@ pub async fn sync(
     let response = state
         .store
         .write(move |tx| {
-            let batch = context.batch();
             let retried = std::mem::replace(&mut attempted, true);
             match prepared.take() {
-                Some(prepared) if still_current(tx, &prepared)? => finish(tx, &batch, prepared),
+                Some(prepared) if still_current(tx, &prepared)? => finish(tx, &context, prepared),
                 stale => {
                     if retried || stale.is_some() {
                         REDONE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     }
-                    process_batch(tx, &batch, &request)
+                    process_batch(tx, &context, &request)
                 }
             }
         })
@@ -231,36 +230,13 @@ fn writable<'a>(
     Ok(&mut extra[index].1.doc)
 }
 
-/// What a batch is processed with, owned: shared by its part on a snapshot and its part
-/// in the writer.
+/// What a batch is processed with besides its request, shared by its part on a snapshot
+/// and its part in the writer.
 struct Context {
     store: crate::store::Store,
     catalog: std::sync::Arc<CatalogCache>,
     principal: Principal,
     actor: automerge::ActorId,
-    volume_bytes: i64,
-}
-
-impl Context {
-    fn batch(&self) -> Batch<'_> {
-        Batch {
-            cache: self.store.docs(),
-            catalog_cache: &self.catalog,
-            principal: &self.principal,
-            actor: &self.actor,
-            volume_bytes: self.volume_bytes,
-        }
-    }
-}
-
-/// What a batch is processed with besides its request.
-struct Batch<'a> {
-    cache: &'a DocCache,
-    catalog_cache: &'a CatalogCache,
-    principal: &'a Principal,
-    /// The server's Automerge actor.
-    actor: &'a automerge::ActorId,
-    /// When a shop's next order volume opens.
     volume_bytes: i64,
 }
 
@@ -432,16 +408,15 @@ impl Prepared {
 
 /// True when no document `prepared` read has been written since (its work stands).
 fn still_current(tx: &mut Tx<'_>, prepared: &Prepared) -> anyhow::Result<bool> {
-    let read: Vec<(String, i64)> = prepared
+    let (names, versions): (Vec<String>, Vec<i64>) = prepared
         .versions()
         .map(|(id, version)| (id.to_string(), version))
-        .collect();
-    let names: Vec<String> = read.iter().map(|(name, _)| name.clone()).collect();
+        .unzip();
     let stored = documents::stored(tx, &names)?;
-    Ok(read.iter().all(|(name, version)| {
+    Ok(names.iter().zip(versions).all(|(name, version)| {
         stored
             .get(name)
-            .is_some_and(|stored| stored.version() == *version)
+            .is_some_and(|stored| stored.version() == version)
     }))
 }
 
@@ -451,15 +426,10 @@ fn still_current(tx: &mut Tx<'_>, prepared: &Prepared) -> anyhow::Result<bool> {
 /// does it all then).
 fn prepare(
     tx: &mut Tx<'_>,
-    batch: &Batch<'_>,
+    context: &Context,
     request: &SyncRequest,
 ) -> anyhow::Result<Option<Prepared>> {
-    let Batch {
-        cache,
-        principal,
-        actor,
-        ..
-    } = *batch;
+    let (cache, principal, actor) = (context.store.docs(), &context.principal, &context.actor);
     let mut slots = Vec::with_capacity(request.docs.len());
     let mut seen = std::collections::HashSet::new();
     let tiers = catalog::tiers_of(tx, &principal.shops)?;
@@ -624,24 +594,25 @@ fn prepare(
 /// The batch in the writer from the start: received, then written.
 fn process_batch(
     tx: &mut Tx<'_>,
-    batch: &Batch<'_>,
+    context: &Context,
     request: &SyncRequest,
 ) -> anyhow::Result<SyncResponse> {
-    let prepared = prepare(tx, batch, request)?
+    let prepared = prepare(tx, context, request)?
         .ok_or_else(|| anyhow::anyhow!("a writable batch was not prepared"))?;
-    finish(tx, batch, prepared)
+    finish(tx, context, prepared)
 }
 
 /// Writes a prepared batch: what it owes, the orders, cancels, returns and OKs that
 /// arrived (answered in their shops' status documents), and the replies.
-fn finish(tx: &mut Tx<'_>, batch: &Batch<'_>, prepared: Prepared) -> anyhow::Result<SyncResponse> {
-    let Batch {
-        cache,
-        catalog_cache,
+fn finish(tx: &mut Tx<'_>, context: &Context, prepared: Prepared) -> anyhow::Result<SyncResponse> {
+    let Context {
+        store,
+        catalog: catalog_cache,
         principal,
         actor,
         volume_bytes,
-    } = *batch;
+    } = context;
+    let (cache, volume_bytes) = (store.docs(), *volume_bytes);
     let Prepared {
         seq,
         mut slots,
