@@ -179,13 +179,16 @@ bench: site browser-tools
 	until curl -sf http://127.0.0.1:3301/api/health >/dev/null; do sleep 0.5; done
 	node bench/manager_sync.js
 
-# Load through the real sync protocol against release servers with 600 benchmark shops:
-# intake with 50 devices (again with a webhook receiver that never answers, then the
-# backlog delivered when it comes to life), 500 devices syncing every 20 s for 5 minutes, a sign-in storm,
-# and one shop's 1,500th order against its first; on SQLite, then on PostgreSQL with two
-# server processes. LOAD_SECONDS (default 30) sets the intake run; STEADY_SECONDS (300)
-# the steady one. The generator's own CPU use is printed beside the servers'.
-LOAD_SHOPS := 600
+# Load through the real sync protocol against release servers: on SQLite with 10,000
+# benchmark shops, intake with 50 devices (again with a webhook receiver that never
+# answers, then the backlog delivered when it comes to life), one shop's 1,500th order
+# against its first, a sign-in storm, and 500 devices syncing every 20 s for 5 minutes
+# with a burst of oversized bodies halfway (the server's memory before, at the height and
+# after); then intake on PostgreSQL (600 shops) with two server processes. LOAD_SECONDS
+# (default 30) sets the intake run; STEADY_SECONDS (300) the steady one. The generator's
+# own CPU use is printed beside the servers'.
+LOAD_SHOPS := 10000
+PG_LOAD_SHOPS := 600
 load:
 	cargo build --release -p server --bin dinghuo --example load
 	work=$$(mktemp -d)
@@ -200,11 +203,11 @@ load:
 	target/release/examples/load history http://127.0.0.1:3301 --orders 1500 --first-shop 590 --server-pid $$pid
 	target/release/examples/load webhooks http://127.0.0.1:3301 --devices 50 --seconds $${LOAD_SECONDS:-30} --first-shop 1 --server-pid $$pid
 	target/release/examples/load signins http://127.0.0.1:3301 --devices 20 --first-shop 51 --server-pid $$pid
-	target/release/examples/load steady http://127.0.0.1:3301 --devices 500 --seconds $${STEADY_SECONDS:-300} --first-shop 71 --server-pid $$pid
+	target/release/examples/load steady http://127.0.0.1:3301 --devices 500 --seconds $${STEADY_SECONDS:-300} --oversized 40 --first-shop 1000 --server-pid $$pid
 	kill $$pid
 	echo "# PostgreSQL (two server processes)"
 	url=$$(.ci/postgres start "$$work/pg")
-	DINGHUO_ADDR=127.0.0.1:3302 DINGHUO_DATA=$$work/a DINGHUO_DATABASE_URL="$$url" DINGHUO_DEMO_SHOPS=$(LOAD_SHOPS) RUST_LOG=warn target/release/dinghuo &
+	DINGHUO_ADDR=127.0.0.1:3302 DINGHUO_DATA=$$work/a DINGHUO_DATABASE_URL="$$url" DINGHUO_DEMO_SHOPS=$(PG_LOAD_SHOPS) RUST_LOG=warn target/release/dinghuo &
 	a=$$!; pids="$$pids $$a"; up http://127.0.0.1:3302
 	DINGHUO_ADDR=127.0.0.1:3303 DINGHUO_DATA=$$work/b DINGHUO_DATABASE_URL="$$url" RUST_LOG=warn target/release/dinghuo &
 	b=$$!; pids="$$pids $$b"; up http://127.0.0.1:3303

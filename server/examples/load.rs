@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! load intake  BASE --devices 50 --seconds 30 [--server-pid PID]...
-//! load steady  BASE --devices 500 --seconds 300 [--server-pid PID]...
+//! load steady  BASE --devices 500 --seconds 300 [--oversized 40] [--server-pid PID]...
 //! load signins BASE --devices 20 [--server-pid PID]...
 //! load history BASE --orders 1500 [--server-pid PID]...
 //! load webhooks BASE --devices 50 --seconds 30 [--server-pid PID]...
@@ -13,6 +13,11 @@
 //! `webhooks` runs intake with an endpoint subscribed to order events whose receiver
 //! accepts connections and never answers, checks no event was dropped, then brings the
 //! receiver to life and measures how fast the backlog is delivered (events/s).
+//! `steady --oversized N` also signs N more devices in and, halfway through, has each send
+//! at once three bodies a server must survive: one over the size limit, one of the most
+//! bytes allowed that is not a sync envelope, and a real envelope whose cart change carries
+//! a string of several MiB (refused by the cart's rules). The server's memory is reported
+//! before that burst, at its height, and at the end of the run.
 //! Device n signs in as benchmark shop n (`bench0000n` / `bench123`).
 #![allow(clippy::print_stdout)] // a report is its output
 #![allow(clippy::float_arithmetic)] // timings and rates, never money
@@ -38,6 +43,7 @@ struct Args {
     seconds: u64,
     orders: usize,
     first_shop: usize,
+    oversized: usize,
     server_pids: Vec<u32>,
 }
 
@@ -52,6 +58,7 @@ fn args() -> Args {
         seconds: 30,
         orders: 1500,
         first_shop: 1,
+        oversized: 0,
         server_pids: Vec::new(),
     };
     while let Some(flag) = raw.next() {
@@ -61,6 +68,7 @@ fn args() -> Args {
             "--seconds" => args.seconds = value.parse().unwrap(),
             "--orders" => args.orders = value.parse().unwrap(),
             "--first-shop" => args.first_shop = value.parse().unwrap(),
+            "--oversized" => args.oversized = value.parse().unwrap(),
             "--server-pid" => args.server_pids.push(value.parse().unwrap()),
             other => panic!("unknown flag {other}"),
         }
@@ -218,12 +226,17 @@ fn remote(base: &str) -> TestServer {
 /// burst beyond what password hashing keeps up with is answered 503, which the sign-in
 /// storm scenario measures on its own).
 async fn sign_in_devices(args: &Args, count: usize) -> Vec<Device> {
-    let server = Arc::new(remote(&args.base));
+    sign_in_shops(&args.base, args.first_shop, count).await
+}
+
+/// Signs in the devices of benchmark shops `first`, `first + 1`, … (`count` of them).
+async fn sign_in_shops(base: &str, first: usize, count: usize) -> Vec<Device> {
+    let server = Arc::new(remote(base));
     let permits = Arc::new(tokio::sync::Semaphore::new(4));
     let mut tasks = Vec::new();
     for n in 0..count {
         let (server, permits) = (server.clone(), permits.clone());
-        let user = format!("bench{:05}", args.first_shop + n);
+        let user = format!("bench{:05}", first + n);
         tasks.push(tokio::spawn(async move {
             let _permit = permits.acquire().await.unwrap();
             Device::new(&server, &user, "bench123").await
@@ -410,9 +423,21 @@ async fn intake(args: &Args) {
 
 async fn steady(args: &Args) {
     let devices = sign_in_devices(args, args.devices).await;
+    let burst_devices =
+        sign_in_shops(&args.base, args.first_shop + args.devices, args.oversized).await;
     let tally = Arc::new(Mutex::new(Tally::default()));
     let usage = Usage::start(args);
     let deadline = Instant::now() + Duration::from_secs(args.seconds);
+    let burst = (!burst_devices.is_empty()).then(|| {
+        let (pids, halfway) = (
+            args.server_pids.clone(),
+            Duration::from_secs(args.seconds / 2),
+        );
+        tokio::spawn(async move {
+            tokio::time::sleep(halfway).await;
+            oversized_burst(burst_devices, &pids).await
+        })
+    });
     let tasks: Vec<_> = devices
         .into_iter()
         .enumerate()
@@ -457,8 +482,137 @@ async fn steady(args: &Args) {
     let p50 = percentile(&mut tally.round_trips, 0.5);
     let p99 = percentile(&mut tally.round_trips, 0.99);
     println!("| sync round trip p50 / p99 | {p50:.1} ms / {p99:.1} ms |");
+    if let Some(burst) = burst {
+        let burst = burst.await.unwrap();
+        println!(
+            "| oversized bodies halfway ({} devices × 3 at once): answers | {} |",
+            args.oversized,
+            burst
+                .statuses
+                .iter()
+                .map(|(status, n)| format!("{n} × {status}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        for (pid, (before, peak)) in args.server_pids.iter().zip(burst.rss) {
+            println!(
+                "| server {pid} RSS before the burst, at its height, at the end | {before:.0}, {peak:.0}, {:.0} MiB |",
+                rss_mib(*pid)
+            );
+        }
+    }
     usage.report(args, None);
     println!();
+}
+
+/// What the oversized burst got back, and each server's RSS before it and at its height.
+struct Burst {
+    statuses: std::collections::BTreeMap<String, u32>,
+    rss: Vec<(f64, f64)>,
+}
+
+/// Every device sends its three oversized bodies at once (see the module's comment);
+/// the servers' RSS is sampled every 20 ms until 2 s after the last answer.
+async fn oversized_burst(devices: Vec<Device>, pids: &[u32]) -> Burst {
+    let before: Vec<f64> = pids.iter().map(|pid| rss_mib(*pid)).collect();
+    let done = Arc::new(AtomicU64::new(0));
+    let sampler = {
+        let (pids, done) = (pids.to_vec(), done.clone());
+        tokio::spawn(async move {
+            let mut peak: Vec<f64> = pids.iter().map(|pid| rss_mib(*pid)).collect();
+            let mut quiet_since: Option<Instant> = None;
+            loop {
+                for (peak, pid) in peak.iter_mut().zip(&pids) {
+                    *peak = peak.max(rss_mib(*pid));
+                }
+                if done.load(Ordering::Relaxed) == 1 {
+                    let since = *quiet_since.get_or_insert_with(Instant::now);
+                    if since.elapsed() >= Duration::from_secs(2) {
+                        return peak;
+                    }
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+    };
+    let mut sends = Vec::new();
+    for mut device in devices {
+        // The device holds its cart as the server has it, then writes what no device
+        // may: a root key with a 6 MiB string.
+        device.sync.start_session();
+        while let Some(request) = device.sync.make_request() {
+            let reply = device.post(request.encode()).await.bytes().await.unwrap();
+            device
+                .sync
+                .receive(SyncResponse::decode(&reply).unwrap())
+                .unwrap();
+        }
+        let cart = DocId::Cart(device.shop.clone());
+        let doc = device.sync.doc_mut(&cart).expect("the shop's cart");
+        doc.transact::<_, _, automerge::AutomergeError>(|tx| {
+            automerge::transaction::Transactable::put(
+                tx,
+                automerge::ROOT,
+                "junk",
+                "x".repeat(6 << 20),
+            )
+        })
+        .unwrap();
+        device.sync.start_session();
+        let envelope = device
+            .sync
+            .make_request()
+            .expect("the cart's change")
+            .encode();
+        let bodies = [
+            vec![0u8; docs::sync::wire::MAX_BODY_BYTES + (1 << 20)],
+            vec![0x5a; docs::sync::wire::MAX_BODY_BYTES],
+            envelope,
+        ];
+        let device = Arc::new(device);
+        for body in bodies {
+            let device = device.clone();
+            sends.push(tokio::spawn(async move {
+                let response = device
+                    .http
+                    .post(format!("{}/api/sync", device.base))
+                    .bearer_auth(&device.token)
+                    .body(body)
+                    .send()
+                    .await;
+                match response {
+                    Ok(response) => {
+                        let status = response.status().as_u16();
+                        let text = response.bytes().await.unwrap_or_default();
+                        // A 200 answers each document: the cart must be refused.
+                        match SyncResponse::decode(&text) {
+                            Ok(reply) => match reply.docs.iter().find(|d| d.status != 200) {
+                                Some(refused) => format!(
+                                    "200 (cart {} {})",
+                                    refused.status,
+                                    refused.error.as_deref().unwrap_or("")
+                                ),
+                                None => "200 (accepted!)".to_owned(),
+                            },
+                            Err(_) => status.to_string(),
+                        }
+                    }
+                    // The server may answer 413 and close before the body is sent.
+                    Err(_) => "connection closed while sending".to_owned(),
+                }
+            }));
+        }
+    }
+    let mut statuses = std::collections::BTreeMap::new();
+    for send in sends {
+        *statuses.entry(send.await.unwrap()).or_insert(0) += 1;
+    }
+    done.store(1, Ordering::Relaxed);
+    let peak = sampler.await.unwrap();
+    Burst {
+        statuses,
+        rss: before.into_iter().zip(peak).collect(),
+    }
 }
 
 async fn signins(args: &Args) {

@@ -251,6 +251,7 @@ pub fn spawn(
         let mut tick = tokio::time::interval(Duration::from_secs(60));
         loop {
             tick.tick().await;
+            store.docs().forget_idle();
             match store
                 .write(|tx| {
                     let now = tx.now_ms;

@@ -6,6 +6,7 @@
 //! copy that is behind catches up by loading only the chunks it lacks.
 
 use std::collections::HashMap;
+use std::time::Instant;
 
 use hashlink::LinkedHashMap;
 use std::sync::Mutex;
@@ -36,8 +37,13 @@ fn memory_of(stored_bytes: i64) -> i64 {
 /// this many bytes for small documents (automerge-repo's rule).
 const COMPACT_FLOOR_BYTES: i64 = 1024;
 
-/// The cached documents, each with its version and when it was last put back; beyond the
-/// budget, the least recently used go.
+/// A document nobody read or wrote for this long leaves the cache: a burst's working set
+/// (50 devices ordering as fast as they can fill the budget) is not kept for the quiet
+/// hours after it. A device of a shop syncs more often than this while its app is open.
+const CACHE_IDLE: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// The cached documents, each with its version and when it was last used; beyond the
+/// budget, the least recently used go, and those idle for [`CACHE_IDLE`].
 #[derive(Default)]
 pub struct DocCache {
     entries: Mutex<Entries>,
@@ -55,6 +61,7 @@ struct Entry {
     version: i64,
     doc: Automerge,
     bytes: i64,
+    used: Instant,
 }
 
 impl Entries {
@@ -62,6 +69,19 @@ impl Entries {
         let entry = self.docs.remove(id)?;
         self.bytes -= entry.bytes;
         Some(entry)
+    }
+
+    /// Drops the least recently used while over the budget or idle since `idle_before`.
+    fn evict(&mut self, idle_before: Option<Instant>) {
+        while let Some((_, oldest)) = self.docs.front() {
+            let idle = idle_before.is_some_and(|before| oldest.used < before);
+            if self.bytes <= CACHE_BYTES && !idle {
+                break;
+            }
+            if let Some((_, oldest)) = self.docs.pop_front() {
+                self.bytes -= oldest.bytes;
+            }
+        }
     }
 }
 
@@ -72,11 +92,12 @@ impl DocCache {
             .map(|entry| (entry.version, entry.doc))
     }
 
+    /// A copy of the cached document, which counts as a use of it.
     fn copy(&self, id: &DocId) -> Option<(i64, Automerge)> {
-        self.lock()
-            .docs
-            .get(id)
-            .map(|entry| (entry.version, entry.doc.clone()))
+        let mut entries = self.lock();
+        let entry = entries.docs.to_back(id)?;
+        entry.used = Instant::now();
+        Some((entry.version, entry.doc.clone()))
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
@@ -105,15 +126,21 @@ impl DocCache {
                     version,
                     doc,
                     bytes,
+                    used: Instant::now(),
                 },
             );
-            while entries.bytes > CACHE_BYTES {
-                let Some((_, oldest)) = entries.docs.pop_front() else {
-                    break;
-                };
-                entries.bytes -= oldest.bytes;
-            }
         }
+        entries.evict(Instant::now().checked_sub(CACHE_IDLE));
+    }
+
+    /// Drops the documents idle for [`CACHE_IDLE`] (the jobs call it every minute, so a
+    /// server that went quiet gives the memory back too).
+    pub fn forget_idle(&self) {
+        self.forget_idle_at(Instant::now());
+    }
+
+    fn forget_idle_at(&self, now: Instant) {
+        self.lock().evict(now.checked_sub(CACHE_IDLE));
     }
 
     /// Forgets everything (another process may have written anything).
@@ -473,6 +500,26 @@ mod tests {
         assert!(held < 5000 && i64::try_from(held).unwrap() * memory_of(1000) <= CACHE_BYTES);
         assert!(cache.copy(&id("shop-4999")).is_some());
         cache.clear();
+        assert_eq!(cache.lock().bytes, 0);
+    }
+
+    #[test]
+    fn documents_idle_for_two_minutes_leave_the_cache_and_a_read_keeps_one() {
+        let cache = DocCache::default();
+        let id = |shop: &str| DocId::Cart(ShopId::parse(shop).unwrap());
+        cache.keep_all(vec![written("shop-a", 1000), written("shop-b", 1000)]);
+        let start = Instant::now();
+        cache.forget_idle_at(start + CACHE_IDLE / 2);
+        assert_eq!(cache.lock().docs.len(), 2, "not idle long enough");
+        // shop-a is read (a sync answered from it) later than shop-b was last used.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        assert!(cache.copy(&id("shop-a")).is_some());
+        cache.forget_idle_at(start + CACHE_IDLE + std::time::Duration::from_millis(10));
+        assert!(cache.copy(&id("shop-b")).is_none(), "idle: gone");
+        assert!(cache.copy(&id("shop-a")).is_some(), "read since: kept");
+        assert_eq!(cache.lock().bytes, memory_of(1000));
+        cache.forget_idle_at(Instant::now() + CACHE_IDLE * 2);
+        assert!(cache.lock().docs.is_empty());
         assert_eq!(cache.lock().bytes, 0);
     }
 }
