@@ -7,7 +7,7 @@
 //! load intake  BASE --devices 50 --seconds 30 [--server-pid PID]...
 //! load steady  BASE --devices 500 --seconds 300 [--oversized 40] [--server-pid PID]...
 //! load signins BASE --devices 20 [--server-pid PID]...
-//! load history BASE --orders 1500 [--server-pid PID]...
+//! load history BASE --orders 1500 --first-shop S [--server-pid PID]...  (uses shops S and S + 1)
 //! load webhooks BASE --devices 50 --seconds 30 [--server-pid PID]...
 //! ```
 //! `webhooks` runs intake with an endpoint subscribed to order events whose receiver
@@ -718,15 +718,62 @@ async fn signins(args: &Args) {
     println!();
 }
 
+/// A shop's device placing orders one after another, with the warehouse settling each
+/// order 20 orders later (here it cancels them: what matters is that they are over),
+/// keeping the newest 20 open, as over the months such a history takes; the warehouse's
+/// calls are not timed.
+struct Orderer {
+    device: Device,
+    /// Request ids are `request_id(tag, n)`.
+    tag: usize,
+    placed: Vec<RequestId>,
+    settled: usize,
+    tally: Tally,
+}
+
+impl Orderer {
+    async fn new(args: &Args, shop: usize, tag: usize) -> Orderer {
+        let mut device = sign_in_shops(&args.base, shop, 1).await.pop().unwrap();
+        session(&mut device, false, &Mutex::new(Tally::default())).await;
+        Orderer {
+            device,
+            tag,
+            placed: Vec::new(),
+            settled: 0,
+            tally: Tally::default(),
+        }
+    }
+
+    /// Places the next order and has the warehouse settle the one 20 before it.
+    async fn order(&mut self, http: &reqwest::Client, base: &str, admin: &str) {
+        let n = self.placed.len();
+        let id = request_id(self.tag, n as u64);
+        self.placed.push(id.clone());
+        place(&mut self.device, id);
+        let tally = Mutex::new(std::mem::take(&mut self.tally));
+        assert!(
+            session(&mut self.device, true, &tally).await,
+            "order {n} failed"
+        );
+        self.tally = tally.into_inner();
+        if n >= 20 {
+            let status = http
+                .post(format!("{base}/api/orders/{}/events", self.placed[n - 20]))
+                .bearer_auth(admin)
+                .json(&serde_json::json!({"event": "cancel", "reason": "settled"}))
+                .send()
+                .await
+                .unwrap()
+                .status();
+            self.settled += usize::from(status.is_success());
+        }
+    }
+}
+
+/// One shop places `--orders` orders in a row; then its next 250 orders alternate with
+/// the first 250 of a shop that has none (`--first-shop` + 1), so both are timed in the
+/// same seconds: the machine's speed drifts by more than the 1.2× this compares.
 async fn history(args: &Args) {
-    let mut devices = sign_in_devices(args, 1).await;
-    let mut device = devices.pop().unwrap();
-    let tally = Mutex::new(Tally::default());
-    session(&mut device, false, &tally).await;
-    *tally.lock().await = Tally::default();
-    // The warehouse settles orders as they come (here it cancels them: what matters is
-    // that they are over), keeping the newest 20 open, as over the months such a history
-    // takes; its calls are not timed.
     let server = remote(&args.base);
     let admin: serde_json::Value = sign_in(&server, "admin", "admin123")
         .await
@@ -735,50 +782,50 @@ async fn history(args: &Args) {
         .unwrap();
     let admin = admin["token"].as_str().unwrap().to_owned();
     let http = reqwest::Client::new();
-    let mut settled = 0usize;
-    let mut placed: Vec<RequestId> = Vec::new();
+    let mut old = Orderer::new(args, args.first_shop, 0).await;
+    let mut new = Orderer::new(args, args.first_shop + 1, 1).await;
     let usage = Usage::start(args);
-    for n in 0..args.orders {
-        let id = request_id(0, n as u64);
-        placed.push(id.clone());
-        place(&mut device, id);
-        assert!(session(&mut device, true, &tally).await, "order {n} failed");
-        if n >= 20 {
-            let status = http
-                .post(format!(
-                    "{}/api/orders/{}/events",
-                    args.base,
-                    placed[n - 20]
-                ))
-                .bearer_auth(&admin)
-                .json(&serde_json::json!({"event": "cancel", "reason": "settled"}))
-                .send()
-                .await
-                .unwrap()
-                .status();
-            settled += usize::from(status.is_success());
-        }
+    for _ in 0..args.orders {
+        old.order(&http, &args.base, &admin).await;
+    }
+    let window = 250.min(args.orders);
+    for _ in 0..window {
+        old.order(&http, &args.base, &admin).await;
+        new.order(&http, &args.base, &admin).await;
     }
     // The app's background sync of every document held (every 20 s): settled orders'
     // volumes are let go.
-    session(&mut device, false, &Mutex::new(Tally::default())).await;
-    let tally = tally.lock().await;
-    let window = 250.min(args.orders);
-    let mut first: Vec<f64> = tally.carrying[..window].to_vec();
-    let mut last: Vec<f64> = tally.carrying[tally.carrying.len() - window..].to_vec();
-    let (p_first, p_last) = (percentile(&mut first, 0.5), percentile(&mut last, 0.5));
+    session(&mut old.device, false, &Mutex::new(Tally::default())).await;
+    let carrying = &old.tally.carrying;
+    let median = |samples: &[f64]| percentile(&mut samples.to_vec(), 0.5);
+    let (p_first, p_last) = (
+        median(&carrying[..window]),
+        median(&carrying[args.orders - window..args.orders]),
+    );
+    let (p_then, p_fresh) = (
+        median(&carrying[args.orders..]),
+        median(&new.tally.carrying),
+    );
     println!(
         "## History: one shop places {} orders in a row\n",
         args.orders
     );
     println!("| figure | value |\n|---|---|");
     println!(
-        "| carrying round trip p50, orders 1–{window} vs the last {window} | {p_first:.1} ms vs {p_last:.1} ms ({:.2}×) |",
+        "| carrying round trip p50: orders {}–{} of the shop, alternating with orders 1–{window} of a new shop | {p_then:.1} ms vs {p_fresh:.1} ms ({:.2}×) |",
+        args.orders + 1,
+        args.orders + window,
+        p_then / p_fresh
+    );
+    println!(
+        "| carrying round trip p50, the shop's orders 1–{window} vs {}–{} (minutes apart) | {p_first:.1} ms vs {p_last:.1} ms ({:.2}×) |",
+        args.orders - window + 1,
+        args.orders,
         p_last / p_first
     );
     println!(
         "| order volumes the ordering device holds after a whole sync at the end | {} |",
-        device
+        old.device
             .sync
             .doc_ids()
             .filter(|id| id.volume().is_some())
@@ -800,7 +847,10 @@ async fn history(args: &Args) {
         .iter()
         .map(|id| fresh.sync.doc(id).map_or(0, |d| d.save().len()))
         .sum();
-    println!("| orders settled by the warehouse meanwhile | {settled} |");
+    println!(
+        "| orders settled by the warehouse meanwhile | {} |",
+        old.settled + new.settled
+    );
     println!(
         "| a new device's first sync: round trips, bytes down | {}, {} |",
         fresh.round_trips, fresh.bytes_down
