@@ -13,7 +13,7 @@ use domain::order_state::OrderState;
 use domain::promotion::{Promotion, PromotionUsage};
 use domain::sku::{ShopId, Sku};
 
-use super::sql::{StoreError, Tx};
+use super::sql::{StoreError, Tx, Value, marks};
 use crate::params;
 
 /// The `shop` of the promotion counters that counts every shop's uses.
@@ -220,17 +220,25 @@ pub fn usage(
     )? {
         usage.by_customer.insert(row.get(0)?, row.get(1)?);
     }
-    let plain = "SELECT uses FROM promotion_counts WHERE promotion = ?1 AND shop = ?2";
-    let locked = format!("{plain}{}", tx.for_update());
-    for promotion in promotions {
-        let sql = if promotion.limit_total.is_some() {
-            locked.as_str()
-        } else {
-            plain
-        };
-        let total: Option<u32> = tx.value(sql, params![promotion.id.as_str(), ALL_SHOPS])?;
-        if let Some(total) = total {
-            usage.total.insert(promotion.id.clone(), total);
+    // The totals in two statements, not one per promotion: those limited in total locked
+    // (in the order of their ids), the others not.
+    let (limited, unlimited): (Vec<&Promotion>, Vec<&Promotion>) =
+        promotions.iter().partition(|p| p.limit_total.is_some());
+    for (group, lock) in [(limited, tx.for_update()), (unlimited, "")] {
+        if group.is_empty() {
+            continue;
+        }
+        let mut values = vec![Value::from(ALL_SHOPS)];
+        values.extend(group.iter().map(|p| Value::from(p.id.as_str())));
+        for row in tx.rows(
+            &format!(
+                "SELECT promotion, uses FROM promotion_counts WHERE shop = ?1 AND promotion IN ({}) \
+                 ORDER BY promotion{lock}",
+                marks(2, group.len())
+            ),
+            &values,
+        )? {
+            usage.total.insert(row.get(0)?, row.get(1)?);
         }
     }
     Ok(usage)

@@ -437,10 +437,14 @@ pub fn compact(tx: &mut Tx<'_>, id: &DocId, upto: i64, snapshot: Vec<u8>) -> any
 /// How many bytes `ids` take as stored, together (their snapshots and appended chunks).
 pub fn stored_bytes(tx: &mut Tx<'_>, ids: &[DocId]) -> anyhow::Result<i64> {
     let mut total = 0;
-    for id in ids {
+    for part in ids.chunks(super::stock::SKUS_PER_STATEMENT) {
+        let values: Vec<Value> = part.iter().map(|id| Value::from(id.to_string())).collect();
         let bytes: Option<i64> = tx.value(
-            "SELECT snapshot_bytes + tail_bytes FROM docs WHERE id = ?1",
-            params![id.to_string()],
+            &format!(
+                "SELECT CAST(SUM(snapshot_bytes + tail_bytes) AS BIGINT) FROM docs WHERE id IN ({})",
+                marks(1, part.len())
+            ),
+            &values,
         )?;
         total += bytes.unwrap_or(0);
     }

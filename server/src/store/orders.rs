@@ -9,8 +9,15 @@ use domain::order::OrderConfirmation;
 use domain::order_state::OrderState;
 use domain::sku::ShopId;
 
-use super::sql::{StoreError, Tx};
+use super::sql::{ROWS_PER_STATEMENT, StoreError, Tx, Value, row_marks};
 use crate::params;
+
+/// One row of values for [`insert_rows`].
+macro_rules! row {
+    ($($value:expr),+ $(,)?) => {
+        [$(Value::from($value)),+]
+    };
+}
 
 pub use api::OrderRow;
 
@@ -119,16 +126,24 @@ pub fn insert(
         save_backorders(tx, answer)?;
     }
     insert_lines(tx, shop, answer, now_ms)?;
-    for event in &answer.history {
-        add_event(
-            tx,
-            answer.request_id.as_str(),
-            event.state,
-            event.at_ms,
-            &event.actor,
-            &event.reason,
-        )?;
-    }
+    let events = answer
+        .history
+        .iter()
+        .map(|event| {
+            row![
+                answer.request_id.as_str(),
+                state_name(event.state),
+                event.at_ms,
+                event.actor.as_str(),
+                event.reason.as_str()
+            ]
+        })
+        .collect();
+    insert_rows(
+        tx,
+        "INSERT INTO order_events (request_id, state, at_ms, actor, reason) VALUES",
+        events,
+    )?;
     let mut kinds = vec!["order.placed"];
     kinds.extend(first_answer_event(answer.state));
     order_events(tx, &kinds, (shop.as_str(), origin.channel, changed), answer)
@@ -220,13 +235,17 @@ fn counts(state: OrderState) -> bool {
     !matches!(state, OrderState::Rejected | OrderState::Cancelled)
 }
 
-/// The order's lines (what quotas count), received at `received_ms`.
+/// The order's lines (what quotas count), received at `received_ms`, with their costs
+/// then: one statement reads the costs and one writes the lines.
 fn insert_lines(
     tx: &mut Tx<'_>,
     shop: &ShopId,
     answer: &OrderConfirmation,
     received_ms: i64,
 ) -> Result<(), StoreError> {
+    let costs =
+        super::reports::costs_at(tx, answer.priced.lines.iter().map(|l| &l.sku), received_ms)?;
+    let mut rows: Vec<[Value; 9]> = Vec::new();
     for (line, priced) in answer.priced.lines.iter().enumerate() {
         // What the line sold for, after its share of the discounts, and its cost then.
         let net = answer
@@ -235,24 +254,38 @@ fn insert_lines(
             .and_then(|quote| quote.lines.get(line))
             .filter(|quoted| quoted.line.sku == priced.sku)
             .map(|quoted| super::money::cents(quoted.net));
-        let cost = super::reports::cost_at(tx, &priced.sku, received_ms)?
+        let cost = costs
+            .get(&priced.sku)
             .map(|unit| unit.saturating_mul(i64::from(priced.quantity)));
-        tx.execute(
-            "INSERT INTO order_lines (request_id, line, shop, sku, quantity, received_ms,
-                                      net_cents, cost_cents, live)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![
-                answer.request_id.as_str(),
-                line,
-                shop.as_str(),
-                priced.sku.as_str(),
-                priced.quantity,
-                received_ms,
-                net,
-                cost,
-                counts(answer.state)
-            ],
-        )?;
+        rows.push(row![
+            answer.request_id.as_str(),
+            line,
+            shop.as_str(),
+            priced.sku.as_str(),
+            priced.quantity,
+            received_ms,
+            net,
+            cost,
+            counts(answer.state)
+        ]);
+    }
+    insert_rows(
+        tx,
+        "INSERT INTO order_lines (request_id, line, shop, sku, quantity, received_ms,
+                                  net_cents, cost_cents, live) VALUES",
+        rows,
+    )
+}
+
+/// `INSERT … VALUES` (`head`) of `rows`, [`ROWS_PER_STATEMENT`] at a time.
+fn insert_rows<const N: usize>(
+    tx: &mut Tx<'_>,
+    head: &str,
+    rows: Vec<[Value; N]>,
+) -> Result<(), StoreError> {
+    for part in rows.chunks(ROWS_PER_STATEMENT) {
+        let values: Vec<Value> = part.iter().flat_map(|row| row.iter().cloned()).collect();
+        tx.execute(&format!("{head} {}", row_marks(part.len(), N)), &values)?;
     }
     Ok(())
 }
@@ -376,13 +409,16 @@ pub fn volumes_to_keep(tx: &mut Tx<'_>, shop: &ShopId) -> Result<Vec<u32>, Store
 fn save_backorders(tx: &mut Tx<'_>, confirmation: &OrderConfirmation) -> Result<(), StoreError> {
     let id = confirmation.request_id.as_str();
     tx.execute("DELETE FROM backorders WHERE request_id = ?1", params![id])?;
-    for (sku, quantity) in &confirmation.backordered {
-        tx.execute(
-            "INSERT INTO backorders (sku, request_id, quantity) VALUES (?1, ?2, ?3)",
-            params![sku.as_str(), id, *quantity],
-        )?;
-    }
-    Ok(())
+    let rows = confirmation
+        .backordered
+        .iter()
+        .map(|(sku, quantity)| row![sku.as_str(), id, *quantity])
+        .collect();
+    insert_rows(
+        tx,
+        "INSERT INTO backorders (sku, request_id, quantity) VALUES",
+        rows,
+    )
 }
 
 /// Replaces an order's confirmation after a lifecycle event (and what it waits for, and

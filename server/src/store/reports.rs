@@ -17,6 +17,38 @@ pub fn cost_at(tx: &mut Tx<'_>, sku: &Sku, at_ms: i64) -> Result<Option<i64>, St
     )
 }
 
+/// The unit cost of each of `skus` in force at `at_ms`, in cents (a SKU without one set is
+/// left out), in one statement per [`super::stock::SKUS_PER_STATEMENT`] SKUs.
+pub fn costs_at<'a>(
+    tx: &mut Tx<'_>,
+    skus: impl IntoIterator<Item = &'a Sku>,
+    at_ms: i64,
+) -> Result<std::collections::HashMap<Sku, i64>, StoreError> {
+    let mut skus: Vec<&Sku> = skus.into_iter().collect();
+    skus.sort();
+    skus.dedup();
+    let mut costs = std::collections::HashMap::new();
+    for part in skus.chunks(super::stock::SKUS_PER_STATEMENT) {
+        let mut values = vec![Value::from(at_ms)];
+        values.extend(part.iter().map(|sku| Value::from(sku.as_str())));
+        // Newest first within each SKU: the first row of a SKU is the cost in force.
+        for row in tx.rows(
+            &format!(
+                "SELECT sku, cost_cents FROM product_costs WHERE from_ms <= ?1 AND sku IN ({})
+                 ORDER BY sku, from_ms DESC",
+                marks(2, part.len())
+            ),
+            &values,
+        )? {
+            let sku: String = row.get(0)?;
+            if let (Ok(sku), Ok(cost)) = (Sku::parse(&sku), row.get::<i64>(1)) {
+                costs.entry(sku).or_insert(cost);
+            }
+        }
+    }
+    Ok(costs)
+}
+
 /// One cost price as it was set: from when, the cost in cents, who, why, when set.
 pub type CostRow = (i64, i64, String, String, i64);
 

@@ -94,6 +94,19 @@ pub fn marks(first: usize, count: usize) -> String {
         .join(", ")
 }
 
+/// `(?1, ?2), (?3, ?4)`… : the placeholders of `rows` rows of `columns` values each, for
+/// a multi-row `INSERT … VALUES` (one round trip for all of them on PostgreSQL).
+pub fn row_marks(rows: usize, columns: usize) -> String {
+    (0..rows)
+        .map(|row| format!("({})", marks(1 + row * columns, columns)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Rows one multi-row statement carries at most ([`row_marks`]): well within both
+/// databases' limits on parameters for the tables written this way.
+pub const ROWS_PER_STATEMENT: usize = 200;
+
 /// Why a statement failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -5,10 +5,13 @@
 use domain::inventory::{Inventory, StockLevel};
 use domain::sku::{Sku, WarehouseId};
 
-use super::sql::{StoreError, Tx};
+use super::sql::{StoreError, Tx, Value, marks};
 use crate::params;
 
-/// The levels of `skus` in every warehouse (locked for the transaction on PostgreSQL).
+/// The levels of `skus` in every warehouse (locked for the transaction on PostgreSQL, in
+/// the order of the SKUs and warehouses: every transaction that locks stock comes here),
+/// in one statement for up to [`SKUS_PER_STATEMENT`] SKUs: on PostgreSQL each statement
+/// is a round trip, and these rows stay locked until the transaction ends.
 pub fn levels<'a>(
     tx: &mut Tx<'_>,
     skus: impl IntoIterator<Item = &'a Sku>,
@@ -16,25 +19,34 @@ pub fn levels<'a>(
     let mut skus: Vec<&Sku> = skus.into_iter().collect();
     skus.sort();
     skus.dedup();
-    let sql = format!(
-        "SELECT warehouse, on_hand, reserved, safety FROM stock WHERE sku = ?1 ORDER BY warehouse{}",
-        tx.for_update()
-    );
     let mut inventory = Inventory::default();
-    for sku in skus {
-        for row in tx.rows(&sql, params![sku.as_str()])? {
+    for part in skus.chunks(SKUS_PER_STATEMENT) {
+        let sql = format!(
+            "SELECT sku, warehouse, on_hand, reserved, safety FROM stock WHERE sku IN ({}) \
+             ORDER BY sku, warehouse{}",
+            marks(1, part.len()),
+            tx.for_update()
+        );
+        let values: Vec<Value> = part.iter().map(|sku| Value::from(sku.as_str())).collect();
+        for row in tx.rows(&sql, &values)? {
             inventory.levels.insert(
-                (WarehouseId::parse(&row.get::<String>(0)?)?, sku.clone()),
+                (
+                    WarehouseId::parse(&row.get::<String>(1)?)?,
+                    Sku::parse(&row.get::<String>(0)?)?,
+                ),
                 StockLevel {
-                    on_hand: row.get(1)?,
-                    reserved: row.get(2)?,
-                    safety: row.get(3)?,
+                    on_hand: row.get(2)?,
+                    reserved: row.get(3)?,
+                    safety: row.get(4)?,
                 },
             );
         }
     }
     Ok(inventory)
 }
+
+/// The most SKUs one statement names (well within both databases' limits on parameters).
+pub const SKUS_PER_STATEMENT: usize = 1000;
 
 /// Writes back the levels that changed between `before` and `after` (a level `after`
 /// holds and `before` did not is a warehouse starting to stock the SKU).
