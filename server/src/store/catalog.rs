@@ -294,7 +294,7 @@ pub fn price_book<'a>(
     let mut skus: Vec<&Sku> = skus.into_iter().collect();
     skus.sort();
     skus.dedup();
-    for part in skus.chunks(super::stock::SKUS_PER_STATEMENT) {
+    for part in skus.chunks(tx.items_per_statement(super::sql::ITEMS_PER_STATEMENT)) {
         let mut values = vec![
             Value::from(tier.as_ref().map_or("", |t| t.as_str())),
             Value::from(shop.as_str()),

@@ -224,10 +224,12 @@ pub fn usage(
     // (in the order of their ids), the others not.
     let (limited, unlimited): (Vec<&Promotion>, Vec<&Promotion>) =
         promotions.iter().partition(|p| p.limit_total.is_some());
-    for (group, lock) in [(limited, tx.for_update()), (unlimited, "")] {
-        if group.is_empty() {
-            continue;
-        }
+    let per_statement = tx.items_per_statement(super::sql::ITEMS_PER_STATEMENT);
+    let groups = limited
+        .chunks(per_statement)
+        .map(|part| (part, tx.for_update()))
+        .chain(unlimited.chunks(per_statement).map(|part| (part, "")));
+    for (group, lock) in groups.collect::<Vec<_>>() {
         let mut values = vec![Value::from(ALL_SHOPS)];
         values.extend(group.iter().map(|p| Value::from(p.id.as_str())));
         for row in tx.rows(

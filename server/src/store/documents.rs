@@ -437,7 +437,7 @@ pub fn compact(tx: &mut Tx<'_>, id: &DocId, upto: i64, snapshot: Vec<u8>) -> any
 /// How many bytes `ids` take as stored, together (their snapshots and appended chunks).
 pub fn stored_bytes(tx: &mut Tx<'_>, ids: &[DocId]) -> anyhow::Result<i64> {
     let mut total = 0;
-    for part in ids.chunks(super::stock::SKUS_PER_STATEMENT) {
+    for part in ids.chunks(tx.items_per_statement(super::sql::ITEMS_PER_STATEMENT)) {
         let values: Vec<Value> = part.iter().map(|id| Value::from(id.to_string())).collect();
         let bytes: Option<i64> = tx.value(
             &format!(

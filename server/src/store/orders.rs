@@ -283,9 +283,15 @@ fn insert_rows<const N: usize>(
     head: &str,
     rows: Vec<[Value; N]>,
 ) -> Result<(), StoreError> {
-    for part in rows.chunks(ROWS_PER_STATEMENT) {
-        let values: Vec<Value> = part.iter().flat_map(|row| row.iter().cloned()).collect();
-        tx.execute(&format!("{head} {}", row_marks(part.len(), N)), &values)?;
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let part: Vec<[Value; N]> = rows
+            .by_ref()
+            .take(tx.items_per_statement(ROWS_PER_STATEMENT))
+            .collect();
+        let count = part.len();
+        let values: Vec<Value> = part.into_iter().flatten().collect();
+        tx.execute(&format!("{head} {}", row_marks(count, N)), &values)?;
     }
     Ok(())
 }

@@ -18,7 +18,7 @@ pub fn cost_at(tx: &mut Tx<'_>, sku: &Sku, at_ms: i64) -> Result<Option<i64>, St
 }
 
 /// The unit cost of each of `skus` in force at `at_ms`, in cents (a SKU without one set is
-/// left out), in one statement per [`super::stock::SKUS_PER_STATEMENT`] SKUs.
+/// left out), in one statement per [`super::sql::ITEMS_PER_STATEMENT`] SKUs.
 pub fn costs_at<'a>(
     tx: &mut Tx<'_>,
     skus: impl IntoIterator<Item = &'a Sku>,
@@ -28,25 +28,30 @@ pub fn costs_at<'a>(
     skus.sort();
     skus.dedup();
     let mut costs = std::collections::HashMap::new();
-    for part in skus.chunks(super::stock::SKUS_PER_STATEMENT) {
+    for part in skus.chunks(tx.items_per_statement(super::sql::ITEMS_PER_STATEMENT)) {
         let mut values = vec![Value::from(at_ms)];
         values.extend(part.iter().map(|sku| Value::from(sku.as_str())));
-        // Newest first within each SKU: the first row of a SKU is the cost in force.
+        // The cost in force is each SKU's newest up to `at_ms` (kept here: sorting in
+        // the database cost more than the few rows a SKU has).
         for row in tx.rows(
             &format!(
-                "SELECT sku, cost_cents FROM product_costs WHERE from_ms <= ?1 AND sku IN ({})
-                 ORDER BY sku, from_ms DESC",
+                "SELECT sku, from_ms, cost_cents FROM product_costs WHERE from_ms <= ?1 AND sku IN ({})",
                 marks(2, part.len())
             ),
             &values,
         )? {
-            let sku: String = row.get(0)?;
-            if let (Ok(sku), Ok(cost)) = (Sku::parse(&sku), row.get::<i64>(1)) {
-                costs.entry(sku).or_insert(cost);
+            let (sku, from_ms, cost): (String, i64, i64) = (row.get(0)?, row.get(1)?, row.get(2)?);
+            let Ok(sku) = Sku::parse(&sku) else { continue };
+            let newest = costs.entry(sku).or_insert((from_ms, cost));
+            if from_ms > newest.0 {
+                *newest = (from_ms, cost);
             }
         }
     }
-    Ok(costs)
+    Ok(costs
+        .into_iter()
+        .map(|(sku, (_, cost))| (sku, cost))
+        .collect())
 }
 
 /// One cost price as it was set: from when, the cost in cents, who, why, when set.

@@ -88,23 +88,46 @@ pub use params;
 /// The placeholders of an `IN (…)` list of `count` values numbered from `first`:
 /// `?3, ?4, ?5`.
 pub fn marks(first: usize, count: usize) -> String {
-    (first..first + count)
-        .map(|i| format!("?{i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    let mut out = String::with_capacity(count * 5);
+    push_marks(&mut out, first, count);
+    out
+}
+
+/// Appends [`marks`] to `out` (built by hand: these run for every order, and `format!`
+/// per placeholder was 2 % of an order's instructions on SQLite).
+fn push_marks(out: &mut String, first: usize, count: usize) {
+    let mut number = itoa::Buffer::new();
+    for i in first..first + count {
+        if i > first {
+            out.push_str(", ");
+        }
+        out.push('?');
+        out.push_str(number.format(i));
+    }
 }
 
 /// `(?1, ?2), (?3, ?4)`… : the placeholders of `rows` rows of `columns` values each, for
 /// a multi-row `INSERT … VALUES` (one round trip for all of them on PostgreSQL).
 pub fn row_marks(rows: usize, columns: usize) -> String {
-    (0..rows)
-        .map(|row| format!("({})", marks(1 + row * columns, columns)))
-        .collect::<Vec<_>>()
-        .join(", ")
+    let mut out = String::with_capacity(rows * (columns * 5 + 4));
+    for row in 0..rows {
+        if row > 0 {
+            out.push_str(", ");
+        }
+        out.push('(');
+        push_marks(&mut out, 1 + row * columns, columns);
+        out.push(')');
+    }
+    out
 }
 
-/// Rows one multi-row statement carries at most ([`row_marks`]): well within both
-/// databases' limits on parameters for the tables written this way.
+/// The most values one `IN (…)` list names (well within both databases' limits on
+/// parameters; see [`Tx::items_per_statement`]).
+pub const ITEMS_PER_STATEMENT: usize = 1000;
+
+/// Rows one multi-row statement carries at most ([`row_marks`]; see also
+/// [`Tx::items_per_statement`]): well within both databases' limits on parameters for
+/// the tables written this way.
 pub const ROWS_PER_STATEMENT: usize = 200;
 
 /// Why a statement failed.
@@ -331,6 +354,19 @@ impl<'a> Tx<'a> {
         self.read_only
     }
 
+    /// How many items (SKUs, rows to insert…) one statement should carry. On PostgreSQL
+    /// every statement is a round trip, so as many as the statement allows (`most`): an
+    /// order took 56 statements there, then 43. On SQLite a statement is a function call,
+    /// and one cached statement per item is cheapest: a list of several (`IN (?1, ?2)`)
+    /// makes SQLite build a temporary index for it each time (measured with callgrind:
+    /// lists everywhere cost 2.6 % more instructions per order).
+    pub fn items_per_statement(&self, most: usize) -> usize {
+        match self.dialect() {
+            Dialect::Postgres => most.max(1),
+            _ => 1,
+        }
+    }
+
     /// `" FOR UPDATE"` in a PostgreSQL write transaction, where rows read to be changed are
     /// locked until the transaction ends; nothing on SQLite, whose single writer already
     /// excludes others, nor in a read-only transaction.
@@ -369,6 +405,15 @@ mod tests {
             to_postgres_placeholders("SELECT a FROM t WHERE b = ?1 AND c = '?2' AND d = ?12"),
             "SELECT a FROM t WHERE b = $1 AND c = '?2' AND d = $12"
         );
+    }
+
+    #[test]
+    fn placeholder_lists_and_rows_are_numbered_in_order() {
+        assert_eq!(marks(3, 3), "?3, ?4, ?5");
+        assert_eq!(marks(9, 2), "?9, ?10");
+        assert_eq!(marks(1, 0), "");
+        assert_eq!(row_marks(2, 3), "(?1, ?2, ?3), (?4, ?5, ?6)");
+        assert_eq!(row_marks(1, 1), "(?1)");
     }
 
     #[test]

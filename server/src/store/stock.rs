@@ -5,13 +5,13 @@
 use domain::inventory::{Inventory, StockLevel};
 use domain::sku::{Sku, WarehouseId};
 
-use super::sql::{StoreError, Tx, Value, marks};
+use super::sql::{ITEMS_PER_STATEMENT, StoreError, Tx, Value, marks};
 use crate::params;
 
 /// The levels of `skus` in every warehouse (locked for the transaction on PostgreSQL, in
 /// the order of the SKUs and warehouses: every transaction that locks stock comes here),
-/// in one statement for up to [`SKUS_PER_STATEMENT`] SKUs: on PostgreSQL each statement
-/// is a round trip, and these rows stay locked until the transaction ends.
+/// in one statement for up to [`ITEMS_PER_STATEMENT`] SKUs on PostgreSQL, where each
+/// statement is a round trip and these rows stay locked until the transaction ends.
 pub fn levels<'a>(
     tx: &mut Tx<'_>,
     skus: impl IntoIterator<Item = &'a Sku>,
@@ -20,12 +20,15 @@ pub fn levels<'a>(
     skus.sort();
     skus.dedup();
     let mut inventory = Inventory::default();
-    for part in skus.chunks(SKUS_PER_STATEMENT) {
+    for part in skus.chunks(tx.items_per_statement(ITEMS_PER_STATEMENT)) {
+        // The order only matters where rows are locked (SQLite sorts for nothing).
+        let locked = match tx.for_update() {
+            "" => "",
+            _ => " ORDER BY sku, warehouse FOR UPDATE",
+        };
         let sql = format!(
-            "SELECT sku, warehouse, on_hand, reserved, safety FROM stock WHERE sku IN ({}) \
-             ORDER BY sku, warehouse{}",
+            "SELECT sku, warehouse, on_hand, reserved, safety FROM stock WHERE sku IN ({}){locked}",
             marks(1, part.len()),
-            tx.for_update()
         );
         let values: Vec<Value> = part.iter().map(|sku| Value::from(sku.as_str())).collect();
         for row in tx.rows(&sql, &values)? {
@@ -44,9 +47,6 @@ pub fn levels<'a>(
     }
     Ok(inventory)
 }
-
-/// The most SKUs one statement names (well within both databases' limits on parameters).
-pub const SKUS_PER_STATEMENT: usize = 1000;
 
 /// Writes back the levels that changed between `before` and `after` (a level `after`
 /// holds and `before` did not is a warehouse starting to stock the SKU).
