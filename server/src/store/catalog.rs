@@ -289,35 +289,30 @@ pub fn price_book<'a>(
         book.tier_schedule = schedule(tx, &PriceList::Tier(tier.clone()))?;
     }
     book.customer_schedule = schedule(tx, &PriceList::Shop(shop.clone()))?;
-    // Both lists in one statement per few hundred SKUs (each statement is a round trip
-    // on PostgreSQL, inside the intake's transaction).
-    let mut skus: Vec<&Sku> = skus.into_iter().collect();
-    skus.sort();
-    skus.dedup();
-    for part in skus.chunks(tx.items_per_statement(super::sql::ITEMS_PER_STATEMENT)) {
-        let mut values = vec![
-            Value::from(tier.as_ref().map_or("", |t| t.as_str())),
-            Value::from(shop.as_str()),
-        ];
-        values.extend(part.iter().map(|sku| Value::from(sku.as_str())));
-        let skus = marks(3, part.len());
-        for row in tx.rows(
-            &format!(
-                "SELECT 't', sku, price FROM tier_prices WHERE tier = ?1 AND sku IN ({skus}) \
-                 UNION ALL \
-                 SELECT 'c', sku, price FROM customer_prices WHERE shop = ?2 AND sku IN ({skus})"
-            ),
-            &values,
-        )? {
-            let (list, sku, price): (String, String, String) =
-                (row.get(0)?, row.get(1)?, row.get(2)?);
-            let price = Money::parse_price(&price, Currency::Cny)?;
-            let prices = match list.as_str() {
-                "t" => &mut book.tier_prices,
-                _ => &mut book.customer_prices,
-            };
-            prices.insert(Sku::parse(&sku)?, price);
-        }
+    // Both lists in one statement (each statement is a round trip on PostgreSQL, inside
+    // the intake's transaction).
+    let skus: Vec<Value> = skus
+        .into_iter()
+        .map(|sku| Value::from(sku.as_str()))
+        .collect();
+    let tier_and_shop = [
+        Value::from(tier.as_ref().map_or("", |t| t.as_str())),
+        Value::from(shop.as_str()),
+    ];
+    for row in tx.rows_in(
+        "SELECT 't', sku, price FROM tier_prices WHERE tier = ?1 AND sku IN (?items) \
+         UNION ALL \
+         SELECT 'c', sku, price FROM customer_prices WHERE shop = ?2 AND sku IN (?items)",
+        &tier_and_shop,
+        &skus,
+    )? {
+        let (list, sku, price): (String, String, String) = (row.get(0)?, row.get(1)?, row.get(2)?);
+        let price = Money::parse_price(&price, Currency::Cny)?;
+        let prices = match list.as_str() {
+            "t" => &mut book.tier_prices,
+            _ => &mut book.customer_prices,
+        };
+        prices.insert(Sku::parse(&sku)?, price);
     }
     Ok(book)
 }

@@ -13,7 +13,7 @@ use domain::order_state::OrderState;
 use domain::promotion::{Promotion, PromotionUsage};
 use domain::sku::{ShopId, Sku};
 
-use super::sql::{StoreError, Tx, Value, marks};
+use super::sql::{StoreError, Tx, Value};
 use crate::params;
 
 /// The `shop` of the promotion counters that counts every shop's uses.
@@ -224,21 +224,15 @@ pub fn usage(
     // (in the order of their ids), the others not.
     let (limited, unlimited): (Vec<&Promotion>, Vec<&Promotion>) =
         promotions.iter().partition(|p| p.limit_total.is_some());
-    let per_statement = tx.items_per_statement(super::sql::ITEMS_PER_STATEMENT);
-    let groups = limited
-        .chunks(per_statement)
-        .map(|part| (part, tx.for_update()))
-        .chain(unlimited.chunks(per_statement).map(|part| (part, "")));
-    for (group, lock) in groups.collect::<Vec<_>>() {
-        let mut values = vec![Value::from(ALL_SHOPS)];
-        values.extend(group.iter().map(|p| Value::from(p.id.as_str())));
-        for row in tx.rows(
+    for (group, lock) in [(limited, tx.for_update()), (unlimited, "")] {
+        let ids: Vec<Value> = group.iter().map(|p| Value::from(p.id.as_str())).collect();
+        for row in tx.rows_in(
             &format!(
-                "SELECT promotion, uses FROM promotion_counts WHERE shop = ?1 AND promotion IN ({}) \
-                 ORDER BY promotion{lock}",
-                marks(2, group.len())
+                "SELECT promotion, uses FROM promotion_counts WHERE shop = ?1 AND promotion IN (?items) \
+                 ORDER BY promotion{lock}"
             ),
-            &values,
+            &[Value::from(ALL_SHOPS)],
+            &ids,
         )? {
             usage.total.insert(row.get(0)?, row.get(1)?);
         }

@@ -436,17 +436,14 @@ pub fn compact(tx: &mut Tx<'_>, id: &DocId, upto: i64, snapshot: Vec<u8>) -> any
 
 /// How many bytes `ids` take as stored, together (their snapshots and appended chunks).
 pub fn stored_bytes(tx: &mut Tx<'_>, ids: &[DocId]) -> anyhow::Result<i64> {
+    let ids: Vec<Value> = ids.iter().map(|id| Value::from(id.to_string())).collect();
     let mut total = 0;
-    for part in ids.chunks(tx.items_per_statement(super::sql::ITEMS_PER_STATEMENT)) {
-        let values: Vec<Value> = part.iter().map(|id| Value::from(id.to_string())).collect();
-        let bytes: Option<i64> = tx.value(
-            &format!(
-                "SELECT CAST(SUM(snapshot_bytes + tail_bytes) AS BIGINT) FROM docs WHERE id IN ({})",
-                marks(1, part.len())
-            ),
-            &values,
-        )?;
-        total += bytes.unwrap_or(0);
+    for row in tx.rows_in(
+        "SELECT CAST(SUM(snapshot_bytes + tail_bytes) AS BIGINT) FROM docs WHERE id IN (?items)",
+        &[],
+        &ids,
+    )? {
+        total += row.get::<Option<i64>>(0)?.unwrap_or(0);
     }
     Ok(total)
 }

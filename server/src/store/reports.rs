@@ -8,44 +8,30 @@ use crate::params;
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
-/// The unit cost of `sku` in force at `at_ms`, in cents (none set: unknown).
-pub fn cost_at(tx: &mut Tx<'_>, sku: &Sku, at_ms: i64) -> Result<Option<i64>, StoreError> {
-    tx.value(
-        "SELECT cost_cents FROM product_costs WHERE sku = ?1 AND from_ms <= ?2
-         ORDER BY from_ms DESC LIMIT 1",
-        params![sku.as_str(), at_ms],
-    )
-}
-
 /// The unit cost of each of `skus` in force at `at_ms`, in cents (a SKU without one set is
-/// left out), in one statement per [`super::sql::ITEMS_PER_STATEMENT`] SKUs.
+/// left out), in one statement on PostgreSQL ([`Tx::rows_in`]).
 pub fn costs_at<'a>(
     tx: &mut Tx<'_>,
     skus: impl IntoIterator<Item = &'a Sku>,
     at_ms: i64,
 ) -> Result<std::collections::HashMap<Sku, i64>, StoreError> {
-    let mut skus: Vec<&Sku> = skus.into_iter().collect();
-    skus.sort();
-    skus.dedup();
+    let skus: Vec<Value> = skus
+        .into_iter()
+        .map(|sku| Value::from(sku.as_str()))
+        .collect();
     let mut costs = std::collections::HashMap::new();
-    for part in skus.chunks(tx.items_per_statement(super::sql::ITEMS_PER_STATEMENT)) {
-        let mut values = vec![Value::from(at_ms)];
-        values.extend(part.iter().map(|sku| Value::from(sku.as_str())));
-        // The cost in force is each SKU's newest up to `at_ms` (kept here: sorting in
-        // the database cost more than the few rows a SKU has).
-        for row in tx.rows(
-            &format!(
-                "SELECT sku, from_ms, cost_cents FROM product_costs WHERE from_ms <= ?1 AND sku IN ({})",
-                marks(2, part.len())
-            ),
-            &values,
-        )? {
-            let (sku, from_ms, cost): (String, i64, i64) = (row.get(0)?, row.get(1)?, row.get(2)?);
-            let Ok(sku) = Sku::parse(&sku) else { continue };
-            let newest = costs.entry(sku).or_insert((from_ms, cost));
-            if from_ms > newest.0 {
-                *newest = (from_ms, cost);
-            }
+    // The cost in force is each SKU's newest up to `at_ms` (kept here: sorting in the
+    // database cost more than the few rows a SKU has).
+    for row in tx.rows_in(
+        "SELECT sku, from_ms, cost_cents FROM product_costs WHERE from_ms <= ?1 AND sku IN (?items)",
+        &[Value::from(at_ms)],
+        &skus,
+    )? {
+        let (sku, from_ms, cost): (String, i64, i64) = (row.get(0)?, row.get(1)?, row.get(2)?);
+        let Ok(sku) = Sku::parse(&sku) else { continue };
+        let newest = costs.entry(sku).or_insert((from_ms, cost));
+        if from_ms > newest.0 {
+            *newest = (from_ms, cost);
         }
     }
     Ok(costs

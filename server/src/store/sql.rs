@@ -367,6 +367,25 @@ impl<'a> Tx<'a> {
         }
     }
 
+    /// The rows of `sql` for all of `items`: its `?items` (in an `IN (?items)` list, maybe
+    /// more than once) names a part of them, numbered after the `leading` parameters, as
+    /// many per statement as [`Tx::items_per_statement`] gives for
+    /// [`ITEMS_PER_STATEMENT`]; the rows of every part, in order.
+    pub fn rows_in(
+        &mut self,
+        sql: &str,
+        leading: &[Value],
+        items: &[Value],
+    ) -> Result<Vec<Row>, StoreError> {
+        let mut rows = Vec::new();
+        for part in items.chunks(self.items_per_statement(ITEMS_PER_STATEMENT)) {
+            let params: Vec<Value> = leading.iter().chain(part).cloned().collect();
+            let sql = sql.replace("?items", &marks(leading.len() + 1, part.len()));
+            rows.extend(self.rows(&sql, &params)?);
+        }
+        Ok(rows)
+    }
+
     /// `" FOR UPDATE"` in a PostgreSQL write transaction, where rows read to be changed are
     /// locked until the transaction ends; nothing on SQLite, whose single writer already
     /// excludes others, nor in a read-only transaction.

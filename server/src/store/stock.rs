@@ -5,12 +5,12 @@
 use domain::inventory::{Inventory, StockLevel};
 use domain::sku::{Sku, WarehouseId};
 
-use super::sql::{ITEMS_PER_STATEMENT, StoreError, Tx, Value, marks};
+use super::sql::{StoreError, Tx, Value};
 use crate::params;
 
 /// The levels of `skus` in every warehouse (locked for the transaction on PostgreSQL, in
 /// the order of the SKUs and warehouses: every transaction that locks stock comes here),
-/// in one statement for up to [`ITEMS_PER_STATEMENT`] SKUs on PostgreSQL, where each
+/// in one statement for up to [`super::sql::ITEMS_PER_STATEMENT`] SKUs on PostgreSQL, where each
 /// statement is a round trip and these rows stay locked until the transaction ends.
 pub fn levels<'a>(
     tx: &mut Tx<'_>,
@@ -19,31 +19,31 @@ pub fn levels<'a>(
     let mut skus: Vec<&Sku> = skus.into_iter().collect();
     skus.sort();
     skus.dedup();
+    // The order only matters where rows are locked (SQLite sorts for nothing).
+    let locked = match tx.for_update() {
+        "" => "",
+        _ => " ORDER BY sku, warehouse FOR UPDATE",
+    };
+    let skus: Vec<Value> = skus.iter().map(|sku| Value::from(sku.as_str())).collect();
     let mut inventory = Inventory::default();
-    for part in skus.chunks(tx.items_per_statement(ITEMS_PER_STATEMENT)) {
-        // The order only matters where rows are locked (SQLite sorts for nothing).
-        let locked = match tx.for_update() {
-            "" => "",
-            _ => " ORDER BY sku, warehouse FOR UPDATE",
-        };
-        let sql = format!(
-            "SELECT sku, warehouse, on_hand, reserved, safety FROM stock WHERE sku IN ({}){locked}",
-            marks(1, part.len()),
+    for row in tx.rows_in(
+        &format!(
+            "SELECT sku, warehouse, on_hand, reserved, safety FROM stock WHERE sku IN (?items){locked}"
+        ),
+        &[],
+        &skus,
+    )? {
+        inventory.levels.insert(
+            (
+                WarehouseId::parse(&row.get::<String>(1)?)?,
+                Sku::parse(&row.get::<String>(0)?)?,
+            ),
+            StockLevel {
+                on_hand: row.get(2)?,
+                reserved: row.get(3)?,
+                safety: row.get(4)?,
+            },
         );
-        let values: Vec<Value> = part.iter().map(|sku| Value::from(sku.as_str())).collect();
-        for row in tx.rows(&sql, &values)? {
-            inventory.levels.insert(
-                (
-                    WarehouseId::parse(&row.get::<String>(1)?)?,
-                    Sku::parse(&row.get::<String>(0)?)?,
-                ),
-                StockLevel {
-                    on_hand: row.get(2)?,
-                    reserved: row.get(3)?,
-                    safety: row.get(4)?,
-                },
-            );
-        }
     }
     Ok(inventory)
 }
