@@ -100,6 +100,17 @@ impl DocCache {
         Some((entry.version, entry.doc.clone()))
     }
 
+    /// A copy of the cached document if it is at `version`, which does not count as a use
+    /// (compaction reads it; that should not keep it cached).
+    fn copy_at(&self, id: &DocId, version: i64) -> Option<Automerge> {
+        let entries = self.lock();
+        let entry = entries
+            .docs
+            .get(id)
+            .filter(|entry| entry.version == version)?;
+        Some(entry.doc.clone())
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
         self.entries
             .lock()
@@ -382,9 +393,26 @@ pub fn due_for_compaction(tx: &mut Tx<'_>, limit: usize) -> anyhow::Result<Vec<D
 }
 
 /// The document as of its newest chunk, saved whole: (that chunk's number, the snapshot).
-/// Run in a read transaction, off the write path.
-pub fn snapshot(tx: &mut Tx<'_>, id: &DocId) -> anyhow::Result<Option<(i64, Vec<u8>)>> {
+/// The newest chunk's number is the stored version; a copy cached at that version is
+/// saved as it is (loading the chunks again cost as much as saving: half the compaction's
+/// work, which was a fifth of the server's during intake). Run in a read transaction, off
+/// the write path.
+pub fn snapshot(
+    tx: &mut Tx<'_>,
+    cache: &DocCache,
+    id: &DocId,
+) -> anyhow::Result<Option<(i64, Vec<u8>)>> {
     let key = id.to_string();
+    let Some(version) = tx.value::<i64>(
+        "SELECT version FROM docs WHERE id = ?1",
+        params![key.as_str()],
+    )?
+    else {
+        return Ok(None);
+    };
+    if let Some(doc) = cache.copy_at(id, version) {
+        return Ok(Some((version, doc.save())));
+    }
     let chunks = tx.rows(
         "SELECT seq, bytes FROM doc_chunks WHERE doc = ?1 ORDER BY seq",
         params![key.as_str()],
@@ -502,6 +530,19 @@ mod tests {
         assert!(cache.copy(&id("shop-4999")).is_some());
         cache.clear();
         assert_eq!(cache.lock().bytes, 0);
+    }
+
+    #[test]
+    fn compaction_reads_a_cached_copy_only_at_the_stored_version_and_leaves_its_place() {
+        let cache = DocCache::default();
+        let id = |shop: &str| DocId::Cart(ShopId::parse(shop).unwrap());
+        cache.keep_all(vec![written("shop-a", 1000), written("shop-b", 1000)]);
+        assert!(cache.copy_at(&id("shop-a"), 2).is_none(), "another version");
+        assert!(cache.copy_at(&id("shop-c"), 1).is_none());
+        assert!(cache.copy_at(&id("shop-a"), 1).is_some());
+        // Not a use: shop-a is still the least recently used.
+        let order: Vec<DocId> = cache.lock().docs.keys().cloned().collect();
+        assert_eq!(order, [id("shop-a"), id("shop-b")]);
     }
 
     #[test]
