@@ -233,13 +233,9 @@ pub fn take_in_orders(
     // The shop's profile first (its row locks the shop's balances), then stock in SKU
     // order, then the order counter: every transaction takes them in this order.
     let pricing = Pricing::load(tx, catalog_cache, shop, &requested, now_ms)?;
-    // Gifts are reserved like the lines they come with.
-    let gifts = pricing.promotions.iter().filter_map(|p| p.kind.gift_sku());
-    let before = stock::levels(tx, requested.iter().chain(gifts))?;
-    let mut inventory = before.clone();
+    // What needs no lock is read before the stock rows and the counter are locked: on
+    // PostgreSQL every other order waits for those until this one commits.
     let nearest_first = catalog::nearest_warehouses(tx, shop)?;
-    let first_seq = orders::take_numbers(tx, requests.len())?;
-    let mut seq = first_seq - 1;
     let held = pricing.held(
         tx,
         shop,
@@ -256,6 +252,12 @@ pub fn take_in_orders(
     } else {
         BTreeMap::new()
     };
+    // Gifts are reserved like the lines they come with.
+    let gifts = pricing.promotions.iter().filter_map(|p| p.kind.gift_sku());
+    let before = stock::levels(tx, requested.iter().chain(gifts))?;
+    let mut inventory = before.clone();
+    let first_seq = orders::take_numbers(tx, requests.len())?;
+    let mut seq = first_seq - 1;
     let checkout = pricing.checkout(shop);
     let (products, book, profile) = (&pricing.products, &pricing.book, &pricing.profile);
     let placed_by: Vec<(String, String)> = requests
