@@ -76,7 +76,8 @@ async fn main() {
             };
             let shop = &shops[usize::try_from(n % 3)?];
             order.allocations.clear();
-            orders::insert(tx, seq, shop, 0, &order, origin, received)?;
+            let json = serde_json::to_string(&order)?;
+            orders::insert(tx, seq, shop, 0, (&order, &json), origin, received)?;
             // Shipped orders left 0–3 days after they came in (the fill-rate report).
             if matches!(order.state, OrderState::Shipped | OrderState::Completed) {
                 let shipment = domain::fulfilment::ShipmentRecord {

@@ -12,7 +12,9 @@ use docs::intake::{StockSource, answer_requests};
 use docs::schema::create_document;
 use docs::schema::doc_id::DocId;
 use docs::schema::order_requests_doc::{StoredAccept, StoredCancel, StoredRequest, StoredReturn};
-use docs::schema::order_status_doc::{put_confirmations, set_next_volume};
+use docs::schema::order_status_doc::{
+    encode_confirmations, put_encoded_confirmations, set_next_volume,
+};
 use std::collections::BTreeMap;
 
 use domain::checkout::{Checkout, SalesTerms, ShopProfile, spend_balances};
@@ -282,8 +284,10 @@ pub fn take_in_orders(
         },
         now_ms,
     );
+    // Encoded once, for the orders table and the status document alike.
+    let encoded = encode_confirmations(&answers)?;
     let mut owed = domain::money::Money::zero(domain::money::Currency::Cny);
-    for (offset, answer) in answers.iter().enumerate() {
+    for (offset, (answer, (_, json))) in answers.iter().zip(&encoded).enumerate() {
         let by = placed_by
             .iter()
             .find(|(key, _)| key == answer.request_id.as_str())
@@ -300,7 +304,7 @@ pub fn take_in_orders(
             first_seq + i64::try_from(offset)?,
             shop,
             volume,
-            answer,
+            (answer, json),
             origin,
             now_ms,
         )?;
@@ -358,7 +362,7 @@ pub fn take_in_orders(
     } else {
         None
     };
-    put_confirmations(status_doc, &answers)?;
+    put_encoded_confirmations(status_doc, &encoded)?;
     let account = if prepaid_moved {
         Some(crate::ledger::account_summary(tx, shop).map_err(|e| anyhow::anyhow!("{e}"))?)
     } else {

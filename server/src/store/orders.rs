@@ -72,13 +72,14 @@ pub struct Origin<'a> {
 }
 
 /// Records an answered request: the order, its confirmed lines and its first events.
-/// `volume` is the order volume it was requested (and is answered) in.
+/// `volume` is the order volume it was requested (and is answered) in; `json` is the
+/// answer as `encode_confirmations` encoded it (the status document holds the same text).
 pub fn insert(
     tx: &mut Tx<'_>,
     seq: i64,
     shop: &ShopId,
     volume: u32,
-    answer: &OrderConfirmation,
+    (answer, json): (&OrderConfirmation, &str),
     origin: Origin<'_>,
     now_ms: i64,
 ) -> anyhow::Result<()> {
@@ -100,7 +101,7 @@ pub fn insert(
             origin.placed_by,
             origin.device,
             now_ms,
-            serde_json::to_string(answer)?,
+            json,
             volume,
             origin.channel,
             changed,

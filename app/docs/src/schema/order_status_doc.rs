@@ -38,17 +38,32 @@ pub fn put_confirmations(
     doc: &mut Automerge,
     confirmations: &[OrderConfirmation],
 ) -> Result<(), SchemaError> {
-    if confirmations.is_empty() {
-        return Ok(());
-    }
-    let parent = container(doc, ORDERS)?;
-    let encoded: Vec<(String, String)> = confirmations
+    put_encoded_confirmations(doc, &encode_confirmations(confirmations)?)
+}
+
+/// Each confirmation as the status document holds it: (its request id, its JSON). The
+/// server stores the same JSON in its orders table, so it encodes each order once.
+pub fn encode_confirmations(
+    confirmations: &[OrderConfirmation],
+) -> Result<Vec<(String, String)>, SchemaError> {
+    confirmations
         .iter()
         .map(|c| Ok((c.request_id.to_string(), serde_json::to_string(c)?)))
         .collect::<Result<_, serde_json::Error>>()
-        .map_err(|e| SchemaError::Encode(e.to_string()))?;
+        .map_err(|e| SchemaError::Encode(e.to_string()))
+}
+
+/// [`put_confirmations`] of confirmations [`encode_confirmations`] encoded.
+pub fn put_encoded_confirmations(
+    doc: &mut Automerge,
+    encoded: &[(String, String)],
+) -> Result<(), SchemaError> {
+    if encoded.is_empty() {
+        return Ok(());
+    }
+    let parent = container(doc, ORDERS)?;
     doc.transact::<_, _, automerge::AutomergeError>(|tx| {
-        for (key, json) in &encoded {
+        for (key, json) in encoded {
             tx.put(&parent, key.as_str(), json.as_str())?;
         }
         Ok(())
