@@ -15,10 +15,9 @@ pub fn costs_at<'a>(
     skus: impl IntoIterator<Item = &'a Sku>,
     at_ms: i64,
 ) -> Result<std::collections::HashMap<Sku, i64>, StoreError> {
-    let skus: Vec<Value> = skus
-        .into_iter()
-        .map(|sku| Value::from(sku.as_str()))
-        .collect();
+    // Each SKU once (an order may name one on several lines, a gift among them).
+    let skus: std::collections::BTreeSet<&Sku> = skus.into_iter().collect();
+    let skus: Vec<Value> = skus.iter().map(|sku| Value::from(sku.as_str())).collect();
     let mut costs = std::collections::HashMap::new();
     // The cost in force is each SKU's newest up to `at_ms` (kept here: sorting in the
     // database cost more than the few rows a SKU has).
