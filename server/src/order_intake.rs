@@ -8,7 +8,7 @@
 use std::collections::BTreeSet;
 
 use automerge::Automerge;
-use docs::intake::{StockSource, answer_requests};
+use docs::intake::{StockSource, answer_requests, confirm_request, settle};
 use docs::schema::create_document;
 use docs::schema::doc_id::DocId;
 use docs::schema::order_requests_doc::{StoredAccept, StoredCancel, StoredRequest, StoredReturn};
@@ -26,7 +26,7 @@ use domain::price_hold::{PricesThen, held_since};
 use domain::promotion::{Promotion, PromotionUsage};
 use domain::quota::Period;
 use domain::sku::TierId;
-use domain::sku::{ShopId, Sku};
+use domain::sku::{ShopId, Sku, WarehouseId};
 
 use crate::app_error::AppError;
 use crate::fulfilment::{self, Action, Applied};
@@ -194,6 +194,99 @@ pub fn preview(
         .ok_or_else(|| anyhow::anyhow!("a previewed order was not answered"))
 }
 
+/// A sync's one new order of a shop priced on a read snapshot, outside the writer: what it
+/// was priced with and its confirmation before stock. The writer keeps it while nothing it
+/// was priced with has moved: the pricing version (`catalog::pricing_version`) and the
+/// shop's profile, promotion use and quota counts, which the writer reads again (locking
+/// them, as it would to price) and compares. Otherwise the writer prices it again itself.
+pub struct Draft {
+    key: String,
+    version: i64,
+    pricing: Pricing,
+    nearest_first: Vec<WarehouseId>,
+    confirmed: OrderConfirmation,
+}
+
+/// Drafts of the writer kept and thrown away (`make load` reports them).
+static DRAFTS: [std::sync::atomic::AtomicU64; 2] = [
+    std::sync::atomic::AtomicU64::new(0),
+    std::sync::atomic::AtomicU64::new(0),
+];
+
+/// How many drafts the writer kept, and how many it priced again.
+pub fn drafts_kept_and_redone() -> (u64, u64) {
+    let load = |i: usize| DRAFTS[i].load(std::sync::atomic::Ordering::Relaxed);
+    (load(0), load(1))
+}
+
+/// Prices the one new request `requests` holds for `shop` on a read snapshot (`None` when
+/// there are several: each is priced after the one before, in the writer).
+pub fn draft(
+    tx: &mut Tx<'_>,
+    catalog_cache: &CatalogCache,
+    shop: &ShopId,
+    requests: &[StoredRequest],
+    now_ms: i64,
+) -> anyhow::Result<Option<Draft>> {
+    let [stored] = requests else {
+        return Ok(None);
+    };
+    let Ok(request) = &stored.request else {
+        return Ok(None);
+    };
+    if RequestId::parse(&stored.key).is_err()
+        || !orders::applied(tx, [stored.key.as_str()])?.is_empty()
+    {
+        return Ok(None);
+    }
+    let version = catalog::pricing_version(tx)?;
+    let skus: BTreeSet<Sku> = request.lines.iter().map(|l| l.sku.clone()).collect();
+    let pricing = Pricing::load(tx, catalog_cache, shop, &skus, now_ms)?;
+    let nearest_first = catalog::nearest_warehouses(tx, shop)?;
+    let held = pricing.held(tx, shop, [request], &skus, now_ms)?;
+    let confirmed = confirm_request(
+        request,
+        None,
+        pricing.products.as_ref(),
+        &pricing.book,
+        &pricing.checkout(shop),
+        &held,
+        String::new(),
+        now_ms,
+    );
+    Ok(Some(Draft {
+        key: stored.key.clone(),
+        version,
+        pricing,
+        nearest_first,
+        confirmed,
+    }))
+}
+
+impl Draft {
+    /// The draft if it still stands for `requests` in the writer: the same one request,
+    /// priced with what is stored now.
+    fn kept(
+        self,
+        tx: &mut Tx<'_>,
+        shop: &ShopId,
+        requests: &[StoredRequest],
+        now_ms: i64,
+    ) -> anyhow::Result<Option<Draft>> {
+        let same_request = matches!(requests, [only] if only.key == self.key);
+        let kept = same_request && catalog::pricing_version(tx)? == self.version && {
+            // Read as `Pricing::load` reads them, in the same order (the profile's row
+            // first: it locks the shop's balances).
+            let profile = commerce::ordering_profile(tx, shop)?;
+            profile == self.pricing.profile
+                && commerce::usage(tx, shop, &self.pricing.promotions)? == self.pricing.usage
+                && commerce::ordered_for_quotas(tx, shop, &profile, now_ms)? == self.pricing.ordered
+        };
+        DRAFTS[usize::from(!kept)].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(kept.then_some(self))
+    }
+}
+
 /// What one intake did.
 #[derive(Debug, Default)]
 pub struct Intake {
@@ -217,6 +310,7 @@ pub fn take_in_orders(
     status_doc: &mut Automerge,
     device_id: i64,
     channel: &str,
+    draft: Option<Draft>,
     now_ms: i64,
 ) -> anyhow::Result<Intake> {
     let applied = orders::applied(tx, requests.iter().map(|r| r.key.as_str()))?;
@@ -234,19 +328,32 @@ pub fn take_in_orders(
         .collect();
     // The shop's profile first (its row locks the shop's balances), then stock in SKU
     // order, then the order counter: every transaction takes them in this order.
-    let pricing = Pricing::load(tx, catalog_cache, shop, &requested, now_ms)?;
-    // What needs no lock is read before the stock rows and the counter are locked: on
-    // PostgreSQL every other order waits for those until this one commits.
-    let nearest_first = catalog::nearest_warehouses(tx, shop)?;
-    let held = pricing.held(
-        tx,
-        shop,
-        requests
-            .iter()
-            .filter_map(|stored| stored.request.as_ref().ok()),
-        &requested,
-        now_ms,
-    )?;
+    let draft = match draft {
+        Some(draft) if channel != "api" => draft.kept(tx, shop, &requests, now_ms)?,
+        _ => None,
+    };
+    let (pricing, nearest_first, drafted) = match draft {
+        Some(draft) => (draft.pricing, draft.nearest_first, Some(draft.confirmed)),
+        None => {
+            let pricing = Pricing::load(tx, catalog_cache, shop, &requested, now_ms)?;
+            // What needs no lock is read before the stock rows and the counter are locked:
+            // on PostgreSQL every other order waits for those until this one commits.
+            let nearest_first = catalog::nearest_warehouses(tx, shop)?;
+            (pricing, nearest_first, None)
+        }
+    };
+    let held = match drafted {
+        Some(_) => Vec::new(),
+        None => pricing.held(
+            tx,
+            shop,
+            requests
+                .iter()
+                .filter_map(|stored| stored.request.as_ref().ok()),
+            &requested,
+            now_ms,
+        )?,
+    };
     // Another channel's own prices: only for the orders it placed through the API (a
     // device cannot claim them; they are written by the API before the order is placed).
     let channel_prices = if channel == "api" {
@@ -266,24 +373,33 @@ pub fn take_in_orders(
         .iter()
         .filter_map(|s| Some((s.key.clone(), s.request.as_ref().ok()?.placed_by.clone())))
         .collect();
-    let answers = answer_requests(
-        requests,
-        products.as_ref(),
-        book,
-        &checkout,
-        &held,
-        &channel_prices,
-        StockSource {
-            inventory: &mut inventory,
-            nearest_first: &nearest_first,
-        },
-        |_| false,
-        || {
-            seq += 1;
-            format!("DH-{seq:06}")
-        },
-        now_ms,
-    );
+    let mut stock_source = StockSource {
+        inventory: &mut inventory,
+        nearest_first: &nearest_first,
+    };
+    let answers = match (drafted, requests.first().map(|r| &r.request)) {
+        // Priced outside the writer: numbered and given its stock here.
+        (Some(mut answer), Some(Ok(request))) => {
+            answer.number = format!("DH-{first_seq:06}");
+            settle(&mut answer, request, &checkout, &mut stock_source, now_ms);
+            vec![answer]
+        }
+        _ => answer_requests(
+            requests,
+            products.as_ref(),
+            book,
+            &checkout,
+            &held,
+            &channel_prices,
+            stock_source,
+            |_| false,
+            || {
+                seq += 1;
+                format!("DH-{seq:06}")
+            },
+            now_ms,
+        ),
+    };
     // Encoded once, for the orders table and the status document alike.
     let encoded = encode_confirmations(&answers)?;
     let mut owed = domain::money::Money::zero(domain::money::Currency::Cny);
@@ -610,4 +726,122 @@ pub fn prepaid_of(profile: &ShopProfile) -> Option<domain::money::Money> {
         .account
         .as_ref()
         .map(|account| account.prepaid_balance)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use crate::store::catalog::PriceList;
+    use docs::schema::doc_id::DocId;
+    use domain::money::{Currency, Money};
+    use domain::order::OrderRequest;
+    use domain::pricing::RequestedLine;
+
+    use super::*;
+    use crate::store::Store;
+
+    /// An order of `shop-lotus` priced on a snapshot, then taken in by the writer after
+    /// `meanwhile` ran: its price per unit, and whether the writer kept the draft.
+    async fn drafted_then_taken_in(
+        store: &Store,
+        cache: &Arc<CatalogCache>,
+        line: RequestedLine,
+        meanwhile: impl FnMut(&mut Tx<'_>) -> anyhow::Result<()> + Send + 'static,
+    ) -> (Money, bool) {
+        let shop = ShopId::parse("shop-lotus").unwrap();
+        let id = crate::placing::new_request_id().unwrap();
+        let request = OrderRequest::new(id, shop.clone(), 1, "lotus", vec![line]);
+        let stored = vec![StoredRequest {
+            key: request.id.to_string(),
+            request: Ok(request),
+        }];
+        let (drafting, for_draft) = (cache.clone(), (shop.clone(), stored.clone()));
+        let draft = store
+            .read(move |tx| {
+                assert!(tx.is_read_only());
+                let now = tx.now_ms;
+                super::draft(tx, &drafting, &for_draft.0, &for_draft.1, now)
+            })
+            .await
+            .unwrap()
+            .expect("one new order is drafted");
+        store.write(meanwhile).await.unwrap();
+        let (kept_before, _) = drafts_kept_and_redone();
+        let cache = cache.clone();
+        let mut draft = Some(draft);
+        let answer = store
+            .write(move |tx| {
+                let mut status = create_document(
+                    &DocId::OrderStatus(shop.clone(), 1),
+                    automerge::ActorId::random(),
+                )?;
+                let now = tx.now_ms;
+                take_in_orders(
+                    tx,
+                    &cache,
+                    &shop,
+                    1,
+                    stored.clone(),
+                    &mut status,
+                    0,
+                    "storefront",
+                    draft.take(),
+                    now,
+                )?;
+                orders::peek(tx, &stored[0].key)
+            })
+            .await
+            .unwrap();
+        let kept = drafts_kept_and_redone().0 > kept_before;
+        let answer = answer.expect("the order is taken in");
+        assert_eq!(answer.state, OrderState::Confirmed, "{answer:?}");
+        assert!(answer.number.starts_with("DH-"), "numbered by the writer");
+        (answer.priced.lines[0].unit_price, kept)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_order_priced_outside_the_writer_is_kept_only_while_its_prices_stand() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_sqlite(&dir.path().join("db.sqlite3")).unwrap();
+        let actor = automerge::ActorId::random();
+        crate::demo_data::seed_if_empty(&store, &actor, 40, 0)
+            .await
+            .unwrap();
+        let cache = Arc::new(CatalogCache::default());
+        let reading = cache.clone();
+        let products = store
+            .read(move |tx| catalog::products(tx, &reading))
+            .await
+            .unwrap();
+        // A product sold at one price whatever the quantity, to everyone.
+        let product = products
+            .values()
+            .find(|p| {
+                p.active
+                    && p.limited_to.is_none()
+                    && p.promo_price.is_none()
+                    && p.volume_prices.is_empty()
+            })
+            .unwrap()
+            .clone();
+        let line = RequestedLine {
+            sku: product.sku.clone(),
+            quantity: product.min_quantity.max(1).div_ceil(product.pack_size) * product.pack_size,
+        };
+        // Nothing moved: the writer keeps the draft.
+        let (price, kept) = drafted_then_taken_in(&store, &cache, line.clone(), |_| Ok(())).await;
+        assert!(kept, "a draft nothing changed under is kept");
+        // The shop's own price changes between the snapshot and the writer: priced again.
+        let new_price = Money::parse_price("1.23", Currency::Cny).unwrap();
+        assert_ne!(price, new_price);
+        let (shop, sku) = (ShopId::parse("shop-lotus").unwrap(), product.sku.clone());
+        let (repriced, kept) = drafted_then_taken_in(&store, &cache, line, move |tx| {
+            catalog::set_price(tx, &PriceList::Shop(shop.clone()), &sku, Some(new_price))?;
+            Ok(())
+        })
+        .await;
+        assert!(!kept, "a draft whose price moved is priced again");
+        assert_eq!(repriced, new_price);
+    }
 }

@@ -103,6 +103,7 @@ pub fn place(
         &mut status.doc,
         0,
         placement.channel,
+        None,
         now,
     )?;
     if intake.answered > 0 {

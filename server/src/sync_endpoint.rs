@@ -20,7 +20,8 @@ use crate::access::{Access, access};
 use crate::app_error::AppError;
 use crate::auth::{Principal, Role};
 use crate::order_intake::{
-    open_next_volume_if_full, take_in_accepts, take_in_cancels, take_in_orders, take_in_returns,
+    draft, open_next_volume_if_full, take_in_accepts, take_in_cancels, take_in_orders,
+    take_in_returns,
 };
 use crate::state::AppState;
 use crate::store::catalog::CatalogCache;
@@ -388,6 +389,8 @@ struct Prepared {
         domain::sku::ShopId,
         u32,
         docs::schema::order_requests_doc::Entries,
+        // Its one new order priced on the snapshot, if it has one.
+        Option<crate::order_intake::Draft>,
     )>,
 }
 
@@ -568,7 +571,18 @@ fn prepare(
             }
             _ => None,
         })
-        .collect();
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|(shop, volume, entries)| {
+            // Priced here on a snapshot, outside the writer (which checks it still stands);
+            // in the writer itself there is nothing to gain.
+            let draft = match tx.is_read_only() {
+                true => draft(tx, &context.catalog, &shop, &entries.requests, tx.now_ms)?,
+                false => None,
+            };
+            Ok((shop, volume, entries, draft))
+        })
+        .collect::<anyhow::Result<_>>()?;
     // Every document the rest of the batch cannot change (all but order statuses and
     // prices) is answered now: in the writer that is before the intake locks stock rows
     // and the order counter (PostgreSQL holds those locks until the commit, so what is
@@ -627,7 +641,7 @@ fn finish(tx: &mut Tx<'_>, context: &Context, prepared: Prepared) -> anyhow::Res
     pay(tx, principal.device_id, owed)?;
     let mut extra: Vec<(DocId, LoadedDoc)> = Vec::new();
     let mut follow_ups = Vec::new();
-    for (shop, volume, entries) in arrived {
+    for (shop, volume, entries, draft) in arrived {
         let requests = entries.requests;
         if !entries.cancels.is_empty() || !entries.returns.is_empty() || !entries.accepts.is_empty()
         {
@@ -661,6 +675,7 @@ fn finish(tx: &mut Tx<'_>, context: &Context, prepared: Prepared) -> anyhow::Res
                 Role::Manager => "manager",
                 _ => "storefront",
             },
+            draft,
             now,
         )?;
         if intake.answered > 0 {

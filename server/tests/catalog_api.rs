@@ -1735,3 +1735,75 @@ async fn a_catalog_holds_at_most_500_categories_and_the_501st_is_refused() {
     );
     assert_eq!(list().await, 500, "the refused category is not stored");
 }
+
+/// The intake prices an order on a read snapshot and the writer keeps that work only while
+/// the pricing version is the one the snapshot read: every write to what orders are priced
+/// with must move it (triggers do, on SQLite and PostgreSQL), and the writes every order
+/// makes must not (or no draft would ever be kept).
+#[tokio::test]
+async fn every_change_to_what_orders_are_priced_with_moves_the_pricing_version() {
+    use server::store::catalog::{self, CatalogCache, PriceList};
+    use server::store::{Tx, commerce, stock};
+    let server = spawn_server().await;
+    let moved = http_device::with_store(&server, |tx| {
+        let mut moved: Vec<(&str, bool)> = Vec::new();
+        let mut last = catalog::pricing_version(tx)?;
+        let mut check = |tx: &mut Tx<'_>, what: &'static str| -> anyhow::Result<()> {
+            let now = catalog::pricing_version(tx)?;
+            moved.push((what, now > last));
+            last = now;
+            Ok(())
+        };
+        let shop = domain::sku::ShopId::parse("shop-lotus")?;
+        let product = catalog::products(tx, &CatalogCache::default())?
+            .values()
+            .next()
+            .cloned()
+            .unwrap();
+        let price = domain::money::Money::parse_price("9.87", domain::money::Currency::Cny)?;
+        commerce::add_unbilled(tx, &shop, price)?;
+        check(tx, "an order's unbilled amount (must not move it)")?;
+        catalog::put_product(tx, &product)?;
+        check(tx, "a product")?;
+        let tier = catalog::tier_of(tx, &shop)?.unwrap();
+        catalog::set_price(tx, &PriceList::Tier(tier), &product.sku, Some(price))?;
+        check(tx, "a tier price")?;
+        catalog::set_price(
+            tx,
+            &PriceList::Shop(shop.clone()),
+            &product.sku,
+            Some(price),
+        )?;
+        check(tx, "a shop's own price")?;
+        let later = domain::price_book::ScheduledPrice {
+            from_ms: 4_102_444_800_000,
+            price: Some(price),
+        };
+        catalog::schedule_price(tx, &PriceList::Shop(shop.clone()), &product.sku, later)?;
+        check(tx, "a scheduled price")?;
+        catalog::set_allowed_shops(tx, &product.sku, &["shop-lotus".to_owned()])?;
+        check(tx, "who may buy a product")?;
+        let terms = commerce::terms(tx)?;
+        commerce::set_terms(tx, &terms)?;
+        check(tx, "the sales terms")?;
+        let promotion = commerce::promotions(tx)?.into_iter().next().unwrap();
+        commerce::put_promotion(tx, &promotion)?;
+        check(tx, "a promotion")?;
+        commerce::delete_promotion(tx, promotion.id.as_str())?;
+        check(tx, "a promotion deleted")?;
+        let nearest = catalog::nearest_warehouses(tx, &shop)?;
+        let supplier = stock::warehouses(tx)?
+            .into_iter()
+            .find(|w| !nearest.iter().any(|n| n.as_str() == w))
+            .unwrap_or_else(|| "wh-test".to_owned());
+        catalog::add_shop_warehouse(tx, "shop-lotus", &supplier, 99)?;
+        check(tx, "a shop's warehouses")?;
+        Ok(moved)
+    })
+    .await;
+    let (intake, admin) = moved.split_first().unwrap();
+    assert!(!intake.1, "{} moved the pricing version", intake.0);
+    for (what, moved) in admin {
+        assert!(moved, "{what} did not move the pricing version");
+    }
+}

@@ -12,7 +12,7 @@ use domain::channel::{ChannelPrices, at_channel_prices};
 use domain::checkout::{Checkout, spend_balances};
 use domain::inventory::Inventory;
 use domain::order::{
-    OrderConfirmation, RequestId, confirm_order, reject_unreadable, reserve_stock,
+    OrderConfirmation, OrderRequest, RequestId, confirm_order, reject_unreadable, reserve_stock,
 };
 use domain::order_state::OrderState;
 use domain::price_book::PriceBook;
@@ -71,7 +71,7 @@ pub fn answer_requests(
     checkout: &Checkout<'_>,
     held: &[PricesThen],
     channel: &BTreeMap<String, ChannelPrices>,
-    stock: StockSource<'_>,
+    mut stock: StockSource<'_>,
     is_applied: impl Fn(&RequestId) -> bool,
     mut next_number: impl FnMut() -> String,
     now_ms: i64,
@@ -96,50 +96,17 @@ pub fn answer_requests(
                     profile: &profile,
                     ..*checkout
                 };
-                // Under the distributor's price hold, the prices this request's device had.
-                let then = checkout
-                    .terms
-                    .approval
-                    .as_ref()
-                    .and_then(|rules| held_since(&request, rules.price_hold_hours, now_ms))
-                    .and_then(|since| held.iter().find(|then| then.as_of_ms == since));
-                let mut answer = match channel.get(&stored.key) {
-                    Some(prices) => {
-                        let (replaced, merged) = at_channel_prices(catalog, book, prices);
-                        let theirs = WithProducts {
-                            catalog,
-                            replaced: &replaced,
-                        };
-                        let without_promotions = Checkout {
-                            promotions: &[],
-                            ..current
-                        };
-                        let mut answer = confirm_order(
-                            &request,
-                            &theirs,
-                            &merged,
-                            &without_promotions,
-                            None,
-                            next_number(),
-                            now_ms,
-                        );
-                        mark_channel_lines(&mut answer, prices);
-                        answer
-                    }
-                    None => confirm_order(
-                        &request,
-                        catalog,
-                        book,
-                        &current,
-                        then,
-                        next_number(),
-                        now_ms,
-                    ),
-                };
-                reserve_stock(&mut answer, stock.inventory, stock.nearest_first, now_ms);
-                if let Some(rules) = &checkout.terms.approval {
-                    domain::order::hold_for_shop_ok(&mut answer, &request, rules, now_ms);
-                }
+                let mut answer = confirm_request(
+                    &request,
+                    channel.get(&stored.key),
+                    catalog,
+                    book,
+                    &current,
+                    held,
+                    next_number(),
+                    now_ms,
+                );
+                settle(&mut answer, &request, checkout, &mut stock, now_ms);
                 if answer.state != OrderState::Rejected {
                     count_use(&answer, checkout, &mut usage, &mut ordered);
                     if let Some(quote) = &answer.quote {
@@ -153,6 +120,73 @@ pub fn answer_requests(
         answers.push(answer);
     }
     answers
+}
+
+/// The first half of answering one request (`checkout` as the orders answered before it
+/// in the batch left it): priced (at `channel`'s prices when another channel placed it,
+/// under the price hold at the prices its device had), promotions applied, the shop's
+/// credit and quotas checked. Nothing here depends on stock, so the server does it outside
+/// its writer and keeps it while nothing it read has moved.
+#[allow(clippy::too_many_arguments)]
+pub fn confirm_request(
+    request: &OrderRequest,
+    channel: Option<&ChannelPrices>,
+    catalog: &impl ProductLookup,
+    book: &PriceBook,
+    checkout: &Checkout<'_>,
+    held: &[PricesThen],
+    number: String,
+    now_ms: i64,
+) -> OrderConfirmation {
+    match channel {
+        Some(prices) => {
+            let (replaced, merged) = at_channel_prices(catalog, book, prices);
+            let theirs = WithProducts {
+                catalog,
+                replaced: &replaced,
+            };
+            let without_promotions = Checkout {
+                promotions: &[],
+                ..*checkout
+            };
+            let mut answer = confirm_order(
+                request,
+                &theirs,
+                &merged,
+                &without_promotions,
+                None,
+                number,
+                now_ms,
+            );
+            mark_channel_lines(&mut answer, prices);
+            answer
+        }
+        None => {
+            // Under the distributor's price hold, the prices this request's device had.
+            let then = checkout
+                .terms
+                .approval
+                .as_ref()
+                .and_then(|rules| held_since(request, rules.price_hold_hours, now_ms))
+                .and_then(|since| held.iter().find(|then| then.as_of_ms == since));
+            confirm_order(request, catalog, book, checkout, then, number, now_ms)
+        }
+    }
+}
+
+/// The second half: stock reserved for a confirmed order (or backordered), and the order
+/// held for the shop's OK when the distributor's rules ask for it.
+pub fn settle(
+    answer: &mut OrderConfirmation,
+    request: &OrderRequest,
+    checkout: &Checkout<'_>,
+    stock: &mut StockSource<'_>,
+    now_ms: i64,
+) {
+    reserve_stock(answer, stock.inventory, stock.nearest_first, now_ms);
+    if let Some(rules) = &checkout.terms.approval {
+        domain::order::hold_for_shop_ok(answer, request, rules, now_ms);
+    }
 }
 
 /// Names the channel as the source of the price of each line it priced.

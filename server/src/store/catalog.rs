@@ -34,6 +34,18 @@ fn catalog_version(tx: &mut Tx<'_>) -> Result<i64, StoreError> {
         .unwrap_or(0))
 }
 
+/// The number every change to what an order is priced with moves: products, prices (now,
+/// scheduled and their history), who may buy what, shops' tiers, terms, promotions and
+/// nearest warehouses. Triggers move it (migration V32), so no write can forget to.
+pub fn pricing_version(tx: &mut Tx<'_>) -> Result<i64, StoreError> {
+    Ok(tx
+        .value(
+            "SELECT value FROM counters WHERE name = 'pricing'",
+            params![],
+        )?
+        .unwrap_or(0))
+}
+
 /// Marks the catalog changed (every process reloads it on next use).
 fn bump_catalog(tx: &mut Tx<'_>) -> Result<(), StoreError> {
     tx.execute(
