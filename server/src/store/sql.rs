@@ -301,6 +301,13 @@ impl<'a> Tx<'a> {
         self.sql.dialect()
     }
 
+    /// True where write transactions run one at a time (SQLite's one writer thread): work
+    /// moved out of them is work every other write stops waiting for. On PostgreSQL they
+    /// run side by side, and one that only reads holds nothing others wait for.
+    pub fn writes_one_at_a_time(&self) -> bool {
+        matches!(self.dialect(), Dialect::Sqlite)
+    }
+
     /// Runs a statement, returning how many rows it changed.
     pub fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, StoreError> {
         check_params(params)?;
