@@ -207,7 +207,7 @@ pub struct Draft {
     confirmed: OrderConfirmation,
 }
 
-/// Drafts of the writer kept and thrown away (`make load` reports them).
+/// Drafts the writer kept, and drafts it threw away (the tests check which way an order went).
 static DRAFTS: [std::sync::atomic::AtomicU64; 2] = [
     std::sync::atomic::AtomicU64::new(0),
     std::sync::atomic::AtomicU64::new(0),
