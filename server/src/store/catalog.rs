@@ -46,12 +46,19 @@ pub fn pricing_version(tx: &mut Tx<'_>) -> Result<i64, StoreError> {
         .unwrap_or(0))
 }
 
-/// Marks the catalog changed (every process reloads it on next use).
+/// Marks the catalog changed (every process reloads it on next use). The mark is a new
+/// random number, not the next one: a transaction that moved it, read the catalog it
+/// changed (so the cache kept it under that mark) and was then rolled back must not leave
+/// a number the next change would use again, or the cache would serve what was undone.
 fn bump_catalog(tx: &mut Tx<'_>) -> Result<(), StoreError> {
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes)
+        .map_err(|error| StoreError::Database(format!("no randomness: {error}")))?;
+    let mark = i64::from_le_bytes(bytes) & i64::MAX;
     tx.execute(
-        "INSERT INTO counters (name, value) VALUES ('catalog', 1)
-         ON CONFLICT (name) DO UPDATE SET value = counters.value + 1",
-        params![],
+        "INSERT INTO counters (name, value) VALUES ('catalog', ?1)
+         ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        params![mark],
     )?;
     Ok(())
 }
@@ -675,4 +682,53 @@ pub fn set_allowed_shops(tx: &mut Tx<'_>, sku: &Sku, shops: &[String]) -> Result
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_catalog_change_rolled_back_after_it_was_read_is_never_served_from_the_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_sqlite(&dir.path().join("db.sqlite3")).unwrap();
+        let actor = automerge::ActorId::random();
+        crate::demo_data::seed_if_empty(&store, &actor, 10, 0)
+            .await
+            .unwrap();
+        let cache = Arc::new(CatalogCache::default());
+        let read = || {
+            let cache = cache.clone();
+            move |tx: &mut Tx<'_>| -> anyhow::Result<String> {
+                let products = products(tx, &cache)?;
+                Ok(products.values().next().unwrap().name.zh_hans.clone())
+            }
+        };
+        let renamed = |name: &'static str| {
+            move |tx: &mut Tx<'_>| -> anyhow::Result<()> {
+                let mut product = products(tx, &CatalogCache::default())?
+                    .values()
+                    .next()
+                    .unwrap()
+                    .clone();
+                product.name.zh_hans = name.to_owned();
+                put_product(tx, &product)
+            }
+        };
+        // A change read back (and so cached) in its own transaction, which then fails.
+        let (rename, read_back) = (renamed("撤销的名字"), read());
+        let failed: anyhow::Result<()> = store
+            .write(move |tx| {
+                rename(tx)?;
+                assert_eq!(read_back(tx)?, "撤销的名字");
+                anyhow::bail!("the rest of the change failed")
+            })
+            .await;
+        assert!(failed.is_err());
+        // The next change commits: readers see it, not the undone one.
+        let rename = renamed("新名字");
+        store.write(move |tx| rename(tx)).await.unwrap();
+        assert_eq!(store.read(read()).await.unwrap(), "新名字");
+    }
 }
