@@ -7,7 +7,7 @@
 
 use docs::schema::doc_id::DocId;
 use docs::schema::order_requests_doc::{StoredRequest, add_request};
-use docs::schema::order_status_doc::{encode_confirmations, put_encoded_confirmations};
+use docs::schema::order_status_doc::{encode_confirmation, put_encoded_confirmations};
 use docs::schema::price_doc::{write_account, write_profile};
 use domain::order::{OrderConfirmation, OrderRequest, RequestId};
 use domain::pricing::{PricedOrder, RequestedLine};
@@ -164,17 +164,13 @@ pub fn place_replacement(
     domain::order::reserve_stock(&mut order, &mut inventory, &nearest, now);
     stock::save(tx, &before, &inventory)?;
     let volume = orders::current_volume(tx, shop)?;
-    let encoded =
-        encode_confirmations(std::slice::from_ref(&order)).map_err(anyhow::Error::from)?;
-    let [(_, json)] = &encoded[..] else {
-        return Err(anyhow::anyhow!("one order encoded as {} entries", encoded.len()).into());
-    };
+    let encoded = encode_confirmation(&order).map_err(anyhow::Error::from)?;
     orders::insert(
         tx,
         seq,
         shop,
         volume,
-        (&order, json.as_str()),
+        (&order, encoded.1.as_str()),
         orders::Origin {
             placed_by: by,
             device: 0,
@@ -204,7 +200,7 @@ pub fn place_replacement(
         docs.cache,
         &DocId::OrderStatus(shop.clone(), volume),
         docs.actor,
-        |doc| put_encoded_confirmations(doc, &encoded),
+        |doc| put_encoded_confirmations(doc, std::slice::from_ref(&encoded)),
     )?;
     Ok(order)
 }

@@ -25,25 +25,22 @@ pub struct CatalogCache {
     entry: Mutex<Option<(i64, Products)>>,
 }
 
-fn catalog_version(tx: &mut Tx<'_>) -> Result<i64, StoreError> {
+/// The value of the counter `name` (0 before it was first set).
+fn counter(tx: &mut Tx<'_>, name: &str) -> Result<i64, StoreError> {
     Ok(tx
-        .value(
-            "SELECT value FROM counters WHERE name = 'catalog'",
-            params![],
-        )?
+        .value("SELECT value FROM counters WHERE name = ?1", params![name])?
         .unwrap_or(0))
+}
+
+fn catalog_version(tx: &mut Tx<'_>) -> Result<i64, StoreError> {
+    counter(tx, "catalog")
 }
 
 /// The number every change to what an order is priced with moves: products, prices (now,
 /// scheduled and their history), who may buy what, shops' tiers, terms, promotions and
 /// nearest warehouses. Triggers move it (migration V32), so no write can forget to.
 pub fn pricing_version(tx: &mut Tx<'_>) -> Result<i64, StoreError> {
-    Ok(tx
-        .value(
-            "SELECT value FROM counters WHERE name = 'pricing'",
-            params![],
-        )?
-        .unwrap_or(0))
+    counter(tx, "pricing")
 }
 
 /// Marks the catalog changed (every process reloads it on next use). The mark is a new

@@ -46,11 +46,16 @@ pub fn put_confirmations(
 pub fn encode_confirmations(
     confirmations: &[OrderConfirmation],
 ) -> Result<Vec<(String, String)>, SchemaError> {
-    confirmations
-        .iter()
-        .map(|c| Ok((c.request_id.to_string(), serde_json::to_string(c)?)))
-        .collect::<Result<_, serde_json::Error>>()
-        .map_err(|e| SchemaError::Encode(e.to_string()))
+    confirmations.iter().map(encode_confirmation).collect()
+}
+
+/// One confirmation as [`encode_confirmations`] encodes each.
+pub fn encode_confirmation(
+    confirmation: &OrderConfirmation,
+) -> Result<(String, String), SchemaError> {
+    let json =
+        serde_json::to_string(confirmation).map_err(|e| SchemaError::Encode(e.to_string()))?;
+    Ok((confirmation.request_id.to_string(), json))
 }
 
 /// [`put_confirmations`] of confirmations [`encode_confirmations`] encoded.
