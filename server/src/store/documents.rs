@@ -23,8 +23,12 @@ use crate::params;
 /// The memory the documents kept between requests may take, as [`memory_of`] estimates
 /// it. 50 devices placing orders as fast as they can hold about 2,600 documents (21 MB
 /// stored); with 512 documents cached they missed on most syncs and loaded whole
-/// documents, half the server's time per order.
-const CACHE_BYTES: i64 = 128 << 20;
+/// documents, half the server's time per order. 80 MiB holds about 2,400 of them: with
+/// 10,000 shops stored, `make load`'s intake ran at the same rate as with 128 MiB (595–715
+/// orders/s in five runs, against 628–686 in three) and the server held 25–40 MiB less
+/// before the oversized burst of the steady phase (135–141 MiB against 166, huge pages
+/// off; see main.rs).
+const CACHE_BYTES: i64 = 80 << 20;
 
 /// What a loaded document takes in memory, estimated from its stored size: a shop's
 /// small documents (1 KB stored) took 40 KiB each once loaded, and 2,600 documents of
@@ -151,7 +155,13 @@ impl DocCache {
     }
 
     fn forget_idle_at(&self, now: Instant) {
-        self.lock().evict(now.checked_sub(CACHE_IDLE));
+        let mut entries = self.lock();
+        entries.evict(now.checked_sub(CACHE_IDLE));
+        tracing::debug!(
+            documents = entries.docs.len(),
+            estimated_bytes = entries.bytes,
+            "document cache"
+        );
     }
 
     /// Forgets everything (another process may have written anything).
