@@ -28,9 +28,9 @@ fn main() -> anyhow::Result<()> {
 /// (`madvise`), and then the kernel keeps whole 2 MiB pages for memory mimalloc has given
 /// back in 64 KiB parts, and fills in the rest of them while the server is idle
 /// (khugepaged): with 10,000 shops seeded, an idle server grew from 122 to 154 MB, 123 MB
-/// of it huge pages; without them it stayed at 106–109 MB, and `make load`'s steady phase
-/// ended at 135–139 MiB instead of 186–201 MiB, with the same orders/s. Set before the
-/// runtime starts; the flag covers the mappings made before it too.
+/// of it huge pages; without them it stayed at 106–116 MB, and `make load`'s steady phase
+/// ended at 135–144 MiB instead of 186–201 MiB, with the same orders/s. Set before the
+/// runtime starts: only what was touched before `main` (4 MB) stays in huge pages.
 fn no_huge_pages() {
     #[cfg(target_os = "linux")]
     if let Err(error) = rustix::thread::disable_transparent_huge_pages(true) {
