@@ -149,7 +149,9 @@ impl DocCache {
     }
 
     /// Drops the documents idle for [`CACHE_IDLE`] (the jobs call it every minute, so a
-    /// server that went quiet gives the memory back too).
+    /// server that went quiet frees the memory too; mimalloc hands it back to the system
+    /// when it next purges, which an idle process may not do for a while: 116 MB stayed
+    /// after the cache emptied with 10,000 shops seeded, 77 MB with `MIMALLOC_PURGE_DELAY=0`).
     pub fn forget_idle(&self) {
         self.forget_idle_at(Instant::now());
     }
