@@ -324,6 +324,20 @@ pub async fn seed_if_empty(
         .await
 }
 
+/// A SQLite store in a temporary directory (kept while the returned guard lives), seeded
+/// with the demo data and `total_products` products: what a unit test of the store's
+/// business code starts from.
+#[cfg(test)]
+pub async fn seeded_sqlite(total_products: usize) -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_sqlite(&dir.path().join("db.sqlite3")).unwrap();
+    let actor = automerge::ActorId::random();
+    seed_if_empty(&store, &actor, total_products, 0)
+        .await
+        .unwrap();
+    (dir, store)
+}
+
 /// The password of every benchmark shop's user.
 pub const BENCH_PASSWORD: &str = "bench123";
 

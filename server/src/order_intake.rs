@@ -802,12 +802,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn an_order_priced_outside_the_writer_is_kept_only_while_its_prices_stand() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open_sqlite(&dir.path().join("db.sqlite3")).unwrap();
-        let actor = automerge::ActorId::random();
-        crate::demo_data::seed_if_empty(&store, &actor, 40, 0)
-            .await
-            .unwrap();
+        let (_dir, store) = crate::demo_data::seeded_sqlite(40).await;
         let cache = Arc::new(CatalogCache::default());
         let reading = cache.clone();
         let products = store

@@ -684,16 +684,10 @@ pub fn set_allowed_shops(tx: &mut Tx<'_>, sku: &Sku, shops: &[String]) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::Store;
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_catalog_change_rolled_back_after_it_was_read_is_never_served_from_the_cache() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open_sqlite(&dir.path().join("db.sqlite3")).unwrap();
-        let actor = automerge::ActorId::random();
-        crate::demo_data::seed_if_empty(&store, &actor, 10, 0)
-            .await
-            .unwrap();
+        let (_dir, store) = crate::demo_data::seeded_sqlite(10).await;
         let cache = Arc::new(CatalogCache::default());
         let read = || {
             let cache = cache.clone();
