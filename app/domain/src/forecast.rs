@@ -210,7 +210,9 @@ pub fn shop_trend<'a>(histories: impl IntoIterator<Item = &'a [DemandWeek]>) -> 
 /// week and the mean size of an order (deseasonalised); None without an order in the
 /// history. The rate: the product's mean over the history times the shop's trend, as
 /// [`SHRINK_WEEKS`] weeks of evidence, with the product's own last [`RECENT_WEEKS`]
-/// (so a product the shop stopped buying fades, and one it buys more of rises).
+/// (so a product the shop stopped buying fades, and one it buys more of rises); for a
+/// product new to the shop, both from what it ordered after its first order
+/// ([`new_product_units`]).
 fn rate_and_stock(input: &ForecastInput) -> Option<(Decimal, Decimal, Decimal)> {
     let open = open_weeks(&input.history);
     if open.is_empty() {
