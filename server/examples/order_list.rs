@@ -36,10 +36,7 @@ async fn main() {
     let started = Instant::now();
     let now = server::store::now_ms();
     with_store(&server, move |tx| {
-        let first: i64 = tx
-            .value::<i64>("SELECT MAX(seq) FROM orders", server::params![])?
-            .unwrap_or(0)
-            + 1;
+        let numbers = orders::take_numbers(tx, usize::try_from(ORDERS)?)?;
         let shops = ["shop-lotus", "shop-bamboo", "shop-peach"].map(|s| ShopId::parse(s).unwrap());
         let channels = [
             "storefront",
@@ -50,7 +47,8 @@ async fn main() {
             "import",
         ];
         for n in 0..ORDERS {
-            let seq = first + i64::try_from(n)?;
+            let numbered = numbers.nth(usize::try_from(n)?);
+            let seq = numbered.seq;
             let mut order: OrderConfirmation = template.clone();
             let mut bytes = [0u8; 16];
             bytes[..8].copy_from_slice(&n.to_be_bytes());
@@ -77,7 +75,16 @@ async fn main() {
             let shop = &shops[usize::try_from(n % 3)?];
             order.allocations.clear();
             let json = serde_json::to_string(&order)?;
-            orders::insert(tx, seq, shop, 0, (&order, &json), origin, received)?;
+            orders::insert(
+                tx,
+                numbered,
+                shop,
+                0,
+                (&order, &json),
+                origin,
+                &Default::default(),
+                received,
+            )?;
             // Shipped orders left 0–3 days after they came in (the fill-rate report).
             if matches!(order.state, OrderState::Shipped | OrderState::Completed) {
                 let shipment = domain::fulfilment::ShipmentRecord {
@@ -128,10 +135,6 @@ async fn main() {
                 )?;
             }
         }
-        tx.execute(
-            "UPDATE counters SET value = ?1 WHERE name = 'order_seq'",
-            server::params![first + i64::try_from(ORDERS)? - 1],
-        )?;
         Ok(())
     })
     .await;

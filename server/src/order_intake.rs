@@ -33,7 +33,9 @@ use crate::fulfilment::{self, Action, Applied};
 use crate::store::catalog::{CatalogCache, Products};
 use crate::store::large_orders as store_flags;
 use crate::store::orders::FollowUp;
-use crate::store::{Tx, catalog, commerce, documents, money, orders, returns, stock};
+use crate::store::{
+    Tx, catalog, commerce, documents, money, orders, reports, returns, stock, webhooks,
+};
 
 /// What an order of a shop is priced and checked with, read from the tables: the shop's
 /// profile (its row locked), the catalog, its tier's and its own prices for the SKUs
@@ -362,10 +364,20 @@ pub fn take_in_orders(
         BTreeMap::new()
     };
     // Gifts are reserved like the lines they come with.
-    let gifts = pricing.promotions.iter().filter_map(|p| p.kind.gift_sku());
+    let gifts: Vec<&Sku> = pricing
+        .promotions
+        .iter()
+        .filter_map(|p| p.kind.gift_sku())
+        .collect();
+    // Read now what is written after the stock rows are locked (the cost prices, who
+    // subscribes to order and stock events): on PostgreSQL every other order of these
+    // products waits from that lock until this one commits.
+    let costs = reports::costs_for(tx, requested.iter().chain(gifts.iter().copied()), now_ms)?;
+    webhooks::wanted(tx, "order.")?;
     let before = stock::levels(tx, requested.iter().chain(gifts))?;
     let mut inventory = before.clone();
-    let first_seq = orders::take_numbers(tx, requests.len())?;
+    let numbers = orders::take_numbers(tx, requests.len())?;
+    let first_seq = numbers.seq;
     let mut seq = first_seq - 1;
     let checkout = pricing.checkout(shop);
     let (products, book, profile) = (&pricing.products, &pricing.book, &pricing.profile);
@@ -417,11 +429,12 @@ pub fn take_in_orders(
         };
         orders::insert(
             tx,
-            first_seq + i64::try_from(offset)?,
+            numbers.nth(offset),
             shop,
             volume,
             (answer, json),
             origin,
+            &costs,
             now_ms,
         )?;
         owed = owed.checked_add(commerce::owed_by(answer, commerce::terms_of(profile))?)?;
@@ -547,28 +560,39 @@ fn guard_large_orders(
     Ok(())
 }
 
-/// Opens `shop`'s next order volume once its current one, `volume`, holds `limit` stored
-/// bytes: creates the next volume's documents and names it in `status_doc` (this volume's
-/// status document), where the shop's devices learn to write there. A request that
-/// arrives later in a closed volume is still taken in and answered in it.
-pub fn open_next_volume_if_full(
+/// Whether `shop`'s order volume `volume` is its current one and holds `limit` stored
+/// bytes or more, so that an intake into it opens the next ([`open_next_volume`]). Read
+/// before the intake locks stock rows and the order counter, so that the statements are
+/// not among what other orders wait for on PostgreSQL; the volume's documents as the
+/// batch found them (its status document is written after the intake).
+pub fn volume_full(
     tx: &mut Tx<'_>,
     shop: &ShopId,
     volume: u32,
-    status_doc: &mut Automerge,
     limit: i64,
-    actor: &automerge::ActorId,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<bool> {
     if orders::current_volume(tx, shop)? != volume {
-        return Ok(());
+        return Ok(false);
     }
     let documents = [
         DocId::OrderRequests(shop.clone(), volume),
         DocId::OrderStatus(shop.clone(), volume),
     ];
-    if documents::stored_bytes(tx, &documents)? < limit {
-        return Ok(());
-    }
+    Ok(documents::stored_bytes(tx, &documents)? >= limit)
+}
+
+/// Opens `shop`'s next order volume after `volume` (full, as [`volume_full`] said):
+/// creates the next volume's documents and names it in `status_doc` (this volume's status
+/// document), where the shop's devices learn to write there. A request that arrives later
+/// in a closed volume is still taken in and answered in it. Nothing when another
+/// transaction opened it first.
+pub fn open_next_volume(
+    tx: &mut Tx<'_>,
+    shop: &ShopId,
+    volume: u32,
+    status_doc: &mut Automerge,
+    actor: &automerge::ActorId,
+) -> anyhow::Result<()> {
     if !orders::advance_volume(tx, shop, volume)? {
         return Ok(());
     }

@@ -16,7 +16,7 @@ use domain::sku::ShopId;
 
 use crate::app_error::AppError;
 use crate::fulfilment::Docs;
-use crate::order_intake::{open_next_volume_if_full, take_in_orders};
+use crate::order_intake::{open_next_volume, take_in_orders, volume_full};
 use crate::state::OrderWork;
 use crate::store::{Tx, catalog, documents, orders, stock};
 
@@ -91,6 +91,7 @@ pub fn place(
         .ok_or_else(|| anyhow::anyhow!("{status_id} is missing"))?;
     status.doc.set_actor(docs.actor.clone());
     let now = tx.now_ms;
+    let full = volume_full(tx, &shop, volume, volume_bytes)?;
     let intake = take_in_orders(
         tx,
         catalog_cache,
@@ -106,8 +107,8 @@ pub fn place(
         None,
         now,
     )?;
-    if intake.answered > 0 {
-        open_next_volume_if_full(tx, &shop, volume, &mut status.doc, volume_bytes, docs.actor)?;
+    if intake.answered > 0 && full {
+        open_next_volume(tx, &shop, volume, &mut status.doc, docs.actor)?;
     }
     documents::put_back(tx, status_id, status)?;
     if let Some(profile) = &intake.profile {
@@ -149,7 +150,8 @@ pub fn place_replacement(
     // Stock first, then the order counter: the order intake's lock order.
     let before = stock::levels(tx, lines.iter().map(|l| &l.sku))?;
     let mut inventory = before.clone();
-    let seq = orders::take_numbers(tx, 1)?;
+    let numbers = orders::take_numbers(tx, 1)?;
+    let seq = numbers.seq;
     let request_id = new_request_id()?;
     let mut order = returns::replacement_order(
         original,
@@ -167,7 +169,7 @@ pub fn place_replacement(
     let encoded = encode_confirmation(&order).map_err(anyhow::Error::from)?;
     orders::insert(
         tx,
-        seq,
+        numbers,
         shop,
         volume,
         (&order, encoded.1.as_str()),
@@ -177,6 +179,7 @@ pub fn place_replacement(
             channel: "replacement",
             home_warehouse: nearest.first().map(|w| w.as_str()),
         },
+        &Default::default(),
         now,
     )?;
     let request = OrderRequest {

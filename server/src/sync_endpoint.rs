@@ -20,8 +20,8 @@ use crate::access::{Access, access};
 use crate::app_error::AppError;
 use crate::auth::{Principal, Role};
 use crate::order_intake::{
-    draft, open_next_volume_if_full, take_in_accepts, take_in_cancels, take_in_orders,
-    take_in_returns,
+    draft, open_next_volume, take_in_accepts, take_in_cancels, take_in_orders, take_in_returns,
+    volume_full,
 };
 use crate::state::AppState;
 use crate::store::catalog::CatalogCache;
@@ -229,6 +229,25 @@ fn writable<'a>(
         }
     };
     Ok(&mut extra[index].1.doc)
+}
+
+/// Loads `id` among the batch's documents ahead of [`writable`], which then finds it
+/// there; nothing when the batch holds it already or it is not stored.
+fn load_ahead(
+    slots: &[Slot],
+    extra: &mut Vec<(DocId, LoadedDoc)>,
+    cache: &DocCache,
+    tx: &mut Tx<'_>,
+    id: &DocId,
+) -> anyhow::Result<()> {
+    let held = slots
+        .iter()
+        .any(|slot| matches!(slot, Slot::Taken { id: taken, .. } if taken == id))
+        || extra.iter().any(|(extra_id, _)| extra_id == id);
+    if !held && let Some(loaded) = documents::load(tx, cache, id)? {
+        extra.push((id.clone(), loaded));
+    }
+    Ok(())
 }
 
 /// What a batch is processed with besides its request, shared by its part on a snapshot
@@ -637,6 +656,9 @@ fn finish(tx: &mut Tx<'_>, context: &Context, prepared: Prepared) -> anyhow::Res
         arrived,
     } = prepared;
     let now = tx.now_ms;
+    // Here rather than last: after the intake below has locked stock rows and the order
+    // counter, every statement is one other orders wait for on PostgreSQL.
+    accounts::touch_device(tx, principal.device_id, now)?;
     if !proposals.is_empty() {
         crate::store::forecasts::record_proposals(tx, &proposals, &principal.username)?;
     }
@@ -657,6 +679,17 @@ fn finish(tx: &mut Tx<'_>, context: &Context, prepared: Prepared) -> anyhow::Res
         if requests.is_empty() {
             continue;
         }
+        // Read before the intake locks stock and the order counter (see `volume_full`):
+        // whether this volume is full, and the shop's prices document, whose balances
+        // the intake moves (points with most orders).
+        let full = volume_full(tx, &shop, volume, volume_bytes)?;
+        load_ahead(
+            &slots,
+            &mut extra,
+            cache,
+            tx,
+            &DocId::ShopPrices(shop.clone()),
+        )?;
         let status_doc = writable(
             &mut slots,
             &mut extra,
@@ -680,8 +713,8 @@ fn finish(tx: &mut Tx<'_>, context: &Context, prepared: Prepared) -> anyhow::Res
             draft,
             now,
         )?;
-        if intake.answered > 0 {
-            open_next_volume_if_full(tx, &shop, volume, status_doc, volume_bytes, actor)?;
+        if intake.answered > 0 && full {
+            open_next_volume(tx, &shop, volume, status_doc, actor)?;
         }
         tracing::debug!(shop = %shop, orders = intake.answered, "took in orders");
         if let Some(profile) = intake.profile {
@@ -744,6 +777,5 @@ fn finish(tx: &mut Tx<'_>, context: &Context, prepared: Prepared) -> anyhow::Res
     for (id, loaded) in extra {
         documents::put_back(tx, id, loaded)?;
     }
-    accounts::touch_device(tx, principal.device_id, now)?;
     Ok(SyncResponse { seq, docs: replies })
 }

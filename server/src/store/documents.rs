@@ -17,7 +17,7 @@ use docs::schema::doc_id::DocId;
 
 use docs::sync::wire::encode_heads;
 
-use super::sql::{StoreError, Tx, Value, WrittenDoc, marks};
+use super::sql::{Dialect, StoreError, Tx, Value, WrittenDoc, marks};
 use crate::params;
 
 /// The memory the documents kept between requests may take, as [`memory_of`] estimates
@@ -336,25 +336,38 @@ pub fn put_back(tx: &mut Tx<'_>, id: DocId, mut loaded: LoadedDoc) -> anyhow::Re
         let version = loaded.version + 1;
         let appended = loaded.doc.save_after(&loaded.saved_heads);
         let tail = loaded.tail_bytes + i64::try_from(appended.len())?;
-        let moved = tx.execute(
-            "UPDATE docs SET version = ?2, tail_bytes = ?3, heads = ?5 WHERE id = ?1 AND version = ?4",
-            params![
-                key.as_str(),
-                version,
-                tail,
-                loaded.version,
-                encode_heads(&loaded.doc.get_heads())
-            ],
-        )?;
+        let heads = encode_heads(&loaded.doc.get_heads());
+        let moved = match tx.dialect() {
+            // One round trip rather than two: an intake writes its documents after it
+            // locked stock rows and the order counter, which other orders wait for.
+            Dialect::Postgres => tx.execute(
+                "WITH moved AS (
+                     UPDATE docs SET version = ?2, tail_bytes = ?3, heads = ?5
+                     WHERE id = ?1 AND version = ?4 RETURNING id
+                 )
+                 INSERT INTO doc_chunks (doc, seq, bytes)
+                 SELECT id, CAST(?2 AS BIGINT), CAST(?6 AS BYTEA) FROM moved",
+                params![key.as_str(), version, tail, loaded.version, heads, appended],
+            )?,
+            Dialect::Sqlite => {
+                let moved = tx.execute(
+                    "UPDATE docs SET version = ?2, tail_bytes = ?3, heads = ?5 WHERE id = ?1 AND version = ?4",
+                    params![key.as_str(), version, tail, loaded.version, heads],
+                )?;
+                if moved == 1 {
+                    tx.execute(
+                        "INSERT INTO doc_chunks (doc, seq, bytes) VALUES (?1, ?2, ?3)",
+                        params![key.as_str(), version, appended],
+                    )?;
+                }
+                moved
+            }
+        };
         if moved != 1 {
             return Err(
                 StoreError::Conflict(format!("{key} was written by another server")).into(),
             );
         }
-        tx.execute(
-            "INSERT INTO doc_chunks (doc, seq, bytes) VALUES (?1, ?2, ?3)",
-            params![key.as_str(), version, appended],
-        )?;
         loaded.version = version;
         loaded.tail_bytes = tail;
         loaded.saved_heads = loaded.doc.get_heads();

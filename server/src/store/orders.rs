@@ -7,8 +7,9 @@ use std::collections::BTreeSet;
 use anyhow::Context;
 use domain::order::OrderConfirmation;
 use domain::order_state::OrderState;
-use domain::sku::ShopId;
+use domain::sku::{ShopId, Sku};
 
+use super::reports::CostsAt;
 use super::sql::{ROWS_PER_STATEMENT, StoreError, Tx, Value, row_marks};
 use crate::params;
 
@@ -42,16 +43,50 @@ pub fn applied<'a>(
     Ok(applied)
 }
 
-/// Takes `count` consecutive order sequence numbers, returning the first. The counter row
-/// stays locked until the transaction ends, so numbers are never skipped or repeated.
-pub fn take_numbers(tx: &mut Tx<'_>, count: usize) -> Result<i64, StoreError> {
-    let last: i64 = tx
-        .value(
-            "UPDATE counters SET value = value + ?1 WHERE name = 'order_seq' RETURNING value",
-            params![count],
-        )?
-        .ok_or_else(|| StoreError::Database("the order_seq counter is missing".into()))?;
-    Ok(last - i64::try_from(count).unwrap_or(0) + 1)
+/// Numbers for `count` new orders: consecutive order sequence numbers and as many change
+/// numbers ([`next_change`]), the first of each. One statement moves both counters; their
+/// rows stay locked until the transaction ends, so numbers are never skipped or repeated,
+/// and on PostgreSQL one round trip fewer is spent holding them.
+pub fn take_numbers(tx: &mut Tx<'_>, count: usize) -> Result<Numbers, StoreError> {
+    let (mut seq, mut change) = (None, None);
+    for row in tx.rows(
+        "UPDATE counters SET value = value + ?1 WHERE name IN ('order_seq', 'order_change')
+         RETURNING name, value",
+        params![count],
+    )? {
+        let (name, last): (String, i64) = (row.get(0)?, row.get(1)?);
+        let first = last - i64::try_from(count).unwrap_or(0) + 1;
+        match name.as_str() {
+            "order_seq" => seq = Some(first),
+            _ => change = Some(first),
+        }
+    }
+    match (seq, change) {
+        (Some(seq), Some(change)) => Ok(Numbers { seq, change }),
+        _ => Err(StoreError::Database(
+            "the order_seq or order_change counter is missing".into(),
+        )),
+    }
+}
+
+/// The first of the numbers [`take_numbers`] took.
+#[derive(Debug, Clone, Copy)]
+pub struct Numbers {
+    /// The order sequence number (`DH-000123`).
+    pub seq: i64,
+    /// The change number ([`next_change`]).
+    pub change: i64,
+}
+
+impl Numbers {
+    /// The numbers of the order `offset` after the first.
+    pub fn nth(self, offset: usize) -> Numbers {
+        let offset = i64::try_from(offset).unwrap_or(i64::MAX);
+        Numbers {
+            seq: self.seq.saturating_add(offset),
+            change: self.change.saturating_add(offset),
+        }
+    }
 }
 
 /// The number of a change to an order ([`Tx::next_of`] counter `order_change`): a reader of
@@ -71,23 +106,29 @@ pub struct Origin<'a> {
     pub home_warehouse: Option<&'a str>,
 }
 
-/// Records an answered request: the order, its confirmed lines and its first events.
-/// `volume` is the order volume it was requested (and is answered) in; `json` is the
-/// answer as `encode_confirmations` encoded it (the status document holds the same text).
+/// Records an answered request: the order (numbered by [`take_numbers`]), its confirmed
+/// lines and its first events. `volume` is the order volume it was requested (and is answered) in; `json` is the
+/// answer as `encode_confirmations` encoded it (the status document holds the same text);
+/// `costs`, the cost prices at `now_ms` the caller already read (`reports::costs_for`;
+/// the lines' other SKUs are read here).
+#[allow(clippy::too_many_arguments)]
 pub fn insert(
     tx: &mut Tx<'_>,
-    seq: i64,
+    Numbers {
+        seq,
+        change: changed,
+    }: Numbers,
     shop: &ShopId,
     volume: u32,
     (answer, json): (&OrderConfirmation, &str),
     origin: Origin<'_>,
+    costs: &CostsAt,
     now_ms: i64,
 ) -> anyhow::Result<()> {
     let total = answer
         .quote
         .as_ref()
         .map_or(answer.priced.total, |q| q.total);
-    let changed = next_change(tx)?;
     tx.execute(
         "INSERT INTO orders (seq, request_id, number, shop, state, total, placed_by, device, received_ms, confirmation, volume, channel, changed)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
@@ -124,9 +165,9 @@ pub fn insert(
                 params![warehouse, seq],
             )?;
         }
-        save_backorders(tx, answer)?;
+        save_backorders(tx, answer, true)?;
     }
-    insert_lines(tx, shop, answer, now_ms)?;
+    insert_lines(tx, shop, answer, costs, now_ms)?;
     let events = answer
         .history
         .iter()
@@ -237,15 +278,30 @@ fn counts(state: OrderState) -> bool {
 }
 
 /// The order's lines (what quotas count), received at `received_ms`, with their costs
-/// then: one statement reads the costs and one writes the lines.
+/// then (from `known`, the rest read in one statement), written in one statement.
 fn insert_lines(
     tx: &mut Tx<'_>,
     shop: &ShopId,
     answer: &OrderConfirmation,
+    known: &CostsAt,
     received_ms: i64,
 ) -> Result<(), StoreError> {
-    let costs =
-        super::reports::costs_at(tx, answer.priced.lines.iter().map(|l| &l.sku), received_ms)?;
+    let unknown: Vec<&Sku> = answer
+        .priced
+        .lines
+        .iter()
+        .map(|l| &l.sku)
+        .filter(|sku| !known.contains_key(*sku))
+        .collect();
+    let read = if unknown.is_empty() {
+        std::collections::HashMap::new()
+    } else {
+        super::reports::costs_at(tx, unknown, received_ms)?
+    };
+    let cost_of = |sku: &Sku| match known.get(sku) {
+        Some(known) => *known,
+        None => read.get(sku).copied(),
+    };
     let mut rows: Vec<[Value; 9]> = Vec::new();
     for (line, priced) in answer.priced.lines.iter().enumerate() {
         // What the line sold for, after its share of the discounts, and its cost then.
@@ -255,9 +311,7 @@ fn insert_lines(
             .and_then(|quote| quote.lines.get(line))
             .filter(|quoted| quoted.line.sku == priced.sku)
             .map(|quoted| super::money::cents(quoted.net));
-        let cost = costs
-            .get(&priced.sku)
-            .map(|unit| unit.saturating_mul(i64::from(priced.quantity)));
+        let cost = cost_of(&priced.sku).map(|unit| unit.saturating_mul(i64::from(priced.quantity)));
         rows.push(row![
             answer.request_id.as_str(),
             line,
@@ -319,7 +373,7 @@ pub fn put_lines(
     order: &OrderConfirmation,
     received_ms: i64,
 ) -> Result<(), StoreError> {
-    insert_lines(tx, shop, order, received_ms)
+    insert_lines(tx, shop, order, &CostsAt::new(), received_ms)
 }
 
 pub fn add_event(
@@ -412,10 +466,17 @@ pub fn volumes_to_keep(tx: &mut Tx<'_>, shop: &ShopId) -> Result<Vec<u32>, Store
     Ok(volumes.into_iter().collect())
 }
 
-/// What the order waits for, as the `backorders` table the allocation on arrival reads.
-fn save_backorders(tx: &mut Tx<'_>, confirmation: &OrderConfirmation) -> Result<(), StoreError> {
+/// What the order waits for, as the `backorders` table the allocation on arrival reads,
+/// replacing what it waited for before (nothing to replace for an order `new` to the table).
+fn save_backorders(
+    tx: &mut Tx<'_>,
+    confirmation: &OrderConfirmation,
+    new: bool,
+) -> Result<(), StoreError> {
     let id = confirmation.request_id.as_str();
-    tx.execute("DELETE FROM backorders WHERE request_id = ?1", params![id])?;
+    if !new {
+        tx.execute("DELETE FROM backorders WHERE request_id = ?1", params![id])?;
+    }
     let rows = confirmation
         .backordered
         .iter()
@@ -472,7 +533,7 @@ pub fn update(tx: &mut Tx<'_>, confirmation: &OrderConfirmation) -> anyhow::Resu
             params![warehouse, id],
         )?;
     }
-    save_backorders(tx, confirmation)?;
+    save_backorders(tx, confirmation, false)?;
     if let Some(row) = before {
         let (shop, channel): (String, String) = (row.get(0)?, row.get(1)?);
         let old: OrderConfirmation = serde_json::from_str(&row.get::<String>(2)?)?;

@@ -122,8 +122,19 @@ impl r2d2::ManageConnection for PgManager {
 }
 
 struct PgSql<'a> {
-    tx: postgres::Transaction<'a>,
+    session: Session<'a>,
     statements: &'a mut HashMap<String, Statement>,
+}
+
+/// Where a [`PgSql`]'s statements run.
+enum Session<'a> {
+    /// A transaction: writes.
+    Tx(postgres::Transaction<'a>),
+    /// The connection itself, each statement on its own: reads. Under READ COMMITTED a
+    /// transaction around them would give each statement a snapshot of its own all the
+    /// same, and cost two more round trips (its start and its end). Statements other than
+    /// `SELECT` are refused, as a read-only transaction would.
+    Reads(&'a mut postgres::Client),
 }
 
 impl PgSql<'_> {
@@ -131,12 +142,36 @@ impl PgSql<'_> {
         if let Some(statement) = self.statements.get(sql) {
             return Ok(statement.clone());
         }
-        let statement = self
-            .tx
-            .prepare(&to_postgres_placeholders(sql))
-            .map_err(pg_error)?;
+        let text = to_postgres_placeholders(sql);
+        let statement = match &mut self.session {
+            Session::Tx(tx) => tx.prepare(&text),
+            Session::Reads(client) => client.prepare(&text),
+        }
+        .map_err(pg_error)?;
         self.statements.insert(sql.to_owned(), statement.clone());
         Ok(statement)
+    }
+
+    /// Commits (or rolls back) the transaction; nothing for reads.
+    fn end(self, commit: bool) -> Result<(), postgres::Error> {
+        match self.session {
+            Session::Tx(tx) if commit => tx.commit(),
+            Session::Tx(tx) => tx.rollback(),
+            Session::Reads(_) => Ok(()),
+        }
+    }
+
+    fn refuse_writes(&self, sql: &str) -> Result<(), StoreError> {
+        let reads = sql
+            .trim_start()
+            .get(..6)
+            .is_some_and(|word| word.eq_ignore_ascii_case("SELECT"));
+        match &self.session {
+            Session::Reads(_) if !reads => Err(StoreError::Database(format!(
+                "a statement that may write, in a read: {sql}"
+            ))),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -146,18 +181,25 @@ fn as_params(params: &[Value]) -> Vec<&(dyn ToSql + Sync)> {
 
 impl Sql for PgSql<'_> {
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, StoreError> {
+        self.refuse_writes(sql)?;
         let statement = self.statement(sql)?;
-        self.tx
-            .execute(&statement, &as_params(params))
-            .map_err(pg_error)
+        let params = as_params(params);
+        match &mut self.session {
+            Session::Tx(tx) => tx.execute(&statement, &params),
+            Session::Reads(client) => client.execute(&statement, &params),
+        }
+        .map_err(pg_error)
     }
 
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
+        self.refuse_writes(sql)?;
         let statement = self.statement(sql)?;
-        let rows = self
-            .tx
-            .query(&statement, &as_params(params))
-            .map_err(pg_error)?;
+        let params = as_params(params);
+        let rows = match &mut self.session {
+            Session::Tx(tx) => tx.query(&statement, &params),
+            Session::Reads(client) => client.query(&statement, &params),
+        }
+        .map_err(pg_error)?;
         rows.iter()
             .map(|row| {
                 (0..row.len())
@@ -235,18 +277,12 @@ impl PgBackend {
     ) -> Result<T, StoreError> {
         let mut conn = self.connection()?;
         let PgConn { client, statements } = &mut *conn;
-        let tx = client
-            .build_transaction()
-            .read_only(true)
-            .start()
-            .map_err(pg_error)?;
-        let mut sql = PgSql { tx, statements };
-        let result = {
-            let mut tx = Tx::read_only(&mut sql, now);
-            work(&mut tx)
+        let mut sql = PgSql {
+            session: Session::Reads(client),
+            statements,
         };
-        sql.tx.rollback().map_err(pg_error)?;
-        Ok(result)
+        let mut tx = Tx::read_only(&mut sql, now);
+        Ok(work(&mut tx))
     }
 
     /// Runs `work` in a transaction, again from the start (up to [`WRITE_ATTEMPTS`] times)
@@ -265,14 +301,17 @@ impl PgBackend {
             let mut conn = self.connection()?;
             let PgConn { client, statements } = &mut *conn;
             let tx = client.transaction().map_err(pg_error)?;
-            let mut sql = PgSql { tx, statements };
+            let mut sql = PgSql {
+                session: Session::Tx(tx),
+                statements,
+            };
             let (result, written) = {
                 let mut tx = Tx::new(&mut sql, now_ms());
                 let result = work(&mut tx);
                 (result, std::mem::take(&mut tx.written))
             };
             match result {
-                Ok(value) => match sql.tx.commit().map_err(pg_error) {
+                Ok(value) => match sql.end(true).map_err(pg_error) {
                     Ok(()) => {
                         docs.keep_all(written);
                         return Ok(value);
@@ -281,10 +320,10 @@ impl PgBackend {
                     Err(error) => return Err(E::from(error)),
                 },
                 Err(error) if error.is_retryable() && attempt < WRITE_ATTEMPTS => {
-                    let _ = sql.tx.rollback();
+                    let _ = sql.end(false);
                 }
                 Err(error) => {
-                    let _ = sql.tx.rollback();
+                    let _ = sql.end(false);
                     return Err(error);
                 }
             }

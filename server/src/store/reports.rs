@@ -8,6 +8,25 @@ use crate::params;
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
+/// The cost price in force at a time of each SKU asked, `None` where none is set
+/// ([`costs_for`]).
+pub type CostsAt = std::collections::HashMap<Sku, Option<i64>>;
+
+/// [`costs_at`] with an entry for every SKU of `skus`, for `orders::insert` (which then
+/// reads nothing for them).
+pub fn costs_for<'a>(
+    tx: &mut Tx<'_>,
+    skus: impl IntoIterator<Item = &'a Sku>,
+    at_ms: i64,
+) -> Result<CostsAt, StoreError> {
+    let skus: std::collections::BTreeSet<&Sku> = skus.into_iter().collect();
+    let found = costs_at(tx, skus.iter().copied(), at_ms)?;
+    Ok(skus
+        .into_iter()
+        .map(|sku| (sku.clone(), found.get(sku).copied()))
+        .collect())
+}
+
 /// The unit cost of each of `skus` in force at `at_ms`, in cents (a SKU without one set is
 /// left out), in one statement on PostgreSQL ([`Tx::rows_in`]).
 pub fn costs_at<'a>(

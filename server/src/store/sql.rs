@@ -271,6 +271,9 @@ pub struct Tx<'a> {
     pub(crate) owns_cache: bool,
     /// When this transaction started (milliseconds since the epoch), for rows it stamps.
     pub now_ms: i64,
+    /// The event lists of the enabled webhook endpoints, read once per transaction
+    /// (`webhooks::wanted`); every write to the endpoints' events or state clears it.
+    pub(crate) webhook_events: Option<Vec<String>>,
 }
 
 impl fmt::Debug for Tx<'_> {
@@ -287,6 +290,7 @@ impl<'a> Tx<'a> {
             read_only: false,
             owns_cache: false,
             now_ms,
+            webhook_events: None,
         }
     }
 

@@ -34,18 +34,27 @@ fn pattern(kind: &str) -> String {
 }
 
 /// True when an enabled endpoint subscribes to an event whose type starts with `prefix`
-/// (`"order."`): writers skip building events nobody receives.
-///
-/// The pattern is written `'' || ?1`, not `?1`: SQLite prepares a statement whose `LIKE`
-/// takes a bare parameter again each time it is bound (to plan for the value), and this
-/// one runs with every order written.
+/// (`"order."`): writers skip building events nobody receives. The endpoints' event lists
+/// are read once per transaction, so an intake can read them before it locks stock rows
+/// and ask again under the lock for nothing.
 pub fn wanted(tx: &mut Tx<'_>, prefix: &str) -> Result<bool, StoreError> {
-    Ok(tx
-        .value::<i64>(
-            "SELECT 1 FROM webhook_endpoints WHERE enabled = 1 AND events LIKE '' || ?1 LIMIT 1",
-            params![format!("%,{prefix}%")],
-        )?
-        .is_some())
+    let events = match tx.webhook_events.take() {
+        Some(events) => events,
+        None => tx.column::<String>(
+            "SELECT events FROM webhook_endpoints WHERE enabled = 1",
+            params![],
+        )?,
+    };
+    // The column is `,kind,kind,` (`events_column`).
+    let needle = format!(",{prefix}");
+    let wanted = events.iter().any(|listed| listed.contains(&needle));
+    tx.webhook_events = Some(events);
+    Ok(wanted)
+}
+
+/// Forgets the event lists [`wanted`] read in this transaction (before it changes them).
+fn endpoints_change(tx: &mut Tx<'_>) {
+    tx.webhook_events = None;
 }
 
 /// Writes event `kind` with `data` to the outbox, one delivery per enabled endpoint that
@@ -140,6 +149,7 @@ pub fn create_endpoint(
     secret: &str,
     created_by: &str,
 ) -> Result<Endpoint, StoreError> {
+    endpoints_change(tx);
     let now = tx.now_ms;
     let id: i64 = tx
         .value(
@@ -189,6 +199,7 @@ pub fn endpoint(tx: &mut Tx<'_>, id: i64) -> Result<Option<Endpoint>, StoreError
 /// Turns endpoint `id` on (its waiting deliveries are due at once, its failures forgotten)
 /// or off (nothing is sent, and no new event is queued for it, until it is on again).
 pub fn set_enabled(tx: &mut Tx<'_>, id: i64, enabled: bool) -> Result<(), StoreError> {
+    endpoints_change(tx);
     let now = tx.now_ms;
     if enabled {
         let turned_on = tx.execute(
@@ -216,6 +227,7 @@ pub fn set_enabled(tx: &mut Tx<'_>, id: i64, enabled: bool) -> Result<(), StoreE
 
 /// Replaces what endpoint `id` subscribes to.
 pub fn set_events(tx: &mut Tx<'_>, id: i64, events: &[String]) -> Result<(), StoreError> {
+    endpoints_change(tx);
     tx.execute(
         "UPDATE webhook_endpoints SET events = ?2 WHERE id = ?1",
         params![id, events_column(events)],
@@ -226,6 +238,7 @@ pub fn set_events(tx: &mut Tx<'_>, id: i64, events: &[String]) -> Result<(), Sto
 /// Deletes endpoint `id`: it is off and no longer listed; deliveries still waiting are
 /// dropped (their history stays until it ages out). False when there was none.
 pub fn delete_endpoint(tx: &mut Tx<'_>, id: i64) -> Result<bool, StoreError> {
+    endpoints_change(tx);
     let now = tx.now_ms;
     let deleted = tx.execute(
         "UPDATE webhook_endpoints SET enabled = 0, deleted_ms = ?2
@@ -381,6 +394,7 @@ pub fn record(
              WHERE id = ?1 AND failing_since_ms IS NULL",
             params![outcome.endpoint, outcome.at_ms],
         )?;
+        endpoints_change(tx);
         let off = tx.execute(
             "UPDATE webhook_endpoints SET enabled = 0, disabled_ms = ?2, disabled_reason = ?3
              WHERE id = ?1 AND enabled = 1 AND failing_since_ms <= ?4",
