@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 use std::error::Error as StdError;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use bytes::BytesMut;
@@ -95,7 +95,15 @@ fn pg_error(error: postgres::Error) -> StoreError {
 pub(crate) struct PgConn {
     client: postgres::Client,
     statements: HashMap<String, Statement>,
+    /// When it was last handed out ([`PgManager::is_valid`]).
+    handed_out: Instant,
 }
+
+/// How long after it was last handed out a connection is handed out again without asking
+/// PostgreSQL whether it is still there: asking is a round trip, and under load every
+/// order checks out connections several times. One that broke meanwhile is closed by the
+/// statement that found out, and the pool drops it when it comes back (`has_broken`).
+const TRUSTED_FOR: Duration = Duration::from_secs(1);
 
 pub(crate) struct PgManager {
     config: postgres::Config,
@@ -109,11 +117,16 @@ impl r2d2::ManageConnection for PgManager {
         Ok(PgConn {
             client: self.config.connect(NoTls)?,
             statements: HashMap::new(),
+            handed_out: Instant::now(),
         })
     }
 
     fn is_valid(&self, conn: &mut PgConn) -> Result<(), postgres::Error> {
-        conn.client.simple_query("").map(|_| ())
+        if conn.handed_out.elapsed() >= TRUSTED_FOR {
+            conn.client.simple_query("")?;
+        }
+        conn.handed_out = Instant::now();
+        Ok(())
     }
 
     fn has_broken(&self, conn: &mut PgConn) -> bool {
@@ -276,7 +289,9 @@ impl PgBackend {
         work: impl FnOnce(&mut Tx<'_>) -> T,
     ) -> Result<T, StoreError> {
         let mut conn = self.connection()?;
-        let PgConn { client, statements } = &mut *conn;
+        let PgConn {
+            client, statements, ..
+        } = &mut *conn;
         let mut sql = PgSql {
             session: Session::Reads(client),
             statements,
@@ -299,7 +314,9 @@ impl PgBackend {
         loop {
             attempt += 1;
             let mut conn = self.connection()?;
-            let PgConn { client, statements } = &mut *conn;
+            let PgConn {
+                client, statements, ..
+            } = &mut *conn;
             let tx = client.transaction().map_err(pg_error)?;
             let mut sql = PgSql {
                 session: Session::Tx(tx),
