@@ -414,6 +414,9 @@ pub fn take_in_orders(
     };
     // Encoded once, for the orders table and the status document alike.
     let encoded = encode_confirmations(&answers)?;
+    // From here on, what the order writes goes together (one statement on PostgreSQL
+    // until something is read), for the rows locked above are held until the commit.
+    let deferring = tx.defer_writes();
     let mut owed = domain::money::Money::zero(domain::money::Currency::Cny);
     for (offset, (answer, (_, json))) in answers.iter().zip(&encoded).enumerate() {
         let by = placed_by
@@ -491,6 +494,9 @@ pub fn take_in_orders(
     } else {
         None
     };
+    if deferring {
+        tx.flush_writes()?;
+    }
     put_encoded_confirmations(status_doc, &encoded)?;
     let account = if prepaid_moved {
         Some(crate::ledger::account_summary(tx, shop).map_err(|e| anyhow::anyhow!("{e}"))?)

@@ -184,7 +184,9 @@ impl Store {
                 let (sender, receiver) = tokio::sync::oneshot::channel::<Result<T, E>>();
                 let mut work = work;
                 let job: sqlite::Job = Box::new(move |tx: &mut Tx<'_>| {
-                    let result = work(tx);
+                    // What it left deferred is written before it counts as done.
+                    let result = work(tx)
+                        .and_then(|value| tx.flush_writes().map(|()| value).map_err(E::from));
                     sqlite::JobDone {
                         ok: result.is_ok(),
                         finish: Box::new(move |committed: Result<(), StoreError>| {

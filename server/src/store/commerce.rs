@@ -122,7 +122,7 @@ pub fn stored_profile(tx: &mut Tx<'_>, shop: &ShopId) -> anyhow::Result<ShopProf
 }
 
 pub fn set_profile(tx: &mut Tx<'_>, shop: &ShopId, profile: &ShopProfile) -> anyhow::Result<()> {
-    tx.execute(
+    tx.write(
         "INSERT INTO shop_profiles (shop, json) VALUES (?1, ?2)
          ON CONFLICT (shop) DO UPDATE SET json = excluded.json",
         params![shop.as_str(), serde_json::to_string(profile)?],

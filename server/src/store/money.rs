@@ -270,7 +270,7 @@ pub fn add_entry(
     (document, reason): (&str, &str),
     (amount, balance): (Money, Money),
 ) -> Result<(), StoreError> {
-    tx.execute(
+    tx.write(
         "INSERT INTO account_entries (shop, at_ms, actor, kind, amount, balance, reason, document)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
@@ -299,7 +299,7 @@ pub fn add_points_entry(
         return Ok(());
     }
     let moved = i64::from(after) - i64::from(before);
-    tx.execute(
+    tx.write(
         "INSERT INTO account_entries (shop, at_ms, actor, kind, amount, balance, reason, document)
          VALUES (?1, ?2, ?3, 'points', ?4, ?5, ?6, ?7)",
         params![

@@ -107,10 +107,11 @@ pub struct Origin<'a> {
 }
 
 /// Records an answered request: the order (numbered by [`take_numbers`]), its confirmed
-/// lines and its first events. `volume` is the order volume it was requested (and is answered) in; `json` is the
-/// answer as `encode_confirmations` encoded it (the status document holds the same text);
-/// `costs`, the cost prices at `now_ms` the caller already read (`reports::costs_for`;
-/// the lines' other SKUs are read here).
+/// lines and its first events, written together ([`Tx::defer_writes`]: one statement on
+/// PostgreSQL). `volume` is the order volume it was requested (and is answered) in;
+/// `json` is the answer as `encode_confirmations` encoded it (the status document holds
+/// the same text); `costs`, the cost prices at `now_ms` the caller already read
+/// (`reports::costs_for`; the lines' other SKUs are read here).
 #[allow(clippy::too_many_arguments)]
 pub fn insert(
     tx: &mut Tx<'_>,
@@ -129,7 +130,10 @@ pub fn insert(
         .quote
         .as_ref()
         .map_or(answer.priced.total, |q| q.total);
-    tx.execute(
+    let lines = line_rows(tx, shop, answer, costs, now_ms)?;
+    // Written together (one statement on PostgreSQL), with whatever the caller defers.
+    let started = tx.defer_writes();
+    tx.write(
         "INSERT INTO orders (seq, request_id, number, shop, state, total, placed_by, device, received_ms, confirmation, volume, channel, changed)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         params![
@@ -160,14 +164,15 @@ pub fn insert(
             warehouses.insert(home);
         }
         for warehouse in warehouses {
-            tx.execute(
+            tx.write(
                 "INSERT INTO order_warehouses (warehouse, seq) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
                 params![warehouse, seq],
             )?;
         }
-        save_backorders(tx, answer, true)?;
+        // A new order has no backorders to replace.
+        insert_rows(tx, BACKORDERS, backorder_rows(answer))?;
     }
-    insert_lines(tx, shop, answer, costs, now_ms)?;
+    insert_rows(tx, LINES, lines)?;
     let events = answer
         .history
         .iter()
@@ -186,6 +191,9 @@ pub fn insert(
         "INSERT INTO order_events (request_id, state, at_ms, actor, reason) VALUES",
         events,
     )?;
+    if started {
+        tx.flush_writes()?;
+    }
     let mut kinds = vec!["order.placed"];
     kinds.extend(first_answer_event(answer.state));
     order_events(tx, &kinds, (shop.as_str(), origin.channel, changed), answer)
@@ -277,15 +285,18 @@ fn counts(state: OrderState) -> bool {
     !matches!(state, OrderState::Rejected | OrderState::Cancelled)
 }
 
+const LINES: &str = "INSERT INTO order_lines (request_id, line, shop, sku, quantity, received_ms,
+                                  net_cents, cost_cents, live) VALUES";
+
 /// The order's lines (what quotas count), received at `received_ms`, with their costs
-/// then (from `known`, the rest read in one statement), written in one statement.
-fn insert_lines(
+/// then (from `known`, the rest read in one statement), as rows of [`LINES`].
+fn line_rows(
     tx: &mut Tx<'_>,
     shop: &ShopId,
     answer: &OrderConfirmation,
     known: &CostsAt,
     received_ms: i64,
-) -> Result<(), StoreError> {
+) -> Result<Vec<[Value; 9]>, StoreError> {
     let unknown: Vec<&Sku> = answer
         .priced
         .lines
@@ -324,29 +335,23 @@ fn insert_lines(
             counts(answer.state)
         ]);
     }
-    insert_rows(
-        tx,
-        "INSERT INTO order_lines (request_id, line, shop, sku, quantity, received_ms,
-                                  net_cents, cost_cents, live) VALUES",
-        rows,
-    )
+    Ok(rows)
 }
 
-/// `INSERT … VALUES` (`head`) of `rows`, [`ROWS_PER_STATEMENT`] at a time.
+/// `INSERT … VALUES` (`head`) of `rows`, [`ROWS_PER_STATEMENT`] at a time, as
+/// [`Tx::write`]s (held back with the writes around them while the caller defers).
 fn insert_rows<const N: usize>(
     tx: &mut Tx<'_>,
     head: &str,
     rows: Vec<[Value; N]>,
 ) -> Result<(), StoreError> {
+    let per_statement = tx.items_per_statement(ROWS_PER_STATEMENT).max(1);
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
-        let part: Vec<[Value; N]> = rows
-            .by_ref()
-            .take(tx.items_per_statement(ROWS_PER_STATEMENT))
-            .collect();
+        let part: Vec<[Value; N]> = rows.by_ref().take(per_statement).collect();
         let count = part.len();
         let values: Vec<Value> = part.into_iter().flatten().collect();
-        tx.execute(&format!("{head} {}", row_marks(count, N)), &values)?;
+        tx.write(&format!("{head} {}", row_marks(count, N)), &values)?;
     }
     Ok(())
 }
@@ -373,7 +378,8 @@ pub fn put_lines(
     order: &OrderConfirmation,
     received_ms: i64,
 ) -> Result<(), StoreError> {
-    insert_lines(tx, shop, order, &CostsAt::new(), received_ms)
+    let rows = line_rows(tx, shop, order, &CostsAt::new(), received_ms)?;
+    insert_rows(tx, LINES, rows)
 }
 
 pub fn add_event(
@@ -466,27 +472,26 @@ pub fn volumes_to_keep(tx: &mut Tx<'_>, shop: &ShopId) -> Result<Vec<u32>, Store
     Ok(volumes.into_iter().collect())
 }
 
-/// What the order waits for, as the `backorders` table the allocation on arrival reads,
-/// replacing what it waited for before (nothing to replace for an order `new` to the table).
-fn save_backorders(
-    tx: &mut Tx<'_>,
-    confirmation: &OrderConfirmation,
-    new: bool,
-) -> Result<(), StoreError> {
+const BACKORDERS: &str = "INSERT INTO backorders (sku, request_id, quantity) VALUES";
+
+/// What the order waits for, as rows of [`BACKORDERS`] (the table the allocation on
+/// arrival reads).
+fn backorder_rows(confirmation: &OrderConfirmation) -> Vec<[Value; 3]> {
     let id = confirmation.request_id.as_str();
-    if !new {
-        tx.execute("DELETE FROM backorders WHERE request_id = ?1", params![id])?;
-    }
-    let rows = confirmation
+    confirmation
         .backordered
         .iter()
         .map(|(sku, quantity)| row![sku.as_str(), id, *quantity])
-        .collect();
-    insert_rows(
-        tx,
-        "INSERT INTO backorders (sku, request_id, quantity) VALUES",
-        rows,
-    )
+        .collect()
+}
+
+/// Replaces what an order waits for in the `backorders` table.
+fn save_backorders(tx: &mut Tx<'_>, confirmation: &OrderConfirmation) -> Result<(), StoreError> {
+    tx.execute(
+        "DELETE FROM backorders WHERE request_id = ?1",
+        params![confirmation.request_id.as_str()],
+    )?;
+    insert_rows(tx, BACKORDERS, backorder_rows(confirmation))
 }
 
 /// Replaces an order's confirmation after a lifecycle event (and what it waits for, and
@@ -533,7 +538,7 @@ pub fn update(tx: &mut Tx<'_>, confirmation: &OrderConfirmation) -> anyhow::Resu
             params![warehouse, id],
         )?;
     }
-    save_backorders(tx, confirmation, false)?;
+    save_backorders(tx, confirmation)?;
     if let Some(row) = before {
         let (shop, channel): (String, String) = (row.get(0)?, row.get(1)?);
         let old: OrderConfirmation = serde_json::from_str(&row.get::<String>(2)?)?;

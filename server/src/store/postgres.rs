@@ -324,7 +324,9 @@ impl PgBackend {
             };
             let (result, written) = {
                 let mut tx = Tx::new(&mut sql, now_ms());
-                let result = work(&mut tx);
+                // What it left deferred is written before the commit.
+                let result = work(&mut tx)
+                    .and_then(|value| tx.flush_writes().map(|()| value).map_err(E::from));
                 (result, std::mem::take(&mut tx.written))
             };
             match result {

@@ -274,6 +274,9 @@ pub struct Tx<'a> {
     /// The event lists of the enabled webhook endpoints, read once per transaction
     /// (`webhooks::wanted`); every write to the endpoints' events or state clears it.
     pub(crate) webhook_events: Option<Vec<String>>,
+    /// Writes [`Tx::write`] holds back while deferring ([`Tx::defer_writes`]), run together
+    /// before the next other statement or when the deferring ends.
+    pending: Option<Writes>,
 }
 
 impl fmt::Debug for Tx<'_> {
@@ -291,6 +294,7 @@ impl<'a> Tx<'a> {
             owns_cache: false,
             now_ms,
             webhook_events: None,
+            pending: None,
         }
     }
 
@@ -315,12 +319,56 @@ impl<'a> Tx<'a> {
     /// Runs a statement, returning how many rows it changed.
     pub fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, StoreError> {
         check_params(params)?;
+        self.run_pending()?;
         self.sql.execute(sql, params)
     }
 
     pub fn rows(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
         check_params(params)?;
+        self.run_pending()?;
         self.sql.query(sql, params)
+    }
+
+    /// Runs a write whose outcome nobody reads: at once, or while deferring
+    /// ([`Tx::defer_writes`]) with the writes around it ([`Writes`]: one round trip on
+    /// PostgreSQL), in the order written, before any other statement runs.
+    pub fn write(&mut self, sql: &str, params: &[Value]) -> Result<(), StoreError> {
+        check_params(params)?;
+        match &mut self.pending {
+            Some(pending) => pending.add(sql, params.to_vec()),
+            None => {
+                self.sql.execute(sql, params)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Starts holding back [`Tx::write`]s; true when this call started it, and then the
+    /// caller ends it with [`Tx::flush_writes`] (the store flushes what is left before it
+    /// commits, so nothing is lost if it does not).
+    pub fn defer_writes(&mut self) -> bool {
+        let started = self.pending.is_none();
+        if started {
+            self.pending = Some(Writes::default());
+        }
+        started
+    }
+
+    /// Runs the writes held back and stops deferring.
+    pub fn flush_writes(&mut self) -> Result<(), StoreError> {
+        match self.pending.take() {
+            Some(pending) if !pending.is_empty() => pending.run(self),
+            _ => Ok(()),
+        }
+    }
+
+    /// Runs the writes held back, still deferring the next ones.
+    fn run_pending(&mut self) -> Result<(), StoreError> {
+        if self.pending.as_ref().is_some_and(|p| !p.is_empty()) {
+            self.flush_writes()?;
+            self.pending = Some(Writes::default());
+        }
+        Ok(())
     }
 
     /// The next number of counter `name`. Its row stays locked until the transaction ends, so
@@ -353,8 +401,7 @@ impl<'a> Tx<'a> {
         sql: &str,
         params: &[Value],
     ) -> Result<Vec<T>, StoreError> {
-        self.sql
-            .query(sql, params)?
+        self.rows(sql, params)?
             .iter()
             .map(|row| row.get(0))
             .collect()
@@ -409,6 +456,132 @@ impl<'a> Tx<'a> {
 }
 
 /// `?1`, `?2`… → `$1`, `$2`… (outside quoted strings) for PostgreSQL.
+/// Writes whose outcome nobody reads (inserts, mostly), run together by [`Writes::run`]:
+/// on PostgreSQL as one statement, a chain of data-modifying `WITH` parts (one round trip
+/// instead of one each: an intake writes an order's rows while other orders wait for the
+/// stock rows it locked); on SQLite one after another, as written.
+#[derive(Debug, Default)]
+pub struct Writes {
+    statements: Vec<(String, Vec<Value>)>,
+}
+
+/// The most parameters one chain of [`Writes`] binds (PostgreSQL takes 65,535).
+const WRITES_MAX_PARAMS: usize = 20_000;
+
+impl Writes {
+    /// Adds a statement (placeholders `?1`, `?2`… of its own; no `RETURNING`).
+    pub fn add(&mut self, sql: impl Into<String>, params: Vec<Value>) {
+        self.statements.push((sql.into(), params));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.statements.is_empty()
+    }
+
+    pub fn run(self, tx: &mut Tx<'_>) -> Result<(), StoreError> {
+        if tx.dialect() == Dialect::Sqlite {
+            for (sql, params) in self.statements {
+                tx.execute(&sql, &params)?;
+            }
+            return Ok(());
+        }
+        // One table at most once a statement: PostgreSQL runs the parts of a chain in an
+        // order of its own and cannot change one row twice in a statement, so two writes
+        // to a table (two ledger entries, whose ids say which came first) go in turns.
+        let mut groups: Vec<Vec<(String, Vec<Value>)>> = Vec::new();
+        let mut bound = 0;
+        let mut tables: Vec<String> = Vec::new();
+        for statement in self.statements {
+            let table = written_table(&statement.0);
+            let joins = table.as_ref().is_some_and(|table| !tables.contains(table))
+                && bound + statement.1.len() <= WRITES_MAX_PARAMS;
+            match groups.last_mut() {
+                Some(group) if joins => {
+                    bound += statement.1.len();
+                    group.push(statement);
+                }
+                _ => {
+                    bound = statement.1.len();
+                    tables.clear();
+                    groups.push(vec![statement]);
+                }
+            }
+            tables.extend(table);
+        }
+        for group in groups {
+            let (sql, params) = chain(group);
+            tx.execute(&sql, &params)?;
+        }
+        Ok(())
+    }
+}
+
+/// The table an `INSERT INTO`, `UPDATE` or `DELETE FROM` statement writes (None for any
+/// other statement, which then goes alone).
+fn written_table(sql: &str) -> Option<String> {
+    let mut words = sql.split_whitespace();
+    let table = match words.next()?.to_ascii_uppercase().as_str() {
+        "INSERT" | "DELETE" => {
+            words.next()?;
+            words.next()?
+        }
+        "UPDATE" => words.next()?,
+        _ => return None,
+    };
+    let table = table.split('(').next()?.to_ascii_lowercase();
+    (!table.is_empty()).then_some(table)
+}
+
+/// One statement doing what `statements` do: `WITH w0 AS (first), w1 AS (second), … last`,
+/// each part's placeholders numbered after the parts before it.
+fn chain(statements: Vec<(String, Vec<Value>)>) -> (String, Vec<Value>) {
+    let last = statements.len().saturating_sub(1);
+    let mut text = String::new();
+    let mut bound = Vec::new();
+    for (index, (sql, params)) in statements.into_iter().enumerate() {
+        let part = renumber(&sql, bound.len());
+        if index < last {
+            text.push_str(if index == 0 { "WITH " } else { ", " });
+            text.push_str(&format!("w{index} AS ({part})"));
+        } else {
+            if index > 0 {
+                text.push(' ');
+            }
+            text.push_str(&part);
+        }
+        bound.extend(params);
+    }
+    (text, bound)
+}
+
+/// `sql` with each placeholder `?N` as `?{N + offset}` (outside strings).
+fn renumber(sql: &str, offset: usize) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut in_string = false;
+    let mut chars = sql.chars().peekable();
+    while let Some(ch) = chars.next() {
+        match ch {
+            '\'' => {
+                in_string = !in_string;
+                out.push(ch);
+            }
+            '?' if !in_string => {
+                let mut digits = String::new();
+                while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+                    digits.push(*d);
+                    chars.next();
+                }
+                match digits.parse::<usize>() {
+                    Ok(n) => out.push_str(&format!("?{}", n + offset)),
+                    Err(_) => out.push('?'),
+                }
+            }
+            _ => out.push(ch),
+        }
+    }
+    out
+}
+
 pub(crate) fn to_postgres_placeholders(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len());
     let mut in_string = false;
@@ -435,6 +608,50 @@ mod tests {
             to_postgres_placeholders("SELECT a FROM t WHERE b = ?1 AND c = '?2' AND d = ?12"),
             "SELECT a FROM t WHERE b = $1 AND c = '?2' AND d = $12"
         );
+    }
+
+    #[test]
+    fn writes_chain_into_one_statement_numbered_in_order() {
+        let (sql, params) = chain(vec![
+            (
+                "INSERT INTO a (x) VALUES (?1)".into(),
+                vec![Value::from(1i64)],
+            ),
+            (
+                "INSERT INTO b (x, y) VALUES (?1, '?3'), (?2, ?1)".into(),
+                vec![Value::from(2i64), Value::from(3i64)],
+            ),
+            ("UPDATE c SET x = ?1".into(), vec![Value::from(4i64)]),
+        ]);
+        assert_eq!(
+            sql,
+            "WITH w0 AS (INSERT INTO a (x) VALUES (?1)), \
+             w1 AS (INSERT INTO b (x, y) VALUES (?2, '?3'), (?3, ?2)) UPDATE c SET x = ?4"
+        );
+        assert_eq!(params, [1i64, 2, 3, 4].map(Value::from));
+        let (one, _) = chain(vec![(
+            "DELETE FROM d WHERE x = ?1".into(),
+            vec![Value::Null],
+        )]);
+        assert_eq!(one, "DELETE FROM d WHERE x = ?1");
+    }
+
+    #[test]
+    fn a_chain_writes_each_table_once() {
+        assert_eq!(
+            written_table("INSERT INTO a (x) VALUES (?1)").as_deref(),
+            Some("a")
+        );
+        assert_eq!(
+            written_table("insert into B(x) values (?1)").as_deref(),
+            Some("b")
+        );
+        assert_eq!(written_table("UPDATE c SET x = 1").as_deref(), Some("c"));
+        assert_eq!(
+            written_table("DELETE FROM d WHERE x = 1").as_deref(),
+            Some("d")
+        );
+        assert_eq!(written_table("SELECT 1"), None);
     }
 
     #[test]

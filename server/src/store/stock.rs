@@ -58,7 +58,7 @@ pub fn save(tx: &mut Tx<'_>, before: &Inventory, after: &Inventory) -> anyhow::R
             low_stock_event(tx, (warehouse, sku), was, level)?;
         }
         if was != Some(level) {
-            tx.execute(
+            tx.write(
                 "INSERT INTO stock (warehouse, sku, on_hand, reserved, safety) VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (warehouse, sku) DO UPDATE SET on_hand = excluded.on_hand,
                      reserved = excluded.reserved, safety = excluded.safety",
