@@ -444,7 +444,6 @@ pub fn take_in_orders(
     }
     stock::save(tx, &before, &inventory)?;
     record_our_prices(tx, &pricing, &channel_prices, &answers)?;
-    guard_large_orders(tx, shop, &answers, now_ms)?;
     commerce::record_uses(tx, shop, &answers)?;
     if profile.account.is_some() && !owed.is_zero() {
         commerce::add_unbilled(tx, shop, owed)?;
@@ -494,6 +493,8 @@ pub fn take_in_orders(
     } else {
         None
     };
+    // Last, because it reads (which sends what is deferred so far).
+    guard_large_orders(tx, shop, &answers, now_ms)?;
     if deferring {
         tx.flush_writes()?;
     }

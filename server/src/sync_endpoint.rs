@@ -300,14 +300,21 @@ fn owe_state(owed: &mut Vec<Owed>, doc: &str, stored: Option<Vec<u8>>, state: Ve
     }
 }
 
-fn pay(tx: &mut Tx<'_>, device: i64, owed: Vec<Owed>) -> anyhow::Result<()> {
+fn pay(
+    tx: &mut Tx<'_>,
+    device: i64,
+    owed: Vec<Owed>,
+    extra: Vec<(DocId, LoadedDoc)>,
+) -> anyhow::Result<()> {
+    let mut docs = Vec::new();
     for owed in owed {
         match owed {
             Owed::State { doc, state } => sync_states::put(tx, device, &doc, state)?,
-            Owed::Doc { id, loaded } => documents::put_back(tx, id, *loaded)?,
+            Owed::Doc { id, loaded } => docs.push((id, *loaded)),
         }
     }
-    Ok(())
+    docs.extend(extra);
+    documents::put_back_all(tx, docs)
 }
 
 /// The reply to a document of the batch: its sync message, owing its sync state (when it
@@ -662,7 +669,7 @@ fn finish(tx: &mut Tx<'_>, context: &Context, prepared: Prepared) -> anyhow::Res
     if !proposals.is_empty() {
         crate::store::forecasts::record_proposals(tx, &proposals, &principal.username)?;
     }
-    pay(tx, principal.device_id, owed)?;
+    pay(tx, principal.device_id, owed, Vec::new())?;
     let mut extra: Vec<(DocId, LoadedDoc)> = Vec::new();
     let mut follow_ups = Vec::new();
     for (shop, volume, entries, draft) in arrived {
@@ -773,9 +780,6 @@ fn finish(tx: &mut Tx<'_>, context: &Context, prepared: Prepared) -> anyhow::Res
     for slot in slots {
         replies.push(answer(tx, cache, slot, &mut extra, &mut owed)?);
     }
-    pay(tx, principal.device_id, owed)?;
-    for (id, loaded) in extra {
-        documents::put_back(tx, id, loaded)?;
-    }
+    pay(tx, principal.device_id, owed, extra)?;
     Ok(SyncResponse { seq, docs: replies })
 }

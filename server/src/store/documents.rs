@@ -326,68 +326,175 @@ pub fn create(tx: &mut Tx<'_>, id: &DocId, doc: Automerge) -> anyhow::Result<()>
     Ok(())
 }
 
-/// Saves what changed since `loaded` was loaded (appending its new changes as one chunk),
-/// then hands the document to the cache. A document another process saved meanwhile is a
-/// [`StoreError::Conflict`]: the transaction is run again from fresh copies. Compaction is
-/// left to [`compact`], off the write path.
-pub fn put_back(tx: &mut Tx<'_>, id: DocId, mut loaded: LoadedDoc) -> anyhow::Result<()> {
-    if loaded.is_changed() {
-        let key = id.to_string();
-        let version = loaded.version + 1;
+/// What saving a changed document appends: its next version, the new chunk, its stored
+/// tail after it and its heads.
+struct Save {
+    key: String,
+    version: i64,
+    appended: Vec<u8>,
+    tail: i64,
+    heads: Vec<u8>,
+}
+
+impl Save {
+    fn of(id: &DocId, loaded: &LoadedDoc) -> anyhow::Result<Save> {
         let appended = loaded.doc.save_after(&loaded.saved_heads);
-        let tail = loaded.tail_bytes + i64::try_from(appended.len())?;
-        let heads = encode_heads(&loaded.doc.get_heads());
-        let moved = match tx.dialect() {
-            // One round trip rather than two: an intake writes its documents after it
-            // locked stock rows and the order counter, which other orders wait for.
-            Dialect::Postgres => tx.execute(
-                "WITH moved AS (
-                     UPDATE docs SET version = ?2, tail_bytes = ?3, heads = ?5
-                     WHERE id = ?1 AND version = ?4 RETURNING id
-                 )
-                 INSERT INTO doc_chunks (doc, seq, bytes)
-                 SELECT id, CAST(?2 AS BIGINT), CAST(?6 AS BYTEA) FROM moved",
-                params![key.as_str(), version, tail, loaded.version, heads, appended],
-            )?,
-            Dialect::Sqlite => {
-                let moved = tx.execute(
-                    "UPDATE docs SET version = ?2, tail_bytes = ?3, heads = ?5 WHERE id = ?1 AND version = ?4",
-                    params![key.as_str(), version, tail, loaded.version, heads],
-                )?;
-                if moved == 1 {
-                    tx.execute(
-                        "INSERT INTO doc_chunks (doc, seq, bytes) VALUES (?1, ?2, ?3)",
-                        params![key.as_str(), version, appended],
-                    )?;
-                }
-                moved
-            }
-        };
-        if moved != 1 {
-            return Err(
-                StoreError::Conflict(format!("{key} was written by another server")).into(),
-            );
-        }
-        loaded.version = version;
-        loaded.tail_bytes = tail;
-        loaded.saved_heads = loaded.doc.get_heads();
-    } else if !loaded.heads_stored {
-        // A row from before V30 learns its heads the first time it is used.
-        tx.execute(
-            "UPDATE docs SET heads = ?3 WHERE id = ?1 AND version = ?2",
-            params![
-                id.to_string().as_str(),
-                loaded.version,
-                encode_heads(&loaded.saved_heads)
-            ],
-        )?;
+        Ok(Save {
+            key: id.to_string(),
+            version: loaded.version + 1,
+            tail: loaded.tail_bytes + i64::try_from(appended.len())?,
+            appended,
+            heads: encode_heads(&loaded.doc.get_heads()),
+        })
     }
+
+    /// `loaded` as saved, handed to the cache when the transaction commits.
+    fn done(self, tx: &mut Tx<'_>, id: DocId, mut loaded: LoadedDoc) {
+        loaded.version = self.version;
+        loaded.tail_bytes = self.tail;
+        loaded.saved_heads = loaded.doc.get_heads();
+        written(tx, id, loaded);
+    }
+}
+
+fn written(tx: &mut Tx<'_>, id: DocId, loaded: LoadedDoc) {
     tx.written.push(WrittenDoc {
         id,
         version: loaded.version,
         doc: loaded.doc,
         bytes: loaded.snapshot_bytes + loaded.tail_bytes,
     });
+}
+
+fn conflict(key: &str) -> anyhow::Error {
+    StoreError::Conflict(format!("{key} was written by another server")).into()
+}
+
+/// Saves what changed since `loaded` was loaded (appending its new changes as one chunk),
+/// then hands the document to the cache. A document another process saved meanwhile is a
+/// [`StoreError::Conflict`]: the transaction is run again from fresh copies. Compaction is
+/// left to [`compact`], off the write path.
+pub fn put_back(tx: &mut Tx<'_>, id: DocId, loaded: LoadedDoc) -> anyhow::Result<()> {
+    if !loaded.is_changed() {
+        if !loaded.heads_stored {
+            // A row from before V30 learns its heads the first time it is used.
+            tx.execute(
+                "UPDATE docs SET heads = ?3 WHERE id = ?1 AND version = ?2",
+                params![
+                    id.to_string().as_str(),
+                    loaded.version,
+                    encode_heads(&loaded.saved_heads)
+                ],
+            )?;
+        }
+        written(tx, id, loaded);
+        return Ok(());
+    }
+    let save = Save::of(&id, &loaded)?;
+    let Save {
+        key,
+        version,
+        appended,
+        tail,
+        heads,
+    } = &save;
+    let moved = match tx.dialect() {
+        // One round trip rather than two: an intake writes its documents after it
+        // locked stock rows and the order counter, which other orders wait for.
+        Dialect::Postgres => tx.execute(
+            "WITH moved AS (
+                 UPDATE docs SET version = ?2, tail_bytes = ?3, heads = ?5
+                 WHERE id = ?1 AND version = ?4 RETURNING id
+             )
+             INSERT INTO doc_chunks (doc, seq, bytes)
+             SELECT id, CAST(?2 AS BIGINT), CAST(?6 AS BYTEA) FROM moved",
+            params![
+                key.as_str(),
+                *version,
+                *tail,
+                loaded.version,
+                heads.as_slice(),
+                appended.as_slice()
+            ],
+        )?,
+        Dialect::Sqlite => {
+            let moved = tx.execute(
+                "UPDATE docs SET version = ?2, tail_bytes = ?3, heads = ?5 WHERE id = ?1 AND version = ?4",
+                params![key.as_str(), *version, *tail, loaded.version, heads.as_slice()],
+            )?;
+            if moved == 1 {
+                tx.execute(
+                    "INSERT INTO doc_chunks (doc, seq, bytes) VALUES (?1, ?2, ?3)",
+                    params![key.as_str(), *version, appended.as_slice()],
+                )?;
+            }
+            moved
+        }
+    };
+    if moved != 1 {
+        return Err(conflict(key));
+    }
+    save.done(tx, id, loaded);
+    Ok(())
+}
+
+/// Saves `docs` as [`put_back`] saves each; on PostgreSQL the changed ones in one statement
+/// (a pair of parts per document), whose reply names those it saved, so that one another
+/// process saved meanwhile is still a conflict.
+pub fn put_back_all(tx: &mut Tx<'_>, docs: Vec<(DocId, LoadedDoc)>) -> anyhow::Result<()> {
+    let changed = docs
+        .iter()
+        .filter(|(_, loaded)| loaded.is_changed())
+        .count();
+    if tx.dialect() == Dialect::Sqlite || changed < 2 {
+        for (id, loaded) in docs {
+            put_back(tx, id, loaded)?;
+        }
+        return Ok(());
+    }
+    let mut parts = Vec::new();
+    let mut values: Vec<Value> = Vec::new();
+    let mut saves = Vec::new();
+    for (id, loaded) in docs {
+        if !loaded.is_changed() {
+            put_back(tx, id, loaded)?;
+            continue;
+        }
+        let save = Save::of(&id, &loaded)?;
+        let (n, k) = (values.len(), saves.len());
+        parts.push(format!(
+            "m{k} AS (UPDATE docs SET version = ?{v}, tail_bytes = ?{t}, heads = ?{h} \
+             WHERE id = ?{i} AND version = ?{was} RETURNING id), \
+             c{k} AS (INSERT INTO doc_chunks (doc, seq, bytes) \
+             SELECT id, CAST(?{v} AS BIGINT), CAST(?{b} AS BYTEA) FROM m{k} RETURNING doc)",
+            i = n + 1,
+            v = n + 2,
+            t = n + 3,
+            h = n + 4,
+            was = n + 5,
+            b = n + 6,
+        ));
+        values.extend([
+            Value::from(save.key.as_str()),
+            Value::from(save.version),
+            Value::from(save.tail),
+            Value::from(save.heads.as_slice()),
+            Value::from(loaded.version),
+            Value::from(save.appended.as_slice()),
+        ]);
+        saves.push((id, loaded, save));
+    }
+    let selects: Vec<String> = (0..saves.len())
+        .map(|k| format!("SELECT doc FROM c{k}"))
+        .collect();
+    let sql = format!("WITH {} {}", parts.join(", "), selects.join(" UNION ALL "));
+    let saved: Vec<String> = tx.column(&sql, &values)?;
+    for (id, loaded, save) in saves {
+        if !saved.contains(&save.key) {
+            return Err(conflict(&save.key));
+        }
+        save.done(tx, id, loaded);
+    }
     Ok(())
 }
 

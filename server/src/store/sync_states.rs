@@ -29,10 +29,9 @@ pub fn get_many(
 }
 
 pub fn put(tx: &mut Tx<'_>, device: i64, doc: &str, state: Vec<u8>) -> Result<(), StoreError> {
-    tx.execute(
+    tx.write(
         "INSERT INTO sync_states (device, doc, state) VALUES (?1, ?2, ?3)
          ON CONFLICT (device, doc) DO UPDATE SET state = excluded.state",
         params![device, doc, state],
-    )?;
-    Ok(())
+    )
 }
