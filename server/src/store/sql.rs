@@ -636,6 +636,40 @@ mod tests {
         assert_eq!(one, "DELETE FROM d WHERE x = ?1");
     }
 
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn deferred_writes_are_read_back_in_order_and_never_left_behind() {
+        let (_dir, store) = crate::demo_data::seeded_sqlite(1).await;
+        let seen = store
+            .write(|tx| -> Result<(bool, bool, Option<i64>), StoreError> {
+                let started = tx.defer_writes();
+                let again = tx.defer_writes();
+                tx.write(
+                    "INSERT INTO counters (name, value) VALUES ('deferred_a', 1)",
+                    crate::params![],
+                )?;
+                tx.write(
+                    "UPDATE counters SET value = value + 1 WHERE name = 'deferred_a'",
+                    crate::params![],
+                )?;
+                // A read runs what is held back first, in the order written.
+                let a = tx.value("SELECT value FROM counters WHERE name = 'deferred_a'", &[])?;
+                // Still deferring, and not flushed by the work: the store writes it.
+                tx.write(
+                    "INSERT INTO counters (name, value) VALUES ('deferred_b', 7)",
+                    crate::params![],
+                )?;
+                Ok((started, again, a))
+            })
+            .await
+            .unwrap();
+        assert_eq!(seen, (true, false, Some(2)));
+        let b = store
+            .read(|tx| tx.value::<i64>("SELECT value FROM counters WHERE name = 'deferred_b'", &[]))
+            .await
+            .unwrap();
+        assert_eq!(b, Some(7));
+    }
+
     #[test]
     fn a_chain_writes_each_table_once() {
         assert_eq!(
