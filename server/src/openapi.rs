@@ -220,6 +220,9 @@ fn complete(value: &mut serde_json::Value) {
                 let int32 = object.get("format").is_some_and(|f| f == "int32");
                 let unsigned = object.get("minimum").is_some_and(|m| m == 0);
                 let (low, high): (serde_json::Value, serde_json::Value) = if int32 && unsigned {
+                    // OpenAPI's int32 is signed: a u32 above 2^31 - 1 is an int64 to a client
+                    // (the fuzzer rejects its own 2,147,483,648 for a category's position).
+                    object.insert("format".into(), "int64".into());
                     (0.into(), u32::MAX.into())
                 } else if int32 {
                     (i32::MIN.into(), i32::MAX.into())
