@@ -4,7 +4,7 @@
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 .ONESHELL:
-.PHONY: run test test-postgres bench load site tools browser-tools e2e sim crash hostile fuzz
+.PHONY: run test test-postgres bench load load-postgres site tools browser-tools e2e sim crash hostile fuzz
 
 SITE := target/site
 WASM_BINDGEN_VERSION := 0.2.130
@@ -205,6 +205,17 @@ load:
 	target/release/examples/load signins http://127.0.0.1:3301 --devices 20 --first-shop 51 --server-pid $$pid
 	target/release/examples/load steady http://127.0.0.1:3301 --devices 500 --seconds $${STEADY_SECONDS:-300} --oversized 40 --first-shop 1000 --server-pid $$pid
 	kill $$pid
+	$(MAKE) --no-print-directory load-postgres
+
+# The PostgreSQL part of `make load` alone (about a minute, LOAD_SECONDS as there): a
+# throwaway cluster with 600 benchmark shops, two server processes, 25 devices on each.
+load-postgres:
+	cargo build --release -p server --bin dinghuo --example load
+	work=$$(mktemp -d)
+	chmod 755 "$$work"
+	pids=""
+	trap 'kill $$pids 2>/dev/null; .ci/postgres stop "$$work/pg" 2>/dev/null; rm -rf "$$work"' EXIT
+	up() { until curl -sf "$$1/api/health" >/dev/null; do sleep 0.5; done; }
 	echo "# PostgreSQL (two server processes)"
 	url=$$(.ci/postgres start "$$work/pg")
 	DINGHUO_ADDR=127.0.0.1:3302 DINGHUO_DATA=$$work/a DINGHUO_DATABASE_URL="$$url" DINGHUO_DEMO_SHOPS=$(PG_LOAD_SHOPS) RUST_LOG=warn target/release/dinghuo &
