@@ -194,7 +194,7 @@ load:
 	work=$$(mktemp -d)
 	chmod 755 "$$work"
 	pids=""
-	trap 'kill $$pids 2>/dev/null; .ci/postgres stop "$$work/pg" 2>/dev/null; rm -rf "$$work"' EXIT
+	trap 'kill $$pids 2>/dev/null || true; .ci/postgres stop "$$work/pg" 2>/dev/null; rm -rf "$$work"' EXIT
 	up() { until curl -sf "$$1/api/health" >/dev/null; do sleep 0.5; done; }
 	echo "# SQLite (one process, synchronous=FULL)"
 	DINGHUO_ADDR=127.0.0.1:3301 DINGHUO_DATA=$$work/sqlite DINGHUO_DEMO_SHOPS=$(LOAD_SHOPS) RUST_LOG=warn target/release/dinghuo &
@@ -214,7 +214,7 @@ load-postgres:
 	work=$$(mktemp -d)
 	chmod 755 "$$work"
 	pids=""
-	trap 'kill $$pids 2>/dev/null; .ci/postgres stop "$$work/pg" 2>/dev/null; rm -rf "$$work"' EXIT
+	trap 'kill $$pids 2>/dev/null || true; .ci/postgres stop "$$work/pg" 2>/dev/null; rm -rf "$$work"' EXIT
 	up() { until curl -sf "$$1/api/health" >/dev/null; do sleep 0.5; done; }
 	echo "# PostgreSQL (two server processes)"
 	url=$$(.ci/postgres start "$$work/pg")
