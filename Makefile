@@ -188,14 +188,19 @@ bench: site browser-tools
 # (default 30) sets the intake run; STEADY_SECONDS (300) the steady one. The generator's
 # own CPU use is printed beside the servers'.
 LOAD_SHOPS := 10000
+# What both load targets start with: a scratch directory, the servers they start (`pids`)
+# and a clean-up that stops them whatever happened, and `up URL` to wait for a server.
+define LOAD_SETUP
+work=$$(mktemp -d)
+chmod 755 "$$work"
+pids=""
+trap 'kill $$pids 2>/dev/null || true; .ci/postgres stop "$$work/pg" 2>/dev/null; rm -rf "$$work"' EXIT
+up() { until curl -sf "$$1/api/health" >/dev/null; do sleep 0.5; done; }
+endef
 PG_LOAD_SHOPS := 600
 load:
 	cargo build --release -p server --bin dinghuo --example load
-	work=$$(mktemp -d)
-	chmod 755 "$$work"
-	pids=""
-	trap 'kill $$pids 2>/dev/null || true; .ci/postgres stop "$$work/pg" 2>/dev/null; rm -rf "$$work"' EXIT
-	up() { until curl -sf "$$1/api/health" >/dev/null; do sleep 0.5; done; }
+	$(LOAD_SETUP)
 	echo "# SQLite (one process, synchronous=FULL)"
 	DINGHUO_ADDR=127.0.0.1:3301 DINGHUO_DATA=$$work/sqlite DINGHUO_DEMO_SHOPS=$(LOAD_SHOPS) RUST_LOG=warn target/release/dinghuo &
 	pid=$$!; pids="$$pids $$pid"; up http://127.0.0.1:3301
@@ -211,11 +216,7 @@ load:
 # throwaway cluster with 600 benchmark shops, two server processes, 25 devices on each.
 load-postgres:
 	cargo build --release -p server --bin dinghuo --example load
-	work=$$(mktemp -d)
-	chmod 755 "$$work"
-	pids=""
-	trap 'kill $$pids 2>/dev/null || true; .ci/postgres stop "$$work/pg" 2>/dev/null; rm -rf "$$work"' EXIT
-	up() { until curl -sf "$$1/api/health" >/dev/null; do sleep 0.5; done; }
+	$(LOAD_SETUP)
 	echo "# PostgreSQL (two server processes)"
 	url=$$(.ci/postgres start "$$work/pg")
 	DINGHUO_ADDR=127.0.0.1:3302 DINGHUO_DATA=$$work/a DINGHUO_DATABASE_URL="$$url" DINGHUO_DEMO_SHOPS=$(PG_LOAD_SHOPS) RUST_LOG=warn target/release/dinghuo &
