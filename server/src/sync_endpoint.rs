@@ -211,24 +211,18 @@ fn writable<'a>(
     tx: &mut Tx<'_>,
     id: &DocId,
 ) -> anyhow::Result<&'a mut automerge::Automerge> {
-    let in_batch = slots
-        .iter()
-        .position(|slot| matches!(slot, Slot::Taken { id: taken, .. } if taken == id));
-    if let Some(index) = in_batch
-        && let Slot::Taken { loaded, .. } = &mut slots[index]
+    load_ahead(slots, extra, cache, tx, id)?;
+    if let Some(Slot::Taken { loaded, .. }) = slots
+        .iter_mut()
+        .find(|slot| matches!(slot, Slot::Taken { id: taken, .. } if taken == id))
     {
         return Ok(&mut loaded.doc);
     }
-    let index = match extra.iter().position(|(extra_id, _)| extra_id == id) {
-        Some(index) => index,
-        None => {
-            let loaded = documents::load(tx, cache, id)?
-                .ok_or_else(|| anyhow::anyhow!("{id} is missing"))?;
-            extra.push((id.clone(), loaded));
-            extra.len() - 1
-        }
-    };
-    Ok(&mut extra[index].1.doc)
+    extra
+        .iter_mut()
+        .find(|(extra_id, _)| extra_id == id)
+        .map(|(_, loaded)| &mut loaded.doc)
+        .ok_or_else(|| anyhow::anyhow!("{id} is missing"))
 }
 
 /// Loads `id` among the batch's documents ahead of [`writable`], which then finds it

@@ -390,76 +390,58 @@ pub fn put_back(tx: &mut Tx<'_>, id: DocId, loaded: LoadedDoc) -> anyhow::Result
         written(tx, id, loaded);
         return Ok(());
     }
-    let save = Save::of(&id, &loaded)?;
-    let Save {
-        key,
-        version,
-        appended,
-        tail,
-        heads,
-    } = &save;
-    let moved = match tx.dialect() {
-        // One round trip rather than two: an intake writes its documents after it
-        // locked stock rows and the order counter, which other orders wait for.
-        Dialect::Postgres => tx.execute(
-            "WITH moved AS (
-                 UPDATE docs SET version = ?2, tail_bytes = ?3, heads = ?5
-                 WHERE id = ?1 AND version = ?4 RETURNING id
-             )
-             INSERT INTO doc_chunks (doc, seq, bytes)
-             SELECT id, CAST(?2 AS BIGINT), CAST(?6 AS BYTEA) FROM moved",
-            params![
-                key.as_str(),
-                *version,
-                *tail,
-                loaded.version,
-                heads.as_slice(),
-                appended.as_slice()
-            ],
-        )?,
-        Dialect::Sqlite => {
-            let moved = tx.execute(
-                "UPDATE docs SET version = ?2, tail_bytes = ?3, heads = ?5 WHERE id = ?1 AND version = ?4",
-                params![key.as_str(), *version, *tail, loaded.version, heads.as_slice()],
-            )?;
-            if moved == 1 {
-                tx.execute(
-                    "INSERT INTO doc_chunks (doc, seq, bytes) VALUES (?1, ?2, ?3)",
-                    params![key.as_str(), *version, appended.as_slice()],
-                )?;
-            }
-            moved
-        }
-    };
-    if moved != 1 {
-        return Err(conflict(key));
+    if tx.dialect() == Dialect::Postgres {
+        return save_together(tx, vec![(id, loaded)]);
     }
+    let save = Save::of(&id, &loaded)?;
+    let moved = tx.execute(
+        "UPDATE docs SET version = ?2, tail_bytes = ?3, heads = ?5 WHERE id = ?1 AND version = ?4",
+        params![
+            save.key.as_str(),
+            save.version,
+            save.tail,
+            loaded.version,
+            save.heads.as_slice()
+        ],
+    )?;
+    if moved != 1 {
+        return Err(conflict(&save.key));
+    }
+    tx.execute(
+        "INSERT INTO doc_chunks (doc, seq, bytes) VALUES (?1, ?2, ?3)",
+        params![save.key.as_str(), save.version, save.appended.as_slice()],
+    )?;
     save.done(tx, id, loaded);
     Ok(())
 }
 
-/// Saves `docs` as [`put_back`] saves each; on PostgreSQL the changed ones in one statement
-/// (a pair of parts per document), whose reply names those it saved, so that one another
-/// process saved meanwhile is still a conflict.
+/// Saves `docs` as [`put_back`] saves each; on PostgreSQL the changed ones in one
+/// statement ([`save_together`]).
 pub fn put_back_all(tx: &mut Tx<'_>, docs: Vec<(DocId, LoadedDoc)>) -> anyhow::Result<()> {
-    let changed = docs
-        .iter()
-        .filter(|(_, loaded)| loaded.is_changed())
-        .count();
-    if tx.dialect() == Dialect::Sqlite || changed < 2 {
-        for (id, loaded) in docs {
+    let mut changed = Vec::new();
+    for (id, loaded) in docs {
+        if loaded.is_changed() && tx.dialect() == Dialect::Postgres {
+            changed.push((id, loaded));
+        } else {
             put_back(tx, id, loaded)?;
         }
+    }
+    save_together(tx, changed)
+}
+
+/// Saves changed documents on PostgreSQL in one statement, however many (an intake saves
+/// them after it locked stock rows and the order counter, which other orders wait for): an
+/// UPDATE of `docs` and an INSERT of the chunk per document, as data-modifying `WITH`
+/// parts, whose reply names the documents saved, so that one another process saved
+/// meanwhile is still a conflict.
+fn save_together(tx: &mut Tx<'_>, docs: Vec<(DocId, LoadedDoc)>) -> anyhow::Result<()> {
+    if docs.is_empty() {
         return Ok(());
     }
     let mut parts = Vec::new();
     let mut values: Vec<Value> = Vec::new();
     let mut saves = Vec::new();
     for (id, loaded) in docs {
-        if !loaded.is_changed() {
-            put_back(tx, id, loaded)?;
-            continue;
-        }
         let save = Save::of(&id, &loaded)?;
         let (n, k) = (values.len(), saves.len());
         parts.push(format!(

@@ -556,6 +556,15 @@ fn chain(statements: Vec<(String, Vec<Value>)>) -> (String, Vec<Value>) {
 
 /// `sql` with each placeholder `?N` as `?{N + offset}` (outside strings).
 fn renumber(sql: &str, offset: usize) -> String {
+    rewrite_placeholders(sql, '?', offset)
+}
+
+pub(crate) fn to_postgres_placeholders(sql: &str) -> String {
+    rewrite_placeholders(sql, '$', 0)
+}
+
+/// `sql` with each placeholder `?N` outside strings written `{mark}{N + offset}`.
+fn rewrite_placeholders(sql: &str, mark: char, offset: usize) -> String {
     let mut out = String::with_capacity(sql.len() + 8);
     let mut in_string = false;
     let mut chars = sql.chars().peekable();
@@ -566,32 +575,18 @@ fn renumber(sql: &str, offset: usize) -> String {
                 out.push(ch);
             }
             '?' if !in_string => {
-                let mut digits = String::new();
-                while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
-                    digits.push(*d);
+                out.push(mark);
+                let mut number = 0usize;
+                let mut digits = false;
+                while let Some(digit) = chars.peek().and_then(|d| d.to_digit(10)) {
+                    number = number * 10 + digit as usize;
+                    digits = true;
                     chars.next();
                 }
-                match digits.parse::<usize>() {
-                    Ok(n) => out.push_str(&format!("?{}", n + offset)),
-                    Err(_) => out.push('?'),
+                if digits {
+                    out.push_str(&(number + offset).to_string());
                 }
             }
-            _ => out.push(ch),
-        }
-    }
-    out
-}
-
-pub(crate) fn to_postgres_placeholders(sql: &str) -> String {
-    let mut out = String::with_capacity(sql.len());
-    let mut in_string = false;
-    for ch in sql.chars() {
-        match ch {
-            '\'' => {
-                in_string = !in_string;
-                out.push(ch);
-            }
-            '?' if !in_string => out.push('$'),
             _ => out.push(ch),
         }
     }
