@@ -4,7 +4,7 @@
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 .ONESHELL:
-.PHONY: run test test-postgres bench load load-postgres site tools browser-tools e2e sim crash hostile fuzz
+.PHONY: run test test-postgres bench size-floor load load-postgres site tools browser-tools e2e sim crash hostile fuzz
 
 SITE := target/site
 WASM_BINDGEN_VERSION := 0.2.130
@@ -23,7 +23,7 @@ WASM_BUILD := RUSTC_BOOTSTRAP=1 cargo build --target wasm32-unknown-unknown --pr
   --config 'target.wasm32-unknown-unknown.rustflags=["-Zlocation-detail=none","-Zunstable-options","-Cpanic=immediate-abort","-Zfmt-debug=shallow"]'
 # Every native cargo command selects the same packages, so features unify the same way
 # and no dependency is compiled twice (a second copy filled CI's disk).
-NATIVE := --workspace --exclude storefront --exclude office
+NATIVE := --workspace --exclude storefront --exclude office --exclude size-floor
 
 tools:
 	rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
@@ -106,7 +106,7 @@ test: export CARGO_INCREMENTAL = 0
 test: tools
 	cargo fmt --all -- --check
 	cargo clippy $(NATIVE) --all-targets -- -D warnings
-	cargo clippy -p storefront -p office -p ui-kit --lib --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy -p storefront -p office -p ui-kit -p size-floor --lib --target wasm32-unknown-unknown -- -D warnings
 	cargo test $(NATIVE)
 	.ci/fuzz-api target/debug/dinghuo $(FUZZ_EXAMPLES)
 	$(MAKE) test-postgres
@@ -161,6 +161,7 @@ bench: site browser-tools
 	.ci/size-check $(SITE) || true
 	.ci/wasm-split target/wasm32-unknown-unknown/wasm-release/storefront.wasm
 	.ci/wasm-split target/wasm32-unknown-unknown/wasm-release/office.wasm
+	$(MAKE) --no-print-directory size-floor
 	cargo run --release -p domain --example forecast_bench
 	cargo build --release -p server --bin dinghuo --example bench --example order_list
 	target/release/examples/bench
@@ -178,6 +179,23 @@ bench: site browser-tools
 	server=$$!
 	until curl -sf http://127.0.0.1:3301/api/health >/dev/null; do sleep 0.5; done
 	node bench/manager_sync.js
+
+# The least any storefront on this stack downloads (issue 13): app/size-floor holds
+# Automerge documents synced by the device protocol, reads them, quotes an order with the
+# domain engine, decodes JSON and mounts a Leptos router, with no screen of its own. Built
+# as the storefront is (same flags, wasm-bindgen, stripped) and printed beside the built
+# storefront's size.
+size-floor: tools
+	$(WASM_BUILD) -p size-floor --lib
+	floor=$$(mktemp -d)
+	wasm-bindgen --target web --no-typescript --remove-name-section --out-dir $$floor \
+	  target/wasm32-unknown-unknown/wasm-release/size_floor.wasm
+	.ci/strip-wasm $$floor/size_floor_bg.wasm
+	echo "| size floor (app/size-floor), brotli | $$(brotli -q 11 -c $$floor/size_floor_bg.wasm | wc -c) B |"
+	if ls $(SITE)/pkg/*.wasm.br >/dev/null 2>&1; then
+	  echo "| storefront (make site), all modules, brotli | $$(cat $(SITE)/pkg/*.wasm.br | wc -c) B |"
+	fi
+	rm -rf $$floor
 
 # Load through the real sync protocol against release servers: on SQLite with 10,000
 # benchmark shops, intake with 50 devices (again with a webhook receiver that never
