@@ -694,3 +694,33 @@ test('a marketplace allowed its own prices sells at them, and the order page sho
   await office.screenshot({ path: 'test-results/office-channel-prices.png', fullPage: true });
   await desk.close();
 });
+
+test('an admin sees when the data was last backed up and backs it up now; staff see no such page', async ({ browser }) => {
+  const desk = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const office = await desk.newPage();
+  await signIn(office, 'admin', 'admin123');
+  await office.waitForURL('**/office/');
+  await office.click('a[href="/office/backups"]');
+  await expect(office.getByTestId('backup-schedule')).toHaveText('每 24 小时自动备份一次，保留最近 7 份。');
+  await expect(office.getByTestId('backup-dir')).toContainText('backups');
+  const rows = office.locator('[data-testid=backup-row]');
+  const before = await rows.count();
+  await office.click('[data-testid=back-up-now]');
+  await expect(office.getByTestId('backup-made')).toContainText('已备份并校验');
+  await expect(office.getByTestId('backup-made')).toContainText(/dinghuo-\d{8}-\d{6}-\d{3}\.sqlite3/);
+  await expect(rows).toHaveCount(before + 1);
+  await expect(office.getByTestId('backup-newest')).toContainText('最近一次备份：');
+  // The newest first, named in the message.
+  const made = (await office.getByTestId('backup-made').locator('code').textContent()).trim();
+  await expect(rows.first()).toContainText(made);
+  await office.screenshot({ path: 'test-results/office-backups.png', fullPage: true });
+  await desk.close();
+
+  const staff = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const warehouse = await staff.newPage();
+  await signIn(warehouse, 'cang', 'cang123');
+  await warehouse.waitForURL('**/office/');
+  await expect(warehouse.locator('a[href="/office/stock"]')).toBeVisible();
+  await expect(warehouse.locator('a[href="/office/backups"]')).toHaveCount(0);
+  await staff.close();
+});

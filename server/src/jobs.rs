@@ -228,11 +228,13 @@ async fn run_document_job(
 }
 
 /// Runs the jobs until the process ends: compaction every 2 seconds on a thread of its
-/// own, the others every minute.
+/// own, the others every minute (the scheduled backup from the second minute on, so a
+/// server that only starts and stops makes none).
 pub fn spawn(
     store: Store,
     actor: automerge::ActorId,
     catalog: std::sync::Arc<crate::store::catalog::CatalogCache>,
+    backups: Option<std::sync::Arc<crate::backups_api::Backups>>,
 ) {
     let compacting = store.clone();
     let runtime = tokio::runtime::Handle::current();
@@ -251,8 +253,12 @@ pub fn spawn(
     }
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(60));
+        let mut first = true;
         loop {
             tick.tick().await;
+            if let Some(backups) = backups.as_ref().filter(|_| !std::mem::take(&mut first)) {
+                backups.on_schedule(crate::store::now_ms()).await;
+            }
             store.docs().forget_idle();
             match store
                 .write(|tx| {

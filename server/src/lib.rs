@@ -6,6 +6,7 @@ pub mod admin_api;
 pub mod app_error;
 pub mod audit_api;
 pub mod auth;
+pub mod backups_api;
 pub mod catalog_api;
 pub mod commerce;
 pub mod csv_api;
@@ -85,6 +86,8 @@ pub struct Config {
     pub key_calls_per_minute: usize,
     /// How webhook deliveries are retried and how long a receiver has to answer.
     pub webhooks: webhooks::Policy,
+    /// Where and how often the SQLite database is backed up (not on PostgreSQL).
+    pub backups: backups_api::Policy,
 }
 
 /// The default of [`Config::order_volume_bytes`].
@@ -96,18 +99,36 @@ impl Config {
     /// `DINGHUO_SITE` (default ./target/site), `DINGHUO_DEMO_SKUS` (default 200),
     /// `DINGHUO_ACCESS_TTL_SECS` (default 900), `DINGHUO_LOGIN_ATTEMPTS` (default 5),
     /// `DINGHUO_KEY_CALLS_PER_MINUTE` (default 600), `DINGHUO_WEBHOOK_RETRY_MS` (the first
-    /// retry's delay, default 10000), `DINGHUO_WEBHOOK_TIMEOUT_MS` (default 10000) and
-    /// `DINGHUO_ORDER_VOLUME_BYTES` (default
-    /// 16384).
+    /// retry's delay, default 10000), `DINGHUO_WEBHOOK_TIMEOUT_MS` (default 10000),
+    /// `DINGHUO_ORDER_VOLUME_BYTES` (default 16384), `DINGHUO_BACKUP_DIR` (default
+    /// `<data>/backups`), `DINGHUO_BACKUP_HOURS` (default 24; 0: only when asked) and
+    /// `DINGHUO_BACKUP_KEEP` (default 7).
     pub fn from_env() -> anyhow::Result<Config> {
         let addr = std::env::var("DINGHUO_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".into());
+        let data_dir: PathBuf = std::env::var_os("DINGHUO_DATA")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| "data".into());
+        let mut backups = backups_api::Policy::in_data_dir(&data_dir);
+        if let Some(dir) = std::env::var_os("DINGHUO_BACKUP_DIR").filter(|d| !d.is_empty()) {
+            backups.dir = dir.into();
+        }
+        if let Ok(text) = std::env::var("DINGHUO_BACKUP_HOURS") {
+            backups.every_hours = text
+                .parse()
+                .with_context(|| format!("DINGHUO_BACKUP_HOURS={text} is not a number of hours"))?;
+        }
+        if let Ok(text) = std::env::var("DINGHUO_BACKUP_KEEP") {
+            backups.keep = text
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n > 0)
+                .with_context(|| format!("DINGHUO_BACKUP_KEEP={text} is not a positive number"))?;
+        }
         Ok(Config {
             addr: addr
                 .parse()
                 .with_context(|| format!("DINGHUO_ADDR={addr} is not host:port"))?,
-            data_dir: std::env::var_os("DINGHUO_DATA")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| "data".into()),
+            data_dir,
             database_url: std::env::var("DINGHUO_DATABASE_URL")
                 .ok()
                 .filter(|url| !url.is_empty()),
@@ -171,6 +192,7 @@ impl Config {
                 retry_base_ms: positive_ms("DINGHUO_WEBHOOK_RETRY_MS", 10_000)?,
                 timeout_ms: positive_ms("DINGHUO_WEBHOOK_TIMEOUT_MS", 10_000)?,
             },
+            backups,
         })
     }
 }
@@ -232,6 +254,13 @@ pub async fn open_state(config: &Config) -> anyhow::Result<AppState> {
             sync_endpoint::SYNC_BODY_BUDGET_MIB as usize,
         )),
         preparing: std::sync::Arc::new(workers::Workers::new("sync-prepare", cores)),
+        backups: match config.database() {
+            Database::Sqlite(path) => Some(std::sync::Arc::new(backups_api::Backups::new(
+                path,
+                config.backups.clone(),
+            ))),
+            Database::Postgres(_) => None,
+        },
     })
 }
 
@@ -386,6 +415,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/admin/api-keys",
             get(keys_api::list).post(keys_api::create),
+        )
+        .route(
+            "/admin/backups",
+            get(backups_api::list).post(backups_api::create),
         )
         .route(
             "/admin/api-keys/{id}",
@@ -585,6 +618,7 @@ pub async fn serve(config: Config, on_bound: impl FnOnce(SocketAddr)) -> anyhow:
         state.store.clone(),
         state.actor.clone(),
         state.catalog.clone(),
+        state.backups.clone(),
     );
     webhooks::spawn(state.store.clone(), config.webhooks)?;
     let listener = tokio::net::TcpListener::bind(config.addr)

@@ -1,5 +1,6 @@
 //! The `dinghuo` binary: reads its configuration from the environment and serves.
 
+use anyhow::Context;
 use tracing_subscriber::EnvFilter;
 
 /// mimalloc instead of glibc's allocator: with glibc, growing Automerge buffers left the
@@ -46,8 +47,78 @@ async fn run() -> anyhow::Result<()> {
         )
         .init();
     let config = server::Config::from_env()?;
+    let mut args = std::env::args().skip(1);
+    match args.next().as_deref() {
+        None => {}
+        Some("backup") => return backup(&config, args.next()).await,
+        Some("restore") => {
+            let file = args
+                .next()
+                .context("which backup? `dinghuo restore FILE` (the server stopped)")?;
+            return restore(&config, &file);
+        }
+        Some(other) => anyhow::bail!(
+            "unknown command {other}: `dinghuo` serves, `dinghuo backup [DIR]` backs the database up, `dinghuo restore FILE` puts a backup in its place"
+        ),
+    }
     server::serve(config.clone(), |addr| {
         tracing::info!(%addr, data = %config.data_dir.display(), site = %config.site_dir.display(), "Dinghuo is serving at http://{addr}");
     })
     .await
+}
+
+/// `dinghuo backup [DIR]`: a backup of the SQLite database now, while the server runs or
+/// not, into `DIR` (default: the server's backup directory, where the oldest beyond
+/// `DINGHUO_BACKUP_KEEP` are then deleted).
+async fn backup(config: &server::Config, dir: Option<String>) -> anyhow::Result<()> {
+    let server::store::Database::Sqlite(database) = config.database() else {
+        anyhow::bail!("the database is PostgreSQL: back it up with its own tools (pg_dump)");
+    };
+    if !database.exists() {
+        anyhow::bail!("there is no database at {}", database.display());
+    }
+    let mut policy = config.backups.clone();
+    if let Some(dir) = dir {
+        policy.dir = dir.into();
+        policy.keep = usize::MAX;
+    }
+    let dir = policy.dir.clone();
+    let made = server::backups_api::Backups::new(database, policy)
+        .make_now(server::store::now_ms())
+        .await?;
+    tracing::info!(file = %dir.join(&made.name).display(), bytes = made.bytes, "made a backup");
+    Ok(())
+}
+
+/// `dinghuo restore FILE`: the backup `FILE` in the place of the SQLite database, with the
+/// server stopped (refused while something answers at its address); the database it
+/// replaces is kept beside it.
+fn restore(config: &server::Config, file: &str) -> anyhow::Result<()> {
+    let server::store::Database::Sqlite(database) = config.database() else {
+        anyhow::bail!("the database is PostgreSQL: restore it with its own tools (pg_restore)");
+    };
+    let running =
+        std::net::TcpStream::connect_timeout(&config.addr, std::time::Duration::from_secs(1))
+            .is_ok();
+    if running {
+        anyhow::bail!(
+            "something answers at {}: stop the server before restoring a backup",
+            config.addr
+        );
+    }
+    std::fs::create_dir_all(&config.data_dir)?;
+    let kept = server::store::backups::restore(
+        std::path::Path::new(file),
+        &database,
+        server::store::now_ms(),
+    )?;
+    match kept {
+        Some(kept) => tracing::info!(
+            restored = %database.display(),
+            kept = %kept.display(),
+            "restored the backup; the database it replaced is kept"
+        ),
+        None => tracing::info!(restored = %database.display(), "restored the backup"),
+    }
+    Ok(())
 }

@@ -123,6 +123,8 @@ impl Modify for Security {
         crate::erp_api::invoice_changes,
         crate::erp_api::payment_changes,
         crate::erp_api::export,
+        crate::backups_api::list,
+        crate::backups_api::create,
         crate::keys_api::list,
         crate::keys_api::create,
         crate::keys_api::change,

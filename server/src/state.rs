@@ -33,6 +33,8 @@ pub struct AppState {
     /// The threads that prepare sync batches on read snapshots, one per core: more would
     /// only wait for a core while holding their documents' copies.
     pub preparing: Arc<crate::workers::Workers>,
+    /// The SQLite database's backups (`None` on PostgreSQL).
+    pub backups: Option<Arc<crate::backups_api::Backups>>,
 }
 
 /// What a write transaction that places or changes orders writes with.

@@ -10,6 +10,7 @@
 pub mod accounts;
 pub mod api_keys;
 pub mod audit;
+pub mod backups;
 pub mod carriers;
 pub mod catalog;
 pub mod commerce;

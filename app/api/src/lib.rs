@@ -2,6 +2,7 @@
 //! and writes answers) and the office bundle (which does the reverse), so the two cannot
 //! drift. Every error body is [`ErrorBody`].
 
+pub mod backups;
 pub mod erp;
 pub mod finance;
 pub mod forecasts;

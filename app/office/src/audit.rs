@@ -206,6 +206,7 @@ pub fn AuditLogPage() -> impl IntoView {
         ("profile", Phrase::Profiles),
         ("stock", Phrase::Stock),
         ("api_key", Phrase::ApiKeys),
+        ("backup", Phrase::Backups),
     ];
     view! {
         <section class="audit-log">

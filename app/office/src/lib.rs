@@ -6,6 +6,7 @@
 pub mod api;
 pub mod approval;
 pub mod audit;
+pub mod backups;
 pub mod bulk;
 pub mod carriers;
 pub mod categories;
@@ -343,6 +344,7 @@ fn App() -> impl IntoView {
                             <A href="/office/audit">{move || office.t(Phrase::Audit)}</A>
                             <A href="/office/api-keys">{move || office.t(Phrase::ApiKeys)}</A>
                             <A href="/office/webhooks">{move || office.t(Phrase::Webhooks)}</A>
+                            <A href="/office/backups">{move || office.t(Phrase::Backups)}</A>
                         </Show>
                     </nav>
                     <main>
@@ -359,6 +361,7 @@ fn App() -> impl IntoView {
                             <Route path=path!("/office/audit") view=AuditLogPage/>
                             <Route path=path!("/office/api-keys") view=keys::ApiKeysPage/>
                             <Route path=path!("/office/webhooks") view=webhooks::WebhooksPage/>
+                            <Route path=path!("/office/backups") view=backups::BackupsPage/>
                             <Route path=path!("/office/staff") view=StaffPage/>
                             <Route path=path!("/office/bulk") view=BulkPage/>
                             <Route path=path!("/office/prices") view=PriceListPageView/>

@@ -88,6 +88,7 @@ async fn spawn_configured(
             retry_base_ms: 100,
             timeout_ms: 2_000,
         },
+        backups: server::backups_api::Policy::in_data_dir(&data_dir),
     };
     tweak(&mut config);
     let (tx, rx) = tokio::sync::oneshot::channel::<SocketAddr>();

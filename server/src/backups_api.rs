@@ -1,0 +1,192 @@
+//! Backups of the SQLite database: made by the server on a schedule (`DINGHUO_BACKUP_HOURS`,
+//! default every 24 hours; the newest `DINGHUO_BACKUP_KEEP` kept, default 7, in
+//! `DINGHUO_BACKUP_DIR`, default `<data>/backups`), by an admin from the back office
+//! (`GET`/`POST /api/admin/backups`), or by `dinghuo backup` from a shell. One backup runs
+//! at a time; each is a consistent, checked copy made while orders keep coming in
+//! (`store::backups`). A manual one is in the audit log. On PostgreSQL the server makes
+//! none (its own tools do: `pg_dump`), and says so.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use api::backups::{BackupList, BackupRow};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+
+use crate::app_error::AppError;
+use crate::auth::Principal;
+use crate::state::AppState;
+use crate::store::audit::{self, Change};
+use crate::store::backups::{self, BackupFile};
+
+const HOUR_MS: i64 = 60 * 60 * 1000;
+
+/// How backups are made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Policy {
+    pub dir: PathBuf,
+    /// A backup is due when the newest is this many hours old; 0 turns the schedule off.
+    pub every_hours: u32,
+    pub keep: usize,
+}
+
+impl Policy {
+    /// The default: every 24 hours, 7 kept, in `<data_dir>/backups`.
+    pub fn in_data_dir(data_dir: &std::path::Path) -> Policy {
+        Policy {
+            dir: data_dir.join("backups"),
+            every_hours: 24,
+            keep: 7,
+        }
+    }
+}
+
+/// The SQLite database's backups (none on PostgreSQL).
+pub struct Backups {
+    database: PathBuf,
+    policy: Policy,
+    /// One backup at a time (each reads the whole database).
+    running: tokio::sync::Mutex<()>,
+}
+
+impl Backups {
+    pub fn new(database: PathBuf, policy: Policy) -> Backups {
+        Backups {
+            database,
+            policy,
+            running: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// Makes a backup now (after any running one), then deletes the oldest beyond `keep`.
+    pub async fn make_now(&self, now_ms: i64) -> anyhow::Result<BackupFile> {
+        let _one = self.running.lock().await;
+        let (database, policy) = (self.database.clone(), self.policy.clone());
+        tokio::task::spawn_blocking(move || {
+            let made = backups::make(&database, &policy.dir, now_ms)?;
+            let deleted = backups::prune(&policy.dir, policy.keep)?;
+            if !deleted.is_empty() {
+                tracing::info!(?deleted, "deleted the oldest backups");
+            }
+            Ok(made)
+        })
+        .await?
+    }
+
+    /// Whether the schedule wants a backup at `now_ms`: on, and the newest is
+    /// `every_hours` old (or there is none).
+    pub async fn due(&self, now_ms: i64) -> anyhow::Result<bool> {
+        if self.policy.every_hours == 0 {
+            return Ok(false);
+        }
+        let dir = self.policy.dir.clone();
+        let newest = tokio::task::spawn_blocking(move || backups::list(&dir)).await??;
+        let every = i64::from(self.policy.every_hours) * HOUR_MS;
+        Ok(newest.first().is_none_or(|b| now_ms - b.made_ms >= every))
+    }
+
+    /// The scheduled backup, if it is due (run every minute by `jobs::spawn`).
+    pub async fn on_schedule(&self, now_ms: i64) {
+        match self.due(now_ms).await {
+            Ok(false) => {}
+            Ok(true) => match self.make_now(now_ms).await {
+                Ok(made) => tracing::info!(name = %made.name, bytes = made.bytes, "made a backup"),
+                Err(error) => tracing::error!(%error, "the scheduled backup failed"),
+            },
+            Err(error) => tracing::error!(%error, "could not read the backup directory"),
+        }
+    }
+}
+
+fn row(file: BackupFile) -> BackupRow {
+    BackupRow {
+        name: file.name,
+        bytes: file.bytes,
+        made_ms: file.made_ms,
+    }
+}
+
+fn failed(error: &anyhow::Error) -> AppError {
+    tracing::error!(%error, "a backup failed");
+    AppError::client(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "backup_failed",
+        format!("the backup failed: {error:#}"),
+    )
+}
+
+#[utoipa::path(get, path = "/admin/backups", tag = "backups",
+    responses(
+        (status = 200, description = "The backups, newest first, and the schedule", body = BackupList),
+        (status = "4XX", description = "Refused (admins only)", body = crate::openapi::ErrorBody),
+    ), security(("bearer" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    principal: Principal,
+) -> Result<Json<BackupList>, AppError> {
+    principal.require_admin("see backups")?;
+    let Some(backups) = state.backups.clone() else {
+        return Ok(Json(BackupList {
+            available: false,
+            every_hours: 0,
+            keep: 0,
+            directory: String::new(),
+            backups: Vec::new(),
+        }));
+    };
+    let dir = backups.policy.dir.clone();
+    let (files, directory) = tokio::task::spawn_blocking(move || {
+        // Where it is in full, as someone copying backups off the machine needs it.
+        let shown = std::fs::canonicalize(&dir).unwrap_or_else(|_| dir.clone());
+        backups::list(&dir).map(|files| (files, shown.display().to_string()))
+    })
+    .await
+    .map_err(|error| failed(&error.into()))?
+    .map_err(|error| failed(&error))?;
+    Ok(Json(BackupList {
+        available: true,
+        every_hours: backups.policy.every_hours,
+        keep: u32::try_from(backups.policy.keep).unwrap_or(u32::MAX),
+        directory,
+        backups: files.into_iter().map(row).collect(),
+    }))
+}
+
+#[utoipa::path(post, path = "/admin/backups", tag = "backups",
+    responses(
+        (status = 201, description = "Made and checked", body = BackupRow),
+        (status = 409, description = "No backups here (PostgreSQL: use pg_dump)", body = crate::openapi::ErrorBody),
+        (status = "4XX", description = "Refused (admins only)", body = crate::openapi::ErrorBody),
+    ), security(("bearer" = [])))]
+pub async fn create(
+    State(state): State<AppState>,
+    principal: Principal,
+) -> Result<(StatusCode, Json<BackupRow>), AppError> {
+    principal.require_admin("make backups")?;
+    let backups: Arc<Backups> = state.backups.clone().ok_or_else(|| {
+        AppError::client(
+            StatusCode::CONFLICT,
+            "not_available",
+            "the database is PostgreSQL: back it up with its own tools (pg_dump)",
+        )
+    })?;
+    let made = backups
+        .make_now(crate::store::now_ms())
+        .await
+        .map_err(|error| failed(&error))?;
+    let made = row(made);
+    let (who, recorded) = (principal.username.clone(), made.clone());
+    state
+        .store
+        .write(move |tx| {
+            let change = Change {
+                kind: "backup",
+                object: &recorded.name,
+                action: "create",
+            };
+            audit::record(tx, tx.now_ms, &who, change, None::<&()>, Some(&recorded))
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(made)))
+}
