@@ -42,12 +42,18 @@ impl Policy {
     }
 }
 
+/// After a scheduled backup failed (a full disk, a directory that cannot be written), the
+/// schedule tries again this much later, not every minute.
+const RETRY_AFTER_FAILURE_MS: i64 = HOUR_MS;
+
 /// The SQLite database's backups (none on PostgreSQL).
 pub struct Backups {
     database: PathBuf,
     policy: Policy,
     /// One backup at a time (each reads the whole database).
     running: tokio::sync::Mutex<()>,
+    /// When the last scheduled backup failed.
+    failed_ms: std::sync::Mutex<Option<i64>>,
 }
 
 impl Backups {
@@ -56,6 +62,7 @@ impl Backups {
             database,
             policy,
             running: tokio::sync::Mutex::new(()),
+            failed_ms: std::sync::Mutex::new(None),
         }
     }
 
@@ -86,16 +93,30 @@ impl Backups {
         Ok(newest.first().is_none_or(|b| now_ms - b.made_ms >= every))
     }
 
-    /// The scheduled backup, if it is due (run every minute by `jobs::spawn`).
-    pub async fn on_schedule(&self, now_ms: i64) {
-        match self.due(now_ms).await {
-            Ok(false) => {}
-            Ok(true) => match self.make_now(now_ms).await {
-                Ok(made) => tracing::info!(name = %made.name, bytes = made.bytes, "made a backup"),
-                Err(error) => tracing::error!(%error, "the scheduled backup failed"),
-            },
-            Err(error) => tracing::error!(%error, "could not read the backup directory"),
+    /// The scheduled backup, if it is due (run every minute by `jobs::spawn`); after a
+    /// failure, not again for [`RETRY_AFTER_FAILURE_MS`]. Returns whether it made one.
+    pub async fn on_schedule(&self, now_ms: i64) -> bool {
+        let failed = *self.failed_ms.lock().unwrap_or_else(|p| p.into_inner());
+        if failed.is_some_and(|at| now_ms - at < RETRY_AFTER_FAILURE_MS) {
+            return false;
         }
+        let outcome = match self.due(now_ms).await {
+            Ok(false) => return false,
+            Ok(true) => self.make_now(now_ms).await,
+            Err(error) => Err(error),
+        };
+        let made = match outcome {
+            Ok(made) => {
+                tracing::info!(name = %made.name, bytes = made.bytes, "made a backup");
+                None
+            }
+            Err(error) => {
+                tracing::error!(%error, "the scheduled backup failed; trying again in an hour");
+                Some(now_ms)
+            }
+        };
+        *self.failed_ms.lock().unwrap_or_else(|p| p.into_inner()) = made;
+        made.is_none()
     }
 }
 
@@ -162,8 +183,23 @@ pub async fn list(
 pub async fn create(
     State(state): State<AppState>,
     principal: Principal,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
 ) -> Result<(StatusCode, Json<BackupRow>), AppError> {
     principal.require_admin("make backups")?;
+    // The call takes nothing: no body, or an empty JSON one; anything else (a form, a
+    // file) is a request for something else, and makes no backup.
+    let json = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .map(|value| value.as_bytes().starts_with(b"application/json"));
+    let empty = matches!(body.trim_ascii(), b"" | b"{}" | b"null");
+    if json == Some(false) || !empty {
+        return Err(AppError::client(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unexpected_body",
+            "POST /admin/backups takes no body",
+        ));
+    }
     let backups: Arc<Backups> = state.backups.clone().ok_or_else(|| {
         AppError::client(
             StatusCode::CONFLICT,
@@ -189,4 +225,57 @@ pub async fn create(
         })
         .await?;
     Ok((StatusCode::CREATED, Json(made)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scheduled(dir: &std::path::Path, every_hours: u32) -> (tempfile::TempDir, Backups) {
+        let temp = tempfile::tempdir().unwrap();
+        let database = temp.path().join("dinghuo.sqlite3");
+        rusqlite::Connection::open(&database)
+            .unwrap()
+            .execute_batch("CREATE TABLE orders (seq INTEGER PRIMARY KEY)")
+            .unwrap();
+        let policy = Policy {
+            dir: dir.to_owned(),
+            every_hours,
+            keep: 3,
+        };
+        (temp, Backups::new(database, policy))
+    }
+
+    #[tokio::test]
+    async fn the_schedule_makes_one_when_the_newest_is_old_enough_and_keeps_the_newest() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_db, job) = scheduled(dir.path(), 24);
+        let day = 24 * HOUR_MS;
+        assert!(job.on_schedule(10 * day).await, "none yet: one is made");
+        assert!(!job.on_schedule(10 * day + 23 * HOUR_MS).await);
+        for n in 1..=4 {
+            assert!(job.on_schedule((10 + n) * day).await);
+        }
+        assert_eq!(backups::list(dir.path()).unwrap().len(), 3);
+        // Off: never on schedule, still when asked.
+        let (_db, manual) = scheduled(dir.path(), 0);
+        assert!(!manual.on_schedule(100 * day).await);
+        manual.make_now(100 * day).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_failed_scheduled_backup_is_tried_again_an_hour_later_not_every_minute() {
+        let temp = tempfile::tempdir().unwrap();
+        // A file where the directory should be: nothing can be written there.
+        let blocked = temp.path().join("backups");
+        std::fs::write(&blocked, "a file").unwrap();
+        let (_db, job) = scheduled(&blocked, 24);
+        assert!(!job.on_schedule(0).await);
+        assert!(!job.on_schedule(60_000).await);
+        assert_eq!(*job.failed_ms.lock().unwrap(), Some(0));
+        std::fs::remove_file(&blocked).unwrap();
+        assert!(!job.on_schedule(HOUR_MS - 1).await, "still waiting");
+        assert!(job.on_schedule(HOUR_MS).await);
+        assert_eq!(*job.failed_ms.lock().unwrap(), None);
+    }
 }

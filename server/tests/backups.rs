@@ -50,6 +50,19 @@ async fn an_admin_backs_the_database_up_and_nobody_else_may() {
         "{list}"
     );
 
+    // It takes no body: a form or a file is refused, and makes none.
+    let form = reqwest::Client::new()
+        .post(format!("{}/api/admin/backups", server.base))
+        .bearer_auth(&admin)
+        .header("Content-Type", "multipart/form-data; boundary=x")
+        .body("--x--")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), 415);
+    let refusal: Value = form.json().await.unwrap();
+    assert_eq!(refusal["error"], "unexpected_body", "{refusal}");
+    assert!(!dir.exists());
     let (status, made) = call(&server, &admin, Method::POST, "/api/admin/backups", None).await;
     assert_eq!(status, 201, "{made}");
     let name = made["name"].as_str().unwrap().to_owned();
