@@ -112,6 +112,16 @@ async fn an_admin_backs_the_database_up_and_nobody_else_may() {
     assert_eq!(audit["entries"][0]["actor"], "admin", "{audit}");
 }
 
+/// `dinghuo ARGS` with the environment of the server in `data` on `port`: whether it
+/// succeeded, and what it wrote to standard error.
+fn run(data: &Path, port: u16, args: &[&std::ffi::OsStr]) -> (bool, String) {
+    let out = dinghuo(data, port, "").args(args).output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// The `dinghuo` binary with the environment of a server in `data` on `port`.
 fn dinghuo(data: &Path, port: u16, database: &str) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_dinghuo"));
@@ -199,41 +209,22 @@ async fn a_backup_made_from_the_shell_is_restored_once_the_server_is_stopped() {
     let (mut server_process, server) = start(&data, port).await;
     make_key(&server, "before the backup").await;
     let shelf = temp.path().join("shelf");
-    let out = dinghuo(&data, port, "")
-        .arg("backup")
-        .arg(&shelf)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (made, said) = run(&data, port, &["backup".as_ref(), shelf.as_os_str()]);
+    assert!(made, "{said}");
     let files: Vec<_> = std::fs::read_dir(&shelf).unwrap().flatten().collect();
     assert_eq!(files.len(), 1);
     let backup = files[0].path();
     make_key(&server, "after the backup").await;
     // Not while the server runs.
-    let out = dinghuo(&data, port, "")
-        .arg("restore")
-        .arg(&backup)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("stop the server"));
+    let restore = ["restore".as_ref(), backup.as_os_str()];
+    let (restored, said) = run(&data, port, &restore);
+    assert!(!restored);
+    assert!(said.contains("stop the server"), "{said}");
     // Stopped hard: what it wrote last may still be in its WAL.
     server_process.kill().unwrap();
     server_process.wait().unwrap();
-    let out = dinghuo(&data, port, "")
-        .arg("restore")
-        .arg(&backup)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (restored, said) = run(&data, port, &restore);
+    assert!(restored, "{said}");
     let kept: Vec<String> = std::fs::read_dir(&data)
         .unwrap()
         .flatten()
