@@ -105,7 +105,7 @@ impl Backups {
             Ok(true) => self.make_now(now_ms).await,
             Err(error) => Err(error),
         };
-        let made = match outcome {
+        let failed_at = match outcome {
             Ok(made) => {
                 tracing::info!(name = %made.name, bytes = made.bytes, "made a backup");
                 None
@@ -115,8 +115,8 @@ impl Backups {
                 Some(now_ms)
             }
         };
-        *self.failed_ms.lock().unwrap_or_else(|p| p.into_inner()) = made;
-        made.is_none()
+        *self.failed_ms.lock().unwrap_or_else(|p| p.into_inner()) = failed_at;
+        failed_at.is_none()
     }
 }
 

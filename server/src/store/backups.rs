@@ -14,8 +14,11 @@ use rusqlite::{Connection, OpenFlags};
 
 const PREFIX: &str = "dinghuo-";
 const SUFFIX: &str = ".sqlite3";
-/// A backup being written: never listed, never restored, deleted when found.
+/// A backup being written: never listed, never restored; one a stopped backup left is
+/// deleted by a later backup once it is a day old (another may be writing it now).
 const PARTIAL: &str = ".partial-";
+/// How old a partial file must be to be taken for one a stopped backup left.
+const PARTIAL_STALE: std::time::Duration = std::time::Duration::from_secs(24 * 60 * 60);
 
 /// A backup on disk.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,6 +88,7 @@ pub fn make(database: &Path, dir: &Path, now_ms: i64) -> anyhow::Result<BackupFi
     std::fs::File::open(dir)
         .and_then(|d| d.sync_all())
         .with_context(|| format!("syncing the backup directory {}", dir.display()))?;
+    forget_stale_partials(dir);
     let bytes = std::fs::metadata(&path)?.len();
     Ok(BackupFile {
         name,
@@ -121,8 +125,28 @@ fn copy_checked(database: &Path, target: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The backups in `dir`, newest first (none when it does not exist). Partial files a
-/// stopped backup left are deleted.
+/// Deletes the partial files in `dir` a stopped backup left (a day old: one being written
+/// now, by this process or by `dinghuo backup` beside it, is younger).
+fn forget_stale_partials(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let partial = entry.file_name().to_string_lossy().starts_with(PARTIAL);
+        let stale = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|at| at.elapsed().ok())
+            .is_some_and(|age| age >= PARTIAL_STALE);
+        if partial && stale {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// The backups in `dir`, newest first (none when it does not exist); files being written
+/// are not among them.
 pub fn list(dir: &Path) -> anyhow::Result<Vec<BackupFile>> {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
@@ -137,10 +161,6 @@ pub fn list(dir: &Path) -> anyhow::Result<Vec<BackupFile>> {
         let Ok(name) = entry.file_name().into_string() else {
             continue;
         };
-        if name.starts_with(PARTIAL) {
-            let _ = std::fs::remove_file(entry.path());
-            continue;
-        }
         let Some(made_ms) = made_ms(&name) else {
             continue;
         };
@@ -277,7 +297,17 @@ mod tests {
             make(&source, &dir, day + hours * 3_600_000).unwrap();
         }
         std::fs::write(dir.join("notes.txt"), "mine").unwrap();
-        std::fs::write(dir.join(".partial-dinghuo-x.sqlite3"), "cut off").unwrap();
+        // One being written now (by `dinghuo backup` beside the server, say), and one a
+        // stopped backup left a day ago.
+        std::fs::write(dir.join(".partial-dinghuo-x.sqlite3"), "being written").unwrap();
+        let old = dir.join(".partial-dinghuo-y.sqlite3");
+        std::fs::write(&old, "cut off").unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&old)
+            .unwrap()
+            .set_modified(std::time::SystemTime::now() - PARTIAL_STALE)
+            .unwrap();
         let names: Vec<String> = list(&dir).unwrap().into_iter().map(|b| b.name).collect();
         assert_eq!(
             names,
@@ -288,14 +318,18 @@ mod tests {
                 "dinghuo-20260131-010000-000.sqlite3",
             ]
         );
-        assert!(!dir.join(".partial-dinghuo-x.sqlite3").exists());
+        assert!(dir.join(".partial-dinghuo-x.sqlite3").exists());
+        let newest = make(&source, &dir, day + 60 * 3_600_000).unwrap();
+        assert!(dir.join(".partial-dinghuo-x.sqlite3").exists());
+        assert!(!old.exists());
         let deleted = prune(&dir, 2).unwrap();
-        assert_eq!(deleted.len(), 2);
-        assert_eq!(list(&dir).unwrap().len(), 2);
+        assert_eq!(deleted.len(), 3);
+        let kept: Vec<String> = list(&dir).unwrap().into_iter().map(|b| b.name).collect();
+        assert_eq!(kept, [newest.name.clone(), names[0].clone()]);
         assert!(dir.join("notes.txt").exists());
         // At least one is always kept.
         prune(&dir, 0).unwrap();
-        assert_eq!(list(&dir).unwrap()[0].name, names[0]);
+        assert_eq!(list(&dir).unwrap()[0].name, newest.name);
     }
 
     #[test]
