@@ -1,4 +1,6 @@
-//! The `dinghuo` binary: reads its configuration from the environment and serves.
+//! The `dinghuo` binary: reads its configuration from the environment and serves; with
+//! `backup [DIR]` or `restore FILE`, backs the SQLite database up or restores a backup
+//! (README, "Backups").
 
 use anyhow::Context;
 use tracing_subscriber::EnvFilter;

@@ -181,8 +181,14 @@ pub fn prune(dir: &Path, keep: usize) -> anyhow::Result<Vec<String>> {
     let mut deleted = Vec::new();
     for old in list(dir)?.into_iter().skip(keep.max(1)) {
         let path: PathBuf = dir.join(&old.name);
-        std::fs::remove_file(&path).with_context(|| format!("deleting {}", path.display()))?;
-        deleted.push(old.name);
+        match std::fs::remove_file(&path) {
+            Ok(()) => deleted.push(old.name),
+            // Another process (`dinghuo backup` beside the server) deleted it first.
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+            Err(error) => {
+                return Err(error).with_context(|| format!("deleting {}", path.display()));
+            }
+        }
     }
     Ok(deleted)
 }
