@@ -714,6 +714,15 @@ test('an admin sees when the data was last backed up and backs it up now; staff 
   const made = (await office.getByTestId('backup-made').locator('code').textContent()).trim();
   await expect(rows.first()).toContainText(made);
   await office.screenshot({ path: 'test-results/office-backups.png', fullPage: true });
+  // Downloaded to the admin's computer: the whole file, a SQLite database.
+  const [download] = await Promise.all([
+    office.waitForEvent('download'),
+    rows.first().getByTestId('download-backup').click(),
+  ]);
+  expect(download.suggestedFilename()).toBe(made);
+  const saved = await download.path();
+  const header = require('fs').readFileSync(saved).subarray(0, 16).toString('latin1');
+  expect(header).toBe('SQLite format 3\u0000');
   await desk.close();
 
   const staff = await browser.newContext({ viewport: { width: 1280, height: 800 } });

@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use api::backups::{BackupList, BackupRow};
+use api::backups::{BackupList, BackupRow, DownloadLink};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -54,7 +54,12 @@ pub struct Backups {
     running: tokio::sync::Mutex<()>,
     /// When the last scheduled backup failed.
     failed_ms: std::sync::Mutex<Option<i64>>,
+    /// Download links handed out: ticket → (backup name, until when it may be used).
+    tickets: std::sync::Mutex<std::collections::HashMap<String, (String, i64)>>,
 }
+
+/// How long a download link lasts (it is used once, at once, by the browser it was given to).
+pub const TICKET_MS: i64 = 60_000;
 
 impl Backups {
     pub fn new(database: PathBuf, policy: Policy) -> Backups {
@@ -63,6 +68,7 @@ impl Backups {
             policy,
             running: tokio::sync::Mutex::new(()),
             failed_ms: std::sync::Mutex::new(None),
+            tickets: std::sync::Mutex::new(std::collections::HashMap::new()),
         }
     }
 
@@ -117,6 +123,25 @@ impl Backups {
         };
         *self.failed_ms.lock().unwrap_or_else(|p| p.into_inner()) = failed_at;
         failed_at.is_none()
+    }
+}
+
+impl Backups {
+    /// A single-use ticket for downloading the backup `name` until `now_ms` + [`TICKET_MS`]
+    /// (expired ones are forgotten on the way).
+    fn ticket(&self, name: String, now_ms: i64) -> anyhow::Result<String> {
+        let ticket = crate::auth::random_hex::<32>()?;
+        let mut tickets = self.tickets.lock().unwrap_or_else(|p| p.into_inner());
+        tickets.retain(|_, (_, until)| *until > now_ms);
+        tickets.insert(ticket.clone(), (name, now_ms + TICKET_MS));
+        Ok(ticket)
+    }
+
+    /// The backup `ticket` was for, if it is still valid; the ticket is spent either way.
+    fn redeem(&self, ticket: &str, now_ms: i64) -> Option<String> {
+        let mut tickets = self.tickets.lock().unwrap_or_else(|p| p.into_inner());
+        let (name, until) = tickets.remove(ticket)?;
+        (until > now_ms).then_some(name)
     }
 }
 
@@ -278,4 +303,115 @@ mod tests {
         assert!(job.on_schedule(HOUR_MS).await);
         assert_eq!(*job.failed_ms.lock().unwrap(), None);
     }
+}
+
+fn no_such_backup() -> AppError {
+    AppError::client(StatusCode::NOT_FOUND, "not_found", "no such backup")
+}
+
+#[utoipa::path(post, path = "/admin/backups/{name}/link", tag = "backups",
+    params(("name" = String, Path, description = "The backup's file name")),
+    responses(
+        (status = 201, description = "A link that downloads the backup once, within a minute", body = DownloadLink),
+        (status = "4XX", description = "Refused (admins only), or no such backup", body = crate::openapi::ErrorBody),
+    ), security(("bearer" = [])))]
+pub async fn link(
+    State(state): State<AppState>,
+    principal: Principal,
+    name: Result<axum::extract::Path<String>, axum::extract::rejection::PathRejection>,
+) -> Result<(StatusCode, Json<DownloadLink>), AppError> {
+    principal.require_admin("download backups")?;
+    let axum::extract::Path(name) =
+        name.map_err(|r| AppError::rejected("bad_backup_name", r.status(), r.body_text()))?;
+    let backups = state.backups.clone().ok_or_else(no_such_backup)?;
+    let dir = backups.policy.dir.clone();
+    let looked_up = name.clone();
+    let found = tokio::task::spawn_blocking(move || backups::path_of(&dir, &looked_up))
+        .await
+        .map_err(|error| failed(&error.into()))?;
+    if found.is_none() {
+        return Err(no_such_backup());
+    }
+    let now = crate::store::now_ms();
+    let ticket = backups
+        .ticket(name.clone(), now)
+        .map_err(|error| failed(&error))?;
+    let who = principal.username.clone();
+    state
+        .store
+        .write(move |tx| {
+            let change = Change {
+                kind: "backup",
+                object: &name,
+                action: "download",
+            };
+            audit::record(tx, tx.now_ms, &who, change, None::<&()>, None::<&()>)
+        })
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(DownloadLink {
+            url: format!("/api/backups/download?ticket={ticket}"),
+        }),
+    ))
+}
+
+/// `?ticket=`: the ticket a download link carries.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TicketQuery {
+    pub ticket: String,
+}
+
+#[utoipa::path(get, path = "/backups/download", tag = "backups", params(TicketQuery),
+    responses(
+        (status = 200, description = "The backup file (a SQLite database)", content_type = "application/vnd.sqlite3", body = Vec<u8>),
+        (status = "4XX", description = "No such link, or it was used or is over a minute old", body = crate::openapi::ErrorBody),
+    ))]
+pub async fn download(
+    State(state): State<AppState>,
+    query: Result<axum::extract::Query<TicketQuery>, axum::extract::rejection::QueryRejection>,
+    request: axum::extract::Request,
+) -> Result<axum::response::Response, AppError> {
+    use tower::ServiceExt;
+    let axum::extract::Query(query) =
+        query.map_err(|r| AppError::rejected("bad_query", r.status(), r.body_text()))?;
+    let backups = state.backups.clone().ok_or_else(no_such_backup)?;
+    let name = backups
+        .redeem(&query.ticket, crate::store::now_ms())
+        .ok_or_else(|| {
+            AppError::client(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "no such download link, or it was used or is over a minute old",
+            )
+        })?;
+    let path = backups::path_of(&backups.policy.dir, &name).ok_or_else(no_such_backup)?;
+    // A plain GET of the file, whatever else the request asked for.
+    let (mut parts, _) = request.into_parts();
+    parts.method = axum::http::Method::GET;
+    let file_request = axum::extract::Request::from_parts(parts, axum::body::Body::empty());
+    let served = tower_http::services::ServeFile::new(&path)
+        .oneshot(file_request)
+        .await
+        .map_err(|error| failed(&anyhow::anyhow!("{error}")))?;
+    let mut response = served.map(axum::body::Body::new);
+    if response.status().is_success() {
+        response.headers_mut().insert(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("application/vnd.sqlite3"),
+        );
+    }
+    if let Ok(value) =
+        axum::http::HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
+    {
+        response
+            .headers_mut()
+            .insert(axum::http::header::CONTENT_DISPOSITION, value);
+    }
+    response.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    Ok(response)
 }

@@ -420,6 +420,8 @@ pub fn router(state: AppState) -> Router {
             "/admin/backups",
             get(backups_api::list).post(backups_api::create),
         )
+        .route("/admin/backups/{name}/link", post(backups_api::link))
+        .route("/backups/download", get(backups_api::download))
         .route(
             "/admin/api-keys/{id}",
             delete(keys_api::revoke).patch(keys_api::change),

@@ -125,6 +125,8 @@ impl Modify for Security {
         crate::erp_api::export,
         crate::backups_api::list,
         crate::backups_api::create,
+        crate::backups_api::link,
+        crate::backups_api::download,
         crate::keys_api::list,
         crate::keys_api::create,
         crate::keys_api::change,

@@ -37,6 +37,15 @@ async fn an_admin_backs_the_database_up_and_nobody_else_may() {
         assert_eq!(status, 409, "{body}");
         assert_eq!(body["error"], "not_available", "{body}");
         assert!(!server.data_dir.join("backups").exists());
+        let (status, body) = call(
+            &server,
+            &admin,
+            Method::POST,
+            "/api/admin/backups/dinghuo-20260101-000000-000.sqlite3/link",
+            None,
+        )
+        .await;
+        assert_eq!(status, 404, "{body}");
         return;
     }
     assert_eq!(list["available"], true, "{list}");
@@ -110,6 +119,62 @@ async fn an_admin_backs_the_database_up_and_nobody_else_may() {
     .await;
     assert_eq!(status, 200, "{audit}");
     assert_eq!(audit["entries"][0]["actor"], "admin", "{audit}");
+
+    // Downloaded by the admin's browser: a link for one GET within a minute, no token.
+    let link_of = |who: &str, backup: &str| {
+        let (who, path) = (who.to_owned(), format!("/api/admin/backups/{backup}/link"));
+        let server = &server;
+        async move { call(server, &who, Method::POST, &path, None).await }
+    };
+    let cashier = token(&server, "cai", "cai123").await;
+    let (status, body) = link_of(&cashier, &name).await;
+    assert_eq!(status, 403, "{body}");
+    for missing in [
+        "dinghuo-20000101-000000-000.sqlite3",
+        "..%2Fdinghuo.sqlite3",
+        "x",
+    ] {
+        let (status, body) = link_of(&admin, missing).await;
+        assert_eq!(status, 404, "{missing}: {body}");
+    }
+    let (status, link) = link_of(&admin, &name).await;
+    assert_eq!(status, 201, "{link}");
+    let url = format!("{}{}", server.base, link["url"].as_str().unwrap());
+    let file = reqwest::get(&url).await.unwrap();
+    assert_eq!(file.status(), 200);
+    let disposition = file.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(disposition, format!("attachment; filename=\"{name}\""));
+    assert_eq!(file.headers()["content-type"], "application/vnd.sqlite3");
+    let bytes = file.bytes().await.unwrap();
+    assert_eq!(bytes.as_ref(), std::fs::read(dir.join(&name)).unwrap());
+    // Once only; and no made-up ticket works.
+    for url in [
+        url,
+        format!("{}/api/backups/download?ticket=00", server.base),
+    ] {
+        let again = reqwest::get(&url).await.unwrap();
+        assert_eq!(again.status(), 404);
+        let body: Value = again.json().await.unwrap();
+        assert_eq!(body["error"], "not_found", "{body}");
+    }
+    let (_, audit) = call(
+        &server,
+        &admin,
+        Method::GET,
+        &format!("/api/admin/audit?kind=backup&object={name}"),
+        None,
+    )
+    .await;
+    let actions: Vec<&str> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert!(actions.contains(&"download"), "{audit}");
 }
 
 /// `dinghuo ARGS` with the environment of the server in `data` on `port`: whether it

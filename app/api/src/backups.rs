@@ -27,3 +27,11 @@ pub struct BackupList {
     pub directory: String,
     pub backups: Vec<BackupRow>,
 }
+
+/// `POST /api/admin/backups/{name}/link`: what an admin's browser downloads a backup with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DownloadLink {
+    /// `GET` it once within a minute, without the bearer token (a browser's plain download).
+    pub url: String,
+}

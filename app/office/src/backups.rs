@@ -1,9 +1,10 @@
 //! Backups (admins): when the server last copied the database, how often it does, how many
 //! it keeps and where, and a backup made now. On PostgreSQL: that its own tools do it.
 
-use ::api::backups::{BackupList, BackupRow};
+use ::api::backups::{BackupList, BackupRow, DownloadLink};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
 
 use crate::Office;
 use crate::api::Failure;
@@ -34,6 +35,22 @@ fn schedule(lang: Lang, list: &BackupList) -> String {
             format!("A backup is made every {every} hours; the newest {keep} are kept.")
         }
     }
+}
+
+/// Asks for a one-time link to the backup `name` and lets the browser download it (to
+/// disk as it comes, however large: not through the page's memory).
+async fn download(office: Office, name: String) -> Result<(), Failure> {
+    let url = format!("/api/admin/backups/{}/link", crate::api::encode(&name));
+    let link = office.call::<DownloadLink>("POST", &url, None).await?;
+    let anchor: Option<web_sys::HtmlAnchorElement> = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.create_element("a").ok())
+        .and_then(|a| a.dyn_into().ok());
+    let anchor = anchor.ok_or(Failure::Offline)?;
+    anchor.set_href(&link.url);
+    anchor.set_download(&name);
+    anchor.click();
+    Ok(())
 }
 
 /// `/office/backups`.
@@ -98,14 +115,26 @@ pub fn BackupsPage() -> impl IntoView {
                                 <th>{office.t(Phrase::BackupMade)}</th>
                                 <th>{office.t(Phrase::BackupFile)}</th>
                                 <th class="num">{office.t(Phrase::BackupSize)}</th>
+                                <th></th>
                             </tr></thead>
                             <tbody>
-                                {list.backups.into_iter().map(|backup| view! {
-                                    <tr data-testid="backup-row">
-                                        <td>{format_time(backup.made_ms)}</td>
-                                        <td><code>{backup.name}</code></td>
-                                        <td class="num">{size(backup.bytes)}</td>
-                                    </tr>
+                                {list.backups.into_iter().map(|backup| {
+                                    let name = backup.name.clone();
+                                    view! {
+                                        <tr data-testid="backup-row">
+                                            <td>{format_time(backup.made_ms)}</td>
+                                            <td><code>{backup.name}</code></td>
+                                            <td class="num">{size(backup.bytes)}</td>
+                                            <td><button class="link" data-testid="download-backup" on:click=move |_| {
+                                                let name = name.clone();
+                                                spawn_local(async move {
+                                                    if let Err(failure) = download(office, name).await {
+                                                        problem.set(Some(office.explain(&failure)));
+                                                    }
+                                                });
+                                            }>{office.t(Phrase::DownloadBackup)}</button></td>
+                                        </tr>
+                                    }
                                 }).collect_view()}
                             </tbody>
                         </table>

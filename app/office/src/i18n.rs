@@ -115,6 +115,7 @@ pub enum Phrase {
     BackUpNow,
     BackingUp,
     BackupMadeSay,
+    DownloadBackup,
     SystemName,
     Scopes,
     MakeKey,
@@ -836,6 +837,7 @@ pub fn tr(lang: Lang, phrase: Phrase) -> &'static str {
         BackupSize => ["大小", "大小", "Size"],
         BackUpNow => ["立即备份", "立即備份", "Back up now"],
         BackingUp => ["正在备份…", "正在備份…", "Backing up…"],
+        DownloadBackup => ["下载", "下載", "Download"],
         BackupMadeSay => ["已备份并校验：", "已備份並校驗：", "Backed up and checked:"],
         ApiKeysSay => [
             "给其他系统（ERP、电商平台）调用接口用：每个密钥只能做勾选的事，不能同步门店的数据。",

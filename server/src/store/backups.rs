@@ -175,6 +175,14 @@ pub fn list(dir: &Path) -> anyhow::Result<Vec<BackupFile>> {
     Ok(backups)
 }
 
+/// The path of the backup named `name` in `dir`, if that is a backup's name and it is
+/// there (a name from a request: nothing outside `dir` can be named).
+pub fn path_of(dir: &Path, name: &str) -> Option<PathBuf> {
+    made_ms(name)?;
+    let path = dir.join(name);
+    path.is_file().then_some(path)
+}
+
 /// Deletes the backups in `dir` beyond the newest `keep` (at least one is kept); returns
 /// the names deleted.
 pub fn prune(dir: &Path, keep: usize) -> anyhow::Result<Vec<String>> {
@@ -381,6 +389,23 @@ mod tests {
             "dinghuo.sqlite3.replaced-19700101-000002-000"
         );
         assert!(!live_dir.join("dinghuo.sqlite3-wal").exists());
+    }
+
+    #[test]
+    fn only_a_backup_there_is_found_by_its_name() {
+        let temp = tempfile::tempdir().unwrap();
+        let source = database(temp.path(), 1);
+        let dir = temp.path().join("backups");
+        let made = make(&source, &dir, 5_000).unwrap();
+        assert_eq!(path_of(&dir, &made.name), Some(dir.join(&made.name)));
+        for name in [
+            "dinghuo-19700101-000006-000.sqlite3",
+            "../dinghuo.sqlite3",
+            "dinghuo.sqlite3",
+            "",
+        ] {
+            assert_eq!(path_of(&dir, name), None, "{name}");
+        }
     }
 
     #[test]
