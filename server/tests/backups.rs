@@ -16,6 +16,12 @@ use http_device::{TestServer, call, free_port, spawn_server, test_database, toke
 use reqwest::Method;
 use serde_json::{Value, json};
 
+/// The audit log's entries about the backup `name`.
+async fn audit_of(server: &TestServer, admin: &str, name: &str) -> (u16, Value) {
+    let path = format!("/api/admin/audit?kind=backup&object={name}");
+    call(server, admin, Method::GET, &path, None).await
+}
+
 #[tokio::test]
 async fn an_admin_backs_the_database_up_and_nobody_else_may() {
     let server = spawn_server().await;
@@ -109,14 +115,7 @@ async fn an_admin_backs_the_database_up_and_nobody_else_may() {
         .map(|b| b["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, [again["name"].as_str().unwrap(), name.as_str()]);
-    let (status, audit) = call(
-        &server,
-        &admin,
-        Method::GET,
-        &format!("/api/admin/audit?kind=backup&object={name}"),
-        None,
-    )
-    .await;
+    let (status, audit) = audit_of(&server, &admin, &name).await;
     assert_eq!(status, 200, "{audit}");
     assert_eq!(audit["entries"][0]["actor"], "admin", "{audit}");
 
@@ -160,14 +159,7 @@ async fn an_admin_backs_the_database_up_and_nobody_else_may() {
         let body: Value = again.json().await.unwrap();
         assert_eq!(body["error"], "not_found", "{body}");
     }
-    let (_, audit) = call(
-        &server,
-        &admin,
-        Method::GET,
-        &format!("/api/admin/audit?kind=backup&object={name}"),
-        None,
-    )
-    .await;
+    let (_, audit) = audit_of(&server, &admin, &name).await;
     let actions: Vec<&str> = audit["entries"]
         .as_array()
         .unwrap()

@@ -85,9 +85,7 @@ pub fn make(database: &Path, dir: &Path, now_ms: i64) -> anyhow::Result<BackupFi
     std::fs::rename(&partial, &path)
         .with_context(|| format!("naming the backup {}", path.display()))?;
     // The new name is durable too.
-    std::fs::File::open(dir)
-        .and_then(|d| d.sync_all())
-        .with_context(|| format!("syncing the backup directory {}", dir.display()))?;
+    synced(dir)?;
     forget_stale_partials(dir);
     let bytes = std::fs::metadata(&path)?.len();
     Ok(BackupFile {
@@ -95,6 +93,13 @@ pub fn make(database: &Path, dir: &Path, now_ms: i64) -> anyhow::Result<BackupFi
         bytes,
         made_ms: now_ms,
     })
+}
+
+/// Syncs the file or directory at `path` to disk (a directory: the names in it).
+fn synced(path: &Path) -> anyhow::Result<()> {
+    std::fs::File::open(path)
+        .and_then(|f| f.sync_all())
+        .with_context(|| format!("syncing {}", path.display()))
 }
 
 /// Writes a consistent copy of `database` to `target` and checks it.
@@ -119,10 +124,7 @@ fn copy_checked(database: &Path, target: &Path) -> anyhow::Result<()> {
         anyhow::bail!("the copy {} is damaged: {check}", target.display());
     }
     drop(copy);
-    std::fs::File::open(target)
-        .and_then(|f| f.sync_all())
-        .with_context(|| format!("syncing the copy {}", target.display()))?;
-    Ok(())
+    synced(target)
 }
 
 /// Deletes the partial files in `dir` a stopped backup left (a day old: one being written
@@ -237,7 +239,7 @@ pub fn restore(backup: &Path, database: &Path, now_ms: i64) -> anyhow::Result<Op
     let incoming = dir.join(format!("{PARTIAL}{file_name}"));
     std::fs::copy(backup, &incoming)
         .with_context(|| format!("copying {} to {}", backup.display(), incoming.display()))?;
-    std::fs::File::open(&incoming).and_then(|f| f.sync_all())?;
+    synced(&incoming)?;
     let mut kept = None;
     if database.exists() {
         let aside = dir.join(format!("{file_name}.replaced-{}", stamp(now_ms)));
@@ -255,7 +257,7 @@ pub fn restore(backup: &Path, database: &Path, now_ms: i64) -> anyhow::Result<Op
     }
     std::fs::rename(&incoming, database)
         .with_context(|| format!("putting the backup at {}", database.display()))?;
-    std::fs::File::open(dir).and_then(|d| d.sync_all())?;
+    synced(dir)?;
     Ok(kept)
 }
 
