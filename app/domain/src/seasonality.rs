@@ -11,16 +11,22 @@
 //! level of the business cancel out; weeks within 26 of either end have none); a
 //! holiday week's factor is the mean of the ratios of the same holiday's same week in
 //! earlier years, shrunk toward the admin's factor as if that were half a year more; any
-//! other week's is the mean of the ratios of the same week of the year (±1) in other
-//! years, outside holidays, shrunk toward 1 as if 1 were three more years.
+//! other week's is the mean of the ratios of the weeks within three of the same week of
+//! the year, outside holidays, shrunk toward 1 as if 1 were two more such weeks.
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
 /// Half the window a week's ratio is taken against.
 pub const HALF_WINDOW: usize = 26;
 const WEEKS_PER_YEAR: usize = 52;
-/// Years of weight the season's default (1) carries against the data.
-const SEASON_PRIOR: Decimal = Decimal::from_parts(3, 0, 0, false, 0);
+/// Weeks of weight the season's default (1) carries against the data: the ratios of the
+/// weeks within [`SEASON_SPREAD`] of the same week of the year. A category's weekly total
+/// pools every shop's orders, so each ratio is already smooth; the season moves slowly,
+/// so neighbouring weeks say as much as the week itself. `make bench`'s forecast bench
+/// against ±1 week with the weight of a year (3): on seeds 2026, 1, 42 and 7, shop-week
+/// WAPE 0.0–0.9 points further ahead of seasonal naive (seed 2026: +27.9 → +28.2 %) and
+/// 0.0–1.1 ahead of MA(8) (+10.2 → +10.6 %); overall bias 0.3–0.7 points nearer 0.
+const SEASON_PRIOR: Decimal = Decimal::from_parts(2, 0, 0, false, 0);
 /// Years of weight the admin's factor for a holiday week carries against the data: half
 /// a year, as one profile entered for every category is coarser than a year of that
 /// category's own orders. `make bench`'s forecast bench, seed 2026, against a whole year:
@@ -98,7 +104,7 @@ fn ratios(totals: &[u64]) -> Vec<Option<Decimal>> {
 
 fn same_week_of_year(a: usize, b: usize) -> bool {
     let apart = a.abs_diff(b) % WEEKS_PER_YEAR;
-    a != b && (apart <= 1 || apart == WEEKS_PER_YEAR - 1)
+    a != b && (apart <= 3 || apart >= WEEKS_PER_YEAR - 3)
 }
 
 /// The samples' mean, with `prior` counted as `weight` more samples.
@@ -173,10 +179,14 @@ mod tests {
             .collect();
         let weeks = plain(n + 30);
         let factors = estimate_factors(&totals, &weeks);
-        // Next summer, ahead of the data, from the two summers with ratios, shrunk
-        // toward 1 by three years' weight: about 1 + 0.45 × 2 × 3 / (6 + 3).
+        // Next summer's second week, ahead of the data: weeks 18–24 of the two years
+        // with ratios (5 of each 7 in summer, at about 1.43; the other two about 0.9),
+        // shrunk toward 1 by two more weeks: about (14 × 1.28 + 2) / 16 ≈ 1.24.
         let ahead = factors[n + 25 - 4];
-        assert!(ahead > "1.1".parse().unwrap(), "{ahead}");
+        assert!(
+            ahead > "1.15".parse().unwrap() && ahead < "1.32".parse().unwrap(),
+            "{ahead}"
+        );
         assert!(factors[n + 5] < "1.05".parse().unwrap());
         assert!(
             estimate_factors(&[], &plain(3))
