@@ -9,8 +9,13 @@
 //! its products, each category's calendar factors estimated by `domain::seasonality` from
 //! every shop's orders before the origin, the weeks the admin's calendar marks) against
 //! seasonal naive, MA(8), the average of the
-//! last 5 orders, the generator's true rate (the ceiling) and the engine with the admin's
-//! factors as entered (one profile for every category). Prints WAPE and bias at shop×SKU×week, 4-week
+//! last 5 orders, the generator's true rate (the ceiling the issue names: it forecasts
+//! sales, not orders) and the engine with the admin's factors as entered (one profile
+//! for every category). Two more rows say what the history cannot: the oracle, which
+//! knows each shop's true stock, demand rate and ordering rule (what no forecast from
+//! orders can reach: orders do not say what sold since the last one), and the engine
+//! given the shop's shelf as its account manager would count it at the origin
+//! (`ForecastInput::counted`), with its suggested order. Prints WAPE and bias at shop×SKU×week, 4-week
 //! totals and shop-week totals, the Spring Festival window, the 8 weeks after a pause and
 //! the quota weeks, and the suggested order (rounded to cases) scored the same way; on
 //! 4-week totals also the one order covering the four weeks (`suggest_order_covering`, as
@@ -198,12 +203,79 @@ impl Rng {
     }
 }
 
+/// How one shop orders one product (the generator's rule), and what it knows of it.
+#[derive(Clone, Copy)]
+struct Shelf {
+    category: usize,
+    pack: u32,
+    /// Weeks of expected sales beyond the next one an order brings the stock up to.
+    cover: f64,
+    /// Of the negative binomial the week's sales are drawn from.
+    dispersion: f64,
+    /// The shop orders all its quota every week while the product is rationed.
+    gaming: bool,
+    shortage: Option<(usize, usize)>,
+    quota: u32,
+}
+
+impl Shelf {
+    /// One open week: the shop's order (and whether it took its whole quota), from its
+    /// stock and its idea of the week's sales, which the week's sales (true rate `mu`)
+    /// then update.
+    fn week(
+        &self,
+        calendar: &Calendar,
+        week: usize,
+        mu: f64,
+        (stock, perceived): (&mut f64, &mut f64),
+        rng: &mut Rng,
+    ) -> (u32, bool) {
+        // The shop's own order: whole cases up to `cover` weeks of what it expects to
+        // sell, when its stock is below a week's worth (stocking up ahead of a holiday it
+        // knows); now and then a panic order of three times that.
+        let category = self.category;
+        let pack = self.pack;
+        let mut order = 0;
+        let mut capped = false;
+        let expected = *perceived * calendar.factor(category, week as i64 + 1).max(1.0);
+        if *stock < expected {
+            let need = expected * (1.0 + self.cover) - *stock;
+            let mut cases = (need / f64::from(pack)).ceil().max(1.0) as u32;
+            if rng.uniform() < 0.01 {
+                cases *= 3;
+            }
+            order = cases * pack;
+        }
+        if self.shortage.is_some_and(|(s, e)| (s..e).contains(&week)) {
+            if self.gaming {
+                order = self.quota;
+            }
+            order = order.min(self.quota);
+            capped = order == self.quota;
+        }
+        *stock += f64::from(order);
+        // What customers ask for and the shop cannot give from stock it owes them (it
+        // buys it back next time), so over time it orders what it sells.
+        let sold = f64::from(rng.neg_binomial(mu, self.dispersion));
+        *stock -= sold;
+        *perceived = 0.8 * *perceived + 0.2 * sold / calendar.factor(category, week as i64);
+        (order, capped)
+    }
+}
+
 struct Series {
+    /// Its place in the generated set.
+    id: usize,
     shop: usize,
     category: usize,
     pack: u32,
     /// Units ordered per week.
     orders: Vec<u32>,
+    /// The shop's stock at the start of each week, before its order (negative: owed to
+    /// customers), and what it then expected to sell per ordinary week.
+    stock: Vec<f64>,
+    perceived: Vec<f64>,
+    shelf: Shelf,
     /// The true weekly demand rate.
     rate: Vec<f64>,
     paused: Vec<bool>,
@@ -277,6 +349,17 @@ fn generate(seed: u64, calendar: &Calendar) -> Vec<Series> {
             let mut capped = vec![false; WEEKS];
             // The quota: 80 % of a usual week's demand, at least a case.
             let quota = ((0.8 * base / f64::from(pack)).floor() as u32).max(1) * pack;
+            let shelf = Shelf {
+                category,
+                pack,
+                cover,
+                dispersion,
+                gaming,
+                shortage: shortages[sku],
+                quota,
+            };
+            let mut stock_at = vec![0.0; WEEKS];
+            let mut perceived_at = vec![0.0; WEEKS];
             for week in 0..WEEKS {
                 let is_paused = pause.is_some_and(|(s, e)| (s..e).contains(&week));
                 paused[week] = is_paused;
@@ -293,37 +376,20 @@ fn generate(seed: u64, calendar: &Calendar) -> Vec<Series> {
                     * seasonal
                     * calendar.factor(category, week as i64);
                 rate[week] = mu;
-                // The shop's own order: whole cases up to `cover` weeks of what it expects
-                // to sell, when its stock is below a week's worth (stocking up ahead of a
-                // holiday it knows); now and then a panic order of three times that.
-                let expected = perceived * calendar.factor(category, week as i64 + 1).max(1.0);
-                if stock < expected {
-                    let need = expected * (1.0 + cover) - stock;
-                    let mut cases = (need / f64::from(pack)).ceil().max(1.0) as u32;
-                    if rng.uniform() < 0.01 {
-                        cases *= 3;
-                    }
-                    orders[week] = cases * pack;
-                }
-                if shortages[sku].is_some_and(|(s, e)| (s..e).contains(&week)) {
-                    if gaming {
-                        orders[week] = quota;
-                    }
-                    orders[week] = orders[week].min(quota);
-                    capped[week] = orders[week] == quota;
-                }
-                stock += f64::from(orders[week]);
-                // What customers ask for and the shop cannot give from stock it owes them
-                // (it buys it back next time), so over time it orders what it sells.
-                let sold = f64::from(rng.neg_binomial(mu, dispersion));
-                stock -= sold;
-                perceived = 0.8 * perceived + 0.2 * sold / calendar.factor(category, week as i64);
+                stock_at[week] = stock;
+                perceived_at[week] = perceived;
+                (orders[week], capped[week]) =
+                    shelf.week(calendar, week, mu, (&mut stock, &mut perceived), &mut rng);
             }
             all.push(Series {
+                id: all.len(),
                 shop,
                 category,
                 pack,
                 orders,
+                stock: stock_at,
+                perceived: perceived_at,
+                shelf,
                 rate,
                 paused,
                 launched,
@@ -339,8 +405,41 @@ fn generate(seed: u64, calendar: &Calendar) -> Vec<Series> {
 
 /// The methods scored, in the order of `forecasts`' rows: the engine's forecast, its
 /// suggested order in cases, seasonal naive, MA(8), the average of the last 5 orders, the
-/// true rate, and the engine with the admin's calendar factors as entered.
-const METHODS: usize = 7;
+/// true rate, the engine with the admin's calendar factors as entered, and the oracle
+/// ([`oracle`]).
+const METHODS: usize = 10;
+
+/// Runs of the generator's own ordering rule the oracle averages.
+const ORACLE_RUNS: usize = 200;
+
+/// What the shop is expected to order in each week from `origin`, knowing what no
+/// forecast can: its true stock and idea of its sales at the origin, its true demand rate
+/// in each week ahead and its ordering rule. The mean of [`ORACLE_RUNS`] runs of the
+/// generator from that state, each with its own draws of the weeks' sales. What the
+/// shop's orders can be forecast to at best; the true rate forecasts its sales.
+fn oracle(series: &Series, origin: usize, calendar: &Calendar) -> [f64; HORIZON] {
+    let mut rng = Rng(0x5eed_0000_0000 ^ ((series.id * WEEKS + origin) as u64) << 8);
+    let mut sums = [0.0; HORIZON];
+    for _ in 0..ORACLE_RUNS {
+        let mut stock = series.stock[origin];
+        let mut perceived = series.perceived[origin];
+        for h in 0..HORIZON {
+            let week = origin + h;
+            if series.paused[week] || week < series.launched {
+                continue;
+            }
+            let (order, _) = series.shelf.week(
+                calendar,
+                week,
+                series.rate[week],
+                (&mut stock, &mut perceived),
+                &mut rng,
+            );
+            sums[h] += f64::from(order);
+        }
+    }
+    sums.map(|sum| sum / ORACLE_RUNS as f64)
+}
 
 #[derive(Default, Clone, Copy)]
 struct Score {
@@ -398,7 +497,7 @@ fn forecasts(
     // The engine as `suggest_order` runs it on the shop's demand (the shop's trend over
     // all its products), with the category's factors estimated from every shop's orders
     // before the origin; and its forecast of the weeks ahead.
-    let run = |factor: &dyn Fn(usize) -> Decimal, shop_trend: Decimal| {
+    let run = |factor: &dyn Fn(usize) -> Decimal, shop_trend: Decimal, counted: Option<u32>| {
         let input = ForecastInput {
             history: history(series, origin, factor),
             shop_trend,
@@ -408,6 +507,7 @@ fn forecasts(
             quota_remaining: rationed(series, origin).then_some(series.quota),
             stock_available: None,
             already_ordered: 0,
+            counted,
         };
         let ahead: Vec<Decimal> = (origin..origin + HORIZON).map(factor).collect();
         let weeks: Vec<f64> = forecast_weeks(&input, &ahead)
@@ -417,20 +517,26 @@ fn forecasts(
         (suggest(&input), weeks)
     };
     let estimated = |w: usize| factors[w];
-    let (got, weeks) = run(&estimated, trend);
+    let (got, weeks) = run(&estimated, trend, None);
+    // As if the manager had counted the shop's shelf at the origin (what it holds; a
+    // shelf holds nothing less than nothing, whatever the shop owes its customers).
+    let shelf = series.stock[origin].max(0.0).round() as u32;
+    let (_, counted) = run(&estimated, trend, Some(shelf));
     let level = got.level.to_f64().unwrap_or(0.0);
     let factor = |w: usize| factors[w].to_f64().unwrap_or(1.0);
-    let (_, admin) = run(&|w| dec(calendar.admin_factor(w as i64)), admin_trend);
+    let (_, admin) = run(&|w| dec(calendar.admin_factor(w as i64)), admin_trend, None);
     for h in 0..HORIZON {
         let target = origin + h;
         out[6][h] = admin[h];
+        out[8][h] = counted[h];
         if rationed(series, target) {
             out[6][h] = out[6][h].min(f64::from(series.quota));
+            out[8][h] = out[8][h].min(f64::from(series.quota));
         }
     }
     // The suggested orders of the weeks ahead: each week's demand less the stock the shop
     // is estimated to have, in whole cases.
-    let mut on_hand = got.on_hand.to_f64().unwrap_or(0.0);
+    let on_hand = got.on_hand.to_f64().unwrap_or(0.0);
     let pack = f64::from(series.pack);
     let covered: f64 = (0..HORIZON)
         .filter(|h| !series.paused[origin + h])
@@ -445,32 +551,42 @@ fn forecasts(
     if rationed(series, origin) {
         cover = cover.min(f64::from(series.quota));
     }
+    // Week by week, what the engine would suggest from `on_hand` on: each week's demand
+    // less what the shop is estimated to hold, in whole cases (up, once anything is
+    // needed), capped by the quota while the product is rationed (the distributor knows
+    // it, and so does the engine: `quota_remaining`).
+    let suggested = |mut on_hand: f64| {
+        let mut out = [0.0; HORIZON];
+        for h in 0..HORIZON {
+            let target = origin + h;
+            let mut demand = level * factor(target);
+            if rationed(series, target) {
+                demand = demand.min(f64::from(series.quota));
+            }
+            let need = demand - on_hand;
+            let cases = if need > 0.0 {
+                (need / pack).ceil()
+            } else {
+                0.0
+            };
+            out[h] = if rationed(series, target) {
+                (cases * pack).min(f64::from(series.quota))
+            } else {
+                cases * pack
+            };
+            on_hand = (on_hand + cases * pack - demand).max(-level);
+        }
+        out
+    };
+    out[1] = suggested(on_hand);
+    out[9] = suggested(f64::from(shelf));
     for h in 0..HORIZON {
         let target = origin + h;
-        let mut demand = level * factor(target);
-        // While a product is rationed the shop can order no more than its quota: the
-        // distributor knows it, and so does the engine (`quota_remaining`).
-        if rationed(series, target) {
-            demand = demand.min(f64::from(series.quota));
-        }
         out[0][h] = if rationed(series, target) {
             weeks[h].min(f64::from(series.quota))
         } else {
             weeks[h]
         };
-        let need = demand - on_hand;
-        // As the engine rounds: up to whole cases once anything is needed.
-        let cases = if need > 0.0 {
-            (need / pack).ceil()
-        } else {
-            0.0
-        };
-        out[1][h] = if rationed(series, target) {
-            (cases * pack).min(f64::from(series.quota))
-        } else {
-            cases * pack
-        };
-        on_hand = (on_hand + cases * pack - demand).max(-level);
         out[2][h] = target
             .checked_sub(52)
             .map_or(0.0, |w| f64::from(series.orders[w]));
@@ -489,6 +605,7 @@ fn forecasts(
         out[4][h] = recent.iter().sum::<f64>() / recent.len().max(1) as f64;
         out[5][h] = series.rate[target];
     }
+    out[7] = oracle(series, origin, calendar);
     (out, cover)
 }
 
@@ -637,6 +754,9 @@ fn main() {
         "average of last 5 orders",
         "true rate (ceiling)",
         "engine, admin's calendar as entered",
+        "oracle: true stock, rate and rule",
+        "engine, shelf counted at the origin",
+        "  its suggested order, cases",
     ];
     // Each table, and a row of its own beside the methods (the one order covering the four
     // weeks, on 4-week totals).
