@@ -896,6 +896,92 @@ test('a manager suggests an order offline and sends it; the shop edits it offlin
   await shopContext.close();
 });
 
+test('a manager counts a shop\'s shelf: the suggestion is worked out from the count, and the shop sees the count in its reason', async ({ browser, request }) => {
+  await api(request, 'POST', '/api/admin/products', {
+    sku: 'BEV-9201', name: { en: 'Jasmine tea', zh_hans: '茉莉花茶', zh_hant: '茉莉花茶' }, category: 'beverages',
+    unit: { en: 'bottle', zh_hans: '瓶', zh_hant: '瓶' }, pack_size: 6, min_quantity: 6, list_price: '3.80',
+  });
+  await api(request, 'POST', '/api/admin/shops', {
+    id: 'shop-quince', name: '榅桲小店 Quince', tier: 'bronze', region: '',
+    managers: [], owner_username: 'quince', owner_display_name: '榅桲', owner_password: 'quince-secret',
+  });
+  await api(request, 'POST', '/api/admin/staff', {
+    username: 'pandian', display_name: '盘点 Pandian', password: 'pandian-pass-1', role: 'manager', shops: ['shop-quince'],
+  });
+  const managerContext = await browser.newContext({ viewport: { width: 360, height: 740 } });
+  // A shop's history takes weeks to build (server/tests/forecasts.rs builds one with
+  // backdated orders): here the server's own demand for the shop gets half a year of
+  // jasmine tea added, two cases every fourth week, the last one the week before last.
+  // So the phone estimates the shop still holds about 6 and suggests nothing for it.
+  await managerContext.route('**/api/shops/shop-quince/demand', async (route) => {
+    const response = await route.fetch();
+    const demand = await response.json();
+    const weeks = Array.from({ length: 24 }, (_, i) => (i % 4 === 2 ? 12 : 0));
+    demand.products = [{ sku: 'BEV-9201', weeks, pack_size: 6, quota_remaining: null, available: null }];
+    demand.new_products = [];
+    await route.fulfill({ response, json: demand });
+  });
+  const manager = await managerContext.newPage();
+  await signIn(manager, 'pandian', 'pandian-pass-1');
+  await expect(manager.locator('[data-testid=sync-state]')).toHaveText('已同步');
+  await manager.click('a[href="/my-shops"]');
+  await manager.locator('[data-testid=my-shop][data-shop=shop-quince] [data-testid=propose-for-shop]').click();
+  await manager.click('[data-testid=suggest]');
+  await expect(manager.locator('[data-testid=suggest-as-of]')).toBeVisible();
+  const line = manager.locator('[data-testid=suggest-line][data-sku="BEV-9201"]');
+  await expect(line).toHaveCount(0);
+  await expect(manager.locator('[data-testid=send-proposal]')).toBeDisabled();
+
+  // Out of signal, the manager counts the shelf: none left. The phone works the line out
+  // from the count: a week's tea, in whole cases.
+  await managerContext.setOffline(true);
+  await managerContext.route('**/api/**', (route) => route.abort('internetdisconnected'));
+  await manager.locator('[data-testid=shelf-count] summary').click();
+  const shelf = manager.locator('[data-testid=shelf-line][data-sku="BEV-9201"] [data-testid=shelf-units]');
+  await expect(shelf).toHaveAccessibleName(/盘点货架 茉莉花茶/);
+  await shelf.fill('0');
+  await shelf.dispatchEvent('change');
+  await expect(line.locator('[data-testid=suggest-qty]')).toHaveText('6');
+  await expect(line.locator('[data-testid=suggest-why]')).toContainText('货架盘点 0');
+  await manager.screenshot({ path: 'test-results/manager-shelf-count.png', fullPage: true });
+  // A full shelf: nothing to order; the count cleared: the estimate again.
+  await shelf.fill('30');
+  await shelf.dispatchEvent('change');
+  await expect(line).toHaveCount(0);
+  await shelf.fill('');
+  await shelf.dispatchEvent('change');
+  await expect(line).toHaveCount(0);
+  // Two on the shelf, and the manager adds a case: his quantity stays when he counts again.
+  await shelf.fill('2');
+  await shelf.dispatchEvent('change');
+  await expect(line.locator('[data-testid=suggest-qty]')).toHaveText('6');
+  await line.locator('[data-testid=suggest-more]').click();
+  await expect(line.locator('[data-testid=suggest-qty]')).toHaveText('12');
+  await shelf.fill('1');
+  await shelf.dispatchEvent('change');
+  await expect(line.locator('[data-testid=suggest-why]')).toContainText('货架盘点 1');
+  await expect(line.locator('[data-testid=suggest-qty]')).toHaveText('12');
+  await manager.click('[data-testid=send-proposal]');
+  await managerContext.unroute('**/api/**');
+  await managerContext.setOffline(false);
+  await manager.click('[data-testid=sync-now]');
+  await expect(manager.locator('[data-testid=sync-state]')).toHaveText('已同步');
+
+  // The shop sees the proposal with the count in its reason.
+  const shopContext = await browser.newContext({ viewport: { width: 360, height: 740 } });
+  const phone = await shopContext.newPage();
+  await signIn(phone, 'quince', 'quince-secret');
+  await expect(phone.locator('[data-testid=sync-state]')).toHaveText('已同步');
+  await phone.click('[data-testid=proposal-banner] a');
+  const proposed = phone.locator('[data-testid=proposal-line][data-sku="BEV-9201"]');
+  await expect(proposed.locator('[data-testid=proposal-qty]')).toHaveText('12');
+  await expect(proposed.locator('[data-testid=proposal-why]')).toContainText('货架盘点 1');
+  await expect(proposed.locator('[data-testid=proposal-why]')).toContainText('建议 6，经理已调整');
+  await phone.screenshot({ path: 'test-results/phone-proposal-counted.png', fullPage: true });
+  await shopContext.close();
+  await managerContext.close();
+});
+
 test('a shop offline for days shows its order as a QR code; its manager scans it offline and delivers it; it is one order', async ({ browser, request, browserName }, testInfo) => {
   await api(request, 'POST', '/api/admin/shops', {
     id: 'shop-lychee', name: '荔枝小店 Lychee', tier: 'bronze', region: '',

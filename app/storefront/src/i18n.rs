@@ -346,6 +346,9 @@ pub enum Phrase {
     WhyStock,
     WhyNew,
     WhyOnHand,
+    WhyCounted,
+    ShelfCount,
+    ShelfCountHint,
     WhySuggested,
     WhyAddedLater,
     ListSeparator,
@@ -1002,6 +1005,13 @@ pub fn tr(lang: Lang, phrase: Phrase) -> &'static str {
         WhyQuota => ["受限额 {n} 限制", "受限額 {n} 限制", "capped by quota {n}"],
         WhyStock => ["受库存 {n} 限制", "受庫存 {n} 限制", "capped by stock {n}"],
         WhyOnHand => ["店里约剩 {n}", "店裡約剩 {n}", "about {n} left in the shop"],
+        WhyCounted => ["货架盘点 {n}", "貨架盤點 {n}", "{n} counted on the shelf"],
+        ShelfCount => ["盘点货架", "盤點貨架", "Count the shelf"],
+        ShelfCountHint => [
+            "填上店里现有的数量，建议按实数重算；不填的按订货记录估计。",
+            "填上店裡現有的數量，建議按實數重算；不填的按訂貨記錄估計。",
+            "Enter what the shop has now and the suggestion is worked out from it; products left blank are estimated from its orders.",
+        ],
         WhyNew => ["新品推荐", "新品推薦", "new product"],
         WhySuggested => [
             "建议 {n}，经理已调整",

@@ -6,7 +6,7 @@
 //! the shop with its agreement (代客下单). Either way it is one order, under the
 //! proposal's id.
 
-use domain::forecast::{MAX_COVER_WEEKS, ShopDemand, SuggestedLine, Why, suggest_order_covering};
+use domain::forecast::{MAX_COVER_WEEKS, ShopDemand, SuggestedLine, Why, suggest_order_counted};
 use domain::proposal::ProposedLine;
 use domain::sku::Sku;
 use leptos::prelude::*;
@@ -55,12 +55,13 @@ pub(crate) fn why_text(store: &Store, why: Option<&Why>) -> String {
         };
         parts.push(format!("×{}{names}", why.factor.normalize()));
     }
-    if why.on_hand > 0 {
-        parts.push(
-            store
-                .t(Phrase::WhyOnHand)
-                .replace("{n}", &why.on_hand.to_string()),
-        );
+    if why.counted || why.on_hand > 0 {
+        let phrase = if why.counted {
+            Phrase::WhyCounted
+        } else {
+            Phrase::WhyOnHand
+        };
+        parts.push(store.t(phrase).replace("{n}", &why.on_hand.to_string()));
     }
     if let Some(cap) = why.quota_cap {
         parts.push(store.t(Phrase::WhyQuota).replace("{n}", &cap.to_string()));
@@ -183,14 +184,27 @@ fn Suggest() -> impl IntoView {
             .get(shop.id.as_str())
             .and_then(|visit| visit.next_visit.clone())
     };
+    // Units counted on the shop's shelf, by product (the last count of each stands).
+    let counts = RwSignal::new(Vec::<(Sku, u32)>::new());
+    // Works the suggestion out again; a line the manager changed keeps his quantity.
     let work_out = move |found: Option<&ShopDemand>, cover: u32| {
+        let changed: Vec<(Sku, u32)> = draft
+            .get_untracked()
+            .into_iter()
+            .filter(|(line, quantity)| line.quantity != *quantity)
+            .map(|(line, quantity)| (line.sku, quantity))
+            .collect();
+        let counted = counts.get_untracked();
         draft.set(
             found
-                .map(|found| suggest_order_covering(found, cover))
+                .map(|found| suggest_order_counted(found, cover, &counted))
                 .unwrap_or_default()
                 .into_iter()
                 .map(|line| {
-                    let quantity = line.quantity;
+                    let quantity = changed
+                        .iter()
+                        .find(|(sku, _)| *sku == line.sku)
+                        .map_or(line.quantity, |(_, quantity)| *quantity);
                     (line, quantity)
                 })
                 .collect(),
@@ -218,6 +232,22 @@ fn Suggest() -> impl IntoView {
     let cover = move |chosen: u32| {
         weeks.set(chosen);
         demand.with_untracked(|found| work_out(found.as_ref().and_then(Option::as_ref), chosen));
+    };
+    // A count typed in (blank: not counted) works the suggestion out again.
+    let count = move |sku: Sku, text: String| {
+        let units = text.trim().parse::<u32>().ok();
+        counts.update(|counts| {
+            counts.retain(|(counted, _)| *counted != sku);
+            if let Some(units) = units {
+                counts.push((sku, units));
+            }
+        });
+        demand.with_untracked(|found| {
+            work_out(
+                found.as_ref().and_then(Option::as_ref),
+                weeks.get_untracked(),
+            );
+        });
     };
     let change = move |index: usize, quantity: u32| {
         draft.update(|lines| {
@@ -250,7 +280,6 @@ fn Suggest() -> impl IntoView {
             None => ().into_any(),
             Some(None) => view! { <p class="error" data-testid="suggest-needs-network">{store.t(Phrase::DemandNeedsNetwork)}</p> }.into_any(),
             Some(Some(found)) => {
-                let lines = draft.get();
                 view! {
                     <p class="meta" data-testid="suggest-as-of">{format!("{} {}", store.t(Phrase::DemandAsOf), super::orders::format_time(found.as_of_ms))}</p>
                     {found.next_paused.then(|| view! { <p class="warn" data-testid="suggest-paused">{store.t(Phrase::ShopPausedWeek)}</p> })}
@@ -269,7 +298,7 @@ fn Suggest() -> impl IntoView {
                         }).collect_view()}
                     </div>
                     <ul class="lines">
-                        {lines.into_iter().enumerate().map(|(index, (line, quantity))| {
+                        {move || draft.get().into_iter().enumerate().map(|(index, (line, quantity))| {
                             let (step, name) = product_of(&store, &line.sku);
                             let why = why_text(&store, Some(&line.why));
                             view! {
@@ -285,6 +314,30 @@ fn Suggest() -> impl IntoView {
                             }
                         }).collect_view()}
                     </ul>
+                    <details class="shelf-count" data-testid="shelf-count">
+                        <summary>{store.t(Phrase::ShelfCount)}</summary>
+                        <p class="meta">{store.t(Phrase::ShelfCountHint)}</p>
+                        <ul class="lines">
+                            {found.products.iter().map(|product| {
+                                let sku = product.sku.clone();
+                                let (_, name) = product_of(&store, &sku);
+                                let label = format!("{} {name}", store.t(Phrase::ShelfCount));
+                                let value = counts.get_untracked().iter().rev()
+                                    .find(|(counted, _)| *counted == sku)
+                                    .map(|(_, units)| units.to_string())
+                                    .unwrap_or_default();
+                                let data_sku = sku.to_string();
+                                view! {
+                                    <li class="line" data-testid="shelf-line" data-sku=data_sku>
+                                        <span class="name">{name}</span>
+                                        <input type="number" min="0" step="1" inputmode="numeric"
+                                            data-testid="shelf-units" aria-label=label prop:value=value
+                                            on:change=move |ev| count(sku.clone(), event_target_value(&ev))/>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    </details>
                     <button class="primary" data-testid="send-proposal" on:click=send
                         disabled=move || draft.get().iter().all(|(_, q)| *q == 0)>{store.t(Phrase::SendToShop)}</button>
                 }.into_any()
