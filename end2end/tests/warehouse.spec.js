@@ -896,39 +896,43 @@ test('a manager suggests an order offline and sends it; the shop edits it offlin
   await shopContext.close();
 });
 
-test('a manager counts a shop\'s shelf: the suggestion is worked out from the count, and the shop sees the count in its reason', async ({ browser, request }) => {
+test('a manager counts a shop\'s shelf: the suggestion is worked out from the count, and the shop sees the count in its reason', async ({ browser, request }, testInfo) => {
+  // Names of their own on a retry (the first try's shop, manager and product stay).
+  const n = testInfo.retry ? String(testInfo.retry) : '';
+  const shopId = `shop-hawthorn${n}`;
+  const sku = `BEV-92${n || '0'}1`;
   await api(request, 'POST', '/api/admin/products', {
-    sku: 'BEV-9201', name: { en: 'Jasmine tea', zh_hans: '茉莉花茶', zh_hant: '茉莉花茶' }, category: 'beverages',
+    sku, name: { en: 'Jasmine tea', zh_hans: '茉莉花茶', zh_hant: '茉莉花茶' }, category: 'beverages',
     unit: { en: 'bottle', zh_hans: '瓶', zh_hant: '瓶' }, pack_size: 6, min_quantity: 6, list_price: '3.80',
   });
   await api(request, 'POST', '/api/admin/shops', {
-    id: 'shop-quince', name: '榅桲小店 Quince', tier: 'bronze', region: '',
-    managers: [], owner_username: 'quince', owner_display_name: '榅桲', owner_password: 'quince-secret',
+    id: shopId, name: '山楂小店 Hawthorn', tier: 'bronze', region: '',
+    managers: [], owner_username: `hawthorn${n}`, owner_display_name: '山楂', owner_password: 'hawthorn-secret',
   });
   await api(request, 'POST', '/api/admin/staff', {
-    username: 'pandian', display_name: '盘点 Pandian', password: 'pandian-pass-1', role: 'manager', shops: ['shop-quince'],
+    username: `pandian${n}`, display_name: '盘点 Pandian', password: 'pandian-pass-1', role: 'manager', shops: [shopId],
   });
   const managerContext = await browser.newContext({ viewport: { width: 360, height: 740 } });
   // A shop's history takes weeks to build (server/tests/forecasts.rs builds one with
   // backdated orders): here the server's own demand for the shop gets half a year of
   // jasmine tea added, two cases every fourth week, the last one the week before last.
   // So the phone estimates the shop still holds about 6 and suggests nothing for it.
-  await managerContext.route('**/api/shops/shop-quince/demand', async (route) => {
+  await managerContext.route(`**/api/shops/${shopId}/demand`, async (route) => {
     const response = await route.fetch();
     const demand = await response.json();
     const weeks = Array.from({ length: 24 }, (_, i) => (i % 4 === 2 ? 12 : 0));
-    demand.products = [{ sku: 'BEV-9201', weeks, pack_size: 6, quota_remaining: null, available: null }];
+    demand.products = [{ sku, weeks, pack_size: 6, quota_remaining: null, available: null }];
     demand.new_products = [];
     await route.fulfill({ response, json: demand });
   });
   const manager = await managerContext.newPage();
-  await signIn(manager, 'pandian', 'pandian-pass-1');
+  await signIn(manager, `pandian${n}`, 'pandian-pass-1');
   await expect(manager.locator('[data-testid=sync-state]')).toHaveText('已同步');
   await manager.click('a[href="/my-shops"]');
-  await manager.locator('[data-testid=my-shop][data-shop=shop-quince] [data-testid=propose-for-shop]').click();
+  await manager.locator(`[data-testid=my-shop][data-shop=${shopId}] [data-testid=propose-for-shop]`).click();
   await manager.click('[data-testid=suggest]');
   await expect(manager.locator('[data-testid=suggest-as-of]')).toBeVisible();
-  const line = manager.locator('[data-testid=suggest-line][data-sku="BEV-9201"]');
+  const line = manager.locator(`[data-testid=suggest-line][data-sku="${sku}"]`);
   await expect(line).toHaveCount(0);
   await expect(manager.locator('[data-testid=send-proposal]')).toBeDisabled();
 
@@ -937,7 +941,7 @@ test('a manager counts a shop\'s shelf: the suggestion is worked out from the co
   await managerContext.setOffline(true);
   await managerContext.route('**/api/**', (route) => route.abort('internetdisconnected'));
   await manager.locator('[data-testid=shelf-count] summary').click();
-  const shelf = manager.locator('[data-testid=shelf-line][data-sku="BEV-9201"] [data-testid=shelf-units]');
+  const shelf = manager.locator(`[data-testid=shelf-line][data-sku="${sku}"] [data-testid=shelf-units]`);
   await expect(shelf).toHaveAccessibleName(/盘点货架 茉莉花茶/);
   await shelf.fill('0');
   await shelf.dispatchEvent('change');
@@ -970,10 +974,10 @@ test('a manager counts a shop\'s shelf: the suggestion is worked out from the co
   // The shop sees the proposal with the count in its reason.
   const shopContext = await browser.newContext({ viewport: { width: 360, height: 740 } });
   const phone = await shopContext.newPage();
-  await signIn(phone, 'quince', 'quince-secret');
+  await signIn(phone, `hawthorn${n}`, 'hawthorn-secret');
   await expect(phone.locator('[data-testid=sync-state]')).toHaveText('已同步');
   await phone.click('[data-testid=proposal-banner] a');
-  const proposed = phone.locator('[data-testid=proposal-line][data-sku="BEV-9201"]');
+  const proposed = phone.locator(`[data-testid=proposal-line][data-sku="${sku}"]`);
   await expect(proposed.locator('[data-testid=proposal-qty]')).toHaveText('12');
   await expect(proposed.locator('[data-testid=proposal-why]')).toContainText('货架盘点 1');
   await expect(proposed.locator('[data-testid=proposal-why]')).toContainText('建议 6，经理已调整');
