@@ -909,8 +909,14 @@ test('a manager counts a shop\'s shelf: the suggestion is worked out from the co
     id: shopId, name: '山楂小店 Hawthorn', tier: 'bronze', region: '',
     managers: [], owner_username: `hawthorn${n}`, owner_display_name: '山楂', owner_password: 'hawthorn-secret',
   });
+  // A second shop of his, to switch to.
+  const otherId = `shop-hawthorn-b${n}`;
+  await api(request, 'POST', '/api/admin/shops', {
+    id: otherId, name: '山楂二店 Hawthorn B', tier: 'bronze', region: '',
+    managers: [], owner_username: `hawthornb${n}`, owner_display_name: '山楂二店', owner_password: 'hawthorn-secret',
+  });
   await api(request, 'POST', '/api/admin/staff', {
-    username: `pandian${n}`, display_name: '盘点 Pandian', password: 'pandian-pass-1', role: 'manager', shops: [shopId],
+    username: `pandian${n}`, display_name: '盘点 Pandian', password: 'pandian-pass-1', role: 'manager', shops: [shopId, otherId],
   });
   const managerContext = await browser.newContext({ viewport: { width: 360, height: 740 } });
   // A shop's history takes weeks to build (server/tests/forecasts.rs builds one with
@@ -935,6 +941,13 @@ test('a manager counts a shop\'s shelf: the suggestion is worked out from the co
   const line = manager.locator(`[data-testid=suggest-line][data-sku="${sku}"]`);
   await expect(line).toHaveCount(0);
   await expect(manager.locator('[data-testid=send-proposal]')).toBeDisabled();
+  // Another shop chosen in the header: its own suggestion at once, not this one's (which
+  // used to stay until the next sync came back); and back.
+  await manager.selectOption('[data-testid=shop-select]', otherId);
+  await expect(manager.locator('[data-testid=suggest-as-of]')).toHaveCount(0, { timeout: 5000 });
+  await manager.selectOption('[data-testid=shop-select]', shopId);
+  await manager.click('[data-testid=suggest]');
+  await expect(manager.locator('[data-testid=suggest-as-of]')).toBeVisible();
 
   // Out of signal, the manager counts the shelf: none left. The phone works the line out
   // from the count: a week's tea, in whole cases.
@@ -943,10 +956,17 @@ test('a manager counts a shop\'s shelf: the suggestion is worked out from the co
   await manager.locator('[data-testid=shelf-count] summary').click();
   const shelf = manager.locator(`[data-testid=shelf-line][data-sku="${sku}"] [data-testid=shelf-units]`);
   await expect(shelf).toHaveAccessibleName(/盘点货架 茉莉花茶/);
+  // Not a count: said so, and the line stays estimated.
+  await shelf.fill('-3');
+  await shelf.dispatchEvent('change');
+  await expect(manager.locator('[data-testid=shelf-error]')).toHaveText('请填 0 或正整数；这一项仍按订货记录估计');
+  await expect(shelf).toHaveAttribute('aria-invalid', 'true');
+  await expect(line).toHaveCount(0);
   await shelf.fill('0');
   await shelf.dispatchEvent('change');
   await expect(line.locator('[data-testid=suggest-qty]')).toHaveText('6');
   await expect(line.locator('[data-testid=suggest-why]')).toContainText('货架盘点 0');
+  await expect(manager.locator('[data-testid=shelf-error]')).toHaveCount(0);
   await manager.screenshot({ path: 'test-results/manager-shelf-count.png', fullPage: true });
   // A full shelf: nothing to order; the count cleared: the estimate again.
   await shelf.fill('30');

@@ -349,6 +349,7 @@ pub enum Phrase {
     WhyCounted,
     ShelfCount,
     ShelfCountHint,
+    ShelfCountWhole,
     WhySuggested,
     WhyAddedLater,
     ListSeparator,
@@ -1011,6 +1012,11 @@ pub fn tr(lang: Lang, phrase: Phrase) -> &'static str {
             "填上店里现有的数量，建议按实数重算；不填的按订货记录估计。",
             "填上店裡現有的數量，建議按實數重算；不填的按訂貨記錄估計。",
             "Enter what the shop has now and the suggestion is worked out from it; products left blank are estimated from its orders.",
+        ],
+        ShelfCountWhole => [
+            "请填 0 或正整数；这一项仍按订货记录估计",
+            "請填 0 或正整數；這一項仍按訂貨記錄估計",
+            "a whole number, 0 or more; this one is still estimated from its orders",
         ],
         WhyNew => ["新品推荐", "新品推薦", "new product"],
         WhySuggested => [

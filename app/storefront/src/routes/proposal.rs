@@ -91,14 +91,17 @@ fn product_of(store: &Store, sku: &Sku) -> (u32, String) {
 pub fn ProposalPage() -> impl IntoView {
     let store = expect_context::<Store>();
     let is_manager = move || store.session.get().is_some_and(|s| s.role == "manager");
+    // A suggestion (its demand, counts and changes) is one shop's: another shop chosen in
+    // the header starts afresh.
+    let shop_id = Memo::new(move |_| store.shop.get().map(|s| s.id));
     view! {
         <section class="proposal" data-testid="proposal-page">
             <h2>{move || store.t(Phrase::SuggestedOrder)}
                 {move || store.shop.get().map(|s| format!(" · {}", s.name))}</h2>
-            {move || match (store.proposal.get().is_some(), is_manager()) {
-                (true, _) => view! { <OpenProposal/> }.into_any(),
-                (false, true) => view! { <Suggest/> }.into_any(),
-                (false, false) => view! { <p class="meta" data-testid="no-proposal">{store.t(Phrase::NoProposal)}</p> }.into_any(),
+            {move || match (store.proposal.get().is_some(), is_manager(), shop_id.get()) {
+                (true, _, _) => view! { <OpenProposal/> }.into_any(),
+                (false, true, _) => view! { <Suggest/> }.into_any(),
+                (false, false, _) => view! { <p class="meta" data-testid="no-proposal">{store.t(Phrase::NoProposal)}</p> }.into_any(),
             }}
         </section>
     }
@@ -233,9 +236,18 @@ fn Suggest() -> impl IntoView {
         weeks.set(chosen);
         demand.with_untracked(|found| work_out(found.as_ref().and_then(Option::as_ref), chosen));
     };
+    // Products whose count is not a whole number of 0 or more (they stay estimated).
+    let unreadable = RwSignal::new(Vec::<Sku>::new());
     // A count typed in (blank: not counted) works the suggestion out again.
     let count = move |sku: Sku, text: String| {
-        let units = text.trim().parse::<u32>().ok();
+        let text = text.trim();
+        let units = text.parse::<u32>().ok();
+        unreadable.update(|skus| {
+            skus.retain(|s| *s != sku);
+            if units.is_none() && !text.is_empty() {
+                skus.push(sku.clone());
+            }
+        });
         counts.update(|counts| {
             counts.retain(|(counted, _)| *counted != sku);
             if let Some(units) = units {
@@ -327,12 +339,18 @@ fn Suggest() -> impl IntoView {
                                     .map(|(_, units)| units.to_string())
                                     .unwrap_or_default();
                                 let data_sku = sku.to_string();
+                                let bad_sku = sku.clone();
+                                let bad = Memo::new(move |_| unreadable.with(|skus| skus.contains(&bad_sku)));
                                 view! {
                                     <li class="line" data-testid="shelf-line" data-sku=data_sku>
                                         <span class="name">{name}</span>
                                         <input type="number" min="0" step="1" inputmode="numeric"
                                             data-testid="shelf-units" aria-label=label prop:value=value
+                                            aria-invalid=move || bad.get().to_string()
                                             on:change=move |ev| count(sku.clone(), event_target_value(&ev))/>
+                                        {move || bad.get().then(|| view! {
+                                            <span class="error" data-testid="shelf-error">{store.t(Phrase::ShelfCountWhole)}</span>
+                                        })}
                                     </li>
                                 }
                             }).collect_view()}
