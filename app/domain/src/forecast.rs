@@ -16,8 +16,10 @@
 //!
 //! The suggested quantity is what the shop needs beyond what it still has: what its last
 //! order brought less what it is estimated to have sold since gives its stock on hand
-//! (at least a week short); the week's demand less that, rounded
-//! up to whole packs — nothing while the shop still has enough — then capped by its remaining quota and the stock available, rounded down to
+//! (at least a week short), or what its account manager counted on its shelf
+//! ([`ForecastInput::counted`]: orders do not say what sold since the last one); the
+//! week's demand less that, rounded up to whole packs — nothing while the shop still has
+//! enough — then capped by its remaining quota and the stock available, rounded down to
 //! whole packs. So a shop that buys a case every third week is suggested a case about
 //! every third week, not a case every week (`make bench`'s forecast bench scores it).
 //! What the shop is expected to order over the weeks ahead ([`forecast_weeks`], what the
@@ -621,7 +623,7 @@ pub const STOCK_WEIGHT: Decimal = Decimal::from_parts(3, 0, 0, false, 1);
 pub const COUNTED_WEIGHT: Decimal = Decimal::from_parts(6, 0, 0, false, 1);
 
 /// The stock a shop usually holds on its shelf, against which a count is judged
-/// ([`forecast_weeks`]): this share of its usual order ([`rate_and_stock`]'s size)…
+/// ([`forecast_weeks`]): this share of its usual order (each weighed by its size)…
 pub const COUNTED_USUAL_ORDERS: Decimal = Decimal::from_parts(42, 0, 0, false, 2);
 /// … plus this many weeks of its demand. Between orders a shelf runs from its restock
 /// down to about a week's sales. Both fitted on `make bench`'s forecast bench (seed 2026),
