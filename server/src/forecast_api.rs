@@ -11,8 +11,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use domain::checkout::UTC_OFFSET_MINUTES;
 use domain::forecast::{
-    CategoryFactors, HISTORY_WEEKS, Holiday, MAX_COVER_WEEKS, ProductDemand, ShopDemand, WEEK_MS,
-    WeekAhead, week_factor,
+    CategoryFactors, HISTORY_WEEKS, Holiday, MAX_COVER_WEEKS, ProductDemand, ShelfCount,
+    ShopDemand, WEEK_MS, WeekAhead, week_factor,
 };
 use domain::product::LocalizedText;
 use domain::quota::{Period, day_start, local_date, period_start};
@@ -225,6 +225,12 @@ pub fn shop_demand(
         .collect();
     let history = stored::weekly_by_sku(tx, shop, HISTORY_WEEKS, today)?;
     let ordered_today = stored::ordered_since(tx, shop, today)?;
+    let shelves = stored::shelf_counts(
+        tx,
+        shop,
+        today - domain::forecast::CARRY_COUNT_WEEKS * WEEK_MS,
+        today,
+    )?;
     let products = catalog::products(tx, cache)?;
     let profile = commerce::profile(tx, shop)?;
     let ordered = commerce::ordered_for_quotas(tx, shop, &profile, now)?;
@@ -272,6 +278,13 @@ pub fn shop_demand(
                     .contains(sku)
                     .then(|| inventory.available_to_promise(sku)),
                 ordered: ordered_today.get(sku).copied().unwrap_or(0),
+                shelf: shelves
+                    .get(sku)
+                    .map(|(units, counted_ms, ordered_since)| ShelfCount {
+                        units: *units,
+                        counted_ms: *counted_ms,
+                        ordered_since: *ordered_since,
+                    }),
             })
         })
         .collect::<Vec<ProductDemand>>();

@@ -707,3 +707,111 @@ async fn a_two_week_proposal_is_judged_against_two_weeks_of_orders() {
     assert_eq!(row["ordered_units"].as_u64(), Some(48), "{report}");
     assert_eq!(row["wape"], json!("0.0"), "{report}");
 }
+
+/// A shelf count the manager sends with a proposal carries into the shop's next
+/// suggestions (from any phone): the count, plus what the shop ordered since, less what it
+/// sold since at its rate; a count older than four weeks is not carried.
+#[tokio::test]
+async fn a_shelf_count_sent_with_a_proposal_carries_into_the_next_suggestion() {
+    let server = spawn_server().await;
+    let mut shop = Device::new(&server, "lotus", "lotus123").await;
+    let mut wang = Device::new(&server, "wang", "wang123").await;
+    wang.shop = lotus();
+    assert!(shop.sync_now().await.is_empty());
+    assert!(wang.sync_now().await.is_empty());
+    // Four weeks of 24 green teas a week, from two weeks ago back.
+    for week in 1..=4u8 {
+        shop.place_order(&[("BEV-0001", 24)], week);
+    }
+    assert!(shop.sync_now().await.is_empty());
+    with_store(&server, |tx| {
+        for week in 1..=4i64 {
+            let id = RequestId::from_random_bytes([u8::try_from(week).unwrap(); 16]);
+            tx.execute(
+                "UPDATE order_lines SET received_ms = received_ms - ?2 WHERE request_id = ?1",
+                server::params![id.as_str(), (week + 1) * WEEK_MS],
+            )?;
+        }
+        Ok(())
+    })
+    .await;
+    // Enough tea in the warehouse that the stock does not cap the suggestion.
+    let admin = token(&server, "admin", "admin123").await;
+    let (status, body) = call(
+        &server,
+        &admin,
+        Method::PUT,
+        "/api/admin/stock/wh-east/BEV-0001",
+        Some(json!({ "on_hand": 1000, "safety": 0 })),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let wang_token = token(&server, "wang", "wang123").await;
+    let (_, tea) = lotus_demand(&server, &wang_token).await;
+    assert_eq!(tea.shelf, None);
+
+    // Eight days ago the manager counted 5 on the shelf and sent a case with it; the shop
+    // ordered 12 more three days ago.
+    let counted_ms = server::store::now_ms() - 8 * DAY_MS;
+    let proposal = Proposal {
+        id: RequestId::from_random_bytes([0x81; 16]),
+        shop: lotus(),
+        by: "王经理".into(),
+        sent_ms: counted_ms,
+        week_ms: 0,
+        lines: vec![ProposedLine {
+            sku: Sku::parse("BEV-0001").unwrap(),
+            quantity: 12,
+            why: domain::forecast::Why {
+                weekly: 24.into(),
+                on_hand: 5,
+                counted: true,
+                ..domain::forecast::Why::default()
+            },
+        }],
+    };
+    proposal_doc::send(wang.doc_mut(DocId::Proposal(lotus())), &proposal).unwrap();
+    assert!(wang.sync_now().await.is_empty());
+    let later = shop.place_order(&[("BEV-0001", 12)], 0x82);
+    assert!(shop.sync_now().await.is_empty());
+    let later = later.as_str().to_owned();
+    with_store(&server, move |tx| {
+        tx.execute(
+            "UPDATE order_lines SET received_ms = received_ms - ?2 WHERE request_id = ?1",
+            server::params![later.as_str(), 3 * DAY_MS],
+        )?;
+        Ok(())
+    })
+    .await;
+    let (demand, tea) = lotus_demand(&server, &wang_token).await;
+    assert_eq!(
+        tea.shelf,
+        Some(domain::forecast::ShelfCount {
+            units: 5,
+            counted_ms,
+            ordered_since: 12,
+        })
+    );
+    // The suggestion starts from it: 5 + 12 less what sold in the eight days since (more
+    // than a week at the shop's rate), and says when it was counted.
+    let lines = suggest_order(&demand);
+    let count = lines
+        .iter()
+        .find(|l| l.sku.as_str() == "BEV-0001")
+        .unwrap_or_else(|| panic!("a line for green tea: {lines:?} {tea:?}"));
+    assert!(count.why.counted, "{count:?}");
+    assert_eq!(count.why.counted_ms, Some(counted_ms));
+    assert!(count.why.on_hand < 17, "{count:?}");
+
+    // A count of five weeks ago is not carried.
+    with_store(&server, |tx| {
+        tx.execute(
+            "UPDATE shelf_counts SET counted_ms = counted_ms - ?1",
+            server::params![27 * DAY_MS],
+        )?;
+        Ok(())
+    })
+    .await;
+    let (_, tea) = lotus_demand(&server, &wang_token).await;
+    assert_eq!(tea.shelf, None);
+}

@@ -15,7 +15,8 @@
 //! knows each shop's true stock, demand rate and ordering rule (what no forecast from
 //! orders can reach: orders do not say what sold since the last one), and the engine
 //! given the shop's shelf as its account manager would count it at the origin
-//! (`ForecastInput::counted`), with its suggested order. Prints WAPE and bias at shop×SKU×week, 4-week
+//! (`ForecastInput::counted`), with its suggested order, or at his visits every fourth
+//! week, the last count carried to the origin (`ProductDemand::shelf`). Prints WAPE and bias at shop×SKU×week, 4-week
 //! totals and shop-week totals, the Spring Festival window, the 8 weeks after a pause and
 //! the quota weeks, and the suggested order (rounded to cases) scored the same way; on
 //! 4-week totals also the one order covering the four weeks (`suggest_order_covering`, as
@@ -407,7 +408,7 @@ fn generate(seed: u64, calendar: &Calendar) -> Vec<Series> {
 /// suggested order in cases, seasonal naive, MA(8), the average of the last 5 orders, the
 /// true rate, the engine with the admin's calendar factors as entered, and the oracle
 /// ([`oracle`]).
-const METHODS: usize = 10;
+const METHODS: usize = 11;
 
 /// Runs of the generator's own ordering rule the oracle averages.
 const ORACLE_RUNS: usize = 200;
@@ -497,41 +498,71 @@ fn forecasts(
     // The engine as `suggest_order` runs it on the shop's demand (the shop's trend over
     // all its products), with the category's factors estimated from every shop's orders
     // before the origin; and its forecast of the weeks ahead.
-    let run = |factor: &dyn Fn(usize) -> Decimal, shop_trend: Decimal, counted: Option<u32>| {
-        let input = ForecastInput {
-            history: history(series, origin, factor),
-            shop_trend,
-            next_factor: Decimal::ONE,
-            next_paused: false,
-            pack_size: series.pack,
-            quota_remaining: rationed(series, origin).then_some(series.quota),
-            stock_available: None,
-            already_ordered: 0,
-            counted,
+    let run =
+        |factor: &dyn Fn(usize) -> Decimal,
+         shop_trend: Decimal,
+         (counted, counted_weeks_ago, ordered_since_count): (Option<u32>, Decimal, u32)| {
+            let input = ForecastInput {
+                history: history(series, origin, factor),
+                shop_trend,
+                next_factor: Decimal::ONE,
+                next_paused: false,
+                pack_size: series.pack,
+                quota_remaining: rationed(series, origin).then_some(series.quota),
+                stock_available: None,
+                already_ordered: 0,
+                counted,
+                counted_weeks_ago,
+                ordered_since_count,
+            };
+            let ahead: Vec<Decimal> = (origin..origin + HORIZON).map(factor).collect();
+            let weeks: Vec<f64> = forecast_weeks(&input, &ahead)
+                .iter()
+                .map(|d| d.to_f64().unwrap_or(0.0))
+                .collect();
+            (suggest(&input), weeks)
         };
-        let ahead: Vec<Decimal> = (origin..origin + HORIZON).map(factor).collect();
-        let weeks: Vec<f64> = forecast_weeks(&input, &ahead)
-            .iter()
-            .map(|d| d.to_f64().unwrap_or(0.0))
-            .collect();
-        (suggest(&input), weeks)
-    };
     let estimated = |w: usize| factors[w];
-    let (got, weeks) = run(&estimated, trend, None);
+    let uncounted = (None, Decimal::ZERO, 0);
+    let (got, weeks) = run(&estimated, trend, uncounted);
     // As if the manager had counted the shop's shelf at the origin (what it holds; a
     // shelf holds nothing less than nothing, whatever the shop owes its customers).
-    let shelf = series.stock[origin].max(0.0).round() as u32;
-    let (_, counted) = run(&estimated, trend, Some(shelf));
+    let on_shelf = |week: usize| series.stock[week].max(0.0).round() as u32;
+    let shelf = on_shelf(origin);
+    let (_, counted) = run(&estimated, trend, (Some(shelf), Decimal::ZERO, 0));
+    // As if he counted it at each visit, every fourth week (on the shop's own weekday),
+    // and the suggestions until the next visit carried the last count: plus what the shop
+    // ordered since, less what it sold since at the rate (`ProductDemand::shelf`).
+    let visit = (origin.saturating_sub(3)..=origin)
+        .rev()
+        .find(|w| w % 4 == series.shop % 4)
+        .unwrap_or(origin);
+    let since: Vec<usize> = (visit..origin)
+        .filter(|w| !series.paused[*w] && *w >= series.launched)
+        .collect();
+    let ordered_since: u32 = since.iter().map(|w| series.orders[*w]).sum();
+    let weeks_ago: Decimal = since.iter().map(|w| estimated(*w)).sum();
+    let (_, carried) = run(
+        &estimated,
+        trend,
+        (Some(on_shelf(visit)), weeks_ago, ordered_since),
+    );
     let level = got.level.to_f64().unwrap_or(0.0);
     let factor = |w: usize| factors[w].to_f64().unwrap_or(1.0);
-    let (_, admin) = run(&|w| dec(calendar.admin_factor(w as i64)), admin_trend, None);
+    let (_, admin) = run(
+        &|w| dec(calendar.admin_factor(w as i64)),
+        admin_trend,
+        uncounted,
+    );
     for h in 0..HORIZON {
         let target = origin + h;
         out[6][h] = admin[h];
         out[8][h] = counted[h];
+        out[10][h] = carried[h];
         if rationed(series, target) {
             out[6][h] = out[6][h].min(f64::from(series.quota));
             out[8][h] = out[8][h].min(f64::from(series.quota));
+            out[10][h] = out[10][h].min(f64::from(series.quota));
         }
     }
     // The suggested orders of the weeks ahead: each week's demand less the stock the shop
@@ -757,6 +788,7 @@ fn main() {
         "oracle: true stock, rate and rule",
         "engine, shelf counted at the origin",
         "  its suggested order, cases",
+        "engine, shelf counted every 4th week",
     ];
     // Each table, and a row of its own beside the methods (the one order covering the four
     // weeks, on 4-week totals).

@@ -347,6 +347,7 @@ pub enum Phrase {
     WhyNew,
     WhyOnHand,
     WhyCounted,
+    WhyCountedOn,
     ShelfCount,
     ShelfCountHint,
     ShelfCountWhole,
@@ -1007,6 +1008,11 @@ pub fn tr(lang: Lang, phrase: Phrase) -> &'static str {
         WhyStock => ["受库存 {n} 限制", "受庫存 {n} 限制", "capped by stock {n}"],
         WhyOnHand => ["店里约剩 {n}", "店裡約剩 {n}", "about {n} left in the shop"],
         WhyCounted => ["货架盘点 {n}", "貨架盤點 {n}", "{n} counted on the shelf"],
+        WhyCountedOn => [
+            "{d} 盘点后约剩 {n}",
+            "{d} 盤點後約剩 {n}",
+            "about {n} left since the count of {d}",
+        ],
         ShelfCount => ["盘点货架", "盤點貨架", "Count the shelf"],
         ShelfCountHint => [
             "填上店里现有的数量，建议按实数重算；不填的按订货记录估计。",

@@ -222,6 +222,20 @@ pub fn record_proposals(
             .max()
             .unwrap_or(1)
             .clamp(1, domain::forecast::MAX_COVER_WEEKS);
+        // Its manager's counts of the shop's shelf: each product's latest stands.
+        for line in proposal.lines.iter().filter(|l| l.why.counted) {
+            tx.execute(
+                "INSERT INTO shelf_counts (shop, sku, units, counted_ms) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (shop, sku) DO UPDATE SET units = excluded.units, counted_ms = excluded.counted_ms
+                 WHERE shelf_counts.counted_ms < excluded.counted_ms",
+                params![
+                    proposal.shop.as_str(),
+                    line.sku.as_str(),
+                    i64::from(line.why.on_hand),
+                    proposal.sent_ms
+                ],
+            )?;
+        }
         tx.execute(
             "INSERT INTO proposals (id, shop, sender, by_name, sent_ms, lines, answer, answered_ms, recorded_ms, weeks)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
@@ -242,6 +256,32 @@ pub fn record_proposals(
         )?;
     }
     Ok(())
+}
+
+/// `shop`'s shelf counts made since `since_ms`, each with the units the shop ordered after
+/// it and before `until_ms` (orders not rejected or cancelled): by SKU, (units counted,
+/// when, ordered since).
+pub fn shelf_counts(
+    tx: &mut Tx<'_>,
+    shop: &ShopId,
+    since_ms: i64,
+    until_ms: i64,
+) -> Result<BTreeMap<Sku, (u32, i64, u32)>, StoreError> {
+    let mut counts = BTreeMap::new();
+    for row in tx.rows(
+        "SELECT c.sku, c.units, c.counted_ms,
+                (SELECT CAST(COALESCE(SUM(l.quantity), 0) AS BIGINT) FROM order_lines l
+                 WHERE l.shop = c.shop AND l.sku = c.sku AND l.live = 1
+                   AND l.received_ms >= c.counted_ms AND l.received_ms < ?3)
+         FROM shelf_counts c WHERE c.shop = ?1 AND c.counted_ms >= ?2",
+        params![shop.as_str(), since_ms, until_ms],
+    )? {
+        let sku = Sku::parse(&row.get::<String>(0)?).map_err(bad)?;
+        let units = u32::try_from(row.get::<i64>(1)?).unwrap_or(u32::MAX);
+        let ordered = u32::try_from(row.get::<i64>(3)?).unwrap_or(u32::MAX);
+        counts.insert(sku, (units, row.get::<i64>(2)?, ordered));
+    }
+    Ok(counts)
 }
 
 /// A recorded proposal.

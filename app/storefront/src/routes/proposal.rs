@@ -56,12 +56,17 @@ pub(crate) fn why_text(store: &Store, why: Option<&Why>) -> String {
         parts.push(format!("×{}{names}", why.factor.normalize()));
     }
     if why.counted || why.on_hand > 0 {
-        let phrase = if why.counted {
-            Phrase::WhyCounted
-        } else {
-            Phrase::WhyOnHand
+        let phrase = match (why.counted, why.counted_ms) {
+            (true, Some(_)) => Phrase::WhyCountedOn,
+            (true, None) => Phrase::WhyCounted,
+            (false, _) => Phrase::WhyOnHand,
         };
-        parts.push(store.t(phrase).replace("{n}", &why.on_hand.to_string()));
+        parts.push(
+            store
+                .t(phrase)
+                .replace("{n}", &why.on_hand.to_string())
+                .replace("{d}", &why.counted_ms.map(day).unwrap_or_default()),
+        );
     }
     if let Some(cap) = why.quota_cap {
         parts.push(store.t(Phrase::WhyQuota).replace("{n}", &cap.to_string()));
