@@ -814,4 +814,28 @@ async fn a_shelf_count_sent_with_a_proposal_carries_into_the_next_suggestion() {
     .await;
     let (_, tea) = lotus_demand(&server, &wang_token).await;
     assert_eq!(tea.shelf, None);
+
+    // A phone whose clock runs three days ahead: its count is taken as made when it
+    // reached the server, never later.
+    let declined = ProposalAnswer {
+        proposal: proposal.id.clone(),
+        answer: Answer::Declined,
+        by: "店主".into(),
+        at_ms: server::store::now_ms(),
+    };
+    proposal_doc::answer(wang.doc_mut(DocId::Proposal(lotus())), &declined).unwrap();
+    let ahead = Proposal {
+        id: RequestId::from_random_bytes([0x83; 16]),
+        sent_ms: server::store::now_ms() + 3 * DAY_MS,
+        ..proposal.clone()
+    };
+    proposal_doc::send(wang.doc_mut(DocId::Proposal(lotus())), &ahead).unwrap();
+    let before_sync = server::store::now_ms();
+    assert!(wang.sync_now().await.is_empty());
+    let (_, tea) = lotus_demand(&server, &wang_token).await;
+    let shelf = tea.shelf.expect("the new count");
+    assert!(
+        shelf.counted_ms >= before_sync && shelf.counted_ms <= server::store::now_ms(),
+        "{shelf:?}"
+    );
 }

@@ -222,7 +222,9 @@ pub fn record_proposals(
             .max()
             .unwrap_or(1)
             .clamp(1, domain::forecast::MAX_COVER_WEEKS);
-        // Its manager's counts of the shop's shelf: each product's latest stands.
+        // Its manager's counts of the shop's shelf: each product's latest stands. The
+        // phone's clock may run ahead: a count is never later than it reached us.
+        let counted_ms = proposal.sent_ms.min(tx.now_ms);
         for line in proposal.lines.iter().filter(|l| l.why.counted) {
             tx.execute(
                 "INSERT INTO shelf_counts (shop, sku, units, counted_ms) VALUES (?1, ?2, ?3, ?4)
@@ -232,7 +234,7 @@ pub fn record_proposals(
                     proposal.shop.as_str(),
                     line.sku.as_str(),
                     i64::from(line.why.on_hand),
-                    proposal.sent_ms
+                    counted_ms
                 ],
             )?;
         }
