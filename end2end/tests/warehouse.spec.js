@@ -901,10 +901,13 @@ test('a manager counts a shop\'s shelf: the suggestion is worked out from the co
   const n = testInfo.retry ? String(testInfo.retry) : '';
   const shopId = `shop-hawthorn${n}`;
   const sku = `BEV-92${n || '0'}1`;
-  await api(request, 'POST', '/api/admin/products', {
-    sku, name: { en: 'Jasmine tea', zh_hans: '茉莉花茶', zh_hant: '茉莉花茶' }, category: 'beverages',
-    unit: { en: 'bottle', zh_hans: '瓶', zh_hant: '瓶' }, pack_size: 6, min_quantity: 6, list_price: '3.80',
-  });
+  const osmanthus = `BEV-92${n || '0'}2`;
+  for (const [code, en, zh] of [[sku, 'Jasmine tea', '茉莉花茶'], [osmanthus, 'Osmanthus tea', '桂花茶']]) {
+    await api(request, 'POST', '/api/admin/products', {
+      sku: code, name: { en, zh_hans: zh, zh_hant: zh }, category: 'beverages',
+      unit: { en: 'bottle', zh_hans: '瓶', zh_hant: '瓶' }, pack_size: 6, min_quantity: 6, list_price: '3.80',
+    });
+  }
   await api(request, 'POST', '/api/admin/shops', {
     id: shopId, name: '山楂小店 Hawthorn', tier: 'bronze', region: '',
     managers: [], owner_username: `hawthorn${n}`, owner_display_name: '山楂', owner_password: 'hawthorn-secret',
@@ -923,11 +926,18 @@ test('a manager counts a shop\'s shelf: the suggestion is worked out from the co
   // backdated orders): here the server's own demand for the shop gets half a year of
   // jasmine tea added, two cases every fourth week, the last one the week before last.
   // So the phone estimates the shop still holds about 6 and suggests nothing for it.
+  // Osmanthus tea, bought the same way, was counted ten days ago at 4 (as the server
+  // sends a count kept from an earlier proposal): 4 less what sold since leaves
+  // nothing, so a case.
+  const countedMs = Date.now() - 10 * 86400e3;
   await managerContext.route(`**/api/shops/${shopId}/demand`, async (route) => {
     const response = await route.fetch();
     const demand = await response.json();
     const weeks = Array.from({ length: 24 }, (_, i) => (i % 4 === 2 ? 12 : 0));
-    demand.products = [{ sku, weeks, pack_size: 6, quota_remaining: null, available: null }];
+    demand.products = [
+      { sku, weeks, pack_size: 6, quota_remaining: null, available: null },
+      { sku: osmanthus, weeks, pack_size: 6, quota_remaining: null, available: null, shelf: { units: 4, counted_ms: countedMs, ordered_since: 0 } },
+    ];
     demand.new_products = [];
     await route.fulfill({ response, json: demand });
   });
@@ -940,7 +950,10 @@ test('a manager counts a shop\'s shelf: the suggestion is worked out from the co
   await expect(manager.locator('[data-testid=suggest-as-of]')).toBeVisible();
   const line = manager.locator(`[data-testid=suggest-line][data-sku="${sku}"]`);
   await expect(line).toHaveCount(0);
-  await expect(manager.locator('[data-testid=send-proposal]')).toBeDisabled();
+  const carried = manager.locator(`[data-testid=suggest-line][data-sku="${osmanthus}"]`);
+  const countedDay = new Date(countedMs + 8 * 3600e3).toISOString().slice(0, 10);
+  await expect(carried.locator('[data-testid=suggest-why]')).toContainText(`${countedDay} 盘点后约剩 0`);
+  await expect(carried.locator('[data-testid=suggest-qty]')).toHaveText('6');
   // Another shop chosen in the header: its own suggestion at once, not this one's (which
   // used to stay until the next sync came back); and back.
   await manager.selectOption('[data-testid=shop-select]', otherId);
