@@ -43,6 +43,26 @@ async fn lotus_demand(server: &TestServer, token: &str) -> (ShopDemand, ProductD
     (demand, tea)
 }
 
+/// Four weeks of the shop's history, the week before last and the three before: 24
+/// green teas a week (orders placed now, then moved back).
+async fn four_weeks_of_tea(server: &TestServer, shop: &mut Device) {
+    for week in 1..=4u8 {
+        shop.place_order(&[("BEV-0001", 24)], week);
+    }
+    assert!(shop.sync_now().await.is_empty());
+    with_store(server, |tx| {
+        for week in 1..=4i64 {
+            let id = RequestId::from_random_bytes([u8::try_from(week).unwrap(); 16]);
+            tx.execute(
+                "UPDATE order_lines SET received_ms = received_ms - ?2 WHERE request_id = ?1",
+                server::params![id.as_str(), (week + 1) * WEEK_MS],
+            )?;
+        }
+        Ok(())
+    })
+    .await;
+}
+
 /// The forecast accuracy report by manager over the last 30 days, as `token` sees it.
 async fn accuracy_by_manager(server: &TestServer, token: &str) -> serde_json::Value {
     let from = domain::quota::local_date(
@@ -69,21 +89,7 @@ async fn a_manager_suggests_adjusts_and_sends_the_shop_edits_and_accepts_and_the
     assert!(shop.sync_now().await.is_empty());
     // Four weeks of history, the week before last and the three before: 24 green teas a
     // week.
-    for week in 1..=4u8 {
-        shop.place_order(&[("BEV-0001", 24)], week);
-    }
-    assert!(shop.sync_now().await.is_empty());
-    with_store(&server, |tx| {
-        for week in 1..=4i64 {
-            let id = RequestId::from_random_bytes([u8::try_from(week).unwrap(); 16]);
-            tx.execute(
-                "UPDATE order_lines SET received_ms = received_ms - ?2 WHERE request_id = ?1",
-                server::params![id.as_str(), (week + 1) * WEEK_MS],
-            )?;
-        }
-        Ok(())
-    })
-    .await;
+    four_weeks_of_tea(&server, &mut shop).await;
 
     let wang_token = token(&server, "wang", "wang123").await;
     let (demand, tea) = lotus_demand(&server, &wang_token).await;
@@ -719,22 +725,7 @@ async fn a_shelf_count_sent_with_a_proposal_carries_into_the_next_suggestion() {
     wang.shop = lotus();
     assert!(shop.sync_now().await.is_empty());
     assert!(wang.sync_now().await.is_empty());
-    // Four weeks of 24 green teas a week, from two weeks ago back.
-    for week in 1..=4u8 {
-        shop.place_order(&[("BEV-0001", 24)], week);
-    }
-    assert!(shop.sync_now().await.is_empty());
-    with_store(&server, |tx| {
-        for week in 1..=4i64 {
-            let id = RequestId::from_random_bytes([u8::try_from(week).unwrap(); 16]);
-            tx.execute(
-                "UPDATE order_lines SET received_ms = received_ms - ?2 WHERE request_id = ?1",
-                server::params![id.as_str(), (week + 1) * WEEK_MS],
-            )?;
-        }
-        Ok(())
-    })
-    .await;
+    four_weeks_of_tea(&server, &mut shop).await;
     // Enough tea in the warehouse that the stock does not cap the suggestion.
     let admin = token(&server, "admin", "admin123").await;
     let (status, body) = call(
