@@ -43,6 +43,16 @@ async fn lotus_demand(server: &TestServer, token: &str) -> (ShopDemand, ProductD
     (demand, tea)
 }
 
+/// Lotus Mart's phone and its manager Wang's, working with Lotus, both synced.
+async fn lotus_and_wang(server: &TestServer) -> (Device, Device) {
+    let mut shop = Device::new(server, "lotus", "lotus123").await;
+    let mut wang = Device::new(server, "wang", "wang123").await;
+    wang.shop = lotus();
+    assert!(shop.sync_now().await.is_empty());
+    assert!(wang.sync_now().await.is_empty());
+    (shop, wang)
+}
+
 /// Four weeks of the shop's history, the week before last and the three before: 24
 /// green teas a week (orders placed now, then moved back).
 async fn four_weeks_of_tea(server: &TestServer, shop: &mut Device) {
@@ -639,11 +649,7 @@ async fn a_holiday_the_data_saw_twice_gets_its_factor_from_the_data() {
 #[tokio::test]
 async fn a_two_week_proposal_is_judged_against_two_weeks_of_orders() {
     let server = spawn_server().await;
-    let mut shop = Device::new(&server, "lotus", "lotus123").await;
-    let mut wang = Device::new(&server, "wang", "wang123").await;
-    wang.shop = lotus();
-    assert!(shop.sync_now().await.is_empty());
-    assert!(wang.sync_now().await.is_empty());
+    let (mut shop, mut wang) = lotus_and_wang(&server).await;
     let tea = Sku::parse("BEV-0001").unwrap();
     let two_weeks = |byte: u8| Proposal {
         id: RequestId::from_random_bytes([byte; 16]),
@@ -720,11 +726,7 @@ async fn a_two_week_proposal_is_judged_against_two_weeks_of_orders() {
 #[tokio::test]
 async fn a_shelf_count_sent_with_a_proposal_carries_into_the_next_suggestion() {
     let server = spawn_server().await;
-    let mut shop = Device::new(&server, "lotus", "lotus123").await;
-    let mut wang = Device::new(&server, "wang", "wang123").await;
-    wang.shop = lotus();
-    assert!(shop.sync_now().await.is_empty());
-    assert!(wang.sync_now().await.is_empty());
+    let (mut shop, mut wang) = lotus_and_wang(&server).await;
     four_weeks_of_tea(&server, &mut shop).await;
     // Enough tea in the warehouse that the stock does not cap the suggestion.
     let admin = token(&server, "admin", "admin123").await;
