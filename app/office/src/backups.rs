@@ -57,18 +57,7 @@ async fn download(office: Office, name: String) -> Result<(), Failure> {
 #[component]
 pub fn BackupsPage() -> impl IntoView {
     let office = expect_context::<Office>();
-    let list = RwSignal::new(None::<Result<BackupList, Failure>>);
-    let version = RwSignal::new(0u32);
-    Effect::new(move |_| {
-        version.track();
-        spawn_local(async move {
-            list.set(Some(
-                office
-                    .call::<BackupList>("GET", "/api/admin/backups", None)
-                    .await,
-            ));
-        });
-    });
+    let (list, version) = office.reloading::<BackupList>("/api/admin/backups");
     let working = RwSignal::new(false);
     let made = RwSignal::new(None::<BackupRow>);
     let problem = RwSignal::new(None::<String>);

@@ -6,7 +6,6 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::Office;
-use crate::api::Failure;
 use crate::audit::format_time;
 use crate::i18n::Phrase;
 
@@ -14,18 +13,7 @@ use crate::i18n::Phrase;
 #[component]
 pub fn ApiKeysPage() -> impl IntoView {
     let office = expect_context::<Office>();
-    let keys = RwSignal::new(None::<Result<ApiKeyList, Failure>>);
-    let version = RwSignal::new(0u32);
-    Effect::new(move |_| {
-        version.track();
-        spawn_local(async move {
-            keys.set(Some(
-                office
-                    .call::<ApiKeyList>("GET", "/api/admin/api-keys", None)
-                    .await,
-            ));
-        });
-    });
+    let (keys, version) = office.reloading::<ApiKeyList>("/api/admin/api-keys");
     let name = RwSignal::new(String::new());
     let chosen = RwSignal::new(Vec::<String>::new());
     let review = RwSignal::new(false);

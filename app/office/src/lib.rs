@@ -128,6 +128,24 @@ impl Office {
         self.send(method, url, body.map(api::Payload::Json)).await
     }
 
+    /// What `GET url` answers, fetched now and again each time the returned version
+    /// moves (a page bumps it after a change of its own): the answer (None until the
+    /// first arrives) and the version.
+    pub fn reloading<T: DeserializeOwned + Send + Sync + 'static>(
+        self,
+        url: &'static str,
+    ) -> (RwSignal<Option<Result<T, Failure>>>, RwSignal<u32>) {
+        let answer = RwSignal::new(None);
+        let version = RwSignal::new(0u32);
+        Effect::new(move |_| {
+            version.track();
+            spawn_local(async move {
+                answer.set(Some(self.call::<T>("GET", url, None).await));
+            });
+        });
+        (answer, version)
+    }
+
     /// The body of a `GET` (a file to save), with the session renewed as every call does;
     /// a refusal as the failure it says.
     pub async fn get_text(self, url: &str) -> Result<String, Failure> {

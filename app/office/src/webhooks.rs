@@ -53,18 +53,7 @@ fn health(office: &Office, endpoint: &Endpoint) -> (String, &'static str) {
 #[component]
 pub fn WebhooksPage() -> impl IntoView {
     let office = expect_context::<Office>();
-    let list = RwSignal::new(None::<Result<EndpointList, Failure>>);
-    let version = RwSignal::new(0u32);
-    Effect::new(move |_| {
-        version.track();
-        spawn_local(async move {
-            list.set(Some(
-                office
-                    .call::<EndpointList>("GET", "/api/admin/webhooks", None)
-                    .await,
-            ));
-        });
-    });
+    let (list, version) = office.reloading::<EndpointList>("/api/admin/webhooks");
     let url = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
     let chosen = RwSignal::new(Vec::<String>::new());
